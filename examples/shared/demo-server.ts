@@ -1,0 +1,137 @@
+// What every example shares: environment variables, the four demo users, stores and mailer from the environment,
+// the guarded demo route, and the `listening on` line. See "Examples" in the README.
+import { randomBytes } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import {
+  createAuth,
+  hashPassword,
+  MemoryStateStore,
+  MemoryUserStore,
+  NodemailerMailer,
+  PostgresUserStore,
+  RedisStateStore,
+  type Auth,
+  type AuthOptions,
+  type Mailer,
+  type PresetName,
+  type StateStore,
+  type User,
+  type UserStore,
+} from '../../lib';
+
+/** The demo users' passwords come from the environment, with these defaults (documented in the README). */
+export const DEMO_PASSWORDS = {
+  admin: process.env.ADMIN_PASSWORD || 'admin-password',
+  user: process.env.USER_PASSWORD || 'user-password',
+  guest: process.env.GUEST_PASSWORD || 'guest-password',
+  expired: process.env.EXPIRED_PASSWORD || 'expired-password',
+};
+
+export interface ExampleOptions {
+  preset: PresetName;
+  /** The product's guarded demo route(s), relative to the app root. */
+  guardedRoute: string;
+  /** Extra options for createAuth (the identity provider, for datarhei). */
+  extraOptions?: Partial<AuthOptions>;
+  /** Demo users' extra fields. */
+  userExtras?: Partial<User>;
+}
+
+/** The HMAC key from JWT_SECRET as-is (UTF-8); unset or empty means a random key for this run, with a warning. */
+function jwtSecret(): string {
+  const secret = process.env.JWT_SECRET;
+  if (secret) return secret;
+  console.warn('JWT_SECRET is not set: using a random key, so tokens stop working when the server restarts.');
+  return randomBytes(64).toString('base64url');
+}
+
+async function demoUsers(extras: Partial<User>): Promise<Array<Omit<User, 'id'>>> {
+  const [admin, user, guest, expired] = await Promise.all([
+    hashPassword(DEMO_PASSWORDS.admin),
+    hashPassword(DEMO_PASSWORDS.user),
+    hashPassword(DEMO_PASSWORDS.guest),
+    hashPassword(DEMO_PASSWORDS.expired),
+  ]);
+  const common = { lastLoginAt: null, createdAt: new Date(), ...extras };
+  return [
+    { ...common, login: 'admin', email: 'admin@example.com', passwordHash: admin, authorities: ['ROLE_ADMIN', 'ROLE_USER'], firstName: 'Admin', lastName: 'User' },
+    { ...common, login: 'user', email: 'user@example.com', passwordHash: user, authorities: ['ROLE_USER'], secondFactor: 'EMAIL', firstName: 'Demo', lastName: 'User' },
+    { ...common, login: 'guest', email: 'guest@example.com', passwordHash: guest, authorities: ['ROLE_USER'], firstName: 'Guest', lastName: 'User' },
+    { ...common, login: 'expired', email: 'expired@example.com', passwordHash: expired, authorities: ['ROLE_USER'], passwordExpiresAt: new Date(Date.now() - 86400_000) },
+  ];
+}
+
+async function userStore(seeds: Array<Omit<User, 'id'>>): Promise<UserStore> {
+  if (!process.env.DATABASE_URL) return new MemoryUserStore(seeds);
+  const { Pool } = await import('pg');
+  const store = new PostgresUserStore({ pool: new Pool({ connectionString: process.env.DATABASE_URL }) });
+  await store.migrate();
+  for (const seed of seeds) if (!(await store.findByLogin(seed.login))) await store.addUser(seed);
+  return store;
+}
+
+async function stateStore(): Promise<StateStore> {
+  if (!process.env.REDIS_URL) return new MemoryStateStore();
+  const { createClient } = await import('redis');
+  const client = createClient({ url: process.env.REDIS_URL });
+  client.on('error', (error: Error) => console.error(`redis: ${error.message}`));
+  await client.connect();
+  return new RedisStateStore({ sendCommand: (...args: string[]) => client.sendCommand(args) });
+}
+
+/** Mail through SMTP_URL when set, else printed to the console (a demo convenience, never for production). */
+function mailer(): Mailer {
+  if (process.env.SMTP_URL) return new NodemailerMailer({ transport: process.env.SMTP_URL, from: 'express-auth-kit <no-reply@example.com>' });
+  return {
+    async sendSecondFactorCode(mail) {
+      console.log(`[mail] to ${mail.to}: your verification code is ${mail.code} (valid ${mail.expiresInSeconds}s)`);
+    },
+  };
+}
+
+/** A JSON answer for whatever the routes above did not handle, and never a stack trace. */
+const notFound: RequestHandler = (_req, res) => {
+  res.status(404).json({ message: 'Not found' });
+};
+
+export async function buildExampleApp(options: ExampleOptions): Promise<{ app: Express; auth: Auth }> {
+  const auth = createAuth({
+    secret: jwtSecret(),
+    preset: options.preset,
+    users: await userStore(await demoUsers(options.userExtras ?? {})),
+    stateStore: await stateStore(),
+    mailer: mailer(),
+    ...options.extraOptions,
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  if (process.env.TRUST_PROXY) app.set('trust proxy', Number(process.env.TRUST_PROXY));
+  app.use(auth.preset.mountPath, auth.router);
+  app.get(options.guardedRoute, auth.requireAuth(), (req, res) => {
+    res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
+  });
+  app.use(notFound);
+  app.use(((error, _req, res, _next) => {
+    console.error(`unhandled error: ${error instanceof Error ? error.message : String(error)}`);
+    res.status(500).json({ message: 'Internal error' });
+  }) as express.ErrorRequestHandler);
+  return { app, auth };
+}
+
+/** Builds the example and listens on HOST:PORT; a bad option stops it with the option's name. */
+export async function runExample(options: ExampleOptions): Promise<void> {
+  const host = process.env.HOST || '127.0.0.1';
+  const port = Number(process.env.PORT || 3000);
+  let built: { app: Express };
+  try {
+    built = await buildExampleApp(options);
+  } catch (error) {
+    console.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const server = built.app.listen(port, host, () => console.log(`listening on http://${host}:${port}`));
+  server.on('error', (error) => {
+    console.error(`cannot listen: ${error.message}`);
+    process.exit(1);
+  });
+}

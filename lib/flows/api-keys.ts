@@ -1,0 +1,86 @@
+// API keys: minted from a real login, shown once, kept as SHA-256, acting with their owner's current roles.
+import { AuthError } from '../errors';
+import { newId, newSecret, sha256Hex } from '../primitives/random';
+import type { ApiKeyCreated } from '../presets/types';
+import type { ApiKeyRecord, User, UserStore } from '../stores/types';
+import type { AuthContext } from './context';
+
+// 24 bytes = 192 bits from the CSPRNG: far past the 128 bits a key needs, so a plain hash is enough at rest.
+const SECRET_BYTES = 24;
+const SHOWN_PREFIX_LENGTH = 8;
+export const MAX_API_KEY_LENGTH = 128;
+
+type ApiKeyStore = Required<Pick<UserStore, 'createApiKey' | 'listApiKeys' | 'findApiKeyByHash' | 'deleteApiKey' | 'touchApiKey'>>;
+
+/** The user store's API-key methods, or a clear start-up error when it lacks them. */
+export function apiKeyStore(users: UserStore): ApiKeyStore {
+  for (const method of ['createApiKey', 'listApiKeys', 'findApiKeyByHash', 'deleteApiKey', 'touchApiKey'] as const) {
+    if (typeof users[method] !== 'function') {
+      throw new TypeError(`"users.${method}" must be a function: API keys need a UserStore with the API-key methods.`);
+    }
+  }
+  return users as UserStore & ApiKeyStore;
+}
+
+export interface CreateApiKeyRequest {
+  name: string;
+  expiresInSeconds: number | undefined;
+  roles: readonly string[] | undefined;
+}
+
+export async function createApiKey(context: AuthContext, owner: User, request: CreateApiKeyRequest): Promise<ApiKeyCreated> {
+  const store = apiKeyStore(context.users);
+  if (request.roles?.some((role) => !owner.authorities.includes(role))) {
+    throw new AuthError('invalid_request', { message: 'A key can only be given roles its owner has.' });
+  }
+  const prefix = context.config.apiKeys === false ? 'eak_' : context.config.apiKeys.prefix;
+  const key = `${prefix}${newSecret(SECRET_BYTES)}`;
+  const now = context.config.clock();
+  const record: ApiKeyRecord = {
+    id: newId(),
+    ownerId: owner.id,
+    name: request.name,
+    keyHash: sha256Hex(key),
+    prefix: key.slice(0, prefix.length + SHOWN_PREFIX_LENGTH),
+    roles: request.roles ? [...new Set(request.roles)] : null,
+    createdAt: new Date(now),
+    expiresAt: request.expiresInSeconds === undefined ? null : new Date(now + request.expiresInSeconds * 1000),
+    lastUsedAt: null,
+  };
+  await store.createApiKey(record);
+  return { record, key };
+}
+
+export async function listApiKeys(context: AuthContext, ownerId: string): Promise<ApiKeyRecord[]> {
+  return apiKeyStore(context.users).listApiKeys(ownerId);
+}
+
+/** Deletes the owner's key by id; someone else's key answers exactly like one that does not exist. */
+export async function deleteApiKeyById(context: AuthContext, ownerId: string, id: string): Promise<void> {
+  if (!(await apiKeyStore(context.users).deleteApiKey(ownerId, id))) throw new AuthError('not_found');
+}
+
+/** Deletes the owner's key given its text (bfore.ai); the text is hashed, never compared or stored as is. */
+export async function deleteApiKeyByText(context: AuthContext, ownerId: string, text: string): Promise<void> {
+  const store = apiKeyStore(context.users);
+  const record = await store.findApiKeyByHash(sha256Hex(text));
+  if (!record || record.ownerId !== ownerId || !(await store.deleteApiKey(ownerId, record.id))) throw new AuthError('not_found');
+}
+
+/** Who a key acts for: its owner, with the owner's current roles (narrowed to the key's), or `api_key_invalid`. */
+export async function authenticateApiKey(
+  context: AuthContext,
+  key: string,
+): Promise<{ owner: User; record: ApiKeyRecord; authorities: readonly string[] }> {
+  const store = apiKeyStore(context.users);
+  if (key.length > MAX_API_KEY_LENGTH) throw new AuthError('api_key_invalid');
+  // Looked up by hash: the database never sees the key, and a timing difference would only reveal a hash prefix.
+  const record = await store.findApiKeyByHash(sha256Hex(key));
+  const now = context.config.clock();
+  if (!record || (record.expiresAt !== null && record.expiresAt.getTime() <= now)) throw new AuthError('api_key_invalid');
+  const owner = await context.users.findById(record.ownerId);
+  if (!owner || owner.disabled) throw new AuthError('api_key_invalid');
+  const authorities = record.roles === null ? owner.authorities : owner.authorities.filter((role) => record.roles!.includes(role));
+  await store.touchApiKey(record.id, new Date(now));
+  return { owner, record, authorities };
+}

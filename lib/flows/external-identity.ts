@@ -1,0 +1,68 @@
+// Login with an external identity provider's JWT (Auth0-style): keys only from its JWKS, issuer and audience exact.
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { AuthError } from '../errors';
+import type { ResolvedConfig } from '../options';
+import type { User } from '../stores/types';
+
+type IdpConfig = NonNullable<ResolvedConfig['externalIdentityProvider']>;
+
+/** Verifies provider tokens and maps their (`iss`, `sub`) to a local user. */
+export class ExternalIdentityVerifier {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(private readonly config: IdpConfig, private readonly clock: () => number) {
+    // jose fetches lazily, refetches on an unknown kid at most once per cooldown, and times out each fetch.
+    this.jwks = createRemoteJWKSet(new URL(config.jwksUri), {
+      timeoutDuration: config.timeoutMs,
+      cooldownDuration: config.cooldownMs,
+      cacheMaxAge: 10 * 60 * 1000,
+    });
+  }
+
+  get issuer(): string {
+    return this.config.issuer;
+  }
+
+  /** The local user a provider token stands for, or `invalid_credentials`; a JWKS outage is `unavailable`. */
+  async userFor(token: string): Promise<User> {
+    let claims: Record<string, unknown>;
+    try {
+      const result = await jwtVerify(token, this.jwks, {
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        algorithms: [...this.config.algorithms],
+        clockTolerance: 30,
+        currentDate: new Date(this.clock()),
+        requiredClaims: ['sub', 'exp'],
+      });
+      claims = result.payload as Record<string, unknown>;
+    } catch (cause) {
+      if (
+        cause instanceof joseErrors.JWKSTimeout ||
+        (cause instanceof Error && !(cause instanceof joseErrors.JOSEError)) ||
+        cause instanceof joseErrors.JWKSInvalid
+      ) {
+        // The provider's keys could not be had: fail closed, and say it is our side, not the credentials.
+        throw new AuthError('unavailable', { cause });
+      }
+      throw new AuthError('invalid_credentials', { cause });
+    }
+    // The identity is (iss, sub); an email claim is never trusted to name a local account.
+    const subject = claims.sub as string;
+    const issuer = claims.iss as string;
+    if (this.config.mapUser) {
+      const user = await this.config.mapUser({ issuer, subject, claims });
+      if (!user || user.disabled) throw new AuthError('invalid_credentials');
+      return user;
+    }
+    if (!this.config.allowedSubjects?.includes(subject)) throw new AuthError('invalid_credentials');
+    return {
+      id: subject,
+      login: subject,
+      email: typeof claims.email === 'string' ? claims.email : '',
+      passwordHash: '',
+      authorities: [...this.config.authorities],
+      lastLoginAt: new Date(0),
+    };
+  }
+}

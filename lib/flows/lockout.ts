@@ -1,0 +1,71 @@
+// Per-account lockout: failed logins counted per normalised identity, known or not, so a lockout reveals no user.
+import { AuthError } from '../errors';
+import type { Clock } from '../primitives/clock';
+import type { StateStore, User } from '../stores/types';
+
+export interface LockoutPolicy {
+  maxFailures: number;
+  windowSeconds: number;
+  durationSeconds: number;
+}
+
+/**
+ * The identity failures are counted under: a user's id when the name matched one (so a login and its email share
+ * one counter), else the normalised name that was tried (so spraying unknown names locks like real ones do).
+ */
+export function lockoutIdentity(user: User | null, attemptedName: string): string {
+  return user ? `u:${user.id}` : `n:${attemptedName.normalize('NFKC').toLowerCase()}`;
+}
+
+export class LoginThrottle {
+  constructor(
+    private readonly state: StateStore,
+    private readonly policy: LockoutPolicy | false,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Refuses an identity that is locked out, then reserves one attempt in its window before any password is
+   * checked: a concurrent burst cannot get more than `maxFailures` comparisons, because the count is taken
+   * atomically first. Returns the attempt's number in the window.
+   */
+  async reserveAttempt(identity: string): Promise<number> {
+    if (this.policy === false) return 0;
+    const lockedUntil = await this.state.get(lockKey(identity));
+    if (lockedUntil !== null) throw this.blocked(Number(lockedUntil));
+    const attempt = await this.state.increment(failureKey(identity), this.policy.windowSeconds * 1000);
+    if (attempt.value > this.policy.maxFailures) throw this.blocked(await this.lock(identity));
+    return attempt.value;
+  }
+
+  /** A wrong password: the attempt reserved stays counted; the attempt that reaches the limit locks the identity. */
+  async recordFailure(identity: string, attempt: number): Promise<void> {
+    if (this.policy !== false && attempt >= this.policy.maxFailures) await this.lock(identity);
+  }
+
+  /** A right password forgives earlier failures. */
+  async recordSuccess(identity: string): Promise<void> {
+    if (this.policy !== false) await this.state.delete(failureKey(identity));
+  }
+
+  private async lock(identity: string): Promise<number> {
+    const policy = this.policy as LockoutPolicy;
+    const until = this.clock() + policy.durationSeconds * 1000;
+    // The failure counter is left to expire with its window: deleting it here would let attempts already in
+    // flight start a fresh count and get past the budget.
+    await this.state.set(lockKey(identity), String(until), policy.durationSeconds * 1000);
+    return until;
+  }
+
+  private blocked(until: number): AuthError {
+    return new AuthError('login_blocked', { retryAfterSeconds: Math.max(1, Math.ceil((until - this.clock()) / 1000)) });
+  }
+}
+
+function failureKey(identity: string): string {
+  return `lockout:fail:${identity}`;
+}
+
+function lockKey(identity: string): string {
+  return `lockout:until:${identity}`;
+}

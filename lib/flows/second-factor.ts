@@ -1,0 +1,135 @@
+// The second factor: a challenge after the right password, an emailed or TOTP code, a capped number of guesses.
+import { AuthError } from '../errors';
+import { matchTotp } from '../primitives/totp';
+import { constantTimeEqual, newId, newNumericCode, sha256Hex } from '../primitives/random';
+import type { LoginSuccess, SecondFactorChallenge } from '../presets/types';
+import type { SecondFactorMethod, User } from '../stores/types';
+import type { ChallengeClaims } from '../tokens/claims';
+import type { AuthContext } from './context';
+import { openSession } from './login';
+
+const CODE_DIGITS = 6;
+const TOTP_PERIOD_SECONDS = 30;
+
+/** What the state store keeps per challenge; the code only as a hash. */
+interface ChallengeRecord {
+  userId: string;
+  method: SecondFactorMethod;
+  codeHash: string | null;
+  rememberMe: boolean;
+  /** ms since the epoch; resends never move it. */
+  expiresAt: number;
+}
+
+const challengeKey = (id: string): string => `tfa:challenge:${id}`;
+const attemptsKey = (id: string): string => `tfa:attempts:${id}`;
+const resendKey = (id: string): string => `tfa:resend:${id}`;
+const usedTotpStepKey = (userId: string, step: number): string => `tfa:totp-used:${userId}:${step}`;
+const lastTotpStepKey = (userId: string): string => `tfa:totp-last:${userId}`;
+
+// The code is hashed with its challenge id, so one code's hash says nothing about another challenge's.
+function hashCode(challengeId: string, code: string): string {
+  return sha256Hex(`${challengeId}:${code}`);
+}
+
+/** Starts a challenge: stores it, sends the code (email), and signs a token good only for the second-factor routes. */
+export async function startSecondFactor(
+  context: AuthContext,
+  user: User,
+  method: SecondFactorMethod,
+  rememberMe: boolean,
+): Promise<SecondFactorChallenge> {
+  const { config, state, tokens } = context;
+  const ttl = config.secondFactor.codeTtl;
+  const challengeId = newId();
+  const code = method === 'EMAIL' ? newNumericCode(CODE_DIGITS) : null;
+  const record: ChallengeRecord = {
+    userId: user.id,
+    method,
+    codeHash: code === null ? null : hashCode(challengeId, code),
+    rememberMe,
+    expiresAt: config.clock() + ttl * 1000,
+  };
+  await state.set(challengeKey(challengeId), JSON.stringify(record), ttl * 1000);
+  if (code !== null) await sendCode(context, user, code, ttl);
+  const challenge = tokens.sign('tfa', { sub: user.id, cid: challengeId }, ttl);
+  return { user, method, challenge, expiresInSeconds: ttl, firstLogin: user.lastLoginAt == null };
+}
+
+/**
+ * Checks a code against the challenge the token stands for. Every attempt is counted atomically before the code is
+ * compared, so a concurrent burst evaluates at most `maxAttempts` codes; a right code is single use.
+ */
+export async function verifySecondFactor(context: AuthContext, claims: ChallengeClaims, code: string): Promise<LoginSuccess> {
+  const { config, state, users } = context;
+  const attempts = await state.increment(attemptsKey(claims.cid), config.secondFactor.codeTtl * 1000);
+  if (attempts.value > config.secondFactor.maxAttempts) {
+    await state.delete(challengeKey(claims.cid));
+    throw new AuthError('tfa_attempts_exceeded');
+  }
+  const record = await readChallenge(context, claims);
+  const user = await users.findById(record.userId);
+  if (!user || user.disabled) throw new AuthError('tfa_invalid');
+
+  if (record.method === 'EMAIL') {
+    if (!/^\d{6}$/.test(code) || record.codeHash === null || !constantTimeEqual(hashCode(claims.cid, code), record.codeHash)) {
+      throw new AuthError('tfa_invalid');
+    }
+  } else {
+    const step = user.totpSecret ? matchTotp(user.totpSecret, code, config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS }) : null;
+    if (step === null) throw new AuthError('tfa_invalid');
+    // A time step's code is good once, and never after a later step's (RFC 6238 §5.2): the atomic per-step
+    // counter stops concurrent replays, the last-step record stops older codes still inside the window.
+    const lastStep = Number((await state.get(lastTotpStepKey(user.id))) ?? -1);
+    const use = await state.increment(usedTotpStepKey(user.id, step), TOTP_PERIOD_SECONDS * 4 * 1000);
+    if (use.value > 1 || step <= lastStep) throw new AuthError('tfa_invalid');
+    await state.set(lastTotpStepKey(user.id), String(step), TOTP_PERIOD_SECONDS * 4 * 1000);
+  }
+  // Single use: of two right answers racing, only the one that takes the challenge opens a session.
+  if ((await state.take(challengeKey(claims.cid))) === null) throw new AuthError('tfa_invalid');
+  await state.delete(attemptsKey(claims.cid));
+  // The session's lifetime is the one asked for at the password step; verifying cannot upgrade it.
+  return openSession(context, user, record.rememberMe);
+}
+
+/** Sends a new code that replaces the old one; neither the attempt budget nor the challenge's life is renewed. */
+export async function resendSecondFactor(context: AuthContext, claims: ChallengeClaims): Promise<{ expiresInSeconds: number }> {
+  const { config, state, users } = context;
+  const cooldown = await state.increment(resendKey(claims.cid), config.secondFactor.resendCooldown * 1000);
+  if (cooldown.value > 1) {
+    throw new AuthError('tfa_resend_too_soon', { retryAfterSeconds: Math.max(1, Math.ceil(cooldown.ttlMs / 1000)) });
+  }
+  const record = await readChallenge(context, claims);
+  const remainingMs = record.expiresAt - config.clock();
+  if (record.method !== 'EMAIL' || remainingMs <= 0) throw new AuthError('tfa_invalid');
+  const user = await users.findById(record.userId);
+  if (!user || user.disabled) throw new AuthError('tfa_invalid');
+  const code = newNumericCode(CODE_DIGITS);
+  await state.set(challengeKey(claims.cid), JSON.stringify({ ...record, codeHash: hashCode(claims.cid, code) }), remainingMs);
+  await sendCode(context, user, code, Math.ceil(remainingMs / 1000));
+  return { expiresInSeconds: Math.ceil(remainingMs / 1000) };
+}
+
+async function readChallenge(context: AuthContext, claims: ChallengeClaims): Promise<ChallengeRecord> {
+  const json = await context.state.get(challengeKey(claims.cid));
+  if (json === null) throw new AuthError('tfa_invalid');
+  const record = JSON.parse(json) as ChallengeRecord;
+  if (record.userId !== claims.sub) throw new AuthError('tfa_invalid');
+  return record;
+}
+
+async function sendCode(context: AuthContext, user: User, code: string, expiresInSeconds: number): Promise<void> {
+  const mailer = context.config.mailer;
+  if (!mailer) {
+    context.config.logger.error('[express-auth-kit] a user has the EMAIL second factor but no "mailer" is configured.');
+    throw new AuthError('internal');
+  }
+  const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.login;
+  try {
+    // Only ever the stored address: nothing from the request decides where a code goes.
+    await mailer.sendSecondFactorCode({ to: user.email, displayName, login: user.login, code, expiresInSeconds });
+  } catch (cause) {
+    context.config.logger.error(`[express-auth-kit] sending a second-factor code failed: ${cause instanceof Error ? cause.message : 'unknown error'}`);
+    throw new AuthError('unavailable', { cause });
+  }
+}

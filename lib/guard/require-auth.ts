@@ -1,0 +1,91 @@
+// The bearer guard: verifies an access token (or an API key), checks roles, sets req.auth; the hot path stays sync.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { AuthError, isAuthError } from '../errors';
+import type { AuthContext } from '../flows/context';
+import { authenticateApiKey } from '../flows/api-keys';
+import { readAuthorization, sendAuthError, toAuthError } from '../routers/http';
+import { credentialLimiter } from '../routers/rate-limit';
+import type { AccessClaims } from '../tokens/claims';
+import type { AuthInfo } from './auth-info';
+
+/** Options of {@link requireAuth}. */
+export interface RequireAuthOptions {
+  /** The request needs at least one of these authorities (e.g. `['ROLE_ADMIN']`). @default [] (any authenticated user) */
+  roles?: readonly string[];
+  /** Whether API keys are accepted on this route, where keys are configured. @default true */
+  allowApiKeys?: boolean;
+}
+
+// The split authority lists of the cached claims objects, so the common path allocates nothing for them.
+const authoritiesOfClaims = new WeakMap<AccessClaims, readonly string[]>();
+
+function authoritiesOf(claims: AccessClaims): readonly string[] {
+  let authorities = authoritiesOfClaims.get(claims);
+  if (authorities === undefined) {
+    authorities = claims.auth === '' ? [] : Object.freeze(claims.auth.split(','));
+    authoritiesOfClaims.set(claims, authorities);
+  }
+  return authorities;
+}
+
+export function createGuard(context: AuthContext, options: RequireAuthOptions = {}): RequestHandler {
+  if (typeof options !== 'object' || options === null) throw new TypeError('requireAuth(options): options must be an object.');
+  const roles = options.roles ?? [];
+  if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role.length === 0)) {
+    throw new TypeError('requireAuth(): "roles" must be an array of non-empty strings.');
+  }
+  const { config, tokens, sessions } = context;
+  const preset = config.preset;
+  const apiKeys = options.allowApiKeys === false ? false : config.apiKeys;
+  const keyLimiter = apiKeys === false ? undefined : credentialLimiter(context, 'api-key-failures', { countOnlyFailures: true });
+
+  function fail(res: Response, error: unknown): void {
+    sendAuthError(res, preset, toAuthError(error, config.logger));
+  }
+
+  function admit(req: Request, res: Response, next: NextFunction, auth: AuthInfo): void {
+    if (roles.length > 0 && !roles.some((role) => auth.authorities.includes(role))) return fail(res, new AuthError('forbidden'));
+    req.auth = auth;
+    next();
+  }
+
+  function admitToken(req: Request, res: Response, next: NextFunction, claims: AccessClaims): void {
+    admit(req, res, next, { userId: claims.sub, authorities: authoritiesOf(claims), method: 'token', claims, apiKeyId: undefined });
+  }
+
+  function useApiKey(req: Request, res: Response, next: NextFunction, key: string): void {
+    (keyLimiter as RequestHandler)(req, res, (limitError?: unknown) => {
+      if (limitError) return fail(res, limitError);
+      authenticateApiKey(context, key).then(
+        ({ owner, record, authorities }) => admit(req, res, next, { userId: owner.id, authorities, method: 'apiKey', claims: undefined, apiKeyId: record.id }),
+        (error: unknown) => fail(res, error),
+      );
+    });
+  }
+
+  return function requireAuth(req: Request, res: Response, next: NextFunction): void {
+    if (apiKeys !== false && apiKeys.header === 'x-api-key') {
+      const key = req.headers['x-api-key'];
+      if (typeof key === 'string' && key !== '') return useApiKey(req, res, next, key);
+    }
+    // Tokens are read from the header only: a token in a query string ends up in logs and Referer headers.
+    const credential = readAuthorization(req, preset.bareAuthorization);
+    if (credential.kind !== 'bearer') return fail(res, new AuthError('token_missing'));
+    const value = credential.value;
+    if (apiKeys !== false && apiKeys.header === 'authorization' && value.startsWith(apiKeys.prefix)) {
+      return useApiKey(req, res, next, value);
+    }
+    let claims: AccessClaims;
+    try {
+      claims = tokens.verifyAccess(value);
+    } catch (error) {
+      return fail(res, isAuthError(error) ? error : new AuthError('token_invalid', { cause: error }));
+    }
+    const pending = sessions.check(claims.sub, claims.sv);
+    if (pending === undefined) return admitToken(req, res, next, claims);
+    pending.then(
+      () => admitToken(req, res, next, claims),
+      (error: unknown) => fail(res, error),
+    );
+  };
+}

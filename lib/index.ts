@@ -1,0 +1,49 @@
+// The public surface: named exports only, each with why it is public.
+
+// Mounting the routes and guarding the host's own routes.
+export { createAuth, createAuthRouter, requireAuth, authenticateRouter, accountRouter, refreshRouter, authHeaderRouter } from './auth';
+export type { Auth } from './auth';
+export type { RequireAuthOptions } from './guard/require-auth';
+export type { AuthInfo } from './guard/auth-info';
+
+// Configuration types, so hosts can build options objects with checking.
+export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } from './options';
+export type { Duration } from './primitives/duration';
+export type { Clock } from './primitives/clock';
+export type { SecretOption, KeyPairSecret, HmacAlgorithm, AsymmetricAlgorithm } from './tokens/keys';
+export type { AccessClaims, RefreshClaims, ChallengeClaims, TokenUse } from './tokens/claims';
+
+// Errors: `switch (err.code)` on the stable union.
+export { AuthError, isAuthError, AUTH_ERROR_CATALOGUE } from './errors';
+export type { AuthErrorCode } from './errors';
+export type { Logger, WarningCode } from './logger';
+export { silentLogger } from './logger';
+
+// Passwords: seeding users, and the policy a host may reuse in its own sign-up.
+export { hashPassword, DEFAULT_BCRYPT_COST } from './passwords/hasher';
+export type { HashPasswordOptions } from './passwords/hasher';
+export { checkPasswordPolicy, resolvePasswordPolicy, BCRYPT_MAX_BYTES } from './passwords/policy';
+export type { PasswordPolicyOptions, PasswordRule, PasswordRuleFailure } from './passwords/policy';
+
+// Adapters: the contracts a host implements, and the implementations we ship.
+export type { User, UserStore, StateStore, ApiKeyRecord, Counter, SecondFactorMethod } from './stores/types';
+export { MemoryUserStore } from './stores/memory-user-store';
+export type { UserSeed } from './stores/memory-user-store';
+export { MemoryStateStore } from './stores/memory-state-store';
+export type { MemoryStateStoreOptions } from './stores/memory-state-store';
+export { RedisStateStore } from './stores/redis-state-store';
+export { PostgresUserStore } from './stores/postgres-user-store';
+export type { Mailer, SecondFactorMail } from './mailers/types';
+export { NodemailerMailer } from './mailers/nodemailer-mailer';
+export type { NodemailerMailerOptions } from './mailers/nodemailer-mailer';
+export { MemoryMailer } from './mailers/memory-mailer';
+
+// Wire formats: the built-in presets, to use by name or to spread into a host's own.
+export { presets } from './presets';
+export type { PresetName } from './presets';
+export type { Preset, PresetRoutes, PresetDefaults, Reply, ReplyContext, LoginSuccess, SecondFactorChallenge, RefreshSuccess } from './presets/types';
+
+// TOTP helpers, for hosts that enrol authenticator apps through their own screens.
+export { generateTotpSecret, totpUri } from './primitives/totp';
+export type { RedisSendCommand, RedisStateStoreOptions } from './stores/redis-state-store';
+export type { PgQueryable, PostgresUserStoreOptions } from './stores/postgres-user-store';

@@ -1,0 +1,31 @@
+// The injectable logger and the codes of the warnings we emit. Nothing in lib/ writes to the console itself.
+
+/** Where the library reports warnings and unexpected errors. `console` fits; so do pino and winston. */
+export interface Logger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * Coded warnings, so a host can filter or assert them.
+ * A warning is a legal but risky setting: it does not stop start-up.
+ */
+export type WarningCode =
+  | 'WEAK_BCRYPT_COST'
+  | 'RANDOM_SECRET'
+  | 'PERMISSIVE_TRUST_PROXY'
+  | 'MEMORY_STORE_IN_PRODUCTION'
+  | 'NO_MAILER';
+
+export function warn(logger: Logger, code: WarningCode, message: string): void {
+  logger.warn(`[express-auth-kit] ${code}: ${message}`);
+}
+
+/** The default: warnings and errors to stderr through console. */
+export const consoleLogger: Logger = {
+  warn: (message) => process.emitWarning(message, { type: 'ExpressAuthKitWarning' }),
+  error: (message) => process.stderr.write(`${message}\n`),
+};
+
+/** A logger that drops everything: for tests that check nothing is logged, or hosts that want silence. */
+export const silentLogger: Logger = { warn: () => undefined, error: () => undefined };

@@ -1,0 +1,66 @@
+// A mailer that keeps messages in memory instead of sending them: for tests and demos.
+import type { Mailer, SecondFactorMail } from './types';
+
+export interface MemoryMailerOptions {
+  /**
+   * Called with each mail after it is recorded; a rejection or throw makes the send fail, which is how a test
+   * simulates a mail outage. @default none
+   */
+  onSend?: (mail: SecondFactorMail) => void | Promise<void>;
+  /** The most mails kept in {@link MemoryMailer.sent}; past it the oldest is dropped. @default 1000 */
+  maxKept?: number;
+}
+
+/**
+ * Records every second-factor mail in {@link MemoryMailer.sent} and sends nothing.
+ *
+ * @example
+ * const mailer = new MemoryMailer();
+ * // ... POST /login ...
+ * const code = mailer.last('alice@example.com')?.code;
+ */
+export class MemoryMailer implements Mailer {
+  /** The mails "sent", oldest first. Copies, so changing one does not change what the caller passed. */
+  readonly sent: SecondFactorMail[] = [];
+  private readonly onSend: MemoryMailerOptions['onSend'];
+  private readonly maxKept: number;
+
+  constructor(options: MemoryMailerOptions = {}) {
+    if (options.onSend !== undefined && typeof options.onSend !== 'function') {
+      throw new TypeError('MemoryMailer: "onSend" must be a function.');
+    }
+    this.onSend = options.onSend;
+    this.maxKept = options.maxKept ?? 1000;
+    if (!Number.isSafeInteger(this.maxKept) || this.maxKept < 1) {
+      throw new TypeError('MemoryMailer: "maxKept" must be a positive integer.');
+    }
+  }
+
+  async sendSecondFactorCode(mail: SecondFactorMail): Promise<void> {
+    const copy: SecondFactorMail = {
+      to: mail.to,
+      displayName: mail.displayName,
+      login: mail.login,
+      code: mail.code,
+      expiresInSeconds: mail.expiresInSeconds,
+    };
+    this.sent.push(copy);
+    // A long-running demo must not grow without bound.
+    if (this.sent.length > this.maxKept) this.sent.splice(0, this.sent.length - this.maxKept);
+    if (this.onSend) await this.onSend(copy);
+  }
+
+  /** The most recent mail, or the most recent one to `to` when given. */
+  last(to?: string): SecondFactorMail | undefined {
+    for (let i = this.sent.length - 1; i >= 0; i--) {
+      const mail = this.sent[i]!;
+      if (to === undefined || mail.to === to) return mail;
+    }
+    return undefined;
+  }
+
+  /** Forgets every recorded mail. */
+  clear(): void {
+    this.sent.length = 0;
+  }
+}

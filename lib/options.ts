@@ -1,0 +1,361 @@
+// The public options of createAuth()/createAuthRouter(): typed, defaulted in one place, validated at start-up.
+import { consoleLogger, type Logger } from './logger';
+import type { Mailer } from './mailers/types';
+import { DEFAULT_BCRYPT_COST, validateBcryptCost } from './passwords/hasher';
+import type { PasswordPolicyOptions, ResolvedPasswordPolicy } from './passwords/policy';
+import { resolvePasswordPolicy } from './passwords/policy';
+import { systemClock, type Clock } from './primitives/clock';
+import { parseDuration, type Duration } from './primitives/duration';
+import { presets, type PresetName } from './presets';
+import type { Preset } from './presets/types';
+import type { StateStore, User, UserStore } from './stores/types';
+import { prepareKeys, type HmacAlgorithm, type PreparedKeys, type SecretOption } from './tokens/keys';
+
+/** A per-IP limit: at most `limit` requests in `window`. */
+export interface RateLimitOption {
+  limit: number;
+  window: Duration;
+}
+
+/** Login with an external identity provider's JWT (Auth0-style), verified against its JWKS. */
+export interface ExternalIdentityProviderOptions {
+  /** The provider's issuer; the token's `iss` must equal it exactly (e.g. `https://tenant.auth0.com/`). */
+  issuer: string;
+  /** The audience the token must be addressed to; always checked. */
+  audience: string;
+  /** Where the provider publishes its signing keys. */
+  jwksUri: string;
+  /** Signature algorithms accepted. @default ['RS256'] */
+  algorithms?: ('RS256' | 'RS384' | 'RS512' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA')[];
+  /** Subjects (`sub`) allowed to log in. Either this or `mapUser` is required. */
+  allowedSubjects?: readonly string[];
+  /** Authorities given to an allowed subject that has no local user. @default ['ROLE_USER'] */
+  authorities?: readonly string[];
+  /** Maps a verified identity (`iss`, `sub`, the claims) to a local user, or null to refuse it. */
+  mapUser?: (identity: { issuer: string; subject: string; claims: Record<string, unknown> }) => User | null | Promise<User | null>;
+  /** How long to wait for the JWKS, in ms; past it the login fails closed. @default 5000 */
+  timeoutMs?: number;
+  /** The least time between JWKS fetches, e.g. on unknown `kid`s, in ms. @default 30000 */
+  cooldownMs?: number;
+}
+
+/** Options of {@link createAuth} and {@link createAuthRouter}. Only `secret` and `users` are required. */
+export interface AuthOptions {
+  /**
+   * The token key: an HMAC key (string, UTF-8, or Buffer; at least 32 bytes for HS256, 48 for HS384, 64 for HS512)
+   * or an asymmetric key pair `{ algorithm: 'RS256' | 'ES256', privateKey, publicKey, kid }`.
+   */
+  secret: SecretOption;
+  /** The HMAC algorithm, for an HMAC `secret`. @default the preset's (HS512 for utmstack), else 'HS256' */
+  algorithm?: HmacAlgorithm;
+  /** Written to `iss` and required on verification. @default the preset's (datarhei: 'datarhei-core'), else none */
+  issuer?: string;
+  /** Written to `aud` and required on verification; tokens with an `aud` are refused when unset. @default none */
+  audience?: string;
+  /** Access-token lifetime. @default the preset's (default: '15m', utmstack: '24h', storm: 900, datarhei: '10m') */
+  accessTokenTtl?: Duration;
+  /** Access-token lifetime when the login sets `rememberMe`. @default the preset's ('30d') */
+  rememberMeTtl?: Duration;
+  /** Refresh-token lifetime, which is also the longest a session lasts through rotation. @default the preset's ('14d'; datarhei '24h') */
+  refreshTokenTtl?: Duration;
+  /** Clock skew tolerated when checking `exp`, `nbf` and `iat`, in seconds (at most 60). @default 30 */
+  clockSkewSeconds?: number;
+  /** The wire format: a built-in preset's name or a preset object. @default 'default' */
+  preset?: PresetName | Preset;
+  /** Where users live. */
+  users: UserStore;
+  /** Where counters, challenges and token families live. @default a new MemoryStateStore (one process only) */
+  stateStore?: StateStore;
+  /** Sends second-factor codes. Required when any user has the EMAIL factor or `secondFactor.force` is set. @default none */
+  mailer?: Mailer;
+  /** Where warnings go. @default process warnings and stderr */
+  logger?: Logger;
+  /** The time source, in ms since the epoch; tests pass a fake one. @default Date.now */
+  clock?: Clock;
+  /** bcrypt's cost factor; below 10 logs a warning (tests may use 4). @default 10 */
+  bcryptCost?: number;
+  /** Rules every new password must meet. @default { minLength: 8 } */
+  passwordPolicy?: PasswordPolicyOptions;
+  /** Lifetime of a newly set password; afterwards login answers 403 password_expired. @default null (never) */
+  passwordMaxAge?: Duration | null;
+  /** Per-account lockout after failed logins, or false to turn it off. @default the preset's (10 failures in '10m', for '10m') */
+  lockout?: { maxFailures?: number; window?: Duration; duration?: Duration } | false;
+  /** Per-IP limits on routes that take a credential, or false to turn them off. @default the preset's (20 a minute; storm 5) */
+  rateLimit?: { credentials?: RateLimitOption } | false;
+  /** The second factor. */
+  secondFactor?: {
+    /** Require a second factor of every user (email for those without one). @default false */
+    force?: boolean;
+    /** How long a challenge and its code live (at most '10m'). @default '5m' */
+    codeTtl?: Duration;
+    /** Wrong codes allowed per challenge. @default 5 */
+    maxAttempts?: number;
+    /** The least time between two resends of a code. @default '30s' */
+    resendCooldown?: Duration;
+    /** The issuer name shown in authenticator apps. @default 'express-auth-kit' */
+    totpIssuer?: string;
+  };
+  /** Refresh tokens. */
+  refresh?: {
+    /** Whether login returns a refresh token. @default the preset's */
+    issue?: boolean;
+    /** Whether each refresh consumes its token and returns a new one (reuse then revokes the family). @default the preset's (datarhei: false) */
+    rotate?: boolean;
+  };
+  /**
+   * How long the guard may remember a user's session version before asking the state store again, in ms.
+   * "Log out everywhere" on another instance takes at most this long to reach this one. @default 2000
+   */
+  sessionCacheMs?: number;
+  /** API keys: which header carries them, or false to refuse keys in the guard. @default { header: 'authorization' } */
+  apiKeys?: { header?: 'authorization' | 'x-api-key'; prefix?: string } | false;
+  /** Login with an external identity provider's JWT (POST to the login route with it as bearer and no body). */
+  externalIdentityProvider?: ExternalIdentityProviderOptions;
+}
+
+/** The options, checked and with every default filled in. Internal. */
+export interface ResolvedConfig {
+  keys: PreparedKeys;
+  issuer: string | undefined;
+  audience: string | undefined;
+  accessTokenTtl: number;
+  rememberMeTtl: number;
+  refreshTokenTtl: number;
+  clockSkewSeconds: number;
+  preset: Preset;
+  users: UserStore;
+  stateStore: StateStore | undefined;
+  mailer: Mailer | undefined;
+  logger: Logger;
+  clock: Clock;
+  bcryptCost: number;
+  passwordPolicy: ResolvedPasswordPolicy;
+  passwordMaxAge: number | null;
+  lockout: { maxFailures: number; windowSeconds: number; durationSeconds: number } | false;
+  rateLimit: { credentials: { limit: number; windowSeconds: number } } | false;
+  secondFactor: { force: boolean; codeTtl: number; maxAttempts: number; resendCooldown: number; totpIssuer: string };
+  refresh: { issue: boolean; rotate: boolean };
+  sessionCacheMs: number;
+  apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
+  externalIdentityProvider: Required<Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>> &
+    Pick<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'> | undefined;
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'secret', 'algorithm', 'issuer', 'audience', 'accessTokenTtl', 'rememberMeTtl', 'refreshTokenTtl', 'clockSkewSeconds',
+  'preset', 'users', 'stateStore', 'mailer', 'logger', 'clock', 'bcryptCost', 'passwordPolicy', 'passwordMaxAge',
+  'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
+]);
+
+function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
+  const seconds = parseDuration(value === undefined ? fallback : value);
+  if (seconds === undefined || seconds > maxSeconds) {
+    throw new TypeError(
+      `"${name}" must be a positive whole number of seconds or a string like '900s', '15m', '24h', '30d'` +
+        `${maxSeconds < 400 * 86400 ? ` of at most ${maxSeconds} seconds` : ''}; got ${JSON.stringify(value)}.`,
+    );
+  }
+  return seconds;
+}
+
+function positiveInteger(value: unknown, fallback: number, name: string, max = 1_000_000): number {
+  const resolved = value === undefined ? fallback : value;
+  if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved < 1 || resolved > max) {
+    throw new TypeError(`"${name}" must be an integer from 1 to ${max}; got ${JSON.stringify(value)}.`);
+  }
+  return resolved;
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`"${name}" must be a non-empty string.`);
+  return value;
+}
+
+function plainObject(value: unknown, name: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`"${name}" must be an object.`);
+  return value as Record<string, unknown>;
+}
+
+function requireMethods(value: unknown, name: string, methods: readonly string[]): void {
+  if (typeof value !== 'object' || value === null) throw new TypeError(`"${name}" must be an object with ${methods.join(', ')}.`);
+  for (const method of methods) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') {
+      throw new TypeError(`"${name}.${method}" must be a function: "${name}" does not look like a ${name === 'users' ? 'UserStore' : name === 'stateStore' ? 'StateStore' : 'Mailer'}.`);
+    }
+  }
+}
+
+function resolvePreset(value: unknown): Preset {
+  if (value === undefined) return presets.default;
+  if (typeof value === 'string') {
+    if (!Object.hasOwn(presets, value)) {
+      throw new TypeError(`"preset" must be one of ${Object.keys(presets).join(', ')} or a preset object; got "${value}".`);
+    }
+    return presets[value as PresetName];
+  }
+  const preset = plainObject(value, 'preset');
+  for (const field of ['name', 'routes', 'defaults', 'login', 'error']) {
+    if (preset[field] === undefined) throw new TypeError(`"preset.${field}" is missing: spread a built-in preset and override what differs.`);
+  }
+  return value as Preset;
+}
+
+/** Checks `options` and fills in every default, without touching the caller's object. */
+export function resolveOptions(input: AuthOptions): ResolvedConfig {
+  const options = plainObject(input, 'options') as Partial<AuthOptions> & Record<string, unknown>;
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`Unknown option "${key}".`);
+  }
+  const preset = resolvePreset(options.preset);
+  const defaults = preset.defaults;
+  const logger = options.logger ?? consoleLogger;
+  if (typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+    throw new TypeError('"logger" must have warn(message) and error(message) functions.');
+  }
+  if (options.clock !== undefined && typeof options.clock !== 'function') {
+    throw new TypeError('"clock" must be a function returning milliseconds since the epoch.');
+  }
+  const keys = prepareKeys(options.secret, options.algorithm ?? (typeof options.secret === 'object' && !Buffer.isBuffer(options.secret) ? undefined : defaults.algorithm));
+  requireMethods(options.users, 'users', ['findByLogin', 'findById', 'recordLogin', 'updatePassword']);
+  if (options.stateStore !== undefined) requireMethods(options.stateStore, 'stateStore', ['get', 'set', 'delete', 'increment', 'take']);
+  if (options.mailer !== undefined) requireMethods(options.mailer, 'mailer', ['sendSecondFactorCode']);
+
+  const clockSkewSeconds = options.clockSkewSeconds ?? 30;
+  if (!Number.isInteger(clockSkewSeconds) || clockSkewSeconds < 0 || clockSkewSeconds > 60) {
+    throw new TypeError(`"clockSkewSeconds" must be an integer from 0 to 60; got ${JSON.stringify(options.clockSkewSeconds)}.`);
+  }
+  const bcryptCost = options.bcryptCost ?? DEFAULT_BCRYPT_COST;
+  validateBcryptCost(bcryptCost, 'bcryptCost');
+
+  const lockoutInput = options.lockout;
+  const lockout =
+    lockoutInput === false
+      ? false
+      : {
+          maxFailures: positiveInteger(plainObject(lockoutInput, 'lockout').maxFailures, defaults.lockout.maxFailures, 'lockout.maxFailures', 1000),
+          windowSeconds: duration(lockoutInput?.window, defaults.lockout.windowSeconds, 'lockout.window'),
+          durationSeconds: duration(lockoutInput?.duration, defaults.lockout.durationSeconds, 'lockout.duration'),
+        };
+
+  const rateLimitInput = options.rateLimit;
+  const credentialLimit = rateLimitInput === false ? undefined : plainObject(plainObject(rateLimitInput, 'rateLimit').credentials, 'rateLimit.credentials');
+  const rateLimit =
+    rateLimitInput === false || credentialLimit === undefined
+      ? false
+      : {
+          credentials: {
+            limit: positiveInteger(credentialLimit.limit, defaults.rateLimit.limit, 'rateLimit.credentials.limit'),
+            windowSeconds: duration(credentialLimit.window, defaults.rateLimit.windowSeconds, 'rateLimit.credentials.window', 86400),
+          },
+        };
+
+  const secondFactorInput = plainObject(options.secondFactor, 'secondFactor');
+  if (secondFactorInput.force !== undefined && typeof secondFactorInput.force !== 'boolean') {
+    throw new TypeError('"secondFactor.force" must be a boolean.');
+  }
+  const secondFactor = {
+    force: secondFactorInput.force === true,
+    // Codes live at most 10 minutes: a 6-digit code's safety rests on a short life and few guesses (NIST SP 800-63B).
+    codeTtl: duration(secondFactorInput.codeTtl, '5m', 'secondFactor.codeTtl', 600),
+    maxAttempts: positiveInteger(secondFactorInput.maxAttempts, 5, 'secondFactor.maxAttempts', 10),
+    resendCooldown: duration(secondFactorInput.resendCooldown, '30s', 'secondFactor.resendCooldown', 600),
+    totpIssuer: optionalString(secondFactorInput.totpIssuer, 'secondFactor.totpIssuer') ?? 'express-auth-kit',
+  };
+  if (secondFactor.force && options.mailer === undefined) {
+    throw new TypeError('"mailer" is required when "secondFactor.force" is true: codes are sent by email.');
+  }
+
+  const refreshInput = plainObject(options.refresh, 'refresh');
+  for (const flag of ['issue', 'rotate'] as const) {
+    if (refreshInput[flag] !== undefined && typeof refreshInput[flag] !== 'boolean') throw new TypeError(`"refresh.${flag}" must be a boolean.`);
+  }
+
+  const apiKeysInput = options.apiKeys;
+  let apiKeys: ResolvedConfig['apiKeys'] = false;
+  if (apiKeysInput !== false) {
+    const input = plainObject(apiKeysInput, 'apiKeys');
+    const header = input.header ?? 'authorization';
+    if (header !== 'authorization' && header !== 'x-api-key') throw new TypeError('"apiKeys.header" must be "authorization" or "x-api-key".');
+    const prefix = optionalString(input.prefix, 'apiKeys.prefix') ?? 'eak_';
+    if (!/^[A-Za-z][A-Za-z0-9]{1,11}_$/.test(prefix)) throw new TypeError('"apiKeys.prefix" must be 2 to 12 letters or digits followed by "_".');
+    apiKeys = { header, prefix };
+  }
+
+  const passwordMaxAge = options.passwordMaxAge === undefined || options.passwordMaxAge === null ? null : duration(options.passwordMaxAge, 0 as Duration, 'passwordMaxAge');
+  const sessionCacheMs = options.sessionCacheMs ?? 2000;
+  if (!Number.isInteger(sessionCacheMs) || sessionCacheMs < 0 || sessionCacheMs > 60_000) {
+    throw new TypeError('"sessionCacheMs" must be an integer from 0 to 60000.');
+  }
+
+  return {
+    keys,
+    issuer: optionalString(options.issuer, 'issuer') ?? defaults.issuer,
+    audience: optionalString(options.audience, 'audience'),
+    accessTokenTtl: duration(options.accessTokenTtl, defaults.accessTokenTtl, 'accessTokenTtl'),
+    rememberMeTtl: duration(options.rememberMeTtl, defaults.rememberMeTtl, 'rememberMeTtl'),
+    refreshTokenTtl: duration(options.refreshTokenTtl, defaults.refreshTokenTtl, 'refreshTokenTtl'),
+    clockSkewSeconds,
+    preset,
+    users: options.users as UserStore,
+    stateStore: options.stateStore,
+    mailer: options.mailer,
+    logger,
+    clock: options.clock ?? systemClock,
+    bcryptCost,
+    passwordPolicy: resolvePasswordPolicy(plainObject(options.passwordPolicy, 'passwordPolicy') as PasswordPolicyOptions),
+    passwordMaxAge,
+    lockout,
+    rateLimit,
+    secondFactor,
+    refresh: {
+      issue: (refreshInput.issue as boolean | undefined) ?? defaults.issueRefreshTokens,
+      rotate: (refreshInput.rotate as boolean | undefined) ?? defaults.rotateRefreshTokens,
+    },
+    sessionCacheMs,
+    apiKeys,
+    externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
+  };
+}
+
+function resolveExternalIdp(value: unknown): ResolvedConfig['externalIdentityProvider'] {
+  if (value === undefined) return undefined;
+  const input = plainObject(value, 'externalIdentityProvider');
+  const issuer = optionalString(input.issuer, 'externalIdentityProvider.issuer');
+  const audience = optionalString(input.audience, 'externalIdentityProvider.audience');
+  const jwksUri = optionalString(input.jwksUri, 'externalIdentityProvider.jwksUri');
+  if (!issuer || !audience || !jwksUri) {
+    throw new TypeError('"externalIdentityProvider" needs "issuer", "audience" and "jwksUri".');
+  }
+  try {
+    const url = new URL(jwksUri);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+  } catch {
+    throw new TypeError('"externalIdentityProvider.jwksUri" must be an http(s) URL.');
+  }
+  const allowedSubjects = input.allowedSubjects as readonly string[] | undefined;
+  const mapUser = input.mapUser as ExternalIdentityProviderOptions['mapUser'];
+  if (allowedSubjects === undefined && mapUser === undefined) {
+    throw new TypeError('"externalIdentityProvider" needs "allowedSubjects" or "mapUser": otherwise anyone with an account at the provider could log in.');
+  }
+  if (allowedSubjects !== undefined && (!Array.isArray(allowedSubjects) || allowedSubjects.some((s) => typeof s !== 'string' || s.length === 0))) {
+    throw new TypeError('"externalIdentityProvider.allowedSubjects" must be an array of non-empty strings.');
+  }
+  if (mapUser !== undefined && typeof mapUser !== 'function') throw new TypeError('"externalIdentityProvider.mapUser" must be a function.');
+  const algorithms = (input.algorithms as ExternalIdentityProviderOptions['algorithms']) ?? ['RS256'];
+  if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((a) => typeof a !== 'string' || a.startsWith('HS') || (a as string) === 'none')) {
+    throw new TypeError('"externalIdentityProvider.algorithms" must list asymmetric algorithms such as "RS256" (never HS* or none).');
+  }
+  return {
+    issuer,
+    audience,
+    jwksUri,
+    algorithms,
+    allowedSubjects,
+    mapUser,
+    authorities: (input.authorities as readonly string[] | undefined) ?? ['ROLE_USER'],
+    timeoutMs: positiveInteger(input.timeoutMs, 5000, 'externalIdentityProvider.timeoutMs', 60_000),
+    cooldownMs: positiveInteger(input.cooldownMs, 30_000, 'externalIdentityProvider.cooldownMs', 3_600_000),
+  };
+}

@@ -1,0 +1,34 @@
+// datarhei Core's wire format (seed 004): POST /api/login (password or an identity provider's JWT), GET /api/login/refresh.
+import { COMMON_DEFAULTS, NO_ROUTES } from './shared';
+import { defaultPreset } from './default';
+import type { Preset } from './types';
+
+export const datarheiPreset: Preset = {
+  ...defaultPreset,
+  name: 'datarhei',
+  mountPath: '/api',
+  routes: {
+    ...NO_ROUTES,
+    login: '/login',
+    refresh: '/login/refresh',
+    refreshMethod: 'get',
+    logout: '/login/logout',
+    logoutAll: '/login/logout-all',
+  },
+  defaults: {
+    ...COMMON_DEFAULTS,
+    issuer: 'datarhei-core',
+    accessTokenTtl: '10m',
+    rememberMeTtl: '10m',
+    refreshTokenTtl: '24h',
+    // The product re-uses one refresh token for its whole day; we keep its wire format but say so in the README.
+    rotateRefreshTokens: false,
+  },
+  login: ({ access, refresh }) => ({
+    body: { access_token: access.token, ...(refresh ? { refresh_token: refresh.token } : {}) },
+  }),
+  refreshed: ({ access, refresh }) => ({
+    body: { access_token: access.token, ...(refresh ? { refresh_token: refresh.token } : {}) },
+  }),
+  error: (error) => ({ status: error.status, body: { code: error.status, message: error.message, details: [error.code] } }),
+};

@@ -1,0 +1,98 @@
+// The default UserStore: users and API keys in process memory, seeded from an array.
+import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
+
+/** A user to seed a {@link MemoryUserStore} with; `id` defaults to its 1-based position. */
+export type UserSeed = Omit<User, 'id'> & { id?: string };
+
+/**
+ * In-memory {@link UserStore}: for demos, tests and small deployments with a fixed user list.
+ *
+ * @example
+ * const users = new MemoryUserStore([
+ *   { login: 'admin', email: 'admin@example.com', passwordHash: await hashPassword('s3cret-pass'), authorities: ['ROLE_ADMIN'] },
+ * ]);
+ */
+export class MemoryUserStore implements UserStore {
+  private readonly usersById = new Map<string, User>();
+  private readonly idsByName = new Map<string, string>();
+  private readonly apiKeysById = new Map<string, ApiKeyRecord>();
+  private readonly apiKeyIdsByHash = new Map<string, string>();
+
+  constructor(seeds: readonly UserSeed[] = []) {
+    seeds.forEach((seed, index) => this.add({ ...seed, id: seed.id ?? String(index + 1) }));
+  }
+
+  /** Adds a user (a copy of it); throws when the id, login or email is taken. */
+  add(user: User): void {
+    const names = [user.login.toLowerCase(), user.email.toLowerCase()];
+    if (this.usersById.has(user.id) || names.some((name) => this.idsByName.has(name))) {
+      throw new TypeError(`MemoryUserStore: a user with the id, login or email of "${user.login}" already exists.`);
+    }
+    this.usersById.set(user.id, { ...user, authorities: [...user.authorities] });
+    for (const name of names) this.idsByName.set(name, user.id);
+  }
+
+  /** Applies changes to a stored user (for tests and admin tools: disable, change roles, ...). */
+  update(id: string, changes: Partial<Omit<User, 'id' | 'login' | 'email'>>): void {
+    const user = this.usersById.get(id);
+    if (!user) throw new TypeError(`MemoryUserStore: no user with id "${id}".`);
+    Object.assign(user, changes);
+  }
+
+  findByLogin(loginOrEmail: string): User | null {
+    const id = this.idsByName.get(loginOrEmail.toLowerCase());
+    return id === undefined ? null : this.copy(id);
+  }
+
+  findById(id: string): User | null {
+    return this.copy(id);
+  }
+
+  recordLogin(id: string, at: Date): void {
+    const user = this.usersById.get(id);
+    if (user) user.lastLoginAt = at;
+  }
+
+  updatePassword(id: string, passwordHash: string, expiresAt: Date | null): void {
+    const user = this.usersById.get(id);
+    if (user) Object.assign(user, { passwordHash, passwordExpiresAt: expiresAt });
+  }
+
+  updateSecondFactor(id: string, method: SecondFactorMethod | null, totpSecret: string | null): void {
+    const user = this.usersById.get(id);
+    if (user) Object.assign(user, { secondFactor: method, totpSecret });
+  }
+
+  createApiKey(record: ApiKeyRecord): void {
+    this.apiKeysById.set(record.id, { ...record });
+    this.apiKeyIdsByHash.set(record.keyHash, record.id);
+  }
+
+  listApiKeys(ownerId: string): ApiKeyRecord[] {
+    return [...this.apiKeysById.values()].filter((key) => key.ownerId === ownerId).map((key) => ({ ...key }));
+  }
+
+  findApiKeyByHash(keyHash: string): ApiKeyRecord | null {
+    const id = this.apiKeyIdsByHash.get(keyHash);
+    const record = id === undefined ? undefined : this.apiKeysById.get(id);
+    return record ? { ...record } : null;
+  }
+
+  deleteApiKey(ownerId: string, id: string): boolean {
+    const record = this.apiKeysById.get(id);
+    if (!record || record.ownerId !== ownerId) return false;
+    this.apiKeysById.delete(id);
+    this.apiKeyIdsByHash.delete(record.keyHash);
+    return true;
+  }
+
+  touchApiKey(id: string, at: Date): void {
+    const record = this.apiKeysById.get(id);
+    if (record) record.lastUsedAt = at;
+  }
+
+  private copy(id: string): User | null {
+    const user = this.usersById.get(id);
+    return user ? { ...user, authorities: [...user.authorities] } : null;
+  }
+}

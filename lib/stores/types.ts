@@ -1,0 +1,109 @@
+// The adapter contracts a host implements or picks from ours: where users live, and where short-lived state lives.
+
+/** A second-factor method a user has turned on. */
+export type SecondFactorMethod = 'EMAIL' | 'TOTP';
+
+/** A user as the library reads it. Fields beyond `id`, `login`, `email`, `passwordHash`, `authorities` are optional. */
+export interface User {
+  /** Stable identifier; becomes the tokens' `sub`. */
+  id: string;
+  /** The login name (matched case-insensitively). */
+  login: string;
+  /** The email address (matched case-insensitively); second-factor codes go only here. */
+  email: string;
+  /** A bcrypt hash (make one with `hashPassword()`). */
+  passwordHash: string;
+  /** Roles, such as `ROLE_ADMIN`; copied into access tokens and checked by `requireAuth({ roles })`. */
+  authorities: readonly string[];
+  firstName?: string | null;
+  lastName?: string | null;
+  imageUrl?: string | null;
+  langKey?: string | null;
+  /** A disabled user cannot log in and its tokens and keys stop working. */
+  disabled?: boolean;
+  /** The second factor this user has turned on, if any. */
+  secondFactor?: SecondFactorMethod | null;
+  /** The base32 TOTP secret of an enrolled authenticator app (it must be readable to verify codes). */
+  totpSecret?: string | null;
+  /** When the password stops being accepted (403 `password_expired` after a correct password). */
+  passwordExpiresAt?: Date | null;
+  /** When the user last logged in; `null` or absent means never, which makes `firstLogin` true. */
+  lastLoginAt?: Date | null;
+  createdAt?: Date | null;
+}
+
+/** An API key as stored: never the secret, only its SHA-256. */
+export interface ApiKeyRecord {
+  id: string;
+  ownerId: string;
+  name: string;
+  /** SHA-256 (hex) of the whole key text. */
+  keyHash: string;
+  /** The first characters of the key, shown in listings so the owner can tell keys apart. */
+  prefix: string;
+  /** A subset of the owner's roles this key may use; `null` means all of the owner's current roles. */
+  roles: readonly string[] | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Where users live. Lookups must be case-insensitive on login and email.
+ * The API-key methods are needed only when the authheader router or key authentication is used.
+ */
+export interface UserStore {
+  /** The user whose login OR email equals `loginOrEmail`, ignoring case; null when none. */
+  findByLogin(loginOrEmail: string): MaybePromise<User | null>;
+  findById(id: string): MaybePromise<User | null>;
+  /** Records a successful login at `at` (sets `lastLoginAt`). */
+  recordLogin(id: string, at: Date): MaybePromise<void>;
+  /** Replaces the password hash; `expiresAt` is the new password's expiry (null: never). */
+  updatePassword(id: string, passwordHash: string, expiresAt: Date | null): MaybePromise<void>;
+  /** Turns a second factor on or off (TOTP enrolment). Optional: without it, TOTP enrolment is unavailable. */
+  updateSecondFactor?(id: string, method: SecondFactorMethod | null, totpSecret: string | null): MaybePromise<void>;
+
+  createApiKey?(record: ApiKeyRecord): MaybePromise<void>;
+  listApiKeys?(ownerId: string): MaybePromise<ApiKeyRecord[]>;
+  findApiKeyByHash?(keyHash: string): MaybePromise<ApiKeyRecord | null>;
+  /** Deletes the owner's key; false when the owner has no such key (someone else's key counts as none). */
+  deleteApiKey?(ownerId: string, id: string): MaybePromise<boolean>;
+  touchApiKey?(id: string, at: Date): MaybePromise<void>;
+
+  init?(): MaybePromise<void>;
+  shutdown?(): MaybePromise<void>;
+}
+
+/** The result of an atomic increment. */
+export interface Counter {
+  value: number;
+  /** Milliseconds until the counter expires. */
+  ttlMs: number;
+}
+
+/**
+ * Short-lived shared state: failure counters, lockouts, challenges, refresh-token families, revocations.
+ * Every key has a TTL (milliseconds, > 0). Values are strings; the library serialises what it stores.
+ */
+export interface StateStore {
+  get(key: string): Promise<string | null>;
+  /** Sets the value and its TTL, replacing any previous value and TTL. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /**
+   * Atomically adds 1 and returns the new value. A key that did not exist starts at 1 with `ttlMs`;
+   * an existing key keeps its TTL (a fixed window).
+   */
+  increment(key: string, ttlMs: number): Promise<Counter>;
+  /** Atomically reads and deletes: of concurrent takes of one key, exactly one sees the value. */
+  take(key: string): Promise<string | null>;
+  /**
+   * Optional: a store for express-rate-limit sharing this store's backend (one per limiter, with its own prefix).
+   * Without it, rate limits are counted in process memory.
+   */
+  createRateLimitStore?(prefix: string): import('express-rate-limit').Store;
+  init?(): Promise<void>;
+  shutdown?(): Promise<void>;
+}

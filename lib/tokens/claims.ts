@@ -1,0 +1,46 @@
+// The claims our tokens carry, by kind: access (the guard's), refresh, and the second-factor challenge.
+
+/** What a token may be used for; the guard accepts only `access`. */
+export type TokenUse = 'access' | 'refresh' | 'tfa';
+
+/** The claims every token we issue carries. */
+export interface BaseClaims {
+  sub: string;
+  iat: number;
+  exp: number;
+  /** The token's unique id. */
+  jti: string;
+  /** The lifetime in seconds (datarhei's `exi`). */
+  exi: number;
+  usefor: TokenUse;
+  iss?: string;
+  aud?: string;
+  /** The session version current when the token was issued; "log out everywhere" changes it. */
+  sv?: string;
+}
+
+export interface AccessClaims extends BaseClaims {
+  usefor: 'access';
+  /** The user's authorities, comma-separated (the JHipster/UTMStack `auth` claim). */
+  auth: string;
+  /** The refresh-token family this access token was issued with, if any (logout ends the family). */
+  fam?: string;
+  /** Set when the login asked to be remembered. */
+  rme?: boolean;
+  /** The issuer of an external identity provider's token this session was opened with. */
+  idp?: string;
+}
+
+export interface RefreshClaims extends BaseClaims {
+  usefor: 'refresh';
+  fam: string;
+  rme?: boolean;
+}
+
+export interface ChallengeClaims extends BaseClaims {
+  usefor: 'tfa';
+  /** The second-factor challenge this token stands for. */
+  cid: string;
+}
+
+export type ClaimsFor<U extends TokenUse> = U extends 'access' ? AccessClaims : U extends 'refresh' ? RefreshClaims : ChallengeClaims;
