@@ -1,0 +1,119 @@
+// The in-memory stores: both contracts, plus what only memory has (the key bound, timers, seed copies).
+import { MemoryStateStore } from '../../lib/stores/memory-state-store';
+import { MemoryUserStore } from '../../lib/stores/memory-user-store';
+import type { User } from '../../lib/stores/types';
+import { describeStateStoreContract } from '../contracts/state-store-contract';
+import { describeUserStoreContract } from '../contracts/user-store-contract';
+
+function fakeClock(start = 1_700_000_000_000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
+
+describeStateStoreContract('MemoryStateStore', async () => {
+  const clock = fakeClock();
+  const store = new MemoryStateStore({ clock: clock.now });
+  return { store, clock, cleanup: () => store.shutdown() };
+});
+
+describeUserStoreContract('MemoryUserStore', async (seed) => ({
+  store: new MemoryUserStore(seed),
+  cleanup: async () => undefined,
+}));
+
+describe('MemoryStateStore', () => {
+  it('drops the oldest key past maxKeys, counting a re-set key as new', async () => {
+    const store = new MemoryStateStore({ maxKeys: 3 });
+    await store.set('a', '1', 10_000);
+    await store.set('b', '2', 10_000);
+    await store.set('c', '3', 10_000);
+    await store.set('a', '1 again', 10_000); // now b is the oldest
+    await store.increment('d', 10_000);
+    expect(store.size).toBe(3);
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((key) => store.get(key)))).toEqual(['1 again', null, '3', '1']);
+    await store.shutdown();
+  });
+
+  it('rejects a maxKeys that is not a positive integer', () => {
+    expect(() => new MemoryStateStore({ maxKeys: 0 })).toThrow(/"maxKeys"/);
+    expect(() => new MemoryStateStore({ maxKeys: 1.5 })).toThrow(TypeError);
+  });
+
+  it('unrefs its sweep timer and clears it on shutdown', async () => {
+    const setIntervalSpy = jest.spyOn(global, 'setInterval');
+    const clearIntervalSpy = jest.spyOn(global, 'clearInterval');
+    try {
+      const store = new MemoryStateStore();
+      const timer = setIntervalSpy.mock.results.at(-1)?.value as NodeJS.Timeout;
+      expect(timer.hasRef()).toBe(false);
+      await store.set('k', 'v', 10_000);
+      await store.shutdown();
+      expect(clearIntervalSpy).toHaveBeenCalledWith(timer);
+      expect(store.size).toBe(0);
+    } finally {
+      setIntervalSpy.mockRestore();
+      clearIntervalSpy.mockRestore();
+    }
+  });
+
+  it('sweeps expired keys that are never read again', async () => {
+    jest.useFakeTimers();
+    try {
+      const clock = fakeClock();
+      const store = new MemoryStateStore({ clock: clock.now, sweepIntervalMs: 1_000 });
+      await store.set('short', 'v', 500);
+      await store.set('long', 'v', 5_000);
+      clock.advance(1_000);
+      jest.advanceTimersByTime(1_000);
+      expect(store.size).toBe(1);
+      expect(await store.get('long')).toBe('v');
+      await store.shutdown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('MemoryUserStore', () => {
+  const seed = (): User[] => [
+    {
+      id: 'u-1',
+      login: 'admin',
+      email: 'admin@example.com',
+      passwordHash: 'h',
+      authorities: ['ROLE_ADMIN'],
+      passwordExpiresAt: new Date('2030-01-01T00:00:00Z'),
+    },
+  ];
+
+  it('never changes the seed objects', async () => {
+    const users = seed();
+    const snapshot = structuredClone(users);
+    const store = new MemoryUserStore(users);
+    store.recordLogin('u-1', new Date('2026-01-01T00:00:00Z'));
+    store.updatePassword('u-1', 'h2', null);
+    store.updateSecondFactor('u-1', 'TOTP', 'SECRET');
+    store.update('u-1', { disabled: true, authorities: ['ROLE_USER'] });
+    expect(users).toEqual(snapshot);
+    expect(store.findById('u-1')).toMatchObject({ passwordHash: 'h2', disabled: true, authorities: ['ROLE_USER'] });
+  });
+
+  it('hands out copies, so changing a returned user changes nothing stored', () => {
+    const store = new MemoryUserStore(seed());
+    const found = store.findByLogin('admin') as User & { authorities: string[] };
+    found.authorities.push('ROLE_INJECTED');
+    found.passwordHash = 'tampered';
+    expect(store.findById('u-1')).toMatchObject({ passwordHash: 'h', authorities: ['ROLE_ADMIN'] });
+  });
+
+  it('numbers seeds without an id by position, and refuses a login taken in another case', () => {
+    const store = new MemoryUserStore([
+      { login: 'first', email: 'first@example.com', passwordHash: 'h', authorities: [] },
+      { login: 'second', email: 'second@example.com', passwordHash: 'h', authorities: [] },
+    ]);
+    expect(store.findByLogin('second')?.id).toBe('2');
+    expect(() => store.add({ id: '3', login: 'FIRST', email: 'x@example.com', passwordHash: 'h', authorities: [] })).toThrow(
+      TypeError,
+    );
+  });
+});
