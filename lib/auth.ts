@@ -81,7 +81,8 @@ export function createAuth(options: AuthOptions): Auth {
   router.use(buildAuthenticateRouter(context));
   router.use(buildAccountRouter(context));
   router.use(buildRefreshRouter(context));
-  if (hasApiKeyMethods(context)) router.use(buildAuthHeaderRouter(context));
+  // With keys refused by the guard, minting them would only hand out credentials that never work.
+  if (context.config.apiKeys !== false && hasApiKeyMethods(context)) router.use(buildAuthHeaderRouter(context));
   return {
     router,
     requireAuth: (guardOptions) => createGuard(context, guardOptions),

@@ -28,6 +28,19 @@ function authoritiesOf(claims: AccessClaims): readonly string[] {
   return authorities;
 }
 
+// One failure budget per auth instance: a limiter per requireAuth() call would give every guarded route (and the
+// account route) another `limit` key guesses per IP.
+const keyFailureLimiters = new WeakMap<AuthContext, RequestHandler>();
+
+function keyFailureLimiter(context: AuthContext): RequestHandler {
+  let limiter = keyFailureLimiters.get(context);
+  if (limiter === undefined) {
+    limiter = credentialLimiter(context, 'api-key-failures', { countOnlyFailures: true });
+    keyFailureLimiters.set(context, limiter);
+  }
+  return limiter;
+}
+
 export function createGuard(context: AuthContext, options: RequireAuthOptions = {}): RequestHandler {
   if (typeof options !== 'object' || options === null) throw new TypeError('requireAuth(options): options must be an object.');
   const roles = options.roles ?? [];
@@ -37,9 +50,11 @@ export function createGuard(context: AuthContext, options: RequireAuthOptions = 
   const { config, tokens, sessions } = context;
   const preset = config.preset;
   const apiKeys = options.allowApiKeys === false ? false : config.apiKeys;
-  const keyLimiter = apiKeys === false ? undefined : credentialLimiter(context, 'api-key-failures', { countOnlyFailures: true });
+  const keyLimiter = apiKeys === false ? undefined : keyFailureLimiter(context);
 
   function fail(res: Response, error: unknown): void {
+    // The guard's refusals are our responses too, even on the host's routes: never let a browser sniff them.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
     sendAuthError(res, preset, toAuthError(error, config.logger));
   }
 

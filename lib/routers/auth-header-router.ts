@@ -24,7 +24,8 @@ export function buildAuthHeaderRouter(context: AuthContext): Router {
   const routes = preset.routes;
   const router = Router();
   const headers = authResponseHeaders(config.clock);
-  // Keys are managed with a login's access token only: a leaked key must not mint, list or delete keys.
+  // Keys are managed with a login's access token only: a leaked key must not mint, list or delete keys. Every route
+  // loads the user fresh (currentUser), so a disabled user's still-unexpired token manages no keys either.
   const tokenGuard = createGuard(context, { allowApiKeys: false });
 
   if (routes.apiKeyCreate) {
@@ -51,7 +52,7 @@ export function buildAuthHeaderRouter(context: AuthContext): Router {
       routes.apiKeyList,
       headers,
       tokenGuard,
-      route(async (req, res) => sendReply(res, preset.apiKeyList(await listApiKeys(context, req.auth!.userId)))),
+      route(async (req, res) => sendReply(res, preset.apiKeyList(await listApiKeys(context, (await currentUser(context, req)).id)))),
     );
   }
 
@@ -61,7 +62,7 @@ export function buildAuthHeaderRouter(context: AuthContext): Router {
       headers,
       tokenGuard,
       route(async (req, res) => {
-        await deleteApiKeyById(context, req.auth!.userId, String(req.params.id));
+        await deleteApiKeyById(context, (await currentUser(context, req)).id, String(req.params.id));
         sendReply(res, preset.apiKeyDeleted());
       }),
     );
@@ -74,7 +75,8 @@ export function buildAuthHeaderRouter(context: AuthContext): Router {
       tokenGuard,
       parseJsonBody,
       route(async (req, res) => {
-        await deleteApiKeyByText(context, req.auth!.userId, stringField(jsonBody(req), 'text', true, MAX_API_KEY_LENGTH));
+        const text = stringField(jsonBody(req), 'text', true, MAX_API_KEY_LENGTH);
+        await deleteApiKeyByText(context, (await currentUser(context, req)).id, text);
         sendReply(res, preset.apiKeyDeleted());
       }),
     );

@@ -120,7 +120,8 @@ export function requireBearer(req: Request, bare: boolean): string {
 /** RFC 6750 §3: a challenge on every 401, with an error code once a token was sent; insufficient_scope on 403. */
 export function wwwAuthenticate(error: AuthError): string | undefined {
   if (error.code === 'token_missing') return 'Bearer realm="api"';
-  if (error.status === 401 && error.code.startsWith('token_')) {
+  // A refused API key was a bearer credential too: RFC 6750 §3 wants the challenge on that 401 as well.
+  if (error.status === 401 && (error.code.startsWith('token_') || error.code === 'api_key_invalid')) {
     return `Bearer realm="api", error="invalid_token", error_description="${error.message}"`;
   }
   if (error.code === 'forbidden') return 'Bearer realm="api", error="insufficient_scope"';

@@ -1,0 +1,130 @@
+// What gets benchmarked. The harness (run.ts, server.ts, guard.ts, login-storm.ts) only reads the two lists
+// at the bottom; each entry says how its server is built. The server-side contract for every entry:
+//   guard subjects:  an express app answering `GET /ping` with 200 `{ ok: true }` when the request carries
+//                    `Authorization: Bearer <shared HS256 token>`, and 401 without / with a wrong-key token;
+//   login subjects:  an express app answering `POST <login.path>` (JSON body) with 2xx for the bench user's
+//                    right password and 4xx for a wrong one. server.ts mounts `GET /cheap` in front of it.
+// The fixtures (secret, user, password, bcrypt cost 10) are in ./fixtures.
+import express, { type Express } from 'express';
+import { AuthError, createAuth, hashPassword, MemoryUserStore, silentLogger } from '../lib';
+import { contextOf } from '../lib/auth';
+import { loginWithPassword } from '../lib/flows/login';
+import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildPassportJwtApp, pong } from './baselines';
+import {
+  BCRYPT_COST,
+  BENCH_EMAIL,
+  BENCH_LOGIN,
+  BENCH_PASSWORD,
+  BENCH_SECRET,
+  BENCH_USER_ID,
+  DEFAULT_LOGIN_REQUEST,
+  benchSecretKey,
+  type LoginRequest,
+} from './fixtures';
+import type { SprayTarget } from './spray';
+
+export interface GuardSubject {
+  /** Stable id, passed to server.ts on its command line. */
+  id: string;
+  /** Label in the tables. */
+  name: string;
+  build(): Express | Promise<Express>;
+}
+
+export interface LoginSubject {
+  id: string;
+  name: string;
+  build(): Promise<Express>;
+  /** How to log in; defaults to POST /login { username, password }. */
+  login?: LoginRequest;
+  /** The single-threaded baseline that logins/s ratios are computed against (exactly one). */
+  ratioBase?: boolean;
+  /** The subject the storm target (cheap p99 < 20 ms, logins/s >= 1.6x base) is checked for. */
+  target?: boolean;
+}
+
+// ============================================================================================
+// The library's side: our guard, our login route, and our lockout under a spray.
+// ============================================================================================
+export const OURS_IS_PLACEHOLDER = false;
+
+/**
+ * Claims of the one token every guard subject is hit with (signed HS256 with BENCH_SECRET, 2 h expiry).
+ * Our guard also needs `usefor: "access"` and a `jti`; the peers ignore them.
+ */
+export const benchTokenClaims: Record<string, unknown> = { sub: BENCH_USER_ID, auth: 'ROLE_USER', usefor: 'access', jti: 'bench-token-1' };
+
+async function benchUsers(cost: number): Promise<MemoryUserStore> {
+  const passwordHash = await hashPassword(BENCH_PASSWORD, { cost });
+  return new MemoryUserStore([{ id: BENCH_USER_ID, login: BENCH_LOGIN, email: BENCH_EMAIL, passwordHash, authorities: ['ROLE_USER'] }]);
+}
+
+export async function buildOursGuardApp(): Promise<Express> {
+  // The guard checks that the token's user still exists and is enabled (through its short session cache).
+  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), logger: silentLogger });
+  const app = express();
+  app.get('/ping', auth.requireAuth(), pong);
+  return app;
+}
+
+export async function buildOursLoginApp(): Promise<Express> {
+  // The storm measures bcrypt throughput, so the limits that would answer 429/403 to one IP hammering one account are off.
+  const auth = createAuth({
+    secret: BENCH_SECRET,
+    users: await benchUsers(BCRYPT_COST),
+    bcryptCost: BCRYPT_COST,
+    rateLimit: false,
+    lockout: false,
+    logger: silentLogger,
+  });
+  const app = express();
+  app.use(auth.router); // the default preset's POST /login
+  return app;
+}
+
+export const oursLoginRequest: LoginRequest = DEFAULT_LOGIN_REQUEST;
+
+/**
+ * Our login flow over the default memory stores with the default lockout, driven in-process. bcrypt runs at cost 4:
+ * the spray measures memory, and 100,000 comparisons at cost 10 would take over an hour on two cores.
+ */
+export async function buildOursSprayTarget(): Promise<SprayTarget | null> {
+  const auth = createAuth({ secret: BENCH_SECRET, users: await benchUsers(4), bcryptCost: 4, rateLimit: false, logger: silentLogger });
+  const context = contextOf(auth);
+  const attempt = async (username: string, password: string): Promise<string> => {
+    try {
+      await loginWithPassword(context, { username, password, rememberMe: false });
+      return 'ok';
+    } catch (error) {
+      return error instanceof AuthError ? error.code : 'error';
+    }
+  };
+  return {
+    failLogin: async (login) => {
+      await attempt(login, 'wrong password');
+    },
+    isLocked: async (login) => (await attempt(login, BENCH_PASSWORD)) === 'login_blocked',
+    realLogin: BENCH_LOGIN,
+    lockAfterFailures: context.config.lockout === false ? 0 : context.config.lockout.maxFailures,
+    close: () => auth.shutdown(),
+  };
+}
+// ====================================== end of TODO(lead) ===================================
+
+const oursLabel = OURS_IS_PLACEHOLDER ? 'ours (PLACEHOLDER)' : 'ours';
+
+/** Run in this order every round; 'bare' must stay first (ratios are against it). */
+export const guardSubjects: readonly GuardSubject[] = [
+  { id: 'bare', name: 'bare express', build: buildBareApp },
+  { id: 'ours', name: `${oursLabel} requireAuth`, build: buildOursGuardApp },
+  { id: 'express-jwt-string', name: 'express-jwt (string secret)', build: () => buildExpressJwtApp(BENCH_SECRET) },
+  { id: 'express-jwt-key', name: 'express-jwt (KeyObject)', build: () => buildExpressJwtApp(benchSecretKey()) },
+  { id: 'passport-jwt-string', name: 'passport-jwt (string secretOrKey)', build: () => buildPassportJwtApp(BENCH_SECRET) },
+  { id: 'passport-jwt-key', name: 'passport-jwt (KeyObject secretOrKey)', build: () => buildPassportJwtApp(benchSecretKey()) },
+];
+
+export const loginSubjects: readonly LoginSubject[] = [
+  { id: 'A-sync', name: 'A: bcryptjs.compareSync (main thread)', build: () => buildBcryptLoginApp('sync'), ratioBase: true },
+  { id: 'B-async', name: 'B: await bcryptjs.compare (main thread)', build: () => buildBcryptLoginApp('async') },
+  { id: 'C-ours', name: `C: ${oursLabel} login (worker pool)`, build: buildOursLoginApp, login: oursLoginRequest, target: true },
+];
