@@ -284,12 +284,17 @@ describe('where the guard reads keys', () => {
     expect((await protectedWith(key)).status).toBe(200);
   });
 
-  it('with apiKeys false, refuses keys while tokens work', async () => {
+  it('with apiKeys false, does not mount the key routes and refuses keys while tokens work', async () => {
     await start({ apiKeys: false });
     const token = await accessToken();
-    const { key } = await mintKey();
-    const res = await protectedWith(key);
-    expect(res.status).toBe(401);
+    expect((await createKey(token, { name: 'ci' })).status).toBe(404);
+    // A key that exists in the store (made by another instance, or before keys were turned off) is refused.
+    const key = `eak_${'A'.repeat(32)}`;
+    await t.users.createApiKey({
+      id: 'k1', ownerId: '1', name: 'old', keyHash: sha256(key), prefix: key.slice(0, 12), roles: null,
+      createdAt: new Date(t.clock()), expiresAt: null, lastUsedAt: null,
+    });
+    expect((await protectedWith(key)).status).toBe(401);
     expect((await request(t.app).get('/api/protected').set('X-API-Key', key)).status).toBe(401);
     expect((await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await t.users.findApiKeyByHash(sha256(key)))?.lastUsedAt).toBeNull();
