@@ -51,7 +51,11 @@ export async function startSecondFactor(
     expiresAt: config.clock() + ttl * 1000,
   };
   await state.set(challengeKey(challengeId), JSON.stringify(record), ttl * 1000);
-  if (code !== null) await sendCode(context, user, code, ttl);
+  if (code !== null) {
+    // The cooldown runs from the first code too: otherwise a resend right after login mails a second code at once.
+    await state.set(resendKey(challengeId), '1', config.secondFactor.resendCooldown * 1000);
+    await sendCode(context, user, code, ttl);
+  }
   const challenge = tokens.sign('tfa', { sub: user.id, cid: challengeId }, ttl);
   return { user, method, challenge, expiresInSeconds: ttl, firstLogin: user.lastLoginAt == null };
 }
@@ -78,18 +82,29 @@ export async function verifySecondFactor(context: AuthContext, claims: Challenge
   } else {
     const step = user.totpSecret ? matchTotp(user.totpSecret, code, config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS }) : null;
     if (step === null) throw new AuthError('tfa_invalid');
-    // A time step's code is good once, and never after a later step's (RFC 6238 §5.2): the atomic per-step
-    // counter stops concurrent replays, the last-step record stops older codes still inside the window.
-    const lastStep = Number((await state.get(lastTotpStepKey(user.id))) ?? -1);
-    const use = await state.increment(usedTotpStepKey(user.id, step), TOTP_PERIOD_SECONDS * 4 * 1000);
-    if (use.value > 1 || step <= lastStep) throw new AuthError('tfa_invalid');
-    await state.set(lastTotpStepKey(user.id), String(step), TOTP_PERIOD_SECONDS * 4 * 1000);
+    await consumeTotpStep(context, user.id, step);
   }
   // Single use: of two right answers racing, only the one that takes the challenge opens a session.
   if ((await state.take(challengeKey(claims.cid))) === null) throw new AuthError('tfa_invalid');
   await state.delete(attemptsKey(claims.cid));
   // The session's lifetime is the one asked for at the password step; verifying cannot upgrade it.
   return openSession(context, user, record.rememberMe);
+}
+
+/**
+ * Marks `userId`'s TOTP time step `step` as used, or throws `tfa_invalid` when it, or a later step, was used before.
+ * A time step's code is good once, and never after a later step's (RFC 6238 §5.2): the atomic per-step counter stops
+ * concurrent replays, the last-step record stops older codes still inside the window. Enrolment calls it too, so
+ * the code that confirmed an app cannot be replayed to log in.
+ */
+export async function consumeTotpStep(context: AuthContext, userId: string, step: number): Promise<void> {
+  const { state } = context;
+  // Long enough to outlive every step a ±1-step window still accepts.
+  const ttlMs = TOTP_PERIOD_SECONDS * 4 * 1000;
+  const lastStep = Number((await state.get(lastTotpStepKey(userId))) ?? -1);
+  const use = await state.increment(usedTotpStepKey(userId, step), ttlMs);
+  if (use.value > 1 || step <= lastStep) throw new AuthError('tfa_invalid');
+  await state.set(lastTotpStepKey(userId), String(step), ttlMs);
 }
 
 /** Sends a new code that replaces the old one; neither the attempt budget nor the challenge's life is renewed. */

@@ -5,6 +5,7 @@ import type { TotpEnrolment } from '../presets/types';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { checkPassword } from './login';
+import { consumeTotpStep } from './second-factor';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 const pendingKey = (userId: string): string => `tfa:totp-pending:${userId}`;
@@ -28,7 +29,10 @@ export async function beginTotpEnrolment(context: AuthContext, user: User, passw
 export async function confirmTotpEnrolment(context: AuthContext, user: User, code: string): Promise<void> {
   const update = requireSecondFactorStore(context);
   const secret = await context.state.get(pendingKey(user.id));
-  if (secret === null || matchTotp(secret, code, context.config.clock()) === null) throw new AuthError('tfa_invalid');
+  const step = secret === null ? null : matchTotp(secret, code, context.config.clock());
+  if (secret === null || step === null) throw new AuthError('tfa_invalid');
   if ((await context.state.take(pendingKey(user.id))) === null) throw new AuthError('tfa_invalid');
+  // The confirming code is spent like a login's, so whoever watched it being typed cannot log in with it.
+  await consumeTotpStep(context, user.id, step);
   await update(user.id, 'TOTP', secret);
 }
