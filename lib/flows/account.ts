@@ -1,9 +1,17 @@
 // Account changes: a new password, checked against the policy, ends every other session.
 import { AuthError } from '../errors';
-import { checkPasswordPolicy } from '../passwords/policy';
+import { checkPasswordPolicy, type PasswordRule } from '../passwords/policy';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { checkPassword } from './login';
+import { checkPassword, isPasswordExpired } from './login';
+
+export interface ChangePasswordOptions {
+  /**
+   * The request carried no token, only a name and the current password: allowed only for an expired password,
+   * which cannot get a token. @default false
+   */
+  withoutToken?: boolean;
+}
 
 /**
  * Replaces `user`'s password after checking the current one (under the lockout) and the policy. Also the way out
@@ -15,15 +23,23 @@ export async function changePassword(
   attemptedName: string,
   currentPassword: string,
   newPassword: string,
+  options: ChangePasswordOptions = {},
 ): Promise<void> {
   await checkPassword(context, user, attemptedName, currentPassword);
   const account = user as User;
+  // Without a token the password is the only proof, which skips the second factor: someone who knows a 2FA user's
+  // password could otherwise replace it and end the user's sessions. Checked after the password, so it reveals
+  // nothing about an account to whoever does not know it.
+  if (options.withoutToken === true && !isPasswordExpired(context, account)) {
+    throw new AuthError('token_missing', { message: 'Log in and send your bearer token: only an expired password can be changed without one.' });
+  }
   const failure = await checkPasswordPolicy(newPassword, context.config.passwordPolicy, account).catch((cause: unknown) => {
     throw new AuthError('unavailable', { cause });
   });
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
   if (newPassword === currentPassword) {
-    throw new AuthError('weak_password', { message: 'The new password must differ from the current one. (rule: reused)' });
+    const rule: PasswordRule = 'reused';
+    throw new AuthError('weak_password', { message: `The new password must differ from the current one. (rule: ${rule})` });
   }
   const hash = await context.passwords.hash(newPassword);
   const { passwordMaxAge, clock } = context.config;

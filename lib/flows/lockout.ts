@@ -50,10 +50,14 @@ export class LoginThrottle {
 
   private async lock(identity: string): Promise<number> {
     const policy = this.policy as LockoutPolicy;
-    const until = this.clock() + policy.durationSeconds * 1000;
-    // The failure counter is left to expire with its window: deleting it here would let attempts already in
-    // flight start a fresh count and get past the budget.
-    await this.state.set(lockKey(identity), String(until), policy.durationSeconds * 1000);
+    const ttlMs = policy.durationSeconds * 1000;
+    const until = this.clock() + ttlMs;
+    // The counter is pinned at the budget for the lockout's duration, not deleted: deleting it would let attempts
+    // already in flight start a fresh count and get past the budget. It must not outlive the lockout either: with
+    // a window longer than the duration, a counter left to its window relocked on the first attempt after the
+    // lockout, without checking the password, until the window ran out. Set first, so it expires no later.
+    await this.state.set(failureKey(identity), String(policy.maxFailures), ttlMs);
+    await this.state.set(lockKey(identity), String(until), ttlMs);
     return until;
   }
 

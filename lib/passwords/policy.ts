@@ -3,8 +3,8 @@
 /** bcrypt reads only the first 72 bytes; we refuse longer passwords rather than silently truncate them. */
 export const BCRYPT_MAX_BYTES = 72;
 
-/** The rule a password failed, named in the 400 response. */
-export type PasswordRule = 'min_length' | 'max_bytes' | 'denylist' | 'breached' | 'same_as_login';
+/** The rule a password failed, named in the 400 response (`reused`: change-password's new password is the current one). */
+export type PasswordRule = 'min_length' | 'max_bytes' | 'denylist' | 'breached' | 'same_as_login' | 'reused';
 
 export interface PasswordPolicyOptions {
   /** The fewest characters (Unicode code points) a new password may have. @default 8 */

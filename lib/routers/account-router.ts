@@ -43,7 +43,7 @@ export function buildAccountRouter(context: AuthContext): Router {
           await changePassword(context, user, user.login, currentPassword, newPassword);
         } else {
           const username = stringField(body, 'username', true, 320);
-          await changePassword(context, await context.users.findByLogin(username), username, currentPassword, newPassword);
+          await changePassword(context, await context.users.findByLogin(username), username, currentPassword, newPassword, { withoutToken: true });
         }
         sendReply(res, preset.passwordChanged());
       }),

@@ -8,19 +8,45 @@ import type { AuthContext } from '../flows/context';
 // IPv6 clients get whole /56 prefixes from their ISPs: bucket by prefix so rotating addresses buys nothing.
 const IPV6_SUBNET = 56;
 
+// Express compiles the setting into a new function whenever it changes, so the verdict is cached per function.
+const verdictByTrustFn = new WeakMap<object, boolean>();
+
 /**
- * The address to count a request under. With `trust proxy` set to `true`, Express believes the client's own
- * X-Forwarded-For, which would let every request choose its bucket; we refuse that and use the peer's address.
+ * Whether the app's `trust proxy` setting believes any address, however many hops away: `true`, but also a CIDR
+ * list covering everything (`'0.0.0.0/0'`), an absurd hop count, or a function that says yes to all. Express then
+ * takes the client's own X-Forwarded-For as its address, which would let every request choose its bucket.
  */
-function clientAddress(context: AuthContext, warned: { done: boolean }): (req: Request) => string {
+function trustsEveryone(req: Request): boolean {
+  if (req.app.get('trust proxy') === true) return true;
+  const trust: unknown = req.app.get('trust proxy fn');
+  if (typeof trust !== 'function') return false;
+  let verdict = verdictByTrustFn.get(trust);
+  if (verdict === undefined) {
+    const probe = trust as (address: string, hop: number) => boolean;
+    // Documentation addresses (RFC 5737, RFC 3849) stand for "any stranger on the internet", far down the chain.
+    verdict = probe('198.51.100.7', 1000) === true || probe('2001:db8::7', 1000) === true;
+    verdictByTrustFn.set(trust, verdict);
+  }
+  return verdict;
+}
+
+// One warning per auth instance, however many limiters it has.
+const warnedContexts = new WeakSet<AuthContext>();
+
+/**
+ * The address to count a request under: Express's `req.ip`, which honours `trust proxy`. When that setting trusts
+ * everyone, a client-supplied X-Forwarded-For would choose the bucket; we refuse it, count the connection's own
+ * address, and warn once.
+ */
+function clientAddress(context: AuthContext): (req: Request) => string {
   return (req) => {
-    if (req.app.get('trust proxy') === true) {
-      if (!warned.done) {
-        warned.done = true;
+    if (trustsEveryone(req)) {
+      if (!warnedContexts.has(context)) {
+        warnedContexts.add(context);
         warn(
           context.config.logger,
           'PERMISSIVE_TRUST_PROXY',
-          '"trust proxy" is true, which lets clients choose their address; rate limits use the connection\'s address instead. Set it to your proxy count or addresses.',
+          '"trust proxy" trusts every address, which lets clients choose their address; rate limits use the connection\'s address instead. Set it to your proxy count or addresses.',
         );
       }
       return req.socket.remoteAddress ?? 'unknown';
@@ -33,7 +59,7 @@ function clientAddress(context: AuthContext, warned: { done: boolean }): (req: R
 export function credentialLimiter(context: AuthContext, name: string, options: { countOnlyFailures?: boolean } = {}): RequestHandler {
   const limits = context.config.rateLimit;
   if (limits === false) return (_req, _res, next) => next();
-  const address = clientAddress(context, { done: false });
+  const address = clientAddress(context);
   const store = context.state.createRateLimitStore?.(name);
   return rateLimit({
     windowMs: limits.credentials.windowSeconds * 1000,
