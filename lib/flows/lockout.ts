@@ -43,7 +43,24 @@ export class LoginThrottle {
     if (this.policy !== false && attempt >= this.policy.maxFailures) await this.lock(identity);
   }
 
-  /** A right password forgives earlier failures. */
+  /**
+   * A wrong second-factor code counts as a failed login of the account, so guessing codes across fresh challenges
+   * (each with its own small budget) meets the same lockout as guessing passwords.
+   */
+  async recordSecondFactorFailure(identity: string): Promise<void> {
+    if (this.policy === false) return;
+    const attempt = await this.state.increment(failureKey(identity), this.policy.windowSeconds * 1000);
+    if (attempt.value >= this.policy.maxFailures) await this.lock(identity);
+  }
+
+  /** Refuses an identity that is locked out, without counting an attempt. */
+  async assertNotLocked(identity: string): Promise<void> {
+    if (this.policy === false) return;
+    const lockedUntil = await this.state.get(lockKey(identity));
+    if (lockedUntil !== null) throw this.blocked(Number(lockedUntil));
+  }
+
+  /** A completed login forgives earlier failures. */
   async recordSuccess(identity: string): Promise<void> {
     if (this.policy !== false) await this.state.delete(failureKey(identity));
   }

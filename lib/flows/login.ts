@@ -23,7 +23,9 @@ export interface PasswordLoginRequest {
  */
 export async function loginWithPassword(context: AuthContext, request: PasswordLoginRequest): Promise<LoginOutcome> {
   const user = await context.users.findByLogin(request.username);
-  await checkPassword(context, user, request.username, request.password);
+  // With a second factor ahead, the right password alone forgives nothing: failures are forgiven when the
+  // whole login completes, so alternating right passwords with wrong codes still reaches the lockout.
+  await checkPassword(context, user, request.username, request.password, { forgive: !needsSecondFactor(context, user) });
   const account = user as User;
   if (isPasswordExpired(context, account)) throw new AuthError('password_expired');
   return completePasswordLogin(context, account, request.rememberMe);
@@ -33,7 +35,13 @@ export async function loginWithPassword(context: AuthContext, request: PasswordL
  * Verifies `password` for `user` (null when the name matched nobody) under the lockout, or throws
  * `invalid_credentials` / `login_blocked`. Shared by login and change-password, so both count toward one lockout.
  */
-export async function checkPassword(context: AuthContext, user: User | null, attemptedName: string, password: string): Promise<void> {
+export async function checkPassword(
+  context: AuthContext,
+  user: User | null,
+  attemptedName: string,
+  password: string,
+  options: { forgive: boolean } = { forgive: true },
+): Promise<void> {
   const identity = lockoutIdentity(user, attemptedName);
   const attempt = await context.throttle.reserveAttempt(identity);
   let matches = false;
@@ -43,7 +51,11 @@ export async function checkPassword(context: AuthContext, user: User | null, att
     await context.throttle.recordFailure(identity, attempt);
     throw new AuthError('invalid_credentials');
   }
-  await context.throttle.recordSuccess(identity);
+  if (options.forgive) await context.throttle.recordSuccess(identity);
+}
+
+function needsSecondFactor(context: AuthContext, user: User | null): boolean {
+  return user !== null && (Boolean(user.secondFactor) || context.config.secondFactor.force);
 }
 
 export function isPasswordExpired(context: AuthContext, user: User): boolean {

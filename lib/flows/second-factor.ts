@@ -6,6 +6,7 @@ import type { LoginSuccess, SecondFactorChallenge } from '../presets/types';
 import type { SecondFactorMethod, User } from '../stores/types';
 import type { ChallengeClaims } from '../tokens/claims';
 import type { AuthContext } from './context';
+import { lockoutIdentity } from './lockout';
 import { openSession } from './login';
 
 const CODE_DIGITS = 6;
@@ -74,19 +75,18 @@ export async function verifySecondFactor(context: AuthContext, claims: Challenge
   const record = await readChallenge(context, claims);
   const user = await users.findById(record.userId);
   if (!user || user.disabled) throw new AuthError('tfa_invalid');
+  const identity = lockoutIdentity(user, user.login);
+  // A locked account's challenges are frozen too: the lockout bounds code guesses across challenges.
+  await context.throttle.assertNotLocked(identity);
 
-  if (record.method === 'EMAIL') {
-    if (!/^\d{6}$/.test(code) || record.codeHash === null || !constantTimeEqual(hashCode(claims.cid, code), record.codeHash)) {
-      throw new AuthError('tfa_invalid');
-    }
-  } else {
-    const step = user.totpSecret ? matchTotp(user.totpSecret, code, config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS }) : null;
-    if (step === null) throw new AuthError('tfa_invalid');
-    await consumeTotpStep(context, user.id, step);
+  if (!(await codeMatches(context, record, claims, user, code))) {
+    await context.throttle.recordSecondFactorFailure(identity);
+    throw new AuthError('tfa_invalid');
   }
   // Single use: of two right answers racing, only the one that takes the challenge opens a session.
   if ((await state.take(challengeKey(claims.cid))) === null) throw new AuthError('tfa_invalid');
   await state.delete(attemptsKey(claims.cid));
+  await context.throttle.recordSuccess(identity);
   // The session's lifetime is the one asked for at the password step; verifying cannot upgrade it.
   return openSession(context, user, record.rememberMe);
 }
@@ -105,6 +105,18 @@ export async function consumeTotpStep(context: AuthContext, userId: string, step
   const use = await state.increment(usedTotpStepKey(userId, step), ttlMs);
   if (use.value > 1 || step <= lastStep) throw new AuthError('tfa_invalid');
   await state.set(lastTotpStepKey(userId), String(step), ttlMs);
+}
+
+async function codeMatches(context: AuthContext, record: ChallengeRecord, claims: ChallengeClaims, user: User, code: string): Promise<boolean> {
+  if (record.method === 'EMAIL') {
+    return /^\d{6}$/.test(code) && record.codeHash !== null && constantTimeEqual(hashCode(claims.cid, code), record.codeHash);
+  }
+  const step = user.totpSecret ? matchTotp(user.totpSecret, code, context.config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS }) : null;
+  if (step === null) return false;
+  // A replayed step is refused like a wrong code (consumeTotpStep throws tfa_invalid) but is not counted: the
+  // code was right once, so counting it would let an eavesdropper lock the user out.
+  await consumeTotpStep(context, user.id, step);
+  return true;
 }
 
 /** Sends a new code that replaces the old one; neither the attempt budget nor the challenge's life is renewed. */
