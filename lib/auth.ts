@@ -25,7 +25,10 @@ export interface Auth {
   readonly router: Router;
   /** The bearer guard bound to this instance. */
   requireAuth(options?: RequireAuthOptions): RequestHandler;
-  /** Ends every session of a user (call it when you disable or delete a user in your store). */
+  /**
+   * Ends every session of a user at once. The guard also refuses a disabled or deleted user's tokens by itself, within
+   * `sessionCacheMs`; call this when you disable or delete a user to make it immediate.
+   */
   endAllSessions(userId: string): Promise<void>;
   /** The active wire format. */
   readonly preset: Preset;
@@ -61,7 +64,7 @@ function buildContext(options: AuthOptions): { context: AuthContext; ownedStore:
     }),
     passwords: new PasswordHasher(sharedBcryptPool(), config.bcryptCost),
     throttle: new LoginThrottle(state, config.lockout, clock),
-    sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs),
+    sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, config.users),
     externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
   };
   return { context, ownedStore };

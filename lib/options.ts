@@ -103,8 +103,9 @@ export interface AuthOptions {
     rotate?: boolean;
   };
   /**
-   * How long the guard may remember a user's session version before asking the state store again, in ms.
-   * "Log out everywhere" on another instance takes at most this long to reach this one. @default 2000
+   * How long the guard may remember a user's session version and status before asking the stores again, in ms.
+   * "Log out everywhere" on another instance, or disabling or deleting a user in the UserStore, takes at most this
+   * long to reach this instance's guard. @default 2000
    */
   sessionCacheMs?: number;
   /** API keys: which header carries them, or false to refuse keys in the guard. @default { header: 'authorization' } */

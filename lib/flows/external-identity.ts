@@ -6,6 +6,14 @@ import type { User } from '../stores/types';
 
 type IdpConfig = NonNullable<ResolvedConfig['externalIdentityProvider']>;
 
+// The users made here for allowed subjects: they have no local record, whatever a local user's id may be.
+const externalOnlyUsers = new WeakSet<User>();
+
+/** True for a user that stands for an identity provider's subject and has no local record (see session-tokens). */
+export function isExternalOnlyUser(user: User): boolean {
+  return externalOnlyUsers.has(user);
+}
+
 /** Verifies provider tokens and maps their (`iss`, `sub`) to a local user. */
 export class ExternalIdentityVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
@@ -38,9 +46,13 @@ export class ExternalIdentityVerifier {
       claims = result.payload as Record<string, unknown>;
     } catch (cause) {
       if (
+        // Not a verdict on the token: a network failure (not `instanceof Error` when it comes from another realm,
+        // as under jest, so none is required), a timeout, or a JWKS answer that is not a 200 with JSON, for which
+        // jose throws its generic error.
+        !(cause instanceof joseErrors.JOSEError) ||
         cause instanceof joseErrors.JWKSTimeout ||
-        (cause instanceof Error && !(cause instanceof joseErrors.JOSEError)) ||
-        cause instanceof joseErrors.JWKSInvalid
+        cause instanceof joseErrors.JWKSInvalid ||
+        cause.code === 'ERR_JOSE_GENERIC'
       ) {
         // The provider's keys could not be had: fail closed, and say it is our side, not the credentials.
         throw new AuthError('unavailable', { cause });
@@ -56,13 +68,16 @@ export class ExternalIdentityVerifier {
       return user;
     }
     if (!this.config.allowedSubjects?.includes(subject)) throw new AuthError('invalid_credentials');
-    return {
+    const user: User = {
       id: subject,
       login: subject,
+      // Informational only: no local account is ever found or named through it.
       email: typeof claims.email === 'string' ? claims.email : '',
       passwordHash: '',
       authorities: [...this.config.authorities],
       lastLoginAt: new Date(0),
     };
+    externalOnlyUsers.add(user);
+    return user;
   }
 }

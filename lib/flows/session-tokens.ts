@@ -5,6 +5,7 @@ import { newId } from '../primitives/random';
 import type { User } from '../stores/types';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
+import { isExternalOnlyUser } from './external-identity';
 
 export interface SessionTokens {
   access: IssuedToken;
@@ -15,6 +16,14 @@ interface FamilyRecord {
   userId: string;
   /** The family's absolute end, in seconds: rotation never extends it. */
   expiresAt: number;
+  /** The identity provider's issuer, for a session opened with its token. */
+  idp?: string;
+  /**
+   * The authorities of an identity with no local user record (an identity provider's subject), kept here because
+   * refresh has nowhere else to read them: such a session is never looked up in the UserStore, where "not found"
+   * would mean "deleted", and where an id equal to the subject would be someone else's.
+   */
+  authorities?: string[];
 }
 
 const familyKey = (family: string): string => `rt:family:${family}`;
@@ -28,18 +37,41 @@ export async function issueSession(
   options: { rememberMe: boolean; identityProvider?: string },
 ): Promise<SessionTokens> {
   const { config, sessions, state } = context;
-  const sv = await sessions.current(user.id);
+  const { identityProvider } = options;
+  const external = identityProvider !== undefined && (await hasNoLocalRecord(context, user));
+  const sv = await sessions.current(user.id, { external });
   let refresh: IssuedToken | undefined;
   let family: string | undefined;
   if (config.refresh.issue) {
     family = newId();
     const expiresAt = nowSeconds(config.clock) + config.refreshTokenTtl;
-    const record: FamilyRecord = { userId: user.id, expiresAt };
+    const record: FamilyRecord = {
+      userId: user.id,
+      expiresAt,
+      ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
+      ...(external ? { authorities: [...user.authorities] } : {}),
+    };
     await state.set(familyKey(family), JSON.stringify(record), config.refreshTokenTtl * 1000);
     refresh = await signRefresh(context, user.id, family, sv, options.rememberMe, expiresAt);
   }
-  const access = signAccess(context, user.id, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider: options.identityProvider });
+  const access = signAccess(context, user.id, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider });
   return { access, refresh };
+}
+
+/**
+ * Whether an identity provider's user has no local record. An allowed subject that equals a local user's id is
+ * refused: every handler (ours and the host's) would read `req.auth.userId` as that local user and act as them.
+ */
+async function hasNoLocalRecord(context: AuthContext, user: User): Promise<boolean> {
+  const local = await context.users.findById(user.id);
+  if (!isExternalOnlyUser(user)) return local === null;
+  if (local !== null) {
+    context.config.logger.error(
+      '[express-auth-kit] an identity-provider subject equals a local user\'s id: login refused. Map subjects to users with "mapUser" instead.',
+    );
+    throw new AuthError('invalid_credentials');
+  }
+  return true;
 }
 
 function signAccess(
@@ -101,17 +133,29 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
     await revokeFamily(context, claims.fam);
     throw new AuthError('token_revoked');
   }
-  const user = await users.findById(claims.sub);
-  if (!user || user.disabled) {
-    await revokeFamily(context, claims.fam);
-    throw new AuthError('token_revoked');
+  let authorities: readonly string[];
+  if (family.authorities !== undefined) {
+    authorities = family.authorities;
+  } else {
+    const user = await users.findById(claims.sub);
+    if (!user || user.disabled) {
+      await revokeFamily(context, claims.fam);
+      throw new AuthError('token_revoked');
+    }
+    authorities = user.authorities;
   }
-  await sessions.check(user.id, claims.sv);
+  try {
+    await sessions.check(claims.sub, claims.sv);
+  } catch (error) {
+    // Ended everywhere (or the user went away): this family is finished too, not just this token.
+    if (error instanceof AuthError && error.code === 'token_revoked') await revokeFamily(context, claims.fam);
+    throw error;
+  }
 
   const rememberMe = claims.rme === true;
-  const sv = claims.sv ?? (await sessions.current(user.id));
-  const access = signAccess(context, user.id, user.authorities, { sv, family: claims.fam, rememberMe });
-  const refresh = config.refresh.rotate ? await signRefresh(context, user.id, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
+  const sv = claims.sv ?? (await sessions.current(claims.sub));
+  const access = signAccess(context, claims.sub, authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp });
+  const refresh = config.refresh.rotate ? await signRefresh(context, claims.sub, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
   return { access, refresh };
 }
 

@@ -96,7 +96,13 @@ export function createGuard(context: AuthContext, options: RequireAuthOptions = 
     } catch (error) {
       return fail(res, isAuthError(error) ? error : new AuthError('token_invalid', { cause: error }));
     }
-    const pending = sessions.check(claims.sub, claims.sv);
+    let pending: void | Promise<void>;
+    try {
+      pending = sessions.check(claims.sub, claims.sv);
+    } catch (error) {
+      // A synchronous refusal must still be answered in the preset's format, not by Express's default handler.
+      return fail(res, error);
+    }
     if (pending === undefined) return admitToken(req, res, next, claims);
     pending.then(
       () => admitToken(req, res, next, claims),

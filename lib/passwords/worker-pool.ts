@@ -15,9 +15,15 @@ interface Pending {
 
 // The worker is plain CommonJS evaluated from a string, so it runs unchanged from the TypeScript sources
 // (tests, tsx) and from either build in dist/. It gets bcryptjs's resolved path from the parent.
+// On Linux, niceness is per thread (setpriority on the calling thread), so a worker can lower its own priority:
+// when the cores are busy, the host's event loop then wins the CPU over bcrypt, which only loses throughput it
+// would not have had anyway. Elsewhere setPriority() would lower the whole process, so we leave it alone.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData.bcryptPath);
+if (workerData.niceness) {
+  try { require('node:os').setPriority(workerData.niceness); } catch (error) { /* best effort */ }
+}
 parentPort.on('message', (job) => {
   try {
     const result = job.op === 'hash' ? bcrypt.hashSync(job.password, job.cost) : bcrypt.compareSync(job.password, job.hash);
@@ -27,6 +33,8 @@ parentPort.on('message', (job) => {
   }
 });
 `;
+
+const WORKER_NICENESS = process.platform === 'linux' ? 10 : 0;
 
 function resolveBcryptPath(): string {
   return createRequire(__filename).resolve('bcryptjs');
@@ -81,7 +89,7 @@ export class BcryptWorkerPool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: this.bcryptPath } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: this.bcryptPath, niceness: WORKER_NICENESS } });
     worker.on('message', (message: { ok: boolean; result?: string | boolean; message?: string }) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);

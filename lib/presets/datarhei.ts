@@ -21,7 +21,9 @@ export const datarheiPreset: Preset = {
     accessTokenTtl: '10m',
     rememberMeTtl: '10m',
     refreshTokenTtl: '24h',
-    // The product re-uses one refresh token for its whole day; we keep its wire format but say so in the README.
+    // The product re-uses one refresh token for its whole day and its clients never expect a new one, so rotation is
+    // off by default here. The trade-off: a stolen refresh token works for the rest of its 24 hours, and reuse cannot
+    // be detected. `refresh: { rotate: true }` turns rotation on; the refresh answer then carries `refresh_token` too.
     rotateRefreshTokens: false,
   },
   login: ({ access, refresh }) => ({

@@ -1,5 +1,5 @@
 // Signing and verification keys, prepared once as KeyObjects, with the algorithm they are pinned to.
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, sign, verify } from 'node:crypto';
 
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export type AsymmetricAlgorithm = 'RS256' | 'ES256';
@@ -30,12 +30,19 @@ export interface PreparedKeys {
 }
 
 function isKeyPair(secret: unknown): secret is KeyPairSecret {
-  return typeof secret === 'object' && secret !== null && !Buffer.isBuffer(secret) && 'privateKey' in secret;
+  // Either half present means the caller meant a key pair: name the missing half rather than asking for a secret.
+  return typeof secret === 'object' && secret !== null && !Buffer.isBuffer(secret) && ('privateKey' in secret || 'publicKey' in secret);
 }
 
 /** Turns the `secret` and `algorithm` options into KeyObjects, or throws a TypeError naming what is wrong. */
 export function prepareKeys(secret: unknown, algorithm: unknown): PreparedKeys {
-  if (isKeyPair(secret)) return prepareKeyPair(secret);
+  if (isKeyPair(secret)) {
+    // An explicit HMAC "algorithm" beside a key pair used to be ignored silently; say so instead.
+    if (algorithm !== undefined && algorithm !== secret.algorithm) {
+      throw new TypeError(`"algorithm" applies to an HMAC secret only; with a key pair, set "secret.algorithm" (got ${String(algorithm)}).`);
+    }
+    return prepareKeyPair(secret);
+  }
   if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
     throw new TypeError(
       '"secret" is required: an HMAC key (a string or Buffer of at least 32 bytes) or { algorithm: "RS256" | "ES256", privateKey, publicKey, kid }.',
@@ -73,6 +80,11 @@ function prepareKeyPair(secret: KeyPairSecret): PreparedKeys {
   } catch (cause) {
     throw new TypeError('"secret.publicKey" is not a readable public key (PEM, DER or KeyObject).', { cause });
   }
+  if (signingKey.type !== 'private') {
+    throw new TypeError('"secret.privateKey" must be a private key; a public key cannot sign.');
+  }
+  // A private key given as the public one is usable: verify with the public half it contains.
+  if (verificationKey.type === 'private') verificationKey = createPublicKey(verificationKey);
   const expectedType = secret.algorithm === 'RS256' ? 'rsa' : 'ec';
   if (signingKey.asymmetricKeyType !== expectedType || verificationKey.asymmetricKeyType !== expectedType) {
     throw new TypeError(`"secret" keys must be ${expectedType.toUpperCase()} keys for ${secret.algorithm}.`);
@@ -82,6 +94,12 @@ function prepareKeyPair(secret: KeyPairSecret): PreparedKeys {
   }
   if (expectedType === 'ec' && signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new TypeError('"secret" keys must be on the P-256 curve for ES256.');
+  }
+  // Two keys that are not halves of one pair would sign tokens that never verify: every login would "work" and
+  // every guarded request fail. Catch it at start-up with one probe signature.
+  const probe = Buffer.from('express-auth-kit key pair probe');
+  if (!verify('sha256', probe, verificationKey, sign('sha256', probe, signingKey))) {
+    throw new TypeError('"secret.privateKey" and "secret.publicKey" are not the two halves of one key pair.');
   }
   return { algorithm: secret.algorithm, signingKey, verificationKey, kid: secret.kid };
 }

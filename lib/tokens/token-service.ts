@@ -114,7 +114,8 @@ export class TokenService {
       token.indexOf('.', second + 1) >= 0 ||
       !BASE64URL_SEGMENT.test(token.slice(0, first)) ||
       !BASE64URL_SEGMENT.test(token.slice(first + 1, second)) ||
-      !BASE64URL_SEGMENT.test(token.slice(second + 1))
+      // An empty signature is well-formed (an unsecured JWS, alg "none"): it is refused below as token_invalid.
+      !(second + 1 === token.length || BASE64URL_SEGMENT.test(token.slice(second + 1)))
     ) {
       throw new AuthError('token_malformed');
     }
