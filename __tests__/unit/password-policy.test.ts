@@ -112,3 +112,15 @@ describe('hashPassword enforces the policy', () => {
     expect(await hashPassword('a-good-passphrase', { cost: 4 })).toMatch(/^\$2[aby]\$04\$/);
   });
 });
+
+describe('Unicode normalisation (NIST SP 800-63B §5.1.1.2)', () => {
+  it('hashes the NFKC form, so composed and decomposed spellings are one password', async () => {
+    const { hashPassword } = await import('../../lib');
+    const bcrypt = await import('bcryptjs');
+    const composed = 'caf\u00e9-passphrase'; // é as one code point
+    const decomposed = 'cafe\u0301-passphrase'; // e + combining acute accent
+    expect(composed).not.toBe(decomposed);
+    const hash = await hashPassword(decomposed, { cost: 4 });
+    expect(bcrypt.compareSync(composed, hash)).toBe(true);
+  });
+});

@@ -2,7 +2,7 @@
 import { AuthError } from '../errors';
 import { BcryptWorkerPool } from './worker-pool';
 import type { PasswordPolicyOptions, ResolvedPasswordPolicy } from './policy';
-import { checkPasswordPolicy, passwordTooLong, resolvePasswordPolicy } from './policy';
+import { checkPasswordPolicy, normalizePassword, passwordTooLong, resolvePasswordPolicy } from './policy';
 
 /** OWASP's floor for bcrypt's cost factor; about 90 ms a comparison on a 2-core machine, doubling per step. */
 export const DEFAULT_BCRYPT_COST = 10;
@@ -17,7 +17,7 @@ export class PasswordHasher {
   ) {}
 
   hash(password: string): Promise<string> {
-    return this.pool.hash(password, this.cost);
+    return this.pool.hash(normalizePassword(password), this.cost);
   }
 
   /** True when `password` matches `hash`. A password over 72 bytes never matches (it could never have been set). */
@@ -27,7 +27,7 @@ export class PasswordHasher {
       return false;
     }
     try {
-      return await this.pool.compare(password, hash);
+      return await this.pool.compare(normalizePassword(password), hash);
     } catch (error) {
       // A malformed stored hash must not become a 500 that tells "this user exists"; it fails like a wrong password.
       if (error instanceof Error && /bcrypt failed/.test(error.message)) return false;
@@ -75,7 +75,7 @@ export async function hashPassword(password: string, options: HashPasswordOption
   const policy = options.policy && isResolved(options.policy) ? options.policy : resolvePasswordPolicy(options.policy);
   const failure = await checkPasswordPolicy(password, policy);
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
-  return sharedBcryptPool().hash(password, cost);
+  return sharedBcryptPool().hash(normalizePassword(password), cost);
 }
 
 export function validateBcryptCost(cost: unknown, optionName: string): asserts cost is number {

@@ -46,8 +46,17 @@ export function resolvePasswordPolicy(options: PasswordPolicyOptions = {}): Reso
   return { minLength, denylist, isBreached: options.isBreached };
 }
 
+/**
+ * The form a password is checked and hashed in: Unicode NFKC (NIST SP 800-63B §5.1.1.2), so the same passphrase
+ * typed on two keyboards that encode "é" or "ﬁ" differently is the same password.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/** Over bcrypt's 72 bytes, counted on the normalised form (the one that is hashed). */
 export function passwordTooLong(password: string): boolean {
-  return Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES;
+  return Buffer.byteLength(normalizePassword(password), 'utf8') > BCRYPT_MAX_BYTES;
 }
 
 /** The first rule `password` breaks, or null when it may be set. `login` and `email` are refused as passwords. */
@@ -56,6 +65,7 @@ export async function checkPasswordPolicy(
   policy: ResolvedPasswordPolicy,
   identity: { login?: string; email?: string } = {},
 ): Promise<PasswordRuleFailure | null> {
+  password = normalizePassword(password);
   if ([...password].length < policy.minLength) {
     return { rule: 'min_length', message: `The password must have at least ${policy.minLength} characters.` };
   }
