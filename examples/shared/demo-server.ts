@@ -35,6 +35,18 @@ export interface ExampleOptions {
   extraOptions?: Partial<AuthOptions>;
   /** Demo users' extra fields. */
   userExtras?: Partial<User>;
+  /**
+   * Builds the user store, state store and mailer, given the demo users to seed, instead of the defaults here
+   * (DATABASE_URL, REDIS_URL and SMTP_URL when set, else memory and the console). The production example wires its own.
+   */
+  services?: (demoUsers: Array<Omit<User, 'id'>>) => Promise<ExampleServices>;
+}
+
+/** What {@link ExampleOptions.services} builds. */
+export interface ExampleServices {
+  users: UserStore;
+  stateStore: StateStore;
+  mailer: Mailer;
 }
 
 /** The HMAC key from JWT_SECRET as-is (UTF-8); unset or empty means a random key for this run, with a warning. */
@@ -73,7 +85,8 @@ async function userStore(seeds: Array<Omit<User, 'id'>>): Promise<UserStore> {
 async function stateStore(): Promise<StateStore> {
   if (!process.env.REDIS_URL) return new MemoryStateStore();
   const { createClient } = await import('redis');
-  const client = createClient({ url: process.env.REDIS_URL });
+  // Fail fast while disconnected (503s), instead of requests waiting in the offline queue until Redis returns.
+  const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
   client.on('error', (error: Error) => console.error(`redis: ${error.message}`));
   await client.connect();
   return new RedisStateStore({ sendCommand: (...args: string[]) => client.sendCommand(args) });
@@ -95,12 +108,14 @@ const notFound: RequestHandler = (_req, res) => {
 };
 
 export async function buildExampleApp(options: ExampleOptions): Promise<{ app: Express; auth: Auth }> {
+  const seeds = await demoUsers(options.userExtras ?? {});
+  const services = options.services
+    ? await options.services(seeds)
+    : { users: await userStore(seeds), stateStore: await stateStore(), mailer: mailer() };
   const auth = createAuth({
     secret: jwtSecret(),
     preset: options.preset,
-    users: await userStore(await demoUsers(options.userExtras ?? {})),
-    stateStore: await stateStore(),
-    mailer: mailer(),
+    ...services,
     ...options.extraOptions,
   });
   const app = express();
@@ -129,7 +144,11 @@ export async function runExample(options: ExampleOptions): Promise<void> {
     console.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
-  const server = built.app.listen(port, host, () => console.log(`listening on http://${host}:${port}`));
+  const server = built.app.listen(port, host, () => {
+    // With PORT=0 the system picks the port: print the real one.
+    const address = server.address();
+    console.log(`listening on http://${host}:${typeof address === 'object' && address ? address.port : port}`);
+  });
   server.on('error', (error) => {
     console.error(`cannot listen: ${error.message}`);
     process.exit(1);

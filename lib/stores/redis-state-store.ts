@@ -102,14 +102,48 @@ export class RedisStateStore implements StateStore {
   }
 
   /**
-   * A rate-limit-redis store for one express-rate-limit limiter, under this store's prefix plus `rl:` and `prefix`.
-   * @example rateLimit({ windowMs: 60_000, limit: 10, store: state.createRateLimitStore('login:') })
+   * A rate-limit-redis store for one express-rate-limit limiter, under this store's prefix plus `rl:`, `prefix` and
+   * a `:` (added when `prefix` does not end with one).
+   * @example rateLimit({ windowMs: 60_000, limit: 10, store: state.createRateLimitStore('login') })
    */
   createRateLimitStore(prefix: string): Store {
-    return new RedisStore({
+    return new RecoveringRedisStore({
       sendCommand: (...args: string[]) => this.sendCommand(...args) as Promise<RedisReply>,
-      prefix: `${this.prefix}rl:${prefix}`,
+      // The separator keeps a limiter's name and a client's key apart (an IPv6 key may start with a letter).
+      prefix: `${this.prefix}rl:${prefix.endsWith(':') ? prefix : `${prefix}:`}`,
     });
+  }
+}
+
+/**
+ * rate-limit-redis keeps the promise of its SCRIPT LOAD and awaits it on every call. When that load fails (Redis not
+ * reachable yet when the limiter is created, or down while a NOSCRIPT reload runs), every later call replays the
+ * same rejection and the limiter stays broken after Redis is back. This subclass starts a fresh load instead.
+ */
+class RecoveringRedisStore extends RedisStore {
+  private readonly failedLoads = new WeakSet<Promise<string>>();
+
+  override loadIncrementScript(key?: string): Promise<string> {
+    return this.remember(super.loadIncrementScript(key));
+  }
+
+  override loadGetScript(key?: string): Promise<string> {
+    return this.remember(super.loadGetScript(key));
+  }
+
+  override increment(key: string): ReturnType<RedisStore['increment']> {
+    if (this.failedLoads.has(this.incrementScriptSha)) this.incrementScriptSha = this.loadIncrementScript();
+    return super.increment(key);
+  }
+
+  override get(key: string): ReturnType<RedisStore['get']> {
+    if (this.failedLoads.has(this.getScriptSha)) this.getScriptSha = this.loadGetScript();
+    return super.get(key);
+  }
+
+  private remember(load: Promise<string>): Promise<string> {
+    load.catch(() => this.failedLoads.add(load));
+    return load;
   }
 }
 

@@ -1,0 +1,154 @@
+// examples/production.ts as a black box: spawned on the real Redis and PostgreSQL, mail to an in-process SMTP server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import path from 'node:path';
+import { Pool } from 'pg';
+import request from 'supertest';
+import { PostgresUserStore } from '../../lib';
+import { TEST_SECRET } from '../helpers/create-app';
+import { connectRedis, deleteRedisKeys, freePort, scanRedisKeys, sharedServicesSkipReason } from '../helpers/redis-postgres';
+import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
+
+const ROOT = path.resolve(__dirname, '../..');
+const STARTUP_MS = 60_000; // npx, tsx and four bcrypt hashes at cost 10, on a machine shared with other test runs
+
+interface Example {
+  child: ChildProcess;
+  output(): string;
+  /** npx's exit code. */
+  exited: Promise<number | null>;
+  /** Resolves once every process holding the output pipes (npx, tsx, the server) has ended. */
+  closed: Promise<unknown>;
+}
+
+/** `npx tsx examples/production.ts` in a process group of its own, so stopping it reaches tsx's node child too. */
+function spawnExample(env: NodeJS.ProcessEnv): Example {
+  const child = spawn('npx', ['tsx', 'examples/production.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, output: () => output, exited, closed: once(child, 'close') };
+}
+
+async function waitForListening(example: Example): Promise<void> {
+  const listening = new Promise<void>((resolve) => {
+    const check = () => example.output().includes('listening on') && resolve();
+    example.child.stdout?.on('data', check);
+    check();
+  });
+  const exited = example.exited.then((code) => {
+    throw new Error(`the example exited (${code}) before listening:\n${example.output()}`);
+  });
+  await Promise.race([listening, exited]);
+}
+
+/**
+ * Sends SIGTERM to the example's process group (npx dies of it; the server shuts down) and waits until every process
+ * of the group has closed the output pipes; a group that lingers past 15 s is killed so the run can end.
+ */
+async function stopExample(example: Example): Promise<void> {
+  const { pid } = example.child;
+  if (pid === undefined) return;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group has already ended
+    }
+  };
+  signalGroup('SIGTERM');
+  const timer = setTimeout(() => signalGroup('SIGKILL'), 15_000);
+  await example.closed;
+  clearTimeout(timer);
+}
+
+describe('examples/production.ts', () => {
+  it('refuses to start without its services, naming each missing variable', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: 'postgres://127.0.0.1:1/unused', PORT: String(await freePort()) };
+    delete env.REDIS_URL;
+    delete env.SMTP_URL;
+    const example = spawnExample(env);
+    expect(await example.exited).toBe(1);
+    expect(example.output()).toContain('cannot start: REDIS_URL, SMTP_URL are not set');
+    expect(example.output()).not.toContain('listening on');
+  }, STARTUP_MS);
+
+  const skipReason = sharedServicesSkipReason();
+  if (skipReason) process.stderr.write(`Skipping the production example's integration tests: ${skipReason}.\n`);
+  (skipReason ? describe.skip : describe)('on Redis, PostgreSQL and SMTP', () => {
+    const id = `${process.pid}_${randomUUID().slice(0, 8)}`;
+    const prefix = `eak-test:production:${id}:`;
+    const schema = `eak_test_production_${id}`;
+    let smtp: TestSmtpServer;
+    let pool: Pool;
+    let redis: Awaited<ReturnType<typeof connectRedis>>;
+    let example: Example;
+    let baseUrl: string;
+
+    // One server for the file: starting it costs seconds, and each test logs in its own user.
+    beforeAll(async () => {
+      smtp = await startSmtpServer();
+      redis = await connectRedis(process.env.REDIS_URL as string);
+      pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+      await pool.query(`CREATE SCHEMA ${schema}`); // generated above, so safe to interpolate
+      const port = await freePort();
+      baseUrl = `http://127.0.0.1:${port}`;
+      // REDIS_URL and DATABASE_URL come from the environment; the prefix and schema keep this run to itself.
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SMTP_URL: smtp.url,
+        REDIS_PREFIX: prefix,
+        DATABASE_SCHEMA: schema,
+        JWT_SECRET: TEST_SECRET,
+      };
+      for (const name of ['TRUST_PROXY', 'ADMIN_PASSWORD', 'USER_PASSWORD', 'GUEST_PASSWORD', 'EXPIRED_PASSWORD']) delete env[name];
+      example = spawnExample(env);
+      await waitForListening(example);
+    }, STARTUP_MS);
+
+    afterAll(async () => {
+      try {
+        if (example) await stopExample(example);
+        await deleteRedisKeys(redis, prefix);
+        await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await Promise.all([redis?.close(), pool?.end(), smtp?.close()]);
+      }
+      // On SIGTERM the server closed its Redis client, pool and mailer before exiting.
+      expect(example?.output()).toContain('stopped: connections to Redis, PostgreSQL and SMTP closed');
+    });
+
+    it('logs in as admin and reaches /api/protected, keeping state in Redis and users in PostgreSQL', async () => {
+      const login = await request(baseUrl).post('/auth/login').send({ username: 'admin', password: 'admin-password' });
+      expect(login.status).toBe(200);
+      expect(login.body).toMatchObject({ tokenType: 'Bearer', user: { login: 'admin' } });
+
+      const reached = await request(baseUrl).get('/api/protected').set('Authorization', `Bearer ${login.body.accessToken}`);
+      expect(reached.status).toBe(200);
+      expect(reached.body).toMatchObject({ message: 'You are authenticated.', authorities: ['ROLE_ADMIN', 'ROLE_USER'] });
+
+      const keys = (await scanRedisKeys(redis, prefix)).map((key) => key.slice(prefix.length));
+      expect(keys).toEqual(expect.arrayContaining([expect.stringMatching(/^rt:family:/), expect.stringMatching(/^rl:login:/)]));
+      const admin = await new PostgresUserStore({ pool, schema }).findByLogin('admin');
+      expect(admin?.lastLoginAt).toBeInstanceOf(Date);
+    });
+
+    it('sends the second-factor code through SMTP_URL', async () => {
+      const challenge = await request(baseUrl).post('/auth/login').send({ username: 'user', password: 'user-password' });
+      expect(challenge.body).toMatchObject({ tfaRequired: true, method: 'EMAIL' });
+      const mail = await smtp.waitForMessage((message) => message.to.includes('user@example.com'));
+      const verified = await request(baseUrl)
+        .post('/auth/tfa/verify')
+        .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+        .send({ code: extractCode(mail.raw) });
+      expect(verified.status).toBe(200);
+      const reached = await request(baseUrl).get('/api/protected').set('Authorization', `Bearer ${verified.body.accessToken}`);
+      expect(reached.body).toMatchObject({ authorities: ['ROLE_USER'] });
+    });
+
+  });
+});
