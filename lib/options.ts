@@ -264,6 +264,9 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     resendCooldown: duration(secondFactorInput.resendCooldown, '30s', 'secondFactor.resendCooldown', 600),
     totpIssuer: optionalString(secondFactorInput.totpIssuer, 'secondFactor.totpIssuer') ?? 'express-auth-kit',
   };
+  if (secondFactor.force && preset.routes.tfaVerify === null) {
+    throw new TypeError(`"secondFactor.force" needs a preset with a second-factor route; "${preset.name}" has none (routes.tfaVerify).`);
+  }
   if (secondFactor.force && options.mailer === undefined) {
     throw new TypeError('"mailer" is required when "secondFactor.force" is true: codes are sent by email.');
   }

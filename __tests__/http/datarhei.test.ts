@@ -119,3 +119,20 @@ describe('with refresh: { rotate: true }', () => {
     await refresh(t, res.body.refresh_token as string).expect(401);
   });
 });
+
+describe('second factor on the datarhei preset', () => {
+  it('lets a user with an emailed second factor finish logging in at /api/login/tfa/verify', async () => {
+    const app = await createTestApp({ preset: 'datarhei' });
+    try {
+      const started = await request(app.app).post('/api/login').send({ username: 'user', password: PASSWORDS.user });
+      expect(started.status).toBe(200);
+      expect(started.body.access_token).toBeUndefined();
+      const code = app.mailer.last('user@example.com')!.code;
+      const done = await request(app.app).post('/api/login/tfa/verify').set('Authorization', `Bearer ${started.body.challengeToken}`).send({ code });
+      expect(done.status).toBe(200);
+      expect(Object.keys(done.body).sort()).toEqual(['access_token', 'refresh_token']);
+    } finally {
+      await app.close();
+    }
+  });
+});

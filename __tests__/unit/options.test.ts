@@ -316,3 +316,13 @@ describe("the caller's object", () => {
     expect(config.lockout).toMatchObject({ maxFailures: 3 });
   });
 });
+
+describe('secondFactor.force with a preset that cannot finish a second factor', () => {
+  it('is a TypeError naming the option', async () => {
+    const { createAuth, MemoryUserStore, MemoryMailer, presets } = await import('../../lib');
+    const preset = { ...presets.default, name: 'no-tfa', routes: { ...presets.default.routes, tfaVerify: null } };
+    expect(() =>
+      createAuth({ secret: 'x'.repeat(32), users: new MemoryUserStore([]), mailer: new MemoryMailer(), preset, secondFactor: { force: true } }),
+    ).toThrow(/"secondFactor.force".*no-tfa/);
+  });
+});

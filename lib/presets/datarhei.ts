@@ -12,6 +12,9 @@ export const datarheiPreset: Preset = {
     login: '/login',
     refresh: '/login/refresh',
     refreshMethod: 'get',
+    // datarhei Core has no second factor; these let a user who has one finish logging in (default preset's shape).
+    tfaVerify: '/login/tfa/verify',
+    tfaResend: '/login/tfa/resend',
     logout: '/login/logout',
     logoutAll: '/login/logout-all',
   },
