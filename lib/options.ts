@@ -334,9 +334,12 @@ function resolveExternalIdp(value: unknown): ResolvedConfig['externalIdentityPro
   }
   try {
     const url = new URL(jwksUri);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+    // Whoever can answer the JWKS request can mint identity-provider logins (RFC 8725 §3.10): https only, except
+    // on loopback (a local test or sidecar).
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error('scheme');
   } catch {
-    throw new TypeError('"externalIdentityProvider.jwksUri" must be an http(s) URL.');
+    throw new TypeError('"externalIdentityProvider.jwksUri" must be an https URL (http only on localhost).');
   }
   const allowedSubjects = input.allowedSubjects as readonly string[] | undefined;
   const mapUser = input.mapUser as ExternalIdentityProviderOptions['mapUser'];

@@ -64,6 +64,25 @@ describe('logout', () => {
     await refresh(t, other.refreshToken).expect(200);
   });
 
+  it("ends the session's access token too, at once on this instance, while the user's other sessions work", async () => {
+    const session = await login(t, 'admin');
+    const other = await login(t, 'admin');
+    await guarded(t, session.accessToken).expect(200); // now cached as open
+    await request(t.app).post(`${t.base}/logout`).send({ refreshToken: session.refreshToken }).expect(204);
+    expect((await guarded(t, session.accessToken).expect(401)).body.error).toBe('token_revoked');
+    // Nor can the logged-out token act elsewhere (mint an API key, read the account).
+    await request(t.app).post(`${t.base}/api-keys`).set('Authorization', `Bearer ${session.accessToken}`).send({ name: 'x' }).expect(401);
+    await request(t.app).get(`${t.base}/account`).set('Authorization', `Bearer ${session.accessToken}`).expect(401);
+    await guarded(t, other.accessToken).expect(200);
+  });
+
+  it("ends the access token of a family revoked for refresh-token reuse", async () => {
+    const session = await login(t, 'admin');
+    await refresh(t, session.refreshToken).expect(200);
+    await refresh(t, session.refreshToken).expect(401); // a replay: the family is revoked
+    expect((await guarded(t, session.accessToken).expect(401)).body.error).toBe('token_revoked');
+  });
+
   it('refuses a request with no token or a token that does not verify', async () => {
     expect((await request(t.app).post(`${t.base}/logout`).expect(401)).body.error).toBe('token_missing');
     await request(t.app).post(`${t.base}/logout`).send({ refreshToken: 'not.a.token' }).expect(401);
@@ -144,9 +163,10 @@ describe('a disabled user', () => {
 
     t.clock.advance(2001);
     expect((await guarded(t, session.accessToken).expect(401)).body.error).toBe('token_revoked');
-    // A miss asks each store once.
+    // A miss asks each store once: the user store for the user, the state store for the session version and
+    // for the token's refresh family.
     expect(findById).toHaveBeenCalledTimes(1);
-    expect(stateGet).toHaveBeenCalledTimes(1);
+    expect(stateGet).toHaveBeenCalledTimes(2);
   });
 
   it('is refused at once, cache or not, when the host also calls auth.endAllSessions()', async () => {

@@ -74,7 +74,7 @@ describe('TOTP enrolment', () => {
     const res = await enroll(access);
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ secret: expect.stringMatching(/^[A-Z2-7]{32}$/), otpauthUri: expect.any(String) });
+    expect(res.body).toEqual({ secret: expect.stringMatching(/^[A-Z2-7]{32}$/), otpauthUri: expect.any(String), emailCodeSent: false });
     expect(res.body.otpauthUri).toBe(
       `otpauth://totp/express-auth-kit:guest%40example.com?secret=${res.body.secret}&issuer=express-auth-kit&algorithm=SHA1&digits=6&period=30`,
     );
@@ -120,18 +120,47 @@ describe('TOTP enrolment', () => {
     expect(res.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/ACME%20Corp:guest%40example\.com\?secret=[A-Z2-7]{32}&issuer=ACME%20Corp&/);
   });
 
-  test('a user with the EMAIL factor can switch to an authenticator app', async () => {
+  test('a user with the EMAIL factor can switch to an authenticator app, proving the email factor too', async () => {
     const login = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
     const code = t.mailer.last('user@example.com')!.code;
     const access = (await verify(login.body.challengeToken as string, code)).body.accessToken as string;
 
-    const secret = (await enroll(access, { password: PASSWORDS.user })).body.secret as string;
-    await confirm(access, codeAt(secret)).expect(200);
+    const enrolment = await enroll(access, { password: PASSWORDS.user });
+    expect(enrolment.body.emailCodeSent).toBe(true);
+    const secret = enrolment.body.secret as string;
+    const emailCode = t.mailer.last('user@example.com')!.code;
+    // The app's code alone is not enough: a stolen token plus the password must not swap the factor.
+    await confirm(access, codeAt(secret)).expect(401);
+    await request(t.app)
+      .post('/auth/tfa/totp/confirm')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ code: codeAt(secret), emailCode })
+      .expect(200);
 
     t.clock.advance(30_000);
     const next = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
     expect(next.body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
-    expect(t.mailer.sent).toHaveLength(1); // only the code of the first login
+    expect(t.mailer.sent).toHaveLength(2); // the first login's code and the enrolment's
+  });
+
+  test('wrong confirmations are capped: after 5 the pending enrolment is gone', async () => {
+    const access = await guestAccessToken();
+    const secret = (await enroll(access).expect(200)).body.secret as string;
+    const right = codeAt(secret);
+    for (let i = 0; i < 5; i++) await confirm(access, right === '000000' ? '000001' : '000000').expect(401);
+    expect((await confirm(access, right).expect(401)).body.error).toBe('tfa_attempts_exceeded');
+    expect(t.users.findById('3')?.secondFactor ?? null).toBeNull();
+  });
+
+  test('replacing an existing authenticator app needs a current code from it', async () => {
+    const oldSecret = await enrolGuest();
+    t.clock.advance(30_000);
+    const login = await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest });
+    const access = (await verify(login.body.challengeToken as string, codeAt(oldSecret))).body.accessToken as string;
+    t.clock.advance(30_000);
+    expect((await enroll(access, { password: PASSWORDS.guest })).status).toBe(401);
+    const res = await enroll(access, { password: PASSWORDS.guest, currentCode: codeAt(oldSecret) });
+    expect(res.status).toBe(200);
   });
 });
 

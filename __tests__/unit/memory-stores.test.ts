@@ -22,15 +22,18 @@ describeUserStoreContract('MemoryUserStore', async (seed) => ({
 }));
 
 describe('MemoryStateStore', () => {
-  it('drops the oldest key past maxKeys, counting a re-set key as new', async () => {
-    const store = new MemoryStateStore({ maxKeys: 3 });
+  it('past maxKeys, sweeps expired keys and then refuses new keys rather than dropping live ones', async () => {
+    let now = 0;
+    const store = new MemoryStateStore({ maxKeys: 3, clock: () => now });
     await store.set('a', '1', 10_000);
     await store.set('b', '2', 10_000);
-    await store.set('c', '3', 10_000);
-    await store.set('a', '1 again', 10_000); // now b is the oldest
-    await store.increment('d', 10_000);
+    await store.set('c', '3', 1_000);
+    await expect(store.increment('d', 10_000)).rejects.toThrow(/maxKeys/);
+    expect(await Promise.all(['a', 'b', 'c'].map((key) => store.get(key)))).toEqual(['1', '2', '3']);
+    await store.set('a', '1 again', 10_000); // replacing a key is not a new key
+    now = 1_000; // c expires: its place can be taken
+    expect((await store.increment('d', 10_000)).value).toBe(1);
     expect(store.size).toBe(3);
-    expect(await Promise.all(['a', 'b', 'c', 'd'].map((key) => store.get(key)))).toEqual(['1 again', null, '3', '1']);
     await store.shutdown();
   });
 

@@ -157,3 +157,19 @@ describe('off the event loop', () => {
     expect(Math.min(...attempts)).toBeLessThan(50);
   }, 30_000);
 });
+
+describe('the dummy comparison for unknown users', () => {
+  it('runs at the cost of the stored hashes in use, not only the configured cost', async () => {
+    const { PasswordHasher, sharedBcryptPool } = await import('../../lib/passwords/hasher');
+    const pool = sharedBcryptPool();
+    const hashSpy = jest.spyOn(pool, 'hash');
+    const hasher = new PasswordHasher(pool, 4);
+    const imported = await pool.hash('imported-user-password', 6); // a hash made elsewhere, at another cost
+    hashSpy.mockClear();
+    expect(await hasher.verify('wrong-password', imported)).toBe(false);
+    await hasher.burnComparison('anything');
+    // The dummy hash was made at the stored hash's cost (6), not the configured one (4).
+    expect(hashSpy).toHaveBeenCalledWith(expect.any(String), 6);
+    hashSpy.mockRestore();
+  });
+});

@@ -25,12 +25,15 @@ export async function changePassword(
   newPassword: string,
   options: ChangePasswordOptions = {},
 ): Promise<void> {
-  await checkPassword(context, user, attemptedName, currentPassword);
+  const withoutToken = options.withoutToken === true;
+  // Without a token the password is the only proof: it must not forgive second-factor failures, or a password
+  // holder could reset the lockout between rounds of code guesses.
+  await checkPassword(context, user, attemptedName, currentPassword, { forgive: !withoutToken });
   const account = user as User;
   // Without a token the password is the only proof, which skips the second factor: someone who knows a 2FA user's
   // password could otherwise replace it and end the user's sessions. Checked after the password, so it reveals
   // nothing about an account to whoever does not know it.
-  if (options.withoutToken === true && !isPasswordExpired(context, account)) {
+  if (withoutToken && !isPasswordExpired(context, account)) {
     throw new AuthError('token_missing', { message: 'Log in and send your bearer token: only an expired password can be changed without one.' });
   }
   const failure = await checkPasswordPolicy(newPassword, context.config.passwordPolicy, account).catch((cause: unknown) => {

@@ -14,7 +14,10 @@ export interface LockoutPolicy {
  * one counter), else the normalised name that was tried (so spraying unknown names locks like real ones do).
  */
 export function lockoutIdentity(user: User | null, attemptedName: string): string {
-  return user ? `u:${user.id}` : `n:${attemptedName.normalize('NFKC').toLowerCase()}`;
+  // Unknown names are folded exactly as the stores fold lookups (lower case, nothing more): a stronger fold here
+  // would make a look-alike name share a counter with a real login only when that login does not exist, which a
+  // lockout probe could tell apart.
+  return user ? `u:${user.id}` : `n:${attemptedName.toLowerCase()}`;
 }
 
 export class LoginThrottle {

@@ -9,7 +9,7 @@ import type { AuthContext } from './context';
 import { lockoutIdentity } from './lockout';
 import { openSession } from './login';
 
-const CODE_DIGITS = 6;
+export const CODE_DIGITS = 6;
 const TOTP_PERIOD_SECONDS = 30;
 
 /** What the state store keeps per challenge; the code only as a hash. */
@@ -145,7 +145,7 @@ async function readChallenge(context: AuthContext, claims: ChallengeClaims): Pro
   return record;
 }
 
-async function sendCode(context: AuthContext, user: User, code: string, expiresInSeconds: number): Promise<void> {
+export async function sendCode(context: AuthContext, user: User, code: string, expiresInSeconds: number): Promise<void> {
   const mailer = context.config.mailer;
   if (!mailer) {
     context.config.logger.error('[express-auth-kit] a user has the EMAIL second factor but no "mailer" is configured.');

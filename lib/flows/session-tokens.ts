@@ -6,6 +6,7 @@ import type { User } from '../stores/types';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
 import { isExternalOnlyUser } from './external-identity';
+import { familyKey } from './sessions';
 
 export interface SessionTokens {
   access: IssuedToken;
@@ -26,7 +27,6 @@ interface FamilyRecord {
   authorities?: string[];
 }
 
-const familyKey = (family: string): string => `rt:family:${family}`;
 // A refresh token is live while this key exists; revocation is keyed by jti and family, never by the token's text.
 const liveTokenKey = (jti: string): string => `rt:live:${jti}`;
 
@@ -166,4 +166,5 @@ export async function logoutSession(context: AuthContext, claims: { fam?: string
 
 async function revokeFamily(context: AuthContext, family: string): Promise<void> {
   await context.state.delete(familyKey(family));
+  context.sessions.forgetFamily(family);
 }

@@ -4,6 +4,12 @@ import { newId } from '../primitives/random';
 import type { Clock } from '../primitives/clock';
 import { AuthError } from '../errors';
 
+/** Where a refresh-token family lives while its session is open; logout deletes it. */
+export const familyKey = (family: string): string => `rt:family:${family}`;
+
+/** How long past its cache time a remembered answer may stand in while a store is down, before we fail closed. */
+const OUTAGE_GRACE_MS = 60_000;
+
 // A user never logged out everywhere has no key; tokens then carry this version.
 const INITIAL_VERSION = '0';
 
@@ -36,6 +42,8 @@ interface CacheEntry {
  */
 export class SessionVersions {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Families known to be open, until the time in the value; only this instance's logouts remove them early. */
+  private readonly openFamilies = new Map<string, number>();
   /** Counts endAll() calls, so a cache fill that raced one does not put the old version back. */
   private endings = 0;
 
@@ -85,18 +93,54 @@ export class SessionVersions {
       return isAdmitted(cached.version, cached.active, users !== undefined, version) ? undefined : Promise.reject(new AuthError('token_revoked'));
     }
     const endings = this.endings;
-    return Promise.all([this.state.get(key(userId)), users === undefined ? undefined : findUser(users, userId)]).then(
-      ([stored, user]) => {
-        const active = users === undefined ? undefined : isActive(user ?? null);
-        if (this.endings === endings) this.remember(userId, stored, active);
-        if (!isAdmitted(stored, active, users !== undefined, version)) throw new AuthError('token_revoked');
-      },
-      (error: unknown) => {
-        // While a store is down, the last answer we had is the best one; with none, fail closed.
-        if (cached === undefined || (users !== undefined && cached.active === undefined)) throw error;
-        if (!isAdmitted(cached.version, cached.active, users !== undefined, version)) throw new AuthError('token_revoked');
+    const now = this.clock();
+    return Promise.allSettled([this.state.get(key(userId)), users === undefined ? undefined : findUser(users, userId)]).then(
+      ([storedResult, userResult]) => {
+        // A fresh "disabled" or "gone" from the UserStore refuses the token even while the state store is down.
+        const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value ?? null);
+        if (active === false) throw new AuthError('token_revoked');
+        if (storedResult.status === 'fulfilled' && (users === undefined || active !== undefined)) {
+          if (this.endings === endings) this.remember(userId, storedResult.value, active);
+          if (!isAdmitted(storedResult.value, active, users !== undefined, version)) throw new AuthError('token_revoked');
+          return;
+        }
+        // A store is down: the last answer we had stands in for a short while past its time; then fail closed.
+        const failure = storedResult.status === 'rejected' ? storedResult.reason : (userResult as PromiseRejectedResult).reason;
+        if (cached === undefined || cached.until + OUTAGE_GRACE_MS <= now || (users !== undefined && cached.active === undefined)) throw failure;
+        if (!isAdmitted(storedResult.status === 'fulfilled' ? storedResult.value : cached.version, active ?? cached.active, users !== undefined, version)) {
+          throw new AuthError('token_revoked');
+        }
       },
     );
+  }
+
+  /**
+   * Rejects with `token_revoked` when the session `family` an access token was issued with has been logged out (or
+   * revoked for reuse). Like {@link check}, answers from a short cache and returns `undefined` on a hit.
+   */
+  checkFamily(family: string): void | Promise<void> {
+    const openUntil = this.openFamilies.get(family);
+    const now = this.clock();
+    if (openUntil !== undefined && openUntil > now) return undefined;
+    return this.state.get(familyKey(family)).then(
+      (record) => {
+        if (record === null) {
+          this.openFamilies.delete(family);
+          throw new AuthError('token_revoked');
+        }
+        if (this.cacheMs === 0) return;
+        if (this.openFamilies.size >= 10_000) this.openFamilies.clear();
+        this.openFamilies.set(family, this.clock() + this.cacheMs);
+      },
+      (error: unknown) => {
+        if (openUntil === undefined || openUntil + OUTAGE_GRACE_MS <= now) throw error;
+      },
+    );
+  }
+
+  /** This instance refuses the family's access tokens at once (other instances within `sessionCacheMs`). */
+  forgetFamily(family: string): void {
+    this.openFamilies.delete(family);
   }
 
   private remember(userId: string, version: string | null, active: boolean | undefined): void {

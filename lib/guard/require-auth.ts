@@ -99,6 +99,9 @@ export function createGuard(context: AuthContext, options: RequireAuthOptions = 
     let pending: void | Promise<void>;
     try {
       pending = sessions.check(claims.sub, claims.sv);
+      // A token issued with a refresh family dies with it: logout ends the access token too, not only refresh.
+      const family = claims.fam === undefined ? undefined : sessions.checkFamily(claims.fam);
+      if (family !== undefined) pending = pending === undefined ? family : Promise.all([pending, family]).then(() => undefined);
     } catch (error) {
       // A synchronous refusal must still be answered in the preset's format, not by Express's default handler.
       return fail(res, error);

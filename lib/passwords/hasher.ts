@@ -9,12 +9,17 @@ export const DEFAULT_BCRYPT_COST = 10;
 
 /** Hashes and checks passwords off the event loop, with a dummy comparison so unknown users cost the same time. */
 export class PasswordHasher {
-  private dummyHash: Promise<string> | undefined;
+  /** Dummy hashes by cost: the dummy comparison must cost what a real user's would. */
+  private readonly dummyHashes = new Map<number, Promise<string>>();
+  /** The cost of the stored hash checked last; stored hashes can differ from `cost` (imported, or made before a change). */
+  private lastSeenCost: number;
 
   constructor(
     private readonly pool: BcryptWorkerPool,
     readonly cost: number,
-  ) {}
+  ) {
+    this.lastSeenCost = cost;
+  }
 
   hash(password: string): Promise<string> {
     return this.pool.hash(normalizePassword(password), this.cost);
@@ -26,6 +31,8 @@ export class PasswordHasher {
       await this.burnComparison(password.slice(0, 16));
       return false;
     }
+    const storedCost = bcryptCostOf(hash);
+    if (storedCost !== undefined) this.lastSeenCost = storedCost;
     try {
       return await this.pool.compare(normalizePassword(password), hash);
     } catch (error) {
@@ -37,9 +44,21 @@ export class PasswordHasher {
 
   /** Spends one comparison's time against a hash nobody has, for logins of unknown or blocked users. */
   async burnComparison(password: string): Promise<void> {
-    this.dummyHash ??= this.pool.hash('express-auth-kit dummy password', this.cost);
-    await this.pool.compare(passwordTooLong(password) ? password.slice(0, 16) : password, await this.dummyHash);
+    const cost = this.lastSeenCost;
+    let dummy = this.dummyHashes.get(cost);
+    if (dummy === undefined) {
+      dummy = this.pool.hash('express-auth-kit dummy password', cost);
+      this.dummyHashes.set(cost, dummy);
+    }
+    await this.pool.compare(passwordTooLong(password) ? password.slice(0, 16) : password, await dummy);
   }
+}
+
+/** The cost factor written in a bcrypt hash (`$2b$12$...`), or undefined for anything else. */
+function bcryptCostOf(hash: string): number | undefined {
+  const match = /^\$2[abxy]?\$(\d{2})\$/.exec(hash);
+  const cost = match ? Number(match[1]) : NaN;
+  return cost >= 4 && cost <= 31 ? cost : undefined;
 }
 
 let sharedPool: BcryptWorkerPool | undefined;

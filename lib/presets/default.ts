@@ -61,7 +61,7 @@ export const defaultPreset: Preset = {
   }),
   passwordChanged: () => ({ status: 204, body: null }),
   loggedOut: () => ({ status: 204, body: null }),
-  totpEnrolment: ({ secret, uri }) => ({ body: { secret, otpauthUri: uri } }),
+  totpEnrolment: ({ secret, uri, emailCodeSent }) => ({ body: { secret, otpauthUri: uri, emailCodeSent } }),
   apiKeyCreated: ({ record, key }) => ({ status: 201, body: { ...apiKeySummary(record), key } }),
   apiKeyList: (records) => ({ body: records.map(apiKeySummary) }),
   apiKeyDeleted: () => ({ status: 204, body: null }),

@@ -56,6 +56,8 @@ export interface ApiKeyCreated {
 export interface TotpEnrolment {
   secret: string;
   uri: string;
+  /** True when a code was mailed to the user's stored address: confirming then also needs it (`emailCode`). */
+  emailCodeSent: boolean;
 }
 
 /** Route paths relative to where the router is mounted; `null` leaves a route out. */

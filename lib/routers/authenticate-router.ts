@@ -109,8 +109,10 @@ export function buildAuthenticateRouter(context: AuthContext): Router {
       tokenGuard,
       parseJsonBody,
       route(async (req, res) => {
-        const password = stringField(jsonBody(req), 'password', true, MAX_PASSWORD_FIELD);
-        sendReply(res, preset.totpEnrolment(await beginTotpEnrolment(context, await currentUser(context, req), password)));
+        const body = jsonBody(req);
+        const password = stringField(body, 'password', true, MAX_PASSWORD_FIELD);
+        const currentCode = stringField(body, 'currentCode', false, 16);
+        sendReply(res, preset.totpEnrolment(await beginTotpEnrolment(context, await currentUser(context, req), password, currentCode)));
       }),
     );
     router.post(
@@ -120,8 +122,9 @@ export function buildAuthenticateRouter(context: AuthContext): Router {
       tokenGuard,
       parseJsonBody,
       route(async (req, res) => {
-        const code = stringField(jsonBody(req), 'code', true, 16);
-        await confirmTotpEnrolment(context, await currentUser(context, req), code);
+        const body = jsonBody(req);
+        const code = stringField(body, 'code', true, 16);
+        await confirmTotpEnrolment(context, await currentUser(context, req), code, stringField(body, 'emailCode', false, 16));
         sendReply(res, { body: { secondFactor: 'TOTP' } });
       }),
     );

@@ -5,8 +5,8 @@ import type { Counter, StateStore } from './types';
 
 export interface MemoryStateStoreOptions {
   /**
-   * The most keys held at once; past it the oldest key is dropped, so an attacker spraying names cannot grow
-   * memory without bound. About 150 bytes a key. @default 500_000
+   * The most keys held at once (about 200 bytes each). When full of live keys, writes of new keys are refused (the
+   * library answers 503) rather than dropping a lockout or a session version. @default 500_000
    */
   maxKeys?: number;
   /** How often expired keys are swept, in milliseconds. @default 60_000 */
@@ -27,6 +27,7 @@ interface Entry {
 export class MemoryStateStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
   private readonly maxKeys: number;
+  private lastFullSweep = Number.NEGATIVE_INFINITY;
   private readonly clock: Clock;
   private readonly sweepTimer: NodeJS.Timeout;
 
@@ -50,7 +51,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    this.entries.delete(key); // re-inserting moves the key to the young end of the eviction order
+    this.entries.delete(key); // replacing a key never counts against maxKeys
     this.insert(key, { value, expiresAt: this.clock() + ttlMs });
   }
 
@@ -91,9 +92,17 @@ export class MemoryStateStore implements StateStore {
 
   private insert(key: string, entry: Entry): void {
     if (this.entries.size >= this.maxKeys) {
-      // Maps iterate in insertion order: the first key is the oldest.
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+      // A full sweep walks every key: at most once a second, so a full store cannot make every write that slow.
+      const now = this.clock();
+      if (now - this.lastFullSweep >= 1000 || now < this.lastFullSweep) {
+        this.lastFullSweep = now;
+        this.sweep();
+      }
+      // Full of live keys. Dropping one would drop security state (a lockout, a session version, a challenge's
+      // attempt count), which fails open; refusing fails closed: the library answers 503 until keys expire.
+      if (this.entries.size >= this.maxKeys) {
+        throw new Error(`MemoryStateStore is full (maxKeys ${this.maxKeys}): raise maxKeys or use a RedisStateStore.`);
+      }
     }
     this.entries.set(key, entry);
   }

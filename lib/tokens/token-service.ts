@@ -161,5 +161,7 @@ function checkClaims<U extends TokenUse>(
     (use !== 'refresh' || typeof claims.fam === 'string') &&
     (use !== 'tfa' || typeof claims.cid === 'string');
   if (!valid) throw new AuthError('token_invalid');
-  return claims as unknown as ClaimsFor<U>;
+  // Frozen: the verified-token cache hands this same object to every request with this token (as req.auth.claims),
+  // so a host handler writing to it must not change who the next request is.
+  return Object.freeze(claims) as unknown as ClaimsFor<U>;
 }
