@@ -6,7 +6,7 @@
 //                    right password and 4xx for a wrong one. server.ts mounts `GET /cheap` in front of it.
 // The fixtures (secret, user, password, bcrypt cost 10) are in ./fixtures.
 import express, { type Express } from 'express';
-import { AuthError, createAuth, hashPassword, MemoryUserStore, silentLogger } from '../lib';
+import { AuthError, createAuth, hashPassword, MemoryStateStore, MemoryUserStore, silentLogger } from '../lib';
 import { contextOf } from '../lib/auth';
 import { loginWithPassword } from '../lib/flows/login';
 import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildPassportJwtApp, pong } from './baselines';
@@ -52,7 +52,15 @@ export const OURS_IS_PLACEHOLDER = false;
  * Claims of the one token every guard subject is hit with (signed HS256 with BENCH_SECRET, 2 h expiry).
  * Our guard also needs `usefor: "access"` and a `jti`; the peers ignore them.
  */
-export const benchTokenClaims: Record<string, unknown> = { sub: BENCH_USER_ID, auth: 'ROLE_USER', usefor: 'access', jti: 'bench-token-1' };
+export const benchTokenClaims: Record<string, unknown> = {
+  sub: BENCH_USER_ID,
+  auth: 'ROLE_USER',
+  usefor: 'access',
+  jti: 'bench-token-1',
+  // As a real login's token: a session version and a refresh family, both checked by our guard on every request.
+  sv: '0',
+  fam: 'bench-family',
+};
 
 async function benchUsers(cost: number): Promise<MemoryUserStore> {
   const passwordHash = await hashPassword(BENCH_PASSWORD, { cost });
@@ -61,7 +69,10 @@ async function benchUsers(cost: number): Promise<MemoryUserStore> {
 
 export async function buildOursGuardApp(): Promise<Express> {
   // The guard checks that the token's user still exists and is enabled (through its short session cache).
-  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), logger: silentLogger });
+  const stateStore = new MemoryStateStore();
+  // The token's refresh family is open, as right after a login.
+  await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
+  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), stateStore, logger: silentLogger });
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
   return app;
