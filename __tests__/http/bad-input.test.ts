@@ -64,8 +64,8 @@ describe('wrong content type', () => {
     expectCleanError(res, 400, 'unsupported_media_type', PASSWORDS.admin);
   });
 
-  it('no Content-Type and no body: 400 unsupported_media_type', async () => {
-    expectCleanError(await request(t.app).post('/auth/login'), 400, 'unsupported_media_type');
+  it('no Content-Type and no body: 400 invalid_request (a JSON body is required)', async () => {
+    expectCleanError(await request(t.app).post('/auth/login'), 400, 'invalid_request');
   });
 
   it('an unsupported charset: 400 unsupported_media_type', async () => {
@@ -168,5 +168,21 @@ describe('the same on the other credential routes', () => {
     expectCleanError(await request(t.app).post(path).send({ username: 'admin', currentPassword: 1, newPassword: 'x' }), 400, 'invalid_request');
     expectCleanError(await request(t.app).post(path).send({ username: 'admin', currentPassword: PASSWORDS.admin }), 400, 'invalid_request', PASSWORDS.admin);
     expectCleanError(await request(t.app).post(path).send({ padding: 'z'.repeat(20 * 1024) }), 413, 'payload_too_large');
+  });
+});
+
+describe('a POST with no body at all', () => {
+  it('is a 400 that says what is missing, never that JSON was not sent when it was', async () => {
+    const t2 = await createTestApp();
+    try {
+      const bare = await request(t2.app).post('/auth/login');
+      expect(bare.status).toBe(400);
+      expect(bare.body).toEqual({ error: 'invalid_request', message: 'A JSON object body is required.' });
+      const typed = await request(t2.app).post('/auth/login').set('Content-Type', 'application/json');
+      expect(typed.status).toBe(400);
+      expect(typed.body).toEqual({ error: 'invalid_request', message: 'The field "username" is required.' });
+    } finally {
+      await t2.close();
+    }
   });
 });

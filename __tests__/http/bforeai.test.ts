@@ -201,3 +201,22 @@ describe('key guessing on bforeai', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+describe('list then delete (a bfore.ai client deletes what it listed)', () => {
+  it('POST /authheader/delete accepts the id shown by the list; another user\'s id is not found', async () => {
+    const t2 = await createTestApp({ preset: 'bforeai' });
+    try {
+      const token = (await request(t2.app).post('/user/login').send({ username: 'admin', password: PASSWORDS.admin })).body.Token;
+      const guestToken = (await request(t2.app).post('/user/login').send({ username: 'guest', password: PASSWORDS.guest })).body.Token;
+      const created = await request(t2.app).post('/authheader/add').set('Authorization', token).send({ name: 'ci' }).expect(200);
+      const listed = await request(t2.app).get('/authheader/list').set('Authorization', token).expect(200);
+      const id = listed.body[0].id as string;
+      await request(t2.app).post('/authheader/delete').set('Authorization', guestToken).send({ text: id }).expect(404);
+      await request(t2.app).get('/api/protected').set('Authorization', created.body.token).expect(200);
+      expect((await request(t2.app).post('/authheader/delete').set('Authorization', token).send({ text: id }).expect(200)).body).toEqual({ message: 'Success' });
+      await request(t2.app).get('/api/protected').set('Authorization', created.body.token).expect(401);
+    } finally {
+      await t2.close();
+    }
+  });
+});

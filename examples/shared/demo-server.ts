@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import {
+  AuthError,
   createAuth,
   hashPassword,
   MemoryStateStore,
@@ -103,9 +104,26 @@ function mailer(): Mailer {
 }
 
 /** A JSON answer for whatever the routes above did not handle, and never a stack trace. */
-const notFound: RequestHandler = (_req, res) => {
-  res.status(404).json({ message: 'Not found' });
-};
+function notFound(auth: Auth): RequestHandler {
+  return (_req, res) => {
+    const reply = auth.preset.error(new AuthError('not_found'));
+    res.status(404).json(reply.body);
+  };
+}
+
+/** The host's last error handler: a 4xx the request caused keeps its status (a malformed URL is a 400), never a stack. */
+function hostErrorHandler(auth: Auth): express.ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    const status = typeof error === 'object' && error !== null ? Number((error as { status?: unknown }).status) : NaN;
+    if (status >= 400 && status < 500) {
+      const reply = auth.preset.error(new AuthError('invalid_request'));
+      res.status(400).json(reply.body);
+      return;
+    }
+    console.error(`unhandled error: ${error instanceof Error ? error.message : String(error)}`);
+    res.status(500).json(auth.preset.error(new AuthError('internal')).body);
+  };
+}
 
 export async function buildExampleApp(options: ExampleOptions): Promise<{ app: Express; auth: Auth }> {
   const seeds = await demoUsers(options.userExtras ?? {});
@@ -125,11 +143,8 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
   app.get(options.guardedRoute, auth.requireAuth(), (req, res) => {
     res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
   });
-  app.use(notFound);
-  app.use(((error, _req, res, _next) => {
-    console.error(`unhandled error: ${error instanceof Error ? error.message : String(error)}`);
-    res.status(500).json({ message: 'Internal error' });
-  }) as express.ErrorRequestHandler);
+  app.use(notFound(auth));
+  app.use(hostErrorHandler(auth));
   return { app, auth };
 }
 
@@ -139,15 +154,19 @@ export async function runExample(options: ExampleOptions): Promise<void> {
   const port = Number(process.env.PORT || 3000);
   let built: { app: Express };
   try {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`PORT must be a port number from 0 to 65535; got "${process.env.PORT}".`);
     built = await buildExampleApp(options);
   } catch (error) {
     console.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
-  const server = built.app.listen(port, host, () => {
-    // With PORT=0 the system picks the port: print the real one.
+  const server = built.app.listen(port, host);
+  // 'listening', not listen's callback: Express 5 also calls that callback when listening failed.
+  server.once('listening', () => {
+    // With PORT=0 the system picks the port: print the real one. IPv6 hosts go in brackets in a URL.
     const address = server.address();
-    console.log(`listening on http://${host}:${typeof address === 'object' && address ? address.port : port}`);
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+    console.log(`listening on http://${shownHost}:${typeof address === 'object' && address ? address.port : port}`);
   });
   server.on('error', (error) => {
     console.error(`cannot listen: ${error.message}`);

@@ -60,11 +60,15 @@ export async function deleteApiKeyById(context: AuthContext, ownerId: string, id
   if (!(await apiKeyStore(context.users).deleteApiKey(ownerId, id))) throw new AuthError('not_found');
 }
 
-/** Deletes the owner's key given its text (bfore.ai); the text is hashed, never compared or stored as is. */
+/**
+ * Deletes the owner's key given its text (bfore.ai). The text is hashed, never compared or stored as is. Since a
+ * listing shows only ids and masked prefixes, the key's id is accepted too, so a client can list and then delete.
+ */
 export async function deleteApiKeyByText(context: AuthContext, ownerId: string, text: string): Promise<void> {
   const store = apiKeyStore(context.users);
   const record = await store.findApiKeyByHash(sha256Hex(text));
-  if (!record || record.ownerId !== ownerId || !(await store.deleteApiKey(ownerId, record.id))) throw new AuthError('not_found');
+  const id = record ? record.id : text;
+  if ((record && record.ownerId !== ownerId) || !(await store.deleteApiKey(ownerId, id))) throw new AuthError('not_found');
 }
 
 /** Who a key acts for: its owner, with the owner's current roles (narrowed to the key's), or `api_key_invalid`. */

@@ -45,8 +45,10 @@ export function route(handler: (req: Request, res: Response) => Promise<void>): 
 
 /** The JSON object body, or a 400: wrong content type, not an object, or no body at all. */
 export function jsonBody(req: Request): Record<string, unknown> {
-  if (!req.is(['application/json', 'application/*+json'])) throw new AuthError('unsupported_media_type');
   const body: unknown = req.body;
+  const hasBody = body !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) throw new AuthError('invalid_request', { message: 'A JSON object body is required.' });
+  if (!req.is(['application/json', 'application/*+json'])) throw new AuthError('unsupported_media_type');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AuthError('invalid_request', { message: 'The request body must be a JSON object.' });
   }
