@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { createFakeClock, createTestApp, demoUsers, PASSWORDS, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { utmstackEmailChallenge } from '../helpers/utmstack';
 
 let t: TestApp;
 
@@ -99,16 +100,7 @@ describe('POST /api/authenticate', () => {
   it('starts the email second factor with success and authenticated false, and no Authorization header', async () => {
     const res = await authenticate({ username: 'user', password: PASSWORDS.user });
     expect(res.status).toBe(200);
-    expect(res.body).toStrictEqual({
-      token: expect.any(String),
-      success: false,
-      authenticated: false,
-      method: 'EMAIL',
-      tfaConfigured: true,
-      forceTfa: false,
-      tfaExpiresInSeconds: 300,
-      firstLogin: true,
-    });
+    expect(res.body).toStrictEqual(utmstackEmailChallenge());
     expect(res.headers.authorization).toBeUndefined();
     // The challenge token opens nothing.
     const account = await request(t.app).get('/api/account').set('Authorization', `Bearer ${res.body.token}`);

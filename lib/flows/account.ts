@@ -1,4 +1,4 @@
-// Account changes: a new password, checked against the policy, ends every other session.
+// Account changes: a new password, checked against the policy, ends every session of the user (the caller's too).
 import { AuthError } from '../errors';
 import { checkPasswordPolicy, type PasswordRule } from '../passwords/policy';
 import type { User } from '../stores/types';

@@ -28,9 +28,15 @@ const resendKey = (id: string): string => `tfa:resend:${id}`;
 const usedTotpStepKey = (userId: string, step: number): string => `tfa:totp-used:${userId}:${step}`;
 const lastTotpStepKey = (userId: string): string => `tfa:totp-last:${userId}`;
 
-// The code is hashed with its challenge id, so one code's hash says nothing about another challenge's.
-function hashCode(challengeId: string, code: string): string {
-  return sha256Hex(`${challengeId}:${code}`);
+// A mailed code is kept only as a hash, salted with what it belongs to (a challenge id, or a user's enrolment), so
+// one code's hash says nothing about another's.
+export function hashEmailedCode(salt: string, code: string): string {
+  return sha256Hex(`${salt}:${code}`);
+}
+
+/** Whether `code` is the six-digit code whose hash is `codeHash`, compared in constant time. */
+export function emailedCodeMatches(salt: string, code: string, codeHash: string | null): boolean {
+  return /^\d{6}$/.test(code) && codeHash !== null && constantTimeEqual(hashEmailedCode(salt, code), codeHash);
 }
 
 /** Starts a challenge: stores it, sends the code (email), and signs a token good only for the second-factor routes. */
@@ -47,7 +53,7 @@ export async function startSecondFactor(
   const record: ChallengeRecord = {
     userId: user.id,
     method,
-    codeHash: code === null ? null : hashCode(challengeId, code),
+    codeHash: code === null ? null : hashEmailedCode(challengeId, code),
     rememberMe,
     expiresAt: config.clock() + ttl * 1000,
   };
@@ -109,7 +115,7 @@ export async function consumeTotpStep(context: AuthContext, userId: string, step
 
 async function codeMatches(context: AuthContext, record: ChallengeRecord, claims: ChallengeClaims, user: User, code: string): Promise<boolean> {
   if (record.method === 'EMAIL') {
-    return /^\d{6}$/.test(code) && record.codeHash !== null && constantTimeEqual(hashCode(claims.cid, code), record.codeHash);
+    return emailedCodeMatches(claims.cid, code, record.codeHash);
   }
   const step = user.totpSecret ? matchTotp(user.totpSecret, code, context.config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS }) : null;
   if (step === null) return false;
@@ -132,7 +138,7 @@ export async function resendSecondFactor(context: AuthContext, claims: Challenge
   const user = await users.findById(record.userId);
   if (!user || user.disabled) throw new AuthError('tfa_invalid');
   const code = newNumericCode(CODE_DIGITS);
-  await state.set(challengeKey(claims.cid), JSON.stringify({ ...record, codeHash: hashCode(claims.cid, code) }), remainingMs);
+  await state.set(challengeKey(claims.cid), JSON.stringify({ ...record, codeHash: hashEmailedCode(claims.cid, code) }), remainingMs);
   await sendCode(context, user, code, Math.ceil(remainingMs / 1000));
   return { expiresInSeconds: Math.ceil(remainingMs / 1000) };
 }

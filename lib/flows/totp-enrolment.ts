@@ -2,12 +2,12 @@
 // secret, and a first code that confirms it. A stolen token plus the password must not swap the user's factor.
 import { AuthError } from '../errors';
 import { generateTotpSecret, matchTotp, totpUri } from '../primitives/totp';
-import { constantTimeEqual, newNumericCode, sha256Hex } from '../primitives/random';
+import { newNumericCode } from '../primitives/random';
 import type { TotpEnrolment } from '../presets/types';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { checkPassword } from './login';
-import { CODE_DIGITS, consumeTotpStep, sendCode } from './second-factor';
+import { CODE_DIGITS, consumeTotpStep, emailedCodeMatches, hashEmailedCode, sendCode } from './second-factor';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 // Wrong confirmations allowed per pending enrolment: the emailed code is 6 digits.
@@ -49,7 +49,7 @@ export async function beginTotpEnrolment(
   let emailCodeHash: string | null = null;
   if (user.secondFactor === 'EMAIL') {
     const code = newNumericCode(CODE_DIGITS);
-    emailCodeHash = sha256Hex(`${user.id}:${code}`);
+    emailCodeHash = hashEmailedCode(user.id, code);
     await sendCode(context, user, code, ENROLMENT_TTL_MS / 1000);
   }
   const pending: PendingEnrolment = { secret, emailCodeHash };
@@ -75,8 +75,7 @@ export async function confirmTotpEnrolment(context: AuthContext, user: User, cod
   const step = pending === null ? null : matchTotp(pending.secret, code, context.config.clock());
   const emailProven =
     pending !== null &&
-    (pending.emailCodeHash === null ||
-      (emailCode !== undefined && /^\d{6}$/.test(emailCode) && constantTimeEqual(sha256Hex(`${user.id}:${emailCode}`), pending.emailCodeHash)));
+    (pending.emailCodeHash === null || (emailCode !== undefined && emailedCodeMatches(user.id, emailCode, pending.emailCodeHash)));
   if (pending === null || step === null || !emailProven) throw new AuthError('tfa_invalid');
   if ((await context.state.take(pendingKey(user.id))) === null) throw new AuthError('tfa_invalid');
   // The confirming code is spent like a login's, so whoever watched it being typed cannot log in with it.

@@ -2,7 +2,7 @@
 import { AuthError } from '../errors';
 import { BcryptWorkerPool } from './worker-pool';
 import type { PasswordPolicyOptions, ResolvedPasswordPolicy } from './policy';
-import { checkPasswordPolicy, normalizePassword, passwordTooLong, resolvePasswordPolicy } from './policy';
+import { BCRYPT_MAX_BYTES, checkPasswordPolicy, normalizePassword, passwordTooLong, resolvePasswordPolicy } from './policy';
 
 /** OWASP's floor for bcrypt's cost factor; about 90 ms a comparison on a 2-core machine, doubling per step. */
 export const DEFAULT_BCRYPT_COST = 10;
@@ -27,14 +27,15 @@ export class PasswordHasher {
 
   /** True when `password` matches `hash`. A password over 72 bytes never matches (it could never have been set). */
   async verify(password: string, hash: string): Promise<boolean> {
-    if (passwordTooLong(password)) {
-      await this.burnComparison(password.slice(0, 16));
+    const normalized = normalizePassword(password);
+    if (Buffer.byteLength(normalized, 'utf8') > BCRYPT_MAX_BYTES) {
+      await this.burnComparison(normalized.slice(0, 16));
       return false;
     }
     const storedCost = bcryptCostOf(hash);
     if (storedCost !== undefined) this.lastSeenCost = storedCost;
     try {
-      return await this.pool.compare(normalizePassword(password), hash);
+      return await this.pool.compare(normalized, hash);
     } catch (error) {
       // A malformed stored hash must not become a 500 that tells "this user exists"; it fails like a wrong password.
       if (error instanceof Error && /bcrypt failed/.test(error.message)) return false;

@@ -121,13 +121,11 @@ export function requireBearer(req: Request, bare: boolean): string {
 
 /** RFC 6750 §3: a challenge on every 401, with an error code once a token was sent; insufficient_scope on 403. */
 export function wwwAuthenticate(error: AuthError): string | undefined {
-  // RFC 9110 §15.5.2: every 401 carries a challenge; the error code is added only once a token was sent.
-  if (error.code === 'token_missing' || (error.status === 401 && !error.code.startsWith('token_') && error.code !== 'api_key_invalid')) {
-    return 'Bearer realm="api"';
-  }
-  // A refused API key was a bearer credential too: RFC 6750 §3 wants the challenge on that 401 as well.
-  if (error.status === 401 && (error.code.startsWith('token_') || error.code === 'api_key_invalid')) {
-    return `Bearer realm="api", error="invalid_token", error_description="${error.message}"`;
+  if (error.status === 401) {
+    // RFC 9110 §15.5.2: every 401 carries a challenge; RFC 6750 §3: with an error code once a bearer credential (a
+    // token, or an API key) was sent and refused.
+    const credentialRefused = error.code !== 'token_missing' && (error.code.startsWith('token_') || error.code === 'api_key_invalid');
+    return credentialRefused ? `Bearer realm="api", error="invalid_token", error_description="${error.message}"` : 'Bearer realm="api"';
   }
   if (error.code === 'forbidden') return 'Bearer realm="api", error="insufficient_scope"';
   return undefined;
