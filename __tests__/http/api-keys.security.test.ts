@@ -311,3 +311,19 @@ describe('bforeai: another user’s key by text, and keys minting keys', () => {
     expect((await request(t.app).get('/api/protected').set('Authorization', adminKey.token)).status).toBe(200);
   });
 });
+
+describe('the key-failure budget', () => {
+  it("counts only the guard's own refusals, not the host's 4xx answers to a valid key", async () => {
+    await start();
+    // A host route behind the guard that answers 404 for things it does not have.
+    t.app.get('/api/things/:id', t.auth.requireAuth(), (_req, res) => {
+      res.status(404).json({ error: 'no such thing' });
+    });
+    const { key } = await mintKey(await login('admin'));
+    for (let i = 0; i < 25; i += 1) {
+      const res = await useKey(key, `/api/things/${i}`);
+      expect(res.status).toBe(404);
+    }
+    expect((await useKey(key)).status).toBe(200);
+  });
+});

@@ -206,6 +206,8 @@ describe('the password policy over HTTP: a 400 naming the rule, and nothing chan
     ['breached', { passwordPolicy: { isBreached: (password) => password === 'pwned-password-1' } }, 'pwned-password-1'],
     ['same_as_login', {}, 'GUEST@example.com'],
     ['reused', {}, PASSWORDS.guest],
+    // A look-alike that NFKC, the form passwords are hashed in, turns into the current password.
+    ['reused', {}, `\uFF47${PASSWORDS.guest.slice(1)}`],
   ];
 
   it.each(cases)('refuses a password breaking %s', async (rule, options, newPassword) => {

@@ -52,6 +52,7 @@ describe('X-Forwarded-For cannot choose the bucket', () => {
   it.each([
     ['a CIDR list covering everything', '0.0.0.0/1,128.0.0.0/1,::/1,8000::/1'],
     ['an absurd hop count', 100_000],
+    ['a hop count the first hop could spoof (above rateLimit.maxProxyHops, 2 by default)', 3],
     ['a function that trusts all', () => true],
   ] as const)('treats %s like true', async (_kind, setting) => {
     await storm({ configureApp: (app) => app.set('trust proxy', setting) });
@@ -65,6 +66,13 @@ describe('X-Forwarded-For cannot choose the bucket', () => {
     for (let i = 1; i <= 5; i += 1) await attempt('203.0.113.7').expect(401);
     await attempt('203.0.113.7').expect(429);
     // Another client behind the same proxy has its own budget.
+    await attempt('203.0.113.8').expect(401);
+    expect(t.logger.warnings.some((message) => message.includes('PERMISSIVE_TRUST_PROXY'))).toBe(false);
+  });
+
+  it('accepts a hop count up to rateLimit.maxProxyHops without a warning', async () => {
+    await storm({ rateLimit: { maxProxyHops: 3 }, configureApp: (app) => app.set('trust proxy', 3) });
+    for (let i = 1; i <= 5; i += 1) await attempt('203.0.113.7').expect(401);
     await attempt('203.0.113.8').expect(401);
     expect(t.logger.warnings.some((message) => message.includes('PERMISSIVE_TRUST_PROXY'))).toBe(false);
   });
