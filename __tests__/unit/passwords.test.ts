@@ -1,7 +1,8 @@
 // Passwords: hashPassword's policy (72 bytes refused, never truncated), the hasher's checks, and bcrypt off the event loop.
 import bcrypt from 'bcryptjs';
 import { AuthError, BCRYPT_MAX_BYTES, DEFAULT_BCRYPT_COST, hashPassword } from '../../lib';
-import { PasswordHasher, sharedBcryptPool } from '../../lib/passwords/hasher';
+import { PasswordHasher, bcryptCostOf, sharedBcryptPool } from '../../lib/passwords/hasher';
+import { BcryptWorkerPool } from '../../lib/passwords/worker-pool';
 
 const COST = 4;
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -159,17 +160,79 @@ describe('off the event loop', () => {
 });
 
 describe('the dummy comparison for unknown users', () => {
-  it('runs at the cost of the stored hashes in use, not only the configured cost', async () => {
-    const { PasswordHasher, sharedBcryptPool } = await import('../../lib/passwords/hasher');
-    const pool = sharedBcryptPool();
-    const hashSpy = jest.spyOn(pool, 'hash');
-    const hasher = new PasswordHasher(pool, 4);
-    const imported = await pool.hash('imported-user-password', 6); // a hash made elsewhere, at another cost
-    hashSpy.mockClear();
-    expect(await hasher.verify('wrong-password', imported)).toBe(false);
-    await hasher.burnComparison('anything');
-    // The dummy hash was made at the stored hash's cost (6), not the configured one (4).
-    expect(hashSpy).toHaveBeenCalledWith(expect.any(String), 6);
-    hashSpy.mockRestore();
+  // Issue 11, defect 7: following the cost of the hash checked last made unknown names slower than legacy users
+  // once bcryptCost was raised, which told the two apart.
+  it('runs at the configured cost, whatever the cost of the hash checked last', async () => {
+    const pool = new BcryptWorkerPool(1);
+    try {
+      const compare = jest.spyOn(pool, 'compare');
+      const hasher = new PasswordHasher(pool, 8, { maxQueueWaitMs: 60_000 });
+      const legacy = await pool.hash('legacy-user-password', 4); // a user hashed before the cost was raised
+      expect(await hasher.verify('wrong-password', legacy)).toBe(false);
+      compare.mockClear();
+      const signal = new AbortController().signal;
+      await hasher.burnComparison('anything', signal);
+      expect(compare).toHaveBeenCalledTimes(1);
+      const [, dummy, options] = compare.mock.calls[0] ?? [];
+      expect(bcryptCostOf(dummy as string)).toBe(8);
+      expect(options).toEqual({ signal, maxQueueWaitMs: 60_000 });
+      // The dummy is a real bcrypt hash at that cost that nothing matches.
+      expect(bcrypt.getRounds(dummy as string)).toBe(8);
+      expect(bcrypt.compareSync('anything', dummy as string)).toBe(false);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('PasswordHasher under load', () => {
+  let pool: BcryptWorkerPool;
+  let backlogs: Promise<unknown>[];
+  beforeEach(() => {
+    pool = new BcryptWorkerPool(1);
+    backlogs = [];
+  });
+  afterEach(async () => {
+    await Promise.allSettled(backlogs); // a failed test leaves no stray rejection behind
+    await pool.close();
+  });
+  const saturate = (): Promise<string[]> => {
+    const all = Promise.all(Array.from({ length: 200 }, (_, i) => pool.hash(`backlog ${i}`, COST)));
+    backlogs.push(all);
+    return all;
+  };
+
+  it('assertCapacity() throws the 503 with Retry-After only when a comparison could not start within the bound', async () => {
+    const hasher = new PasswordHasher(pool, COST, { maxQueueWaitMs: 20 });
+    expect(() => hasher.assertCapacity()).not.toThrow();
+    const queued = saturate();
+    let thrown: unknown;
+    try {
+      hasher.assertCapacity();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AuthError);
+    expect(thrown).toMatchObject({ code: 'unavailable', status: 503, message: 'Too many logins at once: try again shortly.' });
+    expect((thrown as AuthError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    // Without a bound it never refuses.
+    expect(() => new PasswordHasher(pool, COST).assertCapacity()).not.toThrow();
+    await queued;
+  });
+
+  it('refuses verify() and burnComparison() over the bound without running them, and drops them when the signal fires', async () => {
+    const hasher = new PasswordHasher(pool, COST, { maxQueueWaitMs: 20 });
+    const hash = await hasher.hash('right password');
+    const queued = saturate();
+    await expect(hasher.verify('right password', hash)).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    await expect(hasher.burnComparison('anything')).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    const unbounded = new PasswordHasher(pool, COST);
+    const controller = new AbortController();
+    const leaving = unbounded.verify('right password', hash, controller.signal);
+    controller.abort();
+    await expect(leaving).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(unbounded.burnComparison('anything', AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    await queued;
+    expect(pool.stats).toMatchObject({ completed: 201, rejected: 2, dropped: 2 });
   });
 });

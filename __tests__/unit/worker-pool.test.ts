@@ -1,0 +1,128 @@
+// The bcrypt worker pool under load: a queue bounded by waiting time, and jobs dropped when their caller leaves.
+import { AuthError } from '../../lib';
+import { BcryptWorkerPool, bcryptCostOf } from '../../lib/passwords/worker-pool';
+
+const COST = 4;
+let pool: BcryptWorkerPool;
+/** Every backlog a test made: settled before the pool closes, so a failed test leaves no stray rejection. */
+let backlogs: Promise<unknown>[];
+
+beforeEach(() => {
+  pool = new BcryptWorkerPool(1); // one worker: everything after the first job queues
+  backlogs = [];
+});
+
+afterEach(async () => {
+  await Promise.allSettled(backlogs);
+  await pool.close();
+});
+
+/** The rejection of `promise`; fails the test when it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error as Error,
+  );
+}
+
+/** Submits `count` cost-4 hashes with no bound, so the one worker has a backlog of about count × 1.5 ms. */
+function backlog(count: number): Promise<string[]> {
+  const all = Promise.all(Array.from({ length: count }, (_, i) => pool.hash(`backlog ${i}`, COST)));
+  backlogs.push(all);
+  return all;
+}
+
+describe('maxQueueWaitMs', () => {
+  it('refuses at once with a 503 and Retry-After when the wait would exceed it, and never runs the refused job', async () => {
+    const queued = backlog(200);
+    const refused = await rejectionOf(pool.compare('excess login', '$2b$04$abcdefghijklmnopqrstuu5Q3bQ7yO4o2W9hL5eL1Bz5QCIyQXLe', { maxQueueWaitMs: 20 }));
+    // "At once": nothing of the backlog has finished yet.
+    expect(pool.stats).toMatchObject({ completed: 0, rejected: 1, queued: 199, running: 1 });
+    expect(refused).toBeInstanceOf(AuthError);
+    expect(refused).toMatchObject({ code: 'unavailable', status: 503, message: 'Too many logins at once: try again shortly.' });
+    expect((refused as AuthError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(Number.isInteger((refused as AuthError).retryAfterSeconds)).toBe(true);
+
+    await queued;
+    // Exactly the backlog ran: the refused comparison never reached a worker.
+    expect(pool.stats).toMatchObject({ completed: 200, rejected: 1, dropped: 0, queued: 0, running: 0 });
+  });
+
+  it('accepts a job when a worker is free or the wait is within the bound, and waits unbounded without it', async () => {
+    await expect(pool.hash('idle pool', COST, { maxQueueWaitMs: 0 })).resolves.toMatch(/^\$2b\$04\$/);
+    const queued = backlog(3);
+    await expect(pool.hash('short queue', COST, { maxQueueWaitMs: 60_000 })).resolves.toMatch(/^\$2b\$04\$/);
+    const more = backlog(200);
+    await expect(pool.hash('no bound', COST)).resolves.toMatch(/^\$2b\$04\$/);
+    await Promise.all([queued, more]);
+    expect(pool.stats.rejected).toBe(0);
+  });
+
+  it('answers canStartWithin() synchronously with the same estimate and a whole number of seconds to wait', async () => {
+    expect(pool.canStartWithin(0)).toEqual({ ok: true });
+    const queued = backlog(200);
+    const answer = pool.canStartWithin(20);
+    expect(answer.ok).toBe(false);
+    if (!answer.ok) expect(answer.retryAfterSeconds).toBe(Math.max(1, Math.ceil(pool.estimatedWaitMs() / 1000)));
+    expect(pool.canStartWithin(3_600_000)).toEqual({ ok: true });
+    expect(() => pool.canStartWithin(-1)).toThrow(TypeError);
+    await queued;
+    expect(pool.stats.rejected).toBe(0); // a check refuses nothing by itself
+  });
+
+  it('estimates from measured durations at the job cost, scaling a cost never seen by 2^Δcost', async () => {
+    await backlog(20); // measures cost 4
+    const queued = backlog(101); // one runs, 100 wait
+    const perJob = (pool.estimatedWaitMs() - 0) / 100;
+    expect(perJob).toBeGreaterThan(0);
+    expect(perJob).toBeLessThan(50); // measured, not the cost-10 guess
+    const costlier = pool.hash('cost six', 6); // one cost-6 job joins the queue: about 4 × a cost-4 job
+    backlogs.push(costlier);
+    const withOneMore = pool.estimatedWaitMs();
+    await Promise.all([queued, costlier]);
+    expect(withOneMore).toBeGreaterThan(pool.estimatedWaitMs());
+  });
+});
+
+describe('signal', () => {
+  it('drops a queued job when its signal fires: it rejects with an AbortError and never runs', async () => {
+    const queued = backlog(50);
+    const controller = new AbortController();
+    const leaving = rejectionOf(pool.hash('client went away', COST, { signal: controller.signal }));
+    expect(pool.stats.queued).toBe(50);
+    controller.abort();
+    const error = await leaving;
+    expect(error.name).toBe('AbortError');
+    expect(pool.stats.queued).toBeLessThan(50);
+    await queued;
+    expect(pool.stats).toMatchObject({ completed: 50, dropped: 1, rejected: 0, queued: 0, running: 0 });
+  });
+
+  it('rejects at once a job whose signal had already fired, without queuing it', async () => {
+    const error = await rejectionOf(pool.compare('gone before asking', '$2b$04$abcdefghijklmnopqrstuu5Q3bQ7yO4o2W9hL5eL1Bz5QCIyQXLe', { signal: AbortSignal.abort() }));
+    expect(error.name).toBe('AbortError');
+    expect(pool.stats).toMatchObject({ completed: 0, dropped: 1, queued: 0, running: 0 });
+  });
+
+  it('lets a job already on a worker finish, counting it abandoned', async () => {
+    const controller = new AbortController();
+    const running = pool.hash('already started', COST, { signal: controller.signal });
+    backlogs.push(running);
+    expect(pool.stats.running).toBe(1);
+    controller.abort();
+    await expect(running).resolves.toMatch(/^\$2b\$04\$/);
+    expect(pool.stats).toMatchObject({ completed: 1, abandoned: 1, dropped: 0 });
+  });
+});
+
+describe('bcryptCostOf()', () => {
+  it('reads the cost of a bcrypt hash and nothing else', () => {
+    expect(bcryptCostOf('$2b$12$abcdefghijklmnopqrstuu5Q3bQ7yO4o2W9hL5eL1Bz5QCIyQXLe')).toBe(12);
+    expect(bcryptCostOf('$2a$04$abcdefghijklmnopqrstuu')).toBe(4);
+    expect(bcryptCostOf('$2b$03$x')).toBeUndefined();
+    expect(bcryptCostOf('not-a-hash')).toBeUndefined();
+    expect(bcryptCostOf('')).toBeUndefined();
+  });
+});
