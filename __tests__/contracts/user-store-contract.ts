@@ -48,6 +48,70 @@ function required<T>(method: T | undefined, methodName: string): T {
   return method;
 }
 
+// Users whose names exercise Unicode case folding. The rule is String.prototype.toLowerCase() (locale-independent),
+// so a store must not add what its database's collation would fold (PostgreSQL's lower() maps U+0130 to plain "i").
+const unicodeUsers: User[] = [
+  ['u-istanbul', '\u0130stanbul'], // İ, capital I with dot above: JS folds it to i + U+0307
+  ['u-kita', 'k\u0131ta'], // ı, dotless i: its own lower case
+  ['u-strasse', 'Stra\u00dfe'], // ß
+  ['u-kelvin', '\u212aelvin'], // K, the Kelvin sign: folds to ASCII k
+  ['u-fullwidth', '\uff46\uff55\uff4c\uff4c'], // ｆｕｌｌ, fullwidth letters
+  ['u-jose', 'Jos\u00e9'], // é precomposed (U+00E9)
+  ['u-rene', 'Rene\u0301'], // e + combining acute (U+0301)
+  ['u-odos', '\u039f\u0394\u039f\u03a3'], // ΟΔΟΣ: JS folds a word-final Σ to ς (U+03C2), lower() to σ
+  ['u-fffd', 'ab\ufffd'], // a real U+FFFD, which a lone surrogate must not match
+].map(([id, login]) => ({ id: id as string, login: login as string, email: `${id}@example.net`, passwordHash: 'h', authorities: [] }));
+
+// Each lookup and the one user it must find (or null) in every store: exactly what toLowerCase() equality gives.
+const unicodeLookups: { note: string; lookup: string; expected: string | null }[] = [
+  { note: 'admİn (U+0130) is not admin', lookup: 'adm\u0130n', expected: null },
+  { note: 'ADMİN@EXAMPLE.COM is not the admin email', lookup: 'ADM\u0130N@EXAMPLE.COM', expected: null },
+  { note: 'fullwidth ａｄｍｉｎ is not admin', lookup: '\uff41\uff44\uff4d\uff49\uff4e', expected: null },
+  { note: 'fullwidth ＡＤＭＩＮ is not admin', lookup: '\uff21\uff24\uff2d\uff29\uff2e', expected: null },
+  { note: 'İstanbul as stored', lookup: '\u0130stanbul', expected: 'u-istanbul' },
+  { note: 'i + U+0307 stanbul', lookup: 'i\u0307stanbul', expected: 'u-istanbul' },
+  { note: 'İSTANBUL', lookup: '\u0130STANBUL', expected: 'u-istanbul' },
+  { note: 'plain istanbul is not İstanbul', lookup: 'istanbul', expected: null },
+  { note: 'plain ISTANBUL is not İstanbul', lookup: 'ISTANBUL', expected: null },
+  { note: 'ıstanbul (dotless) is not İstanbul', lookup: '\u0131stanbul', expected: null },
+  { note: 'kıta as stored', lookup: 'k\u0131ta', expected: 'u-kita' },
+  { note: 'KıTA', lookup: 'K\u0131TA', expected: 'u-kita' },
+  { note: 'kita is not kıta', lookup: 'kita', expected: null },
+  { note: 'KITA is not kıta', lookup: 'KITA', expected: null },
+  { note: 'straße as stored', lookup: 'stra\u00dfe', expected: 'u-strasse' },
+  { note: 'STRAẞE (capital sharp s U+1E9E)', lookup: 'STRA\u1e9eE', expected: 'u-strasse' },
+  { note: 'strasse is not straße', lookup: 'strasse', expected: null },
+  { note: 'STRASSE is not straße', lookup: 'STRASSE', expected: null },
+  { note: 'kelvin finds the Kelvin-sign login', lookup: 'kelvin', expected: 'u-kelvin' },
+  { note: 'KELVIN finds the Kelvin-sign login', lookup: 'KELVIN', expected: 'u-kelvin' },
+  { note: 'Kelvin sign + ELVIN', lookup: '\u212aELVIN', expected: 'u-kelvin' },
+  { note: 'fullwidth ｆｕｌｌ as stored', lookup: '\uff46\uff55\uff4c\uff4c', expected: 'u-fullwidth' },
+  { note: 'fullwidth ＦＵＬＬ', lookup: '\uff26\uff35\uff2c\uff2c', expected: 'u-fullwidth' },
+  { note: 'ASCII full is not fullwidth', lookup: 'full', expected: null },
+  { note: 'ASCII FULL is not fullwidth', lookup: 'FULL', expected: null },
+  { note: 'josé precomposed', lookup: 'jos\u00e9', expected: 'u-jose' },
+  { note: 'JOSÉ precomposed', lookup: 'JOS\u00c9', expected: 'u-jose' },
+  { note: 'jose + U+0301 is not precomposed josé', lookup: 'jose\u0301', expected: null },
+  { note: 'JOSE + U+0301 is not precomposed josé', lookup: 'JOSE\u0301', expected: null },
+  { note: 'rene + U+0301 as stored', lookup: 'rene\u0301', expected: 'u-rene' },
+  { note: 'RENE + U+0301', lookup: 'RENE\u0301', expected: 'u-rene' },
+  { note: 'precomposed rené is not rene + U+0301', lookup: 'ren\u00e9', expected: null },
+  { note: 'ΟΔΟΣ as stored', lookup: '\u039f\u0394\u039f\u03a3', expected: 'u-odos' },
+  { note: 'οδος with final ς', lookup: '\u03bf\u03b4\u03bf\u03c2', expected: 'u-odos' },
+  { note: 'οδοσ with medial σ is not ΟΔΟΣ', lookup: '\u03bf\u03b4\u03bf\u03c3', expected: null },
+  { note: 'ab + U+FFFD as stored', lookup: 'ab\ufffd', expected: 'u-fffd' },
+  { note: 'ab + a lone surrogate is not ab + U+FFFD', lookup: 'ab\ud800', expected: null },
+];
+
+// Names no PostgreSQL text column can hold (U+0000) or that are not well-formed UTF-16: never anyone's name.
+const unstorableLookups: { note: string; lookup: string }[] = [
+  { note: 'U+0000 alone', lookup: '\u0000' },
+  { note: 'admin + U+0000', lookup: 'admin\u0000' },
+  { note: 'U+0000 inside the admin email', lookup: 'admin\u0000@example.com' },
+  { note: 'a lone high surrogate', lookup: 'adm\ud800in' },
+  { note: 'a lone low surrogate', lookup: '\udc00admin' },
+];
+
 export function describeUserStoreContract(name: string, factory: (seed: User[]) => Promise<UserStoreFixture>): void {
   describe(`UserStore contract: ${name}`, () => {
     let fixture: UserStoreFixture;
@@ -125,6 +189,48 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         expect((await store.findById('u-admin'))?.passwordHash).toBe(admin.passwordHash);
       });
 
+      describe('replacePasswordHash (compare-and-set, for rehashing at login)', () => {
+        const replace = () => required(store.replacePasswordHash, 'replacePasswordHash').bind(store);
+
+        it('replaces the hash when it is still the expected one, keeping the expiry', async () => {
+          expect(await replace()('u-admin', admin.passwordHash, '$2b$12$rehashed')).toBe(true);
+          const found = await store.findById('u-admin');
+          expect(found?.passwordHash).toBe('$2b$12$rehashed');
+          expect(found?.passwordExpiresAt?.getTime()).toBe(admin.passwordExpiresAt?.getTime());
+          expect((await store.findById('u-user'))?.passwordHash).toBe(user.passwordHash);
+        });
+
+        it('keeps a null expiry null', async () => {
+          expect(await replace()('u-user', user.passwordHash, '$2b$12$rehashed')).toBe(true);
+          const found = await store.findById('u-user');
+          expect(found?.passwordHash).toBe('$2b$12$rehashed');
+          expect(found?.passwordExpiresAt ?? null).toBeNull();
+        });
+
+        it('refuses when the password changed since the hash was read, and leaves the newer hash', async () => {
+          const newerExpiry = new Date('2029-09-09T09:09:09.999Z');
+          await store.updatePassword('u-admin', '$2b$12$changed', newerExpiry);
+          expect(await replace()('u-admin', admin.passwordHash, '$2b$12$rehashed-old-password')).toBe(false);
+          const found = await store.findById('u-admin');
+          expect(found?.passwordHash).toBe('$2b$12$changed');
+          expect(found?.passwordExpiresAt?.getTime()).toBe(newerExpiry.getTime());
+        });
+
+        it('of two concurrent replacements from one expected hash, exactly one wins', async () => {
+          const results = await Promise.all([
+            replace()('u-admin', admin.passwordHash, '$2b$12$first'),
+            replace()('u-admin', admin.passwordHash, '$2b$12$second'),
+          ]);
+          expect(results.filter(Boolean)).toHaveLength(1);
+          expect((await store.findById('u-admin'))?.passwordHash).toBe(results[0] ? '$2b$12$first' : '$2b$12$second');
+        });
+
+        it('returns false for an unknown id', async () => {
+          expect(await replace()('u-missing', admin.passwordHash, '$2b$12$rehashed')).toBe(false);
+          expect(await store.findById('u-missing')).toBeNull();
+        });
+      });
+
       it('turns a second factor on and off', async () => {
         const updateSecondFactor = required(store.updateSecondFactor, 'updateSecondFactor').bind(store);
         await updateSecondFactor('u-admin', 'TOTP', 'JBSWY3DPEHPK3PXP');
@@ -198,6 +304,34 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         expect(found?.lastUsedAt).toBeInstanceOf(Date);
         expect(found?.lastUsedAt?.getTime()).toBe(at.getTime());
       });
+    });
+  });
+
+  describe(`UserStore contract: ${name}: Unicode names match exactly when toLowerCase() equality does`, () => {
+    let unicodeFixture: UserStoreFixture;
+    beforeEach(async () => {
+      unicodeFixture = await factory([admin, ...unicodeUsers]);
+    });
+    afterEach(async () => {
+      await unicodeFixture.cleanup();
+    });
+
+    it('the expected results are what toLowerCase() equality gives (a check on this table)', () => {
+      for (const { lookup, expected } of unicodeLookups) {
+        const folded = lookup.toLowerCase();
+        const matching = [admin, ...unicodeUsers].filter(
+          (candidate) => candidate.login.toLowerCase() === folded || candidate.email.toLowerCase() === folded,
+        );
+        expect([lookup, matching.map((candidate) => candidate.id)]).toEqual([lookup, expected ? [expected] : []]);
+      }
+    });
+
+    it.each(unicodeLookups)('$note', async ({ lookup, expected }) => {
+      expect((await unicodeFixture.store.findByLogin(lookup))?.id ?? null).toBe(expected);
+    });
+
+    it.each(unstorableLookups)('returns null, without throwing, for $note', async ({ lookup }) => {
+      await expect(Promise.resolve(unicodeFixture.store.findByLogin(lookup))).resolves.toBeNull();
     });
   });
 }

@@ -109,6 +109,23 @@ describe('MemoryUserStore', () => {
     expect(store.findById('u-1')).toMatchObject({ passwordHash: 'h', authorities: ['ROLE_ADMIN'] });
   });
 
+  it('folds names with toLowerCase(): refuses i + U+0307 next to İ, accepts admİn next to admin', () => {
+    const store = new MemoryUserStore(seed());
+    store.add({ id: 'u-2', login: '\u0130stanbul', email: 'i@example.com', passwordHash: 'h', authorities: [] });
+    expect(() =>
+      store.add({ id: 'u-3', login: 'i\u0307STANBUL', email: 'j@example.com', passwordHash: 'h', authorities: [] }),
+    ).toThrow(TypeError);
+    store.add({ id: 'u-4', login: 'adm\u0130n', email: 'b@example.com', passwordHash: 'h', authorities: [] });
+    expect(store.findByLogin('ADMIN')?.id).toBe('u-1');
+    expect(store.findByLogin('adm\u0130N')?.id).toBe('u-4');
+  });
+
+  it('refuses names PostgreSQL could not store (U+0000, lone surrogates), as PostgresUserStore does', () => {
+    const base = { passwordHash: 'h', authorities: [] };
+    expect(() => new MemoryUserStore([{ ...base, login: 'nul\u0000', email: 'n@example.com' }])).toThrow(TypeError);
+    expect(() => new MemoryUserStore([{ ...base, login: 'n', email: 'n\ud800@example.com' }])).toThrow(/U\+0000|surrogate/);
+  });
+
   it('numbers seeds without an id by position, and refuses a login taken in another case', () => {
     const store = new MemoryUserStore([
       { login: 'first', email: 'first@example.com', passwordHash: 'h', authorities: [] },

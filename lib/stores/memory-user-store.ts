@@ -1,4 +1,5 @@
 // The default UserStore: users and API keys in process memory, seeded from an array.
+import { foldName, isStorableName } from './fold-name';
 import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
 
 /** A user to seed a {@link MemoryUserStore} with; `id` defaults to its 1-based position. */
@@ -22,9 +23,15 @@ export class MemoryUserStore implements UserStore {
     seeds.forEach((seed, index) => this.add({ ...seed, id: seed.id ?? String(index + 1) }));
   }
 
-  /** Adds a user (a copy of it); throws when the id, login or email is taken. */
+  /**
+   * Adds a user (a copy of it); throws a TypeError when the id, login or email is taken (names compared by
+   * `foldName()`), or when the login or email contains U+0000 or a lone surrogate (no PostgreSQL store could hold it).
+   */
   add(user: User): void {
-    const names = [user.login.toLowerCase(), user.email.toLowerCase()];
+    if (!isStorableName(user.login) || !isStorableName(user.email)) {
+      throw new TypeError(`MemoryUserStore: a login or email must not contain U+0000 or a lone surrogate (user "${user.id}").`);
+    }
+    const names = [foldName(user.login), foldName(user.email)];
     if (this.usersById.has(user.id) || names.some((name) => this.idsByName.has(name))) {
       throw new TypeError(`MemoryUserStore: a user with the id, login or email of "${user.login}" already exists.`);
     }
@@ -40,7 +47,9 @@ export class MemoryUserStore implements UserStore {
   }
 
   findByLogin(loginOrEmail: string): User | null {
-    const id = this.idsByName.get(loginOrEmail.toLowerCase());
+    if (!isStorableName(loginOrEmail)) return null;
+    // A login key and an email key never collide in one map: add() refuses a name that equals any stored key.
+    const id = this.idsByName.get(foldName(loginOrEmail));
     return id === undefined ? null : this.copy(id);
   }
 
@@ -56,6 +65,13 @@ export class MemoryUserStore implements UserStore {
   updatePassword(id: string, passwordHash: string, expiresAt: Date | null): void {
     const user = this.usersById.get(id);
     if (user) Object.assign(user, { passwordHash, passwordExpiresAt: expiresAt });
+  }
+
+  replacePasswordHash(id: string, expectedHash: string, newHash: string): boolean {
+    const user = this.usersById.get(id);
+    if (!user || user.passwordHash !== expectedHash) return false;
+    user.passwordHash = newHash;
+    return true;
   }
 
   updateSecondFactor(id: string, method: SecondFactorMethod | null, totpSecret: string | null): void {

@@ -1,4 +1,5 @@
 // A UserStore in PostgreSQL: users and API keys in two tables, through the host's pg Pool or Client.
+import { foldName, isStorableName } from './fold-name';
 import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
 
 /** The part of a `pg.Pool` or `pg.Client` this store uses. */
@@ -42,17 +43,15 @@ function resolveTables(options: PostgresSchemaOptions, owner: string): Tables {
   return { schema, prefix, users: `"${schema}"."${prefix}users"`, apiKeys: `"${schema}"."${prefix}api_keys"` };
 }
 
-/**
- * The DDL for {@link PostgresUserStore}'s tables (idempotent: CREATE ... IF NOT EXISTS), for your own migration tool.
- * `gen_random_uuid()` needs PostgreSQL 13 or later.
- */
-export function postgresUserStoreSchema(options: PostgresSchemaOptions = {}): string {
-  const { prefix, users, apiKeys } = resolveTables(options, 'postgresUserStoreSchema');
-  const index = (name: string) => `"${prefix}${name}"`;
+// login_key and email_key hold foldName(login) and foldName(email), computed in JavaScript: matching by them makes the
+// store agree with MemoryUserStore by construction, whatever the database's collation and ctype say lower() is.
+function usersTableDdl({ users }: Tables): string {
   return `CREATE TABLE IF NOT EXISTS ${users} (
   id text PRIMARY KEY DEFAULT gen_random_uuid()::text,
   login text NOT NULL,
   email text NOT NULL,
+  login_key text NOT NULL,
+  email_key text NOT NULL,
   password_hash text NOT NULL,
   authorities text[] NOT NULL DEFAULT '{}',
   first_name text,
@@ -65,10 +64,16 @@ export function postgresUserStoreSchema(options: PostgresSchemaOptions = {}): st
   password_expires_at timestamptz,
   last_login_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX IF NOT EXISTS ${index('users_login_lower_idx')} ON ${users} (lower(login));
-CREATE UNIQUE INDEX IF NOT EXISTS ${index('users_email_lower_idx')} ON ${users} (lower(email));
-CREATE TABLE IF NOT EXISTS ${apiKeys} (
+);`;
+}
+
+function keyIndexesDdl({ prefix, users }: Tables): string {
+  return `CREATE UNIQUE INDEX IF NOT EXISTS "${prefix}users_login_key_idx" ON ${users} (login_key);
+CREATE UNIQUE INDEX IF NOT EXISTS "${prefix}users_email_key_idx" ON ${users} (email_key);`;
+}
+
+function apiKeysTableDdl({ prefix, users, apiKeys }: Tables): string {
+  return `CREATE TABLE IF NOT EXISTS ${apiKeys} (
   id text PRIMARY KEY,
   owner_id text NOT NULL REFERENCES ${users} (id) ON DELETE CASCADE,
   name text NOT NULL,
@@ -79,12 +84,31 @@ CREATE TABLE IF NOT EXISTS ${apiKeys} (
   expires_at timestamptz,
   last_used_at timestamptz
 );
-CREATE INDEX IF NOT EXISTS ${index('api_keys_owner_id_idx')} ON ${apiKeys} (owner_id);`;
+CREATE INDEX IF NOT EXISTS "${prefix}api_keys_owner_id_idx" ON ${apiKeys} (owner_id);`;
 }
 
 /**
+ * The DDL for {@link PostgresUserStore}'s tables on a fresh database (idempotent: CREATE ... IF NOT EXISTS), for your
+ * own migration tool. `gen_random_uuid()` needs PostgreSQL 13 or later.
+ *
+ * To upgrade a users table made by an earlier version (with `lower(login)` indexes and no `login_key`/`email_key`
+ * columns), call `migrate()` once instead: the new columns are filled in JavaScript, which SQL alone cannot do.
+ */
+export function postgresUserStoreSchema(options: PostgresSchemaOptions = {}): string {
+  const tables = resolveTables(options, 'postgresUserStoreSchema');
+  return [usersTableDdl(tables), keyIndexesDdl(tables), apiKeysTableDdl(tables)].join('\n');
+}
+
+// Rows backfilled per round trip when upgrading a table of an earlier version.
+const BACKFILL_BATCH = 1_000;
+// Finishing the upgrade fails if a process of an earlier version adds a user (with no keys) after the backfill.
+const MIGRATION_ATTEMPTS = 5;
+
+/**
  * {@link UserStore} in PostgreSQL. Call `migrate()` once at start-up (or run {@link postgresUserStoreSchema}'s SQL
- * in your migrations). Login and email are unique ignoring case, and looked up through `lower()` indexes.
+ * in your migrations). Login and email are unique ignoring case and looked up by `foldName()` keys computed in
+ * JavaScript (columns `login_key`, `email_key`), so they match exactly the names {@link MemoryUserStore} matches,
+ * whatever the database's collation.
  *
  * @example
  * import { Pool } from 'pg';
@@ -104,24 +128,125 @@ export class PostgresUserStore implements UserStore {
     this.tables = resolveTables(options, 'PostgresUserStore');
   }
 
-  /** Creates the tables and indexes when missing. Safe to run from several processes at once. */
+  /**
+   * Creates the tables and indexes when missing, and upgrades a users table made by an earlier version (adds
+   * `login_key` and `email_key`, fills them in JavaScript, indexes them, drops the old `lower()` indexes).
+   * Safe to run from several processes at once. Throws, leaving the old indexes in place, when two existing users'
+   * logins (or emails) fold to the same key.
+   */
   async migrate(): Promise<void> {
-    const { schema, prefix } = this.tables;
-    // One multi-statement query runs as one transaction on one connection, so the advisory lock serialises
-    // concurrent migrations (CREATE ... IF NOT EXISTS alone can still race on the catalog).
+    const { schema, prefix, users } = this.tables;
+    // Each multi-statement query runs as one transaction on one connection, so the advisory lock serialises
+    // concurrent migrations (CREATE ... IF NOT EXISTS alone can still race on the catalog). The backfill between the
+    // two steps needs no lock: concurrent backfills write the same keys.
+    const lock = `SELECT pg_advisory_xact_lock(hashtext('express-auth-kit:${schema}.${prefix}'));\n`;
+    // The ALTERs are guarded, so that a table already upgraded is not locked exclusively at every start-up.
+    const hasNullableKey = `EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${users}'::regclass
+      AND attname IN ('login_key', 'email_key') AND NOT attisdropped AND NOT attnotnull)`;
     await this.pool.query(
-      `SELECT pg_advisory_xact_lock(hashtext('express-auth-kit:${schema}.${prefix}'));\n` +
-        postgresUserStoreSchema({ schema, tablePrefix: prefix }),
+      `${lock}${usersTableDdl(this.tables)}
+DO $$ BEGIN
+  IF (SELECT count(*) FROM pg_attribute WHERE attrelid = '${users}'::regclass
+      AND attname IN ('login_key', 'email_key') AND NOT attisdropped) < 2 THEN
+    ALTER TABLE ${users} ADD COLUMN IF NOT EXISTS login_key text, ADD COLUMN IF NOT EXISTS email_key text;
+  END IF;
+END $$;`,
+    );
+    for (let attempt = 1; ; attempt++) {
+      await this.backfillNameKeys();
+      try {
+        await this.pool.query(
+          `${lock}DO $$ BEGIN
+  IF ${hasNullableKey} THEN
+    ALTER TABLE ${users} ALTER COLUMN login_key SET NOT NULL, ALTER COLUMN email_key SET NOT NULL;
+  END IF;
+END $$;
+${keyIndexesDdl(this.tables)}
+DROP INDEX IF EXISTS "${schema}"."${prefix}users_login_lower_idx";
+DROP INDEX IF EXISTS "${schema}"."${prefix}users_email_lower_idx";
+${apiKeysTableDdl(this.tables)}`,
+        );
+        return;
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        // 23502: a process of an earlier version added a user without keys since the backfill; backfill again.
+        if (code === '23502' && attempt < MIGRATION_ATTEMPTS) continue;
+        if (code === '23505') throw await this.describeDuplicateKeys(error);
+        throw error;
+      }
+    }
+  }
+
+  // Until an upgrade from an earlier version is finished (the key columns still nullable), computes every row's keys
+  // and writes those that are missing or stale: a failed upgrade is fixed by renaming a user in SQL, which leaves the
+  // key of the previous attempt behind. A row whose login or email changed since it was read is skipped; if that
+  // leaves a key NULL, SET NOT NULL fails and migrate() comes back here.
+  private async backfillNameKeys(): Promise<void> {
+    const { users } = this.tables;
+    const { rows: pending } = await this.pool.query(
+      `SELECT 1 FROM pg_attribute WHERE attrelid = '${users}'::regclass
+         AND attname IN ('login_key', 'email_key') AND NOT attisdropped AND NOT attnotnull`,
+    );
+    if (pending.length === 0) return;
+    for (let after: string | null = null; ; ) {
+      const { rows } = await this.pool.query(
+        `SELECT id, login, email, login_key, email_key FROM ${users} WHERE $1::text IS NULL OR id > $1
+         ORDER BY id LIMIT $2`,
+        [after, BACKFILL_BATCH],
+      );
+      const last = rows.at(-1);
+      if (!last) return;
+      after = text(last, 'id');
+      const stale = rows
+        .map((row) => ({ row, loginKey: foldName(text(row, 'login')), emailKey: foldName(text(row, 'email')) }))
+        .filter(({ row, loginKey, emailKey }) => row.login_key !== loginKey || row.email_key !== emailKey);
+      if (stale.length === 0) continue;
+      await this.pool.query(
+        `UPDATE ${users} AS u SET login_key = v.login_key, email_key = v.email_key
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, login, email, login_key, email_key)
+         WHERE u.id = v.id AND u.login = v.login AND u.email = v.email`,
+        [
+          stale.map(({ row }) => text(row, 'id')),
+          stale.map(({ row }) => text(row, 'login')),
+          stale.map(({ row }) => text(row, 'email')),
+          stale.map(({ loginKey }) => loginKey),
+          stale.map(({ emailKey }) => emailKey),
+        ],
+      );
+    }
+  }
+
+  private async describeDuplicateKeys(cause: unknown): Promise<Error> {
+    const { users } = this.tables;
+    const { rows } = await this.pool.query(
+      `SELECT kind, array_agg(id ORDER BY id) AS ids FROM (
+         SELECT 'login' AS kind, login_key AS key, id FROM ${users} UNION ALL
+         SELECT 'email' AS kind, email_key AS key, id FROM ${users}) AS k
+       WHERE key IS NOT NULL GROUP BY kind, key HAVING count(*) > 1 ORDER BY kind DESC, min(id) LIMIT 1`,
+    );
+    const row = rows[0];
+    if (!row) return cause instanceof Error ? cause : new Error(String(cause));
+    const ids = (optionalTextArray(row, 'ids') ?? []).map((id) => `"${id}"`).join(' and ');
+    const kind = text(row, 'kind');
+    return new Error(
+      `PostgresUserStore.migrate: users ${ids} in ${users} have ${kind}s that are equal ignoring case as this ` +
+        `version compares them (String.prototype.toLowerCase(), not the database's lower()); change one ${kind} and ` +
+        'run migrate() again. The old lower() indexes are still in place, so earlier versions keep working.',
+      { cause },
     );
   }
 
   /** Inserts a user (for seeding and admin tools); `id` defaults to a random UUID. Returns the stored user. */
   async addUser(user: Omit<User, 'id'> & { id?: string }): Promise<User> {
+    if (!isStorableName(user.login) || !isStorableName(user.email)) {
+      throw new TypeError('PostgresUserStore: a login or email must not contain U+0000 or a lone surrogate.');
+    }
     const { rows } = await this.pool.query(
       `INSERT INTO ${this.tables.users} (id, login, email, password_hash, authorities, first_name, last_name,
-         image_url, lang_key, disabled, second_factor, totp_secret, password_expires_at, last_login_at, created_at)
+         image_url, lang_key, disabled, second_factor, totp_secret, password_expires_at, last_login_at, created_at,
+         login_key, email_key)
        VALUES (COALESCE($1, gen_random_uuid()::text), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-         COALESCE($15, now()))
+         COALESCE($15, now()), $16, $17)
        RETURNING *`,
       [
         user.id ?? null,
@@ -139,17 +264,22 @@ export class PostgresUserStore implements UserStore {
         user.passwordExpiresAt ?? null,
         user.lastLoginAt ?? null,
         user.createdAt ?? null,
+        foldName(user.login),
+        foldName(user.email),
       ],
     );
     return toUser(firstRow(rows));
   }
 
   async findByLogin(loginOrEmail: string): Promise<User | null> {
+    // No text column holds U+0000 (PostgreSQL would reject the query), and a lone surrogate would reach the database
+    // as U+FFFD: neither is anyone's name.
+    if (!isStorableName(loginOrEmail)) return null;
     // One user's login may equal another's email (the two unique indexes are separate); the login match wins.
     const { rows } = await this.pool.query(
-      `SELECT * FROM ${this.tables.users} WHERE lower(login) = lower($1) OR lower(email) = lower($1)
-       ORDER BY lower(login) = lower($1) DESC LIMIT 1`,
-      [loginOrEmail],
+      `SELECT * FROM ${this.tables.users} WHERE login_key = $1 OR email_key = $1
+       ORDER BY login_key = $1 DESC LIMIT 1`,
+      [foldName(loginOrEmail)],
     );
     return rows[0] ? toUser(rows[0]) : null;
   }
@@ -168,6 +298,15 @@ export class PostgresUserStore implements UserStore {
       `UPDATE ${this.tables.users} SET password_hash = $2, password_expires_at = $3 WHERE id = $1`,
       [id, passwordHash, expiresAt],
     );
+  }
+
+  async replacePasswordHash(id: string, expectedHash: string, newHash: string): Promise<boolean> {
+    // One conditional UPDATE: the row lock makes the check and the write atomic against a concurrent updatePassword.
+    const { rowCount } = await this.pool.query(
+      `UPDATE ${this.tables.users} SET password_hash = $3 WHERE id = $1 AND password_hash = $2`,
+      [id, expectedHash, newHash],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   async updateSecondFactor(id: string, method: SecondFactorMethod | null, totpSecret: string | null): Promise<void> {

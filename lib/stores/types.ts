@@ -7,9 +7,9 @@ export type SecondFactorMethod = 'EMAIL' | 'TOTP';
 export interface User {
   /** Stable identifier; becomes the tokens' `sub`. */
   id: string;
-  /** The login name (matched case-insensitively). */
+  /** The login name (matched ignoring case, by `foldName()`: `toLowerCase()` equality). */
   login: string;
-  /** The email address (matched case-insensitively); second-factor codes go only here. */
+  /** The email address (matched ignoring case, like `login`); second-factor codes go only here. */
   email: string;
   /** A bcrypt hash (make one with `hashPassword()`). */
   passwordHash: string;
@@ -51,17 +51,34 @@ export interface ApiKeyRecord {
 type MaybePromise<T> = T | Promise<T>;
 
 /**
- * Where users live. Lookups must be case-insensitive on login and email.
+ * Where users live. Lookups ignore case on login and email by one rule, `foldName()` (`String.prototype.toLowerCase()`
+ * equality, no normalisation), so that every store matches exactly the same names; a store backed by a database must
+ * not rely on its collation (PostgreSQL's `lower()` folds `İ` to `i`, JavaScript to `i` + U+0307).
  * The API-key methods are needed only when the authheader router or key authentication is used.
  */
 export interface UserStore {
-  /** The user whose login OR email equals `loginOrEmail`, ignoring case; null when none. */
+  /**
+   * The user whose login OR email folds (`foldName()`) to the same key as `loginOrEmail`; a login match wins over
+   * another user's email match. Null when none, and null (not an error) for a name no store can hold, such as one
+   * containing U+0000.
+   */
   findByLogin(loginOrEmail: string): MaybePromise<User | null>;
   findById(id: string): MaybePromise<User | null>;
   /** Records a successful login at `at` (sets `lastLoginAt`). */
   recordLogin(id: string, at: Date): MaybePromise<void>;
   /** Replaces the password hash; `expiresAt` is the new password's expiry (null: never). */
   updatePassword(id: string, passwordHash: string, expiresAt: Date | null): MaybePromise<void>;
+  /**
+   * Compare-and-set of the password hash, for rehashing at login: replaces the hash with `newHash` only if the stored
+   * one still equals `expectedHash`, and keeps `passwordExpiresAt` as it is (the password itself is unchanged).
+   * Returns whether it replaced; false for an unknown id.
+   *
+   * Why not `updatePassword`: a login that read the old hash could otherwise write a rehash of the OLD password over
+   * a password change that happened meanwhile, bringing the old password back. The check and the write must be one
+   * atomic step (one conditional `UPDATE`, or synchronous code in memory). Optional: without it, hashes made at an
+   * older bcrypt cost are simply kept.
+   */
+  replacePasswordHash?(id: string, expectedHash: string, newHash: string): MaybePromise<boolean>;
   /** Turns a second factor on or off (TOTP enrolment). Optional: without it, TOTP enrolment is unavailable. */
   updateSecondFactor?(id: string, method: SecondFactorMethod | null, totpSecret: string | null): MaybePromise<void>;
 
