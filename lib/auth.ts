@@ -4,9 +4,11 @@ import type { AuthContext } from './flows/context';
 import { ExternalIdentityVerifier } from './flows/external-identity';
 import { LoginThrottle } from './flows/lockout';
 import { SessionVersions } from './flows/sessions';
+import { endAllSessions } from './flows/session-tokens';
+import { failClosedUsers } from './stores/fail-closed-user-store';
 import { createGuard, type RequireAuthOptions } from './guard/require-auth';
 import { warn } from './logger';
-import { resolveOptions, type AuthOptions } from './options';
+import { resolveOptions, type AuthOptions, type ResolvedConfig } from './options';
 import { PasswordHasher, sharedBcryptPool } from './passwords/hasher';
 import type { Preset } from './presets/types';
 import { buildAccountRouter } from './routers/account-router';
@@ -49,10 +51,12 @@ function buildContext(options: AuthOptions): { context: AuthContext; ownedStore:
   }
   const ownedStore = config.stateStore ? undefined : new MemoryStateStore({ clock });
   const state = failClosed(config.stateStore ?? (ownedStore as MemoryStateStore), logger);
+  const users = failClosedUsers(config.users, logger);
   const longestTokenSeconds = Math.max(config.accessTokenTtl, config.rememberMeTtl, config.refreshTokenTtl) + config.clockSkewSeconds;
   const context: AuthContext = {
-    config,
-    users: config.users,
+    // Keys need the store's API-key methods: without them, a key-shaped credential is an ordinary invalid token.
+    config: { ...config, apiKeys: hasApiKeyMethods(config) ? config.apiKeys : false },
+    users,
     state,
     tokens: new TokenService({
       keys: config.keys,
@@ -62,9 +66,9 @@ function buildContext(options: AuthOptions): { context: AuthContext; ownedStore:
       clock,
       verifiedCacheSize: 10_000,
     }),
-    passwords: new PasswordHasher(sharedBcryptPool(), config.bcryptCost),
+    passwords: new PasswordHasher(sharedBcryptPool(), config.bcryptCost, { maxQueueWaitMs: config.bcryptMaxQueueWaitMs }),
     throttle: new LoginThrottle(state, config.lockout, clock),
-    sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, config.users),
+    sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, users),
     externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
   };
   return { context, ownedStore };
@@ -85,11 +89,11 @@ export function createAuth(options: AuthOptions): Auth {
   router.use(buildAccountRouter(context));
   router.use(buildRefreshRouter(context));
   // With keys refused by the guard, minting them would only hand out credentials that never work.
-  if (context.config.apiKeys !== false && hasApiKeyMethods(context)) router.use(buildAuthHeaderRouter(context));
+  if (context.config.apiKeys !== false) router.use(buildAuthHeaderRouter(context));
   return {
     router,
     requireAuth: (guardOptions) => createGuard(context, guardOptions),
-    endAllSessions: (userId) => context.sessions.endAll(userId),
+    endAllSessions: (userId) => endAllSessions(context, userId),
     preset: context.config.preset,
     shutdown: async () => {
       await ownedStore?.shutdown();
@@ -98,13 +102,13 @@ export function createAuth(options: AuthOptions): Auth {
   };
 }
 
-function hasApiKeyMethods(context: AuthContext): boolean {
-  const { users } = context;
+function hasApiKeyMethods(config: ResolvedConfig): boolean {
+  const { users } = config;
   const complete = [users.createApiKey, users.listApiKeys, users.findApiKeyByHash, users.deleteApiKey, users.touchApiKey].every(
     (method) => typeof method === 'function',
   );
-  if (!complete && context.config.apiKeys !== false && context.config.preset.routes.apiKeyCreate !== null) {
-    context.config.logger.warn('[express-auth-kit] the user store has no API-key methods: the API-key routes are not mounted.');
+  if (!complete && config.apiKeys !== false) {
+    warn(config.logger, 'NO_API_KEY_STORE', 'the user store has no API-key methods: API keys are refused and their routes are not mounted. Set "apiKeys: false" to silence this.');
   }
   return complete;
 }

@@ -15,7 +15,8 @@ export type WarningCode =
   | 'RANDOM_SECRET'
   | 'PERMISSIVE_TRUST_PROXY'
   | 'MEMORY_STORE_IN_PRODUCTION'
-  | 'NO_MAILER';
+  | 'NO_MAILER'
+  | 'NO_API_KEY_STORE';
 
 export function warn(logger: Logger, code: WarningCode, message: string): void {
   logger.warn(`[express-auth-kit] ${code}: ${message}`);

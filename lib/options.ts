@@ -81,7 +81,30 @@ export interface AuthOptions {
   /** Per-account lockout after failed logins, or false to turn it off. @default the preset's (10 failures in '10m', for '10m') */
   lockout?: { maxFailures?: number; window?: Duration; duration?: Duration } | false;
   /** Per-IP limits on routes that take a credential, or false to turn them off. @default the preset's (20 a minute; storm 5) */
-  rateLimit?: { credentials?: RateLimitOption } | false;
+  rateLimit?: {
+    credentials?: RateLimitOption;
+    /**
+     * The most proxy hops in front of the app. A `trust proxy` hop count above it lets the client's own
+     * X-Forwarded-For entries pass as the proxy's, so it is treated like `trust proxy = true`: rate limits count the
+     * connection's address and a PERMISSIVE_TRUST_PROXY warning is logged. @default 2 (a CDN and a load balancer)
+     */
+    maxProxyHops?: number;
+  } | false;
+  /**
+   * OWASP device cookies: a completed login gives the client a signed device token in an HttpOnly cookie; a later
+   * login carrying it is counted and locked per device, so a stranger's failed guesses cannot lock the owner out.
+   * Clients without one still meet the account lockout. `false` turns them off.
+   * @default { name: '__Host-eak-device', ttl: '90d' }
+   */
+  deviceCookie?: { name?: string; ttl?: Duration } | false;
+  /**
+   * The longest a login may wait for a bcrypt worker, in ms. Past it the login answers 503 with Retry-After at once,
+   * without counting an attempt or running bcrypt, so a login flood cannot queue unbounded work. `false`: unbounded.
+   * @default 2000
+   */
+  bcryptMaxQueueWaitMs?: number | false;
+  /** The most open sessions (refresh families) one user may hold; a new login past it ends the oldest. @default 20 */
+  maxSessionsPerUser?: number;
   /** The second factor. */
   secondFactor?: {
     /** Require a second factor of every user (email for those without one). @default false */
@@ -92,8 +115,10 @@ export interface AuthOptions {
     maxAttempts?: number;
     /** The least time between two resends of a code. @default '30s' */
     resendCooldown?: Duration;
-    /** The issuer name shown in authenticator apps. @default 'express-auth-kit' */
+    /** The issuer name shown in authenticator apps; no `:`. @default 'express-auth-kit' */
     totpIssuer?: string;
+    /** Per-account limit on code resends, across all of the account's challenges. @default { limit: 5, window: '15m' } */
+    resendLimit?: RateLimitOption;
   };
   /** Refresh tokens. */
   refresh?: {
@@ -133,8 +158,18 @@ export interface ResolvedConfig {
   passwordPolicy: ResolvedPasswordPolicy;
   passwordMaxAge: number | null;
   lockout: { maxFailures: number; windowSeconds: number; durationSeconds: number } | false;
-  rateLimit: { credentials: { limit: number; windowSeconds: number } } | false;
-  secondFactor: { force: boolean; codeTtl: number; maxAttempts: number; resendCooldown: number; totpIssuer: string };
+  rateLimit: { credentials: { limit: number; windowSeconds: number }; maxProxyHops: number } | false;
+  secondFactor: {
+    force: boolean;
+    codeTtl: number;
+    maxAttempts: number;
+    resendCooldown: number;
+    totpIssuer: string;
+    resendLimit: { limit: number; windowSeconds: number };
+  };
+  deviceCookie: { name: string; ttlSeconds: number } | false;
+  bcryptMaxQueueWaitMs: number | undefined;
+  maxSessionsPerUser: number;
   refresh: { issue: boolean; rotate: boolean };
   sessionCacheMs: number;
   apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
@@ -146,6 +181,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'secret', 'algorithm', 'issuer', 'audience', 'accessTokenTtl', 'rememberMeTtl', 'refreshTokenTtl', 'clockSkewSeconds',
   'preset', 'users', 'stateStore', 'mailer', 'logger', 'clock', 'bcryptCost', 'passwordPolicy', 'passwordMaxAge',
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
+  'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser',
 ]);
 
 function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
@@ -241,15 +277,17 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
         };
 
   const rateLimitInput = options.rateLimit;
-  const credentialLimit = rateLimitInput === false ? undefined : plainObject(plainObject(rateLimitInput, 'rateLimit').credentials, 'rateLimit.credentials');
+  const rateLimitObject = rateLimitInput === false ? undefined : plainObject(rateLimitInput, 'rateLimit');
+  const credentialLimit = rateLimitObject === undefined ? undefined : plainObject(rateLimitObject.credentials, 'rateLimit.credentials');
   const rateLimit =
-    rateLimitInput === false || credentialLimit === undefined
+    rateLimitObject === undefined || credentialLimit === undefined
       ? false
       : {
           credentials: {
             limit: positiveInteger(credentialLimit.limit, defaults.rateLimit.limit, 'rateLimit.credentials.limit'),
             windowSeconds: duration(credentialLimit.window, defaults.rateLimit.windowSeconds, 'rateLimit.credentials.window', 86400),
           },
+          maxProxyHops: positiveInteger(rateLimitObject.maxProxyHops, DEFAULT_MAX_PROXY_HOPS, 'rateLimit.maxProxyHops', 32),
         };
 
   const secondFactorInput = plainObject(options.secondFactor, 'secondFactor');
@@ -263,7 +301,10 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     maxAttempts: positiveInteger(secondFactorInput.maxAttempts, 5, 'secondFactor.maxAttempts', 10),
     resendCooldown: duration(secondFactorInput.resendCooldown, '30s', 'secondFactor.resendCooldown', 600),
     totpIssuer: optionalString(secondFactorInput.totpIssuer, 'secondFactor.totpIssuer') ?? 'express-auth-kit',
+    resendLimit: resolveLimit(secondFactorInput.resendLimit, DEFAULT_RESEND_LIMIT, 'secondFactor.resendLimit'),
   };
+  // The issuer and account are split on the first colon by authenticator apps (Key URI format).
+  if (secondFactor.totpIssuer.includes(':')) throw new TypeError('"secondFactor.totpIssuer" must not contain ":".');
   if (secondFactor.force && preset.routes.tfaVerify === null) {
     throw new TypeError(`"secondFactor.force" needs a preset with a second-factor route; "${preset.name}" has none (routes.tfaVerify).`);
   }
@@ -295,6 +336,9 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
 
   return {
     keys,
+    deviceCookie: resolveDeviceCookie(options.deviceCookie),
+    bcryptMaxQueueWaitMs: resolveQueueWait(options.bcryptMaxQueueWaitMs),
+    maxSessionsPerUser: positiveInteger(options.maxSessionsPerUser, DEFAULT_MAX_SESSIONS_PER_USER, 'maxSessionsPerUser', 1000),
     issuer: optionalString(options.issuer, 'issuer') ?? defaults.issuer,
     audience: optionalString(options.audience, 'audience'),
     accessTokenTtl: duration(options.accessTokenTtl, defaults.accessTokenTtl, 'accessTokenTtl'),
@@ -321,6 +365,45 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     apiKeys,
     externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
   };
+}
+
+// ---- defaults with their reasons ----
+
+// A CDN and a load balancer: deeper chains exist, and say so with rateLimit.maxProxyHops.
+const DEFAULT_MAX_PROXY_HOPS = 2;
+// Enough for a user whose mail is slow to ask a few times; a password holder cannot mail-bomb the owner.
+const DEFAULT_RESEND_LIMIT = { limit: 5, window: '15m' } as const;
+// OWASP's device cookies live long enough to cover a user's usual gap between logins.
+const DEFAULT_DEVICE_COOKIE = { name: '__Host-eak-device', ttl: '90d' } as const;
+// About two seconds of bcrypt work: a user waits at most that long, the rest is told to come back (503).
+const DEFAULT_BCRYPT_MAX_QUEUE_WAIT_MS = 2000;
+// Phones, laptops, tablets and a few CLI sessions; each session costs a few hundred bytes of state.
+const DEFAULT_MAX_SESSIONS_PER_USER = 20;
+
+function resolveLimit(value: unknown, fallback: { limit: number; window: Duration }, name: string): { limit: number; windowSeconds: number } {
+  const input = plainObject(value, name);
+  return {
+    limit: positiveInteger(input.limit, fallback.limit, `${name}.limit`, 10_000),
+    windowSeconds: duration(input.window, fallback.window, `${name}.window`, 86400),
+  };
+}
+
+function resolveDeviceCookie(value: unknown): ResolvedConfig['deviceCookie'] {
+  if (value === false) return false;
+  const input = plainObject(value, 'deviceCookie');
+  const name = optionalString(input.name, 'deviceCookie.name') ?? DEFAULT_DEVICE_COOKIE.name;
+  // RFC 6265 token characters only: the name is written into Set-Cookie as is.
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError('"deviceCookie.name" must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~).');
+  return { name, ttlSeconds: duration(input.ttl, DEFAULT_DEVICE_COOKIE.ttl, 'deviceCookie.ttl') };
+}
+
+function resolveQueueWait(value: unknown): number | undefined {
+  if (value === false) return undefined;
+  const wait = value ?? DEFAULT_BCRYPT_MAX_QUEUE_WAIT_MS;
+  if (typeof wait !== 'number' || !Number.isSafeInteger(wait) || wait < 1 || wait > 600_000) {
+    throw new TypeError(`"bcryptMaxQueueWaitMs" must be an integer from 1 to 600000 (ms), or false for no bound; got ${JSON.stringify(value)}.`);
+  }
+  return wait;
 }
 
 function resolveExternalIdp(value: unknown): ResolvedConfig['externalIdentityProvider'] {

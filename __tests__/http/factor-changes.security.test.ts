@@ -82,40 +82,63 @@ describe('code guesses during enrolment count toward the account lockout', () =>
     expect(afterwards.body).toMatchObject({ error: 'login_blocked' });
   });
 
-  test('a new enrolment does not renew the confirmation budget, and wrong confirmations lock the account', async () => {
+  test('a new enrolment does not renew the confirmation budget, and wrong emailed codes lock the account', async () => {
     await setup();
-    const access = await guestAccess();
+    const challenge = await login('user', PASSWORDS.user).expect(200);
+    const verified = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+      .send({ code: t.mailer.last('user@example.com')?.code });
+    const access = verified.body.accessToken as string;
     let wrongEvaluated = 0;
     for (let round = 0; round < 4; round += 1) {
-      const started = await enroll(access, { password: PASSWORDS.guest });
+      const started = await enroll(access, { password: PASSWORDS.user });
       if (started.status !== 200) break;
+      expect(started.body.emailCodeSent).toBe(true);
       for (let i = 0; i < 5; i += 1) {
-        const res = await confirm(access, { code: '000000' });
+        const res = await confirm(access, { code: codeNow(started.body.secret), emailCode: String(100000 + i) });
         if (res.status !== 401 || res.body.error !== 'tfa_invalid') break;
         wrongEvaluated += 1;
       }
     }
-    // Five per enrolment, renewed each time, gave 20 guesses; the account's budget allows far fewer.
-    expect(wrongEvaluated).toBeLessThanOrEqual(10);
-    const afterwards = await login('guest', PASSWORDS.guest);
-    expect(afterwards.status).toBe(403);
-    expect(afterwards.body).toMatchObject({ error: 'login_blocked' });
+    // Five per enrolment, renewed each time, gave 20 guesses: the budget is the user's, not the enrolment's.
+    expect(wrongEvaluated).toBe(5);
+    // And the wrong codes were counted as failures of the account: far fewer wrong passwords now reach the lockout.
+    let wrongLoginsAllowed = 0;
+    while ((await login('user', `wrong-${wrongLoginsAllowed}`)).status === 401) wrongLoginsAllowed += 1;
+    expect(wrongLoginsAllowed).toBeLessThanOrEqual(10 - 5);
+    expect((await login('user', PASSWORDS.user)).body).toMatchObject({ error: 'login_blocked' });
   });
 
-  test('a right password on a change-password the policy refuses forgives no earlier failures', async () => {
+  test('a right password on a change-password forgives no failures of a user with a second factor', async () => {
     await setup();
-    const access = await guestAccess();
-    for (let i = 0; i < 9; i += 1) await login('guest', `wrong-${i}`).expect(401);
+    const challenge = await login('user', PASSWORDS.user).expect(200);
+    const code = t.mailer.last('user@example.com')?.code;
+    const session = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code });
+    for (let i = 0; i < 9; i += 1) await login('user', `wrong-${i}`).expect(401);
     const refused = await request(t.app)
       .post('/auth/account/password')
-      .set('Authorization', `Bearer ${access}`)
-      .send({ currentPassword: PASSWORDS.guest, newPassword: 'short' });
+      .set('Authorization', `Bearer ${session.body.accessToken}`)
+      .send({ currentPassword: PASSWORDS.user, newPassword: 'short' });
     expect(refused.status).toBe(400);
 
-    const next = await login('guest', 'wrong-again');
+    await login('user', 'wrong-again').expect(401);
+    const next = await login('user', PASSWORDS.user);
     expect(next.status).toBe(403);
     expect(next.body).toMatchObject({ error: 'login_blocked' });
-    expect((await login('guest', PASSWORDS.guest)).status).toBe(403);
+  });
+
+  test('new passwords the policy refuses change nothing: no attempt is counted and the owner can still log in', async () => {
+    await setup();
+    const access = await guestAccess();
+    for (let i = 0; i < 12; i += 1) {
+      const res = await request(t.app)
+        .post('/auth/account/password')
+        .set('Authorization', `Bearer ${access}`)
+        .send({ currentPassword: PASSWORDS.guest, newPassword: 'short' });
+      expect(res.status).toBe(400);
+    }
+    await login('guest', PASSWORDS.guest).expect(200);
   });
 
   test('a completed login forgives earlier failures', async () => {

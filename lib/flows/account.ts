@@ -1,52 +1,74 @@
 // Account changes: a new password, checked against the policy, ends every session of the user (the caller's too).
 import { AuthError } from '../errors';
-import { checkPasswordPolicy, type PasswordRule } from '../passwords/policy';
+import { checkPasswordPolicy, normalizePassword, type PasswordRule } from '../passwords/policy';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { checkPassword, isPasswordExpired } from './login';
+import { attemptIdentity } from './devices';
+import { checkPassword, effectiveSecondFactor, isPasswordExpired, readAccount } from './login';
+import { endAllSessions } from './session-tokens';
 
-export interface ChangePasswordOptions {
-  /**
-   * The request carried no token, only a name and the current password: allowed only for an expired password,
-   * which cannot get a token. @default false
-   */
-  withoutToken?: boolean;
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+  /** The device token the client presented (its device cookie), if any. */
+  deviceToken?: string | undefined;
 }
 
 /**
- * Replaces `user`'s password after checking the current one (under the lockout) and the policy. Also the way out
- * of an expired password: it needs no token, only the current password. Ends every existing session.
+ * Replaces the password of a logged-in `user` after checking the policy and then the current password (under the
+ * lockout). A new password the policy refuses changes nothing, not even the attempt count. Ends every session.
  */
-export async function changePassword(
-  context: AuthContext,
-  user: User | null,
-  attemptedName: string,
-  currentPassword: string,
-  newPassword: string,
-  options: ChangePasswordOptions = {},
-): Promise<void> {
-  const withoutToken = options.withoutToken === true;
-  // Without a token the password is the only proof: it must not forgive second-factor failures, or a password
-  // holder could reset the lockout between rounds of code guesses.
-  await checkPassword(context, user, attemptedName, currentPassword, { forgive: !withoutToken });
+export async function changePassword(context: AuthContext, user: User, request: ChangePasswordRequest): Promise<void> {
+  await checkNewPassword(context, user, request);
+  const identity = attemptIdentity(context, user, user.login, request.deviceToken);
+  await checkPassword(context, user, identity, request.currentPassword);
+  await forgiveIfPasswordSuffices(context, user, identity);
+  await storeNewPassword(context, user, request.newPassword);
+}
+
+/**
+ * The way out of an expired password, which cannot get a token: the request names the user and proves only the
+ * current password. Allowed for an expired password only, since it skips the second factor.
+ */
+export async function changeExpiredPassword(context: AuthContext, username: string, request: ChangePasswordRequest): Promise<void> {
+  const { user } = await readAccount(context, username);
+  const identity = attemptIdentity(context, user, username, request.deviceToken);
+  await checkPassword(context, user, identity, request.currentPassword);
   const account = user as User;
-  // Without a token the password is the only proof, which skips the second factor: someone who knows a 2FA user's
-  // password could otherwise replace it and end the user's sessions. Checked after the password, so it reveals
-  // nothing about an account to whoever does not know it.
-  if (withoutToken && !isPasswordExpired(context, account)) {
+  // Checked after the password, so it reveals nothing about an account to whoever does not know it.
+  if (!isPasswordExpired(context, account)) {
     throw new AuthError('token_missing', { message: 'Log in and send your bearer token: only an expired password can be changed without one.' });
   }
-  const failure = await checkPasswordPolicy(newPassword, context.config.passwordPolicy, account).catch((cause: unknown) => {
+  await forgiveIfPasswordSuffices(context, account, identity);
+  // After the password here: a policy's breach lookup is not something strangers may trigger at will.
+  await checkNewPassword(context, account, request);
+  await storeNewPassword(context, account, request.newPassword);
+}
+
+/**
+ * For a user whose login demands no second factor, the right password completes an authentication and forgives
+ * earlier failures; for anyone else it forgives nothing, or it would reset the budget of second-factor guesses.
+ */
+async function forgiveIfPasswordSuffices(context: AuthContext, user: User, identity: string): Promise<void> {
+  if (effectiveSecondFactor(context, user) === null) await context.throttle.recordSuccess(identity);
+}
+
+async function checkNewPassword(context: AuthContext, user: User, request: ChangePasswordRequest): Promise<void> {
+  const failure = await checkPasswordPolicy(request.newPassword, context.config.passwordPolicy, user).catch((cause: unknown) => {
     throw new AuthError('unavailable', { cause });
   });
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
-  if (newPassword === currentPassword) {
+  // Compared in the form passwords are hashed in: a look-alike that normalises to the current password is the same.
+  if (normalizePassword(request.newPassword) === normalizePassword(request.currentPassword)) {
     const rule: PasswordRule = 'reused';
     throw new AuthError('weak_password', { message: `The new password must differ from the current one. (rule: ${rule})` });
   }
+}
+
+async function storeNewPassword(context: AuthContext, user: User, newPassword: string): Promise<void> {
   const hash = await context.passwords.hash(newPassword);
   const { passwordMaxAge, clock } = context.config;
   const expiresAt = passwordMaxAge === null ? null : new Date(clock() + passwordMaxAge * 1000);
-  await context.users.updatePassword(account.id, hash, expiresAt);
-  await context.sessions.endAll(account.id);
+  await context.users.updatePassword(user.id, hash, expiresAt);
+  await endAllSessions(context, user.id);
 }

@@ -1,9 +1,10 @@
 // Password login: lockout, constant-time failure for unknown and disabled users, expiry, then a session or a challenge.
 import { AuthError } from '../errors';
+import { bcryptCostOf } from '../passwords/hasher';
 import type { LoginSuccess, SecondFactorChallenge } from '../presets/types';
-import type { User } from '../stores/types';
+import type { SecondFactorMethod, User } from '../stores/types';
 import type { AuthContext } from './context';
-import { lockoutIdentity } from './lockout';
+import { attemptIdentity, issueDeviceToken } from './devices';
 import { startSecondFactor } from './second-factor';
 import { issueSession } from './session-tokens';
 
@@ -14,7 +15,37 @@ export interface PasswordLoginRequest {
   username: string;
   password: string;
   rememberMe: boolean;
+  /** The device token the client presented (its device cookie), if any. */
+  deviceToken?: string | undefined;
+  /** Fires when the client goes away: queued password work for it is dropped. */
+  signal?: AbortSignal | undefined;
 }
+
+/** A user read for a credential check, with the session version read before the credentials were. */
+export interface AccountSnapshot {
+  user: User | null;
+  /** The user's session version when the read began; a session opened from this read carries it. */
+  sessionVersion: string | undefined;
+}
+
+/**
+ * Reads the account behind `name` for a credential check. The session version is read BEFORE the credentials, so a
+ * password change, reset or "log out everywhere" that lands while the check runs changes the version and the session
+ * this read opens is refused; one that landed earlier is seen in the credentials themselves.
+ */
+export async function readAccount(context: AuthContext, name: string): Promise<AccountSnapshot> {
+  const found = await context.users.findByLogin(name);
+  if (found === null) {
+    // The same reads as for a known name, so the answer takes as long.
+    await Promise.all([context.sessions.current(UNKNOWN_USER_ID), context.users.findById(UNKNOWN_USER_ID)]);
+    return { user: null, sessionVersion: undefined };
+  }
+  const sessionVersion = await context.sessions.current(found.id);
+  return { user: await context.users.findById(found.id), sessionVersion };
+}
+
+// No store assigns it: ids are UUIDs or the host's own, never this.
+const UNKNOWN_USER_ID = '\u2060express-auth-kit:unknown';
 
 /**
  * Checks a password and opens a session, or starts the second factor. Every failure before the password is known
@@ -22,62 +53,85 @@ export interface PasswordLoginRequest {
  * comparison and answer `invalid_credentials`.
  */
 export async function loginWithPassword(context: AuthContext, request: PasswordLoginRequest): Promise<LoginOutcome> {
-  const user = await context.users.findByLogin(request.username);
-  // With a second factor ahead, the right password alone forgives nothing: failures are forgiven when the
-  // whole login completes, so alternating right passwords with wrong codes still reaches the lockout.
-  await checkPassword(context, user, request.username, request.password, { forgive: !needsSecondFactor(context, user) });
+  const { user, sessionVersion } = await readAccount(context, request.username);
+  const identity = attemptIdentity(context, user, request.username, request.deviceToken);
+  await checkPassword(context, user, identity, request.password, request.signal);
   const account = user as User;
   if (isPasswordExpired(context, account)) throw new AuthError('password_expired');
-  return completePasswordLogin(context, account, request.rememberMe);
+  await rehashIfOutdated(context, account, request.password);
+  const method = effectiveSecondFactor(context, account);
+  if (method) {
+    const challenge = await startSecondFactor(context, account, method, { rememberMe: request.rememberMe, sessionVersion, identity });
+    return { kind: 'challenge', ...challenge };
+  }
+  const success = await openSession(context, account, { rememberMe: request.rememberMe, sessionVersion, deviceToken: request.deviceToken });
+  // Only a completed authentication forgives earlier failures (never a right password alone).
+  await context.throttle.recordSuccess(identity);
+  return { kind: 'authenticated', ...success };
 }
 
 /**
- * Verifies `password` for `user` (null when the name matched nobody) under the lockout, or throws
- * `invalid_credentials` / `login_blocked`. Shared by login and change-password, so both count toward one lockout.
+ * Verifies `password` for `user` (null when the name matched nobody) under the lockout of `identity`, or throws
+ * `invalid_credentials` / `login_blocked`, or a 503 when the password workers are saturated (checked before an
+ * attempt is counted). A right password forgives nothing: the caller does, once a whole authentication completes.
  */
 export async function checkPassword(
   context: AuthContext,
   user: User | null,
-  attemptedName: string,
+  identity: string,
   password: string,
-  options: { forgive: boolean } = { forgive: true },
+  signal?: AbortSignal,
 ): Promise<void> {
-  const identity = lockoutIdentity(user, attemptedName);
+  context.passwords.assertCapacity();
   const attempt = await context.throttle.reserveAttempt(identity);
   let matches = false;
-  if (user) matches = await context.passwords.verify(password, user.passwordHash);
-  else await context.passwords.burnComparison(password);
+  if (user) matches = await context.passwords.verify(password, user.passwordHash, signal);
+  else await context.passwords.burnComparison(password, signal);
   if (!matches || !user || user.disabled) {
     await context.throttle.recordFailure(identity, attempt);
     throw new AuthError('invalid_credentials');
   }
-  if (options.forgive) await context.throttle.recordSuccess(identity);
 }
 
-function needsSecondFactor(context: AuthContext, user: User | null): boolean {
-  return user !== null && (Boolean(user.secondFactor) || context.config.secondFactor.force);
+/** The second factor a login of `user` demands: their own, else the emailed code when it is forced, else none. */
+export function effectiveSecondFactor(context: AuthContext, user: User): SecondFactorMethod | null {
+  return user.secondFactor ?? (context.config.secondFactor.force ? 'EMAIL' : null);
 }
 
 export function isPasswordExpired(context: AuthContext, user: User): boolean {
   return user.passwordExpiresAt != null && user.passwordExpiresAt.getTime() <= context.config.clock();
 }
 
-/** After a right password: the second factor when the user has one (or it is forced), else a session. */
-async function completePasswordLogin(context: AuthContext, user: User, rememberMe: boolean): Promise<LoginOutcome> {
-  const method = user.secondFactor ?? (context.config.secondFactor.force ? 'EMAIL' : null);
-  if (method) return { kind: 'challenge', ...(await startSecondFactor(context, user, method, rememberMe)) };
-  return { kind: 'authenticated', ...(await openSession(context, user, rememberMe)) };
+/**
+ * After a right password: a stored hash of another cost than the configured one is replaced by a hash at the
+ * configured cost. A compare-and-set on the hash that was checked, because a plain write could race a password change
+ * and restore the old password. Best effort: a failure is logged and the login goes on.
+ */
+async function rehashIfOutdated(context: AuthContext, user: User, password: string): Promise<void> {
+  const replace = context.users.replacePasswordHash;
+  if (typeof replace !== 'function' || bcryptCostOf(user.passwordHash) === context.passwords.cost) return;
+  try {
+    const hash = await context.passwords.hash(password);
+    await replace.call(context.users, user.id, user.passwordHash, hash);
+  } catch (error) {
+    context.config.logger.error(`[express-auth-kit] rehashing a password failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
-/** Issues the session's tokens and records the login; `firstLogin` is true when the user had never logged in. */
-export async function openSession(
-  context: AuthContext,
-  user: User,
-  rememberMe: boolean,
-  identityProvider?: string,
-): Promise<LoginSuccess> {
+export interface OpenSessionOptions {
+  rememberMe: boolean;
+  /** The session version read before the credentials were; read now when absent (an identity provider's login). */
+  sessionVersion?: string | undefined;
+  identityProvider?: string | undefined;
+  /** The device token the client presented: a device it proves keeps its id in the new one. */
+  deviceToken?: string | undefined;
+}
+
+/** Issues the session's tokens (and a device token) and records the login; `firstLogin` is true when the user had never logged in. */
+export async function openSession(context: AuthContext, user: User, options: OpenSessionOptions): Promise<LoginSuccess> {
   const firstLogin = user.lastLoginAt == null;
-  const { access, refresh } = await issueSession(context, user, { rememberMe, ...(identityProvider ? { identityProvider } : {}) });
+  const { access, refresh } = await issueSession(context, user, options);
   await context.users.recordLogin(user.id, new Date(context.config.clock()));
-  return { user, access, refresh, firstLogin, rememberMe };
+  const device = options.identityProvider === undefined ? issueDeviceToken(context, user.id, options.deviceToken) : undefined;
+  return { user, access, refresh, firstLogin, rememberMe: options.rememberMe, ...(device ? { device } : {}) };
 }

@@ -20,11 +20,16 @@ interface ChallengeRecord {
   rememberMe: boolean;
   /** ms since the epoch; resends never move it. */
   expiresAt: number;
+  /** The user's session version when the password was checked: a change since then voids the challenge. */
+  sessionVersion?: string | undefined;
+  /** The identity the password step was counted under (the device or the account); code guesses count there too. */
+  identity?: string;
 }
 
 const challengeKey = (id: string): string => `tfa:challenge:${id}`;
 const attemptsKey = (id: string): string => `tfa:attempts:${id}`;
 const resendKey = (id: string): string => `tfa:resend:${id}`;
+const accountResendsKey = (userId: string): string => `tfa:resends:${userId}`;
 const usedTotpStepKey = (userId: string, step: number): string => `tfa:totp-used:${userId}:${step}`;
 const lastTotpStepKey = (userId: string): string => `tfa:totp-last:${userId}`;
 
@@ -44,7 +49,7 @@ export async function startSecondFactor(
   context: AuthContext,
   user: User,
   method: SecondFactorMethod,
-  rememberMe: boolean,
+  options: { rememberMe: boolean; sessionVersion: string | undefined; identity: string },
 ): Promise<SecondFactorChallenge> {
   const { config, state, tokens } = context;
   const ttl = config.secondFactor.codeTtl;
@@ -54,8 +59,10 @@ export async function startSecondFactor(
     userId: user.id,
     method,
     codeHash: code === null ? null : hashEmailedCode(challengeId, code),
-    rememberMe,
+    rememberMe: options.rememberMe,
     expiresAt: config.clock() + ttl * 1000,
+    sessionVersion: options.sessionVersion,
+    identity: options.identity,
   };
   await state.set(challengeKey(challengeId), JSON.stringify(record), ttl * 1000);
   if (code !== null) {
@@ -71,19 +78,29 @@ export async function startSecondFactor(
  * Checks a code against the challenge the token stands for. Every attempt is counted atomically before the code is
  * compared, so a concurrent burst evaluates at most `maxAttempts` codes; a right code is single use.
  */
-export async function verifySecondFactor(context: AuthContext, claims: ChallengeClaims, code: string): Promise<LoginSuccess> {
+export async function verifySecondFactor(
+  context: AuthContext,
+  claims: ChallengeClaims,
+  code: string,
+  deviceToken?: string,
+): Promise<LoginSuccess> {
   const { config, state, users } = context;
   const attempts = await state.increment(attemptsKey(claims.cid), config.secondFactor.codeTtl * 1000);
   if (attempts.value > config.secondFactor.maxAttempts) {
-    await state.delete(challengeKey(claims.cid));
+    await deleteChallenge(context, claims.cid);
     throw new AuthError('tfa_attempts_exceeded');
   }
   const record = await readChallenge(context, claims);
   const user = await users.findById(record.userId);
   if (!user || user.disabled) throw new AuthError('tfa_invalid');
-  const identity = lockoutIdentity(user, user.login);
-  // A locked account's challenges are frozen too: the lockout bounds code guesses across challenges.
+  const identity = record.identity ?? lockoutIdentity(user, user.login);
+  // A locked identity's challenges are frozen too: the lockout bounds code guesses across challenges.
   await context.throttle.assertNotLocked(identity);
+  // A password change, reset or "log out everywhere" since the password step voids the challenge.
+  if (record.sessionVersion !== undefined && (await context.sessions.current(user.id)) !== record.sessionVersion) {
+    await deleteChallenge(context, claims.cid);
+    throw new AuthError('token_revoked');
+  }
 
   if (!(await codeMatches(context, record, claims, user, code))) {
     await context.throttle.recordSecondFactorFailure(identity);
@@ -92,9 +109,17 @@ export async function verifySecondFactor(context: AuthContext, claims: Challenge
   // Single use: of two right answers racing, only the one that takes the challenge opens a session.
   if ((await state.take(challengeKey(claims.cid))) === null) throw new AuthError('tfa_invalid');
   await state.delete(attemptsKey(claims.cid));
-  await context.throttle.recordSuccess(identity);
+  await state.delete(resendKey(claims.cid));
   // The session's lifetime is the one asked for at the password step; verifying cannot upgrade it.
-  return openSession(context, user, record.rememberMe);
+  const success = await openSession(context, user, { rememberMe: record.rememberMe, sessionVersion: record.sessionVersion, deviceToken });
+  // The whole authentication is complete: only now are earlier failures forgiven.
+  await context.throttle.recordSuccess(identity);
+  return success;
+}
+
+/** Ends a challenge. Its attempt counter is left to expire: deleting it would renew the budget of racing guesses. */
+async function deleteChallenge(context: AuthContext, challengeId: string): Promise<void> {
+  await Promise.all([challengeKey, resendKey].map((key) => context.state.delete(key(challengeId))));
 }
 
 /**
@@ -128,15 +153,23 @@ async function codeMatches(context: AuthContext, record: ChallengeRecord, claims
 /** Sends a new code that replaces the old one; neither the attempt budget nor the challenge's life is renewed. */
 export async function resendSecondFactor(context: AuthContext, claims: ChallengeClaims): Promise<{ expiresInSeconds: number }> {
   const { config, state, users } = context;
-  const cooldown = await state.increment(resendKey(claims.cid), config.secondFactor.resendCooldown * 1000);
-  if (cooldown.value > 1) {
-    throw new AuthError('tfa_resend_too_soon', { retryAfterSeconds: Math.max(1, Math.ceil(cooldown.ttlMs / 1000)) });
-  }
   const record = await readChallenge(context, claims);
   const remainingMs = record.expiresAt - config.clock();
   if (record.method !== 'EMAIL' || remainingMs <= 0) throw new AuthError('tfa_invalid');
   const user = await users.findById(record.userId);
   if (!user || user.disabled) throw new AuthError('tfa_invalid');
+  // A locked account is sent nothing: whoever knows the password cannot mail the owner while locked out.
+  await context.throttle.assertNotLocked(record.identity ?? lockoutIdentity(user, user.login));
+  const cooldown = await state.increment(resendKey(claims.cid), config.secondFactor.resendCooldown * 1000);
+  if (cooldown.value > 1) {
+    throw new AuthError('tfa_resend_too_soon', { retryAfterSeconds: Math.max(1, Math.ceil(cooldown.ttlMs / 1000)) });
+  }
+  // Every challenge has its own cooldown; the account's budget bounds the mails of many challenges together.
+  const { limit, windowSeconds } = config.secondFactor.resendLimit;
+  const sent = await state.increment(accountResendsKey(user.id), windowSeconds * 1000);
+  if (sent.value > limit) {
+    throw new AuthError('tfa_resend_too_soon', { retryAfterSeconds: Math.max(1, Math.ceil(sent.ttlMs / 1000)) });
+  }
   const code = newNumericCode(CODE_DIGITS);
   await state.set(challengeKey(claims.cid), JSON.stringify({ ...record, codeHash: hashEmailedCode(claims.cid, code) }), remainingMs);
   await sendCode(context, user, code, Math.ceil(remainingMs / 1000));
@@ -155,7 +188,7 @@ export async function sendCode(context: AuthContext, user: User, code: string, e
   const mailer = context.config.mailer;
   if (!mailer) {
     context.config.logger.error('[express-auth-kit] a user has the EMAIL second factor but no "mailer" is configured.');
-    throw new AuthError('internal');
+    throw new AuthError('unavailable');
   }
   const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.login;
   try {

@@ -27,19 +27,32 @@ interface FamilyRecord {
   authorities?: string[];
 }
 
-// A refresh token is live while this key exists; revocation is keyed by jti and family, never by the token's text.
-const liveTokenKey = (jti: string): string => `rt:live:${jti}`;
+// The family's one live refresh token: its jti. Rotation takes it atomically and writes the successor's; revocation
+// deletes it with the family, so nothing a session held outlives its end.
+const liveTokenKey = (family: string): string => `rt:live:${family}`;
+// The open families of a user, oldest first: bounds one user's share of the store, and lets "log out everywhere"
+// remove what it ends.
+const userFamiliesKey = (userId: string): string => `rt:families:${userId}`;
+
+interface UserFamilyEntry {
+  family: string;
+  /** The family's absolute end, in seconds. */
+  expiresAt: number;
+}
+
+export interface IssueSessionOptions {
+  rememberMe: boolean;
+  /** The session version read before the credentials were checked; read now when absent. */
+  sessionVersion?: string | undefined;
+  identityProvider?: string | undefined;
+}
 
 /** Signs an access token (and, where the preset issues them, a refresh token in a new family) for `user`. */
-export async function issueSession(
-  context: AuthContext,
-  user: User,
-  options: { rememberMe: boolean; identityProvider?: string },
-): Promise<SessionTokens> {
+export async function issueSession(context: AuthContext, user: User, options: IssueSessionOptions): Promise<SessionTokens> {
   const { config, sessions, state } = context;
   const { identityProvider } = options;
   const external = identityProvider !== undefined && (await hasNoLocalRecord(context, user));
-  const sv = await sessions.current(user.id, { external });
+  const sv = options.sessionVersion !== undefined && !external ? options.sessionVersion : await sessions.current(user.id, { external });
   let refresh: IssuedToken | undefined;
   let family: string | undefined;
   if (config.refresh.issue) {
@@ -52,10 +65,32 @@ export async function issueSession(
       ...(external ? { authorities: [...user.authorities] } : {}),
     };
     await state.set(familyKey(family), JSON.stringify(record), config.refreshTokenTtl * 1000);
+    await addUserFamily(context, user.id, { family, expiresAt });
     refresh = await signRefresh(context, user.id, family, sv, options.rememberMe, expiresAt);
   }
   const access = signAccess(context, user.id, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider });
   return { access, refresh };
+}
+
+/** Lists `family` among the user's open ones; past `maxSessionsPerUser`, the oldest are ended. */
+async function addUserFamily(context: AuthContext, userId: string, entry: UserFamilyEntry): Promise<void> {
+  const now = nowSeconds(context.config.clock);
+  const open = (await readUserFamilies(context, userId)).filter((known) => known.expiresAt > now);
+  open.push(entry);
+  const ended = open.splice(0, Math.max(0, open.length - context.config.maxSessionsPerUser));
+  await writeUserFamilies(context, userId, open);
+  await Promise.all(ended.map((old) => deleteFamily(context, old.family)));
+}
+
+async function readUserFamilies(context: AuthContext, userId: string): Promise<UserFamilyEntry[]> {
+  const json = await context.state.get(userFamiliesKey(userId));
+  return json === null ? [] : (JSON.parse(json) as UserFamilyEntry[]);
+}
+
+async function writeUserFamilies(context: AuthContext, userId: string, entries: UserFamilyEntry[]): Promise<void> {
+  if (entries.length === 0) return context.state.delete(userFamiliesKey(userId));
+  const lastEndMs = Math.max(...entries.map((entry) => entry.expiresAt)) * 1000;
+  await context.state.set(userFamiliesKey(userId), JSON.stringify(entries), Math.max(1, lastEndMs - context.config.clock()));
 }
 
 /**
@@ -110,14 +145,16 @@ async function signRefresh(
     context.config.refreshTokenTtl,
     familyExpiresAt,
   );
-  await context.state.set(liveTokenKey(refresh.jti), family, Math.max(1, refresh.lifetime) * 1000);
+  await context.state.set(liveTokenKey(family), refresh.jti, Math.max(1, refresh.lifetime) * 1000);
   return refresh;
 }
 
 /**
  * Exchanges a refresh token for a new access token (and, with rotation, the family's next refresh token).
- * With rotation, the token is consumed atomically: of concurrent refreshes with one token exactly one wins, and a
- * consumed token presented again revokes its whole family (it has been stolen, or the winner's copy was).
+ * Everything that can fail is checked before the token is spent, so a store error (503) leaves the token usable for
+ * the client's retry. With rotation, the token is consumed atomically: of concurrent refreshes with one token exactly
+ * one wins, and a consumed token presented again revokes its whole family (it has been stolen, or the winner's copy
+ * was).
  */
 export async function refreshSession(context: AuthContext, refreshToken: string): Promise<SessionTokens> {
   const { config, state, users, sessions } = context;
@@ -127,19 +164,13 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   const family = JSON.parse(familyJson) as FamilyRecord;
   if (family.userId !== claims.sub) throw new AuthError('token_invalid');
 
-  const live = config.refresh.rotate ? await state.take(liveTokenKey(claims.jti)) : await state.get(liveTokenKey(claims.jti));
-  if (live === null) {
-    // The token was valid and its family alive, yet it is no longer live: it was used before. Reuse.
-    await revokeFamily(context, claims.fam);
-    throw new AuthError('token_revoked');
-  }
   let authorities: readonly string[];
   if (family.authorities !== undefined) {
     authorities = family.authorities;
   } else {
     const user = await users.findById(claims.sub);
     if (!user || user.disabled) {
-      await revokeFamily(context, claims.fam);
+      await revokeFamily(context, claims.sub, claims.fam);
       throw new AuthError('token_revoked');
     }
     authorities = user.authorities;
@@ -148,8 +179,15 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
     await sessions.check(claims.sub, claims.sv);
   } catch (error) {
     // Ended everywhere (or the user went away): this family is finished too, not just this token.
-    if (error instanceof AuthError && error.code === 'token_revoked') await revokeFamily(context, claims.fam);
+    if (error instanceof AuthError && error.code === 'token_revoked') await revokeFamily(context, claims.sub, claims.fam);
     throw error;
+  }
+
+  const live = config.refresh.rotate ? await state.take(liveTokenKey(claims.fam)) : await state.get(liveTokenKey(claims.fam));
+  if (live !== claims.jti) {
+    // The token was valid and its family alive, yet it is not the family's live token: it was used before. Reuse.
+    await revokeFamily(context, claims.sub, claims.fam);
+    throw new AuthError('token_revoked');
   }
 
   const rememberMe = claims.rme === true;
@@ -159,12 +197,30 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   return { access, refresh };
 }
 
-/** Ends the session a token belongs to: its refresh-token family is revoked. */
-export async function logoutSession(context: AuthContext, claims: { fam?: string | undefined }): Promise<void> {
-  if (claims.fam) await revokeFamily(context, claims.fam);
+/** Ends the session a token belongs to: its refresh-token family and everything it held are removed. */
+export async function logoutSession(context: AuthContext, claims: { sub: string; fam?: string | undefined }): Promise<void> {
+  if (claims.fam) await revokeFamily(context, claims.sub, claims.fam);
 }
 
-async function revokeFamily(context: AuthContext, family: string): Promise<void> {
-  await context.state.delete(familyKey(family));
+/**
+ * Ends every session of `userId`: tokens issued before now are refused from now on (the session version), and the
+ * families the user holds are removed from the store.
+ */
+export async function endAllSessions(context: AuthContext, userId: string): Promise<void> {
+  await context.sessions.endAll(userId);
+  const families = await readUserFamilies(context, userId);
+  await context.state.delete(userFamiliesKey(userId));
+  await Promise.all(families.map((entry) => deleteFamily(context, entry.family)));
+}
+
+async function revokeFamily(context: AuthContext, userId: string, family: string): Promise<void> {
+  await deleteFamily(context, family);
+  const families = await readUserFamilies(context, userId);
+  const remaining = families.filter((entry) => entry.family !== family);
+  if (remaining.length !== families.length) await writeUserFamilies(context, userId, remaining);
+}
+
+async function deleteFamily(context: AuthContext, family: string): Promise<void> {
+  await Promise.all([context.state.delete(familyKey(family)), context.state.delete(liveTokenKey(family))]);
   context.sessions.forgetFamily(family);
 }

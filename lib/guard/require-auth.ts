@@ -31,11 +31,13 @@ function authoritiesOf(claims: AccessClaims): readonly string[] {
 // One failure budget per auth instance: a limiter per requireAuth() call would give every guarded route (and the
 // account route) another `limit` key guesses per IP.
 const keyFailureLimiters = new WeakMap<AuthContext, RequestHandler>();
+// Requests whose key the guard refused: only these stay counted, not a host route's own 4xx after an accepted key.
+const refusedKeyRequests = new WeakSet<Request>();
 
 function keyFailureLimiter(context: AuthContext): RequestHandler {
   let limiter = keyFailureLimiters.get(context);
   if (limiter === undefined) {
-    limiter = credentialLimiter(context, 'api-key-failures', { countOnlyFailures: true });
+    limiter = credentialLimiter(context, 'api-key-failures', { counts: (req) => refusedKeyRequests.has(req) });
     keyFailureLimiters.set(context, limiter);
   }
   return limiter;
@@ -73,7 +75,10 @@ export function createGuard(context: AuthContext, options: RequireAuthOptions = 
       if (limitError) return fail(res, limitError);
       authenticateApiKey(context, key).then(
         ({ owner, record, authorities }) => admit(req, res, next, { userId: owner.id, authorities, method: 'apiKey', claims: undefined, apiKeyId: record.id }),
-        (error: unknown) => fail(res, error),
+        (error: unknown) => {
+          refusedKeyRequests.add(req);
+          fail(res, error);
+        },
       );
     });
   }

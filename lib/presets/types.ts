@@ -30,6 +30,8 @@ export interface LoginSuccess {
   refresh: IssuedToken | undefined;
   firstLogin: boolean;
   rememberMe: boolean;
+  /** A device token for the client's device cookie (set by the edge as an HttpOnly cookie, never in a body). */
+  device?: IssuedToken;
 }
 
 export interface SecondFactorChallenge {

@@ -1,10 +1,10 @@
 // Account info and change-password (which is also the way out of an expired password).
 import { Router } from 'express';
-import { changePassword } from '../flows/account';
+import { changeExpiredPassword, changePassword } from '../flows/account';
 import type { AuthContext } from '../flows/context';
 import { createGuard } from '../guard/require-auth';
 import { currentUser } from './current-user';
-import { authErrorHandler, authResponseHeaders, jsonBody, parseJsonBody, readAuthorization, route, sendReply, stringField } from './http';
+import { authErrorHandler, authResponseHeaders, jsonBody, parseJsonBody, readAuthorization, readCookie, route, sendReply, stringField } from './http';
 import { credentialLimiter } from './rate-limit';
 
 const MAX_PASSWORD_FIELD = 4096;
@@ -36,15 +36,13 @@ export function buildAccountRouter(context: AuthContext): Router {
       (req, res, next) => (readAuthorization(req, preset.bareAuthorization).kind === 'none' ? next() : tokenGuard(req, res, next)),
       route(async (req, res) => {
         const body = jsonBody(req);
-        const currentPassword = stringField(body, 'currentPassword', true, MAX_PASSWORD_FIELD);
-        const newPassword = stringField(body, 'newPassword', true, MAX_PASSWORD_FIELD);
-        if (req.auth) {
-          const user = await currentUser(context, req);
-          await changePassword(context, user, user.login, currentPassword, newPassword);
-        } else {
-          const username = stringField(body, 'username', true, 320);
-          await changePassword(context, await context.users.findByLogin(username), username, currentPassword, newPassword, { withoutToken: true });
-        }
+        const change = {
+          currentPassword: stringField(body, 'currentPassword', true, MAX_PASSWORD_FIELD),
+          newPassword: stringField(body, 'newPassword', true, MAX_PASSWORD_FIELD),
+          deviceToken: config.deviceCookie === false ? undefined : readCookie(req, config.deviceCookie.name),
+        };
+        if (req.auth) await changePassword(context, await currentUser(context, req), change);
+        else await changeExpiredPassword(context, stringField(body, 'username', true, 320), change);
         sendReply(res, preset.passwordChanged());
       }),
     );

@@ -1,21 +1,25 @@
 // Login (password or an identity provider's JWT), login status, and the second-factor routes.
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AuthContext } from '../flows/context';
 import { loginWithPassword, openSession } from '../flows/login';
 import { resendSecondFactor, verifySecondFactor } from '../flows/second-factor';
 import { beginTotpEnrolment, confirmTotpEnrolment } from '../flows/totp-enrolment';
 import { createGuard } from '../guard/require-auth';
+import type { LoginSuccess } from '../presets/types';
 import {
   authErrorHandler,
   authResponseHeaders,
   booleanField,
+  clientGoneSignal,
   jsonBody,
   parseJsonBody,
   readAuthorization,
+  readCookie,
   replyContext,
   requireBearer,
   route,
   sendReply,
+  setDeviceCookie,
   stringField,
 } from './http';
 import { credentialLimiter } from './rate-limit';
@@ -39,6 +43,13 @@ export function buildAuthenticateRouter(context: AuthContext): Router {
   const tfaLimiter = credentialLimiter(context, 'second-factor');
   const tokenGuard = createGuard(context, { allowApiKeys: false });
   const reply = (req: Request) => replyContext(req, clock, config.secondFactor.force);
+  const deviceCookie = config.deviceCookie;
+  const deviceToken = (req: Request) => (deviceCookie === false ? undefined : readCookie(req, deviceCookie.name));
+  /** Answers a completed login; the device token goes into its HttpOnly cookie, never into a body. */
+  const sendLogin = (req: Request, res: Response, success: LoginSuccess) => {
+    if (deviceCookie !== false && success.device) setDeviceCookie(res, deviceCookie.name, success.device);
+    sendReply(res, preset.login(success, reply(req)));
+  };
 
   router.post(
     routes.login,
@@ -50,7 +61,7 @@ export function buildAuthenticateRouter(context: AuthContext): Router {
       if (context.externalIdentity && bearer.kind === 'bearer' && hasNoBody(req)) {
         // datarhei: an identity provider's JWT as bearer and no body is a login too.
         const user = await context.externalIdentity.userFor(bearer.value);
-        sendReply(res, preset.login(await openSession(context, user, false, context.externalIdentity.issuer), reply(req)));
+        sendLogin(req, res, await openSession(context, user, { rememberMe: false, identityProvider: context.externalIdentity.issuer }));
         return;
       }
       const body = jsonBody(req);
@@ -58,8 +69,11 @@ export function buildAuthenticateRouter(context: AuthContext): Router {
         username: stringField(body, 'username', true, 320),
         password: stringField(body, 'password', true, MAX_PASSWORD_FIELD),
         rememberMe: booleanField(body, 'rememberMe'),
+        deviceToken: deviceToken(req),
+        signal: clientGoneSignal(res),
       });
-      sendReply(res, outcome.kind === 'authenticated' ? preset.login(outcome, reply(req)) : preset.challenge(outcome, reply(req)));
+      if (outcome.kind === 'authenticated') sendLogin(req, res, outcome);
+      else sendReply(res, preset.challenge(outcome, reply(req)));
     }),
   );
 
@@ -83,7 +97,7 @@ export function buildAuthenticateRouter(context: AuthContext): Router {
       route(async (req, res) => {
         const claims = context.tokens.verify(requireBearer(req, preset.bareAuthorization), 'tfa');
         const code = stringField(jsonBody(req), 'code', true, 16);
-        sendReply(res, preset.login(await verifySecondFactor(context, claims, code), reply(req)));
+        sendLogin(req, res, await verifySecondFactor(context, claims, code, deviceToken(req)));
       }),
     );
   }
@@ -112,7 +126,8 @@ export function buildAuthenticateRouter(context: AuthContext): Router {
         const body = jsonBody(req);
         const password = stringField(body, 'password', true, MAX_PASSWORD_FIELD);
         const currentCode = stringField(body, 'currentCode', false, 16);
-        sendReply(res, preset.totpEnrolment(await beginTotpEnrolment(context, await currentUser(context, req), password, currentCode)));
+        const enrolment = await beginTotpEnrolment(context, await currentUser(context, req), { password, currentCode, deviceToken: deviceToken(req) });
+        sendReply(res, preset.totpEnrolment(enrolment));
       }),
     );
     router.post(

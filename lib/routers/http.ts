@@ -67,6 +67,8 @@ export function stringField(body: Record<string, unknown>, name: string, require
   }
   if (typeof value !== 'string') throw new AuthError('invalid_request', { message: `The field "${name}" must be a string.` });
   if (value.length > maxLength) throw new AuthError('invalid_request', { message: `The field "${name}" is too long.` });
+  // No credential, name or code has a NUL, and PostgreSQL text cannot hold one: refused here, before any store call.
+  if (value.includes('\u0000')) throw new AuthError('invalid_request', { message: `The field "${name}" must not contain U+0000.` });
   return value;
 }
 
@@ -93,6 +95,42 @@ export function stringArrayField(body: Record<string, unknown>, name: string): s
     throw new AuthError('invalid_request', { message: `The field "${name}" must be an array of strings.` });
   }
   return value as string[];
+}
+
+// ---- the client ----
+
+/**
+ * A signal that fires when the client goes away before we answered, so queued password work for it can be dropped.
+ * The response's 'close' fires on either end; only an unfinished response means the client left.
+ */
+export function clientGoneSignal(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** The value of cookie `name` from the Cookie header, or undefined. No cookie parser needed for one name. */
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string' || header.length > 8192) return undefined;
+  for (const pair of header.split(';')) {
+    const index = pair.indexOf('=');
+    if (index > 0 && pair.slice(0, index).trim() === name) {
+      const value = pair.slice(index + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Sets the device cookie (OWASP device cookies): HttpOnly so page script cannot read it, Secure and host-only with
+ * Path=/ (what a `__Host-` name requires; browsers accept Secure cookies from http://localhost), SameSite=Strict.
+ */
+export function setDeviceCookie(res: Response, name: string, device: { token: string; lifetime: number }): void {
+  res.cookie(name, device.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: device.lifetime * 1000, encode: String });
 }
 
 // ---- credentials ----

@@ -16,15 +16,17 @@ const verdictByTrustFn = new WeakMap<object, boolean>();
  * list covering everything (`'0.0.0.0/0'`), an absurd hop count, or a function that says yes to all. Express then
  * takes the client's own X-Forwarded-For as its address, which would let every request choose its bucket.
  */
-function trustsEveryone(req: Request): boolean {
+function trustsEveryone(req: Request, maxProxyHops: number): boolean {
   if (req.app.get('trust proxy') === true) return true;
   const trust: unknown = req.app.get('trust proxy fn');
   if (typeof trust !== 'function') return false;
   let verdict = verdictByTrustFn.get(trust);
   if (verdict === undefined) {
     const probe = trust as (address: string, hop: number) => boolean;
-    // Documentation addresses (RFC 5737, RFC 3849) stand for "any stranger on the internet", far down the chain.
-    verdict = probe('198.51.100.7', 1000) === true || probe('2001:db8::7', 1000) === true;
+    // Documentation addresses (RFC 5737, RFC 3849) stand for "any stranger on the internet". Hops are counted from 0
+    // (the connection's own address): trusting a stranger at hop `maxProxyHops`, one past the deepest real proxy,
+    // means believing an entry the client wrote itself.
+    verdict = probe('198.51.100.7', maxProxyHops) === true || probe('2001:db8::7', maxProxyHops) === true;
     verdictByTrustFn.set(trust, verdict);
   }
   return verdict;
@@ -38,9 +40,9 @@ const warnedContexts = new WeakSet<AuthContext>();
  * everyone, a client-supplied X-Forwarded-For would choose the bucket; we refuse it, count the connection's own
  * address, and warn once.
  */
-function clientAddress(context: AuthContext): (req: Request) => string {
+function clientAddress(context: AuthContext, maxProxyHops: number): (req: Request) => string {
   return (req) => {
-    if (trustsEveryone(req)) {
+    if (trustsEveryone(req, maxProxyHops)) {
       if (!warnedContexts.has(context)) {
         warnedContexts.add(context);
         warn(
@@ -55,11 +57,15 @@ function clientAddress(context: AuthContext): (req: Request) => string {
   };
 }
 
-/** A limiter for one kind of credential route; each has its own store, as express-rate-limit requires. */
-export function credentialLimiter(context: AuthContext, name: string, options: { countOnlyFailures?: boolean } = {}): RequestHandler {
+/**
+ * A limiter for one kind of credential route; each has its own store, as express-rate-limit requires. With `counts`,
+ * only the requests it picks stay counted (e.g. the guard's own refusals, not a host route's 404 after it).
+ */
+export function credentialLimiter(context: AuthContext, name: string, options: { counts?: (req: Request) => boolean } = {}): RequestHandler {
   const limits = context.config.rateLimit;
   if (limits === false) return (_req, _res, next) => next();
-  const address = clientAddress(context);
+  const address = clientAddress(context, limits.maxProxyHops);
+  const counts = options.counts;
   const store = context.state.createRateLimitStore?.(name);
   return rateLimit({
     windowMs: limits.credentials.windowSeconds * 1000,
@@ -67,7 +73,8 @@ export function credentialLimiter(context: AuthContext, name: string, options: {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     identifier: name,
-    skipSuccessfulRequests: options.countOnlyFailures ?? false,
+    skipSuccessfulRequests: counts !== undefined,
+    ...(counts ? { requestWasSuccessful: (req: Request) => !counts(req) } : {}),
     keyGenerator: (req) => ipKeyGenerator(address(req), IPV6_SUBNET),
     ...(store ? { store } : {}),
     // A limiter whose store is down must not let attempts through uncounted.

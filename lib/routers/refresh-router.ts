@@ -2,7 +2,7 @@
 import { Router, type Request } from 'express';
 import { AuthError } from '../errors';
 import type { AuthContext } from '../flows/context';
-import { logoutSession, refreshSession } from '../flows/session-tokens';
+import { endAllSessions, logoutSession, refreshSession } from '../flows/session-tokens';
 import { createGuard } from '../guard/require-auth';
 import { authErrorHandler, authResponseHeaders, parseJsonBody, readAuthorization, replyContext, route, sendReply } from './http';
 import { credentialLimiter } from './rate-limit';
@@ -49,13 +49,13 @@ export function buildRefreshRouter(context: AuthContext): Router {
       route(async (req, res) => {
         const token = presentedToken(req, preset.bareAuthorization);
         // A refresh token or an access token of the session both name its family.
-        let family: string | undefined;
+        let claims: { sub: string; fam?: string | undefined };
         try {
-          family = context.tokens.verify(token, 'refresh').fam;
+          claims = context.tokens.verify(token, 'refresh');
         } catch {
-          family = context.tokens.verify(token, 'access').fam;
+          claims = context.tokens.verify(token, 'access');
         }
-        await logoutSession(context, { fam: family });
+        await logoutSession(context, claims);
         sendReply(res, preset.loggedOut());
       }),
     );
@@ -67,7 +67,7 @@ export function buildRefreshRouter(context: AuthContext): Router {
       headers,
       createGuard(context, { allowApiKeys: false }),
       route(async (req, res) => {
-        await context.sessions.endAll(req.auth!.userId);
+        await endAllSessions(context, req.auth!.userId);
         sendReply(res, preset.loggedOut());
       }),
     );

@@ -1,7 +1,7 @@
-// The claims our tokens carry, by kind: access (the guard's), refresh, and the second-factor challenge.
+// The claims our tokens carry, by kind: access (the guard's), refresh, the second-factor challenge, and the device cookie.
 
 /** What a token may be used for; the guard accepts only `access`. */
-export type TokenUse = 'access' | 'refresh' | 'tfa';
+export type TokenUse = 'access' | 'refresh' | 'tfa' | 'device';
 
 /** The claims every token we issue carries. */
 export interface BaseClaims {
@@ -43,4 +43,17 @@ export interface ChallengeClaims extends BaseClaims {
   cid: string;
 }
 
-export type ClaimsFor<U extends TokenUse> = U extends 'access' ? AccessClaims : U extends 'refresh' ? RefreshClaims : ChallengeClaims;
+/** A device cookie's token: proof that this client once completed a login of `sub` (OWASP device cookies). */
+export interface DeviceClaims extends BaseClaims {
+  usefor: 'device';
+  /** The device's id: its failures are counted under it instead of the account's. */
+  did: string;
+}
+
+export type ClaimsFor<U extends TokenUse> = U extends 'access'
+  ? AccessClaims
+  : U extends 'refresh'
+    ? RefreshClaims
+    : U extends 'tfa'
+      ? ChallengeClaims
+      : DeviceClaims;

@@ -159,7 +159,8 @@ function checkClaims<U extends TokenUse>(
     (audience !== undefined || claims.aud === undefined) &&
     (use !== 'access' || typeof claims.auth === 'string') &&
     (use !== 'refresh' || typeof claims.fam === 'string') &&
-    (use !== 'tfa' || typeof claims.cid === 'string');
+    (use !== 'tfa' || typeof claims.cid === 'string') &&
+    (use !== 'device' || typeof claims.did === 'string');
   if (!valid) throw new AuthError('token_invalid');
   // Frozen: the verified-token cache hands this same object to every request with this token (as req.auth.claims),
   // so a host handler writing to it must not change who the next request is.
