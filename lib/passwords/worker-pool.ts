@@ -66,8 +66,9 @@ if (workerData.niceness) {
 }
 parentPort.on('message', (job) => {
   try {
+    const started = performance.now();
     const result = job.op === 'hash' ? bcrypt.hashSync(job.password, job.cost) : bcrypt.compareSync(job.password, job.hash);
-    parentPort.postMessage({ ok: true, result });
+    parentPort.postMessage({ ok: true, result, tookMs: performance.now() - started });
   } catch (error) {
     parentPort.postMessage({ ok: false, message: String(error && error.message) });
   }
@@ -115,7 +116,7 @@ export class BcryptWorkerPool {
   private readonly size: number;
   private readonly bcryptPath = resolveBcryptPath();
   private closed = false;
-  /** Moving average of a job's duration (dispatch to answer), by cost. */
+  /** Moving average of a job's bcrypt time on its worker, by cost. */
   private readonly averageMs = new Map<number, number>();
   /** Queued jobs by cost, so the wait estimate does not walk the queue. */
   private readonly queuedByCost = new Map<number | undefined, number>();
@@ -252,16 +253,20 @@ export class BcryptWorkerPool {
     return (this.averageMs.get(nearest) as number) * 2 ** (cost - nearest);
   }
 
-  private recordDuration(pending: Pending): void {
-    if (pending.cost === undefined || pending.warmUp) return;
-    const tookMs = performance.now() - pending.startedAt;
+  /**
+   * Folds a job's bcrypt time, as the worker measured it, into its cost's average. Not the time from dispatch to
+   * answer: when the host's loop is busy (say, reading a burst of 2,000 requests) the answer waits to be read, and
+   * counting that wait would inflate every estimate and refuse logins the workers had time for.
+   */
+  private recordDuration(pending: Pending, tookMs: number | undefined): void {
+    if (pending.cost === undefined || pending.warmUp || tookMs === undefined) return;
     const previous = this.averageMs.get(pending.cost);
     this.averageMs.set(pending.cost, previous === undefined ? tookMs : previous + DURATION_SMOOTHING * (tookMs - previous));
   }
 
   private spawn(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: this.bcryptPath, niceness: WORKER_NICENESS } });
-    worker.on('message', (message: { ok: boolean; result?: string | boolean; message?: string }) => {
+    worker.on('message', (message: { ok: boolean; result?: string | boolean; message?: string; tookMs?: number }) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       worker.unref(); // an idle worker must not keep the host process (or a test run) alive
@@ -270,7 +275,7 @@ export class BcryptWorkerPool {
         this.counters.completed++;
         if (pending.signal?.aborted) this.counters.abandoned++;
         if (message.ok) {
-          this.recordDuration(pending);
+          this.recordDuration(pending, message.tookMs);
           pending.resolve(message.result as string | boolean);
         } else pending.reject(new Error(`bcrypt failed: ${message.message ?? 'unknown error'}`));
       }
