@@ -37,3 +37,10 @@ export const DEFAULT_LOGIN_REQUEST: LoginRequest = {
 export function signBenchToken(claims: Record<string, unknown>, secret: string = BENCH_SECRET): string {
   return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: '2h' });
 }
+
+/** The login flood's real accounts (bench/login-flood*.ts): `flood-user-<k>` with password `flood password <k>`. */
+export const FLOOD_USERS = 50;
+export const floodLogin = (k: number): string => `flood-user-${k}`;
+export const floodPassword = (k: number): string => `flood password ${k}`;
+/** bounded: the library's default bcryptMaxQueueWaitMs; unbounded: `bcryptMaxQueueWaitMs: false`. */
+export type FloodMode = 'bounded' | 'unbounded';

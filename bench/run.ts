@@ -1,4 +1,4 @@
-// `npm run bench [-- --only guard|storm|spray[,...]] [--duration SECONDS] [--rounds N]`
+// `npm run bench [-- --only guard|storm|spray|flood[,...]] [--duration SECONDS] [--rounds N]`
 // Runs the selected benches in order, prints their markdown tables to stdout, writes bench/results/latest.md.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -7,17 +7,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { installChildCleanup } from './proc';
 import { runGuardBench } from './guard';
+import { runLoginFloodBench } from './login-flood';
 import { runLoginStormBench } from './login-storm';
 import { runSprayBench } from './spray';
 import { OURS_IS_PLACEHOLDER } from './subjects';
 import { log } from './util';
 
-const BENCHES = ['guard', 'storm', 'spray'] as const;
+const BENCHES = ['guard', 'storm', 'spray', 'flood'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function usage(msg?: string): never {
   if (msg) console.error(`error: ${msg}`);
-  console.error('usage: npm run bench -- [--only guard|storm|spray[,...]] [--duration SECONDS (1-60)] [--rounds N (1-15)]');
+  console.error('usage: npm run bench -- [--only guard|storm|spray|flood[,...]] [--duration SECONDS (1-60)] [--rounds N (1-15)]');
   process.exit(2);
 }
 
@@ -102,6 +103,11 @@ async function main(): Promise<void> {
         log(`storm: 3 subjects × ${rounds} rounds × (${durationSec} s + 2 s warm-up)`);
         const r = await runLoginStormBench({ durationSec, rounds });
         if (r.rows.some((x) => x.failure)) failed = true;
+        section(r.markdown);
+      } else if (bench === 'flood') {
+        log('flood: 2,000 concurrent logins, bounded then unbounded (~1.5 minutes)');
+        const r = await runLoginFloodBench({});
+        if (r.runs.some((x) => x.failure)) failed = true;
         section(r.markdown);
       } else {
         log('spray: forking spray child');
