@@ -1,5 +1,5 @@
 // RedisStateStore against a real Redis (REDIS_URL), through both node-redis and ioredis.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Options as RateLimitOptions } from 'express-rate-limit';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -140,5 +140,60 @@ describe('RedisStateStore options', () => {
   it('names the option it rejects', () => {
     expect(() => new RedisStateStore({} as never)).toThrow(/"sendCommand"/);
     expect(() => new RedisStateStore({ sendCommand: async () => null, prefix: 5 as never })).toThrow(/"prefix"/);
+    const both = { sendCommand: async () => null, sendCommandCluster: async () => null };
+    expect(() => new RedisStateStore(both)).toThrow(/"sendCommand" or the "sendCommandCluster" option, not both/);
+  });
+});
+
+// node-redis's createCluster routes by a key given apart from the command; these fakes stand for it.
+describe('RedisStateStore with sendCommandCluster', () => {
+  type Sent = { key: string | undefined; isReadOnly: boolean; command: string[] };
+
+  it('names the key each command touches, wherever the command puts it, and never asks for a replica', async () => {
+    const sent: Sent[] = [];
+    const replies: Record<string, unknown> = { GET: 'v', SET: 'OK', DEL: 1, GETDEL: 'v', EVALSHA: [1, 1000] };
+    const store = new RedisStateStore({
+      prefix: 'p:',
+      sendCommandCluster: async (details) => {
+        sent.push(details);
+        return replies[details.command[0] as string];
+      },
+    });
+    await store.get('a');
+    await store.set('b', 'v', 1000);
+    await store.delete('c');
+    await store.take('d');
+    expect(await store.increment('e', 1000)).toEqual({ value: 1, ttlMs: 1000 });
+    expect(sent.map(({ key, isReadOnly, command }) => [key, isReadOnly, command[0]])).toEqual([
+      ['p:a', false, 'GET'],
+      ['p:b', false, 'SET'],
+      ['p:c', false, 'DEL'],
+      ['p:d', false, 'GETDEL'],
+      ['p:e', false, 'EVALSHA'],
+    ]);
+    expect(sent[4]?.command.slice(2)).toEqual(['1', 'p:e', '1000']);
+  });
+
+  it('runs a rate-limit script with EVAL on the key\'s node when only another node has it loaded', async () => {
+    // As on a cluster where rate-limit-redis's keyless SCRIPT LOAD reached another node than the key's.
+    const sent: Sent[] = [];
+    const store = new RedisStateStore({
+      prefix: 'p:',
+      sendCommandCluster: async (details) => {
+        sent.push(details);
+        const [name, arg] = details.command;
+        if (name === 'SCRIPT') return createHash('sha1').update(arg === 'LOAD' ? (details.command[2] as string) : '').digest('hex');
+        if (name === 'EVALSHA') throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+        if (name === 'EVAL') return [1, 60_000];
+        throw new Error(`unexpected ${name}`);
+      },
+    });
+    const limiter = store.createRateLimitStore('login');
+    await limiter.init?.({ windowMs: 60_000 } as RateLimitOptions);
+    expect((await limiter.increment('203.0.113.7')).totalHits).toBe(1);
+    const evals = sent.filter(({ command }) => command[0] === 'EVAL');
+    expect(evals).toHaveLength(1);
+    expect(evals[0]?.key).toBe('p:rl:login:203.0.113.7');
+    expect(evals[0]?.command.slice(2)).toEqual(['1', 'p:rl:login:203.0.113.7', '60000']);
   });
 });

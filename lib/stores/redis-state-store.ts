@@ -10,12 +10,35 @@ import type { Counter, StateStore } from './types';
  */
 export type RedisSendCommand = (...args: string[]) => Promise<unknown>;
 
+/** One command for a client that routes by key (rate-limit-redis's `SendCommandClusterDetails`). */
+export interface RedisClusterCommand {
+  /** The key the command touches, which picks the cluster node; undefined for a keyless command (SCRIPT LOAD). */
+  key: string | undefined;
+  /** Always false: every read goes to the master, since a lagging replica could hide a lockout or a revocation. */
+  isReadOnly: boolean;
+  /** The whole command, name first. */
+  command: string[];
+}
+
+/**
+ * Sends one raw command to the node that owns its key and resolves with the reply; the same shape as
+ * rate-limit-redis's `sendCommandCluster`. Needed by node-redis's `createCluster`, whose `sendCommand` routes by a
+ * key given apart from the command (the key is not always `command[1]`: EVALSHA and EVAL put it at `command[3]`).
+ */
+export type RedisSendCommandCluster = (details: RedisClusterCommand) => Promise<unknown>;
+
 export interface RedisStateStoreOptions {
   /**
    * Sends a raw command through your client; it must reject when Redis cannot be reached (see the class notes).
-   * node-redis: `(...args) => client.sendCommand(args)`; ioredis: `(command, ...args) => client.call(command, ...args)`.
+   * node-redis: `(...args) => client.sendCommand(args)`; ioredis, and ioredis `Cluster`:
+   * `(command, ...args) => client.call(command, ...args)`. Give this or `sendCommandCluster`, not both.
    */
-  sendCommand: RedisSendCommand;
+  sendCommand?: RedisSendCommand;
+  /**
+   * Instead of `sendCommand`, for a client that must be told the key: node-redis `createCluster`,
+   * `({ key, isReadOnly, command }) => cluster.sendCommand(key, isReadOnly, command)`.
+   */
+  sendCommandCluster?: RedisSendCommandCluster;
   /** Prepended to every key this store writes, so several apps can share one Redis. @default 'eak:' */
   prefix?: string;
 }
@@ -30,12 +53,16 @@ if ttl < 0 then
   ttl = tonumber(ARGV[1])
 end
 return { value, ttl }`;
-const INCREMENT_SHA = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
+const INCREMENT_SHA = sha1(INCREMENT_SCRIPT);
 
 /**
- * {@link StateStore} in Redis (6.2 or later, for GETDEL). It does not own a client: give it a `sendCommand`
- * function, as for rate-limit-redis. Every key gets a TTL; `increment` is one Lua script and `take` one GETDEL, so
- * both are atomic across processes.
+ * {@link StateStore} in Redis (6.2 or later, for GETDEL), standalone or Cluster. It does not own a client: give it a
+ * `sendCommand` function, as for rate-limit-redis. Every key gets a TTL; `increment` is one Lua script and `take` one
+ * GETDEL, so both are atomic across processes.
+ *
+ * On Redis Cluster every command and script touches one key, so any node layout works; a script missing from a
+ * node's cache (a new or restarted node) is sent again with EVAL on that node, for this store's script and for the
+ * rate-limit scripts alike. Redirections (MOVED, ASK) are the client's job; both clients below follow them.
  *
  * When Redis is unreachable every method rejects (there is no silent fallback to memory), and the library answers
  * 503. Configure your client to fail fast rather than queue commands while disconnected (node-redis:
@@ -43,54 +70,75 @@ const INCREMENT_SHA = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
  *
  * @example node-redis
  * import { createClient } from 'redis';
- * const client = createClient({ url: process.env.REDIS_URL });
+ * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
  * await client.connect();
  * const state = new RedisStateStore({ sendCommand: (...args) => client.sendCommand(args) });
  *
  * @example ioredis
  * import { Redis } from 'ioredis';
- * const client = new Redis(process.env.REDIS_URL);
+ * const client = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false });
  * const state = new RedisStateStore({ sendCommand: (command, ...args) => client.call(command, ...args) });
+ *
+ * @example node-redis Cluster (its sendCommand needs the key apart, so use sendCommandCluster)
+ * import { createCluster } from 'redis';
+ * const cluster = createCluster({
+ *   rootNodes: [{ url: 'redis://10.0.0.1:7000' }, { url: 'redis://10.0.0.2:7000' }],
+ *   defaults: { disableOfflineQueue: true },
+ * });
+ * await cluster.connect();
+ * const state = new RedisStateStore({
+ *   sendCommandCluster: ({ key, isReadOnly, command }) => cluster.sendCommand(key, isReadOnly, command),
+ * });
+ *
+ * @example ioredis Cluster (it finds the key in the command itself)
+ * import { Cluster } from 'ioredis';
+ * const cluster = new Cluster([{ host: '10.0.0.1', port: 7000 }], { enableOfflineQueue: false });
+ * const state = new RedisStateStore({ sendCommand: (command, ...args) => cluster.call(command, ...args) });
  */
 export class RedisStateStore implements StateStore {
   readonly prefix: string;
-  private readonly sendCommand: RedisSendCommand;
+  private readonly send: (key: string | undefined, command: string[]) => Promise<unknown>;
 
   constructor(options: RedisStateStoreOptions) {
-    if (typeof options?.sendCommand !== 'function') {
+    const { sendCommand, sendCommandCluster } = options ?? {};
+    if (sendCommand !== undefined && sendCommandCluster !== undefined) {
+      throw new TypeError('RedisStateStore: give either the "sendCommand" or the "sendCommandCluster" option, not both.');
+    }
+    if (typeof sendCommandCluster === 'function') {
+      this.send = (key, command) => sendCommandCluster({ key, isReadOnly: false, command });
+    } else if (typeof sendCommand === 'function') {
+      this.send = (_key, command) => sendCommand(...command);
+    } else {
       throw new TypeError(
-        'RedisStateStore: "sendCommand" option must be a function, such as (...args) => client.sendCommand(args).',
+        'RedisStateStore: "sendCommand" option must be a function, such as (...args) => client.sendCommand(args)' +
+          ' (or, for node-redis createCluster, "sendCommandCluster": ({ key, isReadOnly, command }) =>' +
+          ' cluster.sendCommand(key, isReadOnly, command)).',
       );
     }
     if (options.prefix !== undefined && typeof options.prefix !== 'string') {
       throw new TypeError('RedisStateStore: "prefix" option must be a string.');
     }
-    this.sendCommand = options.sendCommand;
     this.prefix = options.prefix ?? 'eak:';
   }
 
   async get(key: string): Promise<string | null> {
-    return toText(await this.sendCommand('GET', this.prefix + key));
+    const prefixed = this.prefix + key;
+    return toText(await this.send(prefixed, ['GET', prefixed]));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.sendCommand('SET', this.prefix + key, value, 'PX', toPx(ttlMs));
+    const prefixed = this.prefix + key;
+    await this.send(prefixed, ['SET', prefixed, value, 'PX', toPx(ttlMs)]);
   }
 
   async delete(key: string): Promise<void> {
-    await this.sendCommand('DEL', this.prefix + key);
+    const prefixed = this.prefix + key;
+    await this.send(prefixed, ['DEL', prefixed]);
   }
 
   async increment(key: string, ttlMs: number): Promise<Counter> {
-    const args = ['1', this.prefix + key, toPx(ttlMs)];
-    let reply: unknown;
-    try {
-      reply = await this.sendCommand('EVALSHA', INCREMENT_SHA, ...args);
-    } catch (error) {
-      // The script cache is empty after a restart or SCRIPT FLUSH; EVAL runs the script and caches it again.
-      if (!(error instanceof Error && /^NOSCRIPT\b/.test(error.message))) throw error;
-      reply = await this.sendCommand('EVAL', INCREMENT_SCRIPT, ...args);
-    }
+    const prefixed = this.prefix + key;
+    const reply = await this.runScript(prefixed, INCREMENT_SHA, INCREMENT_SCRIPT, ['1', prefixed, toPx(ttlMs)]);
     if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply('increment', reply);
     const [value, ttl] = reply.map(Number);
     if (!Number.isSafeInteger(value) || !Number.isSafeInteger(ttl)) throw unexpectedReply('increment', reply);
@@ -98,7 +146,19 @@ export class RedisStateStore implements StateStore {
   }
 
   async take(key: string): Promise<string | null> {
-    return toText(await this.sendCommand('GETDEL', this.prefix + key));
+    const prefixed = this.prefix + key;
+    return toText(await this.send(prefixed, ['GETDEL', prefixed]));
+  }
+
+  /** EVALSHA, and EVAL on NOSCRIPT: a node's script cache is empty after a restart or SCRIPT FLUSH, and on a
+   * cluster a script loaded on one node is unknown on the others. EVAL runs the script and caches it there. */
+  private async runScript(key: string | undefined, sha: string, script: string, numkeysKeysArgs: string[]): Promise<unknown> {
+    try {
+      return await this.send(key, ['EVALSHA', sha, ...numkeysKeysArgs]);
+    } catch (error) {
+      if (!isNoScriptError(error)) throw error;
+      return this.send(key, ['EVAL', script, ...numkeysKeysArgs]);
+    }
   }
 
   /**
@@ -107,8 +167,21 @@ export class RedisStateStore implements StateStore {
    * @example rateLimit({ windowMs: 60_000, limit: 10, store: state.createRateLimitStore('login') })
    */
   createRateLimitStore(prefix: string): Store {
+    // rate-limit-redis sends SCRIPT LOAD without a key, so on a cluster the scripts land on one node (ioredis picks
+    // one at random) and its EVALSHA fails with NOSCRIPT on the others, even after its own reload. Remembering each
+    // script it loads lets runScript fall back to EVAL on the node that owns the key.
+    const scripts = new Map<string, string>();
     return new RecoveringRedisStore({
-      sendCommand: (...args: string[]) => this.sendCommand(...args) as Promise<RedisReply>,
+      sendCommandCluster: async ({ key, command }) => {
+        const [name, first, second, ...rest] = command;
+        if (name === 'SCRIPT' && first?.toUpperCase() === 'LOAD' && second !== undefined) scripts.set(sha1(second), second);
+        const script = name === 'EVALSHA' && first !== undefined ? scripts.get(first) : undefined;
+        const reply =
+          script !== undefined && second !== undefined
+            ? this.runScript(key, first as string, script, [second, ...rest])
+            : this.send(key, command);
+        return (await reply) as RedisReply;
+      },
       // The separator keeps a limiter's name and a client's key apart (an IPv6 key may start with a letter).
       prefix: `${this.prefix}rl:${prefix.endsWith(':') ? prefix : `${prefix}:`}`,
     });
@@ -145,6 +218,14 @@ class RecoveringRedisStore extends RedisStore {
     load.catch(() => this.failedLoads.add(load));
     return load;
   }
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function isNoScriptError(error: unknown): boolean {
+  return error instanceof Error && /^NOSCRIPT\b/.test(error.message);
 }
 
 // PX takes a positive integer: round fractions up so a tiny TTL never becomes 0 (which Redis rejects).
