@@ -45,5 +45,7 @@ export type { Preset, PresetRoutes, PresetDefaults, Reply, ReplyContext, LoginSu
 
 // TOTP helpers, for hosts that enrol authenticator apps through their own screens.
 export { generateTotpSecret, totpUri } from './primitives/totp';
-export type { RedisSendCommand, RedisStateStoreOptions } from './stores/redis-state-store';
+export type { RedisSendCommand, RedisSendCommandCluster, RedisClusterCommand, RedisStateStoreOptions } from './stores/redis-state-store';
+// The one rule every shipped UserStore matches names by, for hosts that edit login_key/email_key or write a store.
+export { foldName } from './stores/fold-name';
 export type { PgQueryable, PostgresUserStoreOptions } from './stores/postgres-user-store';

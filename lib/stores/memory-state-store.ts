@@ -5,8 +5,10 @@ import type { Counter, StateStore } from './types';
 
 export interface MemoryStateStoreOptions {
   /**
-   * The most keys held at once (about 200 bytes each). When full of live keys, writes of new keys are refused (the
-   * library answers 503) rather than dropping a lockout or a session version. @default 500_000
+   * The most keys held at once. A key costs 0.6–1.1 kB of heap (measured by `bench/state-memory.ts`; a user's session
+   * list of 20 sessions 2.3 kB), so the default holds at most about 200 MB. Expired keys are swept first; when full of
+   * live keys, writes of new keys are refused (the library answers 503) rather than dropping a lockout or a session
+   * version. @default 200_000
    */
   maxKeys?: number;
   /** How often expired keys are swept, in milliseconds. @default 60_000 */
@@ -32,7 +34,7 @@ export class MemoryStateStore implements StateStore {
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: MemoryStateStoreOptions = {}) {
-    this.maxKeys = options.maxKeys ?? 500_000;
+    this.maxKeys = options.maxKeys ?? 200_000;
     if (!Number.isSafeInteger(this.maxKeys) || this.maxKeys < 1) {
       throw new TypeError('MemoryStateStore: "maxKeys" must be a positive integer.');
     }
