@@ -1,10 +1,85 @@
 // bfore.ai PreCrime's wire format (seed 003): POST /user/login with a PascalCase user, and /authheader API keys.
-import { COMMON_DEFAULTS, isoOrNull, maskedKey, NO_ROUTES, OK_MESSAGE } from './shared';
-import { defaultPreset } from './default';
-import type { Preset } from './types';
+import { Type } from '@sinclair/typebox';
+import type { User } from '../core/results';
+import {
+  challengeDefaultAnswer,
+  COMMON_DEFAULTS,
+  dateTime,
+  formatChallengeDefault,
+  formatLoginStatusDefault,
+  formatRefreshedDefault,
+  formatTfaResentDefault,
+  formatTotpConfirmedDefault,
+  formatTotpEnrolmentDefault,
+  isoOrNull,
+  jwt,
+  loginStatusDefaultAnswer,
+  maskedKey,
+  NO_ROUTES,
+  nullable,
+  refreshedDefaultAnswer,
+  tfaResentDefaultAnswer,
+  totpConfirmedDefaultAnswer,
+  totpEnrolmentDefaultAnswer,
+} from './shared';
+import { definePreset, type AnswerSpec, type Preset, type Reply } from './types';
 
-export const bforeaiPreset: Preset = {
-  ...defaultPreset,
+/** The PascalCase user of `/user/login` and `/user/me`, without its token. */
+function pascalUser(user: User): Record<string, unknown> {
+  return {
+    Id: user.id,
+    Created: isoOrNull(user.createdAt),
+    Username: user.login,
+    Email: user.email,
+    Firstname: user.firstName ?? null,
+    Lastname: user.lastName ?? null,
+  };
+}
+
+/**
+ * When the password expires: the stored expiry, else null. (A policy-based expiry would need when the password was
+ * last changed, which users do not record; `passwordMaxAge` is applied as an expiry stored at each change instead.)
+ */
+function passwordExpiration(user: User): string | null {
+  return isoOrNull(user.passwordExpiresAt);
+}
+
+/** `{ message: "Success" }`: bfore.ai's confirmation. */
+function formatSuccess(): Reply {
+  return { body: { message: 'Success' } };
+}
+
+function successAnswer(description: string): AnswerSpec {
+  return {
+    status: 200,
+    description,
+    schema: Type.Object({ message: Type.Literal('Success', { examples: ['Success'] }) }, { additionalProperties: false }),
+  };
+}
+
+// The seed's fields (seed 003, POST /user/login, 200); every one is always sent, null where the store has no value.
+const pascalUserProperties = {
+  Id: Type.String({ description: 'The user\'s id (a UUID in bfore.ai; the user store\'s id here).', examples: ['12345678-1234-1234-1234-123456789abc'] }),
+  Created: nullable(dateTime('When the user was created.'), 'When the user was created, or null when the store does not record it.'),
+  Username: Type.String({ description: 'The username.', examples: ['john.doe'] }),
+  Email: Type.String({ format: 'email', examples: ['john.doe@example.com'] }),
+  Firstname: nullable(Type.String({ examples: ['John'] }), 'The first name, or null.'),
+  Lastname: nullable(Type.String({ examples: ['Doe'] }), 'The last name, or null.'),
+};
+
+const passwordExpirationSchema = nullable(
+  dateTime('When the password expires.'),
+  'When the password expires (after which login answers 403); null when the user has no stored expiry.',
+);
+
+// The seed's fields (POST /authheader/add and GET /authheader/list, 200).
+const authHeaderProperties = {
+  id: Type.String({ description: 'Auth header ID.' }),
+  name: Type.String({ description: 'Auth header name.', examples: ['production-api-key'] }),
+  created: dateTime('Creation timestamp.'),
+};
+
+export const bforeaiPreset: Preset = definePreset({
   name: 'bforeai',
   mountPath: '/',
   routes: {
@@ -23,30 +98,18 @@ export const bforeaiPreset: Preset = {
   // "The Authorization header takes the JWT or an API key, with or without Bearer."
   bareAuthorization: true,
   login: ({ user, access }) => ({
-    body: {
-      Id: user.id,
-      Created: isoOrNull(user.createdAt),
-      Username: user.login,
-      Email: user.email,
-      Firstname: user.firstName ?? null,
-      Lastname: user.lastName ?? null,
-      Token: access.token,
-      PasswordExpiration: isoOrNull(user.passwordExpiresAt),
-    },
+    body: { ...pascalUser(user), Token: access.token, PasswordExpiration: passwordExpiration(user) },
   }),
-  account: (user) => ({
-    body: {
-      Id: user.id,
-      Created: isoOrNull(user.createdAt),
-      Username: user.login,
-      Email: user.email,
-      Firstname: user.firstName ?? null,
-      Lastname: user.lastName ?? null,
-      PasswordExpiration: isoOrNull(user.passwordExpiresAt),
-    },
-  }),
-  passwordChanged: () => OK_MESSAGE,
-  loggedOut: () => OK_MESSAGE,
+  // bfore.ai documents no second factor, refresh or session route: these are the default preset's answers, named.
+  challenge: formatChallengeDefault,
+  refreshed: formatRefreshedDefault,
+  loginStatus: formatLoginStatusDefault,
+  account: (user) => ({ body: { ...pascalUser(user), PasswordExpiration: passwordExpiration(user) } }),
+  passwordChanged: formatSuccess,
+  loggedOut: formatSuccess,
+  tfaResent: formatTfaResentDefault,
+  totpEnrolment: formatTotpEnrolmentDefault,
+  totpConfirmed: formatTotpConfirmedDefault,
   apiKeyCreated: ({ record, key }) => ({
     body: { id: record.id, name: record.name, token: key, created: record.createdAt.toISOString() },
   }),
@@ -61,6 +124,64 @@ export const bforeaiPreset: Preset = {
       lastUsed: isoOrNull(record.lastUsedAt),
     })),
   }),
-  apiKeyDeleted: () => OK_MESSAGE,
+  apiKeyDeleted: formatSuccess,
   error: (error) => ({ status: error.status, body: { message: error.message } }),
-};
+  answers: {
+    login: {
+      status: 200,
+      description: 'Successful authentication.',
+      schema: Type.Object(
+        {
+          ...pascalUserProperties,
+          Token: jwt('JWT token for authentication: send it in `Authorization`, with or without `Bearer `.'),
+          PasswordExpiration: passwordExpirationSchema,
+        },
+        { additionalProperties: false },
+      ),
+    },
+    challenge: challengeDefaultAnswer,
+    refreshed: refreshedDefaultAnswer,
+    loginStatus: loginStatusDefaultAnswer,
+    account: {
+      status: 200,
+      description: 'The current user, as the login answers it but without a token.',
+      schema: Type.Object({ ...pascalUserProperties, PasswordExpiration: passwordExpirationSchema }, { additionalProperties: false }),
+    },
+    passwordChanged: successAnswer('The password was changed; every session of the user has ended.'),
+    loggedOut: successAnswer('The session (or every session) has ended.'),
+    tfaResent: tfaResentDefaultAnswer,
+    totpEnrolment: totpEnrolmentDefaultAnswer,
+    totpConfirmed: totpConfirmedDefaultAnswer,
+    apiKeyCreated: {
+      status: 200,
+      description: 'Auth header created successfully. `token` is shown this once: it is stored only as a hash.',
+      schema: Type.Object(
+        {
+          ...authHeaderProperties,
+          token: Type.String({ description: 'Auth header token value: send it as `Authorization`. Shown only now.', examples: ['eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345'] }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    apiKeyList: {
+      status: 200,
+      description: 'List of auth headers (the caller\'s), with masked tokens.',
+      schema: Type.Array(
+        Type.Object(
+          {
+            ...authHeaderProperties,
+            token: Type.String({ description: 'The token\'s first characters and an ellipsis; the token itself was shown once.', examples: ['eak_AbCdEfGh…'] }),
+            expires: nullable(dateTime('When the key expires.'), 'When the key stops working, or null when it never does.'),
+            lastUsed: nullable(dateTime('When the key was last used.'), 'When the key was last used, or null if never.'),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    apiKeyDeleted: successAnswer('Auth header deleted successfully; it stops working at once.'),
+  },
+  errorSchema: Type.Object(
+    { message: Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] }) },
+    { additionalProperties: false, description: 'A refusal: 401 incorrect credentials, 403 password expired, and so on.' },
+  ),
+});

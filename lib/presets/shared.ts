@@ -1,6 +1,18 @@
-// Pieces several presets share: the common defaults, and the neutral JSON shapes of the default preset.
-import type { ApiKeyRecord, User } from '../stores/types';
-import type { PresetDefaults, PresetRoutes, Reply } from './types';
+// What several presets share, by name: the common defaults, the default preset's formatters and the JSON Schemas of
+// their bodies. A preset that answers like the default one references these; nothing is inherited by spreading.
+import { Type, type TNull, type TSchema, type TString, type TUnion } from '@sinclair/typebox';
+import { AUTH_ERROR_CATALOGUE, type AuthError, type AuthErrorCode } from '../errors';
+import type {
+  ApiKeyCreated,
+  ApiKeyRecord,
+  AuthInfo,
+  LoginSuccess,
+  RefreshSuccess,
+  SecondFactorChallenge,
+  TotpEnrolment,
+  User,
+} from '../core/results';
+import type { AnswerSpec, PresetDefaults, PresetRoutes, Reply } from './types';
 
 /**
  * Our defaults, with their reasons: 15-minute access tokens and 14-day refresh tokens (OWASP JWT cheat sheet);
@@ -47,9 +59,235 @@ export function maskedKey(record: ApiKeyRecord): string {
   return `${record.prefix}…`;
 }
 
+// ---- schema building blocks (standard JSON Schema 2020-12 keywords only: the OpenAPI 3.1 document embeds them) ----
+
+const EXAMPLE_TIME = '2026-01-01T12:00:00.000Z';
+const EXAMPLE_JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwidXNlZm9yIjoiYWNjZXNzIn0.c2lnbmF0dXJl';
+
+/** A nullable schema: `anyOf [schema, null]`, described as a whole. */
+export function nullable<T extends TSchema>(schema: T, description: string): TUnion<[T, TNull]> {
+  return Type.Union([schema, Type.Null()], { description });
+}
+
+/** An ISO 8601 date-time string as `Date.toISOString()` writes it. */
+export function dateTime(description: string): TString {
+  return Type.String({ format: 'date-time', description, examples: [EXAMPLE_TIME] });
+}
+
+/** A signed JWT (three base64url segments). */
+export function jwt(description: string): TString {
+  return Type.String({ pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$', description, examples: [EXAMPLE_JWT] });
+}
+
+export const authoritiesSchema = Type.Array(Type.String({ examples: ['ROLE_ADMIN'] }), {
+  description: 'The user\'s roles (authorities), as copied into access tokens.',
+  examples: [['ROLE_ADMIN', 'ROLE_USER']],
+});
+
+export const secondFactorMethodSchema = Type.Union([Type.Literal('EMAIL'), Type.Literal('TOTP')], {
+  description: 'The second factor: a code mailed to the user (EMAIL) or from an authenticator app (TOTP).',
+});
+
+/** Every AuthError code, each described by its status and message (the catalogue in errors.ts). */
+export const errorCodeSchema = Type.Union(
+  (Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[]).map((code) =>
+    Type.Literal(code, { description: `${AUTH_ERROR_CATALOGUE[code].status}: ${AUTH_ERROR_CATALOGUE[code].message}` })),
+  { description: 'The stable machine code of the error (see the README\'s error table).' },
+);
+
+/** The text of an error, safe to show; never a token, a password or a stack. */
+export const errorMessageSchema = Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] });
+
+// ---- the default preset's answers: formatter and schema side by side ----
+
+const userProperties = {
+  id: Type.String({ description: 'The user\'s stable id (the access token\'s `sub` in this preset).', examples: ['1'] }),
+  login: Type.String({ description: 'The login name.', examples: ['admin'] }),
+  email: Type.String({ format: 'email', description: 'The email address; second-factor codes go only here.', examples: ['admin@example.com'] }),
+  authorities: authoritiesSchema,
+};
+
+/** The user as the default preset's login shows it. */
+export const userSchema = Type.Object(userProperties, { additionalProperties: false, description: 'The user who logged in.' });
+
 export function publicUser(user: User): Record<string, unknown> {
   return { id: user.id, login: user.login, email: user.email, authorities: [...user.authorities] };
 }
+
+const sessionTokenProperties = {
+  accessToken: jwt('The access token: send it as `Authorization: Bearer`.'),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ minimum: 0, description: 'Seconds until the access token expires.', examples: [900] }),
+  refreshToken: Type.Optional(jwt('The refresh token, when the preset issues them (and, on refresh, when rotation is on).')),
+  refreshExpiresIn: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds until the refresh token expires.', examples: [1_209_600] })),
+};
+
+export function formatLoginDefault({ user, access, refresh, firstLogin }: LoginSuccess): Reply {
+  return {
+    body: {
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: access.lifetime,
+      ...(refresh ? { refreshToken: refresh.token, refreshExpiresIn: refresh.lifetime } : {}),
+      firstLogin,
+      user: publicUser(user),
+    },
+  };
+}
+
+export const loginDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'Logged in: an access token, a refresh token when the preset issues them, and the user.',
+  schema: Type.Object(
+    {
+      ...sessionTokenProperties,
+      firstLogin: Type.Boolean({ description: 'Whether this is the user\'s first login.' }),
+      user: userSchema,
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export function formatChallengeDefault({ method, challenge, expiresInSeconds }: SecondFactorChallenge): Reply {
+  return { body: { tfaRequired: true, method, challengeToken: challenge.token, expiresIn: expiresInSeconds } };
+}
+
+export const challengeDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'The password was right and a second factor is required: finish at the second-factor route.',
+  schema: Type.Object(
+    {
+      tfaRequired: Type.Literal(true),
+      method: secondFactorMethodSchema,
+      challengeToken: jwt('A token good only for the second-factor routes: send it as `Authorization: Bearer`.'),
+      expiresIn: Type.Integer({ minimum: 0, description: 'Seconds until the challenge (and its code) expires.', examples: [300] }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export function formatRefreshedDefault({ access, refresh }: RefreshSuccess): Reply {
+  return {
+    body: {
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: access.lifetime,
+      ...(refresh ? { refreshToken: refresh.token, refreshExpiresIn: refresh.lifetime } : {}),
+    },
+  };
+}
+
+export const refreshedDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'A new access token, and the next refresh token when rotation is on.',
+  schema: Type.Object(sessionTokenProperties, { additionalProperties: false }),
+};
+
+export function formatLoginStatusDefault(user: User, auth: AuthInfo): Reply {
+  return { body: { login: user.login, authorities: [...auth.authorities], method: auth.method } };
+}
+
+export const loginStatusDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'Who the credential belongs to, and what it may do.',
+  schema: Type.Object(
+    {
+      login: Type.String({ description: 'The login name.', examples: ['admin'] }),
+      authorities: Type.Array(Type.String(), { description: 'The authorities this credential may use (an API key\'s may be fewer than its owner\'s).' }),
+      method: Type.Union([Type.Literal('token'), Type.Literal('apiKey')], { description: 'How the request authenticated.' }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export function formatAccountDefault(user: User): Reply {
+  return {
+    body: {
+      ...publicUser(user),
+      firstName: user.firstName ?? null,
+      lastName: user.lastName ?? null,
+      imageUrl: user.imageUrl ?? null,
+      langKey: user.langKey ?? null,
+      activated: !user.disabled,
+      secondFactor: user.secondFactor ?? null,
+      passwordExpiresAt: isoOrNull(user.passwordExpiresAt),
+    },
+  };
+}
+
+export const accountDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'The current user\'s account.',
+  schema: Type.Object(
+    {
+      ...userProperties,
+      firstName: nullable(Type.String(), 'The first name, or null.'),
+      lastName: nullable(Type.String(), 'The last name, or null.'),
+      imageUrl: nullable(Type.String(), 'The URL of the user\'s picture, as stored, or null.'),
+      langKey: nullable(Type.String(), 'The preferred language (e.g. "en"), or null.'),
+      activated: Type.Boolean({ description: 'False for a disabled user.' }),
+      secondFactor: nullable(secondFactorMethodSchema, 'The second factor the user has turned on, or null for none.'),
+      passwordExpiresAt: nullable(dateTime('When the password expires.'), 'When the password stops being accepted, or null when it never does.'),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+/** 204 No Content: the default preset's answer to every action that has nothing to report. */
+export function formatNoContent(): Reply {
+  return { status: 204, body: null };
+}
+
+export function noContentAnswer(description: string): AnswerSpec {
+  return { status: 204, schema: null, description };
+}
+
+export function formatTfaResentDefault({ expiresInSeconds }: { expiresInSeconds: number }): Reply {
+  return { body: { sent: true, tfaExpiresInSeconds: expiresInSeconds } };
+}
+
+export const tfaResentDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'A new code was sent; it replaces the previous one. The challenge\'s life is not renewed.',
+  schema: Type.Object(
+    {
+      sent: Type.Literal(true),
+      tfaExpiresInSeconds: Type.Integer({ minimum: 0, description: 'Seconds until the challenge and the new code expire.', examples: [270] }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export function formatTotpEnrolmentDefault({ secret, uri, emailCodeSent }: TotpEnrolment): Reply {
+  return { body: { secret, otpauthUri: uri, emailCodeSent } };
+}
+
+export const totpEnrolmentDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'A new authenticator-app secret, not in use until confirmed with a code from the app.',
+  schema: Type.Object(
+    {
+      secret: Type.String({ pattern: '^[A-Z2-7]+=*$', description: 'The base32 secret, for typing into the app.', examples: ['JBSWY3DPEHPK3PXP'] }),
+      otpauthUri: Type.String({
+        format: 'uri',
+        description: 'The otpauth:// URI, for a QR code.',
+        examples: ['otpauth://totp/Example:admin?secret=JBSWY3DPEHPK3PXP&issuer=Example&algorithm=SHA1&digits=6&period=30'],
+      }),
+      emailCodeSent: Type.Boolean({ description: 'True when a code was mailed too: confirming then also needs it (`emailCode`).' }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export function formatTotpConfirmedDefault(): Reply {
+  return { body: { secondFactor: 'TOTP' } };
+}
+
+export const totpConfirmedDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'The authenticator app is confirmed and is now the user\'s second factor.',
+  schema: Type.Object({ secondFactor: Type.Literal('TOTP') }, { additionalProperties: false }),
+};
 
 export function apiKeySummary(record: ApiKeyRecord): Record<string, unknown> {
   return {
@@ -63,4 +301,49 @@ export function apiKeySummary(record: ApiKeyRecord): Record<string, unknown> {
   };
 }
 
-export const OK_MESSAGE: Reply = { body: { message: 'Success' } };
+const apiKeyProperties = {
+  id: Type.String({ description: 'The key\'s id, for deleting it.' }),
+  name: Type.String({ description: 'The name its owner gave it.', examples: ['production-api-key'] }),
+  key: Type.String({ description: 'The key\'s first characters and an ellipsis; the key itself is shown only once.', examples: ['eak_AbCdEfGh…'] }),
+  roles: nullable(Type.Array(Type.String()), 'The roles this key may use (a subset of its owner\'s), or null for all of them.'),
+  createdAt: dateTime('When the key was created.'),
+  expiresAt: nullable(dateTime('When the key expires.'), 'When the key stops working, or null when it never does.'),
+  lastUsedAt: nullable(dateTime('When the key was last used.'), 'When the key was last used, or null if never.'),
+};
+
+export const apiKeySummarySchema = Type.Object(apiKeyProperties, { additionalProperties: false });
+
+export function formatApiKeyCreatedDefault({ record, key }: ApiKeyCreated): Reply {
+  return { status: 201, body: { ...apiKeySummary(record), key } };
+}
+
+export const apiKeyCreatedDefaultAnswer: AnswerSpec = {
+  status: 201,
+  description: 'The new key. `key` is the key itself, shown this once: it is stored only as a hash.',
+  schema: Type.Object(
+    {
+      ...apiKeyProperties,
+      key: Type.String({ description: 'The key: send it as `Authorization: Bearer`. Shown only now.', examples: ['eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345'] }),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export function formatApiKeyListDefault(records: ApiKeyRecord[]): Reply {
+  return { body: records.map(apiKeySummary) };
+}
+
+export const apiKeyListDefaultAnswer: AnswerSpec = {
+  status: 200,
+  description: 'The caller\'s API keys, masked.',
+  schema: Type.Array(apiKeySummarySchema),
+};
+
+export function formatErrorDefault(error: AuthError): Reply {
+  return { status: error.status, body: { error: error.code, message: error.message } };
+}
+
+export const errorDefaultSchema = Type.Object(
+  { error: errorCodeSchema, message: errorMessageSchema },
+  { additionalProperties: false, description: 'A refusal: the stable code and a message; the status is the code\'s.' },
+);

@@ -1,8 +1,31 @@
 // Storm Streaming Server's wire format (seed 002): POST /api/auth/login, `{ data, meta, message }`, 900 s tokens.
-import { COMMON_DEFAULTS, NO_ROUTES } from './shared';
-import { defaultPreset } from './default';
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
+import {
+  accountDefaultAnswer,
+  apiKeyCreatedDefaultAnswer,
+  apiKeyListDefaultAnswer,
+  COMMON_DEFAULTS,
+  formatAccountDefault,
+  formatApiKeyCreatedDefault,
+  formatApiKeyListDefault,
+  formatLoginStatusDefault,
+  formatNoContent,
+  formatRefreshedDefault,
+  formatTfaResentDefault,
+  formatTotpConfirmedDefault,
+  formatTotpEnrolmentDefault,
+  jwt,
+  loginStatusDefaultAnswer,
+  NO_ROUTES,
+  noContentAnswer,
+  refreshedDefaultAnswer,
+  secondFactorMethodSchema,
+  tfaResentDefaultAnswer,
+  totpConfirmedDefaultAnswer,
+  totpEnrolmentDefaultAnswer,
+} from './shared';
 import type { AuthErrorCode } from '../errors';
-import type { Preset, ReplyContext } from './types';
+import { definePreset, type Preset, type ReplyContext } from './types';
 
 const SUCCESS = 'Authentication successful';
 
@@ -16,8 +39,25 @@ function meta(context: ReplyContext): { executionTime: number; generatedAt: numb
   return { executionTime: Math.max(0, context.now - context.startedAt), generatedAt: context.now };
 }
 
-export const stormPreset: Preset = {
-  ...defaultPreset,
+/** Storm's envelope (seed 002, "Response Body"): the answer's `data`, timing `meta`, and the main status `message`. */
+function envelope(data: TSchema, message: string): TObject {
+  return Type.Object(
+    {
+      data,
+      meta: Type.Object(
+        {
+          executionTime: Type.Integer({ minimum: 0, description: 'Request processing time in milliseconds.', examples: [9] }),
+          generatedAt: Type.Integer({ description: 'Response generation timestamp (Unix timestamp in ms).', examples: [1763637178918] }),
+        },
+        { additionalProperties: false },
+      ),
+      message: Type.String({ description: 'Main response status message.', examples: [message] }),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const stormPreset: Preset = definePreset({
   name: 'storm',
   mountPath: '/api',
   routes: {
@@ -35,6 +75,7 @@ export const stormPreset: Preset = {
     // "Maximum 5 login attempts per minute per IP address."
     rateLimit: { limit: 5, windowSeconds: 60 },
   },
+  bareAuthorization: false,
   login: ({ user, access }, context) => ({
     body: {
       data: {
@@ -56,6 +97,78 @@ export const stormPreset: Preset = {
       message: 'Verification code required',
     },
   }),
+  // Storm documents only its login. The answers below are the default preset's, named: for the routes this preset
+  // serves (change password's `{ message }` aside) and for any a host adds.
+  refreshed: formatRefreshedDefault,
+  loginStatus: formatLoginStatusDefault,
+  account: formatAccountDefault,
   passwordChanged: () => ({ body: { message: 'Password changed' } }),
+  loggedOut: formatNoContent,
+  // The default body, not Storm's envelope: Storm documents no resend, and `meta` needs a ReplyContext this
+  // formatter is not given; Storm's other context-free answer (change password) is not enveloped either.
+  tfaResent: formatTfaResentDefault,
+  totpEnrolment: formatTotpEnrolmentDefault,
+  totpConfirmed: formatTotpConfirmedDefault,
+  apiKeyCreated: formatApiKeyCreatedDefault,
+  apiKeyList: formatApiKeyListDefault,
+  apiKeyDeleted: formatNoContent,
   error: (error) => ({ status: error.status, body: { message: STORM_MESSAGES[error.code] ?? error.message } }),
-};
+  answers: {
+    login: {
+      status: 200,
+      description: 'Authentication successful: a JWT to authorize subsequent requests.',
+      schema: envelope(
+        Type.Object(
+          {
+            accessToken: jwt('JWT access token for authorizing subsequent requests.'),
+            tokenType: Type.Literal('Bearer', { description: 'Token type (always "Bearer").' }),
+            expireDate: Type.Integer({ description: 'Token expiration date (Unix timestamp in ms).', examples: [1763638078917] }),
+            remainingTime: Type.Integer({ minimum: 0, description: 'Token validity time remaining in milliseconds.', examples: [899999] }),
+            username: Type.String({ description: 'Username of the authenticated user.', examples: ['john.doe'] }),
+            message: Type.String({ description: 'Message confirming successful authentication.', examples: [SUCCESS] }),
+          },
+          { additionalProperties: false },
+        ),
+        SUCCESS,
+      ),
+    },
+    challenge: {
+      status: 200,
+      description: 'The password was right and a second factor is required: finish at /api/auth/tfa/verify.',
+      schema: envelope(
+        Type.Object(
+          {
+            challengeToken: jwt('A token good only for the second-factor routes: send it as `Authorization: Bearer`.'),
+            tokenType: Type.Literal('Bearer'),
+            method: secondFactorMethodSchema,
+            expiresIn: Type.Integer({ minimum: 0, description: 'Seconds until the challenge (and its code) expires.', examples: [300] }),
+          },
+          { additionalProperties: false },
+        ),
+        'Verification code required',
+      ),
+    },
+    refreshed: refreshedDefaultAnswer,
+    loginStatus: loginStatusDefaultAnswer,
+    account: accountDefaultAnswer,
+    passwordChanged: {
+      status: 200,
+      description: 'The password was changed; every session of the user has ended.',
+      schema: Type.Object(
+        { message: Type.String({ description: 'Main response status message.', examples: ['Password changed'] }) },
+        { additionalProperties: false },
+      ),
+    },
+    loggedOut: noContentAnswer('The session (or every session) has ended.'),
+    tfaResent: tfaResentDefaultAnswer,
+    totpEnrolment: totpEnrolmentDefaultAnswer,
+    totpConfirmed: totpConfirmedDefaultAnswer,
+    apiKeyCreated: apiKeyCreatedDefaultAnswer,
+    apiKeyList: apiKeyListDefaultAnswer,
+    apiKeyDeleted: noContentAnswer('The key was deleted and stops working at once.'),
+  },
+  errorSchema: Type.Object(
+    { message: Type.String({ description: 'Human-readable error message.', examples: ['Username or password is incorrect'] }) },
+    { additionalProperties: false, description: 'Error response (4xx/5xx).' },
+  ),
+});

@@ -1,15 +1,53 @@
 // UTMStack's wire format (seeds 000, 001): POST/GET /api/authenticate, GET /api/account, emailed second factor.
-import { COMMON_DEFAULTS, NO_ROUTES } from './shared';
-import { defaultPreset } from './default';
-import type { Preset } from './types';
+import { Type } from '@sinclair/typebox';
+import {
+  apiKeyCreatedDefaultAnswer,
+  apiKeyListDefaultAnswer,
+  authoritiesSchema,
+  COMMON_DEFAULTS,
+  errorDefaultSchema,
+  formatApiKeyCreatedDefault,
+  formatApiKeyListDefault,
+  formatErrorDefault,
+  formatNoContent,
+  formatRefreshedDefault,
+  formatTfaResentDefault,
+  formatTotpConfirmedDefault,
+  formatTotpEnrolmentDefault,
+  jwt,
+  NO_ROUTES,
+  noContentAnswer,
+  nullable,
+  refreshedDefaultAnswer,
+  secondFactorMethodSchema,
+  tfaResentDefaultAnswer,
+  totpConfirmedDefaultAnswer,
+  totpEnrolmentDefaultAnswer,
+} from './shared';
+import { definePreset, type AnswerSpec, type Preset, type Reply } from './types';
 
 /** JHipster numbers its users; a numeric id is sent as a number, as UTMStack's clients expect. */
 function jhipsterId(id: string): string | number {
   return /^\d{1,15}$/.test(id) ? Number(id) : id;
 }
 
-export const utmstackPreset: Preset = {
-  ...defaultPreset,
+/** A 200 with no body: JHipster's answer to an action that has nothing to report. */
+function formatEmptyOk(): Reply {
+  return { status: 200, body: null };
+}
+
+function emptyOkAnswer(description: string): AnswerSpec {
+  return { status: 200, schema: null, description };
+}
+
+// The seed's field descriptions (seed 001, "Response").
+const authenticateProperties = {
+  tfaConfigured: Type.Boolean({ description: 'Whether two-factor authentication is configured.' }),
+  forceTfa: Type.Boolean({ description: 'Whether TFA is required for this login.' }),
+  firstLogin: Type.Boolean({ description: 'Whether this is the user\'s first login.' }),
+};
+
+export const utmstackPreset: Preset = definePreset({
   name: 'utmstack',
   mountPath: '/api',
   routes: {
@@ -33,6 +71,7 @@ export const utmstackPreset: Preset = {
     // UTMStack issues no refresh tokens: a client logs in again when its token expires.
     issueRefreshTokens: false,
   },
+  bareAuthorization: false,
   login: ({ user, access, firstLogin }, { forceSecondFactor }) => ({
     headers: { Authorization: `Bearer ${access.token}` },
     body: {
@@ -58,6 +97,8 @@ export const utmstackPreset: Preset = {
       firstLogin,
     },
   }),
+  // UTMStack has no refresh route; a host that adds one gets the default preset's answer.
+  refreshed: formatRefreshedDefault,
   // GET /api/authenticate answers the login as plain text.
   loginStatus: (user) => ({ body: user.login }),
   account: (user) => ({
@@ -73,6 +114,83 @@ export const utmstackPreset: Preset = {
       authorities: [...user.authorities],
     },
   }),
-  passwordChanged: () => ({ status: 200, body: null }),
-  loggedOut: () => ({ status: 200, body: null }),
-};
+  passwordChanged: formatEmptyOk,
+  loggedOut: formatEmptyOk,
+  tfaResent: formatTfaResentDefault,
+  totpEnrolment: formatTotpEnrolmentDefault,
+  totpConfirmed: formatTotpConfirmedDefault,
+  // UTMStack documents no API-key routes; a host that adds them gets the default preset's answers.
+  apiKeyCreated: formatApiKeyCreatedDefault,
+  apiKeyList: formatApiKeyListDefault,
+  apiKeyDeleted: formatNoContent,
+  error: formatErrorDefault,
+  answers: {
+    login: {
+      status: 200,
+      description: 'Authentication successful. The token is also sent as an `Authorization: Bearer` response header.',
+      schema: Type.Object(
+        {
+          token: jwt('The JWT access token: send it as `Authorization: Bearer`.'),
+          success: Type.Literal(true, { description: 'Whether authentication was successful.' }),
+          authenticated: Type.Literal(true, { description: 'Whether the user is now authenticated (false while a second factor is pending).' }),
+          method: Type.Null({ description: 'Two-factor authentication method: null, none was needed.' }),
+          ...authenticateProperties,
+          tfaExpiresInSeconds: Type.Literal(0, { description: 'TFA challenge expiration time in seconds: 0, no challenge.' }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    challenge: {
+      status: 200,
+      description: 'The password was right and a second factor is required: a code was sent; finish at /api/tfa/verify.',
+      schema: Type.Object(
+        {
+          token: jwt('A challenge token, good only for the second-factor routes: send it as `Authorization: Bearer`.'),
+          success: Type.Literal(false, { description: 'Whether authentication was successful: not yet.' }),
+          authenticated: Type.Literal(false, { description: 'False: complete the second factor with the code sent by email.' }),
+          method: secondFactorMethodSchema,
+          ...authenticateProperties,
+          tfaExpiresInSeconds: Type.Integer({ minimum: 0, description: 'TFA challenge expiration time in seconds.', examples: [300] }),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    refreshed: refreshedDefaultAnswer,
+    loginStatus: {
+      status: 200,
+      contentType: 'text/plain',
+      description: 'The login of the authenticated user, as text.',
+      schema: Type.String({ description: 'The login.', examples: ['admin'] }),
+    },
+    account: {
+      status: 200,
+      description: 'The current authenticated user\'s account information.',
+      schema: Type.Object(
+        {
+          id: Type.Union([Type.Integer(), Type.String()], {
+            description: 'The user\'s id: a number when the store\'s id is numeric (as JHipster numbers users), else the id as a string.',
+            examples: [1],
+          }),
+          login: Type.String({ examples: ['admin'] }),
+          firstName: nullable(Type.String(), 'The first name, or null.'),
+          lastName: nullable(Type.String(), 'The last name, or null.'),
+          email: Type.String({ format: 'email', examples: ['admin@example.com'] }),
+          imageUrl: nullable(Type.String(), 'The URL of the user\'s picture, as stored, or null.'),
+          activated: Type.Boolean({ description: 'False for a disabled user.' }),
+          langKey: Type.String({ description: 'The preferred language; "en" when none is stored.', examples: ['en'] }),
+          authorities: authoritiesSchema,
+        },
+        { additionalProperties: false },
+      ),
+    },
+    passwordChanged: emptyOkAnswer('The password was changed; every session of the user has ended.'),
+    loggedOut: emptyOkAnswer('Every session of the user has ended.'),
+    tfaResent: tfaResentDefaultAnswer,
+    totpEnrolment: totpEnrolmentDefaultAnswer,
+    totpConfirmed: totpConfirmedDefaultAnswer,
+    apiKeyCreated: apiKeyCreatedDefaultAnswer,
+    apiKeyList: apiKeyListDefaultAnswer,
+    apiKeyDeleted: noContentAnswer('The key was deleted and stops working at once.'),
+  },
+  errorSchema: errorDefaultSchema,
+});

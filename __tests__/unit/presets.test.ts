@@ -1,0 +1,384 @@
+// Presets: every formatter of every built-in preset answers with the status and a body valid against its own answer
+// spec, every error body fits the error schema, definePreset refuses an incomplete preset, and nothing is inherited.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { AUTH_ERROR_CATALOGUE, AuthError, type AuthErrorCode } from '../../lib/errors';
+import type { ApiKeyRecord, AuthInfo, IssuedToken, User } from '../../lib/core/results';
+import { presets, type PresetName } from '../../lib/presets';
+import { definePreset, type AnswerName, type Preset, type Reply, type ReplyContext } from '../../lib/presets/types';
+
+// ---- formats: TypeBox checks a `format` only through the registry ----
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+const FORMATS: Record<string, (value: string) => boolean> = {
+  'date-time': (value) => ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)),
+  email: (value) => /^[^\s@]+@[^\s@]+$/.test(value),
+  uri: (value) => {
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return false;
+    try {
+      new URL(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+for (const [name, check] of Object.entries(FORMATS)) if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
+
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+function checker(schema: TSchema): TypeCheck<TSchema> {
+  let check = compiled.get(schema);
+  if (!check) {
+    check = TypeCompiler.Compile(schema);
+    compiled.set(schema, check);
+  }
+  return check;
+}
+
+/** The body's schema errors, as readable lines (empty when valid). */
+function schemaErrors(schema: TSchema, body: unknown): string[] {
+  return [...checker(schema).Errors(body)].map((error) => `${error.path || '/'}: ${error.message} (got ${JSON.stringify(error.value)})`);
+}
+
+// ---- realistic core results ----
+
+const ANSWERS: readonly AnswerName[] = [
+  'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
+  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted',
+];
+const FORMATTERS = [...ANSWERS, 'error'] as const;
+const PRESET_NAMES = Object.keys(presets) as PresetName[];
+
+const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
+const UUID = '3f2c1a9e-7b4d-4c2a-9e1f-0a1b2c3d4e5f';
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function issued(use: string, lifetime: number): IssuedToken {
+  const issuedAt = Math.floor(NOW / 1000);
+  const payload = { sub: '1', usefor: use, iat: issuedAt, exp: issuedAt + lifetime, exi: lifetime, jti: UUID };
+  return {
+    token: `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}.${Buffer.from(`signature-${use}`).toString('base64url')}`,
+    jti: UUID,
+    issuedAt,
+    expiresAt: issuedAt + lifetime,
+    lifetime,
+  };
+}
+
+const USERS: Record<string, User> = {
+  'a full user with a numeric id': {
+    id: '1',
+    login: 'admin',
+    email: 'admin@example.com',
+    passwordHash: '$2b$04$abcdefghijklmnopqrstuuN3t6QW0XxWGSl7dq7kTsBOvPdFp3VqK',
+    authorities: ['ROLE_ADMIN', 'ROLE_USER'],
+    firstName: 'Admin',
+    lastName: 'User',
+    imageUrl: 'https://example.com/admin.png',
+    langKey: 'fr',
+    disabled: false,
+    secondFactor: 'EMAIL',
+    totpSecret: null,
+    passwordExpiresAt: new Date(NOW + 90 * 86_400_000),
+    lastLoginAt: new Date(NOW - 60_000),
+    createdAt: new Date(NOW - 86_400_000),
+  },
+  'a minimal user with a UUID id': {
+    id: UUID,
+    login: 'guest',
+    email: 'guest@example.com',
+    passwordHash: '$2b$04$abcdefghijklmnopqrstuuN3t6QW0XxWGSl7dq7kTsBOvPdFp3VqK',
+    authorities: [],
+  },
+  'a user with every optional field null': {
+    id: '42',
+    login: 'nulls',
+    email: 'nulls@example.com',
+    passwordHash: '$2b$04$abcdefghijklmnopqrstuuN3t6QW0XxWGSl7dq7kTsBOvPdFp3VqK',
+    authorities: ['ROLE_USER'],
+    firstName: null,
+    lastName: null,
+    imageUrl: null,
+    langKey: null,
+    secondFactor: null,
+    totpSecret: null,
+    passwordExpiresAt: null,
+    lastLoginAt: null,
+    createdAt: null,
+  },
+  'a disabled TOTP user with a non-numeric id': {
+    id: 'user-7',
+    login: 'totp.user',
+    email: 'totp.user@example.com',
+    passwordHash: '$2b$04$abcdefghijklmnopqrstuuN3t6QW0XxWGSl7dq7kTsBOvPdFp3VqK',
+    authorities: ['ROLE_USER'],
+    disabled: true,
+    secondFactor: 'TOTP',
+    totpSecret: 'JBSWY3DPEHPK3PXP',
+  },
+};
+const users = Object.values(USERS);
+
+const CONTEXTS: ReplyContext[] = [
+  { startedAt: NOW - 9, now: NOW, forceSecondFactor: false, passwordMaxAgeSeconds: null },
+  { startedAt: NOW, now: NOW, forceSecondFactor: true, passwordMaxAgeSeconds: 90 * 86_400 },
+];
+
+function apiKey(overrides: Partial<ApiKeyRecord>): ApiKeyRecord {
+  return {
+    id: UUID,
+    ownerId: '1',
+    name: 'production-api-key',
+    keyHash: 'a'.repeat(64),
+    prefix: 'eak_AbCdEfGh',
+    roles: null,
+    createdAt: new Date(NOW - 3_600_000),
+    expiresAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  };
+}
+const API_KEYS: ApiKeyRecord[] = [
+  apiKey({}),
+  apiKey({ id: '17', name: 'ci', roles: ['ROLE_USER'], expiresAt: new Date(NOW + 86_400_000), lastUsedAt: new Date(NOW - 1000) }),
+  apiKey({ id: '18', name: 'no roles', roles: [] }),
+];
+const KEY_TEXT = 'eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+
+const AUTH_INFOS: AuthInfo[] = [
+  { userId: '1', authorities: ['ROLE_ADMIN', 'ROLE_USER'], method: 'token', claims: undefined, apiKeyId: undefined },
+  { userId: UUID, authorities: [], method: 'apiKey', claims: undefined, apiKeyId: '17' },
+];
+
+/** Every way each answer is formatted from realistic results, with a label for failures. */
+function samples(preset: Preset, name: AnswerName): { label: string; reply: Reply }[] {
+  const out: { label: string; reply: Reply }[] = [];
+  const add = (label: string, reply: Reply) => out.push({ label, reply });
+  const access = issued('access', 900);
+  switch (name) {
+    case 'login':
+      for (const [label, user] of Object.entries(USERS)) {
+        for (const context of CONTEXTS) {
+          for (const refresh of [issued('refresh', 1_209_600), undefined]) {
+            const result = { user, access, refresh, firstLogin: user.lastLoginAt == null, rememberMe: refresh === undefined };
+            add(`${label}, ${refresh ? 'with' : 'without'} a refresh token, force=${context.forceSecondFactor}`, preset.login(result, context));
+          }
+        }
+      }
+      break;
+    case 'challenge':
+      for (const [label, user] of Object.entries(USERS)) {
+        for (const method of ['EMAIL', 'TOTP'] as const) {
+          for (const context of CONTEXTS) {
+            add(`${label}, ${method}`, preset.challenge({ user, method, challenge: issued('tfa', 300), expiresInSeconds: 300, firstLogin: false }, context));
+          }
+        }
+      }
+      break;
+    case 'refreshed':
+      for (const refresh of [issued('refresh', 86_400), undefined]) {
+        for (const context of CONTEXTS) add(`${refresh ? 'rotated' : 'not rotated'}`, preset.refreshed({ access: issued('access', 600), refresh }, context));
+      }
+      break;
+    case 'loginStatus':
+      for (const [label, user] of Object.entries(USERS)) for (const auth of AUTH_INFOS) add(`${label}, by ${auth.method}`, preset.loginStatus(user, auth));
+      break;
+    case 'account':
+      for (const [label, user] of Object.entries(USERS)) add(label, preset.account(user));
+      break;
+    case 'passwordChanged':
+      add('changed', preset.passwordChanged());
+      break;
+    case 'loggedOut':
+      add('logged out', preset.loggedOut());
+      break;
+    case 'tfaResent':
+      for (const expiresInSeconds of [270, 0]) add(`${expiresInSeconds} s left`, preset.tfaResent({ expiresInSeconds }));
+      break;
+    case 'totpEnrolment':
+      for (const emailCodeSent of [true, false]) {
+        add(`emailCodeSent=${emailCodeSent}`, preset.totpEnrolment({
+          secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+          uri: 'otpauth://totp/express-auth-kit:admin%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=express-auth-kit&algorithm=SHA1&digits=6&period=30',
+          emailCodeSent,
+        }));
+      }
+      break;
+    case 'totpConfirmed':
+      add('confirmed', preset.totpConfirmed());
+      break;
+    case 'apiKeyCreated':
+      for (const record of API_KEYS) add(`key ${record.id}`, preset.apiKeyCreated({ record, key: KEY_TEXT }));
+      break;
+    case 'apiKeyList':
+      add('no keys', preset.apiKeyList([]));
+      add('several keys', preset.apiKeyList(API_KEYS));
+      break;
+    case 'apiKeyDeleted':
+      add('deleted', preset.apiKeyDeleted());
+      break;
+  }
+  return out;
+}
+
+describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
+  const preset: Preset = presets[presetName];
+
+  it('gives an answer spec for exactly the answers there are', () => {
+    expect(Object.keys(preset.answers).sort()).toEqual([...ANSWERS].sort());
+  });
+
+  it.each(ANSWERS)('%s: every reply has the spec\'s status and a body its schema accepts', (name) => {
+    const spec = preset.answers[name];
+    const replies = samples(preset, name);
+    expect(replies.length).toBeGreaterThan(0);
+    for (const { label, reply } of replies) {
+      const where = `${presetName}.${name} (${label})`;
+      expect({ where, status: reply.status ?? 200 }).toEqual({ where, status: spec.status });
+      if (spec.schema === null) {
+        expect({ where, body: reply.body ?? null }).toEqual({ where, body: null });
+        continue;
+      }
+      expect({ where, errors: schemaErrors(spec.schema, reply.body) }).toEqual({ where, errors: [] });
+      // A string body is sent as text, anything else as JSON: the spec's content type must say which.
+      expect({ where, text: typeof reply.body === 'string' }).toEqual({ where, text: spec.contentType === 'text/plain' });
+    }
+  });
+
+  it.each(Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[])('error(%s) has the error\'s status and a body the error schema accepts', (code) => {
+    for (const error of [new AuthError(code), new AuthError(code, { message: 'A more precise message.', retryAfterSeconds: 30 })]) {
+      const reply = preset.error(error);
+      expect(reply.status).toBe(error.status);
+      expect(schemaErrors(preset.errorSchema, reply.body)).toEqual([]);
+    }
+  });
+
+  it('has every example in its schemas valid against the schema that gives it', () => {
+    const invalid: string[] = [];
+    const visit = (schema: unknown, path: string): void => {
+      if (typeof schema !== 'object' || schema === null) return;
+      const node = schema as Record<string, unknown>;
+      if (Array.isArray(node.examples)) {
+        for (const example of node.examples) {
+          const errors = schemaErrors(node as TSchema, example);
+          if (errors.length > 0) invalid.push(`${path}: ${JSON.stringify(example)}: ${errors.join('; ')}`);
+        }
+      }
+      for (const [key, value] of Object.entries(node.properties ?? {})) visit(value, `${path}.${key}`);
+      if (node.items) visit(node.items, `${path}[]`);
+      if (Array.isArray(node.anyOf)) node.anyOf.forEach((branch, index) => visit(branch, `${path}|${index}`));
+    };
+    for (const name of ANSWERS) visit(preset.answers[name].schema, `${presetName}.${name}`);
+    visit(preset.errorSchema, `${presetName}.error`);
+    expect(invalid).toEqual([]);
+  });
+
+  it('uses only standard JSON Schema keywords (the OpenAPI 3.1 document embeds the schemas as they are)', () => {
+    const STANDARD = new Set([
+      'type', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'const', 'enum', 'format', 'pattern',
+      'minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'maxLength', 'description', 'examples', 'title',
+    ]);
+    const unknown: string[] = [];
+    const visit = (schema: unknown, path: string): void => {
+      if (typeof schema !== 'object' || schema === null) return;
+      const node = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>; // TypeBox's symbols are not emitted
+      for (const key of Object.keys(node)) if (!STANDARD.has(key)) unknown.push(`${path}: ${key}`);
+      for (const [key, value] of Object.entries(node.properties ?? {})) visit(value, `${path}.${key}`);
+      if (node.items) visit(node.items, `${path}[]`);
+      if (Array.isArray(node.anyOf)) node.anyOf.forEach((branch, index) => visit(branch, `${path}|${index}`));
+    };
+    for (const name of ANSWERS) visit(preset.answers[name].schema, `${presetName}.${name}`);
+    visit(preset.errorSchema, `${presetName}.error`);
+    expect(unknown).toEqual([]);
+  });
+
+  it('answers a resent code and a confirmed authenticator app as the router did before the formatters existed', () => {
+    expect(preset.tfaResent({ expiresInSeconds: 270 })).toEqual({ body: { sent: true, tfaExpiresInSeconds: 270 } });
+    expect(preset.totpConfirmed()).toEqual({ body: { secondFactor: 'TOTP' } });
+  });
+});
+
+describe('wire details the schemas alone do not pin', () => {
+  it('bforeai: PasswordExpiration is the stored expiry as ISO, else null, whatever passwordMaxAge is', () => {
+    const [context] = CONTEXTS.slice(1);
+    const full = USERS['a full user with a numeric id']!;
+    const bare = USERS['a minimal user with a UUID id']!;
+    const login = (user: User) => presets.bforeai.login({ user, access: issued('access', 3600), refresh: undefined, firstLogin: false, rememberMe: false }, context!);
+    expect(login(full).body).toMatchObject({ PasswordExpiration: full.passwordExpiresAt!.toISOString() });
+    expect(login(bare).body).toMatchObject({ PasswordExpiration: null });
+    expect(presets.bforeai.account(bare).body).toMatchObject({ PasswordExpiration: null });
+  });
+
+  it('utmstack: numeric ids are numbers, others stay strings; the login status is the login as text', () => {
+    expect(presets.utmstack.account(USERS['a full user with a numeric id']!).body).toMatchObject({ id: 1, langKey: 'fr' });
+    expect(presets.utmstack.account(USERS['a minimal user with a UUID id']!).body).toMatchObject({ id: UUID, langKey: 'en' });
+    expect(presets.utmstack.loginStatus(users[0]!, AUTH_INFOS[0]!)).toEqual({ body: 'admin' });
+    expect(presets.utmstack.answers.loginStatus.contentType).toBe('text/plain');
+  });
+
+  it('datarhei: the refresh answer carries refresh_token only when rotating', () => {
+    const [context] = CONTEXTS;
+    expect(Object.keys(presets.datarhei.refreshed({ access: issued('access', 600), refresh: undefined }, context!).body as object)).toEqual(['access_token']);
+    expect(Object.keys(presets.datarhei.refreshed({ access: issued('access', 600), refresh: issued('refresh', 86_400) }, context!).body as object)).toEqual(['access_token', 'refresh_token']);
+  });
+});
+
+describe('definePreset', () => {
+  const complete = (): Record<string, unknown> => ({ ...presets.default, name: 'mine', answers: { ...presets.default.answers } });
+
+  it('accepts a complete preset and returns it', () => {
+    const preset = complete() as unknown as Preset;
+    expect(definePreset(preset)).toBe(preset);
+  });
+
+  it.each(FORMATTERS)('refuses a preset without the %s formatter, naming it', (name) => {
+    const preset = complete();
+    delete preset[name];
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(TypeError);
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(new RegExp(`preset "mine": "${name}" must be a formatter`));
+  });
+
+  it.each(ANSWERS)('refuses a preset without the answer spec of %s, naming it', (name) => {
+    const preset = complete();
+    delete (preset.answers as Record<string, unknown>)[name];
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(TypeError);
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(`"answers.${name}"`);
+  });
+
+  it('refuses an answer spec whose schema is left out (null, not undefined, means no body)', () => {
+    const preset = complete();
+    (preset.answers as Record<string, unknown>).loggedOut = { status: 204, description: 'no schema' };
+    expect(() => definePreset(preset as unknown as Preset)).toThrow('"answers.loggedOut"');
+  });
+
+  it('refuses a preset without its error schema', () => {
+    const preset = complete();
+    delete preset.errorSchema;
+    expect(() => definePreset(preset as unknown as Preset)).toThrow('"errorSchema" is missing');
+  });
+});
+
+describe('no silent inheritance among the built-in presets', () => {
+  const dir = join(__dirname, '..', '..', 'lib', 'presets');
+  const sources = readdirSync(dir)
+    .filter((file) => file.endsWith('.ts') && !['types.ts', 'index.ts', 'shared.ts'].includes(file))
+    .map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') }));
+
+  it('finds a source file for every built-in preset', () => {
+    expect(sources.map(({ file }) => file.replace(/\.ts$/, '')).sort()).toEqual([...PRESET_NAMES].sort());
+  });
+
+  it.each(PRESET_NAMES)('%s is made with definePreset, spreads no other preset and imports none', (name) => {
+    const { text } = sources.find(({ file }) => file === `${name}.ts`)!;
+    expect(text).toMatch(/=\s*definePreset\(\{/);
+    expect(text).not.toMatch(/\.\.\.\s*(?:\w*Preset\b|presets\b)/);
+    expect(text).not.toMatch(/from '\.\/(?:default|utmstack|storm|bforeai|datarhei)'/);
+  });
+
+  it.each(PRESET_NAMES)('%s has every formatter as its own property', (name) => {
+    const preset = presets[name] as unknown as Record<string, unknown>;
+    for (const formatter of FORMATTERS) expect({ formatter, own: Object.hasOwn(preset, formatter) && typeof preset[formatter] === 'function' }).toEqual({ formatter, own: true });
+  });
+});
