@@ -1,9 +1,15 @@
 // TokenService: the claims we sign, and every header, claim and algorithm trick verification must refuse.
 import { createHmac, generateKeyPairSync, sign as rsaSign, type KeyObject } from 'node:crypto';
-import { AuthError, type AuthErrorCode } from '../../lib';
+import { AuthError, type AuthErrorCode } from '../../lib/errors';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService, type TokenServiceConfig } from '../../lib/tokens/token-service';
-import { createFakeClock, type FakeClock } from '../helpers/create-app';
+
+// A local fake clock: the shared helper imports the whole library, which is being restructured around this file.
+type FakeClock = (() => number) & { advance(ms: number): void };
+function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
+  let now = start;
+  return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
+}
 
 const SECRET = 'token-service-test-secret-0123456789-0123456789-0123456789-abcdef'; // 64 bytes: HS512
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -64,7 +70,10 @@ describe('signing', () => {
     const tokens = service();
     const issued = tokens.sign('access', { sub: '42', auth: 'ROLE_ADMIN,ROLE_USER' }, 900);
     const { header, payload } = decode(issued.token);
-    expect(header).toEqual({ alg: 'HS512', typ: 'JWT' });
+    // Every token names its key, HMAC ones too (a kid derived from the secret, the same on every instance).
+    expect(header).toEqual({ alg: 'HS512', typ: 'JWT', kid: expect.stringMatching(/^hs-[A-Za-z0-9_-]{22}$/) });
+    // Another instance with the same secret names the key the same way.
+    expect(decode(service().sign('access', { sub: '1', auth: '' }, 60).token).header.kid).toBe(header.kid);
     expect(payload).toEqual({ sub: '42', auth: 'ROLE_ADMIN,ROLE_USER', usefor: 'access', iat: now(), exp: now() + 900, exi: 900, jti: expect.stringMatching(UUID) });
     expect(issued).toEqual({ token: issued.token, jti: payload.jti, issuedAt: now(), expiresAt: now() + 900, lifetime: 900 });
   });
@@ -220,8 +229,25 @@ describe('algorithm pinning', () => {
     });
   });
 
-  it('refuses a kid when we use an HMAC secret (we never named one)', () => {
+  it('refuses a kid that names none of our keys, or a kid that is not a string', () => {
     expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 'k1' }, claims())))).toBe('token_invalid');
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 7 }, claims())))).toBe('token_invalid');
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: null }, claims())))).toBe('token_invalid');
+  });
+
+  it('accepts an HMAC token with our kid, and one with no kid (issued before tokens carried one) only under the pinned algorithm', () => {
+    const { kid } = decode(service().sign('access', { sub: '1', auth: '' }, 60).token).header;
+    expect(service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid }, claims())).sub).toBe('1');
+    expect(service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT' }, claims())).sub).toBe('1');
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT' }, claims(), SECRET, 'sha256')))).toBe('token_invalid');
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT', kid }, claims(), SECRET, 'sha256')))).toBe('token_invalid');
+  });
+
+  it('refuses a kid-less token when the keys are a key pair (those tokens always carried a kid)', () => {
+    const pair = generateKeyPairSync('ed25519');
+    const tokens = service({ keys: prepareKeys({ algorithm: 'EdDSA', ...pair, kid: 'ed-1' }, undefined) });
+    const [, payload, signature] = tokens.sign('access', { sub: '1', auth: '' }, 60).token.split('.');
+    expect(codeOf(() => tokens.verifyAccess(`${b64({ alg: 'EdDSA', typ: 'JWT' })}.${payload}.${signature}`))).toBe('token_invalid');
   });
 });
 

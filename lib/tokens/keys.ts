@@ -1,14 +1,13 @@
-// Signing and verification keys, prepared once as KeyObjects, with the algorithm they are pinned to.
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, sign, verify } from 'node:crypto';
+// The `secret` option: every shape it accepts, turned into one KeySet at start-up or a TypeError naming what is wrong.
+import type { KeyObject } from 'node:crypto';
+import type { Clock } from '../primitives/clock';
+import { HMAC_ALGORITHMS, isAsymmetricAlgorithm, isHmacAlgorithm, type AsymmetricAlgorithm, type HmacAlgorithm } from './jws';
+import { checkKid, prepareHmacSecret, prepareKey, type KeySpec } from './key-material';
+import { KeySet, type KeySetOptions } from './key-set';
 
-export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512';
-export type AsymmetricAlgorithm = 'RS256' | 'ES256';
-export type SigningAlgorithm = HmacAlgorithm | AsymmetricAlgorithm;
-
-export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = ['HS256', 'HS384', 'HS512'];
-
-/** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
-export const HMAC_MIN_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
+export { HMAC_ALGORITHMS } from './jws';
+export type { AsymmetricAlgorithm, HmacAlgorithm, SigningAlgorithm } from './jws';
+export { HMAC_MIN_BYTES } from './key-material';
 
 /** An asymmetric key pair: tokens are signed with the private key and verified with the public one. */
 export interface KeyPairSecret {
@@ -19,87 +18,81 @@ export interface KeyPairSecret {
   kid: string;
 }
 
-/** What `secret` may be: an HMAC key (UTF-8 string or bytes) or an asymmetric key pair. */
-export type SecretOption = string | Buffer | KeyPairSecret;
+/**
+ * What `secret` may be:
+ * - an HMAC key (a UTF-8 string or bytes);
+ * - HMAC keys `[newest, ...older]`: the first signs, all verify (rotating an HMAC secret without logging anyone out);
+ * - an asymmetric key pair `{ algorithm: 'EdDSA' | 'ES256' | 'RS256', privateKey, publicKey, kid }`;
+ * - a key set `{ keys: [...], signingKid?, rotation? }`, or a {@link KeySet} the host shares between instances.
+ */
+export type SecretOption = string | Buffer | readonly (string | Buffer)[] | KeyPairSecret | KeySetOptions | KeySet;
 
-export interface PreparedKeys {
-  algorithm: SigningAlgorithm;
-  signingKey: KeyObject;
-  verificationKey: KeyObject;
-  kid: string | undefined;
+/** The prepared keys: a KeySet (its `algorithm` and `kid` are the signing key's). */
+export type PreparedKeys = KeySet;
+
+/** What createAuth knows that the keys need. */
+export interface PrepareKeysContext {
+  /** createAuth's clock, so that key schedules and token times agree. @default Date.now */
+  clock?: Clock;
+  /** How long a retired key must keep verifying: the longest token lifetime plus the skew, in seconds. @default 30 days + 60 s */
+  retainForSeconds?: number;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !Array.isArray(value);
 }
 
 function isKeyPair(secret: unknown): secret is KeyPairSecret {
   // Either half present means the caller meant a key pair: name the missing half rather than asking for a secret.
-  return typeof secret === 'object' && secret !== null && !Buffer.isBuffer(secret) && ('privateKey' in secret || 'publicKey' in secret);
+  return isObject(secret) && ('privateKey' in secret || 'publicKey' in secret);
 }
 
-/** Turns the `secret` and `algorithm` options into KeyObjects, or throws a TypeError naming what is wrong. */
-export function prepareKeys(secret: unknown, algorithm: unknown): PreparedKeys {
-  if (isKeyPair(secret)) {
-    // An explicit HMAC "algorithm" beside a key pair used to be ignored silently; say so instead.
-    if (algorithm !== undefined && algorithm !== secret.algorithm) {
-      throw new TypeError(`"algorithm" applies to an HMAC secret only; with a key pair, set "secret.algorithm" (got ${String(algorithm)}).`);
-    }
-    return prepareKeyPair(secret);
+function isKeySetOptions(secret: unknown): secret is KeySetOptions {
+  return isObject(secret) && ('keys' in secret || 'rotation' in secret);
+}
+
+/**
+ * Turns the `secret` and `algorithm` options into a KeySet, or throws a TypeError naming what is wrong. A KeySet
+ * instance is returned as it is: the host owns it (and its timers).
+ */
+export function prepareKeys(secret: unknown, algorithm: unknown, context: PrepareKeysContext = {}): PreparedKeys {
+  if (secret instanceof KeySet) {
+    if (algorithm !== undefined) throw new TypeError(`"algorithm" applies to an HMAC secret only; a KeySet names each key's algorithm (got ${String(algorithm)}).`);
+    return secret;
   }
-  if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
-    throw new TypeError(
-      '"secret" is required: an HMAC key (a string or Buffer of at least 32 bytes) or { algorithm: "RS256" | "ES256", privateKey, publicKey, kid }.',
-    );
+  const internals = { path: 'secret', clock: context.clock, retainForSeconds: context.retainForSeconds };
+  if (isKeyPair(secret) || isKeySetOptions(secret)) {
+    // An explicit HMAC "algorithm" beside a key pair used to be ignored silently; say so instead.
+    if (algorithm !== undefined && algorithm !== (secret as { algorithm?: unknown }).algorithm) {
+      throw new TypeError(`"algorithm" applies to an HMAC secret only; with a key pair or key set, set each key's "algorithm" (got ${String(algorithm)}).`);
+    }
+    if (isKeySetOptions(secret)) return new KeySet(secret, internals);
+    if (!isAsymmetricAlgorithm(secret.algorithm)) {
+      throw new TypeError(`"secret.algorithm" must be "RS256" or "ES256" or "EdDSA"; got ${String(secret.algorithm)}.`);
+    }
+    const kid = checkKid(secret.kid, 'secret.kid');
+    // Checked here so that errors name "secret.privateKey", not a position in a list the caller never wrote.
+    const key = prepareKey(secret, 'secret', { mustSign: true });
+    return new KeySet({ keys: [{ algorithm: secret.algorithm, kid, privateKey: key.signingKey, publicKey: key.verificationKey }] }, { ...internals, fixed: true });
   }
   const hmacAlgorithm = (algorithm ?? 'HS256') as HmacAlgorithm;
-  if (!HMAC_ALGORITHMS.includes(hmacAlgorithm)) {
+  const list = Array.isArray(secret) ? (secret as unknown[]) : [secret];
+  if (list.length === 0 || list.some((item) => typeof item !== 'string' && !Buffer.isBuffer(item))) {
+    throw new TypeError(
+      '"secret" is required: an HMAC key (a string or Buffer of at least 32 bytes), a list of them [newest, ...older], { algorithm: "EdDSA" | "ES256" | "RS256", privateKey, publicKey, kid }, or a key set { keys: [...] }.',
+    );
+  }
+  if (!isHmacAlgorithm(hmacAlgorithm)) {
     throw new TypeError(`"algorithm" must be one of ${HMAC_ALGORITHMS.join(', ')} with an HMAC secret; got ${String(algorithm)}.`);
   }
-  const bytes = Buffer.isBuffer(secret) ? secret : Buffer.from(secret, 'utf8');
-  const minimum = HMAC_MIN_BYTES[hmacAlgorithm];
-  if (bytes.length < minimum) {
-    throw new TypeError(`"secret" must be at least ${minimum} bytes for ${hmacAlgorithm}; it has ${bytes.length}.`);
-  }
-  const key = createSecretKey(Buffer.from(bytes));
-  return { algorithm: hmacAlgorithm, signingKey: key, verificationKey: key, kid: undefined };
-}
-
-function prepareKeyPair(secret: KeyPairSecret): PreparedKeys {
-  if (secret.algorithm !== 'RS256' && secret.algorithm !== 'ES256') {
-    throw new TypeError(`"secret.algorithm" must be "RS256" or "ES256"; got ${String(secret.algorithm)}.`);
-  }
-  if (typeof secret.kid !== 'string' || secret.kid.length === 0) {
-    throw new TypeError('"secret.kid" must be a non-empty string: it names the key in every token header.');
-  }
-  let signingKey: KeyObject;
-  let verificationKey: KeyObject;
-  try {
-    signingKey = secret.privateKey instanceof KeyObject ? secret.privateKey : createPrivateKey(secret.privateKey);
-  } catch (cause) {
-    throw new TypeError('"secret.privateKey" is not a readable private key (PEM, DER or KeyObject).', { cause });
-  }
-  try {
-    verificationKey = secret.publicKey instanceof KeyObject ? secret.publicKey : createPublicKey(secret.publicKey);
-  } catch (cause) {
-    throw new TypeError('"secret.publicKey" is not a readable public key (PEM, DER or KeyObject).', { cause });
-  }
-  if (signingKey.type !== 'private') {
-    throw new TypeError('"secret.privateKey" must be a private key; a public key cannot sign.');
-  }
-  // A private key given as the public one is usable: verify with the public half it contains.
-  if (verificationKey.type === 'private') verificationKey = createPublicKey(verificationKey);
-  const expectedType = secret.algorithm === 'RS256' ? 'rsa' : 'ec';
-  if (signingKey.asymmetricKeyType !== expectedType || verificationKey.asymmetricKeyType !== expectedType) {
-    throw new TypeError(`"secret" keys must be ${expectedType.toUpperCase()} keys for ${secret.algorithm}.`);
-  }
-  if (expectedType === 'rsa' && (signingKey.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) {
-    throw new TypeError('"secret.privateKey" must be an RSA key of at least 2048 bits.');
-  }
-  if (expectedType === 'ec' && signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new TypeError('"secret" keys must be on the P-256 curve for ES256.');
-  }
-  // Two keys that are not halves of one pair would sign tokens that never verify: every login would "work" and
-  // every guarded request fail. Catch it at start-up with one probe signature.
-  const probe = Buffer.from('express-auth-kit key pair probe');
-  if (!verify('sha256', probe, verificationKey, sign('sha256', probe, signingKey))) {
-    throw new TypeError('"secret.privateKey" and "secret.publicKey" are not the two halves of one key pair.');
-  }
-  return { algorithm: secret.algorithm, signingKey, verificationKey, kid: secret.kid };
+  const seen: KeyObject[] = [];
+  const keys: KeySpec[] = list.map((item, index) => {
+    const key = prepareHmacSecret(item, hmacAlgorithm, Array.isArray(secret) ? `secret[${index}]` : 'secret');
+    const duplicate = seen.findIndex((other) => other.equals(key));
+    if (duplicate >= 0) throw new TypeError(`"secret[${index}]" is the same secret as "secret[${duplicate}]": list each secret once.`);
+    seen.push(key);
+    // Tokens issued before every token carried a kid were signed with these secrets: keep accepting them.
+    return { algorithm: hmacAlgorithm, secret: item as string | Buffer, acceptsMissingKid: true };
+  });
+  return new KeySet({ keys }, { ...internals, fixed: true });
 }

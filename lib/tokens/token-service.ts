@@ -1,10 +1,12 @@
-// Signs and verifies our tokens with one pinned algorithm, refusing every header and claim RFC 8725 warns about.
-import jwt from 'jsonwebtoken';
+// Signs and verifies our tokens: the key is chosen by kid and the algorithm pinned to that key, refusing every header
+// and claim RFC 8725 warns about.
 import { AuthError } from '../errors';
 import type { Clock } from '../primitives/clock';
 import { nowSeconds } from '../primitives/clock';
 import { newId } from '../primitives/random';
 import type { AccessClaims, ClaimsFor, TokenUse } from './claims';
+import { signJws, verifyJws } from './jws';
+import type { PreparedKey } from './key-material';
 import type { PreparedKeys } from './keys';
 
 export interface TokenServiceConfig {
@@ -39,8 +41,12 @@ const MAX_CACHED_TOKEN_LENGTH = 2048;
 
 export class TokenService {
   private readonly verified = new Map<string, AccessClaims>();
+  /** The key set's generation the cache was filled under: a removed or replaced key empties it. */
+  private cacheGeneration: number;
 
-  constructor(private readonly config: TokenServiceConfig) {}
+  constructor(private readonly config: TokenServiceConfig) {
+    this.cacheGeneration = config.keys.generation;
+  }
 
   get algorithm(): string {
     return this.config.keys.algorithm;
@@ -59,15 +65,20 @@ export class TokenService {
     const payload: Record<string, unknown> = { ...claims, usefor: use, iat: issuedAt, exp: expiresAt, exi: expiresAt - issuedAt, jti };
     if (this.config.issuer !== undefined) payload.iss = this.config.issuer;
     if (this.config.audience !== undefined) payload.aud = this.config.audience;
-    const { keys } = this.config;
-    const header = keys.kid === undefined ? { alg: keys.algorithm, typ: 'JWT' } : { alg: keys.algorithm, typ: 'JWT', kid: keys.kid };
-    // jsonwebtoken keeps the iat we set (it only fills in one that is missing) and adds nothing else.
-    const token = jwt.sign(payload, keys.signingKey, { algorithm: keys.algorithm, header });
+    const key = this.config.keys.signingKeyFor(expiresAt);
+    // Every token names its key, HMAC ones too, so that verification never has to guess and rotation is possible.
+    const header = { alg: key.algorithm, typ: 'JWT', kid: key.kid };
+    const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    const token = `${signingInput}.${signJws(key.algorithm, signingInput, key.signingKey as NonNullable<PreparedKey['signingKey']>)}`;
     return { token, jti, issuedAt, expiresAt, lifetime: expiresAt - issuedAt };
   }
 
   /** Verifies an access token for the guard; a token verified before is answered from memory until it expires. */
   verifyAccess(token: string): AccessClaims {
+    if (this.cacheGeneration !== this.config.keys.generation) {
+      this.verified.clear();
+      this.cacheGeneration = this.config.keys.generation;
+    }
     const cached = this.verified.get(token);
     if (cached !== undefined) {
       if (cached.exp + this.config.clockSkewSeconds > nowSeconds(this.config.clock)) return cached;
@@ -86,26 +97,27 @@ export class TokenService {
 
   /** Verifies `token` as a token of kind `use`, or throws `token_malformed`, `token_invalid` or `token_expired`. */
   verify<U extends TokenUse>(token: string, use: U): ClaimsFor<U> {
-    this.checkHeader(token);
-    const { keys, clockSkewSeconds, issuer, audience } = this.config;
+    const candidates = this.keysFor(token);
+    const { clockSkewSeconds, issuer, audience } = this.config;
+    const lastDot = token.lastIndexOf('.');
+    const signingInput = token.slice(0, lastDot);
+    const signature = token.slice(lastDot + 1);
+    if (!candidates.some((key) => verifyJws(key.algorithm, signingInput, signature, key.verificationKey))) {
+      throw new AuthError('token_invalid');
+    }
     const now = nowSeconds(this.config.clock);
     let payload: unknown;
     try {
-      payload = jwt.verify(token, keys.verificationKey, {
-        algorithms: [keys.algorithm],
-        clockTimestamp: now,
-        clockTolerance: clockSkewSeconds,
-        ...(issuer !== undefined ? { issuer } : {}),
-        ...(audience !== undefined ? { audience } : {}),
-      });
-    } catch (error) {
-      if (error instanceof jwt.TokenExpiredError) throw new AuthError('token_expired', { cause: error });
-      throw new AuthError('token_invalid', { cause: error });
+      payload = JSON.parse(Buffer.from(token.slice(token.indexOf('.') + 1, lastDot), 'base64url').toString('utf8'));
+    } catch (cause) {
+      throw new AuthError('token_invalid', { cause });
     }
+    checkRegisteredClaims(payload, now, clockSkewSeconds, issuer, audience);
     return checkClaims(payload, use, now, clockSkewSeconds, audience);
   }
 
-  private checkHeader(token: string): void {
+  /** The keys the token's header may name: by kid, with the token's alg required to be that key's own. */
+  private keysFor(token: string): readonly PreparedKey[] {
     const first = token.indexOf('.');
     const second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (
@@ -127,15 +139,43 @@ export class TokenService {
     }
     if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new AuthError('token_malformed');
     const fields = header as Record<string, unknown>;
-    const { keys } = this.config;
-    // The algorithm is ours, never the token's: anything else (including "none") is refused before any crypto.
-    if (fields.alg !== keys.algorithm) throw new AuthError('token_invalid');
     // We implement no JWS extensions, so any "crit" must be refused (RFC 7515 §4.1.11).
     if ('crit' in fields) throw new AuthError('token_invalid');
     if (EMBEDDED_KEY_HEADERS.some((name) => name in fields)) throw new AuthError('token_invalid');
-    if (fields.kid !== undefined && fields.kid !== keys.kid) throw new AuthError('token_invalid');
-    if (keys.kid !== undefined && fields.kid === undefined) throw new AuthError('token_invalid');
+    if (typeof fields.alg !== 'string' || second + 1 === token.length) throw new AuthError('token_invalid');
+    const { keys } = this.config;
+    if (fields.kid === undefined) {
+      // Only HMAC secrets that signed tokens before every token carried a kid accept none, each under its own alg.
+      const legacy = keys.keysAcceptingMissingKid().filter((key) => key.algorithm === fields.alg);
+      if (legacy.length === 0) throw new AuthError('token_invalid');
+      return legacy;
+    }
+    if (typeof fields.kid !== 'string') throw new AuthError('token_invalid');
+    const key = keys.verificationKey(fields.kid);
+    // The algorithm is the key's, never the token's: an HS256 token naming an RSA key, "none", or any other
+    // mismatch is refused before any cryptography (no algorithm confusion).
+    if (key === undefined || fields.alg !== key.algorithm) throw new AuthError('token_invalid');
+    return [key];
   }
+}
+
+/**
+ * exp, nbf, iss and aud, checked as jsonwebtoken did before we verified signatures ourselves: an expired token is
+ * `token_expired`, every other failure `token_invalid`.
+ */
+function checkRegisteredClaims(payload: unknown, now: number, skew: number, issuer: string | undefined, audience: string | undefined): void {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AuthError('token_invalid');
+  const claims = payload as Record<string, unknown>;
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now + skew)) throw new AuthError('token_invalid');
+  if (claims.exp !== undefined) {
+    if (typeof claims.exp !== 'number') throw new AuthError('token_invalid');
+    if (now >= claims.exp + skew) throw new AuthError('token_expired');
+  }
+  if (audience !== undefined) {
+    const audiences: unknown[] = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.includes(audience)) throw new AuthError('token_invalid');
+  }
+  if (issuer !== undefined && claims.iss !== issuer) throw new AuthError('token_invalid');
 }
 
 function checkClaims<U extends TokenUse>(
