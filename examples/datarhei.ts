@@ -25,4 +25,5 @@ function identityProvider(): Parameters<typeof runExample>[0]['extraOptions'] {
   };
 }
 
-void runExample({ preset: 'datarhei', guardedRoute: '/api/v3/{*path}', extraOptions: identityProvider() });
+// /api/v3 and everything under it, on Express 4 and 5 alike (a RegExp, as Express 5 has no `/api/v3/*`).
+void runExample({ preset: 'datarhei', guardedRoute: /^\/api\/v3(?:\/.*)?$/i, extraOptions: identityProvider() });

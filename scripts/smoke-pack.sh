@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Packs the library as npm would publish it and imports the tarball from a plain CommonJS and a plain ES module
-# consumer: the exports map, both builds, the type declarations' presence, and the bcrypt workers from dist/.
+# consumer: the exports map, both builds, the type declarations' presence, and the bcrypt workers from dist/. Twice:
+# in an app on Express 5 and in one on Express 4.21, each installed with a plain `npm install` (the peer range must
+# take both majors without --legacy-peer-deps). The Express 4.21 app also type-checks a consumer against the
+# declarations with @types/express 4.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -8,14 +11,8 @@ trap 'rm -rf "$work"' EXIT
 
 cd "$root"
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
-cd "$work"
-npm init -y >/dev/null
-npm install --silent --no-audit --no-fund --prefer-offline "./$tarball" express@5 >/dev/null
 
-test -f node_modules/express-auth-kit/dist/index.d.ts
-test -f node_modules/express-auth-kit/dist/index.d.mts
-
-cat > consumer.cjs <<'JS'
+cat > "$work/consumer.cjs" <<'JS'
 const { createAuthRouter, requireAuth, hashPassword, MemoryUserStore, AuthError } = require('express-auth-kit');
 (async () => {
   const passwordHash = await hashPassword('smoke-test-password', { cost: 4 });
@@ -29,7 +26,7 @@ const { createAuthRouter, requireAuth, hashPassword, MemoryUserStore, AuthError 
 })().catch((error) => { console.error(error); process.exit(1); });
 JS
 
-cat > consumer.mjs <<'JS'
+cat > "$work/consumer.mjs" <<'JS'
 import { createAuth, hashPassword, MemoryUserStore, presets } from 'express-auth-kit';
 const passwordHash = await hashPassword('smoke-test-password', { cost: 4 });
 const users = new MemoryUserStore([{ login: 'a', email: 'a@example.com', passwordHash, authorities: ['ROLE_USER'] }]);
@@ -39,5 +36,38 @@ console.log('esm ok');
 process.exit(0);
 JS
 
-node consumer.cjs
-node consumer.mjs
+# A TypeScript host on Express 4: mounts the router, guards a route and reads the typed req.auth.
+cat > "$work/consumer.ts" <<'TS'
+import express from 'express';
+import { createAuth, MemoryUserStore, requireAuth, type AuthInfo } from 'express-auth-kit';
+const auth = createAuth({ secret: 'x'.repeat(32), users: new MemoryUserStore([]) });
+const app = express();
+app.use('/auth', auth.router);
+app.get('/things', auth.requireAuth({ roles: ['ROLE_ADMIN'] }), requireAuth(), (req, res) => {
+  const info: AuthInfo | undefined = req.auth;
+  res.json({ user: info?.userId });
+});
+app.listen(0);
+TS
+
+# consumer_app <folder> <packages...>: a fresh app with the tarball and the packages, running both consumers.
+consumer_app() {
+  local dir="$work/$1"
+  shift
+  mkdir -p "$dir"
+  cd "$dir"
+  npm init -y >/dev/null
+  npm install --silent --no-audit --no-fund --prefer-offline "$work/$tarball" "$@" >/dev/null
+  test -f node_modules/express-auth-kit/dist/index.d.ts
+  test -f node_modules/express-auth-kit/dist/index.d.mts
+  cp "$work/consumer.cjs" "$work/consumer.mjs" "$work/consumer.ts" .
+  echo "consumer on express $(node -p 'require("express/package.json").version')"
+  node consumer.cjs
+  node consumer.mjs
+}
+
+consumer_app express5 express@5
+consumer_app express4 express@4.21 @types/express@4 @types/node@20
+"$root/node_modules/.bin/tsc" --noEmit --strict --esModuleInterop --skipLibCheck false --types node \
+  --target ES2022 --module commonjs --moduleResolution node10 consumer.ts
+echo "typescript consumer on @types/express $(node -p 'require("@types/express/package.json").version') ok"

@@ -30,8 +30,11 @@ export const DEMO_PASSWORDS = {
 
 export interface ExampleOptions {
   preset: PresetName;
-  /** The product's guarded demo route(s), relative to the app root. */
-  guardedRoute: string;
+  /**
+   * The product's guarded demo route(s), relative to the app root. A wildcard is a RegExp: Express 4's `/x/*` and
+   * Express 5's `/x/{*path}` have no string form in common.
+   */
+  guardedRoute: string | RegExp;
   /** Extra options for createAuth (the identity provider, for datarhei). */
   extraOptions?: Partial<AuthOptions>;
   /** Demo users' extra fields. */
