@@ -48,9 +48,24 @@ interface Pending {
   reject: (error: Error) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
-  startedAt: number;
-  /** The first job on a new worker also pays for the thread's start: its duration is not a bcrypt time. */
+  /** Shared with the worker once posted: 0 waiting, 1 cancelled by us, 2 taken by the worker. */
+  control: Int32Array;
+  /** When it was posted to its worker (its start, for the estimate, once the worker has taken it). */
+  postedAt: number;
+  /** The first job on a new worker also pays for the thread's start and warm-up: its time is not a bcrypt time. */
   warmUp: boolean;
+  settled: boolean;
+}
+
+const WAITING = 0;
+const CANCELLED = 1;
+const TAKEN = 2;
+
+interface WorkerSlot {
+  worker: Worker;
+  /** Jobs posted to this worker, in its inbox order; the first may be running. */
+  assigned: Pending[];
+  fresh: boolean;
 }
 
 // The worker is plain CommonJS evaluated from a string, so it runs unchanged from the TypeScript sources
@@ -64,7 +79,13 @@ const bcrypt = require(workerData.bcryptPath);
 if (workerData.niceness) {
   try { require('node:os').setPriority(workerData.niceness); } catch (error) { /* best effort */ }
 }
-parentPort.on('message', (job) => {
+// Jobs may wait in this worker's inbox; each carries a shared flag the parent sets to 1 to cancel it while it waits.
+// Taking it (0 -> 2) before starting makes "cancelled" and "started" exclusive without a round trip.
+parentPort.on('message', ({ job, control }) => {
+  if (Atomics.compareExchange(control, 0, 0, 2) !== 0) {
+    parentPort.postMessage({ skipped: true });
+    return;
+  }
   try {
     const started = performance.now();
     const result = job.op === 'hash' ? bcrypt.hashSync(job.password, job.cost) : bcrypt.compareSync(job.password, job.hash);
@@ -105,20 +126,28 @@ const DURATION_SMOOTHING = 0.2;
 const COST_10_GUESS_MS = 100;
 
 /**
- * Runs bcryptjs jobs on `size` worker threads, one job per worker at a time, queued in arrival order.
+ * How much work (by estimate) each worker may hold in its inbox beyond the job it runs. Posting ahead keeps the
+ * workers busy while the host's loop is blocked (reading a burst of requests, say), when it could not hand them
+ * the next job; cancelling a posted job costs nothing (a shared flag), so the pool's promises hold either way.
+ */
+const PREFETCH_MS = 1000;
+const MAX_PREFETCH_JOBS = 64;
+
+/**
+ * Runs bcryptjs jobs on `size` worker threads, one job per worker at a time, in arrival order.
  * A job may carry a bound on its queueing time (refused at once when the estimate is over it) and an abort signal
- * (removed from the queue when it fires).
+ * (dropped, never run, when it fires before a worker starts the job).
  */
 export class BcryptWorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly busy = new Map<Worker, Pending>();
+  private readonly slots: WorkerSlot[] = [];
+  /** Jobs not yet posted to any worker. */
   private readonly queue: Pending[] = [];
   private readonly size: number;
   private readonly bcryptPath = resolveBcryptPath();
   private closed = false;
   /** Moving average of a job's bcrypt time on its worker, by cost. */
   private readonly averageMs = new Map<number, number>();
-  /** Queued jobs by cost, so the wait estimate does not walk the queue. */
+  /** Jobs in `queue` by cost, so the wait estimate does not walk the queue. */
   private readonly queuedByCost = new Map<number | undefined, number>();
   private readonly counters = { completed: 0, dropped: 0, rejected: 0, abandoned: 0 };
 
@@ -146,33 +175,46 @@ export class BcryptWorkerPool {
   }
 
   /**
-   * How long a job submitted now would wait for a worker, in ms: 0 when a worker is free, else the work ahead of it
-   * (what the running jobs have left plus the queued jobs, each at its cost's moving average) shared over the
-   * workers. That is the latest a worker can free up in FIFO order, so the estimate errs towards refusing.
+   * How long a job submitted now would wait for a worker, in ms: 0 when fewer jobs are outstanding than there are
+   * workers, else the work ahead of it (what the running jobs have left plus every job not started, each at its
+   * cost's moving average) shared over the workers. In FIFO order no worker frees up later than that, so the
+   * estimate errs towards refusing.
    */
   estimatedWaitMs(): number {
-    if (this.busy.size + this.queue.length < this.size) return 0;
+    let outstanding = this.queue.length;
+    for (const slot of this.slots) outstanding += slot.assigned.length;
+    if (outstanding < this.size) return 0;
     const now = performance.now();
     let workMs = 0;
-    for (const pending of this.busy.values()) workMs += Math.max(0, this.expectedMs(pending.cost) - (now - pending.startedAt));
+    for (const slot of this.slots) workMs += this.backlogMs(slot, now);
     for (const [cost, count] of this.queuedByCost) workMs += count * this.expectedMs(cost);
     return workMs / this.size;
   }
 
   /** Counters since the pool was made, and its current load. */
   get stats(): PoolStats {
-    return { ...this.counters, queued: this.queue.length, running: this.busy.size };
+    let running = 0;
+    let waiting = this.queue.length;
+    for (const slot of this.slots) {
+      for (const pending of slot.assigned) {
+        if (pending.settled) continue;
+        if (Atomics.load(pending.control, 0) === TAKEN) running++;
+        else waiting++;
+      }
+    }
+    return { ...this.counters, queued: waiting, running };
   }
 
   /** Stops every worker; pending jobs are rejected. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) {
-      this.settle(pending);
-      pending.reject(new Error('The password worker pool was closed.'));
-    }
+    const closedError = (): Error => new Error('The password worker pool was closed.');
+    for (const pending of this.queue.splice(0)) this.fail(pending, closedError());
     this.queuedByCost.clear();
-    const workers = [...this.idle.splice(0), ...this.busy.keys()];
+    const workers = this.slots.splice(0).map((slot) => {
+      for (const pending of slot.assigned.splice(0)) this.fail(pending, closedError());
+      return slot.worker;
+    });
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
@@ -191,7 +233,18 @@ export class BcryptWorkerPool {
       }
     }
     return new Promise((resolve, reject) => {
-      const pending: Pending = { job, cost, resolve, reject, signal, onAbort: undefined, startedAt: 0, warmUp: false };
+      const pending: Pending = {
+        job,
+        cost,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+        control: new Int32Array(new SharedArrayBuffer(4)),
+        postedAt: 0,
+        warmUp: false,
+        settled: false,
+      };
       if (signal) {
         pending.onAbort = () => this.drop(pending);
         signal.addEventListener('abort', pending.onAbort, { once: true });
@@ -202,14 +255,21 @@ export class BcryptWorkerPool {
     });
   }
 
-  /** The caller gave up while the job waited: it leaves the queue and never runs. */
+  /**
+   * The caller gave up. Still in our queue: it leaves it. Posted but not taken: its flag tells the worker to skip
+   * it. Either way it never runs and rejects now. Already running: it finishes, and nobody reads the result.
+   */
   private drop(pending: Pending): void {
+    if (pending.settled) return;
     const index = this.queue.indexOf(pending);
-    if (index < 0) return; // already on a worker (or settled): it finishes, and nobody reads the result
-    this.queue.splice(index, 1);
-    this.unqueue(pending);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      this.unqueue(pending);
+    } else if (Atomics.compareExchange(pending.control, 0, WAITING, CANCELLED) !== WAITING) {
+      return;
+    }
     this.counters.dropped++;
-    pending.reject(abortError(pending.signal as AbortSignal));
+    this.fail(pending, abortError(pending.signal as AbortSignal));
   }
 
   private unqueue(pending: Pending): void {
@@ -218,26 +278,63 @@ export class BcryptWorkerPool {
     else this.queuedByCost.delete(pending.cost);
   }
 
-  /** The job no longer listens to its signal: it is running, finished or rejected. */
   private settle(pending: Pending): void {
+    pending.settled = true;
     if (pending.signal && pending.onAbort) pending.signal.removeEventListener('abort', pending.onAbort);
   }
 
+  private fail(pending: Pending, error: Error): void {
+    if (pending.settled) return;
+    this.settle(pending);
+    pending.reject(error);
+  }
+
+  /** Posts queued jobs to the least-loaded worker that has room, spawning workers up to `size`. */
   private dispatch(): void {
+    const now = performance.now();
     while (this.queue.length > 0) {
-      let worker = this.idle.pop();
-      const warmUp = worker === undefined;
-      worker ??= this.busy.size < this.size ? this.spawn() : undefined;
-      if (!worker) return;
+      const slot = this.slotWithRoom(now);
+      if (!slot) return;
       const pending = this.queue.shift() as Pending;
-      pending.warmUp = warmUp;
       this.unqueue(pending);
-      this.settle(pending);
-      pending.startedAt = performance.now();
-      this.busy.set(worker, pending);
-      worker.ref(); // a worker with a job in flight keeps the process alive until it answers
-      worker.postMessage(pending.job);
+      pending.warmUp = slot.fresh;
+      slot.fresh = false;
+      pending.postedAt = now;
+      slot.assigned.push(pending);
+      slot.worker.ref(); // a worker with jobs in flight keeps the process alive until it answers
+      slot.worker.postMessage({ job: pending.job, control: pending.control });
     }
+  }
+
+  private slotWithRoom(now: number): WorkerSlot | undefined {
+    let best: WorkerSlot | undefined;
+    let bestMs = Infinity;
+    for (const slot of this.slots) {
+      const live = slot.assigned.filter((pending) => !pending.settled).length;
+      if (live === 0) return slot;
+      if (live >= MAX_PREFETCH_JOBS) continue;
+      const backlogMs = this.backlogMs(slot, now);
+      if (backlogMs < PREFETCH_MS && backlogMs < bestMs) {
+        best = slot;
+        bestMs = backlogMs;
+      }
+    }
+    if (this.slots.length < this.size) return this.spawn();
+    return best;
+  }
+
+  /** The work a worker still has: what its running job has left plus every job waiting in its inbox. */
+  private backlogMs(slot: WorkerSlot, now: number): number {
+    let workMs = 0;
+    let first = true;
+    for (const pending of slot.assigned) {
+      if (pending.settled && Atomics.load(pending.control, 0) !== TAKEN) continue; // cancelled: skipped at once
+      const expected = this.expectedMs(pending.cost);
+      // Only the first live job can be running; the next ones start, at the earliest, when it ends.
+      workMs += first ? Math.max(0, expected - (now - pending.postedAt)) : expected;
+      first = false;
+    }
+    return workMs;
   }
 
   /** The expected duration of a job at `cost`: its moving average, else scaled from the nearest cost measured. */
@@ -254,7 +351,7 @@ export class BcryptWorkerPool {
   }
 
   /**
-   * Folds a job's bcrypt time, as the worker measured it, into its cost's average. Not the time from dispatch to
+   * Folds a job's bcrypt time, as the worker measured it, into its cost's average. Not the time from posting to
    * answer: when the host's loop is busy (say, reading a burst of 2,000 requests) the answer waits to be read, and
    * counting that wait would inflate every estimate and refuse logins the workers had time for.
    */
@@ -264,34 +361,45 @@ export class BcryptWorkerPool {
     this.averageMs.set(pending.cost, previous === undefined ? tookMs : previous + DURATION_SMOOTHING * (tookMs - previous));
   }
 
-  private spawn(): Worker {
+  private spawn(): WorkerSlot {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: this.bcryptPath, niceness: WORKER_NICENESS } });
-    worker.on('message', (message: { ok: boolean; result?: string | boolean; message?: string; tookMs?: number }) => {
-      const pending = this.busy.get(worker);
-      this.busy.delete(worker);
-      worker.unref(); // an idle worker must not keep the host process (or a test run) alive
-      this.idle.push(worker);
-      if (pending) {
+    const slot: WorkerSlot = { worker, assigned: [], fresh: true };
+    this.slots.push(slot);
+    worker.on('message', (message: { ok?: boolean; skipped?: boolean; result?: string | boolean; message?: string; tookMs?: number }) => {
+      const pending = slot.assigned.shift();
+      if (slot.assigned.length === 0) worker.unref(); // an idle worker must not keep the host process (or a test run) alive
+      if (pending && !message.skipped) {
         this.counters.completed++;
         if (pending.signal?.aborted) this.counters.abandoned++;
-        if (message.ok) {
-          this.recordDuration(pending, message.tookMs);
-          pending.resolve(message.result as string | boolean);
-        } else pending.reject(new Error(`bcrypt failed: ${message.message ?? 'unknown error'}`));
+        if (message.ok) this.recordDuration(pending, message.tookMs);
+        if (!pending.settled) {
+          this.settle(pending);
+          if (message.ok) pending.resolve(message.result as string | boolean);
+          else pending.reject(new Error(`bcrypt failed: ${message.message ?? 'unknown error'}`));
+        }
       }
       this.dispatch();
     });
-    worker.on('error', (error) => this.retire(worker, error));
-    worker.on('exit', (code) => this.retire(worker, new Error(`A password worker exited with code ${code}.`)));
-    return worker;
+    worker.on('error', (error) => this.retire(slot, error));
+    worker.on('exit', (code) => this.retire(slot, new Error(`A password worker exited with code ${code}.`)));
+    return slot;
   }
 
-  private retire(worker: Worker, error: Error): void {
-    const pending = this.busy.get(worker);
-    this.busy.delete(worker);
-    const index = this.idle.indexOf(worker);
-    if (index >= 0) this.idle.splice(index, 1);
-    if (pending) pending.reject(error);
+  /** A worker died: its running job fails; the jobs waiting in its inbox go back to the front of the queue. */
+  private retire(slot: WorkerSlot, error: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return;
+    this.slots.splice(index, 1);
+    const requeue: Pending[] = [];
+    for (const pending of slot.assigned.splice(0)) {
+      if (pending.settled) continue;
+      if (Atomics.load(pending.control, 0) === TAKEN) this.fail(pending, error);
+      else requeue.push(pending);
+    }
+    for (const pending of requeue.reverse()) {
+      this.queue.unshift(pending);
+      this.queuedByCost.set(pending.cost, (this.queuedByCost.get(pending.cost) ?? 0) + 1);
+    }
     if (!this.closed) this.dispatch();
   }
 }
