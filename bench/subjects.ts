@@ -8,7 +8,7 @@
 import express, { type Express } from 'express';
 import { AuthError, createAuth, hashPassword, MemoryStateStore, MemoryUserStore, silentLogger } from '../lib';
 import { contextOf } from '../lib/auth';
-import { loginWithPassword } from '../lib/flows/login';
+import { loginWithPassword } from '../lib/core/login';
 import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildPassportJwtApp, pong } from './baselines';
 import {
   BCRYPT_COST,
@@ -116,7 +116,7 @@ export async function buildOursSprayTarget(): Promise<SprayTarget | null> {
     },
     isLocked: async (login) => (await attempt(login, BENCH_PASSWORD)) === 'login_blocked',
     realLogin: BENCH_LOGIN,
-    lockAfterFailures: context.config.lockout === false ? 0 : context.config.lockout.maxFailures,
+    lockAfterFailures: 10, // the default lockout: 10 failures in 10 minutes
     close: () => auth.shutdown(),
   };
 }

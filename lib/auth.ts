@@ -1,27 +1,27 @@
-// createAuth(): one auth instance (options resolved once, services built once), its routers and its guard.
-import { Router, type RequestHandler } from 'express';
-import type { AuthContext } from './flows/context';
-import { ExternalIdentityVerifier } from './flows/external-identity';
-import { LoginThrottle } from './flows/lockout';
-import { SessionVersions } from './flows/sessions';
-import { endAllSessions } from './flows/session-tokens';
-import { failClosedUsers } from './stores/fail-closed-user-store';
-import { createGuard, type RequireAuthOptions } from './guard/require-auth';
+// createAuth(): one auth instance (options resolved once, services built once), its routers, its guard, its document.
+import type { Request, RequestHandler, Router } from 'express';
+import type { AuthContext, CoreSettings } from './core/context';
+import { ExternalIdentityVerifier } from './core/external-identity';
+import { LoginThrottle } from './core/lockout';
+import { endAllSessions } from './core/session-tokens';
+import { SessionVersions } from './core/sessions';
+import type { EdgeContext, EdgeSettings } from './http/context';
+import { createGuard, type RequireAuthOptions } from './http/guard';
+import { mountRoutes } from './http/mount';
+import { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './http/openapi';
+import { replyContext } from './http/reply';
+import { allRoutes, routeGroups } from './http/routes';
 import { warn } from './logger';
 import { resolveOptions, type AuthOptions, type ResolvedConfig } from './options';
 import { PasswordHasher, sharedBcryptPool } from './passwords/hasher';
 import type { Preset } from './presets/types';
-import { buildAccountRouter } from './routers/account-router';
-import { buildAuthHeaderRouter } from './routers/auth-header-router';
-import { buildAuthenticateRouter } from './routers/authenticate-router';
-import { buildRefreshRouter } from './routers/refresh-router';
 import { failClosed } from './stores/fail-closed-state-store';
+import { failClosedUsers } from './stores/fail-closed-user-store';
 import { MemoryStateStore } from './stores/memory-state-store';
+import { KeySet, type Jwks, type KeyRotation, type RotateKeysOptions } from './tokens/key-set';
 import { TokenService } from './tokens/token-service';
 
-const CONTEXT = Symbol('express-auth-kit.context');
-
-/** One configured auth instance: its composed router, its guard, and session controls. */
+/** One configured auth instance: its composed router, its guard, its OpenAPI document and session controls. */
 export interface Auth {
   /** Every route of the preset: login and second factor, account, refresh and logout, API keys. */
   readonly router: Router;
@@ -32,30 +32,81 @@ export interface Auth {
    * `sessionCacheMs`; call this when you disable or delete a user to make it immediate.
    */
   endAllSessions(userId: string): Promise<void>;
+  /**
+   * The OpenAPI 3.1 document of exactly the routes this instance mounts, for the active preset and options.
+   * @example app.get('/openapi.json', (_req, res) => res.json(auth.openapi()));
+   */
+  openapi(options?: OpenApiOptions): OpenApiDocument;
+  /**
+   * The public keys that verify this instance's tokens, as a JWKS (`{ keys: [...] }`; empty for HMAC secrets): the next
+   * key is listed before it signs, and retired keys until every token they signed has expired.
+   * @example app.get('/.well-known/jwks.json', (_req, res) => res.set('Cache-Control', auth.jwksCacheControl()).json(auth.jwks()));
+   */
+  jwks(): Jwks;
+  /** The `Cache-Control` to serve the JWKS with: shorter than the time a new key is published before it signs. */
+  jwksCacheControl(): string;
+  /**
+   * Publishes a new signing key (it signs once `publishAhead` has passed) and retires the current one, which keeps
+   * verifying until its tokens have expired. Only for key sets with rotation, or a shared KeySet.
+   */
+  rotateKeys(options?: RotateKeysOptions): KeyRotation;
   /** The active wire format. */
   readonly preset: Preset;
   /** Releases timers and the default memory store. The password workers are shared and idle ones never hold the process. */
   shutdown(): Promise<void>;
-  /** @internal */
-  readonly [CONTEXT]: AuthContext;
 }
 
-function buildContext(options: AuthOptions): { context: AuthContext; ownedStore: MemoryStateStore | undefined } {
-  const config = resolveOptions(options);
-  const { logger, clock } = config;
-  if (config.bcryptCost < 10) {
-    warn(logger, 'WEAK_BCRYPT_COST', `"bcryptCost" is ${config.bcryptCost}; OWASP's floor is 10. Use a low cost in tests only.`);
+// The internals of each instance, kept out of the published type: only this module and the router factories see them.
+const edges = new WeakMap<Auth, EdgeContext>();
+
+function coreSettings(config: ResolvedConfig): CoreSettings {
+  return {
+    clock: config.clock,
+    logger: config.logger,
+    mailer: config.mailer,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    rememberMeTtlSeconds: config.rememberMeTtlSeconds,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+    subjectClaim: config.preset.defaults.subjectClaim ?? 'id',
+    refresh: config.refresh,
+    secondFactor: config.secondFactor,
+    passwordPolicy: config.passwordPolicy,
+    passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
+    deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
+    maxSessionsPerUser: config.maxSessionsPerUser,
+    apiKeys: config.apiKeys === false ? false : { prefix: config.apiKeys.prefix },
+  };
+}
+
+function edgeSettings(config: ResolvedConfig): EdgeSettings {
+  return {
+    clock: config.clock,
+    logger: config.logger,
+    rateLimit: config.rateLimit,
+    apiKeys: config.apiKeys,
+    deviceCookie: config.deviceCookie === false ? false : { name: config.deviceCookie.name },
+    forceSecondFactor: config.secondFactor.force,
+    passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
+  };
+}
+
+function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: MemoryStateStore | undefined; keys: KeySet } {
+  const resolved = resolveOptions(options);
+  const { logger, clock } = resolved;
+  if (resolved.bcryptCost < 10) {
+    warn(logger, 'WEAK_BCRYPT_COST', `"bcryptCost" is ${resolved.bcryptCost}; OWASP's floor is 10. Use a low cost in tests only.`);
   }
-  if (!config.stateStore && process.env.NODE_ENV === 'production') {
+  if (!resolved.stateStore && process.env.NODE_ENV === 'production') {
     warn(logger, 'MEMORY_STORE_IN_PRODUCTION', 'no "stateStore" is set: lockouts, challenges and sessions live in this process only.');
   }
+  // Keys need the store's API-key methods: without them, a key-shaped credential is an ordinary invalid token.
+  const config: ResolvedConfig = { ...resolved, apiKeys: hasApiKeyMethods(resolved) ? resolved.apiKeys : false };
   const ownedStore = config.stateStore ? undefined : new MemoryStateStore({ clock });
   const state = failClosed(config.stateStore ?? (ownedStore as MemoryStateStore), logger);
   const users = failClosedUsers(config.users, logger);
-  const longestTokenSeconds = Math.max(config.accessTokenTtl, config.rememberMeTtl, config.refreshTokenTtl) + config.clockSkewSeconds;
-  const context: AuthContext = {
-    // Keys need the store's API-key methods: without them, a key-shaped credential is an ordinary invalid token.
-    config: { ...config, apiKeys: hasApiKeyMethods(config) ? config.apiKeys : false },
+  const longestTokenSeconds = Math.max(config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds) + config.clockSkewSeconds;
+  const core: AuthContext = {
+    config: coreSettings(config),
     users,
     state,
     tokens: new TokenService({
@@ -71,7 +122,9 @@ function buildContext(options: AuthOptions): { context: AuthContext; ownedStore:
     sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, users),
     externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
   };
-  return { context, ownedStore };
+  const settings = edgeSettings(config);
+  const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings) };
+  return { edge, ownedStore, keys: config.keys };
 }
 
 /**
@@ -83,23 +136,24 @@ function buildContext(options: AuthOptions): { context: AuthContext; ownedStore:
  * app.get('/api/things', auth.requireAuth({ roles: ['ROLE_ADMIN'] }), handler);
  */
 export function createAuth(options: AuthOptions): Auth {
-  const { context, ownedStore } = buildContext(options);
-  const router = Router();
-  router.use(buildAuthenticateRouter(context));
-  router.use(buildAccountRouter(context));
-  router.use(buildRefreshRouter(context));
-  // With keys refused by the guard, minting them would only hand out credentials that never work.
-  if (context.config.apiKeys !== false) router.use(buildAuthHeaderRouter(context));
-  return {
-    router,
-    requireAuth: (guardOptions) => createGuard(context, guardOptions),
-    endAllSessions: (userId) => endAllSessions(context, userId),
-    preset: context.config.preset,
+  const { edge, ownedStore, keys } = buildEdge(options);
+  const auth: Auth = {
+    router: mountRoutes(edge, allRoutes),
+    requireAuth: (guardOptions) => createGuard(edge, guardOptions),
+    endAllSessions: (userId) => endAllSessions(edge.core, userId),
+    openapi: (documentOptions) => buildOpenApiDocument(edge, allRoutes, documentOptions),
+    jwks: () => keys.jwks(),
+    jwksCacheControl: () => keys.jwksCacheControl(),
+    rotateKeys: (rotation) => keys.rotateKeys(rotation),
+    preset: edge.preset,
     shutdown: async () => {
       await ownedStore?.shutdown();
+      // A KeySet the host passed in is the host's to close (other instances may share it).
+      if (!(options.secret instanceof KeySet)) keys.close();
     },
-    [CONTEXT]: context,
   };
+  edges.set(auth, edge);
+  return auth;
 }
 
 function hasApiKeyMethods(config: ResolvedConfig): boolean {
@@ -113,10 +167,15 @@ function hasApiKeyMethods(config: ResolvedConfig): boolean {
   return complete;
 }
 
+function edgeOf(auth: Auth): EdgeContext {
+  const edge = edges.get(auth);
+  if (!edge) throw new TypeError('Expected an instance made by createAuth(options).');
+  return edge;
+}
+
+/** The core of an instance, for the library's own benchmarks and tests; not exported from the package. */
 export function contextOf(auth: Auth): AuthContext {
-  const context = (auth as Partial<Auth>)[CONTEXT];
-  if (!context) throw new TypeError('Expected an instance made by createAuth(options).');
-  return context;
+  return edgeOf(auth).core;
 }
 
 let defaultAuth: Auth | undefined;
@@ -150,20 +209,20 @@ export function requireAuth(options?: RequireAuthOptions): RequestHandler {
 
 /** The login, login-status and second-factor routes of `auth`'s preset, on their own. */
 export function authenticateRouter(auth: Auth): Router {
-  return buildAuthenticateRouter(contextOf(auth));
+  return mountRoutes(edgeOf(auth), routeGroups.authenticate);
 }
 
 /** The account and change-password routes of `auth`'s preset, on their own. */
 export function accountRouter(auth: Auth): Router {
-  return buildAccountRouter(contextOf(auth));
+  return mountRoutes(edgeOf(auth), routeGroups.account);
 }
 
-/** The refresh and logout routes of `auth`'s preset, on their own. */
+/** The refresh, logout and log-out-everywhere routes of `auth`'s preset, on their own. */
 export function refreshRouter(auth: Auth): Router {
-  return buildRefreshRouter(contextOf(auth));
+  return mountRoutes(edgeOf(auth), routeGroups.refresh);
 }
 
 /** The API-key routes of `auth`'s preset, on their own (the user store needs the API-key methods). */
 export function authHeaderRouter(auth: Auth): Router {
-  return buildAuthHeaderRouter(contextOf(auth));
+  return mountRoutes(edgeOf(auth), routeGroups.authHeader);
 }

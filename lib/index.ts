@@ -3,14 +3,25 @@
 // Mounting the routes and guarding the host's own routes.
 export { createAuth, createAuthRouter, requireAuth, authenticateRouter, accountRouter, refreshRouter, authHeaderRouter } from './auth';
 export type { Auth } from './auth';
-export type { RequireAuthOptions } from './guard/require-auth';
-export type { AuthInfo } from './guard/auth-info';
+export type { RequireAuthOptions } from './http/guard';
+// The request type of a handler behind requireAuth(): `req.auth` is set there, so strict code needs no `!`.
+export type { AuthenticatedRequest } from './http/authenticated-request';
+export { authenticated } from './http/authenticated-request';
+export type { AuthInfo } from './http/auth-info';
+export type { OpenApiDocument, OpenApiOptions } from './http/openapi';
 
 // Configuration types, so hosts can build options objects with checking.
 export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } from './options';
 export type { Duration } from './primitives/duration';
 export type { Clock } from './primitives/clock';
-export type { SecretOption, KeyPairSecret, HmacAlgorithm, AsymmetricAlgorithm } from './tokens/keys';
+export type { SecretOption, KeyPairSecret, HmacAlgorithm, AsymmetricAlgorithm, SigningAlgorithm } from './tokens/keys';
+
+// Key sets: several verification keys by `kid`, rotation, a JWKS; one key directory shared by every instance.
+export { KeySet } from './tokens/key-set';
+export type { KeySetOptions, KeySetRotationOptions, KeyStatus, KeyState, KeyRotation, RotateKeysOptions, Jwks } from './tokens/key-set';
+export { loadKeySetFromDirectory, rotateKeyDirectory, generateKeyDirectory } from './tokens/key-directory';
+export type { LoadKeyDirectoryOptions, RotateKeyDirectoryOptions, KeyDirectoryRotation } from './tokens/key-directory';
+export { generateKeyPair } from './tokens/key-material';
 export type { AccessClaims, RefreshClaims, ChallengeClaims, TokenUse } from './tokens/claims';
 
 // Errors: `switch (err.code)` on the stable union.
@@ -41,11 +52,29 @@ export { MemoryMailer } from './mailers/memory-mailer';
 // Wire formats: the built-in presets, to use by name or to spread into a host's own.
 export { presets } from './presets';
 export type { PresetName } from './presets';
-export type { Preset, PresetRoutes, PresetDefaults, Reply, ReplyContext, LoginSuccess, SecondFactorChallenge, RefreshSuccess } from './presets/types';
+export { definePreset } from './presets/types';
+export type {
+  Preset,
+  PresetRoutes,
+  PresetDefaults,
+  PresetFormatters,
+  AnswerName,
+  AnswerSpec,
+  Reply,
+  ReplyContext,
+  LoginSuccess,
+  SecondFactorChallenge,
+  RefreshSuccess,
+  ApiKeyCreated,
+  TotpEnrolment,
+} from './presets/types';
+// What a preset's formatters receive inside the results above.
+export type { IssuedToken } from './tokens/token-service';
 
 // TOTP helpers, for hosts that enrol authenticator apps through their own screens.
 export { generateTotpSecret, totpUri } from './primitives/totp';
 export type { RedisSendCommand, RedisSendCommandCluster, RedisClusterCommand, RedisStateStoreOptions } from './stores/redis-state-store';
 // The one rule every shipped UserStore matches names by, for hosts that edit login_key/email_key or write a store.
 export { foldName } from './stores/fold-name';
-export type { PgQueryable, PostgresUserStoreOptions } from './stores/postgres-user-store';
+export { postgresUserStoreSchema } from './stores/postgres-user-store';
+export type { PgQueryable, PostgresUserStoreOptions, PostgresSchemaOptions } from './stores/postgres-user-store';

@@ -7,7 +7,7 @@ import { resolvePasswordPolicy } from './passwords/policy';
 import { systemClock, type Clock } from './primitives/clock';
 import { parseDuration, type Duration } from './primitives/duration';
 import { presets, type PresetName } from './presets';
-import type { Preset } from './presets/types';
+import { definePreset, type Preset } from './presets/types';
 import type { StateStore, User, UserStore } from './stores/types';
 import { prepareKeys, type HmacAlgorithm, type PreparedKeys, type SecretOption } from './tokens/keys';
 
@@ -42,8 +42,10 @@ export interface ExternalIdentityProviderOptions {
 /** Options of {@link createAuth} and {@link createAuthRouter}. Only `secret` and `users` are required. */
 export interface AuthOptions {
   /**
-   * The token key: an HMAC key (string, UTF-8, or Buffer; at least 32 bytes for HS256, 48 for HS384, 64 for HS512)
-   * or an asymmetric key pair `{ algorithm: 'RS256' | 'ES256', privateKey, publicKey, kid }`.
+   * The token keys: an HMAC key (string, UTF-8, or Buffer; at least 32 bytes for HS256, 48 for HS384, 64 for HS512);
+   * HMAC keys `[newest, ...older]` (the first signs, all verify: rotation); an asymmetric key pair
+   * `{ algorithm: 'EdDSA' | 'ES256' | 'RS256', privateKey, publicKey, kid }`; a key set `{ keys, signingKid?, rotation? }`;
+   * or a `KeySet` shared by several instances (e.g. `loadKeySetFromDirectory('keys/')`).
    */
   secret: SecretOption;
   /** The HMAC algorithm, for an HMAC `secret`. @default the preset's (HS512 for utmstack), else 'HS256' */
@@ -144,9 +146,9 @@ export interface ResolvedConfig {
   keys: PreparedKeys;
   issuer: string | undefined;
   audience: string | undefined;
-  accessTokenTtl: number;
-  rememberMeTtl: number;
-  refreshTokenTtl: number;
+  accessTokenTtlSeconds: number;
+  rememberMeTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
   clockSkewSeconds: number;
   preset: Preset;
   users: UserStore;
@@ -156,14 +158,14 @@ export interface ResolvedConfig {
   clock: Clock;
   bcryptCost: number;
   passwordPolicy: ResolvedPasswordPolicy;
-  passwordMaxAge: number | null;
+  passwordMaxAgeSeconds: number | null;
   lockout: { maxFailures: number; windowSeconds: number; durationSeconds: number } | false;
   rateLimit: { credentials: { limit: number; windowSeconds: number }; maxProxyHops: number } | false;
   secondFactor: {
     force: boolean;
-    codeTtl: number;
+    codeTtlSeconds: number;
     maxAttempts: number;
-    resendCooldown: number;
+    resendCooldownSeconds: number;
     totpIssuer: string;
     resendLimit: { limit: number; windowSeconds: number };
   };
@@ -232,11 +234,8 @@ function resolvePreset(value: unknown): Preset {
     }
     return presets[value as PresetName];
   }
-  const preset = plainObject(value, 'preset');
-  for (const field of ['name', 'routes', 'defaults', 'login', 'error']) {
-    if (preset[field] === undefined) throw new TypeError(`"preset.${field}" is missing: spread a built-in preset and override what differs.`);
-  }
-  return value as Preset;
+  plainObject(value, 'preset');
+  return definePreset(value as Preset);
 }
 
 /** Checks `options` and fills in every default, without touching the caller's object. */
@@ -254,7 +253,17 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TypeError('"clock" must be a function returning milliseconds since the epoch.');
   }
-  const keys = prepareKeys(options.secret, options.algorithm ?? (typeof options.secret === 'object' && !Buffer.isBuffer(options.secret) ? undefined : defaults.algorithm));
+  const clockSkewSecondsForKeys = options.clockSkewSeconds ?? 30;
+  const accessTokenTtlSeconds = duration(options.accessTokenTtl, defaults.accessTokenTtl, 'accessTokenTtl');
+  const rememberMeTtlSeconds = duration(options.rememberMeTtl, defaults.rememberMeTtl, 'rememberMeTtl');
+  const refreshTokenTtlSeconds = duration(options.refreshTokenTtl, defaults.refreshTokenTtl, 'refreshTokenTtl');
+  // HMAC secrets (one, or a rotation list) take the preset's algorithm; key pairs and key sets name their own.
+  const isHmacSecret = typeof options.secret === 'string' || Buffer.isBuffer(options.secret) || Array.isArray(options.secret);
+  const keys = prepareKeys(options.secret, options.algorithm ?? (isHmacSecret ? defaults.algorithm : undefined), {
+    clock: typeof options.clock === 'function' ? options.clock : undefined,
+    // A retired key verifies until every token it signed has expired.
+    retainForSeconds: Math.max(accessTokenTtlSeconds, rememberMeTtlSeconds, refreshTokenTtlSeconds) + (Number.isInteger(clockSkewSecondsForKeys) ? clockSkewSecondsForKeys : 60),
+  });
   requireMethods(options.users, 'users', ['findByLogin', 'findById', 'recordLogin', 'updatePassword']);
   if (options.stateStore !== undefined) requireMethods(options.stateStore, 'stateStore', ['get', 'set', 'delete', 'increment', 'take']);
   if (options.mailer !== undefined) requireMethods(options.mailer, 'mailer', ['sendSecondFactorCode']);
@@ -297,9 +306,9 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   const secondFactor = {
     force: secondFactorInput.force === true,
     // Codes live at most 10 minutes: a 6-digit code's safety rests on a short life and few guesses (NIST SP 800-63B).
-    codeTtl: duration(secondFactorInput.codeTtl, '5m', 'secondFactor.codeTtl', 600),
+    codeTtlSeconds: duration(secondFactorInput.codeTtl, '5m', 'secondFactor.codeTtl', 600),
     maxAttempts: positiveInteger(secondFactorInput.maxAttempts, 5, 'secondFactor.maxAttempts', 10),
-    resendCooldown: duration(secondFactorInput.resendCooldown, '30s', 'secondFactor.resendCooldown', 600),
+    resendCooldownSeconds: duration(secondFactorInput.resendCooldown, '30s', 'secondFactor.resendCooldown', 600),
     totpIssuer: optionalString(secondFactorInput.totpIssuer, 'secondFactor.totpIssuer') ?? 'express-auth-kit',
     resendLimit: resolveLimit(secondFactorInput.resendLimit, DEFAULT_RESEND_LIMIT, 'secondFactor.resendLimit'),
   };
@@ -341,9 +350,9 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     maxSessionsPerUser: positiveInteger(options.maxSessionsPerUser, DEFAULT_MAX_SESSIONS_PER_USER, 'maxSessionsPerUser', 1000),
     issuer: optionalString(options.issuer, 'issuer') ?? defaults.issuer,
     audience: optionalString(options.audience, 'audience'),
-    accessTokenTtl: duration(options.accessTokenTtl, defaults.accessTokenTtl, 'accessTokenTtl'),
-    rememberMeTtl: duration(options.rememberMeTtl, defaults.rememberMeTtl, 'rememberMeTtl'),
-    refreshTokenTtl: duration(options.refreshTokenTtl, defaults.refreshTokenTtl, 'refreshTokenTtl'),
+    accessTokenTtlSeconds,
+    rememberMeTtlSeconds,
+    refreshTokenTtlSeconds,
     clockSkewSeconds,
     preset,
     users: options.users as UserStore,
@@ -353,7 +362,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     clock: options.clock ?? systemClock,
     bcryptCost,
     passwordPolicy: resolvePasswordPolicy(plainObject(options.passwordPolicy, 'passwordPolicy') as PasswordPolicyOptions),
-    passwordMaxAge,
+    passwordMaxAgeSeconds: passwordMaxAge,
     lockout,
     rateLimit,
     secondFactor,

@@ -38,7 +38,7 @@ describe('POST /api/login', () => {
     const refreshClaims = claimsOf(refresh_token);
     for (const claims of [access, refreshClaims]) {
       expect(claims).toEqual(
-        expect.objectContaining({ iss: 'datarhei-core', sub: '1', iat: now, exp: expect.any(Number), exi: expect.any(Number), jti: expect.any(String) }),
+        expect.objectContaining({ iss: 'datarhei-core', sub: 'admin', uid: '1', iat: now, exp: expect.any(Number), exi: expect.any(Number), jti: expect.any(String) }),
       );
     }
     expect(access).toMatchObject({ usefor: 'access', exi: 600, exp: now + 600 });
@@ -77,7 +77,7 @@ describe('GET /api/login/refresh', () => {
       const res = await refresh(t, refresh_token).expect(200);
       expect(Object.keys(res.body)).toEqual(['access_token']);
       const claims = claimsOf(res.body.access_token as string);
-      expect(claims).toMatchObject({ iss: 'datarhei-core', sub: '1', usefor: 'access', exi: 600 });
+      expect(claims).toMatchObject({ iss: 'datarhei-core', sub: 'admin', uid: '1', usefor: 'access', exi: 600 });
       await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.access_token as string}`).expect(200);
     }
   });

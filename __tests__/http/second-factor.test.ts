@@ -88,7 +88,7 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
     });
     expect(res.headers.authorization).toBe(`Bearer ${res.body.token}`);
     const claims = claimsOf(res.body.token);
-    expect(claims).toMatchObject({ sub: '2', usefor: 'access', auth: 'ROLE_USER' });
+    expect(claims).toMatchObject({ sub: 'user', uid: '2', usefor: 'access', auth: 'ROLE_USER' });
     expect((claims.exp as number) - (claims.iat as number)).toBe(24 * 3600);
     expect((await t.users.findById('2'))?.lastLoginAt).toEqual(new Date(t.clock()));
 

@@ -240,7 +240,7 @@ describe('mapUser', () => {
     });
     await expectRefused(await idpToken());
     const res = await idpLogin(await idpToken({ sub: 'auth0|guest' })).expect(200);
-    expect(claimsOf(res.body.access_token as string)).toMatchObject({ sub: '3', auth: 'ROLE_USER', idp: ISSUER });
+    expect(claimsOf(res.body.access_token as string)).toMatchObject({ sub: 'guest', uid: '3', auth: 'ROLE_USER', idp: ISSUER });
     await guarded(res.body.access_token as string).expect(200, { userId: '3', authorities: ['ROLE_USER'], method: 'token' });
     t.users.update('3', { disabled: true });
     t.clock.advance(2001);

@@ -2,6 +2,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createAuth, MemoryStateStore, MemoryUserStore, silentLogger, type Auth, type AuthOptions } from '../../lib';
 import { resolveOptions } from '../../lib/options';
+import { presets } from '../../lib/presets';
 import { createRecordingLogger, TEST_SECRET } from '../helpers/create-app';
 
 const SECRET_32 = 'a'.repeat(32);
@@ -153,9 +154,9 @@ describe('token lifetimes', () => {
 
   it('parses seconds and s/m/h/d strings', () => {
     const config = resolveOptions(base({ accessTokenTtl: '900s', rememberMeTtl: '30d', refreshTokenTtl: '24h' }));
-    expect([config.accessTokenTtl, config.rememberMeTtl, config.refreshTokenTtl]).toEqual([900, 30 * 86400, 86400]);
-    expect(resolveOptions(base({ accessTokenTtl: 3600 })).accessTokenTtl).toBe(3600);
-    expect(resolveOptions(base({ accessTokenTtl: '15m' })).accessTokenTtl).toBe(900);
+    expect([config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds]).toEqual([900, 30 * 86400, 86400]);
+    expect(resolveOptions(base({ accessTokenTtl: 3600 })).accessTokenTtlSeconds).toBe(3600);
+    expect(resolveOptions(base({ accessTokenTtl: '15m' })).accessTokenTtlSeconds).toBe(900);
   });
 });
 
@@ -177,7 +178,10 @@ describe('preset', () => {
   });
 
   it('refuses a preset object missing what a preset needs', () => {
-    expectOptionError({ preset: { name: 'mine' } }, /^"preset.routes" is missing/);
+    expectOptionError({ preset: { name: 'mine' } }, /^preset "mine": "mountPath" must be a string/);
+    // Every answer needs its formatter: a preset built by spreading another and deleting one is refused by name.
+    const { tfaResent: _omitted, ...incomplete } = presets.default;
+    expectOptionError({ preset: { ...incomplete, name: 'mine' } }, /^preset "mine": "tfaResent" must be a formatter function/);
     expectOptionError({ preset: 42 }, /^"preset" must be an object/);
   });
 });
@@ -239,16 +243,16 @@ describe('defaults', () => {
     const config = resolveOptions({ secret: SECRET_32, users });
     expect(config.keys.algorithm).toBe('HS256');
     expect(config.preset.name).toBe('default');
-    expect(config).toMatchObject({ accessTokenTtl: 900, rememberMeTtl: 30 * 86400, clockSkewSeconds: 30, bcryptCost: 10, issuer: undefined, audience: undefined });
+    expect(config).toMatchObject({ accessTokenTtlSeconds: 900, rememberMeTtlSeconds: 30 * 86400, clockSkewSeconds: 30, bcryptCost: 10, issuer: undefined, audience: undefined });
   });
 
   it('utmstack preset: HS512, 24 hours, 30 days remembered; explicit options win over the preset', () => {
     const config = resolveOptions({ secret: SECRET_64, users, preset: 'utmstack' });
     expect(config.keys.algorithm).toBe('HS512');
-    expect(config).toMatchObject({ accessTokenTtl: 86400, rememberMeTtl: 30 * 86400 });
+    expect(config).toMatchObject({ accessTokenTtlSeconds: 86400, rememberMeTtlSeconds: 30 * 86400 });
     const overridden = resolveOptions({ secret: SECRET_64, users, preset: 'utmstack', accessTokenTtl: '1h', algorithm: 'HS384', issuer: 'me' });
     expect(overridden.keys.algorithm).toBe('HS384');
-    expect(overridden).toMatchObject({ accessTokenTtl: 3600, issuer: 'me' });
+    expect(overridden).toMatchObject({ accessTokenTtlSeconds: 3600, issuer: 'me' });
   });
 });
 
@@ -311,7 +315,7 @@ describe("the caller's object", () => {
     options.accessTokenTtl = '5m';
     options.preset = 'storm';
     (options.lockout as { maxFailures: number }).maxFailures = 99;
-    expect(config.accessTokenTtl).toBe(3600);
+    expect(config.accessTokenTtlSeconds).toBe(3600);
     expect(config.preset.name).toBe('utmstack');
     expect(config.lockout).toMatchObject({ maxFailures: 3 });
   });

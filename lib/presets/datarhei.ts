@@ -59,6 +59,8 @@ export const datarheiPreset: Preset = definePreset({
     // off by default here. The trade-off: a stolen refresh token works for the rest of its 24 hours, and reuse cannot
     // be detected. `refresh: { rotate: true }` turns rotation on; the refresh answer then carries `refresh_token` too.
     rotateRefreshTokens: false,
+    // datarhei Core's claims carry the username as `sub`.
+    subjectClaim: 'login',
   },
   bareAuthorization: false,
   login: formatTokens,

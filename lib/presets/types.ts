@@ -1,10 +1,20 @@
 // What a preset is: a product's route paths, its documented defaults, and formatters from flow results to replies.
+import type { TSchema } from '@sinclair/typebox';
 import type { AuthError } from '../errors';
-import type { AuthInfo } from '../guard/auth-info';
-import type { Duration } from '../primitives/duration';
-import type { ApiKeyRecord, SecondFactorMethod, User } from '../stores/types';
-import type { HmacAlgorithm } from '../tokens/keys';
-import type { IssuedToken } from '../tokens/token-service';
+import type {
+  ApiKeyCreated,
+  ApiKeyRecord,
+  AuthInfo,
+  Duration,
+  HmacAlgorithm,
+  LoginSuccess,
+  RefreshSuccess,
+  SecondFactorChallenge,
+  TotpEnrolment,
+  User,
+} from '../core/results';
+
+export type { ApiKeyCreated, LoginSuccess, RefreshSuccess, SecondFactorChallenge, TotpEnrolment } from '../core/results';
 
 /** An HTTP answer: a JSON body (or text when `body` is a string), a status (default 200) and extra headers. */
 export interface Reply {
@@ -21,45 +31,8 @@ export interface ReplyContext {
   now: number;
   /** `forceTfa` as configured, for formatters that report it. */
   forceSecondFactor: boolean;
-}
-
-export interface LoginSuccess {
-  user: User;
-  access: IssuedToken;
-  /** Present when the preset issues refresh tokens. */
-  refresh: IssuedToken | undefined;
-  firstLogin: boolean;
-  rememberMe: boolean;
-  /** A device token for the client's device cookie (set by the edge as an HttpOnly cookie, never in a body). */
-  device?: IssuedToken;
-}
-
-export interface SecondFactorChallenge {
-  user: User;
-  method: SecondFactorMethod;
-  /** A token good only for the second-factor routes. */
-  challenge: IssuedToken;
-  expiresInSeconds: number;
-  firstLogin: boolean;
-}
-
-export interface RefreshSuccess {
-  access: IssuedToken;
-  /** The rotated refresh token; absent when rotation is off. */
-  refresh: IssuedToken | undefined;
-}
-
-export interface ApiKeyCreated {
-  record: ApiKeyRecord;
-  /** The key's text: shown this once, never stored. */
-  key: string;
-}
-
-export interface TotpEnrolment {
-  secret: string;
-  uri: string;
-  /** True when a code was mailed to the user's stored address: confirming then also needs it (`emailCode`). */
-  emailCodeSent: boolean;
+  /** `passwordMaxAge` in seconds, or null when passwords never expire (bfore.ai's `PasswordExpiration`). */
+  passwordMaxAgeSeconds: number | null;
 }
 
 /** Route paths relative to where the router is mounted; `null` leaves a route out. */
@@ -99,20 +72,15 @@ export interface PresetDefaults {
   /** Per-IP limit on credential routes. */
   rateLimit: { limit: number; windowSeconds: number };
   lockout: { maxFailures: number; windowSeconds: number; durationSeconds: number };
+  /**
+   * What access tokens carry as `sub`: the user's id, or the login (UTMStack's and datarhei's tokens show it there;
+   * the id then rides in `uid`). @default 'id'
+   */
+  subjectClaim?: 'id' | 'login';
 }
 
-/**
- * A wire format. Built in: `default`, `utmstack`, `storm`, `bforeai`, `datarhei`. A host can pass its own,
- * usually by spreading a built-in one and overriding what differs.
- */
-export interface Preset {
-  name: string;
-  /** Where the product serves these routes from; examples and the README mount the router there. */
-  mountPath: string;
-  routes: PresetRoutes;
-  defaults: PresetDefaults;
-  /** Whether `Authorization` may carry a token or key without the `Bearer ` scheme (bfore.ai). */
-  bareAuthorization: boolean;
+/** Every answer a preset formats, each from the core's result. Every preset has every one: no silent inheritance. */
+export interface PresetFormatters {
   login(result: LoginSuccess, context: ReplyContext): Reply;
   challenge(result: SecondFactorChallenge, context: ReplyContext): Reply;
   refreshed(result: RefreshSuccess, context: ReplyContext): Reply;
@@ -120,9 +88,77 @@ export interface Preset {
   account(user: User): Reply;
   passwordChanged(): Reply;
   loggedOut(): Reply;
+  /** A second-factor code was sent again; it expires in `expiresInSeconds` (the challenge's life is not renewed). */
+  tfaResent(result: { expiresInSeconds: number }): Reply;
   totpEnrolment(enrolment: TotpEnrolment): Reply;
+  /** An authenticator app was confirmed and is now the user's second factor. */
+  totpConfirmed(): Reply;
   apiKeyCreated(created: ApiKeyCreated): Reply;
   apiKeyList(records: ApiKeyRecord[]): Reply;
   apiKeyDeleted(): Reply;
+  /** Every refusal; the status is the error's (`error.status`). */
   error(error: AuthError): Reply;
+}
+
+/** The name of a successful answer. */
+export type AnswerName = Exclude<keyof PresetFormatters, 'error'>;
+
+/** How one answer looks on the wire: the status its formatter sends and the body's JSON Schema (null: no body). */
+export interface AnswerSpec {
+  status: number;
+  /** A JSON Schema (TypeBox) of the body; `null` for an empty body (204, or a 200 with no content). */
+  schema: TSchema | null;
+  /** @default 'application/json'; 'text/plain' for a string body. */
+  contentType?: 'application/json' | 'text/plain';
+  description: string;
+}
+
+/**
+ * A wire format. Built in: `default`, `utmstack`, `storm`, `bforeai`, `datarhei`. A host can pass its own: build it
+ * with {@link definePreset}, reusing a built-in preset's formatters by name where they fit.
+ */
+export interface Preset extends PresetFormatters {
+  name: string;
+  /** Where the product serves these routes from; examples and the README mount the router there. */
+  mountPath: string;
+  routes: PresetRoutes;
+  defaults: PresetDefaults;
+  /** Whether `Authorization` may carry a token or key without the `Bearer ` scheme (bfore.ai). */
+  bareAuthorization: boolean;
+  /**
+   * The status and body schema of every answer. The OpenAPI document is built from these, and the tests check every
+   * response against them, so a formatter and its schema cannot disagree.
+   */
+  answers: Record<AnswerName, AnswerSpec>;
+  /** The JSON Schema of every error body. */
+  errorSchema: TSchema;
+}
+
+const FORMATTERS: readonly (keyof PresetFormatters)[] = [
+  'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
+  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'error',
+];
+
+/**
+ * Checks that `preset` has every formatter and the spec of every answer, or throws a TypeError naming the first one
+ * missing. Built-in presets are made with it; options run it on a host's own preset at start-up.
+ */
+export function definePreset<P extends Preset>(preset: P): P {
+  const where = (field: string) => `preset${typeof preset?.name === 'string' ? ` "${preset.name}"` : ''}: "${field}"`;
+  if (typeof preset !== 'object' || preset === null) throw new TypeError('"preset" must be a preset object or a built-in name.');
+  for (const field of ['name', 'mountPath'] as const) {
+    if (typeof preset[field] !== 'string') throw new TypeError(`${where(field)} must be a string.`);
+  }
+  for (const field of ['routes', 'defaults', 'answers', 'errorSchema'] as const) {
+    if (typeof preset[field] !== 'object' || preset[field] === null) throw new TypeError(`${where(field)} is missing.`);
+  }
+  for (const name of FORMATTERS) {
+    if (typeof preset[name] !== 'function') throw new TypeError(`${where(name)} must be a formatter function: every preset formats every answer.`);
+    if (name === 'error') continue;
+    const spec = preset.answers[name];
+    if (typeof spec !== 'object' || spec === null || !Number.isInteger(spec.status) || spec.schema === undefined) {
+      throw new TypeError(`${where(`answers.${name}`)} must give the answer's status and schema (null for no body).`);
+    }
+  }
+  return preset;
 }

@@ -70,6 +70,8 @@ export const utmstackPreset: Preset = definePreset({
     rememberMeTtl: '30d',
     // UTMStack issues no refresh tokens: a client logs in again when its token expires.
     issueRefreshTokens: false,
+    // The seed's token decodes to {"sub":"admin","auth":"ROLE_ADMIN",…}: the login, as JHipster writes it.
+    subjectClaim: 'login',
   },
   bareAuthorization: false,
   login: ({ user, access, firstLogin }, { forceSecondFactor }) => ({

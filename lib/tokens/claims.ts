@@ -29,11 +29,15 @@ export interface AccessClaims extends BaseClaims {
   rme?: boolean;
   /** The issuer of an external identity provider's token this session was opened with. */
   idp?: string;
+  /** The user's id, where `sub` holds the login (UTMStack, datarhei): sessions stay keyed by the stable id. */
+  uid?: string;
 }
 
 export interface RefreshClaims extends BaseClaims {
   usefor: 'refresh';
   fam: string;
+  /** The user's id, where `sub` holds the login. */
+  uid?: string;
   rme?: boolean;
 }
 

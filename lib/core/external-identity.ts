@@ -1,10 +1,22 @@
 // Login with an external identity provider's JWT (Auth0-style): keys only from its JWKS, issuer and audience exact.
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { AuthError } from '../errors';
-import type { ResolvedConfig } from '../options';
 import type { User } from '../stores/types';
 
-type IdpConfig = NonNullable<ResolvedConfig['externalIdentityProvider']>;
+/** The resolved provider settings the verifier works from. */
+export interface IdpConfig {
+  issuer: string;
+  audience: string;
+  jwksUri: string;
+  algorithms: readonly string[];
+  allowedSubjects?: readonly string[] | undefined;
+  mapUser?:
+    | ((identity: { issuer: string; subject: string; claims: Record<string, unknown> }) => User | null | Promise<User | null>)
+    | undefined;
+  authorities: readonly string[];
+  timeoutMs: number;
+  cooldownMs: number;
+}
 
 // The users made here for allowed subjects: they have no local record, whatever a local user's id may be.
 const externalOnlyUsers = new WeakSet<User>();

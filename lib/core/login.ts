@@ -1,12 +1,12 @@
 // Password login: lockout, constant-time failure for unknown and disabled users, expiry, then a session or a challenge.
 import { AuthError } from '../errors';
 import { bcryptCostOf } from '../passwords/hasher';
-import type { LoginSuccess, SecondFactorChallenge } from '../presets/types';
+import type { LoginSuccess, SecondFactorChallenge } from './results';
 import type { SecondFactorMethod, User } from '../stores/types';
 import type { AuthContext } from './context';
-import { attemptIdentity, issueDeviceToken } from './devices';
+import { attemptIdentity } from './devices';
 import { startSecondFactor } from './second-factor';
-import { issueSession } from './session-tokens';
+import { openSession } from './session-tokens';
 
 export type LoginOutcome = ({ kind: 'authenticated' } & LoginSuccess) | ({ kind: 'challenge' } & SecondFactorChallenge);
 
@@ -116,22 +116,4 @@ async function rehashIfOutdated(context: AuthContext, user: User, password: stri
   } catch (error) {
     context.config.logger.error(`[express-auth-kit] rehashing a password failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-export interface OpenSessionOptions {
-  rememberMe: boolean;
-  /** The session version read before the credentials were; read now when absent (an identity provider's login). */
-  sessionVersion?: string | undefined;
-  identityProvider?: string | undefined;
-  /** The device token the client presented: a device it proves keeps its id in the new one. */
-  deviceToken?: string | undefined;
-}
-
-/** Issues the session's tokens (and a device token) and records the login; `firstLogin` is true when the user had never logged in. */
-export async function openSession(context: AuthContext, user: User, options: OpenSessionOptions): Promise<LoginSuccess> {
-  const firstLogin = user.lastLoginAt == null;
-  const { access, refresh } = await issueSession(context, user, options);
-  await context.users.recordLogin(user.id, new Date(context.config.clock()));
-  const device = options.identityProvider === undefined ? issueDeviceToken(context, user.id, options.deviceToken) : undefined;
-  return { user, access, refresh, firstLogin, rememberMe: options.rememberMe, ...(device ? { device } : {}) };
 }

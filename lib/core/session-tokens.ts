@@ -5,8 +5,11 @@ import { newId } from '../primitives/random';
 import type { User } from '../stores/types';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
+import { issueDeviceToken } from './devices';
 import { isExternalOnlyUser } from './external-identity';
+import type { LoginSuccess } from './results';
 import { familyKey } from './sessions';
+import { activeUser } from './users';
 
 export interface SessionTokens {
   access: IssuedToken;
@@ -57,19 +60,36 @@ export async function issueSession(context: AuthContext, user: User, options: Is
   let family: string | undefined;
   if (config.refresh.issue) {
     family = newId();
-    const expiresAt = nowSeconds(config.clock) + config.refreshTokenTtl;
+    const expiresAt = nowSeconds(config.clock) + config.refreshTokenTtlSeconds;
     const record: FamilyRecord = {
       userId: user.id,
       expiresAt,
       ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
       ...(external ? { authorities: [...user.authorities] } : {}),
     };
-    await state.set(familyKey(family), JSON.stringify(record), config.refreshTokenTtl * 1000);
+    await state.set(familyKey(family), JSON.stringify(record), config.refreshTokenTtlSeconds * 1000);
     await addUserFamily(context, user.id, { family, expiresAt });
-    refresh = await signRefresh(context, user.id, family, sv, options.rememberMe, expiresAt);
+    refresh = await signRefresh(context, user, family, sv, options.rememberMe, expiresAt);
   }
-  const access = signAccess(context, user.id, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider });
+  const access = signAccess(context, user, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider });
   return { access, refresh };
+}
+
+export interface OpenSessionOptions extends IssueSessionOptions {
+  /** The device token the client presented: a device it proves keeps its id in the new one. */
+  deviceToken?: string | undefined;
+}
+
+/**
+ * Opens a session after a completed authentication: its tokens, a device token (OWASP device cookies; not for an
+ * identity provider's login) and the login recorded. `firstLogin` is true when the user had never logged in.
+ */
+export async function openSession(context: AuthContext, user: User, options: OpenSessionOptions): Promise<LoginSuccess> {
+  const firstLogin = user.lastLoginAt == null;
+  const { access, refresh } = await issueSession(context, user, options);
+  await context.users.recordLogin(user.id, new Date(context.config.clock()));
+  const device = options.identityProvider === undefined ? issueDeviceToken(context, user.id, options.deviceToken) : undefined;
+  return { user, access, refresh, firstLogin, rememberMe: options.rememberMe, ...(device ? { device } : {}) };
 }
 
 /** Lists `family` among the user's open ones; past `maxSessionsPerUser`, the oldest are ended. */
@@ -109,18 +129,23 @@ async function hasNoLocalRecord(context: AuthContext, user: User): Promise<boole
   return true;
 }
 
+/** The preset decides what `sub` holds; where it is the login, the stable id rides along in `uid`. */
+function subjectClaims(context: AuthContext, user: Pick<User, 'id' | 'login'>): { sub: string; uid?: string } {
+  return context.config.subjectClaim === 'login' ? { sub: user.login, uid: user.id } : { sub: user.id };
+}
+
 function signAccess(
   context: AuthContext,
-  userId: string,
+  user: Pick<User, 'id' | 'login'>,
   authorities: readonly string[],
   options: { sv: string; family: string | undefined; rememberMe: boolean; identityProvider?: string | undefined },
 ): IssuedToken {
   const { config, tokens } = context;
-  const lifetime = options.rememberMe ? config.rememberMeTtl : config.accessTokenTtl;
+  const lifetime = options.rememberMe ? config.rememberMeTtlSeconds : config.accessTokenTtlSeconds;
   return tokens.sign(
     'access',
     {
-      sub: userId,
+      ...subjectClaims(context, user),
       auth: authorities.join(','),
       sv: options.sv,
       ...(options.family ? { fam: options.family } : {}),
@@ -133,7 +158,7 @@ function signAccess(
 
 async function signRefresh(
   context: AuthContext,
-  userId: string,
+  user: Pick<User, 'id' | 'login'>,
   family: string,
   sv: string,
   rememberMe: boolean,
@@ -141,8 +166,8 @@ async function signRefresh(
 ): Promise<IssuedToken> {
   const refresh = context.tokens.sign(
     'refresh',
-    { sub: userId, fam: family, sv, ...(rememberMe ? { rme: true } : {}) },
-    context.config.refreshTokenTtl,
+    { ...subjectClaims(context, user), fam: family, sv, ...(rememberMe ? { rme: true } : {}) },
+    context.config.refreshTokenTtlSeconds,
     familyExpiresAt,
   );
   await context.state.set(liveTokenKey(family), refresh.jti, Math.max(1, refresh.lifetime) * 1000);
@@ -157,49 +182,63 @@ async function signRefresh(
  * was).
  */
 export async function refreshSession(context: AuthContext, refreshToken: string): Promise<SessionTokens> {
-  const { config, state, users, sessions } = context;
+  const { config, state, sessions } = context;
   const claims = context.tokens.verify(refreshToken, 'refresh');
+  const userId = claims.uid ?? claims.sub;
   const familyJson = await state.get(familyKey(claims.fam));
   if (familyJson === null) throw new AuthError('token_revoked');
   const family = JSON.parse(familyJson) as FamilyRecord;
-  if (family.userId !== claims.sub) throw new AuthError('token_invalid');
+  if (family.userId !== userId) throw new AuthError('token_invalid');
 
-  let authorities: readonly string[];
+  let subject: Pick<User, 'id' | 'login' | 'authorities'>;
   if (family.authorities !== undefined) {
-    authorities = family.authorities;
+    // An identity provider's subject with no local record: its login is its subject.
+    subject = { id: userId, login: claims.sub, authorities: family.authorities };
   } else {
-    const user = await users.findById(claims.sub);
-    if (!user || user.disabled) {
-      await revokeFamily(context, claims.sub, claims.fam);
-      throw new AuthError('token_revoked');
+    try {
+      subject = await activeUser(context, userId, 'token_revoked');
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'token_revoked') await revokeFamily(context, userId, claims.fam);
+      throw error;
     }
-    authorities = user.authorities;
   }
   try {
-    await sessions.check(claims.sub, claims.sv);
+    await sessions.check(userId, claims.sv);
   } catch (error) {
     // Ended everywhere (or the user went away): this family is finished too, not just this token.
-    if (error instanceof AuthError && error.code === 'token_revoked') await revokeFamily(context, claims.sub, claims.fam);
+    if (error instanceof AuthError && error.code === 'token_revoked') await revokeFamily(context, userId, claims.fam);
     throw error;
   }
 
   const live = config.refresh.rotate ? await state.take(liveTokenKey(claims.fam)) : await state.get(liveTokenKey(claims.fam));
   if (live !== claims.jti) {
     // The token was valid and its family alive, yet it is not the family's live token: it was used before. Reuse.
-    await revokeFamily(context, claims.sub, claims.fam);
+    await revokeFamily(context, userId, claims.fam);
     throw new AuthError('token_revoked');
   }
 
   const rememberMe = claims.rme === true;
-  const sv = claims.sv ?? (await sessions.current(claims.sub));
-  const access = signAccess(context, claims.sub, authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp });
-  const refresh = config.refresh.rotate ? await signRefresh(context, claims.sub, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
+  const sv = claims.sv ?? (await sessions.current(userId));
+  const access = signAccess(context, subject, subject.authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp });
+  const refresh = config.refresh.rotate ? await signRefresh(context, subject, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
   return { access, refresh };
 }
 
-/** Ends the session a token belongs to: its refresh-token family and everything it held are removed. */
-export async function logoutSession(context: AuthContext, claims: { sub: string; fam?: string | undefined }): Promise<void> {
-  if (claims.fam) await revokeFamily(context, claims.sub, claims.fam);
+/**
+ * Ends the session a token belongs to (a refresh token, or an access token of the session): its refresh-token family
+ * and everything it held are removed.
+ */
+export async function logout(context: AuthContext, token: string): Promise<void> {
+  let userId: string;
+  let family: string | undefined;
+  try {
+    const claims = context.tokens.verify(token, 'refresh');
+    [userId, family] = [claims.uid ?? claims.sub, claims.fam];
+  } catch {
+    const claims = context.tokens.verify(token, 'access');
+    [userId, family] = [claims.uid ?? claims.sub, claims.fam];
+  }
+  if (family) await revokeFamily(context, userId, family);
 }
 
 /**

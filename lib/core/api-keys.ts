@@ -1,9 +1,10 @@
 // API keys: minted from a real login, shown once, kept as SHA-256, acting with their owner's current roles.
 import { AuthError } from '../errors';
 import { newId, newSecret, sha256Hex } from '../primitives/random';
-import type { ApiKeyCreated } from '../presets/types';
+import type { ApiKeyCreated } from './results';
 import type { ApiKeyRecord, User, UserStore } from '../stores/types';
 import type { AuthContext } from './context';
+import { activeUser } from './users';
 
 // 24 bytes = 192 bits from the CSPRNG: far past the 128 bits a key needs, so a plain hash is enough at rest.
 const SECRET_BYTES = 24;
@@ -33,7 +34,8 @@ export async function createApiKey(context: AuthContext, owner: User, request: C
   if (request.roles?.some((role) => !owner.authorities.includes(role))) {
     throw new AuthError('invalid_request', { message: 'A key can only be given roles its owner has.' });
   }
-  const prefix = context.config.apiKeys === false ? 'eak_' : context.config.apiKeys.prefix;
+  if (context.config.apiKeys === false) throw new AuthError('not_found');
+  const prefix = context.config.apiKeys.prefix;
   const key = `${prefix}${newSecret(SECRET_BYTES)}`;
   const now = context.config.clock();
   const record: ApiKeyRecord = {
@@ -82,8 +84,7 @@ export async function authenticateApiKey(
   const record = await store.findApiKeyByHash(sha256Hex(key));
   const now = context.config.clock();
   if (!record || (record.expiresAt !== null && record.expiresAt.getTime() <= now)) throw new AuthError('api_key_invalid');
-  const owner = await context.users.findById(record.ownerId);
-  if (!owner || owner.disabled) throw new AuthError('api_key_invalid');
+  const owner = await activeUser(context, record.ownerId, 'api_key_invalid');
   const authorities = record.roles === null ? owner.authorities : owner.authorities.filter((role) => record.roles!.includes(role));
   await store.touchApiKey(record.id, new Date(now));
   return { owner, record, authorities };

@@ -3,7 +3,7 @@
 import { AuthError } from '../errors';
 import { generateTotpSecret, matchTotp, totpUri } from '../primitives/totp';
 import { newNumericCode } from '../primitives/random';
-import type { TotpEnrolment } from '../presets/types';
+import type { TotpEnrolment } from './results';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';

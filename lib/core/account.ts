@@ -67,7 +67,7 @@ async function checkNewPassword(context: AuthContext, user: User, request: Chang
 
 async function storeNewPassword(context: AuthContext, user: User, newPassword: string): Promise<void> {
   const hash = await context.passwords.hash(newPassword);
-  const { passwordMaxAge, clock } = context.config;
+  const { passwordMaxAgeSeconds: passwordMaxAge, clock } = context.config;
   const expiresAt = passwordMaxAge === null ? null : new Date(clock() + passwordMaxAge * 1000);
   await context.users.updatePassword(user.id, hash, expiresAt);
   await endAllSessions(context, user.id);

@@ -3,7 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { AuthError } from '../errors';
 import { warn } from '../logger';
-import type { AuthContext } from '../flows/context';
+import type { EdgeContext } from './context';
 
 // IPv6 clients get whole /56 prefixes from their ISPs: bucket by prefix so rotating addresses buys nothing.
 const IPV6_SUBNET = 56;
@@ -33,20 +33,20 @@ function trustsEveryone(req: Request, maxProxyHops: number): boolean {
 }
 
 // One warning per auth instance, however many limiters it has.
-const warnedContexts = new WeakSet<AuthContext>();
+const warnedContexts = new WeakSet<EdgeContext>();
 
 /**
  * The address to count a request under: Express's `req.ip`, which honours `trust proxy`. When that setting trusts
  * everyone, a client-supplied X-Forwarded-For would choose the bucket; we refuse it, count the connection's own
  * address, and warn once.
  */
-function clientAddress(context: AuthContext, maxProxyHops: number): (req: Request) => string {
+function clientAddress(context: EdgeContext, maxProxyHops: number): (req: Request) => string {
   return (req) => {
     if (trustsEveryone(req, maxProxyHops)) {
       if (!warnedContexts.has(context)) {
         warnedContexts.add(context);
         warn(
-          context.config.logger,
+          context.settings.logger,
           'PERMISSIVE_TRUST_PROXY',
           '"trust proxy" trusts every address, which lets clients choose their address; rate limits use the connection\'s address instead. Set it to your proxy count or addresses.',
         );
@@ -61,12 +61,12 @@ function clientAddress(context: AuthContext, maxProxyHops: number): (req: Reques
  * A limiter for one kind of credential route; each has its own store, as express-rate-limit requires. With `counts`,
  * only the requests it picks stay counted (e.g. the guard's own refusals, not a host route's 404 after it).
  */
-export function credentialLimiter(context: AuthContext, name: string, options: { counts?: (req: Request) => boolean } = {}): RequestHandler {
-  const limits = context.config.rateLimit;
+export function credentialLimiter(context: EdgeContext, name: string, options: { counts?: (req: Request) => boolean } = {}): RequestHandler {
+  const limits = context.settings.rateLimit;
   if (limits === false) return (_req, _res, next) => next();
   const address = clientAddress(context, limits.maxProxyHops);
   const counts = options.counts;
-  const store = context.state.createRateLimitStore?.(name);
+  const store = context.core.state.createRateLimitStore?.(name);
   return rateLimit({
     windowMs: limits.credentials.windowSeconds * 1000,
     limit: limits.credentials.limit,

@@ -1,13 +1,15 @@
 // The second factor: a challenge after the right password, an emailed or TOTP code, a capped number of guesses.
 import { AuthError } from '../errors';
+import { warn } from '../logger';
 import { matchTotp } from '../primitives/totp';
 import { constantTimeEqual, newId, newNumericCode, sha256Hex } from '../primitives/random';
-import type { LoginSuccess, SecondFactorChallenge } from '../presets/types';
+import type { LoginSuccess, SecondFactorChallenge } from './results';
 import type { SecondFactorMethod, User } from '../stores/types';
 import type { ChallengeClaims } from '../tokens/claims';
 import type { AuthContext } from './context';
 import { lockoutIdentity } from './lockout';
-import { openSession } from './login';
+import { openSession } from './session-tokens';
+import { activeUser } from './users';
 
 export const CODE_DIGITS = 6;
 const TOTP_PERIOD_SECONDS = 30;
@@ -52,7 +54,7 @@ export async function startSecondFactor(
   options: { rememberMe: boolean; sessionVersion: string | undefined; identity: string },
 ): Promise<SecondFactorChallenge> {
   const { config, state, tokens } = context;
-  const ttl = config.secondFactor.codeTtl;
+  const ttl = config.secondFactor.codeTtlSeconds;
   const challengeId = newId();
   const code = method === 'EMAIL' ? newNumericCode(CODE_DIGITS) : null;
   const record: ChallengeRecord = {
@@ -67,7 +69,7 @@ export async function startSecondFactor(
   await state.set(challengeKey(challengeId), JSON.stringify(record), ttl * 1000);
   if (code !== null) {
     // The cooldown runs from the first code too: otherwise a resend right after login mails a second code at once.
-    await state.set(resendKey(challengeId), '1', config.secondFactor.resendCooldown * 1000);
+    await state.set(resendKey(challengeId), '1', config.secondFactor.resendCooldownSeconds * 1000);
     await sendCode(context, user, code, ttl);
   }
   const challenge = tokens.sign('tfa', { sub: user.id, cid: challengeId }, ttl);
@@ -80,19 +82,18 @@ export async function startSecondFactor(
  */
 export async function verifySecondFactor(
   context: AuthContext,
-  claims: ChallengeClaims,
-  code: string,
-  deviceToken?: string,
+  request: { challengeToken: string; code: string; deviceToken?: string | undefined },
 ): Promise<LoginSuccess> {
-  const { config, state, users } = context;
-  const attempts = await state.increment(attemptsKey(claims.cid), config.secondFactor.codeTtl * 1000);
+  const { config, state } = context;
+  const { code, deviceToken } = request;
+  const claims = context.tokens.verify(request.challengeToken, 'tfa');
+  const attempts = await state.increment(attemptsKey(claims.cid), config.secondFactor.codeTtlSeconds * 1000);
   if (attempts.value > config.secondFactor.maxAttempts) {
     await deleteChallenge(context, claims.cid);
     throw new AuthError('tfa_attempts_exceeded');
   }
   const record = await readChallenge(context, claims);
-  const user = await users.findById(record.userId);
-  if (!user || user.disabled) throw new AuthError('tfa_invalid');
+  const user = await activeUser(context, record.userId, 'tfa_invalid');
   const identity = record.identity ?? lockoutIdentity(user, user.login);
   // A locked identity's challenges are frozen too: the lockout bounds code guesses across challenges.
   await context.throttle.assertNotLocked(identity);
@@ -151,16 +152,16 @@ async function codeMatches(context: AuthContext, record: ChallengeRecord, claims
 }
 
 /** Sends a new code that replaces the old one; neither the attempt budget nor the challenge's life is renewed. */
-export async function resendSecondFactor(context: AuthContext, claims: ChallengeClaims): Promise<{ expiresInSeconds: number }> {
-  const { config, state, users } = context;
+export async function resendSecondFactor(context: AuthContext, challengeToken: string): Promise<{ expiresInSeconds: number }> {
+  const { config, state } = context;
+  const claims = context.tokens.verify(challengeToken, 'tfa');
   const record = await readChallenge(context, claims);
   const remainingMs = record.expiresAt - config.clock();
   if (record.method !== 'EMAIL' || remainingMs <= 0) throw new AuthError('tfa_invalid');
-  const user = await users.findById(record.userId);
-  if (!user || user.disabled) throw new AuthError('tfa_invalid');
+  const user = await activeUser(context, record.userId, 'tfa_invalid');
   // A locked account is sent nothing: whoever knows the password cannot mail the owner while locked out.
   await context.throttle.assertNotLocked(record.identity ?? lockoutIdentity(user, user.login));
-  const cooldown = await state.increment(resendKey(claims.cid), config.secondFactor.resendCooldown * 1000);
+  const cooldown = await state.increment(resendKey(claims.cid), config.secondFactor.resendCooldownSeconds * 1000);
   if (cooldown.value > 1) {
     throw new AuthError('tfa_resend_too_soon', { retryAfterSeconds: Math.max(1, Math.ceil(cooldown.ttlMs / 1000)) });
   }
@@ -184,10 +185,16 @@ async function readChallenge(context: AuthContext, claims: ChallengeClaims): Pro
   return record;
 }
 
+const contextsWarnedOfNoMailer = new WeakSet<AuthContext>();
+
 export async function sendCode(context: AuthContext, user: User, code: string, expiresInSeconds: number): Promise<void> {
   const mailer = context.config.mailer;
   if (!mailer) {
-    context.config.logger.error('[express-auth-kit] a user has the EMAIL second factor but no "mailer" is configured.');
+    // Which users have the EMAIL factor is only known when one logs in: warned then, once per instance.
+    if (!contextsWarnedOfNoMailer.has(context)) {
+      contextsWarnedOfNoMailer.add(context);
+      warn(context.config.logger, 'NO_MAILER', 'a user with the EMAIL second factor tried to log in, but no "mailer" is configured: such logins answer 503.');
+    }
     throw new AuthError('unavailable');
   }
   const displayName = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.login;

@@ -1,12 +1,15 @@
-// The bearer guard: verifies an access token (or an API key), checks roles, sets req.auth; the hot path stays sync.
+// The bearer guard: an access token (or an API key) through the core, roles checked, req.auth set; the hot path
+// stays synchronous when the core's caches answer.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { AuthError, isAuthError } from '../errors';
-import type { AuthContext } from '../flows/context';
-import { authenticateApiKey } from '../flows/api-keys';
-import { readAuthorization, sendAuthError, toAuthError } from '../routers/http';
-import { credentialLimiter } from '../routers/rate-limit';
+import { checkAccessSession, userIdOf, verifyAccessToken } from '../core/access';
+import { authenticateApiKey } from '../core/api-keys';
+import type { AuthInfo } from '../core/results';
+import { AuthError } from '../errors';
 import type { AccessClaims } from '../tokens/claims';
-import type { AuthInfo } from './auth-info';
+import type { EdgeContext } from './context';
+import { credentialLimiter } from './rate-limit';
+import { sendAuthError, toAuthError } from './reply';
+import { readAuthorization } from './request';
 
 /** Options of {@link requireAuth}. */
 export interface RequireAuthOptions {
@@ -30,34 +33,36 @@ function authoritiesOf(claims: AccessClaims): readonly string[] {
 
 // One failure budget per auth instance: a limiter per requireAuth() call would give every guarded route (and the
 // account route) another `limit` key guesses per IP.
-const keyFailureLimiters = new WeakMap<AuthContext, RequestHandler>();
+const keyFailureLimiters = new WeakMap<EdgeContext, RequestHandler>();
 // Requests whose key the guard refused: only these stay counted, not a host route's own 4xx after an accepted key.
 const refusedKeyRequests = new WeakSet<Request>();
 
-function keyFailureLimiter(context: AuthContext): RequestHandler {
-  let limiter = keyFailureLimiters.get(context);
+function keyFailureLimiter(edge: EdgeContext): RequestHandler {
+  let limiter = keyFailureLimiters.get(edge);
   if (limiter === undefined) {
-    limiter = credentialLimiter(context, 'api-key-failures', { counts: (req) => refusedKeyRequests.has(req) });
-    keyFailureLimiters.set(context, limiter);
+    limiter = credentialLimiter(edge, 'api-key-failures', { counts: (req) => refusedKeyRequests.has(req) });
+    keyFailureLimiters.set(edge, limiter);
   }
   return limiter;
 }
 
-export function createGuard(context: AuthContext, options: RequireAuthOptions = {}): RequestHandler {
+export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {}): RequestHandler {
   if (typeof options !== 'object' || options === null) throw new TypeError('requireAuth(options): options must be an object.');
   const roles = options.roles ?? [];
   if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role.length === 0)) {
     throw new TypeError('requireAuth(): "roles" must be an array of non-empty strings.');
   }
-  const { config, tokens, sessions } = context;
-  const preset = config.preset;
-  const apiKeys = options.allowApiKeys === false ? false : config.apiKeys;
-  const keyLimiter = apiKeys === false ? undefined : keyFailureLimiter(context);
+  for (const key of Object.keys(options)) {
+    if (key !== 'roles' && key !== 'allowApiKeys') throw new TypeError(`requireAuth(): unknown option "${key}".`);
+  }
+  const { core, preset, settings } = edge;
+  const apiKeys = options.allowApiKeys === false ? false : settings.apiKeys;
+  const keyLimiter = apiKeys === false ? undefined : keyFailureLimiter(edge);
 
   function fail(res: Response, error: unknown): void {
     // The guard's refusals are our responses too, even on the host's routes: never let a browser sniff them.
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    sendAuthError(res, preset, toAuthError(error, config.logger));
+    sendAuthError(res, preset, toAuthError(error, settings.logger));
   }
 
   function admit(req: Request, res: Response, next: NextFunction, auth: AuthInfo): void {
@@ -67,13 +72,13 @@ export function createGuard(context: AuthContext, options: RequireAuthOptions = 
   }
 
   function admitToken(req: Request, res: Response, next: NextFunction, claims: AccessClaims): void {
-    admit(req, res, next, { userId: claims.sub, authorities: authoritiesOf(claims), method: 'token', claims, apiKeyId: undefined });
+    admit(req, res, next, { userId: userIdOf(claims), authorities: authoritiesOf(claims), method: 'token', claims, apiKeyId: undefined });
   }
 
   function useApiKey(req: Request, res: Response, next: NextFunction, key: string): void {
     (keyLimiter as RequestHandler)(req, res, (limitError?: unknown) => {
       if (limitError) return fail(res, limitError);
-      authenticateApiKey(context, key).then(
+      authenticateApiKey(core, key).then(
         ({ owner, record, authorities }) => admit(req, res, next, { userId: owner.id, authorities, method: 'apiKey', claims: undefined, apiKeyId: record.id }),
         (error: unknown) => {
           refusedKeyRequests.add(req);
@@ -96,17 +101,10 @@ export function createGuard(context: AuthContext, options: RequireAuthOptions = 
       return useApiKey(req, res, next, value);
     }
     let claims: AccessClaims;
-    try {
-      claims = tokens.verifyAccess(value);
-    } catch (error) {
-      return fail(res, isAuthError(error) ? error : new AuthError('token_invalid', { cause: error }));
-    }
     let pending: void | Promise<void>;
     try {
-      pending = sessions.check(claims.sub, claims.sv);
-      // A token issued with a refresh family dies with it: logout ends the access token too, not only refresh.
-      const family = claims.fam === undefined ? undefined : sessions.checkFamily(claims.fam);
-      if (family !== undefined) pending = pending === undefined ? family : Promise.all([pending, family]).then(() => undefined);
+      claims = verifyAccessToken(core, value);
+      pending = checkAccessSession(core, claims);
     } catch (error) {
       // A synchronous refusal must still be answered in the preset's format, not by Express's default handler.
       return fail(res, error);

@@ -1,0 +1,51 @@
+// The services and settings one auth instance's core shares, built once from the resolved options. Narrow on
+// purpose: the core sees what its flows use, never the whole configuration, and nothing of HTTP or presets.
+import type { Logger } from '../logger';
+import type { Mailer } from '../mailers/types';
+import type { PasswordHasher } from '../passwords/hasher';
+import type { ResolvedPasswordPolicy } from '../passwords/policy';
+import type { Clock } from '../primitives/clock';
+import type { StateStore, UserStore } from '../stores/types';
+import type { TokenService } from '../tokens/token-service';
+import type { ExternalIdentityVerifier } from './external-identity';
+import type { LoginThrottle } from './lockout';
+import type { SessionVersions } from './sessions';
+
+/** What the core's flows need to know of the configuration; durations in seconds. */
+export interface CoreSettings {
+  clock: Clock;
+  logger: Logger;
+  mailer: Mailer | undefined;
+  accessTokenTtlSeconds: number;
+  rememberMeTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** What access tokens carry as `sub`: the user's id, or (UTMStack, datarhei) the login, with the id in `uid`. */
+  subjectClaim: 'id' | 'login';
+  refresh: { issue: boolean; rotate: boolean };
+  secondFactor: {
+    force: boolean;
+    codeTtlSeconds: number;
+    maxAttempts: number;
+    resendCooldownSeconds: number;
+    totpIssuer: string;
+    resendLimit: { limit: number; windowSeconds: number };
+  };
+  passwordPolicy: ResolvedPasswordPolicy;
+  passwordMaxAgeSeconds: number | null;
+  deviceCookie: { ttlSeconds: number } | false;
+  maxSessionsPerUser: number;
+  /** The prefix of the API keys this instance mints, or false when keys are off. */
+  apiKeys: { prefix: string } | false;
+}
+
+export interface AuthContext {
+  config: CoreSettings;
+  users: UserStore;
+  /** The configured state store, wrapped so that an outage fails closed with a 503. */
+  state: StateStore;
+  tokens: TokenService;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  sessions: SessionVersions;
+  externalIdentity: ExternalIdentityVerifier | undefined;
+}

@@ -1,0 +1,101 @@
+// Turns route declarations into an Express router (Express 4.21 and 5 alike): limiter, credential, body, handler.
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { AuthError } from '../errors';
+import type { EdgeContext } from './context';
+import { createGuard } from './guard';
+import { credentialLimiter } from './rate-limit';
+import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
+import { hasNoBody, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
+import type { RouteDeclaration } from './route';
+
+// One limiter per kind per instance, shared by every route of that kind whichever router factory mounts it.
+const limitersByEdge = new WeakMap<EdgeContext, Map<string, RequestHandler>>();
+
+function limiterFor(edge: EdgeContext, name: string): RequestHandler {
+  let limiters = limitersByEdge.get(edge);
+  if (!limiters) limitersByEdge.set(edge, (limiters = new Map()));
+  let limiter = limiters.get(name);
+  if (!limiter) limiters.set(name, (limiter = credentialLimiter(edge, name)));
+  return limiter;
+}
+
+/** Whether `route` is mounted for this instance: its preset has a path for it, and its own condition holds. */
+export function isMounted(edge: EdgeContext, route: RouteDeclaration<never>): boolean {
+  return edge.preset.routes[route.path] !== null && (route.mountedWhen?.(edge) ?? true);
+}
+
+export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' {
+  return typeof route.method === 'function' ? route.method(edge) : route.method;
+}
+
+/** The guard a route's credential needs, or undefined when the handler takes a raw credential (or none). */
+function credentialCheck(edge: EdgeContext, route: RouteDeclaration<never>): RequestHandler | undefined {
+  switch (route.credential) {
+    case 'access-token':
+      // Keys are never enough here: a leaked key must not mint keys, enrol a factor or log out everywhere.
+      return createGuard(edge, { allowApiKeys: false });
+    case 'access-token-or-api-key':
+      return createGuard(edge);
+    case 'access-token-or-none': {
+      const guard = createGuard(edge, { allowApiKeys: false });
+      // With a token, the user is the token's; without one (an expired password cannot get a token), the body names it.
+      return (req, res, next) => (readAuthorization(req, edge.preset.bareAuthorization).kind === 'none' ? next() : guard(req, res, next));
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Answers 503 with Retry-After before any other work when a password check could not start within the bound. */
+function refuseWhenPasswordWorkersAreFull(edge: EdgeContext): RequestHandler {
+  return (_req, _res, next) => {
+    try {
+      edge.core.passwords.assertCapacity();
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** Builds the router of `routes` for this instance. */
+export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration<never>[]): Router {
+  const { preset, settings } = edge;
+  const router = Router();
+  const headers = authResponseHeaders(settings.clock);
+  for (const route of routes) {
+    if (!isMounted(edge, route)) continue;
+    const handlers: RequestHandler[] = [headers];
+    if (route.checksPassword) handlers.push(refuseWhenPasswordWorkersAreFull(edge));
+    if (route.limiter) handlers.push(limiterFor(edge, route.limiter));
+    const check = credentialCheck(edge, route);
+    if (check) handlers.push(check);
+    if (route.body) handlers.push(parseJsonBody);
+    handlers.push((req, res, next) => {
+      handleRoute(edge, route, req, res).catch(next);
+    });
+    router[routeMethod(edge, route)](preset.routes[route.path] as string, ...handlers);
+  }
+  router.use(authErrorHandler(preset, settings.logger));
+  return router;
+}
+
+async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, req: Request, res: Response): Promise<void> {
+  const { preset, settings } = edge;
+  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoBody(req)) ? route.body.read(req) : {};
+  let bearer: string | undefined;
+  if (route.credential === 'challenge-token') bearer = requireBearer(req, preset.bareAuthorization);
+  if (route.credential === 'refresh-token' || route.credential === 'session-token') {
+    const fromBody = (fields as { refreshToken?: string }).refreshToken;
+    bearer = fromBody ?? requireBearer(req, preset.bareAuthorization);
+  }
+  const deviceToken = settings.deviceCookie === false ? undefined : readCookie(req, settings.deviceCookie.name);
+  // Only what our own credential check established: a host's guard earlier in the chain does not choose the user.
+  const checked =
+    route.credential === 'access-token' ||
+    route.credential === 'access-token-or-api-key' ||
+    (route.credential === 'access-token-or-none' && readAuthorization(req, preset.bareAuthorization).kind !== 'none');
+  const reply = await route.handle(edge, { req, res, fields: fields as never, auth: checked ? req.auth : undefined, bearer, deviceToken });
+  if (res.headersSent) throw new AuthError('internal');
+  sendReply(res, reply);
+}

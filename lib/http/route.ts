@@ -1,0 +1,76 @@
+// What one endpoint is, as data: the table that both mounts the routes and writes the OpenAPI document.
+import type { Request, Response } from 'express';
+import type { TObject } from '@sinclair/typebox';
+import type { AuthInfo } from '../core/results';
+import type { AnswerName, PresetRoutes, Reply } from '../presets/types';
+import type { EdgeContext } from './context';
+import type { BodyReader } from './request';
+
+/** The credential a route needs, which the mount checks (or, for raw credentials, hands to the core). */
+export type RouteCredential =
+  /** Nothing: a login. */
+  | 'none'
+  /** A login's access token (never an API key), checked by the guard; `req.auth` is set. */
+  | 'access-token'
+  /** An access token or an API key, checked by the guard. */
+  | 'access-token-or-api-key'
+  /** A second-factor challenge token in `Authorization`, handed raw to the core. */
+  | 'challenge-token'
+  /** A refresh token (body `refreshToken` or bearer), handed raw to the core. */
+  | 'refresh-token'
+  /** A refresh token or an access token of the session (body or bearer), handed raw to the core. */
+  | 'session-token'
+  /** An access token when one is sent; else the body names the user (change-password for an expired password). */
+  | 'access-token-or-none';
+
+export type RoutePathKey = Exclude<keyof PresetRoutes, 'refreshMethod'>;
+
+/** What a route handler gets: the request's parts the edge has read for it. */
+export interface RouteInput<B> {
+  req: Request;
+  res: Response;
+  /** The body's fields, checked against the route's schema. */
+  fields: B;
+  /** Set for routes whose credential the guard checked. */
+  auth: AuthInfo | undefined;
+  /** The bearer value, for routes that hand a raw token to the core. */
+  bearer: string | undefined;
+  /** The client's device cookie, if any. */
+  deviceToken: string | undefined;
+}
+
+export interface RouteDeclaration<B = Record<string, never>> {
+  /** The preset's path key: the route is mounted where the preset puts it, and not at all when that is null. */
+  path: RoutePathKey;
+  method: 'get' | 'post' | 'delete' | ((edge: EdgeContext) => 'get' | 'post');
+  operationId: string;
+  summary: string;
+  tag: 'login' | 'second factor' | 'sessions' | 'account' | 'API keys';
+  /** The JSON body, as a schema (data, shared with the OpenAPI document); absent when the route reads no body. */
+  body?: Omit<BodyReader<TObject>, 'read'> & { read(req: Request): B };
+  /**
+   * Whether a request may come without a body (refresh and logout take the token from the body or the header; with an
+   * identity provider, a login may be its JWT as bearer and no body). The handler then gets no fields.
+   */
+  bodyOptional?: (edge: EdgeContext) => boolean;
+  credential: RouteCredential;
+  /** The per-IP limiter the route shares with routes of its kind, by name; absent: none. */
+  limiter?: 'login' | 'second-factor' | 'change-password' | 'refresh';
+  /**
+   * Whether the route checks a password (bcrypt). Under a login flood such a route is answered 503 first thing, before
+   * its rate limiter and body parser spend time on a request the password workers could not take anyway.
+   */
+  checksPassword?: boolean;
+  /** Whether this instance mounts the route beyond the preset having a path for it (e.g. refresh tokens issued). */
+  mountedWhen?: (edge: EdgeContext) => boolean;
+  /** The answers it gives on success, for the document (their statuses and schemas come from the preset). */
+  answers: readonly AnswerName[];
+  /** The error statuses it can answer, for the document. */
+  errors: readonly number[];
+  handle(edge: EdgeContext, input: RouteInput<B>): Promise<Reply>;
+}
+
+/** Declares a route; the identity function, there for the types. */
+export function defineRoute<B>(route: RouteDeclaration<B>): RouteDeclaration<B> {
+  return route;
+}

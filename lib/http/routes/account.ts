@@ -1,0 +1,17 @@
+// GET account: the caller's own account (an access token or an API key).
+import { currentUser } from '../../core/access';
+import { defineRoute } from '../route';
+
+export const accountRoute = defineRoute({
+  path: 'account',
+  method: 'get',
+  operationId: 'getAccount',
+  summary: "The caller's account.",
+  tag: 'account',
+  credential: 'access-token-or-api-key',
+  answers: ['account'],
+  errors: [401, 403, 429, 503],
+  async handle(edge, { auth }) {
+    return edge.preset.account(await currentUser(edge.core, auth!));
+  },
+});

@@ -1,0 +1,27 @@
+// The route table: every endpoint the library can mount, in the order they are mounted and documented.
+import type { RouteDeclaration } from '../route';
+import { accountRoute } from './account';
+import { apiKeyCreateRoute, apiKeyDeleteByIdRoute, apiKeyDeleteByTextRoute, apiKeyListRoute } from './api-keys';
+import { changePasswordRoute } from './change-password';
+import { loginRoute } from './login';
+import { loginStatusRoute } from './login-status';
+import { logoutRoute } from './logout';
+import { logoutAllRoute } from './logout-all';
+import { refreshRoute } from './refresh';
+import { tfaResendRoute } from './tfa-resend';
+import { tfaVerifyRoute } from './tfa-verify';
+import { totpConfirmRoute } from './totp-confirm';
+import { totpEnrollRoute } from './totp-enroll';
+
+// Widened once here: each declaration keeps its own body type inside its file.
+type AnyRoute = RouteDeclaration<never>;
+
+/** The routes of each router factory; `createAuthRouter` mounts them all. */
+export const routeGroups = {
+  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute],
+  account: [accountRoute, changePasswordRoute],
+  refresh: [refreshRoute, logoutRoute, logoutAllRoute],
+  authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
+} as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;
+
+export const allRoutes: readonly AnyRoute[] = Object.values(routeGroups).flat();

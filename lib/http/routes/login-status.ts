@@ -1,0 +1,17 @@
+// GET login status: who the access token is.
+import { currentUser } from '../../core/access';
+import { defineRoute } from '../route';
+
+export const loginStatusRoute = defineRoute({
+  path: 'loginStatus',
+  method: 'get',
+  operationId: 'getLoginStatus',
+  summary: 'Who the bearer of this access token is.',
+  tag: 'login',
+  credential: 'access-token',
+  answers: ['loginStatus'],
+  errors: [401, 403, 503],
+  async handle(edge, { auth }) {
+    return edge.preset.loginStatus(await currentUser(edge.core, auth!), auth!);
+  },
+});

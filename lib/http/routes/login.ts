@@ -1,0 +1,45 @@
+// POST login: a password login (or, with an identity provider configured, its JWT as bearer and no body).
+import { Type } from '@sinclair/typebox';
+import { loginWithPassword } from '../../core/login';
+import { openSession } from '../../core/session-tokens';
+import { passwordField, usernameField } from '../fields';
+import { bodyReader, clientGoneSignal, hasNoBody, readAuthorization } from '../request';
+import { defineRoute } from '../route';
+import { loginReply } from './login-reply';
+
+const body = bodyReader(
+  Type.Object({
+    username: usernameField,
+    password: passwordField,
+    rememberMe: Type.Optional(Type.Boolean({ description: 'A longer-lived session, where the preset offers one.' })),
+  }),
+);
+
+export const loginRoute = defineRoute({
+  path: 'login',
+  method: 'post',
+  operationId: 'login',
+  summary: 'Log in with a login name or email and a password; answers a session, or a second-factor challenge.',
+  tag: 'login',
+  body,
+  bodyOptional: (edge) => edge.core.externalIdentity !== undefined,
+  credential: 'none',
+  limiter: 'login',
+  checksPassword: true,
+  answers: ['login', 'challenge'],
+  errors: [400, 401, 403, 413, 429, 503],
+  async handle(edge, { req, res, deviceToken, fields }) {
+    const { core, preset } = edge;
+    const bearer = readAuthorization(req, false);
+    if (core.externalIdentity && bearer.kind === 'bearer' && hasNoBody(req)) {
+      // datarhei: an identity provider's JWT as bearer and no body is a login too.
+      const user = await core.externalIdentity.userFor(bearer.value);
+      return loginReply(edge, req, res, await openSession(core, user, { rememberMe: false, identityProvider: core.externalIdentity.issuer }));
+    }
+    // No fields means no body was sent (allowed only for the identity provider's login): read it to say what is missing.
+    const { username, password, rememberMe } = fields.username === undefined ? body.read(req) : fields;
+    const outcome = await loginWithPassword(core, { username, password, rememberMe: rememberMe === true, deviceToken, signal: clientGoneSignal(res) });
+    if (outcome.kind === 'challenge') return preset.challenge(outcome, edge.replyContext(req));
+    return loginReply(edge, req, res, outcome);
+  },
+});

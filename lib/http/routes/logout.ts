@@ -1,0 +1,21 @@
+// POST logout: ends the session a refresh token or an access token (body or bearer) belongs to.
+import { logout } from '../../core/session-tokens';
+import { defineRoute } from '../route';
+import { refreshBody } from './refresh';
+
+export const logoutRoute = defineRoute({
+  path: 'logout',
+  method: 'post',
+  operationId: 'logout',
+  summary: 'End the session of a refresh token or an access token (body "refreshToken" or bearer).',
+  tag: 'sessions',
+  body: refreshBody,
+  bodyOptional: () => true,
+  credential: 'session-token',
+  answers: ['loggedOut'],
+  errors: [400, 401, 413, 503],
+  async handle(edge, { bearer }) {
+    await logout(edge.core, bearer!);
+    return edge.preset.loggedOut();
+  },
+});

@@ -1,0 +1,27 @@
+// Refresh: a refresh token (body or bearer) for a new access token, rotating the refresh token where configured.
+import { Type, type TObject, type TOptional, type TString } from '@sinclair/typebox';
+import { refreshSession } from '../../core/session-tokens';
+import { tokenField } from '../fields';
+import { bodyReader, type BodyReader } from '../request';
+import { defineRoute } from '../route';
+
+/** The optional body of refresh and logout; the token may come as bearer instead. */
+export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(Type.Object({ refreshToken: Type.Optional({ ...tokenField, description: 'The refresh token; else send it as bearer.' }) }));
+
+export const refreshRoute = defineRoute({
+  path: 'refresh',
+  method: (edge) => edge.preset.routes.refreshMethod,
+  operationId: 'refreshSession',
+  summary: 'Exchange a refresh token (body or bearer) for a new access token; a reused one ends the session.',
+  tag: 'sessions',
+  body: refreshBody,
+  bodyOptional: () => true,
+  credential: 'refresh-token',
+  limiter: 'refresh',
+  mountedWhen: (edge) => edge.core.config.refresh.issue,
+  answers: ['refreshed'],
+  errors: [400, 401, 413, 429, 503],
+  async handle(edge, { req, bearer }) {
+    return edge.preset.refreshed(await refreshSession(edge.core, bearer!), edge.replyContext(req));
+  },
+});

@@ -1,0 +1,18 @@
+// POST second-factor resend: a new emailed code for the same challenge.
+import { resendSecondFactor } from '../../core/second-factor';
+import { defineRoute } from '../route';
+
+export const tfaResendRoute = defineRoute({
+  path: 'tfaResend',
+  method: 'post',
+  operationId: 'resendSecondFactorCode',
+  summary: 'Mail a new code for the challenge (the challenge token as bearer); its life and budget are not renewed.',
+  tag: 'second factor',
+  credential: 'challenge-token',
+  limiter: 'second-factor',
+  answers: ['tfaResent'],
+  errors: [401, 403, 429, 503],
+  async handle(edge, { bearer }) {
+    return edge.preset.tfaResent(await resendSecondFactor(edge.core, bearer!));
+  },
+});

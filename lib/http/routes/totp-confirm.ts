@@ -1,0 +1,33 @@
+// POST authenticator-app confirmation: a first code from the app (and the emailed code, when one was sent).
+import { Type } from '@sinclair/typebox';
+import { currentUser } from '../../core/access';
+import { confirmTotpEnrolment } from '../../core/totp-enrolment';
+import { codeField } from '../fields';
+import { bodyReader } from '../request';
+import { defineRoute } from '../route';
+
+const body = bodyReader(
+  Type.Object({
+    code: { ...codeField, description: 'A code from the app being enrolled.' },
+    emailCode: Type.Optional({ ...codeField, description: 'The code mailed at enrolment, when one was sent.' }),
+  }),
+);
+
+export const totpConfirmRoute = defineRoute({
+  path: 'totpConfirm',
+  method: 'post',
+  operationId: 'confirmTotpEnrolment',
+  summary: 'Confirm the authenticator app with its first code; it becomes the second factor.',
+  tag: 'second factor',
+  body,
+  credential: 'access-token',
+  limiter: 'second-factor',
+  mountedWhen: (edge) => typeof edge.core.users.updateSecondFactor === 'function',
+  answers: ['totpConfirmed'],
+  errors: [400, 401, 403, 413, 429, 503],
+  async handle(edge, { auth, fields }) {
+    const { code, emailCode } = fields;
+    await confirmTotpEnrolment(edge.core, await currentUser(edge.core, auth!), code, emailCode);
+    return edge.preset.totpConfirmed();
+  },
+});
