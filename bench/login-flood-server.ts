@@ -1,6 +1,9 @@
-// The login-flood bench's server: `login-flood-server.ts bounded|unbounded`, our library at the default bcrypt cost
-// with `trust proxy` = loopback, plus debug routes (bench only) that expose the bcrypt pool's counters, the process's
-// peak memory and the server-side time to answer each login. Reports `{ type: 'ready', port, pid }` over IPC.
+// The login-flood bench's server: `login-flood-server.ts floor|bounded|unbounded`, our library at the default bcrypt
+// cost with `trust proxy` = loopback, plus debug routes (bench only) that expose the bcrypt pool's counters, the
+// process's peak memory and the server-side time to answer each login. Reports `{ type: 'ready', port, pid }` over IPC.
+// floor: the same app and guarded cheap route, but POST /login is a bare Express handler that answers 503 at once (no
+// library code, no body parsing): the fastest this app can refuse the flood. The library's own login routes are then
+// mounted under /preflight only, for the bench's token and warm-up.
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,8 +21,8 @@ import {
   FLOOD_USERS,
   floodLogin,
   floodPassword,
-  type FloodMode,
 } from './fixtures';
+import { FLOOD_SERVER_MODES, type FloodServerMode } from './login-flood-modes';
 import { childLifetimeGuard } from './proc';
 
 /** What `GET /debug/flood` answers. */
@@ -45,8 +48,8 @@ export interface FloodServerStats {
 
 async function main(): Promise<void> {
   childLifetimeGuard();
-  const mode = process.argv[2] as FloodMode;
-  if (mode !== 'bounded' && mode !== 'unbounded') throw new Error(`usage: login-flood-server.ts bounded|unbounded (got '${mode}')`);
+  const mode = process.argv[2] as FloodServerMode;
+  if (!FLOOD_SERVER_MODES.includes(mode)) throw new Error(`usage: login-flood-server.ts floor|bounded|unbounded (got '${mode}')`);
 
   const accounts = await Promise.all(
     Array.from({ length: FLOOD_USERS }, async (_, k) => ({
@@ -67,11 +70,12 @@ async function main(): Promise<void> {
     secret: BENCH_SECRET,
     users,
     bcryptCost: BCRYPT_COST,
-    // bounded: the library's default (2 s); unbounded: the queue as it was before issue 11.
+    // bounded (and floor, where no flood login reaches it): the library's default (2 s); unbounded: the queue as it
+    // was before issue 11.
     ...(mode === 'unbounded' ? { bcryptMaxQueueWaitMs: false } : {}),
     logger: silentLogger,
   });
-  const config = contextOf(auth).config as unknown as { bcryptMaxQueueWaitMs?: number };
+  const hasher = contextOf(auth).passwords;
 
   const pool = sharedBcryptPool();
   let rssPeak = 0;
@@ -94,7 +98,7 @@ async function main(): Promise<void> {
     sampleMemory();
     const m = process.memoryUsage();
     const stats: FloodServerStats = {
-      maxQueueWaitMs: config.bcryptMaxQueueWaitMs ?? null,
+      maxQueueWaitMs: hasher.maxQueueWaitMs ?? null,
       pool: pool.stats,
       rssBytes: m.rss,
       heapUsedBytes: m.heapUsed,
@@ -121,7 +125,15 @@ async function main(): Promise<void> {
   app.get('/cheap', auth.requireAuth(), (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(auth.router); // the default preset's POST /login
+  if (mode === 'floor') {
+    // The physical floor: no library code and no body parsing on the flood's path.
+    app.post('/login', (_req, res) => {
+      res.status(503).set('Retry-After', '1').json({ error: 'unavailable' });
+    });
+    app.use('/preflight', auth.router); // the real login, for the bench's token and warm-up only
+  } else {
+    app.use(auth.router); // the default preset's POST /login
+  }
 
   const server = http.createServer(app);
   const acceptedAt = new WeakMap<object, number>();

@@ -11,6 +11,7 @@ import {
   type Logger,
   type User,
 } from '../../lib';
+import { checkResponsesAgainstDocument } from './openapi-conformance';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs512-test-secret-0123456789';
 export const TEST_COST = 4;
@@ -121,6 +122,8 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
   app.disable('x-powered-by');
   configureApp?.(app);
   const base = mountPath ?? auth.preset.mountPath;
+  // Every response of the auth router is checked against the instance's OpenAPI document; close() reports violations.
+  const violations = checkResponsesAgainstDocument(app, auth, base);
   app.use(base, auth.router);
   app.get('/api/protected', auth.requireAuth(), (req, res) => {
     res.json({ userId: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
@@ -143,6 +146,7 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
     close: async () => {
       await auth.shutdown();
       await state.shutdown();
+      if (violations.length > 0) throw new Error(`responses that disagree with the OpenAPI document:\n${violations.join('\n')}`);
     },
   };
 }

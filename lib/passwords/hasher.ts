@@ -19,7 +19,8 @@ export interface PasswordHasherOptions {
 
 /** Hashes and checks passwords off the event loop, with a dummy comparison so unknown users cost the same time. */
 export class PasswordHasher {
-  private readonly maxQueueWaitMs: number | undefined;
+  /** The bound in ms (undefined: unbounded). */
+  readonly maxQueueWaitMs: number | undefined;
 
   constructor(
     private readonly pool: BcryptWorkerPool,

@@ -62,7 +62,7 @@ const pascalUserProperties = {
   Id: Type.String({ description: 'The user\'s id (a UUID in bfore.ai; the user store\'s id here).', examples: ['12345678-1234-1234-1234-123456789abc'] }),
   Created: nullable(dateTime('When the user was created.'), 'When the user was created, or null when the store does not record it.'),
   Username: Type.String({ description: 'The username.', examples: ['john.doe'] }),
-  Email: Type.String({ format: 'email', examples: ['john.doe@example.com'] }),
+  Email: Type.String({ examples: ['john.doe@example.com'] }),
   Firstname: nullable(Type.String({ examples: ['John'] }), 'The first name, or null.'),
   Lastname: nullable(Type.String({ examples: ['Doe'] }), 'The last name, or null.'),
 };

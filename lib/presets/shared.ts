@@ -103,7 +103,7 @@ export const errorMessageSchema = Type.String({ description: 'A human-readable m
 const userProperties = {
   id: Type.String({ description: 'The user\'s stable id (the access token\'s `sub` in this preset).', examples: ['1'] }),
   login: Type.String({ description: 'The login name.', examples: ['admin'] }),
-  email: Type.String({ format: 'email', description: 'The email address; second-factor codes go only here.', examples: ['admin@example.com'] }),
+  email: Type.String({ description: 'The email address; second-factor codes go only here.', examples: ['admin@example.com'] }),
   authorities: authoritiesSchema,
 };
 

@@ -176,7 +176,7 @@ export const utmstackPreset: Preset = definePreset({
           login: Type.String({ examples: ['admin'] }),
           firstName: nullable(Type.String(), 'The first name, or null.'),
           lastName: nullable(Type.String(), 'The last name, or null.'),
-          email: Type.String({ format: 'email', examples: ['admin@example.com'] }),
+          email: Type.String({ examples: ['admin@example.com'] }),
           imageUrl: nullable(Type.String(), 'The URL of the user\'s picture, as stored, or null.'),
           activated: Type.Boolean({ description: 'False for a disabled user.' }),
           langKey: Type.String({ description: 'The preferred language; "en" when none is stored.', examples: ['en'] }),
