@@ -211,9 +211,18 @@ function optionalString(value: unknown, name: string): string | undefined {
   return value;
 }
 
-function plainObject(value: unknown, name: string): Record<string, unknown> {
+/**
+ * The object option `name` (`{}` when undefined), or a TypeError. With `known`, a key it does not list is refused too:
+ * a misspelt nested option (`lockout: { maxFailure: 3 }`) would otherwise run silently on the default.
+ */
+function plainObject(value: unknown, name: string, known?: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`"${name}" must be an object.`);
+  if (known) {
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) throw new TypeError(`Unknown option "${name}.${key}" (known: ${known.join(', ')}).`);
+    }
+  }
   return value as Record<string, unknown>;
 }
 
@@ -280,14 +289,14 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     lockoutInput === false
       ? false
       : {
-          maxFailures: positiveInteger(plainObject(lockoutInput, 'lockout').maxFailures, defaults.lockout.maxFailures, 'lockout.maxFailures', 1000),
+          maxFailures: positiveInteger(plainObject(lockoutInput, 'lockout', ['maxFailures', 'window', 'duration']).maxFailures, defaults.lockout.maxFailures, 'lockout.maxFailures', 1000),
           windowSeconds: duration(lockoutInput?.window, defaults.lockout.windowSeconds, 'lockout.window'),
           durationSeconds: duration(lockoutInput?.duration, defaults.lockout.durationSeconds, 'lockout.duration'),
         };
 
   const rateLimitInput = options.rateLimit;
-  const rateLimitObject = rateLimitInput === false ? undefined : plainObject(rateLimitInput, 'rateLimit');
-  const credentialLimit = rateLimitObject === undefined ? undefined : plainObject(rateLimitObject.credentials, 'rateLimit.credentials');
+  const rateLimitObject = rateLimitInput === false ? undefined : plainObject(rateLimitInput, 'rateLimit', ['credentials', 'maxProxyHops']);
+  const credentialLimit = rateLimitObject === undefined ? undefined : plainObject(rateLimitObject.credentials, 'rateLimit.credentials', ['limit', 'window']);
   const rateLimit =
     rateLimitObject === undefined || credentialLimit === undefined
       ? false
@@ -299,7 +308,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
           maxProxyHops: positiveInteger(rateLimitObject.maxProxyHops, DEFAULT_MAX_PROXY_HOPS, 'rateLimit.maxProxyHops', 32),
         };
 
-  const secondFactorInput = plainObject(options.secondFactor, 'secondFactor');
+  const secondFactorInput = plainObject(options.secondFactor, 'secondFactor', ['force', 'codeTtl', 'maxAttempts', 'resendCooldown', 'totpIssuer', 'resendLimit']);
   if (secondFactorInput.force !== undefined && typeof secondFactorInput.force !== 'boolean') {
     throw new TypeError('"secondFactor.force" must be a boolean.');
   }
@@ -321,7 +330,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     throw new TypeError('"mailer" is required when "secondFactor.force" is true: codes are sent by email.');
   }
 
-  const refreshInput = plainObject(options.refresh, 'refresh');
+  const refreshInput = plainObject(options.refresh, 'refresh', ['issue', 'rotate']);
   for (const flag of ['issue', 'rotate'] as const) {
     if (refreshInput[flag] !== undefined && typeof refreshInput[flag] !== 'boolean') throw new TypeError(`"refresh.${flag}" must be a boolean.`);
   }
@@ -329,7 +338,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   const apiKeysInput = options.apiKeys;
   let apiKeys: ResolvedConfig['apiKeys'] = false;
   if (apiKeysInput !== false) {
-    const input = plainObject(apiKeysInput, 'apiKeys');
+    const input = plainObject(apiKeysInput, 'apiKeys', ['header', 'prefix']);
     const header = input.header ?? 'authorization';
     if (header !== 'authorization' && header !== 'x-api-key') throw new TypeError('"apiKeys.header" must be "authorization" or "x-api-key".');
     const prefix = optionalString(input.prefix, 'apiKeys.prefix') ?? 'eak_';
@@ -361,7 +370,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     logger,
     clock: options.clock ?? systemClock,
     bcryptCost,
-    passwordPolicy: resolvePasswordPolicy(plainObject(options.passwordPolicy, 'passwordPolicy') as PasswordPolicyOptions),
+    passwordPolicy: resolvePasswordPolicy(plainObject(options.passwordPolicy, 'passwordPolicy', ['minLength', 'denylist', 'isBreached']) as PasswordPolicyOptions),
     passwordMaxAgeSeconds: passwordMaxAge,
     lockout,
     rateLimit,
@@ -390,7 +399,7 @@ const DEFAULT_BCRYPT_MAX_QUEUE_WAIT_MS = 2000;
 const DEFAULT_MAX_SESSIONS_PER_USER = 20;
 
 function resolveLimit(value: unknown, fallback: { limit: number; window: Duration }, name: string): { limit: number; windowSeconds: number } {
-  const input = plainObject(value, name);
+  const input = plainObject(value, name, ['limit', 'window']);
   return {
     limit: positiveInteger(input.limit, fallback.limit, `${name}.limit`, 10_000),
     windowSeconds: duration(input.window, fallback.window, `${name}.window`, 86400),
@@ -399,7 +408,7 @@ function resolveLimit(value: unknown, fallback: { limit: number; window: Duratio
 
 function resolveDeviceCookie(value: unknown): ResolvedConfig['deviceCookie'] {
   if (value === false) return false;
-  const input = plainObject(value, 'deviceCookie');
+  const input = plainObject(value, 'deviceCookie', ['name', 'ttl']);
   const name = optionalString(input.name, 'deviceCookie.name') ?? DEFAULT_DEVICE_COOKIE.name;
   // RFC 6265 token characters only: the name is written into Set-Cookie as is.
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError('"deviceCookie.name" must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~).');
@@ -417,7 +426,7 @@ function resolveQueueWait(value: unknown): number | undefined {
 
 function resolveExternalIdp(value: unknown): ResolvedConfig['externalIdentityProvider'] {
   if (value === undefined) return undefined;
-  const input = plainObject(value, 'externalIdentityProvider');
+  const input = plainObject(value, 'externalIdentityProvider', ['issuer', 'audience', 'jwksUri', 'algorithms', 'allowedSubjects', 'authorities', 'mapUser', 'timeoutMs', 'cooldownMs']);
   const issuer = optionalString(input.issuer, 'externalIdentityProvider.issuer');
   const audience = optionalString(input.audience, 'externalIdentityProvider.audience');
   const jwksUri = optionalString(input.jwksUri, 'externalIdentityProvider.jwksUri');

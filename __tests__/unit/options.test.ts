@@ -330,3 +330,20 @@ describe('secondFactor.force with a preset that cannot finish a second factor', 
     ).toThrow(/"secondFactor.force".*no-tfa/);
   });
 });
+
+describe('nested options are checked like top-level ones', () => {
+  it.each([
+    [{ lockout: { maxFailure: 3 } }, 'lockout.maxFailure'],
+    [{ secondFactor: { codeTTL: '1m' } }, 'secondFactor.codeTTL'],
+    [{ rateLimit: { credentials: { limits: 5 } } }, 'rateLimit.credentials.limits'],
+    [{ refresh: { rotation: true } }, 'refresh.rotation'],
+    [{ apiKeys: { headers: 'x-api-key' } }, 'apiKeys.headers'],
+    [{ passwordPolicy: { minlength: 12 } }, 'passwordPolicy.minlength'],
+    [{ deviceCookie: { maxAge: '1d' } }, 'deviceCookie.maxAge'],
+    [{ secondFactor: { resendLimit: { max: 3 } } }, 'secondFactor.resendLimit.max'],
+  ])('refuses a misspelt nested option, naming it: %j', (options, name) => {
+    expect(() => resolveOptions({ secret: 'x'.repeat(32), users: new MemoryUserStore(), ...options } as never)).toThrow(
+      new RegExp(`^Unknown option "${name.replace(/\./g, '\\.')}"`),
+    );
+  });
+});
