@@ -1,10 +1,13 @@
 // What every example shares: environment variables, the four demo users, stores and mailer from the environment,
 // the guarded demo route, and the `listening on` line. See "Examples" in the README.
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { calculateJwkThumbprint } from 'jose';
 import express, { type Express, type RequestHandler } from 'express';
 import {
   AuthError,
   createAuth,
+  generateKeyPair,
   hashPassword,
   MemoryStateStore,
   MemoryUserStore,
@@ -15,6 +18,7 @@ import {
   type AuthOptions,
   type Mailer,
   type PresetName,
+  type SecretOption,
   type StateStore,
   type User,
   type UserStore,
@@ -51,6 +55,28 @@ export interface ExampleServices {
   users: UserStore;
   stateStore: StateStore;
   mailer: Mailer;
+}
+
+/**
+ * With JWT_ALGORITHM=EdDSA|ES256|RS256, a key pair: from JWT_PRIVATE_KEY_FILE (PEM) when set, else generated for this
+ * run with a warning; its kid is the public key's RFC 7638 thumbprint. Otherwise the HMAC key from JWT_SECRET.
+ */
+async function tokenSecret(): Promise<SecretOption> {
+  const algorithm = process.env.JWT_ALGORITHM;
+  if (!algorithm || /^HS(256|384|512)$/.test(algorithm)) return jwtSecret();
+  if (algorithm !== 'EdDSA' && algorithm !== 'ES256' && algorithm !== 'RS256') {
+    throw new TypeError(`JWT_ALGORITHM must be EdDSA, ES256, RS256 or HS256/384/512; got "${algorithm}".`);
+  }
+  const file = process.env.JWT_PRIVATE_KEY_FILE;
+  if (!file) {
+    console.warn(`JWT_PRIVATE_KEY_FILE is not set: using a ${algorithm} key generated for this run, so tokens stop working when the server restarts.`);
+    const pair = generateKeyPair(algorithm);
+    return { algorithm, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, kid: pair.kid };
+  }
+  const privateKey = createPrivateKey(readFileSync(file));
+  const publicKey = createPublicKey(privateKey);
+  const kid = await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as Parameters<typeof calculateJwkThumbprint>[0]);
+  return { algorithm, privateKey, publicKey, kid };
 }
 
 /** The HMAC key from JWT_SECRET as-is (UTF-8); unset or empty means a random key for this run, with a warning. */
@@ -133,8 +159,9 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
   const services = options.services
     ? await options.services(seeds)
     : { users: await userStore(seeds), stateStore: await stateStore(), mailer: mailer() };
+  const secret = await tokenSecret();
   const auth = createAuth({
-    secret: jwtSecret(),
+    secret,
     preset: options.preset,
     ...services,
     ...options.extraOptions,
@@ -142,6 +169,16 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
   const app = express();
   app.disable('x-powered-by');
   if (process.env.TRUST_PROXY) app.set('trust proxy', Number(process.env.TRUST_PROXY));
+  // The OpenAPI 3.1 document of exactly the routes mounted here.
+  app.get('/openapi.json', (_req, res) => {
+    res.json(auth.openapi({ basePath: auth.preset.mountPath }));
+  });
+  if (typeof secret === 'object' && !Buffer.isBuffer(secret) && !Array.isArray(secret)) {
+    // The public keys, for resource servers that verify our tokens with only this URL (jose's createRemoteJWKSet).
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.set('Cache-Control', auth.jwksCacheControl()).json(auth.jwks());
+    });
+  }
   app.use(auth.preset.mountPath, auth.router);
   app.get(options.guardedRoute, auth.requireAuth(), (req, res) => {
     res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
