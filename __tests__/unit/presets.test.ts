@@ -46,7 +46,8 @@ function schemaErrors(schema: TSchema, body: unknown): string[] {
 
 const ANSWERS: readonly AnswerName[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
-  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted',
+  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes',
 ];
 const FORMATTERS = [...ANSWERS, 'error'] as const;
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
@@ -218,6 +219,25 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       break;
     case 'apiKeyDeleted':
       add('deleted', preset.apiKeyDeleted());
+      break;
+    case 'sessionList':
+      add('no sessions', preset.sessionList([]));
+      add('two sessions', preset.sessionList([
+        { id: UUID, createdAt: new Date(NOW - 86_400_000), lastUsedAt: new Date(NOW), client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' }, current: true },
+        { id: 'b1c2', createdAt: new Date(NOW - 1000), lastUsedAt: new Date(NOW - 1000), client: { userAgent: null, network: null }, current: false },
+      ]));
+      break;
+    case 'sessionEnded':
+      add('ended', preset.sessionEnded());
+      break;
+    case 'passwordResetRequested':
+      add('requested', preset.passwordResetRequested());
+      break;
+    case 'passwordReset':
+      add('reset', preset.passwordReset());
+      break;
+    case 'recoveryCodes':
+      add('ten codes', preset.recoveryCodes({ codes: Array.from({ length: 10 }, (_, i) => `ABCD-EFGH-${String(i).padStart(4, '0')}`) }));
       break;
   }
   return out;

@@ -62,3 +62,19 @@ export interface AuthInfo {
   /** The API key's id, when `method` is `apiKey`. */
   apiKeyId: string | undefined;
 }
+
+/** One open session (a refresh family) of a user, as the sessions list shows it. */
+export interface SessionInfo {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  /** A short summary of the client that opened it: its user agent (cut short) and its network (IP /24 or /56). */
+  client: { userAgent: string | null; network: string | null };
+  /** Whether the request asking is made with this session's tokens. */
+  current: boolean;
+}
+
+/** A new set of recovery codes: shown once, stored only as hashes. */
+export interface RecoveryCodes {
+  codes: readonly string[];
+}

@@ -7,6 +7,8 @@ import type {
   ApiKeyRecord,
   AuthInfo,
   LoginSuccess,
+  RecoveryCodes,
+  SessionInfo,
   RefreshSuccess,
   SecondFactorChallenge,
   TotpEnrolment,
@@ -33,6 +35,11 @@ export const COMMON_DEFAULTS: PresetDefaults = {
 
 /** A preset that offers none of the optional routes; presets spread it and name what they serve. */
 export const NO_ROUTES: Omit<PresetRoutes, 'login'> = {
+  sessions: null,
+  sessionEnd: null,
+  passwordForgot: null,
+  passwordReset: null,
+  recoveryCodes: null,
   loginStatus: null,
   account: null,
   changePassword: null,
@@ -347,3 +354,65 @@ export const errorDefaultSchema = Type.Object(
   { error: errorCodeSchema, message: errorMessageSchema },
   { additionalProperties: false, description: 'A refusal: the stable code and a message; the status is the code\'s.' },
 );
+
+// ---- the account lifecycle (sessions, reset, recovery codes) ----
+
+const sessionSchema = Type.Object(
+  {
+    id: Type.String({ description: 'The session id, for DELETE …/sessions/{id}.' }),
+    createdAt: dateTime('When the session was opened (the login).'),
+    lastUsedAt: dateTime('When a token of the session was last refreshed (or the login, before any refresh).'),
+    client: Type.Object(
+      {
+        userAgent: nullable(Type.String({ maxLength: 200 }), 'The user agent that logged in, cut to 200 characters.'),
+        network: nullable(Type.String(), 'The network it logged in from: its IPv4 /24 or IPv6 /56.'),
+      },
+      { additionalProperties: false },
+    ),
+    current: Type.Boolean({ description: 'Whether this is the session of the token that asked.' }),
+  },
+  { additionalProperties: false },
+);
+
+export function formatSessionListDefault(sessions: readonly SessionInfo[]): Reply {
+  return {
+    body: {
+      sessions: sessions.map((session) => ({
+        id: session.id,
+        createdAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        client: { userAgent: session.client.userAgent, network: session.client.network },
+        current: session.current,
+      })),
+    },
+  };
+}
+
+export const sessionListDefaultAnswer: AnswerSpec = {
+  status: 200,
+  schema: Type.Object({ sessions: Type.Array(sessionSchema) }, { additionalProperties: false }),
+  description: "The caller's open sessions, newest first.",
+};
+
+export function formatAcceptedNoContent(): Reply {
+  return { status: 202, body: null };
+}
+
+export const passwordResetRequestedDefaultAnswer: AnswerSpec = {
+  status: 202,
+  schema: null,
+  description: 'Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset link.',
+};
+
+export function formatRecoveryCodesDefault({ codes }: RecoveryCodes): Reply {
+  return { body: { codes: [...codes] } };
+}
+
+export const recoveryCodesDefaultAnswer: AnswerSpec = {
+  status: 200,
+  schema: Type.Object(
+    { codes: Type.Array(Type.String({ examples: ['7KQ4-M2XP-9WDF'] }), { minItems: 10, maxItems: 10, description: 'Shown this once; each works once.' }) },
+    { additionalProperties: false },
+  ),
+  description: 'A new set of ten recovery codes, replacing any earlier set.',
+};

@@ -8,13 +8,15 @@ import type {
   Duration,
   HmacAlgorithm,
   LoginSuccess,
+  RecoveryCodes,
   RefreshSuccess,
+  SessionInfo,
   SecondFactorChallenge,
   TotpEnrolment,
   User,
 } from '../core/results';
 
-export type { ApiKeyCreated, LoginSuccess, RefreshSuccess, SecondFactorChallenge, TotpEnrolment } from '../core/results';
+export type { ApiKeyCreated, LoginSuccess, RecoveryCodes, RefreshSuccess, SecondFactorChallenge, SessionInfo, TotpEnrolment } from '../core/results';
 
 /** An HTTP answer: a JSON body (or text when `body` is a string), a status (default 200) and extra headers. */
 export interface Reply {
@@ -56,6 +58,16 @@ export interface PresetRoutes {
   apiKeyDeleteById: string | null;
   /** Deletes by the key's text in the body `{ text }` (bfore.ai). */
   apiKeyDeleteByText: string | null;
+  /** Lists the caller's sessions (GET). */
+  sessions: string | null;
+  /** Ends one of the caller's sessions (DELETE): must contain `:id`. */
+  sessionEnd: string | null;
+  /** Asks for a password-reset mail (POST). */
+  passwordForgot: string | null;
+  /** Sets a new password with a reset token (POST). */
+  passwordReset: string | null;
+  /** Generates a new set of recovery codes (POST). */
+  recoveryCodes: string | null;
 }
 
 /** The defaults a product documents; every one can be overridden by the options. */
@@ -96,6 +108,16 @@ export interface PresetFormatters {
   apiKeyCreated(created: ApiKeyCreated): Reply;
   apiKeyList(records: ApiKeyRecord[]): Reply;
   apiKeyDeleted(): Reply;
+  /** The caller's sessions, the current one marked. */
+  sessionList(sessions: readonly SessionInfo[]): Reply;
+  /** One session was ended. */
+  sessionEnded(): Reply;
+  /** A reset was asked for: the same answer for a known, unknown or disabled address. */
+  passwordResetRequested(): Reply;
+  /** The password was reset with a reset token. */
+  passwordReset(): Reply;
+  /** A new set of recovery codes, shown this once. */
+  recoveryCodes(result: RecoveryCodes): Reply;
   /** Every refusal; the status is the error's (`error.status`). */
   error(error: AuthError): Reply;
 }
@@ -136,7 +158,8 @@ export interface Preset extends PresetFormatters {
 
 const FORMATTERS: readonly (keyof PresetFormatters)[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
-  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'error',
+  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'error',
 ];
 
 /**

@@ -10,7 +10,9 @@ import {
   formatApiKeyListDefault,
   formatErrorDefault,
   formatNoContent,
+  formatRecoveryCodesDefault,
   formatRefreshedDefault,
+  formatSessionListDefault,
   formatTfaResentDefault,
   formatTotpConfirmedDefault,
   formatTotpEnrolmentDefault,
@@ -18,8 +20,10 @@ import {
   NO_ROUTES,
   noContentAnswer,
   nullable,
+  recoveryCodesDefaultAnswer,
   refreshedDefaultAnswer,
   secondFactorMethodSchema,
+  sessionListDefaultAnswer,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -53,6 +57,9 @@ export const utmstackPreset: Preset = definePreset({
   routes: {
     ...NO_ROUTES,
     login: '/authenticate',
+    // Account recovery as JHipster clients call it: the email as a bare string, then { key, newPassword }.
+    passwordForgot: '/account/reset-password/init',
+    passwordReset: '/account/reset-password/finish',
     loginStatus: '/authenticate',
     account: '/account',
     // JHipster's change-password path; also how a user with an expired password sets a new one.
@@ -125,6 +132,12 @@ export const utmstackPreset: Preset = definePreset({
   apiKeyCreated: formatApiKeyCreatedDefault,
   apiKeyList: formatApiKeyListDefault,
   apiKeyDeleted: formatNoContent,
+  sessionList: formatSessionListDefault,
+  sessionEnded: formatNoContent,
+  // JHipster answers both steps of a reset with an empty 200.
+  passwordResetRequested: formatEmptyOk,
+  passwordReset: formatEmptyOk,
+  recoveryCodes: formatRecoveryCodesDefault,
   error: formatErrorDefault,
   answers: {
     login: {
@@ -193,6 +206,11 @@ export const utmstackPreset: Preset = definePreset({
     apiKeyCreated: apiKeyCreatedDefaultAnswer,
     apiKeyList: apiKeyListDefaultAnswer,
     apiKeyDeleted: noContentAnswer('The key was deleted and stops working at once.'),
+    sessionList: sessionListDefaultAnswer,
+    sessionEnded: noContentAnswer('The session has ended: its tokens stop working.'),
+    passwordResetRequested: emptyOkAnswer('Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset key.'),
+    passwordReset: emptyOkAnswer('The password was reset; every session of the user has ended.'),
+    recoveryCodes: recoveryCodesDefaultAnswer,
   },
   errorSchema: errorDefaultSchema,
 });
