@@ -1,6 +1,7 @@
 // createAuth(): one auth instance (options resolved once, services built once), its routers, its guard, its document.
 import type { Request, RequestHandler, Router } from 'express';
 import type { AuthContext, CoreSettings } from './core/context';
+import { EventSink } from './core/events';
 import { ExternalIdentityVerifier } from './core/external-identity';
 import { LoginThrottle } from './core/lockout';
 import { endAllSessions } from './core/session-tokens';
@@ -121,6 +122,7 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
     throttle: new LoginThrottle(state, config.lockout, clock),
     sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, users),
     externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
+    events: new EventSink(config.onEvent, clock, logger),
   };
   const settings = edgeSettings(config);
   const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings) };

@@ -16,7 +16,8 @@ export type WarningCode =
   | 'PERMISSIVE_TRUST_PROXY'
   | 'MEMORY_STORE_IN_PRODUCTION'
   | 'NO_MAILER'
-  | 'NO_API_KEY_STORE';
+  | 'NO_API_KEY_STORE'
+  | 'EVENT_HANDLER_FAILED';
 
 export function warn(logger: Logger, code: WarningCode, message: string): void {
   logger.warn(`[express-auth-kit] ${code}: ${message}`);

@@ -1,4 +1,5 @@
 // The public options of createAuth()/createAuthRouter(): typed, defaulted in one place, validated at start-up.
+import type { AuthEventHandler } from './core/events';
 import { consoleLogger, type Logger } from './logger';
 import type { Mailer } from './mailers/types';
 import { DEFAULT_BCRYPT_COST, validateBcryptCost } from './passwords/hasher';
@@ -107,6 +108,12 @@ export interface AuthOptions {
   bcryptMaxQueueWaitMs?: number | false;
   /** The most open sessions (refresh families) one user may hold; a new login past it ends the oldest. @default 20 */
   maxSessionsPerUser?: number;
+  /**
+   * Receives every audit event (`login.succeeded`, `login.failed`, `lockout.started`, …; see the README's catalogue),
+   * without secrets. Delivered after the request's work; a handler that throws or never resolves changes no answer.
+   * @default none
+   */
+  onEvent?: AuthEventHandler;
   /** The second factor. */
   secondFactor?: {
     /** Require a second factor of every user (email for those without one). @default false */
@@ -172,6 +179,7 @@ export interface ResolvedConfig {
   deviceCookie: { name: string; ttlSeconds: number } | false;
   bcryptMaxQueueWaitMs: number | undefined;
   maxSessionsPerUser: number;
+  onEvent: AuthEventHandler | undefined;
   refresh: { issue: boolean; rotate: boolean };
   sessionCacheMs: number;
   apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
@@ -183,7 +191,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'secret', 'algorithm', 'issuer', 'audience', 'accessTokenTtl', 'rememberMeTtl', 'refreshTokenTtl', 'clockSkewSeconds',
   'preset', 'users', 'stateStore', 'mailer', 'logger', 'clock', 'bcryptCost', 'passwordPolicy', 'passwordMaxAge',
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
-  'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser',
+  'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent',
 ]);
 
 function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
@@ -357,6 +365,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     deviceCookie: resolveDeviceCookie(options.deviceCookie),
     bcryptMaxQueueWaitMs: resolveQueueWait(options.bcryptMaxQueueWaitMs),
     maxSessionsPerUser: positiveInteger(options.maxSessionsPerUser, DEFAULT_MAX_SESSIONS_PER_USER, 'maxSessionsPerUser', 1000),
+    onEvent: resolveEventHandler(options.onEvent),
     issuer: optionalString(options.issuer, 'issuer') ?? defaults.issuer,
     audience: optionalString(options.audience, 'audience'),
     accessTokenTtlSeconds,
@@ -413,6 +422,12 @@ function resolveDeviceCookie(value: unknown): ResolvedConfig['deviceCookie'] {
   // RFC 6265 token characters only: the name is written into Set-Cookie as is.
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError('"deviceCookie.name" must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~).');
   return { name, ttlSeconds: duration(input.ttl, DEFAULT_DEVICE_COOKIE.ttl, 'deviceCookie.ttl') };
+}
+
+function resolveEventHandler(value: unknown): AuthEventHandler | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'function') throw new TypeError('"onEvent" must be a function (event) => void.');
+  return value as AuthEventHandler;
 }
 
 function resolveQueueWait(value: unknown): number | undefined {

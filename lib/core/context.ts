@@ -7,6 +7,7 @@ import type { ResolvedPasswordPolicy } from '../passwords/policy';
 import type { Clock } from '../primitives/clock';
 import type { StateStore, UserStore } from '../stores/types';
 import type { TokenService } from '../tokens/token-service';
+import type { EventSink } from './events';
 import type { ExternalIdentityVerifier } from './external-identity';
 import type { LoginThrottle } from './lockout';
 import type { SessionVersions } from './sessions';
@@ -48,4 +49,6 @@ export interface AuthContext {
   throttle: LoginThrottle;
   sessions: SessionVersions;
   externalIdentity: ExternalIdentityVerifier | undefined;
+  /** Audit events to the host's `onEvent`; never blocks or fails a request. */
+  events: EventSink;
 }

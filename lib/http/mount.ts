@@ -1,6 +1,8 @@
 // Turns route declarations into an Express router (Express 4.21 and 5 alike): limiter, credential, body, handler.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { inRequestScope } from '../core/request-scope';
 import { AuthError } from '../errors';
+import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
@@ -72,7 +74,8 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
     if (check) handlers.push(check);
     if (route.body) handlers.push(parseJsonBody);
     handlers.push((req, res, next) => {
-      handleRoute(edge, route, req, res).catch(next);
+      // The core's events and session records see the request id and client summary through this scope.
+      inRequestScope(requestScopeOf(req), () => handleRoute(edge, route, req, res)).catch(next);
     });
     router[routeMethod(edge, route)](preset.routes[route.path] as string, ...handlers);
   }
