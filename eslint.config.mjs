@@ -23,4 +23,12 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The demo page's script (examples/public): a classic browser script, no build step.
+    files: ['examples/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', location: 'readonly', console: 'readonly' },
+    },
+  },
 );

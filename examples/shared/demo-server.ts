@@ -48,6 +48,8 @@ export interface ExampleOptions {
    * (DATABASE_URL, REDIS_URL and SMTP_URL when set, else memory and the console). The production example wires its own.
    */
   services?: (demoUsers: Array<Omit<User, 'id'>>) => Promise<ExampleServices>;
+  /** A folder of static files served at `/` (the browser demo page: basic only), with a strict Content-Security-Policy. */
+  page?: string;
 }
 
 /** What {@link ExampleOptions.services} builds. */
@@ -132,6 +134,19 @@ function mailer(): Mailer {
   };
 }
 
+/** The demo page's static files: only this origin's scripts, styles and fetches; never framed; no referrer sent. */
+function pageFiles(folder: string): RequestHandler {
+  return express.static(folder, {
+    index: 'index.html',
+    setHeaders(res) {
+      res.setHeader('Content-Security-Policy', "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'");
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.setHeader('Cache-Control', 'no-cache');
+    },
+  });
+}
+
 /** A JSON answer for whatever the routes above did not handle, and never a stack trace. */
 function notFound(auth: Auth): RequestHandler {
   return (_req, res) => {
@@ -183,6 +198,7 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
   app.get(options.guardedRoute, auth.requireAuth(), (req, res) => {
     res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
   });
+  if (options.page) app.use(pageFiles(options.page));
   app.use(notFound(auth));
   app.use(hostErrorHandler(auth));
   return { app, auth };

@@ -1,0 +1,216 @@
+// The demo page of examples/basic.ts (GET /) in headless Chromium, driven by playwright-core: sign-in with and without
+// the emailed code, the guarded call, the sessions list, sign out, reload, and a page of another origin trying to use
+// the session. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); without it the suite is skipped, saying why.
+import { existsSync, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { basicExample } from '../../examples/basic';
+import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.warn(`Skipping the browser tests (__tests__/browser): ${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH.`);
+}
+const describeInBrowser = haveChromium ? describe : describe.skip;
+
+/** Where reviewers find the screenshots (git-ignored). */
+const RESULTS = path.join(__dirname, '..', '..', 'test-results');
+
+jest.setTimeout(60_000);
+
+interface Answered {
+  method: string;
+  path: string;
+  origin: string | undefined;
+  status: number;
+  setCookie: string[];
+}
+
+async function listen(server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function close(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return;
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () => {
+  const saved = { ...process.env };
+  const mailer = new MemoryMailer();
+  /** Every request the example answered, to see what a foreign page managed to do. */
+  const answered: Answered[] = [];
+  let auth: Auth;
+  let server: Server;
+  let foreign: Server | undefined;
+  let origin: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
+    process.env.JWT_SECRET = 'a-demo-page-test-secret-that-is-long-enough-for-any-hmac-0123456789';
+    const built = await buildExampleApp({
+      ...basicExample(),
+      services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
+    });
+    auth = built.auth;
+    server = createServer((req, res) => {
+      const url = req.url ?? '';
+      res.on('finish', () => {
+        const setCookie = res.getHeader('set-cookie');
+        answered.push({
+          method: req.method ?? '',
+          path: url,
+          origin: req.headers.origin,
+          status: res.statusCode,
+          setCookie: Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [String(setCookie)],
+        });
+      });
+      built.app(req, res);
+    });
+    origin = await listen(server);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    });
+    mkdirSync(RESULTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await close(foreign);
+    await close(server);
+    await auth?.shutdown();
+    process.env = { ...saved };
+  });
+
+  beforeEach(async () => {
+    context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    page = await context.newPage();
+    answered.length = 0;
+  });
+
+  afterEach(async () => {
+    await context.close();
+  });
+
+  async function signIn(username: string, password: string): Promise<void> {
+    await page.goto(`${origin}/`);
+    await page.getByLabel('Username or email').fill(username);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  async function expectSignedInAs(login: string): Promise<void> {
+    await page.locator('#signed-in').waitFor();
+    expect(await page.locator('#who').textContent()).toBe(login);
+  }
+
+  async function callGuardedRoute(): Promise<{ login: string | null; authorities: string | null }> {
+    await page.getByRole('button', { name: 'Call /api/protected' }).click();
+    await page.locator('#protected-result').waitFor();
+    return { login: await page.locator('#result-login').textContent(), authorities: await page.locator('#result-authorities').textContent() };
+  }
+
+  /** Nothing of a token in what page scripts can read: document.cookie and web storage stay empty. */
+  async function expectNoTokenInPageStorage(): Promise<void> {
+    const stored = await page.evaluate(() => ({ cookie: document.cookie, local: localStorage.length, session: sessionStorage.length }));
+    expect(stored).toEqual({ cookie: '', local: 0, session: 0 });
+  }
+
+  test('admin signs in; the guarded call shows the login and authorities; sign out ends the session', async () => {
+    await signIn('admin', DEMO_PASSWORDS.admin);
+    await expectSignedInAs('admin');
+    expect(await callGuardedRoute()).toEqual({ login: 'admin', authorities: 'ROLE_ADMIN, ROLE_USER' });
+    await expectNoTokenInPageStorage();
+    await page.screenshot({ path: path.join(RESULTS, 'demo-signed-in.png'), fullPage: true });
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#signed-out').waitFor();
+    expect(await page.locator('#status').textContent()).toBe('Signed out.');
+    expect(answered.filter((a) => a.path === '/auth/logout').map((a) => a.status)).toEqual([204]);
+  });
+
+  test('user signs in with the emailed code; the guarded call shows ROLE_USER', async () => {
+    const before = mailer.sent.length;
+    await signIn('user', DEMO_PASSWORDS.user);
+    await page.locator('#code-needed').waitFor();
+    const mail = mailer.sent.slice(before).find((m) => m.to === 'user@example.com');
+    expect(mail).toBeDefined();
+    await page.screenshot({ path: path.join(RESULTS, 'demo-code-needed.png'), fullPage: true });
+
+    await page.getByLabel('Verification code').fill('000000' === mail!.code ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.locator('#error').waitFor();
+    expect(await page.locator('#error').textContent()).toMatch(/tfa_invalid/);
+
+    await page.getByLabel('Verification code').fill(mail!.code);
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expectSignedInAs('user');
+    expect(await page.locator('#error').isHidden()).toBe(true);
+    expect(await callGuardedRoute()).toEqual({ login: 'user', authorities: 'ROLE_USER' });
+  });
+
+  test("a refused sign-in shows the API's message and code", async () => {
+    await signIn('admin', 'not-the-password');
+    await page.locator('#error').waitFor();
+    expect(await page.locator('#error').textContent()).toMatch(/\(invalid_credentials\)$/);
+    expect(await page.locator('#signed-out').isVisible()).toBe(true);
+  });
+
+  test('a reload signs out: the bearer transport keeps its tokens in memory only', async () => {
+    await signIn('guest', DEMO_PASSWORDS.guest);
+    await expectSignedInAs('guest');
+    await page.reload();
+    await page.locator('#signed-out').waitFor();
+    await expectNoTokenInPageStorage();
+  });
+
+  test('the sessions list shows this page and another browser; "End" ends the other one', async () => {
+    const other = await browser.newContext();
+    try {
+      const otherPage = await other.newPage();
+      const sessionsRoute = await otherPage.request.get(`${origin}/auth/sessions`);
+      await signIn('guest', DEMO_PASSWORDS.guest);
+      await expectSignedInAs('guest');
+      if (sessionsRoute.status() === 404) {
+        // The server has no sessions route: the panel stays hidden and nothing is shown as an error.
+        expect(await page.locator('#sessions-panel').isHidden()).toBe(true);
+        expect(await page.locator('#error').isHidden()).toBe(true);
+        return;
+      }
+      // The other browser signs in as guest too, then this page lists both.
+      await otherPage.goto(`${origin}/`);
+      await otherPage.getByLabel('Username or email').fill('guest');
+      await otherPage.getByLabel('Password').fill(DEMO_PASSWORDS.guest);
+      await otherPage.getByRole('button', { name: 'Sign in' }).click();
+      await otherPage.locator('#signed-in').waitFor();
+
+      await page.getByRole('button', { name: 'Refresh the list' }).click();
+      await page.locator('#sessions li').nth(1).waitFor();
+      const listed = await page.locator('#sessions li').count();
+      expect(await page.locator('#sessions li .badge').count()).toBe(1);
+      await page.locator('#sessions li', { hasNot: page.locator('.badge') }).first().getByRole('button', { name: /^End/ }).click();
+      await page.waitForFunction((count) => document.querySelectorAll('#sessions li').length === count, listed - 1);
+      expect(await page.locator('#status').textContent()).toBe('The session has ended.');
+
+      // The ended session's tokens stop working: the other browser's next guarded call signs it out.
+      await otherPage.getByRole('button', { name: 'Call /api/protected' }).click();
+      await otherPage.locator('#signed-out').waitFor();
+      expect(await otherPage.locator('#error').textContent()).toMatch(/\(token_\w+\)$/);
+      expect(await page.locator('#signed-in').isVisible()).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+});
