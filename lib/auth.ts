@@ -88,6 +88,7 @@ function edgeSettings(config: ResolvedConfig): EdgeSettings {
     deviceCookie: config.deviceCookie === false ? false : { name: config.deviceCookie.name },
     forceSecondFactor: config.secondFactor.force,
     passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
+    cookies: config.cookies === false ? false : { ...config.cookies, trustedOrigins: new Set(config.cookies.trustedOrigins) },
   };
 }
 

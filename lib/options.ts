@@ -146,6 +146,39 @@ export interface AuthOptions {
   apiKeys?: { header?: 'authorization' | 'x-api-key'; prefix?: string } | false;
   /** Login with an external identity provider's JWT (POST to the login route with it as bearer and no body). */
   externalIdentityProvider?: ExternalIdentityProviderOptions;
+  /**
+   * Cookie transport for browsers. A request that sends `X-Auth-Transport: cookie` to login, second-factor verify or
+   * refresh gets its refresh token in an HttpOnly, Secure, SameSite cookie with a `__Host-` name (and no refresh token
+   * in the body); refresh and logout then read it from that cookie, behind a CSRF check (trusted Origin, plus the
+   * header or a JSON body). Requests without the header are answered exactly as without this option.
+   * @default false (off: the trusted origins are the host's to name)
+   */
+  cookies?: CookieOptions | false;
+}
+
+/** The cookie transport's settings (see {@link AuthOptions.cookies}). */
+export interface CookieOptions {
+  /**
+   * The origins the pages using cookies are served from, `scheme://host[:port]` (no path, no `*`), e.g.
+   * `['https://app.example.com']`. A cookie-authenticated state-changing request from any other Origin is refused
+   * (403 `csrf_rejected`). Required, at least one.
+   */
+  trustedOrigins: readonly string[];
+  /** The refresh cookie's name; must start with `__Host-` (unless `insecureDevelopment`). @default '__Host-eak-refresh' ('eak-refresh' with insecureDevelopment) */
+  refreshCookieName?: string;
+  /** `SameSite` of the cookies: 'strict' sends them only from your own site; 'lax' also on top-level navigations to it. @default 'strict' */
+  sameSite?: 'strict' | 'lax';
+  /**
+   * Whether login and refresh in cookie mode also set the access token in its own HttpOnly cookie, and the guard accepts
+   * it (only when no `Authorization` header is sent; state-changing requests then pass the CSRF check). Off, the page
+   * keeps the access token in memory and sends it as bearer. @default false
+   */
+  accessTokenCookie?: boolean | { name?: string };
+  /**
+   * Plain http on a LAN address (not localhost, where browsers accept Secure cookies): drops `Secure` and the
+   * `__Host-` prefix. Refused when NODE_ENV is 'production'. @default false
+   */
+  insecureDevelopment?: boolean;
 }
 
 /** The options, checked and with every default filled in. Internal. */
@@ -185,13 +218,24 @@ export interface ResolvedConfig {
   apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
   externalIdentityProvider: Required<Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>> &
     Pick<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'> | undefined;
+  cookies: ResolvedCookies | false;
+}
+
+/** The cookie transport, resolved. Internal. */
+export interface ResolvedCookies {
+  refreshCookieName: string;
+  accessCookieName: string | undefined;
+  sameSite: 'Strict' | 'Lax';
+  secure: boolean;
+  /** Serialized origins (`new URL(o).origin`). */
+  trustedOrigins: readonly string[];
 }
 
 const KNOWN_OPTIONS = new Set<string>([
   'secret', 'algorithm', 'issuer', 'audience', 'accessTokenTtl', 'rememberMeTtl', 'refreshTokenTtl', 'clockSkewSeconds',
   'preset', 'users', 'stateStore', 'mailer', 'logger', 'clock', 'bcryptCost', 'passwordPolicy', 'passwordMaxAge',
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
-  'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent',
+  'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
 ]);
 
 function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
@@ -391,6 +435,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     sessionCacheMs,
     apiKeys,
     externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
+    cookies: resolveCookies(options.cookies),
   };
 }
 
@@ -406,6 +451,16 @@ const DEFAULT_DEVICE_COOKIE = { name: '__Host-eak-device', ttl: '90d' } as const
 const DEFAULT_BCRYPT_MAX_QUEUE_WAIT_MS = 2000;
 // Phones, laptops, tablets and a few CLI sessions; each session costs a few hundred bytes of state.
 const DEFAULT_MAX_SESSIONS_PER_USER = 20;
+// Cookies are off unless configured: the CSRF defence needs the origins of the host's pages, which only the host knows.
+// `__Host-` names (RFC 6265bis): Secure, Path=/ and no Domain, so a sibling subdomain can neither set nor shadow them.
+// SameSite=Strict: a cross-site page cannot make the browser send them at all (OWASP CSRF cheat sheet).
+const DEFAULT_COOKIES = {
+  refreshCookieName: '__Host-eak-refresh',
+  accessCookieName: '__Host-eak-access',
+  insecureRefreshCookieName: 'eak-refresh',
+  insecureAccessCookieName: 'eak-access',
+  sameSite: 'strict',
+} as const;
 
 function resolveLimit(value: unknown, fallback: { limit: number; window: Duration }, name: string): { limit: number; windowSeconds: number } {
   const input = plainObject(value, name, ['limit', 'window']);
@@ -480,5 +535,61 @@ function resolveExternalIdp(value: unknown): ResolvedConfig['externalIdentityPro
     authorities: (input.authorities as readonly string[] | undefined) ?? ['ROLE_USER'],
     timeoutMs: positiveInteger(input.timeoutMs, 5000, 'externalIdentityProvider.timeoutMs', 60_000),
     cooldownMs: positiveInteger(input.cooldownMs, 30_000, 'externalIdentityProvider.cooldownMs', 3_600_000),
+  };
+}
+
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function cookieName(value: unknown, fallback: string, name: string, secure: boolean): string {
+  const cookie = optionalString(value, name) ?? fallback;
+  if (!COOKIE_NAME.test(cookie)) throw new TypeError(`"${name}" must be a cookie name (letters, digits and !#$%&'*+-.^_\`|~).`);
+  if (secure && !cookie.startsWith('__Host-')) throw new TypeError(`"${name}" must start with "__Host-" (Secure, Path=/, no Domain); got "${cookie}".`);
+  // Browsers refuse a prefixed cookie that is not Secure: it would silently never be stored.
+  if (!secure && /^__(Host|Secure)-/i.test(cookie)) throw new TypeError(`"${name}" must not start with "__Host-" or "__Secure-" with "cookies.insecureDevelopment" (no Secure attribute).`);
+  return cookie;
+}
+
+function trustedOrigin(value: unknown, index: number): string {
+  const name = `cookies.trustedOrigins[${index}]`;
+  const wrong = () => new TypeError(`"${name}" must be an origin like "https://app.example.com" (scheme://host[:port], no path, no "*"); got ${JSON.stringify(value)}.`);
+  // scheme://host[:port] and nothing else: no path (not even "/"), query, fragment, user info or wildcard.
+  if (typeof value !== 'string' || !/^https?:\/\/[^/?#@*\\\s]+$/i.test(value)) throw wrong();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw wrong();
+  }
+  return url.origin;
+}
+
+function resolveCookies(value: unknown): ResolvedConfig['cookies'] {
+  if (value === undefined || value === false) return false;
+  const input = plainObject(value, 'cookies', ['trustedOrigins', 'refreshCookieName', 'sameSite', 'accessTokenCookie', 'insecureDevelopment']);
+  if (input.insecureDevelopment !== undefined && typeof input.insecureDevelopment !== 'boolean') throw new TypeError('"cookies.insecureDevelopment" must be a boolean.');
+  const insecure = input.insecureDevelopment === true;
+  if (insecure && process.env.NODE_ENV === 'production') {
+    throw new TypeError('"cookies.insecureDevelopment" is refused when NODE_ENV is "production": serve https (or localhost) and drop it.');
+  }
+  const origins = input.trustedOrigins;
+  if (!Array.isArray(origins) || origins.length === 0) {
+    throw new TypeError('"cookies.trustedOrigins" must list at least one origin of your pages, e.g. ["https://app.example.com"].');
+  }
+  const sameSite = input.sameSite ?? DEFAULT_COOKIES.sameSite;
+  if (sameSite !== 'strict' && sameSite !== 'lax') throw new TypeError('"cookies.sameSite" must be "strict" or "lax" ("none" would send the cookies cross-site).');
+  const access = input.accessTokenCookie;
+  if (access !== undefined && typeof access !== 'boolean') plainObject(access, 'cookies.accessTokenCookie', ['name']);
+  const refreshCookieName = cookieName(input.refreshCookieName, insecure ? DEFAULT_COOKIES.insecureRefreshCookieName : DEFAULT_COOKIES.refreshCookieName, 'cookies.refreshCookieName', !insecure);
+  const accessCookieName =
+    access === undefined || access === false
+      ? undefined
+      : cookieName(access === true ? undefined : (access as { name?: unknown }).name, insecure ? DEFAULT_COOKIES.insecureAccessCookieName : DEFAULT_COOKIES.accessCookieName, 'cookies.accessTokenCookie.name', !insecure);
+  if (accessCookieName === refreshCookieName) throw new TypeError('"cookies.accessTokenCookie.name" must differ from "cookies.refreshCookieName".');
+  return {
+    refreshCookieName,
+    accessCookieName,
+    sameSite: sameSite === 'lax' ? 'Lax' : 'Strict',
+    secure: !insecure,
+    trustedOrigins: [...new Set(origins.map((origin, index) => trustedOrigin(origin, index)))],
   };
 }

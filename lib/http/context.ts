@@ -17,6 +17,20 @@ export interface EdgeSettings {
   /** Reported by formatters: `forceTfa`, and bfore.ai's password expiry. */
   forceSecondFactor: boolean;
   passwordMaxAgeSeconds: number | null;
+  /** The browsers' cookie transport (refresh token, optionally the access token, in cookies), or false when off. */
+  cookies: CookieTransportSettings | false;
+}
+
+/** The cookie transport as the edge uses it. */
+export interface CookieTransportSettings {
+  refreshCookieName: string;
+  /** The access-token cookie's name, when the guard may read the access token from a cookie. */
+  accessCookieName: string | undefined;
+  sameSite: 'Strict' | 'Lax';
+  /** False only with `insecureDevelopment` (plain http on a LAN address). */
+  secure: boolean;
+  /** Serialized origins a cookie-authenticated state-changing request may come from. */
+  trustedOrigins: ReadonlySet<string>;
 }
 
 export interface EdgeContext {

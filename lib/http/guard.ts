@@ -7,9 +7,11 @@ import type { AuthInfo } from '../core/results';
 import { AuthError } from '../errors';
 import type { AccessClaims } from '../tokens/claims';
 import type { EdgeContext } from './context';
+import { markCookieAuthenticated } from './cookies';
+import { assertSameOriginRequest, changesState } from './csrf';
 import { credentialLimiter } from './rate-limit';
 import { sendAuthError, toAuthError } from './reply';
-import { readAuthorization } from './request';
+import { readAuthorization, readCookie } from './request';
 
 /** Options of {@link requireAuth}. */
 export interface RequireAuthOptions {
@@ -58,6 +60,8 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
   const { core, preset, settings } = edge;
   const apiKeys = options.allowApiKeys === false ? false : settings.apiKeys;
   const keyLimiter = apiKeys === false ? undefined : keyFailureLimiter(edge);
+  // Only where configured does the guard look at cookies at all: bearer requests never pay for cookie parsing.
+  const cookies = settings.cookies !== false && settings.cookies.accessCookieName !== undefined ? settings.cookies : undefined;
 
   function fail(res: Response, error: unknown): void {
     // The guard's refusals are our responses too, even on the host's routes: never let a browser sniff them.
@@ -88,18 +92,7 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
     });
   }
 
-  return function requireAuth(req: Request, res: Response, next: NextFunction): void {
-    if (apiKeys !== false && apiKeys.header === 'x-api-key') {
-      const key = req.headers['x-api-key'];
-      if (typeof key === 'string' && key !== '') return useApiKey(req, res, next, key);
-    }
-    // Tokens are read from the header only: a token in a query string ends up in logs and Referer headers.
-    const credential = readAuthorization(req, preset.bareAuthorization);
-    if (credential.kind !== 'bearer') return fail(res, new AuthError('token_missing'));
-    const value = credential.value;
-    if (apiKeys !== false && apiKeys.header === 'authorization' && value.startsWith(apiKeys.prefix)) {
-      return useApiKey(req, res, next, value);
-    }
+  function useAccessToken(req: Request, res: Response, next: NextFunction, value: string): void {
     let claims: AccessClaims;
     let pending: void | Promise<void>;
     try {
@@ -114,5 +107,38 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
       () => admitToken(req, res, next, claims),
       (error: unknown) => fail(res, error),
     );
+  }
+
+  // The access token from its HttpOnly cookie (never an API key); a state-changing request must pass the CSRF check.
+  function useAccessCookie(req: Request, res: Response, next: NextFunction, settingsOfCookies: NonNullable<typeof cookies>): void {
+    const token = readCookie(req, settingsOfCookies.accessCookieName as string);
+    if (token === undefined) return fail(res, new AuthError('token_missing'));
+    if (changesState(req)) {
+      try {
+        assertSameOriginRequest(req, settingsOfCookies);
+      } catch (error) {
+        return fail(res, error);
+      }
+    }
+    markCookieAuthenticated(req);
+    useAccessToken(req, res, next, token);
+  }
+
+  return function requireAuth(req: Request, res: Response, next: NextFunction): void {
+    if (apiKeys !== false && apiKeys.header === 'x-api-key') {
+      const key = req.headers['x-api-key'];
+      if (typeof key === 'string' && key !== '') return useApiKey(req, res, next, key);
+    }
+    // Tokens are read from the header only: a token in a query string ends up in logs and Referer headers.
+    const credential = readAuthorization(req, preset.bareAuthorization);
+    if (credential.kind !== 'bearer') {
+      if (cookies !== undefined) return useAccessCookie(req, res, next, cookies);
+      return fail(res, new AuthError('token_missing'));
+    }
+    const value = credential.value;
+    if (apiKeys !== false && apiKeys.header === 'authorization' && value.startsWith(apiKeys.prefix)) {
+      return useApiKey(req, res, next, value);
+    }
+    useAccessToken(req, res, next, value);
   };
 }

@@ -4,6 +4,7 @@ import { inRequestScope } from '../core/request-scope';
 import { AuthError } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
+import { carriesAccessCookie, sessionTokenFromCookie } from './cookies';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
@@ -41,11 +42,16 @@ function credentialCheck(edge: EdgeContext, route: RouteDeclaration<never>): Req
     case 'access-token-or-none': {
       const guard = createGuard(edge, { allowApiKeys: false });
       // With a token, the user is the token's; without one (an expired password cannot get a token), the body names it.
-      return (req, res, next) => (readAuthorization(req, edge.preset.bareAuthorization).kind === 'none' ? next() : guard(req, res, next));
+      return (req, res, next) => (hasNoAccessCredential(edge, req) ? next() : guard(req, res, next));
     }
     default:
       return undefined;
   }
+}
+
+/** Whether a request brings no access token at all: no Authorization header, and no access cookie where one is read. */
+function hasNoAccessCredential(edge: EdgeContext, req: Request): boolean {
+  return readAuthorization(req, edge.preset.bareAuthorization).kind === 'none' && !carriesAccessCookie(edge, req);
 }
 
 /** Answers 503 with Retry-After before any other work when a password check could not start within the bound. */
@@ -90,14 +96,15 @@ async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, re
   if (route.credential === 'challenge-token') bearer = requireBearer(req, preset.bareAuthorization);
   if (route.credential === 'refresh-token' || route.credential === 'session-token') {
     const fromBody = (fields as { refreshToken?: string }).refreshToken;
-    bearer = fromBody ?? requireBearer(req, preset.bareAuthorization);
+    // Body, then bearer, then (cookie transport) the cookie, which must pass the CSRF check before the core sees it.
+    bearer = fromBody ?? sessionTokenFromCookie(edge, req, route.credential) ?? requireBearer(req, preset.bareAuthorization);
   }
   const deviceToken = settings.deviceCookie === false ? undefined : readCookie(req, settings.deviceCookie.name);
   // Only what our own credential check established: a host's guard earlier in the chain does not choose the user.
   const checked =
     route.credential === 'access-token' ||
     route.credential === 'access-token-or-api-key' ||
-    (route.credential === 'access-token-or-none' && readAuthorization(req, preset.bareAuthorization).kind !== 'none');
+    (route.credential === 'access-token-or-none' && !hasNoAccessCredential(edge, req));
   const reply = await route.handle(edge, { req, res, fields: fields as never, auth: checked ? req.auth : undefined, bearer, deviceToken });
   if (res.headersSent) throw new AuthError('internal');
   sendReply(res, reply);

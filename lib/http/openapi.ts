@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { AUTH_ERROR_CATALOGUE } from '../errors';
 import type { AnswerSpec } from '../presets/types';
 import type { EdgeContext } from './context';
+import { COOKIE_TRANSPORT_HEADER, COOKIE_TRANSPORT_VALUE } from './csrf';
 import { isMounted, routeMethod } from './mount';
 import type { RouteCredential, RouteDeclaration } from './route';
 
@@ -54,7 +55,65 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
       description: 'The device cookie set by a completed login (OWASP device cookies): attempts that carry it are counted per device.',
     };
   }
+  const cookies = edge.settings.cookies;
+  if (cookies !== false) {
+    schemes.refreshCookie = {
+      type: 'apiKey',
+      in: 'cookie',
+      name: cookies.refreshCookieName,
+      description: `The refresh token in its HttpOnly cookie, set when a request sends "${COOKIE_TRANSPORT_HEADER}: ${COOKIE_TRANSPORT_VALUE}". State-changing requests it authenticates must come from a trusted Origin and carry that header or a JSON body (else 403 csrf_rejected).`,
+    };
+    if (cookies.accessCookieName !== undefined) {
+      schemes.accessCookie = {
+        type: 'apiKey',
+        in: 'cookie',
+        name: cookies.accessCookieName,
+        description: 'The access token in its HttpOnly cookie, read when no Authorization header is sent; state-changing requests pass the same CSRF check.',
+      };
+    }
+  }
   return schemes;
+}
+
+// ---- the cookie transport ----
+
+// The routes that answer tokens in cookies when the page opts in, and those a cookie can authenticate.
+const COOKIE_TRANSPORT_ROUTES = new Set(['login', 'tfaVerify', 'refresh', 'logout']);
+const GUARDED: ReadonlySet<RouteCredential> = new Set(['access-token', 'access-token-or-api-key', 'access-token-or-none']);
+
+function cookieSecurity(edge: EdgeContext, route: RouteDeclaration<never>, security: Record<string, string[]>[] | undefined): Record<string, string[]>[] | undefined {
+  const cookies = edge.settings.cookies;
+  if (cookies === false || security === undefined) return security;
+  const extra: Record<string, string[]>[] = [];
+  if (route.credential === 'refresh-token' || route.credential === 'session-token') extra.push({ refreshCookie: [] });
+  if (cookies.accessCookieName !== undefined && (GUARDED.has(route.credential) || route.credential === 'session-token')) extra.push({ accessCookie: [] });
+  if (extra.length === 0) return security;
+  // Anonymous access ({}) stays last, as the alternative of no credential at all.
+  const anonymous = security.filter((requirement) => Object.keys(requirement).length === 0);
+  return [...security.filter((requirement) => Object.keys(requirement).length > 0), ...extra, ...anonymous];
+}
+
+/** The route's error statuses, with 403 (`csrf_rejected`) where a cookie can authenticate it. */
+function errorStatuses(edge: EdgeContext, route: RouteDeclaration<never>): readonly number[] {
+  const cookies = edge.settings.cookies;
+  if (cookies === false || route.errors.includes(403)) return route.errors;
+  const cookieAuthenticated =
+    route.credential === 'refresh-token' || route.credential === 'session-token' || (cookies.accessCookieName !== undefined && GUARDED.has(route.credential));
+  return cookieAuthenticated ? [...route.errors, 403].sort((a, b) => a - b) : route.errors;
+}
+
+function cookieTransportParameter(edge: EdgeContext, route: RouteDeclaration<never>): Record<string, unknown>[] {
+  if (edge.settings.cookies === false || !COOKIE_TRANSPORT_ROUTES.has(route.path)) return [];
+  return [
+    {
+      name: COOKIE_TRANSPORT_HEADER,
+      in: 'header',
+      required: false,
+      schema: { type: 'string', enum: [COOKIE_TRANSPORT_VALUE] },
+      description:
+        'Browsers: answer in cookies. The refresh token is set in an HttpOnly, Secure, SameSite cookie and left out of the body; refresh and logout then read it from that cookie.',
+    },
+  ];
 }
 
 function content(spec: { schema: TSchema | null; contentType?: string }): Record<string, unknown> | undefined {
@@ -80,7 +139,7 @@ function responses(edge: EdgeContext, route: RouteDeclaration<never>): Record<st
       result[status] = { description, content: { [type]: { schema: { oneOf: withBody.map((spec) => plain(spec.schema as TSchema)) } } } };
     }
   }
-  for (const status of route.errors) {
+  for (const status of errorStatuses(edge, route)) {
     const codes = Object.entries(AUTH_ERROR_CATALOGUE)
       .filter(([, entry]) => entry.status === status)
       .map(([code]) => code);
@@ -100,9 +159,10 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
   for (const route of routes) {
     if (!isMounted(edge, route)) continue;
     const expressPath = preset.routes[route.path] as string;
-    const parameters = [...expressPath.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters: Record<string, unknown>[] = [...expressPath.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    parameters.push(...cookieTransportParameter(edge, route));
     const path = `${base}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}` || '/';
-    const security = SECURITY[route.credential];
+    const security = cookieSecurity(edge, route, SECURITY[route.credential]);
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,

@@ -1,12 +1,15 @@
-// The answer to a completed login: the preset's body, and the device token in its HttpOnly cookie (never in a body).
+// The answer to a completed login: the preset's body, the device token in its HttpOnly cookie (never in a body), and in
+// cookie transport the refresh token in its own.
 import type { Request, Response } from 'express';
 import type { LoginSuccess } from '../../core/results';
 import type { Reply } from '../../presets/types';
 import type { EdgeContext } from '../context';
+import { deliverTokensInCookies } from '../cookies';
 import { setDeviceCookie } from '../request';
 
 export function loginReply(edge: EdgeContext, req: Request, res: Response, success: LoginSuccess): Reply {
   const cookie = edge.settings.deviceCookie;
   if (cookie !== false && success.device) setDeviceCookie(res, cookie.name, success.device);
-  return edge.preset.login(success, edge.replyContext(req));
+  // Cookie transport: the refresh token goes in its HttpOnly cookie and the formatter sees none.
+  return edge.preset.login(deliverTokensInCookies(edge, req, res, success), edge.replyContext(req));
 }

@@ -1,5 +1,6 @@
 // POST logout: ends the session a refresh token or an access token (body or bearer) belongs to.
 import { logout } from '../../core/session-tokens';
+import { clearTokenCookies } from '../cookies';
 import { defineRoute } from '../route';
 import { refreshBody } from './refresh';
 
@@ -14,7 +15,9 @@ export const logoutRoute = defineRoute({
   credential: 'session-token',
   answers: ['loggedOut'],
   errors: [400, 401, 413, 503],
-  async handle(edge, { bearer }) {
+  async handle(edge, { req, res, bearer }) {
+    // Cookie transport: the browser forgets the cookies whatever the store answers (the CSRF check has passed).
+    clearTokenCookies(edge, req, res);
     await logout(edge.core, bearer!);
     return edge.preset.loggedOut();
   },

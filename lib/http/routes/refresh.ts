@@ -2,6 +2,7 @@
 import { Type, type TObject, type TOptional, type TString } from '@sinclair/typebox';
 import { refreshSession } from '../../core/session-tokens';
 import { tokenField } from '../fields';
+import { deliverTokensInCookies } from '../cookies';
 import { bodyReader, type BodyReader } from '../request';
 import { defineRoute } from '../route';
 
@@ -21,7 +22,8 @@ export const refreshRoute = defineRoute({
   mountedWhen: (edge) => edge.core.config.refresh.issue,
   answers: ['refreshed'],
   errors: [400, 401, 413, 429, 503],
-  async handle(edge, { req, bearer }) {
-    return edge.preset.refreshed(await refreshSession(edge.core, bearer!), edge.replyContext(req));
+  async handle(edge, { req, res, bearer }) {
+    // Cookie transport: the rotated refresh token goes back in its cookie, never in the body.
+    return edge.preset.refreshed(deliverTokensInCookies(edge, req, res, await refreshSession(edge.core, bearer!)), edge.replyContext(req));
   },
 });

@@ -1,0 +1,72 @@
+// The browsers' cookie transport: whether a request asked for it, the token cookies set, read and cleared.
+import type { Request, Response } from 'express';
+import type { IssuedToken } from '../core/results';
+import type { CookieTransportSettings, EdgeContext } from './context';
+import { assertSameOriginRequest, optsIntoCookies } from './csrf';
+import { readAuthorization, readCookie } from './request';
+
+// Requests a token cookie authenticated: their answer is in cookie mode even without the opt-in header, so a rotated
+// refresh token never lands in a body that page script can read.
+const cookieAuthenticated = new WeakSet<Request>();
+
+/** Whether the answer to `req` puts tokens in cookies: the transport is on and the page opted in (or used a cookie). */
+export function usesCookieTransport(edge: EdgeContext, req: Request): boolean {
+  return edge.settings.cookies !== false && (optsIntoCookies(req) || cookieAuthenticated.has(req));
+}
+
+function serializeCookie(cookies: CookieTransportSettings, name: string, value: string, maxAgeSeconds: number): string {
+  // Host-only (no Domain) and Path=/: what a `__Host-` name requires; tokens are base64url and dots, cookie-safe as is.
+  return `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly${cookies.secure ? '; Secure' : ''}; SameSite=${cookies.sameSite}`;
+}
+
+function setTokenCookie(edge: EdgeContext, res: Response, cookies: CookieTransportSettings, name: string, token: IssuedToken): void {
+  const remaining = Math.max(0, token.expiresAt - Math.floor(edge.settings.clock() / 1000));
+  res.append('Set-Cookie', serializeCookie(cookies, name, token.token, remaining));
+}
+
+/**
+ * In cookie mode, sets the refresh token (and, where configured, the access token) in their cookies and returns the
+ * result without the refresh token, for the preset's formatter; otherwise returns the result untouched.
+ */
+export function deliverTokensInCookies<T extends { access: IssuedToken; refresh: IssuedToken | undefined }>(edge: EdgeContext, req: Request, res: Response, result: T): T {
+  const cookies = edge.settings.cookies;
+  if (cookies === false || !usesCookieTransport(edge, req)) return result;
+  // Without rotation a refresh answers no new refresh token: the cookie already holds the one still valid.
+  if (result.refresh) setTokenCookie(edge, res, cookies, cookies.refreshCookieName, result.refresh);
+  if (cookies.accessCookieName !== undefined) setTokenCookie(edge, res, cookies, cookies.accessCookieName, result.access);
+  return { ...result, refresh: undefined };
+}
+
+/** In cookie mode, tells the browser to drop the token cookies (logout). */
+export function clearTokenCookies(edge: EdgeContext, req: Request, res: Response): void {
+  const cookies = edge.settings.cookies;
+  if (cookies === false || !usesCookieTransport(edge, req)) return;
+  res.append('Set-Cookie', serializeCookie(cookies, cookies.refreshCookieName, '', 0));
+  if (cookies.accessCookieName !== undefined) res.append('Set-Cookie', serializeCookie(cookies, cookies.accessCookieName, '', 0));
+}
+
+/**
+ * The token of a refresh or logout from its cookie, when no bearer was sent: the refresh cookie (for logout, else the
+ * access cookie). A cookie found must pass the CSRF check (which throws `csrf_rejected`) before the core sees it.
+ */
+export function sessionTokenFromCookie(edge: EdgeContext, req: Request, credential: 'refresh-token' | 'session-token'): string | undefined {
+  const cookies = edge.settings.cookies;
+  if (cookies === false || readAuthorization(req, edge.preset.bareAuthorization).kind === 'bearer') return undefined;
+  let token = readCookie(req, cookies.refreshCookieName);
+  if (token === undefined && credential === 'session-token' && cookies.accessCookieName !== undefined) token = readCookie(req, cookies.accessCookieName);
+  if (token === undefined) return undefined;
+  assertSameOriginRequest(req, cookies);
+  cookieAuthenticated.add(req);
+  return token;
+}
+
+/** Whether the request carries the access-token cookie the guard may read (the option on, no check made here). */
+export function carriesAccessCookie(edge: EdgeContext, req: Request): boolean {
+  const cookies = edge.settings.cookies;
+  return cookies !== false && cookies.accessCookieName !== undefined && readCookie(req, cookies.accessCookieName) !== undefined;
+}
+
+/** Marks a request the guard authenticated by its access cookie (its answers are then in cookie mode). */
+export function markCookieAuthenticated(req: Request): void {
+  cookieAuthenticated.add(req);
+}
