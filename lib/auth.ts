@@ -72,6 +72,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
     refresh: config.refresh,
     secondFactor: config.secondFactor,
     passwordPolicy: config.passwordPolicy,
+    passwordReset: config.passwordReset,
     passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
     deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
     maxSessionsPerUser: config.maxSessionsPerUser,

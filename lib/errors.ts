@@ -7,6 +7,8 @@ export const AUTH_ERROR_CATALOGUE = {
   unsupported_media_type: { status: 400, message: 'The request body must be JSON (Content-Type: application/json).' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   weak_password: { status: 400, message: 'The new password does not meet the password policy.' },
+  reset_token_invalid: { status: 400, message: 'The password-reset link is invalid, used, replaced or expired: ask for a new one.' },
+  tfa_required: { status: 400, message: 'Send a code from your authenticator app ("code") or a recovery code ("recoveryCode").' },
   invalid_credentials: { status: 401, message: 'The login or password is incorrect.' },
   token_missing: { status: 401, message: 'No bearer token was sent.' },
   token_malformed: { status: 401, message: 'The bearer token is malformed.' },

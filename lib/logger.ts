@@ -17,7 +17,8 @@ export type WarningCode =
   | 'MEMORY_STORE_IN_PRODUCTION'
   | 'NO_MAILER'
   | 'NO_API_KEY_STORE'
-  | 'EVENT_HANDLER_FAILED';
+  | 'EVENT_HANDLER_FAILED'
+  | 'NO_RESET_MAILER';
 
 export function warn(logger: Logger, code: WarningCode, message: string): void {
   logger.warn(`[express-auth-kit] ${code}: ${message}`);

@@ -144,6 +144,20 @@ export interface AuthOptions {
   sessionCacheMs?: number;
   /** API keys: which header carries them, or false to refuse keys in the guard. @default { header: 'authorization' } */
   apiKeys?: { header?: 'authorization' | 'x-api-key'; prefix?: string } | false;
+  /**
+   * Password reset by email (`POST …/password/forgot`, then `…/password/reset` with the mailed token). Off (those routes
+   * not mounted) unless `urlTemplate` is given. Needs a mailer with `sendPasswordResetLink` (else the routes answer 503).
+   */
+  passwordReset?: {
+    /**
+     * The page of your app that reads the token and asks for a new password, absolute http(s). `{token}` is replaced by
+     * the URL-encoded token; without it, the token is added as the `token` query parameter. Required.
+     * @example 'https://app.example/reset?token={token}'
+     */
+    urlTemplate: string;
+    /** How long a mailed link works (at most '1h'). A newer request replaces the older token. @default '1h' */
+    tokenTtl?: Duration;
+  };
   /** Login with an external identity provider's JWT (POST to the login route with it as bearer and no body). */
   externalIdentityProvider?: ExternalIdentityProviderOptions;
   /**
@@ -215,6 +229,7 @@ export interface ResolvedConfig {
   onEvent: AuthEventHandler | undefined;
   refresh: { issue: boolean; rotate: boolean };
   sessionCacheMs: number;
+  passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;
   apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
   externalIdentityProvider: Required<Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>> &
     Pick<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'> | undefined;
@@ -235,6 +250,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'secret', 'algorithm', 'issuer', 'audience', 'accessTokenTtl', 'rememberMeTtl', 'refreshTokenTtl', 'clockSkewSeconds',
   'preset', 'users', 'stateStore', 'mailer', 'logger', 'clock', 'bcryptCost', 'passwordPolicy', 'passwordMaxAge',
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
+  'passwordReset',
   'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
 ]);
 
@@ -433,6 +449,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
       rotate: (refreshInput.rotate as boolean | undefined) ?? defaults.rotateRefreshTokens,
     },
     sessionCacheMs,
+    passwordReset: resolvePasswordReset(options.passwordReset),
     apiKeys,
     externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
     cookies: resolveCookies(options.cookies),
@@ -461,6 +478,25 @@ const DEFAULT_COOKIES = {
   insecureAccessCookieName: 'eak-access',
   sameSite: 'strict',
 } as const;
+
+// OWASP's forgot-password cheat sheet: a reset token is short-lived; an hour covers a slow mail.
+const MAX_RESET_TOKEN_TTL = '1h';
+
+function resolvePasswordReset(value: unknown): ResolvedConfig['passwordReset'] {
+  if (value === undefined) return false;
+  const input = plainObject(value, 'passwordReset', ['urlTemplate', 'tokenTtl']);
+  const template = input.urlTemplate;
+  const wrong = () =>
+    new TypeError('"passwordReset.urlTemplate" must be an absolute http(s) URL of your reset page, e.g. "https://app.example/reset?token={token}".');
+  if (typeof template !== 'string') throw wrong();
+  try {
+    const url = new URL(template.replace(/\{token\}/g, 'x'));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw wrong();
+  } catch {
+    throw wrong();
+  }
+  return { urlTemplate: template, tokenTtlSeconds: duration(input.tokenTtl, MAX_RESET_TOKEN_TTL, 'passwordReset.tokenTtl', 3600) };
+}
 
 function resolveLimit(value: unknown, fallback: { limit: number; window: Duration }, name: string): { limit: number; windowSeconds: number } {
   const input = plainObject(value, name, ['limit', 'window']);

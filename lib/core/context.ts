@@ -31,6 +31,8 @@ export interface CoreSettings {
     totpIssuer: string;
     resendLimit: { limit: number; windowSeconds: number };
   };
+  /** Password reset by email, or false when off (`passwordReset` not configured). */
+  passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;
   passwordPolicy: ResolvedPasswordPolicy;
   passwordMaxAgeSeconds: number | null;
   deviceCookie: { ttlSeconds: number } | false;

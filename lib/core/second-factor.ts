@@ -71,25 +71,31 @@ export async function startSecondFactor(
     // The cooldown runs from the first code too: otherwise a resend right after login mails a second code at once.
     await state.set(resendKey(challengeId), '1', config.secondFactor.resendCooldownSeconds * 1000);
     await sendCode(context, user, code, ttl);
+    context.events.emit('tfa.sent', { userId: user.id, method });
   }
   const challenge = tokens.sign('tfa', { sub: user.id, cid: challengeId }, ttl);
   return { user, method, challenge, expiresInSeconds: ttl, firstLogin: user.lastLoginAt == null };
 }
 
 /**
- * Checks a code against the challenge the token stands for. Every attempt is counted atomically before the code is
- * compared, so a concurrent burst evaluates at most `maxAttempts` codes; a right code is single use.
+ * Checks a code (or one of the user's recovery codes) against the challenge the token stands for. Every attempt is
+ * counted atomically before the code is compared, so a concurrent burst evaluates at most `maxAttempts` codes; a right
+ * code is single use, and a recovery code works once ever.
  */
 export async function verifySecondFactor(
   context: AuthContext,
-  request: { challengeToken: string; code: string; deviceToken?: string | undefined },
+  request: { challengeToken: string; code?: string | undefined; recoveryCode?: string | undefined; deviceToken?: string | undefined },
 ): Promise<LoginSuccess> {
   const { config, state } = context;
-  const { code, deviceToken } = request;
+  const { code, recoveryCode, deviceToken } = request;
+  if ((code === undefined) === (recoveryCode === undefined)) {
+    throw new AuthError('invalid_request', { message: 'Send either "code" or "recoveryCode".' });
+  }
   const claims = context.tokens.verify(request.challengeToken, 'tfa');
   const attempts = await state.increment(attemptsKey(claims.cid), config.secondFactor.codeTtlSeconds * 1000);
   if (attempts.value > config.secondFactor.maxAttempts) {
     await deleteChallenge(context, claims.cid);
+    context.events.emit('tfa.failed', { userId: claims.sub, reason: 'tfa_attempts_exceeded' });
     throw new AuthError('tfa_attempts_exceeded');
   }
   const record = await readChallenge(context, claims);
@@ -103,8 +109,11 @@ export async function verifySecondFactor(
     throw new AuthError('token_revoked');
   }
 
-  if (!(await codeMatches(context, record, claims, user, code))) {
+  const method = recoveryCode !== undefined ? 'recovery_code' : record.method;
+  const proven = recoveryCode !== undefined ? await useRecoveryCode(context, user, recoveryCode) : await codeMatches(context, record, claims, user, code!);
+  if (!proven) {
     await context.throttle.recordSecondFactorFailure(identity);
+    context.events.emit('tfa.failed', { userId: user.id, reason: 'tfa_invalid', method });
     throw new AuthError('tfa_invalid');
   }
   // Single use: of two right answers racing, only the one that takes the challenge opens a session.
@@ -115,6 +124,7 @@ export async function verifySecondFactor(
   const success = await openSession(context, user, { rememberMe: record.rememberMe, sessionVersion: record.sessionVersion, deviceToken });
   // The whole authentication is complete: only now are earlier failures forgiven.
   await context.throttle.recordSuccess(identity);
+  context.events.emit('tfa.verified', { userId: user.id, method });
   return success;
 }
 
@@ -174,6 +184,7 @@ export async function resendSecondFactor(context: AuthContext, challengeToken: s
   const code = newNumericCode(CODE_DIGITS);
   await state.set(challengeKey(claims.cid), JSON.stringify({ ...record, codeHash: hashEmailedCode(claims.cid, code) }), remainingMs);
   await sendCode(context, user, code, Math.ceil(remainingMs / 1000));
+  context.events.emit('tfa.sent', { userId: user.id, method: 'EMAIL' });
   return { expiresInSeconds: Math.ceil(remainingMs / 1000) };
 }
 
@@ -205,4 +216,62 @@ export async function sendCode(context: AuthContext, user: User, code: string, e
     context.config.logger.error(`[express-auth-kit] sending a second-factor code failed: ${cause instanceof Error ? cause.message : 'unknown error'}`);
     throw new AuthError('unavailable', { cause });
   }
+}
+
+// ---- recovery codes: one-time codes that stand in for the factor (generated in recovery-codes.ts) ----
+
+// RFC 4648 base32: no 0/1/8/9, so a code read aloud or copied by hand is not mistaken for another letter.
+export const RECOVERY_CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+// Three groups of four: 12 characters of 5 bits, 60 bits per code. Each code works once, counts toward the lockout
+// like any code guess, and is hashed with the user's id, so an online guess has no realistic chance.
+export const RECOVERY_CODE_GROUPS = 3;
+export const RECOVERY_CODE_GROUP_LENGTH = 4;
+
+/** The code as it is hashed (upper case, without dashes or spaces), or null when it cannot be a recovery code. */
+export function normalizeRecoveryCode(input: string): string | null {
+  const compact = input.replace(/[\s-]/g, '').toUpperCase();
+  if (compact.length !== RECOVERY_CODE_GROUPS * RECOVERY_CODE_GROUP_LENGTH) return null;
+  for (const char of compact) if (!RECOVERY_CODE_ALPHABET.includes(char)) return null;
+  return compact;
+}
+
+/** The stored form of a code: SHA-256, salted with the user's id (60 random bits need no slow hash). */
+export function recoveryCodeHash(userId: string, normalized: string): string {
+  return sha256Hex(`recovery-code:${userId}:${normalized}`);
+}
+
+/**
+ * Spends one of `user`'s recovery codes: true when it was one of theirs (it then never works again, even for a
+ * concurrent request), false otherwise. The caller counts a false toward the lockout. The user is mailed a notice.
+ */
+export async function useRecoveryCode(context: AuthContext, user: User, code: string): Promise<boolean> {
+  const consume = context.users.consumeRecoveryCode?.bind(context.users);
+  const normalized = normalizeRecoveryCode(code);
+  if (!consume || normalized === null) return false;
+  const remaining = await consume(user.id, recoveryCodeHash(user.id, normalized));
+  if (remaining === null) return false;
+  context.events.emit('recovery_code.used', { userId: user.id, method: 'recovery_code' });
+  const notify = context.config.mailer?.sendRecoveryCodeUsed?.bind(context.config.mailer);
+  if (notify) mailOffThePath(context, 'a recovery-code notice', () => notify({ to: user.email, displayName: displayNameOf(user), login: user.login, remaining }));
+  return true;
+}
+
+/** The name mails greet the user by. */
+export function displayNameOf(user: User): string {
+  return [user.firstName, user.lastName].filter(Boolean).join(' ') || user.login;
+}
+
+/**
+ * Sends a mail after the current request's work, never awaited by it: its time and its failure say nothing to the
+ * client (a reset request for a known address must answer like one for an unknown address). A failure is logged
+ * once, without the mail's content.
+ */
+export function mailOffThePath(context: AuthContext, what: string, send: () => Promise<void>): void {
+  setImmediate(() => {
+    Promise.resolve()
+      .then(send)
+      .catch((cause: unknown) => {
+        context.config.logger.error(`[express-auth-kit] sending ${what} failed: ${cause instanceof Error ? cause.message : 'unknown error'}`);
+      });
+  });
 }

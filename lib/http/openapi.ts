@@ -169,6 +169,7 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
       tags: [route.tag],
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: route.bodyOptional?.(edge) !== true, content: { 'application/json': { schema: plain(route.body.schema) } } } } : {}),
+      ...(!route.body && route.requestBody ? { requestBody: route.requestBody } : {}),
       responses: responses(edge, route),
       security: security ?? [],
     };

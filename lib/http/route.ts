@@ -49,6 +49,11 @@ export interface RouteDeclaration<B = Record<string, never>> {
   /** The JSON body, as a schema (data, shared with the OpenAPI document); absent when the route reads no body. */
   body?: Omit<BodyReader<TObject>, 'read'> & { read(req: Request): B };
   /**
+   * The request body as documented, for a route that reads its own body instead of `body` (password forgot takes a
+   * bare string as well as a JSON object); the mount then parses nothing for it.
+   */
+  requestBody?: Record<string, unknown>;
+  /**
    * Whether a request may come without a body (refresh and logout take the token from the body or the header; with an
    * identity provider, a login may be its JWT as bearer and no body). The handler then gets no fields.
    */

@@ -1,5 +1,5 @@
 // A mailer that keeps messages in memory instead of sending them: for tests and demos.
-import type { Mailer, SecondFactorMail } from './types';
+import type { Mailer, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
 
 export interface MemoryMailerOptions {
   /**
@@ -7,6 +7,8 @@ export interface MemoryMailerOptions {
    * simulates a mail outage. @default none
    */
   onSend?: (mail: SecondFactorMail) => void | Promise<void>;
+  /** Like `onSend`, for the password-reset links and recovery-code notices. @default none */
+  onSendAccountMail?: (mail: PasswordResetMail | RecoveryCodeUsedMail) => void | Promise<void>;
   /** The most mails kept in {@link MemoryMailer.sent}; past it the oldest is dropped. @default 1000 */
   maxKept?: number;
 }
@@ -20,16 +22,25 @@ export interface MemoryMailerOptions {
  * const code = mailer.last('alice@example.com')?.code;
  */
 export class MemoryMailer implements Mailer {
-  /** The mails "sent", oldest first. Copies, so changing one does not change what the caller passed. */
+  /** The second-factor mails "sent", oldest first. Copies, so changing one does not change what the caller passed. */
   readonly sent: SecondFactorMail[] = [];
+  /** The password-reset links "sent", oldest first (bounded like {@link MemoryMailer.sent}). */
+  readonly resetLinks: PasswordResetMail[] = [];
+  /** The notices of a used recovery code "sent", oldest first (bounded like {@link MemoryMailer.sent}). */
+  readonly recoveryCodeNotices: RecoveryCodeUsedMail[] = [];
   private readonly onSend: MemoryMailerOptions['onSend'];
+  private readonly onSendAccountMail: MemoryMailerOptions['onSendAccountMail'];
   private readonly maxKept: number;
 
   constructor(options: MemoryMailerOptions = {}) {
     if (options.onSend !== undefined && typeof options.onSend !== 'function') {
       throw new TypeError('MemoryMailer: "onSend" must be a function.');
     }
+    if (options.onSendAccountMail !== undefined && typeof options.onSendAccountMail !== 'function') {
+      throw new TypeError('MemoryMailer: "onSendAccountMail" must be a function.');
+    }
     this.onSend = options.onSend;
+    this.onSendAccountMail = options.onSendAccountMail;
     this.maxKept = options.maxKept ?? 1000;
     if (!Number.isSafeInteger(this.maxKept) || this.maxKept < 1) {
       throw new TypeError('MemoryMailer: "maxKept" must be a positive integer.');
@@ -50,7 +61,24 @@ export class MemoryMailer implements Mailer {
     if (this.onSend) await this.onSend(copy);
   }
 
-  /** The most recent mail, or the most recent one to `to` when given. */
+  async sendPasswordResetLink(mail: PasswordResetMail): Promise<void> {
+    const copy: PasswordResetMail = { to: mail.to, displayName: mail.displayName, login: mail.login, url: mail.url, expiresInSeconds: mail.expiresInSeconds };
+    this.keep(this.resetLinks, copy);
+    if (this.onSendAccountMail) await this.onSendAccountMail(copy);
+  }
+
+  async sendRecoveryCodeUsed(mail: RecoveryCodeUsedMail): Promise<void> {
+    const copy: RecoveryCodeUsedMail = { to: mail.to, displayName: mail.displayName, login: mail.login, remaining: mail.remaining };
+    this.keep(this.recoveryCodeNotices, copy);
+    if (this.onSendAccountMail) await this.onSendAccountMail(copy);
+  }
+
+  private keep<T>(list: T[], mail: T): void {
+    list.push(mail);
+    if (list.length > this.maxKept) list.splice(0, list.length - this.maxKept);
+  }
+
+  /** The most recent second-factor mail, or the most recent one to `to` when given. */
   last(to?: string): SecondFactorMail | undefined {
     for (let i = this.sent.length - 1; i >= 0; i--) {
       const mail = this.sent[i]!;
@@ -62,5 +90,7 @@ export class MemoryMailer implements Mailer {
   /** Forgets every recorded mail. */
   clear(): void {
     this.sent.length = 0;
+    this.resetLinks.length = 0;
+    this.recoveryCodeNotices.length = 0;
   }
 }

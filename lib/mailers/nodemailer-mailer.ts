@@ -1,7 +1,8 @@
-// Second-factor codes by e-mail through nodemailer: an SMTP URL, transport options, or a transporter you built.
+// Second-factor codes, password-reset links and recovery-code notices by e-mail through nodemailer: an SMTP URL,
+// transport options, or a transporter you built.
 import { createTransport } from 'nodemailer';
 import type { TransportConfig, Transporter } from 'nodemailer';
-import type { Mailer, SecondFactorMail } from './types';
+import type { Mailer, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
 
 /** Where messages go: an SMTP URL, nodemailer transport options, or an existing nodemailer transporter. */
 export type NodemailerTransportInput = string | Transporter | TransportConfig;
@@ -22,6 +23,18 @@ export interface NodemailerMailerOptions {
   text?: (mail: SecondFactorMail) => string;
   /** The HTML body; escape what you interpolate. @default a small HTML version of the default text */
   html?: (mail: SecondFactorMail) => string;
+  /** The password-reset mail's subject and bodies. @default 'Reset your password' and a short text with the link */
+  resetLink?: MailTemplate<PasswordResetMail>;
+  /** The notice sent when a recovery code is used. @default 'A recovery code was used' and a short text */
+  recoveryCodeUsed?: MailTemplate<RecoveryCodeUsedMail>;
+}
+
+/** The subject and bodies of one kind of mail; each part left out keeps its default. */
+export interface MailTemplate<M> {
+  subject?: string;
+  text?: (mail: M) => string;
+  /** Escape what you interpolate. */
+  html?: (mail: M) => string;
 }
 
 const DEFAULT_SUBJECT = 'Your verification code';
@@ -48,6 +61,8 @@ export class NodemailerMailer implements Mailer {
   private readonly subject: string | ((mail: SecondFactorMail) => string);
   private readonly renderText: (mail: SecondFactorMail) => string;
   private readonly renderHtml: (mail: SecondFactorMail) => string;
+  private readonly resetLink: Required<MailTemplate<PasswordResetMail>>;
+  private readonly recoveryCodeUsed: Required<MailTemplate<RecoveryCodeUsedMail>>;
 
   constructor(options: NodemailerMailerOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -95,6 +110,24 @@ export class NodemailerMailer implements Mailer {
       );
     }
 
+    for (const name of ['resetLink', 'recoveryCodeUsed'] as const) {
+      const template: unknown = options[name];
+      if (template === undefined) continue;
+      const parts = template as Record<string, unknown>;
+      if (typeof template !== 'object' || template === null) throw new TypeError(`NodemailerMailer: "${name}" must be an object { subject?, text?, html? }.`);
+      if (parts.subject !== undefined && (typeof parts.subject !== 'string' || parts.subject.length === 0 || hasControlCharacter(parts.subject))) {
+        throw new TypeError(`NodemailerMailer: "${name}.subject" must be a non-empty one-line string.`);
+      }
+      for (const part of ['text', 'html']) {
+        if (parts[part] !== undefined && typeof parts[part] !== 'function') throw new TypeError(`NodemailerMailer: "${name}.${part}" must be a function (mail) => string.`);
+      }
+    }
+    this.resetLink = { subject: options.resetLink?.subject ?? 'Reset your password', text: options.resetLink?.text ?? resetText, html: options.resetLink?.html ?? resetHtml };
+    this.recoveryCodeUsed = {
+      subject: options.recoveryCodeUsed?.subject ?? 'A recovery code was used',
+      text: options.recoveryCodeUsed?.text ?? recoveryNoticeText,
+      html: options.recoveryCodeUsed?.html ?? recoveryNoticeHtml,
+    };
     this.from = from;
     this.subject = subject ?? DEFAULT_SUBJECT;
     this.renderText = text ?? defaultText;
@@ -102,6 +135,21 @@ export class NodemailerMailer implements Mailer {
   }
 
   async sendSecondFactorCode(mail: SecondFactorMail): Promise<void> {
+    const subject = typeof this.subject === 'function' ? this.subject(mail) : this.subject;
+    await this.deliver(mail, subject, this.renderText(mail), this.renderHtml(mail));
+  }
+
+  /** Sends a password-reset link (see {@link Mailer.sendPasswordResetLink}). */
+  async sendPasswordResetLink(mail: PasswordResetMail): Promise<void> {
+    await this.deliver(mail, this.resetLink.subject, this.resetLink.text(mail), this.resetLink.html(mail));
+  }
+
+  /** Tells the user a recovery code was used (see {@link Mailer.sendRecoveryCodeUsed}). */
+  async sendRecoveryCodeUsed(mail: RecoveryCodeUsedMail): Promise<void> {
+    await this.deliver(mail, this.recoveryCodeUsed.subject, this.recoveryCodeUsed.text(mail), this.recoveryCodeUsed.html(mail));
+  }
+
+  private async deliver(mail: { to: string; displayName: string }, subject: string, text: string, html: string): Promise<void> {
     // Messages name the field, never its value: the value may be an attacker's payload, and the code is a secret.
     if (typeof mail.to !== 'string' || !isSingleAddress(mail.to)) {
       throw new TypeError('NodemailerMailer: "to" must be one e-mail address without spaces or control characters.');
@@ -111,7 +159,6 @@ export class NodemailerMailer implements Mailer {
         'NodemailerMailer: "displayName" must be a string without line breaks or control characters.',
       );
     }
-    const subject = typeof this.subject === 'function' ? this.subject(mail) : this.subject;
     if (typeof subject !== 'string' || hasControlCharacter(subject)) {
       throw new TypeError('NodemailerMailer: the subject must be a string without line breaks or control characters.');
     }
@@ -121,8 +168,8 @@ export class NodemailerMailer implements Mailer {
       // An object, not a "name <address>" string, so nodemailer encodes the name instead of parsing it.
       to: { name: mail.displayName, address: mail.to },
       subject,
-      text: this.renderText(mail),
-      html: this.renderHtml(mail),
+      text,
+      html,
       // Nothing here should reach the file system or the network except through the transport.
       disableFileAccess: true,
       disableUrlAccess: true,
@@ -219,6 +266,56 @@ function defaultHtml(mail: SecondFactorMail): string {
     `<p>It expires in ${escapeHtml(describeLifetime(mail.expiresInSeconds))}.</p>`,
     `<p>It was requested to sign in as &quot;${escapeHtml(mail.login)}&quot;. If that was not you, do not share ` +
       'the code with anyone, and change your password.</p>',
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function resetText(mail: PasswordResetMail): string {
+  // The link sits alone on its own line so mail clients (and tests) can pick it out.
+  return [
+    `Hello ${mail.displayName},`,
+    '',
+    `Someone asked to reset the password of "${mail.login}". To choose a new password, open this link:`,
+    '',
+    mail.url,
+    '',
+    `It works once, for ${describeLifetime(mail.expiresInSeconds)}. If you did not ask for it, ignore this mail: your`,
+    'password stays as it is.',
+    '',
+  ].join('\n');
+}
+
+function resetHtml(mail: PasswordResetMail): string {
+  return [
+    '<!doctype html>',
+    '<html><body style="font-family:sans-serif">',
+    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
+    `<p>Someone asked to reset the password of &quot;${escapeHtml(mail.login)}&quot;. To choose a new password, open this link:</p>`,
+    `<p><a href="${escapeHtml(mail.url)}">${escapeHtml(mail.url)}</a></p>`,
+    `<p>It works once, for ${escapeHtml(describeLifetime(mail.expiresInSeconds))}. If you did not ask for it, ignore this mail: your password stays as it is.</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function recoveryNoticeText(mail: RecoveryCodeUsedMail): string {
+  return [
+    `Hello ${mail.displayName},`,
+    '',
+    `A recovery code of "${mail.login}" was just used; ${mail.remaining} unused code${mail.remaining === 1 ? '' : 's'} remain.`,
+    'If that was not you, change your password and generate new recovery codes.',
+    '',
+  ].join('\n');
+}
+
+function recoveryNoticeHtml(mail: RecoveryCodeUsedMail): string {
+  return [
+    '<!doctype html>',
+    '<html><body style="font-family:sans-serif">',
+    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
+    `<p>A recovery code of &quot;${escapeHtml(mail.login)}&quot; was just used; ${mail.remaining} unused code${mail.remaining === 1 ? '' : 's'} remain.</p>`,
+    '<p>If that was not you, change your password and generate new recovery codes.</p>',
     '</body></html>',
     '',
   ].join('\n');

@@ -1,4 +1,5 @@
-// What the library hands a mailer to deliver a second-factor code, and the one method a mailer must have.
+// What the library hands a mailer to deliver: a second-factor code (the one method a mailer must have), and, from
+// mailers that offer them, a password-reset link and a notice that a recovery code was used.
 
 /** One second-factor code to deliver by e-mail. */
 export interface SecondFactorMail {
@@ -34,4 +35,36 @@ export interface Mailer {
    * Resolves once the message is accepted for delivery; rejects if it was not, and the login step then fails.
    */
   sendSecondFactorCode(mail: SecondFactorMail): Promise<void>;
+  /**
+   * Sends a password-reset link. Optional: without it, the password-reset routes answer 503 `unavailable` (and a
+   * `NO_RESET_MAILER` warning is logged once). Called off the request path: a rejection is logged, never answered.
+   */
+  sendPasswordResetLink?(mail: PasswordResetMail): Promise<void>;
+  /**
+   * Tells the user that one of their recovery codes was used to sign in or reset the password. Optional: without it,
+   * no notice is sent. Called off the request path: a rejection is logged, never answered.
+   */
+  sendRecoveryCodeUsed?(mail: RecoveryCodeUsedMail): Promise<void>;
+}
+
+/** One password-reset link to deliver by e-mail. */
+export interface PasswordResetMail {
+  /** The address stored for the user, never one taken from the request. */
+  to: string;
+  displayName: string;
+  login: string;
+  /** The link, built from `passwordReset.urlTemplate`; it carries the reset token. A secret: never log it. */
+  url: string;
+  /** How long the link works, in seconds. */
+  expiresInSeconds: number;
+}
+
+/** A notice that one of the user's recovery codes was just used. */
+export interface RecoveryCodeUsedMail {
+  /** The address stored for the user. */
+  to: string;
+  displayName: string;
+  login: string;
+  /** How many unused recovery codes the user has left. */
+  remaining: number;
 }

@@ -18,6 +18,7 @@ export class MemoryUserStore implements UserStore {
   private readonly idsByName = new Map<string, string>();
   private readonly apiKeysById = new Map<string, ApiKeyRecord>();
   private readonly apiKeyIdsByHash = new Map<string, string>();
+  private readonly recoveryCodesById = new Map<string, Set<string>>();
 
   constructor(seeds: readonly UserSeed[] = []) {
     seeds.forEach((seed, index) => this.add({ ...seed, id: seed.id ?? String(index + 1) }));
@@ -77,6 +78,17 @@ export class MemoryUserStore implements UserStore {
   updateSecondFactor(id: string, method: SecondFactorMethod | null, totpSecret: string | null): void {
     const user = this.usersById.get(id);
     if (user) Object.assign(user, { secondFactor: method, totpSecret });
+  }
+
+  replaceRecoveryCodes(id: string, codeHashes: readonly string[]): void {
+    if (this.usersById.has(id)) this.recoveryCodesById.set(id, new Set(codeHashes));
+  }
+
+  // Synchronous, so two concurrent consumers of one code cannot both see it.
+  consumeRecoveryCode(id: string, codeHash: string): number | null {
+    const codes = this.recoveryCodesById.get(id);
+    if (!codes?.delete(codeHash)) return null;
+    return codes.size;
   }
 
   createApiKey(record: ApiKeyRecord): void {

@@ -63,7 +63,8 @@ function usersTableDdl({ users }: Tables): string {
   totp_secret text,
   password_expires_at timestamptz,
   last_login_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  recovery_code_hashes text[]
 );`;
 }
 
@@ -149,6 +150,10 @@ DO $$ BEGIN
   IF (SELECT count(*) FROM pg_attribute WHERE attrelid = '${users}'::regclass
       AND attname IN ('login_key', 'email_key') AND NOT attisdropped) < 2 THEN
     ALTER TABLE ${users} ADD COLUMN IF NOT EXISTS login_key text, ADD COLUMN IF NOT EXISTS email_key text;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${users}'::regclass
+      AND attname = 'recovery_code_hashes' AND NOT attisdropped) THEN
+    ALTER TABLE ${users} ADD COLUMN IF NOT EXISTS recovery_code_hashes text[];
   END IF;
 END $$;`,
     );
@@ -315,6 +320,21 @@ ${apiKeysTableDdl(this.tables)}`,
       method,
       totpSecret,
     ]);
+  }
+
+  async replaceRecoveryCodes(id: string, codeHashes: readonly string[]): Promise<void> {
+    await this.pool.query(`UPDATE ${this.tables.users} SET recovery_code_hashes = $2 WHERE id = $1`, [id, [...codeHashes]]);
+  }
+
+  // One conditional UPDATE: a concurrent consumer of the same code waits for the row lock, re-checks the condition
+  // on the updated row, and finds the code gone.
+  async consumeRecoveryCode(id: string, codeHash: string): Promise<number | null> {
+    const { rows } = await this.pool.query(
+      `UPDATE ${this.tables.users} SET recovery_code_hashes = array_remove(recovery_code_hashes, $2)
+       WHERE id = $1 AND $2 = ANY(recovery_code_hashes) RETURNING cardinality(recovery_code_hashes) AS remaining`,
+      [id, codeHash],
+    );
+    return rows.length === 0 ? null : Number(rows[0]!.remaining);
   }
 
   async createApiKey(record: ApiKeyRecord): Promise<void> {

@@ -82,6 +82,18 @@ export interface UserStore {
   /** Turns a second factor on or off (TOTP enrolment). Optional: without it, TOTP enrolment is unavailable. */
   updateSecondFactor?(id: string, method: SecondFactorMethod | null, totpSecret: string | null): MaybePromise<void>;
 
+  /**
+   * Replaces the user's recovery codes with `codeHashes` (SHA-256 hex of each code, salted by the library) in one
+   * atomic write: the old set stops working. Optional, with {@link UserStore.consumeRecoveryCode}: without both,
+   * recovery codes are unavailable (their route is not mounted and `recoveryCode` is refused).
+   */
+  replaceRecoveryCodes?(id: string, codeHashes: readonly string[]): MaybePromise<void>;
+  /**
+   * Removes `codeHash` from the user's recovery codes, atomically: of concurrent calls with one hash, exactly one
+   * succeeds. Returns how many codes are left after removing it, or null when the user has no such code.
+   */
+  consumeRecoveryCode?(id: string, codeHash: string): MaybePromise<number | null>;
+
   createApiKey?(record: ApiKeyRecord): MaybePromise<void>;
   listApiKeys?(ownerId: string): MaybePromise<ApiKeyRecord[]>;
   findApiKeyByHash?(keyHash: string): MaybePromise<ApiKeyRecord | null>;

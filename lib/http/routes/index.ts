@@ -7,6 +7,9 @@ import { loginRoute } from './login';
 import { loginStatusRoute } from './login-status';
 import { logoutRoute } from './logout';
 import { logoutAllRoute } from './logout-all';
+import { passwordForgotRoute } from './password-forgot';
+import { passwordResetRoute } from './password-reset';
+import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
 import { tfaResendRoute } from './tfa-resend';
 import { tfaVerifyRoute } from './tfa-verify';
@@ -18,8 +21,8 @@ type AnyRoute = RouteDeclaration<never>;
 
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
-  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute],
-  account: [accountRoute, changePasswordRoute],
+  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
+  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute],
   refresh: [refreshRoute, logoutRoute, logoutAllRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;

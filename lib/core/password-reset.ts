@@ -1,0 +1,186 @@
+// Password reset by email: a mailed single-use token (stored only as its SHA-256, with a TTL) sets a new password,
+// after the authenticator app's code for a user who has one; the reset ends every session and forgives the lockout.
+import { AuthError } from '../errors';
+import { warn } from '../logger';
+import type { PasswordResetMail } from '../mailers/types';
+import { checkPasswordPolicy } from '../passwords/policy';
+import { matchTotp } from '../primitives/totp';
+import { constantTimeEqual, newSecret, sha256Hex } from '../primitives/random';
+import { foldName } from '../stores/fold-name';
+import type { User } from '../stores/types';
+import type { AuthContext } from './context';
+import { lockoutIdentity } from './lockout';
+import { consumeTotpStep, displayNameOf, mailOffThePath, useRecoveryCode } from './second-factor';
+import { endAllSessions } from './session-tokens';
+import { isActive } from './users';
+
+// 32 bytes from the CSPRNG: 256 bits, base64url (OWASP asks for at least 128).
+const TOKEN_BYTES = 32;
+// Per address, counted for known and unknown addresses alike so the limit reveals nothing. Enough for a user whose
+// mail is slow to ask a few times; past it the answer is the same but no mail goes out, so nobody can mail-bomb.
+export const RESET_REQUEST_LIMIT = 5;
+export const RESET_REQUEST_WINDOW_SECONDS = 15 * 60;
+// Longer than any base64url token of TOKEN_BYTES; a longer value is refused before it is hashed.
+const MAX_TOKEN_LENGTH = 128;
+
+const tokenKey = (tokenHash: string): string => `pwreset:token:${tokenHash}`;
+const currentTokenKey = (userId: string): string => `pwreset:user:${userId}`;
+const requestsKey = (email: string): string => `pwreset:requests:${sha256Hex(foldName(email))}`;
+
+// No store assigns it: for an unknown address the same reads and writes are made on this id, so they cost the same.
+const UNKNOWN_USER_ID = '\u2060express-auth-kit:unknown';
+
+interface ResetTokenRecord {
+  userId: string;
+  /** A fingerprint of the password hash when the token was mailed: any password change since voids the token. */
+  passwordFingerprint: string;
+}
+
+const fingerprint = (user: User): string => sha256Hex(`reset:${user.passwordHash}`).slice(0, 32);
+
+function resetSettings(context: AuthContext): { urlTemplate: string; tokenTtlSeconds: number } {
+  const settings = context.config.passwordReset;
+  if (settings === false) throw new AuthError('not_found', { message: 'Password reset is not configured ("passwordReset").' });
+  return settings;
+}
+
+const contextsWarnedOfNoResetMailer = new WeakSet<AuthContext>();
+
+/** The mailer's `sendPasswordResetLink`, or 503 (and one coded warning per instance) when there is none. */
+function resetMailer(context: AuthContext): (mail: PasswordResetMail) => Promise<void> {
+  const mailer = context.config.mailer;
+  const send = mailer?.sendPasswordResetLink?.bind(mailer);
+  if (send) return send;
+  if (!contextsWarnedOfNoResetMailer.has(context)) {
+    contextsWarnedOfNoResetMailer.add(context);
+    warn(
+      context.config.logger,
+      'NO_RESET_MAILER',
+      `password reset was asked for, but ${mailer ? 'the "mailer" has no sendPasswordResetLink method' : 'no "mailer" is configured'}: the reset routes answer 503.`,
+    );
+  }
+  throw new AuthError('unavailable', { message: 'Password reset by email is not available.' });
+}
+
+/** The link of `urlTemplate` with `token`: in place of `{token}`, else as the `token` query parameter. */
+export function resetLink(urlTemplate: string, token: string): string {
+  if (urlTemplate.includes('{token}')) return urlTemplate.replace(/\{token\}/g, encodeURIComponent(token));
+  const url = new URL(urlTemplate);
+  url.searchParams.set('token', token);
+  return url.toString();
+}
+
+/**
+ * Asks for a reset link for `email`. Answers the same, in about the same time, whether the address is known,
+ * unknown or disabled: the same store reads and writes are made for all three, and the mail is sent off the
+ * request path. A known, enabled user within the per-address limit gets a new token (replacing any earlier one) by
+ * mail; past the limit nothing is sent.
+ */
+export async function requestPasswordReset(context: AuthContext, email: string): Promise<void> {
+  const { tokenTtlSeconds, urlTemplate } = resetSettings(context);
+  const send = resetMailer(context);
+  const { state } = context;
+  const requests = await state.increment(requestsKey(email), RESET_REQUEST_WINDOW_SECONDS * 1000);
+  const found = await context.users.findByLogin(email);
+  // Only the address: a login that happens to be typed here names nobody.
+  const user = isActive(found) && foldName(found.email) === foldName(email) ? found : null;
+  const issue = user !== null && requests.value <= RESET_REQUEST_LIMIT;
+  const token = newSecret(TOKEN_BYTES);
+  const tokenHash = sha256Hex(token);
+  const owner = issue ? user.id : UNKNOWN_USER_ID;
+  const ttlMs = issue ? tokenTtlSeconds * 1000 : 1000;
+  // The newer token replaces the older one: the old one's record goes, and the user's current token changes.
+  const previous = await state.get(currentTokenKey(owner));
+  await state.delete(tokenKey(previous ?? tokenHash));
+  const record: ResetTokenRecord = { userId: owner, passwordFingerprint: issue ? fingerprint(user) : '' };
+  await state.set(tokenKey(issue ? tokenHash : UNKNOWN_USER_ID), JSON.stringify(record), ttlMs);
+  await state.set(currentTokenKey(owner), tokenHash, ttlMs);
+  if (!issue) return;
+  context.events.emit('password.reset_requested', { userId: user.id });
+  const mail: PasswordResetMail = {
+    // Only ever the stored address.
+    to: user.email,
+    displayName: displayNameOf(user),
+    login: user.login,
+    url: resetLink(urlTemplate, token),
+    expiresInSeconds: tokenTtlSeconds,
+  };
+  mailOffThePath(context, 'a password-reset link', () => send(mail));
+}
+
+export interface PasswordResetRequest {
+  token: string;
+  newPassword: string;
+  /** A current code from the authenticator app, for a user who has one. */
+  code?: string | undefined;
+  /** One of the user's recovery codes, in place of `code`. */
+  recoveryCode?: string | undefined;
+}
+
+/**
+ * Sets a new password with a mailed token. The token must be the user's latest, unused and unexpired, and the
+ * password unchanged since it was mailed; else 400 `reset_token_invalid`. A password the policy refuses (400
+ * `weak_password`) and a missing (400 `tfa_required`) or wrong (401 `tfa_invalid`, counted toward the lockout)
+ * authenticator code leave the token usable. For a user whose factor is the emailed code, the mailed link is the
+ * proof. The token is consumed atomically, so of concurrent uses exactly one succeeds; the reset then ends every
+ * session and forgives the account's failed attempts.
+ */
+export async function resetPassword(context: AuthContext, request: PasswordResetRequest): Promise<void> {
+  resetSettings(context);
+  resetMailer(context);
+  const { state } = context;
+  const { token, newPassword } = request;
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new AuthError('reset_token_invalid');
+  const tokenHash = sha256Hex(token);
+  const json = await state.get(tokenKey(tokenHash));
+  if (json === null) throw new AuthError('reset_token_invalid');
+  const record = JSON.parse(json) as ResetTokenRecord;
+  const current = await state.get(currentTokenKey(record.userId));
+  const user = await context.users.findById(record.userId);
+  if (current === null || !constantTimeEqual(current, tokenHash) || !isActive(user) || fingerprint(user) !== record.passwordFingerprint) {
+    throw new AuthError('reset_token_invalid');
+  }
+
+  const failure = await checkPasswordPolicy(newPassword, context.config.passwordPolicy, user).catch((cause: unknown) => {
+    throw new AuthError('unavailable', { cause });
+  });
+  if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
+
+  const identity = lockoutIdentity(user, user.login);
+  // The user's own authenticator app: whoever reads their mail must not also get past it. An emailed factor (the
+  // user's own, or forced on everyone) is proven by the mailed link itself.
+  if (user.secondFactor === 'TOTP') await proveAuthenticator(context, user, identity, request);
+
+  // Single use: of concurrent resets with one token, only the one that takes it goes on.
+  if ((await state.take(tokenKey(tokenHash))) === null) throw new AuthError('reset_token_invalid');
+  await state.delete(currentTokenKey(user.id));
+  const hash = await context.passwords.hash(newPassword);
+  const { passwordMaxAgeSeconds, clock } = context.config;
+  await context.users.updatePassword(user.id, hash, passwordMaxAgeSeconds === null ? null : new Date(clock() + passwordMaxAgeSeconds * 1000));
+  await endAllSessions(context, user.id);
+  // The owner proved the mailbox (and the app): earlier failed guesses, likely a stranger's, are forgiven.
+  await context.throttle.recordSuccess(identity);
+  context.events.emit('password.reset_completed', { userId: user.id });
+}
+
+async function proveAuthenticator(context: AuthContext, user: User, identity: string, request: PasswordResetRequest): Promise<void> {
+  const { code, recoveryCode } = request;
+  if (code === undefined && recoveryCode === undefined) throw new AuthError('tfa_required');
+  // A locked account's codes are not checked: the lockout bounds code guesses here as at login.
+  await context.throttle.assertNotLocked(identity);
+  let proven = false;
+  if (code !== undefined) {
+    const step = user.totpSecret ? matchTotp(user.totpSecret, code, context.config.clock()) : null;
+    if (step !== null) {
+      await consumeTotpStep(context, user.id, step);
+      proven = true;
+    }
+  } else if (recoveryCode !== undefined) {
+    proven = await useRecoveryCode(context, user, recoveryCode);
+  }
+  if (!proven) {
+    await context.throttle.recordSecondFactorFailure(identity);
+    context.events.emit('tfa.failed', { userId: user.id, reason: 'tfa_invalid', method: code !== undefined ? 'TOTP' : 'recovery_code' });
+    throw new AuthError('tfa_invalid');
+  }
+}

@@ -1,0 +1,71 @@
+// Recovery codes: ten one-time codes that stand in for the second factor when its device is lost. Shown once, kept
+// only as hashes in the user store (they last until used or replaced, so no TTL-bound state store fits them).
+// Spending one (at verify or at a reset) is in second-factor.ts, next to the codes it stands in for.
+import { randomInt } from 'node:crypto';
+import { AuthError } from '../errors';
+import { matchTotp } from '../primitives/totp';
+import type { RecoveryCodes } from './results';
+import type { User } from '../stores/types';
+import type { AuthContext } from './context';
+import { attemptIdentity } from './devices';
+import { checkPassword, effectiveSecondFactor } from './login';
+import {
+  consumeTotpStep,
+  normalizeRecoveryCode,
+  RECOVERY_CODE_ALPHABET as ALPHABET,
+  RECOVERY_CODE_GROUP_LENGTH as GROUP_LENGTH,
+  RECOVERY_CODE_GROUPS as GROUPS,
+  recoveryCodeHash,
+} from './second-factor';
+
+/** How many codes a set holds (GitHub, Google and Okta give about ten). */
+export const RECOVERY_CODE_COUNT = 10;
+
+/** A new code, `XXXX-XXXX-XXXX`, from the CSPRNG. */
+export function newRecoveryCode(): string {
+  const groups: string[] = [];
+  for (let g = 0; g < GROUPS; g++) {
+    let group = '';
+    for (let i = 0; i < GROUP_LENGTH; i++) group += ALPHABET[randomInt(ALPHABET.length)];
+    groups.push(group);
+  }
+  return groups.join('-');
+}
+
+/** Whether the user store can keep recovery codes. */
+export function recoveryCodesAvailable(context: AuthContext): boolean {
+  return typeof context.users.replaceRecoveryCodes === 'function' && typeof context.users.consumeRecoveryCode === 'function';
+}
+
+/**
+ * A new set of codes for a logged-in `user` who re-enters the password AND proves the second factor their login
+ * demands: a user with an authenticator app sends a current code from it (`code`); for a user whose factor is the
+ * emailed code, the access token is the proof (it came from a login that passed the emailed code) together with the
+ * password. A user without a second factor gets 400: there is nothing to recover. The new set replaces the old one.
+ */
+export async function generateRecoveryCodes(
+  context: AuthContext,
+  user: User,
+  request: { password: string; code?: string | undefined; deviceToken?: string | undefined },
+): Promise<RecoveryCodes> {
+  const replace = context.users.replaceRecoveryCodes?.bind(context.users);
+  if (!replace || !recoveryCodesAvailable(context)) throw new AuthError('not_found', { message: 'Recovery codes are not available: the user store cannot keep them.' });
+  const factor = effectiveSecondFactor(context, user);
+  if (factor === null) throw new AuthError('invalid_request', { message: 'Recovery codes stand in for a second factor: turn one on first.' });
+  const identity = attemptIdentity(context, user, user.login, request.deviceToken);
+  await checkPassword(context, user, identity, request.password);
+  if (factor === 'TOTP') {
+    const step = user.totpSecret && request.code ? matchTotp(user.totpSecret, request.code, context.config.clock()) : null;
+    if (step === null) {
+      await context.throttle.recordSecondFactorFailure(identity);
+      throw new AuthError('tfa_invalid', { message: 'Send a current code from your authenticator app as "code".' });
+    }
+    await consumeTotpStep(context, user.id, step);
+    // The password and the app's code: a whole authentication.
+    await context.throttle.recordSuccess(identity);
+  }
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+  await replace(user.id, codes.map((code) => recoveryCodeHash(user.id, normalizeRecoveryCode(code)!)));
+  return { codes };
+}
+

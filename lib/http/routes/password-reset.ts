@@ -1,0 +1,47 @@
+// POST password reset: the mailed token (JHipster calls it "key") and a new password; an app code where the user has one.
+import { Type } from '@sinclair/typebox';
+import { resetPassword } from '../../core/password-reset';
+import { AuthError } from '../../errors';
+import { codeField, passwordField } from '../fields';
+import { bodyReader } from '../request';
+import { defineRoute } from '../route';
+import { recoveryCodeField } from './tfa-verify';
+
+const resetTokenField = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\u0000]*$', description: 'The token from the mailed link (its "token" query parameter).' });
+
+const body = bodyReader(
+  Type.Object({
+    token: Type.Optional(resetTokenField),
+    key: Type.Optional({ ...resetTokenField, description: 'The same token under the name JHipster clients send (utmstack). Send "token" or "key".' }),
+    newPassword: passwordField,
+    code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app: required when the user has one (else 400 tfa_required).' }),
+    recoveryCode: Type.Optional({ ...recoveryCodeField, description: 'One of the recovery codes, in place of "code".' }),
+  }),
+);
+
+export const passwordResetRoute = defineRoute({
+  path: 'passwordReset',
+  method: 'post',
+  operationId: 'resetPassword',
+  summary:
+    'Set a new password with the mailed token (ends every session). A bad, used, replaced or expired token: 400 reset_token_invalid. ' +
+    'A user with an authenticator app also sends "code" or "recoveryCode" (else 400 tfa_required; the token stays usable). ' +
+    '503 when the mailer cannot send reset links.',
+  tag: 'account',
+  body,
+  credential: 'none',
+  limiter: 'login',
+  mountedWhen: (edge) => edge.core.config.passwordReset !== false,
+  answers: ['passwordReset'],
+  errors: [400, 401, 403, 413, 429, 503],
+  async handle(edge, { fields }) {
+    const { token, key, newPassword, code, recoveryCode } = fields;
+    const value = token ?? key;
+    if (value === undefined || (token !== undefined && key !== undefined)) {
+      throw new AuthError('invalid_request', { message: 'The field "token" is required (or "key").' });
+    }
+    if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
+    await resetPassword(edge.core, { token: value, newPassword, code, recoveryCode });
+    return edge.preset.passwordReset();
+  },
+});

@@ -1,0 +1,37 @@
+// POST recovery codes: the password and the current second factor again, then ten new one-time codes, shown once.
+import { Type } from '@sinclair/typebox';
+import { currentUser } from '../../core/access';
+import { generateRecoveryCodes, recoveryCodesAvailable } from '../../core/recovery-codes';
+import { codeField, passwordField } from '../fields';
+import { bodyReader } from '../request';
+import { defineRoute } from '../route';
+
+const body = bodyReader(
+  Type.Object({
+    password: passwordField,
+    code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app, for a user who has one.' }),
+  }),
+);
+
+export const recoveryCodesRoute = defineRoute({
+  path: 'recoveryCodes',
+  method: 'post',
+  operationId: 'generateRecoveryCodes',
+  summary:
+    'Ten new recovery codes, shown this once, replacing any earlier set. Needs the password, and a current app code ("code") ' +
+    'for a user with an authenticator app; a user whose factor is the emailed code proves it by the login behind the token. ' +
+    'A user without a second factor gets 400.',
+  tag: 'second factor',
+  body,
+  credential: 'access-token',
+  limiter: 'second-factor',
+  checksPassword: true,
+  mountedWhen: (edge) => recoveryCodesAvailable(edge.core),
+  answers: ['recoveryCodes'],
+  errors: [400, 401, 403, 413, 429, 503],
+  async handle(edge, { auth, deviceToken, fields }) {
+    const { password, code } = fields;
+    const user = await currentUser(edge.core, auth!);
+    return edge.preset.recoveryCodes(await generateRecoveryCodes(edge.core, user, { password, code, deviceToken }));
+  },
+});
