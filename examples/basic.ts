@@ -1,15 +1,52 @@
 // The default preset: `npm start`. Routes under /auth, a guarded demo route at /api/protected, and the browser demo
-// page (examples/public) at GET /.
+// page (examples/public) at GET /, which signs in with the cookie transport.
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { runExample, type ExampleOptions } from './shared/demo-server';
 
-/** basic's options: the default preset, its guarded route and the demo page. Tests build the app from these. */
-export function basicExample(): ExampleOptions {
+/**
+ * The origins whose pages may use the refresh cookie: this server's own `origin`, its loopback twin (127.0.0.1 and
+ * localhost name the same server) and TRUSTED_ORIGINS (comma-separated).
+ */
+export function trustedOrigins(origin: string, extra = process.env.TRUSTED_ORIGINS ?? ''): string[] {
+  const twins: string[] = [];
+  // A bad HOST or PORT makes no URL: runExample refuses to start, naming it.
+  if (URL.canParse(origin)) {
+    const own = new URL(origin);
+    twins.push(own.origin);
+    if (own.hostname === '127.0.0.1' || own.hostname === 'localhost') {
+      twins.push(`${own.protocol}//${own.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}${own.port ? `:${own.port}` : ''}`);
+    }
+  }
+  const listed = extra.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return [...new Set([...twins, ...listed])];
+}
+
+/** basic's options, for a server at `origin` (`http://HOST:PORT`). Tests build the app from these. */
+export function basicExample(origin: string): ExampleOptions {
   return {
     preset: 'default',
     guardedRoute: '/api/protected',
     page: path.join(__dirname, 'public'),
+    extraOptions: { cookies: { trustedOrigins: trustedOrigins(origin) } },
   };
 }
 
-if (require.main === module) void runExample(basicExample());
+/** PORT=0 asks for a free port: pick it now, since the trusted origin must name it before the server starts. */
+async function choosePort(host: string): Promise<void> {
+  if (process.env.PORT !== '0') return;
+  const probe = createServer().listen(0, host);
+  await once(probe, 'listening');
+  process.env.PORT = String((probe.address() as AddressInfo).port);
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+async function main(): Promise<void> {
+  const host = process.env.HOST || '127.0.0.1';
+  await choosePort(host);
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  await runExample(basicExample(`http://${shownHost}:${process.env.PORT || 3000}`));
+}
+
+if (require.main === module) void main();

@@ -1,9 +1,10 @@
 // The demo page of examples/basic.ts (GET /) in headless Chromium, driven by playwright-core: sign-in with and without
-// the emailed code, the guarded call, the sessions list, sign out, reload, and a page of another origin trying to use
-// the session. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); without it the suite is skipped, saying why.
+// the emailed code, the guarded call, the sessions list, sign out, a reload kept signed in by the refresh cookie, and
+// pages of another origin failing to use that cookie. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); without
+// it the suite is skipped, saying why.
 import { existsSync, mkdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -20,6 +21,7 @@ const describeInBrowser = haveChromium ? describe : describe.skip;
 
 /** Where reviewers find the screenshots (git-ignored). */
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
+const REFRESH_COOKIE = '__Host-eak-refresh';
 
 jest.setTimeout(60_000);
 
@@ -27,6 +29,8 @@ interface Answered {
   method: string;
   path: string;
   origin: string | undefined;
+  /** Whether the request carried the refresh cookie. */
+  withRefreshCookie: boolean;
   status: number;
   setCookie: string[];
 }
@@ -59,11 +63,8 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
   beforeAll(async () => {
     for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
     process.env.JWT_SECRET = 'a-demo-page-test-secret-that-is-long-enough-for-any-hmac-0123456789';
-    const built = await buildExampleApp({
-      ...basicExample(),
-      services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    });
-    auth = built.auth;
+    // The port first: the example trusts its own origin, http://127.0.0.1:PORT, for cookie requests.
+    const example: { app?: RequestListener } = {};
     server = createServer((req, res) => {
       const url = req.url ?? '';
       res.on('finish', () => {
@@ -72,13 +73,20 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
           method: req.method ?? '',
           path: url,
           origin: req.headers.origin,
+          withRefreshCookie: (req.headers.cookie ?? '').includes(`${REFRESH_COOKIE}=`),
           status: res.statusCode,
           setCookie: Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [String(setCookie)],
         });
       });
-      built.app(req, res);
+      example.app!(req, res);
     });
     origin = await listen(server);
+    const built = await buildExampleApp({
+      ...basicExample(origin),
+      services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
+    });
+    auth = built.auth;
+    example.app = built.app;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
@@ -129,9 +137,20 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
     expect(stored).toEqual({ cookie: '', local: 0, session: 0 });
   }
 
+  /** The refresh cookie in the browser's jar for the example's origin, if any. */
+  async function refreshCookie(): Promise<Awaited<ReturnType<BrowserContext['cookies']>>[number] | undefined> {
+    return (await context.cookies(origin)).find((cookie) => cookie.name === REFRESH_COOKIE);
+  }
+
   test('admin signs in; the guarded call shows the login and authorities; sign out ends the session', async () => {
+    const loginAnswer = page.waitForResponse((response) => response.url() === `${origin}/auth/login`);
     await signIn('admin', DEMO_PASSWORDS.admin);
     await expectSignedInAs('admin');
+    // Cookie mode: the answer carries the access token only; the refresh token is in an HttpOnly __Host- cookie.
+    const body = await (await loginAnswer).json();
+    expect(body).toEqual(expect.objectContaining({ accessToken: expect.any(String) }));
+    expect(body).not.toHaveProperty('refreshToken');
+    expect(await refreshCookie()).toEqual(expect.objectContaining({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' }));
     expect(await callGuardedRoute()).toEqual({ login: 'admin', authorities: 'ROLE_ADMIN, ROLE_USER' });
     await expectNoTokenInPageStorage();
     await page.screenshot({ path: path.join(RESULTS, 'demo-signed-in.png'), fullPage: true });
@@ -139,7 +158,10 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#signed-out').waitFor();
     expect(await page.locator('#status').textContent()).toBe('Signed out.');
-    expect(answered.filter((a) => a.path === '/auth/logout').map((a) => a.status)).toEqual([204]);
+    expect(answered.filter((a) => a.path === '/auth/logout').map((a) => [a.status, a.withRefreshCookie])).toEqual([[204, true]]);
+    expect(await refreshCookie()).toBeUndefined();
+    await page.reload();
+    await page.locator('#signed-out').waitFor();
   });
 
   test('user signs in with the emailed code; the guarded call shows ROLE_USER', async () => {
@@ -169,12 +191,16 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
     expect(await page.locator('#signed-out').isVisible()).toBe(true);
   });
 
-  test('a reload signs out: the bearer transport keeps its tokens in memory only', async () => {
+  test('a reload keeps the session: the page refreshes through the HttpOnly cookie', async () => {
     await signIn('guest', DEMO_PASSWORDS.guest);
     await expectSignedInAs('guest');
     await page.reload();
-    await page.locator('#signed-out').waitFor();
+    await expectSignedInAs('guest');
+    expect(await callGuardedRoute()).toEqual({ login: 'guest', authorities: 'ROLE_USER' });
     await expectNoTokenInPageStorage();
+    // The first visit's refresh found no cookie (signed out); the reload's refreshed with it.
+    const refreshes = answered.filter((a) => a.path === '/auth/token/refresh' && a.withRefreshCookie);
+    expect(refreshes.map((a) => [a.status, a.origin, a.withRefreshCookie])).toEqual([[200, origin, true]]);
   });
 
   test('the sessions list shows this page and another browser; "End" ends the other one', async () => {
@@ -213,5 +239,78 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
     } finally {
       await other.close();
     }
+  });
+
+  test('pages of another origin cannot use the refresh cookie: fetches and a form post are refused and consume nothing', async () => {
+    await signIn('admin', DEMO_PASSWORDS.admin);
+    await expectSignedInAs('admin');
+    const target = `${origin}/auth/token/refresh`;
+    // Another server, another port: same site as the example (so a SameSite=Strict cookie still goes along), but another
+    // origin, which only the CSRF check stops. Its page tries the refresh route every way a page can.
+    foreign = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(`<!doctype html><title>another origin</title>
+<form id="post" method="post" action="${target}"></form>
+<script>
+  window.results = (async () => {
+    const out = {};
+    async function attempt(name, init) {
+      try {
+        const response = await fetch(${JSON.stringify(target)}, { method: 'POST', credentials: 'include', ...init });
+        out[name] = response.type === 'opaque' ? 'opaque' : response.status + ' ' + (await response.text());
+      } catch (error) {
+        out[name] = 'refused: ' + error.name;
+      }
+    }
+    await attempt('opt-in header', { headers: { 'X-Auth-Transport': 'cookie' } });
+    await attempt('json', { headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    await attempt('text', { headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    await attempt('no body, no-cors', { mode: 'no-cors' });
+    return out;
+  })();
+</script>`);
+    });
+    const foreignOrigin = await listen(foreign);
+    const foreignPort = new URL(foreignOrigin).port;
+    const before = await refreshCookie();
+    expect(before).toBeDefined();
+
+    const attacker = await context.newPage();
+    const fromAttacker = (site: string) => answered.filter((a) => a.method === 'POST' && a.path === '/auth/token/refresh' && a.origin === site);
+    for (const site of [foreignOrigin, `http://localhost:${foreignPort}`]) {
+      await attacker.goto(`${site}/`);
+      // Every fetch fails or is opaque: no answer a script of another origin can read.
+      expect(await attacker.evaluate<unknown>('window.results')).toEqual({
+        'opt-in header': 'refused: TypeError',
+        json: 'refused: TypeError',
+        text: 'refused: TypeError',
+        'no body, no-cors': 'opaque',
+      });
+      await Promise.all([attacker.waitForURL(target), attacker.locator('#post').evaluate((form) => (form as unknown as { submit(): void }).submit())]);
+      // The preflighted fetches never reached the route; the simple ones (text, no body) and the form post did, and
+      // were refused, setting no cookie.
+      const tries = fromAttacker(site);
+      expect(tries).toHaveLength(3);
+      for (const attempt of tries) {
+        expect(attempt.status).toBeGreaterThanOrEqual(400);
+        expect(attempt.setCookie.join('\n')).not.toContain(REFRESH_COOKIE);
+      }
+      if (site === foreignOrigin) {
+        // Same site: the browser sent the cookie each time, and the Origin check refused it (403 csrf_rejected; the
+        // text/plain body may be refused for its type first).
+        expect(tries.map((a) => a.withRefreshCookie)).toEqual([true, true, true]);
+        expect(tries.slice(1).map((a) => a.status)).toEqual([403, 403]);
+        expect(await attacker.locator('body').textContent()).toContain('csrf_rejected');
+      } else {
+        // Another site (localhost is not 127.0.0.1): SameSite=Strict kept the cookie home.
+        expect(tries.every((a) => !a.withRefreshCookie)).toBe(true);
+      }
+    }
+
+    // Nothing was consumed: the cookie is the same, and the page still refreshes with it across a reload.
+    expect((await refreshCookie())?.value).toBe(before!.value);
+    await page.reload();
+    await expectSignedInAs('admin');
+    expect(await page.locator('#error').isHidden()).toBe(true);
   });
 });

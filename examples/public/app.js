@@ -1,12 +1,14 @@
 // The demo page's script: sign in (with the emailed code step), a guarded call, the session list, sign out.
-// Tokens live in this script's variables only: never in document.cookie or web storage.
+// The cookie transport: the server keeps the refresh token in an HttpOnly cookie this script cannot read, so a reload
+// stays signed in; the access token lives in this script's memory only (never document.cookie or web storage).
 (function () {
   'use strict';
 
   const AUTH = '/auth';
+  /** Opts a request into the cookie transport: tokens that last go in the HttpOnly cookie, not in the answer. */
+  const COOKIE_TRANSPORT = { 'X-Auth-Transport': 'cookie' };
 
   let accessToken = null;
-  let refreshToken = null; // bearer transport: kept in memory, so a reload signs out
   let challengeToken = null;
   let account = null; // { login, authorities } from GET /auth/session
 
@@ -24,8 +26,8 @@
 
   /** One JSON request; a refusal becomes an ApiError carrying the API's { error, message }. */
   async function api(method, path, options) {
-    const { body, token } = options || {};
-    const headers = { Accept: 'application/json' };
+    const { body, token, cookies } = options || {};
+    const headers = { Accept: 'application/json', ...(cookies ? COOKIE_TRANSPORT : {}) };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
     let response;
@@ -56,20 +58,13 @@
     return data;
   }
 
-  /** Takes the tokens of a login or refresh answer. */
-  function keepTokens(data) {
-    accessToken = data.accessToken;
-    if (data.refreshToken) refreshToken = data.refreshToken;
-  }
-
-  /** A new access token from the refresh token; false when the session is over. */
+  /** A new access token through the refresh cookie; false when there is no session (no cookie, or it has ended). */
   async function refresh() {
-    if (!refreshToken) return false;
     try {
-      keepTokens(await api('POST', AUTH + '/token/refresh', { body: { refreshToken } }));
+      accessToken = (await api('POST', AUTH + '/token/refresh', { cookies: true })).accessToken;
       return true;
     } catch (error) {
-      if (error.status === 401) return false;
+      if (error.status === 400 || error.status === 401) return false;
       throw error;
     }
   }
@@ -89,7 +84,6 @@
 
   function forget() {
     accessToken = null;
-    refreshToken = null;
     challengeToken = null;
     account = null;
   }
@@ -126,12 +120,12 @@
     }
   }
 
-  async function enterSession(data) {
-    keepTokens(data);
+  async function enterSession(token) {
+    accessToken = token;
     challengeToken = null;
     account = await authed('GET', AUTH + '/session');
     byId('who').textContent = account.login;
-    byId('persistence').textContent = 'This page keeps its tokens in memory: a reload signs you out.';
+    byId('persistence').textContent = 'A reload keeps you signed in: the refresh token is in an HttpOnly cookie this page cannot read.';
     byId('protected-result').hidden = true;
     show('signed-in');
     await loadSessions();
@@ -218,7 +212,7 @@
     const form = event.currentTarget;
     busy(form.querySelector('button'), async () => {
       say('');
-      const data = await api('POST', AUTH + '/login', { body: { username: form.username.value, password: form.password.value } });
+      const data = await api('POST', AUTH + '/login', { cookies: true, body: { username: form.username.value, password: form.password.value } });
       form.password.value = '';
       if (data.tfaRequired) {
         challengeToken = data.challengeToken;
@@ -228,7 +222,7 @@
         say('The password was right: one more step.');
         return;
       }
-      await enterSession(data);
+      await enterSession(data.accessToken);
       say('Signed in.');
     });
   });
@@ -237,8 +231,8 @@
     event.preventDefault();
     const form = event.currentTarget;
     busy(form.querySelector('button[type=submit]'), async () => {
-      const data = await api('POST', AUTH + '/tfa/verify', { token: challengeToken, body: { code: form.code.value.trim() } });
-      await enterSession(data);
+      const data = await api('POST', AUTH + '/tfa/verify', { cookies: true, token: challengeToken, body: { code: form.code.value.trim() } });
+      await enterSession(data.accessToken);
       say('Signed in.');
     });
   });
@@ -267,18 +261,27 @@
   byId('reload-sessions').addEventListener('click', (event) => busy(event.currentTarget, loadSessions));
 
   byId('sign-out').addEventListener('click', (event) => busy(event.currentTarget, async () => {
-    const token = refreshToken;
     forget();
     show('signed-out');
-    if (token) {
-      try {
-        await api('POST', AUTH + '/logout', { body: { refreshToken: token } });
-      } catch (error) {
-        if (error.status !== 401) throw error; // already over
-      }
+    try {
+      await api('POST', AUTH + '/logout', { cookies: true }); // ends the session and clears the cookie
+    } catch (error) {
+      if (error.status !== 400 && error.status !== 401) throw error; // already over
     }
     say('Signed out.');
   }));
 
-  show('signed-out');
+  // On load: a refresh cookie from an earlier visit (or another tab) signs this page in.
+  (async () => {
+    say('');
+    try {
+      if (await refresh()) {
+        await enterSession(accessToken);
+        return;
+      }
+    } catch (error) {
+      fail(error);
+    }
+    show('signed-out');
+  })();
 })();
