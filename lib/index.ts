@@ -12,6 +12,9 @@ export type { OpenApiDocument, OpenApiOptions } from './http/openapi';
 
 // Configuration types, so hosts can build options objects with checking.
 export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } from './options';
+// The browsers' cookie transport (refresh token in an HttpOnly __Host- cookie, CSRF-checked); its opt-in header's name.
+export type { CookieOptions } from './options';
+export { COOKIE_TRANSPORT_HEADER } from './http/csrf';
 export type { Duration } from './primitives/duration';
 export type { Clock } from './primitives/clock';
 export type { SecretOption, KeyPairSecret, HmacAlgorithm, AsymmetricAlgorithm, SigningAlgorithm } from './tokens/keys';

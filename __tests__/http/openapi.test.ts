@@ -15,6 +15,8 @@ const variants: [string, CreateTestAppOptions][] = [
   ...(Object.keys(presets) as PresetName[]).map((name): [string, CreateTestAppOptions] => [name, { preset: name }]),
   ['default with keys in X-API-Key and no device cookies', { apiKeys: { header: 'x-api-key' }, deviceCookie: false }],
   ['default without API keys or refresh tokens', { apiKeys: false, refresh: { issue: false } }],
+  ['default with cookies (refresh and access-token cookies)', { cookies: { trustedOrigins: ['https://app.example.com'], accessTokenCookie: true } }],
+  ['datarhei with the refresh cookie', { preset: 'datarhei', cookies: { trustedOrigins: ['https://app.example.com'] } }],
 ];
 
 describe.each(variants)('the document of %s', (_name, options) => {
@@ -63,4 +65,25 @@ test('basePath moves every path, and the security schemes name the device cookie
     apiKey: { type: 'apiKey', in: 'header', name: 'Authorization' },
     deviceCookie: { type: 'apiKey', in: 'cookie', name: '__Host-eak-device' },
   });
+});
+
+test('with cookies on, the cookies are security schemes on what they authenticate, and X-Auth-Transport a header parameter', async () => {
+  t = await createTestApp({ cookies: { trustedOrigins: ['https://app.example.com'], accessTokenCookie: true } });
+  const document = t.auth.openapi();
+  expect((document.components as { securitySchemes: Record<string, unknown> }).securitySchemes).toMatchObject({
+    refreshCookie: { type: 'apiKey', in: 'cookie', name: '__Host-eak-refresh' },
+    accessCookie: { type: 'apiKey', in: 'cookie', name: '__Host-eak-access' },
+  });
+  type Operation = { security: Record<string, string[]>[]; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> };
+  const operation = (path: string, method = 'post') => document.paths[path]![method] as Operation;
+  expect(operation('/auth/token/refresh').security).toEqual([{ refreshToken: [] }, { refreshCookie: [] }, {}]);
+  expect(operation('/auth/logout').security).toContainEqual({ refreshCookie: [] });
+  expect(operation('/auth/logout/all').security).toContainEqual({ accessCookie: [] });
+  expect(operation('/auth/session', 'get').security).toContainEqual({ accessCookie: [] });
+  for (const path of ['/auth/login', '/auth/tfa/verify', '/auth/token/refresh', '/auth/logout']) {
+    expect(operation(path).parameters).toContainEqual(expect.objectContaining({ name: 'X-Auth-Transport', in: 'header' }));
+  }
+  expect(operation('/auth/logout/all').parameters).toBeUndefined();
+  // Where a cookie authenticates a state-changing request, 403 (csrf_rejected) is documented.
+  for (const path of ['/auth/token/refresh', '/auth/logout', '/auth/logout/all']) expect(operation(path).responses).toHaveProperty('403');
 });

@@ -18,7 +18,7 @@ export function optsIntoCookies(req: Request): boolean {
 }
 
 // application/json and application/*+json: types an HTML form cannot send (its enctypes are urlencoded, multipart, text).
-function hasJsonContentType(req: Request): boolean {
+export function hasJsonContentType(req: Request): boolean {
   const header = req.headers['content-type'];
   if (typeof header !== 'string') return false;
   const type = header.split(';', 1)[0]!.trim().toLowerCase();

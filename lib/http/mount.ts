@@ -5,6 +5,7 @@ import { AuthError } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
 import { carriesAccessCookie, sessionTokenFromCookie } from './cookies';
+import { hasJsonContentType } from './csrf';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
@@ -91,13 +92,18 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
 
 async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, req: Request, res: Response): Promise<void> {
   const { preset, settings } = edge;
+  // A token cookie is checked for CSRF before a non-JSON body is read: a cross-site form post is refused as such.
+  const cookieFirst =
+    (route.credential === 'refresh-token' || route.credential === 'session-token') && settings.cookies !== false && !hasJsonContentType(req)
+      ? sessionTokenFromCookie(edge, req, route.credential)
+      : undefined;
   const fields = route.body && !(route.bodyOptional?.(edge) && hasNoBody(req)) ? route.body.read(req) : {};
   let bearer: string | undefined;
   if (route.credential === 'challenge-token') bearer = requireBearer(req, preset.bareAuthorization);
   if (route.credential === 'refresh-token' || route.credential === 'session-token') {
     const fromBody = (fields as { refreshToken?: string }).refreshToken;
     // Body, then bearer, then (cookie transport) the cookie, which must pass the CSRF check before the core sees it.
-    bearer = fromBody ?? sessionTokenFromCookie(edge, req, route.credential) ?? requireBearer(req, preset.bareAuthorization);
+    bearer = fromBody ?? cookieFirst ?? sessionTokenFromCookie(edge, req, route.credential) ?? requireBearer(req, preset.bareAuthorization);
   }
   const deviceToken = settings.deviceCookie === false ? undefined : readCookie(req, settings.deviceCookie.name);
   // Only what our own credential check established: a host's guard earlier in the chain does not choose the user.
