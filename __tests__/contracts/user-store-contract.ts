@@ -243,6 +243,35 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
       });
     });
 
+    describe('recovery codes (hashes only)', () => {
+      const codes = () => ({
+        replace: required(store.replaceRecoveryCodes, 'replaceRecoveryCodes').bind(store),
+        consume: required(store.consumeRecoveryCode, 'consumeRecoveryCode').bind(store),
+      });
+
+      it('consumes each hash once and says how many are left', async () => {
+        await codes().replace('u-admin', ['h1', 'h2', 'h3']);
+        expect(await codes().consume('u-admin', 'h2')).toBe(2);
+        expect(await codes().consume('u-admin', 'h2')).toBeNull();
+        expect(await codes().consume('u-admin', 'h1')).toBe(1);
+        expect(await codes().consume('u-user', 'h3')).toBeNull();
+        expect(await codes().consume('u-missing', 'h3')).toBeNull();
+      });
+
+      it('a new set replaces the old one', async () => {
+        await codes().replace('u-admin', ['old-1', 'old-2']);
+        await codes().replace('u-admin', ['new-1']);
+        expect(await codes().consume('u-admin', 'old-1')).toBeNull();
+        expect(await codes().consume('u-admin', 'new-1')).toBe(0);
+      });
+
+      it('of concurrent consumptions of one hash exactly one succeeds', async () => {
+        await codes().replace('u-user', ['h1', 'h2']);
+        const results = await Promise.all(Array.from({ length: 5 }, () => codes().consume('u-user', 'h1')));
+        expect(results.filter((r) => r !== null)).toEqual([1]);
+      });
+    });
+
     describe('API keys', () => {
       const keys = () => ({
         create: required(store.createApiKey, 'createApiKey').bind(store),

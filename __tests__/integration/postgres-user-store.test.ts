@@ -161,6 +161,19 @@ describeWithPostgres('PostgresUserStore', () => {
       expect((await store.findByLogin('kelvin'))?.id).toBe('d');
     });
 
+    it('migrate() adds the recovery-code column to a table of the version before it, keeping the rows', async () => {
+      await pool.query(postgresUserStoreSchema({ schema, tablePrefix: 'prev_' }));
+      await pool.query(`ALTER TABLE ${schema}.prev_users DROP COLUMN recovery_code_hashes`);
+      const store = new PostgresUserStore({ pool, schema, tablePrefix: 'prev_' });
+      await store.addUser({ id: 'r', login: 'rita', email: 'r@example.com', passwordHash: 'h', authorities: [] });
+      await expect(store.replaceRecoveryCodes('r', ['h1'])).rejects.toMatchObject({ code: '42703' });
+      await store.migrate();
+      await store.migrate();
+      await store.replaceRecoveryCodes('r', ['h1', 'h2']);
+      expect(await store.consumeRecoveryCode('r', 'h1')).toBe(1);
+      expect((await store.findByLogin('rita'))?.id).toBe('r');
+    });
+
     describe('upgrading a table made by the old schema', () => {
       async function oldTableWithUsers(prefix = 'auth_'): Promise<void> {
         await pool.query(oldSchemaDdl(schema, prefix));
