@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Router } from 'express';
 import type { AuthContext, CoreSettings } from './core/context';
 import { EventSink } from './core/events';
 import { ExternalIdentityVerifier } from './core/external-identity';
-import { LoginThrottle } from './core/lockout';
+import { describeIdentity, LoginThrottle } from './core/lockout';
 import { endAllSessions } from './core/session-tokens';
 import { SessionVersions } from './core/sessions';
 import type { EdgeContext, EdgeSettings } from './http/context';
@@ -107,6 +107,7 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
   const ownedStore = config.stateStore ? undefined : new MemoryStateStore({ clock });
   const state = failClosed(config.stateStore ?? (ownedStore as MemoryStateStore), logger);
   const users = failClosedUsers(config.users, logger);
+  const events = new EventSink(config.onEvent, clock, logger);
   const longestTokenSeconds = Math.max(config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds) + config.clockSkewSeconds;
   const core: AuthContext = {
     config: coreSettings(config),
@@ -121,10 +122,12 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
       verifiedCacheSize: 10_000,
     }),
     passwords: new PasswordHasher(sharedBcryptPool(), config.bcryptCost, { maxQueueWaitMs: config.bcryptMaxQueueWaitMs }),
-    throttle: new LoginThrottle(state, config.lockout, clock),
+    throttle: new LoginThrottle(state, config.lockout, clock, (identity, until) =>
+      events.emit('lockout.started', { ...describeIdentity(identity), until: new Date(until).toISOString() }),
+    ),
     sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, users),
     externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
-    events: new EventSink(config.onEvent, clock, logger),
+    events,
   };
   const settings = edgeSettings(config);
   const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings) };

@@ -27,6 +27,10 @@ export type { LoadKeyDirectoryOptions, RotateKeyDirectoryOptions, KeyDirectoryRo
 export { generateKeyPair } from './tokens/key-material';
 export type { AccessClaims, RefreshClaims, ChallengeClaims, TokenUse } from './tokens/claims';
 
+// Audit events: the `onEvent` option's types.
+export type { AuthEvent, AuthEventName, AuthEventHandler } from './core/events';
+export type { ClientSummary } from './core/request-scope';
+
 // Errors: `switch (err.code)` on the stable union.
 export { AuthError, isAuthError, AUTH_ERROR_CATALOGUE } from './errors';
 export type { AuthErrorCode } from './errors';

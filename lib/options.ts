@@ -135,6 +135,13 @@ export interface AuthOptions {
     issue?: boolean;
     /** Whether each refresh consumes its token and returns a new one (reuse then revokes the family). @default the preset's (datarhei: false) */
     rotate?: boolean;
+    /**
+     * How soon after rotation a refresh token may be presented again by the same client (user agent and network) and
+     * get the successor already issued instead of ending the session: several tabs refreshing at once, a retried
+     * request. After it, or from another client, reuse still revokes the family. 0 restores strict detection.
+     * @default '30s'
+     */
+    reuseGrace?: Duration | 0;
   };
   /**
    * How long the guard may remember a user's session version and status before asking the stores again, in ms.
@@ -227,7 +234,7 @@ export interface ResolvedConfig {
   bcryptMaxQueueWaitMs: number | undefined;
   maxSessionsPerUser: number;
   onEvent: AuthEventHandler | undefined;
-  refresh: { issue: boolean; rotate: boolean };
+  refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
   sessionCacheMs: number;
   passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;
   apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
@@ -398,7 +405,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     throw new TypeError('"mailer" is required when "secondFactor.force" is true: codes are sent by email.');
   }
 
-  const refreshInput = plainObject(options.refresh, 'refresh', ['issue', 'rotate']);
+  const refreshInput = plainObject(options.refresh, 'refresh', ['issue', 'rotate', 'reuseGrace']);
   for (const flag of ['issue', 'rotate'] as const) {
     if (refreshInput[flag] !== undefined && typeof refreshInput[flag] !== 'boolean') throw new TypeError(`"refresh.${flag}" must be a boolean.`);
   }
@@ -447,6 +454,8 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     refresh: {
       issue: (refreshInput.issue as boolean | undefined) ?? defaults.issueRefreshTokens,
       rotate: (refreshInput.rotate as boolean | undefined) ?? defaults.rotateRefreshTokens,
+      // Okta's window: long enough for tabs and retries racing one rotation, too short to be a thief's window.
+      reuseGraceSeconds: refreshInput.reuseGrace === 0 ? 0 : duration(refreshInput.reuseGrace, '30s', 'refresh.reuseGrace', 300),
     },
     sessionCacheMs,
     passwordReset: resolvePasswordReset(options.passwordReset),

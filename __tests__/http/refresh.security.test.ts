@@ -33,6 +33,7 @@ describe('reuse detection', () => {
     const familyKey = `rt:family:${claimsOf(a.refreshToken).fam as string}`;
     expect(await t.state.get(familyKey)).not.toBeNull();
 
+    t.clock.advance(31_000); // past the rotation grace window (30 s): a replay now is reuse
     const replay = await refresh(t, a.refreshToken).expect(401);
     expect(replay.body.error).toBe('token_revoked');
     expect(await t.state.get(familyKey)).toBeNull();
@@ -44,11 +45,14 @@ describe('reuse detection', () => {
     const stolen = await login(t);
     const other = await login(t);
     await refresh(t, stolen.refreshToken).expect(200);
+    t.clock.advance(31_000); // past the rotation grace window (30 s): a replay now is reuse
     await refresh(t, stolen.refreshToken).expect(401);
     await refresh(t, other.refreshToken).expect(200);
   });
 
-  it('of ten parallel refreshes with one token exactly one succeeds, and the race revokes the family', async () => {
+  it('with strict detection (reuseGrace 0), of ten parallel refreshes with one token exactly one succeeds, and the race revokes the family', async () => {
+    await t.close();
+    t = await createTestApp({ rateLimit: false, refresh: { reuseGrace: 0 } });
     const a = await login(t);
     const results = await Promise.all(Array.from({ length: 10 }, () => refresh(t, a.refreshToken)));
     const statuses = results.map((res) => res.status).sort();
@@ -83,7 +87,8 @@ describe('revocation is keyed by jti and family, never by the token\'s text', ()
       increment: (key, ttlMs) => (seen.push(key), inner.increment(key, ttlMs)),
       take: (key) => (seen.push(key), inner.take(key)),
     };
-    t = await createTestApp({ rateLimit: false, stateStore: recording });
+    // Strict detection: this store runs on the real clock, so the fake one cannot move past a grace window.
+    t = await createTestApp({ rateLimit: false, stateStore: recording, refresh: { reuseGrace: 0 } });
     const a = await login(t);
     const b = (await refresh(t, a.refreshToken).expect(200)).body as { accessToken: string; refreshToken: string };
     await refresh(t, a.refreshToken).expect(401); // reuse

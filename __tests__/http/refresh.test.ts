@@ -41,7 +41,8 @@ describe('POST /auth/token/refresh', () => {
     expect(claimsOf(res.body.accessToken as string)).toMatchObject({ usefor: 'access', sub: '1', auth: 'ROLE_ADMIN,ROLE_USER', fam: oldClaims.fam });
 
     await request(t.app).get('/api/admin').set('Authorization', `Bearer ${res.body.accessToken as string}`).expect(200, { userId: '1' });
-    // Consumed: the same token a second time is refused.
+    // Consumed: the same token a second time, past the grace window, is refused.
+    t.clock.advance(31_000);
     const again = await request(t.app).post(`${t.base}/token/refresh`).send({ refreshToken: first.refreshToken }).expect(401);
     expect(again.body).toEqual({ error: 'token_revoked', message: expect.any(String) });
   });
@@ -54,6 +55,7 @@ describe('POST /auth/token/refresh', () => {
       .set('Authorization', `bearer ${second.body.refreshToken as string}`)
       .expect(200);
     expect(claimsOf(third.body.refreshToken as string).fam).toBe(claimsOf(first.refreshToken).fam);
+    t.clock.advance(31_000);
     await request(t.app).post(`${t.base}/token/refresh`).set('Authorization', `Bearer ${first.refreshToken}`).expect(401);
   });
 

@@ -71,4 +71,5 @@ async function storeNewPassword(context: AuthContext, user: User, newPassword: s
   const expiresAt = passwordMaxAge === null ? null : new Date(clock() + passwordMaxAge * 1000);
   await context.users.updatePassword(user.id, hash, expiresAt);
   await endAllSessions(context, user.id);
+  context.events.emit('password.changed', { userId: user.id });
 }

@@ -50,6 +50,7 @@ export async function createApiKey(context: AuthContext, owner: User, request: C
     lastUsedAt: null,
   };
   await store.createApiKey(record);
+  context.events.emit('api_key.created', { userId: owner.id, apiKeyId: record.id });
   return { record, key };
 }
 
@@ -60,6 +61,7 @@ export async function listApiKeys(context: AuthContext, ownerId: string): Promis
 /** Deletes the owner's key by id; someone else's key answers exactly like one that does not exist. */
 export async function deleteApiKeyById(context: AuthContext, ownerId: string, id: string): Promise<void> {
   if (!(await apiKeyStore(context.users).deleteApiKey(ownerId, id))) throw new AuthError('not_found');
+  context.events.emit('api_key.deleted', { userId: ownerId, apiKeyId: id });
 }
 
 /**
@@ -71,6 +73,7 @@ export async function deleteApiKeyByText(context: AuthContext, ownerId: string, 
   const record = await store.findApiKeyByHash(sha256Hex(text));
   const id = record ? record.id : text;
   if ((record && record.ownerId !== ownerId) || !(await store.deleteApiKey(ownerId, id))) throw new AuthError('not_found');
+  context.events.emit('api_key.deleted', { userId: ownerId, apiKeyId: id });
 }
 
 /** Who a key acts for: its owner, with the owner's current roles (narrowed to the key's), or `api_key_invalid`. */
@@ -79,12 +82,21 @@ export async function authenticateApiKey(
   key: string,
 ): Promise<{ owner: User; record: ApiKeyRecord; authorities: readonly string[] }> {
   const store = apiKeyStore(context.users);
-  if (key.length > MAX_API_KEY_LENGTH) throw new AuthError('api_key_invalid');
+  const refuse = (record?: ApiKeyRecord): never => {
+    // The key's id and owner when the key exists (expired, or its owner disabled); never the key's text.
+    context.events.emit('api_key.used_failed', record ? { userId: record.ownerId, apiKeyId: record.id, reason: 'api_key_invalid' } : { reason: 'api_key_invalid' });
+    throw new AuthError('api_key_invalid');
+  };
+  if (key.length > MAX_API_KEY_LENGTH) return refuse();
   // Looked up by hash: the database never sees the key, and a timing difference would only reveal a hash prefix.
   const record = await store.findApiKeyByHash(sha256Hex(key));
   const now = context.config.clock();
-  if (!record || (record.expiresAt !== null && record.expiresAt.getTime() <= now)) throw new AuthError('api_key_invalid');
-  const owner = await activeUser(context, record.ownerId, 'api_key_invalid');
+  if (!record || (record.expiresAt !== null && record.expiresAt.getTime() <= now)) return refuse(record ?? undefined);
+  const owner = await activeUser(context, record.ownerId, 'api_key_invalid').catch((error: unknown) => {
+    // A store outage stays a 503; only "owner gone or disabled" is a refused key.
+    if (error instanceof AuthError && error.code === 'api_key_invalid') return refuse(record);
+    throw error;
+  });
   const authorities = record.roles === null ? owner.authorities : owner.authorities.filter((role) => record.roles!.includes(role));
   await store.touchApiKey(record.id, new Date(now));
   return { owner, record, authorities };

@@ -22,7 +22,8 @@ export interface CoreSettings {
   refreshTokenTtlSeconds: number;
   /** What access tokens carry as `sub`: the user's id, or (UTMStack, datarhei) the login, with the id in `uid`. */
   subjectClaim: 'id' | 'login';
-  refresh: { issue: boolean; rotate: boolean };
+  /** `reuseGraceSeconds`: a rotated token presented again this soon, by the same client, gets its successor (0: strict). */
+  refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
   secondFactor: {
     force: boolean;
     codeTtlSeconds: number;

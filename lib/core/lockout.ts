@@ -25,6 +25,8 @@ export class LoginThrottle {
     private readonly state: StateStore,
     private readonly policy: LockoutPolicy | false,
     private readonly clock: Clock,
+    /** Told of every lockout that starts (for the `lockout.started` event). */
+    private readonly onLocked?: (identity: string, until: number) => void,
   ) {}
 
   /**
@@ -78,6 +80,7 @@ export class LoginThrottle {
     // lockout, without checking the password, until the window ran out. Set first, so it expires no later.
     await this.state.set(failureKey(identity), String(policy.maxFailures), ttlMs);
     await this.state.set(lockKey(identity), String(until), ttlMs);
+    this.onLocked?.(identity, until);
     return until;
   }
 
@@ -92,4 +95,11 @@ function failureKey(identity: string): string {
 
 function lockKey(identity: string): string {
   return `lockout:until:${identity}`;
+}
+
+/** What an identity string says about whom it locks, for events: a user's id, or a device, or nothing (an unknown name). */
+export function describeIdentity(identity: string): { userId?: string; device?: boolean } {
+  if (identity.startsWith('u:')) return { userId: identity.slice(2) };
+  if (identity.startsWith('d:')) return { device: true };
+  return {};
 }

@@ -53,7 +53,21 @@ const UNKNOWN_USER_ID = '\u2060express-auth-kit:unknown';
  * comparison and answer `invalid_credentials`.
  */
 export async function loginWithPassword(context: AuthContext, request: PasswordLoginRequest): Promise<LoginOutcome> {
+  const attempt: { userId?: string } = {};
+  try {
+    const outcome = await passwordLogin(context, request, attempt);
+    if (outcome.kind === 'authenticated') context.events.emit('login.succeeded', { userId: outcome.user.id });
+    return outcome;
+  } catch (error) {
+    // The user id only when the name matched a user (the host's audit log may know it; a client never learns it).
+    if (error instanceof AuthError) context.events.emit('login.failed', { reason: error.code, ...attempt });
+    throw error;
+  }
+}
+
+async function passwordLogin(context: AuthContext, request: PasswordLoginRequest, attempt: { userId?: string }): Promise<LoginOutcome> {
   const { user, sessionVersion } = await readAccount(context, request.username);
+  if (user) attempt.userId = user.id;
   const identity = attemptIdentity(context, user, request.username, request.deviceToken);
   await checkPassword(context, user, identity, request.password, request.signal);
   const account = user as User;

@@ -1,5 +1,6 @@
 // Issuing access/refresh pairs, refreshing them with rotation and reuse detection, and ending sessions.
 import { AuthError } from '../errors';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { nowSeconds } from '../primitives/clock';
 import { newId } from '../primitives/random';
 import type { User } from '../stores/types';
@@ -7,7 +8,8 @@ import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
 import { issueDeviceToken } from './devices';
 import { isExternalOnlyUser } from './external-identity';
-import type { LoginSuccess } from './results';
+import { currentRequest, type ClientSummary } from './request-scope';
+import type { LoginSuccess, SessionInfo } from './results';
 import { familyKey } from './sessions';
 import { activeUser } from './users';
 
@@ -28,6 +30,12 @@ interface FamilyRecord {
    * would mean "deleted", and where an id equal to the subject would be someone else's.
    */
   authorities?: string[];
+  /** When the session was opened and last refreshed, in ms; and who opened it. Shown in the sessions list. */
+  createdAt?: number;
+  lastUsedAt?: number;
+  client?: ClientSummary;
+  /** Tokens spent within the grace window (jti, and until when in ms): their records go when the family does. */
+  recentlySpent?: { jti: string; until: number }[];
 }
 
 // The family's one live refresh token: its jti. Rotation takes it atomically and writes the successor's; revocation
@@ -61,11 +69,15 @@ export async function issueSession(context: AuthContext, user: User, options: Is
   if (config.refresh.issue) {
     family = newId();
     const expiresAt = nowSeconds(config.clock) + config.refreshTokenTtlSeconds;
+    const now = config.clock();
     const record: FamilyRecord = {
       userId: user.id,
       expiresAt,
       ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
       ...(external ? { authorities: [...user.authorities] } : {}),
+      createdAt: now,
+      lastUsedAt: now,
+      client: currentRequest()?.client ?? { userAgent: null, network: null },
     };
     await state.set(familyKey(family), JSON.stringify(record), config.refreshTokenTtlSeconds * 1000);
     await addUserFamily(context, user.id, { family, expiresAt });
@@ -210,10 +222,17 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
     throw error;
   }
 
+  const graceMs = config.refresh.rotate ? config.refresh.reuseGraceSeconds * 1000 : 0;
+  if (graceMs > 0) {
+    // The first to spend this token rotates; any later presentation within the window (another tab, a retry) gets the
+    // successor that rotation issued, from the same client only. Counted atomically, so this holds across instances.
+    const spent = await state.increment(spentKey(claims.jti), graceMs);
+    if (spent.value > 1) return successorForRepeat(context, userId, claims.fam, claims.jti, refreshToken);
+  }
   const live = config.refresh.rotate ? await state.take(liveTokenKey(claims.fam)) : await state.get(liveTokenKey(claims.fam));
   if (live !== claims.jti) {
     // The token was valid and its family alive, yet it is not the family's live token: it was used before. Reuse.
-    await revokeFamily(context, userId, claims.fam);
+    await revokeForReuse(context, userId, claims.fam);
     throw new AuthError('token_revoked');
   }
 
@@ -221,7 +240,118 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   const sv = claims.sv ?? (await sessions.current(userId));
   const access = signAccess(context, subject, subject.authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp });
   const refresh = config.refresh.rotate ? await signRefresh(context, subject, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
+  await touchFamily(context, claims.fam, family, graceMs > 0 ? claims.jti : undefined, graceMs);
+  if (graceMs > 0 && refresh) await rememberSuccessor(context, claims.jti, refreshToken, { access, refresh }, graceMs);
   return { access, refresh };
+}
+
+// ---- the rotation grace window ----
+
+// A refresh token's jti is "spent" from its first use for the grace window; its successor is kept that long, sealed.
+const spentKey = (jti: string): string => `rt:spent:${jti}`;
+const successorKey = (jti: string): string => `rt:successor:${jti}`;
+
+interface SealedSuccessor {
+  /** The client that rotated: only the same client summary gets the successor. */
+  client: ClientSummary | null;
+  /** AES-256-GCM of the successor pair under a key derived from the spent token, which the store never sees. */
+  sealed: string;
+}
+
+function sealingKey(spentToken: string): Buffer {
+  return createHash('sha256').update(`express-auth-kit rotation grace:${spentToken}`).digest();
+}
+
+async function rememberSuccessor(context: AuthContext, jti: string, spentToken: string, successor: SessionTokens, graceMs: number): Promise<void> {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(spentToken), iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(successor), 'utf8'), cipher.final()]);
+  const record: SealedSuccessor = {
+    client: currentRequest()?.client ?? null,
+    sealed: Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url'),
+  };
+  await context.state.set(successorKey(jti), JSON.stringify(record), graceMs);
+}
+
+function openSuccessor(record: SealedSuccessor, spentToken: string): SessionTokens | null {
+  try {
+    const raw = Buffer.from(record.sealed, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', sealingKey(spentToken), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as SessionTokens;
+  } catch {
+    return null;
+  }
+}
+
+const sameClient = (a: ClientSummary | null | undefined, b: ClientSummary | null | undefined): boolean =>
+  (a?.userAgent ?? null) === (b?.userAgent ?? null) && (a?.network ?? null) === (b?.network ?? null);
+
+// How long a repeat waits for the rotation it raced to publish its successor.
+const SUCCESSOR_WAIT_MS = 2000;
+const SUCCESSOR_POLL_MS = 20;
+
+/** A token presented again within the grace window: the same successor for the same client, else reuse. */
+async function successorForRepeat(context: AuthContext, userId: string, family: string, jti: string, spentToken: string): Promise<SessionTokens> {
+  const deadline = Date.now() + SUCCESSOR_WAIT_MS;
+  let json = await context.state.get(successorKey(jti));
+  // Tabs racing the rotation arrive before its successor is written: wait for it, briefly, in real time.
+  while (json === null && Date.now() < deadline && (await context.state.get(familyKey(family))) !== null) {
+    await new Promise((resolve) => setTimeout(resolve, SUCCESSOR_POLL_MS));
+    json = await context.state.get(successorKey(jti));
+  }
+  const record = json === null ? null : (JSON.parse(json) as SealedSuccessor);
+  const successor = record && sameClient(record.client, currentRequest()?.client) ? openSuccessor(record, spentToken) : null;
+  if (successor === null || (await context.state.get(familyKey(family))) === null) {
+    await revokeForReuse(context, userId, family);
+    throw new AuthError('token_revoked');
+  }
+  return successor;
+}
+
+async function revokeForReuse(context: AuthContext, userId: string, family: string): Promise<void> {
+  await revokeFamily(context, userId, family);
+  context.events.emit('refresh.reuse_detected', { userId, sessionId: family });
+}
+
+/** Notes the session's last use (shown in the sessions list) and the token it just spent (removed with the family). */
+async function touchFamily(context: AuthContext, family: string, record: FamilyRecord, spentJti: string | undefined, graceMs: number): Promise<void> {
+  const now = context.config.clock();
+  const remainingMs = record.expiresAt * 1000 - now;
+  if (remainingMs <= 0) return;
+  const recentlySpent = (record.recentlySpent ?? []).filter((spent) => spent.until > now);
+  if (spentJti !== undefined) recentlySpent.push({ jti: spentJti, until: now + graceMs });
+  await context.state.set(familyKey(family), JSON.stringify({ ...record, lastUsedAt: now, recentlySpent }), remainingMs);
+}
+
+// ---- the sessions list ----
+
+/** The open sessions of `userId`, newest first; `currentFamily` marks the caller's own. */
+export async function listSessions(context: AuthContext, userId: string, currentFamily: string | undefined): Promise<SessionInfo[]> {
+  const entries = await readUserFamilies(context, userId);
+  const sessions: SessionInfo[] = [];
+  for (const entry of entries) {
+    const json = await context.state.get(familyKey(entry.family));
+    if (json === null) continue;
+    const record = JSON.parse(json) as FamilyRecord;
+    if (record.userId !== userId) continue;
+    sessions.push({
+      id: entry.family,
+      createdAt: new Date(record.createdAt ?? 0),
+      lastUsedAt: new Date(record.lastUsedAt ?? record.createdAt ?? 0),
+      client: record.client ?? { userAgent: null, network: null },
+      current: entry.family === currentFamily,
+    });
+  }
+  return sessions.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
+
+/** Ends one of `userId`'s sessions; another user's session id answers exactly like a missing one (404). */
+export async function endSession(context: AuthContext, userId: string, sessionId: string): Promise<void> {
+  const entries = await readUserFamilies(context, userId);
+  if (!entries.some((entry) => entry.family === sessionId)) throw new AuthError('not_found');
+  await revokeFamily(context, userId, sessionId);
+  context.events.emit('session.ended', { userId, sessionId });
 }
 
 /**
@@ -238,7 +368,10 @@ export async function logout(context: AuthContext, token: string): Promise<void>
     const claims = context.tokens.verify(token, 'access');
     [userId, family] = [claims.uid ?? claims.sub, claims.fam];
   }
-  if (family) await revokeFamily(context, userId, family);
+  if (family) {
+    await revokeFamily(context, userId, family);
+    context.events.emit('session.ended', { userId, sessionId: family });
+  }
 }
 
 /**
@@ -250,6 +383,7 @@ export async function endAllSessions(context: AuthContext, userId: string): Prom
   const families = await readUserFamilies(context, userId);
   await context.state.delete(userFamiliesKey(userId));
   await Promise.all(families.map((entry) => deleteFamily(context, entry.family)));
+  context.events.emit('sessions.ended_all', { userId });
 }
 
 async function revokeFamily(context: AuthContext, userId: string, family: string): Promise<void> {
@@ -260,6 +394,12 @@ async function revokeFamily(context: AuthContext, userId: string, family: string
 }
 
 async function deleteFamily(context: AuthContext, family: string): Promise<void> {
-  await Promise.all([context.state.delete(familyKey(family)), context.state.delete(liveTokenKey(family))]);
+  const json = await context.state.get(familyKey(family));
+  const spent = json === null ? [] : ((JSON.parse(json) as FamilyRecord).recentlySpent ?? []);
+  await Promise.all([
+    context.state.delete(familyKey(family)),
+    context.state.delete(liveTokenKey(family)),
+    ...spent.flatMap(({ jti }) => [context.state.delete(spentKey(jti)), context.state.delete(successorKey(jti))]),
+  ]);
   context.sessions.forgetFamily(family);
 }

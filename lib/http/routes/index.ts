@@ -11,6 +11,8 @@ import { passwordForgotRoute } from './password-forgot';
 import { passwordResetRoute } from './password-reset';
 import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
+import { sessionEndRoute } from './session-end';
+import { sessionsRoute } from './sessions';
 import { tfaResendRoute } from './tfa-resend';
 import { tfaVerifyRoute } from './tfa-verify';
 import { totpConfirmRoute } from './totp-confirm';
@@ -23,7 +25,7 @@ type AnyRoute = RouteDeclaration<never>;
 export const routeGroups = {
   authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
   account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute],
-  refresh: [refreshRoute, logoutRoute, logoutAllRoute],
+  refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;
 

@@ -1,0 +1,19 @@
+// DELETE one session: its refresh token stops at once, its access tokens at the guard within sessionCacheMs.
+import { endSession } from '../../core/session-tokens';
+import { defineRoute } from '../route';
+
+export const sessionEndRoute = defineRoute({
+  path: 'sessionEnd',
+  method: 'delete',
+  operationId: 'endSession',
+  summary: "End one of the caller's sessions; another user's session id answers like a missing one (404).",
+  tag: 'sessions',
+  credential: 'access-token',
+  mountedWhen: (edge) => edge.core.config.refresh.issue,
+  answers: ['sessionEnded'],
+  errors: [401, 404, 503],
+  async handle(edge, { req, auth }) {
+    await endSession(edge.core, auth!.userId, String(req.params.id));
+    return edge.preset.sessionEnded();
+  },
+});

@@ -1,0 +1,18 @@
+// GET sessions: the caller's open sessions (devices), the current one marked.
+import { listSessions } from '../../core/session-tokens';
+import { defineRoute } from '../route';
+
+export const sessionsRoute = defineRoute({
+  path: 'sessions',
+  method: 'get',
+  operationId: 'listSessions',
+  summary: "The caller's open sessions, one per login (device), newest first; the current one is marked.",
+  tag: 'sessions',
+  credential: 'access-token',
+  mountedWhen: (edge) => edge.core.config.refresh.issue,
+  answers: ['sessionList'],
+  errors: [401, 503],
+  async handle(edge, { auth }) {
+    return edge.preset.sessionList(await listSessions(edge.core, auth!.userId, auth!.claims?.fam));
+  },
+});
