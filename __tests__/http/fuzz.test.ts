@@ -73,7 +73,10 @@ interface RouteEntry {
 
 const FIELDS: Record<string, readonly string[]> = {
   login: ['username', 'password', 'rememberMe'],
-  tfaVerify: ['code'],
+  tfaVerify: ['code', 'recoveryCode'],
+  passwordForgot: ['email'],
+  passwordReset: ['token', 'key', 'newPassword', 'code', 'recoveryCode'],
+  recoveryCodes: ['password', 'code'],
   totpEnroll: ['password', 'currentCode'],
   totpConfirm: ['code', 'emailCode'],
   changePassword: ['username', 'currentPassword', 'newPassword'],
@@ -445,7 +448,7 @@ class Harness {
     const state = new RecordingStateStore(new MemoryStateStore({ clock }));
     // Rate limits off: they would answer 429 to most of a run (storm allows 5 logins a minute). The per-IP counters
     // live in express-rate-limit's own memory store, not in the state store, so they never show in the write log.
-    const t = await createTestApp({ preset: name, clock, stateStore: state, rateLimit: false });
+    const t = await createTestApp({ preset: name, clock, stateStore: state, rateLimit: false, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
     const originals = [];
     for (const id of ['1', '2', '3', '4', '5']) originals.push(t.users.findById(id) as User);
     return new Harness(name, t, state, await listenRaw(t.app), originals);

@@ -1,10 +1,10 @@
 // Password reset by email over HTTP (MemoryMailer): identical answers for any address, a single-use token that
 // expires and is replaced, the policy, the authenticator app's proof, sessions ended, and utmstack's JHipster shapes.
 import request from 'supertest';
-import type { AuthOptions, Mailer } from '../../lib';
+import { MemoryStateStore, type AuthOptions, type Mailer, type StateStore } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 const NEW_PASSWORD = 'a-brand-new-password';
@@ -66,6 +66,32 @@ describe('POST /auth/password/forgot', () => {
     expect(t.mailer.resetLinks.map((m) => m.to)).toEqual(['guest@example.com']);
     expect(t.mailer.resetLinks[0]).toMatchObject({ login: 'guest', displayName: 'guest', expiresInSeconds: 3600 });
     expect(t.mailer.resetLinks[0]!.url.startsWith('https://app.example/reset?token=')).toBe(true);
+  });
+
+  test('costs the same store work for a known, an unknown and a disabled address', async () => {
+    const clock = createFakeClock();
+    const inner = new MemoryStateStore({ clock });
+    const ops: string[] = [];
+    const counting: StateStore = {
+      get: (key) => (ops.push('get'), inner.get(key)),
+      set: (key, value, ttl) => (ops.push('set'), inner.set(key, value, ttl)),
+      delete: (key) => (ops.push('delete'), inner.delete(key)),
+      increment: (key, ttl) => (ops.push('increment'), inner.increment(key, ttl)),
+      take: (key) => (ops.push('take'), inner.take(key)),
+    };
+    await setup({ clock, stateStore: counting });
+    const opsOf = async (email: string) => {
+      await forgot(email).expect(202);
+      await forgot(email).expect(202);
+      ops.length = 0;
+      await forgot(email).expect(202);
+      return [...ops];
+    };
+    const known = await opsOf('guest@example.com');
+    expect(known.filter((op) => op !== 'get').length).toBeGreaterThan(2);
+    expect(await opsOf('nobody@example.com')).toEqual(known);
+    expect(await opsOf('disabled@example.com')).toEqual(known);
+    await inner.shutdown();
   });
 
   test('a login name is not an address: nothing is mailed for it', async () => {

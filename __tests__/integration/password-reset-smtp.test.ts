@@ -170,3 +170,31 @@ describe('utmstack', () => {
     await request(t.app).post('/api/authenticate').send({ username: 'guest', password: NEW_PASSWORD }).expect(200);
   });
 });
+
+describe('NodemailerMailer: the account mails', () => {
+  test('sends the recovery-code notice, and takes custom subjects and bodies for both account mails', async () => {
+    mailer = new NodemailerMailer({
+      transport: smtp.url,
+      from: 'no-reply@acme.test',
+      resetLink: { subject: 'ACME: new password', text: (mail) => `Go to ${mail.url}\n` },
+    });
+    t = await createTestApp();
+    await mailer.sendRecoveryCodeUsed({ to: 'guest@example.com', displayName: 'Guest', login: 'guest', remaining: 1 });
+    const notice = await smtp.waitForMessage();
+    expect(readHeader(notice.raw, 'Subject')).toBe('A recovery code was used');
+    expect(readBodies(notice.raw).text).toContain('1 unused code remain');
+    await mailer.sendPasswordResetLink({ to: 'guest@example.com', displayName: 'Guest', login: 'guest', url: 'https://app.example/r?token=abc', expiresInSeconds: 600 });
+    const link = await smtp.waitForMessage();
+    expect(readHeader(link.raw, 'Subject')).toBe('ACME: new password');
+    expect(readBodies(link.raw).text?.trimEnd()).toBe('Go to https://app.example/r?token=abc');
+  });
+
+  test('refuses a malformed template at construction, naming it', () => {
+    expect(() => new NodemailerMailer({ transport: smtp.url, from: 'no-reply@acme.test', resetLink: { subject: 'a\nBcc: x@y.z' } })).toThrow(
+      new TypeError('NodemailerMailer: "resetLink.subject" must be a non-empty one-line string.'),
+    );
+    expect(() => new NodemailerMailer({ transport: smtp.url, from: 'no-reply@acme.test', recoveryCodeUsed: { html: 'x' as unknown as () => string } })).toThrow(
+      /"recoveryCodeUsed.html" must be a function/,
+    );
+  });
+});
