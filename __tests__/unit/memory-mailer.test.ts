@@ -79,4 +79,22 @@ describe('MemoryMailer', () => {
       expect(() => new MemoryMailer({ maxKept })).toThrow(/"maxKept" must be a positive integer/);
     }
   });
+
+  test('records reset links and recovery-code notices apart from the codes, bounded, and clears them all', async () => {
+    const seen: string[] = [];
+    const mailer = new MemoryMailer({ maxKept: 2, onSendAccountMail: (m) => void seen.push(m.to) });
+    for (const to of ['a@example.com', 'b@example.com', 'c@example.com']) {
+      await mailer.sendPasswordResetLink({ to, displayName: 'A', login: 'a', url: `https://app.example/r?token=${to}`, expiresInSeconds: 3600 });
+    }
+    await mailer.sendRecoveryCodeUsed({ to: 'a@example.com', displayName: 'A', login: 'a', remaining: 9 });
+    expect(mailer.resetLinks.map((m) => m.to)).toEqual(['b@example.com', 'c@example.com']);
+    expect(mailer.recoveryCodeNotices).toEqual([{ to: 'a@example.com', displayName: 'A', login: 'a', remaining: 9 }]);
+    expect(mailer.sent).toEqual([]);
+    expect(seen).toEqual(['a@example.com', 'b@example.com', 'c@example.com', 'a@example.com']);
+    mailer.clear();
+    expect([mailer.resetLinks, mailer.recoveryCodeNotices]).toEqual([[], []]);
+    const failing = new MemoryMailer({ onSendAccountMail: () => Promise.reject(new Error('down')) });
+    await expect(failing.sendRecoveryCodeUsed({ to: 'a@example.com', displayName: 'A', login: 'a', remaining: 1 })).rejects.toThrow('down');
+    expect(() => new MemoryMailer({ onSendAccountMail: 1 as unknown as () => void })).toThrow(new TypeError('MemoryMailer: "onSendAccountMail" must be a function.'));
+  });
 });
