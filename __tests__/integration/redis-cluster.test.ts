@@ -231,8 +231,8 @@ describeWithCluster('RedisStateStore on a Redis Cluster', () => {
       expect(replayed.body).toMatchObject({ error: 'tfa_invalid' });
     });
 
-    it('detects a refresh token reused on the other instance and revokes its family', async () => {
-      const [a, b] = await startPair();
+    it('detects a refresh token reused on the other instance and revokes its family (strict detection)', async () => {
+      const [a, b] = await startPair({ refresh: { reuseGrace: 0 } });
       const first = (await login(a, 'admin', PASSWORDS.admin)).body.refreshToken as string;
       const rotated = await refresh(a, first);
       expect(rotated.status).toBe(200);
@@ -245,8 +245,8 @@ describeWithCluster('RedisStateStore on a Redis Cluster', () => {
       expect(next.body).toMatchObject({ error: 'token_revoked' });
     });
 
-    it('lets exactly one of concurrent refreshes split across both instances succeed', async () => {
-      const [a, b] = await startPair();
+    it('with strict detection (reuseGrace 0), lets exactly one of concurrent refreshes split across both instances succeed', async () => {
+      const [a, b] = await startPair({ refresh: { reuseGrace: 0 } });
       const token = (await login(a, 'admin', PASSWORDS.admin)).body.refreshToken as string;
       const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => refresh(i % 2 === 0 ? a : b, token)));
       const winners = responses.filter((response) => response.status === 200);
