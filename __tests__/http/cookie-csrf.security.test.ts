@@ -125,6 +125,16 @@ describe('the access-token cookie (accessTokenCookie: true)', () => {
     expect(bad.body.error).toMatch(/^token_/);
   });
 
+  test('the cookie is found by its exact name among the others a browser sends', async () => {
+    const login = await cookieLogin(t);
+    const access = cookieValue(login, ACCESS_COOKIE)!;
+    const refresh = cookieValue(login, REFRESH_COOKIE)!;
+    const header = `x${ACCESS_COOKIE}=garbage; ${ACCESS_COOKIE}-old=garbage;${REFRESH_COOKIE}=${refresh};  ${ACCESS_COOKIE}=${access}`;
+    await request(t.app).get('/api/admin').set('Cookie', header).expect(200, { userId: '1' });
+    const empty = await request(t.app).get('/api/admin').set('Cookie', `${ACCESS_COOKIE}=; other=1`).expect(401);
+    expect(empty.body.error).toBe('token_missing');
+  });
+
   test('logout clears both cookies', async () => {
     const refresh = cookieValue(await cookieLogin(t), REFRESH_COOKIE)!;
     const res = await request(t.app).post(`${t.base}/logout`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').set('Cookie', `${REFRESH_COOKIE}=${refresh}`).expect(204);

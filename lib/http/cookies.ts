@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { IssuedToken } from '../core/results';
 import type { CookieTransportSettings, EdgeContext } from './context';
 import { assertSameOriginRequest, optsIntoCookies } from './csrf';
-import { readAuthorization, readCookie } from './request';
+import { readAuthorization } from './request';
 
 // Requests a token cookie authenticated: their answer is in cookie mode even without the opt-in header, so a rotated
 // refresh token never lands in a body that page script can read.
@@ -66,7 +66,22 @@ export function carriesAccessCookie(edge: EdgeContext, req: Request): boolean {
   return cookies !== false && cookies.accessCookieName !== undefined && readCookie(req, cookies.accessCookieName) !== undefined;
 }
 
-/** Marks a request the guard authenticated by its access cookie (its answers are then in cookie mode). */
-export function markCookieAuthenticated(req: Request): void {
-  cookieAuthenticated.add(req);
+/**
+ * The value of cookie `name` in the Cookie header, or undefined: the guard's per-request lookup, so it scans for the name
+ * instead of splitting the header (a browser sends every cookie of the host, the device and refresh cookies included).
+ */
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (typeof header !== 'string' || header.length > 8192) return undefined;
+  for (let at = header.indexOf(name); at !== -1; at = header.indexOf(name, at + 1)) {
+    const end = at + name.length;
+    if (header.charCodeAt(end) !== 61 /* = */) continue;
+    let before = at - 1;
+    while (before >= 0 && (header.charCodeAt(before) === 32 || header.charCodeAt(before) === 9)) before -= 1;
+    if (before >= 0 && header.charCodeAt(before) !== 59 /* ; */) continue;
+    const stop = header.indexOf(';', end + 1);
+    const value = header.slice(end + 1, stop === -1 ? header.length : stop).trim();
+    return value === '' ? undefined : value;
+  }
+  return undefined;
 }

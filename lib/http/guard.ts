@@ -7,11 +7,11 @@ import type { AuthInfo } from '../core/results';
 import { AuthError } from '../errors';
 import type { AccessClaims } from '../tokens/claims';
 import type { EdgeContext } from './context';
-import { markCookieAuthenticated } from './cookies';
+import { readCookie } from './cookies';
 import { assertSameOriginRequest, changesState } from './csrf';
 import { credentialLimiter } from './rate-limit';
 import { sendAuthError, toAuthError } from './reply';
-import { readAuthorization, readCookie } from './request';
+import { readAuthorization } from './request';
 
 /** Options of {@link requireAuth}. */
 export interface RequireAuthOptions {
@@ -120,7 +120,6 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
         return fail(res, error);
       }
     }
-    markCookieAuthenticated(req);
     useAccessToken(req, res, next, token);
   }
 
