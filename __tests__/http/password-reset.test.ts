@@ -243,6 +243,14 @@ describe('POST /auth/password/reset', () => {
     await login('guest', NEW_PASSWORD).expect(200);
   });
 
+  test('lifts a lockout already in force: the owner can log in with the new password at once', async () => {
+    await setup({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
+    for (let i = 0; i < 3; i += 1) await login('guest', `wrong-${i}`).expect(401);
+    await login('guest', PASSWORDS.guest).expect(403);
+    await reset({ token: await mailedToken(), newPassword: NEW_PASSWORD }).expect(204);
+    await login('guest', NEW_PASSWORD).expect(200);
+  });
+
   test("an EMAIL-factor user's link is the proof", async () => {
     await setup();
     await reset({ token: await mailedToken('user@example.com'), newPassword: NEW_PASSWORD }).expect(204);

@@ -70,6 +70,12 @@ export class LoginThrottle {
     if (this.policy !== false) await this.state.delete(failureKey(identity));
   }
 
+  /** Lifts a lockout and forgives its failures: for a password reset, which proves more than a login does. */
+  async clear(identity: string): Promise<void> {
+    if (this.policy === false) return;
+    await Promise.all([this.state.delete(failureKey(identity)), this.state.delete(lockKey(identity))]);
+  }
+
   private async lock(identity: string): Promise<number> {
     const policy = this.policy as LockoutPolicy;
     const ttlMs = policy.durationSeconds * 1000;

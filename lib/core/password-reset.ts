@@ -159,7 +159,7 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   await context.users.updatePassword(user.id, hash, passwordMaxAgeSeconds === null ? null : new Date(clock() + passwordMaxAgeSeconds * 1000));
   await endAllSessions(context, user.id);
   // The owner proved the mailbox (and the app): earlier failed guesses, likely a stranger's, are forgiven.
-  await context.throttle.recordSuccess(identity);
+  await context.throttle.clear(identity);
   context.events.emit('password.reset_completed', { userId: user.id });
 }
 
