@@ -5,6 +5,7 @@
 import { Pool } from 'pg';
 import { createClient } from 'redis';
 import { NodemailerMailer, PostgresUserStore, RedisStateStore, type User } from '../lib';
+import pino from 'pino';
 import { runExample, type ExampleServices } from './shared/demo-server';
 
 const missing = ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL'].filter((name) => !process.env[name]);
@@ -62,4 +63,13 @@ async function productionServices(demoUsers: Array<Omit<User, 'id'>>): Promise<E
   };
 }
 
-void runExample({ preset: 'default', guardedRoute: '/api/protected', services: productionServices });
+// Audit events through pino, the way a production log pipeline takes them: one structured line each, at info level,
+// with the event name as the message (no secret is ever in an event).
+const audit = pino({ name: 'express-auth-kit.audit' });
+
+void runExample({
+  preset: 'default',
+  guardedRoute: '/api/protected',
+  services: productionServices,
+  onEvent: (event) => audit.info(event, event.event),
+});

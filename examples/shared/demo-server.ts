@@ -41,6 +41,8 @@ export interface ExampleOptions {
   guardedRoute: string | RegExp;
   /** Extra options for createAuth (the identity provider, for datarhei). */
   extraOptions?: Partial<AuthOptions>;
+  /** Where audit events go. @default one JSON line each on stdout */
+  onEvent?: AuthOptions['onEvent'];
   /** Demo users' extra fields. */
   userExtras?: Partial<User>;
   /**
@@ -179,6 +181,10 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
     secret,
     preset: options.preset,
     ...services,
+    // Every audit event as one JSON line on stdout (DESIGN): pipe it to your log shipper.
+    onEvent: options.onEvent ?? ((event) => void process.stdout.write(`${JSON.stringify(event)}\n`)),
+    // Account recovery: the mailed link points at this server (PUBLIC_URL behind a proxy); the page can read ?token=.
+    passwordReset: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}/reset-password?token={token}` },
     ...options.extraOptions,
   });
   const app = express();
