@@ -218,3 +218,15 @@ describe('options are checked at start-up, naming the option', () => {
     await request(t.app).post(`${t.base}/token/refresh`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').set('Cookie', `__Host-eak-refresh=${refresh}`).expect(200);
   });
 });
+
+test('datarhei: GET /api/login/refresh reads the cookie too, and is CSRF-checked (a refresh is never a safe GET)', async () => {
+  t = await createTestApp({ preset: 'datarhei', rateLimit: false, cookies: { trustedOrigins: [ORIGIN] } });
+  const login = await request(t.app).post(`${t.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+  expect(login.body).toEqual({ access_token: expect.any(String) });
+  const refresh = cookieOf(login, '__Host-eak-refresh')!.value;
+  const foreign = await request(t.app).get(`${t.base}/login/refresh`).set('Sec-Fetch-Site', 'cross-site').set('X-Auth-Transport', 'cookie').set('Cookie', `__Host-eak-refresh=${refresh}`).expect(403);
+  expect(foreign.body.details).toEqual(['csrf_rejected']);
+  // A same-origin fetch sends no Origin on GET: Sec-Fetch-Site vouches for it.
+  const res = await request(t.app).get(`${t.base}/login/refresh`).set('Sec-Fetch-Site', 'same-origin').set('X-Auth-Transport', 'cookie').set('Cookie', `__Host-eak-refresh=${refresh}`).expect(200);
+  expect(res.body).toEqual({ access_token: expect.any(String) });
+});
