@@ -99,6 +99,9 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
   if (resolved.bcryptCost < 10) {
     warn(logger, 'WEAK_BCRYPT_COST', `"bcryptCost" is ${resolved.bcryptCost}; OWASP's floor is 10. Use a low cost in tests only.`);
   }
+  if (resolved.cookies !== false && !resolved.cookies.secure) {
+    warn(logger, 'INSECURE_DEVELOPMENT_COOKIES', '"cookies.insecureDevelopment" is on: cookies go without Secure and __Host-, over plain http. For development only.');
+  }
   if (!resolved.stateStore && process.env.NODE_ENV === 'production') {
     warn(logger, 'MEMORY_STORE_IN_PRODUCTION', 'no "stateStore" is set: lockouts, challenges and sessions live in this process only.');
   }

@@ -12,13 +12,13 @@ export interface Logger {
  */
 export type WarningCode =
   | 'WEAK_BCRYPT_COST'
-  | 'RANDOM_SECRET'
   | 'PERMISSIVE_TRUST_PROXY'
   | 'MEMORY_STORE_IN_PRODUCTION'
   | 'NO_MAILER'
   | 'NO_API_KEY_STORE'
   | 'EVENT_HANDLER_FAILED'
-  | 'NO_RESET_MAILER';
+  | 'NO_RESET_MAILER'
+  | 'INSECURE_DEVELOPMENT_COOKIES';
 
 export function warn(logger: Logger, code: WarningCode, message: string): void {
   logger.warn(`[express-auth-kit] ${code}: ${message}`);

@@ -153,6 +153,7 @@ describe('insecureDevelopment (plain http on a LAN address)', () => {
     expect(refreshLine).toBe(`eak-refresh=${cookieOf(res, 'eak-refresh')!.value}; Max-Age=${14 * 86400}; Path=/; HttpOnly; SameSite=Strict`);
     const refresh = cookieOf(res, 'eak-refresh')!.value;
     await request(t.app).post(`${t.base}/token/refresh`).set('Origin', 'http://192.168.1.20:3000').set('X-Auth-Transport', 'cookie').set('Cookie', `eak-refresh=${refresh}`).expect(200);
+    expect(t.logger.warnings.filter((warning) => warning.includes('INSECURE_DEVELOPMENT_COOKIES'))).toHaveLength(1);
   });
 
   test('is refused when NODE_ENV is production, naming the option', async () => {

@@ -126,12 +126,15 @@ describe('MemoryUserStore', () => {
     expect(() => new MemoryUserStore([{ ...base, login: 'n', email: 'n\ud800@example.com' }])).toThrow(/U\+0000|surrogate/);
   });
 
-  it('numbers seeds without an id by position, and refuses a login taken in another case', () => {
+  it('gives seeds without an id a random UUID (bfore.ai clients expect one), and refuses a login taken in another case', () => {
     const store = new MemoryUserStore([
       { login: 'first', email: 'first@example.com', passwordHash: 'h', authorities: [] },
       { login: 'second', email: 'second@example.com', passwordHash: 'h', authorities: [] },
     ]);
-    expect(store.findByLogin('second')?.id).toBe('2');
+    const [first, second] = [store.findByLogin('first')?.id, store.findByLogin('second')?.id];
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(second).toMatch(/^[0-9a-f]{8}-/);
+    expect(first).not.toBe(second);
     expect(() => store.add({ id: '3', login: 'FIRST', email: 'x@example.com', passwordHash: 'h', authorities: [] })).toThrow(
       TypeError,
     );

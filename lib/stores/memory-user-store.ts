@@ -1,8 +1,9 @@
 // The default UserStore: users and API keys in process memory, seeded from an array.
+import { randomUUID } from 'node:crypto';
 import { foldName, isStorableName } from './fold-name';
 import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
 
-/** A user to seed a {@link MemoryUserStore} with; `id` defaults to its 1-based position. */
+/** A user to seed a {@link MemoryUserStore} with; `id` defaults to a random UUID, as a database would assign. */
 export type UserSeed = Omit<User, 'id'> & { id?: string };
 
 /**
@@ -21,7 +22,7 @@ export class MemoryUserStore implements UserStore {
   private readonly recoveryCodesById = new Map<string, Set<string>>();
 
   constructor(seeds: readonly UserSeed[] = []) {
-    seeds.forEach((seed, index) => this.add({ ...seed, id: seed.id ?? String(index + 1) }));
+    for (const seed of seeds) this.add({ ...seed, id: seed.id ?? randomUUID() });
   }
 
   /**
