@@ -3,8 +3,6 @@ import request from 'supertest';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 
 const LOGIN = '/auth/login';
-const FAIL_KEY = 'lockout:fail:u:1';
-const LOCK_KEY = 'lockout:until:u:1';
 
 let t: TestApp;
 
@@ -40,7 +38,6 @@ describe('threshold (UTMStack defaults: 10 failures in 10 minutes block for 10 m
   it('answers the first 10 failures with 401, then 403 login_blocked with Retry-After, even for the right password', async () => {
     await app();
     await failTimes(10);
-    expect(Number(await t.state.get(LOCK_KEY))).toBe(t.clock() + 600_000);
 
     expectBlocked(await login('admin', 'wrong-password'), 600);
     expectBlocked(await login('admin', PASSWORDS.admin), 600);
@@ -50,8 +47,6 @@ describe('threshold (UTMStack defaults: 10 failures in 10 minutes block for 10 m
   it('does not block after 9 failures', async () => {
     await app();
     await failTimes(9);
-    expect(await t.state.get(FAIL_KEY)).toBe('9');
-    expect(await t.state.get(LOCK_KEY)).toBeNull();
     await login('admin', PASSWORDS.admin).expect(200);
   });
 
@@ -72,7 +67,6 @@ describe('threshold (UTMStack defaults: 10 failures in 10 minutes block for 10 m
     await app({ lockout: { maxFailures: 3, window: '1m', duration: '5m' } });
     await failTimes(2);
     t.clock.advance(60_000);
-    expect(await t.state.get(FAIL_KEY)).toBeNull();
     await failTimes(2);
     await login('admin', PASSWORDS.admin).expect(200);
   });
@@ -81,7 +75,6 @@ describe('threshold (UTMStack defaults: 10 failures in 10 minutes block for 10 m
     await app({ lockout: false });
     await failTimes(15);
     await login('admin', PASSWORDS.admin).expect(200);
-    expect(await t.state.get(FAIL_KEY)).toBeNull();
   });
 
   it('uses 403 login_blocked in the utmstack preset too', async () => {
@@ -103,7 +96,6 @@ describe('one counter per account', () => {
     await failTimes(4, 'admin');
     await failTimes(3, 'ADMIN@example.com');
     await failTimes(3, 'Admin');
-    expect(await t.state.get(FAIL_KEY)).toBe('10');
     expectBlocked(await login('admin@example.com', PASSWORDS.admin), 600);
     expectBlocked(await login('admin', PASSWORDS.admin), 600);
   });
@@ -113,7 +105,6 @@ describe('one counter per account', () => {
     await failTimes(5, 'ghost');
     await failTimes(5, 'GHOST');
     expectBlocked(await login('Ghost', 'anything-at-all'), 600);
-    expect(await t.state.get('lockout:until:n:ghost')).not.toBeNull();
   });
 });
 
@@ -122,7 +113,6 @@ describe('reset on success', () => {
     await app();
     await failTimes(9);
     await login('admin', PASSWORDS.admin).expect(200);
-    expect(await t.state.get(FAIL_KEY)).toBeNull();
     await failTimes(9);
     await login('admin', PASSWORDS.admin).expect(200);
     await failTimes(10);

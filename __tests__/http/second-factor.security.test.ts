@@ -232,7 +232,8 @@ describe('the attempt budget', () => {
     test('a burst of four times the budget evaluates at most the budget, and the right code fails after it', async () => {
       const { challenge, code } = await utmstackLogin();
       const cid = claimsOf(challenge).cid as string;
-      const challengeReads = () => t.store.reads.filter((key) => key === `tfa:challenge:${cid}`).length;
+      // Reads of the challenge's own record (named by its id; its attempt counter is incremented, never read).
+      const challengeReads = () => t.store.reads.filter((key) => key.endsWith(`:${cid}`)).length;
       const wrong = wrongCodeFor(code);
 
       const results = await Promise.all(Array.from({ length: 20 }, () => verify(challenge, { code: wrong }, server)));
@@ -261,7 +262,7 @@ describe('the attempt budget', () => {
       const successes = results.filter((res) => res.status === 200);
       expect(successes.length).toBeLessThanOrEqual(1);
       expect(results.filter((res) => res.status === 401)).toHaveLength(20 - successes.length);
-      expect(t.store.reads.filter((key) => key === `tfa:challenge:${cid}`).length).toBeLessThanOrEqual(5);
+      expect(t.store.reads.filter((key) => key.endsWith(`:${cid}`)).length).toBeLessThanOrEqual(5);
       // If the right code came in after the budget was spent, it was refused like any other.
       if (successes.length === 1) expect(successes[0]!.body).toMatchObject({ success: true });
     });
