@@ -48,18 +48,20 @@ interface Live {
   subject: GuardSubject;
   child: ChildProcess;
   port: number;
+  /** The headers carrying this subject's valid credential. */
+  headers: Record<string, string>;
 }
 
-async function preflight(subject: GuardSubject, port: number, token: string, wrongToken: string): Promise<string | null> {
+async function preflight(subject: GuardSubject, port: number, good: Record<string, string>, bad: Record<string, string>): Promise<string | null> {
   const url = `http://127.0.0.1:${port}/ping`;
-  const good = await probe(url, { headers: { authorization: `Bearer ${token}` } });
-  if (good.status !== 200 || !good.text.includes('"ok":true')) {
-    return `valid token -> ${good.status} ${good.text}`;
+  const ok = await probe(url, { headers: good });
+  if (ok.status !== 200 || !ok.text.includes('"ok":true')) {
+    return `valid token -> ${ok.status} ${ok.text}`;
   }
   if (subject.id === 'bare') return null;
   const none = await probe(url);
   if (none.status !== 401) return `no token -> ${none.status} (expected 401)`;
-  const wrong = await probe(url, { headers: { authorization: `Bearer ${wrongToken}` } });
+  const wrong = await probe(url, { headers: bad });
   if (wrong.status !== 401) return `token signed with another secret -> ${wrong.status} (expected 401)`;
   return null;
 }
@@ -82,14 +84,15 @@ export async function runGuardBench(opts: GuardBenchOptions = {}): Promise<Guard
     for (const subject of guardSubjects) {
       try {
         const { child, first } = await forkBenchChild<ServerReady>('server.ts', ['guard', subject.id], { timeoutMs: 60_000 });
-        const problem = await preflight(subject, first.port, token, wrongToken);
+        const credential = subject.credential ? await subject.credential() : undefined;
+        const problem = await preflight(subject, first.port, credential?.valid ?? { authorization: `Bearer ${token}` }, credential?.invalid ?? { authorization: `Bearer ${wrongToken}` });
         if (problem) {
           failures.set(subject.id, `preflight: ${problem}`);
           await stopChild(child);
           log(`guard: ${subject.name} FAILED preflight: ${problem}`);
           continue;
         }
-        live.push({ subject, child, port: first.port });
+        live.push({ subject, child, port: first.port, headers: credential?.valid ?? { authorization: `Bearer ${token}` } });
         log(`guard: ${subject.name} ready on 127.0.0.1:${first.port} (pid ${child.pid})`);
       } catch (err) {
         failures.set(subject.id, `start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -99,12 +102,12 @@ export async function runGuardBench(opts: GuardBenchOptions = {}): Promise<Guard
     if (!live.some((l) => l.subject.id === 'bare')) throw new Error('bare express did not start; no ratios possible');
 
     for (let round = 1; round <= rounds; round++) {
-      for (const { subject, port } of live) {
+      for (const { subject, port, headers } of live) {
         const base = {
           url: `http://127.0.0.1:${port}/ping`,
           connections,
           pipelining: 1,
-          headers: { authorization: `Bearer ${token}` },
+          headers,
         };
         if (warmupSec > 0) await cannon({ ...base, duration: warmupSec });
         const r = await cannon({ ...base, duration: durationSec });

@@ -5,8 +5,10 @@
 //   login subjects:  an express app answering `POST <login.path>` (JSON body) with 2xx for the bench user's
 //                    right password and 4xx for a wrong one. server.ts mounts `GET /cheap` in front of it.
 // The fixtures (secret, user, password, bcrypt cost 10) are in ./fixtures.
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import express, { type Express } from 'express';
-import { AuthError, createAuth, hashPassword, MemoryStateStore, MemoryUserStore, silentLogger } from '../lib';
+import { SignJWT } from 'jose';
+import { AuthError, createAuth, hashPassword, MemoryStateStore, MemoryUserStore, silentLogger, type AuthOptions } from '../lib';
 import { contextOf } from '../lib/auth';
 import { loginWithPassword } from '../lib/core/login';
 import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildPassportJwtApp, pong } from './baselines';
@@ -19,6 +21,8 @@ import {
   BENCH_USER_ID,
   DEFAULT_LOGIN_REQUEST,
   benchSecretKey,
+  signBenchToken,
+  WRONG_SECRET,
   type LoginRequest,
 } from './fixtures';
 import type { SprayTarget } from './spray';
@@ -29,6 +33,51 @@ export interface GuardSubject {
   /** Label in the tables. */
   name: string;
   build(): Express | Promise<Express>;
+  /**
+   * The request headers that carry a valid credential (and an invalid one, for the preflight), when the subject needs
+   * other than `Authorization: Bearer <the HS256 bench token>`: another key, or the token in a cookie.
+   */
+  credential?: () => Promise<{ valid: Record<string, string>; invalid: Record<string, string> }>;
+}
+
+// A fixed Ed25519 key for the EdDSA subject: the bench's parent signs with it, the server child verifies with it.
+const BENCH_ED25519_PRIVATE = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIIILogzS+o6gSCaQhaN3xoTEMQ10TUy01GhcAXHP+8XU\n-----END PRIVATE KEY-----\n';
+const BENCH_ED25519_PUBLIC = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA4NOUNbY82g/mOYA6FT+GhNs87rlPd9t/727RwF3pElw=\n-----END PUBLIC KEY-----\n';
+const BENCH_ED25519_KID = 'bench-ed25519';
+const ACCESS_COOKIE = '__Host-eak-access';
+
+async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
+  const stateStore = new MemoryStateStore();
+  await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
+  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), stateStore, logger: silentLogger, ...options });
+  const app = express();
+  app.get('/ping', auth.requireAuth(), pong);
+  return app;
+}
+
+/** Our guard verifying EdDSA (Ed25519) tokens by kid. */
+export function buildOursEdDsaGuardApp(): Promise<Express> {
+  return guardApp({ algorithm: undefined, secret: { algorithm: 'EdDSA', privateKey: BENCH_ED25519_PRIVATE, publicKey: BENCH_ED25519_PUBLIC, kid: BENCH_ED25519_KID } });
+}
+
+/** Our guard reading the HS256 access token from the `__Host-eak-access` cookie (cookie transport). */
+export function buildOursCookieGuardApp(): Promise<Express> {
+  return guardApp({ cookies: { trustedOrigins: ['http://127.0.0.1'], accessTokenCookie: true } });
+}
+
+async function edDsaCredential(): Promise<{ valid: Record<string, string>; invalid: Record<string, string> }> {
+  const key = createPrivateKey(BENCH_ED25519_PRIVATE);
+  const sign = (claims: Record<string, unknown>) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID, typ: 'JWT' }).setIssuedAt().setExpirationTime('2h').sign(key);
+  const valid = await sign({ ...benchTokenClaims, exi: 7200 });
+  const other = await new SignJWT({ ...benchTokenClaims, exi: 7200 }).setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID }).setIssuedAt().setExpirationTime('2h').sign(generateKeyPairSync('ed25519').privateKey);
+  return { valid: { authorization: `Bearer ${valid}` }, invalid: { authorization: `Bearer ${other}` } };
+}
+
+async function cookieCredential(): Promise<{ valid: Record<string, string>; invalid: Record<string, string> }> {
+  // A browser-like Cookie header: the access token among a few other cookies.
+  const jar = (token: string) => `_ga=GA1.1.123456789.1700000000; theme=dark; ${ACCESS_COOKIE}=${token}; lang=en`;
+  return { valid: { cookie: jar(signBenchToken(benchTokenClaims)) }, invalid: { cookie: jar(signBenchToken(benchTokenClaims, WRONG_SECRET)) } };
 }
 
 export interface LoginSubject {
@@ -128,6 +177,8 @@ const oursLabel = OURS_IS_PLACEHOLDER ? 'ours (PLACEHOLDER)' : 'ours';
 export const guardSubjects: readonly GuardSubject[] = [
   { id: 'bare', name: 'bare express', build: buildBareApp },
   { id: 'ours', name: `${oursLabel} requireAuth`, build: buildOursGuardApp },
+  { id: 'ours-eddsa', name: `${oursLabel} requireAuth (EdDSA token)`, build: buildOursEdDsaGuardApp, credential: edDsaCredential },
+  { id: 'ours-cookie', name: `${oursLabel} requireAuth (HS256 token in a cookie)`, build: buildOursCookieGuardApp, credential: cookieCredential },
   { id: 'express-jwt-string', name: 'express-jwt (string secret)', build: () => buildExpressJwtApp(BENCH_SECRET) },
   { id: 'express-jwt-key', name: 'express-jwt (KeyObject)', build: () => buildExpressJwtApp(benchSecretKey()) },
   { id: 'passport-jwt-string', name: 'passport-jwt (string secretOrKey)', build: () => buildPassportJwtApp(BENCH_SECRET) },

@@ -170,7 +170,6 @@ describe('without a token, a password that has not expired cannot be changed', (
     expect(res.body.error).toBe('token_missing');
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
     expect(await hashOf('2')).toBe(before);
-    expect(await t.state.get('sess:2')).toBeNull();
   });
 });
 

@@ -5,10 +5,6 @@ import { createFakeClock, createTestApp, demoUsers, PASSWORDS, type TestApp } fr
 
 type Pair = { accessToken: string; refreshToken: string };
 
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
 async function login(t: TestApp, name: 'admin' | 'guest', password: string = PASSWORDS[name]): Promise<Pair> {
   const res = await request(t.app).post(`${t.base}/login`).send({ username: name, password }).expect(200);
   return res.body as Pair;
@@ -50,9 +46,7 @@ afterEach(async () => {
 describe('logout', () => {
   it('with the refresh token ends its family: refresh is refused afterwards', async () => {
     const session = await login(t, 'admin');
-    const familyKey = `rt:family:${claimsOf(session.refreshToken).fam as string}`;
     await request(t.app).post(`${t.base}/logout`).send({ refreshToken: session.refreshToken }).expect(204);
-    expect(await t.state.get(familyKey)).toBeNull();
     expect((await refresh(t, session.refreshToken).expect(401)).body.error).toBe('token_revoked');
   });
 

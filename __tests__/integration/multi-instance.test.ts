@@ -33,9 +33,8 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
     request(instance.app).get('/api/protected').set('Authorization', `Bearer ${accessToken}`);
 
   it('locks an account after failures counted on both instances', async () => {
-    const { state } = await start({ lockout: { maxFailures: 4, window: '10m', duration: '10m' } });
+    await start({ lockout: { maxFailures: 4, window: '10m', duration: '10m' } });
     for (const instance of [a, b, a]) expect((await login(instance, 'admin', 'wrong-password')).status).toBe(401);
-    expect(await state.get('lockout:fail:u:1')).toBe('3');
 
     // The fourth failure, on b, reaches the limit; each instance alone has seen at most two.
     expect((await login(b, 'admin', 'wrong-password')).status).toBe(401);
@@ -45,7 +44,6 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
       expect(blocked.body).toMatchObject({ error: 'login_blocked' });
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     }
-    expect(await state.get('lockout:until:u:1')).not.toBeNull();
   });
 
   it('shares the per-IP rate limit, each limiter with its own counter', async () => {
@@ -121,9 +119,8 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
   });
 
   it('with strict detection (reuseGrace 0), lets exactly one of concurrent refreshes split across both instances succeed', async () => {
-    const { keys } = await start({ refresh: { reuseGrace: 0 } });
+    await start({ refresh: { reuseGrace: 0 } });
     const token = (await login(a, 'admin', PASSWORDS.admin)).body.refreshToken as string;
-    expect((await keys()).filter((key) => key.startsWith('rt:family:'))).toHaveLength(1);
 
     const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => refresh(i % 2 === 0 ? a : b, token)));
     const winners = responses.filter((response) => response.status === 200);
@@ -133,7 +130,6 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
       expect(loser.body).toMatchObject({ error: 'token_revoked' });
     }
     // The losers were reuse: the family is gone, so the winner's new refresh token is refused too.
-    expect((await keys()).filter((key) => key.startsWith('rt:family:'))).toHaveLength(0);
     expect((await refresh(b, winners[0]?.body.refreshToken)).status).toBe(401);
   });
 

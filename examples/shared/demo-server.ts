@@ -92,11 +92,12 @@ function jwtSecret(): string {
 }
 
 async function demoUsers(extras: Partial<User>): Promise<Array<Omit<User, 'id'>>> {
-  const [admin, user, guest, expired] = await Promise.all([
+  const [admin, user, guest, expired, disabled] = await Promise.all([
     hashPassword(DEMO_PASSWORDS.admin),
     hashPassword(DEMO_PASSWORDS.user),
     hashPassword(DEMO_PASSWORDS.guest),
     hashPassword(DEMO_PASSWORDS.expired),
+    hashPassword('disabled-password'),
   ]);
   const common = { lastLoginAt: null, createdAt: new Date(), ...extras };
   return [
@@ -104,6 +105,8 @@ async function demoUsers(extras: Partial<User>): Promise<Array<Omit<User, 'id'>>
     { ...common, login: 'user', email: 'user@example.com', passwordHash: user, authorities: ['ROLE_USER'], secondFactor: 'EMAIL', firstName: 'Demo', lastName: 'User' },
     { ...common, login: 'guest', email: 'guest@example.com', passwordHash: guest, authorities: ['ROLE_USER'], firstName: 'Guest', lastName: 'User' },
     { ...common, login: 'expired', email: 'expired@example.com', passwordHash: expired, authorities: ['ROLE_USER'], passwordExpiresAt: new Date(Date.now() - 86400_000) },
+    // DESIGN's demo users include a disabled one: its right password answers exactly like a wrong one.
+    { ...common, login: 'disabled', email: 'disabled@example.com', passwordHash: disabled, authorities: ['ROLE_USER'], disabled: true },
   ];
 }
 
@@ -129,9 +132,16 @@ async function stateStore(): Promise<StateStore> {
 /** Mail through SMTP_URL when set, else printed to the console (a demo convenience, never for production). */
 function mailer(): Mailer {
   if (process.env.SMTP_URL) return new NodemailerMailer({ transport: process.env.SMTP_URL, from: 'express-auth-kit <no-reply@example.com>' });
+  // Without SMTP_URL, mail goes to the console: a demo has no mailbox.
   return {
     async sendSecondFactorCode(mail) {
       console.log(`[mail] to ${mail.to}: your verification code is ${mail.code} (valid ${mail.expiresInSeconds}s)`);
+    },
+    async sendPasswordResetLink(mail) {
+      console.log(`[mail] to ${mail.to}: reset your password at ${mail.url} (valid ${mail.expiresInSeconds}s); POST its token with a newPassword to the reset route`);
+    },
+    async sendRecoveryCodeUsed(mail) {
+      console.log(`[mail] to ${mail.to}: a recovery code was used to sign in; ${mail.remaining} left`);
     },
   };
 }

@@ -125,6 +125,8 @@ export async function verifySecondFactor(
   // The whole authentication is complete: only now are earlier failures forgiven.
   await context.throttle.recordSuccess(identity);
   context.events.emit('tfa.verified', { userId: user.id, method });
+  // The login is complete only now: the same event as a login without a second factor.
+  context.events.emit('login.succeeded', { userId: user.id });
   return success;
 }
 
