@@ -182,7 +182,8 @@ function hostErrorHandler(auth: Auth): express.ErrorRequestHandler {
 }
 
 export async function buildExampleApp(options: ExampleOptions): Promise<{ app: Express; auth: Auth }> {
-  const seeds = await demoUsers(options.userExtras ?? {});
+  // JHipster (UTMStack) numbers its users and its clients read `id` as a number; elsewhere the store assigns UUIDs.
+  const seeds = (await demoUsers(options.userExtras ?? {})).map((seed, index) => (options.preset === 'utmstack' ? { ...seed, id: String(index + 1) } : seed));
   const services = options.services
     ? await options.services(seeds)
     : { users: await userStore(seeds), stateStore: await stateStore(), mailer: mailer() };
