@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         if (r.rows.some((x) => x.failure)) failed = true;
         section(r.markdown);
       } else if (bench === 'flood') {
-        log('flood: 2,000 concurrent logins, bounded then unbounded (~1.5 minutes)');
+        log('flood: 2,000 concurrent logins, floor, then bounded, then unbounded (~2 minutes)');
         const r = await runLoginFloodBench({});
         if (r.runs.some((x) => x.failure)) failed = true;
         section(r.markdown);
