@@ -254,6 +254,9 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         expect(await codes().consume('u-admin', 'h2')).toBe(2);
         expect(await codes().consume('u-admin', 'h2')).toBeNull();
         expect(await codes().consume('u-admin', 'h1')).toBe(1);
+        // The user read back says how many remain; a user who never had codes says null.
+        expect((await store.findById('u-admin'))?.recoveryCodesRemaining).toBe(1);
+        expect((await store.findById('u-user'))?.recoveryCodesRemaining ?? null).toBeNull();
         expect(await codes().consume('u-user', 'h3')).toBeNull();
         expect(await codes().consume('u-missing', 'h3')).toBeNull();
       });

@@ -87,6 +87,7 @@ describe('GET /auth/account', () => {
       activated: true,
       secondFactor: null,
       passwordExpiresAt: null,
+      recoveryCodesRemaining: null,
     });
     expect(res.text).not.toMatch(/\$2[aby]\$/);
   });

@@ -118,6 +118,17 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([200, 401, 401, 401, 401]);
   });
 
+  test('the account shows how many recovery codes remain', async () => {
+    await setup();
+    const account = async () => (await request(t.app).get('/auth/account').set('Authorization', `Bearer ${await accessToken()}`).expect(200)).body;
+    expect((await account()).recoveryCodesRemaining).toBeNull();
+    const [first] = await newCodes();
+    expect((await account()).recoveryCodesRemaining).toBe(10);
+    await verify(await challenge(), { recoveryCode: first }).expect(200);
+    t.clock.advance(30_000);
+    expect((await account()).recoveryCodesRemaining).toBe(9);
+  });
+
   test('a new set voids the old one', async () => {
     await setup();
     const old = await newCodes();

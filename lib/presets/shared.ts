@@ -218,6 +218,7 @@ export function formatAccountDefault(user: User): Reply {
       activated: !user.disabled,
       secondFactor: user.secondFactor ?? null,
       passwordExpiresAt: isoOrNull(user.passwordExpiresAt),
+      recoveryCodesRemaining: user.recoveryCodesRemaining ?? null,
     },
   };
 }
@@ -235,6 +236,7 @@ export const accountDefaultAnswer: AnswerSpec = {
       activated: Type.Boolean({ description: 'False for a disabled user.' }),
       secondFactor: nullable(secondFactorMethodSchema, 'The second factor the user has turned on, or null for none.'),
       passwordExpiresAt: nullable(dateTime('When the password expires.'), 'When the password stops being accepted, or null when it never does.'),
+      recoveryCodesRemaining: nullable(Type.Integer({ minimum: 0, maximum: 10 }), 'Unused recovery codes, or null when none were ever made.'),
     },
     { additionalProperties: false },
   ),

@@ -122,6 +122,8 @@ export class MemoryUserStore implements UserStore {
 
   private copy(id: string): User | null {
     const user = this.usersById.get(id);
-    return user ? { ...user, authorities: [...user.authorities] } : null;
+    if (!user) return null;
+    const codes = this.recoveryCodesById.get(id);
+    return { ...user, authorities: [...user.authorities], recoveryCodesRemaining: codes ? codes.size : null };
   }
 }

@@ -419,6 +419,7 @@ function toUser(row: Row): User {
     passwordExpiresAt: optionalDate(row, 'password_expires_at'),
     lastLoginAt: optionalDate(row, 'last_login_at'),
     createdAt: optionalDate(row, 'created_at'),
+    recoveryCodesRemaining: Array.isArray(row.recovery_code_hashes) ? row.recovery_code_hashes.length : null,
   };
 }
 

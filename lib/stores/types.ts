@@ -30,6 +30,8 @@ export interface User {
   /** When the user last logged in; `null` or absent means never, which makes `firstLogin` true. */
   lastLoginAt?: Date | null;
   createdAt?: Date | null;
+  /** How many unused recovery codes the user has; undefined or null when the store keeps none (shown in the account). */
+  recoveryCodesRemaining?: number | null;
 }
 
 /** An API key as stored: never the secret, only its SHA-256. */
