@@ -63,11 +63,15 @@ test('one account logging in again and again cannot fill the store and block oth
   expect(state.size).toBeLessThan(100);
 });
 
-test('past maxSessionsPerUser, the oldest session of the account ends', async () => {
-  await setup({ maxSessionsPerUser: 3 });
+test('past maxSessionsPerUser, the oldest session of the account ends, with a session.ended event', async () => {
+  const events: { event: string; sessionId?: string }[] = [];
+  await setup({ maxSessionsPerUser: 3, onEvent: (event) => void events.push(event) });
   const sessions = [];
   for (let i = 0; i < 4; i += 1) sessions.push((await login('guest', PASSWORDS.guest).expect(200)).body);
   await refresh(sessions[0].refreshToken).expect(401);
   await request(t.app).get('/api/protected').set('Authorization', `Bearer ${sessions[0].accessToken}`).expect(401);
   for (const session of sessions.slice(1)) await refresh(session.refreshToken).expect(200);
+  await new Promise((resolve) => setImmediate(resolve));
+  const oldest = JSON.parse(Buffer.from(sessions[0].refreshToken.split('.')[1], 'base64url').toString('utf8')).fam as string;
+  expect(events.filter((event) => event.event === 'session.ended').map((event) => event.sessionId)).toEqual([oldest]);
 });

@@ -112,6 +112,7 @@ async function addUserFamily(context: AuthContext, userId: string, entry: UserFa
   const ended = open.splice(0, Math.max(0, open.length - context.config.maxSessionsPerUser));
   await writeUserFamilies(context, userId, open);
   await Promise.all(ended.map((old) => deleteFamily(context, old.family)));
+  for (const old of ended) context.events.emit('session.ended', { userId, sessionId: old.family });
 }
 
 async function readUserFamilies(context: AuthContext, userId: string): Promise<UserFamilyEntry[]> {
