@@ -82,7 +82,7 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
     if (route.body) handlers.push(parseJsonBody);
     handlers.push((req, res, next) => {
       // The core's events and session records see the request id and client summary through this scope.
-      inRequestScope(requestScopeOf(req), () => handleRoute(edge, route, req, res)).catch(next);
+      inRequestScope(requestScopeOf(edge, req), () => handleRoute(edge, route, req, res)).catch(next);
     });
     router[routeMethod(edge, route)](preset.routes[route.path] as string, ...handlers);
   }
