@@ -24,6 +24,7 @@ export const AUTH_ERROR_CATALOGUE = {
   login_blocked: { status: 403, message: 'Login temporarily blocked after too many failed attempts.' },
   password_expired: { status: 403, message: 'The password has expired and must be changed.' },
   not_found: { status: 404, message: 'Not found.' },
+  method_not_allowed: { status: 405, message: 'This path does not serve this method: see the Allow header.' },
   rate_limited: { status: 429, message: 'Too many requests: slow down.' },
   unavailable: { status: 503, message: 'Authentication is temporarily unavailable.' },
   internal: { status: 500, message: 'An unexpected error occurred.' },

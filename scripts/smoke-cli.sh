@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs the library as npm would publish it, installs the tarball in a scratch folder and runs its `express-auth-kit`
-# command through npx: --help, generate-secret, hash-password (stdin), generate-keys. Needs `npm run build` first.
+# command through npx: --help, generate-secret, hash-password (stdin), generate-keys, migrate refusing a password on argv. Needs `npm run build` first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -37,5 +37,14 @@ npx --no-install express-auth-kit no-such-command 2>/dev/null
 code=$?
 set -e
 [ "$code" = 2 ] || fail "an unknown command exited $code, not 2"
+
+# migrate refuses a password on the command line (exit 2) before loading pg, and repeats no part of it.
+set +e
+npx --no-install express-auth-kit migrate --database-url 'postgres://app:smoke-Secret@127.0.0.1:1/none' 2>migrate.err
+code=$?
+set -e
+[ "$code" = 2 ] || fail "migrate with a password in --database-url exited $code, not 2"
+grep -q 'carries a password' migrate.err || fail "migrate did not say why it refused the URL"
+! grep -q 'smoke-Secret' migrate.err || fail "migrate repeated the password"
 
 echo "cli ok"

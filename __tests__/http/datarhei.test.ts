@@ -93,7 +93,11 @@ describe('GET /api/login/refresh', () => {
     const { access_token, refresh_token } = await login(t);
     expect((await refresh(t, access_token).expect(401)).body.details).toEqual(['token_invalid']);
     expect((await request(t.app).get('/api/login/refresh').expect(401)).body.details).toEqual(['token_missing']);
-    await request(t.app).post('/api/login/refresh').set('Authorization', `Bearer ${refresh_token}`).expect(404);
+    // The path serves GET only: a POST is 405 with Allow, and spends nothing.
+    const post = await request(t.app).post('/api/login/refresh').set('Authorization', `Bearer ${refresh_token}`).expect(405);
+    expect(post.headers.allow).toBe('GET, HEAD');
+    expect(post.body).toEqual({ code: 405, message: expect.any(String), details: ['method_not_allowed'] });
+    await refresh(t, refresh_token).expect(200);
   });
 
   it('a refresh token is not an access token for /api/v3-style guarded routes', async () => {

@@ -12,6 +12,12 @@ export interface ClientSummary {
 export interface RequestScope {
   requestId: string;
   client: ClientSummary;
+  /**
+   * Whether `client.network` is the client's own. False when the edge could not trust the address (a `trust proxy`
+   * that believes every X-Forwarded-For leaves only the connection's address, a proxy's for every client) or knows
+   * none: the network then cannot tell two clients apart, and the rotation grace window hands out no successor.
+   */
+  networkTrusted: boolean;
 }
 
 const scope = new AsyncLocalStorage<RequestScope>();

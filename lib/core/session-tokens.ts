@@ -302,7 +302,10 @@ async function successorForRepeat(context: AuthContext, userId: string, family: 
     json = await context.state.get(successorKey(jti));
   }
   const record = json === null ? null : (JSON.parse(json) as SealedSuccessor);
-  const successor = record && sameClient(record.client, currentRequest()?.client) ? openSuccessor(record, spentToken) : null;
+  // Only a client the network can tell apart gets it: an untrusted address (a permissive `trust proxy`, or none at all)
+  // makes a thief with the victim's agent look the same, so the repeat is treated as reuse, as with `reuseGrace: 0`.
+  const here = currentRequest();
+  const successor = record && here?.networkTrusted === true && sameClient(record.client, here.client) ? openSuccessor(record, spentToken) : null;
   if (successor === null || (await context.state.get(familyKey(family))) === null) {
     await revokeForReuse(context, userId, family);
     throw new AuthError('token_revoked');

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Request } from 'express';
 import type { ClientSummary, RequestScope } from '../core/request-scope';
+import { clientAddressOf } from './client-address';
+import type { EdgeContext } from './context';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -22,15 +24,11 @@ export function networkOf(address: string | undefined): string | null {
   return `${keep.map((group) => group.toString(16)).join(':')}::/56`;
 }
 
-export function clientSummary(req: Request): ClientSummary {
-  const agent = req.headers['user-agent'];
-  return {
-    userAgent: typeof agent === 'string' && agent !== '' ? agent.slice(0, 200) : null,
-    network: networkOf(req.ip ?? req.socket.remoteAddress),
-  };
-}
-
-export function requestScopeOf(req: Request): RequestScope {
+export function requestScopeOf(edge: EdgeContext, req: Request): RequestScope {
   const given = req.headers['x-request-id'];
-  return { requestId: typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID(), client: clientSummary(req) };
+  const agent = req.headers['user-agent'];
+  const { address, trusted } = clientAddressOf(edge, req);
+  const network = networkOf(address);
+  const client: ClientSummary = { userAgent: typeof agent === 'string' && agent !== '' ? agent.slice(0, 200) : null, network };
+  return { requestId: typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID(), client, networkTrusted: trusted && network !== null };
 }

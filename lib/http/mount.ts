@@ -11,6 +11,7 @@ import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
 import { hasNoBody, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
 import type { RouteDeclaration } from './route';
+import { allRoutes } from './routes';
 
 // One limiter per kind per instance, shared by every route of that kind whichever router factory mounts it.
 const limitersByEdge = new WeakMap<EdgeContext, Map<string, RequestHandler>>();
@@ -82,12 +83,69 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
     if (route.body) handlers.push(parseJsonBody);
     handlers.push((req, res, next) => {
       // The core's events and session records see the request id and client summary through this scope.
-      inRequestScope(requestScopeOf(req), () => handleRoute(edge, route, req, res)).catch(next);
+      inRequestScope(requestScopeOf(edge, req), () => handleRoute(edge, route, req, res)).catch(next);
     });
     router[routeMethod(edge, route)](preset.routes[route.path] as string, ...handlers);
   }
+  answerOtherMethods(edge, router, routes);
   router.use(authErrorHandler(preset, settings.logger));
   return router;
+}
+
+// ---- the library owns its paths: other methods answer 405 with Allow ----
+
+const SERVED_METHODS = Symbol('express-auth-kit.servedMethods');
+interface MethodsAtPath {
+  /** Every method the instance's routes serve at the request's path (Express matched the paths for us). */
+  methods: Set<string>;
+  /** Whether one of those routes belongs to the router answering now. */
+  own: boolean;
+}
+type MatchedRequest = Request & { [SERVED_METHODS]?: MethodsAtPath };
+
+/**
+ * After the routes: a request whose path one of the instance's routes serves, with a method none of them does (a
+ * route only a sibling router of the instance mounts passes on to it), is answered 405 with Allow in the preset's
+ * error shape; OPTIONS, when CORS middleware before us let it through, is answered 204 with Allow. Express answers
+ * HEAD with a GET route, so Allow lists HEAD beside GET.
+ */
+function answerOtherMethods(edge: EdgeContext, router: Router, routes: readonly RouteDeclaration<never>[]): void {
+  const own = new Set<RouteDeclaration<never>>(routes);
+  const methodsByPath = new Map<string, { methods: Set<string>; own: boolean }>();
+  for (const route of new Set([...routes, ...allRoutes])) {
+    if (!isMounted(edge, route)) continue;
+    const path = edge.preset.routes[route.path] as string;
+    const entry = methodsByPath.get(path) ?? { methods: new Set<string>(), own: false };
+    const method = routeMethod(edge, route).toUpperCase();
+    entry.methods.add(method);
+    if (method === 'GET') entry.methods.add('HEAD');
+    entry.own ||= own.has(route);
+    methodsByPath.set(path, entry);
+  }
+  if (methodsByPath.size === 0) return;
+  // A request that no route answered starts with nothing noted (another router of ours may have noted its paths).
+  router.use((req, _res, next) => {
+    delete (req as MatchedRequest)[SERVED_METHODS];
+    next();
+  });
+  for (const [path, entry] of methodsByPath) {
+    router.all(path, (req, _res, next) => {
+      const noted = ((req as MatchedRequest)[SERVED_METHODS] ??= { methods: new Set(), own: false });
+      for (const method of entry.methods) noted.methods.add(method);
+      noted.own ||= entry.own;
+      next();
+    });
+  }
+  const headers = authResponseHeaders(edge.settings.clock);
+  router.use((req, res, next) => {
+    const noted = (req as MatchedRequest)[SERVED_METHODS];
+    if (!noted?.own || noted.methods.has(req.method)) return next();
+    headers(req, res, () => {
+      res.set('Allow', [...noted.methods].sort().join(', '));
+      if (req.method === 'OPTIONS') res.status(204).end();
+      else next(new AuthError('method_not_allowed'));
+    });
+  });
 }
 
 async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, req: Request, res: Response): Promise<void> {
