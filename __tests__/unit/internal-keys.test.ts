@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { AuthError, type AuthErrorCode } from '../../lib/errors';
 import { generateKeyDirectory, loadKeySetFromDirectory, rotateKeyDirectory } from '../../lib/tokens/key-directory';
+import { internalKeysOf } from '../../lib/tokens/internal-keys';
 import { generateKeyPair } from '../../lib/tokens/key-material';
 import { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys, type PreparedKeys } from '../../lib/tokens/keys';
@@ -137,6 +138,37 @@ describe('each verifier accepts only its own kind', () => {
     const publishedKid = decode(tokens.sign('access', { sub: '1', auth: '' }, 60).token).header.kid;
     expect(codeOf(() => tokens.verify(hs256({ alg: 'HS256', typ: 'refresh+jwt', kid: publishedKid }, refresh.payload, SECRET), 'refresh'))).toBe('token_invalid');
     expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: refresh.header.kid }, { ...refresh.payload, usefor: 'access', auth: '' }, SECRET)))).toBe('token_invalid');
+  });
+});
+
+describe('internal keys themselves', () => {
+  test("each kind has its own key: a token signed with another kind's internal key, or naming another alg, is refused", () => {
+    const keys = prepareKeys(SECRET, 'HS256');
+    const tokens = service(keys);
+    const refresh = decode(tokens.sign('refresh', { sub: '1', fam: 'f' }, 600).token);
+    const internal = internalKeysOf(keys.verificationKey(decode(tokens.sign('access', { sub: '1', auth: '' }, 60).token).header.kid as string)!)!;
+    expect(internal.kid).toBe(refresh.header.kid);
+    // The control: the refresh kind's own internal key and header verify.
+    expect(tokens.verify(hs256(refresh.header, refresh.payload, internal.keys.refresh), 'refresh').fam).toBe('f');
+    for (const other of [internal.keys.tfa, internal.keys.device, SECRET]) {
+      expect(codeOf(() => tokens.verify(hs256(refresh.header, refresh.payload, other), 'refresh'))).toBe('token_invalid');
+    }
+    for (const alg of ['HS512', 'none', 'EdDSA']) {
+      expect(codeOf(() => tokens.verify(hs256({ ...refresh.header, alg }, refresh.payload, internal.keys.refresh), 'refresh'))).toBe('token_invalid');
+    }
+    expect(codeOf(() => tokens.verify(hs256({ alg: 'HS256', typ: 'refresh+jwt' }, refresh.payload, internal.keys.refresh), 'refresh'))).toBe('token_invalid');
+    // Never a configured secret, and different for each kind.
+    const exported = Object.values(internal.keys).map((key) => key.export().toString('base64'));
+    expect(new Set(exported).size).toBe(3);
+    expect(exported).not.toContain(Buffer.from(SECRET).toString('base64'));
+  });
+
+  test('a key that only verifies (no private half) has no internal keys', () => {
+    const pair = generateKeyPair('EdDSA');
+    const set = new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey: pair.privateKeyPem }, { algorithm: 'EdDSA', publicKey: generateKeyPair('EdDSA').publicKeyPem, kid: 'verify-only' }], clock });
+    closers.push(() => set.close());
+    expect(internalKeysOf(set.verificationKey('verify-only')!)).toBeUndefined();
+    expect(internalKeysOf(set.verificationKey(pair.kid)!)).toBeDefined();
   });
 });
 

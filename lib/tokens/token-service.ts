@@ -1,5 +1,6 @@
 // Signs and verifies our tokens: the key is chosen by kid and the algorithm pinned to that key, refusing every header
-// and claim RFC 8725 warns about.
+// and claim RFC 8725 warns about. Access tokens (`typ: at+jwt`) are signed with the published keys; every other kind
+// with its own internal key (./internal-keys), so no other token verifies downstream.
 import { AuthError } from '../errors';
 import type { Clock } from '../primitives/clock';
 import { nowSeconds } from '../primitives/clock';
