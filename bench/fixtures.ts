@@ -33,9 +33,9 @@ export const DEFAULT_LOGIN_REQUEST: LoginRequest = {
   body: { username: BENCH_LOGIN, password: BENCH_PASSWORD },
 };
 
-/** Signs the shared bench token (HS256, 2 h expiry) with the given claims. */
+/** Signs the shared bench token (HS256, 2 h expiry, typed `at+jwt` as our access tokens are) with the given claims. */
 export function signBenchToken(claims: Record<string, unknown>, secret: string = BENCH_SECRET): string {
-  return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: '2h' });
+  return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: '2h', header: { alg: 'HS256', typ: 'at+jwt' } });
 }
 
 /** The login flood's real accounts (bench/login-flood*.ts): `flood-user-<k>` with password `flood password <k>`. */

@@ -68,7 +68,7 @@ export function buildOursCookieGuardApp(): Promise<Express> {
 async function edDsaCredential(): Promise<{ valid: Record<string, string>; invalid: Record<string, string> }> {
   const key = createPrivateKey(BENCH_ED25519_PRIVATE);
   const sign = (claims: Record<string, unknown>) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID, typ: 'JWT' }).setIssuedAt().setExpirationTime('2h').sign(key);
+    new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID, typ: 'at+jwt' }).setIssuedAt().setExpirationTime('2h').sign(key);
   const valid = await sign({ ...benchTokenClaims, exi: 7200 });
   const other = await new SignJWT({ ...benchTokenClaims, exi: 7200 }).setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID }).setIssuedAt().setExpirationTime('2h').sign(generateKeyPairSync('ed25519').privateKey);
   return { valid: { authorization: `Bearer ${valid}` }, invalid: { authorization: `Bearer ${other}` } };

@@ -44,7 +44,7 @@ describe('POST /api/login', () => {
     expect(access).toMatchObject({ usefor: 'access', exi: 600, exp: now + 600 });
     expect(refreshClaims).toMatchObject({ usefor: 'refresh', exi: 86400, exp: now + 86400 });
     expect(access.jti).not.toBe(refreshClaims.jti);
-    expect(JSON.parse(Buffer.from(access_token.split('.')[0] as string, 'base64url').toString('utf8'))).toMatchObject({ alg: 'HS256', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(access_token.split('.')[0] as string, 'base64url').toString('utf8'))).toMatchObject({ alg: 'HS256', typ: 'at+jwt' });
   });
 
   it('answers 400 for missing credentials', async () => {

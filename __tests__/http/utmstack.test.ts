@@ -48,7 +48,7 @@ describe('POST /api/authenticate', () => {
 
   it('signs HS512 tokens carrying the authorities in auth', async () => {
     const { body } = await authenticate({ username: 'admin', password: PASSWORDS.admin });
-    expect(decode(body.token as string, 0)).toEqual({ alg: 'HS512', typ: 'JWT', kid: expect.any(String) });
+    expect(decode(body.token as string, 0)).toEqual({ alg: 'HS512', typ: 'at+jwt', kid: expect.any(String) });
     // As the seed's token: `sub` is the login; the stable user id rides along in `uid`.
     expect(decode(body.token as string, 1)).toMatchObject({ sub: 'admin', uid: '1', auth: 'ROLE_ADMIN,ROLE_USER', usefor: 'access' });
   });

@@ -78,10 +78,10 @@ describe('every algorithm', () => {
         : { algorithm, kid: `k-${algorithm}`, ...pairs[algorithm as 'EdDSA'] };
       const tokens = service(keySet({ keys: [spec] as KeySetOptions['keys'] }));
       const { token } = tokens.sign('access', { sub: '7', auth: 'ROLE_USER' }, 600);
-      expect(headerOf(token)).toEqual({ alg: algorithm, typ: 'JWT', kid: `k-${algorithm}` });
+      expect(headerOf(token)).toEqual({ alg: algorithm, typ: 'at+jwt', kid: `k-${algorithm}` });
       expect(tokens.verifyAccess(token).sub).toBe('7');
       const joseKey = algorithm.startsWith('HS') ? Buffer.from(`${HMAC_SECRET}${HMAC_SECRET}`) : pairs[algorithm as 'EdDSA'].publicKey;
-      const { payload } = await jwtVerify(token, joseKey, { algorithms: [algorithm], currentDate: new Date(clock()) });
+      const { payload } = await jwtVerify(token, joseKey, { algorithms: [algorithm], typ: 'at+jwt', currentDate: new Date(clock()) });
       expect(payload.sub).toBe('7');
       // A flipped signature byte fails: the check is real.
       const [h, p, s] = token.split('.') as [string, string, string];
@@ -95,7 +95,7 @@ describe('every algorithm', () => {
     const pem = generateKeyPair('EdDSA');
     for (const secret of [{ algorithm: 'EdDSA' as const, ...pairs.EdDSA, kid: 'ed' }, { algorithm: 'EdDSA' as const, privateKey: pem.privateKeyPem, publicKey: pem.publicKeyPem, kid: 'ed' }]) {
       const tokens = service(prepareKeys(secret, undefined));
-      expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: 'ed' });
+      expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: 'ed' });
     }
   });
 });

@@ -71,7 +71,7 @@ describe('signing', () => {
     const issued = tokens.sign('access', { sub: '42', auth: 'ROLE_ADMIN,ROLE_USER' }, 900);
     const { header, payload } = decode(issued.token);
     // Every token names its key, HMAC ones too (a kid derived from the secret, the same on every instance).
-    expect(header).toEqual({ alg: 'HS512', typ: 'JWT', kid: expect.stringMatching(/^hs-[A-Za-z0-9_-]{22}$/) });
+    expect(header).toEqual({ alg: 'HS512', typ: 'at+jwt', kid: expect.stringMatching(/^hs-[A-Za-z0-9_-]{22}$/) });
     // Another instance with the same secret names the key the same way.
     expect(decode(service().sign('access', { sub: '1', auth: '' }, 60).token).header.kid).toBe(header.kid);
     expect(payload).toEqual({ sub: '42', auth: 'ROLE_ADMIN,ROLE_USER', usefor: 'access', iat: now(), exp: now() + 900, exi: 900, jti: expect.stringMatching(UUID) });
@@ -98,7 +98,7 @@ describe('signing', () => {
     const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const tokens = service({ keys: prepareKeys({ algorithm: 'ES256', ...pair, kid: 'ec-2026' }, undefined) });
     const issued = tokens.sign('access', { sub: '1', auth: 'ROLE_USER' }, 60);
-    expect(decode(issued.token).header).toEqual({ alg: 'ES256', typ: 'JWT', kid: 'ec-2026' });
+    expect(decode(issued.token).header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: 'ec-2026' });
     expect(tokens.verify(issued.token, 'access').sub).toBe('1');
   });
 });

@@ -1,10 +1,12 @@
 // A key set: one key signs, every key still in use verifies, and rotation publishes a key before it signs and keeps a
 // retired one until every token it signed has expired.
+import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../primitives/clock';
 import { systemClock } from '../primitives/clock';
 import { parseDuration, type Duration } from '../primitives/duration';
 import type { SigningAlgorithm } from './jws';
 import { isAsymmetricAlgorithm, isHmacAlgorithm } from './jws';
+import { internalKeysOf, type InternalTokenUse } from './internal-keys';
 import { checkKid, generateKeySpec, prepareKey, quote, type KeySpec, type PreparedKey, type PublicJwk } from './key-material';
 
 /** When and how a key set rotates. Every field has a default; `every` unset means "only when rotateKeys() is called". */
@@ -265,6 +267,31 @@ export class KeySet {
   verificationKey(kid: string): PreparedKey | undefined {
     const entry = this.byKid.get(kid);
     return entry !== undefined && this.dropAt(entry) > this.clock() ? entry.key : undefined;
+  }
+
+  /**
+   * The never-published key to sign an internal token (refresh, challenge, device) of kind `use` expiring at
+   * `expiresAtSeconds` with: derived from the signing key, which the set then keeps until that token has expired.
+   */
+  internalSigningKeyFor(use: InternalTokenUse, expiresAtSeconds: number): { kid: string; key: KeyObject } {
+    const entry = this.currentSigner(this.clock());
+    entry.lastExpiryMs = Math.max(entry.lastExpiryMs, expiresAtSeconds * 1000);
+    // The signer always has its secret material (install() and rotateKeys() refuse a signer without it).
+    const internal = internalKeysOf(entry.key) as NonNullable<ReturnType<typeof internalKeysOf>>;
+    return { kid: internal.kid, key: internal.keys[use] };
+  }
+
+  /**
+   * The internal key of kind `use` named `kid`, if the configured key it derives from verifies now: internal keys
+   * follow the set through rotation, reloads and drops.
+   */
+  internalVerificationKey(use: InternalTokenUse, kid: string): KeyObject | undefined {
+    const now = this.clock();
+    for (const entry of this.entries) {
+      const internal = internalKeysOf(entry.key);
+      if (internal !== undefined && internal.kid === kid && this.dropAt(entry) > now) return internal.keys[use];
+    }
+    return undefined;
   }
 
   /** HMAC keys that also accept tokens with no kid (issued before every token carried one). */

@@ -1,10 +1,12 @@
 // Signs and verifies our tokens: the key is chosen by kid and the algorithm pinned to that key, refusing every header
-// and claim RFC 8725 warns about.
+// and claim RFC 8725 warns about. Access tokens (`typ: at+jwt`) are signed with the published keys; every other kind
+// with its own internal key (./internal-keys), so no other token verifies downstream.
 import { AuthError } from '../errors';
 import type { Clock } from '../primitives/clock';
 import { nowSeconds } from '../primitives/clock';
 import { newId } from '../primitives/random';
 import type { AccessClaims, ClaimsFor, TokenUse } from './claims';
+import { INTERNAL_ALGORITHM, TOKEN_TYPES, type InternalTokenUse } from './internal-keys';
 import { signJws, verifyJws } from './jws';
 import type { PreparedKey } from './key-material';
 import type { PreparedKeys } from './keys';
@@ -32,6 +34,11 @@ export interface IssuedToken {
   lifetime: number;
 }
 
+/** A key to check a signature with: a configured key (PreparedKey fits), or an internal one. */
+type VerificationKey = Pick<PreparedKey, 'algorithm' | 'verificationKey'>;
+
+/** The `typ` of every token issued before explicit typing: accepted under a published key until it expires. */
+const LEGACY_TYPE = 'JWT';
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
 // Headers that would let the token choose its own key (RFC 8725 §3.10 and §2.8): we never honour them.
 const EMBEDDED_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
@@ -65,11 +72,19 @@ export class TokenService {
     const payload: Record<string, unknown> = { ...claims, usefor: use, iat: issuedAt, exp: expiresAt, exi: expiresAt - issuedAt, jti };
     if (this.config.issuer !== undefined) payload.iss = this.config.issuer;
     if (this.config.audience !== undefined) payload.aud = this.config.audience;
-    const key = this.config.keys.signingKeyFor(expiresAt);
-    // Every token names its key, HMAC ones too, so that verification never has to guess and rotation is possible.
-    const header = { alg: key.algorithm, typ: 'JWT', kid: key.kid };
-    const signingInput = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    const token = `${signingInput}.${signJws(key.algorithm, signingInput, key.signingKey as NonNullable<PreparedKey['signingKey']>)}`;
+    const encodedPayload = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    let token: string;
+    if (use === 'access') {
+      const key = this.config.keys.signingKeyFor(expiresAt);
+      // Every token names its key, HMAC ones too, so that verification never has to guess and rotation is possible.
+      const signingInput = `${encodeHeader({ alg: key.algorithm, typ: TOKEN_TYPES.access, kid: key.kid })}.${encodedPayload}`;
+      token = `${signingInput}.${signJws(key.algorithm, signingInput, key.signingKey as NonNullable<PreparedKey['signingKey']>)}`;
+    } else {
+      // Only access tokens are signed with a published key: the others cannot verify anywhere but here.
+      const internal = this.config.keys.internalSigningKeyFor(use as InternalTokenUse, expiresAt);
+      const signingInput = `${encodeHeader({ alg: INTERNAL_ALGORITHM, typ: TOKEN_TYPES[use], kid: internal.kid })}.${encodedPayload}`;
+      token = `${signingInput}.${signJws(INTERNAL_ALGORITHM, signingInput, internal.key)}`;
+    }
     return { token, jti, issuedAt, expiresAt, lifetime: expiresAt - issuedAt };
   }
 
@@ -97,7 +112,7 @@ export class TokenService {
 
   /** Verifies `token` as a token of kind `use`, or throws `token_malformed`, `token_invalid` or `token_expired`. */
   verify<U extends TokenUse>(token: string, use: U): ClaimsFor<U> {
-    const candidates = this.keysFor(token);
+    const candidates = this.keysFor(token, use);
     const { clockSkewSeconds, issuer, audience } = this.config;
     const lastDot = token.lastIndexOf('.');
     const signingInput = token.slice(0, lastDot);
@@ -116,8 +131,13 @@ export class TokenService {
     return checkClaims(payload, use, now, clockSkewSeconds, audience);
   }
 
-  /** The keys the token's header may name: by kid, with the token's alg required to be that key's own. */
-  private keysFor(token: string): readonly PreparedKey[] {
+  /**
+   * The keys a token of kind `use` may be signed with, chosen by its header: its `typ` must be the kind's own (an
+   * access token's `at+jwt` under a published key; another kind's under that kind's internal key), or the `JWT` of a
+   * token issued before explicit typing (under a published key; its `usefor` is still checked). Its kid names the
+   * key, and its alg must be that key's own.
+   */
+  private keysFor(token: string, use: TokenUse): readonly VerificationKey[] {
     const first = token.indexOf('.');
     const second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (
@@ -144,6 +164,16 @@ export class TokenService {
     if (EMBEDDED_KEY_HEADERS.some((name) => name in fields)) throw new AuthError('token_invalid');
     if (typeof fields.alg !== 'string' || second + 1 === token.length) throw new AuthError('token_invalid');
     const { keys } = this.config;
+    if (fields.typ === TOKEN_TYPES[use]) {
+      if (use !== 'access') {
+        const key = typeof fields.kid === 'string' && fields.alg === INTERNAL_ALGORITHM ? keys.internalVerificationKey(use as InternalTokenUse, fields.kid) : undefined;
+        if (key === undefined) throw new AuthError('token_invalid');
+        return [{ algorithm: INTERNAL_ALGORITHM, verificationKey: key }];
+      }
+    } else if (fields.typ !== LEGACY_TYPE && fields.typ !== undefined) {
+      // Another kind's type (a refresh token at the guard, an access token as a refresh token), or one we never issue.
+      throw new AuthError('token_invalid');
+    }
     if (fields.kid === undefined) {
       // Only HMAC secrets that signed tokens before every token carried a kid accept none, each under its own alg.
       const legacy = keys.keysAcceptingMissingKid().filter((key) => key.algorithm === fields.alg);
@@ -157,6 +187,10 @@ export class TokenService {
     if (key === undefined || fields.alg !== key.algorithm) throw new AuthError('token_invalid');
     return [key];
   }
+}
+
+function encodeHeader(header: { alg: string; typ: string; kid: string }): string {
+  return Buffer.from(JSON.stringify(header)).toString('base64url');
 }
 
 /**
