@@ -203,8 +203,9 @@ async function proveAuthenticator(context: AuthContext, user: User, tokenHash: s
   if (code === undefined && recoveryCode === undefined) throw new AuthError('tfa_required');
   const perToken = await state.increment(tokenAttemptsKey(tokenHash), resetSettings(context).tokenTtlSeconds * 1000);
   if (perToken.value > RESET_PROOF_ATTEMPTS_PER_TOKEN) {
-    // Burned: the token record and the user's current-token pointer go, so no later code is ever checked with it.
-    await Promise.all([state.delete(tokenKey(tokenHash)), state.delete(currentTokenKey(user.id))]);
+    // Burned: its record goes, so no later code is ever checked with it. (The user's current-token pointer is left: a
+    // newer token mailed meanwhile must stay usable; a pointer to a dead token is replaced by the next request.)
+    await state.delete(tokenKey(tokenHash));
     throw new AuthError('reset_token_invalid');
   }
   const perUser = await state.increment(userAttemptsKey(budget), RESET_PROOF_WINDOW_SECONDS * 1000);
