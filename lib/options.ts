@@ -101,6 +101,15 @@ export interface AuthOptions {
    */
   deviceCookie?: { name?: string; ttl?: Duration } | false;
   /**
+   * Trusted devices ("remember this browser"): a second-factor verify with `rememberDevice: true` gives the client an
+   * opaque random cookie (HttpOnly, Secure, SameSite=Strict, `__Host-`), recorded server-side (only its hash), with
+   * which a later login with the right password skips the second factor. A password change, a reset, "log out
+   * everywhere" and `DELETE …/trusted-devices` end every trusted device of the user. A cookie of its own, not the
+   * device cookie: see the README. `true` takes the defaults.
+   * @default false (off); on: { lifetime: '30d', maxPerUser: 10, cookieName: '__Host-eak-trusted' ('eak-trusted' with cookies.insecureDevelopment) }
+   */
+  trustedDevices?: TrustedDevicesOptions | boolean;
+  /**
    * The longest a login may wait for a bcrypt worker, in ms. Past it the login answers 503 with Retry-After at once,
    * without counting an attempt or running bcrypt, so a login flood cannot queue unbounded work. `false`: unbounded.
    * @default 2000
@@ -196,6 +205,16 @@ export interface AuthOptions {
   cookies?: CookieOptions | false;
 }
 
+/** Trusted devices' settings (see {@link AuthOptions.trustedDevices}). */
+export interface TrustedDevicesOptions {
+  /** How long a trust lasts from the second factor that made it; using it does not extend it. @default '30d' */
+  lifetime?: Duration;
+  /** The most trusted devices one user may hold; trusting one more ends the oldest. @default 10 */
+  maxPerUser?: number;
+  /** The cookie's name; must start with `__Host-` (unless `cookies.insecureDevelopment`). @default '__Host-eak-trusted' */
+  cookieName?: string;
+}
+
 /** The cookie transport's settings (see {@link AuthOptions.cookies}). */
 export interface CookieOptions {
   /**
@@ -250,6 +269,7 @@ export interface ResolvedConfig {
     resendLimit: { limit: number; windowSeconds: number };
   };
   deviceCookie: { name: string; ttlSeconds: number } | false;
+  trustedDevices: { lifetimeSeconds: number; maxPerUser: number; cookieName: string; secure: boolean } | false;
   bcryptMaxQueueWaitMs: number | undefined;
   maxSessionsPerUser: number;
   onEvent: AuthEventHandler | undefined;
@@ -287,6 +307,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
   'passwordReset',
   'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
+  'trustedDevices',
 ]);
 
 function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
@@ -466,9 +487,12 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     throw new TypeError('"sessionCacheMs" must be an integer from 0 to 60000.');
   }
 
+  const deviceCookie = resolveDeviceCookie(options.deviceCookie);
+  const cookies = resolveCookies(options.cookies);
   return {
     keys,
-    deviceCookie: resolveDeviceCookie(options.deviceCookie),
+    deviceCookie,
+    trustedDevices: resolveTrustedDevices(options.trustedDevices, cookies, deviceCookie),
     bcryptMaxQueueWaitMs: resolveQueueWait(options.bcryptMaxQueueWaitMs),
     maxSessionsPerUser: positiveInteger(options.maxSessionsPerUser, DEFAULT_MAX_SESSIONS_PER_USER, 'maxSessionsPerUser', 1000),
     onEvent: resolveEventHandler(options.onEvent),
@@ -500,7 +524,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     passwordReset: resolvePasswordReset(options.passwordReset),
     apiKeys,
     externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
-    cookies: resolveCookies(options.cookies),
+    cookies,
   };
 }
 
@@ -561,6 +585,25 @@ function resolveDeviceCookie(value: unknown): ResolvedConfig['deviceCookie'] {
   // RFC 6265 token characters only: the name is written into Set-Cookie as is.
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError('"deviceCookie.name" must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~).');
   return { name, ttlSeconds: duration(input.ttl, DEFAULT_DEVICE_COOKIE.ttl, 'deviceCookie.ttl') };
+}
+
+// Keycloak's and better-auth's default: a month between second factors on a browser the user chose to trust.
+const DEFAULT_TRUSTED_DEVICES = { lifetime: '30d', maxPerUser: 10, cookieName: '__Host-eak-trusted', insecureCookieName: 'eak-trusted' } as const;
+
+function resolveTrustedDevices(value: unknown, cookies: ResolvedConfig['cookies'], deviceCookie: ResolvedConfig['deviceCookie']): ResolvedConfig['trustedDevices'] {
+  if (value === undefined || value === false) return false;
+  const input = value === true ? {} : plainObject(value, 'trustedDevices', ['lifetime', 'maxPerUser', 'cookieName']);
+  // The same rule as the token cookies: Secure and `__Host-` unless the host opted into insecure development.
+  const secure = cookies === false || cookies.secure;
+  const name = cookieName(input.cookieName, secure ? DEFAULT_TRUSTED_DEVICES.cookieName : DEFAULT_TRUSTED_DEVICES.insecureCookieName, 'trustedDevices.cookieName', secure);
+  const taken = [deviceCookie === false ? undefined : deviceCookie.name, cookies === false ? undefined : cookies.refreshCookieName, cookies === false ? undefined : cookies.accessCookieName];
+  if (taken.includes(name)) throw new TypeError(`"trustedDevices.cookieName" must differ from the device and token cookies' names; got "${name}".`);
+  return {
+    lifetimeSeconds: duration(input.lifetime, DEFAULT_TRUSTED_DEVICES.lifetime, 'trustedDevices.lifetime'),
+    maxPerUser: positiveInteger(input.maxPerUser, DEFAULT_TRUSTED_DEVICES.maxPerUser, 'trustedDevices.maxPerUser', 100),
+    cookieName: name,
+    secure,
+  };
 }
 
 function resolveEventHandler(value: unknown): AuthEventHandler | undefined {

@@ -73,7 +73,7 @@ interface RouteEntry {
 
 const FIELDS: Record<string, readonly string[]> = {
   login: ['username', 'password', 'rememberMe'],
-  tfaVerify: ['code', 'recoveryCode'],
+  tfaVerify: ['code', 'recoveryCode', 'rememberDevice'],
   passwordForgot: ['email'],
   passwordReset: ['token', 'key', 'newPassword', 'code', 'recoveryCode'],
   recoveryCodes: ['password', 'code'],
@@ -86,7 +86,7 @@ const FIELDS: Record<string, readonly string[]> = {
   apiKeyDeleteByText: ['text'],
 };
 
-const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions']);
+const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'trustedDevices']);
 const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd']);
 
 function routeTable(name: PresetName): RouteEntry[] {
@@ -449,7 +449,7 @@ class Harness {
     const state = new RecordingStateStore(new MemoryStateStore({ clock }));
     // Rate limits off: they would answer 429 to most of a run (storm allows 5 logins a minute). The per-IP counters
     // live in express-rate-limit's own memory store, not in the state store, so they never show in the write log.
-    const t = await createTestApp({ preset: name, clock, stateStore: state, rateLimit: false, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
+    const t = await createTestApp({ preset: name, clock, stateStore: state, rateLimit: false, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' }, trustedDevices: true });
     const originals = [];
     for (const id of ['1', '2', '3', '4', '5']) originals.push(t.users.findById(id) as User);
     return new Harness(name, t, state, await listenRaw(t.app), originals);

@@ -23,7 +23,9 @@ export type AuthEventName =
   | 'refresh.reuse_detected'
   | 'api_key.created'
   | 'api_key.used_failed'
-  | 'api_key.deleted';
+  | 'api_key.deleted'
+  | 'device.trusted'
+  | 'devices.untrusted';
 
 /**
  * One audit event. It never carries a password, a code, a token, a key or a reset token: only ids, codes of reasons
@@ -38,13 +40,17 @@ export interface AuthEvent {
   /** Why it failed: the error code the client was answered with (`login.failed`, `tfa.failed`). */
   reason?: AuthErrorCode;
   /** The second factor involved (`tfa.*`). */
-  method?: 'EMAIL' | 'TOTP' | 'recovery_code';
+  method?: 'EMAIL' | 'TOTP' | 'recovery_code' | 'trusted_device';
   /** The session (refresh family) concerned. */
   sessionId?: string;
   /** The API key concerned (its id, never its text). */
   apiKeyId?: string;
   /** The API keys a password reset or "log out everywhere" revoked: ids and names, never their text. */
   revokedApiKeys?: { id: string; name: string }[];
+  /** The trusted device concerned (`device.trusted`; `tfa.verified` with the method `trusted_device`). */
+  trustedDeviceId?: string;
+  /** How many trusted devices were ended (`devices.untrusted`). */
+  untrustedDevices?: number;
   /** When a lockout ends, ISO 8601 (`lockout.started`). */
   until?: string;
   /** Whether the locked identity is a device (device cookie) rather than the account (`lockout.started`). */

@@ -11,6 +11,7 @@ import { isExternalOnlyUser } from './external-identity';
 import { currentRequest, type ClientSummary } from './request-scope';
 import type { LoginSuccess, SessionInfo } from './results';
 import { familyKey } from './sessions';
+import { untrustAllDevices } from './trusted-devices';
 import { activeUser } from './users';
 
 export interface SessionTokens {
@@ -392,6 +393,7 @@ export async function endAllSessions(context: AuthContext, userId: string, revok
   const families = await readUserFamilies(context, userId);
   await context.state.delete(userFamiliesKey(userId));
   await Promise.all(families.map((entry) => deleteFamily(context, entry.family)));
+  await untrustAllDevices(context, userId);
   context.events.emit('sessions.ended_all', { userId, ...(revokedApiKeys !== undefined ? { revokedApiKeys } : {}) });
 }
 

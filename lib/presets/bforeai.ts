@@ -26,6 +26,9 @@ import {
   recoveryCodesDefaultAnswer,
   refreshedDefaultAnswer,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -139,6 +142,8 @@ export const bforeaiPreset: Preset = definePreset({
   passwordResetRequested: formatAcceptedNoContent,
   passwordReset: formatNoContent,
   recoveryCodes: formatRecoveryCodesDefault,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: (error) => ({ status: error.status, body: { message: error.message } }),
   answers: {
     login: {
@@ -198,6 +203,8 @@ export const bforeaiPreset: Preset = definePreset({
     passwordResetRequested: passwordResetRequestedDefaultAnswer,
     passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: Type.Object(
     { message: Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] }) },

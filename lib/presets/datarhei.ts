@@ -27,6 +27,9 @@ import {
   passwordResetRequestedDefaultAnswer,
   recoveryCodesDefaultAnswer,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -89,6 +92,8 @@ export const datarheiPreset: Preset = definePreset({
   passwordResetRequested: formatAcceptedNoContent,
   passwordReset: formatNoContent,
   recoveryCodes: formatRecoveryCodesDefault,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: (error) => ({ status: error.status, body: { code: error.status, message: error.message, details: [error.code] } }),
   answers: {
     login: {
@@ -124,6 +129,8 @@ export const datarheiPreset: Preset = definePreset({
     passwordResetRequested: passwordResetRequestedDefaultAnswer,
     passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: Type.Object(
     {

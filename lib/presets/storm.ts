@@ -26,6 +26,9 @@ import {
   refreshedDefaultAnswer,
   secondFactorMethodSchema,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -123,6 +126,8 @@ export const stormPreset: Preset = definePreset({
   passwordResetRequested: formatAcceptedNoContent,
   passwordReset: formatNoContent,
   recoveryCodes: formatRecoveryCodesDefault,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: (error) => ({ status: error.status, body: { message: STORM_MESSAGES[error.code] ?? error.message } }),
   answers: {
     login: {
@@ -182,6 +187,8 @@ export const stormPreset: Preset = definePreset({
     passwordResetRequested: passwordResetRequestedDefaultAnswer,
     passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: Type.Object(
     { message: Type.String({ description: 'Human-readable error message.', examples: ['Username or password is incorrect'] }) },

@@ -13,6 +13,7 @@ import type {
   SessionInfo,
   SecondFactorChallenge,
   TotpEnrolment,
+  TrustedDeviceInfo,
   User,
 } from '../core/results';
 
@@ -68,6 +69,8 @@ export interface PresetRoutes {
   passwordReset: string | null;
   /** Generates a new set of recovery codes (POST). */
   recoveryCodes: string | null;
+  /** Lists (GET) and ends (DELETE) the caller's trusted devices. */
+  trustedDevices: string | null;
 }
 
 /** The defaults a product documents; every one can be overridden by the options. */
@@ -123,6 +126,10 @@ export interface PresetFormatters {
   passwordReset(): Reply;
   /** A new set of recovery codes, shown this once. */
   recoveryCodes(result: RecoveryCodes): Reply;
+  /** The caller's trusted devices, the current one marked. */
+  trustedDeviceList(devices: readonly TrustedDeviceInfo[]): Reply;
+  /** Every trusted device of the caller was ended. */
+  trustedDevicesEnded(): Reply;
   /** Every refusal; the status is the error's (`error.status`). */
   error(error: AuthError): Reply;
 }
@@ -164,7 +171,7 @@ export interface Preset extends PresetFormatters {
 const FORMATTERS: readonly (keyof PresetFormatters)[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
   'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'error',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'trustedDeviceList', 'trustedDevicesEnded', 'error',
 ];
 
 /**

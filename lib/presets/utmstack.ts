@@ -24,6 +24,9 @@ import {
   refreshedDefaultAnswer,
   secondFactorMethodSchema,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -138,6 +141,8 @@ export const utmstackPreset: Preset = definePreset({
   passwordResetRequested: formatEmptyOk,
   passwordReset: formatEmptyOk,
   recoveryCodes: formatRecoveryCodesDefault,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: formatErrorDefault,
   answers: {
     login: {
@@ -211,6 +216,8 @@ export const utmstackPreset: Preset = definePreset({
     passwordResetRequested: emptyOkAnswer('Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset key.'),
     passwordReset: emptyOkAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: errorDefaultSchema,
 });

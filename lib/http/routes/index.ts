@@ -17,6 +17,7 @@ import { tfaResendRoute } from './tfa-resend';
 import { tfaVerifyRoute } from './tfa-verify';
 import { totpConfirmRoute } from './totp-confirm';
 import { totpEnrollRoute } from './totp-enroll';
+import { trustedDeviceListRoute, trustedDevicesEndRoute } from './trusted-devices';
 
 // Widened once here: each declaration keeps its own body type inside its file.
 type AnyRoute = RouteDeclaration<never>;
@@ -25,7 +26,7 @@ type AnyRoute = RouteDeclaration<never>;
 export const routeGroups = {
   authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
   account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute],
-  refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute],
+  refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute, trustedDeviceListRoute, trustedDevicesEndRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;
 

@@ -5,6 +5,7 @@ import { AuthError } from '../../errors';
 import { codeField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { rememberDeviceField } from '../trusted-device-cookie';
 import { loginReply } from './login-reply';
 
 export const recoveryCodeField = Type.String({
@@ -19,6 +20,7 @@ const body = bodyReader(
   Type.Object({
     code: Type.Optional({ ...codeField, description: 'The six-digit code (emailed, or from the authenticator app). Send this or "recoveryCode".' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: `${recoveryCodeField.description} In place of "code".` }),
+    rememberDevice: Type.Optional(rememberDeviceField),
   }),
 );
 
@@ -34,10 +36,10 @@ export const tfaVerifyRoute = defineRoute({
   answers: ['login'],
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { req, res, bearer, deviceToken, fields }) {
-    const { code, recoveryCode } = fields;
+    const { code, recoveryCode, rememberDevice } = fields;
     if ((code === undefined) === (recoveryCode === undefined)) {
       throw new AuthError('invalid_request', { message: code === undefined ? 'The field "code" is required (or "recoveryCode").' : 'Send "code" or "recoveryCode", not both.' });
     }
-    return loginReply(edge, req, res, await verifySecondFactor(edge.core, { challengeToken: bearer!, code, recoveryCode, deviceToken }));
+    return loginReply(edge, req, res, await verifySecondFactor(edge.core, { challengeToken: bearer!, code, recoveryCode, deviceToken, rememberDevice }));
   },
 });
