@@ -196,6 +196,8 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
     onEvent: options.onEvent ?? ((event) => void process.stdout.write(`${JSON.stringify(event)}\n`)),
     // Account recovery: the mailed link points at this server (PUBLIC_URL behind a proxy); the page can read ?token=.
     passwordReset: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}/reset-password?token={token}` },
+    // "Remember this browser" at the code step: a login from it with the right password then skips the code for 30 days.
+    trustedDevices: { lifetime: '30d' },
     ...options.extraOptions,
   });
   const app = express();
