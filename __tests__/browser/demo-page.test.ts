@@ -228,8 +228,11 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
       const listed = await page.locator('#sessions li').count();
       expect(await page.locator('#sessions li .badge').count()).toBe(1);
       await page.locator('#sessions li', { hasNot: page.locator('.badge') }).first().getByRole('button', { name: /^End/ }).click();
-      await page.waitForFunction(`document.querySelectorAll('#sessions li').length === ${listed - 1}`);
+      // A locator wait, not page.waitForFunction: a string predicate is compiled in the page whenever Playwright has to
+      // poll, which the page's CSP (no 'unsafe-eval') refuses. The page says this after it has re-rendered the list.
+      await page.locator('#status').filter({ hasText: 'The session has ended.' }).waitFor();
       expect(await page.locator('#status').textContent()).toBe('The session has ended.');
+      expect(await page.locator('#sessions li').count()).toBe(listed - 1);
 
       // The ended session's tokens stop working: the other browser's next guarded call signs it out.
       await otherPage.getByRole('button', { name: 'Call /api/protected' }).click();
