@@ -93,8 +93,11 @@ const codeBodySchema = { type: 'string', minLength: 1, maxLength: 16, descriptio
 /** The request body as the OpenAPI document shows it: this route reads its own body (a bare string, not an object). */
 export const rawCodeRequestBody = {
   required: true,
-  description: 'The code alone: as text/plain (what Angular\'s HttpClient sends for a string body) or as a JSON string.',
-  content: { 'text/plain': { schema: codeBodySchema }, 'application/json': { schema: codeBodySchema } },
+  description: 'The code alone: as text/plain (what Angular\'s HttpClient sends for a string body), as a JSON string, or as a JSON number.',
+  content: {
+    'text/plain': { schema: codeBodySchema },
+    'application/json': { schema: { oneOf: [codeBodySchema, { type: 'integer', minimum: 0, description: 'The code as a number (its digits).' }] } },
+  },
 } as const;
 
 // Tiny bodies only, parsed here and nowhere else: every other route still takes JSON objects only.
@@ -114,7 +117,9 @@ async function readRawCode(req: Request): Promise<string> {
   if (hasNoBody(req)) throw new AuthError('invalid_request', { message: 'The body must be the code, as text/plain or a JSON string.' });
   for (const parser of rawCodeParsers) await runParser(parser, req);
   if (!req.is(['application/json', 'application/*+json', 'text/plain'])) throw new AuthError('unsupported_media_type', { message: 'The body must be text/plain or JSON.' });
-  const code = codeOrNull(req.body);
+  // Angular sends a number body as JSON (a numeric input's value), which UTMStack's backend reads as its text.
+  const body: unknown = req.body;
+  const code = codeOrNull(typeof body === 'number' && Number.isSafeInteger(body) && body >= 0 ? String(body) : body);
   if (code === null) throw new AuthError('invalid_request', { message: 'The body must be the code, as text/plain or a JSON string.' });
   return code;
 }
