@@ -90,6 +90,19 @@ describe.each(TARGETS)('UTMStack v10 frontend against %s', (_name, start) => {
     expect((await client.verifyCode(code)).status).toBe(200);
   });
 
+  test('the example guards POST api/elasticsearch/search, as UTMStack serves it, and GET', async () => {
+    if (target.name !== 'examples/utmstack.ts') return;
+    const client = new UtmstackFrontend(target.baseUrl, 'v10');
+    // compliance/shared/constant/compliance.constant.ts:1 names the endpoint; the backend maps it with
+    // @PostMapping("/search") (ElasticsearchResource.java:145): the frontend POSTs a JSON query to it.
+    expect((await client.http('POST', '/api/elasticsearch/search?page=0&size=25', [{ field: '@timestamp', operator: 'IS_BETWEEN', value: ['now-24h', 'now'] }])).status).toBe(401);
+    await client.login({ username: 'admin', password: target.passwords.admin, rememberMe: true });
+    const search = await client.http('POST', '/api/elasticsearch/search?page=0&size=25', [{ field: '@timestamp', operator: 'IS_BETWEEN', value: ['now-24h', 'now'] }]);
+    expect(search.status).toBe(200);
+    expect(search.body).toMatchObject({ message: 'You are authenticated.', authorities: ['ROLE_ADMIN', 'ROLE_USER'] });
+    expect((await client.http('GET', '/api/elasticsearch/search')).status).toBe(200);
+  });
+
   test('a failed login carries X-UtmStack-error, which the login page reads', async () => {
     const client = new UtmstackFrontend(target.baseUrl, 'v10');
     const seen = await client.login({ username: 'guest', password: 'not-the-password', rememberMe: true });
