@@ -87,6 +87,8 @@ const FIELDS: Record<string, readonly string[]> = {
 };
 
 const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions']);
+// UTMStack's frontends verify with ?code= and resend by GET.
+for (const key of ['tfaVerifyByQuery', 'tfaResendByGet']) GET_ROUTES.add(key);
 const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd']);
 
 function routeTable(name: PresetName): RouteEntry[] {

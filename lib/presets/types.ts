@@ -45,6 +45,12 @@ export interface PresetRoutes {
   changePassword: string | null;
   tfaVerify: string | null;
   tfaResend: string | null;
+  /** Second-factor verify with the code as a `?code=` query parameter (GET; UTMStack v10's frontend). */
+  tfaVerifyByQuery: string | null;
+  /** Second-factor verify with the code as the whole body, text/plain or a JSON string (POST; UTMStack v11+'s frontend). */
+  tfaVerifyRawBody: string | null;
+  /** Second-factor resend by GET (UTMStack v11+'s frontend). */
+  tfaResendByGet: string | null;
   totpEnroll: string | null;
   totpConfirm: string | null;
   refresh: string | null;

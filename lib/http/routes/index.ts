@@ -13,8 +13,8 @@ import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
 import { sessionEndRoute } from './session-end';
 import { sessionsRoute } from './sessions';
-import { tfaResendRoute } from './tfa-resend';
-import { tfaVerifyRoute } from './tfa-verify';
+import { tfaResendByGetRoute, tfaResendRoute } from './tfa-resend';
+import { tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaVerifyRoute } from './tfa-verify';
 import { totpConfirmRoute } from './totp-confirm';
 import { totpEnrollRoute } from './totp-enroll';
 
@@ -23,7 +23,7 @@ type AnyRoute = RouteDeclaration<never>;
 
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
-  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
+  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
   account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute],
   refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
