@@ -25,7 +25,7 @@ function limiterFor(edge: EdgeContext, name: string): RequestHandler {
 
 /** Whether `route` is mounted for this instance: its preset has a path for it, and its own condition holds. */
 export function isMounted(edge: EdgeContext, route: RouteDeclaration<never>): boolean {
-  return edge.preset.routes[route.path] !== null && (route.mountedWhen?.(edge) ?? true);
+  return typeof edge.preset.routes[route.path] === 'string' && (route.mountedWhen?.(edge) ?? true);
 }
 
 export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' {

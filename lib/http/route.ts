@@ -59,6 +59,8 @@ export interface RouteDeclaration<B = Record<string, never>> {
    */
   bodyOptional?: (edge: EdgeContext) => boolean;
   credential: RouteCredential;
+  /** Query parameters the route reads, for the document (each optional; the handler checks them). */
+  query?: readonly { name: string; description: string; schema: Record<string, unknown> }[];
   /** The per-IP limiter the route shares with routes of its kind, by name; absent: none. */
   limiter?: 'login' | 'second-factor' | 'change-password' | 'refresh';
   /**
