@@ -9,6 +9,8 @@
 import { decodeJwt } from 'jose';
 import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { datarheiAboutRoute } from '../../examples/shared/products';
+import { createTestApp } from '../helpers/create-app';
+import { createIdpKey, signIdpToken, startJwksServer } from '../helpers/jwks-server';
 import { listenRaw, type RawResponse, type RawServer } from '../helpers/raw-http';
 
 const saved = { ...process.env };
@@ -157,6 +159,33 @@ describe('core-client-python', () => {
     expectCoreError(refused, 401);
     const again = json(await pyBasicLogin());
     expect((await pyAboutGet(again.access_token as string)).status).toBe(200);
+  });
+
+  test('_auth0_login(): POST /api/login with the provider\'s token, the JSON content type and httpx\'s Content-Length: 0 logs in', async () => {
+    const key = await createIdpKey('idp-key');
+    const jwks = await startJwksServer([key]);
+    const issuer = 'https://tenant.idp.example/';
+    const audience = 'https://core.example/api';
+    const t = await createTestApp({ preset: 'datarhei', externalIdentityProvider: { issuer, audience, jwksUri: jwks.url, allowedSubjects: ['auth0|alice'] } });
+    const idp = await listenRaw(t.app);
+    try {
+      const now = Math.floor(t.clock() / 1000);
+      const token = await signIdpToken(key, { iss: issuer, aud: audience, sub: 'auth0|alice', iat: now, exp: now + 3600 });
+      // PY:98-106 — _headers = client headers + authorization; httpx.post(url, headers=_headers) with no content, so
+      // httpx adds `content-length: 0` to the POST (httpx/_models.py, Request._prepare).
+      const res = await idp.send({ method: 'POST', path: '/api/login', headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${token}` }, body: Buffer.alloc(0) });
+      // PY:107-113 — status 200: Token(**r_login.json()), and the access token's "exp".
+      expect(res.status).toBe(200);
+      const body = json(res);
+      expect(body).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String) });
+      expect(decodeJwt(body.access_token as string)).toMatchObject({ sub: 'auth0|alice', exp: expect.any(Number) });
+      // An empty body without the provider's token is still a login without credentials: 400.
+      expectCoreError(await idp.send({ method: 'POST', path: '/api/login', headers: PY_CLIENT_HEADERS, body: Buffer.alloc(0) }), 400);
+    } finally {
+      await idp.close();
+      await t.close();
+      await jwks.close();
+    }
   });
 
   test('missing credentials are a 400 and bad ones a 401, both in the Error shape', async () => {

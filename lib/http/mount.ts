@@ -9,7 +9,7 @@ import { hasJsonContentType } from './csrf';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
-import { hasNoBody, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
+import { hasNoContent, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
 import type { RouteDeclaration } from './route';
 
 // One limiter per kind per instance, shared by every route of that kind whichever router factory mounts it.
@@ -97,7 +97,7 @@ async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, re
     (route.credential === 'refresh-token' || route.credential === 'session-token') && settings.cookies !== false && !hasJsonContentType(req)
       ? sessionTokenFromCookie(edge, req, route.credential)
       : undefined;
-  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoBody(req)) ? route.body.read(req) : {};
+  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoContent(req)) ? route.body.read(req) : {};
   let bearer: string | undefined;
   if (route.credential === 'challenge-token') bearer = requireBearer(req, preset.bareAuthorization);
   if (route.credential === 'refresh-token' || route.credential === 'session-token') {
