@@ -41,12 +41,14 @@ export const NO_ROUTES: Omit<PresetRoutes, 'login'> = {
   passwordForgot: null,
   passwordReset: null,
   recoveryCodes: null,
-  trustedDevices: null,
   loginStatus: null,
   account: null,
   changePassword: null,
   tfaVerify: null,
   tfaResend: null,
+  tfaVerifyByQuery: null,
+  tfaVerifyRawBody: null,
+  tfaResendByGet: null,
   totpEnroll: null,
   totpConfirm: null,
   refresh: null,
@@ -57,6 +59,10 @@ export const NO_ROUTES: Omit<PresetRoutes, 'login'> = {
   apiKeyList: null,
   apiKeyDeleteById: null,
   apiKeyDeleteByText: null,
+  logoutToken: null,
+  tokenRenew: null,
+  tokenIssue: null,
+  passwordChangeByLogin: null,
 };
 
 export function isoOrNull(date: Date | null | undefined): string | null {
