@@ -4,7 +4,7 @@ import { inRequestScope } from '../core/request-scope';
 import { AuthError } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
-import { carriesAccessCookie, sessionTokenFromCookie } from './cookies';
+import { assertSameOriginCookieLogin, carriesAccessCookie, sessionTokenFromCookie } from './cookies';
 import { hasJsonContentType } from './csrf';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
@@ -67,6 +67,17 @@ function refuseWhenPasswordWorkersAreFull(edge: EdgeContext): RequestHandler {
   };
 }
 
+function refuseCrossSiteCookieLogin(edge: EdgeContext): RequestHandler {
+  return (req, _res, next) => {
+    try {
+      assertSameOriginCookieLogin(edge, req);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 /** Builds the router of `routes` for this instance. */
 export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration<never>[]): Router {
   const { preset, settings } = edge;
@@ -75,6 +86,8 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
   for (const route of routes) {
     if (!isMounted(edge, route)) continue;
     const handlers: RequestHandler[] = [headers];
+    // A route that answers a login may set the session cookies: login CSRF is refused before anything is counted.
+    if (route.answers.includes('login')) handlers.push(refuseCrossSiteCookieLogin(edge));
     if (route.checksPassword) handlers.push(refuseWhenPasswordWorkersAreFull(edge));
     if (route.limiter) handlers.push(limiterFor(edge, route.limiter));
     const check = credentialCheck(edge, route);
