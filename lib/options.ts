@@ -356,6 +356,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   });
   requireMethods(options.users, 'users', ['findByLogin', 'findById', 'recordLogin', 'updatePassword']);
   if (options.stateStore !== undefined) requireMethods(options.stateStore, 'stateStore', ['get', 'set', 'delete', 'increment', 'take']);
+  if (options.stateStore?.compareAndSet !== undefined) requireMethods(options.stateStore, 'stateStore', ['compareAndSet']);
   if (options.mailer !== undefined) requireMethods(options.mailer, 'mailer', ['sendSecondFactorCode']);
 
   const clockSkewSeconds = options.clockSkewSeconds ?? 30;
