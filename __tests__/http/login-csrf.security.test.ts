@@ -87,6 +87,35 @@ describe('cookie-mode login from another site', () => {
   });
 });
 
+describe('refresh and logout that would set or clear the cookies', () => {
+  let attackerRefresh: string;
+  beforeEach(async () => {
+    t = await createTestApp({ rateLimit: false, cookies: { trustedOrigins: [ORIGIN] } });
+    // The attacker's own session, as a bearer client gets it.
+    attackerRefresh = (await request(t.app).post(`${t.base}/login`).send({ username: 'guest', password: PASSWORDS.guest }).expect(200)).body.refreshToken as string;
+  });
+
+  test.each(refused)('a refresh with a token in the body and the opt-in header from %s is refused: it would plant that session\'s cookie', async (_case, headers) => {
+    const res = await request(t.app).post(`${t.base}/token/refresh`).set('X-Auth-Transport', 'cookie').set(headers).send({ refreshToken: attackerRefresh }).expect(403);
+    expect(res.body.error).toBe('csrf_rejected');
+    expect(setCookies(res)).toEqual([]);
+    // Consumed nothing: the token still refreshes.
+    await request(t.app).post(`${t.base}/token/refresh`).send({ refreshToken: attackerRefresh }).expect(200);
+  });
+
+  test('a logout by bearer with the opt-in header from another site is refused: it would clear the page\'s cookies', async () => {
+    const res = await request(t.app).post(`${t.base}/logout`).set('X-Auth-Transport', 'cookie').set('Origin', EVIL).set('Authorization', `Bearer ${attackerRefresh}`).expect(403);
+    expect(res.body.error).toBe('csrf_rejected');
+    expect(setCookies(res)).toEqual([]);
+    await request(t.app).post(`${t.base}/token/refresh`).send({ refreshToken: attackerRefresh }).expect(200);
+  });
+
+  test('from the trusted origin both work', async () => {
+    const res = await request(t.app).post(`${t.base}/token/refresh`).set('X-Auth-Transport', 'cookie').set('Origin', ORIGIN).send({ refreshToken: attackerRefresh }).expect(200);
+    expect(setCookies(res).some((line) => line.startsWith('__Host-eak-refresh='))).toBe(true);
+  });
+});
+
 describe('bearer clients (no X-Auth-Transport)', () => {
   beforeEach(async () => {
     events = [];

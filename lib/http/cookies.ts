@@ -39,8 +39,9 @@ export function deliverTokensInCookies<T extends { access: IssuedToken; refresh:
 
 /**
  * Login CSRF: a request that asks for its session in cookies (login, second-factor verify, an identity provider's
- * login) must pass the same origin check as a cookie-authenticated one, or a cross-site page could log the browser
- * into the attacker's account. Run before the body is read and before any password work, so a refusal consumes nothing.
+ * login, and a refresh or logout whose token came in the body or as bearer) must pass the same origin check as a
+ * cookie-authenticated one, or a cross-site page could log the browser into the attacker's account (or out of its
+ * own). Run before the body is read and before any password work, so a refusal consumes nothing.
  */
 export function assertSameOriginCookieLogin(edge: EdgeContext, req: Request): void {
   const cookies = edge.settings.cookies;

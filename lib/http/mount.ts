@@ -86,8 +86,11 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
   for (const route of routes) {
     if (!isMounted(edge, route)) continue;
     const handlers: RequestHandler[] = [headers];
-    // A route that answers a login may set the session cookies: login CSRF is refused before anything is counted.
-    if (route.answers.includes('login')) handlers.push(refuseCrossSiteCookieLogin(edge));
+    // Routes that set (or clear) the token cookies in cookie mode, whatever their credential: a cross-site page must
+    // not plant a session of its choosing (login CSRF), so it is refused before anything is counted.
+    if (route.answers.includes('login') || route.credential === 'refresh-token' || route.credential === 'session-token') {
+      handlers.push(refuseCrossSiteCookieLogin(edge));
+    }
     if (route.checksPassword) handlers.push(refuseWhenPasswordWorkersAreFull(edge));
     if (route.limiter) handlers.push(limiterFor(edge, route.limiter));
     const check = credentialCheck(edge, route);
