@@ -67,6 +67,7 @@ function refuseWhenPasswordWorkersAreFull(edge: EdgeContext): RequestHandler {
   };
 }
 
+/** Answers 403 `csrf_rejected` before any other work to a cookie-mode request from another site (login CSRF). */
 function refuseCrossSiteCookieLogin(edge: EdgeContext): RequestHandler {
   return (req, _res, next) => {
     try {
