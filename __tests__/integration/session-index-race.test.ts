@@ -129,3 +129,24 @@ describe.each(backends)('%s', (name, available, start) => {
     expect(ids.sort()).toEqual(open.sort());
   });
 });
+
+test("a host's store without compareAndSet still works: one login after another keeps the cap (the documented fallback)", async () => {
+  const memory = new MemoryStateStore();
+  const hostStore: StateStore = {
+    get: (key) => memory.get(key),
+    set: (key, value, ttlMs) => memory.set(key, value, ttlMs),
+    delete: (key) => memory.delete(key),
+    increment: (key, ttlMs) => memory.increment(key, ttlMs),
+    take: (key) => memory.take(key),
+  };
+  const auth = createAuth({ secret: TEST_SECRET, users: new MemoryUserStore(await demoUsers(Date.now)), stateStore: hostStore, logger: createRecordingLogger(), bcryptCost: TEST_COST, rateLimit: false, maxSessionsPerUser: 2 });
+  const app = express();
+  app.use(auth.preset.mountPath, auth.router);
+  const tokens: string[] = [];
+  for (let i = 0; i < 4; i += 1) tokens.push((await request(app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200)).body.refreshToken as string);
+  const statuses = [];
+  for (const refreshToken of tokens) statuses.push((await request(app).post('/auth/token/refresh').send({ refreshToken })).status);
+  expect(statuses).toEqual([401, 401, 200, 200]);
+  await auth.shutdown();
+  await memory.shutdown();
+});
