@@ -126,6 +126,18 @@ describe('trusted devices: what a cookie cannot do', () => {
     expect(res.body).toMatchObject({ error: 'password_expired' });
   });
 
+  test('a verify the browser marks cross-site plants no trusted-device cookie (as no device cookie)', async () => {
+    const first = await login('user', PASSWORDS.user).expect(200);
+    const code = t.mailer.last('user@example.com')!.code;
+    const verified = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${first.body.challengeToken}`)
+      .set('Sec-Fetch-Site', 'cross-site')
+      .send({ code, rememberDevice: true })
+      .expect(200);
+    expect(((verified.headers['set-cookie'] as unknown as string[]) ?? []).filter((l) => l.startsWith(`${COOKIE}=`))).toEqual([]);
+  });
+
   test('the cookie value is opaque: no user id, login or JWT in it', async () => {
     const { value } = await trust('user');
     expect(value).toMatch(/^\d+\.[A-Za-z0-9_-]{43}$/);
