@@ -11,6 +11,9 @@ import { passwordForgotRoute } from './password-forgot';
 import { passwordResetRoute } from './password-reset';
 import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
+import { registerRoute } from './register';
+import { registerResendRoute } from './register-resend';
+import { registerVerifyRoute } from './register-verify';
 import { sessionEndRoute } from './session-end';
 import { sessionsRoute } from './sessions';
 import { tfaResendRoute } from './tfa-resend';
@@ -24,7 +27,7 @@ type AnyRoute = RouteDeclaration<never>;
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
   authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
-  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute],
+  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, registerRoute, registerVerifyRoute, registerResendRoute],
   refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;
