@@ -258,6 +258,8 @@ function isPlausibleFrom(value: string): boolean {
 
 /** "5 minutes", "1 minute", "90 seconds": whole minutes when it divides evenly, seconds otherwise. */
 function describeLifetime(seconds: number): string {
+  // Past an hour, in hours (a sign-up link's day reads "24 hours"); up to it, in minutes as before.
+  if (seconds > 3600 && seconds % 3600 === 0) return `${seconds / 3600} hours`;
   if (seconds >= 60 && seconds % 60 === 0) {
     const minutes = seconds / 60;
     return minutes === 1 ? '1 minute' : `${minutes} minutes`;
