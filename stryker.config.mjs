@@ -36,7 +36,7 @@ export default {
   // Type errors are not mutants worth a verdict; ts-jest only transpiles (no TypeScript checker: too slow here).
   disableTypeChecks: 'lib/**/*.ts',
   timeoutMS: 20000,
-  reporters: ['clear-text', 'json', 'html'],
+  reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
   jsonReporter: { fileName: `reports/mutation/${name}/mutation.json` },
   htmlReporter: { fileName: `reports/mutation/${name}/index.html` },
   incremental: process.env.MUTATE_INCREMENTAL === '1',
