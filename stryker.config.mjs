@@ -14,7 +14,7 @@ const named = ['__tests__/unit', '__tests__/http'].flatMap((dir) =>
     .map((file) => `${dir}/${file}`),
 );
 const tests = [...new Set([...group.tests, ...named])].filter((file) => existsSync(file));
-const mutate = group.mutate.filter((file) => existsSync(file));
+const mutate = group.mutate.filter((file) => existsSync(file.split(':')[0]));
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

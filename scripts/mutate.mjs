@@ -36,12 +36,12 @@ function isEquivalent(file, mutant, text) {
 const summary = [];
 for (const name of names) {
   const group = GROUPS[name];
-  if (!group.mutate.some((file) => existsSync(file))) {
+  if (!group.mutate.some((file) => existsSync(file.split(':')[0]))) {
     console.log(`\n== ${name}: skipped, none of ${group.mutate.join(', ')} exists`);
     summary.push({ name, skipped: true });
     continue;
   }
-  console.log(`\n== ${name}: mutating ${group.mutate.filter((file) => existsSync(file)).join(', ')}`);
+  console.log(`\n== ${name}: mutating ${group.mutate.filter((file) => existsSync(file.split(':')[0])).join(', ')}`);
   const started = Date.now();
   const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
     stdio: 'inherit',
