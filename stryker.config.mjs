@@ -13,8 +13,11 @@ const named = ['__tests__/unit', '__tests__/http'].flatMap((dir) =>
     .filter((file) => file.endsWith('.test.ts') && group.testsNamed.test(file))
     .map((file) => `${dir}/${file}`),
 );
-const tests = [...new Set([...group.tests, ...named])].filter((file) => existsSync(file));
-const mutate = group.mutate.filter((file) => existsSync(file.split(':')[0]));
+// MUTATE_FILES / MUTATE_TESTS (comma-separated) narrow a run, e.g. to a few lines or to the fast unit tests on a busy
+// machine; reports then cover only that subset (docs/mutation-testing.md says which subsets were measured).
+const list = (value) => (value === undefined || value === '' ? undefined : value.split(','));
+const tests = (list(process.env.MUTATE_TESTS) ?? [...new Set([...group.tests, ...named])]).filter((file) => existsSync(file));
+const mutate = (list(process.env.MUTATE_FILES) ?? group.mutate).filter((file) => existsSync(file.split(':')[0]));
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
