@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// `npm run mutate [-- [--force] group...]`: runs StrykerJS (stryker.config.mjs) once per group of
+// `npm run mutate [-- [--force | --report] group...]`: runs StrykerJS (stryker.config.mjs) once per group of
 // scripts/mutation-groups.mjs, one after the other, then prints each group's score, its run time and every surviving
 // mutant that scripts/mutation-equivalents.json does not list as equivalent. Runs are incremental (results of
 // unchanged mutants and tests are reused from reports/mutation/<group>/incremental.json); --force runs every mutant.
 // The score is killed ÷ valid mutants: (killed + timed out) ÷ (killed + timed out + survived + not covered), once as
-// Stryker counts it and once with the listed equivalent mutants left out.
+// Stryker counts it and once with the listed equivalent mutants left out. An entry of mutation-equivalents.json names
+// the file, the mutator, the original text, the replacement and a fragment of the mutated line (line numbers drift).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { GROUPS } from './mutation-groups.mjs';
 
 const args = process.argv.slice(2);
 const force = args.includes('--force');
-const asked = args.filter((arg) => arg !== '--force');
+// --report: no run, only the scores of each group's last report.
+const reportOnly = args.includes('--report');
+const asked = args.filter((arg) => arg !== '--force' && arg !== '--report');
 for (const name of asked) {
   if (!(name in GROUPS)) {
     console.error(`unknown group "${name}": choose from ${Object.keys(GROUPS).join(', ')}`);
@@ -29,8 +32,13 @@ function original(source, location) {
   return [lines[start.line - 1].slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1].slice(0, end.column - 1)].join('\n');
 }
 
-function isEquivalent(file, mutant, text) {
-  return equivalents.some((entry) => entry.file === file && entry.mutator === mutant.mutatorName && entry.original === text && entry.replacement === mutant.replacement);
+/** Whether scripts/mutation-equivalents.json lists the mutant: same file, mutator, text replaced and replacement, on a line containing `line`. */
+function isEquivalent(file, source, mutant, text) {
+  const lineText = source.split('\n')[mutant.location.start.line - 1];
+  return equivalents.some(
+    (entry) =>
+      entry.file === file && entry.mutator === mutant.mutatorName && entry.original === text && entry.replacement === mutant.replacement && lineText.includes(entry.line),
+  );
 }
 
 const summary = [];
@@ -43,10 +51,12 @@ for (const name of names) {
   }
   console.log(`\n== ${name}: mutating ${group.mutate.filter((file) => existsSync(file.split(':')[0])).join(', ')}`);
   const started = Date.now();
-  const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
-    stdio: 'inherit',
-    env: { ...process.env, MUTATE_GROUP: name, MUTATE_INCREMENTAL: force ? '0' : '1' },
-  });
+  const run = reportOnly
+    ? { status: 0 }
+    : spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs'], {
+        stdio: 'inherit',
+        env: { ...process.env, MUTATE_GROUP: name, MUTATE_INCREMENTAL: force ? '0' : '1' },
+      });
   const seconds = Math.round((Date.now() - started) / 1000);
   const reportFile = `reports/mutation/${name}/mutation.json`;
   if (run.status !== 0 || !existsSync(reportFile)) {
@@ -61,7 +71,7 @@ for (const name of names) {
       if (mutant.status === 'Killed' || mutant.status === 'Timeout') counts.killed += 1;
       else if (mutant.status === 'Survived' || mutant.status === 'NoCoverage') {
         const text = original(source, mutant.location);
-        if (isEquivalent(file, mutant, text)) counts.equivalent += 1;
+        if (isEquivalent(file, source, mutant, text)) counts.equivalent += 1;
         else {
           counts.survived += 1;
           survivors.push(`${file}:${mutant.location.start.line} ${mutant.mutatorName} ${JSON.stringify(text.slice(0, 80))} -> ${JSON.stringify(mutant.replacement.slice(0, 80))} (${mutant.status})`);

@@ -164,8 +164,20 @@ describe('second-factor failures', () => {
 });
 
 describe('lockout: false', () => {
-  it('counts nothing and never refuses', async () => {
-    const t = throttle(false);
+  it('counts nothing, never refuses, and does no store work at all', async () => {
+    const calls: string[] = [];
+    // Every call the throttle makes on the store, reads included.
+    const counted = new Proxy(state, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(String(property));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const t = new LoginThrottle(counted, false, clock, (identity, until) => void locks.push([identity, until]));
     for (let i = 0; i < 10; i++) {
       expect(await t.reserveAttempt('u:1')).toBe(0);
       await t.recordFailure('u:1', 10);
@@ -175,5 +187,12 @@ describe('lockout: false', () => {
     await t.recordSuccess('u:1');
     await t.clear('u:1');
     expect(locks).toEqual([]);
+    expect(calls).toEqual([]);
   });
+});
+
+it('locks without an onLocked listener', async () => {
+  const t = new LoginThrottle(state, POLICY, clock);
+  for (let i = 0; i < 3; i++) await t.recordSecondFactorFailure('u:1');
+  expect((await refusal(t.assertNotLocked('u:1')))?.code).toBe('login_blocked');
 });
