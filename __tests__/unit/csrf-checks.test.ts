@@ -90,6 +90,7 @@ describe('readCookie', () => {
     expect(read('x=1; sid=b; y=2')).toBe('b');
     expect(read('x=1;sid= c ')).toBe('c');
     expect(read('x=1;\tsid=d')).toBe('d');
+    expect(read(' sid=e')).toBe('e');
   });
 
   it('does not take a cookie whose name merely ends or starts with the name, nor a name inside a value', () => {
@@ -104,6 +105,9 @@ describe('readCookie', () => {
     expect(read('sid=')).toBeUndefined();
     expect(read('sid= ; x=1')).toBeUndefined();
     expect(read(`sid=a; pad=${'x'.repeat(8200)}`)).toBeUndefined();
-    expect(read(`sid=a; pad=${'x'.repeat(8180)}`)).toBe('a');
+    const exactly8192 = `sid=a; pad=${'x'.repeat(8192 - 'sid=a; pad='.length)}`;
+    expect(exactly8192).toHaveLength(8192);
+    expect(read(exactly8192)).toBe('a');
+    expect(read(`${exactly8192}x`)).toBeUndefined();
   });
 });
