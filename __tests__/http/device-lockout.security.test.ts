@@ -53,3 +53,11 @@ it("devices' failures are counted apart: two wrong passwords on each of two devi
   await login(PASSWORDS.guest, laptop).expect(200);
   await login(PASSWORDS.guest, phone).expect(200);
 });
+
+it('without device cookies, failures count under the account: locking one account leaves another alone', async () => {
+  for (let i = 0; i < 3; i++) await login(`wrong-${i}`).expect(401);
+  expect((await login(PASSWORDS.guest)).status).toBe(403);
+  // Another account, also without a device cookie, and an unknown name: neither shares the locked counter.
+  await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+  await request(t.app).post('/auth/login').send({ username: 'nobody', password: 'whatever-password' }).expect(401);
+});
