@@ -45,6 +45,6 @@ export default {
   incremental: process.env.MUTATE_INCREMENTAL === '1',
   incrementalFile: `reports/mutation/${name}/incremental.json`,
   tempDirName: `.stryker-tmp/${name}`,
-  ignorePatterns: ['reports', '.express4', 'dist', 'coverage', 'bench/results', 'test-results'],
+  ignorePatterns: ['reports', '.stryker-tmp', '.express4', 'dist', 'coverage', 'bench/results', 'test-results'],
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
 };
