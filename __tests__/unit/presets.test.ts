@@ -47,7 +47,7 @@ function schemaErrors(schema: TSchema, body: unknown): string[] {
 const ANSWERS: readonly AnswerName[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
   'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'trustedDeviceList', 'trustedDevicesEnded',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'trustedDeviceList', 'trustedDevicesEnded',
 ];
 const FORMATTERS = [...ANSWERS, 'error'] as const;
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
@@ -248,6 +248,12 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       break;
     case 'trustedDevicesEnded':
       add('ended', preset.trustedDevicesEnded());
+      break;
+    case 'registrationAccepted':
+      add('accepted', preset.registrationAccepted());
+      break;
+    case 'registrationVerified':
+      add('verified', preset.registrationVerified());
       break;
   }
   return out;

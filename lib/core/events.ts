@@ -24,6 +24,8 @@ export type AuthEventName =
   | 'api_key.created'
   | 'api_key.used_failed'
   | 'api_key.deleted'
+  | 'user.registered'
+  | 'user.verified'
   | 'device.trusted'
   | 'devices.untrusted';
 
