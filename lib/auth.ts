@@ -76,7 +76,15 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
     passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
     deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
     maxSessionsPerUser: config.maxSessionsPerUser,
-    apiKeys: config.apiKeys === false ? false : { prefix: config.apiKeys.prefix },
+    apiKeys:
+      config.apiKeys === false
+        ? false
+        : {
+            prefix: config.apiKeys.prefix,
+            revokeOnReset: config.apiKeys.revokeOnReset,
+            defaultLifetimeSeconds: config.apiKeys.defaultLifetimeSeconds,
+            recentLoginSeconds: config.apiKeys.recentLoginSeconds,
+          },
   };
 }
 

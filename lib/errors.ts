@@ -20,6 +20,7 @@ export const AUTH_ERROR_CATALOGUE = {
   tfa_resend_too_soon: { status: 429, message: 'A new code was sent recently: wait before asking again.' },
   api_key_invalid: { status: 401, message: 'The API key is invalid.' },
   forbidden: { status: 403, message: 'You do not have the authority this requires.' },
+  reauthentication_required: { status: 403, message: 'This needs recent proof that it is you: send your password (and your authenticator code, if you have one), or log in again.' },
   csrf_rejected: { status: 403, message: 'A cookie-authenticated request must come from a trusted origin and carry the X-Auth-Transport header or a JSON body.' },
   login_blocked: { status: 403, message: 'Login temporarily blocked after too many failed attempts.' },
   password_expired: { status: 403, message: 'The password has expired and must be changed.' },

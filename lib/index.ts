@@ -51,7 +51,7 @@ export { MemoryStateStore } from './stores/memory-state-store';
 export type { MemoryStateStoreOptions } from './stores/memory-state-store';
 export { RedisStateStore } from './stores/redis-state-store';
 export { PostgresUserStore } from './stores/postgres-user-store';
-export type { Mailer, SecondFactorMail, PasswordResetMail, RecoveryCodeUsedMail } from './mailers/types';
+export type { Mailer, SecondFactorMail, PasswordResetMail, RecoveryCodeUsedMail, PasswordResetCompletedMail } from './mailers/types';
 export { NodemailerMailer } from './mailers/nodemailer-mailer';
 export type { NodemailerMailerOptions, MailTemplate } from './mailers/nodemailer-mailer';
 export { MemoryMailer } from './mailers/memory-mailer';

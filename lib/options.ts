@@ -150,7 +150,26 @@ export interface AuthOptions {
    */
   sessionCacheMs?: number;
   /** API keys: which header carries them, or false to refuse keys in the guard. @default { header: 'authorization' } */
-  apiKeys?: { header?: 'authorization' | 'x-api-key'; prefix?: string } | false;
+  apiKeys?: {
+    header?: 'authorization' | 'x-api-key';
+    prefix?: string;
+    /**
+     * Whether a password reset and "log out everywhere" delete the user's API keys, so that whoever minted a key with a
+     * stolen token is evicted with the sessions. `false` keeps them: integrations keep working, but so would a key an
+     * attacker minted; the owner must then find and delete it in the key list. @default true
+     */
+    revokeOnReset?: boolean;
+    /** The lifetime of a key created without `expiresIn`; past it the guard refuses the key. `null`: keys never expire. @default null */
+    defaultLifetime?: Duration | null;
+    /**
+     * Creating a key needs recent proof that it is still the user: the password in the body (and the app's code or a
+     * recovery code where the user has one). With a duration, an access token from a login at most this old (its
+     * `auth_time`: a refreshed or renewed token keeps its login's) also counts, for clients whose body has no room for
+     * a password; a token stolen within that time can then mint a key. `false`: only the password counts.
+     * @default the preset's (bforeai: '5m', whose clients send only `{name}`; others false)
+     */
+    recentLogin?: Duration | false;
+  } | false;
   /**
    * Password reset by email (`POST …/password/forgot`, then `…/password/reset` with the mailed token). Off (those routes
    * not mounted) unless `urlTemplate` is given. Needs a mailer with `sendPasswordResetLink` (else the routes answer 503).
@@ -237,10 +256,19 @@ export interface ResolvedConfig {
   refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
   sessionCacheMs: number;
   passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;
-  apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
+  apiKeys: ResolvedApiKeys | false;
   externalIdentityProvider: Required<Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>> &
     Pick<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'> | undefined;
   cookies: ResolvedCookies | false;
+}
+
+/** API keys, resolved. Internal. */
+export interface ResolvedApiKeys {
+  header: 'authorization' | 'x-api-key';
+  prefix: string;
+  revokeOnReset: boolean;
+  defaultLifetimeSeconds: number | null;
+  recentLoginSeconds: number | false;
 }
 
 /** The cookie transport, resolved. Internal. */
@@ -413,12 +441,23 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   const apiKeysInput = options.apiKeys;
   let apiKeys: ResolvedConfig['apiKeys'] = false;
   if (apiKeysInput !== false) {
-    const input = plainObject(apiKeysInput, 'apiKeys', ['header', 'prefix']);
+    const input = plainObject(apiKeysInput, 'apiKeys', ['header', 'prefix', 'revokeOnReset', 'defaultLifetime', 'recentLogin']);
     const header = input.header ?? 'authorization';
     if (header !== 'authorization' && header !== 'x-api-key') throw new TypeError('"apiKeys.header" must be "authorization" or "x-api-key".');
     const prefix = optionalString(input.prefix, 'apiKeys.prefix') ?? 'eak_';
     if (!/^[A-Za-z][A-Za-z0-9]{1,11}_$/.test(prefix)) throw new TypeError('"apiKeys.prefix" must be 2 to 12 letters or digits followed by "_".');
-    apiKeys = { header, prefix };
+    if (input.revokeOnReset !== undefined && typeof input.revokeOnReset !== 'boolean') throw new TypeError('"apiKeys.revokeOnReset" must be a boolean.');
+    const recentLogin = input.recentLogin === undefined ? (defaults.apiKeyRecentLogin ?? false) : input.recentLogin;
+    apiKeys = {
+      header,
+      prefix,
+      // A reset is how an owner takes the account back: what a thief minted goes with the sessions (issue 18).
+      revokeOnReset: input.revokeOnReset !== false,
+      // Keys are integrations' credentials, which the owner rotates on their own schedule: no lifetime unless asked.
+      defaultLifetimeSeconds: input.defaultLifetime === undefined || input.defaultLifetime === null ? null : duration(input.defaultLifetime, 0 as Duration, 'apiKeys.defaultLifetime'),
+      // A login's minutes, not its hours: long enough to log in and create a key, short for a stolen token.
+      recentLoginSeconds: recentLogin === false ? false : duration(recentLogin, 0 as Duration, 'apiKeys.recentLogin', 3600),
+    };
   }
 
   const passwordMaxAge = options.passwordMaxAge === undefined || options.passwordMaxAge === null ? null : duration(options.passwordMaxAge, 0 as Duration, 'passwordMaxAge');

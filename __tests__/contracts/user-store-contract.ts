@@ -326,6 +326,20 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         expect(await remove('u-admin', 'k-missing')).toBe(false);
       });
 
+      it("deleteApiKeysOfOwner deletes every key of the owner, and only theirs, returning what it deleted", async () => {
+        const { create, find, list } = keys();
+        const removeAll = required(store.deleteApiKeysOfOwner, 'deleteApiKeysOfOwner').bind(store);
+        await create(apiKey('k-1', 'u-admin'));
+        await create(apiKey('k-2', 'u-admin', { createdAt: new Date('2025-01-02T00:00:00.000Z') }));
+        await create(apiKey('k-3', 'u-user'));
+        const deleted = await removeAll('u-admin');
+        expect(deleted.map((key) => [key.id, key.name])).toEqual([['k-1', 'key k-1'], ['k-2', 'key k-2']]);
+        expect(await list('u-admin')).toEqual([]);
+        expect(await find(apiKey('k-1', 'u-admin').keyHash)).toBeNull();
+        expect((await list('u-user')).map((key) => key.id)).toEqual(['k-3']);
+        expect(await removeAll('u-admin')).toEqual([]);
+      });
+
       it('records when a key was last used', async () => {
         const { create, find, touch } = keys();
         const record = apiKey('k-1', 'u-admin');

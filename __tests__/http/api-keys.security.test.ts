@@ -16,14 +16,18 @@ afterEach(async () => {
   await t.close();
 });
 
+// Creating a key needs the password (step-up, api-keys-step-up.security.test.ts): each token's login remembers it.
+const passwordOf = new Map<string, string>();
+
 async function login(name: 'admin' | 'guest'): Promise<string> {
   const res = await request(t.app).post('/auth/login').send({ username: name, password: PASSWORDS[name] });
   expect(res.status).toBe(200);
+  passwordOf.set(res.body.accessToken as string, PASSWORDS[name]);
   return res.body.accessToken as string;
 }
 
 async function mintKey(token: string, body: Record<string, unknown> = { name: 'ci' }): Promise<{ id: string; key: string }> {
-  const res = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${token}`).send(body);
+  const res = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${token}`).send({ password: passwordOf.get(token), ...body });
   expect(res.status).toBe(201);
   return { id: res.body.id as string, key: res.body.key as string };
 }
@@ -85,7 +89,7 @@ describe('a request body naming an owner', () => {
     const res = await request(t.app)
       .post('/auth/api-keys')
       .set('Authorization', `Bearer ${guestToken}`)
-      .send({ name: 'mine', userId: '1', owner: '1', ownerId: '1', id: 'chosen-id', key: chosenKey, keyHash: sha256(chosenKey) });
+      .send({ name: 'mine', password: PASSWORDS.guest, userId: '1', owner: '1', ownerId: '1', id: 'chosen-id', key: chosenKey, keyHash: sha256(chosenKey) });
     expect(res.status).toBe(201);
     expect(res.body.id).not.toBe('chosen-id');
     expect(res.body.key).not.toBe(chosenKey);

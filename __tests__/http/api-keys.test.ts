@@ -16,14 +16,18 @@ afterEach(async () => {
   await t.close();
 });
 
+// Creating a key needs the password (step-up, api-keys-step-up.security.test.ts): each token's login remembers it.
+const passwordOf = new Map<string, string>();
+
 async function accessToken(login: 'admin' | 'guest' = 'admin'): Promise<string> {
   const res = await request(t.app).post('/auth/login').send({ username: login, password: PASSWORDS[login] });
   expect(res.status).toBe(200);
+  passwordOf.set(res.body.accessToken as string, PASSWORDS[login]);
   return res.body.accessToken as string;
 }
 
 async function createKey(token: string, body: Record<string, unknown> = { name: 'ci' }) {
-  return request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${token}`).send(body);
+  return request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${token}`).send({ password: passwordOf.get(token), ...body });
 }
 
 async function mintKey(body: Record<string, unknown> = { name: 'ci' }, login: 'admin' | 'guest' = 'admin') {

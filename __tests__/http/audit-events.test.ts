@@ -84,7 +84,7 @@ test('every event of the catalogue is emitted by its flow, with time, request id
   // api_key.created, api_key.used_failed, api_key.deleted
   const fresh = await request(t.app).post('/auth/login').send({ username: 'admin', password: 'a-new-admin-password' }).expect(200);
   keep(fresh.body.accessToken);
-  const created = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${fresh.body.accessToken}`).send({ name: 'ci' }).expect(201);
+  const created = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${fresh.body.accessToken}`).send({ name: 'ci', password: 'a-new-admin-password' }).expect(201);
   keep(created.body.key);
   await request(t.app).get('/api/protected').set('Authorization', `Bearer ${keep(`eak_${'A'.repeat(32)}`)}`).expect(401);
   await request(t.app).delete(`/auth/api-keys/${created.body.id}`).set('Authorization', `Bearer ${fresh.body.accessToken}`).expect(204);

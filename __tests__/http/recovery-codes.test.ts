@@ -92,7 +92,8 @@ describe('POST /auth/tfa/recovery-codes', () => {
   test('an API key is not enough', async () => {
     await setup();
     const access = await accessToken();
-    const key = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${access}`).send({ name: 'k' }).expect(201);
+    const key = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${access}`).send({ name: 'k', password: PASSWORDS.guest, code: code() }).expect(201);
+    t.clock.advance(30_000);
     const res = await generate(key.body.key as string, { password: PASSWORDS.guest, code: code() });
     expect(res.status).toBe(401);
   });

@@ -189,6 +189,19 @@ describe('NodemailerMailer: the account mails', () => {
     expect(readBodies(link.raw).text?.trimEnd()).toBe('Go to https://app.example/r?token=abc');
   });
 
+  test('the reset notice names the API keys revoked (escaped in HTML), and a reset through the router sends it', async () => {
+    await setup();
+    await mailer.sendPasswordResetCompleted({ to: 'guest@example.com', displayName: 'Guest', login: 'guest', revokedApiKeys: ['deploy <bot>', 'ci'] });
+    const notice = await smtp.waitForMessage();
+    expect(readHeader(notice.raw, 'Subject')).toBe('Your password was reset');
+    const bodies = readBodies(notice.raw);
+    expect(bodies.text).toContain('These API keys were revoked: "deploy <bot>", "ci".');
+    expect(bodies.html).toContain('<li>deploy &lt;bot&gt;</li>');
+    await request(t.app).post('/auth/password/reset').send({ token: await mailedToken(), newPassword: NEW_PASSWORD }).expect(204);
+    const sent = await smtp.waitForMessage((m) => readHeader(m.raw, 'Subject') === 'Your password was reset' && m !== notice);
+    expect(readBodies(sent.raw).text).not.toContain('API keys were revoked');
+  });
+
   test('refuses a malformed template at construction, naming it', () => {
     expect(() => new NodemailerMailer({ transport: smtp.url, from: 'no-reply@acme.test', resetLink: { subject: 'a\nBcc: x@y.z' } })).toThrow(
       new TypeError('NodemailerMailer: "resetLink.subject" must be a non-empty one-line string.'),

@@ -1,9 +1,12 @@
-// API keys: minted from a real login, shown once, kept as SHA-256, acting with their owner's current roles.
+// API keys: minted after recent proof that it is the user, shown once, kept as SHA-256, acting with their owner's
+// current roles, and revoked with the sessions when the owner takes the account back (a reset, "log out everywhere").
 import { AuthError } from '../errors';
 import { newId, newSecret, sha256Hex } from '../primitives/random';
 import type { ApiKeyCreated } from './results';
 import type { ApiKeyRecord, User, UserStore } from '../stores/types';
 import type { AuthContext } from './context';
+import { endAllSessions } from './session-tokens';
+import { isRecentLogin, reauthenticate } from './step-up';
 import { activeUser } from './users';
 
 // 24 bytes = 192 bits from the CSPRNG: far past the 128 bits a key needs, so a plain hash is enough at rest.
@@ -29,15 +32,38 @@ export interface CreateApiKeyRequest {
   roles: readonly string[] | undefined;
 }
 
-export async function createApiKey(context: AuthContext, owner: User, request: CreateApiKeyRequest): Promise<ApiKeyCreated> {
+/** Recent proof that the caller is the key's owner (step-up): the password (and factor), or a recent login. */
+export interface ApiKeyProof {
+  password?: string | undefined;
+  code?: string | undefined;
+  recoveryCode?: string | undefined;
+  deviceToken?: string | undefined;
+  /** The `auth_time` of the caller's access token: when its login happened, in seconds. */
+  authTime?: number | undefined;
+}
+
+/**
+ * Mints a key for `owner`, after recent proof that it is still them: the password in `proof` (and the app's code or a
+ * recovery code where the user has an authenticator app), checked by step-up with the login's lockout; or, where
+ * `apiKeys.recentLogin` allows it, an access token from a login that recent. Else 403 `reauthentication_required`.
+ * A stolen access token alone therefore cannot mint a credential that outlives it.
+ */
+export async function createApiKey(context: AuthContext, owner: User, request: CreateApiKeyRequest, proof: ApiKeyProof = {}): Promise<ApiKeyCreated> {
   const store = apiKeyStore(context.users);
   if (request.roles?.some((role) => !owner.authorities.includes(role))) {
     throw new AuthError('invalid_request', { message: 'A key can only be given roles its owner has.' });
   }
-  if (context.config.apiKeys === false) throw new AuthError('not_found');
-  const prefix = context.config.apiKeys.prefix;
+  const settings = context.config.apiKeys;
+  if (settings === false) throw new AuthError('not_found');
+  if (proof.password !== undefined) {
+    await reauthenticate(context, owner, { password: proof.password, code: proof.code, recoveryCode: proof.recoveryCode, deviceToken: proof.deviceToken });
+  } else if (settings.recentLoginSeconds === false || !isRecentLogin(context, proof.authTime, settings.recentLoginSeconds)) {
+    throw new AuthError('reauthentication_required');
+  }
+  const prefix = settings.prefix;
   const key = `${prefix}${newSecret(SECRET_BYTES)}`;
   const now = context.config.clock();
+  const lifetime = request.expiresInSeconds ?? settings.defaultLifetimeSeconds;
   const record: ApiKeyRecord = {
     id: newId(),
     ownerId: owner.id,
@@ -46,7 +72,7 @@ export async function createApiKey(context: AuthContext, owner: User, request: C
     prefix: key.slice(0, prefix.length + SHOWN_PREFIX_LENGTH),
     roles: request.roles ? [...new Set(request.roles)] : null,
     createdAt: new Date(now),
-    expiresAt: request.expiresInSeconds === undefined ? null : new Date(now + request.expiresInSeconds * 1000),
+    expiresAt: lifetime === null ? null : new Date(now + lifetime * 1000),
     lastUsedAt: null,
   };
   await store.createApiKey(record);
@@ -74,6 +100,37 @@ export async function deleteApiKeyByText(context: AuthContext, ownerId: string, 
   const id = record ? record.id : text;
   if ((record && record.ownerId !== ownerId) || !(await store.deleteApiKey(ownerId, id))) throw new AuthError('not_found');
   context.events.emit('api_key.deleted', { userId: ownerId, apiKeyId: id });
+}
+
+/**
+ * Deletes every key of `ownerId` and returns what was deleted (for the reset's notice and the events): in one step
+ * where the store can, else by listing and deleting each. An `api_key.deleted` event per key.
+ */
+export async function revokeApiKeysOf(context: AuthContext, ownerId: string): Promise<ApiKeyRecord[]> {
+  const users = context.users;
+  let revoked: ApiKeyRecord[];
+  if (typeof users.deleteApiKeysOfOwner === 'function') {
+    revoked = await users.deleteApiKeysOfOwner(ownerId);
+  } else {
+    const store = apiKeyStore(users);
+    const listed = await store.listApiKeys(ownerId);
+    const deleted = await Promise.all(listed.map((record) => store.deleteApiKey(ownerId, record.id)));
+    revoked = listed.filter((_, index) => deleted[index]);
+  }
+  for (const record of revoked) context.events.emit('api_key.deleted', { userId: ownerId, apiKeyId: record.id });
+  return revoked;
+}
+
+/**
+ * Ends every session of `userId` ("log out everywhere") and, unless `apiKeys.revokeOnReset` is false, revokes their
+ * API keys: what a thief minted with a stolen token goes with the sessions.
+ */
+export async function endAllSessionsAndKeys(context: AuthContext, userId: string): Promise<{ id: string; name: string }[]> {
+  const settings = context.config.apiKeys;
+  const revoked = settings !== false && settings.revokeOnReset ? await revokeApiKeysOf(context, userId) : [];
+  const revokedApiKeys = revoked.map((key) => ({ id: key.id, name: key.name }));
+  await endAllSessions(context, userId, revokedApiKeys);
+  return revokedApiKeys;
 }
 
 /** Who a key acts for: its owner, with the owner's current roles (narrowed to the key's), or `api_key_invalid`. */

@@ -38,8 +38,12 @@ export interface CoreSettings {
   passwordMaxAgeSeconds: number | null;
   deviceCookie: { ttlSeconds: number } | false;
   maxSessionsPerUser: number;
-  /** The prefix of the API keys this instance mints, or false when keys are off. */
-  apiKeys: { prefix: string } | false;
+  /**
+   * API keys, or false when off: the prefix of the keys this instance mints; whether a reset and "log out everywhere"
+   * revoke them; the lifetime of a key created without one (null: none); how recent a login makes its token proof
+   * enough to create a key without the password (false: never).
+   */
+  apiKeys: { prefix: string; revokeOnReset: boolean; defaultLifetimeSeconds: number | null; recentLoginSeconds: number | false } | false;
 }
 
 export interface AuthContext {

@@ -43,6 +43,8 @@ export interface AuthEvent {
   sessionId?: string;
   /** The API key concerned (its id, never its text). */
   apiKeyId?: string;
+  /** The API keys a password reset or "log out everywhere" revoked: ids and names, never their text. */
+  revokedApiKeys?: { id: string; name: string }[];
   /** When a lockout ends, ISO 8601 (`lockout.started`). */
   until?: string;
   /** Whether the locked identity is a device (device cookie) rather than the account (`lockout.started`). */

@@ -4,14 +4,15 @@ import { AuthError } from '../errors';
 import { warn } from '../logger';
 import type { PasswordResetMail } from '../mailers/types';
 import { checkPasswordPolicy } from '../passwords/policy';
-import { matchTotp } from '../primitives/totp';
 import { constantTimeEqual, newSecret, sha256Hex } from '../primitives/random';
 import { foldName } from '../stores/fold-name';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
+import { endAllSessionsAndKeys } from './api-keys';
+import { attemptIdentity } from './devices';
 import { lockoutIdentity } from './lockout';
-import { consumeTotpStep, displayNameOf, mailOffThePath, useRecoveryCode } from './second-factor';
-import { endAllSessions } from './session-tokens';
+import { displayNameOf, mailOffThePath } from './second-factor';
+import { proveSecondFactor } from './step-up';
 import { isActive } from './users';
 
 // 32 bytes from the CSPRNG: 256 bits, base64url (OWASP asks for at least 128).
@@ -20,11 +21,21 @@ const TOKEN_BYTES = 32;
 // mail is slow to ask a few times; past it the answer is the same but no mail goes out, so nobody can mail-bomb.
 export const RESET_REQUEST_LIMIT = 5;
 export const RESET_REQUEST_WINDOW_SECONDS = 15 * 60;
+// A reset's proofs (the token, then an app code or a recovery code) have their own budget, apart from the login
+// lockout: a stranger's wrong logins must not block the owner's only way back, and the reset's own guesses are
+// bounded anyway. Per token: wrong codes one mailed link survives, as many as a login challenge allows; then it is
+// burned. Per user (or per device its cookie proves, as at login): wrong codes across tokens in a window, so that asking
+// for new links renews nothing. Only a holder of a valid token (the mailbox) can spend either budget.
+export const RESET_PROOF_ATTEMPTS_PER_TOKEN = 5;
+export const RESET_PROOF_ATTEMPTS_PER_USER = 10;
+export const RESET_PROOF_WINDOW_SECONDS = 60 * 60;
 // Longer than any base64url token of TOKEN_BYTES; a longer value is refused before it is hashed.
 const MAX_TOKEN_LENGTH = 128;
 
 const tokenKey = (tokenHash: string): string => `pwreset:token:${tokenHash}`;
 const currentTokenKey = (userId: string): string => `pwreset:user:${userId}`;
+const tokenAttemptsKey = (tokenHash: string): string => `pwreset:attempts:${tokenHash}`;
+const userAttemptsKey = (identity: string): string => `pwreset:proof-attempts:${identity}`;
 const requestsKey = (email: string): string => `pwreset:requests:${sha256Hex(foldName(email))}`;
 
 // No store assigns it: for an unknown address the same reads and writes are made on this id, so they cost the same.
@@ -115,17 +126,27 @@ export interface PasswordResetRequest {
   code?: string | undefined;
   /** One of the user's recovery codes, in place of `code`. */
   recoveryCode?: string | undefined;
+  /** The client's device cookie: the reset's per-user budget is counted under the device it proves, as at login. */
+  deviceToken?: string | undefined;
+}
+
+/** What a completed reset did beyond setting the password. */
+export interface PasswordResetOutcome {
+  /** The API keys it revoked (ids and names, never their text); empty when `apiKeys.keepOnReset` keeps them. */
+  revokedApiKeys: { id: string; name: string }[];
 }
 
 /**
  * Sets a new password with a mailed token. The token must be the user's latest, unused and unexpired, and the
  * password unchanged since it was mailed; else 400 `reset_token_invalid`. A password the policy refuses (400
- * `weak_password`) and a missing (400 `tfa_required`) or wrong (401 `tfa_invalid`, counted toward the lockout)
- * authenticator code leave the token usable. For a user whose factor is the emailed code, the mailed link is the
- * proof. The token is consumed atomically, so of concurrent uses exactly one succeeds; the reset then ends every
- * session and forgives the account's failed attempts.
+ * `weak_password`) and a missing (400 `tfa_required`) or wrong (401 `tfa_invalid`) authenticator code leave the token
+ * usable, within the reset's own budget (not the login lockout, which a stranger can trigger): past
+ * {@link RESET_PROOF_ATTEMPTS_PER_TOKEN} wrong codes the token is burned, past {@link RESET_PROOF_ATTEMPTS_PER_USER}
+ * attempts per user (or device) in an hour the answer is 429. For a user whose factor is the emailed code, the mailed
+ * link is the proof. The token is consumed atomically, so of concurrent uses exactly one succeeds; the reset then ends
+ * every session, revokes the user's API keys (unless configured to keep them) and lifts the account's lockout.
  */
-export async function resetPassword(context: AuthContext, request: PasswordResetRequest): Promise<void> {
+export async function resetPassword(context: AuthContext, request: PasswordResetRequest): Promise<PasswordResetOutcome> {
   resetSettings(context);
   resetMailer(context);
   const { state } = context;
@@ -146,10 +167,10 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   });
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
 
-  const identity = lockoutIdentity(user, user.login);
   // The user's own authenticator app: whoever reads their mail must not also get past it. An emailed factor (the
   // user's own, or forced on everyone) is proven by the mailed link itself.
-  if (user.secondFactor === 'TOTP') await proveAuthenticator(context, user, identity, request);
+  const budget = attemptIdentity(context, user, user.login, request.deviceToken);
+  if (user.secondFactor === 'TOTP') await proveAuthenticator(context, user, tokenHash, budget, request);
 
   // Single use: of concurrent resets with one token, only the one that takes it goes on.
   if ((await state.take(tokenKey(tokenHash))) === null) throw new AuthError('reset_token_invalid');
@@ -157,29 +178,42 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   const hash = await context.passwords.hash(newPassword);
   const { passwordMaxAgeSeconds, clock } = context.config;
   await context.users.updatePassword(user.id, hash, passwordMaxAgeSeconds === null ? null : new Date(clock() + passwordMaxAgeSeconds * 1000));
-  await endAllSessions(context, user.id);
+  // Whoever held a stolen token may have minted keys with it: they go with the sessions (unless configured to stay).
+  const revokedApiKeys = await endAllSessionsAndKeys(context, user.id);
   // The owner proved the mailbox (and the app): earlier failed guesses, likely a stranger's, are forgiven.
-  await context.throttle.clear(identity);
-  context.events.emit('password.reset_completed', { userId: user.id });
+  await context.throttle.clear(lockoutIdentity(user, user.login));
+  if (budget !== lockoutIdentity(user, user.login)) await context.throttle.clear(budget);
+  await Promise.all([state.delete(userAttemptsKey(budget)), state.delete(tokenAttemptsKey(tokenHash))]);
+  context.events.emit('password.reset_completed', { userId: user.id, revokedApiKeys });
+  const notify = context.config.mailer?.sendPasswordResetCompleted?.bind(context.config.mailer);
+  if (notify) {
+    const mail = { to: user.email, displayName: displayNameOf(user), login: user.login, revokedApiKeys: revokedApiKeys.map((key) => key.name) };
+    mailOffThePath(context, 'a password-reset notice', () => notify(mail));
+  }
+  return { revokedApiKeys };
 }
 
-async function proveAuthenticator(context: AuthContext, user: User, identity: string, request: PasswordResetRequest): Promise<void> {
+/**
+ * The app's code (or a recovery code) of a TOTP user, within the reset's budget. Both counters are taken before the
+ * code is compared, so a concurrent burst cannot check more codes than the budget allows.
+ */
+async function proveAuthenticator(context: AuthContext, user: User, tokenHash: string, budget: string, request: PasswordResetRequest): Promise<void> {
+  const { state } = context;
   const { code, recoveryCode } = request;
   if (code === undefined && recoveryCode === undefined) throw new AuthError('tfa_required');
-  // A locked account's codes are not checked: the lockout bounds code guesses here as at login.
-  await context.throttle.assertNotLocked(identity);
-  let proven = false;
-  if (code !== undefined) {
-    const step = user.totpSecret ? matchTotp(user.totpSecret, code, context.config.clock()) : null;
-    if (step !== null) {
-      await consumeTotpStep(context, user.id, step);
-      proven = true;
-    }
-  } else if (recoveryCode !== undefined) {
-    proven = await useRecoveryCode(context, user, recoveryCode);
+  const perToken = await state.increment(tokenAttemptsKey(tokenHash), resetSettings(context).tokenTtlSeconds * 1000);
+  if (perToken.value > RESET_PROOF_ATTEMPTS_PER_TOKEN) {
+    // Burned: its record goes, so no later code is ever checked with it. (The user's current-token pointer is left: a
+    // newer token mailed meanwhile must stay usable; a pointer to a dead token is replaced by the next request.)
+    await state.delete(tokenKey(tokenHash));
+    throw new AuthError('reset_token_invalid');
   }
-  if (!proven) {
-    await context.throttle.recordSecondFactorFailure(identity);
+  const perUser = await state.increment(userAttemptsKey(budget), RESET_PROOF_WINDOW_SECONDS * 1000);
+  if (perUser.value > RESET_PROOF_ATTEMPTS_PER_USER) {
+    context.events.emit('tfa.failed', { userId: user.id, reason: 'rate_limited' });
+    throw new AuthError('rate_limited', { retryAfterSeconds: Math.max(1, Math.ceil(perUser.ttlMs / 1000)) });
+  }
+  if (!(await proveSecondFactor(context, user, { code, recoveryCode }))) {
     context.events.emit('tfa.failed', { userId: user.id, reason: 'tfa_invalid', method: code !== undefined ? 'TOTP' : 'recovery_code' });
     throw new AuthError('tfa_invalid');
   }

@@ -3,20 +3,18 @@
 // Spending one (at verify or at a reset) is in second-factor.ts, next to the codes it stands in for.
 import { randomInt } from 'node:crypto';
 import { AuthError } from '../errors';
-import { matchTotp } from '../primitives/totp';
 import type { RecoveryCodes } from './results';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { attemptIdentity } from './devices';
-import { checkPassword, effectiveSecondFactor } from './login';
+import { effectiveSecondFactor } from './login';
 import {
-  consumeTotpStep,
   normalizeRecoveryCode,
   RECOVERY_CODE_ALPHABET as ALPHABET,
   RECOVERY_CODE_GROUP_LENGTH as GROUP_LENGTH,
   RECOVERY_CODE_GROUPS as GROUPS,
   recoveryCodeHash,
 } from './second-factor';
+import { reauthenticate } from './step-up';
 
 /** How many codes a set holds (GitHub, Google and Okta give about ten). */
 export const RECOVERY_CODE_COUNT = 10;
@@ -52,18 +50,8 @@ export async function generateRecoveryCodes(
   if (!replace || !recoveryCodesAvailable(context)) throw new AuthError('not_found', { message: 'Recovery codes are not available: the user store cannot keep them.' });
   const factor = effectiveSecondFactor(context, user);
   if (factor === null) throw new AuthError('invalid_request', { message: 'Recovery codes stand in for a second factor: turn one on first.' });
-  const identity = attemptIdentity(context, user, user.login, request.deviceToken);
-  await checkPassword(context, user, identity, request.password);
-  if (factor === 'TOTP') {
-    const step = user.totpSecret && request.code ? matchTotp(user.totpSecret, request.code, context.config.clock()) : null;
-    if (step === null) {
-      await context.throttle.recordSecondFactorFailure(identity);
-      throw new AuthError('tfa_invalid', { message: 'Send a current code from your authenticator app as "code".' });
-    }
-    await consumeTotpStep(context, user.id, step);
-    // The password and the app's code: a whole authentication.
-    await context.throttle.recordSuccess(identity);
-  }
+  // The password and the factor a login demands (step-up.ts): the same budget, lockout and forgiveness as a login.
+  await reauthenticate(context, user, { password: request.password, code: request.code, deviceToken: request.deviceToken });
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await replace(user.id, codes.map((code) => recoveryCodeHash(user.id, normalizeRecoveryCode(code)!)));
   return { codes };

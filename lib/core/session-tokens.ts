@@ -83,7 +83,9 @@ export async function issueSession(context: AuthContext, user: User, options: Is
     await addUserFamily(context, user.id, { family, expiresAt });
     refresh = await signRefresh(context, user, family, sv, options.rememberMe, expiresAt);
   }
-  const access = signAccess(context, user, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider });
+  // A new session is an authentication: its tokens carry the time of it (refreshes keep it, see refreshSession).
+  const authTime = nowSeconds(config.clock);
+  const access = signAccess(context, user, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider, authTime });
   return { access, refresh };
 }
 
@@ -151,7 +153,7 @@ function signAccess(
   context: AuthContext,
   user: Pick<User, 'id' | 'login'>,
   authorities: readonly string[],
-  options: { sv: string; family: string | undefined; rememberMe: boolean; identityProvider?: string | undefined },
+  options: { sv: string; family: string | undefined; rememberMe: boolean; identityProvider?: string | undefined; authTime?: number | undefined },
 ): IssuedToken {
   const { config, tokens } = context;
   const lifetime = options.rememberMe ? config.rememberMeTtlSeconds : config.accessTokenTtlSeconds;
@@ -164,6 +166,7 @@ function signAccess(
       ...(options.family ? { fam: options.family } : {}),
       ...(options.rememberMe ? { rme: true } : {}),
       ...(options.identityProvider ? { idp: options.identityProvider } : {}),
+      ...(options.authTime !== undefined ? { auth_time: options.authTime } : {}),
     },
     lifetime,
   );
@@ -239,7 +242,9 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
 
   const rememberMe = claims.rme === true;
   const sv = claims.sv ?? (await sessions.current(userId));
-  const access = signAccess(context, subject, subject.authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp });
+  // The login's time, not this refresh's: a refreshed token is no fresher proof of the user than the login was.
+  const authTime = family.createdAt === undefined ? undefined : Math.floor(family.createdAt / 1000);
+  const access = signAccess(context, subject, subject.authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp, authTime });
   const refresh = config.refresh.rotate ? await signRefresh(context, subject, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
   await touchFamily(context, claims.fam, family, graceMs > 0 ? claims.jti : undefined, graceMs);
   if (graceMs > 0 && refresh) await rememberSuccessor(context, claims.jti, refreshToken, { access, refresh }, graceMs);
@@ -382,12 +387,12 @@ export async function logout(context: AuthContext, token: string): Promise<void>
  * Ends every session of `userId`: tokens issued before now are refused from now on (the session version), and the
  * families the user holds are removed from the store.
  */
-export async function endAllSessions(context: AuthContext, userId: string): Promise<void> {
+export async function endAllSessions(context: AuthContext, userId: string, revokedApiKeys?: { id: string; name: string }[]): Promise<void> {
   await context.sessions.endAll(userId);
   const families = await readUserFamilies(context, userId);
   await context.state.delete(userFamiliesKey(userId));
   await Promise.all(families.map((entry) => deleteFamily(context, entry.family)));
-  context.events.emit('sessions.ended_all', { userId });
+  context.events.emit('sessions.ended_all', { userId, ...(revokedApiKeys !== undefined ? { revokedApiKeys } : {}) });
 }
 
 async function revokeFamily(context: AuthContext, userId: string, family: string): Promise<void> {

@@ -6,9 +6,8 @@ import { newNumericCode } from '../primitives/random';
 import type { TotpEnrolment } from './results';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { attemptIdentity } from './devices';
-import { checkPassword, effectiveSecondFactor } from './login';
 import { CODE_DIGITS, consumeTotpStep, emailedCodeMatches, hashEmailedCode, sendCode } from './second-factor';
+import { reauthenticate } from './step-up';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 // Wrong confirmations allowed per user in a window, across enrolments: a new enrolment renews nothing.
@@ -50,19 +49,13 @@ export async function beginTotpEnrolment(
   request: { password: string; currentCode: string | undefined; deviceToken?: string | undefined },
 ): Promise<TotpEnrolment & { emailCodeSent: boolean }> {
   requireSecondFactorStore(context);
-  const identity = attemptIdentity(context, user, user.login, request.deviceToken);
-  await checkPassword(context, user, identity, request.password);
-  const factor = effectiveSecondFactor(context, user);
-  // Without a second factor, the password is the whole authentication; with one, nothing is forgiven before it.
-  if (factor === null) await context.throttle.recordSuccess(identity);
-  if (factor === 'TOTP') {
-    const step = user.totpSecret && request.currentCode ? matchTotp(user.totpSecret, request.currentCode, context.config.clock()) : null;
-    if (step === null) {
-      await context.throttle.recordSecondFactorFailure(identity);
-      throw new AuthError('tfa_invalid', { message: 'Send a current code from your authenticator app as "currentCode".' });
-    }
-    await consumeTotpStep(context, user.id, step);
-  }
+  // The password and the factor a login demands (step-up.ts); for the emailed factor a code is mailed below as well.
+  const { factor, identity } = await reauthenticate(
+    context,
+    user,
+    { password: request.password, code: request.currentCode, deviceToken: request.deviceToken },
+    { codeField: 'currentCode' },
+  );
   const secret = generateTotpSecret();
   // Built before any mail goes out, so nothing is sent for an enrolment that cannot be shown.
   const uri = totpUri({ secret, accountName: totpAccountName(user), issuer: context.config.secondFactor.totpIssuer });

@@ -1,5 +1,5 @@
 // A mailer that keeps messages in memory instead of sending them: for tests and demos.
-import type { Mailer, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
+import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
 
 export interface MemoryMailerOptions {
   /**
@@ -7,8 +7,8 @@ export interface MemoryMailerOptions {
    * simulates a mail outage. @default none
    */
   onSend?: (mail: SecondFactorMail) => void | Promise<void>;
-  /** Like `onSend`, for the password-reset links and recovery-code notices. @default none */
-  onSendAccountMail?: (mail: PasswordResetMail | RecoveryCodeUsedMail) => void | Promise<void>;
+  /** Like `onSend`, for the password-reset links and notices. @default none */
+  onSendAccountMail?: (mail: PasswordResetMail | RecoveryCodeUsedMail | PasswordResetCompletedMail) => void | Promise<void>;
   /** The most mails kept in {@link MemoryMailer.sent}; past it the oldest is dropped. @default 1000 */
   maxKept?: number;
 }
@@ -28,6 +28,8 @@ export class MemoryMailer implements Mailer {
   readonly resetLinks: PasswordResetMail[] = [];
   /** The notices of a used recovery code "sent", oldest first (bounded like {@link MemoryMailer.sent}). */
   readonly recoveryCodeNotices: RecoveryCodeUsedMail[] = [];
+  /** The notices of a completed password reset "sent", oldest first (bounded like {@link MemoryMailer.sent}). */
+  readonly resetNotices: PasswordResetCompletedMail[] = [];
   private readonly onSend: MemoryMailerOptions['onSend'];
   private readonly onSendAccountMail: MemoryMailerOptions['onSendAccountMail'];
   private readonly maxKept: number;
@@ -73,6 +75,12 @@ export class MemoryMailer implements Mailer {
     if (this.onSendAccountMail) await this.onSendAccountMail(copy);
   }
 
+  async sendPasswordResetCompleted(mail: PasswordResetCompletedMail): Promise<void> {
+    const copy: PasswordResetCompletedMail = { to: mail.to, displayName: mail.displayName, login: mail.login, revokedApiKeys: [...mail.revokedApiKeys] };
+    this.keep(this.resetNotices, copy);
+    if (this.onSendAccountMail) await this.onSendAccountMail(copy);
+  }
+
   private keep<T>(list: T[], mail: T): void {
     list.push(mail);
     if (list.length > this.maxKept) list.splice(0, list.length - this.maxKept);
@@ -92,5 +100,6 @@ export class MemoryMailer implements Mailer {
     this.sent.length = 0;
     this.resetLinks.length = 0;
     this.recoveryCodeNotices.length = 0;
+    this.resetNotices.length = 0;
   }
 }

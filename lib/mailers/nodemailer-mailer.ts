@@ -2,7 +2,7 @@
 // transport options, or a transporter you built.
 import { createTransport } from 'nodemailer';
 import type { TransportConfig, Transporter } from 'nodemailer';
-import type { Mailer, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
+import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
 
 /** Where messages go: an SMTP URL, nodemailer transport options, or an existing nodemailer transporter. */
 export type NodemailerTransportInput = string | Transporter | TransportConfig;
@@ -27,6 +27,8 @@ export interface NodemailerMailerOptions {
   resetLink?: MailTemplate<PasswordResetMail>;
   /** The notice sent when a recovery code is used. @default 'A recovery code was used' and a short text */
   recoveryCodeUsed?: MailTemplate<RecoveryCodeUsedMail>;
+  /** The notice sent after a password reset, naming the API keys it revoked. @default 'Your password was reset' and a short text */
+  resetCompleted?: MailTemplate<PasswordResetCompletedMail>;
 }
 
 /** The subject and bodies of one kind of mail; each part left out keeps its default. */
@@ -63,6 +65,7 @@ export class NodemailerMailer implements Mailer {
   private readonly renderHtml: (mail: SecondFactorMail) => string;
   private readonly resetLink: Required<MailTemplate<PasswordResetMail>>;
   private readonly recoveryCodeUsed: Required<MailTemplate<RecoveryCodeUsedMail>>;
+  private readonly resetCompleted: Required<MailTemplate<PasswordResetCompletedMail>>;
 
   constructor(options: NodemailerMailerOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -110,7 +113,7 @@ export class NodemailerMailer implements Mailer {
       );
     }
 
-    for (const name of ['resetLink', 'recoveryCodeUsed'] as const) {
+    for (const name of ['resetLink', 'recoveryCodeUsed', 'resetCompleted'] as const) {
       const template: unknown = options[name];
       if (template === undefined) continue;
       const parts = template as Record<string, unknown>;
@@ -128,6 +131,11 @@ export class NodemailerMailer implements Mailer {
       text: options.recoveryCodeUsed?.text ?? recoveryNoticeText,
       html: options.recoveryCodeUsed?.html ?? recoveryNoticeHtml,
     };
+    this.resetCompleted = {
+      subject: options.resetCompleted?.subject ?? 'Your password was reset',
+      text: options.resetCompleted?.text ?? resetCompletedText,
+      html: options.resetCompleted?.html ?? resetCompletedHtml,
+    };
     this.from = from;
     this.subject = subject ?? DEFAULT_SUBJECT;
     this.renderText = text ?? defaultText;
@@ -142,6 +150,11 @@ export class NodemailerMailer implements Mailer {
   /** Sends a password-reset link (see {@link Mailer.sendPasswordResetLink}). */
   async sendPasswordResetLink(mail: PasswordResetMail): Promise<void> {
     await this.deliver(mail, this.resetLink.subject, this.resetLink.text(mail), this.resetLink.html(mail));
+  }
+
+  /** Tells the user the password was reset, naming the API keys revoked (see {@link Mailer.sendPasswordResetCompleted}). */
+  async sendPasswordResetCompleted(mail: PasswordResetCompletedMail): Promise<void> {
+    await this.deliver(mail, this.resetCompleted.subject, this.resetCompleted.text(mail), this.resetCompleted.html(mail));
   }
 
   /** Tells the user a recovery code was used (see {@link Mailer.sendRecoveryCodeUsed}). */
@@ -316,6 +329,33 @@ function recoveryNoticeHtml(mail: RecoveryCodeUsedMail): string {
     `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
     `<p>A recovery code of &quot;${escapeHtml(mail.login)}&quot; was just used; ${mail.remaining} unused code${mail.remaining === 1 ? '' : 's'} remain.</p>`,
     '<p>If that was not you, change your password and generate new recovery codes.</p>',
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function resetCompletedText(mail: PasswordResetCompletedMail): string {
+  const keys = mail.revokedApiKeys;
+  return [
+    `Hello ${mail.displayName},`,
+    '',
+    `The password of "${mail.login}" was just reset, and every session was signed out.`,
+    ...(keys.length > 0 ? ['', `These API keys were revoked: ${keys.map((name) => `"${name}"`).join(', ')}. Create new ones where you still need them.`] : []),
+    '',
+    'If that was not you, reset your password again at once and contact us.',
+    '',
+  ].join('\n');
+}
+
+function resetCompletedHtml(mail: PasswordResetCompletedMail): string {
+  const keys = mail.revokedApiKeys;
+  return [
+    '<!doctype html>',
+    '<html><body style="font-family:sans-serif">',
+    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
+    `<p>The password of &quot;${escapeHtml(mail.login)}&quot; was just reset, and every session was signed out.</p>`,
+    ...(keys.length > 0 ? [`<p>These API keys were revoked:</p><ul>${keys.map((name) => `<li>${escapeHtml(name)}</li>`).join('')}</ul><p>Create new ones where you still need them.</p>`] : []),
+    '<p>If that was not you, reset your password again at once and contact us.</p>',
     '</body></html>',
     '',
   ].join('\n');

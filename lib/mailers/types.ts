@@ -45,6 +45,11 @@ export interface Mailer {
    * no notice is sent. Called off the request path: a rejection is logged, never answered.
    */
   sendRecoveryCodeUsed?(mail: RecoveryCodeUsedMail): Promise<void>;
+  /**
+   * Tells the user that their password was just reset, and which API keys the reset revoked. Optional: without it, no
+   * notice is sent. Called off the request path: a rejection is logged, never answered.
+   */
+  sendPasswordResetCompleted?(mail: PasswordResetCompletedMail): Promise<void>;
 }
 
 /** One password-reset link to deliver by e-mail. */
@@ -67,4 +72,14 @@ export interface RecoveryCodeUsedMail {
   login: string;
   /** How many unused recovery codes the user has left. */
   remaining: number;
+}
+
+/** A notice that the user's password was reset (every session ended), naming the API keys the reset revoked. */
+export interface PasswordResetCompletedMail {
+  /** The address stored for the user. */
+  to: string;
+  displayName: string;
+  login: string;
+  /** The names of the API keys the reset revoked (never their text); empty when none were, or keys are kept. */
+  revokedApiKeys: string[];
 }

@@ -102,7 +102,8 @@ export const bforeaiPreset: Preset = definePreset({
     apiKeyDeleteByText: '/authheader/delete',
     apiKeyDeleteById: '/authheader/:id',
   },
-  defaults: { ...COMMON_DEFAULTS, accessTokenTtl: '1h', issueRefreshTokens: false },
+  // Its clients send `POST /authheader/add {name}` with only the JWT: a fresh login's token is the proof (README).
+  defaults: { ...COMMON_DEFAULTS, accessTokenTtl: '1h', issueRefreshTokens: false, apiKeyRecentLogin: '5m' },
   // "The Authorization header takes the JWT or an API key, with or without Bearer."
   bareAuthorization: true,
   login: ({ user, access }) => ({

@@ -89,6 +89,11 @@ export interface PresetDefaults {
    * the id then rides in `uid`). @default 'id'
    */
   subjectClaim?: 'id' | 'login';
+  /**
+   * How recent a login makes its access token enough proof to create an API key without the password, for products
+   * whose key-creation body has no room for one (`apiKeys.recentLogin`). @default false
+   */
+  apiKeyRecentLogin?: Duration | false;
 }
 
 /** Every answer a preset formats, each from the core's result. Every preset has every one: no silent inheritance. */

@@ -115,6 +115,15 @@ export class MemoryUserStore implements UserStore {
     return true;
   }
 
+  deleteApiKeysOfOwner(ownerId: string): ApiKeyRecord[] {
+    const deleted = this.listApiKeys(ownerId);
+    for (const record of deleted) {
+      this.apiKeysById.delete(record.id);
+      this.apiKeyIdsByHash.delete(record.keyHash);
+    }
+    return deleted;
+  }
+
   touchApiKey(id: string, at: Date): void {
     const record = this.apiKeysById.get(id);
     if (record) record.lastUsedAt = at;

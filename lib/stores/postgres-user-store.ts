@@ -376,6 +376,12 @@ ${apiKeysTableDdl(this.tables)}`,
     return (rowCount ?? 0) > 0;
   }
 
+  // One statement: a key created by a request racing the revocation is either deleted here or created after it.
+  async deleteApiKeysOfOwner(ownerId: string): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.pool.query(`DELETE FROM ${this.tables.apiKeys} WHERE owner_id = $1 RETURNING *`, [ownerId]);
+    return rows.map(toApiKey).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+  }
+
   async touchApiKey(id: string, at: Date): Promise<void> {
     await this.pool.query(`UPDATE ${this.tables.apiKeys} SET last_used_at = $2 WHERE id = $1`, [id, at]);
   }

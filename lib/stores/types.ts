@@ -101,6 +101,12 @@ export interface UserStore {
   findApiKeyByHash?(keyHash: string): MaybePromise<ApiKeyRecord | null>;
   /** Deletes the owner's key; false when the owner has no such key (someone else's key counts as none). */
   deleteApiKey?(ownerId: string, id: string): MaybePromise<boolean>;
+  /**
+   * Deletes every key of `ownerId` in one step and returns the records deleted (a password reset and "log out
+   * everywhere" revoke them). Optional: without it the library lists the keys and deletes them one by one, which a key
+   * created meanwhile can outlive.
+   */
+  deleteApiKeysOfOwner?(ownerId: string): MaybePromise<ApiKeyRecord[]>;
   touchApiKey?(id: string, at: Date): MaybePromise<void>;
 
   init?(): MaybePromise<void>;

@@ -31,6 +31,11 @@ export interface AccessClaims extends BaseClaims {
   idp?: string;
   /** The user's id, where `sub` holds the login (UTMStack, datarhei): sessions stay keyed by the stable id. */
   uid?: string;
+  /**
+   * When the user authenticated, in seconds (OIDC's `auth_time`): the login's time, which refreshed and renewed tokens
+   * carry over unchanged, unlike `iat`. Step-up checks read it ("a login at most N minutes old").
+   */
+  auth_time?: number;
 }
 
 export interface RefreshClaims extends BaseClaims {

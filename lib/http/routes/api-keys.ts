@@ -2,30 +2,49 @@
 import { Type } from '@sinclair/typebox';
 import { currentUser } from '../../core/access';
 import { createApiKey, deleteApiKeyById, deleteApiKeyByText, listApiKeys } from '../../core/api-keys';
-import { expiresInField, keyNameField, keyTextField, rolesField } from '../fields';
+import { AuthError } from '../../errors';
+import { codeField, expiresInField, keyNameField, keyTextField, passwordField, rolesField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute, type RouteDeclaration } from '../route';
+import { recoveryCodeField } from './tfa-verify';
 
 const keysEnabled = (edge: Parameters<NonNullable<RouteDeclaration['mountedWhen']>>[0]) => edge.settings.apiKeys !== false;
 
-// Only these fields are read: an `owner` or `userId` in the body cannot choose whose key this is.
-const createBody = bodyReader(Type.Object({ name: keyNameField, expiresIn: Type.Optional(expiresInField), roles: Type.Optional(rolesField) }));
+// Only these fields are read: an `owner` or `userId` in the body cannot choose whose key this is. The password (and
+// code) are the step-up proof; bfore.ai's clients send only `{name}`, where a recent login's token is the proof.
+const createBody = bodyReader(
+  Type.Object({
+    name: keyNameField,
+    expiresIn: Type.Optional(expiresInField),
+    roles: Type.Optional(rolesField),
+    password: Type.Optional({ ...passwordField, description: 'The current password: recent proof that it is still you (required unless apiKeys.recentLogin allows a fresh login instead).' }),
+    code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app, with "password", for a user who has one.' }),
+    recoveryCode: Type.Optional({ ...recoveryCodeField, description: 'One of the recovery codes, in place of "code".' }),
+  }),
+);
 
 export const apiKeyCreateRoute = defineRoute({
   path: 'apiKeyCreate',
   method: 'post',
   operationId: 'createApiKey',
-  summary: 'Mint an API key for the caller; its text is shown this once.',
+  summary:
+    'Mint an API key for the caller; its text is shown this once. Needs recent proof that it is still the user: "password" ' +
+    '(and "code" or "recoveryCode" for a user with an authenticator app), counted like a login; or, where apiKeys.recentLogin ' +
+    'allows it (bforeai), an access token from a login that recent. Else 403 reauthentication_required.',
   tag: 'API keys',
   body: createBody,
   credential: 'access-token',
+  limiter: 'second-factor',
   mountedWhen: keysEnabled,
   answers: ['apiKeyCreated'],
-  errors: [400, 401, 403, 413, 503],
-  async handle(edge, { auth, fields }) {
-    const { name, expiresIn, roles } = fields;
+  errors: [400, 401, 403, 413, 429, 503],
+  async handle(edge, { auth, fields, deviceToken }) {
+    const { name, expiresIn, roles, password, code, recoveryCode } = fields;
+    if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
     const owner = await currentUser(edge.core, auth!);
-    return edge.preset.apiKeyCreated(await createApiKey(edge.core, owner, { name, expiresInSeconds: expiresIn, roles }));
+    const authTime = auth!.claims?.auth_time;
+    const proof = { password, code, recoveryCode, deviceToken, authTime };
+    return edge.preset.apiKeyCreated(await createApiKey(edge.core, owner, { name, expiresInSeconds: expiresIn, roles }, proof));
   },
 });
 

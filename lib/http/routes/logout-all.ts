@@ -1,18 +1,18 @@
-// POST logout everywhere: ends every session of the caller.
-import { endAllSessions } from '../../core/session-tokens';
+// POST logout everywhere: ends every session of the caller, and revokes their API keys unless configured to keep them.
+import { endAllSessionsAndKeys } from '../../core/api-keys';
 import { defineRoute } from '../route';
 
 export const logoutAllRoute = defineRoute({
   path: 'logoutAll',
   method: 'post',
   operationId: 'logoutEverywhere',
-  summary: 'End every session of the caller, this one included.',
+  summary: 'End every session of the caller, this one included, and revoke their API keys (unless apiKeys.revokeOnReset is false).',
   tag: 'sessions',
   credential: 'access-token',
   answers: ['loggedOut'],
   errors: [401, 503],
   async handle(edge, { auth }) {
-    await endAllSessions(edge.core, auth!.userId);
+    await endAllSessionsAndKeys(edge.core, auth!.userId);
     return edge.preset.loggedOut();
   },
 });

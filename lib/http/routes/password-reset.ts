@@ -26,6 +26,8 @@ export const passwordResetRoute = defineRoute({
   summary:
     'Set a new password with the mailed token (ends every session). A bad, used, replaced or expired token: 400 reset_token_invalid. ' +
     'A user with an authenticator app also sends "code" or "recoveryCode" (else 400 tfa_required; the token stays usable). ' +
+    'Wrong codes have their own budget, not the login lockout: 5 per token (then the token is dead), 10 an hour per user or device (then 429). ' +
+    'Revokes the user\'s API keys unless apiKeys.revokeOnReset is false. ' +
     '503 when the mailer cannot send reset links.',
   tag: 'account',
   body,
@@ -33,15 +35,15 @@ export const passwordResetRoute = defineRoute({
   limiter: 'login',
   mountedWhen: (edge) => edge.core.config.passwordReset !== false,
   answers: ['passwordReset'],
-  errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { fields }) {
+  errors: [400, 401, 413, 429, 503],
+  async handle(edge, { fields, deviceToken }) {
     const { token, key, newPassword, code, recoveryCode } = fields;
     const value = token ?? key;
     if (value === undefined || (token !== undefined && key !== undefined)) {
       throw new AuthError('invalid_request', { message: 'The field "token" is required (or "key").' });
     }
     if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
-    await resetPassword(edge.core, { token: value, newPassword, code, recoveryCode });
+    await resetPassword(edge.core, { token: value, newPassword, code, recoveryCode, deviceToken });
     return edge.preset.passwordReset();
   },
 });
