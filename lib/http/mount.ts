@@ -26,10 +26,11 @@ function limiterFor(edge: EdgeContext, name: string): RequestHandler {
 
 /** Whether `route` is mounted for this instance: its preset has a path for it, and its own condition holds. */
 export function isMounted(edge: EdgeContext, route: RouteDeclaration<never>): boolean {
-  return edge.preset.routes[route.path] !== null && (route.mountedWhen?.(edge) ?? true);
+  // `!= null`: the later route keys (passkeys) are optional in a preset, and absent means not mounted.
+  return edge.preset.routes[route.path] != null && (route.mountedWhen?.(edge) ?? true);
 }
 
-export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' {
+export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' | 'patch' {
   return typeof route.method === 'function' ? route.method(edge) : route.method;
 }
 

@@ -68,6 +68,20 @@ export interface PresetRoutes {
   passwordReset: string | null;
   /** Generates a new set of recovery codes (POST). */
   recoveryCodes: string | null;
+  /** Passkeys (mounted with the `passkeys` option; absent or null: never). Registration options (POST). */
+  passkeyRegisterOptions?: string | null;
+  /** Finishes a passkey's registration (POST). */
+  passkeyRegister?: string | null;
+  /** Lists the caller's passkeys (GET). */
+  passkeyList?: string | null;
+  /** Renames one (PATCH): must contain `:id`. */
+  passkeyRename?: string | null;
+  /** Deletes one (DELETE): must contain `:id`. */
+  passkeyDelete?: string | null;
+  /** Sign-in options (POST). */
+  passkeyLoginOptions?: string | null;
+  /** Signs in with a passkey (POST). */
+  passkeyLogin?: string | null;
 }
 
 /** The defaults a product documents; every one can be overridden by the options. */

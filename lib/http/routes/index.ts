@@ -9,6 +9,15 @@ import { logoutRoute } from './logout';
 import { logoutAllRoute } from './logout-all';
 import { passwordForgotRoute } from './password-forgot';
 import { passwordResetRoute } from './password-reset';
+import {
+  passkeyDeleteRoute,
+  passkeyListRoute,
+  passkeyLoginOptionsRoute,
+  passkeyLoginRoute,
+  passkeyRegisterOptionsRoute,
+  passkeyRegisterRoute,
+  passkeyRenameRoute,
+} from './passkeys';
 import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
 import { sessionEndRoute } from './session-end';
@@ -23,7 +32,8 @@ type AnyRoute = RouteDeclaration<never>;
 
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
-  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
+  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaResendRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute,
+    passkeyLoginOptionsRoute, passkeyLoginRoute, passkeyRegisterOptionsRoute, passkeyRegisterRoute, passkeyListRoute, passkeyRenameRoute, passkeyDeleteRoute],
   account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute],
   refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
