@@ -136,7 +136,10 @@ export class MemoryUserStore implements UserStore {
   }
 
   listPasskeys(userId: string): PasskeyRecord[] {
-    return [...this.passkeysById.values()].filter((passkey) => passkey.userId === userId).map((passkey) => ({ ...passkey }));
+    return [...this.passkeysById.values()]
+      .filter((passkey) => passkey.userId === userId)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
+      .map((passkey) => ({ ...passkey, transports: [...passkey.transports] }));
   }
 
   findPasskeyByCredentialId(credentialId: string): PasskeyRecord | null {
