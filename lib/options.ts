@@ -110,6 +110,11 @@ export interface AuthOptions {
   /** The most open sessions (refresh families) one user may hold; a new login past it ends the oldest. @default 20 */
   maxSessionsPerUser?: number;
   /**
+   * The longest lifetime a token asked for with one may have (bfore.ai's `GET /user/token?m=|d=`); longer asks
+   * answer 400. Ended sessions and retired keys are remembered this long where the preset has that route. @default '30d'
+   */
+  maxTokenLifetime?: Duration;
+  /**
    * Receives every audit event (`login.succeeded`, `login.failed`, `lockout.started`, …; see the README's catalogue),
    * without secrets. Delivered after the request's work; a handler that throws or never resolves changes no answer.
    * @default none
@@ -129,6 +134,11 @@ export interface AuthOptions {
     totpIssuer?: string;
     /** Per-account limit on code resends, across all of the account's challenges. @default { limit: 5, window: '15m' } */
     resendLimit?: RateLimitOption;
+    /**
+     * Open challenges one account may have (1–100): a new one past it replaces the oldest, so whoever holds the password
+     * cannot fill the store from many addresses, nor keep the owner from starting a login of their own. @default 5
+     */
+    maxOpenChallenges?: number;
   };
   /** Refresh tokens. */
   refresh?: {
@@ -268,10 +278,12 @@ export interface ResolvedConfig {
     resendCooldownSeconds: number;
     totpIssuer: string;
     resendLimit: { limit: number; windowSeconds: number };
+    maxOpenChallenges: number;
   };
   deviceCookie: { name: string; ttlSeconds: number } | false;
   bcryptMaxQueueWaitMs: number | undefined;
   maxSessionsPerUser: number;
+  maxTokenLifetimeSeconds: number;
   onEvent: AuthEventHandler | undefined;
   refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
   sessionCacheMs: number;
@@ -308,6 +320,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
   'passwordReset',
   'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
+  'maxTokenLifetime',
   'passkeys',
 ]);
 
@@ -391,15 +404,19 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   const accessTokenTtlSeconds = duration(options.accessTokenTtl, defaults.accessTokenTtl, 'accessTokenTtl');
   const rememberMeTtlSeconds = duration(options.rememberMeTtl, defaults.rememberMeTtl, 'rememberMeTtl');
   const refreshTokenTtlSeconds = duration(options.refreshTokenTtl, defaults.refreshTokenTtl, 'refreshTokenTtl');
+  const maxTokenLifetimeSeconds = duration(options.maxTokenLifetime, '30d', 'maxTokenLifetime');
+  // Only a preset with the token-with-a-lifetime route mints tokens that long.
+  const tokenWithLifetimeSeconds = preset.routes.tokenIssue == null ? 0 : maxTokenLifetimeSeconds;
   // HMAC secrets (one, or a rotation list) take the preset's algorithm; key pairs and key sets name their own.
   const isHmacSecret = typeof options.secret === 'string' || Buffer.isBuffer(options.secret) || Array.isArray(options.secret);
   const keys = prepareKeys(options.secret, options.algorithm ?? (isHmacSecret ? defaults.algorithm : undefined), {
     clock: typeof options.clock === 'function' ? options.clock : undefined,
     // A retired key verifies until every token it signed has expired.
-    retainForSeconds: Math.max(accessTokenTtlSeconds, rememberMeTtlSeconds, refreshTokenTtlSeconds) + (Number.isInteger(clockSkewSecondsForKeys) ? clockSkewSecondsForKeys : 60),
+    retainForSeconds: Math.max(accessTokenTtlSeconds, rememberMeTtlSeconds, refreshTokenTtlSeconds, tokenWithLifetimeSeconds) + (Number.isInteger(clockSkewSecondsForKeys) ? clockSkewSecondsForKeys : 60),
   });
   requireMethods(options.users, 'users', ['findByLogin', 'findById', 'recordLogin', 'updatePassword']);
   if (options.stateStore !== undefined) requireMethods(options.stateStore, 'stateStore', ['get', 'set', 'delete', 'increment', 'take']);
+  if (options.stateStore?.compareAndSet !== undefined) requireMethods(options.stateStore, 'stateStore', ['compareAndSet']);
   if (options.mailer !== undefined) requireMethods(options.mailer, 'mailer', ['sendSecondFactorCode']);
 
   const clockSkewSeconds = options.clockSkewSeconds ?? 30;
@@ -433,7 +450,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
           maxProxyHops: positiveInteger(rateLimitObject.maxProxyHops, DEFAULT_MAX_PROXY_HOPS, 'rateLimit.maxProxyHops', 32),
         };
 
-  const secondFactorInput = plainObject(options.secondFactor, 'secondFactor', ['force', 'codeTtl', 'maxAttempts', 'resendCooldown', 'totpIssuer', 'resendLimit']);
+  const secondFactorInput = plainObject(options.secondFactor, 'secondFactor', ['force', 'codeTtl', 'maxAttempts', 'resendCooldown', 'totpIssuer', 'resendLimit', 'maxOpenChallenges']);
   if (secondFactorInput.force !== undefined && typeof secondFactorInput.force !== 'boolean') {
     throw new TypeError('"secondFactor.force" must be a boolean.');
   }
@@ -445,6 +462,8 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     resendCooldownSeconds: duration(secondFactorInput.resendCooldown, '30s', 'secondFactor.resendCooldown', 600),
     totpIssuer: optionalString(secondFactorInput.totpIssuer, 'secondFactor.totpIssuer') ?? 'express-auth-kit',
     resendLimit: resolveLimit(secondFactorInput.resendLimit, DEFAULT_RESEND_LIMIT, 'secondFactor.resendLimit'),
+    // A person logs in from a few places at once (a phone, a laptop, a retry); each challenge holds up to three keys.
+    maxOpenChallenges: positiveInteger(secondFactorInput.maxOpenChallenges, 5, 'secondFactor.maxOpenChallenges', 100),
   };
   // The issuer and account are split on the first colon by authenticator apps (Key URI format).
   if (secondFactor.totpIssuer.includes(':')) throw new TypeError('"secondFactor.totpIssuer" must not contain ":".');
@@ -493,6 +512,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     deviceCookie: resolveDeviceCookie(options.deviceCookie),
     bcryptMaxQueueWaitMs: resolveQueueWait(options.bcryptMaxQueueWaitMs),
     maxSessionsPerUser: positiveInteger(options.maxSessionsPerUser, DEFAULT_MAX_SESSIONS_PER_USER, 'maxSessionsPerUser', 1000),
+    maxTokenLifetimeSeconds,
     onEvent: resolveEventHandler(options.onEvent),
     issuer: optionalString(options.issuer, 'issuer') ?? defaults.issuer,
     audience: optionalString(options.audience, 'audience'),

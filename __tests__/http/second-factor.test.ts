@@ -78,6 +78,7 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       token: expect.any(String),
+      id_token: res.body.token,
       success: true,
       authenticated: true,
       method: null,
@@ -107,7 +108,7 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
     await request(t.app).post('/api/tfa/verify').set('Authorization', `Bearer ${first}`).send({ code: await nextCode('user@example.com') }).expect(200);
 
     const again = await login();
-    expect(again.body).toMatchObject({ success: false, firstLogin: false });
+    expect(again.body).toMatchObject({ success: true, authenticated: false, firstLogin: false });
     const verified = await request(t.app)
       .post('/api/tfa/verify')
       .set('Authorization', `Bearer ${again.body.token}`)
@@ -245,7 +246,7 @@ describe('utmstack preset with secondFactor.force', () => {
   test('a user without a second factor goes through email too, and forceTfa is reported', async () => {
     const res = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ success: false, authenticated: false, method: 'EMAIL', tfaConfigured: false, forceTfa: true, tfaExpiresInSeconds: 300 });
+    expect(res.body).toMatchObject({ success: true, authenticated: false, method: 'EMAIL', tfaConfigured: false, forceTfa: true, tfaExpiresInSeconds: 300 });
     expect(res.headers.authorization).toBeUndefined();
     const code = await nextCode('admin@example.com');
 
@@ -258,7 +259,7 @@ describe('utmstack preset with secondFactor.force', () => {
   test('every user gets a challenge: guest and user alike', async () => {
     for (const [username, password] of [['guest', PASSWORDS.guest], ['user', PASSWORDS.user]] as const) {
       const res = await request(t.app).post('/api/authenticate').send({ username, password });
-      expect(res.body).toMatchObject({ success: false, method: 'EMAIL', forceTfa: true });
+      expect(res.body).toMatchObject({ success: true, authenticated: false, method: 'EMAIL', forceTfa: true });
     }
     expect(t.smtp.messages.map((m) => m.to)).toEqual([['guest@example.com'], ['user@example.com']]);
   });

@@ -267,11 +267,12 @@ describe('utmstack preset with an authenticator app', () => {
     const login = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
     expect(login.body).toEqual({
       token: expect.any(String),
-      success: false,
+      id_token: login.body.token,
+      success: true,
       authenticated: false,
       method: 'TOTP',
       tfaConfigured: true,
-      forceTfa: false,
+      forceTfa: true,
       tfaExpiresInSeconds: 300,
       firstLogin: false,
     });

@@ -31,6 +31,8 @@ describe('POST /api/authenticate', () => {
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({
       token: expect.any(String),
+      // UTMStack's frontends store `id_token` (utmstack/UTMStack UserJWTController.JWTToken, @JsonProperty("id_token")).
+      id_token: res.body.token,
       success: true,
       authenticated: true,
       method: null,
@@ -101,6 +103,8 @@ describe('POST /api/authenticate', () => {
   it('starts the email second factor with success and authenticated false, and no Authorization header', async () => {
     const res = await authenticate({ username: 'user', password: PASSWORDS.user });
     expect(res.status).toBe(200);
+    // Now success: true and forceTfa: true on a challenge, as UTMStack's backend answers (DESIGN "The seed presets";
+    // utmstack/UTMStack LoginResponseDTO via UserJWTController.authorize): authenticated false is what says "not yet".
     expect(res.body).toStrictEqual(utmstackEmailChallenge());
     expect(res.headers.authorization).toBeUndefined();
     // The challenge token opens nothing.

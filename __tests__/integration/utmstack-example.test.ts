@@ -103,6 +103,7 @@ describe('examples/utmstack.ts with SMTP_URL', () => {
     const login = (await verified.json()) as Record<string, unknown>;
     expect(login).toEqual({
       token: expect.any(String),
+      id_token: login.token,
       success: true,
       authenticated: true,
       method: null,

@@ -39,6 +39,10 @@ export interface ExampleOptions {
    * Express 5's `/x/{*path}` have no string form in common.
    */
   guardedRoute: string | RegExp;
+  /** The methods the guarded route answers. @default ['get'] */
+  guardedMethods?: readonly ('get' | 'post')[];
+  /** Path and query of the mailed reset link, `{token}` standing for the reset token. @default '/reset-password?token={token}' */
+  resetLink?: string;
   /** Extra options for createAuth (the identity provider, for datarhei). */
   extraOptions?: Partial<AuthOptions>;
   /** Where audit events go. @default one JSON line each on stdout */
@@ -50,6 +54,8 @@ export interface ExampleOptions {
    * (DATABASE_URL, REDIS_URL and SMTP_URL when set, else memory and the console). The production example wires its own.
    */
   services?: (demoUsers: Array<Omit<User, 'id'>>) => Promise<ExampleServices>;
+  /** The product's own host routes beside the guarded one (bfore.ai's `/test/secure`, datarhei's `GET /api`). */
+  productRoutes?: (app: Express, auth: Auth, users: UserStore) => void;
   /** A folder of static files served at `/` (the browser demo page: basic only), with a strict Content-Security-Policy. */
   page?: string;
 }
@@ -195,7 +201,7 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
     // Every audit event as one JSON line on stdout (DESIGN): pipe it to your log shipper.
     onEvent: options.onEvent ?? ((event) => void process.stdout.write(`${JSON.stringify(event)}\n`)),
     // Account recovery: the mailed link points at this server (PUBLIC_URL behind a proxy); the page can read ?token=.
-    passwordReset: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}/reset-password?token={token}` },
+    passwordReset: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}${options.resetLink ?? '/reset-password?token={token}'}` },
     ...options.extraOptions,
   });
   const app = express();
@@ -212,9 +218,12 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
     });
   }
   app.use(auth.preset.mountPath, auth.router);
-  app.get(options.guardedRoute, auth.requireAuth(), (req, res) => {
-    res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
-  });
+  for (const method of options.guardedMethods ?? ['get']) {
+    app[method](options.guardedRoute, auth.requireAuth(), (req, res) => {
+      res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
+    });
+  }
+  options.productRoutes?.(app, auth, services.users);
   if (options.page) app.use(pageFiles(options.page));
   app.use(notFound(auth));
   app.use(hostErrorHandler(auth));

@@ -24,6 +24,10 @@ export interface CoreSettings {
   subjectClaim: 'id' | 'login';
   /** `reuseGraceSeconds`: a rotated token presented again this soon, by the same client, gets its successor (0: strict). */
   refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
+  /** Whether each login keeps a session (that logout ends) even without refresh tokens: bfore.ai's. */
+  accessTokenSessions: boolean;
+  /** The longest lifetime an access token asked for with a lifetime may have (bfore.ai's `user/token`). */
+  maxTokenLifetimeSeconds: number;
   secondFactor: {
     force: boolean;
     codeTtlSeconds: number;
@@ -31,6 +35,8 @@ export interface CoreSettings {
     resendCooldownSeconds: number;
     totpIssuer: string;
     resendLimit: { limit: number; windowSeconds: number };
+    /** Open challenges per account; a new one past it replaces the oldest. */
+    maxOpenChallenges: number;
   };
   /** Password reset by email, or false when off (`passwordReset` not configured). */
   passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;

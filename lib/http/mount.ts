@@ -4,12 +4,12 @@ import { inRequestScope } from '../core/request-scope';
 import { AuthError } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
-import { carriesAccessCookie, sessionTokenFromCookie } from './cookies';
+import { assertSameOriginCookieLogin, carriesAccessCookie, sessionTokenFromCookie } from './cookies';
 import { hasJsonContentType } from './csrf';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
-import { hasNoBody, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
+import { hasNoContent, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
 import type { RouteDeclaration } from './route';
 import { allRoutes } from './routes';
 
@@ -26,8 +26,7 @@ function limiterFor(edge: EdgeContext, name: string): RequestHandler {
 
 /** Whether `route` is mounted for this instance: its preset has a path for it, and its own condition holds. */
 export function isMounted(edge: EdgeContext, route: RouteDeclaration<never>): boolean {
-  // `!= null`: the later route keys (passkeys) are optional in a preset, and absent means not mounted.
-  return edge.preset.routes[route.path] != null && (route.mountedWhen?.(edge) ?? true);
+  return typeof edge.preset.routes[route.path] === 'string' && (route.mountedWhen?.(edge) ?? true);
 }
 
 export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' | 'patch' {
@@ -69,6 +68,18 @@ function refuseWhenPasswordWorkersAreFull(edge: EdgeContext): RequestHandler {
   };
 }
 
+/** Answers 403 `csrf_rejected` before any other work to a cookie-mode request from another site (login CSRF). */
+function refuseCrossSiteCookieLogin(edge: EdgeContext): RequestHandler {
+  return (req, _res, next) => {
+    try {
+      assertSameOriginCookieLogin(edge, req);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 /** Builds the router of `routes` for this instance. */
 export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration<never>[]): Router {
   const { preset, settings } = edge;
@@ -77,6 +88,11 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
   for (const route of routes) {
     if (!isMounted(edge, route)) continue;
     const handlers: RequestHandler[] = [headers];
+    // Routes that set (or clear) the token cookies in cookie mode, whatever their credential: a cross-site page must
+    // not plant a session of its choosing (login CSRF), so it is refused before anything is counted.
+    if (route.answers.includes('login') || route.credential === 'refresh-token' || route.credential === 'session-token') {
+      handlers.push(refuseCrossSiteCookieLogin(edge));
+    }
     if (route.checksPassword) handlers.push(refuseWhenPasswordWorkersAreFull(edge));
     if (route.limiter) handlers.push(limiterFor(edge, route.limiter));
     const check = credentialCheck(edge, route);
@@ -156,7 +172,7 @@ async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, re
     (route.credential === 'refresh-token' || route.credential === 'session-token') && settings.cookies !== false && !hasJsonContentType(req)
       ? sessionTokenFromCookie(edge, req, route.credential)
       : undefined;
-  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoBody(req)) ? route.body.read(req) : {};
+  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoContent(req)) ? route.body.read(req) : {};
   let bearer: string | undefined;
   if (route.credential === 'challenge-token') bearer = requireBearer(req, preset.bareAuthorization);
   if (route.credential === 'refresh-token' || route.credential === 'session-token') {

@@ -159,7 +159,7 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
     if (!isMounted(edge, route)) continue;
     const expressPath = preset.routes[route.path] as string;
     const parameters: Record<string, unknown>[] = [...expressPath.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
-    parameters.push(...cookieTransportParameter(edge, route));
+    parameters.push(...(route.queryParameters ?? []), ...cookieTransportParameter(edge, route));
     const path = `${base}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}` || '/';
     const security = cookieSecurity(edge, route, SECURITY[route.credential]);
     const operation: Record<string, unknown> = {

@@ -53,6 +53,8 @@ export interface RouteDeclaration<B = Record<string, never>> {
    * bare string as well as a JSON object); the mount then parses nothing for it.
    */
   requestBody?: Record<string, unknown>;
+  /** Query parameters the route reads, as the OpenAPI document shows them (OpenAPI parameter objects, `in: 'query'`). */
+  queryParameters?: readonly Record<string, unknown>[];
   /**
    * Whether a request may come without a body (refresh and logout take the token from the body or the header; with an
    * identity provider, a login may be its JWT as bearer and no body). The handler then gets no fields.

@@ -45,6 +45,9 @@ export const NO_ROUTES: Omit<PresetRoutes, 'login'> = {
   changePassword: null,
   tfaVerify: null,
   tfaResend: null,
+  tfaVerifyByQuery: null,
+  tfaVerifyRawBody: null,
+  tfaResendByGet: null,
   totpEnroll: null,
   totpConfirm: null,
   refresh: null,
@@ -55,6 +58,10 @@ export const NO_ROUTES: Omit<PresetRoutes, 'login'> = {
   apiKeyList: null,
   apiKeyDeleteById: null,
   apiKeyDeleteByText: null,
+  logoutToken: null,
+  tokenRenew: null,
+  tokenIssue: null,
+  passwordChangeByLogin: null,
 };
 
 export function isoOrNull(date: Date | null | undefined): string | null {

@@ -45,6 +45,12 @@ export interface PresetRoutes {
   changePassword: string | null;
   tfaVerify: string | null;
   tfaResend: string | null;
+  /** Second-factor verify with the code as a `?code=` query parameter (GET; UTMStack v10's frontend). */
+  tfaVerifyByQuery: string | null;
+  /** Second-factor verify with the code as the whole body, text/plain or a JSON string (POST; UTMStack v11+'s frontend). */
+  tfaVerifyRawBody: string | null;
+  /** Second-factor resend by GET (UTMStack v11+'s frontend). */
+  tfaResendByGet: string | null;
   totpEnroll: string | null;
   totpConfirm: string | null;
   refresh: string | null;
@@ -82,6 +88,14 @@ export interface PresetRoutes {
   passkeyLoginOptions?: string | null;
   /** Signs in with a passkey (POST). */
   passkeyLogin?: string | null;
+  /** Ends the session of the access token sent (GET; bfore.ai's `user/logout`). Absent: none. */
+  logoutToken?: string | null;
+  /** A new access token of the sent one's lifetime, from now, in its session (GET; bfore.ai's `user/renew`). */
+  tokenRenew?: string | null;
+  /** A new access token of the lifetime asked, `?m=<minutes>` or `?d=<days>` (GET; bfore.ai's `user/token`). */
+  tokenIssue?: string | null;
+  /** Changes a password without a token, `{username, old, new, confirm}` (POST; bfore.ai's `user/password`). */
+  passwordChangeByLogin?: string | null;
 }
 
 /** The defaults a product documents; every one can be overridden by the options. */
@@ -108,6 +122,11 @@ export interface PresetDefaults {
    * whose key-creation body has no room for one (`apiKeys.recentLogin`). @default false
    */
   apiKeyRecentLogin?: Duration | false;
+  /**
+   * Whether each login keeps a session that logout ends even when no refresh token is issued (bfore.ai logs one
+   * token out). Such sessions count towards `maxSessionsPerUser`. @default false
+   */
+  accessTokenSessions?: boolean;
 }
 
 /** Every answer a preset formats, each from the core's result. Every preset has every one: no silent inheritance. */

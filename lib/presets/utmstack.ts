@@ -40,6 +40,20 @@ function formatEmptyOk(): Reply {
   return { status: 200, body: null };
 }
 
+/**
+ * The `X-UtmStack-error` header UTMStack's backend puts on every failure (JHipster's `HeaderUtil.createFailureAlert`,
+ * through `UtilResponse.buildErrorResponse`): the controller's context and the failure. UTMStack's login page reads it
+ * on every failed login (and throws when it is missing); a value containing "UserJWTController.authorize: blocked" shows
+ * its "Login blocked" message, anything else "Login fail". Printable ASCII only: a header carries no user input.
+ */
+function utmstackErrorHeader(code: string, message: string): string {
+  let text: string;
+  if (code === 'invalid_credentials') text = 'UserJWTController.authorize: Bad credentials';
+  else if (code === 'login_blocked') text = `UserJWTController.authorize: blocked: ${message}`;
+  else text = `${code}: ${message}`;
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+}
+
 function emptyOkAnswer(description: string): AnswerSpec {
   return { status: 200, schema: null, description };
 }
@@ -66,6 +80,10 @@ export const utmstackPreset: Preset = definePreset({
     changePassword: '/account/change-password',
     tfaVerify: '/tfa/verify',
     tfaResend: '/tfa/resend',
+    // Where UTMStack's own frontends send the code and ask for a new one (README: "UTMStack's own frontends").
+    tfaVerifyByQuery: '/tfa/verifyCode',
+    tfaVerifyRawBody: '/tfa/verify-code',
+    tfaResendByGet: '/tfa/refresh',
     totpEnroll: '/tfa/totp/enroll',
     totpConfirm: '/tfa/totp/confirm',
     logoutAll: '/account/logout-all',
@@ -85,6 +103,8 @@ export const utmstackPreset: Preset = definePreset({
     headers: { Authorization: `Bearer ${access.token}` },
     body: {
       token: access.token,
+      // UTMStack's frontends store `id_token` (the backend's JWTToken); v11+ also reads `token` at login.
+      id_token: access.token,
       success: true,
       authenticated: true,
       method: null,
@@ -94,14 +114,17 @@ export const utmstackPreset: Preset = definePreset({
       firstLogin,
     },
   }),
-  challenge: ({ user, method, challenge, expiresInSeconds, firstLogin }, { forceSecondFactor }) => ({
+  challenge: ({ user, method, challenge, expiresInSeconds, firstLogin }) => ({
+    // As UTMStack's backend answers a challenge: success and forceTfa true (v11+'s frontend keeps the method and expiry
+    // only when forceTfa is true), authenticated false until the code is verified.
     body: {
       token: challenge.token,
-      success: false,
+      id_token: challenge.token,
+      success: true,
       authenticated: false,
       method,
       tfaConfigured: Boolean(user.secondFactor),
-      forceTfa: forceSecondFactor,
+      forceTfa: true,
       tfaExpiresInSeconds: expiresInSeconds,
       firstLogin,
     },
@@ -138,7 +161,10 @@ export const utmstackPreset: Preset = definePreset({
   passwordResetRequested: formatEmptyOk,
   passwordReset: formatEmptyOk,
   recoveryCodes: formatRecoveryCodesDefault,
-  error: formatErrorDefault,
+  error: (error) => {
+    const reply = formatErrorDefault(error);
+    return { ...reply, headers: { ...reply.headers, 'X-UtmStack-error': utmstackErrorHeader(error.code, error.message) } };
+  },
   answers: {
     login: {
       status: 200,
@@ -146,6 +172,7 @@ export const utmstackPreset: Preset = definePreset({
       schema: Type.Object(
         {
           token: jwt('The JWT access token: send it as `Authorization: Bearer`.'),
+          id_token: jwt('The same token again, where UTMStack\'s frontends read it.'),
           success: Type.Literal(true, { description: 'Whether authentication was successful.' }),
           authenticated: Type.Literal(true, { description: 'Whether the user is now authenticated (false while a second factor is pending).' }),
           method: Type.Null({ description: 'Two-factor authentication method: null, none was needed.' }),
@@ -157,14 +184,18 @@ export const utmstackPreset: Preset = definePreset({
     },
     challenge: {
       status: 200,
-      description: 'The password was right and a second factor is required: a code was sent; finish at /api/tfa/verify.',
+      description:
+        'The password was right and a second factor is required: a code was sent; finish at /api/tfa/verify (or ' +
+        '/api/tfa/verifyCode, /api/tfa/verify-code, as UTMStack\'s frontends do).',
       schema: Type.Object(
         {
           token: jwt('A challenge token, good only for the second-factor routes: send it as `Authorization: Bearer`.'),
-          success: Type.Literal(false, { description: 'Whether authentication was successful: not yet.' }),
+          id_token: jwt('The same challenge token again, where UTMStack\'s frontends read it.'),
+          success: Type.Literal(true, { description: 'True, as UTMStack\'s backend answers a challenge: the password was right.' }),
           authenticated: Type.Literal(false, { description: 'False: complete the second factor with the code sent by email.' }),
           method: secondFactorMethodSchema,
           ...authenticateProperties,
+          forceTfa: Type.Literal(true, { description: 'True: this login needs the second factor.' }),
           tfaExpiresInSeconds: Type.Integer({ minimum: 0, description: 'TFA challenge expiration time in seconds.', examples: [300] }),
         },
         { additionalProperties: false },

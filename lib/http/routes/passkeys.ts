@@ -15,7 +15,6 @@ import {
 } from '../../core/passkeys';
 import { AuthError } from '../../errors';
 import type { AnswerSpec } from '../../presets/types';
-import { assertSameOriginRequest, optsIntoCookies } from '../csrf';
 import { codeField, keyNameField, passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute, type RouteDeclaration } from '../route';
@@ -270,9 +269,7 @@ export const passkeyLoginRoute = defineRoute({
   answers: ['login'],
   errors: [400, 403, 413, 429, 503],
   async handle(edge, { req, res, fields, deviceToken }) {
-    // Login CSRF: a page that asks for its session in cookies must be one of the trusted origins.
-    const cookies = edge.settings.cookies;
-    if (cookies !== false && optsIntoCookies(req)) assertSameOriginRequest(req, cookies);
+    // Login CSRF is the mount's: every route answering a login refuses a cross-site cookie-mode request first.
     const { response, ...credential } = fields;
     const assertion = {
       id: credential.id,

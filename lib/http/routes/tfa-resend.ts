@@ -1,4 +1,4 @@
-// POST second-factor resend: a new emailed code for the same challenge.
+// Second-factor resend: a new emailed code for the same challenge; by POST (our seed's) or GET (UTMStack v11+'s frontend).
 import { resendSecondFactor } from '../../core/second-factor';
 import { defineRoute } from '../route';
 
@@ -15,4 +15,12 @@ export const tfaResendRoute = defineRoute({
   async handle(edge, { bearer }) {
     return edge.preset.tfaResent(await resendSecondFactor(edge.core, bearer!));
   },
+});
+
+/** GET: UTMStack v11+'s frontend (`auth-jwt.service.ts` `renewCode`); the same handler, budget and answer. */
+export const tfaResendByGetRoute = defineRoute({
+  ...tfaResendRoute,
+  path: 'tfaResendByGet',
+  method: 'get',
+  operationId: 'resendSecondFactorCodeByGet',
 });
