@@ -88,6 +88,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
             defaultLifetimeSeconds: config.apiKeys.defaultLifetimeSeconds,
             recentLoginSeconds: config.apiKeys.recentLoginSeconds,
           },
+    passkeys: config.passkeys,
   };
 }
 
