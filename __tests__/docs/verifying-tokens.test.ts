@@ -113,6 +113,12 @@ function keyPair(algorithm: AsymmetricAlgorithm): SecretOption {
   return { algorithm, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, kid: pair.kid };
 }
 
+/** The token with one character of its signature changed (away from the end, whose low bits may not count). */
+function tampered(token: string): string {
+  const at = token.length - 10;
+  return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+}
+
 /** Runs the recipe against an app signing with `secret`, and against a second app without issuer or audience. */
 async function check(code: string, secret: () => SecretOption, env: NodeJS.ProcessEnv = {}): Promise<void> {
   const { app, origin } = await start(secret(), { issuer: ISSUER, audience: AUDIENCE });
@@ -120,7 +126,7 @@ async function check(code: string, secret: () => SecretOption, env: NodeJS.Proce
   // Same keys, no issuer or audience: the recipe's checks refuse its access token.
   const { app: other } = await start(secret(), {});
   const otherAccess = (await tokensOf(other)).access;
-  const [access, ...refused] = await runRecipe(code, origin, [tokens.access, tokens.refresh, tokens.challenge, `${tokens.access.slice(0, -2)}AA`, otherAccess], env);
+  const [access, ...refused] = await runRecipe(code, origin, [tokens.access, tokens.refresh, tokens.challenge, tampered(tokens.access), otherAccess], env);
   expect(access).toMatchObject({ sub: '1', iss: ISSUER, aud: AUDIENCE, usefor: 'access' });
   expect(refused).toEqual([null, null, null, null]);
 }
