@@ -24,7 +24,8 @@ export function loadOptionalPeer<T>(name: string, feature: string): T {
 }
 
 function isNotFound(error: unknown, name: string): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  // MODULE_NOT_FOUND also covers a dependency of the peer missing; only the peer itself counts as "not installed".
-  return code === 'MODULE_NOT_FOUND' && error instanceof Error && error.message.includes(`'${name}'`);
+  // The same error is thrown when a dependency of the peer is missing: only the peer itself is "not installed".
+  // Duck-typed: a loader in another realm (a test runner's) throws an Error of its own.
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.startsWith(`Cannot find module '${name}'`);
 }
