@@ -75,6 +75,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
     secondFactor: config.secondFactor,
     passwordPolicy: config.passwordPolicy,
     passwordReset: config.passwordReset,
+    registration: config.registration,
     passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
     deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
     maxSessionsPerUser: config.maxSessionsPerUser,

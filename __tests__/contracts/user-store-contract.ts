@@ -275,6 +275,61 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
       });
     });
 
+    describe('createUser and markEmailVerified (sign-up)', () => {
+      const signup = () => ({
+        create: required(store.createUser, 'createUser').bind(store),
+        verify: required(store.markEmailVerified, 'markEmailVerified').bind(store),
+      });
+      const newUser = (login: string, email: string) => ({
+        login,
+        email,
+        passwordHash: '$2b$04$signup',
+        authorities: ['ROLE_USER'],
+        firstName: 'Nina',
+        langKey: 'fr',
+        emailVerified: false,
+      });
+
+      it('creates an unverified user with a new id, found by login and by email, and verifies it', async () => {
+        const result = await signup().create(newUser('nina', 'Nina@Example.org'));
+        expect('user' in result).toBe(true);
+        const created = 'user' in result ? result.user : undefined;
+        expect(created?.id).toEqual(expect.any(String));
+        expect(created?.id).not.toBe('u-admin');
+        expect(created).toMatchObject({ login: 'nina', email: 'Nina@Example.org', authorities: ['ROLE_USER'], firstName: 'Nina', langKey: 'fr', emailVerified: false });
+        expect((await store.findByLogin('NINA'))?.id).toBe(created?.id);
+        expect((await store.findByLogin('nina@example.org'))?.emailVerified).toBe(false);
+        expect(await signup().verify(created!.id)).toBe(true);
+        expect((await store.findById(created!.id))?.emailVerified).toBe(true);
+        expect(await signup().verify('u-missing')).toBe(false);
+      });
+
+      it('seeded users count as verified', async () => {
+        expect((await store.findById('u-admin'))?.emailVerified ?? true).toBe(true);
+      });
+
+      it('refuses a taken login (ignoring case) before a taken email, and a taken email', async () => {
+        expect(await signup().create(newUser('ADMIN', 'fresh@example.org'))).toEqual({ taken: 'login' });
+        expect(await signup().create(newUser('admin', 'jane@example.org'))).toEqual({ taken: 'login' });
+        expect(await signup().create(newUser('fresh', 'JANE@example.org'))).toEqual({ taken: 'email' });
+        // A new login may not be someone's email either (logins with "@" are refused earlier, by the flow).
+        expect(await signup().create(newUser('admin@example.com', 'other@example.org'))).toEqual({ taken: 'login' });
+        expect(await store.findByLogin('fresh')).toBeNull();
+      });
+
+      it('of concurrent sign-ups with one login exactly one is created', async () => {
+        const results = await Promise.all(Array.from({ length: 5 }, (_, i) => signup().create(newUser('race', `race${i}@example.org`))));
+        expect(results.filter((r) => 'user' in r)).toHaveLength(1);
+        expect(results.filter((r) => 'taken' in r && r.taken === 'login')).toHaveLength(4);
+      });
+
+      it('of concurrent sign-ups with one email exactly one is created', async () => {
+        const results = await Promise.all(Array.from({ length: 5 }, (_, i) => signup().create(newUser(`same${i}`, 'same@example.org'))));
+        expect(results.filter((r) => 'user' in r)).toHaveLength(1);
+        expect(results.filter((r) => 'taken' in r && r.taken === 'email')).toHaveLength(4);
+      });
+    });
+
     describe('API keys', () => {
       const keys = () => ({
         create: required(store.createApiKey, 'createApiKey').bind(store),

@@ -85,6 +85,9 @@ const FIELDS: Record<string, readonly string[]> = {
   logout: ['refreshToken'],
   apiKeyCreate: ['name', 'expiresIn', 'roles'],
   apiKeyDeleteByText: ['text'],
+  register: ['username', 'email', 'password', 'profile'],
+  registerVerify: ['token'],
+  registerResend: ['email'],
 };
 
 const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue']);
@@ -454,7 +457,15 @@ class Harness {
     const state = new RecordingStateStore(new MemoryStateStore({ clock }));
     // Rate limits off: they would answer 429 to most of a run (storm allows 5 logins a minute). The per-IP counters
     // live in express-rate-limit's own memory store, not in the state store, so they never show in the write log.
-    const t = await createTestApp({ preset: name, clock, stateStore: state, rateLimit: false, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
+    const t = await createTestApp({
+      preset: name,
+      clock,
+      stateStore: state,
+      rateLimit: false,
+      passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
+      // Sign-up is served by the default preset only.
+      ...(presets[name].routes.register !== null ? { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' } } : {}),
+    });
     const originals = [];
     for (const id of ['1', '2', '3', '4', '5']) originals.push(t.users.findById(id) as User);
     return new Harness(name, t, state, await listenRaw(t.app), originals);

@@ -174,6 +174,20 @@ describeWithPostgres('PostgresUserStore', () => {
       expect((await store.findByLogin('rita'))?.id).toBe('r');
     });
 
+    it('migrate() adds the email_verified column to a table of the version before it: existing users stay verified', async () => {
+      await pool.query(postgresUserStoreSchema({ schema, tablePrefix: 'prev2_' }));
+      await pool.query(`ALTER TABLE ${schema}.prev2_users DROP COLUMN email_verified`);
+      const store = new PostgresUserStore({ pool, schema, tablePrefix: 'prev2_' });
+      await store.addUser({ id: 'v', login: 'vera', email: 'v@example.com', passwordHash: 'h', authorities: [] });
+      await expect(store.createUser({ login: 'nina', email: 'n@example.com', passwordHash: 'h', authorities: [], emailVerified: false })).rejects.toMatchObject({ code: '42703' });
+      await store.migrate();
+      await store.migrate();
+      expect((await store.findById('v'))?.emailVerified).toBe(true);
+      const created = await store.createUser({ login: 'nina', email: 'n@example.com', passwordHash: 'h', authorities: [], emailVerified: false });
+      expect('user' in created && created.user.emailVerified).toBe(false);
+      expect((await store.findByLogin('nina'))?.emailVerified).toBe(false);
+    });
+
     describe('upgrading a table made by the old schema', () => {
       async function oldTableWithUsers(prefix = 'auth_'): Promise<void> {
         await pool.query(oldSchemaDdl(schema, prefix));

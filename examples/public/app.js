@@ -1,4 +1,5 @@
-// The demo page's script: sign in (with the emailed code step), a guarded call, the session list, sign out.
+// The demo page's script: sign in (with the emailed code step), a guarded call, the session list, sign out, and
+// "Create an account" (sign-up, then the mailed link's token).
 // The cookie transport: the server keeps the refresh token in an HttpOnly cookie this script cannot read, so a reload
 // stays signed in; the access token lives in this script's memory only (never document.cookie or web storage).
 (function () {
@@ -92,6 +93,7 @@
 
   function show(state) {
     for (const id of ['signed-out', 'code-needed', 'signed-in']) byId(id).hidden = id !== state;
+    byId('sign-up').hidden = state !== 'signed-out';
     const focus = { 'signed-out': 'username', 'code-needed': 'code', 'signed-in': 'call-protected' }[state];
     if (focus) byId(focus).focus();
   }
@@ -224,6 +226,44 @@
       }
       await enterSession(data.accessToken);
       say('Signed in.');
+    });
+  });
+
+  byId('sign-up-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    busy(form.querySelector('button'), async () => {
+      say('');
+      // The same answer whether or not the address already has an account (its owner is mailed a notice instead).
+      await api('POST', AUTH + '/register', { body: { username: form.login.value.trim(), email: form.email.value.trim(), password: form.secret.value } });
+      form.secret.value = '';
+      byId('confirm-form').hidden = false;
+      byId('confirm-link').focus();
+      say('Check your mail: open the link to confirm the address, then sign in.');
+    });
+  });
+
+  /** The token of a pasted link (its `token` query parameter), or the pasted text itself. */
+  function tokenOf(pasted) {
+    const text = pasted.trim();
+    try {
+      return new window.URL(text).searchParams.get('token') || text;
+    } catch {
+      return text;
+    }
+  }
+
+  byId('confirm-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    busy(form.querySelector('button'), async () => {
+      await api('POST', AUTH + '/register/verify', { body: { token: tokenOf(form.link.value) } });
+      form.reset();
+      form.hidden = true;
+      byId('sign-up-form').reset();
+      byId('username').value = '';
+      byId('username').focus();
+      say('The address is confirmed: sign in with your new account.');
     });
   });
 

@@ -23,7 +23,9 @@ export type AuthEventName =
   | 'refresh.reuse_detected'
   | 'api_key.created'
   | 'api_key.used_failed'
-  | 'api_key.deleted';
+  | 'api_key.deleted'
+  | 'user.registered'
+  | 'user.verified';
 
 /**
  * One audit event. It never carries a password, a code, a token, a key or a reset token: only ids, codes of reasons

@@ -1,7 +1,7 @@
 // The default UserStore: users and API keys in process memory, seeded from an array.
 import { randomUUID } from 'node:crypto';
 import { foldName, isStorableName } from './fold-name';
-import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
+import type { ApiKeyRecord, CreateUserResult, NewUser, SecondFactorMethod, User, UserStore } from './types';
 
 /** A user to seed a {@link MemoryUserStore} with; `id` defaults to a random UUID, as a database would assign. */
 export type UserSeed = Omit<User, 'id'> & { id?: string };
@@ -90,6 +90,27 @@ export class MemoryUserStore implements UserStore {
     const codes = this.recoveryCodesById.get(id);
     if (!codes?.delete(codeHash)) return null;
     return codes.size;
+  }
+
+  // Synchronous, so of concurrent sign-ups with one login or email exactly one is created.
+  createUser(user: NewUser): CreateUserResult {
+    if (!isStorableName(user.login) || !isStorableName(user.email)) {
+      throw new TypeError('MemoryUserStore: a login or email must not contain U+0000 or a lone surrogate.');
+    }
+    const loginKey = foldName(user.login);
+    const emailKey = foldName(user.email);
+    if (this.idsByName.has(loginKey) || loginKey === emailKey) return { taken: 'login' };
+    if (this.idsByName.has(emailKey)) return { taken: 'email' };
+    const id = randomUUID();
+    this.add({ ...user, id, createdAt: new Date() });
+    return { user: this.copy(id)! };
+  }
+
+  markEmailVerified(id: string): boolean {
+    const user = this.usersById.get(id);
+    if (!user) return false;
+    user.emailVerified = true;
+    return true;
   }
 
   createApiKey(record: ApiKeyRecord): void {

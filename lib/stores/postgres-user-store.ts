@@ -1,6 +1,6 @@
 // A UserStore in PostgreSQL: users and API keys in two tables, through the host's pg Pool or Client.
 import { foldName, isStorableName } from './fold-name';
-import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
+import type { ApiKeyRecord, CreateUserResult, NewUser, SecondFactorMethod, User, UserStore } from './types';
 
 /** The part of a `pg.Pool` or `pg.Client` this store uses. */
 export interface PgQueryable {
@@ -64,7 +64,8 @@ function usersTableDdl({ users }: Tables): string {
   password_expires_at timestamptz,
   last_login_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
-  recovery_code_hashes text[]
+  recovery_code_hashes text[],
+  email_verified boolean NOT NULL DEFAULT true
 );`;
 }
 
@@ -154,6 +155,10 @@ DO $$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${users}'::regclass
       AND attname = 'recovery_code_hashes' AND NOT attisdropped) THEN
     ALTER TABLE ${users} ADD COLUMN IF NOT EXISTS recovery_code_hashes text[];
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${users}'::regclass
+      AND attname = 'email_verified' AND NOT attisdropped) THEN
+    ALTER TABLE ${users} ADD COLUMN IF NOT EXISTS email_verified boolean NOT NULL DEFAULT true;
   END IF;
 END $$;`,
     );
@@ -274,6 +279,53 @@ ${apiKeysTableDdl(this.tables)}`,
       ],
     );
     return toUser(firstRow(rows));
+  }
+
+  /**
+   * Creates an unverified (or verified) user at sign-up. The unique indexes decide between concurrent sign-ups; a
+   * login equal to another user's email (or the reverse) is refused by the same statement.
+   */
+  async createUser(user: NewUser): Promise<CreateUserResult> {
+    if (!isStorableName(user.login) || !isStorableName(user.email)) {
+      throw new TypeError('PostgresUserStore: a login or email must not contain U+0000 or a lone surrogate.');
+    }
+    const { users } = this.tables;
+    const loginKey = foldName(user.login);
+    const emailKey = foldName(user.email);
+    if (loginKey === emailKey) return { taken: 'login' };
+    try {
+      const { rows } = await this.pool.query(
+        `INSERT INTO ${users} (login, email, password_hash, authorities, first_name, last_name, image_url, lang_key,
+           email_verified, login_key, email_key)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+         WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE login_key IN ($10, $11) OR email_key IN ($10, $11))
+         RETURNING *`,
+        [
+          user.login,
+          user.email,
+          user.passwordHash,
+          [...user.authorities],
+          user.firstName ?? null,
+          user.lastName ?? null,
+          user.imageUrl ?? null,
+          user.langKey ?? null,
+          user.emailVerified,
+          loginKey,
+          emailKey,
+        ],
+      );
+      if (rows[0]) return { user: toUser(rows[0]) };
+    } catch (error) {
+      // 23505: a concurrent sign-up took the login or the email between the check and the insert.
+      if ((error as { code?: unknown } | null)?.code !== '23505') throw error;
+    }
+    const { rows } = await this.pool.query(`SELECT 1 FROM ${users} WHERE login_key = $1 OR email_key = $1`, [loginKey]);
+    return { taken: rows.length > 0 ? 'login' : 'email' };
+  }
+
+  async markEmailVerified(id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`UPDATE ${this.tables.users} SET email_verified = true WHERE id = $1`, [id]);
+    return (rowCount ?? 0) > 0;
   }
 
   async findByLogin(loginOrEmail: string): Promise<User | null> {
@@ -426,6 +478,7 @@ function toUser(row: Row): User {
     lastLoginAt: optionalDate(row, 'last_login_at'),
     createdAt: optionalDate(row, 'created_at'),
     recoveryCodesRemaining: Array.isArray(row.recovery_code_hashes) ? row.recovery_code_hashes.length : null,
+    emailVerified: row.email_verified !== false,
   };
 }
 

@@ -32,7 +32,19 @@ export interface User {
   createdAt?: Date | null;
   /** How many unused recovery codes the user has; undefined or null when the store keeps none (shown in the account). */
   recoveryCodesRemaining?: number | null;
+  /**
+   * False for a user who signed up (`registration`) and has not yet opened the mailed verification link: such a user
+   * cannot log in (403 `email_unverified`, only after the right password). Absent or true: verified.
+   */
+  emailVerified?: boolean;
 }
+
+/** A user to create at sign-up: the store assigns the id (and `createdAt`). */
+export type NewUser = Pick<User, 'login' | 'email' | 'passwordHash' | 'authorities'> &
+  Partial<Pick<User, 'firstName' | 'lastName' | 'imageUrl' | 'langKey'>> & { emailVerified: boolean };
+
+/** What {@link UserStore.createUser} did: created the user, or found the login or the email taken. */
+export type CreateUserResult = { user: User } | { taken: 'login' | 'email' };
 
 /** An API key as stored: never the secret, only its SHA-256. */
 export interface ApiKeyRecord {
@@ -95,6 +107,15 @@ export interface UserStore {
    * succeeds. Returns how many codes are left after removing it, or null when the user has no such code.
    */
   consumeRecoveryCode?(id: string, codeHash: string): MaybePromise<number | null>;
+
+  /**
+   * Creates a user, atomically refusing a login or email that folds (`foldName()`) to any stored login or email:
+   * `{ taken: 'login' }` wins over `{ taken: 'email' }` when both are. Optional, with
+   * {@link UserStore.markEmailVerified}: without both, the `registration` option is refused at start-up.
+   */
+  createUser?(user: NewUser): MaybePromise<CreateUserResult>;
+  /** Sets `emailVerified` to true; false for an unknown id. */
+  markEmailVerified?(id: string): MaybePromise<boolean>;
 
   createApiKey?(record: ApiKeyRecord): MaybePromise<void>;
   listApiKeys?(ownerId: string): MaybePromise<ApiKeyRecord[]>;

@@ -12,6 +12,9 @@ import { passwordForgotRoute } from './password-forgot';
 import { passwordResetRoute } from './password-reset';
 import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
+import { registerRoute } from './register';
+import { registerResendRoute } from './register-resend';
+import { registerVerifyRoute } from './register-verify';
 import { sessionEndRoute } from './session-end';
 import { sessionsRoute } from './sessions';
 import { tfaResendByGetRoute, tfaResendRoute } from './tfa-resend';
@@ -26,7 +29,7 @@ type AnyRoute = RouteDeclaration<never>;
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
   authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
-  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, passwordChangeByLoginRoute],
+  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, passwordChangeByLoginRoute, registerRoute, registerVerifyRoute, registerResendRoute],
   refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute, logoutTokenRoute, tokenRenewRoute, tokenIssueRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;
