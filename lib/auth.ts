@@ -89,6 +89,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
             defaultLifetimeSeconds: config.apiKeys.defaultLifetimeSeconds,
             recentLoginSeconds: config.apiKeys.recentLoginSeconds,
           },
+    passkeys: config.passkeys,
   };
 }
 

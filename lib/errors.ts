@@ -9,6 +9,7 @@ export const AUTH_ERROR_CATALOGUE = {
   weak_password: { status: 400, message: 'The new password does not meet the password policy.' },
   reset_token_invalid: { status: 400, message: 'The password-reset link is invalid, used, replaced or expired: ask for a new one.' },
   verification_token_invalid: { status: 400, message: 'The verification link is invalid, used, replaced or expired: ask for a new one.' },
+  passkey_invalid: { status: 400, message: 'The passkey could not be verified: ask for new options and try again.' },
   tfa_required: { status: 400, message: 'Send a code from your authenticator app ("code") or a recovery code ("recoveryCode").' },
   invalid_credentials: { status: 401, message: 'The login or password is incorrect.' },
   token_missing: { status: 401, message: 'No bearer token was sent.' },

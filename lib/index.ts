@@ -16,7 +16,7 @@ export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } fr
 export type { RegistrationOptions } from './options';
 export type { RegistrationAttempt, RegistrationDecision, RegistrationHook } from './core/registration-types';
 // The browsers' cookie transport (refresh token in an HttpOnly __Host- cookie, CSRF-checked); its opt-in header's name.
-export type { CookieOptions } from './options';
+export type { CookieOptions, PasskeyOptions } from './options';
 export { COOKIE_TRANSPORT_HEADER } from './http/csrf';
 // Trusted devices ("remember this browser"): the option's type, and what a preset's trustedDeviceList formatter receives.
 export type { TrustedDevicesOptions } from './options';
@@ -50,7 +50,7 @@ export { checkPasswordPolicy, resolvePasswordPolicy, BCRYPT_MAX_BYTES } from './
 export type { PasswordPolicyOptions, PasswordRule, PasswordRuleFailure } from './passwords/policy';
 
 // Adapters: the contracts a host implements, and the implementations we ship.
-export type { User, UserStore, StateStore, ApiKeyRecord, Counter, SecondFactorMethod, NewUser, CreateUserResult } from './stores/types';
+export type { User, UserStore, StateStore, ApiKeyRecord, Counter, PasskeyRecord, SecondFactorMethod, NewUser, CreateUserResult } from './stores/types';
 export { MemoryUserStore } from './stores/memory-user-store';
 export type { UserSeed } from './stores/memory-user-store';
 export { MemoryStateStore } from './stores/memory-state-store';

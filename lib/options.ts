@@ -11,6 +11,7 @@ import { parseDuration, type Duration } from './primitives/duration';
 import { presets, type PresetName } from './presets';
 import { definePreset, type Preset } from './presets/types';
 import type { StateStore, User, UserStore } from './stores/types';
+import { resolvePasskeys, type ResolvedPasskeys } from './passkey-options';
 import { prepareKeys, type HmacAlgorithm, type PreparedKeys, type SecretOption } from './tokens/keys';
 
 /** A per-IP limit: at most `limit` requests in `window`. */
@@ -221,6 +222,25 @@ export interface AuthOptions {
    * @default false (off: the trusted origins are the host's to name)
    */
   cookies?: CookieOptions | false;
+  /**
+   * Passkeys (WebAuthn, through the optional peer `@simplewebauthn/server`, loaded only when this is set): add one
+   * with the password, then sign in with it and no second factor. Needs a user store with the passkey methods.
+   * @default false (off)
+   */
+  passkeys?: PasskeyOptions | false;
+}
+
+/** The relying party of passkeys (see {@link AuthOptions.passkeys}). */
+export interface PasskeyOptions {
+  /**
+   * The RP ID: the site's domain (or a registrable suffix of it), never an IP address, and never to change (a passkey
+   * works only under the RP ID it was made for). @example 'example.com'
+   */
+  rpId: string;
+  /** The name authenticators show. @example 'Example' */
+  rpName: string;
+  /** The origins of the pages that run the ceremonies, each the RP ID's host or a subdomain of it. @example ['https://example.com'] */
+  origins: readonly string[];
 }
 
 /** Trusted devices' settings (see {@link AuthOptions.trustedDevices}). */
@@ -327,6 +347,7 @@ export interface ResolvedConfig {
   externalIdentityProvider: Required<Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>> &
     Pick<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'> | undefined;
   cookies: ResolvedCookies | false;
+  passkeys: ResolvedPasskeys | false;
 }
 
 /** API keys, resolved. Internal. */
@@ -355,6 +376,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'passwordReset', 'registration',
   'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
   'maxTokenLifetime',
+  'passkeys',
   'trustedDevices',
 ]);
 
@@ -581,6 +603,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     apiKeys,
     externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
     cookies,
+    passkeys: resolvePasskeys(options.passkeys, options.users as UserStore),
   };
 }
 

@@ -81,7 +81,7 @@ describeInBrowser('the demo page\'s "Create an account" in headless Chromium', (
   async function signIn(username: string, password: string): Promise<void> {
     await page.getByLabel('Username or email').fill(username);
     await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   test('sign up, refused until confirmed, paste the mailed link, then sign in as the new user', async () => {

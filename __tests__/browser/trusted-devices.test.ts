@@ -70,8 +70,8 @@ describeInBrowser('trusted browsers on the demo page, in headless Chromium', () 
     await page.goto(`${origin}/`);
     await page.locator('#signed-out').waitFor();
     await page.getByLabel('Username or email').fill('user');
-    await page.getByLabel('Password').fill(DEMO_PASSWORDS.user);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORDS.user);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('#code-needed:not([hidden]), #signed-in:not([hidden])').waitFor();
     return (await page.locator('#signed-in').isVisible()) ? 'signed-in' : 'code';
   }

@@ -1,5 +1,5 @@
 // The behaviour every UserStore must show; run by the memory unit tests and the PostgreSQL integration tests.
-import type { ApiKeyRecord, User, UserStore } from '../../lib/stores/types';
+import type { ApiKeyRecord, PasskeyRecord, User, UserStore } from '../../lib/stores/types';
 
 export interface UserStoreFixture {
   store: UserStore;
@@ -111,6 +111,21 @@ const unstorableLookups: { note: string; lookup: string }[] = [
   { note: 'a lone high surrogate', lookup: 'adm\ud800in' },
   { note: 'a lone low surrogate', lookup: '\udc00admin' },
 ];
+
+function passkey(id: string, userId: string, changes: Partial<PasskeyRecord> = {}): PasskeyRecord {
+  return {
+    id,
+    userId,
+    credentialId: `cred-${id}`,
+    publicKey: `pQECAyYgASFYIP-public-key-of-${id}`,
+    counter: 0,
+    transports: ['internal', 'hybrid'],
+    name: `passkey ${id}`,
+    createdAt: new Date('2025-01-01T00:00:00.000Z'),
+    lastUsedAt: null,
+    ...changes,
+  };
+}
 
 export function describeUserStoreContract(name: string, factory: (seed: User[]) => Promise<UserStoreFixture>): void {
   describe(`UserStore contract: ${name}`, () => {
@@ -404,6 +419,62 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         const found = await find(record.keyHash);
         expect(found?.lastUsedAt).toBeInstanceOf(Date);
         expect(found?.lastUsedAt?.getTime()).toBe(at.getTime());
+      });
+    });
+    describe('passkeys (public keys only)', () => {
+      const passkeys = () => ({
+        create: required(store.createPasskey, 'createPasskey').bind(store),
+        list: required(store.listPasskeys, 'listPasskeys').bind(store),
+        find: required(store.findPasskeyByCredentialId, 'findPasskeyByCredentialId').bind(store),
+        use: required(store.updatePasskeyUse, 'updatePasskeyUse').bind(store),
+        rename: required(store.renamePasskey, 'renamePasskey').bind(store),
+        remove: required(store.deletePasskey, 'deletePasskey').bind(store),
+      });
+
+      it('stores a passkey and gives it back whole: by credential id, and in its user\'s list only, oldest first', async () => {
+        const { create, list, find } = passkeys();
+        const first = passkey('p-1', 'u-admin', { counter: 4_000_000_000 });
+        const second = passkey('p-2', 'u-admin', { createdAt: new Date('2025-02-01T00:00:00.000Z'), transports: [] });
+        await create(second);
+        await create(first);
+        await create(passkey('p-3', 'u-user'));
+        expect(await find('cred-p-1')).toEqual(first);
+        expect(await find('cred-nope')).toBeNull();
+        expect(await list('u-admin')).toEqual([first, second]);
+        expect(await list('u-nobody')).toEqual([]);
+      });
+
+      it('refuses a second passkey with a credential id already stored, for any user', async () => {
+        const { create, list } = passkeys();
+        await create(passkey('p-1', 'u-admin'));
+        await expect(Promise.resolve().then(() => create(passkey('p-2', 'u-user', { credentialId: 'cred-p-1' })))).rejects.toThrow();
+        expect(await list('u-user')).toEqual([]);
+      });
+
+      it('updatePasskeyUse is a compare-and-set on the counter, and sets lastUsedAt', async () => {
+        const { create, find, use } = passkeys();
+        await create(passkey('p-1', 'u-admin', { counter: 5 }));
+        const at = new Date('2025-07-08T09:10:11.012Z');
+        expect(await use('p-1', 4, 9, at)).toBe(false);
+        expect(await use('p-1', 5, 9, at)).toBe(true);
+        expect(await use('p-1', 5, 10, at)).toBe(false);
+        expect(await use('p-nope', 0, 1, at)).toBe(false);
+        const found = await find('cred-p-1');
+        expect(found?.counter).toBe(9);
+        expect(found?.lastUsedAt?.getTime()).toBe(at.getTime());
+      });
+
+      it("renames and deletes only the user's own passkey: another user's answers false and stays", async () => {
+        const { create, find, rename, remove } = passkeys();
+        await create(passkey('p-1', 'u-admin'));
+        expect(await rename('u-user', 'p-1', 'Mine')).toBe(false);
+        expect(await remove('u-user', 'p-1')).toBe(false);
+        expect((await find('cred-p-1'))?.name).toBe('passkey p-1');
+        expect(await rename('u-admin', 'p-1', 'Phone')).toBe(true);
+        expect((await find('cred-p-1'))?.name).toBe('Phone');
+        expect(await remove('u-admin', 'p-1')).toBe(true);
+        expect(await remove('u-admin', 'p-1')).toBe(false);
+        expect(await find('cred-p-1')).toBeNull();
       });
     });
   });

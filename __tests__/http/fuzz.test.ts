@@ -88,12 +88,17 @@ const FIELDS: Record<string, readonly string[]> = {
   register: ['username', 'email', 'password', 'profile'],
   registerVerify: ['token'],
   registerResend: ['email'],
+  passkeyRegisterOptions: ['password', 'code'],
+  passkeyRegister: ['id', 'rawId', 'type', 'response', 'name'],
+  passkeyRename: ['name'],
+  passkeyLogin: ['id', 'rawId', 'type', 'response'],
 };
 
-const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue', 'trustedDevices']);
+const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue', 'passkeyList', 'trustedDevices']);
 // UTMStack's frontends verify with ?code= and resend by GET.
 for (const key of ['tfaVerifyByQuery', 'tfaResendByGet']) GET_ROUTES.add(key);
-const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd']);
+const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd', 'passkeyDelete']);
+const PATCH_ROUTES = new Set(['passkeyRename']);
 
 function routeTable(name: PresetName): RouteEntry[] {
   const preset = presets[name];
@@ -101,7 +106,7 @@ function routeTable(name: PresetName): RouteEntry[] {
   const entries: RouteEntry[] = [];
   for (const [key, path] of Object.entries(preset.routes)) {
     if (key === 'refreshMethod' || typeof path !== 'string') continue;
-    const method = key === 'refresh' ? preset.routes.refreshMethod.toUpperCase() : DELETE_ROUTES.has(key) ? 'DELETE' : GET_ROUTES.has(key) ? 'GET' : 'POST';
+    const method = key === 'refresh' ? preset.routes.refreshMethod.toUpperCase() : DELETE_ROUTES.has(key) ? 'DELETE' : GET_ROUTES.has(key) ? 'GET' : PATCH_ROUTES.has(key) ? 'PATCH' : 'POST';
     entries.push({ name: key, path: `${base}${path}`, method, fields: FIELDS[key] ?? [] });
   }
   for (const path of ['/api/protected', '/api/admin', '/api/tokens-only']) entries.push({ name: `host:${path}`, path, method: 'GET', fields: [] });
@@ -466,6 +471,7 @@ class Harness {
       trustedDevices: true,
       // Sign-up is served by the default preset only.
       ...(presets[name].routes.register !== null ? { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' } } : {}),
+      passkeys: { rpId: 'app.example', rpName: 'Fuzz', origins: ['https://app.example'] },
     });
     const originals = [];
     for (const id of ['1', '2', '3', '4', '5']) originals.push(t.users.findById(id) as User);

@@ -313,3 +313,20 @@ describe('limits and configuration', () => {
     expect(() => createAuth({ ...base, users, registration: { urlTemplate: URL_TEMPLATE, tokenTtl: '8d' } })).toThrow(/registration\.tokenTtl/);
   });
 });
+
+describe('an address someone else signed up with first', () => {
+  test('its owner takes the account back with a password reset: the mailed link proves the address, so the login works', async () => {
+    await setup({ passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
+    // A squatter signs up with the owner's address and never verifies it (they cannot: the link goes to the owner).
+    await register({ username: 'squatter', email: 'owner@example.com', password: PASSWORD }).expect(202);
+    await login('squatter', PASSWORD).expect(403);
+    await request(t.app).post('/auth/password/forgot').send({ email: 'owner@example.com' }).expect(202);
+    await settle();
+    const link = t.mailer.resetLinks.filter((m) => m.to === 'owner@example.com').at(-1);
+    expect(link).toBeDefined();
+    const token = new URL(link!.url).searchParams.get('token');
+    await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'the-owners-own-password' }).expect(204);
+    await login('owner@example.com', 'the-owners-own-password').expect(200);
+    await login('squatter', PASSWORD).expect(401);
+  });
+});

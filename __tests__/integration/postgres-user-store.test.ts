@@ -86,7 +86,7 @@ describeWithPostgres('PostgresUserStore', () => {
         `SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`,
         [schema],
       );
-      expect(rows.map((row) => row.tablename)).toEqual(['idp_api_keys', 'idp_users']);
+      expect(rows.map((row) => row.tablename)).toEqual(['idp_api_keys', 'idp_passkeys', 'idp_users']);
     });
 
     it('adds a user with a generated id and default fields', async () => {
@@ -186,6 +186,23 @@ describeWithPostgres('PostgresUserStore', () => {
       const created = await store.createUser({ login: 'nina', email: 'n@example.com', passwordHash: 'h', authorities: [], emailVerified: false });
       expect('user' in created && created.user.emailVerified).toBe(false);
       expect((await store.findByLogin('nina'))?.emailVerified).toBe(false);
+    });
+
+    it('migrate() adds the passkeys table to a database of the version before it, keeping the rows', async () => {
+      await pool.query(postgresUserStoreSchema({ schema, tablePrefix: 'prepk_' }));
+      await pool.query(`DROP TABLE ${schema}.prepk_passkeys`);
+      const store = new PostgresUserStore({ pool, schema, tablePrefix: 'prepk_' });
+      await store.addUser({ id: 'p', login: 'pat', email: 'p@example.com', passwordHash: 'h', authorities: [] });
+      await expect(store.listPasskeys('p')).rejects.toMatchObject({ code: '42P01' });
+      await store.migrate();
+      await store.migrate();
+      const record = { id: 'k', userId: 'p', credentialId: 'c', publicKey: 'pk', counter: 1, transports: ['internal'], name: 'n', createdAt: new Date('2025-01-01T00:00:00Z'), lastUsedAt: null };
+      await store.createPasskey(record);
+      expect(await store.listPasskeys('p')).toEqual([record]);
+      expect((await store.findByLogin('pat'))?.id).toBe('p');
+      // Deleting the user deletes their passkeys.
+      await pool.query(`DELETE FROM ${schema}.prepk_users WHERE id = 'p'`);
+      expect(await store.findPasskeyByCredentialId('c')).toBeNull();
     });
 
     describe('upgrading a table made by the old schema', () => {

@@ -131,6 +131,7 @@
     byId('protected-result').hidden = true;
     show('signed-in');
     await loadSessions();
+    await loadPasskeys();
     await loadTrustedDevices();
   }
 
@@ -207,6 +208,140 @@
     await loadSessions();
     say('The session has ended.');
   }
+
+  // ---- passkeys (WebAuthn; hidden where the server has no passkey routes) ----
+
+  const fromB64url = (text) => Uint8Array.from(window.atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const toB64url = (buffer) => window.btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const descriptors = (list) => (list || []).map((d) => ({ ...d, id: fromB64url(d.id) }));
+
+  /** A token-bearing JSON request with a body (the authed() helper sends none). */
+  async function authedWithBody(method, path, body) {
+    return api(method, path, { token: accessToken, body });
+  }
+
+  function renderPasskeys(passkeys) {
+    const list = byId('passkeys');
+    list.replaceChildren();
+    for (const passkey of passkeys) {
+      const item = document.createElement('li');
+      item.dataset.passkeyId = passkey.id;
+      const text = document.createElement('div');
+      const name = document.createElement('div');
+      name.className = 'client';
+      name.textContent = passkey.name;
+      const when = document.createElement('div');
+      when.className = 'when';
+      when.textContent = 'added ' + new Date(passkey.createdAt).toLocaleString()
+        + ' · ' + (passkey.lastUsedAt ? 'last used ' + new Date(passkey.lastUsedAt).toLocaleString() : 'never used');
+      text.append(name, when);
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary small';
+      remove.textContent = 'Delete';
+      remove.setAttribute('aria-label', 'Delete the passkey ' + passkey.name);
+      remove.addEventListener('click', () => busy(remove, async () => {
+        await authed('DELETE', AUTH + '/passkeys/' + encodeURIComponent(passkey.id));
+        await loadPasskeys();
+        say('The passkey was deleted.');
+      }));
+      item.append(text, remove);
+      list.append(item);
+    }
+  }
+
+  async function loadPasskeys() {
+    const panel = byId('passkeys-panel');
+    try {
+      renderPasskeys((await authed('GET', AUTH + '/passkeys')).passkeys);
+      panel.hidden = !window.PublicKeyCredential;
+    } catch (error) {
+      panel.hidden = true;
+      if (error.status !== 404) throw error;
+    }
+  }
+
+  async function addPasskey(password) {
+    const options = await authedWithBody('POST', AUTH + '/passkeys/register/options', { password });
+    const credential = await window.navigator.credentials.create({
+      publicKey: {
+        ...options,
+        challenge: fromB64url(options.challenge),
+        user: { ...options.user, id: fromB64url(options.user.id) },
+        excludeCredentials: descriptors(options.excludeCredentials),
+      },
+    });
+    const response = credential.response;
+    await authedWithBody('POST', AUTH + '/passkeys/register', {
+      id: credential.id,
+      rawId: toB64url(credential.rawId),
+      type: credential.type,
+      response: {
+        clientDataJSON: toB64url(response.clientDataJSON),
+        attestationObject: toB64url(response.attestationObject),
+        transports: response.getTransports ? response.getTransports() : undefined,
+      },
+      clientExtensionResults: {},
+      name: describeClient(window.navigator.userAgent),
+    });
+  }
+
+  async function signInWithPasskey() {
+    const options = await api('POST', AUTH + '/passkeys/login/options', { body: {} });
+    const credential = await window.navigator.credentials.get({
+      publicKey: { ...options, challenge: fromB64url(options.challenge), allowCredentials: descriptors(options.allowCredentials) },
+    });
+    const response = credential.response;
+    const data = await api('POST', AUTH + '/passkeys/login', {
+      cookies: true,
+      body: {
+        id: credential.id,
+        rawId: toB64url(credential.rawId),
+        type: credential.type,
+        response: {
+          clientDataJSON: toB64url(response.clientDataJSON),
+          authenticatorData: toB64url(response.authenticatorData),
+          signature: toB64url(response.signature),
+          userHandle: response.userHandle ? toB64url(response.userHandle) : undefined,
+        },
+        clientExtensionResults: {},
+      },
+    });
+    await enterSession(data.accessToken);
+  }
+
+  byId('add-passkey').addEventListener('click', () => {
+    byId('passkey-form').hidden = false;
+    byId('add-passkey').hidden = true;
+    byId('passkey-password').focus();
+  });
+
+  byId('cancel-passkey').addEventListener('click', () => {
+    byId('passkey-form').reset();
+    byId('passkey-form').hidden = true;
+    byId('add-passkey').hidden = false;
+  });
+
+  byId('passkey-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    busy(form.querySelector('button[type=submit]'), async () => {
+      const password = form.password.value;
+      form.reset();
+      await addPasskey(password);
+      form.hidden = true;
+      byId('add-passkey').hidden = false;
+      await loadPasskeys();
+      say('A passkey was added: sign out and use "Sign in with a passkey".');
+    });
+  });
+
+  byId('passkey-sign-in').addEventListener('click', (event) => busy(event.currentTarget, async () => {
+    say('');
+    if (!window.PublicKeyCredential) throw new Error('This browser has no passkeys (WebAuthn).');
+    await signInWithPasskey();
+    say('Signed in with a passkey.');
+  }));
 
   // ---- trusted browsers (GET/DELETE /auth/trusted-devices; hidden where the server has them off) ----
 

@@ -55,6 +55,8 @@ export interface CoreSettings {
    * enough to create a key without the password (false: never).
    */
   apiKeys: { prefix: string; revokeOnReset: boolean; defaultLifetimeSeconds: number | null; recentLoginSeconds: number | false } | false;
+  /** The passkeys' relying party, or false when passkeys are off. */
+  passkeys: { rpId: string; rpName: string; origins: readonly string[] } | false;
 }
 
 export interface AuthContext {

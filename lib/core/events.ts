@@ -26,6 +26,10 @@ export type AuthEventName =
   | 'api_key.deleted'
   | 'user.registered'
   | 'user.verified'
+  | 'passkey.registered'
+  | 'passkey.used'
+  | 'passkey.deleted'
+  | 'passkey.counter_regressed'
   | 'device.trusted'
   | 'devices.untrusted';
 
@@ -42,11 +46,13 @@ export interface AuthEvent {
   /** Why it failed: the error code the client was answered with (`login.failed`, `tfa.failed`). */
   reason?: AuthErrorCode;
   /** The second factor involved (`tfa.*`). */
-  method?: 'EMAIL' | 'TOTP' | 'recovery_code' | 'trusted_device';
+  method?: 'EMAIL' | 'TOTP' | 'recovery_code' | 'passkey' | 'trusted_device';
   /** The session (refresh family) concerned. */
   sessionId?: string;
   /** The API key concerned (its id, never its text). */
   apiKeyId?: string;
+  /** The passkey concerned (our id, never its credential or public key). */
+  passkeyId?: string;
   /** The API keys a password reset or "log out everywhere" revoked: ids and names, never their text. */
   revokedApiKeys?: { id: string; name: string }[];
   /** The trusted device concerned (`device.trusted`; `tfa.verified` with the method `trusted_device`). */

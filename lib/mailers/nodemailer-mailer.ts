@@ -1,11 +1,36 @@
 // Second-factor codes, password-reset links, recovery-code notices and sign-up mails by e-mail through nodemailer: an SMTP URL,
 // transport options, or a transporter you built.
-import { createTransport } from 'nodemailer';
-import type { TransportConfig, Transporter } from 'nodemailer';
+// nodemailer is an optional peer, loaded when a NodemailerMailer is constructed; the types below are structural so
+// the declarations do not need nodemailer either.
+import { loadOptionalPeer } from '../primitives/optional-peer';
 import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, RegistrationNoticeMail, SecondFactorMail, VerificationMail } from './types';
 
 /** Where messages go: an SMTP URL, nodemailer transport options, or an existing nodemailer transporter. */
-export type NodemailerTransportInput = string | Transporter | TransportConfig;
+export type NodemailerTransportInput = string | NodemailerTransporter | NodemailerTransportOptions;
+
+/** Options for nodemailer's `createTransport` (e.g. `{ host, port, secure, auth }`), passed to it as they are. */
+export type NodemailerTransportOptions = Record<string, unknown>;
+
+/** What this mailer uses of a transporter from `nodemailer.createTransport()` (which has both methods). */
+export interface NodemailerTransporter {
+  sendMail(message: NodemailerMessage): Promise<unknown>;
+  close(): void;
+}
+
+/** The message this mailer hands to `sendMail`. */
+export interface NodemailerMessage {
+  from: string;
+  to: { name: string; address: string };
+  subject: string;
+  text: string;
+  html: string;
+  disableFileAccess: boolean;
+  disableUrlAccess: boolean;
+}
+
+interface NodemailerModule {
+  createTransport(transport: string | NodemailerTransportOptions): NodemailerTransporter;
+}
 
 export interface NodemailerMailerOptions {
   /**
@@ -61,7 +86,7 @@ const DEFAULT_SUBJECT = 'Your verification code';
  * mailer.close();
  */
 export class NodemailerMailer implements Mailer {
-  private readonly transporter: Transporter;
+  private readonly transporter: NodemailerTransporter;
   private readonly ownsTransporter: boolean;
   private readonly from: string;
   private readonly subject: string | ((mail: SecondFactorMail) => string);
@@ -107,10 +132,10 @@ export class NodemailerMailer implements Mailer {
           'NodemailerMailer: "transport" must be an smtp:// or smtps:// URL, transport options or a transporter.',
         );
       }
-      this.transporter = createTransport(transport);
+      this.transporter = loadNodemailer().createTransport(transport);
       this.ownsTransporter = true;
     } else if (typeof transport === 'object' && transport !== null && !Array.isArray(transport)) {
-      this.transporter = createTransport(transport);
+      this.transporter = loadNodemailer().createTransport(transport as NodemailerTransportOptions);
       this.ownsTransporter = true;
     } else {
       throw new TypeError(
@@ -221,7 +246,11 @@ export class NodemailerMailer implements Mailer {
   }
 }
 
-function isTransporter(value: unknown): value is Transporter {
+function loadNodemailer(): NodemailerModule {
+  return loadOptionalPeer<NodemailerModule>('nodemailer', 'NodemailerMailer');
+}
+
+function isTransporter(value: unknown): value is NodemailerTransporter {
   return (
     typeof value === 'object' &&
     value !== null &&

@@ -75,6 +75,20 @@ export interface PresetRoutes {
   passwordReset: string | null;
   /** Generates a new set of recovery codes (POST). */
   recoveryCodes: string | null;
+  /** Passkeys (mounted with the `passkeys` option; absent or null: never). Registration options (POST). */
+  passkeyRegisterOptions?: string | null;
+  /** Finishes a passkey's registration (POST). */
+  passkeyRegister?: string | null;
+  /** Lists the caller's passkeys (GET). */
+  passkeyList?: string | null;
+  /** Renames one (PATCH): must contain `:id`. */
+  passkeyRename?: string | null;
+  /** Deletes one (DELETE): must contain `:id`. */
+  passkeyDelete?: string | null;
+  /** Sign-in options (POST). */
+  passkeyLoginOptions?: string | null;
+  /** Signs in with a passkey (POST). */
+  passkeyLogin?: string | null;
   /** Ends the session of the access token sent (GET; bfore.ai's `user/logout`). Absent: none. */
   logoutToken?: string | null;
   /** A new access token of the sent one's lifetime, from now, in its session (GET; bfore.ai's `user/renew`). */

@@ -62,6 +62,24 @@ export interface ApiKeyRecord {
   lastUsedAt: Date | null;
 }
 
+/** A passkey (WebAuthn credential) as stored: its public key only, never anything secret. */
+export interface PasskeyRecord {
+  /** Our id for it (in paths and lists). */
+  id: string;
+  userId: string;
+  /** The credential id the authenticator chose (base64url); unique across users. */
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The last signature counter seen (0 for authenticators that keep none). */
+  counter: number;
+  /** The transports the browser reported (`internal`, `hybrid`, `usb`, ...), as hints for later ceremonies. */
+  transports: readonly string[];
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
 type MaybePromise<T> = T | Promise<T>;
 
 /**
@@ -129,6 +147,24 @@ export interface UserStore {
    */
   deleteApiKeysOfOwner?(ownerId: string): MaybePromise<ApiKeyRecord[]>;
   touchApiKey?(id: string, at: Date): MaybePromise<void>;
+
+  /**
+   * Passkeys (all six methods, or none: without them the `passkeys` option is refused at start-up). Stores public
+   * keys only. `createPasskey` throws when `credentialId` is already stored (for any user).
+   */
+  createPasskey?(record: PasskeyRecord): MaybePromise<void>;
+  /** The user's passkeys, oldest first. */
+  listPasskeys?(userId: string): MaybePromise<PasskeyRecord[]>;
+  findPasskeyByCredentialId?(credentialId: string): MaybePromise<PasskeyRecord | null>;
+  /**
+   * After a sign-in: sets the counter and `lastUsedAt`, only if the stored counter is still `expectedCounter` (one
+   * atomic compare-and-set). Returns whether it wrote.
+   */
+  updatePasskeyUse?(id: string, expectedCounter: number, counter: number, at: Date): MaybePromise<boolean>;
+  /** Renames the user's passkey; false when the user has no such passkey (someone else's counts as none). */
+  renamePasskey?(userId: string, id: string, name: string): MaybePromise<boolean>;
+  /** Deletes the user's passkey; false when the user has no such passkey (someone else's counts as none). */
+  deletePasskey?(userId: string, id: string): MaybePromise<boolean>;
 
   init?(): MaybePromise<void>;
   shutdown?(): MaybePromise<void>;

@@ -10,6 +10,15 @@ import { logoutRoute } from './logout';
 import { logoutAllRoute } from './logout-all';
 import { passwordForgotRoute } from './password-forgot';
 import { passwordResetRoute } from './password-reset';
+import {
+  passkeyDeleteRoute,
+  passkeyListRoute,
+  passkeyLoginOptionsRoute,
+  passkeyLoginRoute,
+  passkeyRegisterOptionsRoute,
+  passkeyRegisterRoute,
+  passkeyRenameRoute,
+} from './passkeys';
 import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
 import { registerRoute } from './register';
@@ -29,7 +38,8 @@ type AnyRoute = RouteDeclaration<never>;
 
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
-  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
+  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute,
+    passkeyLoginOptionsRoute, passkeyLoginRoute, passkeyRegisterOptionsRoute, passkeyRegisterRoute, passkeyListRoute, passkeyRenameRoute, passkeyDeleteRoute],
   account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, passwordChangeByLoginRoute, registerRoute, registerVerifyRoute, registerResendRoute],
   refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute, logoutTokenRoute, tokenRenewRoute, tokenIssueRoute, trustedDeviceListRoute, trustedDevicesEndRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
