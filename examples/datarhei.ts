@@ -1,5 +1,6 @@
 // datarhei Core's wire format under /api, guarding /api/v3/...; AUTH0_* variables turn on identity-provider login.
 import { runExample } from './shared/demo-server';
+import { datarheiAboutRoute } from './shared/products';
 
 const { AUTH0_ISSUER, AUTH0_AUDIENCE, AUTH0_JWKS_URI, AUTH0_USERS } = process.env;
 
@@ -26,4 +27,5 @@ function identityProvider(): Parameters<typeof runExample>[0]['extraOptions'] {
 }
 
 // /api/v3 and everything under it, on Express 4 and 5 alike (a RegExp, as Express 5 has no `/api/v3/*`).
-void runExample({ preset: 'datarhei', guardedRoute: /^\/api\/v3(?:\/.*)?$/i, extraOptions: identityProvider() });
+// GET /api is Core's "about", which datarhei's SDKs read before they log in.
+void runExample({ preset: 'datarhei', guardedRoute: /^\/api\/v3(?:\/.*)?$/i, extraOptions: identityProvider(), productRoutes: datarheiAboutRoute });

@@ -78,6 +78,8 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     subjectClaim: config.preset.defaults.subjectClaim ?? 'id',
     refresh: config.refresh,
+    accessTokenSessions: config.preset.defaults.accessTokenSessions ?? false,
+    maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
     secondFactor: config.secondFactor,
     passwordPolicy: config.passwordPolicy,
     passwordReset: config.passwordReset,
@@ -94,6 +96,11 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
             recentLoginSeconds: config.apiKeys.recentLoginSeconds,
           },
   };
+}
+
+/** The longest token the token-with-a-lifetime route can mint, where the preset has one: ended sessions must outlast it. */
+function tokenWithLifetimeSeconds(config: ResolvedConfig): number {
+  return config.preset.routes.tokenIssue == null ? 0 : config.maxTokenLifetimeSeconds;
 }
 
 function edgeSettings(config: ResolvedConfig): EdgeSettings {
@@ -127,7 +134,7 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
   const state = failClosed(config.stateStore ?? (ownedStore as MemoryStateStore), logger);
   const users = failClosedUsers(config.users, logger);
   const events = new EventSink(config.onEvent, clock, logger);
-  const longestTokenSeconds = Math.max(config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds) + config.clockSkewSeconds;
+  const longestTokenSeconds = Math.max(config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds, tokenWithLifetimeSeconds(config)) + config.clockSkewSeconds;
   const core: AuthContext = {
     config: coreSettings(config),
     users,

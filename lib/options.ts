@@ -109,6 +109,11 @@ export interface AuthOptions {
   /** The most open sessions (refresh families) one user may hold; a new login past it ends the oldest. @default 20 */
   maxSessionsPerUser?: number;
   /**
+   * The longest lifetime a token asked for with one may have (bfore.ai's `GET /user/token?m=|d=`); longer asks
+   * answer 400. Ended sessions and retired keys are remembered this long where the preset has that route. @default '30d'
+   */
+  maxTokenLifetime?: Duration;
+  /**
    * Receives every audit event (`login.succeeded`, `login.failed`, `lockout.started`, …; see the README's catalogue),
    * without secrets. Delivered after the request's work; a handler that throws or never resolves changes no answer.
    * @default none
@@ -252,6 +257,7 @@ export interface ResolvedConfig {
   deviceCookie: { name: string; ttlSeconds: number } | false;
   bcryptMaxQueueWaitMs: number | undefined;
   maxSessionsPerUser: number;
+  maxTokenLifetimeSeconds: number;
   onEvent: AuthEventHandler | undefined;
   refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
   sessionCacheMs: number;
@@ -287,6 +293,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
   'passwordReset',
   'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
+  'maxTokenLifetime',
 ]);
 
 function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
@@ -369,12 +376,15 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   const accessTokenTtlSeconds = duration(options.accessTokenTtl, defaults.accessTokenTtl, 'accessTokenTtl');
   const rememberMeTtlSeconds = duration(options.rememberMeTtl, defaults.rememberMeTtl, 'rememberMeTtl');
   const refreshTokenTtlSeconds = duration(options.refreshTokenTtl, defaults.refreshTokenTtl, 'refreshTokenTtl');
+  const maxTokenLifetimeSeconds = duration(options.maxTokenLifetime, '30d', 'maxTokenLifetime');
+  // Only a preset with the token-with-a-lifetime route mints tokens that long.
+  const tokenWithLifetimeSeconds = preset.routes.tokenIssue == null ? 0 : maxTokenLifetimeSeconds;
   // HMAC secrets (one, or a rotation list) take the preset's algorithm; key pairs and key sets name their own.
   const isHmacSecret = typeof options.secret === 'string' || Buffer.isBuffer(options.secret) || Array.isArray(options.secret);
   const keys = prepareKeys(options.secret, options.algorithm ?? (isHmacSecret ? defaults.algorithm : undefined), {
     clock: typeof options.clock === 'function' ? options.clock : undefined,
     // A retired key verifies until every token it signed has expired.
-    retainForSeconds: Math.max(accessTokenTtlSeconds, rememberMeTtlSeconds, refreshTokenTtlSeconds) + (Number.isInteger(clockSkewSecondsForKeys) ? clockSkewSecondsForKeys : 60),
+    retainForSeconds: Math.max(accessTokenTtlSeconds, rememberMeTtlSeconds, refreshTokenTtlSeconds, tokenWithLifetimeSeconds) + (Number.isInteger(clockSkewSecondsForKeys) ? clockSkewSecondsForKeys : 60),
   });
   requireMethods(options.users, 'users', ['findByLogin', 'findById', 'recordLogin', 'updatePassword']);
   if (options.stateStore !== undefined) requireMethods(options.stateStore, 'stateStore', ['get', 'set', 'delete', 'increment', 'take']);
@@ -471,6 +481,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     deviceCookie: resolveDeviceCookie(options.deviceCookie),
     bcryptMaxQueueWaitMs: resolveQueueWait(options.bcryptMaxQueueWaitMs),
     maxSessionsPerUser: positiveInteger(options.maxSessionsPerUser, DEFAULT_MAX_SESSIONS_PER_USER, 'maxSessionsPerUser', 1000),
+    maxTokenLifetimeSeconds,
     onEvent: resolveEventHandler(options.onEvent),
     issuer: optionalString(options.issuer, 'issuer') ?? defaults.issuer,
     audience: optionalString(options.audience, 'audience'),

@@ -133,6 +133,23 @@ describe('bforeai: POST /authheader/add {name} with only the JWT', () => {
     expect(res.body).toEqual({ message: expect.stringContaining('recent proof') });
     await request(t.app).post('/authheader/add').set('Authorization', token).send({ name: 'ci', password: PASSWORDS.admin }).expect(200);
   });
+
+  test('a renewed token (GET /user/renew, /user/token) is no fresh login: it keeps the login\'s time', async () => {
+    await start({ preset: 'bforeai', passwordReset: undefined });
+    const token = await bforeLogin();
+    t.clock.advance(4 * 60 * 1000);
+    const renewed = (await request(t.app).get('/user/renew').set('Authorization', token).expect(200)).body.Token as string;
+    const minted = (await request(t.app).get('/user/token?m=60').set('Authorization', token).expect(200)).body.Token as string;
+    // Within the login's five minutes they still prove it (bfore.ai's clients renew, then add a key) ...
+    await request(t.app).post('/authheader/add').set('Authorization', renewed).send({ name: 'renewed' }).expect(200);
+    await request(t.app).post('/authheader/add').set('Authorization', minted).send({ name: 'minted' }).expect(200);
+    // ... and past them, counted from the login, not from the renewal, they do not.
+    t.clock.advance(2 * 60 * 1000);
+    for (const fresh of [renewed, minted]) {
+      const res = await request(t.app).post('/authheader/add').set('Authorization', fresh).send({ name: 'ci' });
+      expect(res.status).toBe(403);
+    }
+  });
 });
 
 describe('a reset and "log out everywhere" evict what a thief minted', () => {

@@ -54,6 +54,8 @@ export interface ExampleOptions {
    * (DATABASE_URL, REDIS_URL and SMTP_URL when set, else memory and the console). The production example wires its own.
    */
   services?: (demoUsers: Array<Omit<User, 'id'>>) => Promise<ExampleServices>;
+  /** The product's own host routes beside the guarded one (bfore.ai's `/test/secure`, datarhei's `GET /api`). */
+  productRoutes?: (app: Express, auth: Auth, users: UserStore) => void;
   /** A folder of static files served at `/` (the browser demo page: basic only), with a strict Content-Security-Policy. */
   page?: string;
   /** The host's own routes, added before the auth router (the production example's `GET /metrics`). */
@@ -224,6 +226,7 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
       res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
     });
   }
+  options.productRoutes?.(app, auth, services.users);
   if (options.page) app.use(pageFiles(options.page));
   app.use(notFound(auth));
   app.use(hostErrorHandler(auth));

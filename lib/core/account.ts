@@ -45,6 +45,42 @@ export async function changeExpiredPassword(context: AuthContext, username: stri
   await storeNewPassword(context, account, request.newPassword);
 }
 
+export interface ChangePasswordByLoginRequest extends ChangePasswordRequest {
+  /** A login name or an email address. */
+  username: string;
+  /** The new password typed again: it must equal `newPassword`. */
+  confirmation: string;
+  /** The user of the access token sent along, if one was (it has passed the second factor). */
+  tokenUserId?: string | undefined;
+}
+
+/**
+ * bfore.ai's password change: the request names the user and proves the current password, like a login, under the
+ * same lockout (unknown user, disabled user and wrong password answer alike, at a bcrypt comparison's cost). Without
+ * a token it skips the second factor, so it is allowed only for a user whose login asks none or whose password has
+ * expired; others send their access token along. Then the policy, and every session of the user ends.
+ */
+export async function changePasswordByLogin(context: AuthContext, request: ChangePasswordByLoginRequest): Promise<void> {
+  // Checked first: it reveals nothing about any account, and a typo costs no attempt.
+  if (request.newPassword !== request.confirmation) {
+    throw new AuthError('invalid_request', { message: 'The fields "new" and "confirm" must be the same password.' });
+  }
+  const { user } = await readAccount(context, request.username);
+  const identity = attemptIdentity(context, user, request.username, request.deviceToken);
+  await checkPassword(context, user, identity, request.currentPassword);
+  const account = user as User;
+  // After the password, so neither reveals anything about an account to whoever does not know its password.
+  if (request.tokenUserId !== undefined && request.tokenUserId !== account.id) {
+    throw new AuthError('forbidden', { message: 'The token sent belongs to another user.' });
+  }
+  if (request.tokenUserId === undefined && effectiveSecondFactor(context, account) !== null && !isPasswordExpired(context, account)) {
+    throw new AuthError('token_missing', { message: 'This account has a second factor: log in and send your token along.' });
+  }
+  await forgiveIfPasswordSuffices(context, account, identity);
+  await checkNewPassword(context, account, request);
+  await storeNewPassword(context, account, request.newPassword);
+}
+
 /**
  * For a user whose login demands no second factor, the right password completes an authentication and forgives
  * earlier failures; for anyone else it forgives nothing, or it would reset the budget of second-factor guesses.

@@ -24,6 +24,10 @@ export interface CoreSettings {
   subjectClaim: 'id' | 'login';
   /** `reuseGraceSeconds`: a rotated token presented again this soon, by the same client, gets its successor (0: strict). */
   refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
+  /** Whether each login keeps a session (that logout ends) even without refresh tokens: bfore.ai's. */
+  accessTokenSessions: boolean;
+  /** The longest lifetime an access token asked for with a lifetime may have (bfore.ai's `user/token`). */
+  maxTokenLifetimeSeconds: number;
   secondFactor: {
     force: boolean;
     codeTtlSeconds: number;

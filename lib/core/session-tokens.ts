@@ -4,6 +4,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { nowSeconds } from '../primitives/clock';
 import { newId } from '../primitives/random';
 import type { User } from '../stores/types';
+import type { AccessClaims } from '../tokens/claims';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
 import { issueDeviceToken } from './devices';
@@ -60,28 +61,25 @@ export interface IssueSessionOptions {
 
 /** Signs an access token (and, where the preset issues them, a refresh token in a new family) for `user`. */
 export async function issueSession(context: AuthContext, user: User, options: IssueSessionOptions): Promise<SessionTokens> {
-  const { config, sessions, state } = context;
+  const { config, sessions } = context;
   const { identityProvider } = options;
   const external = identityProvider !== undefined && (await hasNoLocalRecord(context, user));
   const sv = options.sessionVersion !== undefined && !external ? options.sessionVersion : await sessions.current(user.id, { external });
   let refresh: IssuedToken | undefined;
   let family: string | undefined;
-  if (config.refresh.issue) {
+  // Without refresh tokens, a preset may still keep a session per login (bfore.ai's logout ends one token's session):
+  // it then lives as long as the access token.
+  if (config.refresh.issue || config.accessTokenSessions) {
     family = newId();
-    const expiresAt = nowSeconds(config.clock) + config.refreshTokenTtlSeconds;
-    const now = config.clock();
-    const record: FamilyRecord = {
+    const familySeconds = config.refresh.issue ? config.refreshTokenTtlSeconds : accessLifetime(context, options.rememberMe);
+    const expiresAt = nowSeconds(config.clock) + familySeconds;
+    await createFamily(context, family, {
       userId: user.id,
       expiresAt,
       ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
       ...(external ? { authorities: [...user.authorities] } : {}),
-      createdAt: now,
-      lastUsedAt: now,
-      client: currentRequest()?.client ?? { userAgent: null, network: null },
-    };
-    await state.set(familyKey(family), JSON.stringify(record), config.refreshTokenTtlSeconds * 1000);
-    await addUserFamily(context, user.id, { family, expiresAt });
-    refresh = await signRefresh(context, user, family, sv, options.rememberMe, expiresAt);
+    }, familySeconds * 1000);
+    if (config.refresh.issue) refresh = await signRefresh(context, user, family, sv, options.rememberMe, expiresAt);
   }
   // A new session is an authentication: its tokens carry the time of it (refreshes keep it, see refreshSession).
   const authTime = nowSeconds(config.clock);
@@ -104,6 +102,19 @@ export async function openSession(context: AuthContext, user: User, options: Ope
   await context.users.recordLogin(user.id, new Date(context.config.clock()));
   const device = options.identityProvider === undefined ? issueDeviceToken(context, user.id, options.deviceToken) : undefined;
   return { user, access, refresh, firstLogin, rememberMe: options.rememberMe, ...(device ? { device } : {}) };
+}
+
+/** Stores a new session (family) record, open until `record.expiresAt`, and lists it among the user's. */
+async function createFamily(
+  context: AuthContext,
+  family: string,
+  record: Pick<FamilyRecord, 'userId' | 'expiresAt' | 'idp' | 'authorities'>,
+  ttlMs = record.expiresAt * 1000 - context.config.clock(),
+): Promise<void> {
+  const now = context.config.clock();
+  const full: FamilyRecord = { ...record, createdAt: now, lastUsedAt: now, client: currentRequest()?.client ?? { userAgent: null, network: null } };
+  await context.state.set(familyKey(family), JSON.stringify(full), Math.max(1, ttlMs));
+  await addUserFamily(context, record.userId, { family, expiresAt: record.expiresAt });
 }
 
 /** Lists `family` among the user's open ones; past `maxSessionsPerUser`, the oldest are ended. */
@@ -153,10 +164,10 @@ function signAccess(
   context: AuthContext,
   user: Pick<User, 'id' | 'login'>,
   authorities: readonly string[],
-  options: { sv: string; family: string | undefined; rememberMe: boolean; identityProvider?: string | undefined; authTime?: number | undefined },
+  options: { sv: string; family: string | undefined; rememberMe: boolean; identityProvider?: string | undefined; authTime?: number | undefined; lifetimeSeconds?: number },
 ): IssuedToken {
-  const { config, tokens } = context;
-  const lifetime = options.rememberMe ? config.rememberMeTtlSeconds : config.accessTokenTtlSeconds;
+  const { tokens } = context;
+  const lifetime = options.lifetimeSeconds ?? accessLifetime(context, options.rememberMe);
   return tokens.sign(
     'access',
     {
@@ -170,6 +181,10 @@ function signAccess(
     },
     lifetime,
   );
+}
+
+function accessLifetime(context: AuthContext, rememberMe: boolean): number {
+  return rememberMe ? context.config.rememberMeTtlSeconds : context.config.accessTokenTtlSeconds;
 }
 
 async function signRefresh(
@@ -331,6 +346,60 @@ async function touchFamily(context: AuthContext, family: string, record: FamilyR
   const recentlySpent = (record.recentlySpent ?? []).filter((spent) => spent.until > now);
   if (spentJti !== undefined) recentlySpent.push({ jti: spentJti, until: now + graceMs });
   await context.state.set(familyKey(family), JSON.stringify({ ...record, lastUsedAt: now, recentlySpent }), remainingMs);
+}
+
+// ---- access tokens from an access token (bfore.ai's logout, renew and token with a lifetime) ----
+
+/**
+ * A new access token for `user`, the owner of `claims` (an access token the guard admitted), lasting `lifetimeSeconds`
+ * from now. With `sameSession`, it joins the session of `claims` (logging out either ends both), whose end moves out
+ * to cover it; else it opens a session of its own (where sessions are kept), which logging out the other leaves
+ * alone. The token presented keeps its own expiry either way.
+ */
+export async function issueAccessTokenFrom(
+  context: AuthContext,
+  user: User,
+  claims: AccessClaims,
+  options: { lifetimeSeconds: number; sameSession: boolean },
+): Promise<IssuedToken> {
+  const { config } = context;
+  const sv = claims.sv ?? (await context.sessions.current(user.id));
+  const expiresAt = nowSeconds(config.clock) + options.lifetimeSeconds;
+  let family: string | undefined;
+  if (options.sameSession) {
+    family = claims.fam;
+    if (family !== undefined) await extendFamily(context, user.id, family, expiresAt);
+  } else if (config.refresh.issue || config.accessTokenSessions) {
+    family = newId();
+    await createFamily(context, family, { userId: user.id, expiresAt });
+  }
+  // A renewed token is no new authentication: it keeps the login's time (API-key step-up reads it).
+  return signAccess(context, user, user.authorities, {
+    sv, family, rememberMe: claims.rme === true, lifetimeSeconds: options.lifetimeSeconds, authTime: claims.auth_time,
+  });
+}
+
+/** Ends the session an admitted access token belongs to; a token of no session (none are kept) cannot be ended alone. */
+export async function endAccessTokenSession(context: AuthContext, claims: AccessClaims): Promise<void> {
+  const userId = claims.uid ?? claims.sub;
+  if (claims.fam === undefined) {
+    throw new AuthError('invalid_request', { message: 'This token belongs to no session that can be ended alone.' });
+  }
+  await revokeFamily(context, userId, claims.fam);
+  context.events.emit('session.ended', { userId, sessionId: claims.fam });
+}
+
+/** Moves a session's end out to `expiresAt` (never in), or refuses when the session has ended meanwhile. */
+async function extendFamily(context: AuthContext, userId: string, family: string, expiresAt: number): Promise<void> {
+  const json = await context.state.get(familyKey(family));
+  if (json === null) throw new AuthError('token_revoked');
+  const record = JSON.parse(json) as FamilyRecord;
+  if (record.userId !== userId) throw new AuthError('token_invalid');
+  if (record.expiresAt >= expiresAt) return;
+  const now = context.config.clock();
+  await context.state.set(familyKey(family), JSON.stringify({ ...record, expiresAt, lastUsedAt: now }), expiresAt * 1000 - now);
+  const entries = await readUserFamilies(context, userId);
+  await writeUserFamilies(context, userId, entries.map((entry) => (entry.family === family ? { ...entry, expiresAt } : entry)));
 }
 
 // ---- the sessions list ----

@@ -9,7 +9,7 @@ import { hasJsonContentType } from './csrf';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
-import { hasNoBody, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
+import { hasNoContent, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
 import type { RouteDeclaration } from './route';
 import { allRoutes } from './routes';
 
@@ -26,7 +26,7 @@ function limiterFor(edge: EdgeContext, name: string): RequestHandler {
 
 /** Whether `route` is mounted for this instance: its preset has a path for it, and its own condition holds. */
 export function isMounted(edge: EdgeContext, route: RouteDeclaration<never>): boolean {
-  return edge.preset.routes[route.path] !== null && (route.mountedWhen?.(edge) ?? true);
+  return typeof edge.preset.routes[route.path] === 'string' && (route.mountedWhen?.(edge) ?? true);
 }
 
 export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' {
@@ -155,7 +155,7 @@ async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, re
     (route.credential === 'refresh-token' || route.credential === 'session-token') && settings.cookies !== false && !hasJsonContentType(req)
       ? sessionTokenFromCookie(edge, req, route.credential)
       : undefined;
-  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoBody(req)) ? route.body.read(req) : {};
+  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoContent(req)) ? route.body.read(req) : {};
   let bearer: string | undefined;
   if (route.credential === 'challenge-token') bearer = requireBearer(req, preset.bareAuthorization);
   if (route.credential === 'refresh-token' || route.credential === 'session-token') {

@@ -26,6 +26,14 @@ export function hasNoBody(req: Request): boolean {
 }
 
 /**
+ * Whether the request carries no content: no body, or one declared empty (`Content-Length: 0`), which httpx sends on
+ * every POST without content (datarhei's Python SDK logs in with its identity-provider token that way).
+ */
+export function hasNoContent(req: Request): boolean {
+  return !hasBody(req) || (req.headers['content-length'] === '0' && req.headers['transfer-encoding'] === undefined);
+}
+
+/**
  * The JSON object body, or a 400: no body at all, a wrong content type (answered 400 as `unsupported_media_type`),
  * or JSON that is not an object.
  */

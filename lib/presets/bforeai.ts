@@ -94,7 +94,12 @@ export const bforeaiPreset: Preset = definePreset({
     ...NO_ROUTES,
     login: '/user/login',
     account: '/user/me',
-    changePassword: '/user/password',
+    // bfore.ai's own samples (mikey-p-codes/rtd-bforeai docs/source/pythonAPI) change a password without a token,
+    // naming the user: `{username, old, new, confirm}`. Their route wins the path; a token may come along.
+    passwordChangeByLogin: '/user/password',
+    logoutToken: '/user/logout',
+    tokenRenew: '/user/renew',
+    tokenIssue: '/user/token',
     tfaVerify: '/user/tfa/verify',
     tfaResend: '/user/tfa/resend',
     apiKeyCreate: '/authheader/add',
@@ -103,7 +108,8 @@ export const bforeaiPreset: Preset = definePreset({
     apiKeyDeleteById: '/authheader/:id',
   },
   // Its clients send `POST /authheader/add {name}` with only the JWT: a fresh login's token is the proof (README).
-  defaults: { ...COMMON_DEFAULTS, accessTokenTtl: '1h', issueRefreshTokens: false, apiKeyRecentLogin: '5m' },
+  // No refresh tokens, but a session per login: GET /user/logout ends the token's own session.
+  defaults: { ...COMMON_DEFAULTS, accessTokenTtl: '1h', issueRefreshTokens: false, apiKeyRecentLogin: '5m', accessTokenSessions: true },
   // "The Authorization header takes the JWT or an API key, with or without Bearer."
   bareAuthorization: true,
   login: ({ user, access }) => ({

@@ -62,6 +62,11 @@ export const defaultPreset: Preset = definePreset({
     passwordForgot: '/password/forgot',
     passwordReset: '/password/reset',
     recoveryCodes: '/tfa/recovery-codes',
+    // bfore.ai's token routes: POST /logout and /account/password cover them here.
+    logoutToken: null,
+    tokenRenew: null,
+    tokenIssue: null,
+    passwordChangeByLogin: null,
   },
   defaults: COMMON_DEFAULTS,
   bareAuthorization: false,

@@ -58,6 +58,10 @@ export const NO_ROUTES: Omit<PresetRoutes, 'login'> = {
   apiKeyList: null,
   apiKeyDeleteById: null,
   apiKeyDeleteByText: null,
+  logoutToken: null,
+  tokenRenew: null,
+  tokenIssue: null,
+  passwordChangeByLogin: null,
 };
 
 export function isoOrNull(date: Date | null | undefined): string | null {

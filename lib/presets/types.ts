@@ -74,6 +74,14 @@ export interface PresetRoutes {
   passwordReset: string | null;
   /** Generates a new set of recovery codes (POST). */
   recoveryCodes: string | null;
+  /** Ends the session of the access token sent (GET; bfore.ai's `user/logout`). Absent: none. */
+  logoutToken?: string | null;
+  /** A new access token of the sent one's lifetime, from now, in its session (GET; bfore.ai's `user/renew`). */
+  tokenRenew?: string | null;
+  /** A new access token of the lifetime asked, `?m=<minutes>` or `?d=<days>` (GET; bfore.ai's `user/token`). */
+  tokenIssue?: string | null;
+  /** Changes a password without a token, `{username, old, new, confirm}` (POST; bfore.ai's `user/password`). */
+  passwordChangeByLogin?: string | null;
 }
 
 /** The defaults a product documents; every one can be overridden by the options. */
@@ -100,6 +108,11 @@ export interface PresetDefaults {
    * whose key-creation body has no room for one (`apiKeys.recentLogin`). @default false
    */
   apiKeyRecentLogin?: Duration | false;
+  /**
+   * Whether each login keeps a session that logout ends even when no refresh token is issued (bfore.ai logs one
+   * token out). Such sessions count towards `maxSessionsPerUser`. @default false
+   */
+  accessTokenSessions?: boolean;
 }
 
 /** Every answer a preset formats, each from the core's result. Every preset has every one: no silent inheritance. */

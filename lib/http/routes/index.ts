@@ -3,6 +3,7 @@ import type { RouteDeclaration } from '../route';
 import { accountRoute } from './account';
 import { apiKeyCreateRoute, apiKeyDeleteByIdRoute, apiKeyDeleteByTextRoute, apiKeyListRoute } from './api-keys';
 import { changePasswordRoute } from './change-password';
+import { passwordChangeByLoginRoute } from './password-change-by-login';
 import { loginRoute } from './login';
 import { loginStatusRoute } from './login-status';
 import { logoutRoute } from './logout';
@@ -15,6 +16,7 @@ import { sessionEndRoute } from './session-end';
 import { sessionsRoute } from './sessions';
 import { tfaResendByGetRoute, tfaResendRoute } from './tfa-resend';
 import { tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaVerifyRoute } from './tfa-verify';
+import { logoutTokenRoute, tokenIssueRoute, tokenRenewRoute } from './token-lifetimes';
 import { totpConfirmRoute } from './totp-confirm';
 import { totpEnrollRoute } from './totp-enroll';
 
@@ -24,8 +26,8 @@ type AnyRoute = RouteDeclaration<never>;
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
   authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
-  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute],
-  refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute],
+  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, passwordChangeByLoginRoute],
+  refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute, logoutTokenRoute, tokenRenewRoute, tokenIssueRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;
 

@@ -4,7 +4,7 @@ import { loginWithPassword } from '../../core/login';
 import { openSession } from '../../core/session-tokens';
 import { passwordField, usernameField } from '../fields';
 import { measureLogin } from '../metrics';
-import { bodyReader, clientGoneSignal, hasNoBody, readAuthorization } from '../request';
+import { bodyReader, clientGoneSignal, hasNoContent, readAuthorization } from '../request';
 import { defineRoute } from '../route';
 import { loginReply } from './login-reply';
 
@@ -32,8 +32,8 @@ export const loginRoute = defineRoute({
   async handle(edge, { req, res, deviceToken, fields }) {
     const { core, preset } = edge;
     const bearer = readAuthorization(req, false);
-    if (core.externalIdentity && bearer.kind === 'bearer' && hasNoBody(req)) {
-      // datarhei: an identity provider's JWT as bearer and no body is a login too.
+    if (core.externalIdentity && bearer.kind === 'bearer' && hasNoContent(req)) {
+      // datarhei: an identity provider's JWT as bearer and no body (or an empty one, as httpx sends) is a login too.
       const user = await core.externalIdentity.userFor(bearer.value);
       return loginReply(edge, req, res, await openSession(core, user, { rememberMe: false, identityProvider: core.externalIdentity.issuer }));
     }
