@@ -133,6 +133,11 @@ export interface AuthOptions {
     totpIssuer?: string;
     /** Per-account limit on code resends, across all of the account's challenges. @default { limit: 5, window: '15m' } */
     resendLimit?: RateLimitOption;
+    /**
+     * Open challenges one account may have (1–100): a new one past it replaces the oldest, so whoever holds the password
+     * cannot fill the store from many addresses, nor keep the owner from starting a login of their own. @default 5
+     */
+    maxOpenChallenges?: number;
   };
   /** Refresh tokens. */
   refresh?: {
@@ -253,6 +258,7 @@ export interface ResolvedConfig {
     resendCooldownSeconds: number;
     totpIssuer: string;
     resendLimit: { limit: number; windowSeconds: number };
+    maxOpenChallenges: number;
   };
   deviceCookie: { name: string; ttlSeconds: number } | false;
   bcryptMaxQueueWaitMs: number | undefined;
@@ -388,6 +394,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   });
   requireMethods(options.users, 'users', ['findByLogin', 'findById', 'recordLogin', 'updatePassword']);
   if (options.stateStore !== undefined) requireMethods(options.stateStore, 'stateStore', ['get', 'set', 'delete', 'increment', 'take']);
+  if (options.stateStore?.compareAndSet !== undefined) requireMethods(options.stateStore, 'stateStore', ['compareAndSet']);
   if (options.mailer !== undefined) requireMethods(options.mailer, 'mailer', ['sendSecondFactorCode']);
 
   const clockSkewSeconds = options.clockSkewSeconds ?? 30;
@@ -421,7 +428,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
           maxProxyHops: positiveInteger(rateLimitObject.maxProxyHops, DEFAULT_MAX_PROXY_HOPS, 'rateLimit.maxProxyHops', 32),
         };
 
-  const secondFactorInput = plainObject(options.secondFactor, 'secondFactor', ['force', 'codeTtl', 'maxAttempts', 'resendCooldown', 'totpIssuer', 'resendLimit']);
+  const secondFactorInput = plainObject(options.secondFactor, 'secondFactor', ['force', 'codeTtl', 'maxAttempts', 'resendCooldown', 'totpIssuer', 'resendLimit', 'maxOpenChallenges']);
   if (secondFactorInput.force !== undefined && typeof secondFactorInput.force !== 'boolean') {
     throw new TypeError('"secondFactor.force" must be a boolean.');
   }
@@ -433,6 +440,8 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     resendCooldownSeconds: duration(secondFactorInput.resendCooldown, '30s', 'secondFactor.resendCooldown', 600),
     totpIssuer: optionalString(secondFactorInput.totpIssuer, 'secondFactor.totpIssuer') ?? 'express-auth-kit',
     resendLimit: resolveLimit(secondFactorInput.resendLimit, DEFAULT_RESEND_LIMIT, 'secondFactor.resendLimit'),
+    // A person logs in from a few places at once (a phone, a laptop, a retry); each challenge holds up to three keys.
+    maxOpenChallenges: positiveInteger(secondFactorInput.maxOpenChallenges, 5, 'secondFactor.maxOpenChallenges', 100),
   };
   // The issuer and account are split on the first colon by authenticator apps (Key URI format).
   if (secondFactor.totpIssuer.includes(':')) throw new TypeError('"secondFactor.totpIssuer" must not contain ":".');

@@ -154,6 +154,62 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
       });
     });
 
+    // Optional in the StateStore type; every store of ours has it, and a host's store that offers it must pass these.
+    describe('compareAndSet', () => {
+      const cas = (key: string, expected: string | null, value: string | null, ttlMs = 10_000): Promise<boolean> => {
+        if (!store.compareAndSet) throw new Error('this store has no compareAndSet');
+        return store.compareAndSet(key, expected, value, ttlMs);
+      };
+
+      it('creates a missing key only when null is expected', async () => {
+        expect(await cas('list', 'something', 'v1')).toBe(false);
+        expect(await store.get('list')).toBeNull();
+        expect(await cas('list', null, 'v1')).toBe(true);
+        expect(await store.get('list')).toBe('v1');
+        expect(await cas('list', null, 'v2')).toBe(false);
+        expect(await store.get('list')).toBe('v1');
+      });
+
+      it('replaces only the expected value (the empty string and JSON included), and deletes with null', async () => {
+        await store.set('list', '', 10_000);
+        expect(await cas('list', '[]', '["a"]')).toBe(false);
+        expect(await cas('list', '', '["a"]')).toBe(true);
+        expect(await cas('list', '["a"]', '["a","ü"]')).toBe(true);
+        expect(await store.get('list')).toBe('["a","ü"]');
+        expect(await cas('list', '["a"]', null)).toBe(false);
+        expect(await cas('list', '["a","ü"]', null)).toBe(true);
+        expect(await store.get('list')).toBeNull();
+      });
+
+      it('sets the new TTL, and an expired key counts as missing', async () => {
+        await store.set('list', 'v1', 10_000);
+        expect(await cas('list', 'v1', 'v2', 300)).toBe(true);
+        await elapse(350);
+        expect(await store.get('list')).toBeNull();
+        expect(await cas('list', 'v2', 'v3')).toBe(false);
+        expect(await cas('list', null, 'v3')).toBe(true);
+      });
+
+      it('is atomic: of 50 concurrent swaps from one value exactly one succeeds', async () => {
+        await store.set('list', 'start', 10_000);
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => cas('list', 'start', `by-${i}`)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.get('list')).toBe(`by-${results.indexOf(true)}`);
+      });
+
+      it('loses no update: 40 concurrent appends, each retried until its swap succeeds, all land', async () => {
+        const append = async (item: string) => {
+          for (;;) {
+            const current = await store.get('list');
+            const next = JSON.stringify([...(current === null ? [] : (JSON.parse(current) as string[])), item]);
+            if (await cas('list', current, next)) return;
+          }
+        };
+        await Promise.all(Array.from({ length: 40 }, (_, i) => append(`i${i}`)));
+        expect((JSON.parse((await store.get('list')) as string) as string[]).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `i${i}`).sort());
+      });
+    });
+
     it('accepts keys with colons, spaces, braces, glob characters and unicode', async () => {
       const keys = ['refresh:family:a1:b2', 'user name with spaces', 'ключ-🔑-鍵', '{tag}:x', 'glob*?[]', 'a\nb'];
       for (const [index, key] of keys.entries()) await store.set(key, `value-${index}`, 10_000);

@@ -20,7 +20,7 @@ function cookieValue(res: request.Response, name: string): string | undefined {
 }
 
 async function cookieLogin(app: TestApp): Promise<request.Response> {
-  return request(app.app).post(`${app.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+  return request(app.app).post(`${app.base}/login`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
 }
 
 /** A refresh the page would make: trusted Origin, the opt-in header, the cookie. */

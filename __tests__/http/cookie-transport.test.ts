@@ -36,7 +36,7 @@ function expiresAtOf(token: string): number {
 }
 
 async function cookieLogin(app: TestApp, name: 'admin' | 'guest' = 'admin'): Promise<{ res: request.Response; refresh: string }> {
-  const res = await request(app.app).post(`${app.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: name, password: PASSWORDS[name] }).expect(200);
+  const res = await request(app.app).post(`${app.base}/login`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').send({ username: name, password: PASSWORDS[name] }).expect(200);
   return { res, refresh: cookieOf(res, '__Host-eak-refresh')!.value };
 }
 
@@ -108,11 +108,12 @@ describe('with cookies configured and X-Auth-Transport: cookie', () => {
   });
 
   test('second-factor verify answers in cookie mode too', async () => {
-    const challenge = await request(t.app).post(`${t.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: 'user', password: PASSWORDS.user }).expect(200);
+    const challenge = await request(t.app).post(`${t.base}/login`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').send({ username: 'user', password: PASSWORDS.user }).expect(200);
     expect(setCookies(challenge).some((line) => line.startsWith('__Host-eak-refresh='))).toBe(false);
     const code = t.mailer.last('user@example.com')!.code;
     const res = await request(t.app)
       .post(`${t.base}/tfa/verify`)
+      .set('Origin', ORIGIN)
       .set('X-Auth-Transport', 'cookie')
       .set('Authorization', `Bearer ${challenge.body.challengeToken as string}`)
       .send({ code })
@@ -136,7 +137,7 @@ test('sameSite: "lax" writes SameSite=Lax', async () => {
 
 test('refreshCookieName names the cookie', async () => {
   t = await createTestApp({ rateLimit: false, cookies: { trustedOrigins: [ORIGIN], refreshCookieName: '__Host-my-refresh' } });
-  const res = await request(t.app).post(`${t.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+  const res = await request(t.app).post(`${t.base}/login`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
   expect(cookieOf(res, '__Host-my-refresh')).toBeDefined();
 });
 
@@ -148,7 +149,7 @@ describe('insecureDevelopment (plain http on a LAN address)', () => {
 
   test('drops Secure and the __Host- prefix, and keeps HttpOnly, SameSite and Path=/', async () => {
     t = await createTestApp({ rateLimit: false, cookies: { trustedOrigins: ['http://192.168.1.20:3000'], insecureDevelopment: true } });
-    const res = await request(t.app).post(`${t.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+    const res = await request(t.app).post(`${t.base}/login`).set('Origin', 'http://192.168.1.20:3000').set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
     const refreshLine = setCookies(res).find((line) => line.startsWith('eak-refresh='));
     expect(refreshLine).toBe(`eak-refresh=${cookieOf(res, 'eak-refresh')!.value}; Max-Age=${14 * 86400}; Path=/; HttpOnly; SameSite=Strict`);
     const refresh = cookieOf(res, 'eak-refresh')!.value;
@@ -171,7 +172,7 @@ describe('with cookies off (the default) nothing changes', () => {
   });
 
   test('the header is ignored: the refresh token stays in the body and no cookie is set', async () => {
-    const res = await request(t.app).post(`${t.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+    const res = await request(t.app).post(`${t.base}/login`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
     expect(res.body.refreshToken).toEqual(expect.any(String));
     expect(setCookies(res).filter((line) => !line.startsWith('__Host-eak-device='))).toEqual([]);
   });
@@ -222,7 +223,7 @@ describe('options are checked at start-up, naming the option', () => {
 
 test('datarhei: GET /api/login/refresh reads the cookie too, and is CSRF-checked (a refresh is never a safe GET)', async () => {
   t = await createTestApp({ preset: 'datarhei', rateLimit: false, cookies: { trustedOrigins: [ORIGIN] } });
-  const login = await request(t.app).post(`${t.base}/login`).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+  const login = await request(t.app).post(`${t.base}/login`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
   expect(login.body).toEqual({ access_token: expect.any(String) });
   const refresh = cookieOf(login, '__Host-eak-refresh')!.value;
   const foreign = await request(t.app).get(`${t.base}/login/refresh`).set('Sec-Fetch-Site', 'cross-site').set('X-Auth-Transport', 'cookie').set('Cookie', `__Host-eak-refresh=${refresh}`).expect(403);

@@ -1,7 +1,7 @@
 // Identity-provider login (Auth0-style) on the datarhei preset, against a real JWKS server on loopback.
 import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
-import type { AuthOptions, ExternalIdentityProviderOptions } from '../../lib';
+import type { AuthEvent, AuthOptions, ExternalIdentityProviderOptions } from '../../lib';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
 import { createIdpKey, signIdpToken, startJwksServer, unusedLoopbackUrl, type IdpKey, type JwksServer } from '../helpers/jwks-server';
 
@@ -246,5 +246,79 @@ describe('mapUser', () => {
     t.clock.advance(2001);
     await guarded(res.body.access_token as string).expect(401);
     await request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${res.body.refresh_token as string}`).expect(401);
+  });
+});
+
+describe('audit events', () => {
+  let events: AuthEvent[];
+  const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(async () => {
+    events = [];
+    await startApp({}, { onEvent: (event) => void events.push(event) });
+  });
+
+  it('a provider login emits login.succeeded with the subject as userId, like a password login, and no token', async () => {
+    const token = await idpToken();
+    const res = await idpLogin(token).set('User-Agent', 'Audit/1.0').expect(200);
+    await flush();
+    expect(events).toEqual([
+      { event: 'login.succeeded', at: expect.any(String), userId: ALICE, requestId: expect.any(String), client: { userAgent: 'Audit/1.0', network: expect.any(String) } },
+    ]);
+    const text = JSON.stringify(events);
+    for (const secret of [token, res.body.access_token as string, res.body.refresh_token as string]) expect(text.includes(secret)).toBe(false);
+  });
+
+  it('a refused provider token emits login.failed with the code answered and no user id', async () => {
+    await expectRefused(await idpToken({ sub: 'auth0|mallory' }));
+    await expectRefused(await idpToken({ aud: 'https://other.example' }));
+    await flush();
+    expect(events.map(({ event, reason, userId }) => ({ event, reason, userId }))).toEqual([
+      { event: 'login.failed', reason: 'invalid_credentials', userId: undefined },
+      { event: 'login.failed', reason: 'invalid_credentials', userId: undefined },
+    ]);
+  });
+
+  it('an allowed subject equal to a local user\'s id: login.failed that names no local user', async () => {
+    await t.close();
+    events = [];
+    await startApp({ allowedSubjects: ['1'] }, { onEvent: (event) => void events.push(event) });
+    await expectRefused(await idpToken({ sub: '1' }));
+    await flush();
+    expect(events.map(({ event, reason, userId }) => ({ event, reason, userId }))).toEqual([{ event: 'login.failed', reason: 'invalid_credentials', userId: undefined }]);
+  });
+
+  it('a JWKS outage emits login.failed with reason unavailable', async () => {
+    jwks.setMode('error');
+    await idpLogin(await idpToken()).expect(503);
+    await flush();
+    expect(events.map(({ event, reason }) => ({ event, reason }))).toEqual([{ event: 'login.failed', reason: 'unavailable' }]);
+  });
+
+  it('a mapped user\'s login.succeeded names the local user', async () => {
+    await t.close();
+    events = [];
+    await startApp(
+      { allowedSubjects: undefined, mapUser: ({ subject }) => (subject === 'auth0|guest' ? t.users.findById('3') : null) },
+      { onEvent: (event) => void events.push(event) },
+    );
+    const res = await idpLogin(await idpToken({ sub: 'auth0|guest' })).expect(200);
+    expect(res.body.access_token).toEqual(expect.any(String));
+    await flush();
+    expect(events.map(({ event, userId }) => ({ event, userId }))).toEqual([{ event: 'login.succeeded', userId: '3' }]);
+  });
+});
+
+describe('in cookie mode (login CSRF)', () => {
+  const ORIGIN = 'https://core.example';
+  beforeEach(() => startApp({}, { cookies: { trustedOrigins: [ORIGIN] } }));
+
+  it('a provider login from another site is refused with 403 csrf_rejected before the JWKS is asked', async () => {
+    const res = await idpLogin(await idpToken()).set('X-Auth-Transport', 'cookie').set('Origin', 'https://evil.example').expect(403);
+    expect(res.body).toEqual({ code: 403, message: expect.any(String), details: ['csrf_rejected'] });
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(jwks.requests).toBe(0);
+    const ok = await idpLogin(await idpToken()).set('X-Auth-Transport', 'cookie').set('Origin', ORIGIN).expect(200);
+    expect(String(ok.headers['set-cookie'])).toMatch(/__Host-eak-refresh=/);
   });
 });

@@ -202,6 +202,8 @@ describe('adapters (duck-typed)', () => {
     expectOptionError({ stateStore: 'redis://localhost' }, /^"stateStore" must be an object/);
     const store = { get: jest.fn(), set: jest.fn(), delete: jest.fn(), increment: jest.fn() };
     expectOptionError({ stateStore: store }, /^"stateStore.take" must be a function: "stateStore" does not look like a StateStore/);
+    // The optional compare-and-set, when present, must be a function too (a value there would be taken for one).
+    expectOptionError({ stateStore: { ...store, take: jest.fn(), compareAndSet: true } }, /^"stateStore.compareAndSet" must be a function/);
   });
 
   it('mailer must look like a Mailer', () => {

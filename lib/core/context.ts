@@ -35,6 +35,8 @@ export interface CoreSettings {
     resendCooldownSeconds: number;
     totpIssuer: string;
     resendLimit: { limit: number; windowSeconds: number };
+    /** Open challenges per account; a new one past it replaces the oldest. */
+    maxOpenChallenges: number;
   };
   /** Password reset by email, or false when off (`passwordReset` not configured). */
   passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;

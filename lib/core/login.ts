@@ -5,6 +5,7 @@ import type { LoginSuccess, SecondFactorChallenge } from './results';
 import type { SecondFactorMethod, User } from '../stores/types';
 import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';
+import { isExternalOnlyUser } from './external-identity';
 import { startSecondFactor } from './second-factor';
 import { openSession } from './session-tokens';
 
@@ -60,6 +61,28 @@ export async function loginWithPassword(context: AuthContext, request: PasswordL
     return outcome;
   } catch (error) {
     // The user id only when the name matched a user (the host's audit log may know it; a client never learns it).
+    if (error instanceof AuthError) context.events.emit('login.failed', { reason: error.code, ...attempt });
+    throw error;
+  }
+}
+
+/**
+ * Logs in with an identity provider's JWT (datarhei's Auth0-style login): the provider's user gets a session, and the
+ * same events as a password login are emitted (`login.succeeded`, or `login.failed` with the code answered and the
+ * user id only once the token named a user), never the token.
+ */
+export async function loginWithExternalIdentity(context: AuthContext, providerToken: string): Promise<LoginSuccess> {
+  const provider = context.externalIdentity;
+  if (!provider) throw new AuthError('invalid_credentials');
+  const attempt: { userId?: string } = {};
+  try {
+    const user = await provider.userFor(providerToken);
+    // A failure names a mapped local user; a bare subject may equal some local user's id, which it must not name.
+    if (!isExternalOnlyUser(user)) attempt.userId = user.id;
+    const success = await openSession(context, user, { rememberMe: false, identityProvider: provider.issuer });
+    context.events.emit('login.succeeded', { userId: user.id });
+    return success;
+  } catch (error) {
     if (error instanceof AuthError) context.events.emit('login.failed', { reason: error.code, ...attempt });
     throw error;
   }

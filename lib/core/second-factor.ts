@@ -9,6 +9,7 @@ import type { ChallengeClaims } from '../tokens/claims';
 import type { AuthContext } from './context';
 import { lockoutIdentity } from './lockout';
 import { openSession } from './session-tokens';
+import { updateState } from './state-update';
 import { activeUser } from './users';
 
 export const CODE_DIGITS = 6;
@@ -32,6 +33,8 @@ const challengeKey = (id: string): string => `tfa:challenge:${id}`;
 const attemptsKey = (id: string): string => `tfa:attempts:${id}`;
 const resendKey = (id: string): string => `tfa:resend:${id}`;
 const accountResendsKey = (userId: string): string => `tfa:resends:${userId}`;
+// The account's open challenges, oldest first: bounds what one password holder can keep in the store.
+const openChallengesKey = (userId: string): string => `tfa:open:${userId}`;
 const usedTotpStepKey = (userId: string, step: number): string => `tfa:totp-used:${userId}:${step}`;
 const lastTotpStepKey = (userId: string): string => `tfa:totp-last:${userId}`;
 
@@ -67,6 +70,7 @@ export async function startSecondFactor(
     identity: options.identity,
   };
   await state.set(challengeKey(challengeId), JSON.stringify(record), ttl * 1000);
+  await registerOpenChallenge(context, user.id, challengeId, record.expiresAt);
   if (code !== null) {
     // The cooldown runs from the first code too: otherwise a resend right after login mails a second code at once.
     await state.set(resendKey(challengeId), '1', config.secondFactor.resendCooldownSeconds * 1000);
@@ -128,6 +132,30 @@ export async function verifySecondFactor(
   // The login is complete only now: the same event as a login without a second factor.
   context.events.emit('login.succeeded', { userId: user.id });
   return success;
+}
+
+/**
+ * Lists a new challenge among the account's open ones; past `maxOpenChallenges` the oldest are ended. Replacing, not
+ * refusing: a refusal would let whoever holds the password keep the owner from starting a login at all, while a
+ * replacement leaves the owner's newest challenge standing until a stranger opens that many more, each behind a
+ * password check. One atomic update of the list, so racing logins cannot exceed the bound together.
+ */
+async function registerOpenChallenge(context: AuthContext, userId: string, challengeId: string, expiresAt: number): Promise<void> {
+  const replaced = await updateState(context.state, openChallengesKey(userId), (json) => {
+    const now = context.config.clock();
+    const open = (json === null ? [] : (JSON.parse(json) as OpenChallenge[])).filter((known) => known.expiresAt > now);
+    open.push({ id: challengeId, expiresAt });
+    const result = open.splice(0, Math.max(0, open.length - context.config.secondFactor.maxOpenChallenges));
+    const lastEnd = Math.max(...open.map((known) => known.expiresAt));
+    return { result, write: { value: JSON.stringify(open), ttlMs: Math.max(1, lastEnd - now) } };
+  });
+  await Promise.all(replaced.map((old) => deleteChallenge(context, old.id)));
+}
+
+interface OpenChallenge {
+  id: string;
+  /** ms since the epoch. */
+  expiresAt: number;
 }
 
 /** Ends a challenge. Its attempt counter is left to expire: deleting it would renew the budget of racing guesses. */

@@ -12,6 +12,7 @@ import { isExternalOnlyUser } from './external-identity';
 import { currentRequest, type ClientSummary } from './request-scope';
 import type { LoginSuccess, SessionInfo } from './results';
 import { familyKey } from './sessions';
+import { updateState } from './state-update';
 import { activeUser } from './users';
 
 export interface SessionTokens {
@@ -117,26 +118,35 @@ async function createFamily(
   await addUserFamily(context, record.userId, { family, expiresAt: record.expiresAt });
 }
 
-/** Lists `family` among the user's open ones; past `maxSessionsPerUser`, the oldest are ended. */
+/**
+ * Lists `family` among the user's open ones; past `maxSessionsPerUser`, the oldest are ended. One atomic update of the
+ * list (compare-and-set), so racing logins neither drop each other's entries nor exceed the cap together.
+ */
 async function addUserFamily(context: AuthContext, userId: string, entry: UserFamilyEntry): Promise<void> {
-  const now = nowSeconds(context.config.clock);
-  const open = (await readUserFamilies(context, userId)).filter((known) => known.expiresAt > now);
-  open.push(entry);
-  const ended = open.splice(0, Math.max(0, open.length - context.config.maxSessionsPerUser));
-  await writeUserFamilies(context, userId, open);
+  const ended = await updateState(context.state, userFamiliesKey(userId), (json) => {
+    const now = nowSeconds(context.config.clock);
+    const open = parseUserFamilies(json).filter((known) => known.expiresAt > now);
+    open.push(entry);
+    const result = open.splice(0, Math.max(0, open.length - context.config.maxSessionsPerUser));
+    return { result, write: userFamiliesWrite(context, open) };
+  });
   await Promise.all(ended.map((old) => deleteFamily(context, old.family)));
   for (const old of ended) context.events.emit('session.ended', { userId, sessionId: old.family });
 }
 
 async function readUserFamilies(context: AuthContext, userId: string): Promise<UserFamilyEntry[]> {
-  const json = await context.state.get(userFamiliesKey(userId));
+  return parseUserFamilies(await context.state.get(userFamiliesKey(userId)));
+}
+
+function parseUserFamilies(json: string | null): UserFamilyEntry[] {
   return json === null ? [] : (JSON.parse(json) as UserFamilyEntry[]);
 }
 
-async function writeUserFamilies(context: AuthContext, userId: string, entries: UserFamilyEntry[]): Promise<void> {
-  if (entries.length === 0) return context.state.delete(userFamiliesKey(userId));
+/** The list as stored: kept until its last session ends; an empty list is deleted. */
+function userFamiliesWrite(context: AuthContext, entries: UserFamilyEntry[]): { value: string | null; ttlMs: number } {
+  if (entries.length === 0) return { value: null, ttlMs: 1 };
   const lastEndMs = Math.max(...entries.map((entry) => entry.expiresAt)) * 1000;
-  await context.state.set(userFamiliesKey(userId), JSON.stringify(entries), Math.max(1, lastEndMs - context.config.clock()));
+  return { value: JSON.stringify(entries), ttlMs: Math.max(1, lastEndMs - context.config.clock()) };
 }
 
 /**
@@ -398,8 +408,10 @@ async function extendFamily(context: AuthContext, userId: string, family: string
   if (record.expiresAt >= expiresAt) return;
   const now = context.config.clock();
   await context.state.set(familyKey(family), JSON.stringify({ ...record, expiresAt, lastUsedAt: now }), expiresAt * 1000 - now);
-  const entries = await readUserFamilies(context, userId);
-  await writeUserFamilies(context, userId, entries.map((entry) => (entry.family === family ? { ...entry, expiresAt } : entry)));
+  await updateState(context.state, userFamiliesKey(userId), (json) => ({
+    result: undefined,
+    write: userFamiliesWrite(context, parseUserFamilies(json).map((entry) => (entry.family === family ? { ...entry, expiresAt } : entry))),
+  }));
 }
 
 // ---- the sessions list ----
@@ -458,17 +470,19 @@ export async function logout(context: AuthContext, token: string): Promise<void>
  */
 export async function endAllSessions(context: AuthContext, userId: string, revokedApiKeys?: { id: string; name: string }[]): Promise<void> {
   await context.sessions.endAll(userId);
-  const families = await readUserFamilies(context, userId);
-  await context.state.delete(userFamiliesKey(userId));
+  // Taken, not read then deleted: a login racing this keeps its entry or has its family ended, never neither.
+  const families = parseUserFamilies(await context.state.take(userFamiliesKey(userId)));
   await Promise.all(families.map((entry) => deleteFamily(context, entry.family)));
   context.events.emit('sessions.ended_all', { userId, ...(revokedApiKeys !== undefined ? { revokedApiKeys } : {}) });
 }
 
 async function revokeFamily(context: AuthContext, userId: string, family: string): Promise<void> {
   await deleteFamily(context, family);
-  const families = await readUserFamilies(context, userId);
-  const remaining = families.filter((entry) => entry.family !== family);
-  if (remaining.length !== families.length) await writeUserFamilies(context, userId, remaining);
+  await updateState(context.state, userFamiliesKey(userId), (json) => {
+    const families = parseUserFamilies(json);
+    const remaining = families.filter((entry) => entry.family !== family);
+    return { result: undefined, ...(remaining.length !== families.length ? { write: userFamiliesWrite(context, remaining) } : {}) };
+  });
 }
 
 async function deleteFamily(context: AuthContext, family: string): Promise<void> {

@@ -37,6 +37,26 @@ export function deliverTokensInCookies<T extends { access: IssuedToken; refresh:
   return { ...result, refresh: undefined };
 }
 
+/**
+ * Login CSRF: a request that asks for its session in cookies (login, second-factor verify, an identity provider's
+ * login, and a refresh or logout whose token came in the body or as bearer) must pass the same origin check as a
+ * cookie-authenticated one, or a cross-site page could log the browser into the attacker's account (or out of its
+ * own). Run before the body is read and before any password work, so a refusal consumes nothing.
+ */
+export function assertSameOriginCookieLogin(edge: EdgeContext, req: Request): void {
+  const cookies = edge.settings.cookies;
+  if (cookies !== false && optsIntoCookies(req)) assertSameOriginRequest(req, cookies);
+}
+
+/**
+ * Whether the browser says the request comes from another site (`Sec-Fetch-Site: cross-site`). Such a login gets no
+ * device cookie: it would replace the owner's own (and with it the owner's exemption from the account lockout), and
+ * a SameSite=Strict cookie is never sent on the cross-site requests that site makes anyway.
+ */
+export function isCrossSiteRequest(req: Request): boolean {
+  return req.headers['sec-fetch-site'] === 'cross-site';
+}
+
 /** In cookie mode, tells the browser to drop the token cookies (logout). */
 export function clearTokenCookies(edge: EdgeContext, req: Request, res: Response): void {
   const cookies = edge.settings.cookies;

@@ -4,7 +4,7 @@ import { inRequestScope } from '../core/request-scope';
 import { AuthError } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
-import { carriesAccessCookie, sessionTokenFromCookie } from './cookies';
+import { assertSameOriginCookieLogin, carriesAccessCookie, sessionTokenFromCookie } from './cookies';
 import { hasJsonContentType } from './csrf';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
@@ -68,6 +68,18 @@ function refuseWhenPasswordWorkersAreFull(edge: EdgeContext): RequestHandler {
   };
 }
 
+/** Answers 403 `csrf_rejected` before any other work to a cookie-mode request from another site (login CSRF). */
+function refuseCrossSiteCookieLogin(edge: EdgeContext): RequestHandler {
+  return (req, _res, next) => {
+    try {
+      assertSameOriginCookieLogin(edge, req);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 /** Builds the router of `routes` for this instance. */
 export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration<never>[]): Router {
   const { preset, settings } = edge;
@@ -76,6 +88,11 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
   for (const route of routes) {
     if (!isMounted(edge, route)) continue;
     const handlers: RequestHandler[] = [headers];
+    // Routes that set (or clear) the token cookies in cookie mode, whatever their credential: a cross-site page must
+    // not plant a session of its choosing (login CSRF), so it is refused before anything is counted.
+    if (route.answers.includes('login') || route.credential === 'refresh-token' || route.credential === 'session-token') {
+      handlers.push(refuseCrossSiteCookieLogin(edge));
+    }
     if (route.checksPassword) handlers.push(refuseWhenPasswordWorkersAreFull(edge));
     if (route.limiter) handlers.push(limiterFor(edge, route.limiter));
     const check = credentialCheck(edge, route);

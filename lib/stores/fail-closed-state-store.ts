@@ -44,6 +44,9 @@ export function failClosed(store: StateStore, logger: Logger): StateStore {
     delete: (key) => guarded(() => store.delete(key)),
     increment: (key, ttlMs): Promise<Counter> => guarded(() => store.increment(key, ttlMs)),
     take: (key) => guarded(() => store.take(key)),
+    ...(store.compareAndSet
+      ? { compareAndSet: (key: string, expected: string | null, value: string | null, ttlMs: number) => guarded(() => store.compareAndSet!(key, expected, value, ttlMs)) }
+      : {}),
     ...(store.createRateLimitStore
       ? { createRateLimitStore: (prefix: string) => failClosedRateLimitStore(store.createRateLimitStore!(prefix)) }
       : {}),

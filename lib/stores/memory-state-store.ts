@@ -78,6 +78,13 @@ export class MemoryStateStore implements StateStore {
     return entry?.value ?? null;
   }
 
+  async compareAndSet(key: string, expected: string | null, value: string | null, ttlMs: number): Promise<boolean> {
+    if ((this.live(key)?.value ?? null) !== expected) return false;
+    if (value === null) this.entries.delete(key);
+    else await this.set(key, value, ttlMs);
+    return true;
+  }
+
   async shutdown(): Promise<void> {
     clearInterval(this.sweepTimer);
     this.entries.clear();

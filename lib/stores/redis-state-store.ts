@@ -54,11 +54,26 @@ if ttl < 0 then
 end
 return { value, ttl }`;
 const INCREMENT_SHA = sha1(INCREMENT_SCRIPT);
+// ARGV: whether a value is expected ('1'/'0'), the expected value, whether to set ('1') or delete ('0'), the value, PX.
+// GET answers false for a missing key, which equals no string.
+const COMPARE_AND_SET_SCRIPT = `local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+else
+  redis.call('DEL', KEYS[1])
+end
+return 1`;
+const COMPARE_AND_SET_SHA = sha1(COMPARE_AND_SET_SCRIPT);
 
 /**
  * {@link StateStore} in Redis (6.2 or later, for GETDEL), standalone or Cluster. It does not own a client: give it a
- * `sendCommand` function, as for rate-limit-redis. Every key gets a TTL; `increment` is one Lua script and `take` one
- * GETDEL, so both are atomic across processes.
+ * `sendCommand` function, as for rate-limit-redis. Every key gets a TTL; `increment` and `compareAndSet` are one Lua
+ * script each and `take` one GETDEL, so all three are atomic across processes.
  *
  * On Redis Cluster every command and script touches one key, so any node layout works; a script missing from a
  * node's cache (a new or restarted node) is sent again with EVAL on that node, for this store's script and for the
@@ -148,6 +163,14 @@ export class RedisStateStore implements StateStore {
   async take(key: string): Promise<string | null> {
     const prefixed = this.prefix + key;
     return toText(await this.send(prefixed, ['GETDEL', prefixed]));
+  }
+
+  async compareAndSet(key: string, expected: string | null, value: string | null, ttlMs: number): Promise<boolean> {
+    const prefixed = this.prefix + key;
+    const args = ['1', prefixed, expected === null ? '0' : '1', expected ?? '', value === null ? '0' : '1', value ?? '', toPx(ttlMs)];
+    const reply = await this.runScript(prefixed, COMPARE_AND_SET_SHA, COMPARE_AND_SET_SCRIPT, args);
+    if (reply !== 1 && reply !== 0 && reply !== '1' && reply !== '0') throw unexpectedReply('compareAndSet', reply);
+    return Number(reply) === 1;
   }
 
   /** EVALSHA, and EVAL on NOSCRIPT: a node's script cache is empty after a restart or SCRIPT FLUSH, and on a

@@ -137,6 +137,17 @@ export interface StateStore {
   /** Atomically reads and deletes: of concurrent takes of one key, exactly one sees the value. */
   take(key: string): Promise<string | null>;
   /**
+   * Optional: atomically replaces the value of `key` with `value` and its TTL with `ttlMs` (or deletes the key when
+   * `value` is null), only if its current value is `expected` (null: the key does not exist or has expired). Returns
+   * whether it did; of concurrent calls expecting one value, at most one succeeds. One Lua script, or synchronous code.
+   *
+   * The library keeps a few lists per user in one key each (the open sessions, the open second-factor challenges)
+   * and updates them with this. Without it they are read and written in two steps: racing logins of one user can
+   * then drop an entry, so that user may hold more than `maxSessionsPerUser` sessions (or challenges past the bound)
+   * until they expire. Our memory and Redis stores have it.
+   */
+  compareAndSet?(key: string, expected: string | null, value: string | null, ttlMs: number): Promise<boolean>;
+  /**
    * Optional: a store for express-rate-limit sharing this store's backend (one per limiter, with its own prefix).
    * Without it, rate limits are counted in process memory.
    */

@@ -4,12 +4,13 @@ import type { Request, Response } from 'express';
 import type { LoginSuccess } from '../../core/results';
 import type { Reply } from '../../presets/types';
 import type { EdgeContext } from '../context';
-import { deliverTokensInCookies } from '../cookies';
+import { deliverTokensInCookies, isCrossSiteRequest } from '../cookies';
 import { setDeviceCookie } from '../request';
 
 export function loginReply(edge: EdgeContext, req: Request, res: Response, success: LoginSuccess): Reply {
   const cookie = edge.settings.deviceCookie;
-  if (cookie !== false && success.device) setDeviceCookie(res, cookie.name, success.device);
+  // A cross-site answer plants no device cookie (see isCrossSiteRequest).
+  if (cookie !== false && success.device && !isCrossSiteRequest(req)) setDeviceCookie(res, cookie.name, success.device);
   // Cookie transport: the refresh token goes in its HttpOnly cookie and the formatter sees none.
   return edge.preset.login(deliverTokensInCookies(edge, req, res, success), edge.replyContext(req));
 }

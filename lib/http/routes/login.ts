@@ -1,7 +1,6 @@
 // POST login: a password login (or, with an identity provider configured, its JWT as bearer and no body).
 import { Type } from '@sinclair/typebox';
-import { loginWithPassword } from '../../core/login';
-import { openSession } from '../../core/session-tokens';
+import { loginWithExternalIdentity, loginWithPassword } from '../../core/login';
 import { passwordField, usernameField } from '../fields';
 import { measureLogin } from '../metrics';
 import { bodyReader, clientGoneSignal, hasNoContent, readAuthorization } from '../request';
@@ -34,8 +33,7 @@ export const loginRoute = defineRoute({
     const bearer = readAuthorization(req, false);
     if (core.externalIdentity && bearer.kind === 'bearer' && hasNoContent(req)) {
       // datarhei: an identity provider's JWT as bearer and no body (or an empty one, as httpx sends) is a login too.
-      const user = await core.externalIdentity.userFor(bearer.value);
-      return loginReply(edge, req, res, await openSession(core, user, { rememberMe: false, identityProvider: core.externalIdentity.issuer }));
+      return loginReply(edge, req, res, await loginWithExternalIdentity(core, bearer.value));
     }
     // No fields means no body was sent (allowed only for the identity provider's login): read it to say what is missing.
     const { username, password, rememberMe } = fields.username === undefined ? body.read(req) : fields;
