@@ -156,7 +156,8 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
     events,
   };
   const settings = edgeSettings(config);
-  const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings) };
+  // `metrics` from the start, so the guard's read of it always sees one object shape.
+  const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings), metrics: undefined };
   return { edge, ownedStore, keys: config.keys };
 }
 

@@ -130,7 +130,8 @@ export function registerMetrics(edge: EdgeContext, registry: MetricsRegistry, op
   guardDuration.zero({ result: 'refused' });
 
   registered.set(edge, { registry, prefix });
-  edge.core.events.tap = (event: AuthEventName, fields: AuthEventFields) => {
+  let tapFailed = false;
+  const countEvent = (event: AuthEventName, fields: AuthEventFields): void => {
     switch (event) {
       case 'login.succeeded':
         return logins.inc({ outcome: 'succeeded' });
@@ -152,6 +153,16 @@ export function registerMetrics(edge: EdgeContext, registry: MetricsRegistry, op
         return apiKeys.inc({ result: 'refused' });
       default:
         return undefined;
+    }
+  };
+  // Counting runs inside the flows: whatever it does, it never fails one (reported once).
+  edge.core.events.tap = (event, fields) => {
+    try {
+      countEvent(event, fields);
+    } catch (error) {
+      if (tapFailed) return;
+      tapFailed = true;
+      edge.settings.logger.error(`[express-auth-kit] counting the "${event}" event failed (reported once): ${error instanceof Error ? error.message : String(error)}`);
     }
   };
   edge.metrics = {
