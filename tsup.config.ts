@@ -14,6 +14,8 @@ export default defineConfig([
     shims: true,
     target: 'node20',
     outDir: 'dist',
+    // The optional peer for passkeys: loaded at run time (require in CommonJS, import() in ESM), never bundled.
+    external: ['@simplewebauthn/server'],
   },
   {
     // tsup keeps main.ts's #! line and makes the file executable.

@@ -29,8 +29,20 @@ export function basicExample(origin: string): ExampleOptions {
     preset: 'default',
     guardedRoute: '/api/protected',
     page: path.join(__dirname, 'public'),
-    extraOptions: { cookies: { trustedOrigins: trustedOrigins(origin) } },
+    extraOptions: { cookies: { trustedOrigins: trustedOrigins(origin) }, passkeys: demoPasskeys(origin) },
   };
+}
+
+/**
+ * Passkeys for the demo: an IP address cannot be a WebAuthn relying party, so the RP ID is `localhost` and the page
+ * works at `http://localhost:PORT/` (the same server as 127.0.0.1:PORT), plus the server's own origin when its host
+ * is localhost or a name under it.
+ */
+export function demoPasskeys(origin: string): { rpId: string; rpName: string; origins: string[] } {
+  const port = URL.canParse(origin) ? new URL(origin).port : '';
+  const origins = [`http://localhost${port ? `:${port}` : ''}`];
+  if (URL.canParse(origin) && /(^|\.)localhost$/.test(new URL(origin).hostname)) origins.push(new URL(origin).origin);
+  return { rpId: 'localhost', rpName: 'express-auth-kit demo', origins: [...new Set(origins)] };
 }
 
 /** PORT=0 asks for a free port: pick it now, since the trusted origin must name it before the server starts. */

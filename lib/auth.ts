@@ -83,6 +83,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
     secondFactor: config.secondFactor,
     passwordPolicy: config.passwordPolicy,
     passwordReset: config.passwordReset,
+    registration: config.registration,
     passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
     deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
     maxSessionsPerUser: config.maxSessionsPerUser,
@@ -95,6 +96,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
             defaultLifetimeSeconds: config.apiKeys.defaultLifetimeSeconds,
             recentLoginSeconds: config.apiKeys.recentLoginSeconds,
           },
+    passkeys: config.passkeys,
   };
 }
 

@@ -14,8 +14,11 @@ export type { MetricsRegistry, MetricsOptions } from './http/metrics';
 
 // Configuration types, so hosts can build options objects with checking.
 export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } from './options';
+// Sign-up: the option and the host's hook, for hosts that type their configuration.
+export type { RegistrationOptions } from './options';
+export type { RegistrationAttempt, RegistrationDecision, RegistrationHook } from './core/registration-types';
 // The browsers' cookie transport (refresh token in an HttpOnly __Host- cookie, CSRF-checked); its opt-in header's name.
-export type { CookieOptions } from './options';
+export type { CookieOptions, PasskeyOptions } from './options';
 export { COOKIE_TRANSPORT_HEADER } from './http/csrf';
 export type { Duration } from './primitives/duration';
 export type { Clock } from './primitives/clock';
@@ -46,14 +49,14 @@ export { checkPasswordPolicy, resolvePasswordPolicy, BCRYPT_MAX_BYTES } from './
 export type { PasswordPolicyOptions, PasswordRule, PasswordRuleFailure } from './passwords/policy';
 
 // Adapters: the contracts a host implements, and the implementations we ship.
-export type { User, UserStore, StateStore, ApiKeyRecord, Counter, SecondFactorMethod } from './stores/types';
+export type { User, UserStore, StateStore, ApiKeyRecord, Counter, PasskeyRecord, SecondFactorMethod, NewUser, CreateUserResult } from './stores/types';
 export { MemoryUserStore } from './stores/memory-user-store';
 export type { UserSeed } from './stores/memory-user-store';
 export { MemoryStateStore } from './stores/memory-state-store';
 export type { MemoryStateStoreOptions } from './stores/memory-state-store';
 export { RedisStateStore } from './stores/redis-state-store';
 export { PostgresUserStore } from './stores/postgres-user-store';
-export type { Mailer, SecondFactorMail, PasswordResetMail, RecoveryCodeUsedMail, PasswordResetCompletedMail } from './mailers/types';
+export type { Mailer, SecondFactorMail, PasswordResetMail, RecoveryCodeUsedMail, PasswordResetCompletedMail, VerificationMail, RegistrationNoticeMail } from './mailers/types';
 export { NodemailerMailer } from './mailers/nodemailer-mailer';
 export type { NodemailerMailerOptions, MailTemplate } from './mailers/nodemailer-mailer';
 export { MemoryMailer } from './mailers/memory-mailer';

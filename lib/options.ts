@@ -1,5 +1,6 @@
 // The public options of createAuth()/createAuthRouter(): typed, defaulted in one place, validated at start-up.
 import type { AuthEventHandler } from './core/events';
+import type { RegistrationHook, RegistrationSettings } from './core/registration-types';
 import { consoleLogger, type Logger } from './logger';
 import type { Mailer } from './mailers/types';
 import { DEFAULT_BCRYPT_COST, validateBcryptCost } from './passwords/hasher';
@@ -10,6 +11,7 @@ import { parseDuration, type Duration } from './primitives/duration';
 import { presets, type PresetName } from './presets';
 import { definePreset, type Preset } from './presets/types';
 import type { StateStore, User, UserStore } from './stores/types';
+import { resolvePasskeys, type ResolvedPasskeys } from './passkey-options';
 import { prepareKeys, type HmacAlgorithm, type PreparedKeys, type SecretOption } from './tokens/keys';
 
 /** A per-IP limit: at most `limit` requests in `window`. */
@@ -194,6 +196,13 @@ export interface AuthOptions {
     /** How long a mailed link works (at most '1h'). A newer request replaces the older token. @default '1h' */
     tokenTtl?: Duration;
   };
+  /**
+   * Sign-up with email verification (`POST …/register`, `…/register/verify`, `…/register/resend`; default preset).
+   * Off unless given. Needs a `users` store with `createUser` and `markEmailVerified`, a `mailer` with
+   * `sendVerificationLink` (and `sendRegistrationNotice` to tell an address's owner of a sign-up attempt), and a
+   * preset with the sign-up routes; else a TypeError at start-up.
+   */
+  registration?: RegistrationOptions;
   /** Login with an external identity provider's JWT (POST to the login route with it as bearer and no body). */
   externalIdentityProvider?: ExternalIdentityProviderOptions;
   /**
@@ -204,6 +213,51 @@ export interface AuthOptions {
    * @default false (off: the trusted origins are the host's to name)
    */
   cookies?: CookieOptions | false;
+  /**
+   * Passkeys (WebAuthn, through the optional peer `@simplewebauthn/server`, loaded only when this is set): add one
+   * with the password, then sign in with it and no second factor. Needs a user store with the passkey methods.
+   * @default false (off)
+   */
+  passkeys?: PasskeyOptions | false;
+}
+
+/** The relying party of passkeys (see {@link AuthOptions.passkeys}). */
+export interface PasskeyOptions {
+  /**
+   * The RP ID: the site's domain (or a registrable suffix of it), never an IP address, and never to change (a passkey
+   * works only under the RP ID it was made for). @example 'example.com'
+   */
+  rpId: string;
+  /** The name authenticators show. @example 'Example' */
+  rpName: string;
+  /** The origins of the pages that run the ceremonies, each the RP ID's host or a subdomain of it. @example ['https://example.com'] */
+  origins: readonly string[];
+}
+
+/** Sign-up's settings (see {@link AuthOptions.registration}). */
+export interface RegistrationOptions {
+  /**
+   * The page of your app that reads the token and posts it to `…/register/verify`, absolute http(s). `{token}` is
+   * replaced by the URL-encoded token; without it, the token is added as the `token` query parameter. Required.
+   * @example 'https://app.example/verify-email?token={token}'
+   */
+  urlTemplate: string;
+  /** How long a mailed verification link works (at most '7d'). A resend replaces the older link. @default '24h' */
+  tokenTtl?: Duration;
+  /**
+   * Verification mails (sign-ups and resends together) per address per window. Past it the answer is the same and
+   * nothing is mailed, so nobody can mail-bomb an address. @default { limit: 3, window: '1h' }
+   */
+  resendLimit?: { limit?: number; window?: Duration };
+  /** The roles of a new user, unless `onRegister` names others. @default ['ROLE_USER'] */
+  authorities?: readonly string[];
+  /**
+   * Runs before anything is stored: return profile fields (`firstName`, `lastName`, `imageUrl`, `langKey`) and
+   * `authorities` for the new user, or `{ refuse: 'Sign-up is by invitation only.' }` (403 `registration_refused`
+   * with that message). It sees the username, the email and the body's optional `profile` object of strings (an
+   * invite code, say), never the password. @default none
+   */
+  onRegister?: RegistrationHook;
 }
 
 /** The cookie transport's settings (see {@link AuthOptions.cookies}). */
@@ -269,9 +323,11 @@ export interface ResolvedConfig {
   sessionCacheMs: number;
   passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;
   apiKeys: ResolvedApiKeys | false;
+  registration: RegistrationSettings | false;
   externalIdentityProvider: Required<Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>> &
     Pick<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'> | undefined;
   cookies: ResolvedCookies | false;
+  passkeys: ResolvedPasskeys | false;
 }
 
 /** API keys, resolved. Internal. */
@@ -297,9 +353,10 @@ const KNOWN_OPTIONS = new Set<string>([
   'secret', 'algorithm', 'issuer', 'audience', 'accessTokenTtl', 'rememberMeTtl', 'refreshTokenTtl', 'clockSkewSeconds',
   'preset', 'users', 'stateStore', 'mailer', 'logger', 'clock', 'bcryptCost', 'passwordPolicy', 'passwordMaxAge',
   'lockout', 'rateLimit', 'secondFactor', 'refresh', 'sessionCacheMs', 'apiKeys', 'externalIdentityProvider',
-  'passwordReset',
+  'passwordReset', 'registration',
   'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
   'maxTokenLifetime',
+  'passkeys',
 ]);
 
 function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
@@ -518,9 +575,11 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     },
     sessionCacheMs,
     passwordReset: resolvePasswordReset(options.passwordReset),
+    registration: resolveRegistration(options.registration, options.users as UserStore, options.mailer, preset),
     apiKeys,
     externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
     cookies: resolveCookies(options.cookies),
+    passkeys: resolvePasskeys(options.passkeys, options.users as UserStore),
   };
 }
 
@@ -564,6 +623,50 @@ function resolvePasswordReset(value: unknown): ResolvedConfig['passwordReset'] {
     throw wrong();
   }
   return { urlTemplate: template, tokenTtlSeconds: duration(input.tokenTtl, MAX_RESET_TOKEN_TTL, 'passwordReset.tokenTtl', 3600) };
+}
+
+// A day covers a slow mail and a user who signs up in the evening and verifies the next morning.
+const DEFAULT_VERIFICATION_TOKEN_TTL = '24h';
+const MAX_VERIFICATION_TOKEN_TTL_SECONDS = 7 * 86400;
+// A few tries for a slow mail; an address's owner gets at most this many unasked mails an hour.
+const DEFAULT_VERIFICATION_MAIL_LIMIT = { limit: 3, window: '1h' } as const;
+
+function resolveRegistration(value: unknown, users: UserStore, mailer: Mailer | undefined, preset: Preset): ResolvedConfig['registration'] {
+  if (value === undefined) return false;
+  const input = plainObject(value, 'registration', ['urlTemplate', 'tokenTtl', 'resendLimit', 'authorities', 'onRegister']);
+  const template = input.urlTemplate;
+  const wrong = () =>
+    new TypeError('"registration.urlTemplate" must be an absolute http(s) URL of your verification page, e.g. "https://app.example/verify-email?token={token}".');
+  if (typeof template !== 'string') throw wrong();
+  try {
+    const url = new URL(template.replace(/\{token\}/g, 'x'));
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw wrong();
+  } catch {
+    throw wrong();
+  }
+  const authorities = input.authorities ?? ['ROLE_USER'];
+  if (!Array.isArray(authorities) || !authorities.every((role) => typeof role === 'string' && role.length > 0)) {
+    throw new TypeError('"registration.authorities" must be an array of role names, e.g. ["ROLE_USER"].');
+  }
+  if (input.onRegister !== undefined && typeof input.onRegister !== 'function') {
+    throw new TypeError('"registration.onRegister" must be a function (attempt) => decision.');
+  }
+  if (typeof users.createUser !== 'function' || typeof users.markEmailVerified !== 'function') {
+    throw new TypeError('"registration" needs a "users" store with createUser() and markEmailVerified() (MemoryUserStore and PostgresUserStore have them).');
+  }
+  if (typeof mailer?.sendVerificationLink !== 'function') {
+    throw new TypeError('"registration" needs a "mailer" with sendVerificationLink() (MemoryMailer and NodemailerMailer have it).');
+  }
+  if (preset.routes.register == null || preset.routes.registerVerify == null) {
+    throw new TypeError(`"registration" needs a preset with sign-up routes; "${preset.name}" has none (routes.register, routes.registerVerify).`);
+  }
+  return {
+    urlTemplate: template,
+    tokenTtlSeconds: duration(input.tokenTtl, DEFAULT_VERIFICATION_TOKEN_TTL, 'registration.tokenTtl', MAX_VERIFICATION_TOKEN_TTL_SECONDS),
+    mailLimit: resolveLimit(input.resendLimit, DEFAULT_VERIFICATION_MAIL_LIMIT, 'registration.resendLimit'),
+    authorities: [...(authorities as string[])],
+    onRegister: input.onRegister as RegistrationHook | undefined,
+  };
 }
 
 function resolveLimit(value: unknown, fallback: { limit: number; window: Duration }, name: string): { limit: number; windowSeconds: number } {

@@ -3,7 +3,8 @@
 # consumer: the exports map, both builds, the type declarations' presence, and the bcrypt workers from dist/. Twice:
 # in an app on Express 5 and in one on Express 4.21, each installed with a plain `npm install` (the peer range must
 # take both majors without --legacy-peer-deps). The Express 4.21 app also type-checks a consumer against the
-# declarations with @types/express 4.
+# declarations with @types/express 4. Neither app installs the optional peers (nodemailer, rate-limit-redis): both
+# builds must load without them and run a login, and constructing a NodemailerMailer must say what to install.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -79,6 +80,53 @@ console.log(`esm metrics ok (prom-client ${installed ? 'installed' : 'absent'})`
 process.exit(0);
 JS
 
+# A host without the optional peers: login → guarded route over HTTP, then the clear errors naming the packages.
+cat > "$work/consumer-peers.js" <<'JS'
+module.exports = async function run({ express, createAuth, hashPassword, MemoryUserStore, NodemailerMailer, RedisStateStore }, kind) {
+  for (const peer of ['nodemailer', 'rate-limit-redis']) {
+    try { require.resolve(peer, { paths: [process.cwd()] }); throw new Error(`${peer} is installed: the check is void`); } catch (error) { if (error.code !== 'MODULE_NOT_FOUND') throw error; }
+  }
+  const passwordHash = await hashPassword('smoke-test-password', { cost: 4 });
+  const users = new MemoryUserStore([{ login: 'a', email: 'a@example.com', passwordHash, authorities: ['ROLE_USER'] }]);
+  const auth = createAuth({ secret: 'x'.repeat(32), users, bcryptCost: 4, logger: { warn() {}, error() {} } });
+  const app = express();
+  app.use(express.json());
+  app.use('/auth', auth.router);
+  app.get('/api/protected', auth.requireAuth(), (req, res) => res.json({ user: req.auth.userId }));
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'a', password: 'smoke-test-password' }) });
+  const { accessToken } = await login.json();
+  const guarded = await fetch(`${base}/api/protected`, { headers: { authorization: `Bearer ${accessToken}` } });
+  if (login.status !== 200 || guarded.status !== 200) throw new Error(`login ${login.status}, guarded ${guarded.status}`);
+  server.close();
+  auth.shutdown?.();
+  const expectMissing = (construct, peer) => {
+    try { construct(); } catch (error) {
+      if (error instanceof TypeError && error.message.includes(`npm install ${peer}`)) return;
+      throw error;
+    }
+    throw new Error(`no error without ${peer}`);
+  };
+  expectMissing(() => new NodemailerMailer({ transport: 'smtp://127.0.0.1:2525', from: 'no-reply@example.com' }), 'nodemailer');
+  expectMissing(() => new RedisStateStore({ sendCommand: async () => null }).createRateLimitStore('login'), 'rate-limit-redis');
+  console.log(`${kind} without the optional peers ok`);
+};
+JS
+cat > "$work/consumer-peers.cjs" <<'JS'
+const express = require('express');
+require('./consumer-peers.js')({ express, ...require('express-auth-kit') }, 'commonjs')
+  .then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });
+JS
+cat > "$work/consumer-peers.mjs" <<'JS'
+import express from 'express';
+import * as kit from 'express-auth-kit';
+import { createRequire } from 'node:module';
+await createRequire(import.meta.url)('./consumer-peers.js')({ express, ...kit }, 'esm')
+  .then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });
+JS
+
 # A TypeScript host on Express 4: mounts the router, guards a route and reads the typed req.auth.
 cat > "$work/consumer.ts" <<'TS'
 import express from 'express';
@@ -103,10 +151,12 @@ consumer_app() {
   npm install --silent --no-audit --no-fund --prefer-offline "$work/$tarball" "$@" >/dev/null
   test -f node_modules/express-auth-kit/dist/index.d.ts
   test -f node_modules/express-auth-kit/dist/index.d.mts
-  cp "$work/consumer.cjs" "$work/consumer.mjs" "$work/consumer.ts" "$work/metrics.cjs" "$work/metrics.mjs" .
+  cp "$work/consumer.cjs" "$work/consumer.mjs" "$work/consumer.ts" "$work"/consumer-peers.* "$work/metrics.cjs" "$work/metrics.mjs" .
   echo "consumer on express $(node -p 'require("express/package.json").version')"
   node consumer.cjs
   node consumer.mjs
+  node consumer-peers.cjs
+  node consumer-peers.mjs
   local prom=absent
   [[ -d node_modules/prom-client ]] && prom=installed
   node metrics.cjs "$prom"

@@ -115,8 +115,8 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
   async function signIn(username: string, password: string): Promise<void> {
     await page.goto(`${origin}/`);
     await page.getByLabel('Username or email').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   async function expectSignedInAs(login: string): Promise<void> {
@@ -219,8 +219,8 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
       // The other browser signs in as guest too, then this page lists both.
       await otherPage.goto(`${origin}/`);
       await otherPage.getByLabel('Username or email').fill('guest');
-      await otherPage.getByLabel('Password').fill(DEMO_PASSWORDS.guest);
-      await otherPage.getByRole('button', { name: 'Sign in' }).click();
+      await otherPage.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORDS.guest);
+      await otherPage.getByRole('button', { name: 'Sign in', exact: true }).click();
       await otherPage.locator('#signed-in').waitFor();
 
       // The list as the server answered this refresh (guest may have sessions left by earlier tests): the other

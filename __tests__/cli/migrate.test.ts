@@ -39,7 +39,7 @@ describeWithPostgres('express-auth-kit migrate (PostgreSQL)', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(`migrated "${schema}"."kit_users" and "${schema}"."kit_api_keys"\n`);
-    expect(await tablesIn(schema)).toEqual(['kit_api_keys', 'kit_users']);
+    expect(await tablesIn(schema)).toEqual(['kit_api_keys', 'kit_passkeys', 'kit_users']);
 
     const again = await runCli(args, { env: envWithout('DATABASE_URL') });
     expect(again.code).toBe(0);

@@ -1,5 +1,5 @@
 // The behaviour every UserStore must show; run by the memory unit tests and the PostgreSQL integration tests.
-import type { ApiKeyRecord, User, UserStore } from '../../lib/stores/types';
+import type { ApiKeyRecord, PasskeyRecord, User, UserStore } from '../../lib/stores/types';
 
 export interface UserStoreFixture {
   store: UserStore;
@@ -111,6 +111,21 @@ const unstorableLookups: { note: string; lookup: string }[] = [
   { note: 'a lone high surrogate', lookup: 'adm\ud800in' },
   { note: 'a lone low surrogate', lookup: '\udc00admin' },
 ];
+
+function passkey(id: string, userId: string, changes: Partial<PasskeyRecord> = {}): PasskeyRecord {
+  return {
+    id,
+    userId,
+    credentialId: `cred-${id}`,
+    publicKey: `pQECAyYgASFYIP-public-key-of-${id}`,
+    counter: 0,
+    transports: ['internal', 'hybrid'],
+    name: `passkey ${id}`,
+    createdAt: new Date('2025-01-01T00:00:00.000Z'),
+    lastUsedAt: null,
+    ...changes,
+  };
+}
 
 export function describeUserStoreContract(name: string, factory: (seed: User[]) => Promise<UserStoreFixture>): void {
   describe(`UserStore contract: ${name}`, () => {
@@ -275,6 +290,61 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
       });
     });
 
+    describe('createUser and markEmailVerified (sign-up)', () => {
+      const signup = () => ({
+        create: required(store.createUser, 'createUser').bind(store),
+        verify: required(store.markEmailVerified, 'markEmailVerified').bind(store),
+      });
+      const newUser = (login: string, email: string) => ({
+        login,
+        email,
+        passwordHash: '$2b$04$signup',
+        authorities: ['ROLE_USER'],
+        firstName: 'Nina',
+        langKey: 'fr',
+        emailVerified: false,
+      });
+
+      it('creates an unverified user with a new id, found by login and by email, and verifies it', async () => {
+        const result = await signup().create(newUser('nina', 'Nina@Example.org'));
+        expect('user' in result).toBe(true);
+        const created = 'user' in result ? result.user : undefined;
+        expect(created?.id).toEqual(expect.any(String));
+        expect(created?.id).not.toBe('u-admin');
+        expect(created).toMatchObject({ login: 'nina', email: 'Nina@Example.org', authorities: ['ROLE_USER'], firstName: 'Nina', langKey: 'fr', emailVerified: false });
+        expect((await store.findByLogin('NINA'))?.id).toBe(created?.id);
+        expect((await store.findByLogin('nina@example.org'))?.emailVerified).toBe(false);
+        expect(await signup().verify(created!.id)).toBe(true);
+        expect((await store.findById(created!.id))?.emailVerified).toBe(true);
+        expect(await signup().verify('u-missing')).toBe(false);
+      });
+
+      it('seeded users count as verified', async () => {
+        expect((await store.findById('u-admin'))?.emailVerified ?? true).toBe(true);
+      });
+
+      it('refuses a taken login (ignoring case) before a taken email, and a taken email', async () => {
+        expect(await signup().create(newUser('ADMIN', 'fresh@example.org'))).toEqual({ taken: 'login' });
+        expect(await signup().create(newUser('admin', 'jane@example.org'))).toEqual({ taken: 'login' });
+        expect(await signup().create(newUser('fresh', 'JANE@example.org'))).toEqual({ taken: 'email' });
+        // A new login may not be someone's email either (logins with "@" are refused earlier, by the flow).
+        expect(await signup().create(newUser('admin@example.com', 'other@example.org'))).toEqual({ taken: 'login' });
+        expect(await store.findByLogin('fresh')).toBeNull();
+      });
+
+      it('of concurrent sign-ups with one login exactly one is created', async () => {
+        const results = await Promise.all(Array.from({ length: 5 }, (_, i) => signup().create(newUser('race', `race${i}@example.org`))));
+        expect(results.filter((r) => 'user' in r)).toHaveLength(1);
+        expect(results.filter((r) => 'taken' in r && r.taken === 'login')).toHaveLength(4);
+      });
+
+      it('of concurrent sign-ups with one email exactly one is created', async () => {
+        const results = await Promise.all(Array.from({ length: 5 }, (_, i) => signup().create(newUser(`same${i}`, 'same@example.org'))));
+        expect(results.filter((r) => 'user' in r)).toHaveLength(1);
+        expect(results.filter((r) => 'taken' in r && r.taken === 'email')).toHaveLength(4);
+      });
+    });
+
     describe('API keys', () => {
       const keys = () => ({
         create: required(store.createApiKey, 'createApiKey').bind(store),
@@ -349,6 +419,62 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         const found = await find(record.keyHash);
         expect(found?.lastUsedAt).toBeInstanceOf(Date);
         expect(found?.lastUsedAt?.getTime()).toBe(at.getTime());
+      });
+    });
+    describe('passkeys (public keys only)', () => {
+      const passkeys = () => ({
+        create: required(store.createPasskey, 'createPasskey').bind(store),
+        list: required(store.listPasskeys, 'listPasskeys').bind(store),
+        find: required(store.findPasskeyByCredentialId, 'findPasskeyByCredentialId').bind(store),
+        use: required(store.updatePasskeyUse, 'updatePasskeyUse').bind(store),
+        rename: required(store.renamePasskey, 'renamePasskey').bind(store),
+        remove: required(store.deletePasskey, 'deletePasskey').bind(store),
+      });
+
+      it('stores a passkey and gives it back whole: by credential id, and in its user\'s list only, oldest first', async () => {
+        const { create, list, find } = passkeys();
+        const first = passkey('p-1', 'u-admin', { counter: 4_000_000_000 });
+        const second = passkey('p-2', 'u-admin', { createdAt: new Date('2025-02-01T00:00:00.000Z'), transports: [] });
+        await create(second);
+        await create(first);
+        await create(passkey('p-3', 'u-user'));
+        expect(await find('cred-p-1')).toEqual(first);
+        expect(await find('cred-nope')).toBeNull();
+        expect(await list('u-admin')).toEqual([first, second]);
+        expect(await list('u-nobody')).toEqual([]);
+      });
+
+      it('refuses a second passkey with a credential id already stored, for any user', async () => {
+        const { create, list } = passkeys();
+        await create(passkey('p-1', 'u-admin'));
+        await expect(Promise.resolve().then(() => create(passkey('p-2', 'u-user', { credentialId: 'cred-p-1' })))).rejects.toThrow();
+        expect(await list('u-user')).toEqual([]);
+      });
+
+      it('updatePasskeyUse is a compare-and-set on the counter, and sets lastUsedAt', async () => {
+        const { create, find, use } = passkeys();
+        await create(passkey('p-1', 'u-admin', { counter: 5 }));
+        const at = new Date('2025-07-08T09:10:11.012Z');
+        expect(await use('p-1', 4, 9, at)).toBe(false);
+        expect(await use('p-1', 5, 9, at)).toBe(true);
+        expect(await use('p-1', 5, 10, at)).toBe(false);
+        expect(await use('p-nope', 0, 1, at)).toBe(false);
+        const found = await find('cred-p-1');
+        expect(found?.counter).toBe(9);
+        expect(found?.lastUsedAt?.getTime()).toBe(at.getTime());
+      });
+
+      it("renames and deletes only the user's own passkey: another user's answers false and stays", async () => {
+        const { create, find, rename, remove } = passkeys();
+        await create(passkey('p-1', 'u-admin'));
+        expect(await rename('u-user', 'p-1', 'Mine')).toBe(false);
+        expect(await remove('u-user', 'p-1')).toBe(false);
+        expect((await find('cred-p-1'))?.name).toBe('passkey p-1');
+        expect(await rename('u-admin', 'p-1', 'Phone')).toBe(true);
+        expect((await find('cred-p-1'))?.name).toBe('Phone');
+        expect(await remove('u-admin', 'p-1')).toBe(true);
+        expect(await remove('u-admin', 'p-1')).toBe(false);
+        expect(await find('cred-p-1')).toBeNull();
       });
     });
   });

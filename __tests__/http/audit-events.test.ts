@@ -8,7 +8,7 @@ import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } fro
 const CATALOGUE: AuthEventName[] = [
   'login.succeeded', 'login.failed', 'lockout.started', 'tfa.sent', 'tfa.verified', 'tfa.failed', 'recovery_code.used',
   'password.changed', 'password.reset_requested', 'password.reset_completed', 'session.ended', 'sessions.ended_all',
-  'refresh.reuse_detected', 'api_key.created', 'api_key.used_failed', 'api_key.deleted',
+  'refresh.reuse_detected', 'api_key.created', 'api_key.used_failed', 'api_key.deleted', 'user.registered', 'user.verified',
 ];
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 
@@ -19,7 +19,13 @@ const secrets = new Set<string>(Object.values(PASSWORDS));
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
-  t = await createTestApp({ rateLimit: false, passwordReset: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
+  t = await createTestApp({
+    rateLimit: false,
+    passwordReset: { urlTemplate: URL_TEMPLATE },
+    registration: { urlTemplate: 'https://app.example/verify-email?token={token}' },
+    onEvent: (event) => void events.push(event),
+    ...options,
+  });
 }
 
 afterEach(async () => {
@@ -104,6 +110,12 @@ test('every event of the catalogue is emitted by its flow, with time, request id
     .expect(204);
   await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${verified.body.accessToken}`).expect(204);
   expect(admin.accessToken).toBeDefined();
+
+  // user.registered, user.verified
+  await request(t.app).post('/auth/register').send({ username: 'newbie', email: 'newbie@example.org', password: keep('a-newbie-password') }).expect(202);
+  await settle();
+  const verificationLink = keep(t.mailer.verificationLinks.at(-1)?.url);
+  await request(t.app).post('/auth/register/verify').send({ token: keep(new URL(verificationLink!).searchParams.get('token')!) }).expect(204);
 
   await settle();
   const names = new Set(events.map((event) => event.event));

@@ -85,12 +85,20 @@ const FIELDS: Record<string, readonly string[]> = {
   logout: ['refreshToken'],
   apiKeyCreate: ['name', 'expiresIn', 'roles'],
   apiKeyDeleteByText: ['text'],
+  register: ['username', 'email', 'password', 'profile'],
+  registerVerify: ['token'],
+  registerResend: ['email'],
+  passkeyRegisterOptions: ['password', 'code'],
+  passkeyRegister: ['id', 'rawId', 'type', 'response', 'name'],
+  passkeyRename: ['name'],
+  passkeyLogin: ['id', 'rawId', 'type', 'response'],
 };
 
-const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue']);
+const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue', 'passkeyList']);
 // UTMStack's frontends verify with ?code= and resend by GET.
 for (const key of ['tfaVerifyByQuery', 'tfaResendByGet']) GET_ROUTES.add(key);
-const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd']);
+const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd', 'passkeyDelete']);
+const PATCH_ROUTES = new Set(['passkeyRename']);
 
 function routeTable(name: PresetName): RouteEntry[] {
   const preset = presets[name];
@@ -98,7 +106,7 @@ function routeTable(name: PresetName): RouteEntry[] {
   const entries: RouteEntry[] = [];
   for (const [key, path] of Object.entries(preset.routes)) {
     if (key === 'refreshMethod' || typeof path !== 'string') continue;
-    const method = key === 'refresh' ? preset.routes.refreshMethod.toUpperCase() : DELETE_ROUTES.has(key) ? 'DELETE' : GET_ROUTES.has(key) ? 'GET' : 'POST';
+    const method = key === 'refresh' ? preset.routes.refreshMethod.toUpperCase() : DELETE_ROUTES.has(key) ? 'DELETE' : GET_ROUTES.has(key) ? 'GET' : PATCH_ROUTES.has(key) ? 'PATCH' : 'POST';
     entries.push({ name: key, path: `${base}${path}`, method, fields: FIELDS[key] ?? [] });
   }
   for (const path of ['/api/protected', '/api/admin', '/api/tokens-only']) entries.push({ name: `host:${path}`, path, method: 'GET', fields: [] });
@@ -454,7 +462,16 @@ class Harness {
     const state = new RecordingStateStore(new MemoryStateStore({ clock }));
     // Rate limits off: they would answer 429 to most of a run (storm allows 5 logins a minute). The per-IP counters
     // live in express-rate-limit's own memory store, not in the state store, so they never show in the write log.
-    const t = await createTestApp({ preset: name, clock, stateStore: state, rateLimit: false, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
+    const t = await createTestApp({
+      preset: name,
+      clock,
+      stateStore: state,
+      rateLimit: false,
+      passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
+      // Sign-up is served by the default preset only.
+      ...(presets[name].routes.register !== null ? { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' } } : {}),
+      passkeys: { rpId: 'app.example', rpName: 'Fuzz', origins: ['https://app.example'] },
+    });
     const originals = [];
     for (const id of ['1', '2', '3', '4', '5']) originals.push(t.users.findById(id) as User);
     return new Harness(name, t, state, await listenRaw(t.app), originals);

@@ -16,6 +16,7 @@ const variants: [string, CreateTestAppOptions][] = [
   ['default with keys in X-API-Key and no device cookies', { apiKeys: { header: 'x-api-key' }, deviceCookie: false }],
   ['default without API keys or refresh tokens', { apiKeys: false, refresh: { issue: false } }],
   ['default with cookies (refresh and access-token cookies)', { cookies: { trustedOrigins: ['https://app.example.com'], accessTokenCookie: true } }],
+  ['default with passkeys and cookies', { passkeys: { rpId: 'app.example.com', rpName: 'Example', origins: ['https://app.example.com'] }, cookies: { trustedOrigins: ['https://app.example.com'] } }],
   ['datarhei with the refresh cookie', { preset: 'datarhei', cookies: { trustedOrigins: ['https://app.example.com'] } }],
 ];
 
@@ -40,7 +41,7 @@ describe.each(variants)('the document of %s', (_name, options) => {
     expect(new Set(operations.map((operation) => operation.id)).size).toBe(operations.length);
     for (const { path, method } of operations) {
       const url = path.replace(/\{[^}]+\}/g, 'some-id');
-      const res = await request(t.app)[method as 'get' | 'post' | 'delete'](url).set('Content-Type', 'application/json').send('{}');
+      const res = await request(t.app)[method as 'get' | 'post' | 'delete' | 'patch'](url).set('Content-Type', 'application/json').send('{}');
       // Express's own "Cannot POST" page means the route is not mounted; every documented one answers in our format.
       expect(`${method} ${url} ${res.status} ${res.type}`).not.toMatch(/ 404 text\/html$/);
     }

@@ -86,7 +86,7 @@ describeWithPostgres('PostgresUserStore', () => {
         `SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`,
         [schema],
       );
-      expect(rows.map((row) => row.tablename)).toEqual(['idp_api_keys', 'idp_users']);
+      expect(rows.map((row) => row.tablename)).toEqual(['idp_api_keys', 'idp_passkeys', 'idp_users']);
     });
 
     it('adds a user with a generated id and default fields', async () => {
@@ -172,6 +172,37 @@ describeWithPostgres('PostgresUserStore', () => {
       await store.replaceRecoveryCodes('r', ['h1', 'h2']);
       expect(await store.consumeRecoveryCode('r', 'h1')).toBe(1);
       expect((await store.findByLogin('rita'))?.id).toBe('r');
+    });
+
+    it('migrate() adds the email_verified column to a table of the version before it: existing users stay verified', async () => {
+      await pool.query(postgresUserStoreSchema({ schema, tablePrefix: 'prev2_' }));
+      await pool.query(`ALTER TABLE ${schema}.prev2_users DROP COLUMN email_verified`);
+      const store = new PostgresUserStore({ pool, schema, tablePrefix: 'prev2_' });
+      await store.addUser({ id: 'v', login: 'vera', email: 'v@example.com', passwordHash: 'h', authorities: [] });
+      await expect(store.createUser({ login: 'nina', email: 'n@example.com', passwordHash: 'h', authorities: [], emailVerified: false })).rejects.toMatchObject({ code: '42703' });
+      await store.migrate();
+      await store.migrate();
+      expect((await store.findById('v'))?.emailVerified).toBe(true);
+      const created = await store.createUser({ login: 'nina', email: 'n@example.com', passwordHash: 'h', authorities: [], emailVerified: false });
+      expect('user' in created && created.user.emailVerified).toBe(false);
+      expect((await store.findByLogin('nina'))?.emailVerified).toBe(false);
+    });
+
+    it('migrate() adds the passkeys table to a database of the version before it, keeping the rows', async () => {
+      await pool.query(postgresUserStoreSchema({ schema, tablePrefix: 'prepk_' }));
+      await pool.query(`DROP TABLE ${schema}.prepk_passkeys`);
+      const store = new PostgresUserStore({ pool, schema, tablePrefix: 'prepk_' });
+      await store.addUser({ id: 'p', login: 'pat', email: 'p@example.com', passwordHash: 'h', authorities: [] });
+      await expect(store.listPasskeys('p')).rejects.toMatchObject({ code: '42P01' });
+      await store.migrate();
+      await store.migrate();
+      const record = { id: 'k', userId: 'p', credentialId: 'c', publicKey: 'pk', counter: 1, transports: ['internal'], name: 'n', createdAt: new Date('2025-01-01T00:00:00Z'), lastUsedAt: null };
+      await store.createPasskey(record);
+      expect(await store.listPasskeys('p')).toEqual([record]);
+      expect((await store.findByLogin('pat'))?.id).toBe('p');
+      // Deleting the user deletes their passkeys.
+      await pool.query(`DELETE FROM ${schema}.prepk_users WHERE id = 'p'`);
+      expect(await store.findPasskeyByCredentialId('c')).toBeNull();
     });
 
     describe('upgrading a table made by the old schema', () => {

@@ -47,7 +47,7 @@ function schemaErrors(schema: TSchema, body: unknown): string[] {
 const ANSWERS: readonly AnswerName[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
   'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified',
 ];
 const FORMATTERS = [...ANSWERS, 'error'] as const;
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
@@ -238,6 +238,12 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       break;
     case 'recoveryCodes':
       add('ten codes', preset.recoveryCodes({ codes: Array.from({ length: 10 }, (_, i) => `ABCD-EFGH-${String(i).padStart(4, '0')}`) }));
+      break;
+    case 'registrationAccepted':
+      add('accepted', preset.registrationAccepted());
+      break;
+    case 'registrationVerified':
+      add('verified', preset.registrationVerified());
       break;
   }
   return out;

@@ -1,4 +1,5 @@
-// The demo page's script: sign in (with the emailed code step), a guarded call, the session list, sign out.
+// The demo page's script: sign in (with the emailed code step), a guarded call, the session list, sign out, and
+// "Create an account" (sign-up, then the mailed link's token).
 // The cookie transport: the server keeps the refresh token in an HttpOnly cookie this script cannot read, so a reload
 // stays signed in; the access token lives in this script's memory only (never document.cookie or web storage).
 (function () {
@@ -92,6 +93,7 @@
 
   function show(state) {
     for (const id of ['signed-out', 'code-needed', 'signed-in']) byId(id).hidden = id !== state;
+    byId('sign-up').hidden = state !== 'signed-out';
     const focus = { 'signed-out': 'username', 'code-needed': 'code', 'signed-in': 'call-protected' }[state];
     if (focus) byId(focus).focus();
   }
@@ -129,6 +131,7 @@
     byId('protected-result').hidden = true;
     show('signed-in');
     await loadSessions();
+    await loadPasskeys();
   }
 
   // ---- sessions (GET /auth/sessions; hidden where the server has no such route) ----
@@ -205,6 +208,140 @@
     say('The session has ended.');
   }
 
+  // ---- passkeys (WebAuthn; hidden where the server has no passkey routes) ----
+
+  const fromB64url = (text) => Uint8Array.from(window.atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const toB64url = (buffer) => window.btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const descriptors = (list) => (list || []).map((d) => ({ ...d, id: fromB64url(d.id) }));
+
+  /** A token-bearing JSON request with a body (the authed() helper sends none). */
+  async function authedWithBody(method, path, body) {
+    return api(method, path, { token: accessToken, body });
+  }
+
+  function renderPasskeys(passkeys) {
+    const list = byId('passkeys');
+    list.replaceChildren();
+    for (const passkey of passkeys) {
+      const item = document.createElement('li');
+      item.dataset.passkeyId = passkey.id;
+      const text = document.createElement('div');
+      const name = document.createElement('div');
+      name.className = 'client';
+      name.textContent = passkey.name;
+      const when = document.createElement('div');
+      when.className = 'when';
+      when.textContent = 'added ' + new Date(passkey.createdAt).toLocaleString()
+        + ' · ' + (passkey.lastUsedAt ? 'last used ' + new Date(passkey.lastUsedAt).toLocaleString() : 'never used');
+      text.append(name, when);
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary small';
+      remove.textContent = 'Delete';
+      remove.setAttribute('aria-label', 'Delete the passkey ' + passkey.name);
+      remove.addEventListener('click', () => busy(remove, async () => {
+        await authed('DELETE', AUTH + '/passkeys/' + encodeURIComponent(passkey.id));
+        await loadPasskeys();
+        say('The passkey was deleted.');
+      }));
+      item.append(text, remove);
+      list.append(item);
+    }
+  }
+
+  async function loadPasskeys() {
+    const panel = byId('passkeys-panel');
+    try {
+      renderPasskeys((await authed('GET', AUTH + '/passkeys')).passkeys);
+      panel.hidden = !window.PublicKeyCredential;
+    } catch (error) {
+      panel.hidden = true;
+      if (error.status !== 404) throw error;
+    }
+  }
+
+  async function addPasskey(password) {
+    const options = await authedWithBody('POST', AUTH + '/passkeys/register/options', { password });
+    const credential = await window.navigator.credentials.create({
+      publicKey: {
+        ...options,
+        challenge: fromB64url(options.challenge),
+        user: { ...options.user, id: fromB64url(options.user.id) },
+        excludeCredentials: descriptors(options.excludeCredentials),
+      },
+    });
+    const response = credential.response;
+    await authedWithBody('POST', AUTH + '/passkeys/register', {
+      id: credential.id,
+      rawId: toB64url(credential.rawId),
+      type: credential.type,
+      response: {
+        clientDataJSON: toB64url(response.clientDataJSON),
+        attestationObject: toB64url(response.attestationObject),
+        transports: response.getTransports ? response.getTransports() : undefined,
+      },
+      clientExtensionResults: {},
+      name: describeClient(window.navigator.userAgent),
+    });
+  }
+
+  async function signInWithPasskey() {
+    const options = await api('POST', AUTH + '/passkeys/login/options', { body: {} });
+    const credential = await window.navigator.credentials.get({
+      publicKey: { ...options, challenge: fromB64url(options.challenge), allowCredentials: descriptors(options.allowCredentials) },
+    });
+    const response = credential.response;
+    const data = await api('POST', AUTH + '/passkeys/login', {
+      cookies: true,
+      body: {
+        id: credential.id,
+        rawId: toB64url(credential.rawId),
+        type: credential.type,
+        response: {
+          clientDataJSON: toB64url(response.clientDataJSON),
+          authenticatorData: toB64url(response.authenticatorData),
+          signature: toB64url(response.signature),
+          userHandle: response.userHandle ? toB64url(response.userHandle) : undefined,
+        },
+        clientExtensionResults: {},
+      },
+    });
+    await enterSession(data.accessToken);
+  }
+
+  byId('add-passkey').addEventListener('click', () => {
+    byId('passkey-form').hidden = false;
+    byId('add-passkey').hidden = true;
+    byId('passkey-password').focus();
+  });
+
+  byId('cancel-passkey').addEventListener('click', () => {
+    byId('passkey-form').reset();
+    byId('passkey-form').hidden = true;
+    byId('add-passkey').hidden = false;
+  });
+
+  byId('passkey-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    busy(form.querySelector('button[type=submit]'), async () => {
+      const password = form.password.value;
+      form.reset();
+      await addPasskey(password);
+      form.hidden = true;
+      byId('add-passkey').hidden = false;
+      await loadPasskeys();
+      say('A passkey was added: sign out and use "Sign in with a passkey".');
+    });
+  });
+
+  byId('passkey-sign-in').addEventListener('click', (event) => busy(event.currentTarget, async () => {
+    say('');
+    if (!window.PublicKeyCredential) throw new Error('This browser has no passkeys (WebAuthn).');
+    await signInWithPasskey();
+    say('Signed in with a passkey.');
+  }));
+
   // ---- the forms and buttons ----
 
   byId('sign-in-form').addEventListener('submit', (event) => {
@@ -224,6 +361,44 @@
       }
       await enterSession(data.accessToken);
       say('Signed in.');
+    });
+  });
+
+  byId('sign-up-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    busy(form.querySelector('button'), async () => {
+      say('');
+      // The same answer whether or not the address already has an account (its owner is mailed a notice instead).
+      await api('POST', AUTH + '/register', { body: { username: form.login.value.trim(), email: form.email.value.trim(), password: form.secret.value } });
+      form.secret.value = '';
+      byId('confirm-form').hidden = false;
+      byId('confirm-link').focus();
+      say('Check your mail: open the link to confirm the address, then sign in.');
+    });
+  });
+
+  /** The token of a pasted link (its `token` query parameter), or the pasted text itself. */
+  function tokenOf(pasted) {
+    const text = pasted.trim();
+    try {
+      return new window.URL(text).searchParams.get('token') || text;
+    } catch {
+      return text;
+    }
+  }
+
+  byId('confirm-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    busy(form.querySelector('button'), async () => {
+      await api('POST', AUTH + '/register/verify', { body: { token: tokenOf(form.link.value) } });
+      form.reset();
+      form.hidden = true;
+      byId('sign-up-form').reset();
+      byId('username').value = '';
+      byId('username').focus();
+      say('The address is confirmed: sign in with your new account.');
     });
   });
 

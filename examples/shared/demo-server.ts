@@ -13,6 +13,7 @@ import {
   MemoryUserStore,
   NodemailerMailer,
   PostgresUserStore,
+  presets,
   RedisStateStore,
   type Auth,
   type AuthOptions,
@@ -151,6 +152,12 @@ function mailer(): Mailer {
     async sendRecoveryCodeUsed(mail) {
       console.log(`[mail] to ${mail.to}: a recovery code was used to sign in; ${mail.remaining} left`);
     },
+    async sendVerificationLink(mail) {
+      console.log(`[mail] to ${mail.to}: confirm the address of "${mail.login}" at ${mail.url} (valid ${mail.expiresInSeconds}s); POST its token to the register/verify route`);
+    },
+    async sendRegistrationNotice(mail) {
+      console.log(`[mail] to ${mail.to}: someone tried to sign up with this address, which already belongs to "${mail.login}"`);
+    },
   };
 }
 
@@ -204,6 +211,10 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
     onEvent: options.onEvent ?? ((event) => void process.stdout.write(`${JSON.stringify(event)}\n`)),
     // Account recovery: the mailed link points at this server (PUBLIC_URL behind a proxy); the page can read ?token=.
     passwordReset: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}${options.resetLink ?? '/reset-password?token={token}'}` },
+    // Sign-up, where the preset has its routes (the default one): the mailed link points at this server too.
+    ...(presets[options.preset].routes.register !== null
+      ? { registration: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}/verify-email?token={token}` } }
+      : {}),
     ...options.extraOptions,
   });
   const app = express();

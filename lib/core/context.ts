@@ -10,6 +10,7 @@ import type { TokenService } from '../tokens/token-service';
 import type { EventSink } from './events';
 import type { ExternalIdentityVerifier } from './external-identity';
 import type { LoginThrottle } from './lockout';
+import type { RegistrationSettings } from './registration-types';
 import type { SessionVersions } from './sessions';
 
 /** What the core's flows need to know of the configuration; durations in seconds. */
@@ -40,6 +41,8 @@ export interface CoreSettings {
   };
   /** Password reset by email, or false when off (`passwordReset` not configured). */
   passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;
+  /** Sign-up with email verification, or false when off (`registration` not configured). */
+  registration: RegistrationSettings | false;
   passwordPolicy: ResolvedPasswordPolicy;
   passwordMaxAgeSeconds: number | null;
   deviceCookie: { ttlSeconds: number } | false;
@@ -50,6 +53,8 @@ export interface CoreSettings {
    * enough to create a key without the password (false: never).
    */
   apiKeys: { prefix: string; revokeOnReset: boolean; defaultLifetimeSeconds: number | null; recentLoginSeconds: number | false } | false;
+  /** The passkeys' relying party, or false when passkeys are off. */
+  passkeys: { rpId: string; rpName: string; origins: readonly string[] } | false;
 }
 
 export interface AuthContext {

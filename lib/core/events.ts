@@ -23,7 +23,13 @@ export type AuthEventName =
   | 'refresh.reuse_detected'
   | 'api_key.created'
   | 'api_key.used_failed'
-  | 'api_key.deleted';
+  | 'api_key.deleted'
+  | 'user.registered'
+  | 'user.verified'
+  | 'passkey.registered'
+  | 'passkey.used'
+  | 'passkey.deleted'
+  | 'passkey.counter_regressed';
 
 /**
  * One audit event. It never carries a password, a code, a token, a key or a reset token: only ids, codes of reasons
@@ -38,11 +44,13 @@ export interface AuthEvent {
   /** Why it failed: the error code the client was answered with (`login.failed`, `tfa.failed`). */
   reason?: AuthErrorCode;
   /** The second factor involved (`tfa.*`). */
-  method?: 'EMAIL' | 'TOTP' | 'recovery_code';
+  method?: 'EMAIL' | 'TOTP' | 'recovery_code' | 'passkey';
   /** The session (refresh family) concerned. */
   sessionId?: string;
   /** The API key concerned (its id, never its text). */
   apiKeyId?: string;
+  /** The passkey concerned (our id, never its credential or public key). */
+  passkeyId?: string;
   /** The API keys a password reset or "log out everywhere" revoked: ids and names, never their text. */
   revokedApiKeys?: { id: string; name: string }[];
   /** When a lockout ends, ISO 8601 (`lockout.started`). */

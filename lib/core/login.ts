@@ -94,6 +94,8 @@ async function passwordLogin(context: AuthContext, request: PasswordLoginRequest
   const identity = attemptIdentity(context, user, request.username, request.deviceToken);
   await checkPassword(context, user, identity, request.password, request.signal);
   const account = user as User;
+  // Only after the right password: without it, an unverified account answers like any wrong password.
+  if (account.emailVerified === false) throw new AuthError('email_unverified');
   if (isPasswordExpired(context, account)) throw new AuthError('password_expired');
   await rehashIfOutdated(context, account, request.password);
   const method = effectiveSecondFactor(context, account);

@@ -178,6 +178,9 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   const hash = await context.passwords.hash(newPassword);
   const { passwordMaxAgeSeconds, clock } = context.config;
   await context.users.updatePassword(user.id, hash, passwordMaxAgeSeconds === null ? null : new Date(clock() + passwordMaxAgeSeconds * 1000));
+  // The mailed link proves the address: an unverified sign-up (perhaps someone else's, with this address) is now the
+  // owner's, and can log in.
+  if (user.emailVerified === false) await context.users.markEmailVerified?.(user.id);
   // Whoever held a stolen token may have minted keys with it: they go with the sessions (unless configured to stay).
   const revokedApiKeys = await endAllSessionsAndKeys(context, user.id);
   // The owner proved the mailbox (and the app): earlier failed guesses, likely a stranger's, are forgiven.

@@ -29,7 +29,7 @@ export function isMounted(edge: EdgeContext, route: RouteDeclaration<never>): bo
   return typeof edge.preset.routes[route.path] === 'string' && (route.mountedWhen?.(edge) ?? true);
 }
 
-export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' {
+export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' | 'patch' {
   return typeof route.method === 'function' ? route.method(edge) : route.method;
 }
 

@@ -78,7 +78,7 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
 // ---- the cookie transport ----
 
 // The routes that answer tokens in cookies when the page opts in, and those a cookie can authenticate.
-const COOKIE_TRANSPORT_ROUTES = new Set(['login', 'tfaVerify', 'refresh', 'logout']);
+const COOKIE_TRANSPORT_ROUTES = new Set(['login', 'tfaVerify', 'refresh', 'logout', 'passkeyLogin']);
 const GUARDED: ReadonlySet<RouteCredential> = new Set(['access-token', 'access-token-or-api-key', 'access-token-or-none']);
 
 function cookieSecurity(edge: EdgeContext, route: RouteDeclaration<never>, security: Record<string, string[]>[] | undefined): Record<string, string[]>[] | undefined {
@@ -125,8 +125,7 @@ function responses(edge: EdgeContext, route: RouteDeclaration<never>): Record<st
   const { preset } = edge;
   const result: Record<string, unknown> = {};
   const byStatus = new Map<number, AnswerSpec[]>();
-  for (const name of route.answers) {
-    const spec = preset.answers[name];
+  for (const spec of [...route.answers.map((name) => preset.answers[name]), ...(route.fixedAnswers ?? [])]) {
     byStatus.set(spec.status, [...(byStatus.get(spec.status) ?? []), spec]);
   }
   for (const [status, specs] of byStatus) {

@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { TObject } from '@sinclair/typebox';
 import type { AuthInfo } from '../core/results';
-import type { AnswerName, PresetRoutes, Reply } from '../presets/types';
+import type { AnswerName, AnswerSpec, PresetRoutes, Reply } from '../presets/types';
 import type { EdgeContext } from './context';
 import type { BodyReader } from './request';
 
@@ -42,10 +42,10 @@ export interface RouteInput<B> {
 export interface RouteDeclaration<B = Record<string, never>> {
   /** The preset's path key: the route is mounted where the preset puts it, and not at all when that is null. */
   path: RoutePathKey;
-  method: 'get' | 'post' | 'delete' | ((edge: EdgeContext) => 'get' | 'post');
+  method: 'get' | 'post' | 'delete' | 'patch' | ((edge: EdgeContext) => 'get' | 'post');
   operationId: string;
   summary: string;
-  tag: 'login' | 'second factor' | 'sessions' | 'account' | 'API keys';
+  tag: 'login' | 'second factor' | 'sessions' | 'account' | 'API keys' | 'passkeys';
   /** The JSON body, as a schema (data, shared with the OpenAPI document); absent when the route reads no body. */
   body?: Omit<BodyReader<TObject>, 'read'> & { read(req: Request): B };
   /**
@@ -72,6 +72,8 @@ export interface RouteDeclaration<B = Record<string, never>> {
   mountedWhen?: (edge: EdgeContext) => boolean;
   /** The answers it gives on success, for the document (their statuses and schemas come from the preset). */
   answers: readonly AnswerName[];
+  /** Answers given in one format under every preset (WebAuthn's JSON), beside or instead of the preset's `answers`. */
+  fixedAnswers?: readonly AnswerSpec[];
   /** The error statuses it can answer, for the document. */
   errors: readonly number[];
   handle(edge: EdgeContext, input: RouteInput<B>): Promise<Reply>;

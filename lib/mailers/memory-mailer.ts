@@ -1,5 +1,5 @@
 // A mailer that keeps messages in memory instead of sending them: for tests and demos.
-import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
+import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, RegistrationNoticeMail, SecondFactorMail, VerificationMail } from './types';
 
 export interface MemoryMailerOptions {
   /**
@@ -7,8 +7,8 @@ export interface MemoryMailerOptions {
    * simulates a mail outage. @default none
    */
   onSend?: (mail: SecondFactorMail) => void | Promise<void>;
-  /** Like `onSend`, for the password-reset links and notices. @default none */
-  onSendAccountMail?: (mail: PasswordResetMail | RecoveryCodeUsedMail | PasswordResetCompletedMail) => void | Promise<void>;
+  /** Like `onSend`, for the password-reset links and notices, recovery-code notices and sign-up mails. @default none */
+  onSendAccountMail?: (mail: PasswordResetMail | RecoveryCodeUsedMail | PasswordResetCompletedMail | VerificationMail | RegistrationNoticeMail) => void | Promise<void>;
   /** The most mails kept in {@link MemoryMailer.sent}; past it the oldest is dropped. @default 1000 */
   maxKept?: number;
 }
@@ -30,6 +30,10 @@ export class MemoryMailer implements Mailer {
   readonly recoveryCodeNotices: RecoveryCodeUsedMail[] = [];
   /** The notices of a completed password reset "sent", oldest first (bounded like {@link MemoryMailer.sent}). */
   readonly resetNotices: PasswordResetCompletedMail[] = [];
+  /** The sign-up verification links "sent", oldest first (bounded like {@link MemoryMailer.sent}). */
+  readonly verificationLinks: VerificationMail[] = [];
+  /** The notices "sent" to owners of addresses someone tried to sign up with, oldest first (bounded likewise). */
+  readonly registrationNotices: RegistrationNoticeMail[] = [];
   private readonly onSend: MemoryMailerOptions['onSend'];
   private readonly onSendAccountMail: MemoryMailerOptions['onSendAccountMail'];
   private readonly maxKept: number;
@@ -81,6 +85,18 @@ export class MemoryMailer implements Mailer {
     if (this.onSendAccountMail) await this.onSendAccountMail(copy);
   }
 
+  async sendVerificationLink(mail: VerificationMail): Promise<void> {
+    const copy: VerificationMail = { to: mail.to, displayName: mail.displayName, login: mail.login, url: mail.url, expiresInSeconds: mail.expiresInSeconds };
+    this.keep(this.verificationLinks, copy);
+    if (this.onSendAccountMail) await this.onSendAccountMail(copy);
+  }
+
+  async sendRegistrationNotice(mail: RegistrationNoticeMail): Promise<void> {
+    const copy: RegistrationNoticeMail = { to: mail.to, displayName: mail.displayName, login: mail.login };
+    this.keep(this.registrationNotices, copy);
+    if (this.onSendAccountMail) await this.onSendAccountMail(copy);
+  }
+
   private keep<T>(list: T[], mail: T): void {
     list.push(mail);
     if (list.length > this.maxKept) list.splice(0, list.length - this.maxKept);
@@ -101,5 +117,7 @@ export class MemoryMailer implements Mailer {
     this.resetLinks.length = 0;
     this.recoveryCodeNotices.length = 0;
     this.resetNotices.length = 0;
+    this.verificationLinks.length = 0;
+    this.registrationNotices.length = 0;
   }
 }

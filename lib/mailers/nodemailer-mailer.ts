@@ -1,11 +1,36 @@
-// Second-factor codes, password-reset links and recovery-code notices by e-mail through nodemailer: an SMTP URL,
+// Second-factor codes, password-reset links, recovery-code notices and sign-up mails by e-mail through nodemailer: an SMTP URL,
 // transport options, or a transporter you built.
-import { createTransport } from 'nodemailer';
-import type { TransportConfig, Transporter } from 'nodemailer';
-import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, SecondFactorMail } from './types';
+// nodemailer is an optional peer, loaded when a NodemailerMailer is constructed; the types below are structural so
+// the declarations do not need nodemailer either.
+import { loadOptionalPeer } from '../primitives/optional-peer';
+import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, RegistrationNoticeMail, SecondFactorMail, VerificationMail } from './types';
 
 /** Where messages go: an SMTP URL, nodemailer transport options, or an existing nodemailer transporter. */
-export type NodemailerTransportInput = string | Transporter | TransportConfig;
+export type NodemailerTransportInput = string | NodemailerTransporter | NodemailerTransportOptions;
+
+/** Options for nodemailer's `createTransport` (e.g. `{ host, port, secure, auth }`), passed to it as they are. */
+export type NodemailerTransportOptions = Record<string, unknown>;
+
+/** What this mailer uses of a transporter from `nodemailer.createTransport()` (which has both methods). */
+export interface NodemailerTransporter {
+  sendMail(message: NodemailerMessage): Promise<unknown>;
+  close(): void;
+}
+
+/** The message this mailer hands to `sendMail`. */
+export interface NodemailerMessage {
+  from: string;
+  to: { name: string; address: string };
+  subject: string;
+  text: string;
+  html: string;
+  disableFileAccess: boolean;
+  disableUrlAccess: boolean;
+}
+
+interface NodemailerModule {
+  createTransport(transport: string | NodemailerTransportOptions): NodemailerTransporter;
+}
 
 export interface NodemailerMailerOptions {
   /**
@@ -29,6 +54,10 @@ export interface NodemailerMailerOptions {
   recoveryCodeUsed?: MailTemplate<RecoveryCodeUsedMail>;
   /** The notice sent after a password reset, naming the API keys it revoked. @default 'Your password was reset' and a short text */
   resetCompleted?: MailTemplate<PasswordResetCompletedMail>;
+  /** The sign-up verification mail. @default 'Confirm your email address' and a short text with the link */
+  verificationLink?: MailTemplate<VerificationMail>;
+  /** The notice to the owner of an address someone tried to sign up with. @default 'Someone tried to sign up with your address' */
+  registrationNotice?: MailTemplate<RegistrationNoticeMail>;
 }
 
 /** The subject and bodies of one kind of mail; each part left out keeps its default. */
@@ -57,7 +86,7 @@ const DEFAULT_SUBJECT = 'Your verification code';
  * mailer.close();
  */
 export class NodemailerMailer implements Mailer {
-  private readonly transporter: Transporter;
+  private readonly transporter: NodemailerTransporter;
   private readonly ownsTransporter: boolean;
   private readonly from: string;
   private readonly subject: string | ((mail: SecondFactorMail) => string);
@@ -66,6 +95,8 @@ export class NodemailerMailer implements Mailer {
   private readonly resetLink: Required<MailTemplate<PasswordResetMail>>;
   private readonly recoveryCodeUsed: Required<MailTemplate<RecoveryCodeUsedMail>>;
   private readonly resetCompleted: Required<MailTemplate<PasswordResetCompletedMail>>;
+  private readonly verificationLink: Required<MailTemplate<VerificationMail>>;
+  private readonly registrationNotice: Required<MailTemplate<RegistrationNoticeMail>>;
 
   constructor(options: NodemailerMailerOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -101,10 +132,10 @@ export class NodemailerMailer implements Mailer {
           'NodemailerMailer: "transport" must be an smtp:// or smtps:// URL, transport options or a transporter.',
         );
       }
-      this.transporter = createTransport(transport);
+      this.transporter = loadNodemailer().createTransport(transport);
       this.ownsTransporter = true;
     } else if (typeof transport === 'object' && transport !== null && !Array.isArray(transport)) {
-      this.transporter = createTransport(transport);
+      this.transporter = loadNodemailer().createTransport(transport as NodemailerTransportOptions);
       this.ownsTransporter = true;
     } else {
       throw new TypeError(
@@ -113,7 +144,7 @@ export class NodemailerMailer implements Mailer {
       );
     }
 
-    for (const name of ['resetLink', 'recoveryCodeUsed', 'resetCompleted'] as const) {
+    for (const name of ['resetLink', 'recoveryCodeUsed', 'resetCompleted', 'verificationLink', 'registrationNotice'] as const) {
       const template: unknown = options[name];
       if (template === undefined) continue;
       const parts = template as Record<string, unknown>;
@@ -135,6 +166,16 @@ export class NodemailerMailer implements Mailer {
       subject: options.resetCompleted?.subject ?? 'Your password was reset',
       text: options.resetCompleted?.text ?? resetCompletedText,
       html: options.resetCompleted?.html ?? resetCompletedHtml,
+    };
+    this.verificationLink = {
+      subject: options.verificationLink?.subject ?? 'Confirm your email address',
+      text: options.verificationLink?.text ?? verificationText,
+      html: options.verificationLink?.html ?? verificationHtml,
+    };
+    this.registrationNotice = {
+      subject: options.registrationNotice?.subject ?? 'Someone tried to sign up with your address',
+      text: options.registrationNotice?.text ?? registrationNoticeText,
+      html: options.registrationNotice?.html ?? registrationNoticeHtml,
     };
     this.from = from;
     this.subject = subject ?? DEFAULT_SUBJECT;
@@ -160,6 +201,16 @@ export class NodemailerMailer implements Mailer {
   /** Tells the user a recovery code was used (see {@link Mailer.sendRecoveryCodeUsed}). */
   async sendRecoveryCodeUsed(mail: RecoveryCodeUsedMail): Promise<void> {
     await this.deliver(mail, this.recoveryCodeUsed.subject, this.recoveryCodeUsed.text(mail), this.recoveryCodeUsed.html(mail));
+  }
+
+  /** Sends a sign-up verification link (see {@link Mailer.sendVerificationLink}). */
+  async sendVerificationLink(mail: VerificationMail): Promise<void> {
+    await this.deliver(mail, this.verificationLink.subject, this.verificationLink.text(mail), this.verificationLink.html(mail));
+  }
+
+  /** Tells an address's owner someone tried to sign up with it (see {@link Mailer.sendRegistrationNotice}). */
+  async sendRegistrationNotice(mail: RegistrationNoticeMail): Promise<void> {
+    await this.deliver(mail, this.registrationNotice.subject, this.registrationNotice.text(mail), this.registrationNotice.html(mail));
   }
 
   private async deliver(mail: { to: string; displayName: string }, subject: string, text: string, html: string): Promise<void> {
@@ -195,7 +246,11 @@ export class NodemailerMailer implements Mailer {
   }
 }
 
-function isTransporter(value: unknown): value is Transporter {
+function loadNodemailer(): NodemailerModule {
+  return loadOptionalPeer<NodemailerModule>('nodemailer', 'NodemailerMailer');
+}
+
+function isTransporter(value: unknown): value is NodemailerTransporter {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -245,6 +300,8 @@ function isPlausibleFrom(value: string): boolean {
 
 /** "5 minutes", "1 minute", "90 seconds": whole minutes when it divides evenly, seconds otherwise. */
 function describeLifetime(seconds: number): string {
+  // Past an hour, in hours (a sign-up link's day reads "24 hours"); up to it, in minutes as before.
+  if (seconds > 3600 && seconds % 3600 === 0) return `${seconds / 3600} hours`;
   if (seconds >= 60 && seconds % 60 === 0) {
     const minutes = seconds / 60;
     return minutes === 1 ? '1 minute' : `${minutes} minutes`;
@@ -307,6 +364,56 @@ function resetHtml(mail: PasswordResetMail): string {
     `<p>Someone asked to reset the password of &quot;${escapeHtml(mail.login)}&quot;. To choose a new password, open this link:</p>`,
     `<p><a href="${escapeHtml(mail.url)}">${escapeHtml(mail.url)}</a></p>`,
     `<p>It works once, for ${escapeHtml(describeLifetime(mail.expiresInSeconds))}. If you did not ask for it, ignore this mail: your password stays as it is.</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function verificationText(mail: VerificationMail): string {
+  // The link sits alone on its own line so mail clients (and tests) can pick it out.
+  return [
+    `Hello ${mail.displayName},`,
+    '',
+    `An account "${mail.login}" was created with this address. To confirm the address and start using it, open this link:`,
+    '',
+    mail.url,
+    '',
+    `It works once, for ${describeLifetime(mail.expiresInSeconds)}. If you did not sign up, ignore this mail: the account`,
+    'stays unusable.',
+    '',
+  ].join('\n');
+}
+
+function verificationHtml(mail: VerificationMail): string {
+  return [
+    '<!doctype html>',
+    '<html><body style="font-family:sans-serif">',
+    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
+    `<p>An account &quot;${escapeHtml(mail.login)}&quot; was created with this address. To confirm the address and start using it, open this link:</p>`,
+    `<p><a href="${escapeHtml(mail.url)}">${escapeHtml(mail.url)}</a></p>`,
+    `<p>It works once, for ${escapeHtml(describeLifetime(mail.expiresInSeconds))}. If you did not sign up, ignore this mail: the account stays unusable.</p>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+function registrationNoticeText(mail: RegistrationNoticeMail): string {
+  return [
+    `Hello ${mail.displayName},`,
+    '',
+    `Someone tried to create a new account with this address, which already belongs to "${mail.login}". Nothing was`,
+    'changed. If it was you, sign in as that account instead (or reset its password). If not, ignore this mail.',
+    '',
+  ].join('\n');
+}
+
+function registrationNoticeHtml(mail: RegistrationNoticeMail): string {
+  return [
+    '<!doctype html>',
+    '<html><body style="font-family:sans-serif">',
+    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
+    `<p>Someone tried to create a new account with this address, which already belongs to &quot;${escapeHtml(mail.login)}&quot;. Nothing was changed.</p>`,
+    '<p>If it was you, sign in as that account instead (or reset its password). If not, ignore this mail.</p>',
     '</body></html>',
     '',
   ].join('\n');

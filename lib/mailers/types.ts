@@ -50,6 +50,38 @@ export interface Mailer {
    * notice is sent. Called off the request path: a rejection is logged, never answered.
    */
   sendPasswordResetCompleted?(mail: PasswordResetCompletedMail): Promise<void>;
+  /**
+   * Sends the link that verifies a new account's address (sign-up, `registration`). Required by that option (checked
+   * at start-up). Called off the request path: a rejection is logged, never answered.
+   */
+  sendVerificationLink?(mail: VerificationMail): Promise<void>;
+  /**
+   * Tells the owner of an address already registered that someone tried to sign up with it (they get this instead of
+   * a link, and the requester the same answer). Optional: without it, nothing is sent. Called off the request path.
+   */
+  sendRegistrationNotice?(mail: RegistrationNoticeMail): Promise<void>;
+}
+
+/** One sign-up verification link to deliver by e-mail. */
+export interface VerificationMail {
+  /** The address the new account was registered with (and stored). */
+  to: string;
+  displayName: string;
+  /** The new account's login. */
+  login: string;
+  /** The link, built from `registration.urlTemplate`; it carries the verification token. A secret: never log it. */
+  url: string;
+  /** How long the link works, in seconds. */
+  expiresInSeconds: number;
+}
+
+/** A notice that someone tried to sign up with an address that already has an account. */
+export interface RegistrationNoticeMail {
+  /** The address stored for the existing account. */
+  to: string;
+  displayName: string;
+  /** The existing account's login, so its owner can sign in (or reset the password) instead. */
+  login: string;
 }
 
 /** One password-reset link to deliver by e-mail. */

@@ -24,6 +24,8 @@ import {
   nullable,
   passwordResetRequestedDefaultAnswer,
   recoveryCodesDefaultAnswer,
+  registrationAcceptedDefaultAnswer,
+  registrationVerifiedDefaultAnswer,
   refreshedDefaultAnswer,
   sessionListDefaultAnswer,
   tfaResentDefaultAnswer,
@@ -145,6 +147,8 @@ export const bforeaiPreset: Preset = definePreset({
   passwordResetRequested: formatAcceptedNoContent,
   passwordReset: formatNoContent,
   recoveryCodes: formatRecoveryCodesDefault,
+  registrationAccepted: formatAcceptedNoContent,
+  registrationVerified: formatNoContent,
   error: (error) => ({ status: error.status, body: { message: error.message } }),
   answers: {
     login: {
@@ -204,6 +208,8 @@ export const bforeaiPreset: Preset = definePreset({
     passwordResetRequested: passwordResetRequestedDefaultAnswer,
     passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    registrationAccepted: registrationAcceptedDefaultAnswer,
+    registrationVerified: registrationVerifiedDefaultAnswer,
   },
   errorSchema: Type.Object(
     { message: Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] }) },

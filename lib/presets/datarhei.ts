@@ -26,6 +26,8 @@ import {
   noContentAnswer,
   passwordResetRequestedDefaultAnswer,
   recoveryCodesDefaultAnswer,
+  registrationAcceptedDefaultAnswer,
+  registrationVerifiedDefaultAnswer,
   sessionListDefaultAnswer,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
@@ -89,6 +91,8 @@ export const datarheiPreset: Preset = definePreset({
   passwordResetRequested: formatAcceptedNoContent,
   passwordReset: formatNoContent,
   recoveryCodes: formatRecoveryCodesDefault,
+  registrationAccepted: formatAcceptedNoContent,
+  registrationVerified: formatNoContent,
   error: (error) => ({ status: error.status, body: { code: error.status, message: error.message, details: [error.code] } }),
   answers: {
     login: {
@@ -124,6 +128,8 @@ export const datarheiPreset: Preset = definePreset({
     passwordResetRequested: passwordResetRequestedDefaultAnswer,
     passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    registrationAccepted: registrationAcceptedDefaultAnswer,
+    registrationVerified: registrationVerifiedDefaultAnswer,
   },
   errorSchema: Type.Object(
     {

@@ -40,6 +40,9 @@ export const NO_ROUTES: Omit<PresetRoutes, 'login'> = {
   passwordForgot: null,
   passwordReset: null,
   recoveryCodes: null,
+  register: null,
+  registerVerify: null,
+  registerResend: null,
   loginStatus: null,
   account: null,
   changePassword: null,
@@ -411,6 +414,18 @@ export const passwordResetRequestedDefaultAnswer: AnswerSpec = {
   status: 202,
   schema: null,
   description: 'Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset link.',
+};
+
+export const registrationAcceptedDefaultAnswer: AnswerSpec = {
+  status: 202,
+  schema: null,
+  description: 'Accepted, whether or not the address already has an account: a new one is mailed a verification link, a taken one a notice.',
+};
+
+export const registrationVerifiedDefaultAnswer: AnswerSpec = {
+  status: 204,
+  schema: null,
+  description: 'The address is verified: the user can log in.',
 };
 
 export function formatRecoveryCodesDefault({ codes }: RecoveryCodes): Reply {

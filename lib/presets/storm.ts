@@ -23,6 +23,8 @@ import {
   noContentAnswer,
   passwordResetRequestedDefaultAnswer,
   recoveryCodesDefaultAnswer,
+  registrationAcceptedDefaultAnswer,
+  registrationVerifiedDefaultAnswer,
   refreshedDefaultAnswer,
   secondFactorMethodSchema,
   sessionListDefaultAnswer,
@@ -123,6 +125,8 @@ export const stormPreset: Preset = definePreset({
   passwordResetRequested: formatAcceptedNoContent,
   passwordReset: formatNoContent,
   recoveryCodes: formatRecoveryCodesDefault,
+  registrationAccepted: formatAcceptedNoContent,
+  registrationVerified: formatNoContent,
   error: (error) => ({ status: error.status, body: { message: STORM_MESSAGES[error.code] ?? error.message } }),
   answers: {
     login: {
@@ -182,6 +186,8 @@ export const stormPreset: Preset = definePreset({
     passwordResetRequested: passwordResetRequestedDefaultAnswer,
     passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    registrationAccepted: registrationAcceptedDefaultAnswer,
+    registrationVerified: registrationVerifiedDefaultAnswer,
   },
   errorSchema: Type.Object(
     { message: Type.String({ description: 'Human-readable error message.', examples: ['Username or password is incorrect'] }) },

@@ -74,6 +74,20 @@ export interface PresetRoutes {
   passwordReset: string | null;
   /** Generates a new set of recovery codes (POST). */
   recoveryCodes: string | null;
+  /** Passkeys (mounted with the `passkeys` option; absent or null: never). Registration options (POST). */
+  passkeyRegisterOptions?: string | null;
+  /** Finishes a passkey's registration (POST). */
+  passkeyRegister?: string | null;
+  /** Lists the caller's passkeys (GET). */
+  passkeyList?: string | null;
+  /** Renames one (PATCH): must contain `:id`. */
+  passkeyRename?: string | null;
+  /** Deletes one (DELETE): must contain `:id`. */
+  passkeyDelete?: string | null;
+  /** Sign-in options (POST). */
+  passkeyLoginOptions?: string | null;
+  /** Signs in with a passkey (POST). */
+  passkeyLogin?: string | null;
   /** Ends the session of the access token sent (GET; bfore.ai's `user/logout`). Absent: none. */
   logoutToken?: string | null;
   /** A new access token of the sent one's lifetime, from now, in its session (GET; bfore.ai's `user/renew`). */
@@ -82,6 +96,12 @@ export interface PresetRoutes {
   tokenIssue?: string | null;
   /** Changes a password without a token, `{username, old, new, confirm}` (POST; bfore.ai's `user/password`). */
   passwordChangeByLogin?: string | null;
+  /** Signs a user up (POST; the `registration` option). */
+  register: string | null;
+  /** Verifies a new user's address with the mailed token (POST). */
+  registerVerify: string | null;
+  /** Mails a new verification link (POST). */
+  registerResend: string | null;
 }
 
 /** The defaults a product documents; every one can be overridden by the options. */
@@ -142,6 +162,10 @@ export interface PresetFormatters {
   passwordReset(): Reply;
   /** A new set of recovery codes, shown this once. */
   recoveryCodes(result: RecoveryCodes): Reply;
+  /** A sign-up (or a resend of its link) was accepted: the same answer whether or not the address was taken. */
+  registrationAccepted(): Reply;
+  /** A new user's address was verified: the user can log in. */
+  registrationVerified(): Reply;
   /** Every refusal; the status is the error's (`error.status`). */
   error(error: AuthError): Reply;
 }
@@ -183,7 +207,7 @@ export interface Preset extends PresetFormatters {
 const FORMATTERS: readonly (keyof PresetFormatters)[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
   'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'error',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'error',
 ];
 
 /**

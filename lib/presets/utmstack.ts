@@ -9,6 +9,7 @@ import {
   formatApiKeyCreatedDefault,
   formatApiKeyListDefault,
   formatErrorDefault,
+  formatAcceptedNoContent,
   formatNoContent,
   formatRecoveryCodesDefault,
   formatRefreshedDefault,
@@ -21,6 +22,8 @@ import {
   noContentAnswer,
   nullable,
   recoveryCodesDefaultAnswer,
+  registrationAcceptedDefaultAnswer,
+  registrationVerifiedDefaultAnswer,
   refreshedDefaultAnswer,
   secondFactorMethodSchema,
   sessionListDefaultAnswer,
@@ -161,6 +164,8 @@ export const utmstackPreset: Preset = definePreset({
   passwordResetRequested: formatEmptyOk,
   passwordReset: formatEmptyOk,
   recoveryCodes: formatRecoveryCodesDefault,
+  registrationAccepted: formatAcceptedNoContent,
+  registrationVerified: formatNoContent,
   error: (error) => {
     const reply = formatErrorDefault(error);
     return { ...reply, headers: { ...reply.headers, 'X-UtmStack-error': utmstackErrorHeader(error.code, error.message) } };
@@ -242,6 +247,8 @@ export const utmstackPreset: Preset = definePreset({
     passwordResetRequested: emptyOkAnswer('Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset key.'),
     passwordReset: emptyOkAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: recoveryCodesDefaultAnswer,
+    registrationAccepted: registrationAcceptedDefaultAnswer,
+    registrationVerified: registrationVerifiedDefaultAnswer,
   },
   errorSchema: errorDefaultSchema,
 });

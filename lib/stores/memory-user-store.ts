@@ -1,7 +1,7 @@
 // The default UserStore: users and API keys in process memory, seeded from an array.
 import { randomUUID } from 'node:crypto';
 import { foldName, isStorableName } from './fold-name';
-import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
+import type { ApiKeyRecord, CreateUserResult, NewUser, PasskeyRecord, SecondFactorMethod, User, UserStore } from './types';
 
 /** A user to seed a {@link MemoryUserStore} with; `id` defaults to a random UUID, as a database would assign. */
 export type UserSeed = Omit<User, 'id'> & { id?: string };
@@ -20,6 +20,7 @@ export class MemoryUserStore implements UserStore {
   private readonly apiKeysById = new Map<string, ApiKeyRecord>();
   private readonly apiKeyIdsByHash = new Map<string, string>();
   private readonly recoveryCodesById = new Map<string, Set<string>>();
+  private readonly passkeysById = new Map<string, PasskeyRecord>();
 
   constructor(seeds: readonly UserSeed[] = []) {
     for (const seed of seeds) this.add({ ...seed, id: seed.id ?? randomUUID() });
@@ -92,6 +93,27 @@ export class MemoryUserStore implements UserStore {
     return codes.size;
   }
 
+  // Synchronous, so of concurrent sign-ups with one login or email exactly one is created.
+  createUser(user: NewUser): CreateUserResult {
+    if (!isStorableName(user.login) || !isStorableName(user.email)) {
+      throw new TypeError('MemoryUserStore: a login or email must not contain U+0000 or a lone surrogate.');
+    }
+    const loginKey = foldName(user.login);
+    const emailKey = foldName(user.email);
+    if (this.idsByName.has(loginKey) || loginKey === emailKey) return { taken: 'login' };
+    if (this.idsByName.has(emailKey)) return { taken: 'email' };
+    const id = randomUUID();
+    this.add({ ...user, id, createdAt: new Date() });
+    return { user: this.copy(id)! };
+  }
+
+  markEmailVerified(id: string): boolean {
+    const user = this.usersById.get(id);
+    if (!user) return false;
+    user.emailVerified = true;
+    return true;
+  }
+
   createApiKey(record: ApiKeyRecord): void {
     this.apiKeysById.set(record.id, { ...record });
     this.apiKeyIdsByHash.set(record.keyHash, record.id);
@@ -127,6 +149,44 @@ export class MemoryUserStore implements UserStore {
   touchApiKey(id: string, at: Date): void {
     const record = this.apiKeysById.get(id);
     if (record) record.lastUsedAt = at;
+  }
+
+  createPasskey(record: PasskeyRecord): void {
+    if (this.findPasskeyByCredentialId(record.credentialId)) throw new Error('MemoryUserStore: this credential id is already stored.');
+    this.passkeysById.set(record.id, { ...record, transports: [...record.transports] });
+  }
+
+  listPasskeys(userId: string): PasskeyRecord[] {
+    return [...this.passkeysById.values()]
+      .filter((passkey) => passkey.userId === userId)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
+      .map((passkey) => ({ ...passkey, transports: [...passkey.transports] }));
+  }
+
+  findPasskeyByCredentialId(credentialId: string): PasskeyRecord | null {
+    for (const passkey of this.passkeysById.values()) if (passkey.credentialId === credentialId) return { ...passkey };
+    return null;
+  }
+
+  // Synchronous: of two concurrent sign-ins that read one counter, only the first writes.
+  updatePasskeyUse(id: string, expectedCounter: number, counter: number, at: Date): boolean {
+    const passkey = this.passkeysById.get(id);
+    if (!passkey || passkey.counter !== expectedCounter) return false;
+    Object.assign(passkey, { counter, lastUsedAt: at });
+    return true;
+  }
+
+  renamePasskey(userId: string, id: string, name: string): boolean {
+    const passkey = this.passkeysById.get(id);
+    if (!passkey || passkey.userId !== userId) return false;
+    passkey.name = name;
+    return true;
+  }
+
+  deletePasskey(userId: string, id: string): boolean {
+    const passkey = this.passkeysById.get(id);
+    if (!passkey || passkey.userId !== userId) return false;
+    return this.passkeysById.delete(id);
   }
 
   private copy(id: string): User | null {

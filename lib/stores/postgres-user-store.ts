@@ -1,6 +1,6 @@
 // A UserStore in PostgreSQL: users and API keys in two tables, through the host's pg Pool or Client.
 import { foldName, isStorableName } from './fold-name';
-import type { ApiKeyRecord, SecondFactorMethod, User, UserStore } from './types';
+import type { ApiKeyRecord, CreateUserResult, NewUser, PasskeyRecord, SecondFactorMethod, User, UserStore } from './types';
 
 /** The part of a `pg.Pool` or `pg.Client` this store uses. */
 export interface PgQueryable {
@@ -27,6 +27,7 @@ interface Tables {
   prefix: string;
   users: string;
   apiKeys: string;
+  passkeys: string;
 }
 
 // Identifiers cannot be query parameters, so they are validated here and only then interpolated (and quoted, so a
@@ -40,7 +41,7 @@ function resolveTables(options: PostgresSchemaOptions, owner: string): Tables {
   if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) {
     throw new TypeError(`${owner}: "tablePrefix" option must match ${IDENTIFIER} (lower-case letters, digits, _).`);
   }
-  return { schema, prefix, users: `"${schema}"."${prefix}users"`, apiKeys: `"${schema}"."${prefix}api_keys"` };
+  return { schema, prefix, users: `"${schema}"."${prefix}users"`, apiKeys: `"${schema}"."${prefix}api_keys"`, passkeys: `"${schema}"."${prefix}passkeys"` };
 }
 
 // login_key and email_key hold foldName(login) and foldName(email), computed in JavaScript: matching by them makes the
@@ -64,7 +65,8 @@ function usersTableDdl({ users }: Tables): string {
   password_expires_at timestamptz,
   last_login_at timestamptz,
   created_at timestamptz NOT NULL DEFAULT now(),
-  recovery_code_hashes text[]
+  recovery_code_hashes text[],
+  email_verified boolean NOT NULL DEFAULT true
 );`;
 }
 
@@ -88,6 +90,22 @@ function apiKeysTableDdl({ prefix, users, apiKeys }: Tables): string {
 CREATE INDEX IF NOT EXISTS "${prefix}api_keys_owner_id_idx" ON ${apiKeys} (owner_id);`;
 }
 
+// Passkeys: public keys only. The counter is WebAuthn's unsigned 32-bit signature counter, hence bigint.
+function passkeysTableDdl({ prefix, users, passkeys }: Tables): string {
+  return `CREATE TABLE IF NOT EXISTS ${passkeys} (
+  id text PRIMARY KEY,
+  user_id text NOT NULL REFERENCES ${users} (id) ON DELETE CASCADE,
+  credential_id text NOT NULL UNIQUE,
+  public_key text NOT NULL,
+  counter bigint NOT NULL DEFAULT 0,
+  transports text[] NOT NULL DEFAULT '{}',
+  name text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  last_used_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS "${prefix}passkeys_user_id_idx" ON ${passkeys} (user_id);`;
+}
+
 /**
  * The DDL for {@link PostgresUserStore}'s tables on a fresh database (idempotent: CREATE ... IF NOT EXISTS), for your
  * own migration tool. `gen_random_uuid()` needs PostgreSQL 13 or later.
@@ -97,7 +115,7 @@ CREATE INDEX IF NOT EXISTS "${prefix}api_keys_owner_id_idx" ON ${apiKeys} (owner
  */
 export function postgresUserStoreSchema(options: PostgresSchemaOptions = {}): string {
   const tables = resolveTables(options, 'postgresUserStoreSchema');
-  return [usersTableDdl(tables), keyIndexesDdl(tables), apiKeysTableDdl(tables)].join('\n');
+  return [usersTableDdl(tables), keyIndexesDdl(tables), apiKeysTableDdl(tables), passkeysTableDdl(tables)].join('\n');
 }
 
 // Rows backfilled per round trip when upgrading a table of an earlier version.
@@ -155,6 +173,10 @@ DO $$ BEGIN
       AND attname = 'recovery_code_hashes' AND NOT attisdropped) THEN
     ALTER TABLE ${users} ADD COLUMN IF NOT EXISTS recovery_code_hashes text[];
   END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${users}'::regclass
+      AND attname = 'email_verified' AND NOT attisdropped) THEN
+    ALTER TABLE ${users} ADD COLUMN IF NOT EXISTS email_verified boolean NOT NULL DEFAULT true;
+  END IF;
 END $$;`,
     );
     for (let attempt = 1; ; attempt++) {
@@ -169,7 +191,8 @@ END $$;
 ${keyIndexesDdl(this.tables)}
 DROP INDEX IF EXISTS "${schema}"."${prefix}users_login_lower_idx";
 DROP INDEX IF EXISTS "${schema}"."${prefix}users_email_lower_idx";
-${apiKeysTableDdl(this.tables)}`,
+${apiKeysTableDdl(this.tables)}
+${passkeysTableDdl(this.tables)}`,
         );
         return;
       } catch (error) {
@@ -274,6 +297,53 @@ ${apiKeysTableDdl(this.tables)}`,
       ],
     );
     return toUser(firstRow(rows));
+  }
+
+  /**
+   * Creates an unverified (or verified) user at sign-up. The unique indexes decide between concurrent sign-ups; a
+   * login equal to another user's email (or the reverse) is refused by the same statement.
+   */
+  async createUser(user: NewUser): Promise<CreateUserResult> {
+    if (!isStorableName(user.login) || !isStorableName(user.email)) {
+      throw new TypeError('PostgresUserStore: a login or email must not contain U+0000 or a lone surrogate.');
+    }
+    const { users } = this.tables;
+    const loginKey = foldName(user.login);
+    const emailKey = foldName(user.email);
+    if (loginKey === emailKey) return { taken: 'login' };
+    try {
+      const { rows } = await this.pool.query(
+        `INSERT INTO ${users} (login, email, password_hash, authorities, first_name, last_name, image_url, lang_key,
+           email_verified, login_key, email_key)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+         WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE login_key IN ($10, $11) OR email_key IN ($10, $11))
+         RETURNING *`,
+        [
+          user.login,
+          user.email,
+          user.passwordHash,
+          [...user.authorities],
+          user.firstName ?? null,
+          user.lastName ?? null,
+          user.imageUrl ?? null,
+          user.langKey ?? null,
+          user.emailVerified,
+          loginKey,
+          emailKey,
+        ],
+      );
+      if (rows[0]) return { user: toUser(rows[0]) };
+    } catch (error) {
+      // 23505: a concurrent sign-up took the login or the email between the check and the insert.
+      if ((error as { code?: unknown } | null)?.code !== '23505') throw error;
+    }
+    const { rows } = await this.pool.query(`SELECT 1 FROM ${users} WHERE login_key = $1 OR email_key = $1`, [loginKey]);
+    return { taken: rows.length > 0 ? 'login' : 'email' };
+  }
+
+  async markEmailVerified(id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`UPDATE ${this.tables.users} SET email_verified = true WHERE id = $1`, [id]);
+    return (rowCount ?? 0) > 0;
   }
 
   async findByLogin(loginOrEmail: string): Promise<User | null> {
@@ -385,6 +455,43 @@ ${apiKeysTableDdl(this.tables)}`,
   async touchApiKey(id: string, at: Date): Promise<void> {
     await this.pool.query(`UPDATE ${this.tables.apiKeys} SET last_used_at = $2 WHERE id = $1`, [id, at]);
   }
+
+  async createPasskey(record: PasskeyRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.tables.passkeys} (id, user_id, credential_id, public_key, counter, transports, name, created_at,
+         last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [record.id, record.userId, record.credentialId, record.publicKey, record.counter, [...record.transports], record.name, record.createdAt, record.lastUsedAt],
+    );
+  }
+
+  async listPasskeys(userId: string): Promise<PasskeyRecord[]> {
+    const { rows } = await this.pool.query(`SELECT * FROM ${this.tables.passkeys} WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
+    return rows.map(toPasskey);
+  }
+
+  async findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | null> {
+    const { rows } = await this.pool.query(`SELECT * FROM ${this.tables.passkeys} WHERE credential_id = $1`, [credentialId]);
+    return rows[0] ? toPasskey(rows[0]) : null;
+  }
+
+  // One conditional UPDATE: of two sign-ins that read one counter, only the first writes.
+  async updatePasskeyUse(id: string, expectedCounter: number, counter: number, at: Date): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE ${this.tables.passkeys} SET counter = $3, last_used_at = $4 WHERE id = $1 AND counter = $2`,
+      [id, expectedCounter, counter, at],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async renamePasskey(userId: string, id: string, name: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`UPDATE ${this.tables.passkeys} SET name = $3 WHERE id = $1 AND user_id = $2`, [id, userId, name]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async deletePasskey(userId: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`DELETE FROM ${this.tables.passkeys} WHERE id = $1 AND user_id = $2`, [id, userId]);
+    return (rowCount ?? 0) > 0;
+  }
 }
 
 type Row = Record<string, unknown>;
@@ -426,6 +533,7 @@ function toUser(row: Row): User {
     lastLoginAt: optionalDate(row, 'last_login_at'),
     createdAt: optionalDate(row, 'created_at'),
     recoveryCodesRemaining: Array.isArray(row.recovery_code_hashes) ? row.recovery_code_hashes.length : null,
+    emailVerified: row.email_verified !== false,
   };
 }
 
@@ -439,6 +547,21 @@ function toApiKey(row: Row): ApiKeyRecord {
     roles: optionalTextArray(row, 'roles'),
     createdAt: optionalDate(row, 'created_at') ?? new Date(0),
     expiresAt: optionalDate(row, 'expires_at'),
+    lastUsedAt: optionalDate(row, 'last_used_at'),
+  };
+}
+
+function toPasskey(row: Row): PasskeyRecord {
+  return {
+    id: text(row, 'id'),
+    userId: text(row, 'user_id'),
+    credentialId: text(row, 'credential_id'),
+    publicKey: text(row, 'public_key'),
+    // bigint arrives as a string from pg.
+    counter: Number(row.counter),
+    transports: optionalTextArray(row, 'transports') ?? [],
+    name: text(row, 'name'),
+    createdAt: optionalDate(row, 'created_at') ?? new Date(0),
     lastUsedAt: optionalDate(row, 'last_used_at'),
   };
 }

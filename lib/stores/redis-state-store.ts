@@ -1,7 +1,9 @@
 // A StateStore in Redis, shared by every process of a deployment; it sends raw commands through the host's client.
 import { createHash } from 'node:crypto';
 import type { Store } from 'express-rate-limit';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
+// rate-limit-redis is an optional peer, loaded when the first rate-limit store is created.
+import type { RedisReply, RedisStore } from 'rate-limit-redis';
+import { loadOptionalPeer } from '../primitives/optional-peer';
 import type { Counter, StateStore } from './types';
 
 /**
@@ -194,7 +196,7 @@ export class RedisStateStore implements StateStore {
     // one at random) and its EVALSHA fails with NOSCRIPT on the others, even after its own reload. Remembering each
     // script it loads lets runScript fall back to EVAL on the node that owns the key.
     const scripts = new Map<string, string>();
-    return new RecoveringRedisStore({
+    return new (recoveringRedisStore())({
       sendCommandCluster: async ({ key, command }) => {
         const [name, first, second, ...rest] = command;
         if (name === 'SCRIPT' && first?.toUpperCase() === 'LOAD' && second !== undefined) scripts.set(sha1(second), second);
@@ -211,36 +213,48 @@ export class RedisStateStore implements StateStore {
   }
 }
 
+let recoveringStoreClass: (new (...args: ConstructorParameters<typeof RedisStore>) => RedisStore) | undefined;
+
 /**
  * rate-limit-redis keeps the promise of its SCRIPT LOAD and awaits it on every call. When that load fails (Redis not
  * reachable yet when the limiter is created, or down while a NOSCRIPT reload runs), every later call replays the
- * same rejection and the limiter stays broken after Redis is back. This subclass starts a fresh load instead.
+ * same rejection and the limiter stays broken after Redis is back. This subclass starts a fresh load instead. It is
+ * defined on first use, once rate-limit-redis is loaded.
  */
-class RecoveringRedisStore extends RedisStore {
-  private readonly failedLoads = new WeakSet<Promise<string>>();
+function recoveringRedisStore(): new (...args: ConstructorParameters<typeof RedisStore>) => RedisStore {
+  if (recoveringStoreClass) return recoveringStoreClass;
+  const { RedisStore: Base } = loadOptionalPeer<{ RedisStore: typeof RedisStore }>(
+    'rate-limit-redis',
+    'RedisStateStore.createRateLimitStore (the rate limits kept in Redis)',
+  );
+  class RecoveringRedisStore extends Base {
+    private readonly failedLoads = new WeakSet<Promise<string>>();
 
-  override loadIncrementScript(key?: string): Promise<string> {
-    return this.remember(super.loadIncrementScript(key));
-  }
+    override loadIncrementScript(key?: string): Promise<string> {
+      return this.remember(super.loadIncrementScript(key));
+    }
 
-  override loadGetScript(key?: string): Promise<string> {
-    return this.remember(super.loadGetScript(key));
-  }
+    override loadGetScript(key?: string): Promise<string> {
+      return this.remember(super.loadGetScript(key));
+    }
 
-  override increment(key: string): ReturnType<RedisStore['increment']> {
-    if (this.failedLoads.has(this.incrementScriptSha)) this.incrementScriptSha = this.loadIncrementScript();
-    return super.increment(key);
-  }
+    override increment(key: string): ReturnType<RedisStore['increment']> {
+      if (this.failedLoads.has(this.incrementScriptSha)) this.incrementScriptSha = this.loadIncrementScript();
+      return super.increment(key);
+    }
 
-  override get(key: string): ReturnType<RedisStore['get']> {
-    if (this.failedLoads.has(this.getScriptSha)) this.getScriptSha = this.loadGetScript();
-    return super.get(key);
-  }
+    override get(key: string): ReturnType<RedisStore['get']> {
+      if (this.failedLoads.has(this.getScriptSha)) this.getScriptSha = this.loadGetScript();
+      return super.get(key);
+    }
 
-  private remember(load: Promise<string>): Promise<string> {
-    load.catch(() => this.failedLoads.add(load));
-    return load;
+    private remember(load: Promise<string>): Promise<string> {
+      load.catch(() => this.failedLoads.add(load));
+      return load;
+    }
   }
+  recoveringStoreClass = RecoveringRedisStore;
+  return recoveringStoreClass;
 }
 
 function sha1(text: string): string {

@@ -32,7 +32,19 @@ export interface User {
   createdAt?: Date | null;
   /** How many unused recovery codes the user has; undefined or null when the store keeps none (shown in the account). */
   recoveryCodesRemaining?: number | null;
+  /**
+   * False for a user who signed up (`registration`) and has not yet opened the mailed verification link: such a user
+   * cannot log in (403 `email_unverified`, only after the right password). Absent or true: verified.
+   */
+  emailVerified?: boolean;
 }
+
+/** A user to create at sign-up: the store assigns the id (and `createdAt`). */
+export type NewUser = Pick<User, 'login' | 'email' | 'passwordHash' | 'authorities'> &
+  Partial<Pick<User, 'firstName' | 'lastName' | 'imageUrl' | 'langKey'>> & { emailVerified: boolean };
+
+/** What {@link UserStore.createUser} did: created the user, or found the login or the email taken. */
+export type CreateUserResult = { user: User } | { taken: 'login' | 'email' };
 
 /** An API key as stored: never the secret, only its SHA-256. */
 export interface ApiKeyRecord {
@@ -47,6 +59,24 @@ export interface ApiKeyRecord {
   roles: readonly string[] | null;
   createdAt: Date;
   expiresAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/** A passkey (WebAuthn credential) as stored: its public key only, never anything secret. */
+export interface PasskeyRecord {
+  /** Our id for it (in paths and lists). */
+  id: string;
+  userId: string;
+  /** The credential id the authenticator chose (base64url); unique across users. */
+  credentialId: string;
+  /** The COSE public key, base64url. */
+  publicKey: string;
+  /** The last signature counter seen (0 for authenticators that keep none). */
+  counter: number;
+  /** The transports the browser reported (`internal`, `hybrid`, `usb`, ...), as hints for later ceremonies. */
+  transports: readonly string[];
+  name: string;
+  createdAt: Date;
   lastUsedAt: Date | null;
 }
 
@@ -96,6 +126,15 @@ export interface UserStore {
    */
   consumeRecoveryCode?(id: string, codeHash: string): MaybePromise<number | null>;
 
+  /**
+   * Creates a user, atomically refusing a login or email that folds (`foldName()`) to any stored login or email:
+   * `{ taken: 'login' }` wins over `{ taken: 'email' }` when both are. Optional, with
+   * {@link UserStore.markEmailVerified}: without both, the `registration` option is refused at start-up.
+   */
+  createUser?(user: NewUser): MaybePromise<CreateUserResult>;
+  /** Sets `emailVerified` to true; false for an unknown id. */
+  markEmailVerified?(id: string): MaybePromise<boolean>;
+
   createApiKey?(record: ApiKeyRecord): MaybePromise<void>;
   listApiKeys?(ownerId: string): MaybePromise<ApiKeyRecord[]>;
   findApiKeyByHash?(keyHash: string): MaybePromise<ApiKeyRecord | null>;
@@ -108,6 +147,24 @@ export interface UserStore {
    */
   deleteApiKeysOfOwner?(ownerId: string): MaybePromise<ApiKeyRecord[]>;
   touchApiKey?(id: string, at: Date): MaybePromise<void>;
+
+  /**
+   * Passkeys (all six methods, or none: without them the `passkeys` option is refused at start-up). Stores public
+   * keys only. `createPasskey` throws when `credentialId` is already stored (for any user).
+   */
+  createPasskey?(record: PasskeyRecord): MaybePromise<void>;
+  /** The user's passkeys, oldest first. */
+  listPasskeys?(userId: string): MaybePromise<PasskeyRecord[]>;
+  findPasskeyByCredentialId?(credentialId: string): MaybePromise<PasskeyRecord | null>;
+  /**
+   * After a sign-in: sets the counter and `lastUsedAt`, only if the stored counter is still `expectedCounter` (one
+   * atomic compare-and-set). Returns whether it wrote.
+   */
+  updatePasskeyUse?(id: string, expectedCounter: number, counter: number, at: Date): MaybePromise<boolean>;
+  /** Renames the user's passkey; false when the user has no such passkey (someone else's counts as none). */
+  renamePasskey?(userId: string, id: string, name: string): MaybePromise<boolean>;
+  /** Deletes the user's passkey; false when the user has no such passkey (someone else's counts as none). */
+  deletePasskey?(userId: string, id: string): MaybePromise<boolean>;
 
   init?(): MaybePromise<void>;
   shutdown?(): MaybePromise<void>;

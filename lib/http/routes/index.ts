@@ -10,8 +10,20 @@ import { logoutRoute } from './logout';
 import { logoutAllRoute } from './logout-all';
 import { passwordForgotRoute } from './password-forgot';
 import { passwordResetRoute } from './password-reset';
+import {
+  passkeyDeleteRoute,
+  passkeyListRoute,
+  passkeyLoginOptionsRoute,
+  passkeyLoginRoute,
+  passkeyRegisterOptionsRoute,
+  passkeyRegisterRoute,
+  passkeyRenameRoute,
+} from './passkeys';
 import { recoveryCodesRoute } from './recovery-codes';
 import { refreshRoute } from './refresh';
+import { registerRoute } from './register';
+import { registerResendRoute } from './register-resend';
+import { registerVerifyRoute } from './register-verify';
 import { sessionEndRoute } from './session-end';
 import { sessionsRoute } from './sessions';
 import { tfaResendByGetRoute, tfaResendRoute } from './tfa-resend';
@@ -25,8 +37,9 @@ type AnyRoute = RouteDeclaration<never>;
 
 /** The routes of each router factory; `createAuthRouter` mounts them all. */
 export const routeGroups = {
-  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute],
-  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, passwordChangeByLoginRoute],
+  authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute,
+    passkeyLoginOptionsRoute, passkeyLoginRoute, passkeyRegisterOptionsRoute, passkeyRegisterRoute, passkeyListRoute, passkeyRenameRoute, passkeyDeleteRoute],
+  account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, passwordChangeByLoginRoute, registerRoute, registerVerifyRoute, registerResendRoute],
   refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute, logoutTokenRoute, tokenRenewRoute, tokenIssueRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;

@@ -1,0 +1,29 @@
+// POST register/verify: the token from the mailed link verifies the new user's address, after which they can log in.
+import { Type } from '@sinclair/typebox';
+import { verifyRegistration } from '../../core/registration';
+import { bodyReader } from '../request';
+import { defineRoute } from '../route';
+
+const body = bodyReader(
+  Type.Object({
+    token: Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\u0000]*$', description: 'The token from the mailed link (its "token" query parameter).' }),
+  }),
+);
+
+export const registerVerifyRoute = defineRoute({
+  path: 'registerVerify',
+  method: 'post',
+  operationId: 'verifyRegistration',
+  summary: 'Verify a new account\'s address with the mailed token; the user can then log in. A bad, used, replaced or expired token: 400 verification_token_invalid.',
+  tag: 'account',
+  body,
+  credential: 'none',
+  limiter: 'login',
+  mountedWhen: (edge) => edge.core.config.registration !== false,
+  answers: ['registrationVerified'],
+  errors: [400, 413, 429, 503],
+  async handle(edge, { fields }) {
+    await verifyRegistration(edge.core, fields.token);
+    return edge.preset.registrationVerified();
+  },
+});
