@@ -10,7 +10,7 @@ import { runGuardBench } from './guard';
 import { runLoginFloodBench } from './login-flood';
 import { runLoginStormBench } from './login-storm';
 import { runSprayBench } from './spray';
-import { OURS_IS_PLACEHOLDER } from './subjects';
+import { guardSubjects, OURS_IS_PLACEHOLDER } from './subjects';
 import { log } from './util';
 
 const BENCHES = ['guard', 'storm', 'spray', 'flood'] as const;
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   for (const bench of only) {
     try {
       if (bench === 'guard') {
-        log(`guard: 6 subjects × ${rounds} rounds × (${durationSec} s + 1 s warm-up)`);
+        log(`guard: ${guardSubjects.length} subjects × ${rounds} rounds × (${durationSec} s + 1 s warm-up)`);
         const r = await runGuardBench({ durationSec, rounds });
         if (r.rows.some((x) => x.failure)) failed = true;
         section(r.markdown);

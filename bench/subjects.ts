@@ -55,6 +55,18 @@ async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
   return app;
 }
 
+/** Our HS256 guard with `auth.metrics()` registered: every request also observes the guard-latency histogram. */
+export async function buildOursMetricsGuardApp(): Promise<Express> {
+  const { Registry } = await import('prom-client');
+  const stateStore = new MemoryStateStore();
+  await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
+  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), stateStore, logger: silentLogger });
+  auth.metrics(new Registry());
+  const app = express();
+  app.get('/ping', auth.requireAuth(), pong);
+  return app;
+}
+
 /** Our guard verifying EdDSA (Ed25519) tokens by kid. */
 export function buildOursEdDsaGuardApp(): Promise<Express> {
   return guardApp({ algorithm: undefined, secret: { algorithm: 'EdDSA', privateKey: BENCH_ED25519_PRIVATE, publicKey: BENCH_ED25519_PUBLIC, kid: BENCH_ED25519_KID } });
@@ -177,6 +189,7 @@ const oursLabel = OURS_IS_PLACEHOLDER ? 'ours (PLACEHOLDER)' : 'ours';
 export const guardSubjects: readonly GuardSubject[] = [
   { id: 'bare', name: 'bare express', build: buildBareApp },
   { id: 'ours', name: `${oursLabel} requireAuth`, build: buildOursGuardApp },
+  { id: 'ours-metrics', name: `${oursLabel} requireAuth with auth.metrics()`, build: buildOursMetricsGuardApp },
   { id: 'ours-eddsa', name: `${oursLabel} requireAuth (EdDSA token)`, build: buildOursEdDsaGuardApp, credential: edDsaCredential },
   { id: 'ours-cookie', name: `${oursLabel} requireAuth (HS256 token in a cookie)`, build: buildOursCookieGuardApp, credential: cookieCredential },
   { id: 'express-jwt-string', name: 'express-jwt (string secret)', build: () => buildExpressJwtApp(BENCH_SECRET) },

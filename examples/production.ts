@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { createClient } from 'redis';
 import { NodemailerMailer, PostgresUserStore, RedisStateStore, type User } from '../lib';
 import pino from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { runExample, type ExampleServices } from './shared/demo-server';
 
 const missing = ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL'].filter((name) => !process.env[name]);
@@ -67,9 +68,20 @@ async function productionServices(demoUsers: Array<Omit<User, 'id'>>): Promise<E
 // with the event name as the message (no secret is ever in an event).
 const audit = pino({ name: 'express-auth-kit.audit' });
 
+// Prometheus metrics: the library's counters and latencies (never labelled by user or address) beside the process's
+// own. Scraped at GET /metrics; in production let only the scraper reach it (an internal port, or the proxy's rules).
+const metrics = new Registry();
+collectDefaultMetrics({ register: metrics });
+
 void runExample({
   preset: 'default',
   guardedRoute: '/api/protected',
   services: productionServices,
   onEvent: (event) => audit.info(event, event.event),
+  hostRoutes: (app, auth) => {
+    auth.metrics(metrics);
+    app.get('/metrics', async (_req, res) => {
+      res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+    });
+  },
 });

@@ -8,6 +8,7 @@ import { endAllSessions } from './core/session-tokens';
 import { SessionVersions } from './core/sessions';
 import type { EdgeContext, EdgeSettings } from './http/context';
 import { createGuard, type RequireAuthOptions } from './http/guard';
+import { registerMetrics, type MetricsOptions, type MetricsRegistry } from './http/metrics';
 import { mountRoutes } from './http/mount';
 import { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './http/openapi';
 import { replyContext } from './http/reply';
@@ -51,6 +52,13 @@ export interface Auth {
    * verifying until its tokens have expired. Only for key sets with rotation, or a shared KeySet.
    */
   rotateKeys(options?: RotateKeysOptions): KeyRotation;
+  /**
+   * Registers this instance's Prometheus metrics in a prom-client registry (prom-client is an optional peer, loaded
+   * only by this call) and starts counting: logins, second factors, lockouts, refreshes, resets, API keys, and the
+   * latency of logins and of the guard. No label ever names a user or an address. See "Metrics" in the README.
+   * @example auth.metrics(register); app.get('/metrics', async (_req, res) => res.type(register.contentType).send(await register.metrics()));
+   */
+  metrics(registry: MetricsRegistry, options?: MetricsOptions): void;
   /** The active wire format. */
   readonly preset: Preset;
   /** Releases timers and the default memory store. The password workers are shared and idle ones never hold the process. */
@@ -152,7 +160,8 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
     events,
   };
   const settings = edgeSettings(config);
-  const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings) };
+  // `metrics` from the start, so the guard's read of it always sees one object shape.
+  const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings), metrics: undefined };
   return { edge, ownedStore, keys: config.keys };
 }
 
@@ -174,6 +183,7 @@ export function createAuth(options: AuthOptions): Auth {
     jwks: () => keys.jwks(),
     jwksCacheControl: () => keys.jwksCacheControl(),
     rotateKeys: (rotation) => keys.rotateKeys(rotation),
+    metrics: (registry, metricsOptions) => registerMetrics(edge, registry, metricsOptions),
     preset: edge.preset,
     shutdown: async () => {
       await ownedStore?.shutdown();

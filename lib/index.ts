@@ -9,6 +9,8 @@ export type { AuthenticatedRequest } from './http/authenticated-request';
 export { authenticated } from './http/authenticated-request';
 export type { AuthInfo } from './http/auth-info';
 export type { OpenApiDocument, OpenApiOptions } from './http/openapi';
+// `auth.metrics(registry, options)`: the registry as this package sees it (prom-client's fits), and the options.
+export type { MetricsRegistry, MetricsOptions } from './http/metrics';
 
 // Configuration types, so hosts can build options objects with checking.
 export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } from './options';

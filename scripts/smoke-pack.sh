@@ -37,6 +37,49 @@ console.log('esm ok');
 process.exit(0);
 JS
 
+# auth.metrics() from each build: prom-client is not loaded before the call; installed, it registers and counts;
+# absent (the optional peer left out), the call says to install it. The argument says which.
+cat > "$work/metrics.cjs" <<'JS'
+const { createAuth, MemoryUserStore } = require('express-auth-kit');
+const installed = process.argv[2] === 'installed';
+(async () => {
+  const auth = createAuth({ secret: 'x'.repeat(32), users: new MemoryUserStore([]), logger: { warn() {}, error() {} } });
+  if (Object.keys(require.cache).some((file) => file.includes('/prom-client/'))) throw new Error('prom-client was loaded before metrics()');
+  if (installed) {
+    const { Registry } = require('prom-client');
+    const registry = new Registry();
+    auth.metrics(registry);
+    if (!(await registry.metrics()).includes('express_auth_logins_total{outcome="succeeded"} 0')) throw new Error('no metrics registered');
+  } else {
+    let message = 'no error';
+    try { auth.metrics({ registerMetric() {}, getSingleMetric() {} }); } catch (error) { message = error.message; }
+    if (!message.includes('npm install prom-client')) throw new Error(`metrics() without prom-client: ${message}`);
+  }
+  console.log(`commonjs metrics ok (prom-client ${installed ? 'installed' : 'absent'})`);
+  process.exit(0);
+})().catch((error) => { console.error(error); process.exit(1); });
+JS
+
+cat > "$work/metrics.mjs" <<'JS'
+import { createRequire } from 'node:module';
+import { createAuth, MemoryUserStore } from 'express-auth-kit';
+const installed = process.argv[2] === 'installed';
+const auth = createAuth({ secret: 'x'.repeat(32), users: new MemoryUserStore([]), logger: { warn() {}, error() {} } });
+if (Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('/prom-client/'))) throw new Error('prom-client was loaded before metrics()');
+if (installed) {
+  const { Registry } = await import('prom-client');
+  const registry = new Registry();
+  auth.metrics(registry);
+  if (!(await registry.metrics()).includes('express_auth_logins_total{outcome="succeeded"} 0')) throw new Error('no metrics registered');
+} else {
+  let message = 'no error';
+  try { auth.metrics({ registerMetric() {}, getSingleMetric() {} }); } catch (error) { message = error.message; }
+  if (!message.includes('npm install prom-client')) throw new Error(`metrics() without prom-client: ${message}`);
+}
+console.log(`esm metrics ok (prom-client ${installed ? 'installed' : 'absent'})`);
+process.exit(0);
+JS
+
 # A host without the optional peers: login → guarded route over HTTP, then the clear errors naming the packages.
 cat > "$work/consumer-peers.js" <<'JS'
 module.exports = async function run({ express, createAuth, hashPassword, MemoryUserStore, NodemailerMailer, RedisStateStore }, kind) {
@@ -108,15 +151,20 @@ consumer_app() {
   npm install --silent --no-audit --no-fund --prefer-offline "$work/$tarball" "$@" >/dev/null
   test -f node_modules/express-auth-kit/dist/index.d.ts
   test -f node_modules/express-auth-kit/dist/index.d.mts
-  cp "$work/consumer.cjs" "$work/consumer.mjs" "$work/consumer.ts" "$work"/consumer-peers.* .
+  cp "$work/consumer.cjs" "$work/consumer.mjs" "$work/consumer.ts" "$work"/consumer-peers.* "$work/metrics.cjs" "$work/metrics.mjs" .
   echo "consumer on express $(node -p 'require("express/package.json").version')"
   node consumer.cjs
   node consumer.mjs
   node consumer-peers.cjs
   node consumer-peers.mjs
+  local prom=absent
+  [[ -d node_modules/prom-client ]] && prom=installed
+  node metrics.cjs "$prom"
+  node metrics.mjs "$prom"
 }
 
-consumer_app express5 express@5
+# prom-client (an optional peer) in the Express 5 app only: the Express 4 app checks the package without it.
+consumer_app express5 express@5 prom-client@15
 consumer_app express4 express@4.21 @types/express@4 @types/node@20
 "$root/node_modules/.bin/tsc" --noEmit --strict --esModuleInterop --skipLibCheck false --types node \
   --target ES2022 --module commonjs --moduleResolution node10 consumer.ts

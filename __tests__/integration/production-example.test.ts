@@ -150,5 +150,42 @@ describe('examples/production.ts', () => {
       expect(reached.body).toMatchObject({ authorities: ['ROLE_USER'] });
     });
 
+    it('answers GET /metrics in Prometheus text, its counters moved by a few logins', async () => {
+      const read = async (): Promise<Map<string, number>> => {
+        const res = await request(baseUrl).get('/metrics');
+        expect(res.status).toBe(200);
+        // Express 4 sorts the parameters (charset first): the same type.
+        expect(res.headers['content-type']?.split(/;\s*/).sort()).toEqual(['charset=utf-8', 'text/plain', 'version=0.0.4']);
+        expect(res.text).toContain('# TYPE express_auth_logins_total counter');
+        expect(res.text).toContain('# TYPE express_auth_guard_duration_seconds histogram');
+        expect(res.text).toContain('process_cpu_user_seconds_total');
+        const values = new Map<string, number>();
+        for (const line of res.text.split('\n')) {
+          if (line === '' || line.startsWith('#')) continue;
+          const at = line.lastIndexOf(' ');
+          values.set(line.slice(0, at), Number(line.slice(at + 1)));
+        }
+        return values;
+      };
+      const before = await read();
+      const login = await request(baseUrl).post('/auth/login').send({ username: 'guest', password: 'guest-password' });
+      expect(login.status).toBe(200);
+      await request(baseUrl).post('/auth/login').send({ username: 'guest', password: 'not-the-password' }).expect(401);
+      await request(baseUrl).post('/auth/login').send({ username: 'user', password: 'user-password' }).expect(200);
+      await request(baseUrl).get('/api/protected').set('Authorization', `Bearer ${login.body.accessToken}`).expect(200);
+      await request(baseUrl).get('/api/protected').expect(401);
+      await request(baseUrl).post('/auth/token/refresh').send({ refreshToken: login.body.refreshToken }).expect(200);
+      const after = await read();
+      const moved = (name: string): number => (after.get(name) ?? NaN) - (before.get(name) ?? NaN);
+      expect({
+        succeeded: moved('express_auth_logins_total{outcome="succeeded"}'),
+        failed: moved('express_auth_logins_total{outcome="failed"}'),
+        challenged: moved('express_auth_logins_total{outcome="challenged"}'),
+        refreshed: moved('express_auth_refreshes_total{result="succeeded"}'),
+        admitted: moved('express_auth_guard_duration_seconds_count{result="admitted"}'),
+        refused: moved('express_auth_guard_duration_seconds_count{result="refused"}'),
+        timedLogins: moved('express_auth_login_duration_seconds_count{outcome="succeeded"}'),
+      }).toEqual({ succeeded: 1, failed: 1, challenged: 1, refreshed: 1, admitted: 1, refused: 1, timedLogins: 1 });
+    });
   });
 });

@@ -59,6 +59,8 @@ export interface ExampleOptions {
   productRoutes?: (app: Express, auth: Auth, users: UserStore) => void;
   /** A folder of static files served at `/` (the browser demo page: basic only), with a strict Content-Security-Policy. */
   page?: string;
+  /** The host's own routes, added before the auth router (the production example's `GET /metrics`). */
+  hostRoutes?: (app: Express, auth: Auth) => void;
 }
 
 /** What {@link ExampleOptions.services} builds. */
@@ -230,6 +232,7 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
       res.set('Cache-Control', auth.jwksCacheControl()).json(auth.jwks());
     });
   }
+  options.hostRoutes?.(app, auth);
   app.use(auth.preset.mountPath, auth.router);
   for (const method of options.guardedMethods ?? ['get']) {
     app[method](options.guardedRoute, auth.requireAuth(), (req, res) => {

@@ -78,6 +78,8 @@ export type AuthEventFields = Omit<AuthEvent, 'event' | 'at' | 'client' | 'reque
 /** Delivers events to the host's handler, isolated: after the current request's work, errors logged once. */
 export class EventSink {
   private failureReported = false;
+  /** A synchronous observer of every event, even without a handler: the metrics of `auth.metrics()`. */
+  tap: ((event: AuthEventName, fields: AuthEventFields) => void) | undefined = undefined;
 
   constructor(
     private readonly handler: AuthEventHandler | undefined,
@@ -86,6 +88,7 @@ export class EventSink {
   ) {}
 
   emit(event: AuthEventName, fields: AuthEventFields = {}): void {
+    this.tap?.(event, fields);
     const handler = this.handler;
     if (!handler) return;
     const request = currentRequest();

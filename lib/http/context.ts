@@ -41,4 +41,16 @@ export interface EdgeContext {
   settings: EdgeSettings;
   /** Facts about the request being answered, for the preset's formatters. */
   replyContext(req: Request): ReplyContext;
+  /** Set by `auth.metrics()`; until then undefined, and the edge measures nothing. */
+  metrics?: EdgeMetrics | undefined;
+}
+
+/** What the edge reports where no audit event says it (see `lib/http/metrics.ts`); start times from `performance.now()`. */
+export interface EdgeMetrics {
+  /** A password login's first step ended: with a session, a challenge, a refusal or an error. */
+  loginEnded(outcome: 'succeeded' | 'challenged' | 'failed' | 'blocked' | 'error', startedAt: number): void;
+  /** A refresh token was exchanged, refused, or could not be checked (an outage). */
+  refreshEnded(result: 'succeeded' | 'refused' | 'error'): void;
+  /** The guard admitted a request (on an API key or a token) or refused it. */
+  guardEnded(admitted: boolean, apiKey: boolean, startedAt: number): void;
 }

@@ -9,6 +9,7 @@ import type { AccessClaims } from '../tokens/claims';
 import type { EdgeContext } from './context';
 import { readCookie } from './cookies';
 import { assertSameOriginRequest, changesState } from './csrf';
+import { measuredGuard } from './metrics';
 import { credentialLimiter } from './rate-limit';
 import { sendAuthError, toAuthError } from './reply';
 import { readAuthorization } from './request';
@@ -123,7 +124,7 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
     useAccessToken(req, res, next, token);
   }
 
-  return function requireAuth(req: Request, res: Response, next: NextFunction): void {
+  return measuredGuard(edge, function requireAuth(req: Request, res: Response, next: NextFunction): void {
     if (apiKeys !== false && apiKeys.header === 'x-api-key') {
       const key = req.headers['x-api-key'];
       if (typeof key === 'string' && key !== '') return useApiKey(req, res, next, key);
@@ -139,5 +140,5 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
       return useApiKey(req, res, next, value);
     }
     useAccessToken(req, res, next, value);
-  };
+  });
 }

@@ -3,6 +3,7 @@ import { Type, type TObject, type TOptional, type TString } from '@sinclair/type
 import { refreshSession } from '../../core/session-tokens';
 import { tokenField } from '../fields';
 import { deliverTokensInCookies } from '../cookies';
+import { measureRefresh } from '../metrics';
 import { bodyReader, type BodyReader } from '../request';
 import { defineRoute } from '../route';
 
@@ -24,6 +25,6 @@ export const refreshRoute = defineRoute({
   errors: [400, 401, 413, 429, 503],
   async handle(edge, { req, res, bearer }) {
     // Cookie transport: the rotated refresh token goes back in its cookie, never in the body.
-    return edge.preset.refreshed(deliverTokensInCookies(edge, req, res, await refreshSession(edge.core, bearer!)), edge.replyContext(req));
+    return edge.preset.refreshed(deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, bearer!))), edge.replyContext(req));
   },
 });
