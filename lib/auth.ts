@@ -86,6 +86,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
     registration: config.registration,
     passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
     deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
+    trustedDevices: config.trustedDevices === false ? false : { lifetimeSeconds: config.trustedDevices.lifetimeSeconds, maxPerUser: config.trustedDevices.maxPerUser },
     maxSessionsPerUser: config.maxSessionsPerUser,
     apiKeys:
       config.apiKeys === false
@@ -112,6 +113,7 @@ function edgeSettings(config: ResolvedConfig): EdgeSettings {
     rateLimit: config.rateLimit,
     apiKeys: config.apiKeys,
     deviceCookie: config.deviceCookie === false ? false : { name: config.deviceCookie.name },
+    trustedDevices: config.trustedDevices === false ? false : { cookieName: config.trustedDevices.cookieName, secure: config.trustedDevices.secure },
     forceSecondFactor: config.secondFactor.force,
     passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
     cookies: config.cookies === false ? false : { ...config.cookies, trustedOrigins: new Set(config.cookies.trustedOrigins) },

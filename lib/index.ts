@@ -20,6 +20,9 @@ export type { RegistrationAttempt, RegistrationDecision, RegistrationHook } from
 // The browsers' cookie transport (refresh token in an HttpOnly __Host- cookie, CSRF-checked); its opt-in header's name.
 export type { CookieOptions, PasskeyOptions } from './options';
 export { COOKIE_TRANSPORT_HEADER } from './http/csrf';
+// Trusted devices ("remember this browser"): the option's type, and what a preset's trustedDeviceList formatter receives.
+export type { TrustedDevicesOptions } from './options';
+export type { TrustedDeviceInfo } from './core/results';
 export type { Duration } from './primitives/duration';
 export type { Clock } from './primitives/clock';
 export type { SecretOption, KeyPairSecret, HmacAlgorithm, AsymmetricAlgorithm, SigningAlgorithm } from './tokens/keys';

@@ -103,6 +103,15 @@ export interface AuthOptions {
    */
   deviceCookie?: { name?: string; ttl?: Duration } | false;
   /**
+   * Trusted devices ("remember this browser"): a second-factor verify with `rememberDevice: true` gives the client an
+   * opaque random cookie (HttpOnly, Secure, SameSite=Strict, `__Host-`), recorded server-side (only its hash), with
+   * which a later login with the right password skips the second factor. A password change, a reset, "log out
+   * everywhere" and `DELETE …/trusted-devices` end every trusted device of the user. A cookie of its own, not the
+   * device cookie: see the README. `true` takes the defaults.
+   * @default false (off); on: { lifetime: '30d', maxPerUser: 10, cookieName: '__Host-eak-trusted' ('eak-trusted' with cookies.insecureDevelopment) }
+   */
+  trustedDevices?: TrustedDevicesOptions | boolean;
+  /**
    * The longest a login may wait for a bcrypt worker, in ms. Past it the login answers 503 with Retry-After at once,
    * without counting an attempt or running bcrypt, so a login flood cannot queue unbounded work. `false`: unbounded.
    * @default 2000
@@ -234,6 +243,16 @@ export interface PasskeyOptions {
   origins: readonly string[];
 }
 
+/** Trusted devices' settings (see {@link AuthOptions.trustedDevices}). */
+export interface TrustedDevicesOptions {
+  /** How long a trust lasts from the second factor that made it; using it does not extend it. @default '30d' */
+  lifetime?: Duration;
+  /** The most trusted devices one user may hold; trusting one more ends the oldest. @default 10 */
+  maxPerUser?: number;
+  /** The cookie's name; must start with `__Host-` (unless `cookies.insecureDevelopment`). @default '__Host-eak-trusted' */
+  cookieName?: string;
+}
+
 /** Sign-up's settings (see {@link AuthOptions.registration}). */
 export interface RegistrationOptions {
   /**
@@ -315,6 +334,7 @@ export interface ResolvedConfig {
     maxOpenChallenges: number;
   };
   deviceCookie: { name: string; ttlSeconds: number } | false;
+  trustedDevices: { lifetimeSeconds: number; maxPerUser: number; cookieName: string; secure: boolean } | false;
   bcryptMaxQueueWaitMs: number | undefined;
   maxSessionsPerUser: number;
   maxTokenLifetimeSeconds: number;
@@ -357,6 +377,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'deviceCookie', 'bcryptMaxQueueWaitMs', 'maxSessionsPerUser', 'onEvent', 'cookies',
   'maxTokenLifetime',
   'passkeys',
+  'trustedDevices',
 ]);
 
 function duration(value: unknown, fallback: Duration, name: string, maxSeconds = 400 * 86400): number {
@@ -542,9 +563,12 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     throw new TypeError('"sessionCacheMs" must be an integer from 0 to 60000.');
   }
 
+  const deviceCookie = resolveDeviceCookie(options.deviceCookie);
+  const cookies = resolveCookies(options.cookies);
   return {
     keys,
-    deviceCookie: resolveDeviceCookie(options.deviceCookie),
+    deviceCookie,
+    trustedDevices: resolveTrustedDevices(options.trustedDevices, cookies, deviceCookie),
     bcryptMaxQueueWaitMs: resolveQueueWait(options.bcryptMaxQueueWaitMs),
     maxSessionsPerUser: positiveInteger(options.maxSessionsPerUser, DEFAULT_MAX_SESSIONS_PER_USER, 'maxSessionsPerUser', 1000),
     maxTokenLifetimeSeconds,
@@ -578,7 +602,7 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
     registration: resolveRegistration(options.registration, options.users as UserStore, options.mailer, preset),
     apiKeys,
     externalIdentityProvider: resolveExternalIdp(options.externalIdentityProvider),
-    cookies: resolveCookies(options.cookies),
+    cookies,
     passkeys: resolvePasskeys(options.passkeys, options.users as UserStore),
   };
 }
@@ -684,6 +708,25 @@ function resolveDeviceCookie(value: unknown): ResolvedConfig['deviceCookie'] {
   // RFC 6265 token characters only: the name is written into Set-Cookie as is.
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError('"deviceCookie.name" must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~).');
   return { name, ttlSeconds: duration(input.ttl, DEFAULT_DEVICE_COOKIE.ttl, 'deviceCookie.ttl') };
+}
+
+// Keycloak's and better-auth's default: a month between second factors on a browser the user chose to trust.
+const DEFAULT_TRUSTED_DEVICES = { lifetime: '30d', maxPerUser: 10, cookieName: '__Host-eak-trusted', insecureCookieName: 'eak-trusted' } as const;
+
+function resolveTrustedDevices(value: unknown, cookies: ResolvedConfig['cookies'], deviceCookie: ResolvedConfig['deviceCookie']): ResolvedConfig['trustedDevices'] {
+  if (value === undefined || value === false) return false;
+  const input = value === true ? {} : plainObject(value, 'trustedDevices', ['lifetime', 'maxPerUser', 'cookieName']);
+  // The same rule as the token cookies: Secure and `__Host-` unless the host opted into insecure development.
+  const secure = cookies === false || cookies.secure;
+  const name = cookieName(input.cookieName, secure ? DEFAULT_TRUSTED_DEVICES.cookieName : DEFAULT_TRUSTED_DEVICES.insecureCookieName, 'trustedDevices.cookieName', secure);
+  const taken = [deviceCookie === false ? undefined : deviceCookie.name, cookies === false ? undefined : cookies.refreshCookieName, cookies === false ? undefined : cookies.accessCookieName];
+  if (taken.includes(name)) throw new TypeError(`"trustedDevices.cookieName" must differ from the device and token cookies' names; got "${name}".`);
+  return {
+    lifetimeSeconds: duration(input.lifetime, DEFAULT_TRUSTED_DEVICES.lifetime, 'trustedDevices.lifetime'),
+    maxPerUser: positiveInteger(input.maxPerUser, DEFAULT_TRUSTED_DEVICES.maxPerUser, 'trustedDevices.maxPerUser', 100),
+    cookieName: name,
+    secure,
+  };
 }
 
 function resolveEventHandler(value: unknown): AuthEventHandler | undefined {

@@ -8,7 +8,7 @@ import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } fro
 const CATALOGUE: AuthEventName[] = [
   'login.succeeded', 'login.failed', 'lockout.started', 'tfa.sent', 'tfa.verified', 'tfa.failed', 'recovery_code.used',
   'password.changed', 'password.reset_requested', 'password.reset_completed', 'session.ended', 'sessions.ended_all',
-  'refresh.reuse_detected', 'api_key.created', 'api_key.used_failed', 'api_key.deleted', 'user.registered', 'user.verified',
+  'refresh.reuse_detected', 'api_key.created', 'api_key.used_failed', 'api_key.deleted', 'user.registered', 'user.verified', 'device.trusted', 'devices.untrusted',
 ];
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 
@@ -47,17 +47,18 @@ async function loginToken(username: keyof typeof PASSWORDS, password: string = P
 }
 
 test('every event of the catalogue is emitted by its flow, with time, request id and client, and no secret', async () => {
-  await setup();
+  await setup({ trustedDevices: true });
   // login.succeeded, login.failed, lockout.started
   const admin = await loginToken('admin');
   for (let i = 0; i < 10; i += 1) await request(t.app).post('/auth/login').send({ username: 'expired', password: keep(`wrong-password-${i}`) });
 
-  // tfa.sent, tfa.failed, tfa.verified (the emailed code of "user")
+  // tfa.sent, tfa.failed, tfa.verified (the emailed code of "user"), device.trusted (devices.untrusted at log out everywhere)
   const challenge = keep((await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user })).body.challengeToken as string);
   await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: '000000' }).expect(401);
   const code = keep(t.mailer.last('user@example.com')?.code);
-  const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code }).expect(200);
+  const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code, rememberDevice: true }).expect(200);
   keep(verified.body.accessToken);
+  for (const cookie of (verified.headers['set-cookie'] as unknown as string[]) ?? []) keep(cookie.split(';')[0]!.split('=')[1]);
   keep(verified.body.refreshToken);
 
   // recovery_code.used: guest enrols an authenticator app, makes recovery codes, logs in with one

@@ -73,7 +73,7 @@ interface RouteEntry {
 
 const FIELDS: Record<string, readonly string[]> = {
   login: ['username', 'password', 'rememberMe'],
-  tfaVerify: ['code', 'recoveryCode'],
+  tfaVerify: ['code', 'recoveryCode', 'rememberDevice'],
   passwordForgot: ['email'],
   passwordReset: ['token', 'key', 'newPassword', 'code', 'recoveryCode'],
   recoveryCodes: ['password', 'code'],
@@ -94,7 +94,7 @@ const FIELDS: Record<string, readonly string[]> = {
   passkeyLogin: ['id', 'rawId', 'type', 'response'],
 };
 
-const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue', 'passkeyList']);
+const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue', 'passkeyList', 'trustedDevices']);
 // UTMStack's frontends verify with ?code= and resend by GET.
 for (const key of ['tfaVerifyByQuery', 'tfaResendByGet']) GET_ROUTES.add(key);
 const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd', 'passkeyDelete']);
@@ -468,6 +468,7 @@ class Harness {
       stateStore: state,
       rateLimit: false,
       passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
+      trustedDevices: true,
       // Sign-up is served by the default preset only.
       ...(presets[name].routes.register !== null ? { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' } } : {}),
       passkeys: { rpId: 'app.example', rpName: 'Fuzz', origins: ['https://app.example'] },

@@ -47,7 +47,7 @@ function schemaErrors(schema: TSchema, body: unknown): string[] {
 const ANSWERS: readonly AnswerName[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
   'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'trustedDeviceList', 'trustedDevicesEnded',
 ];
 const FORMATTERS = [...ANSWERS, 'error'] as const;
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
@@ -238,6 +238,16 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       break;
     case 'recoveryCodes':
       add('ten codes', preset.recoveryCodes({ codes: Array.from({ length: 10 }, (_, i) => `ABCD-EFGH-${String(i).padStart(4, '0')}`) }));
+      break;
+    case 'trustedDeviceList':
+      add('none', preset.trustedDeviceList([]));
+      add('two devices', preset.trustedDeviceList([
+        { id: UUID, createdAt: new Date(NOW - 86_400_000), lastUsedAt: new Date(NOW), expiresAt: new Date(NOW + 86_400_000), client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' }, current: true },
+        { id: 'b1c2', createdAt: new Date(NOW - 1000), lastUsedAt: new Date(NOW - 1000), expiresAt: new Date(NOW + 1000), client: { userAgent: null, network: null }, current: false },
+      ]));
+      break;
+    case 'trustedDevicesEnded':
+      add('ended', preset.trustedDevicesEnded());
       break;
     case 'registrationAccepted':
       add('accepted', preset.registrationAccepted());

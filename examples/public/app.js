@@ -132,6 +132,7 @@
     show('signed-in');
     await loadSessions();
     await loadPasskeys();
+    await loadTrustedDevices();
   }
 
   // ---- sessions (GET /auth/sessions; hidden where the server has no such route) ----
@@ -342,6 +343,30 @@
     say('Signed in with a passkey.');
   }));
 
+  // ---- trusted browsers (GET/DELETE /auth/trusted-devices; hidden where the server has them off) ----
+
+  async function loadTrustedDevices() {
+    const panel = byId('trusted-panel');
+    try {
+      const devices = (await authed('GET', AUTH + '/trusted-devices')).trustedDevices;
+      const here = devices.some((device) => device.current);
+      byId('trusted-summary').textContent = devices.length === 0
+        ? 'No browser skips the code at sign-in.'
+        : devices.length + (devices.length === 1 ? ' browser skips' : ' browsers skip') + ' the code at sign-in' + (here ? ', this one included.' : '.');
+      byId('forget-trusted').disabled = devices.length === 0;
+      panel.hidden = false;
+    } catch (error) {
+      panel.hidden = true;
+      if (error.status !== 404) throw error;
+    }
+  }
+
+  byId('forget-trusted').addEventListener('click', (event) => busy(event.currentTarget, async () => {
+    await authed('DELETE', AUTH + '/trusted-devices');
+    await loadTrustedDevices();
+    say('Every trusted browser was forgotten: the next sign-in asks for the code again.');
+  }));
+
   // ---- the forms and buttons ----
 
   byId('sign-in-form').addEventListener('submit', (event) => {
@@ -406,7 +431,7 @@
     event.preventDefault();
     const form = event.currentTarget;
     busy(form.querySelector('button[type=submit]'), async () => {
-      const data = await api('POST', AUTH + '/tfa/verify', { cookies: true, token: challengeToken, body: { code: form.code.value.trim() } });
+      const data = await api('POST', AUTH + '/tfa/verify', { cookies: true, token: challengeToken, body: { code: form.code.value.trim(), rememberDevice: form.rememberDevice.checked } });
       await enterSession(data.accessToken);
       say('Signed in.');
     });

@@ -215,6 +215,8 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
     ...(presets[options.preset].routes.register !== null
       ? { registration: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}/verify-email?token={token}` } }
       : {}),
+    // "Remember this browser" at the code step: a login from it with the right password then skips the code for 30 days.
+    trustedDevices: { lifetime: '30d' },
     ...options.extraOptions,
   });
   const app = express();

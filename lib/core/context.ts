@@ -46,6 +46,8 @@ export interface CoreSettings {
   passwordPolicy: ResolvedPasswordPolicy;
   passwordMaxAgeSeconds: number | null;
   deviceCookie: { ttlSeconds: number } | false;
+  /** Trusted devices ("remember this browser"), or false when off: how long a trust lasts, how many a user may hold. */
+  trustedDevices: { lifetimeSeconds: number; maxPerUser: number } | false;
   maxSessionsPerUser: number;
   /**
    * API keys, or false when off: the prefix of the keys this instance mints; whether a reset and "log out everywhere"

@@ -29,7 +29,9 @@ export type AuthEventName =
   | 'passkey.registered'
   | 'passkey.used'
   | 'passkey.deleted'
-  | 'passkey.counter_regressed';
+  | 'passkey.counter_regressed'
+  | 'device.trusted'
+  | 'devices.untrusted';
 
 /**
  * One audit event. It never carries a password, a code, a token, a key or a reset token: only ids, codes of reasons
@@ -44,7 +46,7 @@ export interface AuthEvent {
   /** Why it failed: the error code the client was answered with (`login.failed`, `tfa.failed`). */
   reason?: AuthErrorCode;
   /** The second factor involved (`tfa.*`). */
-  method?: 'EMAIL' | 'TOTP' | 'recovery_code' | 'passkey';
+  method?: 'EMAIL' | 'TOTP' | 'recovery_code' | 'passkey' | 'trusted_device';
   /** The session (refresh family) concerned. */
   sessionId?: string;
   /** The API key concerned (its id, never its text). */
@@ -53,6 +55,10 @@ export interface AuthEvent {
   passkeyId?: string;
   /** The API keys a password reset or "log out everywhere" revoked: ids and names, never their text. */
   revokedApiKeys?: { id: string; name: string }[];
+  /** The trusted device concerned (`device.trusted`; `tfa.verified` with the method `trusted_device`). */
+  trustedDeviceId?: string;
+  /** How many trusted devices were ended (`devices.untrusted`). */
+  untrustedDevices?: number;
   /** When a lockout ends, ISO 8601 (`lockout.started`). */
   until?: string;
   /** Whether the locked identity is a device (device cookie) rather than the account (`lockout.started`). */

@@ -8,6 +8,7 @@ import { attemptIdentity } from './devices';
 import { isExternalOnlyUser } from './external-identity';
 import { startSecondFactor } from './second-factor';
 import { openSession } from './session-tokens';
+import { trustedDeviceOf } from './trusted-devices';
 
 export type LoginOutcome = ({ kind: 'authenticated' } & LoginSuccess) | ({ kind: 'challenge' } & SecondFactorChallenge);
 
@@ -18,6 +19,8 @@ export interface PasswordLoginRequest {
   rememberMe: boolean;
   /** The device token the client presented (its device cookie), if any. */
   deviceToken?: string | undefined;
+  /** The client's trusted-device cookie, if any: with the right password, it stands in for the second factor. */
+  trustedDeviceToken?: string | undefined;
   /** Fires when the client goes away: queued password work for it is dropped. */
   signal?: AbortSignal | undefined;
 }
@@ -99,7 +102,10 @@ async function passwordLogin(context: AuthContext, request: PasswordLoginRequest
   if (isPasswordExpired(context, account)) throw new AuthError('password_expired');
   await rehashIfOutdated(context, account, request.password);
   const method = effectiveSecondFactor(context, account);
-  if (method) {
+  // Only after the right password: a wrong one never learns whether the browser is trusted.
+  const trustedDeviceId = method ? await trustedDeviceOf(context, account, request.trustedDeviceToken, sessionVersion) : undefined;
+  if (trustedDeviceId !== undefined) context.events.emit('tfa.verified', { userId: account.id, method: 'trusted_device', trustedDeviceId });
+  else if (method) {
     const challenge = await startSecondFactor(context, account, method, { rememberMe: request.rememberMe, sessionVersion, identity });
     return { kind: 'challenge', ...challenge };
   }

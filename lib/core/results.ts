@@ -18,6 +18,8 @@ export interface LoginSuccess {
   rememberMe: boolean;
   /** A device token for the client's device cookie (set by the edge as an HttpOnly cookie, never in a body). */
   device?: IssuedToken;
+  /** The trusted-device cookie's value, when the client asked to be remembered (set by the edge, never in a body). */
+  trustedDevice?: { token: string; lifetime: number };
 }
 
 export interface SecondFactorChallenge {
@@ -77,4 +79,17 @@ export interface SessionInfo {
 /** A new set of recovery codes: shown once, stored only as hashes. */
 export interface RecoveryCodes {
   codes: readonly string[];
+}
+
+/** One trusted device ("remember this browser") of a user, as the list shows it. */
+export interface TrustedDeviceInfo {
+  id: string;
+  createdAt: Date;
+  /** When it last stood in for the second factor (or when it was trusted). */
+  lastUsedAt: Date;
+  expiresAt: Date;
+  /** The client that was trusted: its user agent (cut short) and its network. */
+  client: { userAgent: string | null; network: string | null };
+  /** Whether this is the device (cookie) of the request asking. */
+  current: boolean;
 }

@@ -9,6 +9,7 @@ import type { ChallengeClaims } from '../tokens/claims';
 import type { AuthContext } from './context';
 import { lockoutIdentity } from './lockout';
 import { openSession } from './session-tokens';
+import { trustDevice } from './trusted-devices';
 import { updateState } from './state-update';
 import { activeUser } from './users';
 
@@ -88,7 +89,14 @@ export async function startSecondFactor(
  */
 export async function verifySecondFactor(
   context: AuthContext,
-  request: { challengeToken: string; code?: string | undefined; recoveryCode?: string | undefined; deviceToken?: string | undefined },
+  request: {
+    challengeToken: string;
+    code?: string | undefined;
+    recoveryCode?: string | undefined;
+    deviceToken?: string | undefined;
+    /** Trust this browser: later logins from it with the right password skip the second factor (when the option is on). */
+    rememberDevice?: boolean | undefined;
+  },
 ): Promise<LoginSuccess> {
   const { config, state } = context;
   const { code, recoveryCode, deviceToken } = request;
@@ -126,6 +134,10 @@ export async function verifySecondFactor(
   await state.delete(resendKey(claims.cid));
   // The session's lifetime is the one asked for at the password step; verifying cannot upgrade it.
   const success = await openSession(context, user, { rememberMe: record.rememberMe, sessionVersion: record.sessionVersion, deviceToken });
+  if (request.rememberDevice === true) {
+    const trusted = await trustDevice(context, user, record.sessionVersion ?? (await context.sessions.current(user.id)));
+    if (trusted) success.trustedDevice = trusted;
+  }
   // The whole authentication is complete: only now are earlier failures forgiven.
   await context.throttle.recordSuccess(identity);
   context.events.emit('tfa.verified', { userId: user.id, method });

@@ -12,6 +12,7 @@ import { isExternalOnlyUser } from './external-identity';
 import { currentRequest, type ClientSummary } from './request-scope';
 import type { LoginSuccess, SessionInfo } from './results';
 import { familyKey } from './sessions';
+import { untrustAllDevices } from './trusted-devices';
 import { updateState } from './state-update';
 import { activeUser } from './users';
 
@@ -473,6 +474,7 @@ export async function endAllSessions(context: AuthContext, userId: string, revok
   // Taken, not read then deleted: a login racing this keeps its entry or has its family ended, never neither.
   const families = parseUserFamilies(await context.state.take(userFamiliesKey(userId)));
   await Promise.all(families.map((entry) => deleteFamily(context, entry.family)));
+  await untrustAllDevices(context, userId);
   context.events.emit('sessions.ended_all', { userId, ...(revokedApiKeys !== undefined ? { revokedApiKeys } : {}) });
 }
 

@@ -14,6 +14,8 @@ export interface EdgeSettings {
   apiKeys: { header: 'authorization' | 'x-api-key'; prefix: string } | false;
   /** The device cookie's name, or false when device cookies are off. */
   deviceCookie: { name: string } | false;
+  /** The trusted-device cookie ("remember this browser"), or false when trusted devices are off. */
+  trustedDevices: { cookieName: string; secure: boolean } | false;
   /** Reported by formatters: `forceTfa`, and bfore.ai's password expiry. */
   forceSecondFactor: boolean;
   passwordMaxAgeSeconds: number | null;

@@ -55,6 +55,16 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
       description: 'The device cookie set by a completed login (OWASP device cookies): attempts that carry it are counted per device.',
     };
   }
+  const trusted = edge.settings.trustedDevices;
+  if (trusted !== false) {
+    schemes.trustedDeviceCookie = {
+      type: 'apiKey',
+      in: 'cookie',
+      name: trusted.cookieName,
+      description:
+        'The trusted-device cookie ("remember this browser"), set by a second-factor verify with rememberDevice: true. A login that carries it and the right password skips the second factor.',
+    };
+  }
   const cookies = edge.settings.cookies;
   if (cookies !== false) {
     schemes.refreshCookie = {
@@ -161,7 +171,8 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
     const parameters: Record<string, unknown>[] = [...expressPath.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
     parameters.push(...(route.queryParameters ?? []), ...cookieTransportParameter(edge, route));
     const path = `${base}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}` || '/';
-    const security = cookieSecurity(edge, route, SECURITY[route.credential]);
+    // A password login may carry the trusted-device cookie, which then stands in for the second factor.
+    const security = route.path === 'login' && edge.settings.trustedDevices !== false ? [{}, { trustedDeviceCookie: [] }] : cookieSecurity(edge, route, SECURITY[route.credential]);
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,

@@ -28,6 +28,9 @@ import {
   registrationVerifiedDefaultAnswer,
   refreshedDefaultAnswer,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -149,6 +152,8 @@ export const bforeaiPreset: Preset = definePreset({
   recoveryCodes: formatRecoveryCodesDefault,
   registrationAccepted: formatAcceptedNoContent,
   registrationVerified: formatNoContent,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: (error) => ({ status: error.status, body: { message: error.message } }),
   answers: {
     login: {
@@ -210,6 +215,8 @@ export const bforeaiPreset: Preset = definePreset({
     recoveryCodes: recoveryCodesDefaultAnswer,
     registrationAccepted: registrationAcceptedDefaultAnswer,
     registrationVerified: registrationVerifiedDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: Type.Object(
     { message: Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] }) },

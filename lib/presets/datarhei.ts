@@ -29,6 +29,9 @@ import {
   registrationAcceptedDefaultAnswer,
   registrationVerifiedDefaultAnswer,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -93,6 +96,8 @@ export const datarheiPreset: Preset = definePreset({
   recoveryCodes: formatRecoveryCodesDefault,
   registrationAccepted: formatAcceptedNoContent,
   registrationVerified: formatNoContent,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: (error) => ({ status: error.status, body: { code: error.status, message: error.message, details: [error.code] } }),
   answers: {
     login: {
@@ -130,6 +135,8 @@ export const datarheiPreset: Preset = definePreset({
     recoveryCodes: recoveryCodesDefaultAnswer,
     registrationAccepted: registrationAcceptedDefaultAnswer,
     registrationVerified: registrationVerifiedDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: Type.Object(
     {

@@ -12,6 +12,7 @@ import type {
   RefreshSuccess,
   SecondFactorChallenge,
   TotpEnrolment,
+  TrustedDeviceInfo,
   User,
 } from '../core/results';
 import type { AnswerSpec, PresetDefaults, PresetRoutes, Reply } from './types';
@@ -440,3 +441,46 @@ export const recoveryCodesDefaultAnswer: AnswerSpec = {
   ),
   description: 'A new set of ten recovery codes, replacing any earlier set.',
 };
+
+// ---- trusted devices ----
+
+const trustedDeviceSchema = Type.Object(
+  {
+    id: Type.String({ description: 'The trusted device\'s id.' }),
+    createdAt: dateTime('When the device was trusted (the second factor that asked for it).'),
+    lastUsedAt: dateTime('When it last stood in for the second factor (or when it was trusted).'),
+    expiresAt: dateTime('When the trust ends by itself.'),
+    client: Type.Object(
+      {
+        userAgent: nullable(Type.String({ maxLength: 200 }), 'The user agent that was trusted, cut to 200 characters.'),
+        network: nullable(Type.String(), 'The network it was trusted from: its IPv4 /24 or IPv6 /56.'),
+      },
+      { additionalProperties: false },
+    ),
+    current: Type.Boolean({ description: 'Whether this is the browser that asked (its trusted-device cookie).' }),
+  },
+  { additionalProperties: false },
+);
+
+export function formatTrustedDeviceListDefault(devices: readonly TrustedDeviceInfo[]): Reply {
+  return {
+    body: {
+      trustedDevices: devices.map((device) => ({
+        id: device.id,
+        createdAt: device.createdAt.toISOString(),
+        lastUsedAt: device.lastUsedAt.toISOString(),
+        expiresAt: device.expiresAt.toISOString(),
+        client: { userAgent: device.client.userAgent, network: device.client.network },
+        current: device.current,
+      })),
+    },
+  };
+}
+
+export const trustedDeviceListDefaultAnswer: AnswerSpec = {
+  status: 200,
+  schema: Type.Object({ trustedDevices: Type.Array(trustedDeviceSchema) }, { additionalProperties: false }),
+  description: "The caller's trusted devices, newest first.",
+};
+
+export const TRUSTED_DEVICES_ENDED_DESCRIPTION = 'Every trusted device of the caller was ended: the next login from any browser asks for the second factor.';

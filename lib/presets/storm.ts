@@ -28,6 +28,9 @@ import {
   refreshedDefaultAnswer,
   secondFactorMethodSchema,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -127,6 +130,8 @@ export const stormPreset: Preset = definePreset({
   recoveryCodes: formatRecoveryCodesDefault,
   registrationAccepted: formatAcceptedNoContent,
   registrationVerified: formatNoContent,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: (error) => ({ status: error.status, body: { message: STORM_MESSAGES[error.code] ?? error.message } }),
   answers: {
     login: {
@@ -188,6 +193,8 @@ export const stormPreset: Preset = definePreset({
     recoveryCodes: recoveryCodesDefaultAnswer,
     registrationAccepted: registrationAcceptedDefaultAnswer,
     registrationVerified: registrationVerifiedDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: Type.Object(
     { message: Type.String({ description: 'Human-readable error message.', examples: ['Username or password is incorrect'] }) },

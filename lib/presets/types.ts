@@ -13,6 +13,7 @@ import type {
   SessionInfo,
   SecondFactorChallenge,
   TotpEnrolment,
+  TrustedDeviceInfo,
   User,
 } from '../core/results';
 
@@ -102,6 +103,8 @@ export interface PresetRoutes {
   registerVerify: string | null;
   /** Mails a new verification link (POST). */
   registerResend: string | null;
+  /** Lists (GET) and ends (DELETE) the caller's trusted devices (with the `trustedDevices` option). Absent: none. */
+  trustedDevices?: string | null;
 }
 
 /** The defaults a product documents; every one can be overridden by the options. */
@@ -166,6 +169,10 @@ export interface PresetFormatters {
   registrationAccepted(): Reply;
   /** A new user's address was verified: the user can log in. */
   registrationVerified(): Reply;
+  /** The caller's trusted devices, the current one marked. */
+  trustedDeviceList(devices: readonly TrustedDeviceInfo[]): Reply;
+  /** Every trusted device of the caller was ended. */
+  trustedDevicesEnded(): Reply;
   /** Every refusal; the status is the error's (`error.status`). */
   error(error: AuthError): Reply;
 }
@@ -207,7 +214,7 @@ export interface Preset extends PresetFormatters {
 const FORMATTERS: readonly (keyof PresetFormatters)[] = [
   'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
   'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'error',
+  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'trustedDeviceList', 'trustedDevicesEnded', 'error',
 ];
 
 /**

@@ -27,6 +27,9 @@ import {
   refreshedDefaultAnswer,
   secondFactorMethodSchema,
   sessionListDefaultAnswer,
+  formatTrustedDeviceListDefault,
+  trustedDeviceListDefaultAnswer,
+  TRUSTED_DEVICES_ENDED_DESCRIPTION,
   tfaResentDefaultAnswer,
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
@@ -166,6 +169,8 @@ export const utmstackPreset: Preset = definePreset({
   recoveryCodes: formatRecoveryCodesDefault,
   registrationAccepted: formatAcceptedNoContent,
   registrationVerified: formatNoContent,
+  trustedDeviceList: formatTrustedDeviceListDefault,
+  trustedDevicesEnded: formatNoContent,
   error: (error) => {
     const reply = formatErrorDefault(error);
     return { ...reply, headers: { ...reply.headers, 'X-UtmStack-error': utmstackErrorHeader(error.code, error.message) } };
@@ -249,6 +254,8 @@ export const utmstackPreset: Preset = definePreset({
     recoveryCodes: recoveryCodesDefaultAnswer,
     registrationAccepted: registrationAcceptedDefaultAnswer,
     registrationVerified: registrationVerifiedDefaultAnswer,
+    trustedDeviceList: trustedDeviceListDefaultAnswer,
+    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
   },
   errorSchema: errorDefaultSchema,
 });

@@ -31,6 +31,7 @@ import { tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaVerifyRoute } from './
 import { logoutTokenRoute, tokenIssueRoute, tokenRenewRoute } from './token-lifetimes';
 import { totpConfirmRoute } from './totp-confirm';
 import { totpEnrollRoute } from './totp-enroll';
+import { trustedDeviceListRoute, trustedDevicesEndRoute } from './trusted-devices';
 
 // Widened once here: each declaration keeps its own body type inside its file.
 type AnyRoute = RouteDeclaration<never>;
@@ -40,7 +41,7 @@ export const routeGroups = {
   authenticate: [loginRoute, loginStatusRoute, tfaVerifyRoute, tfaVerifyByQueryRoute, tfaVerifyRawBodyRoute, tfaResendRoute, tfaResendByGetRoute, totpEnrollRoute, totpConfirmRoute, recoveryCodesRoute,
     passkeyLoginOptionsRoute, passkeyLoginRoute, passkeyRegisterOptionsRoute, passkeyRegisterRoute, passkeyListRoute, passkeyRenameRoute, passkeyDeleteRoute],
   account: [accountRoute, changePasswordRoute, passwordForgotRoute, passwordResetRoute, passwordChangeByLoginRoute, registerRoute, registerVerifyRoute, registerResendRoute],
-  refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute, logoutTokenRoute, tokenRenewRoute, tokenIssueRoute],
+  refresh: [refreshRoute, logoutRoute, logoutAllRoute, sessionsRoute, sessionEndRoute, logoutTokenRoute, tokenRenewRoute, tokenIssueRoute, trustedDeviceListRoute, trustedDevicesEndRoute],
   authHeader: [apiKeyCreateRoute, apiKeyListRoute, apiKeyDeleteByTextRoute, apiKeyDeleteByIdRoute],
 } as unknown as Record<'authenticate' | 'account' | 'refresh' | 'authHeader', readonly AnyRoute[]>;
 

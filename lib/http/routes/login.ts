@@ -5,6 +5,7 @@ import { passwordField, usernameField } from '../fields';
 import { measureLogin } from '../metrics';
 import { bodyReader, clientGoneSignal, hasNoContent, readAuthorization } from '../request';
 import { defineRoute } from '../route';
+import { trustedDeviceCookie } from '../trusted-device-cookie';
 import { loginReply } from './login-reply';
 
 const body = bodyReader(
@@ -38,7 +39,7 @@ export const loginRoute = defineRoute({
     // No fields means no body was sent (allowed only for the identity provider's login): read it to say what is missing.
     const { username, password, rememberMe } = fields.username === undefined ? body.read(req) : fields;
     const outcome = await measureLogin(edge, () =>
-      loginWithPassword(core, { username, password, rememberMe: rememberMe === true, deviceToken, signal: clientGoneSignal(res) }),
+      loginWithPassword(core, { username, password, rememberMe: rememberMe === true, deviceToken, trustedDeviceToken: trustedDeviceCookie(edge, req), signal: clientGoneSignal(res) }),
     );
     if (outcome.kind === 'challenge') return preset.challenge(outcome, edge.replyContext(req));
     return loginReply(edge, req, res, outcome);

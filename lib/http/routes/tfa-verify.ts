@@ -10,6 +10,7 @@ import type { EdgeContext } from '../context';
 import { codeField } from '../fields';
 import { bodyReader, hasNoBody } from '../request';
 import { defineRoute, type RouteDeclaration, type RouteInput } from '../route';
+import { rememberDeviceField } from '../trusted-device-cookie';
 import { loginReply } from './login-reply';
 
 export const recoveryCodeField = Type.String({
@@ -24,6 +25,7 @@ const body = bodyReader(
   Type.Object({
     code: Type.Optional({ ...codeField, description: 'The six-digit code (emailed, or from the authenticator app). Send this or "recoveryCode".' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: `${recoveryCodeField.description} In place of "code".` }),
+    rememberDevice: Type.Optional(rememberDeviceField),
   }),
 );
 
@@ -39,11 +41,11 @@ export const tfaVerifyRoute = defineRoute({
   answers: ['login'],
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { req, res, bearer, deviceToken, fields }) {
-    const { code, recoveryCode } = fields;
+    const { code, recoveryCode, rememberDevice } = fields;
     if ((code === undefined) === (recoveryCode === undefined)) {
       throw new AuthError('invalid_request', { message: code === undefined ? 'The field "code" is required (or "recoveryCode").' : 'Send "code" or "recoveryCode", not both.' });
     }
-    return completeSecondFactor(edge, { req, res, bearer, deviceToken }, code, recoveryCode);
+    return completeSecondFactor(edge, { req, res, bearer, deviceToken }, code, recoveryCode, rememberDevice);
   },
 });
 
@@ -53,8 +55,9 @@ async function completeSecondFactor(
   { req, res, bearer, deviceToken }: Pick<RouteInput<unknown>, 'req' | 'res' | 'bearer' | 'deviceToken'>,
   code: string | undefined,
   recoveryCode?: string,
+  rememberDevice?: boolean,
 ): Promise<Reply> {
-  return loginReply(edge, req, res, await verifySecondFactor(edge.core, { challengeToken: bearer!, code, recoveryCode, deviceToken }));
+  return loginReply(edge, req, res, await verifySecondFactor(edge.core, { challengeToken: bearer!, code, recoveryCode, deviceToken, rememberDevice }));
 }
 
 /** The code, trimmed, if it is one: 1 to 16 characters, no U+0000. */

@@ -1,0 +1,35 @@
+// GET and DELETE trusted devices: the caller's browsers that skip the second factor, and ending all of them.
+import { listTrustedDevices, untrustAllDevices } from '../../core/trusted-devices';
+import { defineRoute } from '../route';
+import { trustedDeviceCookie } from '../trusted-device-cookie';
+
+export const trustedDeviceListRoute = defineRoute({
+  path: 'trustedDevices',
+  method: 'get',
+  operationId: 'listTrustedDevices',
+  summary: "The caller's trusted devices (browsers that skip the second factor at login), newest first; the caller's own is marked.",
+  tag: 'sessions',
+  credential: 'access-token',
+  mountedWhen: (edge) => edge.settings.trustedDevices !== false,
+  answers: ['trustedDeviceList'],
+  errors: [401, 503],
+  async handle(edge, { req, auth }) {
+    return edge.preset.trustedDeviceList(await listTrustedDevices(edge.core, auth!.userId, trustedDeviceCookie(edge, req)));
+  },
+});
+
+export const trustedDevicesEndRoute = defineRoute({
+  path: 'trustedDevices',
+  method: 'delete',
+  operationId: 'endTrustedDevices',
+  summary: 'End every trusted device of the caller: the next login from any browser asks for the second factor again.',
+  tag: 'sessions',
+  credential: 'access-token',
+  mountedWhen: (edge) => edge.settings.trustedDevices !== false,
+  answers: ['trustedDevicesEnded'],
+  errors: [401, 503],
+  async handle(edge, { auth }) {
+    await untrustAllDevices(edge.core, auth!.userId, { always: true });
+    return edge.preset.trustedDevicesEnded();
+  },
+});
