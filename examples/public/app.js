@@ -113,6 +113,8 @@
   /** Runs an action with its button disabled, showing any error. */
   async function busy(button, action) {
     button.disabled = true;
+    // A new attempt clears the last one's error at once (not only when the whole action, lists included, is done).
+    byId('error').hidden = true;
     try {
       await action();
     } catch (error) {
