@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { waitForListening } from '../helpers/example-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 60_000;
@@ -32,23 +33,7 @@ async function startExample(name: string): Promise<string> {
   }
   const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`examples/${name}.ts did not start within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)), START_TIMEOUT_MS);
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const match = /listening on (http:\/\/\S+)/.exec(output.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`examples/${name}.ts exited with ${code} before listening:\n${output.join('')}`));
-    });
-  });
+  return waitForListening(child, `examples/${name}.ts`, START_TIMEOUT_MS);
 }
 
 afterAll(() => {

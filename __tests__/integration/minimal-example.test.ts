@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { waitForListening } from '../helpers/example-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 90_000;
@@ -31,23 +32,7 @@ async function startMinimal(): Promise<string> {
   for (const variable of ['HOST', 'JWT_SECRET', 'REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM']) delete env[variable];
   const started = spawn(process.execPath, ['--import', 'tsx', 'examples/minimal.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child = started;
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`examples/minimal.ts did not start:\n${output.join('')}`)), START_TIMEOUT_MS);
-    started.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    started.stdout!.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const match = /listening on (http:\/\/\S+)/.exec(output.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    started.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`examples/minimal.ts exited with ${code}:\n${output.join('')}`));
-    });
-  });
+  return waitForListening(started, 'examples/minimal.ts', START_TIMEOUT_MS);
 }
 
 /** curl -s -X METHOD url [-H 'Authorization: Bearer ...'] [-H 'Content-Type: application/json' -d '...'] */

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { utmstackEmailChallenge } from '../helpers/utmstack';
+import { waitForListening } from '../helpers/example-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const JWT_SECRET = 'utmstack-example-test-secret-0123456789-0123456789-0123456789-0123456789';
@@ -33,22 +34,7 @@ function startExample(port: number, smtpUrl: string): Promise<string> {
   for (const name of ['REDIS_URL', 'DATABASE_URL', 'TRUST_PROXY', 'ADMIN_PASSWORD', 'USER_PASSWORD', 'GUEST_PASSWORD', 'EXPIRED_PASSWORD']) delete env[name];
   const started = spawn(process.execPath, ['--import', 'tsx', 'examples/utmstack.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child = started;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the example did not start within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)), START_TIMEOUT_MS);
-    started.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    started.stdout!.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const match = /listening on (http:\/\/\S+)/.exec(output.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    started.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the example exited with ${code} before listening:\n${output.join('')}`));
-    });
-  });
+  return waitForListening(started, 'the example', START_TIMEOUT_MS, output);
 }
 
 beforeAll(async () => {
