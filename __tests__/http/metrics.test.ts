@@ -210,6 +210,6 @@ test('without prom-client installed, everything works and metrics() says to inst
     guarded: 200,
     refused: 401,
     promClientLoaded: false,
-    metricsError: 'TypeError: auth.metrics() needs prom-client, an optional peer dependency: npm install prom-client',
+    metricsError: 'TypeError: auth.metrics() needs the optional peer dependency "prom-client", which is not installed: run `npm install prom-client`.',
   });
 }, 30_000);

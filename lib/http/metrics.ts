@@ -2,12 +2,12 @@
 // counters derived from the audit events, and what no event says (challenges, refreshes, accepted API keys, latencies)
 // measured here at the edge. Every label comes from a small fixed set: never a user, a login, an address or anything
 // a client chooses.
-import { createRequire } from 'node:module';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Counter, Histogram, Registry } from 'prom-client';
 import type { AuthEventFields, AuthEventName } from '../core/events';
 import type { LoginOutcome } from '../core/login';
 import { AUTH_ERROR_CATALOGUE, isAuthError, type AuthErrorCode } from '../errors';
+import { loadOptionalPeer } from '../primitives/optional-peer';
 import type { EdgeContext, EdgeMetrics } from './context';
 
 /**
@@ -46,11 +46,7 @@ type PromClient = typeof import('prom-client');
 
 /** The host's prom-client, resolved from this package's place (where npm puts an optional peer), only when asked. */
 function loadPromClient(): PromClient {
-  try {
-    return createRequire(__filename)('prom-client') as PromClient;
-  } catch (error) {
-    throw new TypeError('auth.metrics() needs prom-client, an optional peer dependency: npm install prom-client', { cause: error });
-  }
+  return loadOptionalPeer<PromClient>('prom-client', 'auth.metrics()');
 }
 
 function checkArguments(registry: unknown, options: unknown): string {
