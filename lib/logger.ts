@@ -20,8 +20,13 @@ export type WarningCode =
   | 'NO_RESET_MAILER'
   | 'INSECURE_DEVELOPMENT_COOKIES';
 
+/** Where each warning is explained: its section of the package's docs/errors.md (the anchor is the lower-cased code). */
+export function warningDocLink(code: WarningCode): string {
+  return `docs/errors.md#${code.toLowerCase()}`;
+}
+
 export function warn(logger: Logger, code: WarningCode, message: string): void {
-  logger.warn(`[express-auth-kit] ${code}: ${message}`);
+  logger.warn(`[express-auth-kit] ${code}: ${message} (see ${warningDocLink(code)})`);
 }
 
 /** The default: warnings and errors to stderr through console. */

@@ -46,7 +46,7 @@ describe('X-Forwarded-For cannot choose the bucket', () => {
     for (let i = 1; i <= 5; i += 1) await attempt(`203.0.113.${i}`).expect(401);
     await attempt('198.51.100.99').expect(429);
     const permissive = t.logger.warnings.filter((message) => message.includes('PERMISSIVE_TRUST_PROXY'));
-    expect(permissive).toEqual(['[express-auth-kit] PERMISSIVE_TRUST_PROXY: "trust proxy" trusts every address, which lets clients choose their address; rate limits, sessions and events use the connection\'s address instead, and the rotation grace window is off. Set it to your proxy count or addresses.']);
+    expect(permissive).toEqual(['[express-auth-kit] PERMISSIVE_TRUST_PROXY: "trust proxy" trusts every address, which lets clients choose their address; rate limits, sessions and events use the connection\'s address instead, and the rotation grace window is off. Set it to your proxy count or addresses. (see docs/errors.md#permissive_trust_proxy)']);
   });
 
   it.each([
