@@ -20,3 +20,17 @@ export function waitForListening(child: ChildProcess, label: string, timeoutMs: 
     });
   });
 }
+
+/** A port nobody listens on right now, for a spawned server that reads `PORT`. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
