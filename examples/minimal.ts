@@ -1,5 +1,5 @@
 // The copy-me example: the default preset, one user kept in memory, one guarded route. `npx tsx examples/minimal.ts`,
-// then log in with POST /auth/login, call GET /api/hello with the access token, refresh, log out (see the README).
+// then log in with POST /auth/login, call GET /api/hello with the access token, refresh, log out (the README's quick start).
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import { createAuth, hashPassword, MemoryUserStore } from '../lib'; // in your app: from 'express-auth-kit'

@@ -55,7 +55,7 @@ export interface Auth {
   /**
    * Registers this instance's Prometheus metrics in a prom-client registry (prom-client is an optional peer, loaded
    * only by this call) and starts counting: logins, second factors, lockouts, refreshes, resets, API keys, and the
-   * latency of logins and of the guard. No label ever names a user or an address. See "Metrics" in the README.
+   * latency of logins and of the guard. No label ever names a user or an address. See "Metrics" in docs/events.md.
    * @example auth.metrics(register); app.get('/metrics', async (_req, res) => res.type(register.contentType).send(await register.metrics()));
    */
   metrics(registry: MetricsRegistry, options?: MetricsOptions): void;

@@ -107,7 +107,7 @@ export interface AuthOptions {
    * opaque random cookie (HttpOnly, Secure, SameSite=Strict, `__Host-`), recorded server-side (only its hash), with
    * which a later login with the right password skips the second factor. A password change, a reset, "log out
    * everywhere" and `DELETE …/trusted-devices` end every trusted device of the user. A cookie of its own, not the
-   * device cookie: see the README. `true` takes the defaults.
+   * device cookie: see docs/sessions.md. `true` takes the defaults.
    * @default false (off); on: { lifetime: '30d', maxPerUser: 10, cookieName: '__Host-eak-trusted' ('eak-trusted' with cookies.insecureDevelopment) }
    */
   trustedDevices?: TrustedDevicesOptions | boolean;
@@ -125,7 +125,7 @@ export interface AuthOptions {
    */
   maxTokenLifetime?: Duration;
   /**
-   * Receives every audit event (`login.succeeded`, `login.failed`, `lockout.started`, …; see the README's catalogue),
+   * Receives every audit event (`login.succeeded`, `login.failed`, `lockout.started`, …; see docs/events.md),
    * without secrets. Delivered after the request's work; a handler that throws or never resolves changes no answer.
    * @default none
    */

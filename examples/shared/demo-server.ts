@@ -1,5 +1,5 @@
 // What every example shares: environment variables, the four demo users, stores and mailer from the environment,
-// the guarded demo route, and the `listening on` line. See "Examples" in the README.
+// the guarded demo route, and the `listening on` line. See "Examples" in docs/demo.md.
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { calculateJwkThumbprint } from 'jose';
@@ -25,7 +25,7 @@ import {
   type UserStore,
 } from '../../lib';
 
-/** The demo users' passwords come from the environment, with these defaults (documented in the README). */
+/** The demo users' passwords come from the environment, with these defaults (documented in docs/demo.md). */
 export const DEMO_PASSWORDS = {
   admin: process.env.ADMIN_PASSWORD || 'admin-password',
   user: process.env.USER_PASSWORD || 'user-password',

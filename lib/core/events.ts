@@ -6,7 +6,7 @@ import { warn } from '../logger';
 import type { Clock } from '../primitives/clock';
 import { currentRequest, type ClientSummary } from './request-scope';
 
-/** Every event name, in the catalogue the README lists. */
+/** Every event name, in the catalogue docs/events.md lists (a test holds the two together). */
 export type AuthEventName =
   | 'login.succeeded'
   | 'login.failed'

@@ -112,7 +112,7 @@ export const bforeaiPreset: Preset = definePreset({
     apiKeyDeleteByText: '/authheader/delete',
     apiKeyDeleteById: '/authheader/:id',
   },
-  // Its clients send `POST /authheader/add {name}` with only the JWT: a fresh login's token is the proof (README).
+  // Its clients send `POST /authheader/add {name}` with only the JWT: a fresh login's token is the proof (docs/api-keys.md).
   // No refresh tokens, but a session per login: GET /user/logout ends the token's own session.
   defaults: { ...COMMON_DEFAULTS, accessTokenTtl: '1h', issueRefreshTokens: false, apiKeyRecentLogin: '5m', accessTokenSessions: true },
   // "The Authorization header takes the JWT or an API key, with or without Bearer."

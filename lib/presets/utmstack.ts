@@ -86,7 +86,7 @@ export const utmstackPreset: Preset = definePreset({
     changePassword: '/account/change-password',
     tfaVerify: '/tfa/verify',
     tfaResend: '/tfa/resend',
-    // Where UTMStack's own frontends send the code and ask for a new one (README: "UTMStack's own frontends").
+    // Where UTMStack's own frontends send the code and ask for a new one (docs/presets.md: "UTMStack's own frontends").
     tfaVerifyByQuery: '/tfa/verifyCode',
     tfaVerifyRawBody: '/tfa/verify-code',
     tfaResendByGet: '/tfa/refresh',
