@@ -3,6 +3,7 @@
 // and its createUser() hashes with hashPassword().
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
+import bcrypt from 'bcryptjs';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Pool } from 'pg';
 import request from 'supertest';
@@ -132,6 +133,24 @@ describeWithDatabase.each([
       expect((await logInAndCallMe(app, 'guest', 'wrong-password')).login.status).toBe(401);
       await pool.query('UPDATE users SET active = false WHERE id = $1', [guestId]);
       expect((await logInAndCallMe(app, 'guest', 'guest-password')).login.status).toBe(401);
+    } finally {
+      await auth.shutdown();
+    }
+  });
+
+  test("your app's own bcrypt hashes log in, except over 72 bytes; a hash of another algorithm does not", async () => {
+    const long = `${'x'.repeat(72)}-and-more`;
+    await pool.query(
+      `INSERT INTO users (username, email, password_hash) VALUES
+        ('old', 'old@example.com', $1), ('long', 'long@example.com', $2), ('argon', 'argon@example.com', $3)`,
+      [bcrypt.hashSync('old-password', 4), bcrypt.hashSync(long, 4), '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG'],
+    );
+    const auth = createAuth({ secret: TEST_SECRET, users: store, apiKeys: false });
+    try {
+      const app = express().use('/auth', auth.router);
+      await request(app).post('/auth/login').send({ username: 'old', password: 'old-password' }).expect(200);
+      await request(app).post('/auth/login').send({ username: 'long', password: long }).expect(401);
+      await request(app).post('/auth/login').send({ username: 'argon', password: 'password' }).expect(401);
     } finally {
       await auth.shutdown();
     }
