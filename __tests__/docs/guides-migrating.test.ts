@@ -114,6 +114,14 @@ describe('the migration guard', () => {
     const disabled = await call(bobToken, '/api/any');
     expect([disabled.status, disabled.body.error]).toEqual([401, 'token_invalid']);
 
+    // The store failing is the host's error, not a refusal that would sign the user out.
+    const failing = express();
+    const broken = { ...users, findById: async () => Promise.reject(new Error('database down')) } as unknown as UserStore;
+    failing.get('/api/any', requireAuthDuringMigration(auths[0]!, broken, OLD_SECRET), (_req, res) => res.json({}));
+    failing.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => res.status(503).json({ error: error.message }));
+    const down = await request(failing).get('/api/any').set('Authorization', `Bearer ${oldToken({ sub: '42' })}`);
+    expect([down.status, down.body.error]).toEqual([503, 'database down']);
+
     // Not an old token: requireAuth() answers.
     expect((await call('garbage')).status).toBe(401);
     const challenge = await call(`${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt' })).toString('base64url')}.e30.x`);
