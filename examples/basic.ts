@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Express } from 'express';
 import { runExample, type ExampleOptions } from './shared/demo-server';
 
 /**
@@ -23,13 +24,29 @@ export function trustedOrigins(origin: string, extra = process.env.TRUSTED_ORIGI
   return [...new Set([...twins, ...listed])];
 }
 
+/** The refresh cookie's name (the library's default, set here so the session hint reads the same name). */
+const REFRESH_COOKIE = '__Host-eak-refresh';
+
+/**
+ * `GET /session-hint` → 200 `{ refreshCookie }`: whether the request carried a refresh cookie (present, not checked).
+ * The page cannot see its HttpOnly cookie; with this it refreshes only when there may be a session, so a first visit
+ * makes no request that fails. It says no more than the browser already knows.
+ */
+function sessionHint(app: Express): void {
+  app.get('/session-hint', (req, res) => {
+    const cookies = (req.headers.cookie ?? '').split(';').map((pair) => pair.trim());
+    res.set('Cache-Control', 'no-store').json({ refreshCookie: cookies.some((pair) => pair.startsWith(`${REFRESH_COOKIE}=`) && pair.length > REFRESH_COOKIE.length + 1) });
+  });
+}
+
 /** basic's options, for a server at `origin` (`http://HOST:PORT`). Tests build the app from these. */
 export function basicExample(origin: string): ExampleOptions {
   return {
     preset: 'default',
     guardedRoute: '/api/protected',
     page: path.join(__dirname, 'public'),
-    extraOptions: { cookies: { trustedOrigins: trustedOrigins(origin) }, passkeys: demoPasskeys(origin) },
+    hostRoutes: sessionHint,
+    extraOptions: { cookies: { trustedOrigins: trustedOrigins(origin), refreshCookieName: REFRESH_COOKIE }, passkeys: demoPasskeys(origin) },
   };
 }
 

@@ -147,7 +147,7 @@ describe('/authheader', () => {
       await request(t.app).post('/authheader/delete').send({ text: 'eak_x' }),
     ]) {
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ message: 'No bearer token was sent.' });
+      expect(res.body).toEqual({ message: 'No access token was sent: put it in the Authorization header (Bearer <token>).' });
     }
     expect(await t.users.listApiKeys('1')).toEqual([]);
   });

@@ -66,7 +66,7 @@ describe('with a bearer token', () => {
     const refused = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${old}`);
     expect(refused.status).toBe(401);
     expect(refused.headers['content-type']).toMatch(/^application\/json/);
-    expect(refused.body).toEqual({ error: 'token_revoked', message: 'The token has been revoked.' });
+    expect(refused.body).toEqual({ error: 'token_revoked', message: 'The access token has been revoked: log in again.' });
     expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token"/);
     expect(refused.text).not.toMatch(/at \w+ \(/); // no stack trace
   });

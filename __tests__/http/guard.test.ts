@@ -49,7 +49,7 @@ describe('refusals, each with its own code', () => {
   it('no Authorization header: token_missing, with a challenge and no error code (RFC 6750 §3.1)', async () => {
     const res = await get('/api/protected');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'token_missing', message: 'No bearer token was sent.' });
+    expect(res.body).toEqual({ error: 'token_missing', message: 'No access token or API key was sent: put one in the Authorization header (Bearer <token or key>).' });
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
@@ -69,15 +69,15 @@ describe('refusals, each with its own code', () => {
   });
 
   it('a malformed token: token_malformed', async () => {
-    expectChallenge(await get('/api/protected', 'Bearer not-a-jwt'), 'token_malformed', 'The bearer token is malformed.');
-    expectChallenge(await get('/api/protected', 'Bearer a.b'), 'token_malformed', 'The bearer token is malformed.');
+    expectChallenge(await get('/api/protected', 'Bearer not-a-jwt'), 'token_malformed', 'The access token is malformed.');
+    expectChallenge(await get('/api/protected', 'Bearer a.b'), 'token_malformed', 'The access token is malformed.');
   });
 
   it('a tampered token: token_invalid', async () => {
     const [header, payload, signature] = (await tokenFor('guest')).split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const elevated = Buffer.from(JSON.stringify({ ...claims, auth: 'ROLE_ADMIN,ROLE_USER' })).toString('base64url');
-    expectChallenge(await get('/api/admin', `Bearer ${header}.${elevated}.${signature}`), 'token_invalid', 'The token is invalid.');
+    expectChallenge(await get('/api/admin', `Bearer ${header}.${elevated}.${signature}`), 'token_invalid', 'The access token is invalid.');
   });
 
   it('an expired token: token_expired, once past exp and the 30 s skew', async () => {
@@ -85,15 +85,15 @@ describe('refusals, each with its own code', () => {
     t.clock.advance((900 + 29) * 1000);
     expect((await get('/api/protected', `Bearer ${token}`)).status).toBe(200);
     t.clock.advance(1000);
-    expectChallenge(await get('/api/protected', `Bearer ${token}`), 'token_expired', 'The token has expired.');
+    expectChallenge(await get('/api/protected', `Bearer ${token}`), 'token_expired', 'The access token has expired.');
   });
 
   it('a refresh token or a second-factor challenge token is not an access token: token_invalid', async () => {
     const login = await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest });
-    expectChallenge(await get('/api/protected', `Bearer ${login.body.refreshToken}`), 'token_invalid', 'The token is invalid.');
+    expectChallenge(await get('/api/protected', `Bearer ${login.body.refreshToken}`), 'token_invalid', 'This is a refresh token, not an access token.');
     const challenge = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
     expect(challenge.body.tfaRequired).toBe(true);
-    expectChallenge(await get('/api/protected', `Bearer ${challenge.body.challengeToken}`), 'token_invalid', 'The token is invalid.');
+    expectChallenge(await get('/api/protected', `Bearer ${challenge.body.challengeToken}`), 'token_invalid', 'This is a second-factor challenge token, not an access token.');
   });
 
   it('the four codes are distinct in the body and in error_description', async () => {

@@ -64,7 +64,7 @@ describe('storm login success', () => {
     t.clock.advance((900 + 31) * 1000); // past the lifetime and the 30 s of tolerated skew
     const late = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`);
     expect(late.status).toBe(401);
-    expect(late.body).toEqual({ message: 'The token has expired.' });
+    expect(late.body).toEqual({ message: 'The access token has expired.' });
   });
 
   it('keeps 900 s even when rememberMe is asked for', async () => {

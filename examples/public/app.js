@@ -12,6 +12,8 @@
   let accessToken = null;
   let challengeToken = null;
   let account = null; // { login, authorities } from GET /auth/session
+  // An expired password's sign-in attempt, kept until the new password is set (the change proves the old one).
+  let expiredSignIn = null; // { username, password }
 
   const byId = (id) => document.getElementById(id);
 
@@ -87,14 +89,15 @@
     accessToken = null;
     challengeToken = null;
     account = null;
+    expiredSignIn = null;
   }
 
   // ---- what the page shows ----
 
   function show(state) {
-    for (const id of ['signed-out', 'code-needed', 'signed-in']) byId(id).hidden = id !== state;
+    for (const id of ['signed-out', 'password-expired', 'code-needed', 'signed-in']) byId(id).hidden = id !== state;
     byId('sign-up').hidden = state !== 'signed-out';
-    const focus = { 'signed-out': 'username', 'code-needed': 'code', 'signed-in': 'call-protected' }[state];
+    const focus = { 'signed-out': 'username', 'password-expired': 'new-password', 'code-needed': 'code', 'signed-in': 'call-protected' }[state];
     if (focus) byId(focus).focus();
   }
 
@@ -139,19 +142,8 @@
 
   // ---- sessions (GET /auth/sessions; hidden where the server has no such route) ----
 
-  function describeClient(userAgent) {
-    if (!userAgent) return 'An unknown client';
-    const browser = /Edg\//.test(userAgent) ? 'Edge'
-      : /Firefox\//.test(userAgent) ? 'Firefox'
-        : /Chrom(e|ium)\//.test(userAgent) ? 'Chromium'
-          : /Safari\//.test(userAgent) ? 'Safari'
-            : userAgent.split(/[\s/]/)[0];
-    const system = /Windows/.test(userAgent) ? 'Windows'
-      : /Mac OS X/.test(userAgent) ? 'macOS'
-        : /Android/.test(userAgent) ? 'Android'
-          : /Linux/.test(userAgent) ? 'Linux' : '';
-    return system ? browser + ' on ' + system : browser;
-  }
+  // The label of a session's client ("Safari on iOS"): client-label.js, loaded before this script.
+  const describeClient = window.describeClient;
 
   function renderSessions(sessions) {
     const list = byId('sessions');
@@ -371,24 +363,67 @@
 
   // ---- the forms and buttons ----
 
+  /** A password login: the emailed-code step when the user has one, else signed in. */
+  async function signIn(username, password) {
+    const data = await api('POST', AUTH + '/login', { cookies: true, body: { username, password } });
+    if (data.tfaRequired) {
+      challengeToken = data.challengeToken;
+      byId('code-method').textContent = data.method === 'EMAIL' ? 'your email address' : 'your authenticator app';
+      byId('code-form').reset();
+      show('code-needed');
+      say('The password was right: one more step.');
+      return;
+    }
+    await enterSession(data.accessToken);
+    say('Signed in.');
+  }
+
   byId('sign-in-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const form = event.currentTarget;
     busy(form.querySelector('button'), async () => {
       say('');
-      const data = await api('POST', AUTH + '/login', { cookies: true, body: { username: form.username.value, password: form.password.value } });
-      form.password.value = '';
-      if (data.tfaRequired) {
-        challengeToken = data.challengeToken;
-        byId('code-method').textContent = data.method === 'EMAIL' ? 'your email address' : 'your authenticator app';
-        byId('code-form').reset();
-        show('code-needed');
-        say('The password was right: one more step.');
-        return;
+      const username = form.username.value;
+      const password = form.password.value;
+      try {
+        await signIn(username, password);
+        form.password.value = '';
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.code !== 'password_expired') throw error;
+        form.password.value = '';
+        // The right password, but expired: it cannot get a token, so the change names the user and proves the old one.
+        expiredSignIn = { username, password };
+        byId('expired-login').textContent = username;
+        byId('expired-form').reset();
+        byId('expired-username').value = username;
+        show('password-expired');
+        say('The password was right but has expired: choose a new one to sign in.');
       }
-      await enterSession(data.accessToken);
-      say('Signed in.');
     });
+  });
+
+  byId('expired-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    busy(form.querySelector('button[type=submit]'), async () => {
+      if (!expiredSignIn) throw new Error('Sign in again first.');
+      const newPassword = form.newPassword.value;
+      if (newPassword !== form.confirmPassword.value) throw new Error('The two new passwords differ: type the same one twice.');
+      // POST /auth/account/password without a token: allowed for an expired password only, naming the user.
+      await api('POST', AUTH + '/account/password', { body: { username: expiredSignIn.username, currentPassword: expiredSignIn.password, newPassword } });
+      const { username } = expiredSignIn;
+      expiredSignIn = null;
+      form.reset();
+      await signIn(username, newPassword);
+      if (accessToken) say('Your password was changed, and you are signed in.');
+    });
+  });
+
+  byId('cancel-expired').addEventListener('click', () => {
+    forget();
+    byId('expired-form').reset();
+    show('signed-out');
+    say('');
   });
 
   byId('sign-up-form').addEventListener('submit', (event) => {
@@ -473,11 +508,23 @@
     say('Signed out.');
   }));
 
-  // On load: a refresh cookie from an earlier visit (or another tab) signs this page in.
+  // On load: a refresh cookie from an earlier visit (or another tab) signs this page in. The page cannot see its
+  // HttpOnly cookie, so it asks the demo server whether one came along (GET /session-hint, always 200) and refreshes
+  // only then: a first visit makes no request that fails (a refresh without a cookie answers 401, a console error).
+  async function mayHaveSession() {
+    try {
+      return (await api('GET', '/session-hint')).refreshCookie === true;
+    } catch (error) {
+      // Another server (no hint route): try the refresh as before.
+      if (error.status === 404) return true;
+      throw error;
+    }
+  }
+
   (async () => {
     say('');
     try {
-      if (await refresh()) {
+      if ((await mayHaveSession()) && (await refresh())) {
         await enterSession(accessToken);
         return;
       }

@@ -450,15 +450,21 @@ export async function endSession(context: AuthContext, userId: string, sessionId
  * and everything it held are removed.
  */
 export async function logout(context: AuthContext, token: string): Promise<void> {
-  let userId: string;
-  let family: string | undefined;
-  try {
-    const claims = context.tokens.verify(token, 'refresh');
-    [userId, family] = [claims.uid ?? claims.sub, claims.fam];
-  } catch {
-    const claims = context.tokens.verify(token, 'access');
-    [userId, family] = [claims.uid ?? claims.sub, claims.fam];
+  // Verified as the kind its header declares, so a refusal names what is wrong with that token (an expired access
+  // token is "expired", not "not a refresh token"); a token of before explicit typing is tried as both.
+  const declared = context.tokens.declaredKind(token);
+  let claims: { sub: string; uid?: string | undefined; fam?: string | undefined };
+  if (declared === 'access') claims = context.tokens.verify(token, 'access');
+  else if (declared !== undefined) claims = context.tokens.verify(token, 'refresh');
+  else {
+    try {
+      claims = context.tokens.verify(token, 'refresh');
+    } catch {
+      claims = context.tokens.verify(token, 'access');
+    }
   }
+  const userId = claims.uid ?? claims.sub;
+  const family = claims.fam;
   if (family) {
     await revokeFamily(context, userId, family);
     context.events.emit('session.ended', { userId, sessionId: family });

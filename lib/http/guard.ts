@@ -4,7 +4,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { checkAccessSession, userIdOf, verifyAccessToken } from '../core/access';
 import { authenticateApiKey } from '../core/api-keys';
 import type { AuthInfo } from '../core/results';
-import { AuthError } from '../errors';
+import { apiKeyNotAcceptedMessage, AuthError, nameCredential, type CredentialPlaces, type ExpectedCredential } from '../errors';
 import type { AccessClaims } from '../tokens/claims';
 import type { EdgeContext } from './context';
 import { readCookie } from './cookies';
@@ -63,11 +63,22 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
   const keyLimiter = apiKeys === false ? undefined : keyFailureLimiter(edge);
   // Only where configured does the guard look at cookies at all: bearer requests never pay for cookie parsing.
   const cookies = settings.cookies !== false && settings.cookies.accessCookieName !== undefined ? settings.cookies : undefined;
+  // What the refusals name: the credential this guard takes, and where it goes.
+  const expected: ExpectedCredential = apiKeys === false ? 'access-token' : 'access-token-or-api-key';
+  const places: CredentialPlaces = { cookie: cookies !== undefined, apiKeyHeader: apiKeys !== false && apiKeys.header === 'x-api-key' };
+  // Keys the instance issues but this guard refuses: one sent here is told so, not called a malformed token.
+  const refusedKeys = apiKeys === false && settings.apiKeys !== false ? settings.apiKeys : undefined;
 
   function fail(res: Response, error: unknown): void {
     // The guard's refusals are our responses too, even on the host's routes: never let a browser sniff them.
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    sendAuthError(res, preset, toAuthError(error, settings.logger));
+    sendAuthError(res, preset, toAuthError(nameCredential(error, expected, places), settings.logger));
+  }
+
+  /** No access token: `token_missing`, saying so when what came instead was an API key this route refuses. */
+  function missing(req: Request): AuthError {
+    const key = refusedKeys?.header === 'x-api-key' ? req.headers['x-api-key'] : undefined;
+    return typeof key === 'string' && key !== '' ? new AuthError('token_missing', { message: apiKeyNotAcceptedMessage('access-token') }) : new AuthError('token_missing');
   }
 
   function admit(req: Request, res: Response, next: NextFunction, auth: AuthInfo): void {
@@ -113,7 +124,7 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
   // The access token from its HttpOnly cookie (never an API key); a state-changing request must pass the CSRF check.
   function useAccessCookie(req: Request, res: Response, next: NextFunction, settingsOfCookies: NonNullable<typeof cookies>): void {
     const token = readCookie(req, settingsOfCookies.accessCookieName as string);
-    if (token === undefined) return fail(res, new AuthError('token_missing'));
+    if (token === undefined) return fail(res, missing(req));
     if (changesState(req)) {
       try {
         assertSameOriginRequest(req, settingsOfCookies);
@@ -133,11 +144,15 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
     const credential = readAuthorization(req, preset.bareAuthorization);
     if (credential.kind !== 'bearer') {
       if (cookies !== undefined) return useAccessCookie(req, res, next, cookies);
-      return fail(res, new AuthError('token_missing'));
+      return fail(res, missing(req));
     }
     const value = credential.value;
     if (apiKeys !== false && apiKeys.header === 'authorization' && value.startsWith(apiKeys.prefix)) {
       return useApiKey(req, res, next, value);
+    }
+    // Still token_malformed (what it was answered before the message named it): a key is no JWT.
+    if (refusedKeys !== undefined && value.startsWith(refusedKeys.prefix)) {
+      return fail(res, new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage('access-token') }));
     }
     useAccessToken(req, res, next, value);
   });

@@ -1,7 +1,7 @@
 // Turns route declarations into an Express router (Express 4.21 and 5 alike): limiter, credential, body, handler.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { inRequestScope } from '../core/request-scope';
-import { AuthError } from '../errors';
+import { apiKeyNotAcceptedMessage, AuthError, nameCredential, type CredentialPlaces, type ExpectedCredential } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
 import { assertSameOriginCookieLogin, carriesAccessCookie, sessionTokenFromCookie } from './cookies';
@@ -49,6 +49,41 @@ function credentialCheck(edge: EdgeContext, route: RouteDeclaration<never>): Req
     default:
       return undefined;
   }
+}
+
+/** The credential a route's token errors name; undefined for a route that takes none (a login's IdP token names itself). */
+function expectedCredential(edge: EdgeContext, route: RouteDeclaration<never>): ExpectedCredential | undefined {
+  switch (route.credential) {
+    case 'none':
+      return undefined;
+    case 'access-token-or-none':
+      return 'access-token';
+    case 'access-token-or-api-key':
+      return edge.settings.apiKeys === false ? 'access-token' : 'access-token-or-api-key';
+    default:
+      return route.credential;
+  }
+}
+
+/** Where a route reads its credential: a refresh token also from the body (a POST) and the refresh cookie. */
+function credentialPlaces(edge: EdgeContext, route: RouteDeclaration<never>): CredentialPlaces {
+  const { apiKeys, cookies } = edge.settings;
+  const refreshing = route.credential === 'refresh-token' || route.credential === 'session-token';
+  return {
+    body: refreshing && route.body !== undefined && routeMethod(edge, route) !== 'get',
+    cookie: cookies !== false && (refreshing || cookies.accessCookieName !== undefined),
+    apiKeyHeader: apiKeys !== false && apiKeys.header === 'x-api-key',
+  };
+}
+
+/**
+ * A raw token for the core, or `token_malformed` naming the route's credential when it is an API key of this instance
+ * (a key is no JWT: the code is the one it got before the message named it).
+ */
+function refuseApiKey(edge: EdgeContext, credential: 'challenge-token' | 'refresh-token' | 'session-token', value: string): string {
+  const { apiKeys } = edge.settings;
+  if (apiKeys !== false && value.startsWith(apiKeys.prefix)) throw new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage(credential) });
+  return value;
 }
 
 /** Whether a request brings no access token at all: no Authorization header, and no access cookie where one is read. */
@@ -100,7 +135,11 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
     if (route.body) handlers.push(parseJsonBody);
     handlers.push((req, res, next) => {
       // The core's events and session records see the request id and client summary through this scope.
-      inRequestScope(requestScopeOf(edge, req), () => handleRoute(edge, route, req, res)).catch(next);
+      // A token error names the credential this route takes (and, when it is missing, where it goes).
+      inRequestScope(requestScopeOf(edge, req), () => handleRoute(edge, route, req, res)).catch((error: unknown) => {
+        const expected = expectedCredential(edge, route);
+        next(expected === undefined ? error : nameCredential(error, expected, credentialPlaces(edge, route)));
+      });
     });
     router[routeMethod(edge, route)](preset.routes[route.path] as string, ...handlers);
   }
@@ -174,11 +213,11 @@ async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, re
       : undefined;
   const fields = route.body && !(route.bodyOptional?.(edge) && hasNoContent(req)) ? route.body.read(req) : {};
   let bearer: string | undefined;
-  if (route.credential === 'challenge-token') bearer = requireBearer(req, preset.bareAuthorization);
+  if (route.credential === 'challenge-token') bearer = refuseApiKey(edge, route.credential, requireBearer(req, preset.bareAuthorization));
   if (route.credential === 'refresh-token' || route.credential === 'session-token') {
     const fromBody = (fields as { refreshToken?: string }).refreshToken;
     // Body, then bearer, then (cookie transport) the cookie, which must pass the CSRF check before the core sees it.
-    bearer = fromBody ?? cookieFirst ?? sessionTokenFromCookie(edge, req, route.credential) ?? requireBearer(req, preset.bareAuthorization);
+    bearer = refuseApiKey(edge, route.credential, fromBody ?? cookieFirst ?? sessionTokenFromCookie(edge, req, route.credential) ?? requireBearer(req, preset.bareAuthorization));
   }
   const deviceToken = settings.deviceCookie === false ? undefined : readCookie(req, settings.deviceCookie.name);
   // Only what our own credential check established: a host's guard earlier in the chain does not choose the user.

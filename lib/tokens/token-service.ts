@@ -1,7 +1,7 @@
 // Signs and verifies our tokens: the key is chosen by kid and the algorithm pinned to that key, refusing every header
 // and claim RFC 8725 warns about. Access tokens (`typ: at+jwt`) are signed with the published keys; every other kind
 // with its own internal key (./internal-keys), so no other token verifies downstream.
-import { AuthError } from '../errors';
+import { AuthError, wrongTokenKindMessage } from '../errors';
 import type { Clock } from '../primitives/clock';
 import { nowSeconds } from '../primitives/clock';
 import { newId } from '../primitives/random';
@@ -45,6 +45,16 @@ const EMBEDDED_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 const MAX_TOKEN_LENGTH = 8192;
 // Longer tokens are verified every time rather than cached, which bounds the cache's memory.
 const MAX_CACHED_TOKEN_LENGTH = 2048;
+
+/** The kind a `typ` header names, if it names one of ours. */
+function kindOfType(typ: unknown): TokenUse | undefined {
+  return (Object.keys(TOKEN_TYPES) as TokenUse[]).find((use) => TOKEN_TYPES[use] === typ);
+}
+
+/** A token of another kind than `use`, refused as `token_invalid` with a message naming both kinds. */
+function wrongKind(use: TokenUse, found: TokenUse | undefined): AuthError {
+  return new AuthError('token_invalid', { message: wrongTokenKindMessage(use, found) });
+}
 
 export class TokenService {
   private readonly verified = new Map<string, AccessClaims>();
@@ -110,6 +120,21 @@ export class TokenService {
     return claims;
   }
 
+  /**
+   * The kind `token`'s header declares, unverified (undefined for a token of before explicit typing, or no token of
+   * ours): for a route that takes two kinds, to verify it as the one it says it is.
+   */
+  declaredKind(token: string): TokenUse | undefined {
+    const first = token.indexOf('.');
+    if (first <= 0 || first > 1024) return undefined;
+    try {
+      const header: unknown = JSON.parse(Buffer.from(token.slice(0, first), 'base64url').toString('utf8'));
+      return typeof header === 'object' && header !== null ? kindOfType((header as { typ?: unknown }).typ) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Verifies `token` as a token of kind `use`, or throws `token_malformed`, `token_invalid` or `token_expired`. */
   verify<U extends TokenUse>(token: string, use: U): ClaimsFor<U> {
     const candidates = this.keysFor(token, use);
@@ -171,8 +196,9 @@ export class TokenService {
         return [{ algorithm: INTERNAL_ALGORITHM, verificationKey: key }];
       }
     } else if (fields.typ !== LEGACY_TYPE && fields.typ !== undefined) {
-      // Another kind's type (a refresh token at the guard, an access token as a refresh token), or one we never issue.
-      throw new AuthError('token_invalid');
+      // Another kind's type (a refresh token at the guard, an access token as a refresh token), or one we never issue;
+      // the message names what the header says it is (anyone can read a header: this reveals nothing).
+      throw wrongKind(use, kindOfType(fields.typ));
     }
     if (fields.kid === undefined) {
       // Only HMAC secrets that signed tokens before every token carried a kid accept none, each under its own alg.
@@ -221,6 +247,8 @@ function checkClaims<U extends TokenUse>(
 ): ClaimsFor<U> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AuthError('token_invalid');
   const claims = payload as Record<string, unknown>;
+  // A token of before explicit typing says its kind only in its (now verified) claims.
+  if (claims.usefor !== use && Object.hasOwn(TOKEN_TYPES, String(claims.usefor))) throw wrongKind(use, claims.usefor as TokenUse);
   const valid =
     typeof claims.exp === 'number' &&
     typeof claims.iat === 'number' &&
