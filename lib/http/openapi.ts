@@ -69,7 +69,7 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
       type: 'apiKey',
       in: 'cookie',
       name: cookies.refreshCookieName,
-      description: `The refresh token in its HttpOnly cookie, set when a request sends "${COOKIE_TRANSPORT_HEADER}: ${COOKIE_TRANSPORT_VALUE}". State-changing requests it authenticates must come from a trusted Origin and carry that header or a JSON body (else 403 csrf_rejected).`,
+      description: `The refresh token in its HttpOnly cookie, set when a request sends \`${COOKIE_TRANSPORT_HEADER}: ${COOKIE_TRANSPORT_VALUE}\`. State-changing requests it authenticates must come from a trusted Origin and carry that header or a JSON body (else 403 \`csrf_rejected\`).`,
     };
     if (cookies.accessCookieName !== undefined) {
       schemes.accessCookie = {

@@ -14,7 +14,9 @@ export const refreshRoute = defineRoute({
   path: 'refresh',
   method: (edge) => edge.preset.routes.refreshMethod,
   operationId: 'refreshSession',
-  summary: 'Exchange a refresh token (body or bearer) for a new access token; a reused one ends the session.',
+  summary: "Refresh the access token",
+  description:
+    "Exchanges a refresh token (body `refreshToken`, or bearer) for a new access token; a reused refresh token ends the session (401 `token_revoked`).",
   tag: 'sessions',
   body: refreshBody,
   bodyOptional: () => true,
