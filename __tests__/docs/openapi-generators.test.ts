@@ -104,25 +104,19 @@ async function generateTypes(): Promise<string> {
   return readFileSync(output, 'utf8');
 }
 
-/** Type-checks the generated types, the page's client and the proof together; answers the diagnostics, formatted. */
-function typeCheck(client = CLIENT): string[] {
-  const files = new Map([
-    [TYPES_FILE, generated],
-    [CLIENT_FILE, client],
-    [PROOF_FILE, PROOF],
-  ]);
-  const options: ts.CompilerOptions = {
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    noEmit: true,
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
-    esModuleInterop: true,
-    skipLibCheck: true,
-    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-    types: [],
-  };
+const STRICT: ts.CompilerOptions = {
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: ts.ModuleResolutionKind.Node10,
+  esModuleInterop: true,
+  skipLibCheck: true,
+};
+
+/** Type-checks `files` (virtual, by path) as one program; answers the diagnostics, formatted. */
+function diagnosticsOf(files: Map<string, string>, options: ts.CompilerOptions): string[] {
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
   host.getSourceFile = (name, language, ...rest) => (files.has(name) ? ts.createSourceFile(name, files.get(name)!, language) : getSourceFile.call(host, name, language, ...rest));
@@ -133,6 +127,16 @@ function typeCheck(client = CLIENT): string[] {
     const where = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start) : undefined;
     return `${path.basename(diagnostic.file?.fileName ?? '')}:${where ? where.line + 1 : '?'}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
   });
+}
+
+/** Type-checks the generated types, the page's client and the proof together, as a browser or Node 18+ app would. */
+function typeCheck(client = CLIENT): string[] {
+  const files = new Map([
+    [TYPES_FILE, generated],
+    [CLIENT_FILE, client],
+    [PROOF_FILE, PROOF],
+  ]);
+  return diagnosticsOf(files, { ...STRICT, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [] });
 }
 
 describe('docs/openapi.md', () => {
@@ -154,6 +158,12 @@ describe('docs/openapi.md', () => {
   test('the check can fail: a misspelt field or a path the document lacks is reported', () => {
     expect(typeCheck(CLIENT.replace('login.data.user', 'login.data.users'))).toEqual([expect.stringMatching(/^auth-client\.ts:\d+: Property 'users' does not exist/)]);
     expect(typeCheck(CLIENT.replace("auth.GET('/auth/sessions'", "auth.GET('/auth/session-list'")).length).toBeGreaterThan(0);
+  });
+
+  test("the page's code that serves the document type-checks against the library", () => {
+    const files = new Map([[path.join(__dirname, 'serve-openapi.ts'), blocks('Getting the document', 'ts')[0]!]]);
+    const library = path.join(__dirname, '../../lib/index.ts');
+    expect(diagnosticsOf(files, { ...STRICT, types: ['node'], baseUrl: __dirname, paths: { 'express-auth-kit': [library] } })).toEqual([]);
   });
 
   test("the page's client logs in, reads the account and the sessions, refreshes and logs out, with openapi-fetch", async () => {

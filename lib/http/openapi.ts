@@ -227,7 +227,7 @@ class SchemaComponents {
  * A whole-body example for a request (what Swagger UI and Scalar fill the form with): the schema's own first
  * `examples` entry, else one made of its properties' examples.
  */
-export function exampleOf(schema: TSchema): unknown {
+function exampleOf(schema: TSchema): unknown {
   const own = (schema.examples as unknown[] | undefined)?.[0];
   if (own !== undefined) return own;
   if (schema.type === 'object' && schema.properties) {
