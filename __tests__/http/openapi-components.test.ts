@@ -152,6 +152,9 @@ describe.each(documentVariants)('the document of %s', (_name, options) => {
     collect(document);
     const bare = texts.flatMap((text) => codes.filter((code) => new RegExp(`(?<![\`\\w])${code}(?![\`\\w])`).test(text)).map((code) => `${code} in: ${text}`));
     expect(bare).toEqual([]);
+    // Nor any other word with an underscore, or an <angle> that Markdown would take for an HTML tag.
+    const unsafe = texts.filter((text) => /\w_|_\w|<[^>\s]+>/.test(text.replace(/`[^`]*`/g, '')));
+    expect(unsafe).toEqual([]);
   });
 
   test('is byte-identical from one instance to the next, with components sorted by name', async () => {

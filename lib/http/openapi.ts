@@ -37,13 +37,13 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
   const schemes: Record<string, unknown> = {
     accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from a login.' },
     challengeToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The challenge token a login answered with, good only for the second-factor routes.' },
-    refreshToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A refresh token (or send it in the body as "refreshToken").' },
+    refreshToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A refresh token (or send it in the body as `refreshToken`).' },
   };
   if (apiKeys !== false) {
     schemes.apiKey =
       apiKeys.header === 'x-api-key'
-        ? { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `An API key (${apiKeys.prefix}…).` }
-        : { type: 'apiKey', in: 'header', name: 'Authorization', description: `An API key (${apiKeys.prefix}…) as "Bearer <key>"${edge.preset.bareAuthorization ? ' or bare' : ''}.` };
+        ? { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `An API key (\`${apiKeys.prefix}…\`).` }
+        : { type: 'apiKey', in: 'header', name: 'Authorization', description: `An API key (\`${apiKeys.prefix}…\`) as \`Bearer <key>\`${edge.preset.bareAuthorization ? ' or bare' : ''}.` };
   }
   if (deviceCookie !== false) {
     schemes.deviceCookie = {
@@ -60,7 +60,7 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
       in: 'cookie',
       name: trusted.cookieName,
       description:
-        'The trusted-device cookie ("remember this browser"), set by a second-factor verify with rememberDevice: true. A login that carries it and the right password skips the second factor.',
+        'The trusted-device cookie ("remember this browser"), set by a second-factor verify with `rememberDevice: true`. A login that carries it and the right password skips the second factor.',
     };
   }
   const cookies = edge.settings.cookies;
