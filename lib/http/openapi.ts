@@ -225,14 +225,17 @@ class SchemaComponents {
 
 /**
  * A whole-body example for a request (what Swagger UI and Scalar fill the form with): the schema's own first
- * `examples` entry, else one made of its properties' examples.
+ * `examples` entry, else one made of its required properties' examples (optional ones are often alternatives, such as
+ * `code` or `recoveryCode`: a body that needs one of them names its example itself).
  */
 function exampleOf(schema: TSchema): unknown {
   const own = (schema.examples as unknown[] | undefined)?.[0];
   if (own !== undefined) return own;
   if (schema.type === 'object' && schema.properties) {
     const example: Record<string, unknown> = {};
+    const required = new Set((schema.required as string[] | undefined) ?? []);
     for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      if (!required.has(key)) continue;
       const value = exampleOf(property);
       if (value !== undefined) example[key] = value;
     }

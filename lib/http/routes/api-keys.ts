@@ -20,7 +20,7 @@ const createBody = bodyReader(
     password: Type.Optional({ ...passwordField, description: 'The current password: recent proof that it is still you (required unless apiKeys.recentLogin allows a fresh login instead).' }),
     code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app, with "password", for a user who has one.' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: 'One of the recovery codes, in place of "code".' }),
-  }),
+  }, { examples: [{ name: 'ci-deploy', expiresIn: 7_776_000, password: 'admin-password' }] }),
 );
 
 export const apiKeyCreateRoute = defineRoute({

@@ -29,7 +29,7 @@ const NO_NUL = '^[^\\u0000]*$';
 const b64 = (description: string, example: string) => Type.String({ minLength: 1, maxLength: 16384, pattern: NO_NUL, description, examples: [example] });
 // What a browser sends, shortened: real values come from navigator.credentials and are far longer.
 const CREDENTIAL_ID = 'KEbWNCc7NgaYnUyrNeFGX9_3Y-8oJ3KwzjnaiD1d1OQ';
-const passkeyNameField = { ...keyNameField, description: 'A name for the passkey, to tell it apart in the list.' };
+const passkeyNameField = { ...keyNameField, description: 'A name for the passkey, to tell it apart in the list.', examples: ['MacBook Touch ID'] };
 
 const credentialFields = {
   id: b64('The credential id (base64url).', CREDENTIAL_ID),

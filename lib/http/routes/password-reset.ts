@@ -22,7 +22,7 @@ const body = bodyReader(
     newPassword: newPasswordField,
     code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app: required when the user has one (else 400 tfa_required).' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: 'One of the recovery codes, in place of "code".' }),
-  }),
+  }, { examples: [{ token: resetTokenField.examples[0], newPassword: newPasswordField.examples[0] }] }),
 );
 
 export const passwordResetRoute = defineRoute({

@@ -8,7 +8,12 @@ import { bodyReader, type BodyReader } from '../request';
 import { defineRoute } from '../route';
 
 /** The optional body of refresh and logout; the token may come as bearer instead. */
-export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(Type.Object({ refreshToken: Type.Optional({ ...tokenField, description: 'The refresh token; else send it as bearer.' }) }));
+export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(
+  Type.Object(
+    { refreshToken: Type.Optional({ ...tokenField, description: 'The refresh token; else send it as bearer.' }) },
+    { examples: [{ refreshToken: tokenField.examples[0] }] },
+  ),
+);
 
 export const refreshRoute = defineRoute({
   path: 'refresh',

@@ -26,7 +26,7 @@ const body = bodyReader(
     code: Type.Optional({ ...codeField, description: 'The six-digit code (emailed, or from the authenticator app). Send this or "recoveryCode".' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: `${recoveryCodeField.description} In place of "code".` }),
     rememberDevice: Type.Optional(rememberDeviceField),
-  }),
+  }, { examples: [{ code: '123456' }] }),
 );
 
 export const tfaVerifyRoute = defineRoute({
