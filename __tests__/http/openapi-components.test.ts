@@ -3,8 +3,10 @@
 // backticks; a small document; the same bytes every time.
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { AUTH_ERROR_CATALOGUE } from '../../lib';
-import { createTestApp, type TestApp } from '../helpers/create-app';
+import { Type } from '@sinclair/typebox';
+import request from 'supertest';
+import { AUTH_ERROR_CATALOGUE, definePreset, presets } from '../../lib';
+import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
 import { documentVariants } from '../helpers/openapi-variants';
 
 type Json = Record<string, unknown>;
@@ -189,5 +191,19 @@ describe('the default preset', () => {
   test('is at least three times smaller than before named schemas (340,933 bytes of JSON)', async () => {
     const document = await documentOf({});
     expect(Buffer.byteLength(JSON.stringify(document))).toBeLessThan(340_933 / 3);
+  });
+});
+
+describe('the conformance check of the tests (helpers/openapi-conformance.ts)', () => {
+  test('follows $ref: an answer that disagrees with a referenced schema is reported', async () => {
+    // The default preset with an error schema that says `message` is a number: every refusal now disagrees with it.
+    const preset = definePreset({ ...presets.default, errorSchema: Type.Object({ error: Type.String(), message: Type.Integer() }) });
+    t = await createTestApp({ preset });
+    const document = t.auth.openapi() as Json;
+    expect((document.paths as Record<string, Record<string, { responses: Json }>>)['/auth/login']!.post!.responses['401']).toEqual({ $ref: '#/components/responses/Unauthorized' });
+    await request(t.app).post('/auth/login').send({ username: 'admin', password: `${PASSWORDS.admin}-wrong` }).expect(401);
+    const app = t;
+    t = undefined;
+    await expect(app.close()).rejects.toThrow(/POST \/auth\/login → 401: data\/message must be integer/);
   });
 });
