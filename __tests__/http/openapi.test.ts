@@ -1,8 +1,8 @@
 // The OpenAPI 3.1 document: valid for every preset (checked by a real OpenAPI validator), and exactly what is mounted.
 import { compileErrors, validate } from '@readme/openapi-parser';
 import request from 'supertest';
-import { presets, type PresetName } from '../../lib';
-import { createTestApp, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { documentVariants } from '../helpers/openapi-variants';
 
 let t: TestApp | undefined;
 
@@ -11,14 +11,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-const variants: [string, CreateTestAppOptions][] = [
-  ...(Object.keys(presets) as PresetName[]).map((name): [string, CreateTestAppOptions] => [name, { preset: name }]),
-  ['default with keys in X-API-Key and no device cookies', { apiKeys: { header: 'x-api-key' }, deviceCookie: false }],
-  ['default without API keys or refresh tokens', { apiKeys: false, refresh: { issue: false } }],
-  ['default with cookies (refresh and access-token cookies)', { cookies: { trustedOrigins: ['https://app.example.com'], accessTokenCookie: true } }],
-  ['default with passkeys and cookies', { passkeys: { rpId: 'app.example.com', rpName: 'Example', origins: ['https://app.example.com'] }, cookies: { trustedOrigins: ['https://app.example.com'] } }],
-  ['datarhei with the refresh cookie', { preset: 'datarhei', cookies: { trustedOrigins: ['https://app.example.com'] } }],
-];
+const variants = documentVariants;
 
 describe.each(variants)('the document of %s', (_name, options) => {
   test('is a valid OpenAPI 3.1 document', async () => {

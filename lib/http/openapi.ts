@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 document of exactly what an instance mounts, built from the same route table as the router.
 import type { TSchema } from '@sinclair/typebox';
 import { AUTH_ERROR_CATALOGUE } from '../errors';
-import type { AnswerSpec } from '../presets/types';
+import { schemaNameOf } from '../presets/schema-name';
+import type { AnswerName, AnswerSpec, Preset } from '../presets/types';
 import type { EdgeContext } from './context';
 import { COOKIE_TRANSPORT_HEADER, COOKIE_TRANSPORT_VALUE } from './csrf';
 import { isMounted, routeMethod } from './mount';
@@ -21,9 +22,6 @@ export interface OpenApiOptions {
   serverUrl?: string;
 }
 
-// TypeBox marks schemas with symbol keys; the document is plain JSON.
-const plain = (schema: TSchema): Record<string, unknown> => JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
-
 const SECURITY: Record<RouteCredential, Record<string, string[]>[] | undefined> = {
   none: undefined,
   'access-token': [{ accessToken: [] }],
@@ -39,13 +37,13 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
   const schemes: Record<string, unknown> = {
     accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from a login.' },
     challengeToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The challenge token a login answered with, good only for the second-factor routes.' },
-    refreshToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A refresh token (or send it in the body as "refreshToken").' },
+    refreshToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A refresh token (or send it in the body as `refreshToken`).' },
   };
   if (apiKeys !== false) {
     schemes.apiKey =
       apiKeys.header === 'x-api-key'
-        ? { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `An API key (${apiKeys.prefix}…).` }
-        : { type: 'apiKey', in: 'header', name: 'Authorization', description: `An API key (${apiKeys.prefix}…) as "Bearer <key>"${edge.preset.bareAuthorization ? ' or bare' : ''}.` };
+        ? { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `An API key (\`${apiKeys.prefix}…\`).` }
+        : { type: 'apiKey', in: 'header', name: 'Authorization', description: `An API key (\`${apiKeys.prefix}…\`) as \`Bearer <key>\`${edge.preset.bareAuthorization ? ' or bare' : ''}.` };
   }
   if (deviceCookie !== false) {
     schemes.deviceCookie = {
@@ -62,7 +60,7 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
       in: 'cookie',
       name: trusted.cookieName,
       description:
-        'The trusted-device cookie ("remember this browser"), set by a second-factor verify with rememberDevice: true. A login that carries it and the right password skips the second factor.',
+        'The trusted-device cookie ("remember this browser"), set by a second-factor verify with `rememberDevice: true`. A login that carries it and the right password skips the second factor.',
     };
   }
   const cookies = edge.settings.cookies;
@@ -71,7 +69,7 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
       type: 'apiKey',
       in: 'cookie',
       name: cookies.refreshCookieName,
-      description: `The refresh token in its HttpOnly cookie, set when a request sends "${COOKIE_TRANSPORT_HEADER}: ${COOKIE_TRANSPORT_VALUE}". State-changing requests it authenticates must come from a trusted Origin and carry that header or a JSON body (else 403 csrf_rejected).`,
+      description: `The refresh token in its HttpOnly cookie, set when a request sends \`${COOKIE_TRANSPORT_HEADER}: ${COOKIE_TRANSPORT_VALUE}\`. State-changing requests it authenticates must come from a trusted Origin and carry that header or a JSON body (else 403 \`csrf_rejected\`).`,
     };
     if (cookies.accessCookieName !== undefined) {
       schemes.accessCookie = {
@@ -126,38 +124,177 @@ function cookieTransportParameter(edge: EdgeContext, route: RouteDeclaration<nev
   ];
 }
 
-function content(spec: { schema: TSchema | null; contentType?: string }): Record<string, unknown> | undefined {
-  if (spec.schema === null) return undefined;
-  return { [spec.contentType ?? 'application/json']: { schema: plain(spec.schema) } };
+// ---- named schemas and shared responses ----
+
+const SCHEMA_REF = '#/components/schemas/';
+const RESPONSE_REF = '#/components/responses/';
+
+/** The name of each answer's body in `components.schemas`, unless its schema carries its own (see `named`). */
+const ANSWER_SCHEMA_NAMES: Record<AnswerName, string> = {
+  login: 'LoginSuccess',
+  challenge: 'SecondFactorChallenge',
+  refreshed: 'RefreshSuccess',
+  loginStatus: 'LoginStatus',
+  account: 'Account',
+  passwordChanged: 'PasswordChanged',
+  loggedOut: 'LoggedOut',
+  tfaResent: 'CodeResent',
+  totpEnrolment: 'TotpEnrolment',
+  totpConfirmed: 'TotpConfirmed',
+  apiKeyCreated: 'ApiKeyCreated',
+  apiKeyList: 'ApiKeyList',
+  apiKeyDeleted: 'ApiKeyDeleted',
+  sessionList: 'SessionList',
+  sessionEnded: 'SessionEnded',
+  passwordResetRequested: 'PasswordResetRequested',
+  passwordReset: 'PasswordReset',
+  recoveryCodes: 'RecoveryCodes',
+  registrationAccepted: 'RegistrationAccepted',
+  registrationVerified: 'RegistrationVerified',
+  trustedDeviceList: 'TrustedDeviceList',
+  trustedDevicesEnded: 'TrustedDevicesEnded',
+};
+
+/** The shared error answers in `components.responses`, by status (their body is the preset's `Error`). */
+const ERROR_RESPONSE_NAMES: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'Unavailable',
+};
+
+const pascalCase = (id: string): string => id.charAt(0).toUpperCase() + id.slice(1);
+
+/**
+ * Collects the document's named schemas: each is written once under `components.schemas` and referred to by `$ref`
+ * wherever it appears. TypeBox's symbol markers are dropped on the way (the document is plain JSON).
+ */
+class SchemaComponents {
+  private readonly byName = new Map<string, { json: string; schema: Record<string, unknown> }>();
+  private readonly names = new WeakMap<object, string>();
+
+  /** `schema` as the document shows it: a `$ref` when it has a name (its own, else `name`), else inline. */
+  use(schema: TSchema, name = schemaNameOf(schema)): Record<string, unknown> {
+    return name === undefined ? this.inline(schema) : { $ref: SCHEMA_REF + this.register(schema, name) };
+  }
+
+  /** Every named schema, sorted by name: the document stays byte-identical whatever order they were met in. */
+  sorted(): Record<string, Record<string, unknown>> {
+    return Object.fromEntries([...this.byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, { schema }]) => [name, schema]));
+  }
+
+  private register(schema: object, name: string): string {
+    const known = this.names.get(schema);
+    if (known !== undefined) return known;
+    const inline = this.inline(schema);
+    const json = JSON.stringify(inline);
+    // The same name for the same JSON is one schema (copies made by spreading); a different one gets a number.
+    let unique = name;
+    for (let n = 2; ; n += 1) {
+      const existing = this.byName.get(unique);
+      if (existing === undefined) {
+        this.byName.set(unique, { json, schema: inline });
+        break;
+      }
+      if (existing.json === json) break;
+      unique = `${name}${n}`;
+    }
+    this.names.set(schema, unique);
+    return unique;
+  }
+
+  private inline(schema: object): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(schema)) if (value !== undefined) result[key] = this.value(value);
+    return result;
+  }
+
+  private value(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.value(item));
+    if (typeof value !== 'object' || value === null) return value;
+    const name = schemaNameOf(value);
+    return name === undefined ? this.inline(value) : { $ref: SCHEMA_REF + this.register(value, name) };
+  }
 }
 
-function responses(edge: EdgeContext, route: RouteDeclaration<never>): Record<string, unknown> {
+/**
+ * A whole-body example for a request (what Swagger UI and Scalar fill the form with): the schema's own first
+ * `examples` entry, else one made of its required properties' examples (optional ones are often alternatives, such as
+ * `code` or `recoveryCode`: a body that needs one of them names its example itself).
+ */
+function exampleOf(schema: TSchema): unknown {
+  const own = (schema.examples as unknown[] | undefined)?.[0];
+  if (own !== undefined) return own;
+  if (schema.type === 'object' && schema.properties) {
+    const example: Record<string, unknown> = {};
+    const required = new Set((schema.required as string[] | undefined) ?? []);
+    for (const [key, property] of Object.entries(schema.properties as Record<string, TSchema>)) {
+      if (!required.has(key)) continue;
+      const value = exampleOf(property);
+      if (value !== undefined) example[key] = value;
+    }
+    return example;
+  }
+  if (schema.type === 'array' && schema.items) {
+    const item = exampleOf(schema.items as TSchema);
+    return item === undefined ? undefined : [item];
+  }
+  if (schema.const !== undefined) return schema.const;
+  return undefined;
+}
+
+function errorResponse(preset: Preset, components: SchemaComponents, status: number): Record<string, unknown> {
+  const codes = Object.entries(AUTH_ERROR_CATALOGUE).filter(([, entry]) => entry.status === status);
+  return {
+    description: `Refused with one of these codes:\n\n${codes.map(([code, entry]) => `- \`${code}\`: ${entry.message}`).join('\n')}`,
+    content: { 'application/json': { schema: components.use(preset.errorSchema, schemaNameOf(preset.errorSchema) ?? 'Error') } },
+  };
+}
+
+function responses(edge: EdgeContext, route: RouteDeclaration<never>, components: SchemaComponents, shared: Map<string, Record<string, unknown>>): Record<string, unknown> {
   const { preset } = edge;
   const result: Record<string, unknown> = {};
-  const byStatus = new Map<number, AnswerSpec[]>();
-  for (const spec of [...route.answers.map((name) => preset.answers[name]), ...(route.fixedAnswers ?? [])]) {
-    byStatus.set(spec.status, [...(byStatus.get(spec.status) ?? []), spec]);
-  }
-  for (const [status, specs] of byStatus) {
-    const withBody = specs.filter((spec) => spec.schema !== null);
-    const description = specs.map((spec) => spec.description).join(' Or: ');
+  const byStatus = new Map<number, { spec: AnswerSpec; name: string | undefined }[]>();
+  const named = [
+    ...route.answers.map((answer) => ({ spec: preset.answers[answer], name: ANSWER_SCHEMA_NAMES[answer] as string | undefined })),
+    ...(route.fixedAnswers ?? []).map((spec) => ({ spec, name: undefined })),
+  ];
+  for (const entry of named) byStatus.set(entry.spec.status, [...(byStatus.get(entry.spec.status) ?? []), entry]);
+  for (const [status, entries] of byStatus) {
+    const withBody = entries.filter(({ spec }) => spec.schema !== null);
+    const description = entries.map(({ spec }) => spec.description).join(' Or: ');
+    const schemaOf = ({ spec, name }: { spec: AnswerSpec; name: string | undefined }) => components.use(spec.schema as TSchema, schemaNameOf(spec.schema as TSchema) ?? name);
     if (withBody.length === 0) result[status] = { description };
-    else if (withBody.length === 1) result[status] = { description, content: content(withBody[0]!) };
     else {
-      const type = withBody[0]!.contentType ?? 'application/json';
-      result[status] = { description, content: { [type]: { schema: { oneOf: withBody.map((spec) => plain(spec.schema as TSchema)) } } } };
+      const type = withBody[0]!.spec.contentType ?? 'application/json';
+      const schema = withBody.length === 1 ? schemaOf(withBody[0]!) : { oneOf: withBody.map(schemaOf) };
+      result[status] = { description, content: { [type]: { schema } } };
     }
   }
   for (const status of errorStatuses(edge, route)) {
-    const codes = Object.entries(AUTH_ERROR_CATALOGUE)
-      .filter(([, entry]) => entry.status === status)
-      .map(([code]) => code);
-    result[status] = {
-      description: `Refused: ${codes.join(', ')}.`,
-      content: { 'application/json': { schema: plain(preset.errorSchema) } },
-    };
+    const name = ERROR_RESPONSE_NAMES[status] ?? `Error${status}`;
+    if (!shared.has(name)) shared.set(name, errorResponse(preset, components, status));
+    result[status] = { $ref: RESPONSE_REF + name };
   }
   return result;
+}
+
+function requestBody(edge: EdgeContext, route: RouteDeclaration<never>, components: SchemaComponents): Record<string, unknown> | undefined {
+  if (route.body) {
+    const { schema } = route.body;
+    const example = exampleOf(schema);
+    return {
+      required: route.bodyOptional?.(edge) !== true,
+      content: { 'application/json': { schema: components.use(schema, schemaNameOf(schema) ?? `${pascalCase(route.operationId)}Request`), ...(example === undefined ? {} : { example }) } },
+    };
+  }
+  return route.requestBody;
 }
 
 /** Builds the OpenAPI 3.1 document of the mounted `routes`. */
@@ -165,6 +302,8 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
   const { preset } = edge;
   const base = (options.basePath ?? preset.mountPath).replace(/\/+$/, '');
   const paths: Record<string, Record<string, unknown>> = {};
+  const components = new SchemaComponents();
+  const sharedResponses = new Map<string, Record<string, unknown>>();
   for (const route of routes) {
     if (!isMounted(edge, route)) continue;
     const expressPath = preset.routes[route.path] as string;
@@ -173,14 +312,15 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
     const path = `${base}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}` || '/';
     // A password login may carry the trusted-device cookie, which then stands in for the second factor.
     const security = route.path === 'login' && edge.settings.trustedDevices !== false ? [{}, { trustedDeviceCookie: [] }] : cookieSecurity(edge, route, SECURITY[route.credential]);
+    const body = requestBody(edge, route, components);
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
+      ...(route.description === undefined ? {} : { description: route.description }),
       tags: [route.tag],
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: route.bodyOptional?.(edge) !== true, content: { 'application/json': { schema: plain(route.body.schema) } } } } : {}),
-      ...(!route.body && route.requestBody ? { requestBody: route.requestBody } : {}),
-      responses: responses(edge, route),
+      ...(body === undefined ? {} : { requestBody: body }),
+      responses: responses(edge, route, components, sharedResponses),
       security: security ?? [],
     };
     paths[path] = { ...paths[path], [routeMethod(edge, route)]: operation };
@@ -195,6 +335,10 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
     tags: [...new Set(routes.filter((route) => isMounted(edge, route)).map((route) => route.tag))].map((name) => ({ name })),
     paths,
-    components: { securitySchemes: securitySchemes(edge) },
+    components: {
+      schemas: components.sorted(),
+      responses: Object.fromEntries([...sharedResponses.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+      securitySchemes: securitySchemes(edge),
+    },
   };
 }

@@ -44,7 +44,10 @@ export interface RouteDeclaration<B = Record<string, never>> {
   path: RoutePathKey;
   method: 'get' | 'post' | 'delete' | 'patch' | ((edge: EdgeContext) => 'get' | 'post');
   operationId: string;
+  /** One line, for the operation lists of docs UIs. */
   summary: string;
+  /** The details (Markdown; error codes in backticks), where one line is not enough. */
+  description?: string;
   tag: 'login' | 'second factor' | 'sessions' | 'account' | 'API keys' | 'passkeys';
   /** The JSON body, as a schema (data, shared with the OpenAPI document); absent when the route reads no body. */
   body?: Omit<BodyReader<TObject>, 'read'> & { read(req: Request): B };

@@ -8,6 +8,7 @@ import { readCookie } from './cookies';
 export const rememberDeviceField = Type.Boolean({
   description:
     'Trust this browser (where the server has trusted devices on): later logins from it with the right password skip the second factor, until the trust expires or is ended. Default false.',
+  examples: [true],
 });
 
 /** The client's trusted-device cookie, when trusted devices are on and it sent one. */

@@ -35,6 +35,7 @@ import {
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
 } from './shared';
+import { named } from './schema-name';
 import { definePreset, type AnswerSpec, type Preset, type Reply } from './types';
 
 /** The PascalCase user of `/user/login` and `/user/me`, without its token. */
@@ -62,12 +63,10 @@ function formatSuccess(): Reply {
   return { body: { message: 'Success' } };
 }
 
+const successSchema = named('Success', Type.Object({ message: Type.Literal('Success', { examples: ['Success'] }) }, { additionalProperties: false }));
+
 function successAnswer(description: string): AnswerSpec {
-  return {
-    status: 200,
-    description,
-    schema: Type.Object({ message: Type.Literal('Success', { examples: ['Success'] }) }, { additionalProperties: false }),
-  };
+  return { status: 200, description, schema: successSchema };
 }
 
 // The seed's fields (seed 003, POST /user/login, 200); every one is always sent, null where the store has no value.
@@ -196,14 +195,17 @@ export const bforeaiPreset: Preset = definePreset({
       status: 200,
       description: 'List of auth headers (the caller\'s), with masked tokens.',
       schema: Type.Array(
-        Type.Object(
-          {
-            ...authHeaderProperties,
-            token: Type.String({ description: 'The token\'s first characters and an ellipsis; the token itself was shown once.', examples: ['eak_AbCdEfGh…'] }),
-            expires: nullable(dateTime('When the key expires.'), 'When the key stops working, or null when it never does.'),
-            lastUsed: nullable(dateTime('When the key was last used.'), 'When the key was last used, or null if never.'),
-          },
-          { additionalProperties: false },
+        named(
+          'AuthHeader',
+          Type.Object(
+            {
+              ...authHeaderProperties,
+              token: Type.String({ description: 'The token\'s first characters and an ellipsis; the token itself was shown once.', examples: ['eak_AbCdEfGh…'] }),
+              expires: nullable(dateTime('When the key expires.'), 'When the key stops working, or null when it never does.'),
+              lastUsed: nullable(dateTime('When the key was last used.'), 'When the key was last used, or null if never.'),
+            },
+            { additionalProperties: false, description: 'An auth header (API key), masked.' },
+          ),
         ),
       ),
     },

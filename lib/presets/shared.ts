@@ -15,6 +15,7 @@ import type {
   TrustedDeviceInfo,
   User,
 } from '../core/results';
+import { named } from './schema-name';
 import type { AnswerSpec, PresetDefaults, PresetRoutes, Reply } from './types';
 
 /**
@@ -102,15 +103,27 @@ export const authoritiesSchema = Type.Array(Type.String({ examples: ['ROLE_ADMIN
   examples: [['ROLE_ADMIN', 'ROLE_USER']],
 });
 
-export const secondFactorMethodSchema = Type.Union([Type.Literal('EMAIL'), Type.Literal('TOTP')], {
-  description: 'The second factor: a code mailed to the user (EMAIL) or from an authenticator app (TOTP).',
-});
+export const secondFactorMethodSchema = named(
+  'SecondFactorMethod',
+  Type.Union([Type.Literal('EMAIL'), Type.Literal('TOTP')], {
+    description: 'The second factor: a code mailed to the user (`EMAIL`) or from an authenticator app (`TOTP`).',
+  }),
+);
 
-/** Every AuthError code, each described by its status and message (the catalogue in errors.ts). */
-export const errorCodeSchema = Type.Union(
-  (Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[]).map((code) =>
-    Type.Literal(code, { description: `${AUTH_ERROR_CATALOGUE[code].status}: ${AUTH_ERROR_CATALOGUE[code].message}` })),
-  { description: 'The stable machine code of the error (see the README\'s error table).' },
+/**
+ * Every AuthError code, as one string enum (what client generators turn into a union type), each code listed with its
+ * status and message in the description (the catalogue in errors.ts).
+ */
+export const errorCodeSchema = named(
+  'ErrorCode',
+  Type.Unsafe<AuthErrorCode>({
+    type: 'string',
+    enum: Object.keys(AUTH_ERROR_CATALOGUE),
+    description: `The stable machine code of the error; the HTTP status is the code's:\n\n${(Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[])
+      .map((code) => `- \`${code}\` (${AUTH_ERROR_CATALOGUE[code].status})`)
+      .join('\n')}`,
+    examples: ['invalid_credentials'],
+  }),
 );
 
 /** The text of an error, safe to show; never a token, a password or a stack. */
@@ -126,7 +139,7 @@ const userProperties = {
 };
 
 /** The user as the default preset's login shows it. */
-export const userSchema = Type.Object(userProperties, { additionalProperties: false, description: 'The user who logged in.' });
+export const userSchema = named('User', Type.Object(userProperties, { additionalProperties: false, description: 'The user who logged in.' }));
 
 export function publicUser(user: User): Record<string, unknown> {
   return { id: user.id, login: user.login, email: user.email, authorities: [...user.authorities] };
@@ -331,7 +344,7 @@ const apiKeyProperties = {
   lastUsedAt: nullable(dateTime('When the key was last used.'), 'When the key was last used, or null if never.'),
 };
 
-export const apiKeySummarySchema = Type.Object(apiKeyProperties, { additionalProperties: false });
+export const apiKeySummarySchema = named('ApiKey', Type.Object(apiKeyProperties, { additionalProperties: false, description: 'An API key, masked.' }));
 
 export function formatApiKeyCreatedDefault({ record, key }: ApiKeyCreated): Reply {
   return { status: 201, body: { ...apiKeySummary(record), key } };
@@ -363,28 +376,39 @@ export function formatErrorDefault(error: AuthError): Reply {
   return { status: error.status, body: { error: error.code, message: error.message } };
 }
 
-export const errorDefaultSchema = Type.Object(
-  { error: errorCodeSchema, message: errorMessageSchema },
-  { additionalProperties: false, description: 'A refusal: the stable code and a message; the status is the code\'s.' },
+export const errorDefaultSchema = named(
+  'Error',
+  Type.Object(
+    { error: errorCodeSchema, message: errorMessageSchema },
+    { additionalProperties: false, description: 'A refusal: the stable code and a message; the status is the code\'s.' },
+  ),
 );
 
 // ---- the account lifecycle (sessions, reset, recovery codes) ----
 
-const sessionSchema = Type.Object(
-  {
-    id: Type.String({ description: 'The session id, for DELETE …/sessions/{id}.' }),
-    createdAt: dateTime('When the session was opened (the login).'),
-    lastUsedAt: dateTime('When a token of the session was last refreshed (or the login, before any refresh).'),
-    client: Type.Object(
-      {
-        userAgent: nullable(Type.String({ maxLength: 200 }), 'The user agent that logged in, cut to 200 characters.'),
-        network: nullable(Type.String(), 'The network it logged in from: its IPv4 /24 or IPv6 /56.'),
-      },
-      { additionalProperties: false },
-    ),
-    current: Type.Boolean({ description: 'Whether this is the session of the token that asked.' }),
-  },
-  { additionalProperties: false },
+const clientSchema = named(
+  'Client',
+  Type.Object(
+    {
+      userAgent: nullable(Type.String({ maxLength: 200, examples: ['Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'] }), 'The user agent, cut to 200 characters.'),
+      network: nullable(Type.String({ examples: ['203.0.113.0/24'] }), 'The network it came from: its IPv4 /24 or IPv6 /56.'),
+    },
+    { additionalProperties: false, description: 'The client that logged in (or was trusted), as far as it can be told.' },
+  ),
+);
+
+const sessionSchema = named(
+  'Session',
+  Type.Object(
+    {
+      id: Type.String({ description: 'The session id, for DELETE …/sessions/{id}.', examples: ['s_3q2Xk9vR7mWb'] }),
+      createdAt: dateTime('When the session was opened (the login).'),
+      lastUsedAt: dateTime('When a token of the session was last refreshed (or the login, before any refresh).'),
+      client: clientSchema,
+      current: Type.Boolean({ description: 'Whether this is the session of the token that asked.' }),
+    },
+    { additionalProperties: false, description: 'One open session: one login (device) and its refresh tokens.' },
+  ),
 );
 
 export function formatSessionListDefault(sessions: readonly SessionInfo[]): Reply {
@@ -444,22 +468,19 @@ export const recoveryCodesDefaultAnswer: AnswerSpec = {
 
 // ---- trusted devices ----
 
-const trustedDeviceSchema = Type.Object(
-  {
-    id: Type.String({ description: 'The trusted device\'s id.' }),
-    createdAt: dateTime('When the device was trusted (the second factor that asked for it).'),
-    lastUsedAt: dateTime('When it last stood in for the second factor (or when it was trusted).'),
-    expiresAt: dateTime('When the trust ends by itself.'),
-    client: Type.Object(
-      {
-        userAgent: nullable(Type.String({ maxLength: 200 }), 'The user agent that was trusted, cut to 200 characters.'),
-        network: nullable(Type.String(), 'The network it was trusted from: its IPv4 /24 or IPv6 /56.'),
-      },
-      { additionalProperties: false },
-    ),
-    current: Type.Boolean({ description: 'Whether this is the browser that asked (its trusted-device cookie).' }),
-  },
-  { additionalProperties: false },
+const trustedDeviceSchema = named(
+  'TrustedDevice',
+  Type.Object(
+    {
+      id: Type.String({ description: 'The trusted device\'s id.' }),
+      createdAt: dateTime('When the device was trusted (the second factor that asked for it).'),
+      lastUsedAt: dateTime('When it last stood in for the second factor (or when it was trusted).'),
+      expiresAt: dateTime('When the trust ends by itself.'),
+      client: clientSchema,
+      current: Type.Boolean({ description: 'Whether this is the browser that asked (its trusted-device cookie).' }),
+    },
+    { additionalProperties: false, description: 'A browser that skips the second factor at login.' },
+  ),
 );
 
 export function formatTrustedDeviceListDefault(devices: readonly TrustedDeviceInfo[]): Reply {

@@ -6,7 +6,7 @@ export const accountRoute = defineRoute({
   path: 'account',
   method: 'get',
   operationId: 'getAccount',
-  summary: "The caller's account.",
+  summary: "Get the caller's account",
   tag: 'account',
   credential: 'access-token-or-api-key',
   answers: ['account'],

@@ -20,17 +20,16 @@ const createBody = bodyReader(
     password: Type.Optional({ ...passwordField, description: 'The current password: recent proof that it is still you (required unless apiKeys.recentLogin allows a fresh login instead).' }),
     code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app, with "password", for a user who has one.' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: 'One of the recovery codes, in place of "code".' }),
-  }),
+  }, { examples: [{ name: 'ci-deploy', expiresIn: 7_776_000, password: 'admin-password' }] }),
 );
 
 export const apiKeyCreateRoute = defineRoute({
   path: 'apiKeyCreate',
   method: 'post',
   operationId: 'createApiKey',
-  summary:
-    'Mint an API key for the caller; its text is shown this once. Needs recent proof that it is still the user: "password" ' +
-    '(and "code" or "recoveryCode" for a user with an authenticator app), counted like a login; or, where apiKeys.recentLogin ' +
-    'allows it (bforeai), an access token from a login that recent. Else 403 reauthentication_required.',
+  summary: "Create an API key",
+  description:
+    "Mints an API key for the caller; its text is shown this once. Needs recent proof that it is still the user: `password` (and `code` or `recoveryCode` for a user with an authenticator app), counted like a login; or, where `apiKeys.recentLogin` allows it (bforeai), an access token from a login that recent. Else 403 `reauthentication_required`.",
   tag: 'API keys',
   body: createBody,
   credential: 'access-token',
@@ -52,7 +51,8 @@ export const apiKeyListRoute = defineRoute({
   path: 'apiKeyList',
   method: 'get',
   operationId: 'listApiKeys',
-  summary: "The caller's API keys, masked.",
+  summary: "List the caller's API keys",
+  description: "The caller's API keys, masked.",
   tag: 'API keys',
   credential: 'access-token',
   mountedWhen: keysEnabled,
@@ -67,7 +67,9 @@ export const apiKeyDeleteByIdRoute = defineRoute({
   path: 'apiKeyDeleteById',
   method: 'delete',
   operationId: 'deleteApiKey',
-  summary: "Delete one of the caller's API keys by id; another user's key answers like a missing one.",
+  summary: "Delete an API key",
+  description:
+    "Deletes one of the caller's API keys by id; another user's key answers like a missing one (404 `not_found`).",
   tag: 'API keys',
   credential: 'access-token',
   mountedWhen: keysEnabled,
@@ -85,7 +87,8 @@ export const apiKeyDeleteByTextRoute = defineRoute({
   path: 'apiKeyDeleteByText',
   method: 'post',
   operationId: 'deleteApiKeyByText',
-  summary: "Delete one of the caller's API keys by its text or id (bfore.ai).",
+  summary: "Delete an API key by its text",
+  description: "Deletes one of the caller's API keys by its text or its id (bfore.ai).",
   tag: 'API keys',
   body: deleteByTextBody,
   credential: 'access-token',

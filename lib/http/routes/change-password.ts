@@ -3,14 +3,14 @@ import { Type } from '@sinclair/typebox';
 import { currentUser } from '../../core/access';
 import { changeExpiredPassword, changePassword } from '../../core/account';
 import { AuthError } from '../../errors';
-import { passwordField, usernameField } from '../fields';
+import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 
 const body = bodyReader(
   Type.Object({
-    currentPassword: passwordField,
-    newPassword: passwordField,
+    currentPassword: { ...passwordField, description: 'The current password.' },
+    newPassword: newPasswordField,
     username: Type.Optional({ ...usernameField, description: 'Only without a token, for an expired password: whose password this is.' }),
   }),
 );
@@ -19,7 +19,9 @@ export const changePasswordRoute = defineRoute({
   path: 'changePassword',
   method: 'post',
   operationId: 'changePassword',
-  summary: 'Change the password (ends every session). Without a token, only an expired password, with "username".',
+  summary: "Change the password",
+  description:
+    "Changes the password and ends every session of the user. Without a token, only an expired password can be changed, naming the user with `username` (after a 403 `password_expired` at login).",
   tag: 'account',
   body,
   credential: 'access-token-or-none',

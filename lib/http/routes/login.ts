@@ -12,15 +12,17 @@ const body = bodyReader(
   Type.Object({
     username: usernameField,
     password: passwordField,
-    rememberMe: Type.Optional(Type.Boolean({ description: 'A longer-lived session, where the preset offers one.' })),
-  }),
+    rememberMe: Type.Optional(Type.Boolean({ description: 'A longer-lived session, where the preset offers one.', examples: [false] })),
+  }, { examples: [{ username: 'admin', password: 'admin-password' }] }),
 );
 
 export const loginRoute = defineRoute({
   path: 'login',
   method: 'post',
   operationId: 'login',
-  summary: 'Log in with a login name or email and a password; answers a session, or a second-factor challenge.',
+  summary: "Log in",
+  description:
+    "Logs in with a login name or an email address and a password. Answers a session (tokens), or a second-factor challenge to finish at the second-factor route. Wrong credentials: 401 `invalid_credentials`; too many: 403 `login_blocked`; an expired password: 403 `password_expired`.",
   tag: 'login',
   body,
   bodyOptional: (edge) => edge.core.externalIdentity !== undefined,

@@ -6,7 +6,9 @@ export const logoutAllRoute = defineRoute({
   path: 'logoutAll',
   method: 'post',
   operationId: 'logoutEverywhere',
-  summary: 'End every session of the caller, this one included, and revoke their API keys (unless apiKeys.revokeOnReset is false).',
+  summary: "Log out everywhere",
+  description:
+    "Ends every session of the caller, this one included, and revokes their API keys (unless `apiKeys.revokeOnReset` is false).",
   tag: 'sessions',
   credential: 'access-token',
   answers: ['loggedOut'],

@@ -14,6 +14,7 @@ import {
   type PasskeySummary,
 } from '../../core/passkeys';
 import { AuthError } from '../../errors';
+import { named } from '../../presets/schema-name';
 import type { AnswerSpec } from '../../presets/types';
 import { codeField, keyNameField, passwordField } from '../fields';
 import { bodyReader } from '../request';
@@ -25,15 +26,17 @@ const passkeysOn = (edge: Parameters<NonNullable<RouteDeclaration['mountedWhen']
 
 // Base64url values of a browser's answer; no NUL (PostgreSQL text cannot hold one), and never longer than a body can be.
 const NO_NUL = '^[^\\u0000]*$';
-const b64 = (description: string) => Type.String({ minLength: 1, maxLength: 16384, pattern: NO_NUL, description });
-const passkeyNameField = { ...keyNameField, description: 'A name for the passkey, to tell it apart in the list.' };
+const b64 = (description: string, example: string) => Type.String({ minLength: 1, maxLength: 16384, pattern: NO_NUL, description, examples: [example] });
+// What a browser sends, shortened: real values come from navigator.credentials and are far longer.
+const CREDENTIAL_ID = 'KEbWNCc7NgaYnUyrNeFGX9_3Y-8oJ3KwzjnaiD1d1OQ';
+const passkeyNameField = { ...keyNameField, description: 'A name for the passkey, to tell it apart in the list.', examples: ['MacBook Touch ID'] };
 
 const credentialFields = {
-  id: b64('The credential id (base64url).'),
-  rawId: b64('The credential id again (base64url).'),
+  id: b64('The credential id (base64url).', CREDENTIAL_ID),
+  rawId: b64('The credential id again (base64url).', CREDENTIAL_ID),
   type: Type.Literal('public-key'),
   clientExtensionResults: Type.Optional(Type.Object({})),
-  authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')])),
+  authenticatorAttachment: Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')], { examples: ['platform'] })),
 };
 
 const registerOptionsBody = bodyReader(
@@ -48,9 +51,9 @@ const registerBody = bodyReader(
   Type.Object({
     ...credentialFields,
     response: Type.Object({
-      clientDataJSON: b64('The client data (base64url JSON).'),
-      attestationObject: b64('The attestation object (base64url CBOR).'),
-      transports: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32, pattern: NO_NUL }), { maxItems: 10 })),
+      clientDataJSON: b64('The client data (base64url JSON).', 'eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoiLi4uIn0'),
+      attestationObject: b64('The attestation object (base64url CBOR).', 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVikSZYN5YgO'),
+      transports: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32, pattern: NO_NUL }), { maxItems: 10, examples: [['internal', 'hybrid']] })),
     }),
     name: Type.Optional(passkeyNameField),
   }),
@@ -63,31 +66,37 @@ const loginBody = bodyReader(
   Type.Object({
     ...credentialFields,
     response: Type.Object({
-      clientDataJSON: b64('The client data (base64url JSON).'),
-      authenticatorData: b64('The authenticator data (base64url).'),
-      signature: b64('The signature (base64url).'),
-      userHandle: Type.Optional(b64('The user handle the passkey keeps (base64url).')),
+      clientDataJSON: b64('The client data (base64url JSON).', 'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIn0'),
+      authenticatorData: b64('The authenticator data (base64url).', 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ'),
+      signature: b64('The signature (base64url).', 'MEUCIQDxvZ6b2W6o3a8n0vV1yJ8n2cU1eVx5fQ'),
+      userHandle: Type.Optional(b64('The user handle the passkey keeps (base64url).', 'MQ')),
     }),
   }),
 );
 
 // ---- the answers, one format under every preset ----
 
-const passkeySchema = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  },
-  { additionalProperties: false },
+const passkeySchema = named(
+  'Passkey',
+  Type.Object(
+    {
+      id: Type.String({ description: 'The passkey\'s id, for renaming or deleting it.' }),
+      name: Type.String({ description: 'The name its owner gave it.', examples: ['MacBook Touch ID'] }),
+      createdAt: Type.String({ format: 'date-time', description: 'When it was added.', examples: ['2026-01-01T12:00:00.000Z'] }),
+      lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When it last signed in, or null if never.' }),
+    },
+    { additionalProperties: false, description: 'A passkey of the caller.' },
+  ),
 );
-const descriptor = Type.Object({ id: Type.String(), type: Type.Literal('public-key'), transports: Type.Optional(Type.Array(Type.String())) });
+const descriptor = named(
+  'PublicKeyCredentialDescriptorJSON',
+  Type.Object({ id: Type.String(), type: Type.Literal('public-key'), transports: Type.Optional(Type.Array(Type.String())) }),
+);
 
 const creationOptionsAnswer: AnswerSpec = {
   status: 200,
   description: 'PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create(): a resident key, user verification preferred, existing passkeys excluded. The challenge works once, for 5 minutes.',
-  schema: Type.Object({
+  schema: named('PublicKeyCredentialCreationOptionsJSON', Type.Object({
     rp: Type.Object({ name: Type.String(), id: Type.Optional(Type.String()) }),
     user: Type.Object({ id: Type.String(), name: Type.String(), displayName: Type.String() }),
     challenge: Type.String(),
@@ -98,13 +107,13 @@ const creationOptionsAnswer: AnswerSpec = {
     attestation: Type.Optional(Type.String()),
     hints: Type.Optional(Type.Array(Type.String())),
     extensions: Type.Optional(Type.Object({})),
-  }),
+  })),
 };
 
 const requestOptionsAnswer: AnswerSpec = {
   status: 200,
   description: 'PublicKeyCredentialRequestOptionsJSON for navigator.credentials.get(): no credentials listed (discoverable passkeys), user verification required. The challenge works once, for 5 minutes.',
-  schema: Type.Object({
+  schema: named('PublicKeyCredentialRequestOptionsJSON', Type.Object({
     challenge: Type.String(),
     timeout: Type.Optional(Type.Integer()),
     rpId: Type.Optional(Type.String()),
@@ -112,14 +121,14 @@ const requestOptionsAnswer: AnswerSpec = {
     userVerification: Type.Optional(Type.String()),
     hints: Type.Optional(Type.Array(Type.String())),
     extensions: Type.Optional(Type.Object({})),
-  }),
+  })),
 };
 
 const createdAnswer: AnswerSpec = { status: 201, schema: passkeySchema, description: 'The passkey was added.' };
 const renamedAnswer: AnswerSpec = { status: 200, schema: passkeySchema, description: 'The passkey was renamed.' };
 const listAnswer: AnswerSpec = {
   status: 200,
-  schema: Type.Object({ passkeys: Type.Array(passkeySchema) }, { additionalProperties: false }),
+  schema: named('PasskeyList', Type.Object({ passkeys: Type.Array(passkeySchema) }, { additionalProperties: false })),
   description: "The caller's passkeys, oldest first.",
 };
 const deletedAnswer: AnswerSpec = { status: 204, schema: null, description: 'The passkey was deleted: it never signs in again.' };
@@ -134,9 +143,9 @@ export const passkeyRegisterOptionsRoute = defineRoute({
   path: 'passkeyRegisterOptions',
   method: 'post',
   operationId: 'passkeyRegistrationOptions',
-  summary:
-    'Start adding a passkey: the password again (and "code" or "recoveryCode" for a user with an authenticator app; the ' +
-    'emailed factor is proven by the login behind the token), counted like a login. Answers the options for navigator.credentials.create().',
+  summary: "Start adding a passkey",
+  description:
+    "Answers the options for `navigator.credentials.create()`. Needs the password again (and `code` or `recoveryCode` for a user with an authenticator app; the emailed factor is proven by the login behind the token), counted like a login.",
   tag: 'passkeys',
   body: registerOptionsBody,
   credential: 'access-token',
@@ -158,7 +167,9 @@ export const passkeyRegisterRoute = defineRoute({
   path: 'passkeyRegister',
   method: 'post',
   operationId: 'registerPasskey',
-  summary: "Finish adding a passkey with the browser's RegistrationResponseJSON (and an optional name). A bad, replayed or foreign answer is 400 passkey_invalid.",
+  summary: "Finish adding a passkey",
+  description:
+    "Takes the browser's `RegistrationResponseJSON` (and an optional `name`). A bad, replayed or foreign answer: 400 `passkey_invalid`.",
   tag: 'passkeys',
   body: registerBody,
   credential: 'access-token',
@@ -186,7 +197,8 @@ export const passkeyListRoute = defineRoute({
   path: 'passkeyList',
   method: 'get',
   operationId: 'listPasskeys',
-  summary: "The caller's passkeys: id, name, when added and last used.",
+  summary: "List the caller's passkeys",
+  description: "The caller's passkeys: id, name, when added and last used.",
   tag: 'passkeys',
   credential: 'access-token',
   mountedWhen: passkeysOn,
@@ -203,7 +215,8 @@ export const passkeyRenameRoute = defineRoute({
   path: 'passkeyRename',
   method: 'patch',
   operationId: 'renamePasskey',
-  summary: "Rename one of the caller's passkeys; another user's answers like a missing one (404).",
+  summary: "Rename a passkey",
+  description: "Renames one of the caller's passkeys; another user's answers like a missing one (404 `not_found`).",
   tag: 'passkeys',
   body: renameBody,
   credential: 'access-token',
@@ -221,7 +234,8 @@ export const passkeyDeleteRoute = defineRoute({
   path: 'passkeyDelete',
   method: 'delete',
   operationId: 'deletePasskey',
-  summary: "Delete one of the caller's passkeys; another user's answers like a missing one (404).",
+  summary: "Delete a passkey",
+  description: "Deletes one of the caller's passkeys; another user's answers like a missing one (404 `not_found`).",
   tag: 'passkeys',
   credential: 'access-token',
   mountedWhen: passkeysOn,
@@ -239,7 +253,8 @@ export const passkeyLoginOptionsRoute = defineRoute({
   path: 'passkeyLoginOptions',
   method: 'post',
   operationId: 'passkeyLoginOptions',
-  summary: 'Start signing in with a passkey (no credentials; body {}): the options for navigator.credentials.get().',
+  summary: "Start signing in with a passkey",
+  description: "No credentials, body `{}`: answers the options for `navigator.credentials.get()`.",
   tag: 'passkeys',
   body: loginOptionsBody,
   bodyOptional: () => true,
@@ -258,9 +273,9 @@ export const passkeyLoginRoute = defineRoute({
   path: 'passkeyLogin',
   method: 'post',
   operationId: 'loginWithPasskey',
-  summary:
-    "Sign in with the browser's AuthenticationResponseJSON: a completed login (no second factor: a passkey with user " +
-    'verification is two). A bad, replayed or foreign assertion, a counter that went backwards, or a disabled user: 400 passkey_invalid.',
+  summary: "Sign in with a passkey",
+  description:
+    "Takes the browser's `AuthenticationResponseJSON` and answers a completed login (no second factor: a passkey with user verification is two). A bad, replayed or foreign assertion, a counter that went backwards, or a disabled user: 400 `passkey_invalid`.",
   tag: 'passkeys',
   body: loginBody,
   credential: 'none',

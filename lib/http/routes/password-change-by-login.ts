@@ -1,7 +1,7 @@
 // POST password change naming the user, without a token (bfore.ai's user/password): {username, old, new, confirm}.
 import { Type } from '@sinclair/typebox';
 import { changePasswordByLogin } from '../../core/account';
-import { passwordField, usernameField } from '../fields';
+import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 
@@ -9,8 +9,8 @@ const body = bodyReader(
   Type.Object({
     username: usernameField,
     old: { ...passwordField, description: 'The current password.' },
-    new: { ...passwordField, description: 'The new password; the password policy applies.' },
-    confirm: { ...passwordField, description: 'The new password again.' },
+    new: newPasswordField,
+    confirm: { ...newPasswordField, description: 'The new password again.' },
   }),
 );
 
@@ -18,7 +18,9 @@ export const passwordChangeByLoginRoute = defineRoute({
   path: 'passwordChangeByLogin',
   method: 'post',
   operationId: 'changePasswordByLogin',
-  summary: 'Change a password naming the user and proving the current one, like a login (ends every session of the user).',
+  summary: "Change a password by login",
+  description:
+    "Changes a password naming the user and proving the current one, like a login; ends every session of the user.",
   tag: 'account',
   body,
   // A token is not needed; a user with a second factor sends theirs along (it must be their own).

@@ -20,8 +20,9 @@ export const forgotPasswordRequestBody = {
           emailSchema,
         ],
       },
+      example: { email: 'alice@example.com' },
     },
-    'text/plain': { schema: emailSchema },
+    'text/plain': { schema: emailSchema, example: 'alice@example.com' },
   },
 } as const;
 
@@ -55,9 +56,9 @@ export const passwordForgotRoute = defineRoute({
   path: 'passwordForgot',
   method: 'post',
   operationId: 'requestPasswordReset',
-  summary:
-    'Mail a password-reset link to a known, enabled address. The same answer, in about the same time, for any address ' +
-    '(a few requests per address per 15 minutes are honoured; past that nothing is sent). 503 when the mailer cannot send reset links.',
+  summary: "Ask for a password-reset mail",
+  description:
+    "Mails a password-reset link to a known, enabled address. The same answer, in about the same time, for any address (a few requests per address per 15 minutes are honoured; past that nothing is sent). 503 `unavailable` when the mailer cannot send reset links.",
   tag: 'account',
   requestBody: forgotPasswordRequestBody,
   credential: 'none',

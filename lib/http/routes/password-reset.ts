@@ -2,33 +2,36 @@
 import { Type } from '@sinclair/typebox';
 import { resetPassword } from '../../core/password-reset';
 import { AuthError } from '../../errors';
-import { codeField, passwordField } from '../fields';
+import { codeField, newPasswordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { recoveryCodeField } from './tfa-verify';
 
-const resetTokenField = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\u0000]*$', description: 'The token from the mailed link (its "token" query parameter).' });
+const resetTokenField = Type.String({
+  minLength: 1,
+  maxLength: 512,
+  pattern: '^[^\\u0000]*$',
+  description: 'The token from the mailed link (its "token" query parameter).',
+  examples: ['kq3VbN8xW2rT5mYp0aZ7cE4dF6gH1jL9sU_-oIqRtw4'],
+});
 
 const body = bodyReader(
   Type.Object({
     token: Type.Optional(resetTokenField),
     key: Type.Optional({ ...resetTokenField, description: 'The same token under the name JHipster clients send (utmstack). Send "token" or "key".' }),
-    newPassword: passwordField,
+    newPassword: newPasswordField,
     code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app: required when the user has one (else 400 tfa_required).' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: 'One of the recovery codes, in place of "code".' }),
-  }),
+  }, { examples: [{ token: resetTokenField.examples[0], newPassword: newPasswordField.examples[0] }] }),
 );
 
 export const passwordResetRoute = defineRoute({
   path: 'passwordReset',
   method: 'post',
   operationId: 'resetPassword',
-  summary:
-    'Set a new password with the mailed token (ends every session). A bad, used, replaced or expired token: 400 reset_token_invalid. ' +
-    'A user with an authenticator app also sends "code" or "recoveryCode" (else 400 tfa_required; the token stays usable). ' +
-    'Wrong codes have their own budget, not the login lockout: 5 per token (then the token is dead), 10 an hour per user or device (then 429). ' +
-    'Revokes the user\'s API keys unless apiKeys.revokeOnReset is false. ' +
-    '503 when the mailer cannot send reset links.',
+  summary: "Reset the password with the mailed token",
+  description:
+    "Sets a new password with the mailed token and ends every session. A bad, used, replaced or expired token: 400 `reset_token_invalid`. A user with an authenticator app also sends `code` or `recoveryCode` (else 400 `tfa_required`; the token stays usable). Wrong codes have their own budget, not the login lockout: 5 per token (then the token is dead), 10 an hour per user or device (then 429 `rate_limited`). Revokes the user's API keys unless `apiKeys.revokeOnReset` is false. 503 `unavailable` when the mailer cannot send reset links.",
   tag: 'account',
   body,
   credential: 'none',

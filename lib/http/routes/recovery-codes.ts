@@ -17,10 +17,9 @@ export const recoveryCodesRoute = defineRoute({
   path: 'recoveryCodes',
   method: 'post',
   operationId: 'generateRecoveryCodes',
-  summary:
-    'Ten new recovery codes, shown this once, replacing any earlier set. Needs the password, and a current app code ("code") ' +
-    'for a user with an authenticator app; a user whose factor is the emailed code proves it by the login behind the token. ' +
-    'A user without a second factor gets 400.',
+  summary: "Generate new recovery codes",
+  description:
+    "Ten new recovery codes, shown this once, replacing any earlier set. Needs the password, and a current app code (`code`) for a user with an authenticator app; a user whose factor is the emailed code proves it by the login behind the token. A user without a second factor gets 400 `invalid_request`.",
   tag: 'second factor',
   body,
   credential: 'access-token',

@@ -8,13 +8,20 @@ import { bodyReader, type BodyReader } from '../request';
 import { defineRoute } from '../route';
 
 /** The optional body of refresh and logout; the token may come as bearer instead. */
-export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(Type.Object({ refreshToken: Type.Optional({ ...tokenField, description: 'The refresh token; else send it as bearer.' }) }));
+export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(
+  Type.Object(
+    { refreshToken: Type.Optional({ ...tokenField, description: 'The refresh token; else send it as bearer.' }) },
+    { examples: [{ refreshToken: tokenField.examples[0] }] },
+  ),
+);
 
 export const refreshRoute = defineRoute({
   path: 'refresh',
   method: (edge) => edge.preset.routes.refreshMethod,
   operationId: 'refreshSession',
-  summary: 'Exchange a refresh token (body or bearer) for a new access token; a reused one ends the session.',
+  summary: "Refresh the access token",
+  description:
+    "Exchanges a refresh token (body `refreshToken`, or bearer) for a new access token; a reused refresh token ends the session (401 `token_revoked`).",
   tag: 'sessions',
   body: refreshBody,
   bodyOptional: () => true,

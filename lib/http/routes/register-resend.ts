@@ -11,9 +11,9 @@ export const registerResendRoute = defineRoute({
   path: 'registerResend',
   method: 'post',
   operationId: 'resendVerification',
-  summary:
-    'Mail a new verification link (replacing the earlier one) to an unverified account\'s address. The same 202 for any address; ' +
-    'a few mails per address per hour (registration.resendLimit, shared with sign-up), past that nothing is sent.',
+  summary: "Resend the verification mail",
+  description:
+    "Mails a new verification link (replacing the earlier one) to an unverified account's address. The same 202 for any address; a few mails per address per hour (`registration.resendLimit`, shared with sign-up), past that nothing is sent.",
   tag: 'account',
   body,
   credential: 'none',

@@ -20,11 +20,12 @@ const body = bodyReader(
       examples: ['alice'],
     }),
     email: registrationEmailField,
-    password: { ...passwordField, description: 'The password; the password policy applies.' },
+    password: { ...passwordField, description: 'The password; the password policy applies.', examples: ['correct-horse-battery-staple'] },
     profile: Type.Optional(
       Type.Record(Type.String({ minLength: 1, maxLength: 64, pattern: NO_NUL }), Type.String({ maxLength: 1000, pattern: NO_NUL }), {
         maxProperties: 20,
         description: 'Fields for the host\'s sign-up hook (an invite code, names): strings only; what is kept is the host\'s choice.',
+        examples: [{ inviteCode: 'WELCOME-2026' }],
       }),
     ),
   }),
@@ -34,10 +35,9 @@ export const registerRoute = defineRoute({
   path: 'register',
   method: 'post',
   operationId: 'register',
-  summary:
-    'Sign up: creates an unverified user and mails a verification link. The same 202 whether or not the email already has an ' +
-    'account (its owner is mailed a notice instead). A taken username: 409 username_taken. A username with "@", a bad address, ' +
-    'or a password the policy refuses: 400. The host may refuse a sign-up: 403 registration_refused.',
+  summary: "Sign up",
+  description:
+    "Creates an unverified user and mails a verification link. The same 202 whether or not the email already has an account (its owner is mailed a notice instead). A taken username: 409 `username_taken`. A username with `@`, a bad address, or a password the policy refuses: 400 (`invalid_request`, `weak_password`). The host may refuse a sign-up: 403 `registration_refused`.",
   tag: 'account',
   body,
   credential: 'none',

@@ -6,7 +6,9 @@ export const sessionEndRoute = defineRoute({
   path: 'sessionEnd',
   method: 'delete',
   operationId: 'endSession',
-  summary: "End one of the caller's sessions; another user's session id answers like a missing one (404).",
+  summary: "End a session",
+  description:
+    "Ends one of the caller's sessions: its tokens stop working. Another user's session id answers like a missing one (404 `not_found`).",
   tag: 'sessions',
   credential: 'access-token',
   mountedWhen: (edge) => edge.core.config.refresh.issue,

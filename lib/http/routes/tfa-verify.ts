@@ -26,14 +26,16 @@ const body = bodyReader(
     code: Type.Optional({ ...codeField, description: 'The six-digit code (emailed, or from the authenticator app). Send this or "recoveryCode".' }),
     recoveryCode: Type.Optional({ ...recoveryCodeField, description: `${recoveryCodeField.description} In place of "code".` }),
     rememberDevice: Type.Optional(rememberDeviceField),
-  }),
+  }, { examples: [{ code: '123456' }] }),
 );
 
 export const tfaVerifyRoute = defineRoute({
   path: 'tfaVerify',
   method: 'post',
   operationId: 'verifySecondFactor',
-  summary: 'Complete a login with the code of its second factor, or a recovery code (the challenge token as bearer).',
+  summary: "Verify the second factor",
+  description:
+    "Completes a login with the code of its second factor, or a recovery code (the challenge token as bearer). A wrong code: 401 `tfa_invalid`; too many: 401 `tfa_attempts_exceeded`.",
   tag: 'second factor',
   body,
   credential: 'challenge-token',
@@ -82,7 +84,9 @@ export const tfaVerifyByQueryRoute = defineRoute({
   path: 'tfaVerifyByQuery',
   method: 'get',
   operationId: 'verifySecondFactorByQuery',
-  summary: 'Complete a login with the code as the `code` query parameter (the challenge token as bearer); otherwise as the POST verify route.',
+  summary: "Verify the second factor (code in the query)",
+  description:
+    "Completes a login with the code as the `code` query parameter (the challenge token as bearer); otherwise as the POST verify route.",
   queryParameters: [{ name: 'code', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 16 }, description: 'The six-digit code.', example: '123456' }],
   async handle(edge, input) {
     const code = codeOrNull(input.req.query.code);
@@ -98,8 +102,8 @@ export const rawCodeRequestBody = {
   required: true,
   description: 'The code alone: as text/plain (what Angular\'s HttpClient sends for a string body), as a JSON string, or as a JSON number.',
   content: {
-    'text/plain': { schema: codeBodySchema },
-    'application/json': { schema: { oneOf: [codeBodySchema, { type: 'integer', minimum: 0, description: 'The code as a number (its digits).' }] } },
+    'text/plain': { schema: codeBodySchema, example: '123456' },
+    'application/json': { schema: { oneOf: [codeBodySchema, { type: 'integer', minimum: 0, description: 'The code as a number (its digits).', examples: [123456] }] }, example: '123456' },
   },
 } as const;
 
@@ -133,7 +137,9 @@ export const tfaVerifyRawBodyRoute = defineRoute({
   path: 'tfaVerifyRawBody',
   method: 'post',
   operationId: 'verifySecondFactorRawBody',
-  summary: 'Complete a login with the code as the whole body, text/plain or a JSON string (the challenge token as bearer); otherwise as the POST verify route.',
+  summary: "Verify the second factor (code as the body)",
+  description:
+    "Completes a login with the code as the whole body, text/plain or a JSON string (the challenge token as bearer); otherwise as the POST verify route.",
   requestBody: rawCodeRequestBody,
   async handle(edge, input) {
     return completeSecondFactor(edge, input, await readRawCode(input.req));

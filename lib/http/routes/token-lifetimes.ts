@@ -28,7 +28,8 @@ export const logoutTokenRoute = defineRoute({
   path: 'logoutToken',
   method: 'get',
   operationId: 'logoutToken',
-  summary: 'End the session of the access token sent; other sessions (and tokens from "token") go on.',
+  summary: "Log out this token",
+  description: "Ends the session of the access token sent; other sessions (and tokens from the token route) go on.",
   tag: 'sessions',
   credential: 'access-token',
   answers: ['loggedOut'],
@@ -43,7 +44,9 @@ export const tokenRenewRoute = defineRoute({
   path: 'tokenRenew',
   method: 'get',
   operationId: 'renewToken',
-  summary: 'A new access token in the same session, lasting as long as the one sent did, from now (which keeps its expiry).',
+  summary: "Renew the access token",
+  description:
+    "A new access token in the same session, lasting as long as the one sent did, from now (which keeps its expiry).",
   tag: 'sessions',
   credential: 'access-token',
   answers: ['login'],
@@ -75,7 +78,9 @@ export const tokenIssueRoute = defineRoute({
   path: 'tokenIssue',
   method: 'get',
   operationId: 'issueToken',
-  summary: 'A new access token of the lifetime asked (?m=<minutes> or ?d=<days>, at most maxTokenLifetime), in a session of its own.',
+  summary: "Issue an access token of a chosen lifetime",
+  description:
+    "A new access token of the lifetime asked (`?m=<minutes>` or `?d=<days>`, at most `maxTokenLifetime`), in a session of its own.",
   tag: 'sessions',
   credential: 'access-token',
   queryParameters: [

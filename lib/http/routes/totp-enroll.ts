@@ -17,7 +17,9 @@ export const totpEnrollRoute = defineRoute({
   path: 'totpEnroll',
   method: 'post',
   operationId: 'beginTotpEnrolment',
-  summary: 'Start enrolling an authenticator app: re-enter the password and prove the current second factor.',
+  summary: "Start enrolling an authenticator app",
+  description:
+    "Needs the password again and proof of the current second factor; answers the app's secret, not in use until confirmed.",
   tag: 'second factor',
   body,
   credential: 'access-token',

@@ -7,7 +7,9 @@ export const trustedDeviceListRoute = defineRoute({
   path: 'trustedDevices',
   method: 'get',
   operationId: 'listTrustedDevices',
-  summary: "The caller's trusted devices (browsers that skip the second factor at login), newest first; the caller's own is marked.",
+  summary: "List the caller's trusted devices",
+  description:
+    "The caller's trusted devices (browsers that skip the second factor at login), newest first; the caller's own is marked.",
   tag: 'sessions',
   credential: 'access-token',
   mountedWhen: (edge) => edge.settings.trustedDevices !== false,
@@ -22,7 +24,9 @@ export const trustedDevicesEndRoute = defineRoute({
   path: 'trustedDevices',
   method: 'delete',
   operationId: 'endTrustedDevices',
-  summary: 'End every trusted device of the caller: the next login from any browser asks for the second factor again.',
+  summary: "Forget every trusted device",
+  description:
+    "Ends every trusted device of the caller: the next login from any browser asks for the second factor again.",
   tag: 'sessions',
   credential: 'access-token',
   mountedWhen: (edge) => edge.settings.trustedDevices !== false,
