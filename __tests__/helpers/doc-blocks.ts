@@ -5,6 +5,8 @@
 //   <!-- doc-check prelude: import express from 'express'; const app = express(); -->
 //                                                            declarations a fragment needs to type-check alone
 //   <!-- doc-check id=name prelude: ... -->                  both
+//   <!-- doc-check id=name own-test -->                      a block that needs what only its test provides (types
+//                                                            generated at test time): that test type-checks it
 //
 // __tests__/docs/code-blocks.test.ts type-checks every ts/js block, parses every json block, syntax-checks every
 // shell block, and requires every named block to be read by some test.
@@ -23,16 +25,19 @@ export interface DocBlock {
   code: string;
   id?: string;
   prelude?: string;
+  /** Type-checked by the test that reads it (it needs files only that test makes), not by code-blocks.test.ts. */
+  ownTest?: boolean;
 }
 
 const DIRECTIVE = /^<!--\s*doc-check\b(.*?)-->\s*$/;
 
-function parseDirective(text: string): Pick<DocBlock, 'id' | 'prelude'> {
-  const found: Pick<DocBlock, 'id' | 'prelude'> = {};
+function parseDirective(text: string): Pick<DocBlock, 'id' | 'prelude' | 'ownTest'> {
+  const found: Pick<DocBlock, 'id' | 'prelude' | 'ownTest'> = {};
   const prelude = /\bprelude:\s*([\s\S]*)$/.exec(text);
   const head = prelude ? text.slice(0, prelude.index) : text;
   const id = /\bid=([\w.-]+)/.exec(head);
   if (id) found.id = id[1]!;
+  if (/\bown-test\b/.test(head)) found.ownTest = true;
   if (prelude) found.prelude = prelude[1]!.trim();
   return found;
 }
