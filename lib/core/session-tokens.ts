@@ -2,7 +2,7 @@
 import { AuthError } from '../errors';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { nowSeconds } from '../primitives/clock';
-import { newId } from '../primitives/random';
+import { newTokenId } from '../primitives/random';
 import type { User } from '../stores/types';
 import type { AccessClaims } from '../tokens/claims';
 import type { IssuedToken } from '../tokens/token-service';
@@ -11,7 +11,7 @@ import { issueDeviceToken } from './devices';
 import { isExternalOnlyUser } from './external-identity';
 import { currentRequest, type ClientSummary } from './request-scope';
 import type { LoginSuccess, SessionInfo } from './results';
-import { familyKey } from './sessions';
+import { familyKey, INITIAL_SESSION_VERSION } from './sessions';
 import { untrustAllDevices } from './trusted-devices';
 import { updateState } from './state-update';
 import { activeUser } from './users';
@@ -72,7 +72,7 @@ export async function issueSession(context: AuthContext, user: User, options: Is
   // Without refresh tokens, a preset may still keep a session per login (bfore.ai's logout ends one token's session):
   // it then lives as long as the access token.
   if (config.refresh.issue || config.accessTokenSessions) {
-    family = newId();
+    family = newTokenId();
     const familySeconds = config.refresh.issue ? config.refreshTokenTtlSeconds : accessLifetime(context, options.rememberMe);
     const expiresAt = nowSeconds(config.clock) + familySeconds;
     await createFamily(context, family, {
@@ -184,7 +184,9 @@ function signAccess(
     {
       ...subjectClaims(context, user),
       auth: authorities.join(','),
-      sv: options.sv,
+      // A lean token leaves out the initial version: the guard admits a token without `sv` exactly when it would
+      // admit "0" (no "log out everywhere" yet), and refuses both once there was one.
+      ...(context.config.leanAccessTokens && options.sv === INITIAL_SESSION_VERSION ? {} : { sv: options.sv }),
       ...(options.family ? { fam: options.family } : {}),
       ...(options.rememberMe ? { rme: true } : {}),
       ...(options.identityProvider ? { idp: options.identityProvider } : {}),
@@ -212,7 +214,8 @@ async function signRefresh(
     context.config.refreshTokenTtlSeconds,
     familyExpiresAt,
   );
-  await context.state.set(liveTokenKey(family), refresh.jti, Math.max(1, refresh.lifetime) * 1000);
+  // Every token but an access token has a jti.
+  await context.state.set(liveTokenKey(family), refresh.jti as string, Math.max(1, refresh.lifetime) * 1000);
   return refresh;
 }
 
@@ -374,14 +377,16 @@ export async function issueAccessTokenFrom(
   options: { lifetimeSeconds: number; sameSession: boolean },
 ): Promise<IssuedToken> {
   const { config } = context;
-  const sv = claims.sv ?? (await context.sessions.current(user.id));
+  // No `sv`: a lean token of a user never logged out everywhere (or one older than `sv`, which the guard admitted only
+  // then). Not the version read now, which a "log out everywhere" since the guard's check may have changed.
+  const sv = claims.sv ?? INITIAL_SESSION_VERSION;
   const expiresAt = nowSeconds(config.clock) + options.lifetimeSeconds;
   let family: string | undefined;
   if (options.sameSession) {
     family = claims.fam;
     if (family !== undefined) await extendFamily(context, user.id, family, expiresAt);
   } else if (config.refresh.issue || config.accessTokenSessions) {
-    family = newId();
+    family = newTokenId();
     await createFamily(context, family, { userId: user.id, expiresAt });
   }
   // A renewed token is no new authentication: it keeps the login's time (API-key step-up reads it).
