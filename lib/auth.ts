@@ -79,6 +79,7 @@ function coreSettings(config: ResolvedConfig): CoreSettings {
     subjectClaim: config.preset.defaults.subjectClaim ?? 'id',
     refresh: config.refresh,
     accessTokenSessions: config.preset.defaults.accessTokenSessions ?? false,
+    leanAccessTokens: config.preset.defaults.leanAccessTokens ?? false,
     maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
     secondFactor: config.secondFactor,
     passwordPolicy: config.passwordPolicy,
@@ -150,6 +151,7 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
       clockSkewSeconds: config.clockSkewSeconds,
       clock,
       verifiedCacheSize: 10_000,
+      ...(config.preset.defaults.leanAccessTokens === true ? { accessTokenClaims: [] } : {}),
     }),
     passwords: new PasswordHasher(sharedBcryptPool(), config.bcryptCost, { maxQueueWaitMs: config.bcryptMaxQueueWaitMs }),
     throttle: new LoginThrottle(state, config.lockout, clock, (identity, until) =>

@@ -10,7 +10,19 @@ export class RecordingStateStore implements StateStore {
   /** Effective writes, oldest first; tests clear it between requests. */
   readonly writes: StateWrite[] = [];
 
-  constructor(private readonly inner: StateStore) {}
+  /** The inner store's compareAndSet, recorded like a set (or a delete) when it replaced; absent when the inner has none. */
+  readonly compareAndSet?: StateStore['compareAndSet'];
+
+  constructor(private readonly inner: StateStore) {
+    const compareAndSet = inner.compareAndSet?.bind(inner);
+    if (compareAndSet !== undefined) {
+      this.compareAndSet = async (key, expected, value, ttlMs) => {
+        const replaced = await compareAndSet(key, expected, value, ttlMs);
+        if (replaced && !(value === null && expected === null)) this.writes.push({ op: value === null ? 'delete' : 'set', key });
+        return replaced;
+      };
+    }
+  }
 
   get(key: string): Promise<string | null> {
     return this.inner.get(key);

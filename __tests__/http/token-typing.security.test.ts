@@ -1,7 +1,7 @@
 // Explicit typing over HTTP: access tokens are `at+jwt` under the published key, every other token is its own type
 // under an internal key; a token of one kind is never accepted as another, and tokens issued before the upgrade
 // (`typ: "JWT"` under the published key) keep working until they expire, each only as its own kind.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import request from 'supertest';
 import { createTestApp, PASSWORDS, TEST_SECRET, type TestApp } from '../helpers/create-app';
 
@@ -26,9 +26,18 @@ function signPublished(header: Record<string, unknown>, payload: Record<string, 
   return `${input}.${createHmac('sha256', TEST_SECRET).update(input).digest('base64url')}`;
 }
 
-/** The token re-signed the way the library signed every token before explicit typing: `typ: "JWT"`, published key. */
+/** The kid versions before shorter kids derived for the secret: `hs-` and 22 characters of a labelled SHA-256. */
+const LEGACY_KID = `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(TEST_SECRET).digest('base64url').slice(0, 22)}`;
+
+/**
+ * The token re-signed the way the library signed every token before explicit typing: `typ: "JWT"`, published key
+ * under its kid of then, and (an access token) with the `usefor`, `exi` and `jti` every token carried then.
+ */
 function asLegacy(token: string, publishedKid: string): string {
-  return signPublished({ alg: 'HS256', typ: 'JWT', kid: publishedKid }, decode(token).payload);
+  const { payload } = decode(token);
+  const claims = payload.usefor === undefined ? { ...payload, usefor: 'access', exi: (payload.exp as number) - (payload.iat as number), jti: 'legacy-jti' } : payload;
+  expect(publishedKid).not.toBe(LEGACY_KID);
+  return signPublished({ alg: 'HS256', typ: 'JWT', kid: LEGACY_KID }, claims);
 }
 
 function deviceCookieOf(res: request.Response): string {
@@ -51,7 +60,7 @@ describe('headers', () => {
     t = await createTestApp({ rateLimit: false });
     const res = await login('admin').expect(200);
     const access = decode(res.body.accessToken as string).header;
-    expect(access).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^hs-/) });
+    expect(access).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^[A-Za-z0-9_-]{8}$/) });
     const refreshHeader = decode(res.body.refreshToken as string).header;
     const device = decode(deviceCookieOf(res)).header;
     const challenge = decode((await login('user').expect(200)).body.challengeToken as string).header;

@@ -72,7 +72,7 @@ export interface ExampleServices {
 
 /**
  * With JWT_ALGORITHM=EdDSA|ES256|RS256, a key pair: from JWT_PRIVATE_KEY_FILE (PEM) when set, else generated for this
- * run with a warning; its kid is the public key's RFC 7638 thumbprint. Otherwise the HMAC key from JWT_SECRET.
+ * run with a warning; its kid is the public key's RFC 7638 thumbprint, cut to 8 characters. Otherwise the HMAC key from JWT_SECRET.
  */
 async function tokenSecret(): Promise<SecretOption> {
   const algorithm = process.env.JWT_ALGORITHM;
@@ -88,7 +88,8 @@ async function tokenSecret(): Promise<SecretOption> {
   }
   const privateKey = createPrivateKey(readFileSync(file));
   const publicKey = createPublicKey(privateKey);
-  const kid = await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as Parameters<typeof calculateJwkThumbprint>[0]);
+  // As generate-keys names it (its jwks.json): the first 8 characters of the RFC 7638 thumbprint.
+  const kid = (await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as Parameters<typeof calculateJwkThumbprint>[0])).slice(0, 8);
   return { algorithm, privateKey, publicKey, kid };
 }
 

@@ -14,7 +14,7 @@ const usage = `Usage: express-auth-kit generate-keys --algorithm EdDSA|ES256|RS2
 Writes a new key pair into DIR:
   private.pem   the private key, PKCS #8 PEM, file mode 0600: keep it secret, it signs the tokens
   public.pem    the public key, SPKI PEM
-  jwks.json     { "keys": [ the public key as a JWK with kid (its RFC 7638 thumbprint), alg and use: "sig" ] }
+  jwks.json     { "keys": [ the public key as a JWK with kid (8 characters of its RFC 7638 thumbprint), alg and use: "sig" ] }
 and prints the kid and the three paths. DIR is created (mode 0700) when missing. Existing files are never
 overwritten unless --force is given; a folder rotate-keys has managed (it holds keys.json) is always refused.
 RSA keys are 2048 bits. Load the folder with loadKeySetFromDirectory(DIR); rotate it with rotate-keys.

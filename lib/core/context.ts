@@ -27,6 +27,8 @@ export interface CoreSettings {
   refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
   /** Whether each login keeps a session (that logout ends) even without refresh tokens: bfore.ai's. */
   accessTokenSessions: boolean;
+  /** Access tokens leave out `usefor`, `exi`, `jti` and an initial `sv` (the default preset's). */
+  leanAccessTokens: boolean;
   /** The longest lifetime an access token asked for with a lifetime may have (bfore.ai's `user/token`). */
   maxTokenLifetimeSeconds: number;
   secondFactor: {

@@ -1,6 +1,6 @@
 // OWASP device cookies: a client that completed a login of an account is counted and locked per device on later
 // attempts, so a stranger's failed guesses lock out the stranger, not the owner.
-import { newId } from '../primitives/random';
+import { newTokenId } from '../primitives/random';
 import type { User } from '../stores/types';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
@@ -30,6 +30,6 @@ export function attemptIdentity(context: AuthContext, user: User | null, attempt
 export function issueDeviceToken(context: AuthContext, userId: string, presented: string | undefined): IssuedToken | undefined {
   const settings = context.config.deviceCookie;
   if (settings === false) return undefined;
-  const did = trustedDevice(context, presented, userId) ?? newId();
+  const did = trustedDevice(context, presented, userId) ?? newTokenId();
   return context.tokens.sign('device', { sub: userId, did }, settings.ttlSeconds);
 }

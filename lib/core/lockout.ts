@@ -36,9 +36,13 @@ export class LoginThrottle {
    */
   async reserveAttempt(identity: string): Promise<number> {
     if (this.policy === false) return 0;
-    const lockedUntil = await this.state.get(lockKey(identity));
+    // Read and counted at once, in one round trip. An attempt that finds a lockout is counted too, which changes
+    // nothing: the counter is pinned at the budget for the lockout's duration and expires no later than the lockout.
+    const [lockedUntil, attempt] = await Promise.all([
+      this.state.get(lockKey(identity)),
+      this.state.increment(failureKey(identity), this.policy.windowSeconds * 1000),
+    ]);
     if (lockedUntil !== null) throw this.blocked(Number(lockedUntil));
-    const attempt = await this.state.increment(failureKey(identity), this.policy.windowSeconds * 1000);
     if (attempt.value > this.policy.maxFailures) throw this.blocked(await this.lock(identity));
     return attempt.value;
   }

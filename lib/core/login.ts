@@ -7,7 +7,7 @@ import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';
 import { isExternalOnlyUser } from './external-identity';
 import { startSecondFactor } from './second-factor';
-import { openSession } from './session-tokens';
+import { openSession, readSessionIndex } from './session-tokens';
 import { trustedDeviceOf } from './trusted-devices';
 
 export type LoginOutcome = ({ kind: 'authenticated' } & LoginSuccess) | ({ kind: 'challenge' } & SecondFactorChallenge);
@@ -92,10 +92,21 @@ export async function loginWithExternalIdentity(context: AuthContext, providerTo
 }
 
 async function passwordLogin(context: AuthContext, request: PasswordLoginRequest, attempt: { userId?: string }): Promise<LoginOutcome> {
-  const { user, sessionVersion } = await readAccount(context, request.username);
-  if (user) attempt.userId = user.id;
-  const identity = attemptIdentity(context, user, request.username, request.deviceToken);
-  await checkPassword(context, user, identity, request.password, request.signal);
+  const found = await context.users.findByLogin(request.username);
+  if (found) attempt.userId = found.id;
+  const identity = attemptIdentity(context, found, request.username, request.deviceToken);
+  context.passwords.assertCapacity();
+  // One round trip to the state store before the password: the session version (read before the credentials, as
+  // readAccount explains), the lockout's reservation, and the user's session list, which a session opened from this
+  // login updates (a compare-and-set: if it changed meanwhile, the update reads it again). An unknown name costs the same.
+  const accountId = found?.id ?? UNKNOWN_USER_ID;
+  const [sessionVersion, reserved, sessionIndex] = await Promise.all([
+    context.sessions.current(accountId),
+    context.throttle.reserveAttempt(identity),
+    readSessionIndex(context, accountId),
+  ]);
+  const user = await context.users.findById(accountId);
+  await verifyReservedAttempt(context, found === null ? null : user, identity, reserved, request.password, request.signal);
   const account = user as User;
   // Only after the right password: without it, an unverified account answers like any wrong password.
   if (account.emailVerified === false) throw new AuthError('email_unverified');
@@ -109,9 +120,12 @@ async function passwordLogin(context: AuthContext, request: PasswordLoginRequest
     const challenge = await startSecondFactor(context, account, method, { rememberMe: request.rememberMe, sessionVersion, identity });
     return { kind: 'challenge', ...challenge };
   }
-  const success = await openSession(context, account, { rememberMe: request.rememberMe, sessionVersion, deviceToken: request.deviceToken });
-  // Only a completed authentication forgives earlier failures (never a right password alone).
-  await context.throttle.recordSuccess(identity);
+  // Only a completed authentication forgives earlier failures (never a right password alone): the authentication is
+  // complete here, so the forgiving goes out with the session's writes, in their round trip.
+  const [success] = await Promise.all([
+    openSession(context, account, { rememberMe: request.rememberMe, sessionVersion, deviceToken: request.deviceToken, sessionIndex }),
+    context.throttle.recordSuccess(identity),
+  ]);
   return { kind: 'authenticated', ...success };
 }
 
@@ -129,6 +143,18 @@ export async function checkPassword(
 ): Promise<void> {
   context.passwords.assertCapacity();
   const attempt = await context.throttle.reserveAttempt(identity);
+  await verifyReservedAttempt(context, user, identity, attempt, password, signal);
+}
+
+/** The part of {@link checkPassword} after the attempt is reserved: one comparison, and a failure recorded. */
+async function verifyReservedAttempt(
+  context: AuthContext,
+  user: User | null,
+  identity: string,
+  attempt: number,
+  password: string,
+  signal?: AbortSignal,
+): Promise<void> {
   let matches = false;
   if (user) matches = await context.passwords.verify(password, user.passwordHash, signal);
   else await context.passwords.burnComparison(password, signal);

@@ -2,7 +2,7 @@
 import { AuthError } from '../errors';
 import { warn } from '../logger';
 import { matchTotp } from '../primitives/totp';
-import { constantTimeEqual, newId, newNumericCode, sha256Hex } from '../primitives/random';
+import { constantTimeEqual, newNumericCode, newTokenId, sha256Hex } from '../primitives/random';
 import type { LoginSuccess, SecondFactorChallenge } from './results';
 import type { SecondFactorMethod, User } from '../stores/types';
 import type { ChallengeClaims } from '../tokens/claims';
@@ -59,7 +59,7 @@ export async function startSecondFactor(
 ): Promise<SecondFactorChallenge> {
   const { config, state, tokens } = context;
   const ttl = config.secondFactor.codeTtlSeconds;
-  const challengeId = newId();
+  const challengeId = newTokenId();
   const code = method === 'EMAIL' ? newNumericCode(CODE_DIGITS) : null;
   const record: ChallengeRecord = {
     userId: user.id,

@@ -2,7 +2,7 @@
 import { AuthError } from '../errors';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { nowSeconds } from '../primitives/clock';
-import { newId } from '../primitives/random';
+import { newTokenId } from '../primitives/random';
 import type { User } from '../stores/types';
 import type { AccessClaims } from '../tokens/claims';
 import type { IssuedToken } from '../tokens/token-service';
@@ -11,7 +11,7 @@ import { issueDeviceToken } from './devices';
 import { isExternalOnlyUser } from './external-identity';
 import { currentRequest, type ClientSummary } from './request-scope';
 import type { LoginSuccess, SessionInfo } from './results';
-import { familyKey } from './sessions';
+import { familyKey, INITIAL_SESSION_VERSION } from './sessions';
 import { untrustAllDevices } from './trusted-devices';
 import { updateState } from './state-update';
 import { activeUser } from './users';
@@ -59,6 +59,22 @@ export interface IssueSessionOptions {
   /** The session version read before the credentials were checked; read now when absent. */
   sessionVersion?: string | undefined;
   identityProvider?: string | undefined;
+  /** The user's session list as read earlier by {@link readSessionIndex}, saving a read when the session is listed. */
+  sessionIndex?: SessionIndexRead | undefined;
+}
+
+/** The user's session list as read at some point: a compare-and-set that expects it saves reading it again. */
+export interface SessionIndexRead {
+  value: string | null;
+}
+
+/**
+ * Reads the session list of `userId` for a login about to open a session, so that listing the new session needs no
+ * read of its own; undefined where logins open no session. A login of an unknown name reads the same way.
+ */
+export async function readSessionIndex(context: AuthContext, userId: string): Promise<SessionIndexRead | undefined> {
+  if (!context.config.refresh.issue && !context.config.accessTokenSessions) return undefined;
+  return { value: await context.state.get(userFamiliesKey(userId)) };
 }
 
 /** Signs an access token (and, where the preset issues them, a refresh token in a new family) for `user`. */
@@ -72,16 +88,27 @@ export async function issueSession(context: AuthContext, user: User, options: Is
   // Without refresh tokens, a preset may still keep a session per login (bfore.ai's logout ends one token's session):
   // it then lives as long as the access token.
   if (config.refresh.issue || config.accessTokenSessions) {
-    family = newId();
+    family = newTokenId();
     const familySeconds = config.refresh.issue ? config.refreshTokenTtlSeconds : accessLifetime(context, options.rememberMe);
     const expiresAt = nowSeconds(config.clock) + familySeconds;
-    await createFamily(context, family, {
-      userId: user.id,
-      expiresAt,
-      ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
-      ...(external ? { authorities: [...user.authorities] } : {}),
-    }, familySeconds * 1000);
-    if (config.refresh.issue) refresh = await signRefresh(context, user, family, sv, options.rememberMe, expiresAt);
+    // The session's record, its list entry and its refresh token's, written at once (one round trip when the list was
+    // read before); the refresh token works only once its family record exists, which a refresh reads first.
+    const [, signed] = await Promise.all([
+      createFamily(
+        context,
+        family,
+        {
+          userId: user.id,
+          expiresAt,
+          ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
+          ...(external ? { authorities: [...user.authorities] } : {}),
+        },
+        familySeconds * 1000,
+        options.sessionIndex,
+      ),
+      config.refresh.issue ? signRefresh(context, user, family, sv, options.rememberMe, expiresAt) : undefined,
+    ]);
+    refresh = signed;
   }
   // A new session is an authentication: its tokens carry the time of it (refreshes keep it, see refreshSession).
   const authTime = nowSeconds(config.clock);
@@ -112,25 +139,35 @@ async function createFamily(
   family: string,
   record: Pick<FamilyRecord, 'userId' | 'expiresAt' | 'idp' | 'authorities'>,
   ttlMs = record.expiresAt * 1000 - context.config.clock(),
+  sessionIndex?: SessionIndexRead,
 ): Promise<void> {
   const now = context.config.clock();
   const full: FamilyRecord = { ...record, createdAt: now, lastUsedAt: now, client: currentRequest()?.client ?? { userAgent: null, network: null } };
-  await context.state.set(familyKey(family), JSON.stringify(full), Math.max(1, ttlMs));
-  await addUserFamily(context, record.userId, { family, expiresAt: record.expiresAt });
+  const written = context.state.set(familyKey(family), JSON.stringify(full), Math.max(1, ttlMs));
+  const entry = { family, expiresAt: record.expiresAt };
+  if (sessionIndex === undefined || !context.state.compareAndSet) {
+    // The record first, then the list: "log out everywhere" racing this login either finds the entry or misses a
+    // family it never listed, whose tokens its new session version refuses.
+    await written;
+    await addUserFamily(context, record.userId, entry);
+    return;
+  }
+  // Sent together, the record before the list entry: one connection to Redis applies them in that order.
+  await Promise.all([written, addUserFamily(context, record.userId, entry, sessionIndex)]);
 }
 
 /**
  * Lists `family` among the user's open ones; past `maxSessionsPerUser`, the oldest are ended. One atomic update of the
  * list (compare-and-set), so racing logins neither drop each other's entries nor exceed the cap together.
  */
-async function addUserFamily(context: AuthContext, userId: string, entry: UserFamilyEntry): Promise<void> {
+async function addUserFamily(context: AuthContext, userId: string, entry: UserFamilyEntry, readEarlier?: SessionIndexRead): Promise<void> {
   const ended = await updateState(context.state, userFamiliesKey(userId), (json) => {
     const now = nowSeconds(context.config.clock);
     const open = parseUserFamilies(json).filter((known) => known.expiresAt > now);
     open.push(entry);
     const result = open.splice(0, Math.max(0, open.length - context.config.maxSessionsPerUser));
     return { result, write: userFamiliesWrite(context, open) };
-  });
+  }, readEarlier);
   await Promise.all(ended.map((old) => deleteFamily(context, old.family)));
   for (const old of ended) context.events.emit('session.ended', { userId, sessionId: old.family });
 }
@@ -184,7 +221,9 @@ function signAccess(
     {
       ...subjectClaims(context, user),
       auth: authorities.join(','),
-      sv: options.sv,
+      // A lean token leaves out the initial version: the guard admits a token without `sv` exactly when it would
+      // admit "0" (no "log out everywhere" yet), and refuses both once there was one.
+      ...(context.config.leanAccessTokens && options.sv === INITIAL_SESSION_VERSION ? {} : { sv: options.sv }),
       ...(options.family ? { fam: options.family } : {}),
       ...(options.rememberMe ? { rme: true } : {}),
       ...(options.identityProvider ? { idp: options.identityProvider } : {}),
@@ -212,7 +251,8 @@ async function signRefresh(
     context.config.refreshTokenTtlSeconds,
     familyExpiresAt,
   );
-  await context.state.set(liveTokenKey(family), refresh.jti, Math.max(1, refresh.lifetime) * 1000);
+  // Every token but an access token has a jti.
+  await context.state.set(liveTokenKey(family), refresh.jti as string, Math.max(1, refresh.lifetime) * 1000);
   return refresh;
 }
 
@@ -374,14 +414,16 @@ export async function issueAccessTokenFrom(
   options: { lifetimeSeconds: number; sameSession: boolean },
 ): Promise<IssuedToken> {
   const { config } = context;
-  const sv = claims.sv ?? (await context.sessions.current(user.id));
+  // No `sv`: a lean token of a user never logged out everywhere (or one older than `sv`, which the guard admitted only
+  // then). Not the version read now, which a "log out everywhere" since the guard's check may have changed.
+  const sv = claims.sv ?? INITIAL_SESSION_VERSION;
   const expiresAt = nowSeconds(config.clock) + options.lifetimeSeconds;
   let family: string | undefined;
   if (options.sameSession) {
     family = claims.fam;
     if (family !== undefined) await extendFamily(context, user.id, family, expiresAt);
   } else if (config.refresh.issue || config.accessTokenSessions) {
-    family = newId();
+    family = newTokenId();
     await createFamily(context, family, { userId: user.id, expiresAt });
   }
   // A renewed token is no new authentication: it keeps the login's time (API-key step-up reads it).

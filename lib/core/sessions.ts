@@ -1,6 +1,6 @@
 // Per-user session versions and account status: logging out everywhere, a password change, or a disabled or deleted user ends every session.
 import type { StateStore, User, UserStore } from '../stores/types';
-import { newId } from '../primitives/random';
+import { newTokenId } from '../primitives/random';
 import type { Clock } from '../primitives/clock';
 import { AuthError } from '../errors';
 
@@ -10,13 +10,14 @@ export const familyKey = (family: string): string => `rt:family:${family}`;
 /** How long past its cache time a remembered answer may stand in while a store is down, before we fail closed. */
 const OUTAGE_GRACE_MS = 60_000;
 
-// A user never logged out everywhere has no key; tokens then carry this version.
-const INITIAL_VERSION = '0';
+// A user never logged out everywhere has no key; tokens then carry this version (lean access tokens none: the same).
+export const INITIAL_SESSION_VERSION = '0';
+const INITIAL_VERSION = INITIAL_SESSION_VERSION;
 
 /**
  * Starts the session version of an identity with no local user record (an identity provider's subject). The guard
  * never looks such an identity up in the UserStore, where "not found" would otherwise mean "deleted". The mark
- * cannot be forged (it is inside the signed token) and never starts a stored version (a UUID has no dot).
+ * cannot be forged (it is inside the signed token) and never starts a stored version (a base64url id has no dot).
  */
 const EXTERNAL_MARK = 'x.';
 
@@ -69,7 +70,7 @@ export class SessionVersions {
 
   /** Ends every session of `userId`: tokens issued before now are refused from now on. */
   async endAll(userId: string): Promise<void> {
-    const version = newId();
+    const version = newTokenId();
     await this.state.set(key(userId), version, this.longestTokenSeconds * 1000);
     this.endings += 1;
     // This instance refuses the old tokens at once, without waiting for its cache to expire. The entry keeps its

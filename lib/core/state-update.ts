@@ -18,9 +18,18 @@ const MAX_ROUNDS = 100;
  * `change` whenever another writer got there first, so `change` must be a pure function of the value it is given);
  * otherwise reads and writes in two steps, as the StateStore contract documents for stores without it.
  */
-export async function updateState<R>(state: StateStore, key: string, change: (current: string | null) => StateUpdate<R>): Promise<R> {
+export async function updateState<R>(
+  state: StateStore,
+  key: string,
+  change: (current: string | null) => StateUpdate<R>,
+  /**
+   * The key's value read earlier (in a round trip made for other reads too): the first compare-and-set expects it,
+   * saving a read; a stale one only costs a retry. Ignored without compareAndSet, whose plain write must not use it.
+   */
+  readEarlier?: { value: string | null },
+): Promise<R> {
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    const current = await state.get(key);
+    const current = round === 0 && readEarlier !== undefined && state.compareAndSet ? readEarlier.value : await state.get(key);
     const { result, write } = change(current);
     if (write === undefined) return result;
     if (!state.compareAndSet) {

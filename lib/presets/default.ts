@@ -84,7 +84,8 @@ export const defaultPreset: Preset = definePreset({
     passkeyLogin: '/passkeys/login',
     trustedDevices: '/trusted-devices',
   },
-  defaults: COMMON_DEFAULTS,
+  // Our own API: short tokens (HS256 under 256 characters for a short user id), no product client reads more.
+  defaults: { ...COMMON_DEFAULTS, leanAccessTokens: true },
   bareAuthorization: false,
   login: formatLoginDefault,
   challenge: formatChallengeDefault,

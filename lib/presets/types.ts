@@ -136,6 +136,12 @@ export interface PresetDefaults {
    * token out). Such sessions count towards `maxSessionsPerUser`. @default false
    */
   accessTokenSessions?: boolean;
+  /**
+   * Whether access tokens carry only what the guard reads: no `usefor`, `exi` or `jti` (the `typ: at+jwt` header says
+   * the kind), and no `sv` while the user's session version is the initial one (absent means the same to the guard).
+   * Products whose clients read those claims keep them. @default false
+   */
+  leanAccessTokens?: boolean;
 }
 
 /** Every answer a preset formats, each from the core's result. Every preset has every one: no silent inheritance. */

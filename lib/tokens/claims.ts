@@ -3,7 +3,7 @@
 /** What a token may be used for; the guard accepts only `access`. */
 export type TokenUse = 'access' | 'refresh' | 'tfa' | 'device';
 
-/** The claims every token we issue carries. */
+/** The claims every token we issue carries; an access token may leave out `jti`, `exi` and `usefor` (see AccessClaims). */
 export interface BaseClaims {
   sub: string;
   iat: number;
@@ -19,8 +19,14 @@ export interface BaseClaims {
   sv?: string;
 }
 
-export interface AccessClaims extends BaseClaims {
-  usefor: 'access';
+/**
+ * An access token's claims. Its kind is in its `typ: at+jwt` header, so `jti`, `exi` and `usefor` are written only
+ * for presets whose clients read them (datarhei's, and the other products' as their tokens always had them).
+ */
+export interface AccessClaims extends Omit<BaseClaims, 'jti' | 'exi' | 'usefor'> {
+  jti?: string;
+  exi?: number;
+  usefor?: 'access';
   /** The user's authorities, comma-separated (the JHipster/UTMStack `auth` claim). */
   auth: string;
   /** The refresh-token family this access token was issued with, if any (logout ends the family). */

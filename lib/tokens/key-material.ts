@@ -1,6 +1,7 @@
 // One key, checked and prepared once: its KeyObjects, its pinned algorithm, its kid and its public JWK.
 import {
   createHash,
+  createHmac,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
@@ -43,7 +44,7 @@ interface KeySpecTimes {
 /** An asymmetric key of a key set. A key that only verifies (another instance's, or a retired one) needs no private half. */
 export interface AsymmetricKeySpec extends KeySpecTimes {
   algorithm: AsymmetricAlgorithm;
-  /** The key id written to token headers. @default the RFC 7638 JWK thumbprint of the public key */
+  /** The key id written to token headers. @default the RFC 7638 JWK thumbprint of the public key, its first 8 characters */
   kid?: string;
   privateKey?: KeyInput;
   /** @default derived from `privateKey` */
@@ -53,7 +54,7 @@ export interface AsymmetricKeySpec extends KeySpecTimes {
 /** An HMAC key of a key set: it signs and verifies, and is never published. */
 export interface HmacKeySpec extends KeySpecTimes {
   algorithm: HmacAlgorithm;
-  /** @default derived from the secret (a truncated hash: deterministic, so every instance agrees) */
+  /** @default derived from the secret (8 characters of a keyed hash: deterministic, so every instance agrees) */
   kid?: string;
   secret: string | Buffer;
   /**
@@ -89,6 +90,11 @@ export interface PreparedKey {
   /** Undefined for HMAC keys: a secret is never published. */
   readonly publicJwk: PublicJwk | undefined;
   readonly acceptsMissingKid: boolean;
+  /**
+   * The kids an earlier version derived for this key (a 25-character HMAC kid, a whole RFC 7638 thumbprint): tokens
+   * it signed before the upgrade name the key so, and keep verifying under it until they expire. Empty for a kid given.
+   */
+  readonly legacyKids: readonly string[];
   /** Milliseconds since the epoch; undefined when not given. */
   readonly notBefore: number | undefined;
   readonly retireAt: number | undefined;
@@ -132,12 +138,25 @@ export function prepareHmacSecret(secret: unknown, algorithm: HmacAlgorithm, pat
   return createSecretKey(Buffer.from(bytes));
 }
 
+/** How many base64url characters of a hash a derived kid keeps: 48 bits, enough to tell a set's few keys apart. */
+export const DERIVED_KID_LENGTH = 8;
+
 /**
- * The kid of an HMAC secret: a truncated SHA-256 of the secret under a label. It reveals nothing a token signed with
- * the secret does not (both let an attacker test guesses offline), and is the same on every instance and restart.
+ * The kid of an HMAC secret: the secret's own HMAC of a label, truncated. A keyed hash reveals nothing of the secret
+ * (no guess can be tested against it without the secret), and is the same on every instance and restart.
  */
 function hmacKid(key: KeyObject): string {
+  return createHmac('sha256', key).update('express-auth-kit kid v2').digest('base64url').slice(0, DERIVED_KID_LENGTH);
+}
+
+/** The kid earlier versions derived for an HMAC secret (a labelled SHA-256): tokens they signed still name it. */
+function legacyHmacKid(key: KeyObject): string {
   return `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(key.export()).digest('base64url').slice(0, 22)}`;
+}
+
+/** The kid of a public key: its RFC 7638 thumbprint, truncated (the whole thumbprint was the kid before). */
+export function thumbprintKid(jwk: Pick<PublicJwk, 'kty' | 'n' | 'e' | 'crv' | 'x' | 'y'>): string {
+  return jwkThumbprint(jwk).slice(0, DERIVED_KID_LENGTH);
 }
 
 /** RFC 7638 thumbprint of a public JWK: its required members in lexicographic order, SHA-256, base64url. */
@@ -152,7 +171,7 @@ function publicJwkOf(publicKey: KeyObject, algorithm: AsymmetricAlgorithm, kid: 
   const exported = publicKey.export({ format: 'jwk' }) as Partial<PublicJwk>;
   const base = { kty: exported.kty as PublicJwk['kty'], n: exported.n, e: exported.e, crv: exported.crv, x: exported.x, y: exported.y };
   const params = Object.fromEntries(Object.entries(base).filter(([, value]) => value !== undefined)) as Omit<PublicJwk, 'kid' | 'alg' | 'use'>;
-  return { ...params, kid: kid ?? jwkThumbprint(base), alg: algorithm, use: 'sig' };
+  return { ...params, kid: kid ?? thumbprintKid(base), alg: algorithm, use: 'sig' };
 }
 
 function readKey(input: unknown, kind: 'private' | 'public', path: string): KeyObject {
@@ -206,7 +225,8 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
     const key = prepareHmacSecret(fields.secret, algorithm, `${path}.secret`);
     const accepts = fields.acceptsMissingKid ?? options.acceptsMissingKid ?? false;
     if (typeof accepts !== 'boolean') throw new TypeError(`${quote(`${path}.acceptsMissingKid`)} must be a boolean.`);
-    return { kid: kid ?? hmacKid(key), algorithm, signingKey: key, verificationKey: key, publicJwk: undefined, acceptsMissingKid: accepts, notBefore, retireAt };
+    const legacyKids = kid === undefined ? [legacyHmacKid(key)] : [];
+    return { kid: kid ?? hmacKid(key), algorithm, signingKey: key, verificationKey: key, publicJwk: undefined, acceptsMissingKid: accepts, legacyKids, notBefore, retireAt };
   }
   if (!isAsymmetricAlgorithm(algorithm)) {
     throw new TypeError(`${quote(`${path}.algorithm`)} must be one of ${[...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS].join(', ')}; got ${String(algorithm)}.`);
@@ -235,7 +255,8 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
     throw new TypeError(`${quote(`${path}.privateKey`)} and ${quote(`${path}.publicKey`)} are not the two halves of one key pair.`);
   }
   const publicJwk = publicJwkOf(verificationKey, algorithm, kid);
-  return { kid: publicJwk.kid, algorithm, signingKey, verificationKey, publicJwk, acceptsMissingKid: false, notBefore, retireAt };
+  const legacyKids = kid === undefined ? [jwkThumbprint(publicJwk)] : [];
+  return { kid: publicJwk.kid, algorithm, signingKey, verificationKey, publicJwk, acceptsMissingKid: false, legacyKids, notBefore, retireAt };
 }
 
 /** A freshly generated key pair, as PEM text (PKCS#8 and SPKI) and as the public JWK with its thumbprint kid. */
@@ -249,7 +270,7 @@ export interface GeneratedKeyPair {
 
 /**
  * Generates a signing key pair: Ed25519 for EdDSA, P-256 for ES256, 2048-bit RSA for RS256. The kid is the public
- * key's RFC 7638 thumbprint, so the same key has the same kid wherever it is loaded.
+ * key's RFC 7638 thumbprint truncated to 8 characters, so the same key has the same kid wherever it is loaded.
  *
  * @example
  * const { privateKeyPem, publicKeyPem, publicJwk } = generateKeyPair('EdDSA');

@@ -437,6 +437,9 @@ export class KeySet {
       byKid.set(key.kid, entry);
       return entry;
     });
+    // Tokens signed before kids were shortened name their key by its old kid: it finds the same key, unless a key of
+    // the set has that kid as its own.
+    for (const entry of entries) for (const legacy of entry.key.legacyKids) if (!byKid.has(legacy)) byKid.set(legacy, entry);
     const now = this.clock();
     const old = { entries: this.entries, byKid: this.byKid };
     this.entries = entries;
@@ -501,7 +504,7 @@ export class KeySet {
   private prune(now: number): void {
     const kept = this.entries.filter((entry) => this.dropAt(entry) > now);
     if (kept.length === this.entries.length) return;
-    for (const entry of this.entries) if (!kept.includes(entry)) this.byKid.delete(entry.key.kid);
+    for (const [kid, entry] of this.byKid) if (!kept.includes(entry)) this.byKid.delete(kid);
     this.entries = kept;
     this.removals += 1;
   }

@@ -4,7 +4,7 @@
 import { AuthError, wrongTokenKindMessage } from '../errors';
 import type { Clock } from '../primitives/clock';
 import { nowSeconds } from '../primitives/clock';
-import { newId } from '../primitives/random';
+import { newTokenId } from '../primitives/random';
 import type { AccessClaims, ClaimsFor, TokenUse } from './claims';
 import { INTERNAL_ALGORITHM, TOKEN_TYPES, type InternalTokenUse } from './internal-keys';
 import { signJws, verifyJws } from './jws';
@@ -20,12 +20,23 @@ export interface TokenServiceConfig {
   clock: Clock;
   /** How many verified access tokens to remember, so the guard verifies each signature once. */
   verifiedCacheSize: number;
+  /**
+   * Which of `usefor`, `exi` and `jti` access tokens carry (the other kinds always carry all three). An access token is
+   * told apart by its `typ: at+jwt` and its published key, so these are for clients that read them (datarhei's).
+   * @default all three
+   */
+  accessTokenClaims?: readonly AccessTokenClaim[];
 }
+
+/** The claims an access token may leave out: its kind is in its `typ` header. */
+export type AccessTokenClaim = 'usefor' | 'exi' | 'jti';
+const ALL_ACCESS_TOKEN_CLAIMS: readonly AccessTokenClaim[] = ['usefor', 'exi', 'jti'];
 
 /** A token we issued, with the facts formatters need. */
 export interface IssuedToken {
   token: string;
-  jti: string;
+  /** Its `jti`; undefined for an access token of a preset whose access tokens carry none. */
+  jti: string | undefined;
   /** Seconds since the epoch. */
   issuedAt: number;
   /** Seconds since the epoch. */
@@ -60,9 +71,11 @@ export class TokenService {
   private readonly verified = new Map<string, AccessClaims>();
   /** The key set's generation the cache was filled under: a removed or replaced key empties it. */
   private cacheGeneration: number;
+  private readonly accessTokenClaims: ReadonlySet<AccessTokenClaim>;
 
   constructor(private readonly config: TokenServiceConfig) {
     this.cacheGeneration = config.keys.generation;
+    this.accessTokenClaims = new Set(config.accessTokenClaims ?? ALL_ACCESS_TOKEN_CLAIMS);
   }
 
   get algorithm(): string {
@@ -78,8 +91,11 @@ export class TokenService {
   ): IssuedToken {
     const issuedAt = nowSeconds(this.config.clock);
     const expiresAt = Math.min(issuedAt + lifetimeSeconds, expiresNoLaterThan ?? Number.POSITIVE_INFINITY);
-    const jti = newId();
+    const has = (claim: AccessTokenClaim): boolean => use !== 'access' || this.accessTokenClaims.has(claim);
+    const jti = has('jti') ? newTokenId() : undefined;
     const payload: Record<string, unknown> = { ...claims, usefor: use, iat: issuedAt, exp: expiresAt, exi: expiresAt - issuedAt, jti };
+    if (!has('usefor')) delete payload.usefor;
+    if (!has('exi')) delete payload.exi;
     if (this.config.issuer !== undefined) payload.iss = this.config.issuer;
     if (this.config.audience !== undefined) payload.aud = this.config.audience;
     const encodedPayload = Buffer.from(JSON.stringify(payload)).toString('base64url');
@@ -153,7 +169,7 @@ export class TokenService {
       throw new AuthError('token_invalid', { cause });
     }
     checkRegisteredClaims(payload, now, clockSkewSeconds, issuer, audience);
-    return checkClaims(payload, use, now, clockSkewSeconds, audience);
+    return checkClaims(payload, use, now, clockSkewSeconds, audience, () => headerTypeOf(token) === TOKEN_TYPES.access);
   }
 
   /**
@@ -215,6 +231,11 @@ export class TokenService {
   }
 }
 
+/** The `typ` of a token whose header keysFor() has already parsed as a JSON object. */
+function headerTypeOf(token: string): unknown {
+  return (JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as Record<string, unknown>).typ;
+}
+
 function encodeHeader(header: { alg: string; typ: string; kid: string }): string {
   return Buffer.from(JSON.stringify(header)).toString('base64url');
 }
@@ -244,19 +265,23 @@ function checkClaims<U extends TokenUse>(
   now: number,
   skew: number,
   audience: string | undefined,
+  isTypedAccessToken: () => boolean,
 ): ClaimsFor<U> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AuthError('token_invalid');
   const claims = payload as Record<string, unknown>;
   // A token of before explicit typing says its kind only in its (now verified) claims.
   if (claims.usefor !== use && Object.hasOwn(TOKEN_TYPES, String(claims.usefor))) throw wrongKind(use, claims.usefor as TokenUse);
+  // An access token typed at+jwt (RFC 9068) names its kind in its header, and only access tokens verify under the
+  // published keys: it may leave out `usefor` and `jti`. A token of the older `JWT` type must still carry both.
+  const lean = use === 'access' && (claims.usefor === undefined || claims.jti === undefined) && isTypedAccessToken();
   const valid =
     typeof claims.exp === 'number' &&
     typeof claims.iat === 'number' &&
     claims.iat <= now + skew &&
     typeof claims.sub === 'string' &&
     claims.sub.length > 0 &&
-    typeof claims.jti === 'string' &&
-    claims.usefor === use &&
+    (typeof claims.jti === 'string' || (claims.jti === undefined && lean)) &&
+    (claims.usefor === use || (claims.usefor === undefined && lean)) &&
     // A token addressed to an audience must not be accepted by a verifier that has none (RFC 7519 §4.1.3).
     (audience !== undefined || claims.aud === undefined) &&
     (use !== 'access' || typeof claims.auth === 'string') &&

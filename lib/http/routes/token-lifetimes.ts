@@ -52,7 +52,9 @@ export const tokenRenewRoute = defineRoute({
   answers: ['login'],
   errors: [401, 403, 503],
   async handle(edge, { req, auth }) {
-    return answerWithToken(edge, req, auth, claimsOf(auth).exi, true);
+    const claims = claimsOf(auth);
+    // `exi` where the preset writes it; the same lifetime from exp and iat where it does not.
+    return answerWithToken(edge, req, auth, claims.exi ?? claims.exp - claims.iat, true);
   },
 });
 
