@@ -141,8 +141,8 @@ describe('a downstream service verifying as the README shows', () => {
     expect((await request(t.app).get('/.well-known/jwks.json').expect(200)).body.keys).toEqual([expect.objectContaining({ kid: pair.kid })]);
   });
 
-  test("the README's snippets are the verifiers above: typ 'at+jwt', issuer and audience, and a word on logout", () => {
-    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  test("docs/keys.md's snippets (the README's were moved there) are the verifiers above: typ 'at+jwt', issuer and audience, and a word on logout", () => {
+    const readme = readFileSync(join(__dirname, '../../docs/keys.md'), 'utf8');
     const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((block) => block.includes('jwtVerify('));
     const jwksSnippet = blocks.find((block) => block.includes('createRemoteJWKSet('));
     const secretSnippet = blocks.find((block) => block.includes('new TextEncoder().encode('));

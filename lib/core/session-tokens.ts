@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { nowSeconds } from '../primitives/clock';
 import { newTokenId } from '../primitives/random';
 import type { User } from '../stores/types';
-import type { AccessClaims } from '../tokens/claims';
+import { loginTime, type AccessClaims } from '../tokens/claims';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
 import { issueDeviceToken } from './devices';
@@ -428,7 +428,7 @@ export async function issueAccessTokenFrom(
   }
   // A renewed token is no new authentication: it keeps the login's time (API-key step-up reads it).
   return signAccess(context, user, user.authorities, {
-    sv, family, rememberMe: claims.rme === true, lifetimeSeconds: options.lifetimeSeconds, authTime: claims.auth_time,
+    sv, family, rememberMe: claims.rme === true, lifetimeSeconds: options.lifetimeSeconds, authTime: loginTime(claims),
   });
 }
 

@@ -44,6 +44,16 @@ export interface AccessClaims extends Omit<BaseClaims, 'jti' | 'exi' | 'usefor'>
   auth_time?: number;
 }
 
+/**
+ * When the user behind an access token authenticated, in seconds: its `auth_time`, or, for a lean access token (no
+ * `usefor`: the verifier admits that only for a token typed at+jwt), its `iat`, since a lean token leaves `auth_time`
+ * out exactly when it equals `iat`. A token of before `auth_time` existed has neither: undefined (never recent).
+ */
+export function loginTime(claims: AccessClaims): number | undefined {
+  if (claims.auth_time !== undefined) return claims.auth_time;
+  return claims.usefor === undefined ? claims.iat : undefined;
+}
+
 export interface RefreshClaims extends BaseClaims {
   usefor: 'refresh';
   fam: string;

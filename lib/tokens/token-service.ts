@@ -21,16 +21,17 @@ export interface TokenServiceConfig {
   /** How many verified access tokens to remember, so the guard verifies each signature once. */
   verifiedCacheSize: number;
   /**
-   * Which of `usefor`, `exi` and `jti` access tokens carry (the other kinds always carry all three). An access token is
-   * told apart by its `typ: at+jwt` and its published key, so these are for clients that read them (datarhei's).
-   * @default all three
+   * Which of `usefor`, `exi` and `jti` access tokens carry (the other kinds always carry all three), and whether they
+   * carry an `auth_time` equal to their `iat`. An access token is told apart by its `typ: at+jwt` and its published key,
+   * so these are for clients that read them (datarhei's); without `auth_time`, `iat` is the login's time (loginTime()).
+   * @default all four
    */
   accessTokenClaims?: readonly AccessTokenClaim[];
 }
 
 /** The claims an access token may leave out: its kind is in its `typ` header. */
-export type AccessTokenClaim = 'usefor' | 'exi' | 'jti';
-const ALL_ACCESS_TOKEN_CLAIMS: readonly AccessTokenClaim[] = ['usefor', 'exi', 'jti'];
+export type AccessTokenClaim = 'usefor' | 'exi' | 'jti' | 'auth_time';
+const ALL_ACCESS_TOKEN_CLAIMS: readonly AccessTokenClaim[] = ['usefor', 'exi', 'jti', 'auth_time'];
 
 /** A token we issued, with the facts formatters need. */
 export interface IssuedToken {
@@ -96,6 +97,8 @@ export class TokenService {
     const payload: Record<string, unknown> = { ...claims, usefor: use, iat: issuedAt, exp: expiresAt, exi: expiresAt - issuedAt, jti };
     if (!has('usefor')) delete payload.usefor;
     if (!has('exi')) delete payload.exi;
+    // A token straight from a login: its iat is the login's time (a refreshed one keeps the older auth_time).
+    if (!has('auth_time') && payload.auth_time === issuedAt) delete payload.auth_time;
     if (this.config.issuer !== undefined) payload.iss = this.config.issuer;
     if (this.config.audience !== undefined) payload.aud = this.config.audience;
     const encodedPayload = Buffer.from(JSON.stringify(payload)).toString('base64url');

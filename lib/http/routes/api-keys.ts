@@ -7,6 +7,7 @@ import { codeField, expiresInField, keyNameField, keyTextField, passwordField, r
 import { bodyReader } from '../request';
 import { defineRoute, type RouteDeclaration } from '../route';
 import { recoveryCodeField } from './tfa-verify';
+import { loginTime } from '../../tokens/claims';
 
 const keysEnabled = (edge: Parameters<NonNullable<RouteDeclaration['mountedWhen']>>[0]) => edge.settings.apiKeys !== false;
 
@@ -41,7 +42,7 @@ export const apiKeyCreateRoute = defineRoute({
     const { name, expiresIn, roles, password, code, recoveryCode } = fields;
     if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
     const owner = await currentUser(edge.core, auth!);
-    const authTime = auth!.claims?.auth_time;
+    const authTime = auth!.claims === undefined ? undefined : loginTime(auth!.claims);
     const proof = { password, code, recoveryCode, deviceToken, authTime };
     return edge.preset.apiKeyCreated(await createApiKey(edge.core, owner, { name, expiresInSeconds: expiresIn, roles }, proof));
   },
