@@ -127,8 +127,7 @@ describe('a downstream service verifying as the README shows', () => {
     const pair = generateKeyPair(algorithm);
     t = await createTestApp({
       ...base,
-      issuer: ISSUER,
-      audience: AUDIENCE,
+      tokens: { issuer: ISSUER, audience: AUDIENCE },
       secret: { algorithm, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, kid: pair.kid },
       configureApp: (app) => app.get('/.well-known/jwks.json', (_req, res) => res.json(t!.auth.jwks())),
     });

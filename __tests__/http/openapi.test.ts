@@ -14,7 +14,7 @@ afterEach(async () => {
 const variants: [string, CreateTestAppOptions][] = [
   ...(Object.keys(presets) as PresetName[]).map((name): [string, CreateTestAppOptions] => [name, { preset: name }]),
   ['default with keys in X-API-Key and no device cookies', { apiKeys: { header: 'x-api-key' }, deviceCookie: false }],
-  ['default without API keys or refresh tokens', { apiKeys: false, refresh: { issue: false } }],
+  ['default without API keys or refresh tokens', { apiKeys: false, sessions: { refresh: { issue: false } } }],
   ['default with cookies (refresh and access-token cookies)', { cookies: { trustedOrigins: ['https://app.example.com'], accessTokenCookie: true } }],
   ['default with passkeys and cookies', { passkeys: { rpId: 'app.example.com', rpName: 'Example', origins: ['https://app.example.com'] }, cookies: { trustedOrigins: ['https://app.example.com'] } }],
   ['datarhei with the refresh cookie', { preset: 'datarhei', cookies: { trustedOrigins: ['https://app.example.com'] } }],
@@ -49,7 +49,7 @@ describe.each(variants)('the document of %s', (_name, options) => {
 });
 
 test('an unmounted route is not documented: no refresh tokens, no refresh route', async () => {
-  t = await createTestApp({ refresh: { issue: false } });
+  t = await createTestApp({ sessions: { refresh: { issue: false } } });
   const paths = Object.keys(t.auth.openapi().paths);
   expect(paths).not.toContain('/auth/token/refresh');
   expect(paths).toContain('/auth/login');
