@@ -1,12 +1,12 @@
 // createAuth(): one auth instance (options resolved once, services built once), its routers, its guard, its document.
 import type { Request, RequestHandler, Router } from 'express';
-import type { AuthContext, CoreSettings } from './core/context';
+import type { AuthContext } from './core/context';
 import { EventSink } from './core/events';
 import { ExternalIdentityVerifier } from './core/external-identity';
 import { describeIdentity, LoginThrottle } from './core/lockout';
 import { endAllSessions } from './core/session-tokens';
 import { SessionVersions } from './core/sessions';
-import type { EdgeContext, EdgeSettings } from './http/context';
+import type { EdgeContext } from './http/context';
 import { createGuard, type RequireAuthOptions } from './http/guard';
 import { registerMetrics, type MetricsOptions, type MetricsRegistry } from './http/metrics';
 import { mountRoutes } from './http/mount';
