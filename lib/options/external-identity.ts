@@ -41,15 +41,7 @@ export function resolveExternalIdp(value: unknown): ResolvedExternalIdentityProv
   if (!issuer || !audience || !jwksUri) {
     throw new TypeError('"externalIdentityProvider" needs "issuer", "audience" and "jwksUri".');
   }
-  try {
-    const url = new URL(jwksUri);
-    // Whoever can answer the JWKS request can mint identity-provider logins (RFC 8725 §3.10): https only, except
-    // on loopback (a local test or sidecar).
-    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error('scheme');
-  } catch {
-    throw new TypeError('"externalIdentityProvider.jwksUri" must be an https URL (http only on localhost).');
-  }
+  checkJwksUri(jwksUri);
   const allowedSubjects = input.allowedSubjects as readonly string[] | undefined;
   const mapUser = input.mapUser as ExternalIdentityProviderOptions['mapUser'];
   if (allowedSubjects === undefined && mapUser === undefined) {
@@ -76,3 +68,15 @@ export function resolveExternalIdp(value: unknown): ResolvedExternalIdentityProv
   };
 }
 
+
+function checkJwksUri(jwksUri: string): void {
+  try {
+    const url = new URL(jwksUri);
+    // Whoever can answer the JWKS request can mint identity-provider logins (RFC 8725 §3.10): https only, except
+    // on loopback (a local test or sidecar).
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error('scheme');
+  } catch {
+    throw new TypeError('"externalIdentityProvider.jwksUri" must be an https URL (http only on localhost).');
+  }
+}
