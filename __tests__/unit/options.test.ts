@@ -1,7 +1,9 @@
 // Options: every option's start-up validation (a TypeError naming it), the resolved defaults, and the caller's object left untouched.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createAuth, MemoryStateStore, MemoryUserStore, silentLogger, type Auth, type AuthOptions } from '../../lib';
+import type { TokensOptions } from '../../lib';
 import { resolveOptions } from '../../lib/options';
+import type { KnownKeys } from '../../lib/options/validate';
 import { presets } from '../../lib/presets';
 import { createRecordingLogger, TEST_SECRET } from '../helpers/create-app';
 
@@ -397,4 +399,12 @@ describe('options that moved into a group (issue 19)', () => {
   it.each(['tokens', 'passwords', 'sessions'])('%s must be an object', (group) => {
     expectOptionError({ [group]: 'yes' }, new RegExp(`^"${group}" must be an object`));
   });
+});
+
+test("each group's known-key record is held to the group's type by the compiler (a new field must be listed)", () => {
+  // @ts-expect-error a field of TokensOptions is missing from the record
+  const missing: KnownKeys<TokensOptions> = { algorithm: true };
+  // @ts-expect-error a key the type does not have
+  const extra: KnownKeys<{ a?: number }> = { a: true, b: true };
+  expect([missing, extra]).toHaveLength(2);
 });

@@ -8,7 +8,9 @@ import { duration, optionalBoolean, optionalString, plainObject, type KnownKeys 
 
 /** API keys' settings (see {@link AuthOptions.apiKeys}). */
 export interface ApiKeysOptions {
+  /** Where the guard reads keys: `Authorization: Bearer <key>`, or an `X-API-Key` header. @default 'authorization' */
   header?: 'authorization' | 'x-api-key';
+  /** The prefix of minted keys, 2–12 letters or digits and `_`, so secret scanners can find leaked ones. @default 'eak_' */
   prefix?: string;
   /**
    * Whether a password reset and "log out everywhere" delete the user's API keys, so that whoever minted a key with a

@@ -6,13 +6,17 @@ import { duration, plainObject, positiveInteger, type KnownKeys } from './valida
 
 /** Per-account lockout (see {@link AuthOptions.lockout}). */
 export interface LockoutOptions {
+  /** Failed logins of one account, within `window`, that start a lockout (1–1000). @default the preset's (10) */
   maxFailures?: number;
+  /** How far back failures are counted. @default the preset's ('10m') */
   window?: Duration;
+  /** How long the lockout lasts. @default the preset's ('10m') */
   duration?: Duration;
 }
 
 /** Per-IP limits (see {@link AuthOptions.rateLimit}). */
 export interface RateLimitOptions {
+  /** Requests per IP (per /56 for IPv6) on routes that take a credential. @default the preset's ({ limit: 20, window: 60 }; storm: limit 5) */
   credentials?: RateLimitOption;
   /**
    * The most proxy hops in front of the app. A `trust proxy` hop count above it lets the client's own

@@ -52,7 +52,7 @@ function isKeySetOptions(secret: unknown): secret is KeySetOptions {
 }
 
 /**
- * Turns the `secret` and `algorithm` options into a KeySet, or throws a TypeError naming what is wrong. A KeySet
+ * Turns the `secret` and `tokens.algorithm` options into a KeySet, or throws a TypeError naming what is wrong. A KeySet
  * instance is returned as it is: the host owns it (and its timers).
  */
 export function prepareKeys(secret: unknown, algorithm: unknown, context: PrepareKeysContext = {}): PreparedKeys {
