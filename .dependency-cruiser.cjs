@@ -1,9 +1,9 @@
 // The layering of lib/, checked by `npm run lint`: imports point down, never up or sideways.
-//   composition (index, auth, options, cli) → HTTP edge (http/) → core (core/) → primitives (tokens/, passwords/,
+//   composition (index, auth, options/, cli) → HTTP edge (http/) → core (core/) → primitives (tokens/, passwords/,
 //   primitives/) → adapters (stores/, mailers/); presets/ beside the edge import only the core's result types;
 //   errors.ts and logger.ts are the base everyone may use.
 const layer = {
-  composition: '^lib/(index|auth|options)\\.ts$|^lib/cli/',
+  composition: '^lib/(index|auth)\\.ts$|^lib/options/|^lib/cli/',
   edge: '^lib/http/',
   presets: '^lib/presets/',
   core: '^lib/core/',

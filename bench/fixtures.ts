@@ -42,5 +42,5 @@ export function signBenchToken(claims: Record<string, unknown>, secret: string =
 export const FLOOD_USERS = 50;
 export const floodLogin = (k: number): string => `flood-user-${k}`;
 export const floodPassword = (k: number): string => `flood password ${k}`;
-/** bounded: the library's default bcryptMaxQueueWaitMs; unbounded: `bcryptMaxQueueWaitMs: false`. */
+/** bounded: the library's default passwords.maxQueueWaitMs; unbounded: `passwords.maxQueueWaitMs: false`. */
 export type FloodMode = 'bounded' | 'unbounded';

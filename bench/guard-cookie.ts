@@ -16,10 +16,10 @@ async function main(): Promise<void> {
     secret: 'bench-hs256-secret-0123456789abcdef0123456789',
     users,
     logger: silentLogger,
-    bcryptCost: 4,
+    passwords: { bcryptCost: 4 },
     rateLimit: false,
     // The bench measures the guard's synchronous path: the session cache stays warm for the whole run.
-    sessionCacheMs: 60_000,
+    sessions: { cacheMs: 60_000 },
     cookies: { trustedOrigins: [ORIGIN], accessTokenCookie: true },
   });
   const app = express().use('/auth', auth.router);

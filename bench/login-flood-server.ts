@@ -27,7 +27,7 @@ import { childLifetimeGuard } from './proc';
 
 /** What `GET /debug/flood` answers. */
 export interface FloodServerStats {
-  /** The resolved `bcryptMaxQueueWaitMs` (null = unbounded), read back to prove the option reached the library. */
+  /** The resolved `passwords.maxQueueWaitMs` (null = unbounded), read back to prove the option reached the library. */
   maxQueueWaitMs: number | null;
   pool: ReturnType<typeof sharedBcryptPool>['stats'];
   rssBytes: number;
@@ -69,10 +69,9 @@ async function main(): Promise<void> {
   const auth = createAuth({
     secret: BENCH_SECRET,
     users,
-    bcryptCost: BCRYPT_COST,
     // bounded (and floor, where no flood login reaches it): the library's default (2 s); unbounded: the queue as it
     // was before issue 11.
-    ...(mode === 'unbounded' ? { bcryptMaxQueueWaitMs: false } : {}),
+    passwords: { bcryptCost: BCRYPT_COST, ...(mode === 'unbounded' ? { maxQueueWaitMs: false } : {}) },
     logger: silentLogger,
   });
   const hasher = contextOf(auth).passwords;

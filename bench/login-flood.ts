@@ -1,7 +1,7 @@
 // Login flood (issue 11, defect 5): 2,000 logins at once at bcrypt cost 10, each from its own IPv6 /56, a quarter of
 // the clients hanging up after 2 s, while a steady client probes a cheap guarded route. Run three times, each in a
 // fresh server: floor (the same app, but POST /login a bare Express 503: the fastest this machine can refuse the
-// flood), the bounded bcrypt queue (the default bcryptMaxQueueWaitMs) and unbounded (false), the old behaviour.
+// flood), the bounded bcrypt queue (the default passwords.maxQueueWaitMs) and unbounded (false), the old behaviour.
 // `npx tsx bench/login-flood.ts [--clients N] [--ramp-ms MS]`, or `npm run bench -- --only flood`.
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -207,7 +207,7 @@ async function preflight(port: number, mode: FloodServerMode): Promise<string> {
   const stats = await serverStats(port);
   const expected = mode === 'unbounded' ? null : 'a number';
   if (mode === 'unbounded' ? stats.maxQueueWaitMs !== null : typeof stats.maxQueueWaitMs !== 'number') {
-    throw new Error(`bcryptMaxQueueWaitMs resolved to ${JSON.stringify(stats.maxQueueWaitMs)}, expected ${expected}: is the option wired?`);
+    throw new Error(`passwords.maxQueueWaitMs resolved to ${JSON.stringify(stats.maxQueueWaitMs)}, expected ${expected}: is the option wired?`);
   }
   // floor: POST /login is the bare 503; the library's login is mounted under /preflight for the token and warm-up.
   const loginPath = mode === 'floor' ? '/preflight/login' : '/login';
@@ -244,7 +244,7 @@ async function runMode(mode: FloodServerMode, opts: Required<LoginFloodOptions>)
     await request(port, 'POST', '/debug/flood/reset');
     await sleep(200);
     const before = await serverStats(port);
-    log(`flood ${mode}: ${opts.clients} logins at once (${mode === 'floor' ? 'bare 503 on POST /login' : `bcryptMaxQueueWaitMs ${before.maxQueueWaitMs ?? 'false'}`})`);
+    log(`flood ${mode}: ${opts.clients} logins at once (${mode === 'floor' ? 'bare 503 on POST /login' : `passwords.maxQueueWaitMs ${before.maxQueueWaitMs ?? 'false'}`})`);
     cheapProbe = startCheapProbe(port, token, opts.probeRate);
     await sleep(200);
     const t0 = performance.now();
@@ -467,7 +467,7 @@ function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown
     table,
     '',
     f ? `- floor (bare 503): ${outcome(f)}` : '- floor: not measured',
-    `- bounded (bcryptMaxQueueWaitMs ${bounded.maxQueueWaitMs}): ${outcome(b)}`,
+    `- bounded (passwords.maxQueueWaitMs ${bounded.maxQueueWaitMs}): ${outcome(b)}`,
     u ? `- unbounded: ${outcome(u)}` : '- unbounded: not measured',
     `- target: **${targetMet ? 'MET' : 'NOT MET'}** (${verdicts(b, false)})`,
     f ? `- the floor against the same targets: ${verdicts(f, true)}` : '- the floor against the same targets: not measured',

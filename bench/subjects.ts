@@ -49,7 +49,7 @@ const ACCESS_COOKIE = '__Host-eak-access';
 async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
   const stateStore = new MemoryStateStore();
   await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
-  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), stateStore, logger: silentLogger, ...options });
+  const auth = createAuth({ secret: BENCH_SECRET, tokens: { algorithm: 'HS256' }, users: await benchUsers(4), stateStore, logger: silentLogger, ...options });
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
   return app;
@@ -60,7 +60,7 @@ export async function buildOursMetricsGuardApp(): Promise<Express> {
   const { Registry } = await import('prom-client');
   const stateStore = new MemoryStateStore();
   await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
-  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), stateStore, logger: silentLogger });
+  const auth = createAuth({ secret: BENCH_SECRET, tokens: { algorithm: 'HS256' }, users: await benchUsers(4), stateStore, logger: silentLogger });
   auth.metrics(new Registry());
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
@@ -69,7 +69,7 @@ export async function buildOursMetricsGuardApp(): Promise<Express> {
 
 /** Our guard verifying EdDSA (Ed25519) tokens by kid. */
 export function buildOursEdDsaGuardApp(): Promise<Express> {
-  return guardApp({ algorithm: undefined, secret: { algorithm: 'EdDSA', privateKey: BENCH_ED25519_PRIVATE, publicKey: BENCH_ED25519_PUBLIC, kid: BENCH_ED25519_KID } });
+  return guardApp({ tokens: { algorithm: undefined }, secret: { algorithm: 'EdDSA', privateKey: BENCH_ED25519_PRIVATE, publicKey: BENCH_ED25519_PUBLIC, kid: BENCH_ED25519_KID } });
 }
 
 /** Our guard reading the HS256 access token from the `__Host-eak-access` cookie (cookie transport). */
@@ -133,7 +133,7 @@ export async function buildOursGuardApp(): Promise<Express> {
   const stateStore = new MemoryStateStore();
   // The token's refresh family is open, as right after a login.
   await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
-  const auth = createAuth({ secret: BENCH_SECRET, algorithm: 'HS256', users: await benchUsers(4), stateStore, logger: silentLogger });
+  const auth = createAuth({ secret: BENCH_SECRET, tokens: { algorithm: 'HS256' }, users: await benchUsers(4), stateStore, logger: silentLogger });
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
   return app;
@@ -144,7 +144,7 @@ export async function buildOursLoginApp(): Promise<Express> {
   const auth = createAuth({
     secret: BENCH_SECRET,
     users: await benchUsers(BCRYPT_COST),
-    bcryptCost: BCRYPT_COST,
+    passwords: { bcryptCost: BCRYPT_COST },
     rateLimit: false,
     lockout: false,
     logger: silentLogger,
@@ -161,7 +161,7 @@ export const oursLoginRequest: LoginRequest = DEFAULT_LOGIN_REQUEST;
  * the spray measures memory, and 100,000 comparisons at cost 10 would take over an hour on two cores.
  */
 export async function buildOursSprayTarget(): Promise<SprayTarget | null> {
-  const auth = createAuth({ secret: BENCH_SECRET, users: await benchUsers(4), bcryptCost: 4, rateLimit: false, logger: silentLogger });
+  const auth = createAuth({ secret: BENCH_SECRET, users: await benchUsers(4), passwords: { bcryptCost: 4 }, rateLimit: false, logger: silentLogger });
   const context = contextOf(auth);
   const attempt = async (username: string, password: string): Promise<string> => {
     try {

@@ -1,12 +1,12 @@
 // createAuth(): one auth instance (options resolved once, services built once), its routers, its guard, its document.
 import type { Request, RequestHandler, Router } from 'express';
-import type { AuthContext, CoreSettings } from './core/context';
+import type { AuthContext } from './core/context';
 import { EventSink } from './core/events';
 import { ExternalIdentityVerifier } from './core/external-identity';
 import { describeIdentity, LoginThrottle } from './core/lockout';
 import { endAllSessions } from './core/session-tokens';
 import { SessionVersions } from './core/sessions';
-import type { EdgeContext, EdgeSettings } from './http/context';
+import type { EdgeContext } from './http/context';
 import { createGuard, type RequireAuthOptions } from './http/guard';
 import { registerMetrics, type MetricsOptions, type MetricsRegistry } from './http/metrics';
 import { mountRoutes } from './http/mount';
@@ -14,7 +14,7 @@ import { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from 
 import { replyContext } from './http/reply';
 import { allRoutes, routeGroups } from './http/routes';
 import { warn } from './logger';
-import { resolveOptions, type AuthOptions, type ResolvedConfig } from './options';
+import { resolveOptions, type AuthOptions } from './options';
 import { PasswordHasher, sharedBcryptPool } from './passwords/hasher';
 import type { Preset } from './presets/types';
 import { failClosed } from './stores/fail-closed-state-store';
@@ -31,7 +31,7 @@ export interface Auth {
   requireAuth(options?: RequireAuthOptions): RequestHandler;
   /**
    * Ends every session of a user at once. The guard also refuses a disabled or deleted user's tokens by itself, within
-   * `sessionCacheMs`; call this when you disable or delete a user to make it immediate.
+   * `sessions.cacheMs`; call this when you disable or delete a user to make it immediate.
    */
   endAllSessions(userId: string): Promise<void>;
   /**
@@ -68,100 +68,45 @@ export interface Auth {
 // The internals of each instance, kept out of the published type: only this module and the router factories see them.
 const edges = new WeakMap<Auth, EdgeContext>();
 
-function coreSettings(config: ResolvedConfig): CoreSettings {
-  return {
-    clock: config.clock,
-    logger: config.logger,
-    mailer: config.mailer,
-    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-    rememberMeTtlSeconds: config.rememberMeTtlSeconds,
-    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-    subjectClaim: config.preset.defaults.subjectClaim ?? 'id',
-    refresh: config.refresh,
-    accessTokenSessions: config.preset.defaults.accessTokenSessions ?? false,
-    leanAccessTokens: config.preset.defaults.leanAccessTokens ?? false,
-    maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
-    secondFactor: config.secondFactor,
-    passwordPolicy: config.passwordPolicy,
-    passwordReset: config.passwordReset,
-    registration: config.registration,
-    passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
-    deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
-    trustedDevices: config.trustedDevices === false ? false : { lifetimeSeconds: config.trustedDevices.lifetimeSeconds, maxPerUser: config.trustedDevices.maxPerUser },
-    maxSessionsPerUser: config.maxSessionsPerUser,
-    apiKeys:
-      config.apiKeys === false
-        ? false
-        : {
-            prefix: config.apiKeys.prefix,
-            revokeOnReset: config.apiKeys.revokeOnReset,
-            defaultLifetimeSeconds: config.apiKeys.defaultLifetimeSeconds,
-            recentLoginSeconds: config.apiKeys.recentLoginSeconds,
-          },
-    passkeys: config.passkeys,
-  };
-}
-
-/** The longest token the token-with-a-lifetime route can mint, where the preset has one: ended sessions must outlast it. */
-function tokenWithLifetimeSeconds(config: ResolvedConfig): number {
-  return config.preset.routes.tokenIssue == null ? 0 : config.maxTokenLifetimeSeconds;
-}
-
-function edgeSettings(config: ResolvedConfig): EdgeSettings {
-  return {
-    clock: config.clock,
-    logger: config.logger,
-    rateLimit: config.rateLimit,
-    apiKeys: config.apiKeys,
-    deviceCookie: config.deviceCookie === false ? false : { name: config.deviceCookie.name },
-    trustedDevices: config.trustedDevices === false ? false : { cookieName: config.trustedDevices.cookieName, secure: config.trustedDevices.secure },
-    forceSecondFactor: config.secondFactor.force,
-    passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
-    cookies: config.cookies === false ? false : { ...config.cookies, trustedOrigins: new Set(config.cookies.trustedOrigins) },
-  };
-}
-
 function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: MemoryStateStore | undefined; keys: KeySet } {
-  const resolved = resolveOptions(options);
-  const { logger, clock } = resolved;
-  if (resolved.bcryptCost < 10) {
-    warn(logger, 'WEAK_BCRYPT_COST', `"bcryptCost" is ${resolved.bcryptCost}; OWASP's floor is 10. Use a low cost in tests only.`);
+  const config = resolveOptions(options);
+  const { logger, clock } = config;
+  if (config.passwords.bcryptCost < 10) {
+    warn(logger, 'WEAK_BCRYPT_COST', `"passwords.bcryptCost" is ${config.passwords.bcryptCost}; OWASP's floor is 10. Use a low cost in tests only.`);
   }
-  if (resolved.cookies !== false && !resolved.cookies.secure) {
+  if (config.cookies !== false && !config.cookies.secure) {
     warn(logger, 'INSECURE_DEVELOPMENT_COOKIES', '"cookies.insecureDevelopment" is on: cookies go without Secure and __Host-, over plain http. For development only.');
   }
-  if (!resolved.stateStore && process.env.NODE_ENV === 'production') {
+  if (!config.stateStore && process.env.NODE_ENV === 'production') {
     warn(logger, 'MEMORY_STORE_IN_PRODUCTION', 'no "stateStore" is set: lockouts, challenges and sessions live in this process only.');
   }
-  // Keys need the store's API-key methods: without them, a key-shaped credential is an ordinary invalid token.
-  const config: ResolvedConfig = { ...resolved, apiKeys: hasApiKeyMethods(resolved) ? resolved.apiKeys : false };
   const ownedStore = config.stateStore ? undefined : new MemoryStateStore({ clock });
   const state = failClosed(config.stateStore ?? (ownedStore as MemoryStateStore), logger);
   const users = failClosedUsers(config.users, logger);
   const events = new EventSink(config.onEvent, clock, logger);
-  const longestTokenSeconds = Math.max(config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds, tokenWithLifetimeSeconds(config)) + config.clockSkewSeconds;
   const core: AuthContext = {
-    config: coreSettings(config),
+    // The core and the edge read their slices of the one resolved shape (CoreSettings, EdgeSettings): no mapping.
+    config,
     users,
     state,
     tokens: new TokenService({
       keys: config.keys,
-      issuer: config.issuer,
-      audience: config.audience,
-      clockSkewSeconds: config.clockSkewSeconds,
+      issuer: config.tokens.issuer,
+      audience: config.tokens.audience,
+      clockSkewSeconds: config.tokens.clockSkewSeconds,
       clock,
       verifiedCacheSize: 10_000,
-      ...(config.preset.defaults.leanAccessTokens === true ? { accessTokenClaims: [] } : {}),
+      ...(config.tokens.leanAccessTokens ? { accessTokenClaims: [] } : {}),
     }),
-    passwords: new PasswordHasher(sharedBcryptPool(), config.bcryptCost, { maxQueueWaitMs: config.bcryptMaxQueueWaitMs }),
+    passwords: new PasswordHasher(sharedBcryptPool(), config.passwords.bcryptCost, { maxQueueWaitMs: config.passwords.maxQueueWaitMs }),
     throttle: new LoginThrottle(state, config.lockout, clock, (identity, until) =>
       events.emit('lockout.started', { ...describeIdentity(identity), until: new Date(until).toISOString() }),
     ),
-    sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, users),
+    sessions: new SessionVersions(state, clock, config.tokens.longestLifetimeSeconds, config.sessions.cacheMs, users),
     externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
     events,
   };
-  const settings = edgeSettings(config);
+  const settings = config;
   // `metrics` from the start, so the guard's read of it always sees one object shape.
   const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings), metrics: undefined };
   return { edge, ownedStore, keys: config.keys };
@@ -195,17 +140,6 @@ export function createAuth(options: AuthOptions): Auth {
   };
   edges.set(auth, edge);
   return auth;
-}
-
-function hasApiKeyMethods(config: ResolvedConfig): boolean {
-  const { users } = config;
-  const complete = [users.createApiKey, users.listApiKeys, users.findApiKeyByHash, users.deleteApiKey, users.touchApiKey].every(
-    (method) => typeof method === 'function',
-  );
-  if (!complete && config.apiKeys !== false) {
-    warn(config.logger, 'NO_API_KEY_STORE', 'the user store has no API-key methods: API keys are refused and their routes are not mounted. Set "apiKeys: false" to silence this.');
-  }
-  return complete;
 }
 
 function edgeOf(auth: Auth): EdgeContext {

@@ -14,6 +14,8 @@ export type { MetricsRegistry, MetricsOptions } from './http/metrics';
 
 // Configuration types, so hosts can build options objects with checking.
 export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } from './options';
+// The option groups: tokens, passwords, sessions (with refresh), and the feature groups' own types.
+export type { TokensOptions, PasswordsOptions, SessionsOptions, RefreshOptions, SecondFactorOptions, LockoutOptions, RateLimitOptions, ApiKeysOptions, DeviceCookieOptions, PasswordResetOptions } from './options';
 // Sign-up: the option and the host's hook, for hosts that type their configuration.
 export type { RegistrationOptions } from './options';
 export type { RegistrationAttempt, RegistrationDecision, RegistrationHook } from './core/registration-types';

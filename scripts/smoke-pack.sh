@@ -18,7 +18,7 @@ const { createAuthRouter, requireAuth, hashPassword, MemoryUserStore, AuthError 
 (async () => {
   const passwordHash = await hashPassword('smoke-test-password', { cost: 4 });
   const users = new MemoryUserStore([{ login: 'a', email: 'a@example.com', passwordHash, authorities: ['ROLE_USER'] }]);
-  const router = createAuthRouter({ secret: 'x'.repeat(32), users, bcryptCost: 4, logger: { warn() {}, error() {} } });
+  const router = createAuthRouter({ secret: 'x'.repeat(32), users, passwords: { bcryptCost: 4 }, logger: { warn() {}, error() {} } });
   if (typeof router !== 'function' || typeof requireAuth() !== 'function' || !(new AuthError('forbidden') instanceof Error)) {
     throw new Error('CommonJS exports are wrong');
   }
@@ -31,7 +31,7 @@ cat > "$work/consumer.mjs" <<'JS'
 import { createAuth, hashPassword, MemoryUserStore, presets } from 'express-auth-kit';
 const passwordHash = await hashPassword('smoke-test-password', { cost: 4 });
 const users = new MemoryUserStore([{ login: 'a', email: 'a@example.com', passwordHash, authorities: ['ROLE_USER'] }]);
-const auth = createAuth({ secret: 'x'.repeat(64), preset: 'utmstack', users, bcryptCost: 4, logger: { warn() {}, error() {} } });
+const auth = createAuth({ secret: 'x'.repeat(64), preset: 'utmstack', users, passwords: { bcryptCost: 4 }, logger: { warn() {}, error() {} } });
 if (typeof auth.router !== 'function' || presets.utmstack.mountPath !== '/api') throw new Error('ES module exports are wrong');
 console.log('esm ok');
 process.exit(0);
@@ -88,7 +88,7 @@ module.exports = async function run({ express, createAuth, hashPassword, MemoryU
   }
   const passwordHash = await hashPassword('smoke-test-password', { cost: 4 });
   const users = new MemoryUserStore([{ login: 'a', email: 'a@example.com', passwordHash, authorities: ['ROLE_USER'] }]);
-  const auth = createAuth({ secret: 'x'.repeat(32), users, bcryptCost: 4, logger: { warn() {}, error() {} } });
+  const auth = createAuth({ secret: 'x'.repeat(32), users, passwords: { bcryptCost: 4 }, logger: { warn() {}, error() {} } });
   const app = express();
   app.use(express.json());
   app.use('/auth', auth.router);

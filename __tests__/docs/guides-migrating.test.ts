@@ -75,7 +75,7 @@ describe('the migration guard', () => {
   const { requireAuthDuringMigration } = loadDocModule<{ requireAuthDuringMigration: Guard }>(GUIDE, 'migration-guard');
 
   function appWithGuard(): Express {
-    const auth = createAuth({ secret: TEST_SECRET, users, bcryptCost: TEST_COST, logger: silentLogger });
+    const auth = createAuth({ secret: TEST_SECRET, users, passwords: { bcryptCost: TEST_COST }, logger: silentLogger });
     auths.push(auth);
     const app = express();
     app.use('/auth', auth.router);

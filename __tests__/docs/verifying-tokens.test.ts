@@ -99,7 +99,7 @@ async function start(secret: SecretOption, claims: { issuer?: string; audience?:
     clock: realClock,
     rateLimit: false,
     secret,
-    ...claims,
+    tokens: claims,
     configureApp: (express) => express.get('/.well-known/jwks.json', (_req, res) => res.json(app.auth.jwks())),
   });
   const server = app.app.listen(0, '127.0.0.1');

@@ -115,8 +115,9 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
     mailer,
     logger,
     clock,
-    bcryptCost: TEST_COST,
     ...authOptions,
+    // A test that sets other password options still hashes at the test cost, unless it names its own.
+    passwords: { bcryptCost: TEST_COST, ...authOptions.passwords },
   });
   const app = express();
   app.disable('x-powered-by');

@@ -132,7 +132,7 @@ export async function startDeployment(): Promise<Deployment> {
         mailer,
         logger,
         clock,
-        bcryptCost: TEST_COST,
+        passwords: { bcryptCost: TEST_COST },
         ...options,
       });
       closers.push(async () => {

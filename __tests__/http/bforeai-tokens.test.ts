@@ -110,16 +110,16 @@ describe('GET /user/token', () => {
   });
 
   it('is capped by maxTokenLifetime, which also bounds how long ended sessions are remembered', async () => {
-    await start({ maxTokenLifetime: '2h' });
+    await start({ tokens: { maxLifetime: '2h' } });
     const token = await login();
     expect((await request(t.app).get('/user/token?m=120').set('Authorization', token)).status).toBe(200);
     expect((await request(t.app).get('/user/token?m=121').set('Authorization', token)).status).toBe(400);
     expect((await request(t.app).get('/user/token?d=1').set('Authorization', token)).status).toBe(400);
-    expect(() => createTestAppSync({ maxTokenLifetime: 'forever' as never })).toThrow(/maxTokenLifetime/);
+    expect(() => createTestAppSync({ tokens: { maxLifetime: 'forever' as never } })).toThrow(/tokens\.maxLifetime/);
   });
 
   it('a 90-day token (maxTokenLifetime 90d) dies with a password change, and stays dead after every other lifetime has passed', async () => {
-    await start({ maxTokenLifetime: '90d' });
+    await start({ tokens: { maxLifetime: '90d' } });
     const minted = (await request(t.app).get('/user/token?d=90').set('Authorization', await login())).body.Token as string;
     await request(t.app).post('/user/password').send({ username: 'admin', old: PASSWORDS.admin, new: NEW, confirm: NEW }).expect(200);
     expect((await secure(minted)).status).toBe(401);

@@ -175,7 +175,7 @@ describe('without a token, a password that has not expired cannot be changed', (
 
 describe('passwordMaxAge', () => {
   it('gives the new password its expiry; after it, login answers 403 password_expired', async () => {
-    await app({ passwordMaxAge: '30d' });
+    await app({ passwords: { maxAge: '30d' } });
     const token = await tokenFor('guest', PASSWORDS.guest);
     const changedAt = t.clock();
     await change({ currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }, token).expect(204);
@@ -190,7 +190,7 @@ describe('passwordMaxAge', () => {
   });
 
   it('sets a fresh expiry when an expired password is replaced', async () => {
-    await app({ passwordMaxAge: '90d' });
+    await app({ passwords: { maxAge: '90d' } });
     await change({ username: 'expired', currentPassword: PASSWORDS.expired, newPassword: NEW_PASSWORD }).expect(204);
     expect((await t.users.findById('4'))?.passwordExpiresAt?.getTime()).toBe(t.clock() + 90 * 86_400_000);
     await login('expired', NEW_PASSWORD).expect(200);
@@ -201,8 +201,8 @@ describe('the password policy over HTTP: a 400 naming the rule, and nothing chan
   const cases: [string, CreateTestAppOptions, string][] = [
     ['min_length', {}, 'short-7'],
     ['max_bytes', {}, 'é'.repeat(37)],
-    ['denylist', { passwordPolicy: { denylist: ['CorrectHorseBattery'] } }, 'correcthorsebattery'],
-    ['breached', { passwordPolicy: { isBreached: (password) => password === 'pwned-password-1' } }, 'pwned-password-1'],
+    ['denylist', { passwords: { policy: { denylist: ['CorrectHorseBattery'] } } }, 'correcthorsebattery'],
+    ['breached', { passwords: { policy: { isBreached: (password) => password === 'pwned-password-1' } } }, 'pwned-password-1'],
     ['same_as_login', {}, 'GUEST@example.com'],
     ['reused', {}, PASSWORDS.guest],
     // A look-alike that NFKC, the form passwords are hashed in, turns into the current password.
@@ -226,7 +226,7 @@ describe('the password policy over HTTP: a 400 naming the rule, and nothing chan
     const isBreached = jest.fn(async () => {
       throw new Error('breach corpus unreachable');
     });
-    await app({ passwordPolicy: { isBreached } });
+    await app({ passwords: { policy: { isBreached } } });
     const token = await tokenFor('guest', PASSWORDS.guest);
     const before = await hashOf('3');
     const res = await change({ currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }, token);

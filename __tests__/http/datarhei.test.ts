@@ -110,7 +110,7 @@ describe('GET /api/login/refresh', () => {
 describe('with refresh: { rotate: true }', () => {
   beforeEach(async () => {
     await t.close();
-    t = await createTestApp({ preset: 'datarhei', rateLimit: false, refresh: { rotate: true } });
+    t = await createTestApp({ preset: 'datarhei', rateLimit: false, sessions: { refresh: { rotate: true } } });
   });
 
   it('answers { access_token, refresh_token } and the used refresh token is consumed', async () => {

@@ -118,7 +118,7 @@ describe('a downstream service verifying as the README shows', () => {
     ['with issuer and audience', { issuer: ISSUER, audience: AUDIENCE }],
     ['without issuer or audience', {}],
   ])('jose with the shared HMAC secret (%s) accepts access tokens only', async (_name, claims: { issuer?: string; audience?: string }) => {
-    t = await createTestApp({ ...base, ...claims, secret: TEST_SECRET });
+    t = await createTestApp({ ...base, tokens: claims, secret: TEST_SECRET });
     const tokens = await collectTokens(t);
     expect(await outcomes(tokens, (token) => verifyWithSecret(token, TEST_SECRET, claims.issuer, claims.audience))).toEqual(expected(tokens));
   });
@@ -127,8 +127,7 @@ describe('a downstream service verifying as the README shows', () => {
     const pair = generateKeyPair(algorithm);
     t = await createTestApp({
       ...base,
-      issuer: ISSUER,
-      audience: AUDIENCE,
+      tokens: { issuer: ISSUER, audience: AUDIENCE },
       secret: { algorithm, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, kid: pair.kid },
       configureApp: (app) => app.get('/.well-known/jwks.json', (_req, res) => res.json(t!.auth.jwks())),
     });

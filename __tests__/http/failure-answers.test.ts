@@ -22,7 +22,7 @@ describe('a user store without the API-key methods (the README minimal adapter)'
       updatePassword: (id, hash, expiresAt) => full.updatePassword(id, hash, expiresAt),
     };
     const logger = createRecordingLogger();
-    const auth = createAuth({ secret: TEST_SECRET, users: minimal, bcryptCost: TEST_COST, logger });
+    const auth = createAuth({ secret: TEST_SECRET, users: minimal, passwords: { bcryptCost: TEST_COST }, logger });
     const app = express();
     app.use('/auth', auth.router);
     app.get('/api/protected', auth.requireAuth(), (_req, res) => res.json({ ok: true }));

@@ -58,13 +58,13 @@ describe('algorithm attacks', () => {
   });
 
   it('refuses an HS256 token, made with the right secret, at an HS512 verifier', async () => {
-    await app({ algorithm: 'HS512' });
+    await app({ tokens: { algorithm: 'HS512' } });
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims(), TEST_SECRET, 'sha256'));
     await expectAdmitted(forge({ alg: 'HS512', typ: 'JWT' }, adminClaims(), TEST_SECRET, 'sha512'));
   });
 
   it('refuses an HS512 token at an HS256 verifier', async () => {
-    await app({ algorithm: 'HS256' });
+    await app({ tokens: { algorithm: 'HS256' } });
     await expectRefused(forge({ alg: 'HS512', typ: 'JWT' }, adminClaims(), TEST_SECRET, 'sha512'));
   });
 
@@ -119,14 +119,14 @@ describe('keys', () => {
 
 describe('issuer and audience', () => {
   it('refuses a wrong or missing issuer', async () => {
-    await app({ issuer: 'https://auth.example' });
+    await app({ tokens: { issuer: 'https://auth.example' } });
     await expectAdmitted(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ iss: 'https://auth.example' })));
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ iss: 'https://auth.example.evil' })));
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims()));
   });
 
   it('refuses a wrong or missing audience', async () => {
-    await app({ audience: 'orders-api' });
+    await app({ tokens: { audience: 'orders-api' } });
     await expectAdmitted(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ aud: 'orders-api' })));
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ aud: 'billing-api' })));
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims()));
@@ -138,10 +138,10 @@ describe('issuer and audience', () => {
   });
 
   it("refuses another service's real token when both share a secret but not an issuer", async () => {
-    const other = await createTestApp({ issuer: 'service-a' });
+    const other = await createTestApp({ tokens: { issuer: 'service-a' } });
     const login = await request(other.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin });
     await other.close();
-    await app({ issuer: 'service-b' });
+    await app({ tokens: { issuer: 'service-b' } });
     await expectRefused(login.body.accessToken as string);
   });
 });
@@ -168,7 +168,7 @@ describe('claims', () => {
   });
 
   it('refuses an expired token with token_expired, whatever the skew allowed at most (60 s)', async () => {
-    await app({ clockSkewSeconds: 60 });
+    await app({ tokens: { clockSkewSeconds: 60 } });
     const now = Math.floor(t.clock() / 1000);
     await expectAdmitted(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ iat: now - 1000, exp: now - 59 })));
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ iat: now - 1000, exp: now - 60 })), 'token_expired');

@@ -181,7 +181,7 @@ describe('the standalone requireAuth()', () => {
       lib = require('../../lib') as typeof Lib;
     });
     const app = express();
-    const router = lib.createAuthRouter({ secret: TEST_SECRET, users: t.users, stateStore: t.state, clock: t.clock, logger: t.logger, bcryptCost: 4 });
+    const router = lib.createAuthRouter({ secret: TEST_SECRET, users: t.users, stateStore: t.state, clock: t.clock, logger: t.logger, passwords: { bcryptCost: 4 } });
     app.use('/auth', router);
     app.get('/api/mine', lib.requireAuth({ roles: ['ROLE_ADMIN'] }), (req, res) => res.json({ userId: req.auth?.userId }));
     try {

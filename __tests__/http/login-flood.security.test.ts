@@ -8,7 +8,7 @@ let t: TestApp;
 
 beforeEach(async () => {
   // A bound of 1 ms: anything beyond the jobs the workers can start at once is excess.
-  t = await createTestApp({ rateLimit: false, bcryptMaxQueueWaitMs: 1 });
+  t = await createTestApp({ rateLimit: false, passwords: { maxQueueWaitMs: 1 } });
 });
 
 afterEach(async () => {

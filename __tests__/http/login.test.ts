@@ -81,7 +81,7 @@ describe('a right password', () => {
 describe('issuer and audience', () => {
   it('writes iss and aud into the token when configured, and the guard takes it', async () => {
     await t.close();
-    t = await createTestApp({ issuer: 'https://auth.example', audience: 'orders-api' });
+    t = await createTestApp({ tokens: { issuer: 'https://auth.example', audience: 'orders-api' } });
     const res = await login({ username: 'admin', password: PASSWORDS.admin });
     expect(claimsOf(res.body.accessToken as string)).toMatchObject({ iss: 'https://auth.example', aud: 'orders-api' });
     expect((await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
@@ -107,7 +107,7 @@ describe('rememberMe', () => {
 
   it("honours the configured lifetimes, and the remembered token outlives the plain one", async () => {
     await t.close();
-    t = await createTestApp({ accessTokenTtl: '1h', rememberMeTtl: '7d' });
+    t = await createTestApp({ tokens: { accessTtl: '1h', rememberMeTtl: '7d' } });
     const plain = await login({ username: 'admin', password: PASSWORDS.admin });
     const remembered = await login({ username: 'admin', password: PASSWORDS.admin, rememberMe: true });
     expect([plain.body.expiresIn, remembered.body.expiresIn]).toEqual([3600, 7 * 86400]);

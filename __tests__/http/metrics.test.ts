@@ -170,7 +170,7 @@ test('a wrong registry or option is a TypeError naming it', async () => {
 test('the router of createAuthRouter reaches metrics() through router.auth', async () => {
   t = await createTestApp({ rateLimit: false });
   const { createAuthRouter } = await import('../../lib');
-  const router = createAuthRouter({ secret: 'x'.repeat(64), users: t.users, logger: t.logger, bcryptCost: 4 });
+  const router = createAuthRouter({ secret: 'x'.repeat(64), users: t.users, logger: t.logger, passwords: { bcryptCost: 4 } });
   const own = new Registry();
   router.auth.metrics(own);
   expect(await own.getSingleMetricAsString('express_auth_logins_total')).toContain('outcome="succeeded"} 0');

@@ -42,7 +42,7 @@ describe.each(variants)('the document of %s', (_name, options) => {
 });
 
 test('an unmounted route is not documented: no refresh tokens, no refresh route', async () => {
-  t = await createTestApp({ refresh: { issue: false } });
+  t = await createTestApp({ sessions: { refresh: { issue: false } } });
   const paths = Object.keys(t.auth.openapi().paths);
   expect(paths).not.toContain('/auth/token/refresh');
   expect(paths).toContain('/auth/login');

@@ -11,7 +11,7 @@ let t: TestApp;
 
 beforeEach(async () => {
   // The demo users' hashes are made at TEST_COST; the instance is configured one step higher, as after raising it.
-  t = await createTestApp({ rateLimit: false, bcryptCost: CONFIGURED_COST });
+  t = await createTestApp({ rateLimit: false, passwords: { bcryptCost: CONFIGURED_COST } });
 });
 
 afterEach(async () => {

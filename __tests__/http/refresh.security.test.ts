@@ -49,7 +49,7 @@ describe('reuse detection', () => {
 
   it('with strict detection (reuseGrace 0), of ten parallel refreshes with one token exactly one succeeds, and the race revokes the family', async () => {
     await t.close();
-    t = await createTestApp({ rateLimit: false, refresh: { reuseGrace: 0 } });
+    t = await createTestApp({ rateLimit: false, sessions: { refresh: { reuseGrace: 0 } } });
     const a = await login(t);
     const results = await Promise.all(Array.from({ length: 10 }, () => refresh(t, a.refreshToken)));
     const statuses = results.map((res) => res.status).sort();
@@ -85,7 +85,7 @@ describe('revocation is keyed by jti and family, never by the token\'s text', ()
       take: (key) => (seen.push(key), inner.take(key)),
     };
     // Strict detection: this store runs on the real clock, so the fake one cannot move past a grace window.
-    t = await createTestApp({ rateLimit: false, stateStore: recording, refresh: { reuseGrace: 0 } });
+    t = await createTestApp({ rateLimit: false, stateStore: recording, sessions: { refresh: { reuseGrace: 0 } } });
     const a = await login(t);
     const b = (await refresh(t, a.refreshToken).expect(200)).body as { accessToken: string; refreshToken: string };
     await refresh(t, a.refreshToken).expect(401); // reuse

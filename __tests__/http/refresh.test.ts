@@ -111,7 +111,7 @@ describe('POST /auth/token/refresh', () => {
 
   it('without rotation (refresh.rotate false) answers an access token only, and the same refresh token works again', async () => {
     await t.close();
-    t = await createTestApp({ rateLimit: false, refresh: { rotate: false } });
+    t = await createTestApp({ rateLimit: false, sessions: { refresh: { rotate: false } } });
     const first = await login(t);
     for (let i = 0; i < 2; i++) {
       const res = await request(t.app).post(`${t.base}/token/refresh`).send({ refreshToken: first.refreshToken }).expect(200);

@@ -49,7 +49,7 @@ test('a replay from another client inside the window revokes the family', async 
 
 test('reuseGrace: 0 restores strict detection', async () => {
   await t.close();
-  t = await createTestApp({ rateLimit: false, refresh: { reuseGrace: 0 } });
+  t = await createTestApp({ rateLimit: false, sessions: { refresh: { reuseGrace: 0 } } });
   const session = await login();
   const successor = (await refresh(session.refreshToken).expect(200)).body.refreshToken as string;
   await refresh(session.refreshToken).expect(401);

@@ -183,7 +183,7 @@ describe('a disabled user', () => {
 
   it('with sessionCacheMs 0 is refused on the very next request', async () => {
     await t.close();
-    t = await createTestApp({ rateLimit: false, sessionCacheMs: 0 });
+    t = await createTestApp({ rateLimit: false, sessions: { cacheMs: 0 } });
     const session = await login(t, 'guest');
     await guarded(t, session.accessToken).expect(200);
     t.users.update('3', { disabled: true });

@@ -65,7 +65,7 @@ test('one account logging in again and again cannot fill the store and block oth
 
 test('past maxSessionsPerUser, the oldest session of the account ends, with a session.ended event', async () => {
   const events: { event: string; sessionId?: string }[] = [];
-  await setup({ maxSessionsPerUser: 3, onEvent: (event) => void events.push(event) });
+  await setup({ sessions: { maxPerUser: 3 }, onEvent: (event) => void events.push(event) });
   const sessions = [];
   for (let i = 0; i < 4; i += 1) sessions.push((await login('guest', PASSWORDS.guest).expect(200)).body);
   await refresh(sessions[0].refreshToken).expect(401);

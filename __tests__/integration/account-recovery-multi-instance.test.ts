@@ -20,7 +20,7 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
 
   async function start(options: Partial<AuthOptions> = {}): Promise<Deployment> {
     deployment = await startDeployment();
-    const shared = { sessionCacheMs: 0, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' }, ...options };
+    const shared = { sessions: { cacheMs: 0 }, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' }, ...options };
     a = await deployment.startInstance(shared);
     b = await deployment.startInstance(shared);
     return deployment;

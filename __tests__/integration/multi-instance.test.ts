@@ -105,7 +105,7 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
   });
 
   it('detects a refresh token reused on the other instance and revokes its family (strict detection)', async () => {
-    await start({ refresh: { reuseGrace: 0 } });
+    await start({ sessions: { refresh: { reuseGrace: 0 } } });
     const first = (await login(a, 'admin', PASSWORDS.admin)).body.refreshToken as string;
     const rotated = await refresh(a, first);
     expect(rotated.status).toBe(200);
@@ -119,7 +119,7 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
   });
 
   it('with strict detection (reuseGrace 0), lets exactly one of concurrent refreshes split across both instances succeed', async () => {
-    await start({ refresh: { reuseGrace: 0 } });
+    await start({ sessions: { refresh: { reuseGrace: 0 } } });
     const token = (await login(a, 'admin', PASSWORDS.admin)).body.refreshToken as string;
 
     const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => refresh(i % 2 === 0 ? a : b, token)));
@@ -143,7 +143,7 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
   });
 
   it('honours "log out everywhere" from the other instance once its session cache expires', async () => {
-    const { clock } = await start({ sessionCacheMs: 2000 });
+    const { clock } = await start({ sessions: { cacheMs: 2000 } });
     const token = (await login(a, 'admin', PASSWORDS.admin)).body.accessToken as string;
     expect((await protectedRoute(b, token)).status).toBe(200);
 
@@ -161,7 +161,7 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
   });
 
   it('honours "log out everywhere" from the other instance at once with sessionCacheMs 0', async () => {
-    await start({ sessionCacheMs: 0 });
+    await start({ sessions: { cacheMs: 0 } });
     const token = (await login(a, 'admin', PASSWORDS.admin)).body.accessToken as string;
     expect((await protectedRoute(b, token)).status).toBe(200);
     expect((await request(a.app).post(`${a.base}/logout/all`).set('Authorization', `Bearer ${token}`)).status).toBe(204);

@@ -117,7 +117,7 @@ describe('the reset mail, as an SMTP server receives it', () => {
   });
 
   test('the policy applies and leaves the token usable', async () => {
-    await setup({ passwordPolicy: { minLength: 12 } });
+    await setup({ passwords: { policy: { minLength: 12 } } });
     const token = await mailedToken();
     expect((await reset({ token, newPassword: 'elevenchars' })).body.error).toBe('weak_password');
     await reset({ token, newPassword: 'twelve-chars' }).expect(204);

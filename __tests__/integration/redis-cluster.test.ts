@@ -186,7 +186,7 @@ describeWithCluster('RedisStateStore on a Redis Cluster', () => {
           mailer,
           logger: createRecordingLogger(),
           clock,
-          bcryptCost: TEST_COST,
+          passwords: { bcryptCost: TEST_COST },
           ...options,
         });
         auths.push(auth);
@@ -232,7 +232,7 @@ describeWithCluster('RedisStateStore on a Redis Cluster', () => {
     });
 
     it('detects a refresh token reused on the other instance and revokes its family (strict detection)', async () => {
-      const [a, b] = await startPair({ refresh: { reuseGrace: 0 } });
+      const [a, b] = await startPair({ sessions: { refresh: { reuseGrace: 0 } } });
       const first = (await login(a, 'admin', PASSWORDS.admin)).body.refreshToken as string;
       const rotated = await refresh(a, first);
       expect(rotated.status).toBe(200);
@@ -246,7 +246,7 @@ describeWithCluster('RedisStateStore on a Redis Cluster', () => {
     });
 
     it('with strict detection (reuseGrace 0), lets exactly one of concurrent refreshes split across both instances succeed', async () => {
-      const [a, b] = await startPair({ refresh: { reuseGrace: 0 } });
+      const [a, b] = await startPair({ sessions: { refresh: { reuseGrace: 0 } } });
       const token = (await login(a, 'admin', PASSWORDS.admin)).body.refreshToken as string;
       const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => refresh(i % 2 === 0 ? a : b, token)));
       const winners = responses.filter((response) => response.status === 200);
@@ -290,7 +290,7 @@ describeWithOwnCluster('when the Redis Cluster node that holds the keys crashes 
         mailer: new MemoryMailer(),
         logger,
         clock,
-        bcryptCost: TEST_COST,
+        passwords: { bcryptCost: TEST_COST },
       });
       return { auth, logger, app: mountApp(auth) };
     });

@@ -93,7 +93,7 @@ describeWithRedis('when Redis stops and comes back', () => {
     const users = new MemoryUserStore(await demoUsers(clock));
     const logger = createRecordingLogger();
     const mailer = new MemoryMailer();
-    const auth = createAuth({ secret: TEST_SECRET, users, mailer, logger, clock, bcryptCost: TEST_COST, ...options });
+    const auth = createAuth({ secret: TEST_SECRET, users, mailer, logger, clock, passwords: { bcryptCost: TEST_COST }, ...options });
     auths.push(auth);
     const app: Express = express();
     app.use(auth.preset.mountPath, auth.router);

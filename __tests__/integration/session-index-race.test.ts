@@ -100,7 +100,7 @@ describe.each(backends)('%s', (name, available, start) => {
     const clock = createFakeClock();
     const users = new MemoryUserStore(await demoUsers(clock));
     const apps: Express[] = backend.stores(clock).map((stateStore) => {
-      const auth = createAuth({ secret: TEST_SECRET, users, stateStore, logger: createRecordingLogger(), clock, bcryptCost: TEST_COST, rateLimit: false, lockout: false, maxSessionsPerUser: CAP });
+      const auth = createAuth({ secret: TEST_SECRET, users, stateStore, logger: createRecordingLogger(), clock, passwords: { bcryptCost: TEST_COST }, rateLimit: false, lockout: false, sessions: { maxPerUser: CAP } });
       auths.push(auth);
       const app = express();
       app.use(auth.preset.mountPath, auth.router);
@@ -139,7 +139,7 @@ test("a host's store without compareAndSet still works: one login after another 
     increment: (key, ttlMs) => memory.increment(key, ttlMs),
     take: (key) => memory.take(key),
   };
-  const auth = createAuth({ secret: TEST_SECRET, users: new MemoryUserStore(await demoUsers(Date.now)), stateStore: hostStore, logger: createRecordingLogger(), bcryptCost: TEST_COST, rateLimit: false, maxSessionsPerUser: 2 });
+  const auth = createAuth({ secret: TEST_SECRET, users: new MemoryUserStore(await demoUsers(Date.now)), stateStore: hostStore, logger: createRecordingLogger(), passwords: { bcryptCost: TEST_COST }, rateLimit: false, sessions: { maxPerUser: 2 } });
   const app = express();
   app.use(auth.preset.mountPath, auth.router);
   const tokens: string[] = [];

@@ -388,8 +388,8 @@ describe('start-up errors name the option', () => {
     expectError({ rotation: { algorithm: 'EdDSA', evry: '1d' } }, /^Unknown option "secret.rotation.evry"/);
     expectError({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }], signingkid: 'x' }, /^Unknown option "secret.signingkid"/);
     expectError({ algorithm: 'EdDSA', ...pairs.EdDSA }, /^"secret.kid" must be a non-empty string/);
-    expectError({ algorithm: 'EdDSA', ...pairs.EdDSA, kid: 'k' }, /^"algorithm" applies to an HMAC secret only/, 'HS256');
-    expectError(new KeySet({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }] }), /^"algorithm" applies to an HMAC secret only/, 'HS256');
+    expectError({ algorithm: 'EdDSA', ...pairs.EdDSA, kid: 'k' }, /^"tokens.algorithm" applies to an HMAC secret only/, 'HS256');
+    expectError(new KeySet({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }] }), /^"tokens.algorithm" applies to an HMAC secret only/, 'HS256');
   });
 
   it("never changes the caller's objects", () => {

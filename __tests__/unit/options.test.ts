@@ -1,7 +1,9 @@
 // Options: every option's start-up validation (a TypeError naming it), the resolved defaults, and the caller's object left untouched.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createAuth, MemoryStateStore, MemoryUserStore, silentLogger, type Auth, type AuthOptions } from '../../lib';
+import type { TokensOptions } from '../../lib';
 import { resolveOptions } from '../../lib/options';
+import type { KnownKeys } from '../../lib/options/validate';
 import { presets } from '../../lib/presets';
 import { createRecordingLogger, TEST_SECRET } from '../helpers/create-app';
 
@@ -24,7 +26,7 @@ afterEach(async () => {
 });
 
 function base(overrides: Record<string, unknown> = {}): AuthOptions {
-  return { secret: TEST_SECRET, users, stateStore, logger: silentLogger, bcryptCost: 4, ...overrides } as AuthOptions;
+  return { secret: TEST_SECRET, users, stateStore, logger: silentLogger, passwords: { bcryptCost: 4 }, ...overrides } as AuthOptions;
 }
 
 function build(overrides: Record<string, unknown> = {}): Auth {
@@ -61,30 +63,30 @@ describe('secret', () => {
     ['HS384', 48],
     ['HS512', 64],
   ] as const)('%s needs at least %d bytes of HMAC key', (algorithm, bytes) => {
-    const error = startUpError({ algorithm, secret: 'k'.repeat(bytes - 1) });
+    const error = startUpError({ tokens: { algorithm }, secret: 'k'.repeat(bytes - 1) });
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe(`"secret" must be at least ${bytes} bytes for ${algorithm}; it has ${bytes - 1}.`);
-    expect(build({ algorithm, secret: 'k'.repeat(bytes) }).requireAuth()).toEqual(expect.any(Function));
+    expect(build({ tokens: { algorithm }, secret: 'k'.repeat(bytes) }).requireAuth()).toEqual(expect.any(Function));
   });
 
   it('counts bytes, not characters: UTF-8 strings and Buffers', () => {
     // 16 two-byte characters are 32 bytes: enough for HS256; 15 are not.
-    expect(() => build({ algorithm: 'HS256', secret: 'é'.repeat(16) })).not.toThrow();
-    expectOptionError({ algorithm: 'HS256', secret: 'é'.repeat(15) }, /"secret" must be at least 32 bytes for HS256; it has 30/);
-    expect(() => build({ algorithm: 'HS256', secret: Buffer.alloc(32, 7) })).not.toThrow();
-    expectOptionError({ algorithm: 'HS256', secret: Buffer.alloc(31, 7) }, /"secret" must be at least 32 bytes/);
+    expect(() => build({ tokens: { algorithm: 'HS256' }, secret: 'é'.repeat(16) })).not.toThrow();
+    expectOptionError({ tokens: { algorithm: 'HS256' }, secret: 'é'.repeat(15) }, /"secret" must be at least 32 bytes for HS256; it has 30/);
+    expect(() => build({ tokens: { algorithm: 'HS256' }, secret: Buffer.alloc(32, 7) })).not.toThrow();
+    expectOptionError({ tokens: { algorithm: 'HS256' }, secret: Buffer.alloc(31, 7) }, /"secret" must be at least 32 bytes/);
   });
 
   it("uses the preset's algorithm for the length check: utmstack is HS512", () => {
     expectOptionError({ preset: 'utmstack', secret: SECRET_48 }, /"secret" must be at least 64 bytes for HS512/);
     expect(() => build({ preset: 'utmstack', secret: SECRET_64 })).not.toThrow();
-    expect(() => build({ preset: 'utmstack', algorithm: 'HS256', secret: SECRET_32 })).not.toThrow();
+    expect(() => build({ preset: 'utmstack', tokens: { algorithm: 'HS256' }, secret: SECRET_32 })).not.toThrow();
   });
 });
 
 describe('algorithm', () => {
   it.each(['HS1024', 'none', 'RS256', 'hs256', '', 256])('refuses %p with an HMAC secret', (algorithm) => {
-    expectOptionError({ algorithm, secret: SECRET_64 }, /^"algorithm" must be one of HS256, HS384, HS512/);
+    expectOptionError({ tokens: { algorithm }, secret: SECRET_64 }, /^"tokens.algorithm" must be one of HS256, HS384, HS512/);
   });
 });
 
@@ -133,39 +135,39 @@ describe('key pairs', () => {
   });
 
   it('refuses an HMAC "algorithm" beside a key pair instead of ignoring it', () => {
-    expectOptionError({ algorithm: 'HS256', secret: { algorithm: 'RS256', ...rsa, kid: 'k' } }, /^"algorithm" applies to an HMAC secret only/);
+    expectOptionError({ tokens: { algorithm: 'HS256' }, secret: { algorithm: 'RS256', ...rsa, kid: 'k' } }, /^"tokens.algorithm" applies to an HMAC secret only/);
   });
 });
 
 describe('issuer and audience', () => {
   it.each(['issuer', 'audience'])('%s must be a non-empty string', (name) => {
-    expectOptionError({ [name]: '' }, new RegExp(`^"${name}" must be a non-empty string`));
-    expectOptionError({ [name]: 42 }, new RegExp(`^"${name}"`));
-    expectOptionError({ [name]: ['a'] }, new RegExp(`^"${name}"`));
+    expectOptionError({ tokens: { [name]: '' } }, new RegExp(`^"tokens.${name}" must be a non-empty string`));
+    expectOptionError({ tokens: { [name]: 42 } }, new RegExp(`^"tokens.${name}"`));
+    expectOptionError({ tokens: { [name]: ['a'] } }, new RegExp(`^"tokens.${name}"`));
   });
 });
 
 describe('token lifetimes', () => {
-  it.each(['accessTokenTtl', 'rememberMeTtl', 'refreshTokenTtl'])('%s refuses what does not parse to positive whole seconds', (name) => {
+  it.each(['accessTtl', 'rememberMeTtl', 'refreshTtl'])('tokens.%s refuses what does not parse to positive whole seconds', (name) => {
     for (const value of ['24 hours', '1w', '', '15', '-5m', '1.5h', '0s', 0, -5, 1.5, Number.NaN, Infinity, {}, [], true]) {
-      expectOptionError({ [name]: value }, new RegExp(`^"${name}" must be a positive whole number of seconds or a string like`));
+      expectOptionError({ tokens: { [name]: value } }, new RegExp(`^"tokens.${name}" must be a positive whole number of seconds or a string like`));
     }
   });
 
   it('parses seconds and s/m/h/d strings', () => {
-    const config = resolveOptions(base({ accessTokenTtl: '900s', rememberMeTtl: '30d', refreshTokenTtl: '24h' }));
-    expect([config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds]).toEqual([900, 30 * 86400, 86400]);
-    expect(resolveOptions(base({ accessTokenTtl: 3600 })).accessTokenTtlSeconds).toBe(3600);
-    expect(resolveOptions(base({ accessTokenTtl: '15m' })).accessTokenTtlSeconds).toBe(900);
+    const { tokens } = resolveOptions(base({ tokens: { accessTtl: '900s', rememberMeTtl: '30d', refreshTtl: '24h' } }));
+    expect([tokens.accessTtlSeconds, tokens.rememberMeTtlSeconds, tokens.refreshTtlSeconds]).toEqual([900, 30 * 86400, 86400]);
+    expect(resolveOptions(base({ tokens: { accessTtl: 3600 } })).tokens.accessTtlSeconds).toBe(3600);
+    expect(resolveOptions(base({ tokens: { accessTtl: '15m' } })).tokens.accessTtlSeconds).toBe(900);
   });
 });
 
-describe('clockSkewSeconds', () => {
+describe('tokens.clockSkewSeconds', () => {
   it('allows at most 60 seconds', () => {
-    expect(resolveOptions(base({ clockSkewSeconds: 60 })).clockSkewSeconds).toBe(60);
-    expect(resolveOptions(base({ clockSkewSeconds: 0 })).clockSkewSeconds).toBe(0);
+    expect(resolveOptions(base({ tokens: { clockSkewSeconds: 60 } })).tokens.clockSkewSeconds).toBe(60);
+    expect(resolveOptions(base({ tokens: { clockSkewSeconds: 0 } })).tokens.clockSkewSeconds).toBe(0);
     for (const value of [61, 3600, -1, 1.5, '30']) {
-      expectOptionError({ clockSkewSeconds: value }, /^"clockSkewSeconds" must be an integer from 0 to 60/);
+      expectOptionError({ tokens: { clockSkewSeconds: value } }, /^"tokens.clockSkewSeconds" must be an integer from 0 to 60/);
     }
   });
 });
@@ -217,23 +219,24 @@ describe('adapters (duck-typed)', () => {
   });
 });
 
-describe('bcryptCost', () => {
+describe('passwords.bcryptCost', () => {
   it.each([3, 16, 10.5, '10'])('refuses %p', (bcryptCost) => {
-    expectOptionError({ bcryptCost }, /^"bcryptCost" must be an integer from 4 to 15/);
+    expectOptionError({ passwords: { bcryptCost } }, /^"passwords.bcryptCost" must be an integer from 4 to 15/);
   });
 
   it('warns with a code below 10, and not at 10', () => {
     const low = createRecordingLogger();
-    build({ logger: low, bcryptCost: 4 });
+    build({ logger: low, passwords: { bcryptCost: 4 } });
     expect(low.warnings).toEqual([expect.stringContaining('WEAK_BCRYPT_COST')]);
     const ok = createRecordingLogger();
-    build({ logger: ok, bcryptCost: 10 });
+    build({ logger: ok, passwords: { bcryptCost: 10 } });
     expect(ok.warnings).toEqual([]);
   });
 });
 
 it('refuses an unknown option by name (a typo must not silently fall back to a default)', () => {
-  expectOptionError({ accesTokenTtl: '1h' }, /^Unknown option "accesTokenTtl"/);
+  expectOptionError({ accesTokenTtl: '1h' }, /^Unknown option "accesTokenTtl" \(known: secret, users, preset, /);
+  expectOptionError({ tokens: { acessTtl: '1h' } }, /^Unknown option "tokens.acessTtl" \(known: algorithm, issuer, audience, accessTtl, /);
 });
 
 it('refuses options that are not an object', () => {
@@ -245,16 +248,20 @@ describe('defaults', () => {
     const config = resolveOptions({ secret: SECRET_32, users });
     expect(config.keys.algorithm).toBe('HS256');
     expect(config.preset.name).toBe('default');
-    expect(config).toMatchObject({ accessTokenTtlSeconds: 900, rememberMeTtlSeconds: 30 * 86400, clockSkewSeconds: 30, bcryptCost: 10, issuer: undefined, audience: undefined });
+    expect(config).toMatchObject({
+      tokens: { accessTtlSeconds: 900, rememberMeTtlSeconds: 30 * 86400, clockSkewSeconds: 30, issuer: undefined, audience: undefined },
+      passwords: { bcryptCost: 10, maxAgeSeconds: null, maxQueueWaitMs: 2000 },
+      sessions: { maxPerUser: 20, cacheMs: 2000, refresh: { issue: true, rotate: true, reuseGraceSeconds: 30 } },
+    });
   });
 
   it('utmstack preset: HS512, 24 hours, 30 days remembered; explicit options win over the preset', () => {
     const config = resolveOptions({ secret: SECRET_64, users, preset: 'utmstack' });
     expect(config.keys.algorithm).toBe('HS512');
-    expect(config).toMatchObject({ accessTokenTtlSeconds: 86400, rememberMeTtlSeconds: 30 * 86400 });
-    const overridden = resolveOptions({ secret: SECRET_64, users, preset: 'utmstack', accessTokenTtl: '1h', algorithm: 'HS384', issuer: 'me' });
+    expect(config.tokens).toMatchObject({ accessTtlSeconds: 86400, rememberMeTtlSeconds: 30 * 86400 });
+    const overridden = resolveOptions({ secret: SECRET_64, users, preset: 'utmstack', tokens: { accessTtl: '1h', algorithm: 'HS384', issuer: 'me' } });
     expect(overridden.keys.algorithm).toBe('HS384');
-    expect(overridden).toMatchObject({ accessTokenTtlSeconds: 3600, issuer: 'me' });
+    expect(overridden.tokens).toMatchObject({ accessTtlSeconds: 3600, issuer: 'me' });
   });
 });
 
@@ -280,13 +287,12 @@ describe("the caller's object", () => {
       stateStore,
       logger: silentLogger,
       preset: 'utmstack',
-      bcryptCost: 4,
-      accessTokenTtl: '1h',
+      passwords: { bcryptCost: 4, policy: { minLength: 10 } },
+      tokens: { accessTtl: '1h' },
       lockout: { maxFailures: 3 },
       rateLimit: { credentials: { limit: 5, window: '1m' } },
       secondFactor: { codeTtl: '2m' },
-      refresh: { issue: true },
-      passwordPolicy: { minLength: 10 },
+      sessions: { refresh: { issue: true } },
     };
   }
 
@@ -314,10 +320,10 @@ describe("the caller's object", () => {
   it('keeps no reference to it: edits after start-up do not reach the running instance', () => {
     const options = callerOptions();
     const config = resolveOptions(options);
-    options.accessTokenTtl = '5m';
+    (options.tokens as { accessTtl: string }).accessTtl = '5m';
     options.preset = 'storm';
     (options.lockout as { maxFailures: number }).maxFailures = 99;
-    expect(config.accessTokenTtlSeconds).toBe(3600);
+    expect(config.tokens.accessTtlSeconds).toBe(3600);
     expect(config.preset.name).toBe('utmstack');
     expect(config.lockout).toMatchObject({ maxFailures: 3 });
   });
@@ -338,9 +344,15 @@ describe('nested options are checked like top-level ones', () => {
     [{ lockout: { maxFailure: 3 } }, 'lockout.maxFailure'],
     [{ secondFactor: { codeTTL: '1m' } }, 'secondFactor.codeTTL'],
     [{ rateLimit: { credentials: { limits: 5 } } }, 'rateLimit.credentials.limits'],
-    [{ refresh: { rotation: true } }, 'refresh.rotation'],
+    [{ sessions: { refresh: { rotation: true } } }, 'sessions.refresh.rotation'],
+    [{ tokens: { accessTokenTtl: '1h' } }, 'tokens.accessTokenTtl'],
+    [{ passwords: { cost: 12 } }, 'passwords.cost'],
+    [{ sessions: { max: 3 } }, 'sessions.max'],
+    [{ cookies: { trustedOrigins: ['https://a.example'], sameSites: 'lax' } }, 'cookies.sameSites'],
+    [{ trustedDevices: { ttl: '1d' } }, 'trustedDevices.ttl'],
+    [{ passkeys: { rpId: 'example.com', rpName: 'E', origins: ['https://example.com'], timeout: 1 } }, 'passkeys.timeout'],
     [{ apiKeys: { headers: 'x-api-key' } }, 'apiKeys.headers'],
-    [{ passwordPolicy: { minlength: 12 } }, 'passwordPolicy.minlength'],
+    [{ passwords: { policy: { minlength: 12 } } }, 'passwords.policy.minlength'],
     [{ deviceCookie: { maxAge: '1d' } }, 'deviceCookie.maxAge'],
     [{ secondFactor: { resendLimit: { max: 3 } } }, 'secondFactor.resendLimit.max'],
   ])('refuses a misspelt nested option, naming it: %j', (options, name) => {
@@ -348,4 +360,51 @@ describe('nested options are checked like top-level ones', () => {
       new RegExp(`^Unknown option "${name.replace(/\./g, '\\.')}"`),
     );
   });
+});
+
+describe('options that moved into a group (issue 19)', () => {
+  it.each([
+    ['algorithm', 'tokens.algorithm', 'HS256'],
+    ['issuer', 'tokens.issuer', 'me'],
+    ['audience', 'tokens.audience', 'api'],
+    ['accessTokenTtl', 'tokens.accessTtl', '1h'],
+    ['rememberMeTtl', 'tokens.rememberMeTtl', '7d'],
+    ['refreshTokenTtl', 'tokens.refreshTtl', '7d'],
+    ['clockSkewSeconds', 'tokens.clockSkewSeconds', 10],
+    ['maxTokenLifetime', 'tokens.maxLifetime', '7d'],
+    ['bcryptCost', 'passwords.bcryptCost', 12],
+    ['passwordPolicy', 'passwords.policy', { minLength: 12 }],
+    ['passwordMaxAge', 'passwords.maxAge', '90d'],
+    ['bcryptMaxQueueWaitMs', 'passwords.maxQueueWaitMs', 1000],
+    ['maxSessionsPerUser', 'sessions.maxPerUser', 5],
+    ['sessionCacheMs', 'sessions.cacheMs', 0],
+    ['refresh', 'sessions.refresh', { rotate: false }],
+  ])('%s at the top level is refused, naming %s', (old, now, value) => {
+    expect(() => resolveOptions(base({ [old]: value }))).toThrow(new TypeError(`Option "${old}" has moved: use ${now}.`));
+  });
+
+  it('the new place takes the same value', () => {
+    const config = resolveOptions(
+      base({
+        tokens: { issuer: 'me', audience: 'api', refreshTtl: '7d', maxLifetime: '7d' },
+        passwords: { bcryptCost: 12, policy: { minLength: 12 }, maxAge: '90d', maxQueueWaitMs: 1000 },
+        sessions: { maxPerUser: 5, cacheMs: 0, refresh: { rotate: false, reuseGrace: 0 } },
+      }),
+    );
+    expect(config.tokens).toMatchObject({ issuer: 'me', audience: 'api', refreshTtlSeconds: 7 * 86400, maxLifetimeSeconds: 7 * 86400 });
+    expect(config.passwords).toMatchObject({ bcryptCost: 12, maxAgeSeconds: 90 * 86400, maxQueueWaitMs: 1000, policy: { minLength: 12 } });
+    expect(config.sessions).toMatchObject({ maxPerUser: 5, cacheMs: 0, refresh: { rotate: false, reuseGraceSeconds: 0 } });
+  });
+
+  it.each(['tokens', 'passwords', 'sessions'])('%s must be an object', (group) => {
+    expectOptionError({ [group]: 'yes' }, new RegExp(`^"${group}" must be an object`));
+  });
+});
+
+test("each group's known-key record is held to the group's type by the compiler (a new field must be listed)", () => {
+  // @ts-expect-error a field of TokensOptions is missing from the record
+  const missing: KnownKeys<TokensOptions> = { algorithm: true };
+  // @ts-expect-error a key the type does not have
+  const extra: KnownKeys<{ a?: number }> = { a: true, b: true };
+  expect([missing, extra]).toHaveLength(2);
 });

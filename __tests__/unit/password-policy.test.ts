@@ -83,11 +83,11 @@ describe('checkPasswordPolicy', () => {
 
 describe('resolvePasswordPolicy', () => {
   it('refuses wrong options with a TypeError naming them', () => {
-    expect(() => resolvePasswordPolicy({ minLength: 0 })).toThrow(/"passwordPolicy.minLength"/);
-    expect(() => resolvePasswordPolicy({ minLength: 73 })).toThrow(/"passwordPolicy.minLength"/);
+    expect(() => resolvePasswordPolicy({ minLength: 0 })).toThrow(/"passwords.policy.minLength"/);
+    expect(() => resolvePasswordPolicy({ minLength: 73 })).toThrow(/"passwords.policy.minLength"/);
     expect(() => resolvePasswordPolicy({ minLength: 8.5 })).toThrow(TypeError);
-    expect(() => resolvePasswordPolicy({ isBreached: 'yes' as unknown as () => boolean })).toThrow(/"passwordPolicy.isBreached"/);
-    expect(() => resolvePasswordPolicy({ denylist: [42 as unknown as string] })).toThrow(/"passwordPolicy.denylist"/);
+    expect(() => resolvePasswordPolicy({ isBreached: 'yes' as unknown as () => boolean })).toThrow(/"passwords.policy.isBreached"/);
+    expect(() => resolvePasswordPolicy({ denylist: [42 as unknown as string] })).toThrow(/"passwords.policy.denylist"/);
   });
 
   it('does not keep a reference to the caller\'s denylist', async () => {

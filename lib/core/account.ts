@@ -90,7 +90,7 @@ async function forgiveIfPasswordSuffices(context: AuthContext, user: User, ident
 }
 
 async function checkNewPassword(context: AuthContext, user: User, request: ChangePasswordRequest): Promise<void> {
-  const failure = await checkPasswordPolicy(request.newPassword, context.config.passwordPolicy, user).catch((cause: unknown) => {
+  const failure = await checkPasswordPolicy(request.newPassword, context.config.passwords.policy, user).catch((cause: unknown) => {
     throw new AuthError('unavailable', { cause });
   });
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
@@ -103,7 +103,8 @@ async function checkNewPassword(context: AuthContext, user: User, request: Chang
 
 async function storeNewPassword(context: AuthContext, user: User, newPassword: string): Promise<void> {
   const hash = await context.passwords.hash(newPassword);
-  const { passwordMaxAgeSeconds: passwordMaxAge, clock } = context.config;
+  const { clock } = context.config;
+  const passwordMaxAge = context.config.passwords.maxAgeSeconds;
   const expiresAt = passwordMaxAge === null ? null : new Date(clock() + passwordMaxAge * 1000);
   await context.users.updatePassword(user.id, hash, expiresAt);
   await endAllSessions(context, user.id);

@@ -13,24 +13,52 @@ import type { LoginThrottle } from './lockout';
 import type { RegistrationSettings } from './registration-types';
 import type { SessionVersions } from './sessions';
 
-/** What the core's flows need to know of the configuration; durations in seconds. */
-export interface CoreSettings {
-  clock: Clock;
-  logger: Logger;
-  mailer: Mailer | undefined;
-  accessTokenTtlSeconds: number;
+/** The tokens' settings (the `tokens` option, resolved); durations in seconds. */
+export interface TokenSettings {
+  issuer: string | undefined;
+  audience: string | undefined;
+  accessTtlSeconds: number;
   rememberMeTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
+  refreshTtlSeconds: number;
+  clockSkewSeconds: number;
+  /** The longest lifetime an access token asked for with a lifetime may have (bfore.ai's `user/token`). */
+  maxLifetimeSeconds: number;
+  /** The longest any token of this instance lives, plus the skew: retired keys and ended sessions are kept this long. */
+  longestLifetimeSeconds: number;
   /** What access tokens carry as `sub`: the user's id, or (UTMStack, datarhei) the login, with the id in `uid`. */
   subjectClaim: 'id' | 'login';
+  /** Access tokens leave out `usefor`, `exi`, `jti`, an initial `sv` and an `auth_time` equal to `iat` (the default preset's). */
+  leanAccessTokens: boolean;
+}
+
+/** The passwords' settings (the `passwords` option, resolved). */
+export interface PasswordSettings {
+  bcryptCost: number;
+  policy: ResolvedPasswordPolicy;
+  /** Lifetime of a newly set password, or null: never expires. */
+  maxAgeSeconds: number | null;
+  /** The longest a login waits for a bcrypt worker, or undefined: unbounded. */
+  maxQueueWaitMs: number | undefined;
+}
+
+/** The sessions' settings (the `sessions` option, resolved). */
+export interface SessionSettings {
+  maxPerUser: number;
+  cacheMs: number;
   /** `reuseGraceSeconds`: a rotated token presented again this soon, by the same client, gets its successor (0: strict). */
   refresh: { issue: boolean; rotate: boolean; reuseGraceSeconds: number };
   /** Whether each login keeps a session (that logout ends) even without refresh tokens: bfore.ai's. */
   accessTokenSessions: boolean;
-  /** Access tokens leave out `usefor`, `exi`, `jti` and an initial `sv` (the default preset's). */
-  leanAccessTokens: boolean;
-  /** The longest lifetime an access token asked for with a lifetime may have (bfore.ai's `user/token`). */
-  maxTokenLifetimeSeconds: number;
+}
+
+/** What the core's flows need to know of the configuration (a slice of the resolved options); durations in seconds. */
+export interface CoreSettings {
+  clock: Clock;
+  logger: Logger;
+  mailer: Mailer | undefined;
+  tokens: TokenSettings;
+  passwords: PasswordSettings;
+  sessions: SessionSettings;
   secondFactor: {
     force: boolean;
     codeTtlSeconds: number;
@@ -45,12 +73,9 @@ export interface CoreSettings {
   passwordReset: { urlTemplate: string; tokenTtlSeconds: number } | false;
   /** Sign-up with email verification, or false when off (`registration` not configured). */
   registration: RegistrationSettings | false;
-  passwordPolicy: ResolvedPasswordPolicy;
-  passwordMaxAgeSeconds: number | null;
   deviceCookie: { ttlSeconds: number } | false;
   /** Trusted devices ("remember this browser"), or false when off: how long a trust lasts, how many a user may hold. */
   trustedDevices: { lifetimeSeconds: number; maxPerUser: number } | false;
-  maxSessionsPerUser: number;
   /**
    * API keys, or false when off: the prefix of the keys this instance mints; whether a reset and "log out everywhere"
    * revoke them; the lifetime of a key created without one (null: none); how recent a login makes its token proof

@@ -162,7 +162,7 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
     throw new AuthError('reset_token_invalid');
   }
 
-  const failure = await checkPasswordPolicy(newPassword, context.config.passwordPolicy, user).catch((cause: unknown) => {
+  const failure = await checkPasswordPolicy(newPassword, context.config.passwords.policy, user).catch((cause: unknown) => {
     throw new AuthError('unavailable', { cause });
   });
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
@@ -176,7 +176,8 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   if ((await state.take(tokenKey(tokenHash))) === null) throw new AuthError('reset_token_invalid');
   await state.delete(currentTokenKey(user.id));
   const hash = await context.passwords.hash(newPassword);
-  const { passwordMaxAgeSeconds, clock } = context.config;
+  const { clock } = context.config;
+  const passwordMaxAgeSeconds = context.config.passwords.maxAgeSeconds;
   await context.users.updatePassword(user.id, hash, passwordMaxAgeSeconds === null ? null : new Date(clock() + passwordMaxAgeSeconds * 1000));
   // The mailed link proves the address: an unverified sign-up (perhaps someone else's, with this address) is now the
   // owner's, and can log in.

@@ -111,7 +111,7 @@ export async function registerUser(context: AuthContext, request: RegistrationRe
   const email = request.email.trim();
   checkUsername(username);
   checkEmail(email);
-  const failure = await checkPasswordPolicy(request.password, context.config.passwordPolicy, { login: username, email }).catch((cause: unknown) => {
+  const failure = await checkPasswordPolicy(request.password, context.config.passwords.policy, { login: username, email }).catch((cause: unknown) => {
     throw new AuthError('unavailable', { cause });
   });
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });

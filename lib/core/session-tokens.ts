@@ -73,7 +73,7 @@ export interface SessionIndexRead {
  * read of its own; undefined where logins open no session. A login of an unknown name reads the same way.
  */
 export async function readSessionIndex(context: AuthContext, userId: string): Promise<SessionIndexRead | undefined> {
-  if (!context.config.refresh.issue && !context.config.accessTokenSessions) return undefined;
+  if (!context.config.sessions.refresh.issue && !context.config.sessions.accessTokenSessions) return undefined;
   return { value: await context.state.get(userFamiliesKey(userId)) };
 }
 
@@ -87,9 +87,9 @@ export async function issueSession(context: AuthContext, user: User, options: Is
   let family: string | undefined;
   // Without refresh tokens, a preset may still keep a session per login (bfore.ai's logout ends one token's session):
   // it then lives as long as the access token.
-  if (config.refresh.issue || config.accessTokenSessions) {
+  if (config.sessions.refresh.issue || config.sessions.accessTokenSessions) {
     family = newTokenId();
-    const familySeconds = config.refresh.issue ? config.refreshTokenTtlSeconds : accessLifetime(context, options.rememberMe);
+    const familySeconds = config.sessions.refresh.issue ? config.tokens.refreshTtlSeconds : accessLifetime(context, options.rememberMe);
     const expiresAt = nowSeconds(config.clock) + familySeconds;
     // The session's record, its list entry and its refresh token's, written at once (one round trip when the list was
     // read before); the refresh token works only once its family record exists, which a refresh reads first.
@@ -106,7 +106,7 @@ export async function issueSession(context: AuthContext, user: User, options: Is
         familySeconds * 1000,
         options.sessionIndex,
       ),
-      config.refresh.issue ? signRefresh(context, user, family, sv, options.rememberMe, expiresAt) : undefined,
+      config.sessions.refresh.issue ? signRefresh(context, user, family, sv, options.rememberMe, expiresAt) : undefined,
     ]);
     refresh = signed;
   }
@@ -157,7 +157,7 @@ async function createFamily(
 }
 
 /**
- * Lists `family` among the user's open ones; past `maxSessionsPerUser`, the oldest are ended. One atomic update of the
+ * Lists `family` among the user's open ones; past `sessions.maxPerUser`, the oldest are ended. One atomic update of the
  * list (compare-and-set), so racing logins neither drop each other's entries nor exceed the cap together.
  */
 async function addUserFamily(context: AuthContext, userId: string, entry: UserFamilyEntry, readEarlier?: SessionIndexRead): Promise<void> {
@@ -165,7 +165,7 @@ async function addUserFamily(context: AuthContext, userId: string, entry: UserFa
     const now = nowSeconds(context.config.clock);
     const open = parseUserFamilies(json).filter((known) => known.expiresAt > now);
     open.push(entry);
-    const result = open.splice(0, Math.max(0, open.length - context.config.maxSessionsPerUser));
+    const result = open.splice(0, Math.max(0, open.length - context.config.sessions.maxPerUser));
     return { result, write: userFamiliesWrite(context, open) };
   }, readEarlier);
   await Promise.all(ended.map((old) => deleteFamily(context, old.family)));
@@ -205,7 +205,7 @@ async function hasNoLocalRecord(context: AuthContext, user: User): Promise<boole
 
 /** The preset decides what `sub` holds; where it is the login, the stable id rides along in `uid`. */
 function subjectClaims(context: AuthContext, user: Pick<User, 'id' | 'login'>): { sub: string; uid?: string } {
-  return context.config.subjectClaim === 'login' ? { sub: user.login, uid: user.id } : { sub: user.id };
+  return context.config.tokens.subjectClaim === 'login' ? { sub: user.login, uid: user.id } : { sub: user.id };
 }
 
 function signAccess(
@@ -223,7 +223,7 @@ function signAccess(
       auth: authorities.join(','),
       // A lean token leaves out the initial version: the guard admits a token without `sv` exactly when it would
       // admit "0" (no "log out everywhere" yet), and refuses both once there was one.
-      ...(context.config.leanAccessTokens && options.sv === INITIAL_SESSION_VERSION ? {} : { sv: options.sv }),
+      ...(context.config.tokens.leanAccessTokens && options.sv === INITIAL_SESSION_VERSION ? {} : { sv: options.sv }),
       ...(options.family ? { fam: options.family } : {}),
       ...(options.rememberMe ? { rme: true } : {}),
       ...(options.identityProvider ? { idp: options.identityProvider } : {}),
@@ -234,7 +234,7 @@ function signAccess(
 }
 
 function accessLifetime(context: AuthContext, rememberMe: boolean): number {
-  return rememberMe ? context.config.rememberMeTtlSeconds : context.config.accessTokenTtlSeconds;
+  return rememberMe ? context.config.tokens.rememberMeTtlSeconds : context.config.tokens.accessTtlSeconds;
 }
 
 async function signRefresh(
@@ -248,7 +248,7 @@ async function signRefresh(
   const refresh = context.tokens.sign(
     'refresh',
     { ...subjectClaims(context, user), fam: family, sv, ...(rememberMe ? { rme: true } : {}) },
-    context.config.refreshTokenTtlSeconds,
+    context.config.tokens.refreshTtlSeconds,
     familyExpiresAt,
   );
   // Every token but an access token has a jti.
@@ -292,14 +292,14 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
     throw error;
   }
 
-  const graceMs = config.refresh.rotate ? config.refresh.reuseGraceSeconds * 1000 : 0;
+  const graceMs = config.sessions.refresh.rotate ? config.sessions.refresh.reuseGraceSeconds * 1000 : 0;
   if (graceMs > 0) {
     // The first to spend this token rotates; any later presentation within the window (another tab, a retry) gets the
     // successor that rotation issued, from the same client only. Counted atomically, so this holds across instances.
     const spent = await state.increment(spentKey(claims.jti), graceMs);
     if (spent.value > 1) return successorForRepeat(context, userId, claims.fam, claims.jti, refreshToken);
   }
-  const live = config.refresh.rotate ? await state.take(liveTokenKey(claims.fam)) : await state.get(liveTokenKey(claims.fam));
+  const live = config.sessions.refresh.rotate ? await state.take(liveTokenKey(claims.fam)) : await state.get(liveTokenKey(claims.fam));
   if (live !== claims.jti) {
     // The token was valid and its family alive, yet it is not the family's live token: it was used before. Reuse.
     await revokeForReuse(context, userId, claims.fam);
@@ -311,7 +311,7 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   // The login's time, not this refresh's: a refreshed token is no fresher proof of the user than the login was.
   const authTime = family.createdAt === undefined ? undefined : Math.floor(family.createdAt / 1000);
   const access = signAccess(context, subject, subject.authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp, authTime });
-  const refresh = config.refresh.rotate ? await signRefresh(context, subject, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
+  const refresh = config.sessions.refresh.rotate ? await signRefresh(context, subject, claims.fam, sv, rememberMe, family.expiresAt) : undefined;
   await touchFamily(context, claims.fam, family, graceMs > 0 ? claims.jti : undefined, graceMs);
   if (graceMs > 0 && refresh) await rememberSuccessor(context, claims.jti, refreshToken, { access, refresh }, graceMs);
   return { access, refresh };
@@ -422,7 +422,7 @@ export async function issueAccessTokenFrom(
   if (options.sameSession) {
     family = claims.fam;
     if (family !== undefined) await extendFamily(context, user.id, family, expiresAt);
-  } else if (config.refresh.issue || config.accessTokenSessions) {
+  } else if (config.sessions.refresh.issue || config.sessions.accessTokenSessions) {
     family = newTokenId();
     await createFamily(context, family, { userId: user.id, expiresAt });
   }

@@ -39,7 +39,7 @@ interface CacheEntry {
  * token issued before the change has expired anyway, so a missing key accepts any version.
  *
  * With a UserStore, a token of a user who is disabled or no longer exists is refused too. Both facts come from one
- * short cache (`sessionCacheMs`): a hit costs no round trip to either store, a miss asks both at once.
+ * short cache (`sessions.cacheMs`): a hit costs no round trip to either store, a miss asks both at once.
  */
 export class SessionVersions {
   private readonly cache = new Map<string, CacheEntry>();
@@ -139,7 +139,7 @@ export class SessionVersions {
     );
   }
 
-  /** This instance refuses the family's access tokens at once (other instances within `sessionCacheMs`). */
+  /** This instance refuses the family's access tokens at once (other instances within `sessions.cacheMs`). */
   forgetFamily(family: string): void {
     this.openFamilies.delete(family);
   }

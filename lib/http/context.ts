@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import type { Preset, ReplyContext } from '../presets/types';
 import type { Clock } from '../primitives/clock';
 
+/** What the edge needs to know of the configuration: a slice of the resolved options. */
 export interface EdgeSettings {
   clock: Clock;
   logger: Logger;
@@ -17,8 +18,8 @@ export interface EdgeSettings {
   /** The trusted-device cookie ("remember this browser"), or false when trusted devices are off. */
   trustedDevices: { cookieName: string; secure: boolean } | false;
   /** Reported by formatters: `forceTfa`, and bfore.ai's password expiry. */
-  forceSecondFactor: boolean;
-  passwordMaxAgeSeconds: number | null;
+  secondFactor: { force: boolean };
+  passwords: { maxAgeSeconds: number | null };
   /** The browsers' cookie transport (refresh token, optionally the access token, in cookies), or false when off. */
   cookies: CookieTransportSettings | false;
 }

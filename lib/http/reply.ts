@@ -23,8 +23,8 @@ export function replyContext(req: Request, settings: EdgeSettings): ReplyContext
   return {
     startedAt: (req as TimedRequest)[STARTED_AT] ?? now,
     now,
-    forceSecondFactor: settings.forceSecondFactor,
-    passwordMaxAgeSeconds: settings.passwordMaxAgeSeconds,
+    forceSecondFactor: settings.secondFactor.force,
+    passwordMaxAgeSeconds: settings.passwords.maxAgeSeconds,
   };
 }
 

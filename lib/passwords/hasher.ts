@@ -65,7 +65,7 @@ export class PasswordHasher {
   /**
    * Spends one comparison's time against a hash nobody has, for logins of unknown or blocked users. It runs at the
    * configured cost, never at a stored hash's: a cost that followed the hashes checked last would, after a raise of
-   * `bcryptCost`, make unknown names slower than users still on the old cost, and so tell them apart.
+   * `passwords.bcryptCost`, make unknown names slower than users still on the old cost, and so tell them apart.
    */
   burnComparison(password: string, signal?: AbortSignal): Promise<void> {
     return this.compareWithDummy(password, this.cost, signal);

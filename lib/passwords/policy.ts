@@ -33,14 +33,14 @@ export interface PasswordRuleFailure {
 export function resolvePasswordPolicy(options: PasswordPolicyOptions = {}): ResolvedPasswordPolicy {
   const minLength = options.minLength ?? 8;
   if (!Number.isSafeInteger(minLength) || minLength < 1 || minLength > BCRYPT_MAX_BYTES) {
-    throw new TypeError(`"passwordPolicy.minLength" must be an integer from 1 to ${BCRYPT_MAX_BYTES}.`);
+    throw new TypeError(`"passwords.policy.minLength" must be an integer from 1 to ${BCRYPT_MAX_BYTES}.`);
   }
   if (options.isBreached !== undefined && typeof options.isBreached !== 'function') {
-    throw new TypeError('"passwordPolicy.isBreached" must be a function (password) => boolean | Promise<boolean>.');
+    throw new TypeError('"passwords.policy.isBreached" must be a function (password) => boolean | Promise<boolean>.');
   }
   const denylist = new Set<string>();
   for (const entry of options.denylist ?? []) {
-    if (typeof entry !== 'string') throw new TypeError('"passwordPolicy.denylist" must hold only strings.');
+    if (typeof entry !== 'string') throw new TypeError('"passwords.policy.denylist" must hold only strings.');
     denylist.add(entry.toLowerCase());
   }
   return { minLength, denylist, isBreached: options.isBreached };

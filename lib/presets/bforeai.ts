@@ -52,7 +52,7 @@ function pascalUser(user: User): Record<string, unknown> {
 
 /**
  * When the password expires: the stored expiry, else null. (A policy-based expiry would need when the password was
- * last changed, which users do not record; `passwordMaxAge` is applied as an expiry stored at each change instead.)
+ * last changed, which users do not record; `passwords.maxAge` is applied as an expiry stored at each change instead.)
  */
 function passwordExpiration(user: User): string | null {
   return isoOrNull(user.passwordExpiresAt);

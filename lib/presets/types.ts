@@ -34,7 +34,7 @@ export interface ReplyContext {
   now: number;
   /** `forceTfa` as configured, for formatters that report it. */
   forceSecondFactor: boolean;
-  /** `passwordMaxAge` in seconds, or null when passwords never expire (bfore.ai's `PasswordExpiration`). */
+  /** `passwords.maxAge` in seconds, or null when passwords never expire (bfore.ai's `PasswordExpiration`). */
   passwordMaxAgeSeconds: number | null;
 }
 
@@ -133,7 +133,7 @@ export interface PresetDefaults {
   apiKeyRecentLogin?: Duration | false;
   /**
    * Whether each login keeps a session that logout ends even when no refresh token is issued (bfore.ai logs one
-   * token out). Such sessions count towards `maxSessionsPerUser`. @default false
+   * token out). Such sessions count towards `sessions.maxPerUser`. @default false
    */
   accessTokenSessions?: boolean;
   /**

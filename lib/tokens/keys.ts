@@ -52,19 +52,19 @@ function isKeySetOptions(secret: unknown): secret is KeySetOptions {
 }
 
 /**
- * Turns the `secret` and `algorithm` options into a KeySet, or throws a TypeError naming what is wrong. A KeySet
+ * Turns the `secret` and `tokens.algorithm` options into a KeySet, or throws a TypeError naming what is wrong. A KeySet
  * instance is returned as it is: the host owns it (and its timers).
  */
 export function prepareKeys(secret: unknown, algorithm: unknown, context: PrepareKeysContext = {}): PreparedKeys {
   if (secret instanceof KeySet) {
-    if (algorithm !== undefined) throw new TypeError(`"algorithm" applies to an HMAC secret only; a KeySet names each key's algorithm (got ${String(algorithm)}).`);
+    if (algorithm !== undefined) throw new TypeError(`"tokens.algorithm" applies to an HMAC secret only; a KeySet names each key's algorithm (got ${String(algorithm)}).`);
     return secret;
   }
   const internals = { path: 'secret', clock: context.clock, retainForSeconds: context.retainForSeconds };
   if (isKeyPair(secret) || isKeySetOptions(secret)) {
     // An explicit HMAC "algorithm" beside a key pair used to be ignored silently; say so instead.
     if (algorithm !== undefined && algorithm !== (secret as { algorithm?: unknown }).algorithm) {
-      throw new TypeError(`"algorithm" applies to an HMAC secret only; with a key pair or key set, set each key's "algorithm" (got ${String(algorithm)}).`);
+      throw new TypeError(`"tokens.algorithm" applies to an HMAC secret only; with a key pair or key set, set each key's "algorithm" (got ${String(algorithm)}).`);
     }
     if (isKeySetOptions(secret)) return new KeySet(secret, internals);
     if (!isAsymmetricAlgorithm(secret.algorithm)) {
@@ -83,7 +83,7 @@ export function prepareKeys(secret: unknown, algorithm: unknown, context: Prepar
     );
   }
   if (!isHmacAlgorithm(hmacAlgorithm)) {
-    throw new TypeError(`"algorithm" must be one of ${HMAC_ALGORITHMS.join(', ')} with an HMAC secret; got ${String(algorithm)}.`);
+    throw new TypeError(`"tokens.algorithm" must be one of ${HMAC_ALGORITHMS.join(', ')} with an HMAC secret; got ${String(algorithm)}.`);
   }
   const seen: KeyObject[] = [];
   const keys: KeySpec[] = list.map((item, index) => {

@@ -27,7 +27,7 @@ export const refreshRoute = defineRoute({
   bodyOptional: () => true,
   credential: 'refresh-token',
   limiter: 'refresh',
-  mountedWhen: (edge) => edge.core.config.refresh.issue,
+  mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['refreshed'],
   errors: [400, 401, 413, 429, 503],
   async handle(edge, { req, res, bearer }) {

@@ -1,4 +1,4 @@
-// DELETE one session: its refresh token stops at once, its access tokens at the guard within sessionCacheMs.
+// DELETE one session: its refresh token stops at once, its access tokens at the guard within sessions.cacheMs.
 import { endSession } from '../../core/session-tokens';
 import { defineRoute } from '../route';
 
@@ -11,7 +11,7 @@ export const sessionEndRoute = defineRoute({
     "Ends one of the caller's sessions: its tokens stop working. Another user's session id answers like a missing one (404 `not_found`).",
   tag: 'sessions',
   credential: 'access-token',
-  mountedWhen: (edge) => edge.core.config.refresh.issue,
+  mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['sessionEnded'],
   errors: [401, 404, 503],
   async handle(edge, { req, auth }) {

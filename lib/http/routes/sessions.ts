@@ -10,7 +10,7 @@ export const sessionsRoute = defineRoute({
   description: "The caller's open sessions, one per login (device), newest first; the current one is marked.",
   tag: 'sessions',
   credential: 'access-token',
-  mountedWhen: (edge) => edge.core.config.refresh.issue,
+  mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['sessionList'],
   errors: [401, 503],
   async handle(edge, { auth }) {

@@ -1,5 +1,5 @@
 // bfore.ai's token routes: GET logout (ends the sent token's session), GET renew (the same lifetime, from now) and
-// GET token with a lifetime (`?m=<minutes>` or `?d=<days>`, capped by `maxTokenLifetime`).
+// GET token with a lifetime (`?m=<minutes>` or `?d=<days>`, capped by `tokens.maxLifetime`).
 import type { Request } from 'express';
 import { currentUser } from '../../core/access';
 import type { AuthInfo } from '../../core/results';
@@ -82,7 +82,7 @@ export const tokenIssueRoute = defineRoute({
   operationId: 'issueToken',
   summary: "Issue an access token of a chosen lifetime",
   description:
-    "A new access token of the lifetime asked (`?m=<minutes>` or `?d=<days>`, at most `maxTokenLifetime`), in a session of its own.",
+    "A new access token of the lifetime asked (`?m=<minutes>` or `?d=<days>`, at most `tokens.maxLifetime`), in a session of its own.",
   tag: 'sessions',
   credential: 'access-token',
   queryParameters: [
@@ -93,6 +93,6 @@ export const tokenIssueRoute = defineRoute({
   errors: [400, 401, 403, 503],
   async handle(edge, { req, auth }) {
     claimsOf(auth);
-    return answerWithToken(edge, req, auth, askedLifetime(req.query, edge.core.config.maxTokenLifetimeSeconds), false);
+    return answerWithToken(edge, req, auth, askedLifetime(req.query, edge.core.config.tokens.maxLifetimeSeconds), false);
   },
 });

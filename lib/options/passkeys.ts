@@ -1,6 +1,22 @@
 // The `passkeys` option, checked at start-up: the relying party (RP ID, name, origins) and a store that can keep them.
 import { isIP } from 'node:net';
-import type { UserStore } from './stores/types';
+import type { UserStore } from '../stores/types';
+import { plainObject, type KnownKeys } from './validate';
+
+/** The relying party of passkeys (see {@link AuthOptions.passkeys}). */
+export interface PasskeyOptions {
+  /**
+   * The RP ID: the site's domain (or a registrable suffix of it), never an IP address, and never to change (a passkey
+   * works only under the RP ID it was made for). @example 'example.com'
+   */
+  rpId: string;
+  /** The name authenticators show. @example 'Example' */
+  rpName: string;
+  /** The origins of the pages that run the ceremonies, each the RP ID's host or a subdomain of it. @example ['https://example.com'] */
+  origins: readonly string[];
+}
+
+const PASSKEYS_KEYS: KnownKeys<PasskeyOptions> = { rpId: true, rpName: true, origins: true };
 
 /** Passkeys, resolved. Internal. */
 export interface ResolvedPasskeys {
@@ -18,11 +34,7 @@ const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a
 export function resolvePasskeys(value: unknown, users: UserStore): ResolvedPasskeys | false {
   if (value === undefined || value === false) return false;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('"passkeys" must be an object { rpId, rpName, origins } or false.');
-  const input = value as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!['rpId', 'rpName', 'origins'].includes(key)) throw new TypeError(`"passkeys.${key}" is not an option; did you mean one of rpId, rpName, origins?`);
-  }
-  const { rpId, rpName, origins } = input;
+  const { rpId, rpName, origins } = plainObject(value, 'passkeys', PASSKEYS_KEYS);
   if (typeof rpId !== 'string' || rpId === '') throw new TypeError('"passkeys.rpId" must be the site\'s domain, e.g. "example.com" (or "localhost" in development).');
   // WebAuthn's RP ID is a domain: a browser refuses an IP address (a URL's host must be a registrable domain or localhost).
   if (isIP(rpId.replace(/^\[|\]$/g, '')) !== 0) {
