@@ -22,7 +22,7 @@ const guarded = (token: string) => request(t.app).get('/api/protected').set('Aut
 const MAX_DEFAULT_ACCESS_TOKEN_LENGTH = 256;
 
 test('a default-preset HS256 access token is at most 256 characters, and the guard admits it', async () => {
-  t = await createTestApp({ algorithm: 'HS256', rateLimit: false });
+  t = await createTestApp({ tokens: { algorithm: 'HS256' }, rateLimit: false });
   const token = (await login('guest', PASSWORDS.guest)).body.accessToken as string;
   expect(token.length).toBeLessThanOrEqual(MAX_DEFAULT_ACCESS_TOKEN_LENGTH);
   const { header, payload } = decode(token);

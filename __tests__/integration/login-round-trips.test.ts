@@ -61,7 +61,7 @@ async function appWith(counting: CountingClient, options: { rateLimit?: false } 
     stateStore: new RedisStateStore({ sendCommand: counting.send, prefix }),
     logger: createRecordingLogger(),
     clock,
-    bcryptCost: TEST_COST,
+    passwords: { bcryptCost: TEST_COST },
     ...options,
   });
   const app = express();
