@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of exactly what an instance mounts, built from the same route table as the router.
 import type { TSchema } from '@sinclair/typebox';
 import { AUTH_ERROR_CATALOGUE } from '../errors';
-import { schemaNameOf } from '../presets/schema-name';
+import { schemaNameOf } from '../presets/types';
 import type { AnswerName, AnswerSpec, Preset } from '../presets/types';
 import type { EdgeContext } from './context';
 import { COOKIE_TRANSPORT_HEADER, COOKIE_TRANSPORT_VALUE } from './csrf';

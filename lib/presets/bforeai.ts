@@ -35,7 +35,7 @@ import {
   totpConfirmedDefaultAnswer,
   totpEnrolmentDefaultAnswer,
 } from './shared';
-import { named } from './schema-name';
+import { named } from './types';
 import { definePreset, type AnswerSpec, type Preset, type Reply } from './types';
 
 /** The PascalCase user of `/user/login` and `/user/me`, without its token. */

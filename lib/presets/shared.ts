@@ -1,6 +1,6 @@
 // What several presets share, by name: the common defaults, the default preset's formatters and the JSON Schemas of
 // their bodies. A preset that answers like the default one references these; nothing is inherited by spreading.
-import { Type, type TNull, type TSchema, type TString, type TUnion } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type TNull, type TSchema, type TString, type TUnion } from '@sinclair/typebox';
 import { AUTH_ERROR_CATALOGUE, type AuthError, type AuthErrorCode } from '../errors';
 import type {
   ApiKeyCreated,
@@ -15,7 +15,7 @@ import type {
   TrustedDeviceInfo,
   User,
 } from '../core/results';
-import { named } from './schema-name';
+import { named } from './types';
 import type { AnswerSpec, PresetDefaults, PresetRoutes, Reply } from './types';
 
 /**
@@ -114,9 +114,18 @@ export const secondFactorMethodSchema = named(
  * Every AuthError code, as one string enum (what client generators turn into a union type), each code listed with its
  * status and message in the description (the catalogue in errors.ts).
  */
+// TypeBox checks a Type.Unsafe schema only through a kind registered for it (its compiler answers "Unknown type"
+// otherwise, e.g. for a host checking our error bodies): a code is a string of the catalogue. The symbol never
+// reaches the JSON, so the document still says `{ type: 'string', enum }`.
+const ERROR_CODE_KIND = 'ExpressAuthKit/ErrorCode';
+if (!TypeRegistry.Has(ERROR_CODE_KIND)) {
+  TypeRegistry.Set(ERROR_CODE_KIND, (_schema, value) => typeof value === 'string' && Object.hasOwn(AUTH_ERROR_CATALOGUE, value));
+}
+
 export const errorCodeSchema = named(
   'ErrorCode',
   Type.Unsafe<AuthErrorCode>({
+    [Kind]: ERROR_CODE_KIND,
     type: 'string',
     enum: Object.keys(AUTH_ERROR_CATALOGUE),
     description: `The stable machine code of the error; the HTTP status is the code's:\n\n${(Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[])

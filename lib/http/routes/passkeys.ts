@@ -14,7 +14,7 @@ import {
   type PasskeySummary,
 } from '../../core/passkeys';
 import { AuthError } from '../../errors';
-import { named } from '../../presets/schema-name';
+import { named } from '../../presets/types';
 import type { AnswerSpec } from '../../presets/types';
 import { codeField, keyNameField, passwordField } from '../fields';
 import { bodyReader } from '../request';
