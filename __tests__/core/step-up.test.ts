@@ -1,19 +1,19 @@
 // Step-up (lib/core/step-up.ts) called directly: the password and the factor a login demands, the login's lockout and
 // forgiveness, device cookies, and what counts as a recent login.
-import { contextOf } from '../../lib/auth';
 import type { AuthContext } from '../../lib/core/context';
 import { recoveryCodeHash } from '../../lib/core/second-factor';
 import { isRecentLogin, reauthenticate } from '../../lib/core/step-up';
 import type { User } from '../../lib/stores/types';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { PASSWORDS } from '../helpers/fixtures';
+import { createTestCore, type TestCore } from '../helpers/test-core';
 
-let t: TestApp;
+let t: TestCore;
 let context: AuthContext;
 
 beforeEach(async () => {
-  t = await createTestApp({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
-  context = contextOf(t.auth);
+  t = await createTestCore({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
+  context = t.context;
 });
 
 afterEach(async () => {
