@@ -13,7 +13,7 @@ import { resolveOptions, type AuthOptions, type ResolvedConfig } from '../../lib
 import { PasswordHasher, sharedBcryptPool } from '../../lib/passwords/hasher';
 import { failClosed } from '../../lib/stores/fail-closed-state-store';
 import { failClosedUsers } from '../../lib/stores/fail-closed-user-store';
-import { MemoryStateStore } from '../../lib/stores/memory-state-store';
+import { MemoryStateStore, type MemoryStateStoreOptions } from '../../lib/stores/memory-state-store';
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import type { User } from '../../lib/stores/types';
 import { KeySet } from '../../lib/tokens/key-set';
@@ -23,6 +23,8 @@ import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECR
 export interface CreateTestCoreOptions extends Partial<AuthOptions> {
   /** Replace the demo users (ids 1-5 of fixtures.ts). */
   seedUsers?: User[];
+  /** Options of the MemoryStateStore (its clock is the test's), e.g. `{ sweepIntervalMs: 1 }` to count live keys by `state.size`. */
+  stateStoreOptions?: Omit<MemoryStateStoreOptions, 'clock'>;
 }
 
 export interface TestCore {
@@ -58,10 +60,10 @@ export interface TestCore {
  * expect(core.mailer.resetLinks).toHaveLength(1);
  */
 export async function createTestCore(overrides: CreateTestCoreOptions = {}): Promise<TestCore> {
-  const { seedUsers, onEvent, ...authOptions } = overrides;
+  const { seedUsers, stateStoreOptions, onEvent, ...authOptions } = overrides;
   const clock = (authOptions.clock as FakeClock | undefined) ?? createFakeClock();
   const users = new MemoryUserStore(seedUsers ?? (await demoUsers(clock)));
-  const state = new MemoryStateStore({ clock });
+  const state = new MemoryStateStore({ ...stateStoreOptions, clock });
   const mailer = new MemoryMailer();
   const logger = createRecordingLogger();
   const events: AuthEvent[] = [];
