@@ -7,10 +7,13 @@ import { requestPasswordReset, resetLink, resetPassword, type PasswordResetReque
 import { recoveryCodeHash } from '../../lib/core/second-factor';
 import { refreshSession } from '../../lib/core/session-tokens';
 import { reauthenticate } from '../../lib/core/step-up';
+import { MemoryMailer } from '../../lib/mailers/memory-mailer';
 import type { Mailer } from '../../lib/mailers/types';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
+import { MemoryStateStore } from '../../lib/stores/memory-state-store';
+import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import type { StateStore } from '../../lib/stores/types';
-import { PASSWORDS } from '../helpers/fixtures';
+import { demoUsers, PASSWORDS } from '../helpers/fixtures';
 import { createTestCore, type CreateTestCoreOptions, type TestCore } from '../helpers/test-core';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
@@ -28,6 +31,7 @@ afterEach(async () => {
 });
 
 const errorOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: { code?: string }) => error.code ?? String(error));
+const messageOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
 
 /** Asks for a link for `email` and answers the token the mail carries (undefined when none was sent). */
 async function mailedToken(email: string): Promise<string | undefined> {
@@ -68,6 +72,7 @@ describe('configuration', () => {
     await setUp({ passwordReset: undefined });
     expect(await errorOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('not_found');
     expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('not_found');
+    expect(await messageOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('Password reset is not configured ("passwordReset").');
     await t.settle();
     expect(t.mailer.resetLinks).toEqual([]);
   });
@@ -76,6 +81,7 @@ describe('configuration', () => {
     await setUp({ mailer: undefined });
     expect(await errorOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('unavailable');
     expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('unavailable');
+    expect(await messageOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('Password reset by email is not available.');
     expect(t.logger.warnings).toEqual([
       '[express-auth-kit] NO_RESET_MAILER: password reset was asked for, but no "mailer" is configured: the reset routes answer 503.',
     ]);
@@ -213,6 +219,59 @@ describe('resetPassword: the token', () => {
     expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('unavailable');
   });
 
+  test('a link asked for while a reset completes is void afterwards', async () => {
+    // A store that can hold a reset right after it took its token, so a request can land in between.
+    const inner = new MemoryStateStore({ clock: Date.now });
+    let hold: Promise<void> | undefined;
+    let tookToken: () => void = () => undefined;
+    const store: StateStore = {
+      get: (key) => inner.get(key),
+      set: (key, value, ttlMs) => inner.set(key, value, ttlMs),
+      delete: (key) => inner.delete(key),
+      increment: (key, ttlMs) => inner.increment(key, ttlMs),
+      take: async (key) => {
+        const value = await inner.take(key);
+        tookToken();
+        await hold;
+        return value;
+      },
+    };
+    await setUp({ stateStore: store });
+    const first = (await mailedToken('guest@example.com'))!;
+    let release: () => void = () => undefined;
+    hold = new Promise((resolve) => (release = resolve));
+    const took = new Promise<void>((resolve) => (tookToken = resolve));
+    const completing = reset({ token: first, newPassword: NEW_PASSWORD });
+    await took;
+    const second = (await mailedToken('guest@example.com'))!;
+    hold = undefined;
+    release();
+    await completing;
+    expect(await errorOf(reset({ token: second, newPassword: 'another-new-password' }))).toBe('reset_token_invalid');
+    expect(await logsIn('guest', NEW_PASSWORD)).toBe('authenticated');
+    await inner.shutdown();
+  });
+
+  test('of two links asked for at once, only the one mailed last works', async () => {
+    await setUp();
+    await Promise.all([requestPasswordReset(t.context, 'guest@example.com'), requestPasswordReset(t.context, 'guest@example.com')]);
+    await t.settle();
+    const [earlier, later] = t.mailer.resetLinks.map((mail) => new URL(mail.url).searchParams.get('token')!);
+    expect(await errorOf(reset({ token: earlier!, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorOf(reset({ token: later!, newPassword: NEW_PASSWORD }))).toBe('resolved');
+  });
+
+  test('of two resets with one token at once, exactly one sets its password', async () => {
+    await setUp();
+    const token = (await mailedToken('guest@example.com'))!;
+    const outcomes = await Promise.all([
+      errorOf(reset({ token, newPassword: 'first-new-password' })),
+      errorOf(reset({ token, newPassword: 'second-new-password' })),
+    ]);
+    expect(outcomes).toEqual(['resolved', 'reset_token_invalid']);
+    expect(await logsIn('guest', 'first-new-password')).toBe('authenticated');
+  });
+
   test('a token of a user disabled since, or whose password changed since, is refused', async () => {
     await setUp();
     const guestToken = (await mailedToken('guest@example.com'))!;
@@ -243,7 +302,8 @@ describe('resetPassword: the token', () => {
       },
     });
     const token = (await mailedToken('guest@example.com'))!;
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('unavailable');
+    const failure = await reset({ token, newPassword: NEW_PASSWORD }).catch((error: Error) => error);
+    expect(failure).toMatchObject({ code: 'unavailable', cause: new Error('breach service down') });
     down = false;
     expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('resolved');
   });
@@ -262,6 +322,24 @@ describe('resetPassword: what a completed reset changes', () => {
     await reset({ token: again, newPassword: NEW_PASSWORD });
     expect((await t.user('4')).passwordExpiresAt ?? null).toBeNull();
     expect(await logsIn('expired', NEW_PASSWORD)).toBe('authenticated');
+  });
+
+  test('of the stored user, only the password changes (and an unverified address, below)', async () => {
+    await setUp();
+    const before = await t.user('3');
+    await reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD });
+    const after = await t.user('3');
+    expect(after.passwordHash).not.toBe(before.passwordHash);
+    expect({ ...after, passwordHash: undefined, passwordExpiresAt: undefined }).toEqual({ ...before, passwordHash: undefined, passwordExpiresAt: undefined });
+  });
+
+  test('a user store that cannot mark an address verified: the reset completes all the same', async () => {
+    const users = new MemoryUserStore(await demoUsers(Date.now));
+    Object.defineProperty(users, 'markEmailVerified', { value: undefined });
+    users.update('3', { emailVerified: false });
+    await setUp({ users });
+    expect(await errorOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await t.context.passwords.verify(NEW_PASSWORD, (await users.findById('3'))!.passwordHash)).toBe(true);
   });
 
   test('an unverified address becomes verified (the link proved it)', async () => {
@@ -294,7 +372,26 @@ describe('resetPassword: what a completed reset changes', () => {
     await t.settle();
     const token = new URL(links[0]!).searchParams.get('token')!;
     expect(await reset({ token, newPassword: NEW_PASSWORD })).toEqual({ revokedApiKeys: [] });
+    await t.settle();
     expect(t.logger.errors).toEqual([]);
+  });
+
+  test('a mail that fails is logged, without its content, and changes no answer', async () => {
+    const mailer = new MemoryMailer({
+      onSendAccountMail: () => {
+        throw new Error('smtp down');
+      },
+    });
+    await setUp({ mailer });
+    await requestPasswordReset(t.context, 'guest@example.com');
+    await t.settle();
+    const token = new URL(mailer.resetLinks[0]!.url).searchParams.get('token')!;
+    expect(await reset({ token, newPassword: NEW_PASSWORD })).toEqual({ revokedApiKeys: [] });
+    await t.settle();
+    expect(t.logger.errors).toEqual([
+      '[express-auth-kit] sending a password-reset link failed: smtp down',
+      '[express-auth-kit] sending a password-reset notice failed: smtp down',
+    ]);
   });
 
   test("the account's lockout is lifted and its failures forgiven", async () => {
