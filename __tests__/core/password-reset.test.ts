@@ -354,7 +354,7 @@ describe('resetPassword: what a completed reset changes', () => {
     const login = await loginWithPassword(t.context, { username: 'guest', password: PASSWORDS.guest, rememberMe: false });
     if (login.kind !== 'authenticated') throw new Error('expected a session');
     const guest = await t.user('3');
-    const { record: key } = await createApiKey(t.context, guest, { name: 'ci' }, { password: PASSWORDS.guest });
+    const { record: key } = await createApiKey(t.context, guest, { name: 'ci', expiresInSeconds: undefined, roles: undefined }, { password: PASSWORDS.guest });
     const outcome = await reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD });
     expect(outcome).toEqual({ revokedApiKeys: [{ id: key.id, name: 'ci' }] });
     expect(await errorOf(refreshSession(t.context, login.refresh!.token))).toMatch(/^token_/);

@@ -19,6 +19,7 @@ afterEach(async () => {
 });
 
 const errorOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: { code?: string }) => error.code ?? String(error));
+const messageOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
 const CODE = /^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/;
 
 /** A user store like MemoryUserStore but without one of the recovery-code methods. */
@@ -55,11 +56,17 @@ describe('generateRecoveryCodes', () => {
     await t.close();
     await setUp({ users: await storeWithout('replaceRecoveryCodes') });
     expect(await errorOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe('not_found');
+    expect(await messageOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
+      'Recovery codes are not available: the user store cannot keep them.',
+    );
   });
 
   test('a user without a second factor: invalid_request, even with the right password; with the factor forced, a set', async () => {
     await setUp();
     expect(await errorOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe('invalid_request');
+    expect(await messageOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe(
+      'Recovery codes stand in for a second factor: turn one on first.',
+    );
     expect((await t.user('3')).recoveryCodesRemaining ?? null).toBeNull();
     await t.close();
     await setUp({ secondFactor: { force: true } });
