@@ -8,7 +8,7 @@ const name = process.env.MUTATE_GROUP ?? 'tokens';
 const group = GROUPS[name];
 if (group === undefined) throw new Error(`MUTATE_GROUP must be one of ${Object.keys(GROUPS).join(', ')}; got "${name}"`);
 
-const named = ['__tests__/unit', '__tests__/http'].flatMap((dir) =>
+const named = ['__tests__/unit', '__tests__/core', '__tests__/http'].flatMap((dir) =>
   readdirSync(dir)
     .filter((file) => file.endsWith('.test.ts') && group.testsNamed.test(file))
     .map((file) => `${dir}/${file}`),

@@ -1,19 +1,19 @@
 // Step-up (lib/core/step-up.ts) called directly: the password and the factor a login demands, the login's lockout and
 // forgiveness, device cookies, and what counts as a recent login.
-import { contextOf } from '../../lib/auth';
 import type { AuthContext } from '../../lib/core/context';
 import { recoveryCodeHash } from '../../lib/core/second-factor';
-import { isRecentLogin, reauthenticate } from '../../lib/core/step-up';
+import { isRecentLogin, proveSecondFactor, reauthenticate } from '../../lib/core/step-up';
 import type { User } from '../../lib/stores/types';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { PASSWORDS } from '../helpers/fixtures';
+import { createTestCore, type TestCore } from '../helpers/test-core';
 
-let t: TestApp;
+let t: TestCore;
 let context: AuthContext;
 
 beforeEach(async () => {
-  t = await createTestApp({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
-  context = contextOf(t.auth);
+  t = await createTestCore({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
+  context = t.context;
 });
 
 afterEach(async () => {
@@ -88,7 +88,45 @@ describe('isRecentLogin', () => {
     expect(isRecentLogin(context, now - 301, 300)).toBe(false);
     expect(isRecentLogin(context, undefined, 300)).toBe(false);
     expect(isRecentLogin(context, Number.NaN, 300)).toBe(false);
-    // A login time far in the future is no proof either.
+    // A minute of clock skew is allowed; a login time further in the future is no proof.
+    expect(isRecentLogin(context, now + 60, 300)).toBe(true);
+    expect(isRecentLogin(context, now + 61, 300)).toBe(false);
     expect(isRecentLogin(context, now + 3600, 300)).toBe(false);
+  });
+});
+
+describe('the message of a missing or wrong app code', () => {
+  test('names the field the caller reads the code from, "code" unless told', async () => {
+    const secret = generateTotpSecret();
+    t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
+    const guest = await userOf('3');
+    const messageOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
+    expect(await messageOf(reauthenticate(context, guest, { password: PASSWORDS.guest }))).toBe('Send a current code from your authenticator app as "code".');
+    expect(await messageOf(reauthenticate(context, guest, { password: PASSWORDS.guest }, { codeField: 'totpCode' }))).toBe(
+      'Send a current code from your authenticator app as "totpCode".',
+    );
+  });
+});
+
+describe('proveSecondFactor', () => {
+  test("a wrong app code is no proof, even as the user's first; a right one is, once; a recovery code once", async () => {
+    const secret = generateTotpSecret();
+    t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
+    await t.users.replaceRecoveryCodes('3', [recoveryCodeHash('3', 'AAAABBBBCCCC')]);
+    const guest = await userOf('3');
+    const step = Math.floor(t.clock() / 30_000);
+    const right = totpCode(secret, step);
+    const wrong = [totpCode(secret, step + 5), '000000', '123456'].find((code) => ![-1, 0, 1].some((d) => totpCode(secret, step + d) === code))!;
+    expect(await proveSecondFactor(context, guest, { code: wrong })).toBe(false);
+    expect(await proveSecondFactor(context, guest, {})).toBe(false);
+    expect(await proveSecondFactor(context, guest, { code: right })).toBe(true);
+    expect(await errorOf(proveSecondFactor(context, guest, { code: right }))).toBe('tfa_invalid');
+    expect(await proveSecondFactor(context, guest, { recoveryCode: 'aaaa-bbbb-cccc' })).toBe(true);
+    expect(await proveSecondFactor(context, guest, { recoveryCode: 'aaaa-bbbb-cccc' })).toBe(false);
+  });
+
+  test('a user without an app secret proves nothing with a code', async () => {
+    const admin = await userOf('1');
+    expect(await proveSecondFactor(context, admin, { code: '123456' })).toBe(false);
   });
 });

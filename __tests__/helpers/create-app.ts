@@ -2,78 +2,18 @@
 import express, { type Express } from 'express';
 import {
   createAuth,
-  hashPassword,
   MemoryMailer,
   MemoryStateStore,
   MemoryUserStore,
   type Auth,
   type AuthOptions,
-  type Logger,
   type User,
 } from '../../lib';
+import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
 import { checkResponsesAgainstDocument } from './openapi-conformance';
 
-export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs512-test-secret-0123456789';
-export const TEST_COST = 4;
-
-export const PASSWORDS = {
-  admin: 'admin-password',
-  user: 'user-password',
-  guest: 'guest-password',
-  expired: 'expired-password',
-  disabled: 'disabled-password',
-} as const;
-
-/** A clock tests move by hand. Starts at a fixed instant so results are reproducible. */
-export interface FakeClock {
-  (): number;
-  advance(ms: number): void;
-  set(ms: number): void;
-}
-
-export function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
-  let now = start;
-  const clock = (() => now) as FakeClock;
-  clock.advance = (ms) => {
-    now += ms;
-  };
-  clock.set = (ms) => {
-    now = ms;
-  };
-  return clock;
-}
-
-/** A logger that keeps what it is told, so tests can assert warnings and that no secret was logged. */
-export function createRecordingLogger(): Logger & { warnings: string[]; errors: string[] } {
-  const warnings: string[] = [];
-  const errors: string[] = [];
-  return { warnings, errors, warn: (m) => warnings.push(m), error: (m) => errors.push(m) };
-}
-
-let hashes: Promise<Record<keyof typeof PASSWORDS, string>> | undefined;
-
-/** bcrypt hashes of PASSWORDS at cost 4, made once per test file. */
-export function passwordHashes(): Promise<Record<keyof typeof PASSWORDS, string>> {
-  hashes ??= (async () => {
-    const entries = await Promise.all(
-      Object.entries(PASSWORDS).map(async ([name, password]) => [name, await hashPassword(password, { cost: TEST_COST })] as const),
-    );
-    return Object.fromEntries(entries) as Record<keyof typeof PASSWORDS, string>;
-  })();
-  return hashes;
-}
-
-/** The demo users (ids 1-5): admin, user (email second factor), guest, expired (password expired), disabled. */
-export async function demoUsers(clock: () => number): Promise<User[]> {
-  const h = await passwordHashes();
-  return [
-    { id: '1', login: 'admin', email: 'admin@example.com', passwordHash: h.admin, authorities: ['ROLE_ADMIN', 'ROLE_USER'], firstName: 'Admin', lastName: 'User', createdAt: new Date(clock()) },
-    { id: '2', login: 'user', email: 'user@example.com', passwordHash: h.user, authorities: ['ROLE_USER'], secondFactor: 'EMAIL', createdAt: new Date(clock()) },
-    { id: '3', login: 'guest', email: 'guest@example.com', passwordHash: h.guest, authorities: ['ROLE_USER'], createdAt: new Date(clock()) },
-    { id: '4', login: 'expired', email: 'expired@example.com', passwordHash: h.expired, authorities: ['ROLE_USER'], passwordExpiresAt: new Date(clock() - 1000), createdAt: new Date(clock()) },
-    { id: '5', login: 'disabled', email: 'disabled@example.com', passwordHash: h.disabled, authorities: ['ROLE_USER'], disabled: true, createdAt: new Date(clock()) },
-  ];
-}
+// The fixtures moved to fixtures.ts (no Express there, for the core helper); re-exported for the tests importing them here.
+export { createFakeClock, createRecordingLogger, demoUsers, passwordHashes, PASSWORDS, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
 
 export interface TestApp {
   app: Express;
