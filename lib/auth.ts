@@ -14,7 +14,7 @@ import { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from 
 import { replyContext } from './http/reply';
 import { allRoutes, routeGroups } from './http/routes';
 import { warn } from './logger';
-import { resolveOptions, type AuthOptions } from './options';
+import { resolveOptions, type AuthOptions, type ResolvedConfig } from './options';
 import { PasswordHasher, sharedBcryptPool } from './passwords/hasher';
 import type { Preset } from './presets/types';
 import { failClosed } from './stores/fail-closed-state-store';
@@ -68,7 +68,11 @@ export interface Auth {
 // The internals of each instance, kept out of the published type: only this module and the router factories see them.
 const edges = new WeakMap<Auth, EdgeContext>();
 
-function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: MemoryStateStore | undefined; keys: KeySet } {
+/**
+ * The core of one instance: the resolved options and the services its flows share. Internal (not in lib/index.ts);
+ * createAuth() builds its edge on it, and the core tests (__tests__/helpers/test-core.ts) call the core through it.
+ */
+export function buildCore(options: AuthOptions): { core: AuthContext; config: ResolvedConfig; ownedStore: MemoryStateStore | undefined; keys: KeySet } {
   const config = resolveOptions(options);
   const { logger, clock } = config;
   if (config.passwords.bcryptCost < 10) {
@@ -106,10 +110,14 @@ function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: Memor
     externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
     events,
   };
-  const settings = config;
+  return { core, config, ownedStore, keys: config.keys };
+}
+
+function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: MemoryStateStore | undefined; keys: KeySet } {
+  const { core, config: settings, ownedStore, keys } = buildCore(options);
   // `metrics` from the start, so the guard's read of it always sees one object shape.
-  const edge: EdgeContext = { core, preset: config.preset, settings, replyContext: (req: Request) => replyContext(req, settings), metrics: undefined };
-  return { edge, ownedStore, keys: config.keys };
+  const edge: EdgeContext = { core, preset: settings.preset, settings, replyContext: (req: Request) => replyContext(req, settings), metrics: undefined };
+  return { edge, ownedStore, keys };
 }
 
 /**

@@ -1,5 +1,5 @@
-// The core helper (helpers/test-core.ts) builds what createAuth() builds: the same settings for the same options, so
-// core tests exercise production's configuration, not a hand-made one.
+// The core helper (helpers/test-core.ts) builds what createAuth() builds (both through buildCore()): the same settings
+// for the same options, so core tests exercise production's configuration, not a hand-made one.
 import { contextOf, createAuth } from '../../lib/auth';
 import { createTestCore, type CreateTestCoreOptions } from '../helpers/test-core';
 
@@ -10,7 +10,7 @@ const cases: [string, CreateTestCoreOptions][] = [
     lockout: { maxFailures: 3, window: '10m', duration: '10m' },
     deviceCookie: { ttl: '30d' },
     trustedDevices: {},
-    passwordMaxAge: '90d',
+    passwords: { maxAge: '90d' },
   }],
   ['the utmstack preset, without lockout', { preset: 'utmstack', lockout: false }],
   ['the bforeai preset', { preset: 'bforeai' }],

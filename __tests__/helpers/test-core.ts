@@ -1,23 +1,16 @@
-// The core of one auth instance (lib/core/context.ts's AuthContext) without Express: options resolved by the real
-// resolver (lib/options.ts), services assembled as lib/auth.ts's buildEdge assembles them, on memory stores, a fake
-// clock and bcrypt cost 4. Tests call core functions (password reset, recovery codes, step-up, lockout...) directly:
-// a test costs milliseconds, not an HTTP round trip, which is what mutation testing at concurrency 1 needs.
-// __tests__/core/test-core.test.ts checks that the settings built here equal those of createAuth() for the same options.
-import type { AuthContext, CoreSettings } from '../../lib/core/context';
-import { EventSink, type AuthEvent } from '../../lib/core/events';
-import { ExternalIdentityVerifier } from '../../lib/core/external-identity';
-import { describeIdentity, LoginThrottle } from '../../lib/core/lockout';
-import { SessionVersions } from '../../lib/core/sessions';
+// The core of one auth instance (lib/core/context.ts's AuthContext) without Express: built by lib/auth.ts's
+// buildCore(), the same function createAuth() builds its edge on, on memory stores, a fake clock and bcrypt cost 4.
+// Tests call core functions (password reset, recovery codes, step-up, lockout...) directly: a test costs
+// milliseconds, not an HTTP round trip, which is what mutation testing at concurrency 1 needs.
+import { buildCore } from '../../lib/auth';
+import type { AuthContext } from '../../lib/core/context';
+import type { AuthEvent } from '../../lib/core/events';
 import { MemoryMailer } from '../../lib/mailers/memory-mailer';
-import { resolveOptions, type AuthOptions, type ResolvedConfig } from '../../lib/options';
-import { PasswordHasher, sharedBcryptPool } from '../../lib/passwords/hasher';
-import { failClosed } from '../../lib/stores/fail-closed-state-store';
-import { failClosedUsers } from '../../lib/stores/fail-closed-user-store';
+import type { AuthOptions } from '../../lib/options';
 import { MemoryStateStore, type MemoryStateStoreOptions } from '../../lib/stores/memory-state-store';
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import type { User } from '../../lib/stores/types';
 import { KeySet } from '../../lib/tokens/key-set';
-import { TokenService } from '../../lib/tokens/token-service';
 import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
 
 export interface CreateTestCoreOptions extends Partial<AuthOptions> {
@@ -74,14 +67,15 @@ export async function createTestCore(overrides: CreateTestCoreOptions = {}): Pro
     mailer,
     logger,
     clock,
-    bcryptCost: TEST_COST,
     ...authOptions,
+    // Cost 4 unless the test sets one, whatever else of `passwords` it sets.
+    passwords: { bcryptCost: TEST_COST, ...authOptions.passwords },
     onEvent: (event) => {
       events.push(event);
       return onEvent?.(event);
     },
   };
-  const { context, keys } = buildCore(options);
+  const { core: context, keys } = buildCore(options);
   return {
     context,
     users,
@@ -106,76 +100,4 @@ export async function createTestCore(overrides: CreateTestCoreOptions = {}): Pro
       if (!(options.secret instanceof KeySet)) keys.close();
     },
   };
-}
-
-/** lib/auth.ts's buildEdge, core part: the same resolver, wrappers and services, nothing of HTTP. */
-function buildCore(options: AuthOptions): { context: AuthContext; keys: ResolvedConfig['keys'] } {
-  const resolved = resolveOptions(options);
-  const { logger, clock } = resolved;
-  const config: ResolvedConfig = { ...resolved, apiKeys: hasApiKeyMethods(resolved) ? resolved.apiKeys : false };
-  const state = failClosed(config.stateStore ?? new MemoryStateStore({ clock }), logger);
-  const users = failClosedUsers(config.users, logger);
-  const events = new EventSink(config.onEvent, clock, logger);
-  const tokenIssueSeconds = config.preset.routes.tokenIssue == null ? 0 : config.maxTokenLifetimeSeconds;
-  const longestTokenSeconds = Math.max(config.accessTokenTtlSeconds, config.rememberMeTtlSeconds, config.refreshTokenTtlSeconds, tokenIssueSeconds) + config.clockSkewSeconds;
-  const context: AuthContext = {
-    config: coreSettings(config),
-    users,
-    state,
-    tokens: new TokenService({
-      keys: config.keys,
-      issuer: config.issuer,
-      audience: config.audience,
-      clockSkewSeconds: config.clockSkewSeconds,
-      clock,
-      verifiedCacheSize: 10_000,
-    }),
-    passwords: new PasswordHasher(sharedBcryptPool(), config.bcryptCost, { maxQueueWaitMs: config.bcryptMaxQueueWaitMs }),
-    throttle: new LoginThrottle(state, config.lockout, clock, (identity, until) =>
-      events.emit('lockout.started', { ...describeIdentity(identity), until: new Date(until).toISOString() }),
-    ),
-    sessions: new SessionVersions(state, clock, longestTokenSeconds, config.sessionCacheMs, users),
-    externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
-    events,
-  };
-  return { context, keys: config.keys };
-}
-
-// lib/auth.ts keeps these two private; test-core.test.ts compares the result with createAuth()'s.
-function coreSettings(config: ResolvedConfig): CoreSettings {
-  return {
-    clock: config.clock,
-    logger: config.logger,
-    mailer: config.mailer,
-    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-    rememberMeTtlSeconds: config.rememberMeTtlSeconds,
-    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
-    subjectClaim: config.preset.defaults.subjectClaim ?? 'id',
-    refresh: config.refresh,
-    accessTokenSessions: config.preset.defaults.accessTokenSessions ?? false,
-    maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
-    secondFactor: config.secondFactor,
-    passwordPolicy: config.passwordPolicy,
-    passwordReset: config.passwordReset,
-    registration: config.registration,
-    passwordMaxAgeSeconds: config.passwordMaxAgeSeconds,
-    deviceCookie: config.deviceCookie === false ? false : { ttlSeconds: config.deviceCookie.ttlSeconds },
-    trustedDevices: config.trustedDevices === false ? false : { lifetimeSeconds: config.trustedDevices.lifetimeSeconds, maxPerUser: config.trustedDevices.maxPerUser },
-    maxSessionsPerUser: config.maxSessionsPerUser,
-    apiKeys:
-      config.apiKeys === false
-        ? false
-        : {
-            prefix: config.apiKeys.prefix,
-            revokeOnReset: config.apiKeys.revokeOnReset,
-            defaultLifetimeSeconds: config.apiKeys.defaultLifetimeSeconds,
-            recentLoginSeconds: config.apiKeys.recentLoginSeconds,
-          },
-    passkeys: config.passkeys,
-  };
-}
-
-function hasApiKeyMethods(config: ResolvedConfig): boolean {
-  const { users } = config;
-  return [users.createApiKey, users.listApiKeys, users.findApiKeyByHash, users.deleteApiKey, users.touchApiKey].every((method) => typeof method === 'function');
 }
