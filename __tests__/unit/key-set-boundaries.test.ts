@@ -1,0 +1,156 @@
+// Key-set boundaries to the millisecond: when a key waiting to sign starts signing, when a key that signed a long-lived
+// token stops verifying (its last expiry plus the largest clock skew), when a kid-less legacy secret stops being
+// accepted; and that looking at the set or reloading it unchanged keeps the verified-token cache (only a removed or
+// replaced key empties it).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { AuthError } from '../../lib/errors';
+import { generateKeyDirectory, loadKeySetFromDirectory, rotateKeyDirectory } from '../../lib/tokens/key-directory';
+import { KeySet } from '../../lib/tokens/key-set';
+import { prepareKeys } from '../../lib/tokens/keys';
+import { TokenService } from '../../lib/tokens/token-service';
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const OLD = 'key-set-boundaries-old-secret-0123456789-0123456789-0123456789-ab';
+const NEW = 'key-set-boundaries-new-secret-0123456789-0123456789-0123456789-ab';
+
+let now: number;
+const clock = (): number => now;
+const sets: KeySet[] = [];
+
+beforeEach(() => {
+  now = Date.UTC(2026, 0, 1, 12, 0, 0);
+});
+afterEach(() => {
+  for (const set of sets.splice(0)) set.close();
+});
+
+function track(keys: KeySet): KeySet {
+  sets.push(keys);
+  return keys;
+}
+
+function service(keys: KeySet, clockSkewSeconds = 0): TokenService {
+  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds, clock, verifiedCacheSize: 10 });
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof AuthError ? error.code : String(error);
+  }
+}
+
+describe('when a next key starts signing', () => {
+  it('is "signing" from the very millisecond of its activation, and the key before it "retired"', () => {
+    const keys = track(new KeySet({ rotation: { algorithm: 'EdDSA', publishAhead: '1h', retainFor: '3h' }, clock }));
+    const first = keys.kid;
+    const next = keys.rotateKeys().kid;
+    now += HOUR - 1;
+    expect(keys.listKeys().map(({ kid, state }) => [kid, state])).toEqual([
+      [first, 'signing'],
+      [next, 'next'],
+    ]);
+    now += 1;
+    expect(keys.kid).toBe(next);
+    expect(keys.listKeys().map(({ kid, state }) => [kid, state])).toEqual([
+      [first, 'retired'],
+      [next, 'signing'],
+    ]);
+  });
+});
+
+describe('a key that signed a token outliving retainFor', () => {
+  it('verifies until that token expires plus the largest clock skew (60 s), not a millisecond longer', () => {
+    const keys = track(new KeySet({ rotation: { algorithm: 'EdDSA', publishAhead: '1h', retainFor: '10m' }, clock }));
+    const tokens = service(keys);
+    const first = keys.kid;
+    const long = tokens.sign('access', { sub: '1', auth: '' }, 2 * 3600);
+    keys.rotateKeys({ publishAhead: 0 });
+    const lastExpiry = long.expiresAt * 1000;
+    // retainFor alone would drop it at +10 min; the token it signed runs 2 h.
+    now = lastExpiry + MINUTE - 1;
+    expect(keys.verificationKey(first)).toBeDefined();
+    expect(keys.listKeys().find((key) => key.kid === first)?.dropAt).toBe(lastExpiry + MINUTE);
+    now += 1;
+    expect(keys.verificationKey(first)).toBeUndefined();
+    expect(keys.listKeys().map((key) => key.kid)).not.toContain(first);
+  });
+});
+
+describe('a legacy secret accepting kid-less tokens', () => {
+  /** A token from before every token carried a kid: HS256 under `secret`, no kid, valid for a day. */
+  function kidless(secret: string): string {
+    const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const iat = Math.floor(now / 1000);
+    const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'legacy', auth: '', usefor: 'access', iat, exp: iat + 86_400, jti: 'j' })}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  }
+
+  it('accepts them until it is dropped (retirement + retainFor), then refuses them from that very millisecond', () => {
+    const token = kidless(OLD);
+    // NEW signs from now on; OLD, the secret of the kid-less tokens, retires now and is kept for an hour.
+    const keys = track(
+      new KeySet({
+        keys: [
+          { algorithm: 'HS256', secret: NEW, notBefore: now },
+          { algorithm: 'HS256', secret: OLD, acceptsMissingKid: true },
+        ],
+        rotation: { retainFor: '1h' },
+        clock,
+      }),
+    );
+    const tokens = service(keys);
+    now += HOUR - 1;
+    expect(tokens.verify(token, 'access').sub).toBe('legacy');
+    now += 1;
+    expect(codeOf(() => tokens.verify(token, 'access'))).toBe('token_invalid');
+  });
+});
+
+describe('the verified-token cache survives what removes no key', () => {
+  /** Whether verifying `token` did the work (looked its key up) rather than answer from memory. */
+  function afresh(tokens: TokenService, keys: KeySet, token: string): boolean {
+    const lookups = jest.spyOn(keys, 'verificationKey');
+    try {
+      expect(tokens.verifyAccess(token).sub).toBe('1');
+      return lookups.mock.calls.length > 0;
+    } finally {
+      lookups.mockRestore();
+    }
+  }
+
+  it('listing the keys, reading the JWKS or running the schedule with nothing to drop', () => {
+    const keys = track(prepareKeys(OLD, 'HS256'));
+    const tokens = service(keys);
+    const token = tokens.sign('access', { sub: '1', auth: '' }, 900).token;
+    expect(afresh(tokens, keys, token)).toBe(true);
+    keys.listKeys();
+    keys.jwks();
+    keys.runScheduledWork();
+    expect(afresh(tokens, keys, token)).toBe(false);
+  });
+
+  it('a reload that adds a key and keeps the others unchanged', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-key-set-boundaries-'));
+    try {
+      generateKeyDirectory(dir, 'EdDSA');
+      const keys = track(loadKeySetFromDirectory(dir, { clock, reloadEvery: '1m' }));
+      const tokens = service(keys);
+      const token = tokens.sign('access', { sub: '1', auth: '' }, 900).token;
+      expect(afresh(tokens, keys, token)).toBe(true);
+      const before = keys.listKeys().length;
+      rotateKeyDirectory(dir, { clock });
+      keys.runScheduledWork();
+      expect(keys.listKeys()).toHaveLength(before + 1);
+      expect(afresh(tokens, keys, token)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
