@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHmac } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { AuthError } from '../../lib/errors';
 import { generateKeyDirectory, loadKeySetFromDirectory, rotateKeyDirectory } from '../../lib/tokens/key-directory';
 import { KeySet } from '../../lib/tokens/key-set';
@@ -80,6 +80,57 @@ describe('a key that signed a token outliving retainFor', () => {
     now += 1;
     expect(keys.verificationKey(first)).toBeUndefined();
     expect(keys.listKeys().map((key) => key.kid)).not.toContain(first);
+  });
+});
+
+describe("another instance's tokens of a retired key", () => {
+  // Two instances with the same keys: this one retired the old key and keeps it an hour; the other one still signs
+  // with it, tokens longer than that hour this instance knows nothing of (retainFor must cover the longest lifetime).
+  const older = generateKeyPairSync('ed25519');
+  const newer = generateKeyPairSync('ed25519');
+
+  function instances(): { signer: TokenService; verifier: TokenService } {
+    const other = track(new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey: older.privateKey }], clock }));
+    const here = track(
+      new KeySet({
+        keys: [
+          { algorithm: 'EdDSA', privateKey: newer.privateKey, notBefore: now },
+          { algorithm: 'EdDSA', privateKey: older.privateKey },
+        ],
+        rotation: { retainFor: '1h' },
+        clock,
+      }),
+    );
+    return { signer: service(other), verifier: service(here) };
+  }
+
+  it('verify, access and internal (refresh) alike, until retirement + retainFor, and not from that millisecond on', () => {
+    const { signer, verifier } = instances();
+    const refresh = signer.sign('refresh', { sub: '1', fam: 'f' }, 2 * 3600).token;
+    const access = signer.sign('access', { sub: '1', auth: '' }, 2 * 3600).token;
+    now += HOUR - 1;
+    expect(verifier.verify(refresh, 'refresh').fam).toBe('f');
+    expect(verifier.verify(access, 'access').sub).toBe('1');
+    now += 1;
+    expect(codeOf(() => verifier.verify(refresh, 'refresh'))).toBe('token_invalid');
+    expect(codeOf(() => verifier.verify(access, 'access'))).toBe('token_invalid');
+  });
+
+  it('a refresh token of a key known here only by its public half is refused (no internal key without the private half)', () => {
+    const other = track(new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey: older.privateKey }], clock }));
+    const here = track(
+      new KeySet({
+        keys: [
+          { algorithm: 'EdDSA', privateKey: newer.privateKey },
+          { algorithm: 'EdDSA', publicKey: older.publicKey },
+        ],
+        clock,
+      }),
+    );
+    const refresh = service(other).sign('refresh', { sub: '1', fam: 'f' }, 600).token;
+    const access = service(other).sign('access', { sub: '1', auth: '' }, 600).token;
+    expect(service(here).verify(access, 'access').sub).toBe('1');
+    expect(codeOf(() => service(here).verify(refresh, 'refresh'))).toBe('token_invalid');
   });
 });
 
