@@ -212,8 +212,10 @@ describe('sessionTokenFromCookie', () => {
     expect(from({ ...headers, authorization: 'b.t.s' })).toBe('csrf_rejected');
   });
 
-  it('reads no cookie when the transport is off', () => {
-    expect(from({ origin: ORIGIN, 'content-type': 'application/json', cookie: `${REFRESH}=r.t.s` }, 'refresh-token', edge(false))).toBe('Error: token undefined');
+  it('reads no cookie when the transport is off (not even one named "undefined")', () => {
+    const cookie = `${REFRESH}=r.t.s; ${ACCESS}=a.t.s; undefined=u.t.s`;
+    expect(from({ origin: ORIGIN, 'content-type': 'application/json', cookie }, 'refresh-token', edge(false))).toBe('Error: token undefined');
+    expect(from({ 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie }, 'session-token', edge(false))).toBe('Error: token undefined');
   });
 });
 
