@@ -65,6 +65,17 @@ describe('when a next key starts signing', () => {
   });
 });
 
+describe('a rotation at the instant the last one started signing', () => {
+  it('publishes a new key: the key that signs from now on is no longer waiting', () => {
+    const keys = track(new KeySet({ rotation: { algorithm: 'EdDSA', publishAhead: '1h', retainFor: '3h' }, clock }));
+    const first = keys.rotateKeys({ publishAhead: 0 });
+    expect(keys.kid).toBe(first.kid);
+    const second = keys.rotateKeys();
+    expect(second).toEqual({ kid: expect.any(String), created: true, signsFrom: now + HOUR });
+    expect(second.kid).not.toBe(first.kid);
+  });
+});
+
 describe('a key that signed a token outliving retainFor', () => {
   it('verifies until that token expires plus the largest clock skew (60 s), not a millisecond longer', () => {
     const keys = track(new KeySet({ rotation: { algorithm: 'EdDSA', publishAhead: '1h', retainFor: '10m' }, clock }));
@@ -89,7 +100,7 @@ describe("another instance's tokens of a retired key", () => {
   const older = generateKeyPairSync('ed25519');
   const newer = generateKeyPairSync('ed25519');
 
-  function instances(): { signer: TokenService; verifier: TokenService } {
+  function instances(): { signer: TokenService; verifier: TokenService; here: KeySet } {
     const other = track(new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey: older.privateKey }], clock }));
     const here = track(
       new KeySet({
@@ -101,7 +112,7 @@ describe("another instance's tokens of a retired key", () => {
         clock,
       }),
     );
-    return { signer: service(other), verifier: service(here) };
+    return { signer: service(other), verifier: service(here), here };
   }
 
   it('verify, access and internal (refresh) alike, until retirement + retainFor, and not from that millisecond on', () => {
@@ -114,6 +125,16 @@ describe("another instance's tokens of a retired key", () => {
     now += 1;
     expect(codeOf(() => verifier.verify(refresh, 'refresh'))).toBe('token_invalid');
     expect(codeOf(() => verifier.verify(access, 'access'))).toBe('token_invalid');
+  });
+
+  it('a token verified and remembered before the drop is refused from memory once the set has dropped the key', () => {
+    const { signer, verifier, here } = instances();
+    const access = signer.sign('access', { sub: '1', auth: '' }, 2 * 3600).token;
+    expect(verifier.verifyAccess(access).sub).toBe('1');
+    now += HOUR;
+    // Serving the JWKS (as the schedule does too) drops the key: the verified-token cache starts over.
+    here.jwks();
+    expect(codeOf(() => verifier.verifyAccess(access))).toBe('token_invalid');
   });
 
   it('a refresh token of a key known here only by its public half is refused (no internal key without the private half)', () => {
