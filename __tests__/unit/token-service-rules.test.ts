@@ -60,6 +60,19 @@ describe('nbf', () => {
   });
 });
 
+describe('exp and the header, of the wrong type', () => {
+  it('an exp that is a string is token_invalid, even one that would read as long past', () => {
+    for (const exp of ['0', '', '1']) expect(codeOf(() => service().verify(forge(LEGACY, claims({ exp })), 'access'))).toBe('token_invalid');
+  });
+
+  it('a header that is JSON but not an object (null, a number, a string) is token_malformed', () => {
+    for (const header of ['null', '7', '"HS512"']) {
+      const token = `${Buffer.from(header).toString('base64url')}.${b64(claims())}.c2ln`;
+      expect(codeOf(() => service().verify(token, 'access'))).toBe('token_malformed');
+    }
+  });
+});
+
 describe('aud as a list', () => {
   it('accepts a list that contains the configured audience, and refuses one that does not', () => {
     const tokens = service({ audience: 'api' });
