@@ -73,6 +73,36 @@ describe('exp and the header, of the wrong type', () => {
   });
 });
 
+describe('segments outside base64url', () => {
+  it('a payload or signature segment with padding or base64 characters is token_malformed, even validly signed', () => {
+    const tokens = service();
+    const padded = `${b64(LEGACY)}.${b64(claims())}=`;
+    const signedPadded = `${padded}.${createHmac('sha512', SECRET).update(padded).digest('base64url')}`;
+    expect(codeOf(() => tokens.verify(signedPadded, 'access'))).toBe('token_malformed');
+    const good = forge(LEGACY, claims());
+    expect(tokens.verify(good, 'access').sub).toBe('1');
+    expect(codeOf(() => tokens.verify(`${good}=`, 'access'))).toBe('token_malformed');
+    expect(codeOf(() => tokens.verify(`${good.slice(0, -1)}+`, 'access'))).toBe('token_malformed');
+  });
+});
+
+describe('a header or payload that is not JSON', () => {
+  it('is refused with the parse error as the cause (for the logs)', () => {
+    const causeOf = (token: string): unknown => {
+      try {
+        service().verify(token, 'access');
+      } catch (error) {
+        return (error as Error).cause;
+      }
+      return undefined;
+    };
+    const notJson = Buffer.from('not json').toString('base64url');
+    expect(causeOf(`${notJson}.${b64(claims())}.c2ln`)).toBeInstanceOf(SyntaxError);
+    const input = `${b64(LEGACY)}.${notJson}`;
+    expect(causeOf(`${input}.${createHmac('sha512', SECRET).update(input).digest('base64url')}`)).toBeInstanceOf(SyntaxError);
+  });
+});
+
 describe('aud as a list', () => {
   it('accepts a list that contains the configured audience, and refuses one that does not', () => {
     const tokens = service({ audience: 'api' });
