@@ -224,4 +224,27 @@ describe('the verified-token cache survives what removes no key', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a reload after a key was dropped on time: the drop emptied the cache once, the reload does not again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-key-set-boundaries-'));
+    try {
+      generateKeyDirectory(dir, 'EdDSA');
+      rotateKeyDirectory(dir, { clock, publishAhead: 0, retainFor: '1h' });
+      const keys = track(loadKeySetFromDirectory(dir, { clock, reloadEvery: '1m' }));
+      const tokens = service(keys);
+      expect(keys.listKeys()).toHaveLength(2);
+      now += HOUR;
+      // The retired key's time is up: dropped here, and from the directory by its next rotation.
+      expect(keys.listKeys()).toHaveLength(1);
+      const token = tokens.sign('access', { sub: '1', auth: '' }, 900).token;
+      expect(afresh(tokens, keys, token)).toBe(true);
+      expect(afresh(tokens, keys, token)).toBe(false);
+      rotateKeyDirectory(dir, { clock });
+      keys.runScheduledWork();
+      expect(keys.listKeys()).toHaveLength(2);
+      expect(afresh(tokens, keys, token)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
