@@ -2,10 +2,37 @@
 // few files and runs only its own test files, so one group finishes in minutes. A listed file that does not exist
 // (yet) is skipped; test files whose name matches `testsNamed` join the explicit list. A `file:from-to` entry mutates
 // those lines only (Stryker's syntax): of key-set.ts, the verification-side lines (generation, signingKeyFor,
-// verificationKey, the removal count, dropAt, prune), not the start-up validation and rotation scheduling.
+// verificationKey, the internal keys, keysAcceptingMissingKid, the removal count, pending, dropAt, stateOf, prune), not
+// the start-up validation and rotation scheduling.
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * `file:from-to` for the methods from the one whose line contains `first` to the end (the next line `  }`) of the one
+ * whose line contains `last`: found in the source on every run, so the range follows the code when lines shift (fixed
+ * numbers had drifted onto the wrong methods once internal keys were added). Throws when a marker is gone.
+ */
+function methods(file, first, last = first) {
+  if (!existsSync(file)) return file;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const from = lines.findIndex((line) => line.includes(first));
+  const lastStart = lines.findIndex((line, index) => index >= from && line.includes(last));
+  const to = last === first && !lines[from].trimEnd().endsWith('{') ? from : lines.findIndex((line, index) => index > lastStart && line === '  }');
+  if (from < 0 || lastStart < 0 || to < 0) throw new Error(`scripts/mutation-groups.mjs: no "${first}" … "${last}" in ${file}; update the markers`);
+  return `${file}:${from + 1}-${to + 1}`;
+}
+
+const KEY_SET = 'lib/tokens/key-set.ts';
+
 export const GROUPS = {
   tokens: {
-    mutate: ['lib/tokens/jws.ts', 'lib/tokens/token-service.ts', 'lib/tokens/key-set.ts:249-274', 'lib/tokens/key-set.ts:428-429', 'lib/tokens/key-set.ts:461-480'],
+    mutate: [
+      'lib/tokens/jws.ts',
+      'lib/tokens/token-service.ts',
+      methods(KEY_SET, 'get generation(): number {', 'keysAcceptingMissingKid(): PreparedKey[] {'),
+      // The removal count at the end of install(): one line.
+      methods(KEY_SET, '!== true)) this.removals += 1;'),
+      methods(KEY_SET, 'private pending(now: number)', 'private prune(now: number)'),
+    ],
     tests: [
       '__tests__/unit/token-service.test.ts',
       '__tests__/unit/key-set.test.ts',

@@ -248,8 +248,13 @@ export class KeySet {
     return this.currentSigner(this.clock()).key.kid;
   }
 
-  /** Counts removals of keys; a verifier that caches results clears its cache when it changes. */
+  /**
+   * Counts removals of keys; a verifier that caches results clears its cache when it changes. Keys past their drop
+   * time are dropped first: a cached token of a dropped key must stop verifying then, not when something next lists
+   * the keys (verificationKey() already refuses it, but the cache does not ask).
+   */
   get generation(): number {
+    this.prune(this.clock());
     return this.removals;
   }
 

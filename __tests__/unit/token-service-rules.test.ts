@@ -1,0 +1,245 @@
+// TokenService verification rules at their edges: nbf within the skew, aud as a list, the claims each kind of token
+// must carry, a typ-less header, an internal token's pinned algorithm, the 8 KiB length limit, frozen claims, and the
+// verified-token cache after a key removal and after an expired entry.
+import { createHmac } from 'node:crypto';
+import { AuthError } from '../../lib/errors';
+import { internalKeysOf } from '../../lib/tokens/internal-keys';
+import { KeySet } from '../../lib/tokens/key-set';
+import { prepareKeys } from '../../lib/tokens/keys';
+import { TokenService, type TokenServiceConfig } from '../../lib/tokens/token-service';
+
+const SECRET = 'token-service-rules-secret-0123456789-0123456789-0123456789-abcdef';
+const HOUR = 3_600_000;
+let now: number;
+const clock = (): number => now;
+const sets: KeySet[] = [];
+
+beforeEach(() => {
+  now = Date.UTC(2026, 0, 1, 12, 0, 0);
+});
+afterEach(() => {
+  for (const set of sets.splice(0)) set.close();
+});
+
+function service(overrides: Partial<TokenServiceConfig> = {}): TokenService {
+  return new TokenService({ keys: prepareKeys(SECRET, 'HS512'), issuer: undefined, audience: undefined, clockSkewSeconds: 30, clock, verifiedCacheSize: 100, ...overrides });
+}
+
+const seconds = (): number => Math.floor(now / 1000);
+const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A token with any header and payload, HMAC-signed with `key`. */
+function forge(header: Record<string, unknown>, payload: Record<string, unknown>, key: Parameters<typeof createHmac>[1] = SECRET, hash = 'sha512'): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`;
+}
+
+function claims(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { sub: '1', auth: 'ROLE_USER', usefor: 'access', iat: seconds(), exp: seconds() + 900, jti: 'j-1', ...extra };
+}
+
+const LEGACY = { alg: 'HS512', typ: 'JWT' };
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (error) {
+    return error instanceof AuthError ? error.code : String(error);
+  }
+}
+
+describe('nbf', () => {
+  it('accepts an nbf up to the clock skew ahead, and refuses one further ahead or not a number', () => {
+    const tokens = service();
+    expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 10 })), 'access').sub).toBe('1');
+    expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 30 })), 'access').sub).toBe('1');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 31 })), 'access'))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ nbf: String(seconds()) })), 'access'))).toBe('token_invalid');
+    expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() - 60 })), 'access').sub).toBe('1');
+  });
+});
+
+describe('exp and the header, of the wrong type', () => {
+  it('an exp that is a string is token_invalid, even one that would read as long past', () => {
+    for (const exp of ['0', '', '1']) expect(codeOf(() => service().verify(forge(LEGACY, claims({ exp })), 'access'))).toBe('token_invalid');
+  });
+
+  it('a header that is JSON but not an object (null, a number, a string) is token_malformed', () => {
+    for (const header of ['null', '7', '"HS512"']) {
+      const token = `${Buffer.from(header).toString('base64url')}.${b64(claims())}.c2ln`;
+      expect(codeOf(() => service().verify(token, 'access'))).toBe('token_malformed');
+    }
+  });
+});
+
+describe('segments outside base64url', () => {
+  it('a payload or signature segment with padding or base64 characters is token_malformed, even validly signed', () => {
+    const tokens = service();
+    const padded = `${b64(LEGACY)}.${b64(claims())}=`;
+    const signedPadded = `${padded}.${createHmac('sha512', SECRET).update(padded).digest('base64url')}`;
+    expect(codeOf(() => tokens.verify(signedPadded, 'access'))).toBe('token_malformed');
+    const good = forge(LEGACY, claims());
+    expect(tokens.verify(good, 'access').sub).toBe('1');
+    expect(codeOf(() => tokens.verify(`${good}=`, 'access'))).toBe('token_malformed');
+    expect(codeOf(() => tokens.verify(`${good.slice(0, -1)}+`, 'access'))).toBe('token_malformed');
+  });
+});
+
+describe('a header or payload that is not JSON', () => {
+  it('is refused with the parse error as the cause (for the logs)', () => {
+    const causeOf = (token: string): unknown => {
+      try {
+        service().verify(token, 'access');
+      } catch (error) {
+        return (error as Error).cause;
+      }
+      return undefined;
+    };
+    const notJson = Buffer.from('not json').toString('base64url');
+    expect(causeOf(`${notJson}.${b64(claims())}.c2ln`)).toBeInstanceOf(SyntaxError);
+    const input = `${b64(LEGACY)}.${notJson}`;
+    expect(causeOf(`${input}.${createHmac('sha512', SECRET).update(input).digest('base64url')}`)).toBeInstanceOf(SyntaxError);
+  });
+});
+
+describe('aud as a list', () => {
+  it('accepts a list that contains the configured audience, and refuses one that does not', () => {
+    const tokens = service({ audience: 'api' });
+    expect(tokens.verify(forge(LEGACY, claims({ aud: ['other', 'api'] })), 'access').sub).toBe('1');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ aud: ['other', 'apis'] })), 'access'))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ aud: [] })), 'access'))).toBe('token_invalid');
+  });
+});
+
+describe('the claims of each kind (tokens issued before explicit typing, under the published key)', () => {
+  it.each([
+    ['refresh', 'fam'],
+    ['tfa', 'cid'],
+    ['device', 'did'],
+  ] as const)('a %s token needs its %s, a string', (use, claim) => {
+    const tokens = service();
+    const base = claims({ usefor: use, auth: undefined });
+    expect(tokens.verify(forge(LEGACY, { ...base, [claim]: 'x' }), use)).toMatchObject({ sub: '1', [claim]: 'x' });
+    expect(codeOf(() => tokens.verify(forge(LEGACY, base), use))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, { ...base, [claim]: 7 }), use))).toBe('token_invalid');
+  });
+
+  it('an access token needs no fam, cid or did', () => {
+    expect(service().verify(forge(LEGACY, claims()), 'access').sub).toBe('1');
+  });
+});
+
+describe('the typ header', () => {
+  it('a token with no typ (issued before explicit typing) verifies as the kind its usefor says', () => {
+    const tokens = service();
+    expect(tokens.verify(forge({ alg: 'HS512' }, claims()), 'access').sub).toBe('1');
+    expect(tokens.verify(forge({ alg: 'HS512' }, claims({ usefor: 'refresh', fam: 'f' })), 'refresh').fam).toBe('f');
+  });
+
+  it('a typ we never issue is refused', () => {
+    for (const typ of ['jwt', 'at+JWT', 'JOSE', 'refresh+jwt', '']) {
+      expect(codeOf(() => service().verify(forge({ alg: 'HS512', typ }, claims()), 'access'))).toBe('token_invalid');
+    }
+  });
+});
+
+describe("an internal token's algorithm", () => {
+  it('is HS256 under the internal key: a valid HS256 signature under a header naming another alg is refused', () => {
+    const keys = prepareKeys(SECRET, 'HS512');
+    const tokens = service({ keys });
+    const internal = internalKeysOf(keys.signingKeyFor(seconds() + 60)) as NonNullable<ReturnType<typeof internalKeysOf>>;
+    const payload = claims({ usefor: 'refresh', fam: 'f', auth: undefined });
+    const header = { typ: 'refresh+jwt', kid: internal.kid };
+    expect(tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.refresh, 'sha256'), 'refresh').fam).toBe('f');
+    for (const alg of ['HS512', 'none', 'EdDSA']) {
+      expect(codeOf(() => tokens.verify(forge({ ...header, alg }, payload, internal.keys.refresh, 'sha256'), 'refresh'))).toBe('token_invalid');
+    }
+    // Under another kind's internal key, or with a kid that is not a string: refused.
+    expect(codeOf(() => tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.tfa, 'sha256'), 'refresh'))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verify(forge({ ...header, alg: 'HS256', kid: 1 }, payload, internal.keys.refresh, 'sha256'), 'refresh'))).toBe('token_invalid');
+  });
+});
+
+describe('the length limit', () => {
+  /** A signed access token of exactly `length` characters (the subject padded), or undefined when none has it. */
+  function tokenOfLength(tokens: TokenService, length: number): string | undefined {
+    for (let sub = Math.floor(length * 0.75) - 400; sub < length; sub += 1) {
+      const token = tokens.sign('access', { sub: 's'.repeat(sub), auth: '' }, 900).token;
+      if (token.length === length) return token;
+      if (token.length > length) return undefined;
+    }
+    return undefined;
+  }
+
+  it('verifies a token of 8192 characters; one character more is token_malformed', () => {
+    let tokens = service();
+    let token = tokenOfLength(tokens, 8192);
+    if (token === undefined) {
+      // A base64url segment is never 1 more than a multiple of 4 long: an HS384 signature shifts the total.
+      tokens = service({ keys: prepareKeys(SECRET, 'HS384') });
+      token = tokenOfLength(tokens, 8192) as string;
+    }
+    expect(token).toHaveLength(8192);
+    expect(tokens.verify(token, 'access').usefor).toBe('access');
+    expect(codeOf(() => tokens.verify(`${token}A`, 'access'))).toBe('token_malformed');
+  });
+});
+
+describe('claims handed out', () => {
+  it('are frozen: a handler writing to them changes nothing for the next request with the token', () => {
+    const tokens = service();
+    const token = tokens.sign('access', { sub: '1', auth: 'ROLE_USER' }, 900).token;
+    const first = tokens.verifyAccess(token);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => {
+      (first as unknown as Record<string, unknown>).auth = 'ROLE_ADMIN';
+    }).toThrow(TypeError);
+    expect(tokens.verifyAccess(token).auth).toBe('ROLE_USER');
+    expect(Object.isFrozen(tokens.verify(token, 'access'))).toBe(true);
+  });
+});
+
+describe('the verified-token cache', () => {
+  /** Whether verifying `token` did the work (looked its key up) rather than answer from memory. */
+  function afresh(tokens: TokenService, keys: KeySet, token: string): boolean {
+    const lookups = jest.spyOn(keys, 'verificationKey');
+    try {
+      expect(tokens.verifyAccess(token).usefor).toBe('access');
+      return lookups.mock.calls.length > 0;
+    } finally {
+      lookups.mockRestore();
+    }
+  }
+
+  it('works again after a key removal emptied it', () => {
+    const keys = new KeySet({ rotation: { algorithm: 'EdDSA', publishAhead: '1h', retainFor: '1h' }, clock });
+    sets.push(keys);
+    const tokens = service({ keys, clockSkewSeconds: 0 });
+    tokens.verifyAccess(tokens.sign('access', { sub: 'old', auth: '' }, 60).token);
+    keys.rotateKeys({ publishAhead: 0 });
+    now += HOUR;
+    // The first key is dropped now: the cache starts over.
+    expect(keys.listKeys()).toHaveLength(1);
+    const token = tokens.sign('access', { sub: 'new', auth: '' }, 900).token;
+    expect(afresh(tokens, keys, token)).toBe(true);
+    expect(afresh(tokens, keys, token)).toBe(false);
+    expect(afresh(tokens, keys, token)).toBe(false);
+  });
+
+  it('an expired token found in it frees its place (it does not push out a live token)', () => {
+    const keys = prepareKeys(SECRET, 'HS256');
+    const tokens = service({ keys, clockSkewSeconds: 0, verifiedCacheSize: 2 });
+    const live = tokens.sign('access', { sub: 'live', auth: '' }, 900).token;
+    const brief = tokens.sign('access', { sub: 'brief', auth: '' }, 60).token;
+    expect(afresh(tokens, keys, live)).toBe(true);
+    expect(afresh(tokens, keys, brief)).toBe(true);
+    now += 60_000;
+    expect(codeOf(() => tokens.verifyAccess(brief))).toBe('token_expired');
+    const other = tokens.sign('access', { sub: 'other', auth: '' }, 900).token;
+    expect(afresh(tokens, keys, other)).toBe(true);
+    // Two places: live and other fit.
+    expect(afresh(tokens, keys, live)).toBe(false);
+    expect(afresh(tokens, keys, other)).toBe(false);
+  });
+});
