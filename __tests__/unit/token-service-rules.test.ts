@@ -243,3 +243,25 @@ describe('the verified-token cache', () => {
     expect(afresh(tokens, keys, other)).toBe(false);
   });
 });
+
+describe('the last gaps mutation testing found', () => {
+  it('refuses an iat that is not a number, even one that compares as a past time', () => {
+    expect(codeOf(() => service().verify(forge(LEGACY, claims({ iat: '0' })), 'access'))).toBe('token_invalid');
+  });
+
+  it('ignores an iss when no issuer is configured (iss is checked only against a configured issuer)', () => {
+    expect(service().verify(forge(LEGACY, claims({ iss: 'https://someone.example' })), 'access').sub).toBe('1');
+    expect(codeOf(() => service({ issuer: 'https://auth.example' }).verify(forge(LEGACY, claims({ iss: 'https://someone.example' })), 'access'))).toBe('token_invalid');
+  });
+
+  it('refuses a token without any dot as malformed, even when its start decodes to a JSON header', () => {
+    // `${header}x`: were the second dot searched for from the wrong place, the header would parse and the token
+    // would reach the signature check instead of being refused as malformed.
+    expect(codeOf(() => service().verify(`${b64(LEGACY)}x`, 'access'))).toBe('token_malformed');
+  });
+
+  it('names the algorithm of its signing key', () => {
+    expect(service().algorithm).toBe('HS512');
+    expect(service({ keys: prepareKeys(SECRET, 'HS256') }).algorithm).toBe('HS256');
+  });
+});
