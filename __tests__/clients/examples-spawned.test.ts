@@ -3,24 +3,12 @@
 // in-process). datarhei: core-client-go client.go:157-203 and core-client-python core_client/__init__.py:233-240 read
 // GET /api before anything else; bfore.ai: docs/source/pythonAPI/login.py and test_secure.py (see the replays).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { waitForListening } from '../helpers/example-process';
+import { freePort, waitForListening } from '../helpers/example-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 60_000;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 

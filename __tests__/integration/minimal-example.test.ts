@@ -1,9 +1,8 @@
 // examples/minimal.ts as a newcomer runs it (`PORT=... npx tsx examples/minimal.ts`), driven with the HTTP calls
 // their curls make: login → guarded route → refresh → logout, and the logged-out refresh token refused.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { waitForListening } from '../helpers/example-process';
+import { freePort, waitForListening } from '../helpers/example-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 90_000;
@@ -14,17 +13,6 @@ afterAll(() => {
   child?.kill();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the example with PORT as its only setting; resolves with its URL once it prints `listening on ...`. */
 async function startMinimal(): Promise<string> {

@@ -1,10 +1,9 @@
 // examples/utmstack.ts as a child process, mailing through a real in-process SMTP server: the UTMStack TFA flow end to end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { utmstackEmailChallenge } from '../helpers/utmstack';
-import { waitForListening } from '../helpers/example-process';
+import { freePort, waitForListening } from '../helpers/example-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const JWT_SECRET = 'utmstack-example-test-secret-0123456789-0123456789-0123456789-0123456789';
@@ -15,18 +14,6 @@ let child: ChildProcess | undefined;
 let baseUrl: string;
 const output: string[] = [];
 
-/** A port free right now on 127.0.0.1 (the example prints the port it was given, so 0 would not tell us where it is). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the example and resolves with its URL once it prints `listening on http://...`. */
 function startExample(port: number, smtpUrl: string): Promise<string> {
