@@ -143,17 +143,14 @@ async function createFamily(
 ): Promise<void> {
   const now = context.config.clock();
   const full: FamilyRecord = { ...record, createdAt: now, lastUsedAt: now, client: currentRequest()?.client ?? { userAgent: null, network: null } };
-  const written = context.state.set(familyKey(family), JSON.stringify(full), Math.max(1, ttlMs));
-  const entry = { family, expiresAt: record.expiresAt };
-  if (sessionIndex === undefined || !context.state.compareAndSet) {
-    // The record first, then the list: "log out everywhere" racing this login either finds the entry or misses a
-    // family it never listed, whose tokens its new session version refuses.
-    await written;
-    await addUserFamily(context, record.userId, entry);
-    return;
-  }
-  // Sent together, the record before the list entry: one connection to Redis applies them in that order.
-  await Promise.all([written, addUserFamily(context, record.userId, entry, sessionIndex)]);
+  // The record first, then the list, each written before the next is sent: a login racing this one that finds the
+  // entry and ends it (past sessions.maxPerUser) deletes a record that exists, and "log out everywhere" either finds
+  // the entry or misses a family it never listed, whose tokens its new session version refuses. Sent together, they
+  // may land in either order on a Redis Cluster (two nodes, two connections): an ended session's record written after
+  // its deletion stayed open, unlisted (integration/session-index-race.test.ts). With a list read earlier, the
+  // compare-and-set needs no read of its own.
+  await context.state.set(familyKey(family), JSON.stringify(full), Math.max(1, ttlMs));
+  await addUserFamily(context, record.userId, { family, expiresAt: record.expiresAt }, sessionIndex !== undefined && context.state.compareAndSet ? sessionIndex : undefined);
 }
 
 /**
