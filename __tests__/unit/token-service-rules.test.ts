@@ -2,7 +2,7 @@
 // must carry, a typ-less header, an internal token's pinned algorithm, the 8 KiB length limit, frozen claims, and the
 // verified-token cache after a key removal and after an expired entry.
 import { createHmac } from 'node:crypto';
-import { AuthError } from '../../lib/errors';
+import { AuthError, wrongTokenKindMessage } from '../../lib/errors';
 import { internalKeysOf } from '../../lib/tokens/internal-keys';
 import { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
@@ -263,5 +263,68 @@ describe('the last gaps mutation testing found', () => {
   it('names the algorithm of its signing key', () => {
     expect(service().algorithm).toBe('HS512');
     expect(service({ keys: prepareKeys(SECRET, 'HS256') }).algorithm).toBe('HS256');
+  });
+});
+
+describe('kinds and lean access tokens', () => {
+  function messageOf(fn: () => unknown): string | undefined {
+    try {
+      fn();
+      return undefined;
+    } catch (error) {
+      return error instanceof AuthError ? `${error.code}: ${error.message}` : String(error);
+    }
+  }
+  const headerOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const lean = (): TokenService => service({ accessTokenClaims: [] });
+
+  it('declaredKind reads the kind a header names, and nothing from what is not a header of ours', () => {
+    const tokens = service();
+    expect(tokens.declaredKind(tokens.sign('access', { sub: '1', auth: '' }, 900).token)).toBe('access');
+    expect(tokens.declaredKind(tokens.sign('refresh', { sub: '1', fam: 'f' }, 900).token)).toBe('refresh');
+    expect(tokens.declaredKind(forge(LEGACY, claims()))).toBeUndefined();
+    expect(tokens.declaredKind(`${b64({ typ: 'refresh+jwt' })}.x.y`)).toBe('refresh');
+    expect(tokens.declaredKind(`.${b64({ typ: 'refresh+jwt' })}`)).toBeUndefined();
+    expect(tokens.declaredKind(`${b64({ typ: 'refresh+jwt', pad: 'p'.repeat(1100) })}.x.y`)).toBeUndefined();
+    expect(tokens.declaredKind('not-base64-json.x.y')).toBeUndefined();
+    expect(tokens.declaredKind('bnVsbA.x.y')).toBeUndefined(); // "null"
+    // A header of up to 1024 characters is read; a longer one is not (the bound keeps an unverified parse small).
+    const headerOfLength = (length: number): string => {
+      for (let pad = 0; pad < 2000; pad += 1) {
+        const header = b64({ typ: 'refresh+jwt', pad: 'p'.repeat(pad) });
+        if (header.length === length) return header;
+      }
+      throw new Error(`no header of ${length} characters`);
+    };
+    expect(tokens.declaredKind(`${headerOfLength(1024)}.x.y`)).toBe('refresh');
+    expect(tokens.declaredKind(`${headerOfLength(1026)}.x.y`)).toBeUndefined();
+  });
+
+  it('a token of another kind is refused with a message naming both kinds, typed or from before typing', () => {
+    const tokens = service();
+    const refresh = tokens.sign('refresh', { sub: '1', fam: 'f' }, 900).token;
+    expect(messageOf(() => tokens.verify(refresh, 'access'))).toBe(`token_invalid: ${wrongTokenKindMessage('access', 'refresh')}`);
+    expect(messageOf(() => tokens.verify(forge(LEGACY, claims({ usefor: 'refresh', fam: 'f' })), 'access'))).toBe(`token_invalid: ${wrongTokenKindMessage('access', 'refresh')}`);
+  });
+
+  it('a lean service leaves auth_time out only when it equals iat; a full one always writes it', () => {
+    const payloadOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(payloadOf(lean().sign('access', { sub: '1', auth: '', auth_time: seconds() }, 900).token)).not.toHaveProperty('auth_time');
+    expect(payloadOf(lean().sign('access', { sub: '1', auth: '', auth_time: seconds() - 100 }, 900).token).auth_time).toBe(seconds() - 100);
+    expect(payloadOf(service().sign('access', { sub: '1', auth: '', auth_time: seconds() }, 900).token).auth_time).toBe(seconds());
+    // Only access tokens are lean.
+    expect(payloadOf(lean().sign('refresh', { sub: '1', fam: 'f' }, 900).token)).toMatchObject({ usefor: 'refresh', jti: expect.any(String) });
+  });
+
+  it('an access token typed at+jwt may leave out usefor or jti, each on its own', () => {
+    const tokens = lean();
+    const header = headerOf(tokens.sign('access', { sub: '1', auth: '' }, 900).token);
+    const { usefor: _usefor, ...withoutUsefor } = claims();
+    const { jti: _jti, ...withoutJti } = claims();
+    expect(tokens.verify(forge(header, withoutUsefor), 'access').sub).toBe('1');
+    expect(tokens.verify(forge(header, withoutJti), 'access').sub).toBe('1');
+    // A token of before typing must still carry both.
+    expect(codeOf(() => tokens.verify(forge(LEGACY, withoutUsefor), 'access'))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, withoutJti), 'access'))).toBe('token_invalid');
   });
 });
