@@ -507,8 +507,11 @@ export class KeySet {
   }
 
   private prune(now: number): void {
+    // The guard asks on every request (generation): find out first, without allocating, whether any key is due.
+    let due = false;
+    for (const entry of this.entries) if (this.dropAt(entry) <= now) due = true;
+    if (!due) return;
     const kept = this.entries.filter((entry) => this.dropAt(entry) > now);
-    if (kept.length === this.entries.length) return;
     for (const [kid, entry] of this.byKid) if (!kept.includes(entry)) this.byKid.delete(kid);
     this.entries = kept;
     this.removals += 1;
