@@ -197,7 +197,7 @@ describe('the default preset', () => {
 describe('the conformance check of the tests (helpers/openapi-conformance.ts)', () => {
   test('follows $ref: an answer that disagrees with a referenced schema is reported', async () => {
     // The default preset with an error schema that says `message` is a number: every refusal now disagrees with it.
-    const preset = definePreset({ ...presets.default, errorSchema: Type.Object({ error: Type.String(), message: Type.Integer() }) });
+    const preset = definePreset({ ...presets.default, error: { ...presets.default.error, schema: Type.Object({ error: Type.String(), message: Type.Integer() }) } });
     t = await createTestApp({ preset });
     const document = t.auth.openapi() as Json;
     expect((document.paths as Record<string, Record<string, { responses: Json }>>)['/auth/login']!.post!.responses['401']).toEqual({ $ref: '#/components/responses/Unauthorized' });

@@ -181,9 +181,9 @@ describe('preset', () => {
 
   it('refuses a preset object missing what a preset needs', () => {
     expectOptionError({ preset: { name: 'mine' } }, /^preset "mine": "mountPath" must be a string/);
-    // Every answer needs its formatter: a preset built by spreading another and deleting one is refused by name.
-    const { tfaResent: _omitted, ...incomplete } = presets.default;
-    expectOptionError({ preset: { ...incomplete, name: 'mine' } }, /^preset "mine": "tfaResent" must be a formatter function/);
+    // Every answer is needed: a preset built by spreading another and deleting one is refused by name.
+    const { tfaResent: _omitted, ...incomplete } = presets.default.answers;
+    expectOptionError({ preset: { ...presets.default, answers: incomplete, name: 'mine' } }, /^preset "mine": "answers.tfaResent" is missing/);
     expectOptionError({ preset: 42 }, /^"preset" must be an object/);
   });
 });

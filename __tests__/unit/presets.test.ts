@@ -1,5 +1,5 @@
-// Presets: every formatter of every built-in preset answers with the status and a body valid against its own answer
-// spec, every error body fits the error schema, definePreset refuses an incomplete preset, and nothing is inherited.
+// Presets: every answer of every built-in preset replies with its record's status and a body valid against its
+// schema, every error body fits the error schema, definePreset refuses an incomplete preset, and nothing is inherited.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatRegistry, type TSchema } from '@sinclair/typebox';
@@ -7,7 +7,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { AUTH_ERROR_CATALOGUE, AuthError, type AuthErrorCode } from '../../lib/errors';
 import type { ApiKeyRecord, AuthInfo, IssuedToken, User } from '../../lib/core/results';
 import { presets, type PresetName } from '../../lib/presets';
-import { definePreset, type AnswerName, type Preset, type Reply, type ReplyContext } from '../../lib/presets/types';
+import { definePreset, formatAnswer, formatError, type AnswerName, type AnswerResult, type Preset, type Reply, type ReplyContext } from '../../lib/presets/types';
 
 // ---- formats: TypeBox checks a `format` only through the registry ----
 
@@ -49,7 +49,6 @@ const ANSWERS: readonly AnswerName[] = [
   'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
   'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'trustedDeviceList', 'trustedDevicesEnded',
 ];
-const FORMATTERS = [...ANSWERS, 'error'] as const;
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -153,6 +152,11 @@ const AUTH_INFOS: AuthInfo[] = [
   { userId: UUID, authorities: [], method: 'apiKey', claims: undefined, apiKeyId: '17' },
 ];
 
+/** The preset's reply of answer `name` to `result`, with the status its record gives. */
+function say<N extends AnswerName>(preset: Preset, name: N, result: AnswerResult<N>, context: ReplyContext = CONTEXTS[0]!): Reply {
+  return formatAnswer(preset, name, result, context);
+}
+
 /** Every way each answer is formatted from realistic results, with a label for failures. */
 function samples(preset: Preset, name: AnswerName): { label: string; reply: Reply }[] {
   const out: { label: string; reply: Reply }[] = [];
@@ -164,7 +168,7 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
         for (const context of CONTEXTS) {
           for (const refresh of [issued('refresh', 1_209_600), undefined]) {
             const result = { user, access, refresh, firstLogin: user.lastLoginAt == null, rememberMe: refresh === undefined };
-            add(`${label}, ${refresh ? 'with' : 'without'} a refresh token, force=${context.forceSecondFactor}`, preset.login(result, context));
+            add(`${label}, ${refresh ? 'with' : 'without'} a refresh token, force=${context.forceSecondFactor}`, say(preset, 'login', result, context));
           }
         }
       }
@@ -173,34 +177,34 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       for (const [label, user] of Object.entries(USERS)) {
         for (const method of ['EMAIL', 'TOTP'] as const) {
           for (const context of CONTEXTS) {
-            add(`${label}, ${method}`, preset.challenge({ user, method, challenge: issued('tfa', 300), expiresInSeconds: 300, firstLogin: false }, context));
+            add(`${label}, ${method}`, say(preset, 'challenge', { user, method, challenge: issued('tfa', 300), expiresInSeconds: 300, firstLogin: false }, context));
           }
         }
       }
       break;
     case 'refreshed':
       for (const refresh of [issued('refresh', 86_400), undefined]) {
-        for (const context of CONTEXTS) add(`${refresh ? 'rotated' : 'not rotated'}`, preset.refreshed({ access: issued('access', 600), refresh }, context));
+        for (const context of CONTEXTS) add(`${refresh ? 'rotated' : 'not rotated'}`, say(preset, 'refreshed', { access: issued('access', 600), refresh }, context));
       }
       break;
     case 'loginStatus':
-      for (const [label, user] of Object.entries(USERS)) for (const auth of AUTH_INFOS) add(`${label}, by ${auth.method}`, preset.loginStatus(user, auth));
+      for (const [label, user] of Object.entries(USERS)) for (const auth of AUTH_INFOS) add(`${label}, by ${auth.method}`, say(preset, 'loginStatus', { user, auth }));
       break;
     case 'account':
-      for (const [label, user] of Object.entries(USERS)) add(label, preset.account(user));
+      for (const [label, user] of Object.entries(USERS)) add(label, say(preset, 'account', user));
       break;
     case 'passwordChanged':
-      add('changed', preset.passwordChanged());
+      add('changed', say(preset, 'passwordChanged', undefined));
       break;
     case 'loggedOut':
-      add('logged out', preset.loggedOut());
+      add('logged out', say(preset, 'loggedOut', undefined));
       break;
     case 'tfaResent':
-      for (const expiresInSeconds of [270, 0]) add(`${expiresInSeconds} s left`, preset.tfaResent({ expiresInSeconds }));
+      for (const expiresInSeconds of [270, 0]) add(`${expiresInSeconds} s left`, say(preset, 'tfaResent', { expiresInSeconds }));
       break;
     case 'totpEnrolment':
       for (const emailCodeSent of [true, false]) {
-        add(`emailCodeSent=${emailCodeSent}`, preset.totpEnrolment({
+        add(`emailCodeSent=${emailCodeSent}`, say(preset, 'totpEnrolment', {
           secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
           uri: 'otpauth://totp/express-auth-kit:admin%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=express-auth-kit&algorithm=SHA1&digits=6&period=30',
           emailCodeSent,
@@ -208,52 +212,52 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       }
       break;
     case 'totpConfirmed':
-      add('confirmed', preset.totpConfirmed());
+      add('confirmed', say(preset, 'totpConfirmed', undefined));
       break;
     case 'apiKeyCreated':
-      for (const record of API_KEYS) add(`key ${record.id}`, preset.apiKeyCreated({ record, key: KEY_TEXT }));
+      for (const record of API_KEYS) add(`key ${record.id}`, say(preset, 'apiKeyCreated', { record, key: KEY_TEXT }));
       break;
     case 'apiKeyList':
-      add('no keys', preset.apiKeyList([]));
-      add('several keys', preset.apiKeyList(API_KEYS));
+      add('no keys', say(preset, 'apiKeyList', []));
+      add('several keys', say(preset, 'apiKeyList', API_KEYS));
       break;
     case 'apiKeyDeleted':
-      add('deleted', preset.apiKeyDeleted());
+      add('deleted', say(preset, 'apiKeyDeleted', undefined));
       break;
     case 'sessionList':
-      add('no sessions', preset.sessionList([]));
-      add('two sessions', preset.sessionList([
+      add('no sessions', say(preset, 'sessionList', []));
+      add('two sessions', say(preset, 'sessionList', [
         { id: UUID, createdAt: new Date(NOW - 86_400_000), lastUsedAt: new Date(NOW), client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' }, current: true },
         { id: 'b1c2', createdAt: new Date(NOW - 1000), lastUsedAt: new Date(NOW - 1000), client: { userAgent: null, network: null }, current: false },
       ]));
       break;
     case 'sessionEnded':
-      add('ended', preset.sessionEnded());
+      add('ended', say(preset, 'sessionEnded', undefined));
       break;
     case 'passwordResetRequested':
-      add('requested', preset.passwordResetRequested());
+      add('requested', say(preset, 'passwordResetRequested', undefined));
       break;
     case 'passwordReset':
-      add('reset', preset.passwordReset());
+      add('reset', say(preset, 'passwordReset', undefined));
       break;
     case 'recoveryCodes':
-      add('ten codes', preset.recoveryCodes({ codes: Array.from({ length: 10 }, (_, i) => `ABCD-EFGH-${String(i).padStart(4, '0')}`) }));
+      add('ten codes', say(preset, 'recoveryCodes', { codes: Array.from({ length: 10 }, (_, i) => `ABCD-EFGH-${String(i).padStart(4, '0')}`) }));
       break;
     case 'trustedDeviceList':
-      add('none', preset.trustedDeviceList([]));
-      add('two devices', preset.trustedDeviceList([
+      add('none', say(preset, 'trustedDeviceList', []));
+      add('two devices', say(preset, 'trustedDeviceList', [
         { id: UUID, createdAt: new Date(NOW - 86_400_000), lastUsedAt: new Date(NOW), expiresAt: new Date(NOW + 86_400_000), client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' }, current: true },
         { id: 'b1c2', createdAt: new Date(NOW - 1000), lastUsedAt: new Date(NOW - 1000), expiresAt: new Date(NOW + 1000), client: { userAgent: null, network: null }, current: false },
       ]));
       break;
     case 'trustedDevicesEnded':
-      add('ended', preset.trustedDevicesEnded());
+      add('ended', say(preset, 'trustedDevicesEnded', undefined));
       break;
     case 'registrationAccepted':
-      add('accepted', preset.registrationAccepted());
+      add('accepted', say(preset, 'registrationAccepted', undefined));
       break;
     case 'registrationVerified':
-      add('verified', preset.registrationVerified());
+      add('verified', say(preset, 'registrationVerified', undefined));
       break;
   }
   return out;
@@ -285,9 +289,9 @@ describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
 
   it.each(Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[])('error(%s) has the error\'s status and a body the error schema accepts', (code) => {
     for (const error of [new AuthError(code), new AuthError(code, { message: 'A more precise message.', retryAfterSeconds: 30 })]) {
-      const reply = preset.error(error);
+      const reply = formatError(preset, error);
       expect(reply.status).toBe(error.status);
-      expect(schemaErrors(preset.errorSchema, reply.body)).toEqual([]);
+      expect(schemaErrors(preset.error.schema, reply.body)).toEqual([]);
     }
   });
 
@@ -307,7 +311,7 @@ describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
       if (Array.isArray(node.anyOf)) node.anyOf.forEach((branch, index) => visit(branch, `${path}|${index}`));
     };
     for (const name of ANSWERS) visit(preset.answers[name].schema, `${presetName}.${name}`);
-    visit(preset.errorSchema, `${presetName}.error`);
+    visit(preset.error.schema, `${presetName}.error`);
     expect(invalid).toEqual([]);
   });
 
@@ -326,13 +330,13 @@ describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
       if (Array.isArray(node.anyOf)) node.anyOf.forEach((branch, index) => visit(branch, `${path}|${index}`));
     };
     for (const name of ANSWERS) visit(preset.answers[name].schema, `${presetName}.${name}`);
-    visit(preset.errorSchema, `${presetName}.error`);
+    visit(preset.error.schema, `${presetName}.error`);
     expect(unknown).toEqual([]);
   });
 
   it('answers a resent code and a confirmed authenticator app as the router did before the formatters existed', () => {
-    expect(preset.tfaResent({ expiresInSeconds: 270 })).toEqual({ body: { sent: true, tfaExpiresInSeconds: 270 } });
-    expect(preset.totpConfirmed()).toEqual({ body: { secondFactor: 'TOTP' } });
+    expect(say(preset, 'tfaResent', { expiresInSeconds: 270 })).toEqual({ status: 200, body: { sent: true, tfaExpiresInSeconds: 270 } });
+    expect(say(preset, 'totpConfirmed', undefined)).toEqual({ status: 200, body: { secondFactor: 'TOTP' } });
   });
 });
 
@@ -341,80 +345,102 @@ describe('wire details the schemas alone do not pin', () => {
     const [context] = CONTEXTS.slice(1);
     const full = USERS['a full user with a numeric id']!;
     const bare = USERS['a minimal user with a UUID id']!;
-    const login = (user: User) => presets.bforeai.login({ user, access: issued('access', 3600), refresh: undefined, firstLogin: false, rememberMe: false }, context!);
+    const login = (user: User) => say(presets.bforeai, 'login', { user, access: issued('access', 3600), refresh: undefined, firstLogin: false, rememberMe: false }, context!);
     expect(login(full).body).toMatchObject({ PasswordExpiration: full.passwordExpiresAt!.toISOString() });
     expect(login(bare).body).toMatchObject({ PasswordExpiration: null });
-    expect(presets.bforeai.account(bare).body).toMatchObject({ PasswordExpiration: null });
+    expect(say(presets.bforeai, 'account', bare).body).toMatchObject({ PasswordExpiration: null });
   });
 
   it('utmstack: numeric ids are numbers, others stay strings; the login status is the login as text', () => {
-    expect(presets.utmstack.account(USERS['a full user with a numeric id']!).body).toMatchObject({ id: 1, langKey: 'fr' });
-    expect(presets.utmstack.account(USERS['a minimal user with a UUID id']!).body).toMatchObject({ id: UUID, langKey: 'en' });
-    expect(presets.utmstack.loginStatus(users[0]!, AUTH_INFOS[0]!)).toEqual({ body: 'admin' });
+    expect(say(presets.utmstack, 'account', USERS['a full user with a numeric id']!).body).toMatchObject({ id: 1, langKey: 'fr' });
+    expect(say(presets.utmstack, 'account', USERS['a minimal user with a UUID id']!).body).toMatchObject({ id: UUID, langKey: 'en' });
+    expect(say(presets.utmstack, 'loginStatus', { user: users[0]!, auth: AUTH_INFOS[0]! })).toEqual({ status: 200, body: 'admin' });
     expect(presets.utmstack.answers.loginStatus.contentType).toBe('text/plain');
   });
 
   it('datarhei: the refresh answer carries refresh_token only when rotating', () => {
     const [context] = CONTEXTS;
-    expect(Object.keys(presets.datarhei.refreshed({ access: issued('access', 600), refresh: undefined }, context!).body as object)).toEqual(['access_token']);
-    expect(Object.keys(presets.datarhei.refreshed({ access: issued('access', 600), refresh: issued('refresh', 86_400) }, context!).body as object)).toEqual(['access_token', 'refresh_token']);
+    expect(Object.keys(say(presets.datarhei, 'refreshed', { access: issued('access', 600), refresh: undefined }, context!).body as object)).toEqual(['access_token']);
+    expect(Object.keys(say(presets.datarhei, 'refreshed', { access: issued('access', 600), refresh: issued('refresh', 86_400) }, context!).body as object)).toEqual(['access_token', 'refresh_token']);
   });
 });
 
 describe('definePreset', () => {
-  const complete = (): Record<string, unknown> => ({ ...presets.default, name: 'mine', answers: { ...presets.default.answers } });
+  const complete = (): Record<string, unknown> & { answers: Record<string, Record<string, unknown>>; error: Record<string, unknown> } => ({
+    ...presets.default,
+    name: 'mine',
+    answers: Object.fromEntries(Object.entries(presets.default.answers).map(([name, answer]) => [name, { ...answer }])),
+    error: { ...presets.default.error },
+  });
 
   it('accepts a complete preset and returns it', () => {
     const preset = complete() as unknown as Preset;
     expect(definePreset(preset)).toBe(preset);
   });
 
-  it.each(FORMATTERS)('refuses a preset without the %s formatter, naming it', (name) => {
+  it.each(ANSWERS)('refuses a preset without the %s formatter, naming it', (name) => {
     const preset = complete();
-    delete preset[name];
+    delete preset.answers[name]!.format;
     expect(() => definePreset(preset as unknown as Preset)).toThrow(TypeError);
-    expect(() => definePreset(preset as unknown as Preset)).toThrow(new RegExp(`preset "mine": "${name}" must be a formatter`));
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(new RegExp(`preset "mine": "answers.${name}" must have a formatter`));
+  });
+
+  it('refuses a preset without the error formatter, naming it', () => {
+    const preset = complete();
+    delete preset.error.format;
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(TypeError);
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(/preset "mine": "error.format" must be a formatter/);
   });
 
   it.each(ANSWERS)('refuses a preset without the answer spec of %s, naming it', (name) => {
     const preset = complete();
-    delete (preset.answers as Record<string, unknown>)[name];
+    delete preset.answers[name];
     expect(() => definePreset(preset as unknown as Preset)).toThrow(TypeError);
     expect(() => definePreset(preset as unknown as Preset)).toThrow(`"answers.${name}"`);
   });
 
   it('refuses an answer spec whose schema is left out (null, not undefined, means no body)', () => {
     const preset = complete();
-    (preset.answers as Record<string, unknown>).loggedOut = { status: 204, description: 'no schema' };
+    preset.answers.loggedOut = { status: 204, description: 'no schema', format: () => ({ body: null }) };
     expect(() => definePreset(preset as unknown as Preset)).toThrow('"answers.loggedOut"');
   });
 
   it('refuses a preset without its error schema', () => {
     const preset = complete();
-    delete preset.errorSchema;
-    expect(() => definePreset(preset as unknown as Preset)).toThrow('"errorSchema" is missing');
+    delete preset.error.schema;
+    expect(() => definePreset(preset as unknown as Preset)).toThrow('"error.schema" is missing');
   });
 });
 
 describe('no silent inheritance among the built-in presets', () => {
   const dir = join(__dirname, '..', '..', 'lib', 'presets');
+  const HELPERS = ['types.ts', 'index.ts', 'answers.ts', 'helpers.ts', 'schemas.ts'];
   const sources = readdirSync(dir)
-    .filter((file) => file.endsWith('.ts') && !['types.ts', 'index.ts', 'shared.ts'].includes(file))
+    .filter((file) => file.endsWith('.ts') && !HELPERS.includes(file))
     .map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') }));
 
   it('finds a source file for every built-in preset', () => {
     expect(sources.map(({ file }) => file.replace(/\.ts$/, '')).sort()).toEqual([...PRESET_NAMES].sort());
   });
 
-  it.each(PRESET_NAMES)('%s is made with definePreset, spreads no other preset and imports none', (name) => {
+  // A preset that answers something as the default preset does names that record (`defaultAnswers.sessionList`),
+  // one line per answer: nothing comes in by spreading, so a new answer left out is a compile error.
+  it.each(PRESET_NAMES)('%s is made with definePreset, spreads no other preset or its answers, and imports only the default answers', (name) => {
     const { text } = sources.find(({ file }) => file === `${name}.ts`)!;
     expect(text).toMatch(/=\s*definePreset\(\{/);
-    expect(text).not.toMatch(/\.\.\.\s*(?:\w*Preset\b|presets\b)/);
-    expect(text).not.toMatch(/from '\.\/(?:default|utmstack|storm|bforeai|datarhei)'/);
+    expect(text).not.toMatch(/\.\.\.\s*(?:\w*Preset\b|presets\b|\w*Answers\b)/);
+    expect(text).not.toMatch(/from '\.\/(?:utmstack|storm|bforeai|datarhei)'/);
+    for (const [, imported] of text.matchAll(/import \{([^}]*)\} from '\.\/default'/g)) {
+      for (const part of imported!.split(',').map((item) => item.trim()).filter(Boolean)) expect(['defaultAnswers', 'defaultError']).toContain(part);
+    }
   });
 
-  it.each(PRESET_NAMES)('%s has every formatter as its own property', (name) => {
-    const preset = presets[name] as unknown as Record<string, unknown>;
-    for (const formatter of FORMATTERS) expect({ formatter, own: Object.hasOwn(preset, formatter) && typeof preset[formatter] === 'function' }).toEqual({ formatter, own: true });
+  it.each(PRESET_NAMES)('%s has every answer as its own record, with a formatter', (name) => {
+    const answers: Record<string, unknown> = presets[name].answers;
+    for (const answer of ANSWERS) {
+      const record = answers[answer];
+      const own = Object.hasOwn(answers, answer) && typeof record === 'object' && record !== null && 'format' in record && typeof record.format === 'function';
+      expect({ answer, own }).toEqual({ answer, own: true });
+    }
   });
 });

@@ -178,7 +178,7 @@ function pageFiles(folder: string): RequestHandler {
 /** A JSON answer for whatever the routes above did not handle, and never a stack trace. */
 function notFound(auth: Auth): RequestHandler {
   return (_req, res) => {
-    const reply = auth.preset.error(new AuthError('not_found'));
+    const reply = auth.preset.error.format(new AuthError('not_found'));
     res.status(404).json(reply.body);
   };
 }
@@ -188,12 +188,12 @@ function hostErrorHandler(auth: Auth): express.ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     const status = typeof error === 'object' && error !== null ? Number((error as { status?: unknown }).status) : NaN;
     if (status >= 400 && status < 500) {
-      const reply = auth.preset.error(new AuthError('invalid_request'));
+      const reply = auth.preset.error.format(new AuthError('invalid_request'));
       res.status(400).json(reply.body);
       return;
     }
     console.error(`unhandled error: ${error instanceof Error ? error.message : String(error)}`);
-    res.status(500).json(auth.preset.error(new AuthError('internal')).body);
+    res.status(500).json(auth.preset.error.format(new AuthError('internal')).body);
   };
 }
 

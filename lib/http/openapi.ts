@@ -1,8 +1,8 @@
 // The OpenAPI 3.1 document of exactly what an instance mounts, built from the same route table as the router.
 import type { TSchema } from '@sinclair/typebox';
 import { AUTH_ERROR_CATALOGUE } from '../errors';
-import { schemaNameOf } from '../presets/types';
-import type { AnswerName, AnswerSpec, Preset } from '../presets/types';
+import { ANSWER_KINDS, schemaNameOf } from '../presets/types';
+import type { AnswerSpec, Preset } from '../presets/types';
 import type { EdgeContext } from './context';
 import { COOKIE_TRANSPORT_HEADER, COOKIE_TRANSPORT_VALUE } from './csrf';
 import { isMounted, routeMethod } from './mount';
@@ -129,32 +129,6 @@ function cookieTransportParameter(edge: EdgeContext, route: RouteDeclaration<nev
 const SCHEMA_REF = '#/components/schemas/';
 const RESPONSE_REF = '#/components/responses/';
 
-/** The name of each answer's body in `components.schemas`, unless its schema carries its own (see `named`). */
-const ANSWER_SCHEMA_NAMES: Record<AnswerName, string> = {
-  login: 'LoginSuccess',
-  challenge: 'SecondFactorChallenge',
-  refreshed: 'RefreshSuccess',
-  loginStatus: 'LoginStatus',
-  account: 'Account',
-  passwordChanged: 'PasswordChanged',
-  loggedOut: 'LoggedOut',
-  tfaResent: 'CodeResent',
-  totpEnrolment: 'TotpEnrolment',
-  totpConfirmed: 'TotpConfirmed',
-  apiKeyCreated: 'ApiKeyCreated',
-  apiKeyList: 'ApiKeyList',
-  apiKeyDeleted: 'ApiKeyDeleted',
-  sessionList: 'SessionList',
-  sessionEnded: 'SessionEnded',
-  passwordResetRequested: 'PasswordResetRequested',
-  passwordReset: 'PasswordReset',
-  recoveryCodes: 'RecoveryCodes',
-  registrationAccepted: 'RegistrationAccepted',
-  registrationVerified: 'RegistrationVerified',
-  trustedDeviceList: 'TrustedDeviceList',
-  trustedDevicesEnded: 'TrustedDevicesEnded',
-};
-
 /** The shared error answers in `components.responses`, by status (their body is the preset's `Error`). */
 const ERROR_RESPONSE_NAMES: Record<number, string> = {
   400: 'BadRequest',
@@ -253,7 +227,7 @@ function errorResponse(preset: Preset, components: SchemaComponents, status: num
   const codes = Object.entries(AUTH_ERROR_CATALOGUE).filter(([, entry]) => entry.status === status);
   return {
     description: `Refused with one of these codes:\n\n${codes.map(([code, entry]) => `- \`${code}\`: ${entry.message}`).join('\n')}`,
-    content: { 'application/json': { schema: components.use(preset.errorSchema, schemaNameOf(preset.errorSchema) ?? 'Error') } },
+    content: { 'application/json': { schema: components.use(preset.error.schema, schemaNameOf(preset.error.schema) ?? 'Error') } },
   };
 }
 
@@ -261,18 +235,18 @@ function responses(edge: EdgeContext, route: RouteDeclaration<never>, components
   const { preset } = edge;
   const result: Record<string, unknown> = {};
   const byStatus = new Map<number, { spec: AnswerSpec; name: string | undefined }[]>();
-  const named = [
-    ...route.answers.map((answer) => ({ spec: preset.answers[answer], name: ANSWER_SCHEMA_NAMES[answer] as string | undefined })),
+  const named: { spec: AnswerSpec; name: string | undefined }[] = [
+    ...route.answers.map((answer) => ({ spec: preset.answers[answer], name: ANSWER_KINDS[answer].schemaName })),
     ...(route.fixedAnswers ?? []).map((spec) => ({ spec, name: undefined })),
   ];
   for (const entry of named) byStatus.set(entry.spec.status, [...(byStatus.get(entry.spec.status) ?? []), entry]);
   for (const [status, entries] of byStatus) {
-    const withBody = entries.filter(({ spec }) => spec.schema !== null);
+    const withBody = entries.flatMap(({ spec, name }) => (spec.schema === null ? [] : [{ schema: spec.schema, name, contentType: spec.contentType }]));
     const description = entries.map(({ spec }) => spec.description).join(' Or: ');
-    const schemaOf = ({ spec, name }: { spec: AnswerSpec; name: string | undefined }) => components.use(spec.schema as TSchema, schemaNameOf(spec.schema as TSchema) ?? name);
+    const schemaOf = ({ schema, name }: { schema: TSchema; name: string | undefined }) => components.use(schema, schemaNameOf(schema) ?? name);
     if (withBody.length === 0) result[status] = { description };
     else {
-      const type = withBody[0]!.spec.contentType ?? 'application/json';
+      const type = withBody[0]!.contentType ?? 'application/json';
       const schema = withBody.length === 1 ? schemaOf(withBody[0]!) : { oneOf: withBody.map(schemaOf) };
       result[status] = { description, content: { [type]: { schema } } };
     }

@@ -1,10 +1,16 @@
-// Answers: a formatter's reply on the wire, errors in the preset's body with their HTTP headers, and the error handler.
+// Answers: the preset's answer to a core result, a reply on the wire, errors in the preset's body with their HTTP
+// headers, and the error handler.
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { AuthError, isAuthError } from '../errors';
 import type { Logger } from '../logger';
-import type { Preset, Reply, ReplyContext } from '../presets/types';
+import { formatAnswer, formatError, type AnswerName, type AnswerResult, type Preset, type Reply, type ReplyContext } from '../presets/types';
 import type { Clock } from '../primitives/clock';
-import type { EdgeSettings } from './context';
+import type { EdgeContext, EdgeSettings } from './context';
+
+/** The active preset's answer `name` to the core's `result` (void answers take `undefined`), for the request `req`. */
+export function answer<N extends AnswerName>(edge: EdgeContext, req: Request, name: N, result: AnswerResult<N>): Reply {
+  return formatAnswer(edge.preset, name, result, edge.replyContext(req));
+}
 
 /** Sends a formatter's reply: JSON, text for a string body, nothing for a null body. */
 export function sendReply(res: Response, reply: Reply): void {
@@ -54,7 +60,7 @@ export function wwwAuthenticate(error: AuthError): string | undefined {
 
 /** Formats an AuthError in the preset's body, with Retry-After and WWW-Authenticate where they apply. */
 export function sendAuthError(res: Response, preset: Preset, error: AuthError): void {
-  const reply = preset.error(error);
+  const reply = formatError(preset, error);
   const headers: Record<string, string> = { ...reply.headers };
   if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
   const challenge = wwwAuthenticate(error);

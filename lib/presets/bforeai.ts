@@ -1,42 +1,9 @@
 // bfore.ai PreCrime's wire format (seed 003): POST /user/login with a PascalCase user, and /authheader API keys.
 import { Type } from '@sinclair/typebox';
 import type { User } from '../core/results';
-import {
-  challengeDefaultAnswer,
-  COMMON_DEFAULTS,
-  dateTime,
-  formatAcceptedNoContent,
-  formatChallengeDefault,
-  formatLoginStatusDefault,
-  formatNoContent,
-  formatRecoveryCodesDefault,
-  formatRefreshedDefault,
-  formatSessionListDefault,
-  formatTfaResentDefault,
-  formatTotpConfirmedDefault,
-  formatTotpEnrolmentDefault,
-  isoOrNull,
-  jwt,
-  loginStatusDefaultAnswer,
-  maskedKey,
-  NO_ROUTES,
-  noContentAnswer,
-  nullable,
-  passwordResetRequestedDefaultAnswer,
-  recoveryCodesDefaultAnswer,
-  registrationAcceptedDefaultAnswer,
-  registrationVerifiedDefaultAnswer,
-  refreshedDefaultAnswer,
-  sessionListDefaultAnswer,
-  formatTrustedDeviceListDefault,
-  trustedDeviceListDefaultAnswer,
-  TRUSTED_DEVICES_ENDED_DESCRIPTION,
-  tfaResentDefaultAnswer,
-  totpConfirmedDefaultAnswer,
-  totpEnrolmentDefaultAnswer,
-} from './shared';
-import { named } from './types';
-import { definePreset, type AnswerSpec, type Preset, type Reply } from './types';
+import { COMMON_DEFAULTS, dateTime, isoOrNull, jwt, maskedKey, NO_ROUTES, nullable } from './helpers';
+import { defaultAnswers } from './default';
+import { definePreset, named, type Answer, type Preset } from './types';
 
 /** The PascalCase user of `/user/login` and `/user/me`, without its token. */
 function pascalUser(user: User): Record<string, unknown> {
@@ -58,15 +25,11 @@ function passwordExpiration(user: User): string | null {
   return isoOrNull(user.passwordExpiresAt);
 }
 
-/** `{ message: "Success" }`: bfore.ai's confirmation. */
-function formatSuccess(): Reply {
-  return { body: { message: 'Success' } };
-}
-
 const successSchema = named('Success', Type.Object({ message: Type.Literal('Success', { examples: ['Success'] }) }, { additionalProperties: false }));
 
-function successAnswer(description: string): AnswerSpec {
-  return { status: 200, description, schema: successSchema };
+/** `{ message: "Success" }`: bfore.ai's confirmation. */
+function successAnswer(description: string): Answer<void> {
+  return { status: 200, description, schema: successSchema, format: () => ({ body: { message: 'Success' } }) };
 }
 
 // The seed's fields (seed 003, POST /user/login, 200); every one is always sent, null where the store has no value.
@@ -116,44 +79,6 @@ export const bforeaiPreset: Preset = definePreset({
   defaults: { ...COMMON_DEFAULTS, accessTokenTtl: '1h', issueRefreshTokens: false, apiKeyRecentLogin: '5m', accessTokenSessions: true },
   // "The Authorization header takes the JWT or an API key, with or without Bearer."
   bareAuthorization: true,
-  login: ({ user, access }) => ({
-    body: { ...pascalUser(user), Token: access.token, PasswordExpiration: passwordExpiration(user) },
-  }),
-  // bfore.ai documents no second factor, refresh or session route: these are the default preset's answers, named.
-  challenge: formatChallengeDefault,
-  refreshed: formatRefreshedDefault,
-  loginStatus: formatLoginStatusDefault,
-  account: (user) => ({ body: { ...pascalUser(user), PasswordExpiration: passwordExpiration(user) } }),
-  passwordChanged: formatSuccess,
-  loggedOut: formatSuccess,
-  tfaResent: formatTfaResentDefault,
-  totpEnrolment: formatTotpEnrolmentDefault,
-  totpConfirmed: formatTotpConfirmedDefault,
-  apiKeyCreated: ({ record, key }) => ({
-    body: { id: record.id, name: record.name, token: key, created: record.createdAt.toISOString() },
-  }),
-  // The list's `token` field shows the masked prefix: the secret was shown once, at creation.
-  apiKeyList: (records) => ({
-    body: records.map((record) => ({
-      id: record.id,
-      name: record.name,
-      token: maskedKey(record),
-      created: record.createdAt.toISOString(),
-      expires: isoOrNull(record.expiresAt),
-      lastUsed: isoOrNull(record.lastUsedAt),
-    })),
-  }),
-  apiKeyDeleted: formatSuccess,
-  sessionList: formatSessionListDefault,
-  sessionEnded: formatNoContent,
-  passwordResetRequested: formatAcceptedNoContent,
-  passwordReset: formatNoContent,
-  recoveryCodes: formatRecoveryCodesDefault,
-  registrationAccepted: formatAcceptedNoContent,
-  registrationVerified: formatNoContent,
-  trustedDeviceList: formatTrustedDeviceListDefault,
-  trustedDevicesEnded: formatNoContent,
-  error: (error) => ({ status: error.status, body: { message: error.message } }),
   answers: {
     login: {
       status: 200,
@@ -166,20 +91,23 @@ export const bforeaiPreset: Preset = definePreset({
         },
         { additionalProperties: false },
       ),
+      format: ({ user, access }) => ({ body: { ...pascalUser(user), Token: access.token, PasswordExpiration: passwordExpiration(user) } }),
     },
-    challenge: challengeDefaultAnswer,
-    refreshed: refreshedDefaultAnswer,
-    loginStatus: loginStatusDefaultAnswer,
+    // bfore.ai documents no second factor, refresh or session route: these are the default preset's answers, named.
+    challenge: defaultAnswers.challenge,
+    refreshed: defaultAnswers.refreshed,
+    loginStatus: defaultAnswers.loginStatus,
     account: {
       status: 200,
       description: 'The current user, as the login answers it but without a token.',
       schema: Type.Object({ ...pascalUserProperties, PasswordExpiration: passwordExpirationSchema }, { additionalProperties: false }),
+      format: (user) => ({ body: { ...pascalUser(user), PasswordExpiration: passwordExpiration(user) } }),
     },
     passwordChanged: successAnswer('The password was changed; every session of the user has ended.'),
     loggedOut: successAnswer('The session (or every session) has ended.'),
-    tfaResent: tfaResentDefaultAnswer,
-    totpEnrolment: totpEnrolmentDefaultAnswer,
-    totpConfirmed: totpConfirmedDefaultAnswer,
+    tfaResent: defaultAnswers.tfaResent,
+    totpEnrolment: defaultAnswers.totpEnrolment,
+    totpConfirmed: defaultAnswers.totpConfirmed,
     apiKeyCreated: {
       status: 200,
       description: 'Auth header created successfully. `token` is shown this once: it is stored only as a hash.',
@@ -190,6 +118,7 @@ export const bforeaiPreset: Preset = definePreset({
         },
         { additionalProperties: false },
       ),
+      format: ({ record, key }) => ({ body: { id: record.id, name: record.name, token: key, created: record.createdAt.toISOString() } }),
     },
     apiKeyList: {
       status: 200,
@@ -208,20 +137,34 @@ export const bforeaiPreset: Preset = definePreset({
           ),
         ),
       ),
+      // The list's `token` field shows the masked prefix: the secret was shown once, at creation.
+      format: (records) => ({
+        body: records.map((record) => ({
+          id: record.id,
+          name: record.name,
+          token: maskedKey(record),
+          created: record.createdAt.toISOString(),
+          expires: isoOrNull(record.expiresAt),
+          lastUsed: isoOrNull(record.lastUsedAt),
+        })),
+      }),
     },
     apiKeyDeleted: successAnswer('Auth header deleted successfully; it stops working at once.'),
-    sessionList: sessionListDefaultAnswer,
-    sessionEnded: noContentAnswer('The session has ended: its tokens stop working.'),
-    passwordResetRequested: passwordResetRequestedDefaultAnswer,
-    passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
-    recoveryCodes: recoveryCodesDefaultAnswer,
-    registrationAccepted: registrationAcceptedDefaultAnswer,
-    registrationVerified: registrationVerifiedDefaultAnswer,
-    trustedDeviceList: trustedDeviceListDefaultAnswer,
-    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
+    sessionList: defaultAnswers.sessionList,
+    sessionEnded: defaultAnswers.sessionEnded,
+    passwordResetRequested: defaultAnswers.passwordResetRequested,
+    passwordReset: defaultAnswers.passwordReset,
+    recoveryCodes: defaultAnswers.recoveryCodes,
+    registrationAccepted: defaultAnswers.registrationAccepted,
+    registrationVerified: defaultAnswers.registrationVerified,
+    trustedDeviceList: defaultAnswers.trustedDeviceList,
+    trustedDevicesEnded: defaultAnswers.trustedDevicesEnded,
   },
-  errorSchema: Type.Object(
-    { message: Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] }) },
-    { additionalProperties: false, description: 'A refusal: 401 incorrect credentials, 403 password expired, and so on.' },
-  ),
+  error: {
+    schema: Type.Object(
+      { message: Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] }) },
+      { additionalProperties: false, description: 'A refusal: 401 incorrect credentials, 403 password expired, and so on.' },
+    ),
+    format: (error) => ({ body: { message: error.message } }),
+  },
 });

@@ -1,45 +1,11 @@
 // datarhei Core's wire format (seed 004): POST /api/login (password or an identity provider's JWT), GET /api/login/refresh.
 import { Type } from '@sinclair/typebox';
-import {
-  accountDefaultAnswer,
-  apiKeyCreatedDefaultAnswer,
-  apiKeyListDefaultAnswer,
-  challengeDefaultAnswer,
-  COMMON_DEFAULTS,
-  errorCodeSchema,
-  errorMessageSchema,
-  formatAcceptedNoContent,
-  formatAccountDefault,
-  formatApiKeyCreatedDefault,
-  formatApiKeyListDefault,
-  formatChallengeDefault,
-  formatLoginStatusDefault,
-  formatNoContent,
-  formatRecoveryCodesDefault,
-  formatSessionListDefault,
-  formatTfaResentDefault,
-  formatTotpConfirmedDefault,
-  formatTotpEnrolmentDefault,
-  jwt,
-  loginStatusDefaultAnswer,
-  NO_ROUTES,
-  noContentAnswer,
-  passwordResetRequestedDefaultAnswer,
-  recoveryCodesDefaultAnswer,
-  registrationAcceptedDefaultAnswer,
-  registrationVerifiedDefaultAnswer,
-  sessionListDefaultAnswer,
-  formatTrustedDeviceListDefault,
-  trustedDeviceListDefaultAnswer,
-  TRUSTED_DEVICES_ENDED_DESCRIPTION,
-  tfaResentDefaultAnswer,
-  totpConfirmedDefaultAnswer,
-  totpEnrolmentDefaultAnswer,
-} from './shared';
-import { definePreset, type Preset, type RefreshSuccess, type Reply } from './types';
+import { COMMON_DEFAULTS, errorCodeSchema, errorMessageSchema, jwt, NO_ROUTES } from './helpers';
+import { defaultAnswers } from './default';
+import { definePreset, type AnswerBody, type Preset, type RefreshSuccess } from './types';
 
 /** `{ access_token, refresh_token? }`: the login's answer, and the refresh's (with `refresh_token` only when rotating). */
-function formatTokens({ access, refresh }: RefreshSuccess): Reply {
+function formatTokens({ access, refresh }: RefreshSuccess): AnswerBody {
   return { body: { access_token: access.token, ...(refresh ? { refresh_token: refresh.token } : {}) } };
 }
 
@@ -74,31 +40,6 @@ export const datarheiPreset: Preset = definePreset({
     subjectClaim: 'login',
   },
   bareAuthorization: false,
-  login: formatTokens,
-  // The answers datarhei Core does not have are the default preset's, named.
-  challenge: formatChallengeDefault,
-  refreshed: formatTokens,
-  loginStatus: formatLoginStatusDefault,
-  account: formatAccountDefault,
-  passwordChanged: formatNoContent,
-  loggedOut: formatNoContent,
-  tfaResent: formatTfaResentDefault,
-  totpEnrolment: formatTotpEnrolmentDefault,
-  totpConfirmed: formatTotpConfirmedDefault,
-  apiKeyCreated: formatApiKeyCreatedDefault,
-  apiKeyList: formatApiKeyListDefault,
-  apiKeyDeleted: formatNoContent,
-  // datarhei Core's error body: the HTTP status as `code`, a message, and details (here: our stable error code).
-  sessionList: formatSessionListDefault,
-  sessionEnded: formatNoContent,
-  passwordResetRequested: formatAcceptedNoContent,
-  passwordReset: formatNoContent,
-  recoveryCodes: formatRecoveryCodesDefault,
-  registrationAccepted: formatAcceptedNoContent,
-  registrationVerified: formatNoContent,
-  trustedDeviceList: formatTrustedDeviceListDefault,
-  trustedDevicesEnded: formatNoContent,
-  error: (error) => ({ status: error.status, body: { code: error.status, message: error.message, details: [error.code] } }),
   answers: {
     login: {
       status: 200,
@@ -108,8 +49,10 @@ export const datarheiPreset: Preset = definePreset({
         { access_token: accessTokenSchema, refresh_token: Type.Optional(refreshTokenSchema) },
         { additionalProperties: false },
       ),
+      format: formatTokens,
     },
-    challenge: challengeDefaultAnswer,
+    // The answers datarhei Core does not have are the default preset's, named.
+    challenge: defaultAnswers.challenge,
     refreshed: {
       status: 200,
       description: 'A new access token; `refresh_token` too only when rotation is turned on (`refresh: { rotate: true }`).',
@@ -117,33 +60,38 @@ export const datarheiPreset: Preset = definePreset({
         { access_token: accessTokenSchema, refresh_token: Type.Optional(refreshTokenSchema) },
         { additionalProperties: false },
       ),
+      format: formatTokens,
     },
-    loginStatus: loginStatusDefaultAnswer,
-    account: accountDefaultAnswer,
-    passwordChanged: noContentAnswer('The password was changed; every session of the user has ended.'),
-    loggedOut: noContentAnswer('The session (or every session) has ended.'),
-    tfaResent: tfaResentDefaultAnswer,
-    totpEnrolment: totpEnrolmentDefaultAnswer,
-    totpConfirmed: totpConfirmedDefaultAnswer,
-    apiKeyCreated: apiKeyCreatedDefaultAnswer,
-    apiKeyList: apiKeyListDefaultAnswer,
-    apiKeyDeleted: noContentAnswer('The key was deleted and stops working at once.'),
-    sessionList: sessionListDefaultAnswer,
-    sessionEnded: noContentAnswer('The session has ended: its tokens stop working.'),
-    passwordResetRequested: passwordResetRequestedDefaultAnswer,
-    passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
-    recoveryCodes: recoveryCodesDefaultAnswer,
-    registrationAccepted: registrationAcceptedDefaultAnswer,
-    registrationVerified: registrationVerifiedDefaultAnswer,
-    trustedDeviceList: trustedDeviceListDefaultAnswer,
-    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
+    loginStatus: defaultAnswers.loginStatus,
+    account: defaultAnswers.account,
+    passwordChanged: defaultAnswers.passwordChanged,
+    loggedOut: defaultAnswers.loggedOut,
+    tfaResent: defaultAnswers.tfaResent,
+    totpEnrolment: defaultAnswers.totpEnrolment,
+    totpConfirmed: defaultAnswers.totpConfirmed,
+    apiKeyCreated: defaultAnswers.apiKeyCreated,
+    apiKeyList: defaultAnswers.apiKeyList,
+    apiKeyDeleted: defaultAnswers.apiKeyDeleted,
+    sessionList: defaultAnswers.sessionList,
+    sessionEnded: defaultAnswers.sessionEnded,
+    passwordResetRequested: defaultAnswers.passwordResetRequested,
+    passwordReset: defaultAnswers.passwordReset,
+    recoveryCodes: defaultAnswers.recoveryCodes,
+    registrationAccepted: defaultAnswers.registrationAccepted,
+    registrationVerified: defaultAnswers.registrationVerified,
+    trustedDeviceList: defaultAnswers.trustedDeviceList,
+    trustedDevicesEnded: defaultAnswers.trustedDevicesEnded,
   },
-  errorSchema: Type.Object(
-    {
-      code: Type.Integer({ minimum: 400, maximum: 599, description: 'The HTTP status.', examples: [401] }),
-      message: errorMessageSchema,
-      details: Type.Array(errorCodeSchema, { minItems: 1, maxItems: 1, description: 'The stable machine code of the error.' }),
-    },
-    { additionalProperties: false, description: 'An error: missing credentials 400, bad ones 401.' },
-  ),
+  // datarhei Core's error body: the HTTP status as `code`, a message, and details (here: our stable error code).
+  error: {
+    schema: Type.Object(
+      {
+        code: Type.Integer({ minimum: 400, maximum: 599, description: 'The HTTP status.', examples: [401] }),
+        message: errorMessageSchema,
+        details: Type.Array(errorCodeSchema, { minItems: 1, maxItems: 1, description: 'The stable machine code of the error.' }),
+      },
+      { additionalProperties: false, description: 'An error: missing credentials 400, bad ones 401.' },
+    ),
+    format: (error) => ({ body: { code: error.status, message: error.message, details: [error.code] } }),
+  },
 });

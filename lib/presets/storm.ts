@@ -1,40 +1,7 @@
 // Storm Streaming Server's wire format (seed 002): POST /api/auth/login, `{ data, meta, message }`, 900 s tokens.
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
-import {
-  accountDefaultAnswer,
-  apiKeyCreatedDefaultAnswer,
-  apiKeyListDefaultAnswer,
-  COMMON_DEFAULTS,
-  formatAcceptedNoContent,
-  formatAccountDefault,
-  formatApiKeyCreatedDefault,
-  formatApiKeyListDefault,
-  formatLoginStatusDefault,
-  formatNoContent,
-  formatRecoveryCodesDefault,
-  formatRefreshedDefault,
-  formatSessionListDefault,
-  formatTfaResentDefault,
-  formatTotpConfirmedDefault,
-  formatTotpEnrolmentDefault,
-  jwt,
-  loginStatusDefaultAnswer,
-  NO_ROUTES,
-  noContentAnswer,
-  passwordResetRequestedDefaultAnswer,
-  recoveryCodesDefaultAnswer,
-  registrationAcceptedDefaultAnswer,
-  registrationVerifiedDefaultAnswer,
-  refreshedDefaultAnswer,
-  secondFactorMethodSchema,
-  sessionListDefaultAnswer,
-  formatTrustedDeviceListDefault,
-  trustedDeviceListDefaultAnswer,
-  TRUSTED_DEVICES_ENDED_DESCRIPTION,
-  tfaResentDefaultAnswer,
-  totpConfirmedDefaultAnswer,
-  totpEnrolmentDefaultAnswer,
-} from './shared';
+import { COMMON_DEFAULTS, jwt, NO_ROUTES, secondFactorMethodSchema } from './helpers';
+import { defaultAnswers } from './default';
 import type { AuthErrorCode } from '../errors';
 import { definePreset, type Preset, type ReplyContext } from './types';
 
@@ -87,52 +54,6 @@ export const stormPreset: Preset = definePreset({
     rateLimit: { limit: 5, windowSeconds: 60 },
   },
   bareAuthorization: false,
-  login: ({ user, access }, context) => ({
-    body: {
-      data: {
-        accessToken: access.token,
-        tokenType: 'Bearer',
-        expireDate: access.expiresAt * 1000,
-        remainingTime: Math.max(0, access.expiresAt * 1000 - context.now),
-        username: user.login,
-        message: SUCCESS,
-      },
-      meta: meta(context),
-      message: SUCCESS,
-    },
-  }),
-  challenge: ({ method, challenge, expiresInSeconds }, context) => ({
-    body: {
-      data: { challengeToken: challenge.token, tokenType: 'Bearer', method, expiresIn: expiresInSeconds },
-      meta: meta(context),
-      message: 'Verification code required',
-    },
-  }),
-  // Storm documents only its login. The answers below are the default preset's, named: for the routes this preset
-  // serves (change password's `{ message }` aside) and for any a host adds.
-  refreshed: formatRefreshedDefault,
-  loginStatus: formatLoginStatusDefault,
-  account: formatAccountDefault,
-  passwordChanged: () => ({ body: { message: 'Password changed' } }),
-  loggedOut: formatNoContent,
-  // The default body, not Storm's envelope: Storm documents no resend, and `meta` needs a ReplyContext this
-  // formatter is not given; Storm's other context-free answer (change password) is not enveloped either.
-  tfaResent: formatTfaResentDefault,
-  totpEnrolment: formatTotpEnrolmentDefault,
-  totpConfirmed: formatTotpConfirmedDefault,
-  apiKeyCreated: formatApiKeyCreatedDefault,
-  apiKeyList: formatApiKeyListDefault,
-  apiKeyDeleted: formatNoContent,
-  sessionList: formatSessionListDefault,
-  sessionEnded: formatNoContent,
-  passwordResetRequested: formatAcceptedNoContent,
-  passwordReset: formatNoContent,
-  recoveryCodes: formatRecoveryCodesDefault,
-  registrationAccepted: formatAcceptedNoContent,
-  registrationVerified: formatNoContent,
-  trustedDeviceList: formatTrustedDeviceListDefault,
-  trustedDevicesEnded: formatNoContent,
-  error: (error) => ({ status: error.status, body: { message: STORM_MESSAGES[error.code] ?? error.message } }),
   answers: {
     login: {
       status: 200,
@@ -151,6 +72,20 @@ export const stormPreset: Preset = definePreset({
         ),
         SUCCESS,
       ),
+      format: ({ user, access }, context) => ({
+        body: {
+          data: {
+            accessToken: access.token,
+            tokenType: 'Bearer',
+            expireDate: access.expiresAt * 1000,
+            remainingTime: Math.max(0, access.expiresAt * 1000 - context.now),
+            username: user.login,
+            message: SUCCESS,
+          },
+          meta: meta(context),
+          message: SUCCESS,
+        },
+      }),
     },
     challenge: {
       status: 200,
@@ -167,10 +102,19 @@ export const stormPreset: Preset = definePreset({
         ),
         'Verification code required',
       ),
+      format: ({ method, challenge, expiresInSeconds }, context) => ({
+        body: {
+          data: { challengeToken: challenge.token, tokenType: 'Bearer', method, expiresIn: expiresInSeconds },
+          meta: meta(context),
+          message: 'Verification code required',
+        },
+      }),
     },
-    refreshed: refreshedDefaultAnswer,
-    loginStatus: loginStatusDefaultAnswer,
-    account: accountDefaultAnswer,
+    // Storm documents only its login. The answers below are the default preset's, named: for the routes this preset
+    // serves (change password's `{ message }` aside) and for any a host adds.
+    refreshed: defaultAnswers.refreshed,
+    loginStatus: defaultAnswers.loginStatus,
+    account: defaultAnswers.account,
     passwordChanged: {
       status: 200,
       description: 'The password was changed; every session of the user has ended.',
@@ -178,26 +122,32 @@ export const stormPreset: Preset = definePreset({
         { message: Type.String({ description: 'Main response status message.', examples: ['Password changed'] }) },
         { additionalProperties: false },
       ),
+      format: () => ({ body: { message: 'Password changed' } }),
     },
-    loggedOut: noContentAnswer('The session (or every session) has ended.'),
-    tfaResent: tfaResentDefaultAnswer,
-    totpEnrolment: totpEnrolmentDefaultAnswer,
-    totpConfirmed: totpConfirmedDefaultAnswer,
-    apiKeyCreated: apiKeyCreatedDefaultAnswer,
-    apiKeyList: apiKeyListDefaultAnswer,
-    apiKeyDeleted: noContentAnswer('The key was deleted and stops working at once.'),
-    sessionList: sessionListDefaultAnswer,
-    sessionEnded: noContentAnswer('The session has ended: its tokens stop working.'),
-    passwordResetRequested: passwordResetRequestedDefaultAnswer,
-    passwordReset: noContentAnswer('The password was reset; every session of the user has ended.'),
-    recoveryCodes: recoveryCodesDefaultAnswer,
-    registrationAccepted: registrationAcceptedDefaultAnswer,
-    registrationVerified: registrationVerifiedDefaultAnswer,
-    trustedDeviceList: trustedDeviceListDefaultAnswer,
-    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
+    loggedOut: defaultAnswers.loggedOut,
+    // The default body, not Storm's envelope: Storm documents no resend, and its other answer beyond the login
+    // (change password) is not enveloped either.
+    tfaResent: defaultAnswers.tfaResent,
+    totpEnrolment: defaultAnswers.totpEnrolment,
+    totpConfirmed: defaultAnswers.totpConfirmed,
+    apiKeyCreated: defaultAnswers.apiKeyCreated,
+    apiKeyList: defaultAnswers.apiKeyList,
+    apiKeyDeleted: defaultAnswers.apiKeyDeleted,
+    sessionList: defaultAnswers.sessionList,
+    sessionEnded: defaultAnswers.sessionEnded,
+    passwordResetRequested: defaultAnswers.passwordResetRequested,
+    passwordReset: defaultAnswers.passwordReset,
+    recoveryCodes: defaultAnswers.recoveryCodes,
+    registrationAccepted: defaultAnswers.registrationAccepted,
+    registrationVerified: defaultAnswers.registrationVerified,
+    trustedDeviceList: defaultAnswers.trustedDeviceList,
+    trustedDevicesEnded: defaultAnswers.trustedDevicesEnded,
   },
-  errorSchema: Type.Object(
-    { message: Type.String({ description: 'Human-readable error message.', examples: ['Username or password is incorrect'] }) },
-    { additionalProperties: false, description: 'Error response (4xx/5xx).' },
-  ),
+  error: {
+    schema: Type.Object(
+      { message: Type.String({ description: 'Human-readable error message.', examples: ['Username or password is incorrect'] }) },
+      { additionalProperties: false, description: 'Error response (4xx/5xx).' },
+    ),
+    format: (error) => ({ body: { message: STORM_MESSAGES[error.code] ?? error.message } }),
+  },
 });

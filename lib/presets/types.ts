@@ -1,21 +1,11 @@
-// What a preset is: a product's route paths, its documented defaults, and formatters from flow results to replies.
+// What a preset is: a product's route paths, its documented defaults, and its answers, each one record of status,
+// schema, description and formatter.
 import type { TSchema } from '@sinclair/typebox';
 import type { AuthError } from '../errors';
-import type {
-  ApiKeyCreated,
-  ApiKeyRecord,
-  AuthInfo,
-  Duration,
-  HmacAlgorithm,
-  LoginSuccess,
-  RecoveryCodes,
-  RefreshSuccess,
-  SessionInfo,
-  SecondFactorChallenge,
-  TotpEnrolment,
-  TrustedDeviceInfo,
-  User,
-} from '../core/results';
+import type { Duration, HmacAlgorithm } from '../core/results';
+import { ANSWER_NAMES, type AnswerName, type AnswerResult } from './answers';
+
+export { ANSWER_KINDS, ANSWER_NAMES, type AnswerKind, type AnswerName, type AnswerResult, type LoginStatus } from './answers';
 
 export type { ApiKeyCreated, LoginSuccess, RecoveryCodes, RefreshSuccess, SecondFactorChallenge, SessionInfo, TotpEnrolment } from '../core/results';
 
@@ -144,49 +134,7 @@ export interface PresetDefaults {
   leanAccessTokens?: boolean;
 }
 
-/** Every answer a preset formats, each from the core's result. Every preset has every one: no silent inheritance. */
-export interface PresetFormatters {
-  login(result: LoginSuccess, context: ReplyContext): Reply;
-  challenge(result: SecondFactorChallenge, context: ReplyContext): Reply;
-  refreshed(result: RefreshSuccess, context: ReplyContext): Reply;
-  loginStatus(user: User, auth: AuthInfo): Reply;
-  account(user: User): Reply;
-  passwordChanged(): Reply;
-  loggedOut(): Reply;
-  /** A second-factor code was sent again; it expires in `expiresInSeconds` (the challenge's life is not renewed). */
-  tfaResent(result: { expiresInSeconds: number }): Reply;
-  totpEnrolment(enrolment: TotpEnrolment): Reply;
-  /** An authenticator app was confirmed and is now the user's second factor. */
-  totpConfirmed(): Reply;
-  apiKeyCreated(created: ApiKeyCreated): Reply;
-  apiKeyList(records: ApiKeyRecord[]): Reply;
-  apiKeyDeleted(): Reply;
-  /** The caller's sessions, the current one marked. */
-  sessionList(sessions: readonly SessionInfo[]): Reply;
-  /** One session was ended. */
-  sessionEnded(): Reply;
-  /** A reset was asked for: the same answer for a known, unknown or disabled address. */
-  passwordResetRequested(): Reply;
-  /** The password was reset with a reset token. */
-  passwordReset(): Reply;
-  /** A new set of recovery codes, shown this once. */
-  recoveryCodes(result: RecoveryCodes): Reply;
-  /** A sign-up (or a resend of its link) was accepted: the same answer whether or not the address was taken. */
-  registrationAccepted(): Reply;
-  /** A new user's address was verified: the user can log in. */
-  registrationVerified(): Reply;
-  /** The caller's trusted devices, the current one marked. */
-  trustedDeviceList(devices: readonly TrustedDeviceInfo[]): Reply;
-  /** Every trusted device of the caller was ended. */
-  trustedDevicesEnded(): Reply;
-  /** Every refusal; the status is the error's (`error.status`). */
-  error(error: AuthError): Reply;
-}
-
-/** The name of a successful answer. */
-export type AnswerName = Exclude<keyof PresetFormatters, 'error'>;
-
-/** How one answer looks on the wire: the status its formatter sends and the body's JSON Schema (null: no body). */
+/** How one answer looks on the wire: its status and the body's JSON Schema (null: no body). */
 export interface AnswerSpec {
   status: number;
   /** A JSON Schema (TypeBox) of the body; `null` for an empty body (204, or a 200 with no content). */
@@ -196,11 +144,35 @@ export interface AnswerSpec {
   description: string;
 }
 
+/** What a formatter makes: the body (JSON, text for a string, nothing for null) and any extra headers. */
+export interface AnswerBody {
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One answer of a preset, as one record: its status, schema and description (the OpenAPI document is built from
+ * them, and the tests check every reply against them) and the formatter that makes its body from the core's result.
+ * The status is the record's alone, so a formatter and its spec cannot disagree on it.
+ */
+export interface Answer<R> extends AnswerSpec {
+  format(result: R, context: ReplyContext): AnswerBody;
+}
+
+/** Every answer, each from its result: a preset that leaves one out does not compile. */
+export type PresetAnswers = { readonly [N in AnswerName]: Answer<AnswerResult<N>> };
+
+/** How a preset refuses: the body of every error (the status is the error's) and its JSON Schema. */
+export interface ErrorAnswer {
+  schema: TSchema;
+  format(error: AuthError): AnswerBody;
+}
+
 /**
  * A wire format. Built in: `default`, `utmstack`, `storm`, `bforeai`, `datarhei`. A host can pass its own: build it
- * with {@link definePreset}, reusing a built-in preset's formatters by name where they fit.
+ * with {@link definePreset}, reusing a built-in preset's answers by name where they fit.
  */
-export interface Preset extends PresetFormatters {
+export interface Preset {
   name: string;
   /** Where the product serves these routes from; examples and the README mount the router there. */
   mountPath: string;
@@ -208,42 +180,51 @@ export interface Preset extends PresetFormatters {
   defaults: PresetDefaults;
   /** Whether `Authorization` may carry a token or key without the `Bearer ` scheme (bfore.ai). */
   bareAuthorization: boolean;
-  /**
-   * The status and body schema of every answer. The OpenAPI document is built from these, and the tests check every
-   * response against them, so a formatter and its schema cannot disagree.
-   */
-  answers: Record<AnswerName, AnswerSpec>;
-  /** The JSON Schema of every error body. */
-  errorSchema: TSchema;
+  answers: PresetAnswers;
+  error: ErrorAnswer;
 }
 
-const FORMATTERS: readonly (keyof PresetFormatters)[] = [
-  'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
-  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'trustedDeviceList', 'trustedDevicesEnded', 'error',
-];
+/** The reply of answer `name` to `result`: the preset's body and headers, with the answer's status. */
+export function formatAnswer<N extends AnswerName>(preset: Preset, name: N, result: AnswerResult<N>, context: ReplyContext): Reply {
+  const answer: Answer<AnswerResult<N>> = preset.answers[name];
+  return { ...answer.format(result, context), status: answer.status };
+}
+
+/** The reply to a refusal: the preset's body, with the error's status. */
+export function formatError(preset: Preset, error: AuthError): Reply {
+  return { ...preset.error.format(error), status: error.status };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+
+/** Checks one answer record, or names what is wrong with it. */
+function answerProblem(answer: unknown): string | undefined {
+  if (!isRecord(answer)) return 'is missing: every preset gives every answer';
+  if (typeof answer.format !== 'function') return 'must have a formatter function ("format"): every preset formats every answer';
+  if (!Number.isInteger(answer.status) || answer.schema === undefined) return 'must give the answer\'s status and schema (null for no body)';
+  return undefined;
+}
 
 /**
- * Checks that `preset` has every formatter and the spec of every answer, or throws a TypeError naming the first one
- * missing. Built-in presets are made with it; options run it on a host's own preset at start-up.
+ * Checks that `preset` gives every answer (status, schema and formatter) and its error answer, or throws a TypeError
+ * naming the first one missing. Built-in presets are made with it; options run it on a host's own preset at start-up
+ * (the compiler catches the same for a typed preset, but not for one from plain JavaScript).
  */
 export function definePreset<P extends Preset>(preset: P): P {
   const where = (field: string) => `preset${typeof preset?.name === 'string' ? ` "${preset.name}"` : ''}: "${field}"`;
-  if (typeof preset !== 'object' || preset === null) throw new TypeError('"preset" must be a preset object or a built-in name.');
+  if (!isRecord(preset)) throw new TypeError('"preset" must be a preset object or a built-in name.');
   for (const field of ['name', 'mountPath'] as const) {
     if (typeof preset[field] !== 'string') throw new TypeError(`${where(field)} must be a string.`);
   }
-  for (const field of ['routes', 'defaults', 'answers', 'errorSchema'] as const) {
-    if (typeof preset[field] !== 'object' || preset[field] === null) throw new TypeError(`${where(field)} is missing.`);
+  for (const field of ['routes', 'defaults', 'answers', 'error'] as const) {
+    if (!isRecord(preset[field])) throw new TypeError(`${where(field)} is missing.`);
   }
-  for (const name of FORMATTERS) {
-    if (typeof preset[name] !== 'function') throw new TypeError(`${where(name)} must be a formatter function: every preset formats every answer.`);
-    if (name === 'error') continue;
-    const spec = preset.answers[name];
-    if (typeof spec !== 'object' || spec === null || !Number.isInteger(spec.status) || spec.schema === undefined) {
-      throw new TypeError(`${where(`answers.${name}`)} must give the answer's status and schema (null for no body).`);
-    }
+  for (const name of ANSWER_NAMES) {
+    const problem = answerProblem(preset.answers[name]);
+    if (problem !== undefined) throw new TypeError(`${where(`answers.${name}`)} ${problem}.`);
   }
+  if (typeof preset.error.format !== 'function') throw new TypeError(`${where('error.format')} must be a formatter function.`);
+  if (!isRecord(preset.error.schema)) throw new TypeError(`${where('error.schema')} is missing.`);
   return preset;
 }
 

@@ -1,49 +1,12 @@
 // UTMStack's wire format (seeds 000, 001): POST/GET /api/authenticate, GET /api/account, emailed second factor.
 import { Type } from '@sinclair/typebox';
-import {
-  apiKeyCreatedDefaultAnswer,
-  apiKeyListDefaultAnswer,
-  authoritiesSchema,
-  COMMON_DEFAULTS,
-  errorDefaultSchema,
-  formatApiKeyCreatedDefault,
-  formatApiKeyListDefault,
-  formatErrorDefault,
-  formatAcceptedNoContent,
-  formatNoContent,
-  formatRecoveryCodesDefault,
-  formatRefreshedDefault,
-  formatSessionListDefault,
-  formatTfaResentDefault,
-  formatTotpConfirmedDefault,
-  formatTotpEnrolmentDefault,
-  jwt,
-  NO_ROUTES,
-  noContentAnswer,
-  nullable,
-  recoveryCodesDefaultAnswer,
-  registrationAcceptedDefaultAnswer,
-  registrationVerifiedDefaultAnswer,
-  refreshedDefaultAnswer,
-  secondFactorMethodSchema,
-  sessionListDefaultAnswer,
-  formatTrustedDeviceListDefault,
-  trustedDeviceListDefaultAnswer,
-  TRUSTED_DEVICES_ENDED_DESCRIPTION,
-  tfaResentDefaultAnswer,
-  totpConfirmedDefaultAnswer,
-  totpEnrolmentDefaultAnswer,
-} from './shared';
-import { definePreset, type AnswerSpec, type Preset, type Reply } from './types';
+import { authoritiesSchema, COMMON_DEFAULTS, emptyAnswer, jwt, NO_ROUTES, nullable, secondFactorMethodSchema } from './helpers';
+import { defaultAnswers, defaultError } from './default';
+import { definePreset, type Preset } from './types';
 
 /** JHipster numbers its users; a numeric id is sent as a number, as UTMStack's clients expect. */
 function jhipsterId(id: string): string | number {
   return /^\d{1,15}$/.test(id) ? Number(id) : id;
-}
-
-/** A 200 with no body: JHipster's answer to an action that has nothing to report. */
-function formatEmptyOk(): Reply {
-  return { status: 200, body: null };
 }
 
 /**
@@ -60,9 +23,8 @@ function utmstackErrorHeader(code: string, message: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
 }
 
-function emptyOkAnswer(description: string): AnswerSpec {
-  return { status: 200, schema: null, description };
-}
+/** A 200 with no body: JHipster's answer to an action that has nothing to report. */
+const emptyOkAnswer = (description: string) => emptyAnswer(200, description);
 
 // The seed's field descriptions (seed 001, "Response").
 const authenticateProperties = {
@@ -105,76 +67,6 @@ export const utmstackPreset: Preset = definePreset({
     subjectClaim: 'login',
   },
   bareAuthorization: false,
-  login: ({ user, access, firstLogin }, { forceSecondFactor }) => ({
-    headers: { Authorization: `Bearer ${access.token}` },
-    body: {
-      token: access.token,
-      // UTMStack's frontends store `id_token` (the backend's JWTToken); v11+ also reads `token` at login.
-      id_token: access.token,
-      success: true,
-      authenticated: true,
-      method: null,
-      tfaConfigured: Boolean(user.secondFactor),
-      forceTfa: forceSecondFactor,
-      tfaExpiresInSeconds: 0,
-      firstLogin,
-    },
-  }),
-  challenge: ({ user, method, challenge, expiresInSeconds, firstLogin }) => ({
-    // As UTMStack's backend answers a challenge: success and forceTfa true (v11+'s frontend keeps the method and expiry
-    // only when forceTfa is true), authenticated false until the code is verified.
-    body: {
-      token: challenge.token,
-      id_token: challenge.token,
-      success: true,
-      authenticated: false,
-      method,
-      tfaConfigured: Boolean(user.secondFactor),
-      forceTfa: true,
-      tfaExpiresInSeconds: expiresInSeconds,
-      firstLogin,
-    },
-  }),
-  // UTMStack has no refresh route; a host that adds one gets the default preset's answer.
-  refreshed: formatRefreshedDefault,
-  // GET /api/authenticate answers the login as plain text.
-  loginStatus: (user) => ({ body: user.login }),
-  account: (user) => ({
-    body: {
-      id: jhipsterId(user.id),
-      login: user.login,
-      firstName: user.firstName ?? null,
-      lastName: user.lastName ?? null,
-      email: user.email,
-      imageUrl: user.imageUrl ?? null,
-      activated: !user.disabled,
-      langKey: user.langKey ?? 'en',
-      authorities: [...user.authorities],
-    },
-  }),
-  passwordChanged: formatEmptyOk,
-  loggedOut: formatEmptyOk,
-  tfaResent: formatTfaResentDefault,
-  totpEnrolment: formatTotpEnrolmentDefault,
-  totpConfirmed: formatTotpConfirmedDefault,
-  // UTMStack documents no API-key routes; a host that adds them gets the default preset's answers.
-  apiKeyCreated: formatApiKeyCreatedDefault,
-  apiKeyList: formatApiKeyListDefault,
-  apiKeyDeleted: formatNoContent,
-  sessionList: formatSessionListDefault,
-  sessionEnded: formatNoContent,
-  // JHipster answers both steps of a reset with an empty 200.
-  passwordResetRequested: formatEmptyOk,
-  passwordReset: formatEmptyOk,
-  recoveryCodes: formatRecoveryCodesDefault,
-  registrationAccepted: formatAcceptedNoContent,
-  registrationVerified: formatNoContent,
-  trustedDeviceList: formatTrustedDeviceListDefault,
-  trustedDevicesEnded: formatNoContent,
-  error: (error) => {
-    const reply = formatErrorDefault(error);
-    return { ...reply, headers: { ...reply.headers, 'X-UtmStack-error': utmstackErrorHeader(error.code, error.message) } };
-  },
   answers: {
     login: {
       status: 200,
@@ -191,6 +83,21 @@ export const utmstackPreset: Preset = definePreset({
         },
         { additionalProperties: false },
       ),
+      format: ({ user, access, firstLogin }, { forceSecondFactor }) => ({
+        headers: { Authorization: `Bearer ${access.token}` },
+        body: {
+          token: access.token,
+          // UTMStack's frontends store `id_token` (the backend's JWTToken); v11+ also reads `token` at login.
+          id_token: access.token,
+          success: true,
+          authenticated: true,
+          method: null,
+          tfaConfigured: Boolean(user.secondFactor),
+          forceTfa: forceSecondFactor,
+          tfaExpiresInSeconds: 0,
+          firstLogin,
+        },
+      }),
     },
     challenge: {
       status: 200,
@@ -210,13 +117,31 @@ export const utmstackPreset: Preset = definePreset({
         },
         { additionalProperties: false },
       ),
+      // As UTMStack's backend answers a challenge: success and forceTfa true (v11+'s frontend keeps the method and
+      // expiry only when forceTfa is true), authenticated false until the code is verified.
+      format: ({ user, method, challenge, expiresInSeconds, firstLogin }) => ({
+        body: {
+          token: challenge.token,
+          id_token: challenge.token,
+          success: true,
+          authenticated: false,
+          method,
+          tfaConfigured: Boolean(user.secondFactor),
+          forceTfa: true,
+          tfaExpiresInSeconds: expiresInSeconds,
+          firstLogin,
+        },
+      }),
     },
-    refreshed: refreshedDefaultAnswer,
+    // UTMStack has no refresh route; a host that adds one gets the default preset's answer.
+    refreshed: defaultAnswers.refreshed,
+    // GET /api/authenticate answers the login as plain text.
     loginStatus: {
       status: 200,
       contentType: 'text/plain',
       description: 'The login of the authenticated user, as text.',
       schema: Type.String({ description: 'The login.', examples: ['admin'] }),
+      format: ({ user }) => ({ body: user.login }),
     },
     account: {
       status: 200,
@@ -238,24 +163,46 @@ export const utmstackPreset: Preset = definePreset({
         },
         { additionalProperties: false },
       ),
+      format: (user) => ({
+        body: {
+          id: jhipsterId(user.id),
+          login: user.login,
+          firstName: user.firstName ?? null,
+          lastName: user.lastName ?? null,
+          email: user.email,
+          imageUrl: user.imageUrl ?? null,
+          activated: !user.disabled,
+          langKey: user.langKey ?? 'en',
+          authorities: [...user.authorities],
+        },
+      }),
     },
     passwordChanged: emptyOkAnswer('The password was changed; every session of the user has ended.'),
     loggedOut: emptyOkAnswer('Every session of the user has ended.'),
-    tfaResent: tfaResentDefaultAnswer,
-    totpEnrolment: totpEnrolmentDefaultAnswer,
-    totpConfirmed: totpConfirmedDefaultAnswer,
-    apiKeyCreated: apiKeyCreatedDefaultAnswer,
-    apiKeyList: apiKeyListDefaultAnswer,
-    apiKeyDeleted: noContentAnswer('The key was deleted and stops working at once.'),
-    sessionList: sessionListDefaultAnswer,
-    sessionEnded: noContentAnswer('The session has ended: its tokens stop working.'),
+    tfaResent: defaultAnswers.tfaResent,
+    totpEnrolment: defaultAnswers.totpEnrolment,
+    totpConfirmed: defaultAnswers.totpConfirmed,
+    // UTMStack documents no API-key routes; a host that adds them gets the default preset's answers.
+    apiKeyCreated: defaultAnswers.apiKeyCreated,
+    apiKeyList: defaultAnswers.apiKeyList,
+    apiKeyDeleted: defaultAnswers.apiKeyDeleted,
+    sessionList: defaultAnswers.sessionList,
+    sessionEnded: defaultAnswers.sessionEnded,
+    // JHipster answers both steps of a reset with an empty 200.
     passwordResetRequested: emptyOkAnswer('Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset key.'),
     passwordReset: emptyOkAnswer('The password was reset; every session of the user has ended.'),
-    recoveryCodes: recoveryCodesDefaultAnswer,
-    registrationAccepted: registrationAcceptedDefaultAnswer,
-    registrationVerified: registrationVerifiedDefaultAnswer,
-    trustedDeviceList: trustedDeviceListDefaultAnswer,
-    trustedDevicesEnded: noContentAnswer(TRUSTED_DEVICES_ENDED_DESCRIPTION),
+    recoveryCodes: defaultAnswers.recoveryCodes,
+    registrationAccepted: defaultAnswers.registrationAccepted,
+    registrationVerified: defaultAnswers.registrationVerified,
+    trustedDeviceList: defaultAnswers.trustedDeviceList,
+    trustedDevicesEnded: defaultAnswers.trustedDevicesEnded,
   },
-  errorSchema: errorDefaultSchema,
+  // Our error body, with the header UTMStack's login page reads.
+  error: {
+    schema: defaultError.schema,
+    format: (error) => {
+      const { body, headers } = defaultError.format(error);
+      return { body, headers: { ...headers, 'X-UtmStack-error': utmstackErrorHeader(error.code, error.message) } };
+    },
+  },
 });

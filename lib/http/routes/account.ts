@@ -1,6 +1,7 @@
 // GET account: the caller's own account (an access token or an API key).
 import { currentUser } from '../../core/access';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 export const accountRoute = defineRoute({
   path: 'account',
@@ -11,7 +12,7 @@ export const accountRoute = defineRoute({
   credential: 'access-token-or-api-key',
   answers: ['account'],
   errors: [401, 403, 429, 503],
-  async handle(edge, { auth }) {
-    return edge.preset.account(await currentUser(edge.core, auth!));
+  async handle(edge, { req, auth }) {
+    return answer(edge, req, 'account', await currentUser(edge.core, auth!));
   },
 });

@@ -8,6 +8,7 @@ import { bodyReader } from '../request';
 import { defineRoute, type RouteDeclaration } from '../route';
 import { recoveryCodeField } from './tfa-verify';
 import { loginTime } from '../../tokens/claims';
+import { answer } from '../reply';
 
 const keysEnabled = (edge: Parameters<NonNullable<RouteDeclaration['mountedWhen']>>[0]) => edge.settings.apiKeys !== false;
 
@@ -38,13 +39,13 @@ export const apiKeyCreateRoute = defineRoute({
   mountedWhen: keysEnabled,
   answers: ['apiKeyCreated'],
   errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { auth, fields, deviceToken }) {
+  async handle(edge, { req, auth, fields, deviceToken }) {
     const { name, expiresIn, roles, password, code, recoveryCode } = fields;
     if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
     const owner = await currentUser(edge.core, auth!);
     const authTime = auth!.claims === undefined ? undefined : loginTime(auth!.claims);
     const proof = { password, code, recoveryCode, deviceToken, authTime };
-    return edge.preset.apiKeyCreated(await createApiKey(edge.core, owner, { name, expiresInSeconds: expiresIn, roles }, proof));
+    return answer(edge, req, 'apiKeyCreated', await createApiKey(edge.core, owner, { name, expiresInSeconds: expiresIn, roles }, proof));
   },
 });
 
@@ -59,8 +60,8 @@ export const apiKeyListRoute = defineRoute({
   mountedWhen: keysEnabled,
   answers: ['apiKeyList'],
   errors: [401, 403, 503],
-  async handle(edge, { auth }) {
-    return edge.preset.apiKeyList(await listApiKeys(edge.core, (await currentUser(edge.core, auth!)).id));
+  async handle(edge, { req, auth }) {
+    return answer(edge, req, 'apiKeyList', await listApiKeys(edge.core, (await currentUser(edge.core, auth!)).id));
   },
 });
 
@@ -78,7 +79,7 @@ export const apiKeyDeleteByIdRoute = defineRoute({
   errors: [401, 403, 404, 503],
   async handle(edge, { req, auth }) {
     await deleteApiKeyById(edge.core, (await currentUser(edge.core, auth!)).id, String(req.params.id));
-    return edge.preset.apiKeyDeleted();
+    return answer(edge, req, 'apiKeyDeleted', undefined);
   },
 });
 
@@ -96,9 +97,9 @@ export const apiKeyDeleteByTextRoute = defineRoute({
   mountedWhen: keysEnabled,
   answers: ['apiKeyDeleted'],
   errors: [400, 401, 403, 404, 413, 503],
-  async handle(edge, { auth, fields }) {
+  async handle(edge, { req, auth, fields }) {
     const { text } = fields;
     await deleteApiKeyByText(edge.core, (await currentUser(edge.core, auth!)).id, text);
-    return edge.preset.apiKeyDeleted();
+    return answer(edge, req, 'apiKeyDeleted', undefined);
   },
 });

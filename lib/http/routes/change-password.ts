@@ -6,6 +6,7 @@ import { AuthError } from '../../errors';
 import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 const body = bodyReader(
   Type.Object({
@@ -29,7 +30,7 @@ export const changePasswordRoute = defineRoute({
   checksPassword: true,
   answers: ['passwordChanged'],
   errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { auth, deviceToken, fields }) {
+  async handle(edge, { req, auth, deviceToken, fields }) {
     const { currentPassword, newPassword, username } = fields;
     const change = { currentPassword, newPassword, deviceToken };
     if (auth) {
@@ -38,6 +39,6 @@ export const changePasswordRoute = defineRoute({
       if (username === undefined) throw new AuthError('invalid_request', { message: 'The field "username" is required.' });
       await changeExpiredPassword(edge.core, username, change);
     }
-    return edge.preset.passwordChanged();
+    return answer(edge, req, 'passwordChanged', undefined);
   },
 });

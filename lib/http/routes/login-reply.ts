@@ -7,6 +7,7 @@ import type { EdgeContext } from '../context';
 import { deliverTokensInCookies, isCrossSiteRequest } from '../cookies';
 import { setDeviceCookie } from '../request';
 import { setTrustedDeviceCookie } from '../trusted-device-cookie';
+import { answer } from '../reply';
 
 export function loginReply(edge: EdgeContext, req: Request, res: Response, success: LoginSuccess): Reply {
   const cookie = edge.settings.deviceCookie;
@@ -14,5 +15,5 @@ export function loginReply(edge: EdgeContext, req: Request, res: Response, succe
   if (cookie !== false && success.device && !isCrossSiteRequest(req)) setDeviceCookie(res, cookie.name, success.device);
   if (success.trustedDevice && !isCrossSiteRequest(req)) setTrustedDeviceCookie(edge, res, success.trustedDevice);
   // Cookie transport: the refresh token goes in its HttpOnly cookie and the formatter sees none.
-  return edge.preset.login(deliverTokensInCookies(edge, req, res, success), edge.replyContext(req));
+  return answer(edge, req, 'login', deliverTokensInCookies(edge, req, res, success));
 }

@@ -1,6 +1,7 @@
 // GET login status: who the access token is.
 import { currentUser } from '../../core/access';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 export const loginStatusRoute = defineRoute({
   path: 'loginStatus',
@@ -12,7 +13,7 @@ export const loginStatusRoute = defineRoute({
   credential: 'access-token',
   answers: ['loginStatus'],
   errors: [401, 403, 503],
-  async handle(edge, { auth }) {
-    return edge.preset.loginStatus(await currentUser(edge.core, auth!), auth!);
+  async handle(edge, { req, auth }) {
+    return answer(edge, req, 'loginStatus', { user: await currentUser(edge.core, auth!), auth: auth! });
   },
 });

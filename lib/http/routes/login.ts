@@ -7,6 +7,7 @@ import { bodyReader, clientGoneSignal, hasNoContent, readAuthorization } from '.
 import { defineRoute } from '../route';
 import { trustedDeviceCookie } from '../trusted-device-cookie';
 import { loginReply } from './login-reply';
+import { answer } from '../reply';
 
 const body = bodyReader(
   Type.Object({
@@ -32,7 +33,7 @@ export const loginRoute = defineRoute({
   answers: ['login', 'challenge'],
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { req, res, deviceToken, fields }) {
-    const { core, preset } = edge;
+    const { core } = edge;
     const bearer = readAuthorization(req, false);
     if (core.externalIdentity && bearer.kind === 'bearer' && hasNoContent(req)) {
       // datarhei: an identity provider's JWT as bearer and no body (or an empty one, as httpx sends) is a login too.
@@ -43,7 +44,7 @@ export const loginRoute = defineRoute({
     const outcome = await measureLogin(edge, () =>
       loginWithPassword(core, { username, password, rememberMe: rememberMe === true, deviceToken, trustedDeviceToken: trustedDeviceCookie(edge, req), signal: clientGoneSignal(res) }),
     );
-    if (outcome.kind === 'challenge') return preset.challenge(outcome, edge.replyContext(req));
+    if (outcome.kind === 'challenge') return answer(edge, req, 'challenge', outcome);
     return loginReply(edge, req, res, outcome);
   },
 });

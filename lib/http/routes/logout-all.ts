@@ -1,6 +1,7 @@
 // POST logout everywhere: ends every session of the caller, and revokes their API keys unless configured to keep them.
 import { endAllSessionsAndKeys } from '../../core/api-keys';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 export const logoutAllRoute = defineRoute({
   path: 'logoutAll',
@@ -13,8 +14,8 @@ export const logoutAllRoute = defineRoute({
   credential: 'access-token',
   answers: ['loggedOut'],
   errors: [401, 503],
-  async handle(edge, { auth }) {
+  async handle(edge, { req, auth }) {
     await endAllSessionsAndKeys(edge.core, auth!.userId);
-    return edge.preset.loggedOut();
+    return answer(edge, req, 'loggedOut', undefined);
   },
 });

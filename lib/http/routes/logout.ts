@@ -3,6 +3,7 @@ import { logout } from '../../core/session-tokens';
 import { clearTokenCookies } from '../cookies';
 import { defineRoute } from '../route';
 import { refreshBody } from './refresh';
+import { answer } from '../reply';
 
 export const logoutRoute = defineRoute({
   path: 'logout',
@@ -20,6 +21,6 @@ export const logoutRoute = defineRoute({
     // Cookie transport: the browser forgets the cookies whatever the store answers (the CSRF check has passed).
     clearTokenCookies(edge, req, res);
     await logout(edge.core, bearer!);
-    return edge.preset.loggedOut();
+    return answer(edge, req, 'loggedOut', undefined);
   },
 });

@@ -4,6 +4,7 @@ import { changePasswordByLogin } from '../../core/account';
 import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 const body = bodyReader(
   Type.Object({
@@ -30,7 +31,7 @@ export const passwordChangeByLoginRoute = defineRoute({
   checksPassword: true,
   answers: ['passwordChanged'],
   errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { auth, deviceToken, fields }) {
+  async handle(edge, { req, auth, deviceToken, fields }) {
     await changePasswordByLogin(edge.core, {
       username: fields.username,
       currentPassword: fields.old,
@@ -39,6 +40,6 @@ export const passwordChangeByLoginRoute = defineRoute({
       deviceToken,
       tokenUserId: auth?.method === 'token' ? auth.userId : undefined,
     });
-    return edge.preset.passwordChanged();
+    return answer(edge, req, 'passwordChanged', undefined);
   },
 });

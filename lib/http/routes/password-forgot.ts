@@ -5,6 +5,7 @@ import { requestPasswordReset } from '../../core/password-reset';
 import { AuthError } from '../../errors';
 import { hasNoBody } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 const emailSchema = { type: 'string', minLength: 1, maxLength: 320, format: 'email', description: 'The account\'s email address.', examples: ['alice@example.com'] };
 
@@ -68,6 +69,6 @@ export const passwordForgotRoute = defineRoute({
   errors: [400, 413, 429, 503],
   async handle(edge, { req }) {
     await requestPasswordReset(edge.core, await readForgotPasswordEmail(req));
-    return edge.preset.passwordResetRequested();
+    return answer(edge, req, 'passwordResetRequested', undefined);
   },
 });

@@ -6,6 +6,7 @@ import { codeField, newPasswordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { recoveryCodeField } from './tfa-verify';
+import { answer } from '../reply';
 
 const resetTokenField = Type.String({
   minLength: 1,
@@ -39,7 +40,7 @@ export const passwordResetRoute = defineRoute({
   mountedWhen: (edge) => edge.core.config.passwordReset !== false,
   answers: ['passwordReset'],
   errors: [400, 401, 413, 429, 503],
-  async handle(edge, { fields, deviceToken }) {
+  async handle(edge, { req, fields, deviceToken }) {
     const { token, key, newPassword, code, recoveryCode } = fields;
     const value = token ?? key;
     if (value === undefined || (token !== undefined && key !== undefined)) {
@@ -47,6 +48,6 @@ export const passwordResetRoute = defineRoute({
     }
     if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
     await resetPassword(edge.core, { token: value, newPassword, code, recoveryCode, deviceToken });
-    return edge.preset.passwordReset();
+    return answer(edge, req, 'passwordReset', undefined);
   },
 });

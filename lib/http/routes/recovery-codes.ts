@@ -5,6 +5,7 @@ import { generateRecoveryCodes, recoveryCodesAvailable } from '../../core/recove
 import { codeField, passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 const body = bodyReader(
   Type.Object({
@@ -28,9 +29,9 @@ export const recoveryCodesRoute = defineRoute({
   mountedWhen: (edge) => recoveryCodesAvailable(edge.core),
   answers: ['recoveryCodes'],
   errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { auth, deviceToken, fields }) {
+  async handle(edge, { req, auth, deviceToken, fields }) {
     const { password, code } = fields;
     const user = await currentUser(edge.core, auth!);
-    return edge.preset.recoveryCodes(await generateRecoveryCodes(edge.core, user, { password, code, deviceToken }));
+    return answer(edge, req, 'recoveryCodes', await generateRecoveryCodes(edge.core, user, { password, code, deviceToken }));
   },
 });

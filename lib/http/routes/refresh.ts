@@ -6,6 +6,7 @@ import { deliverTokensInCookies } from '../cookies';
 import { measureRefresh } from '../metrics';
 import { bodyReader, type BodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 /** The optional body of refresh and logout; the token may come as bearer instead. */
 export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(
@@ -32,6 +33,6 @@ export const refreshRoute = defineRoute({
   errors: [400, 401, 413, 429, 503],
   async handle(edge, { req, res, bearer }) {
     // Cookie transport: the rotated refresh token goes back in its cookie, never in the body.
-    return edge.preset.refreshed(deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, bearer!))), edge.replyContext(req));
+    return answer(edge, req, 'refreshed', deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, bearer!))));
   },
 });

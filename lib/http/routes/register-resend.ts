@@ -4,6 +4,7 @@ import { resendVerification } from '../../core/registration';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { registrationEmailField } from './register';
+import { answer } from '../reply';
 
 const body = bodyReader(Type.Object({ email: { ...registrationEmailField, description: 'The address the account was registered with.' } }));
 
@@ -21,8 +22,8 @@ export const registerResendRoute = defineRoute({
   mountedWhen: (edge) => edge.core.config.registration !== false,
   answers: ['registrationAccepted'],
   errors: [400, 413, 429, 503],
-  async handle(edge, { fields }) {
+  async handle(edge, { req, fields }) {
     await resendVerification(edge.core, fields.email.trim());
-    return edge.preset.registrationAccepted();
+    return answer(edge, req, 'registrationAccepted', undefined);
   },
 });

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { verifyRegistration } from '../../core/registration';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 const body = bodyReader(
   Type.Object({
@@ -24,8 +25,8 @@ export const registerVerifyRoute = defineRoute({
   mountedWhen: (edge) => edge.core.config.registration !== false,
   answers: ['registrationVerified'],
   errors: [400, 413, 429, 503],
-  async handle(edge, { fields }) {
+  async handle(edge, { req, fields }) {
     await verifyRegistration(edge.core, fields.token);
-    return edge.preset.registrationVerified();
+    return answer(edge, req, 'registrationVerified', undefined);
   },
 });

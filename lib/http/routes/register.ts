@@ -4,6 +4,7 @@ import { registerUser } from '../../core/registration';
 import { passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 // No credential, name or address has a NUL, and PostgreSQL text cannot hold one.
 const NO_NUL = '^[^\\u0000]*$';
@@ -46,8 +47,8 @@ export const registerRoute = defineRoute({
   mountedWhen: (edge) => edge.core.config.registration !== false,
   answers: ['registrationAccepted'],
   errors: [400, 403, 409, 413, 429, 503],
-  async handle(edge, { fields }) {
+  async handle(edge, { req, fields }) {
     await registerUser(edge.core, { username: fields.username, email: fields.email, password: fields.password, profile: fields.profile });
-    return edge.preset.registrationAccepted();
+    return answer(edge, req, 'registrationAccepted', undefined);
   },
 });

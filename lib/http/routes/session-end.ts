@@ -1,6 +1,7 @@
 // DELETE one session: its refresh token stops at once, its access tokens at the guard within sessions.cacheMs.
 import { endSession } from '../../core/session-tokens';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 export const sessionEndRoute = defineRoute({
   path: 'sessionEnd',
@@ -16,6 +17,6 @@ export const sessionEndRoute = defineRoute({
   errors: [401, 404, 503],
   async handle(edge, { req, auth }) {
     await endSession(edge.core, auth!.userId, String(req.params.id));
-    return edge.preset.sessionEnded();
+    return answer(edge, req, 'sessionEnded', undefined);
   },
 });

@@ -1,6 +1,7 @@
 // GET sessions: the caller's open sessions (devices), the current one marked.
 import { listSessions } from '../../core/session-tokens';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 export const sessionsRoute = defineRoute({
   path: 'sessions',
@@ -13,7 +14,7 @@ export const sessionsRoute = defineRoute({
   mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['sessionList'],
   errors: [401, 503],
-  async handle(edge, { auth }) {
-    return edge.preset.sessionList(await listSessions(edge.core, auth!.userId, auth!.claims?.fam));
+  async handle(edge, { req, auth }) {
+    return answer(edge, req, 'sessionList', await listSessions(edge.core, auth!.userId, auth!.claims?.fam));
   },
 });

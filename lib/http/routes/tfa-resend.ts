@@ -1,6 +1,7 @@
 // Second-factor resend: a new emailed code for the same challenge; by POST (our seed's) or GET (UTMStack v11+'s frontend).
 import { resendSecondFactor } from '../../core/second-factor';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 export const tfaResendRoute = defineRoute({
   path: 'tfaResend',
@@ -14,8 +15,8 @@ export const tfaResendRoute = defineRoute({
   limiter: 'second-factor',
   answers: ['tfaResent'],
   errors: [401, 403, 429, 503],
-  async handle(edge, { bearer }) {
-    return edge.preset.tfaResent(await resendSecondFactor(edge.core, bearer!));
+  async handle(edge, { req, bearer }) {
+    return answer(edge, req, 'tfaResent', await resendSecondFactor(edge.core, bearer!));
   },
 });
 

@@ -9,6 +9,7 @@ import type { AccessClaims } from '../../tokens/claims';
 import type { EdgeContext } from '../context';
 import { defineRoute } from '../route';
 import type { Reply } from '../../presets/types';
+import { answer } from '../reply';
 
 /** The admitted access token's claims (the routes take an access token, never an API key). */
 function claimsOf(auth: AuthInfo | undefined): AccessClaims {
@@ -21,7 +22,7 @@ async function answerWithToken(edge: EdgeContext, req: Request, auth: AuthInfo |
   const claims = claimsOf(auth);
   const user = await currentUser(edge.core, auth!);
   const access = await issueAccessTokenFrom(edge.core, user, claims, { lifetimeSeconds, sameSession });
-  return edge.preset.login({ user, access, refresh: undefined, firstLogin: false, rememberMe: claims.rme === true }, edge.replyContext(req));
+  return answer(edge, req, 'login', { user, access, refresh: undefined, firstLogin: false, rememberMe: claims.rme === true });
 }
 
 export const logoutTokenRoute = defineRoute({
@@ -34,9 +35,9 @@ export const logoutTokenRoute = defineRoute({
   credential: 'access-token',
   answers: ['loggedOut'],
   errors: [400, 401, 503],
-  async handle(edge, { auth }) {
+  async handle(edge, { req, auth }) {
     await endAccessTokenSession(edge.core, claimsOf(auth));
-    return edge.preset.loggedOut();
+    return answer(edge, req, 'loggedOut', undefined);
   },
 });
 

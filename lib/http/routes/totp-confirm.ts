@@ -5,6 +5,7 @@ import { confirmTotpEnrolment } from '../../core/totp-enrolment';
 import { codeField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 const body = bodyReader(
   Type.Object({
@@ -26,9 +27,9 @@ export const totpConfirmRoute = defineRoute({
   mountedWhen: (edge) => typeof edge.core.users.updateSecondFactor === 'function',
   answers: ['totpConfirmed'],
   errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { auth, fields }) {
+  async handle(edge, { req, auth, fields }) {
     const { code, emailCode } = fields;
     await confirmTotpEnrolment(edge.core, await currentUser(edge.core, auth!), code, emailCode);
-    return edge.preset.totpConfirmed();
+    return answer(edge, req, 'totpConfirmed', undefined);
   },
 });

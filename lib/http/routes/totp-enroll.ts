@@ -5,6 +5,7 @@ import { beginTotpEnrolment } from '../../core/totp-enrolment';
 import { codeField, passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { answer } from '../reply';
 
 const body = bodyReader(
   Type.Object({
@@ -28,9 +29,9 @@ export const totpEnrollRoute = defineRoute({
   mountedWhen: (edge) => typeof edge.core.users.updateSecondFactor === 'function',
   answers: ['totpEnrolment'],
   errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { auth, deviceToken, fields }) {
+  async handle(edge, { req, auth, deviceToken, fields }) {
     const { password, currentCode } = fields;
     const user = await currentUser(edge.core, auth!);
-    return edge.preset.totpEnrolment(await beginTotpEnrolment(edge.core, user, { password, currentCode, deviceToken }));
+    return answer(edge, req, 'totpEnrolment', await beginTotpEnrolment(edge.core, user, { password, currentCode, deviceToken }));
   },
 });

@@ -2,6 +2,7 @@
 import { listTrustedDevices, untrustAllDevices } from '../../core/trusted-devices';
 import { defineRoute } from '../route';
 import { trustedDeviceCookie } from '../trusted-device-cookie';
+import { answer } from '../reply';
 
 export const trustedDeviceListRoute = defineRoute({
   path: 'trustedDevices',
@@ -16,7 +17,7 @@ export const trustedDeviceListRoute = defineRoute({
   answers: ['trustedDeviceList'],
   errors: [401, 503],
   async handle(edge, { req, auth }) {
-    return edge.preset.trustedDeviceList(await listTrustedDevices(edge.core, auth!.userId, trustedDeviceCookie(edge, req)));
+    return answer(edge, req, 'trustedDeviceList', await listTrustedDevices(edge.core, auth!.userId, trustedDeviceCookie(edge, req)));
   },
 });
 
@@ -32,8 +33,8 @@ export const trustedDevicesEndRoute = defineRoute({
   mountedWhen: (edge) => edge.settings.trustedDevices !== false,
   answers: ['trustedDevicesEnded'],
   errors: [401, 503],
-  async handle(edge, { auth }) {
+  async handle(edge, { req, auth }) {
     await untrustAllDevices(edge.core, auth!.userId, { always: true });
-    return edge.preset.trustedDevicesEnded();
+    return answer(edge, req, 'trustedDevicesEnded', undefined);
   },
 });
