@@ -76,10 +76,10 @@ export async function loginWithPassword(context: AuthContext, request: PasswordL
  * user id only once the token named a user), never the token.
  */
 export async function loginWithExternalIdentity(context: AuthContext, providerToken: string): Promise<LoginSuccess> {
-  const provider = context.externalIdentity;
-  if (!provider) throw new AuthError('invalid_credentials');
   const attempt: { userId?: string } = {};
   try {
+    const provider = context.externalIdentity;
+    if (!provider) throw new AuthError('invalid_credentials');
     const user = await provider.userFor(providerToken);
     // A failure names a mapped local user; a bare subject may equal some local user's id, which it must not name.
     if (!isExternalOnlyUser(user)) attempt.userId = user.id;
