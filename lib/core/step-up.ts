@@ -120,7 +120,9 @@ export interface ProveFactorOptions {
  * which is a wrong guess), in the one order every flow shares: the budget refuses a locked identity (or takes the
  * flow's attempt) before any code is compared; a wrong code is charged and answers `tfa_invalid`; an app code's time
  * step is spent once every code matched (a replayed step answers `tfa_invalid` uncounted: the code was right once, and
- * counting it would let whoever watched it being typed lock the user out). `identity`, a string, is the login's lockout.
+ * counting it would let whoever watched it being typed lock the user out). A recovery code is used up as it is compared
+ * (atomically, so two requests cannot both spend it): it never comes with another proof. `identity`, a string, is the
+ * login's lockout.
  */
 export async function proveFactor(
   context: AuthContext,

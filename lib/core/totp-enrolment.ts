@@ -8,7 +8,7 @@ import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { CODE_DIGITS, hashEmailedCode } from './factor-codes';
 import { sendCode } from './second-factor';
-import { completeAuthentication, proveFactor, reauthenticate, type FactorBudget, type FactorProof } from './step-up';
+import { completeAuthentication, lockoutBudget, proveFactor, reauthenticate, type FactorBudget, type FactorProof } from './step-up';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 // Wrong confirmations allowed per user in a window, across enrolments: a new enrolment renews nothing.
@@ -94,15 +94,16 @@ export async function confirmTotpEnrolment(context: AuthContext, user: User, cod
 
 /** The login's lockout of `identity`, and past it the user's own confirmations: a new enrolment renews nothing. */
 function enrolmentBudget(context: AuthContext, user: User, identity: string): FactorBudget {
+  const lockout = lockoutBudget(context, identity);
   return {
     open: async () => {
-      await context.throttle.assertNotLocked(identity);
+      await lockout.open();
       const attempts = await context.state.increment(attemptsKey(user.id), ENROLMENT_TTL_MS);
       if (attempts.value > MAX_CONFIRM_ATTEMPTS) {
         await context.state.delete(pendingKey(user.id));
         throw new AuthError('tfa_attempts_exceeded');
       }
     },
-    charge: () => context.throttle.recordSecondFactorFailure(identity),
+    charge: lockout.charge,
   };
 }
