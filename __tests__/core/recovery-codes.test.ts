@@ -1,13 +1,21 @@
 // Recovery codes (lib/core/recovery-codes.ts) called directly on the core: the codes' form, when a store can keep them,
 // and who may generate a set (the password and the factor a login demands, with the login's lockout).
 import { generateRecoveryCodes, newRecoveryCode, RECOVERY_CODE_COUNT, recoveryCodesAvailable } from '../../lib/core/recovery-codes';
-import { proveSecondFactor } from '../../lib/core/step-up';
+import { proveFactor } from '../../lib/core/step-up';
+import type { User } from '../../lib/stores/types';
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { demoUsers, PASSWORDS } from '../helpers/fixtures';
 import { createTestCore, type CreateTestCoreOptions, type TestCore } from '../helpers/test-core';
 
 let t: TestCore;
+
+/** Whether `code` proves the user's factor now (step-up's proveFactor under the account's lockout; it is then used up). */
+const recoveryCodeWorks = (user: User, code: string): Promise<boolean> =>
+  proveFactor(t.context, user, `u:${user.id}`, { kind: 'recovery-code', code }).then(
+    () => true,
+    () => false,
+  );
 
 async function setUp(options: CreateTestCoreOptions = {}): Promise<TestCore> {
   t = await createTestCore(options);
@@ -83,9 +91,9 @@ describe('generateRecoveryCodes', () => {
     expect(new Set(codes).size).toBe(10);
     expect((await t.user('2')).recoveryCodesRemaining).toBe(10);
     // The earlier set is gone; each new code works once.
-    expect(await proveSecondFactor(t.context, user, { recoveryCode: first.codes[0]! })).toBe(false);
-    for (const code of codes) expect(await proveSecondFactor(t.context, user, { recoveryCode: code })).toBe(true);
-    expect(await proveSecondFactor(t.context, user, { recoveryCode: codes[0]! })).toBe(false);
+    expect(await recoveryCodeWorks(user, first.codes[0]!)).toBe(false);
+    for (const code of codes) expect(await recoveryCodeWorks(user, code)).toBe(true);
+    expect(await recoveryCodeWorks(user, codes[0]!)).toBe(false);
     expect((await t.user('2')).recoveryCodesRemaining).toBe(0);
   });
 
@@ -94,7 +102,7 @@ describe('generateRecoveryCodes', () => {
     const user = await t.user('2');
     const { codes } = await generateRecoveryCodes(t.context, user, { password: PASSWORDS.user });
     expect(await errorOf(generateRecoveryCodes(t.context, user, { password: 'wrong' }))).toBe('invalid_credentials');
-    expect(await proveSecondFactor(t.context, user, { recoveryCode: codes[0]! })).toBe(true);
+    expect(await recoveryCodeWorks(user, codes[0]!)).toBe(true);
   });
 
   test("a TOTP user: the password and a current code from the app (the code's step is spent)", async () => {

@@ -2,7 +2,7 @@
 // forgiveness, device cookies, and what counts as a recent login.
 import type { AuthContext } from '../../lib/core/context';
 import { recoveryCodeHash } from '../../lib/core/second-factor';
-import { isRecentLogin, proveSecondFactor, reauthenticate } from '../../lib/core/step-up';
+import { appOrRecoveryCode, isRecentLogin, proveFactor, reauthenticate } from '../../lib/core/step-up';
 import type { User } from '../../lib/stores/types';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { PASSWORDS } from '../helpers/fixtures';
@@ -108,7 +108,7 @@ describe('the message of a missing or wrong app code', () => {
   });
 });
 
-describe('proveSecondFactor', () => {
+describe('proveFactor', () => {
   test("a wrong app code is no proof, even as the user's first; a right one is, once; a recovery code once", async () => {
     const secret = generateTotpSecret();
     t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
@@ -117,16 +117,16 @@ describe('proveSecondFactor', () => {
     const step = Math.floor(t.clock() / 30_000);
     const right = totpCode(secret, step);
     const wrong = [totpCode(secret, step + 5), '000000', '123456'].find((code) => ![-1, 0, 1].some((d) => totpCode(secret, step + d) === code))!;
-    expect(await proveSecondFactor(context, guest, { code: wrong })).toBe(false);
-    expect(await proveSecondFactor(context, guest, {})).toBe(false);
-    expect(await proveSecondFactor(context, guest, { code: right })).toBe(true);
-    expect(await errorOf(proveSecondFactor(context, guest, { code: right }))).toBe('tfa_invalid');
-    expect(await proveSecondFactor(context, guest, { recoveryCode: 'aaaa-bbbb-cccc' })).toBe(true);
-    expect(await proveSecondFactor(context, guest, { recoveryCode: 'aaaa-bbbb-cccc' })).toBe(false);
+    expect(await errorOf(proveFactor(context, guest, `u:${guest.id}`, appOrRecoveryCode({ code: wrong })))).toBe('tfa_invalid');
+    expect(await errorOf(proveFactor(context, guest, `u:${guest.id}`, appOrRecoveryCode({})))).toBe('tfa_invalid');
+    expect(await errorOf(proveFactor(context, guest, `u:${guest.id}`, appOrRecoveryCode({ code: right })))).toBe('resolved');
+    expect(await errorOf(proveFactor(context, guest, `u:${guest.id}`, appOrRecoveryCode({ code: right })))).toBe('tfa_invalid');
+    expect(await errorOf(proveFactor(context, guest, `u:${guest.id}`, appOrRecoveryCode({ recoveryCode: 'aaaa-bbbb-cccc' })))).toBe('resolved');
+    expect(await errorOf(proveFactor(context, guest, `u:${guest.id}`, appOrRecoveryCode({ recoveryCode: 'aaaa-bbbb-cccc' })))).toBe('tfa_invalid');
   });
 
   test('a user without an app secret proves nothing with a code', async () => {
     const admin = await userOf('1');
-    expect(await proveSecondFactor(context, admin, { code: '123456' })).toBe(false);
+    expect(await errorOf(proveFactor(context, admin, `u:${admin.id}`, appOrRecoveryCode({ code: '123456' })))).toBe('tfa_invalid');
   });
 });

@@ -3,9 +3,9 @@ import { AuthError } from '../errors';
 import { checkPasswordPolicy, normalizePassword, type PasswordRule } from '../passwords/policy';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { attemptIdentity } from './devices';
-import { checkPassword, effectiveSecondFactor, isPasswordExpired, readAccount } from './login';
+import { isPasswordExpired, readAccount } from './login';
 import { endAllSessions } from './session-tokens';
+import { effectiveSecondFactor, reauthenticate, reauthenticateAccount } from './step-up';
 
 export interface ChangePasswordRequest {
   currentPassword: string;
@@ -20,9 +20,7 @@ export interface ChangePasswordRequest {
  */
 export async function changePassword(context: AuthContext, user: User, request: ChangePasswordRequest): Promise<void> {
   await checkNewPassword(context, user, request);
-  const identity = attemptIdentity(context, user, user.login, request.deviceToken);
-  await checkPassword(context, user, identity, request.currentPassword);
-  await forgiveIfPasswordSuffices(context, user, identity);
+  await reauthenticate(context, user, passwordProof(request), { policy: 'password-only' });
   await storeNewPassword(context, user, request.newPassword);
 }
 
@@ -32,14 +30,15 @@ export async function changePassword(context: AuthContext, user: User, request: 
  */
 export async function changeExpiredPassword(context: AuthContext, username: string, request: ChangePasswordRequest): Promise<void> {
   const { user } = await readAccount(context, username);
-  const identity = attemptIdentity(context, user, username, request.deviceToken);
-  await checkPassword(context, user, identity, request.currentPassword);
-  const account = user as User;
-  // Checked after the password, so it reveals nothing about an account to whoever does not know it.
-  if (!isPasswordExpired(context, account)) {
-    throw new AuthError('token_missing', { message: 'Log in and send your bearer token: only an expired password can be changed without one.' });
-  }
-  await forgiveIfPasswordSuffices(context, account, identity);
+  const { user: account } = await reauthenticateAccount(context, user, username, passwordProof(request), {
+    policy: 'password-only',
+    // Checked after the password, so it reveals nothing about an account to whoever does not know it.
+    afterPassword: (known) => {
+      if (!isPasswordExpired(context, known)) {
+        throw new AuthError('token_missing', { message: 'Log in and send your bearer token: only an expired password can be changed without one.' });
+      }
+    },
+  });
   // After the password here: a policy's breach lookup is not something strangers may trigger at will.
   await checkNewPassword(context, account, request);
   await storeNewPassword(context, account, request.newPassword);
@@ -66,27 +65,25 @@ export async function changePasswordByLogin(context: AuthContext, request: Chang
     throw new AuthError('invalid_request', { message: 'The fields "new" and "confirm" must be the same password.' });
   }
   const { user } = await readAccount(context, request.username);
-  const identity = attemptIdentity(context, user, request.username, request.deviceToken);
-  await checkPassword(context, user, identity, request.currentPassword);
-  const account = user as User;
-  // After the password, so neither reveals anything about an account to whoever does not know its password.
-  if (request.tokenUserId !== undefined && request.tokenUserId !== account.id) {
-    throw new AuthError('forbidden', { message: 'The token sent belongs to another user.' });
-  }
-  if (request.tokenUserId === undefined && effectiveSecondFactor(context, account) !== null && !isPasswordExpired(context, account)) {
-    throw new AuthError('token_missing', { message: 'This account has a second factor: log in and send your token along.' });
-  }
-  await forgiveIfPasswordSuffices(context, account, identity);
+  const { user: account } = await reauthenticateAccount(context, user, request.username, passwordProof(request), {
+    policy: 'password-only',
+    // After the password, so neither reveals anything about an account to whoever does not know its password.
+    afterPassword: (known) => {
+      if (request.tokenUserId !== undefined && request.tokenUserId !== known.id) {
+        throw new AuthError('forbidden', { message: 'The token sent belongs to another user.' });
+      }
+      if (request.tokenUserId === undefined && effectiveSecondFactor(context, known) !== null && !isPasswordExpired(context, known)) {
+        throw new AuthError('token_missing', { message: 'This account has a second factor: log in and send your token along.' });
+      }
+    },
+  });
   await checkNewPassword(context, account, request);
   await storeNewPassword(context, account, request.newPassword);
 }
 
-/**
- * For a user whose login demands no second factor, the right password completes an authentication and forgives
- * earlier failures; for anyone else it forgives nothing, or it would reset the budget of second-factor guesses.
- */
-async function forgiveIfPasswordSuffices(context: AuthContext, user: User, identity: string): Promise<void> {
-  if (effectiveSecondFactor(context, user) === null) await context.throttle.recordSuccess(identity);
+/** The current password (and device cookie) as step-up's proof: no factor is asked here (the 'password-only' policy). */
+function passwordProof(request: ChangePasswordRequest): { password: string; deviceToken: string | undefined } {
+  return { password: request.currentPassword, deviceToken: request.deviceToken };
 }
 
 async function checkNewPassword(context: AuthContext, user: User, request: ChangePasswordRequest): Promise<void> {

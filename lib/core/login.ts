@@ -2,12 +2,13 @@
 import { AuthError } from '../errors';
 import { bcryptCostOf } from '../passwords/hasher';
 import type { LoginSuccess, SecondFactorChallenge } from './results';
-import type { SecondFactorMethod, User } from '../stores/types';
+import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';
 import { isExternalOnlyUser } from './external-identity';
 import { startSecondFactor } from './second-factor';
 import { openSession, readSessionIndex } from './session-tokens';
+import { completeAuthentication, effectiveSecondFactor, reservePasswordAttempt, verifyPassword } from './step-up';
 import { trustedDeviceOf } from './trusted-devices';
 
 export type LoginOutcome = ({ kind: 'authenticated' } & LoginSuccess) | ({ kind: 'challenge' } & SecondFactorChallenge);
@@ -75,10 +76,10 @@ export async function loginWithPassword(context: AuthContext, request: PasswordL
  * user id only once the token named a user), never the token.
  */
 export async function loginWithExternalIdentity(context: AuthContext, providerToken: string): Promise<LoginSuccess> {
-  const provider = context.externalIdentity;
-  if (!provider) throw new AuthError('invalid_credentials');
   const attempt: { userId?: string } = {};
   try {
+    const provider = context.externalIdentity;
+    if (!provider) throw new AuthError('invalid_credentials');
     const user = await provider.userFor(providerToken);
     // A failure names a mapped local user; a bare subject may equal some local user's id, which it must not name.
     if (!isExternalOnlyUser(user)) attempt.userId = user.id;
@@ -95,18 +96,15 @@ async function passwordLogin(context: AuthContext, request: PasswordLoginRequest
   const found = await context.users.findByLogin(request.username);
   if (found) attempt.userId = found.id;
   const identity = attemptIdentity(context, found, request.username, request.deviceToken);
-  context.passwords.assertCapacity();
-  // One round trip to the state store before the password: the session version (read before the credentials, as
+  // The attempt is reserved first (step-up.ts): full password workers answer 503 before anything is read. Then one
+  // round trip to the state store before the password: the session version (read before the credentials, as
   // readAccount explains), the lockout's reservation, and the user's session list, which a session opened from this
   // login updates (a compare-and-set: if it changed meanwhile, the update reads it again). An unknown name costs the same.
+  const reservation = reservePasswordAttempt(context, identity);
   const accountId = found?.id ?? UNKNOWN_USER_ID;
-  const [sessionVersion, reserved, sessionIndex] = await Promise.all([
-    context.sessions.current(accountId),
-    context.throttle.reserveAttempt(identity),
-    readSessionIndex(context, accountId),
-  ]);
+  const [sessionVersion, reserved, sessionIndex] = await Promise.all([context.sessions.current(accountId), reservation, readSessionIndex(context, accountId)]);
   const user = await context.users.findById(accountId);
-  await verifyReservedAttempt(context, found === null ? null : user, identity, reserved, request.password, request.signal);
+  await verifyPassword(context, found === null ? null : user, reserved, request.password, request.signal);
   const account = user as User;
   // Only after the right password: without it, an unverified account answers like any wrong password.
   if (account.emailVerified === false) throw new AuthError('email_unverified');
@@ -124,49 +122,9 @@ async function passwordLogin(context: AuthContext, request: PasswordLoginRequest
   // complete here, so the forgiving goes out with the session's writes, in their round trip.
   const [success] = await Promise.all([
     openSession(context, account, { rememberMe: request.rememberMe, sessionVersion, deviceToken: request.deviceToken, sessionIndex }),
-    context.throttle.recordSuccess(identity),
+    completeAuthentication(context, identity),
   ]);
   return { kind: 'authenticated', ...success };
-}
-
-/**
- * Verifies `password` for `user` (null when the name matched nobody) under the lockout of `identity`, or throws
- * `invalid_credentials` / `login_blocked`, or a 503 when the password workers are saturated (checked before an
- * attempt is counted). A right password forgives nothing: the caller does, once a whole authentication completes.
- */
-export async function checkPassword(
-  context: AuthContext,
-  user: User | null,
-  identity: string,
-  password: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  context.passwords.assertCapacity();
-  const attempt = await context.throttle.reserveAttempt(identity);
-  await verifyReservedAttempt(context, user, identity, attempt, password, signal);
-}
-
-/** The part of {@link checkPassword} after the attempt is reserved: one comparison, and a failure recorded. */
-async function verifyReservedAttempt(
-  context: AuthContext,
-  user: User | null,
-  identity: string,
-  attempt: number,
-  password: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  let matches = false;
-  if (user) matches = await context.passwords.verify(password, user.passwordHash, signal);
-  else await context.passwords.burnComparison(password, signal);
-  if (!matches || !user || user.disabled) {
-    await context.throttle.recordFailure(identity, attempt);
-    throw new AuthError('invalid_credentials');
-  }
-}
-
-/** The second factor a login of `user` demands: their own, else the emailed code when it is forced, else none. */
-export function effectiveSecondFactor(context: AuthContext, user: User): SecondFactorMethod | null {
-  return user.secondFactor ?? (context.config.secondFactor.force ? 'EMAIL' : null);
 }
 
 export function isPasswordExpired(context: AuthContext, user: User): boolean {

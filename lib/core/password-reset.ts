@@ -10,9 +10,8 @@ import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { endAllSessionsAndKeys } from './api-keys';
 import { attemptIdentity } from './devices';
-import { lockoutIdentity } from './lockout';
-import { displayNameOf, mailOffThePath } from './second-factor';
-import { proveSecondFactor } from './step-up';
+import { displayNameOf, mailOffThePath } from './notices';
+import { appOrRecoveryCode, completeRecovery, effectiveSecondFactor, proveFactor, type FactorBudget } from './step-up';
 import { isActive } from './users';
 
 // 32 bytes from the CSPRNG: 256 bits, base64url (OWASP asks for at least 128).
@@ -170,7 +169,10 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   // The user's own authenticator app: whoever reads their mail must not also get past it. An emailed factor (the
   // user's own, or forced on everyone) is proven by the mailed link itself.
   const budget = attemptIdentity(context, user, user.login, request.deviceToken);
-  if (user.secondFactor === 'TOTP') await proveAuthenticator(context, user, tokenHash, budget, request);
+  if (effectiveSecondFactor(context, user) === 'TOTP') {
+    if (request.code === undefined && request.recoveryCode === undefined) throw new AuthError('tfa_required');
+    await proveFactor(context, user, resetBudget(context, user, tokenHash, budget), appOrRecoveryCode(request), { audit: true });
+  }
 
   // Single use: of concurrent resets with one token, only the one that takes it goes on.
   if ((await state.take(tokenKey(tokenHash))) === null) throw new AuthError('reset_token_invalid');
@@ -185,8 +187,7 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   // Whoever held a stolen token may have minted keys with it: they go with the sessions (unless configured to stay).
   const revokedApiKeys = await endAllSessionsAndKeys(context, user.id);
   // The owner proved the mailbox (and the app): earlier failed guesses, likely a stranger's, are forgiven.
-  await context.throttle.clear(lockoutIdentity(user, user.login));
-  if (budget !== lockoutIdentity(user, user.login)) await context.throttle.clear(budget);
+  await completeRecovery(context, user, budget);
   await Promise.all([state.delete(userAttemptsKey(budget)), state.delete(tokenAttemptsKey(tokenHash))]);
   context.events.emit('password.reset_completed', { userId: user.id, revokedApiKeys });
   const notify = context.config.mailer?.sendPasswordResetCompleted?.bind(context.config.mailer);
@@ -198,27 +199,27 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
 }
 
 /**
- * The app's code (or a recovery code) of a TOTP user, within the reset's budget. Both counters are taken before the
- * code is compared, so a concurrent burst cannot check more codes than the budget allows.
+ * The reset's own budget for the app's code (or a recovery code) of a TOTP user, not the login lockout: both counters
+ * are taken before the code is compared, so a concurrent burst cannot check more codes than the budget allows; a wrong
+ * code has already been counted by then.
  */
-async function proveAuthenticator(context: AuthContext, user: User, tokenHash: string, budget: string, request: PasswordResetRequest): Promise<void> {
+function resetBudget(context: AuthContext, user: User, tokenHash: string, identity: string): FactorBudget {
   const { state } = context;
-  const { code, recoveryCode } = request;
-  if (code === undefined && recoveryCode === undefined) throw new AuthError('tfa_required');
-  const perToken = await state.increment(tokenAttemptsKey(tokenHash), resetSettings(context).tokenTtlSeconds * 1000);
-  if (perToken.value > RESET_PROOF_ATTEMPTS_PER_TOKEN) {
-    // Burned: its record goes, so no later code is ever checked with it. (The user's current-token pointer is left: a
-    // newer token mailed meanwhile must stay usable; a pointer to a dead token is replaced by the next request.)
-    await state.delete(tokenKey(tokenHash));
-    throw new AuthError('reset_token_invalid');
-  }
-  const perUser = await state.increment(userAttemptsKey(budget), RESET_PROOF_WINDOW_SECONDS * 1000);
-  if (perUser.value > RESET_PROOF_ATTEMPTS_PER_USER) {
-    context.events.emit('tfa.failed', { userId: user.id, reason: 'rate_limited' });
-    throw new AuthError('rate_limited', { retryAfterSeconds: Math.max(1, Math.ceil(perUser.ttlMs / 1000)) });
-  }
-  if (!(await proveSecondFactor(context, user, { code, recoveryCode }))) {
-    context.events.emit('tfa.failed', { userId: user.id, reason: 'tfa_invalid', method: code !== undefined ? 'TOTP' : 'recovery_code' });
-    throw new AuthError('tfa_invalid');
-  }
+  return {
+    open: async () => {
+      const perToken = await state.increment(tokenAttemptsKey(tokenHash), resetSettings(context).tokenTtlSeconds * 1000);
+      if (perToken.value > RESET_PROOF_ATTEMPTS_PER_TOKEN) {
+        // Burned: its record goes, so no later code is ever checked with it. (The user's current-token pointer is left:
+        // a newer token mailed meanwhile must stay usable; a pointer to a dead token is replaced by the next request.)
+        await state.delete(tokenKey(tokenHash));
+        throw new AuthError('reset_token_invalid');
+      }
+      const perUser = await state.increment(userAttemptsKey(identity), RESET_PROOF_WINDOW_SECONDS * 1000);
+      if (perUser.value > RESET_PROOF_ATTEMPTS_PER_USER) {
+        context.events.emit('tfa.failed', { userId: user.id, reason: 'rate_limited' });
+        throw new AuthError('rate_limited', { retryAfterSeconds: Math.max(1, Math.ceil(perUser.ttlMs / 1000)) });
+      }
+    },
+    charge: async () => {},
+  };
 }

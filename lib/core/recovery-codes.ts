@@ -1,20 +1,19 @@
 // Recovery codes: ten one-time codes that stand in for the second factor when its device is lost. Shown once, kept
 // only as hashes in the user store (they last until used or replaced, so no TTL-bound state store fits them).
-// Spending one (at verify or at a reset) is in second-factor.ts, next to the codes it stands in for.
+// Spending one (at verify, at a reset or at step-up) is in factor-codes.ts, next to the codes it stands in for.
 import { randomInt } from 'node:crypto';
 import { AuthError } from '../errors';
 import type { RecoveryCodes } from './results';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { effectiveSecondFactor } from './login';
 import {
   normalizeRecoveryCode,
   RECOVERY_CODE_ALPHABET as ALPHABET,
   RECOVERY_CODE_GROUP_LENGTH as GROUP_LENGTH,
   RECOVERY_CODE_GROUPS as GROUPS,
   recoveryCodeHash,
-} from './second-factor';
-import { reauthenticate } from './step-up';
+} from './factor-codes';
+import { effectiveSecondFactor, reauthenticate } from './step-up';
 
 /** How many codes a set holds (GitHub, Google and Okta give about ten). */
 export const RECOVERY_CODE_COUNT = 10;
@@ -51,7 +50,7 @@ export async function generateRecoveryCodes(
   const factor = effectiveSecondFactor(context, user);
   if (factor === null) throw new AuthError('invalid_request', { message: 'Recovery codes stand in for a second factor: turn one on first.' });
   // The password and the factor a login demands (step-up.ts): the same budget, lockout and forgiveness as a login.
-  await reauthenticate(context, user, { password: request.password, code: request.code, deviceToken: request.deviceToken });
+  await reauthenticate(context, user, { password: request.password, code: request.code, deviceToken: request.deviceToken }, { policy: 'step-up' });
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   await replace(user.id, codes.map((code) => recoveryCodeHash(user.id, normalizeRecoveryCode(code)!)));
   return { codes };

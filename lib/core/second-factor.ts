@@ -1,20 +1,22 @@
 // The second factor: a challenge after the right password, an emailed or TOTP code, a capped number of guesses.
 import { AuthError } from '../errors';
 import { warn } from '../logger';
-import { matchTotp } from '../primitives/totp';
-import { constantTimeEqual, newNumericCode, newTokenId, sha256Hex } from '../primitives/random';
+import { newNumericCode, newTokenId } from '../primitives/random';
 import type { LoginSuccess, SecondFactorChallenge } from './results';
 import type { SecondFactorMethod, User } from '../stores/types';
 import type { ChallengeClaims } from '../tokens/claims';
 import type { AuthContext } from './context';
+import { CODE_DIGITS, hashEmailedCode } from './factor-codes';
 import { lockoutIdentity } from './lockout';
 import { openSession } from './session-tokens';
+import { completeAuthentication, proveFactor, type FactorProof } from './step-up';
 import { trustDevice } from './trusted-devices';
 import { updateState } from './state-update';
 import { activeUser } from './users';
 
-export const CODE_DIGITS = 6;
-const TOTP_PERIOD_SECONDS = 30;
+// Moved to factor-codes.ts and notices.ts; still importable from here under the names tests and registration.ts use.
+export { recoveryCodeHash } from './factor-codes';
+export { displayNameOf, mailOffThePath } from './notices';
 
 /** What the state store keeps per challenge; the code only as a hash. */
 interface ChallengeRecord {
@@ -36,19 +38,6 @@ const resendKey = (id: string): string => `tfa:resend:${id}`;
 const accountResendsKey = (userId: string): string => `tfa:resends:${userId}`;
 // The account's open challenges, oldest first: bounds what one password holder can keep in the store.
 const openChallengesKey = (userId: string): string => `tfa:open:${userId}`;
-const usedTotpStepKey = (userId: string, step: number): string => `tfa:totp-used:${userId}:${step}`;
-const lastTotpStepKey = (userId: string): string => `tfa:totp-last:${userId}`;
-
-// A mailed code is kept only as a hash, salted with what it belongs to (a challenge id, or a user's enrolment), so
-// one code's hash says nothing about another's.
-export function hashEmailedCode(salt: string, code: string): string {
-  return sha256Hex(`${salt}:${code}`);
-}
-
-/** Whether `code` is the six-digit code whose hash is `codeHash`, compared in constant time. */
-export function emailedCodeMatches(salt: string, code: string, codeHash: string | null): boolean {
-  return /^\d{6}$/.test(code) && codeHash !== null && constantTimeEqual(hashEmailedCode(salt, code), codeHash);
-}
 
 /** Starts a challenge: stores it, sends the code (email), and signs a token good only for the second-factor routes. */
 export async function startSecondFactor(
@@ -113,21 +102,19 @@ export async function verifySecondFactor(
   const record = await readChallenge(context, claims);
   const user = await activeUser(context, record.userId, 'tfa_invalid');
   const identity = record.identity ?? lockoutIdentity(user, user.login);
-  // A locked identity's challenges are frozen too: the lockout bounds code guesses across challenges.
-  await context.throttle.assertNotLocked(identity);
-  // A password change, reset or "log out everywhere" since the password step voids the challenge.
-  if (record.sessionVersion !== undefined && (await context.sessions.current(user.id)) !== record.sessionVersion) {
-    await deleteChallenge(context, claims.cid);
-    throw new AuthError('token_revoked');
-  }
-
+  // The lockout of the identity the password step counted under (step-up.ts): a locked identity's challenges are
+  // frozen too, since the lockout bounds code guesses across challenges; a wrong code counts there; a TOTP step is spent.
+  await proveFactor(context, user, identity, challengeProof(record, claims, request), {
+    audit: true,
+    // A password change, reset or "log out everywhere" since the password step voids the challenge.
+    beforeCompare: async () => {
+      if (record.sessionVersion !== undefined && (await context.sessions.current(user.id)) !== record.sessionVersion) {
+        await deleteChallenge(context, claims.cid);
+        throw new AuthError('token_revoked');
+      }
+    },
+  });
   const method = recoveryCode !== undefined ? 'recovery_code' : record.method;
-  const proven = recoveryCode !== undefined ? await useRecoveryCode(context, user, recoveryCode) : await codeMatches(context, record, claims, user, code!);
-  if (!proven) {
-    await context.throttle.recordSecondFactorFailure(identity);
-    context.events.emit('tfa.failed', { userId: user.id, reason: 'tfa_invalid', method });
-    throw new AuthError('tfa_invalid');
-  }
   // Single use: of two right answers racing, only the one that takes the challenge opens a session.
   if ((await state.take(challengeKey(claims.cid))) === null) throw new AuthError('tfa_invalid');
   await state.delete(attemptsKey(claims.cid));
@@ -139,7 +126,7 @@ export async function verifySecondFactor(
     if (trusted) success.trustedDevice = trusted;
   }
   // The whole authentication is complete: only now are earlier failures forgiven.
-  await context.throttle.recordSuccess(identity);
+  await completeAuthentication(context, identity);
   context.events.emit('tfa.verified', { userId: user.id, method });
   // The login is complete only now: the same event as a login without a second factor.
   context.events.emit('login.succeeded', { userId: user.id });
@@ -175,32 +162,11 @@ async function deleteChallenge(context: AuthContext, challengeId: string): Promi
   await Promise.all([challengeKey, resendKey].map((key) => context.state.delete(key(challengeId))));
 }
 
-/**
- * Marks `userId`'s TOTP time step `step` as used, or throws `tfa_invalid` when it, or a later step, was used before.
- * A time step's code is good once, and never after a later step's (RFC 6238 §5.2): the atomic per-step counter stops
- * concurrent replays, the last-step record stops older codes still inside the window. Enrolment calls it too, so
- * the code that confirmed an app cannot be replayed to log in.
- */
-export async function consumeTotpStep(context: AuthContext, userId: string, step: number): Promise<void> {
-  const { state } = context;
-  // Long enough to outlive every step a ±1-step window still accepts.
-  const ttlMs = TOTP_PERIOD_SECONDS * 4 * 1000;
-  const lastStep = Number((await state.get(lastTotpStepKey(userId))) ?? -1);
-  const use = await state.increment(usedTotpStepKey(userId, step), ttlMs);
-  if (use.value > 1 || step <= lastStep) throw new AuthError('tfa_invalid');
-  await state.set(lastTotpStepKey(userId), String(step), ttlMs);
-}
-
-async function codeMatches(context: AuthContext, record: ChallengeRecord, claims: ChallengeClaims, user: User, code: string): Promise<boolean> {
-  if (record.method === 'EMAIL') {
-    return emailedCodeMatches(claims.cid, code, record.codeHash);
-  }
-  const step = user.totpSecret ? matchTotp(user.totpSecret, code, context.config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS }) : null;
-  if (step === null) return false;
-  // A replayed step is refused like a wrong code (consumeTotpStep throws tfa_invalid) but is not counted: the
-  // code was right once, so counting it would let an eavesdropper lock the user out.
-  await consumeTotpStep(context, user.id, step);
-  return true;
+/** What the request sent (exactly one of the two), as the proof of the challenge's factor. */
+function challengeProof(record: ChallengeRecord, claims: ChallengeClaims, sent: { code?: string | undefined; recoveryCode?: string | undefined }): FactorProof {
+  if (sent.recoveryCode !== undefined) return { kind: 'recovery-code', code: sent.recoveryCode };
+  const code = sent.code ?? '';
+  return record.method === 'EMAIL' ? { kind: 'emailed-code', code, salt: claims.cid, codeHash: record.codeHash } : { kind: 'app-code', code };
 }
 
 /** Sends a new code that replaces the old one; neither the attempt budget nor the challenge's life is renewed. */
@@ -258,62 +224,4 @@ export async function sendCode(context: AuthContext, user: User, code: string, e
     context.config.logger.error(`[express-auth-kit] sending a second-factor code failed: ${cause instanceof Error ? cause.message : 'unknown error'}`);
     throw new AuthError('unavailable', { cause });
   }
-}
-
-// ---- recovery codes: one-time codes that stand in for the factor (generated in recovery-codes.ts) ----
-
-// RFC 4648 base32: no 0/1/8/9, so a code read aloud or copied by hand is not mistaken for another letter.
-export const RECOVERY_CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-// Three groups of four: 12 characters of 5 bits, 60 bits per code. Each code works once, counts toward the lockout
-// like any code guess, and is hashed with the user's id, so an online guess has no realistic chance.
-export const RECOVERY_CODE_GROUPS = 3;
-export const RECOVERY_CODE_GROUP_LENGTH = 4;
-
-/** The code as it is hashed (upper case, without dashes or spaces), or null when it cannot be a recovery code. */
-export function normalizeRecoveryCode(input: string): string | null {
-  const compact = input.replace(/[\s-]/g, '').toUpperCase();
-  if (compact.length !== RECOVERY_CODE_GROUPS * RECOVERY_CODE_GROUP_LENGTH) return null;
-  for (const char of compact) if (!RECOVERY_CODE_ALPHABET.includes(char)) return null;
-  return compact;
-}
-
-/** The stored form of a code: SHA-256, salted with the user's id (60 random bits need no slow hash). */
-export function recoveryCodeHash(userId: string, normalized: string): string {
-  return sha256Hex(`recovery-code:${userId}:${normalized}`);
-}
-
-/**
- * Spends one of `user`'s recovery codes: true when it was one of theirs (it then never works again, even for a
- * concurrent request), false otherwise. The caller counts a false toward the lockout. The user is mailed a notice.
- */
-export async function useRecoveryCode(context: AuthContext, user: User, code: string): Promise<boolean> {
-  const consume = context.users.consumeRecoveryCode?.bind(context.users);
-  const normalized = normalizeRecoveryCode(code);
-  if (!consume || normalized === null) return false;
-  const remaining = await consume(user.id, recoveryCodeHash(user.id, normalized));
-  if (remaining === null) return false;
-  context.events.emit('recovery_code.used', { userId: user.id, method: 'recovery_code' });
-  const notify = context.config.mailer?.sendRecoveryCodeUsed?.bind(context.config.mailer);
-  if (notify) mailOffThePath(context, 'a recovery-code notice', () => notify({ to: user.email, displayName: displayNameOf(user), login: user.login, remaining }));
-  return true;
-}
-
-/** The name mails greet the user by. */
-export function displayNameOf(user: User): string {
-  return [user.firstName, user.lastName].filter(Boolean).join(' ') || user.login;
-}
-
-/**
- * Sends a mail after the current request's work, never awaited by it: its time and its failure say nothing to the
- * client (a reset request for a known address must answer like one for an unknown address). A failure is logged
- * once, without the mail's content.
- */
-export function mailOffThePath(context: AuthContext, what: string, send: () => Promise<void>): void {
-  setImmediate(() => {
-    Promise.resolve()
-      .then(send)
-      .catch((cause: unknown) => {
-        context.config.logger.error(`[express-auth-kit] sending ${what} failed: ${cause instanceof Error ? cause.message : 'unknown error'}`);
-      });
-  });
 }

@@ -1,13 +1,14 @@
 // Turning on an authenticator app: re-authentication with the password AND the factor a login would demand, a pending
 // secret, and a first code that confirms it. A stolen token plus the password must not swap the user's factor.
 import { AuthError } from '../errors';
-import { generateTotpSecret, matchTotp, totpUri } from '../primitives/totp';
+import { generateTotpSecret, totpUri } from '../primitives/totp';
 import { newNumericCode } from '../primitives/random';
 import type { TotpEnrolment } from './results';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { CODE_DIGITS, consumeTotpStep, emailedCodeMatches, hashEmailedCode, sendCode } from './second-factor';
-import { reauthenticate } from './step-up';
+import { CODE_DIGITS, hashEmailedCode } from './factor-codes';
+import { sendCode } from './second-factor';
+import { completeAuthentication, lockoutBudget, proveFactor, reauthenticate, type FactorBudget, type FactorProof } from './step-up';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 // Wrong confirmations allowed per user in a window, across enrolments: a new enrolment renews nothing.
@@ -54,7 +55,7 @@ export async function beginTotpEnrolment(
     context,
     user,
     { password: request.password, code: request.currentCode, deviceToken: request.deviceToken },
-    { codeField: 'currentCode' },
+    { policy: 'step-up', codeField: 'currentCode' },
   );
   const secret = generateTotpSecret();
   // Built before any mail goes out, so nothing is sent for an enrolment that cannot be shown.
@@ -70,30 +71,39 @@ export async function beginTotpEnrolment(
   return { secret, uri, emailCodeSent: emailCodeHash !== null };
 }
 
-/** Confirms enrolment with a first code from the app (and the emailed code, when one was sent). */
+/**
+ * Confirms enrolment with a first code from the app (and the emailed code, when one was sent), in step-up's order: a
+ * locked identity is refused and the enrolment's own budget taken before either code is compared, a wrong pair counts
+ * toward the lockout, the app code's step is spent, and only then is the whole authentication forgiven.
+ */
 export async function confirmTotpEnrolment(context: AuthContext, user: User, code: string, emailCode: string | undefined): Promise<void> {
   const update = requireSecondFactorStore(context);
   const json = await context.state.get(pendingKey(user.id));
   const pending = json === null ? null : (JSON.parse(json) as PendingEnrolment);
   if (pending === null) throw new AuthError('tfa_invalid');
-  await context.throttle.assertNotLocked(pending.identity);
-  const attempts = await context.state.increment(attemptsKey(user.id), ENROLMENT_TTL_MS);
-  if (attempts.value > MAX_CONFIRM_ATTEMPTS) {
-    await context.state.delete(pendingKey(user.id));
-    throw new AuthError('tfa_attempts_exceeded');
-  }
-  const step = matchTotp(pending.secret, code, context.config.clock());
-  const emailProven =
-    pending.emailCodeHash === null || (emailCode !== undefined && emailedCodeMatches(user.id, emailCode, pending.emailCodeHash));
-  if (step === null || !emailProven) {
-    await context.throttle.recordSecondFactorFailure(pending.identity);
-    throw new AuthError('tfa_invalid');
-  }
+  const proofs: FactorProof[] = [{ kind: 'app-code', code, secret: pending.secret }];
+  if (pending.emailCodeHash !== null) proofs.push({ kind: 'emailed-code', code: emailCode ?? '', salt: user.id, codeHash: pending.emailCodeHash });
+  // The confirming code is spent like a login's, so whoever watched it being typed cannot log in with it.
+  await proveFactor(context, user, enrolmentBudget(context, user, pending.identity), proofs);
   if ((await context.state.take(pendingKey(user.id))) === null) throw new AuthError('tfa_invalid');
   await context.state.delete(attemptsKey(user.id));
-  // The confirming code is spent like a login's, so whoever watched it being typed cannot log in with it.
-  await consumeTotpStep(context, user.id, step);
   await update(user.id, 'TOTP', pending.secret);
   // The password and the factor the login demands were both proven: a whole authentication.
-  await context.throttle.recordSuccess(pending.identity);
+  await completeAuthentication(context, pending.identity);
+}
+
+/** The login's lockout of `identity`, and past it the user's own confirmations: a new enrolment renews nothing. */
+function enrolmentBudget(context: AuthContext, user: User, identity: string): FactorBudget {
+  const lockout = lockoutBudget(context, identity);
+  return {
+    open: async () => {
+      await lockout.open();
+      const attempts = await context.state.increment(attemptsKey(user.id), ENROLMENT_TTL_MS);
+      if (attempts.value > MAX_CONFIRM_ATTEMPTS) {
+        await context.state.delete(pendingKey(user.id));
+        throw new AuthError('tfa_attempts_exceeded');
+      }
+    },
+    charge: lockout.charge,
+  };
 }
