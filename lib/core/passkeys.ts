@@ -15,7 +15,7 @@ import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';
 import type { LoginSuccess } from './results';
 import { openSession } from './session-tokens';
-import { reauthenticate, type StepUpProof } from './step-up';
+import { completeAuthentication, reauthenticate, type StepUpProof } from './step-up';
 import { isActive } from './users';
 
 export type { AuthenticationResponseJSON, RegistrationResponseJSON };
@@ -275,6 +275,6 @@ async function passkeyLogin(context: AuthContext, response: AuthenticationRespon
   context.events.emit('passkey.used', { userId: user.id, passkeyId: passkey.id });
   const success = await openSession(context, user, { rememberMe: false, sessionVersion, deviceToken });
   // A completed authentication forgives earlier failures, as a login does.
-  await context.throttle.recordSuccess(attemptIdentity(context, user, user.login, deviceToken));
+  await completeAuthentication(context, attemptIdentity(context, user, user.login, deviceToken));
   return success;
 }
