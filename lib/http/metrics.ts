@@ -65,14 +65,8 @@ function checkArguments(registry: unknown, options: unknown): string {
 }
 
 function isMetricsRegistry(value: unknown): value is MetricsRegistry {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'registerMetric' in value &&
-    typeof value.registerMetric === 'function' &&
-    'getSingleMetric' in value &&
-    typeof value.getSingleMetric === 'function'
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  return 'registerMetric' in value && typeof value.registerMetric === 'function' && 'getSingleMetric' in value && typeof value.getSingleMetric === 'function';
 }
 
 /**
@@ -119,16 +113,14 @@ function createInstruments(registry: MetricsRegistry, names: ReturnType<typeof m
   const client = loadPromClient();
   // Made outside any registry (`registers: []`) and registered here: prom-client would do the same with
   // `registers: [registry]`, but that wants its own Registry type, of which `registry` has only the part we use.
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> => {
-    const metric = new client.Counter({ name, help, labelNames, registers: [] });
+  const register = <M extends object>(metric: M): M => {
     registry.registerMetric(metric);
     return metric;
   };
-  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> => {
-    const metric = new client.Histogram({ name, help, labelNames, buckets, registers: [] });
-    registry.registerMetric(metric);
-    return metric;
-  };
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
+    register(new client.Counter({ name, help, labelNames, registers: [] }));
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> =>
+    register(new client.Histogram({ name, help, labelNames, buckets, registers: [] }));
   return {
     logins: counter(names.logins, 'Logins by outcome: succeeded (a session opened, with or without a second factor), challenged (a second factor asked), failed, blocked (lockout), error (an outage).', ['outcome']),
     secondFactor: counter(names.secondFactor, 'Second-factor proofs by result and method.', ['result', 'method']),
@@ -158,32 +150,20 @@ function zeroEverySeries({ logins, loginDuration, secondFactor, lockouts, refres
   guardDuration.zero({ result: 'refused' });
 }
 
-/** The counting of the audit events: each event the metrics follow, to the series it adds one to. */
+/** The counting of the audit events: each event the metrics follow, to the series it adds one to; others count nothing. */
 function eventCounter({ logins, lockouts, secondFactor, reuse, resets, apiKeys }: Instruments) {
-  return (event: AuthEventName, fields: AuthEventFields): void => {
-    switch (event) {
-      case 'login.succeeded':
-        return logins.inc({ outcome: 'succeeded' });
-      case 'login.failed':
-        return logins.inc({ outcome: loginFailure(fields.reason) });
-      case 'lockout.started':
-        return lockouts.inc({ scope: fields.device === true ? 'device' : 'account' });
-      case 'tfa.verified':
-        return secondFactor.inc({ result: 'succeeded', method: methodLabel(fields.method) });
-      case 'tfa.failed':
-        return secondFactor.inc({ result: 'failed', method: methodLabel(fields.method) });
-      case 'refresh.reuse_detected':
-        return reuse.inc();
-      case 'password.reset_requested':
-        return resets.inc({ stage: 'requested' });
-      case 'password.reset_completed':
-        return resets.inc({ stage: 'completed' });
-      case 'api_key.used_failed':
-        return apiKeys.inc({ result: 'refused' });
-      default:
-        return undefined;
-    }
+  const counts: Partial<Record<AuthEventName, (fields: AuthEventFields) => void>> = {
+    'login.succeeded': () => logins.inc({ outcome: 'succeeded' }),
+    'login.failed': (fields) => logins.inc({ outcome: loginFailure(fields.reason) }),
+    'lockout.started': (fields) => lockouts.inc({ scope: fields.device === true ? 'device' : 'account' }),
+    'tfa.verified': (fields) => secondFactor.inc({ result: 'succeeded', method: methodLabel(fields.method) }),
+    'tfa.failed': (fields) => secondFactor.inc({ result: 'failed', method: methodLabel(fields.method) }),
+    'refresh.reuse_detected': () => reuse.inc(),
+    'password.reset_requested': () => resets.inc({ stage: 'requested' }),
+    'password.reset_completed': () => resets.inc({ stage: 'completed' }),
+    'api_key.used_failed': () => apiKeys.inc({ result: 'refused' }),
   };
+  return (event: AuthEventName, fields: AuthEventFields): void => counts[event]?.(fields);
 }
 
 // Counting runs inside the flows: whatever it does, it never fails one (reported once).
