@@ -49,7 +49,8 @@ export function parseCommandArgs<T extends OptionsConfig>(args: string[], option
 /** Chooses one of `allowed` for the option `name`, or explains which values work. */
 export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
   if (value === undefined) return undefined;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const chosen = allowed.find((candidate) => candidate === value);
+  if (chosen !== undefined) return chosen;
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got "${value}".`);
 }
 
@@ -61,6 +62,11 @@ export function integerOption(value: string | undefined, name: string, min: numb
     throw new UsageError(`--${name} must be an integer from ${min} to ${max}; got "${value}".`);
   }
   return number;
+}
+
+/** The `code` of a Node.js system error (`'ENOENT'`, `'EEXIST'`...) or of a pg error, if `error` has one. */
+export function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 /** Writes a result line on stdout, resolving once it is flushed (so the process may exit right after). */

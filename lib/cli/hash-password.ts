@@ -1,5 +1,4 @@
 // `express-auth-kit hash-password`: a bcrypt hash for seeding a UserStore, from a password read on stdin.
-import type { ReadStream } from 'node:tty';
 import { AuthError } from '../errors';
 import { DEFAULT_BCRYPT_COST, hashPassword } from '../passwords/hasher';
 import { BCRYPT_MAX_BYTES } from '../passwords/policy';
@@ -49,7 +48,7 @@ export const hashPasswordCommand: CliCommand = {
       writeNote(`warning: cost ${cost} is below ${DEFAULT_BCRYPT_COST}, OWASP's floor: fine for tests, too weak for real passwords.`);
     }
     const stdin = process.stdin;
-    const password = stdin.isTTY ? await promptPassword(stdin as ReadStream) : await readPasswordFromPipe(stdin);
+    const password = stdin.isTTY ? await promptPassword(stdin) : await readPasswordFromPipe(stdin);
     let hash: string;
     try {
       hash = await hashPassword(password, { cost });

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CommandFailure } from './command';
+import { CommandFailure, errorCode } from './command';
 
 /** Which of `names` already exist in `dir`. */
 export async function existingFiles(dir: string, names: readonly string[]): Promise<string[]> {
@@ -12,7 +12,7 @@ export async function existingFiles(dir: string, names: readonly string[]): Prom
       await fs.lstat(path.join(dir, name));
       found.push(name);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (errorCode(error) !== 'ENOENT') throw error;
     }
   }
   return found;
@@ -40,7 +40,7 @@ export async function writeFiles(
         try {
           await fs.link(temporary, target);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+          if (errorCode(error) === 'EEXIST') {
             throw new CommandFailure(`${target} already exists; use --force to overwrite it.`);
           }
           throw error;

@@ -1,7 +1,7 @@
 // `express-auth-kit migrate`: PostgresUserStore.migrate() from the command line, with pg loaded only when needed.
 import { readFile } from 'node:fs/promises';
 import { PostgresUserStore, postgresUserStoreSchema, type PgQueryable } from '../stores/postgres-user-store';
-import { CommandFailure, UsageError, parseCommandArgs, writeResult, type CliCommand } from './command';
+import { CommandFailure, UsageError, errorCode, parseCommandArgs, writeResult, type CliCommand } from './command';
 
 const usage = `Usage: express-auth-kit migrate [--database-url-file PATH | --database-url - | --database-url URL]
                               [--schema S] [--table-prefix P]
@@ -52,7 +52,7 @@ function oneLine(text: string, source: string): string {
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError('--database-url - reads the connection string from a pipe, and stdin is a terminal.');
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return oneLine(Buffer.concat(chunks).toString('utf8'), 'stdin');
 }
 
@@ -61,7 +61,7 @@ async function readUrlFile(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new CommandFailure(`cannot read --database-url-file: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
+    throw new CommandFailure(`cannot read --database-url-file: ${errorCode(error) ?? String(error)}.`);
   }
   return oneLine(text, 'the --database-url-file');
 }
@@ -96,7 +96,7 @@ async function loadPgPool(): Promise<PgPoolConstructor> {
   try {
     pg = (await import('pg')) as unknown as typeof pg;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
       throw new CommandFailure('the "pg" package is not installed, and migrate needs it: run `npm install pg` and try again.');
     }
@@ -109,9 +109,9 @@ async function loadPgPool(): Promise<PgPoolConstructor> {
 
 // A message fit for a terminal: pg's own (it names what failed, never the password), and PostgreSQL's hint.
 function describeDatabaseError(error: unknown, schema: string): string {
-  const pgError = error as { code?: string; message?: string } | undefined;
-  if (pgError?.code === '3F000') return `schema "${schema}" does not exist; create it first (CREATE SCHEMA ${schema}).`;
-  return `the migration failed: ${pgError?.message ?? String(error)}`;
+  if (errorCode(error) === '3F000') return `schema "${schema}" does not exist; create it first (CREATE SCHEMA ${schema}).`;
+  const message = typeof error === 'object' && error !== null && 'message' in error ? error.message : undefined;
+  return `the migration failed: ${String(message ?? error)}`;
 }
 
 export const migrateCommand: CliCommand = {

@@ -1,6 +1,6 @@
 // `express-auth-kit rotate-keys`: one rotation step for a key folder, by the library's rotateKeyDirectory().
 import * as path from 'node:path';
-import { parseDuration } from '../primitives/duration';
+import { parseDuration, type Duration } from '../primitives/duration';
 import { ASYMMETRIC_ALGORITHMS } from '../tokens/jws';
 import { rotateKeyDirectory, type RotateKeyDirectoryOptions } from '../tokens/key-directory';
 import { CommandFailure, UsageError, oneOf, parseCommandArgs, writeResult, type CliCommand } from './command';
@@ -29,11 +29,17 @@ Durations: a whole number of seconds, or with a unit: 90s, 15m, 1h, 30d.
 
 Exit codes: 0 rotated (or nothing was due), 1 the folder is not a key folder or cannot be written, 2 usage error.`;
 
-function durationOption(value: string | undefined, name: string, allowZero = false): string | 0 | undefined {
+// A Duration is what parseDuration accepts (the library parses it again, by the same function): this says so to the
+// type checker, which cannot read the pattern in a template literal type.
+function isDuration(value: string): value is Extract<Duration, string> {
+  return parseDuration(value) !== undefined;
+}
+
+function durationOption(value: string | undefined, name: string, allowZero = false): Duration | undefined {
   if (value === undefined) return undefined;
   if (allowZero && value.trim() === '0') return 0;
   const normalized = /^\d+$/.test(value) ? `${value}s` : value;
-  if (parseDuration(normalized) === undefined) {
+  if (!isDuration(normalized)) {
     throw new UsageError(`--${name} must be a duration such as 90s, 15m, 1h or 30d${allowZero ? ', or 0' : ''}; got "${value}".`);
   }
   return normalized;
@@ -58,11 +64,11 @@ export const rotateKeysCommand: CliCommand = {
     const algorithm = oneOf(values.algorithm, ASYMMETRIC_ALGORITHMS, 'algorithm');
     if (algorithm !== undefined) options.algorithm = algorithm;
     const every = durationOption(values.every, 'every');
-    if (every !== undefined) options.every = every as RotateKeyDirectoryOptions['every'];
+    if (every !== undefined) options.every = every;
     const publishAhead = durationOption(values['publish-ahead'], 'publish-ahead', true);
-    if (publishAhead !== undefined) options.publishAhead = publishAhead as RotateKeyDirectoryOptions['publishAhead'];
+    if (publishAhead !== undefined) options.publishAhead = publishAhead;
     const retainFor = durationOption(values['retain-for'], 'retain-for');
-    if (retainFor !== undefined) options.retainFor = retainFor as RotateKeyDirectoryOptions['retainFor'];
+    if (retainFor !== undefined) options.retainFor = retainFor;
 
     let rotation;
     try {

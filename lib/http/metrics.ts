@@ -3,7 +3,7 @@
 // measured here at the edge. Every label comes from a small fixed set: never a user, a login, an address or anything
 // a client chooses.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import type { AuthEventFields, AuthEventName } from '../core/events';
 import type { LoginOutcome } from '../core/login';
 import { AUTH_ERROR_CATALOGUE, isAuthError, type AuthErrorCode } from '../errors';
@@ -50,19 +50,23 @@ function loadPromClient(): PromClient {
 }
 
 function checkArguments(registry: unknown, options: unknown): string {
-  const candidate = registry as Partial<MetricsRegistry> | null;
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.registerMetric !== 'function' || typeof candidate.getSingleMetric !== 'function') {
+  if (!isMetricsRegistry(registry)) {
     throw new TypeError('auth.metrics(registry): "registry" must be a prom-client Registry (its default `register`, or `new Registry()`).');
   }
   if (typeof options !== 'object' || options === null) throw new TypeError('auth.metrics(registry, options): "options" must be an object.');
   for (const key of Object.keys(options)) {
     if (key !== 'prefix') throw new TypeError(`auth.metrics(): unknown option "${key}".`);
   }
-  const prefix = (options as MetricsOptions).prefix ?? 'express_auth_';
+  const prefix = ('prefix' in options ? options.prefix : undefined) ?? 'express_auth_';
   if (typeof prefix !== 'string' || !PROMETHEUS_NAME.test(prefix)) {
     throw new TypeError('auth.metrics(): "prefix" must start a Prometheus metric name: letters, digits, "_" and ":", not starting with a digit.');
   }
   return prefix;
+}
+
+function isMetricsRegistry(value: unknown): value is MetricsRegistry {
+  if (typeof value !== 'object' || value === null) return false;
+  return 'registerMetric' in value && typeof value.registerMetric === 'function' && 'getSingleMetric' in value && typeof value.getSingleMetric === 'function';
 }
 
 /**
@@ -76,7 +80,21 @@ export function registerMetrics(edge: EdgeContext, registry: MetricsRegistry, op
     if (earlier.registry === registry && earlier.prefix === prefix) return;
     throw new TypeError('auth.metrics() was already called for this instance with another registry or prefix: register once (prom-client\'s Registry.merge() combines registries).');
   }
-  const names = {
+  const names = metricNames(prefix);
+  for (const name of Object.values(names)) {
+    if (registry.getSingleMetric(name) !== undefined) {
+      throw new TypeError(`auth.metrics(): the registry already has a metric named "${name}" (another auth instance?): give each instance its own "prefix".`);
+    }
+  }
+  const instruments = createInstruments(registry, names);
+  zeroEverySeries(instruments);
+  registered.set(edge, { registry, prefix });
+  tapEvents(edge, eventCounter(instruments));
+  edge.metrics = edgeMetrics(instruments);
+}
+
+function metricNames(prefix: string) {
+  return {
     logins: `${prefix}logins_total`,
     secondFactor: `${prefix}second_factor_total`,
     lockouts: `${prefix}lockouts_total`,
@@ -87,29 +105,37 @@ export function registerMetrics(edge: EdgeContext, registry: MetricsRegistry, op
     loginDuration: `${prefix}login_duration_seconds`,
     guardDuration: `${prefix}guard_duration_seconds`,
   };
-  for (const name of Object.values(names)) {
-    if (registry.getSingleMetric(name) !== undefined) {
-      throw new TypeError(`auth.metrics(): the registry already has a metric named "${name}" (another auth instance?): give each instance its own "prefix".`);
-    }
-  }
+}
+
+type Instruments = ReturnType<typeof createInstruments>;
+
+function createInstruments(registry: MetricsRegistry, names: ReturnType<typeof metricNames>) {
   const client = loadPromClient();
-  const registers = [registry as unknown as Registry];
+  // Made outside any registry (`registers: []`) and registered here: prom-client would do the same with
+  // `registers: [registry]`, but that wants its own Registry type, of which `registry` has only the part we use.
+  const register = <M extends object>(metric: M): M => {
+    registry.registerMetric(metric);
+    return metric;
+  };
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
-    new client.Counter({ name, help, labelNames, registers });
+    register(new client.Counter({ name, help, labelNames, registers: [] }));
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> =>
-    new client.Histogram({ name, help, labelNames, buckets, registers });
+    register(new client.Histogram({ name, help, labelNames, buckets, registers: [] }));
+  return {
+    logins: counter(names.logins, 'Logins by outcome: succeeded (a session opened, with or without a second factor), challenged (a second factor asked), failed, blocked (lockout), error (an outage).', ['outcome']),
+    secondFactor: counter(names.secondFactor, 'Second-factor proofs by result and method.', ['result', 'method']),
+    lockouts: counter(names.lockouts, 'Lockouts started, of an account or of one device.', ['scope']),
+    refreshes: counter(names.refreshes, 'Refresh-token exchanges by result.', ['result']),
+    reuse: counter(names.reuse, 'Rotated refresh tokens presented again: each ended its session.', []),
+    resets: counter(names.resets, 'Password resets requested (a link mailed) and completed.', ['stage']),
+    apiKeys: counter(names.apiKeys, 'API keys presented: accepted by a guard, or refused (unknown, expired, owner disabled).', ['result']),
+    loginDuration: histogram(names.loginDuration, 'Time to answer a password login, by outcome.', ['outcome'], LOGIN_BUCKETS),
+    guardDuration: histogram(names.guardDuration, 'Time the guard took to admit or refuse a request.', ['result'], GUARD_BUCKETS),
+  };
+}
 
-  const logins = counter(names.logins, 'Logins by outcome: succeeded (a session opened, with or without a second factor), challenged (a second factor asked), failed, blocked (lockout), error (an outage).', ['outcome']);
-  const secondFactor = counter(names.secondFactor, 'Second-factor proofs by result and method.', ['result', 'method']);
-  const lockouts = counter(names.lockouts, 'Lockouts started, of an account or of one device.', ['scope']);
-  const refreshes = counter(names.refreshes, 'Refresh-token exchanges by result.', ['result']);
-  const reuse = counter(names.reuse, 'Rotated refresh tokens presented again: each ended its session.', []);
-  const resets = counter(names.resets, 'Password resets requested (a link mailed) and completed.', ['stage']);
-  const apiKeys = counter(names.apiKeys, 'API keys presented: accepted by a guard, or refused (unknown, expired, owner disabled).', ['result']);
-  const loginDuration = histogram(names.loginDuration, 'Time to answer a password login, by outcome.', ['outcome'], LOGIN_BUCKETS);
-  const guardDuration = histogram(names.guardDuration, 'Time the guard took to admit or refuse a request.', ['result'], GUARD_BUCKETS);
-
-  // Every series exists from the start, at zero: a rate() over a counter that appears later misses its first step.
+// Every series exists from the start, at zero: a rate() over a counter that appears later misses its first step.
+function zeroEverySeries({ logins, loginDuration, secondFactor, lockouts, refreshes, reuse, resets, apiKeys, guardDuration }: Instruments): void {
   for (const outcome of LOGIN_OUTCOMES) {
     logins.inc({ outcome }, 0);
     loginDuration.zero({ outcome });
@@ -120,38 +146,29 @@ export function registerMetrics(edge: EdgeContext, registry: MetricsRegistry, op
   reuse.inc(0);
   for (const stage of ['requested', 'completed'] as const) resets.inc({ stage }, 0);
   for (const result of ['accepted', 'refused'] as const) apiKeys.inc({ result }, 0);
-  const guardAdmitted = guardDuration.labels('admitted');
-  const guardRefused = guardDuration.labels('refused');
   guardDuration.zero({ result: 'admitted' });
   guardDuration.zero({ result: 'refused' });
+}
 
-  registered.set(edge, { registry, prefix });
-  let tapFailed = false;
-  const countEvent = (event: AuthEventName, fields: AuthEventFields): void => {
-    switch (event) {
-      case 'login.succeeded':
-        return logins.inc({ outcome: 'succeeded' });
-      case 'login.failed':
-        return logins.inc({ outcome: loginFailure(fields.reason) });
-      case 'lockout.started':
-        return lockouts.inc({ scope: fields.device === true ? 'device' : 'account' });
-      case 'tfa.verified':
-        return secondFactor.inc({ result: 'succeeded', method: methodLabel(fields.method) });
-      case 'tfa.failed':
-        return secondFactor.inc({ result: 'failed', method: methodLabel(fields.method) });
-      case 'refresh.reuse_detected':
-        return reuse.inc();
-      case 'password.reset_requested':
-        return resets.inc({ stage: 'requested' });
-      case 'password.reset_completed':
-        return resets.inc({ stage: 'completed' });
-      case 'api_key.used_failed':
-        return apiKeys.inc({ result: 'refused' });
-      default:
-        return undefined;
-    }
+/** The counting of the audit events: each event the metrics follow, to the series it adds one to; others count nothing. */
+function eventCounter({ logins, lockouts, secondFactor, reuse, resets, apiKeys }: Instruments) {
+  const counts: Partial<Record<AuthEventName, (fields: AuthEventFields) => void>> = {
+    'login.succeeded': () => logins.inc({ outcome: 'succeeded' }),
+    'login.failed': (fields) => logins.inc({ outcome: loginFailure(fields.reason) }),
+    'lockout.started': (fields) => lockouts.inc({ scope: fields.device === true ? 'device' : 'account' }),
+    'tfa.verified': (fields) => secondFactor.inc({ result: 'succeeded', method: methodLabel(fields.method) }),
+    'tfa.failed': (fields) => secondFactor.inc({ result: 'failed', method: methodLabel(fields.method) }),
+    'refresh.reuse_detected': () => reuse.inc(),
+    'password.reset_requested': () => resets.inc({ stage: 'requested' }),
+    'password.reset_completed': () => resets.inc({ stage: 'completed' }),
+    'api_key.used_failed': () => apiKeys.inc({ result: 'refused' }),
   };
-  // Counting runs inside the flows: whatever it does, it never fails one (reported once).
+  return (event: AuthEventName, fields: AuthEventFields): void => counts[event]?.(fields);
+}
+
+// Counting runs inside the flows: whatever it does, it never fails one (reported once).
+function tapEvents(edge: EdgeContext, countEvent: (event: AuthEventName, fields: AuthEventFields) => void): void {
+  let tapFailed = false;
   edge.core.events.tap = (event, fields) => {
     try {
       countEvent(event, fields);
@@ -161,7 +178,14 @@ export function registerMetrics(edge: EdgeContext, registry: MetricsRegistry, op
       edge.settings.logger.error(`[express-auth-kit] counting the "${event}" event failed (reported once): ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  edge.metrics = {
+}
+
+/** What the edge reports where no audit event says it. */
+function edgeMetrics({ loginDuration, logins, refreshes, guardDuration, apiKeys }: Instruments): EdgeMetrics {
+  // Bound once: the guard observes on every request.
+  const guardAdmitted = guardDuration.labels('admitted');
+  const guardRefused = guardDuration.labels('refused');
+  return {
     loginEnded(outcome, startedAt) {
       loginDuration.observe({ outcome }, secondsSince(startedAt));
       // The other outcomes come from the audit events, which every way of logging in emits.
@@ -235,23 +259,25 @@ export function measureRefresh<T>(edge: EdgeContext, refresh: () => Promise<T>):
  * to admitting (before the host's handler runs) or refusing.
  */
 export function measuredGuard(edge: EdgeContext, guard: RequestHandler): RequestHandler {
-  return function requireAuth(req: Request, res: Response, next: NextFunction): void {
+  // It answers what `guard` answers: Express 5 watches a returned promise for a rejection.
+  return function requireAuth(req: Request, res: Response, next: NextFunction): unknown {
     const metrics = edge.metrics;
-    if (metrics === undefined) return guard(req, res, next) as void;
+    if (metrics === undefined) return guard(req, res, next);
     timeGuard(metrics, guard, req, res, next);
+    return undefined;
   };
 }
 
 function timeGuard(metrics: EdgeMetrics, guard: RequestHandler, req: Request, res: Response, next: NextFunction): void {
   const startedAt = performance.now();
   let ended = false;
-  const admitted = ((error?: unknown) => {
+  const admitted: NextFunction = (error?: unknown) => {
     if (!ended) {
       ended = true;
       metrics.guardEnded(error === undefined, req.auth?.method === 'apiKey', startedAt);
     }
     next(error);
-  }) as NextFunction;
+  };
   void guard(req, res, admitted);
   if (ended) return;
   const refused = (): void => {

@@ -105,8 +105,8 @@ export class MemoryMailer implements Mailer {
   /** The most recent second-factor mail, or the most recent one to `to` when given. */
   last(to?: string): SecondFactorMail | undefined {
     for (let i = this.sent.length - 1; i >= 0; i--) {
-      const mail = this.sent[i]!;
-      if (to === undefined || mail.to === to) return mail;
+      const mail = this.sent[i];
+      if (mail !== undefined && (to === undefined || mail.to === to)) return mail;
     }
     return undefined;
   }

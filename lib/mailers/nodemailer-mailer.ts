@@ -1,36 +1,13 @@
 // Second-factor codes, password-reset links, recovery-code notices and sign-up mails by e-mail through nodemailer: an SMTP URL,
-// transport options, or a transporter you built.
-// nodemailer is an optional peer, loaded when a NodemailerMailer is constructed; the types below are structural so
-// the declarations do not need nodemailer either.
-import { loadOptionalPeer } from '../primitives/optional-peer';
+// transport options, or a transporter you built. The transport lives in nodemailer-transport.ts, the default mails in
+// default-templates.ts, the header checks in header-safety.ts; this module checks the options and sends.
+import { DEFAULT_SUBJECT, DEFAULT_TEMPLATES, TEMPLATE_NAMES, defaultHtml, defaultText, type MailTemplate, type MailTemplates } from './default-templates';
+import { hasControlCharacter, isOneLine, isPlausibleFrom, isSingleAddress } from './header-safety';
+import { openTransport, type NodemailerTransporter, type NodemailerTransportInput } from './nodemailer-transport';
 import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, RegistrationNoticeMail, SecondFactorMail, VerificationMail } from './types';
 
-/** Where messages go: an SMTP URL, nodemailer transport options, or an existing nodemailer transporter. */
-export type NodemailerTransportInput = string | NodemailerTransporter | NodemailerTransportOptions;
-
-/** Options for nodemailer's `createTransport` (e.g. `{ host, port, secure, auth }`), passed to it as they are. */
-export type NodemailerTransportOptions = Record<string, unknown>;
-
-/** What this mailer uses of a transporter from `nodemailer.createTransport()` (which has both methods). */
-export interface NodemailerTransporter {
-  sendMail(message: NodemailerMessage): Promise<unknown>;
-  close(): void;
-}
-
-/** The message this mailer hands to `sendMail`. */
-export interface NodemailerMessage {
-  from: string;
-  to: { name: string; address: string };
-  subject: string;
-  text: string;
-  html: string;
-  disableFileAccess: boolean;
-  disableUrlAccess: boolean;
-}
-
-interface NodemailerModule {
-  createTransport(transport: string | NodemailerTransportOptions): NodemailerTransporter;
-}
+export type { MailTemplate } from './default-templates';
+export type { NodemailerMessage, NodemailerTransportInput, NodemailerTransportOptions, NodemailerTransporter } from './nodemailer-transport';
 
 export interface NodemailerMailerOptions {
   /**
@@ -60,15 +37,8 @@ export interface NodemailerMailerOptions {
   registrationNotice?: MailTemplate<RegistrationNoticeMail>;
 }
 
-/** The subject and bodies of one kind of mail; each part left out keeps its default. */
-export interface MailTemplate<M> {
-  subject?: string;
-  text?: (mail: M) => string;
-  /** Escape what you interpolate. */
-  html?: (mail: M) => string;
-}
-
-const DEFAULT_SUBJECT = 'Your verification code';
+/** Every template with each part filled in, by option name. */
+type ResolvedTemplates = { [K in keyof MailTemplates]: Required<MailTemplates[K]> };
 
 /**
  * A {@link Mailer} that sends second-factor codes with nodemailer.
@@ -92,95 +62,20 @@ export class NodemailerMailer implements Mailer {
   private readonly subject: string | ((mail: SecondFactorMail) => string);
   private readonly renderText: (mail: SecondFactorMail) => string;
   private readonly renderHtml: (mail: SecondFactorMail) => string;
-  private readonly resetLink: Required<MailTemplate<PasswordResetMail>>;
-  private readonly recoveryCodeUsed: Required<MailTemplate<RecoveryCodeUsedMail>>;
-  private readonly resetCompleted: Required<MailTemplate<PasswordResetCompletedMail>>;
-  private readonly verificationLink: Required<MailTemplate<VerificationMail>>;
-  private readonly registrationNotice: Required<MailTemplate<RegistrationNoticeMail>>;
+  private readonly templates: ResolvedTemplates;
 
   constructor(options: NodemailerMailerOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('NodemailerMailer: an options object with "transport" and "from" is required.');
-    }
-    const { transport, from, subject, text, html } = options;
-
-    if (typeof from !== 'string' || !isPlausibleFrom(from)) {
-      throw new TypeError(
-        'NodemailerMailer: "from" must be an e-mail address such as \'no-reply@example.com\' or ' +
-          '\'ACME <no-reply@example.com>\', without line breaks.',
-      );
-    }
-    if (subject !== undefined && typeof subject !== 'function') {
-      if (typeof subject !== 'string' || subject.length === 0 || hasControlCharacter(subject)) {
-        throw new TypeError('NodemailerMailer: "subject" must be a non-empty one-line string or a function.');
-      }
-    }
-    if (text !== undefined && typeof text !== 'function') {
-      throw new TypeError('NodemailerMailer: "text" must be a function (mail) => string.');
-    }
-    if (html !== undefined && typeof html !== 'function') {
-      throw new TypeError('NodemailerMailer: "html" must be a function (mail) => string.');
-    }
-
-    if (isTransporter(transport)) {
-      this.transporter = transport;
-      this.ownsTransporter = false;
-    } else if (typeof transport === 'string') {
-      if (!isSmtpUrl(transport)) {
-        // The URL may hold a password: do not repeat it.
-        throw new TypeError(
-          'NodemailerMailer: "transport" must be an smtp:// or smtps:// URL, transport options or a transporter.',
-        );
-      }
-      this.transporter = loadNodemailer().createTransport(transport);
-      this.ownsTransporter = true;
-    } else if (typeof transport === 'object' && transport !== null && !Array.isArray(transport)) {
-      this.transporter = loadNodemailer().createTransport(transport as NodemailerTransportOptions);
-      this.ownsTransporter = true;
-    } else {
-      throw new TypeError(
-        'NodemailerMailer: "transport" is required: an SMTP URL such as \'smtp://user:pass@host:587\', ' +
-          'nodemailer transport options, or a transporter from nodemailer.createTransport().',
-      );
-    }
-
-    for (const name of ['resetLink', 'recoveryCodeUsed', 'resetCompleted', 'verificationLink', 'registrationNotice'] as const) {
-      const template: unknown = options[name];
-      if (template === undefined) continue;
-      const parts = template as Record<string, unknown>;
-      if (typeof template !== 'object' || template === null) throw new TypeError(`NodemailerMailer: "${name}" must be an object { subject?, text?, html? }.`);
-      if (parts.subject !== undefined && (typeof parts.subject !== 'string' || parts.subject.length === 0 || hasControlCharacter(parts.subject))) {
-        throw new TypeError(`NodemailerMailer: "${name}.subject" must be a non-empty one-line string.`);
-      }
-      for (const part of ['text', 'html']) {
-        if (parts[part] !== undefined && typeof parts[part] !== 'function') throw new TypeError(`NodemailerMailer: "${name}.${part}" must be a function (mail) => string.`);
-      }
-    }
-    this.resetLink = { subject: options.resetLink?.subject ?? 'Reset your password', text: options.resetLink?.text ?? resetText, html: options.resetLink?.html ?? resetHtml };
-    this.recoveryCodeUsed = {
-      subject: options.recoveryCodeUsed?.subject ?? 'A recovery code was used',
-      text: options.recoveryCodeUsed?.text ?? recoveryNoticeText,
-      html: options.recoveryCodeUsed?.html ?? recoveryNoticeHtml,
-    };
-    this.resetCompleted = {
-      subject: options.resetCompleted?.subject ?? 'Your password was reset',
-      text: options.resetCompleted?.text ?? resetCompletedText,
-      html: options.resetCompleted?.html ?? resetCompletedHtml,
-    };
-    this.verificationLink = {
-      subject: options.verificationLink?.subject ?? 'Confirm your email address',
-      text: options.verificationLink?.text ?? verificationText,
-      html: options.verificationLink?.html ?? verificationHtml,
-    };
-    this.registrationNotice = {
-      subject: options.registrationNotice?.subject ?? 'Someone tried to sign up with your address',
-      text: options.registrationNotice?.text ?? registrationNoticeText,
-      html: options.registrationNotice?.html ?? registrationNoticeHtml,
-    };
-    this.from = from;
-    this.subject = subject ?? DEFAULT_SUBJECT;
-    this.renderText = text ?? defaultText;
-    this.renderHtml = html ?? defaultHtml;
+    // In this order, so a bad option is reported the same way whichever others are bad too.
+    checkSecondFactorOptions(options);
+    const { transporter, owned } = openTransport(options.transport);
+    checkTemplates(options);
+    this.transporter = transporter;
+    this.ownsTransporter = owned;
+    this.templates = resolveTemplates(options);
+    this.from = options.from;
+    this.subject = options.subject ?? DEFAULT_SUBJECT;
+    this.renderText = options.text ?? defaultText;
+    this.renderHtml = options.html ?? defaultHtml;
   }
 
   async sendSecondFactorCode(mail: SecondFactorMail): Promise<void> {
@@ -190,27 +85,31 @@ export class NodemailerMailer implements Mailer {
 
   /** Sends a password-reset link (see {@link Mailer.sendPasswordResetLink}). */
   async sendPasswordResetLink(mail: PasswordResetMail): Promise<void> {
-    await this.deliver(mail, this.resetLink.subject, this.resetLink.text(mail), this.resetLink.html(mail));
+    await this.render(mail, this.templates.resetLink);
   }
 
   /** Tells the user the password was reset, naming the API keys revoked (see {@link Mailer.sendPasswordResetCompleted}). */
   async sendPasswordResetCompleted(mail: PasswordResetCompletedMail): Promise<void> {
-    await this.deliver(mail, this.resetCompleted.subject, this.resetCompleted.text(mail), this.resetCompleted.html(mail));
+    await this.render(mail, this.templates.resetCompleted);
   }
 
   /** Tells the user a recovery code was used (see {@link Mailer.sendRecoveryCodeUsed}). */
   async sendRecoveryCodeUsed(mail: RecoveryCodeUsedMail): Promise<void> {
-    await this.deliver(mail, this.recoveryCodeUsed.subject, this.recoveryCodeUsed.text(mail), this.recoveryCodeUsed.html(mail));
+    await this.render(mail, this.templates.recoveryCodeUsed);
   }
 
   /** Sends a sign-up verification link (see {@link Mailer.sendVerificationLink}). */
   async sendVerificationLink(mail: VerificationMail): Promise<void> {
-    await this.deliver(mail, this.verificationLink.subject, this.verificationLink.text(mail), this.verificationLink.html(mail));
+    await this.render(mail, this.templates.verificationLink);
   }
 
   /** Tells an address's owner someone tried to sign up with it (see {@link Mailer.sendRegistrationNotice}). */
   async sendRegistrationNotice(mail: RegistrationNoticeMail): Promise<void> {
-    await this.deliver(mail, this.registrationNotice.subject, this.registrationNotice.text(mail), this.registrationNotice.html(mail));
+    await this.render(mail, this.templates.registrationNotice);
+  }
+
+  private async render<M extends { to: string; displayName: string }>(mail: M, template: Required<MailTemplate<M>>): Promise<void> {
+    await this.deliver(mail, template.subject, template.text(mail), template.html(mail));
   }
 
   private async deliver(mail: { to: string; displayName: string }, subject: string, text: string, html: string): Promise<void> {
@@ -246,233 +145,56 @@ export class NodemailerMailer implements Mailer {
   }
 }
 
-function loadNodemailer(): NodemailerModule {
-  return loadOptionalPeer<NodemailerModule>('nodemailer', 'NodemailerMailer');
-}
-
-function isTransporter(value: unknown): value is NodemailerTransporter {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { sendMail?: unknown }).sendMail === 'function' &&
-    typeof (value as { close?: unknown }).close === 'function'
-  );
-}
-
-function isSmtpUrl(value: string): boolean {
-  try {
-    const { protocol, hostname } = new URL(value);
-    return (protocol === 'smtp:' || protocol === 'smtps:') && hostname.length > 0;
-  } catch {
-    return false;
+// The options come from JavaScript callers too, so each is checked for its type as well as its value.
+function checkSecondFactorOptions(options: NodemailerMailerOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('NodemailerMailer: an options object with "transport" and "from" is required.');
+  }
+  const { from, subject, text, html } = options;
+  if (typeof from !== 'string' || !isPlausibleFrom(from)) {
+    throw new TypeError(
+      'NodemailerMailer: "from" must be an e-mail address such as \'no-reply@example.com\' or ' +
+        '\'ACME <no-reply@example.com>\', without line breaks.',
+    );
+  }
+  if (subject !== undefined && typeof subject !== 'function' && !isOneLine(subject)) {
+    throw new TypeError('NodemailerMailer: "subject" must be a non-empty one-line string or a function.');
+  }
+  if (text !== undefined && typeof text !== 'function') {
+    throw new TypeError('NodemailerMailer: "text" must be a function (mail) => string.');
+  }
+  if (html !== undefined && typeof html !== 'function') {
+    throw new TypeError('NodemailerMailer: "html" must be a function (mail) => string.');
   }
 }
 
-/**
- * C0 and C1 controls, DEL, and the Unicode line and paragraph separators: anything a header writer or a mail client
- * might treat as the end of a line. A loop, not a regex: a regex of control characters trips `no-control-regex`.
- */
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
+function checkTemplates(options: NodemailerMailerOptions): void {
+  for (const name of TEMPLATE_NAMES) {
+    const template: unknown = options[name];
+    if (template === undefined) continue;
+    if (typeof template !== 'object' || template === null) throw new TypeError(`NodemailerMailer: "${name}" must be an object { subject?, text?, html? }.`);
+    const subject = 'subject' in template ? template.subject : undefined;
+    if (subject !== undefined && !isOneLine(subject)) {
+      throw new TypeError(`NodemailerMailer: "${name}.subject" must be a non-empty one-line string.`);
+    }
+    for (const part of ['text', 'html'] as const) {
+      const render: unknown = Reflect.get(template, part);
+      if (render !== undefined && typeof render !== 'function') throw new TypeError(`NodemailerMailer: "${name}.${part}" must be a function (mail) => string.`);
+    }
   }
-  return false;
 }
 
-/**
- * One `local@domain` address and nothing else: no spaces, no list separators, no brackets, no quotes. Stricter than
- * RFC 5322 on purpose: a comma or an angle bracket would let one value name several recipients.
- */
-function isSingleAddress(value: string): boolean {
-  if (value.length > 254 || hasControlCharacter(value)) return false;
-  return /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/.test(value);
+/** Each template as given, its missing parts taken from the defaults. */
+function resolveTemplates(options: NodemailerMailerOptions): ResolvedTemplates {
+  return {
+    resetLink: withDefaults(options.resetLink, DEFAULT_TEMPLATES.resetLink),
+    recoveryCodeUsed: withDefaults(options.recoveryCodeUsed, DEFAULT_TEMPLATES.recoveryCodeUsed),
+    resetCompleted: withDefaults(options.resetCompleted, DEFAULT_TEMPLATES.resetCompleted),
+    verificationLink: withDefaults(options.verificationLink, DEFAULT_TEMPLATES.verificationLink),
+    registrationNotice: withDefaults(options.registrationNotice, DEFAULT_TEMPLATES.registrationNotice),
+  };
 }
 
-/** `address` or `Display Name <address>`; the name may be quoted. */
-function isPlausibleFrom(value: string): boolean {
-  if (hasControlCharacter(value)) return false;
-  const trimmed = value.trim();
-  const named = /^(.*)<([^<>]+)>$/.exec(trimmed);
-  if (named) return !/[<>]/.test(named[1]!) && isSingleAddress(named[2]!.trim());
-  return isSingleAddress(trimmed);
-}
-
-/** "5 minutes", "1 minute", "90 seconds": whole minutes when it divides evenly, seconds otherwise. */
-function describeLifetime(seconds: number): string {
-  // Past an hour, in hours (a sign-up link's day reads "24 hours"); up to it, in minutes as before.
-  if (seconds > 3600 && seconds % 3600 === 0) return `${seconds / 3600} hours`;
-  if (seconds >= 60 && seconds % 60 === 0) {
-    const minutes = seconds / 60;
-    return minutes === 1 ? '1 minute' : `${minutes} minutes`;
-  }
-  return seconds === 1 ? '1 second' : `${seconds} seconds`;
-}
-
-function defaultText(mail: SecondFactorMail): string {
-  // The code sits alone on its own line so people (and tests) can pick it out even if a name holds digits.
-  return [
-    `Hello ${mail.displayName},`,
-    '',
-    'Your verification code is:',
-    '',
-    mail.code,
-    '',
-    `It expires in ${describeLifetime(mail.expiresInSeconds)}.`,
-    '',
-    `It was requested to sign in as "${mail.login}". If that was not you, do not share the code with anyone,`,
-    'and change your password.',
-    '',
-  ].join('\n');
-}
-
-function defaultHtml(mail: SecondFactorMail): string {
-  return [
-    '<!doctype html>',
-    '<html><body style="font-family:sans-serif">',
-    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
-    '<p>Your verification code is:</p>',
-    `<p style="font-size:24px;font-weight:bold;letter-spacing:4px">${escapeHtml(mail.code)}</p>`,
-    `<p>It expires in ${escapeHtml(describeLifetime(mail.expiresInSeconds))}.</p>`,
-    `<p>It was requested to sign in as &quot;${escapeHtml(mail.login)}&quot;. If that was not you, do not share ` +
-      'the code with anyone, and change your password.</p>',
-    '</body></html>',
-    '',
-  ].join('\n');
-}
-
-function resetText(mail: PasswordResetMail): string {
-  // The link sits alone on its own line so mail clients (and tests) can pick it out.
-  return [
-    `Hello ${mail.displayName},`,
-    '',
-    `Someone asked to reset the password of "${mail.login}". To choose a new password, open this link:`,
-    '',
-    mail.url,
-    '',
-    `It works once, for ${describeLifetime(mail.expiresInSeconds)}. If you did not ask for it, ignore this mail: your`,
-    'password stays as it is.',
-    '',
-  ].join('\n');
-}
-
-function resetHtml(mail: PasswordResetMail): string {
-  return [
-    '<!doctype html>',
-    '<html><body style="font-family:sans-serif">',
-    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
-    `<p>Someone asked to reset the password of &quot;${escapeHtml(mail.login)}&quot;. To choose a new password, open this link:</p>`,
-    `<p><a href="${escapeHtml(mail.url)}">${escapeHtml(mail.url)}</a></p>`,
-    `<p>It works once, for ${escapeHtml(describeLifetime(mail.expiresInSeconds))}. If you did not ask for it, ignore this mail: your password stays as it is.</p>`,
-    '</body></html>',
-    '',
-  ].join('\n');
-}
-
-function verificationText(mail: VerificationMail): string {
-  // The link sits alone on its own line so mail clients (and tests) can pick it out.
-  return [
-    `Hello ${mail.displayName},`,
-    '',
-    `An account "${mail.login}" was created with this address. To confirm the address and start using it, open this link:`,
-    '',
-    mail.url,
-    '',
-    `It works once, for ${describeLifetime(mail.expiresInSeconds)}. If you did not sign up, ignore this mail: the account`,
-    'stays unusable.',
-    '',
-  ].join('\n');
-}
-
-function verificationHtml(mail: VerificationMail): string {
-  return [
-    '<!doctype html>',
-    '<html><body style="font-family:sans-serif">',
-    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
-    `<p>An account &quot;${escapeHtml(mail.login)}&quot; was created with this address. To confirm the address and start using it, open this link:</p>`,
-    `<p><a href="${escapeHtml(mail.url)}">${escapeHtml(mail.url)}</a></p>`,
-    `<p>It works once, for ${escapeHtml(describeLifetime(mail.expiresInSeconds))}. If you did not sign up, ignore this mail: the account stays unusable.</p>`,
-    '</body></html>',
-    '',
-  ].join('\n');
-}
-
-function registrationNoticeText(mail: RegistrationNoticeMail): string {
-  return [
-    `Hello ${mail.displayName},`,
-    '',
-    `Someone tried to create a new account with this address, which already belongs to "${mail.login}". Nothing was`,
-    'changed. If it was you, sign in as that account instead (or reset its password). If not, ignore this mail.',
-    '',
-  ].join('\n');
-}
-
-function registrationNoticeHtml(mail: RegistrationNoticeMail): string {
-  return [
-    '<!doctype html>',
-    '<html><body style="font-family:sans-serif">',
-    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
-    `<p>Someone tried to create a new account with this address, which already belongs to &quot;${escapeHtml(mail.login)}&quot;. Nothing was changed.</p>`,
-    '<p>If it was you, sign in as that account instead (or reset its password). If not, ignore this mail.</p>',
-    '</body></html>',
-    '',
-  ].join('\n');
-}
-
-function recoveryNoticeText(mail: RecoveryCodeUsedMail): string {
-  return [
-    `Hello ${mail.displayName},`,
-    '',
-    `A recovery code of "${mail.login}" was just used; ${mail.remaining} unused code${mail.remaining === 1 ? '' : 's'} remain.`,
-    'If that was not you, change your password and generate new recovery codes.',
-    '',
-  ].join('\n');
-}
-
-function recoveryNoticeHtml(mail: RecoveryCodeUsedMail): string {
-  return [
-    '<!doctype html>',
-    '<html><body style="font-family:sans-serif">',
-    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
-    `<p>A recovery code of &quot;${escapeHtml(mail.login)}&quot; was just used; ${mail.remaining} unused code${mail.remaining === 1 ? '' : 's'} remain.</p>`,
-    '<p>If that was not you, change your password and generate new recovery codes.</p>',
-    '</body></html>',
-    '',
-  ].join('\n');
-}
-
-function resetCompletedText(mail: PasswordResetCompletedMail): string {
-  const keys = mail.revokedApiKeys;
-  return [
-    `Hello ${mail.displayName},`,
-    '',
-    `The password of "${mail.login}" was just reset, and every session was signed out.`,
-    ...(keys.length > 0 ? ['', `These API keys were revoked: ${keys.map((name) => `"${name}"`).join(', ')}. Create new ones where you still need them.`] : []),
-    '',
-    'If that was not you, reset your password again at once and contact us.',
-    '',
-  ].join('\n');
-}
-
-function resetCompletedHtml(mail: PasswordResetCompletedMail): string {
-  const keys = mail.revokedApiKeys;
-  return [
-    '<!doctype html>',
-    '<html><body style="font-family:sans-serif">',
-    `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
-    `<p>The password of &quot;${escapeHtml(mail.login)}&quot; was just reset, and every session was signed out.</p>`,
-    ...(keys.length > 0 ? [`<p>These API keys were revoked:</p><ul>${keys.map((name) => `<li>${escapeHtml(name)}</li>`).join('')}</ul><p>Create new ones where you still need them.</p>`] : []),
-    '<p>If that was not you, reset your password again at once and contact us.</p>',
-    '</body></html>',
-    '',
-  ].join('\n');
-}
-
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+function withDefaults<M>(given: MailTemplate<M> | undefined, fallback: Required<MailTemplate<M>>): Required<MailTemplate<M>> {
+  return { subject: given?.subject ?? fallback.subject, text: given?.text ?? fallback.text, html: given?.html ?? fallback.html };
 }

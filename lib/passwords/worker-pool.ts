@@ -1,25 +1,13 @@
 // A small pool of worker threads running bcryptjs, so hashing never blocks the host's event loop, with a queue
-// bounded by waiting time and jobs dropped when their caller gives up.
+// bounded by waiting time and jobs dropped when their caller gives up. The worker and its protocol live in
+// bcrypt-worker.ts, the duration estimates in job-timings.ts, a job's record and its errors in pool-jobs.ts.
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
-import { AuthError } from '../errors';
+import type { Worker } from 'node:worker_threads';
+import { CANCELLED, TAKEN, WAITING, postJob, readAnswer, resolveBcryptPath, startBcryptWorker, type Job, type WorkerAnswer } from './bcrypt-worker';
+import { JobTimings } from './job-timings';
+import { abortError, bcryptCostOf, checkMaxQueueWait, isHash, isMatch, newPending, poolBusyError, type Pending, type PoolJobOptions } from './pool-jobs';
 
-type Job =
-  | { op: 'hash'; password: string; cost: number }
-  | { op: 'compare'; password: string; hash: string };
-
-/** How one hash or comparison may wait. */
-export interface PoolJobOptions {
-  /** Abandons the job: at once if it is still queued (it never runs); a job already on a worker finishes unused. */
-  signal?: AbortSignal;
-  /**
-   * The longest the job may wait in the queue before a worker starts it, by the pool's estimate. When the estimate
-   * is over, the job is refused at once with a 503 {@link AuthError} carrying `retryAfterSeconds`, and never queued.
-   * @default undefined (wait however long it takes)
-   */
-  maxQueueWaitMs?: number;
-}
+export { bcryptCostOf, poolBusyError, type PoolJobOptions } from './pool-jobs';
 
 /** Counters since the pool was made, and its current load. */
 export interface PoolStats {
@@ -40,90 +28,12 @@ export interface PoolStats {
 /** The answer of {@link BcryptWorkerPool.canStartWithin}. */
 export type CapacityCheck = { ok: true } | { ok: false; retryAfterSeconds: number };
 
-interface Pending {
-  job: Job;
-  /** The bcrypt cost the job runs at, for the wait estimate (undefined for a malformed hash: it fails at once). */
-  cost: number | undefined;
-  resolve: (value: string | boolean) => void;
-  reject: (error: Error) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  /** Shared with the worker once posted: 0 waiting, 1 cancelled by us, 2 taken by the worker. */
-  control: Int32Array;
-  /** When it was posted to its worker (its start, for the estimate, once the worker has taken it). */
-  postedAt: number;
-  /** The first job on a new worker also pays for the thread's start and warm-up: its time is not a bcrypt time. */
-  warmUp: boolean;
-  settled: boolean;
-}
-
-const WAITING = 0;
-const CANCELLED = 1;
-const TAKEN = 2;
-
 interface WorkerSlot {
   worker: Worker;
   /** Jobs posted to this worker, in its inbox order; the first may be running. */
   assigned: Pending[];
   fresh: boolean;
 }
-
-// The worker is plain CommonJS evaluated from a string, so it runs unchanged from the TypeScript sources
-// (tests, tsx) and from either build in dist/. It gets bcryptjs's resolved path from the parent.
-// On Linux, niceness is per thread (setpriority on the calling thread), so a worker can lower its own priority:
-// when the cores are busy, the host's event loop then wins the CPU over bcrypt, which only loses throughput it
-// would not have had anyway. Elsewhere setPriority() would lower the whole process, so we leave it alone.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const bcrypt = require(workerData.bcryptPath);
-if (workerData.niceness) {
-  try { require('node:os').setPriority(workerData.niceness); } catch (error) { /* best effort */ }
-}
-// Jobs may wait in this worker's inbox; each carries a shared flag the parent sets to 1 to cancel it while it waits.
-// Taking it (0 -> 2) before starting makes "cancelled" and "started" exclusive without a round trip.
-parentPort.on('message', ({ job, control }) => {
-  if (Atomics.compareExchange(control, 0, 0, 2) !== 0) {
-    parentPort.postMessage({ skipped: true });
-    return;
-  }
-  try {
-    const started = performance.now();
-    const result = job.op === 'hash' ? bcrypt.hashSync(job.password, job.cost) : bcrypt.compareSync(job.password, job.hash);
-    parentPort.postMessage({ ok: true, result, tookMs: performance.now() - started });
-  } catch (error) {
-    parentPort.postMessage({ ok: false, message: String(error && error.message) });
-  }
-});
-`;
-
-const WORKER_NICENESS = process.platform === 'linux' ? 10 : 0;
-
-function resolveBcryptPath(): string {
-  return createRequire(__filename).resolve('bcryptjs');
-}
-
-/** The cost factor written in a bcrypt hash (`$2b$12$...`), or undefined for anything else. */
-export function bcryptCostOf(hash: string): number | undefined {
-  const match = /^\$2[abxy]?\$(\d{2})\$/.exec(hash);
-  const cost = match ? Number(match[1]) : NaN;
-  return cost >= 4 && cost <= 31 ? cost : undefined;
-}
-
-/** The 503 for a login that would wait too long for a worker. */
-export function poolBusyError(retryAfterSeconds: number): AuthError {
-  return new AuthError('unavailable', { retryAfterSeconds, message: 'Too many logins at once: try again shortly.' });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const error = new Error('The password check was abandoned: its caller went away.', { cause: signal.reason });
-  error.name = 'AbortError';
-  return error;
-}
-
-/** Weight of the newest duration in the moving average: about the last ten jobs count. */
-const DURATION_SMOOTHING = 0.2;
-/** The guess for a cost never measured, when no cost has been: about a comparison's time on a 2-core machine. */
-const COST_10_GUESS_MS = 100;
 
 /**
  * How much work (by estimate) each worker may hold in its inbox beyond the job it runs. Posting ahead keeps the
@@ -145,8 +55,7 @@ export class BcryptWorkerPool {
   private readonly size: number;
   private readonly bcryptPath = resolveBcryptPath();
   private closed = false;
-  /** Moving average of a job's bcrypt time on its worker, by cost. */
-  private readonly averageMs = new Map<number, number>();
+  private readonly timings = new JobTimings();
   /** Jobs in `queue` by cost, so the wait estimate does not walk the queue. */
   private readonly queuedByCost = new Map<number | undefined, number>();
   private readonly counters = { completed: 0, dropped: 0, rejected: 0, abandoned: 0 };
@@ -156,13 +65,12 @@ export class BcryptWorkerPool {
   }
 
   hash(password: string, cost: number, options: PoolJobOptions = {}): Promise<string> {
-    return this.run({ op: 'hash', password, cost }, cost, options) as Promise<string>;
+    return this.run({ op: 'hash', password, cost }, cost, options, isHash);
   }
 
   compare(password: string, hash: string, options: PoolJobOptions = {}): Promise<boolean> {
-    return this.run({ op: 'compare', password, hash }, bcryptCostOf(hash), options) as Promise<boolean>;
+    return this.run({ op: 'compare', password, hash }, bcryptCostOf(hash), options, isMatch);
   }
-
   /**
    * Whether a job submitted now would start within `maxQueueWaitMs`, by the same estimate `maxQueueWaitMs` uses;
    * synchronous, so a caller can refuse before it does anything else (such as counting a lockout attempt).
@@ -187,7 +95,7 @@ export class BcryptWorkerPool {
     const now = performance.now();
     let workMs = 0;
     for (const slot of this.slots) workMs += this.backlogMs(slot, now);
-    for (const [cost, count] of this.queuedByCost) workMs += count * this.expectedMs(cost);
+    for (const [cost, count] of this.queuedByCost) workMs += count * this.timings.expectedMs(cost);
     return workMs / this.size;
   }
 
@@ -218,7 +126,7 @@ export class BcryptWorkerPool {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
-  private run(job: Job, cost: number | undefined, options: PoolJobOptions): Promise<string | boolean> {
+  private run<T>(job: Job, cost: number | undefined, options: PoolJobOptions, accepts: (result: unknown) => result is T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The password worker pool was closed.'));
     const { signal, maxQueueWaitMs } = options;
     if (signal?.aborted) {
@@ -233,33 +141,30 @@ export class BcryptWorkerPool {
       }
     }
     return new Promise((resolve, reject) => {
-      const pending: Pending = {
-        job,
-        cost,
-        resolve,
-        reject,
-        signal,
-        onAbort: undefined,
-        control: new Int32Array(new SharedArrayBuffer(4)),
-        postedAt: 0,
-        warmUp: false,
-        settled: false,
-      };
+      const pending = newPending(job, cost, signal, accepts, resolve, reject);
       if (signal) {
-        pending.onAbort = () => this.drop(pending);
+        pending.onAbort = () => this.drop(pending, signal);
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
-      this.queue.push(pending);
-      this.queuedByCost.set(cost, (this.queuedByCost.get(cost) ?? 0) + 1);
+      this.enqueue(pending);
       this.dispatch();
     });
+  }
+
+  private enqueue(pending: Pending): void {
+    this.queue.push(pending);
+    this.countQueued(pending);
+  }
+
+  private countQueued(pending: Pending): void {
+    this.queuedByCost.set(pending.cost, (this.queuedByCost.get(pending.cost) ?? 0) + 1);
   }
 
   /**
    * The caller gave up. Still in our queue: it leaves it. Posted but not taken: its flag tells the worker to skip
    * it. Either way it never runs and rejects now. Already running: it finishes, and nobody reads the result.
    */
-  private drop(pending: Pending): void {
+  private drop(pending: Pending, signal: AbortSignal): void {
     if (pending.settled) return;
     const index = this.queue.indexOf(pending);
     if (index >= 0) {
@@ -269,7 +174,7 @@ export class BcryptWorkerPool {
       return;
     }
     this.counters.dropped++;
-    this.fail(pending, abortError(pending.signal as AbortSignal));
+    this.fail(pending, abortError(signal));
   }
 
   private unqueue(pending: Pending): void {
@@ -292,20 +197,19 @@ export class BcryptWorkerPool {
   /** Posts queued jobs to the least-loaded worker that has room, spawning workers up to `size`. */
   private dispatch(): void {
     const now = performance.now();
-    while (this.queue.length > 0) {
+    for (let pending = this.queue[0]; pending !== undefined; pending = this.queue[0]) {
       const slot = this.slotWithRoom(now);
       if (!slot) return;
-      const pending = this.queue.shift() as Pending;
+      this.queue.shift();
       this.unqueue(pending);
       pending.warmUp = slot.fresh;
       slot.fresh = false;
       pending.postedAt = now;
       slot.assigned.push(pending);
       slot.worker.ref(); // a worker with jobs in flight keeps the process alive until it answers
-      slot.worker.postMessage({ job: pending.job, control: pending.control });
+      postJob(slot.worker, pending.job, pending.control);
     }
   }
-
   private slotWithRoom(now: number): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
     let bestMs = Infinity;
@@ -329,7 +233,7 @@ export class BcryptWorkerPool {
     let first = true;
     for (const pending of slot.assigned) {
       if (pending.settled && Atomics.load(pending.control, 0) !== TAKEN) continue; // cancelled: skipped at once
-      const expected = this.expectedMs(pending.cost);
+      const expected = this.timings.expectedMs(pending.cost);
       // Only the first live job can be running; the next ones start, at the earliest, when it ends.
       workMs += first ? Math.max(0, expected - (now - pending.postedAt)) : expected;
       first = false;
@@ -337,52 +241,34 @@ export class BcryptWorkerPool {
     return workMs;
   }
 
-  /** The expected duration of a job at `cost`: its moving average, else scaled from the nearest cost measured. */
-  private expectedMs(cost: number | undefined): number {
-    if (cost === undefined) return 1; // a malformed hash fails before any key expansion
-    const measured = this.averageMs.get(cost);
-    if (measured !== undefined) return measured;
-    let nearest: number | undefined;
-    for (const known of this.averageMs.keys()) {
-      if (nearest === undefined || Math.abs(known - cost) < Math.abs(nearest - cost)) nearest = known;
-    }
-    if (nearest === undefined) return COST_10_GUESS_MS * 2 ** (cost - 10);
-    return (this.averageMs.get(nearest) as number) * 2 ** (cost - nearest);
-  }
-
-  /**
-   * Folds a job's bcrypt time, as the worker measured it, into its cost's average. Not the time from posting to
-   * answer: when the host's loop is busy (say, reading a burst of 2,000 requests) the answer waits to be read, and
-   * counting that wait would inflate every estimate and refuse logins the workers had time for.
-   */
-  private recordDuration(pending: Pending, tookMs: number | undefined): void {
-    if (pending.cost === undefined || pending.warmUp || tookMs === undefined) return;
-    const previous = this.averageMs.get(pending.cost);
-    this.averageMs.set(pending.cost, previous === undefined ? tookMs : previous + DURATION_SMOOTHING * (tookMs - previous));
-  }
-
   private spawn(): WorkerSlot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath: this.bcryptPath, niceness: WORKER_NICENESS } });
+    const worker = startBcryptWorker(this.bcryptPath);
     const slot: WorkerSlot = { worker, assigned: [], fresh: true };
     this.slots.push(slot);
-    worker.on('message', (message: { ok?: boolean; skipped?: boolean; result?: string | boolean; message?: string; tookMs?: number }) => {
+    worker.on('message', (message: unknown) => {
       const pending = slot.assigned.shift();
       if (slot.assigned.length === 0) worker.unref(); // an idle worker must not keep the host process (or a test run) alive
-      if (pending && !message.skipped) {
-        this.counters.completed++;
-        if (pending.signal?.aborted) this.counters.abandoned++;
-        if (message.ok) this.recordDuration(pending, message.tookMs);
-        if (!pending.settled) {
-          this.settle(pending);
-          if (message.ok) pending.resolve(message.result as string | boolean);
-          else pending.reject(new Error(`bcrypt failed: ${message.message ?? 'unknown error'}`));
-        }
-      }
+      if (pending) this.answer(pending, readAnswer(message));
       this.dispatch();
     });
     worker.on('error', (error) => this.retire(slot, error));
     worker.on('exit', (code) => this.retire(slot, new Error(`A password worker exited with code ${code}.`)));
     return slot;
+  }
+
+  /** A worker answered `pending`: counts it, learns its duration, and settles it unless its caller already left. */
+  private answer(pending: Pending, answer: WorkerAnswer): void {
+    if (answer.kind === 'skipped') return;
+    this.counters.completed++;
+    if (pending.signal?.aborted) this.counters.abandoned++;
+    // The first job on a new worker also paid for the thread's start: its time says nothing of bcrypt's.
+    if (answer.kind === 'done' && pending.cost !== undefined && !pending.warmUp && answer.tookMs !== undefined) {
+      this.timings.record(pending.cost, answer.tookMs);
+    }
+    if (pending.settled) return;
+    this.settle(pending);
+    if (answer.kind === 'done') pending.resolve(answer.result);
+    else pending.reject(new Error(`bcrypt failed: ${answer.message ?? 'unknown error'}`));
   }
 
   /** A worker died: its running job fails; the jobs waiting in its inbox go back to the front of the queue. */
@@ -398,14 +284,8 @@ export class BcryptWorkerPool {
     }
     for (const pending of requeue.reverse()) {
       this.queue.unshift(pending);
-      this.queuedByCost.set(pending.cost, (this.queuedByCost.get(pending.cost) ?? 0) + 1);
+      this.countQueued(pending);
     }
     if (!this.closed) this.dispatch();
-  }
-}
-
-function checkMaxQueueWait(maxQueueWaitMs: number): void {
-  if (typeof maxQueueWaitMs !== 'number' || Number.isNaN(maxQueueWaitMs) || maxQueueWaitMs < 0) {
-    throw new TypeError('"maxQueueWaitMs" must be a number of milliseconds, 0 or more (or undefined for no bound).');
   }
 }
