@@ -1,6 +1,7 @@
 // GET account: the caller's own account (an access token or an API key).
 import { currentUser } from '../../core/access';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 
 export const accountRoute = defineRoute({
   path: 'account',
@@ -8,10 +9,10 @@ export const accountRoute = defineRoute({
   operationId: 'getAccount',
   summary: "Get the caller's account",
   tag: 'account',
-  credential: 'access-token-or-api-key',
+  credential: accessToken({ apiKeys: true }),
   answers: ['account'],
   errors: [401, 403, 429, 503],
   async handle(edge, { auth }) {
-    return edge.preset.account(await currentUser(edge.core, auth!));
+    return edge.preset.account(await currentUser(edge.core, auth));
   },
 });

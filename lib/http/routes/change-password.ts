@@ -6,6 +6,7 @@ import { AuthError } from '../../errors';
 import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { optionalAccessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -24,7 +25,7 @@ export const changePasswordRoute = defineRoute({
     "Changes the password and ends every session of the user. Without a token, only an expired password can be changed, naming the user with `username` (after a 403 `password_expired` at login).",
   tag: 'account',
   body,
-  credential: 'access-token-or-none',
+  credential: optionalAccessToken(),
   limiter: 'change-password',
   checksPassword: true,
   answers: ['passwordChanged'],

@@ -1,6 +1,7 @@
 // GET login status: who the access token is.
 import { currentUser } from '../../core/access';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 
 export const loginStatusRoute = defineRoute({
   path: 'loginStatus',
@@ -9,10 +10,10 @@ export const loginStatusRoute = defineRoute({
   summary: "Who is logged in",
   description: "Who the bearer of this access token (or API key) is, and what it may do.",
   tag: 'login',
-  credential: 'access-token',
+  credential: accessToken(),
   answers: ['loginStatus'],
   errors: [401, 403, 503],
   async handle(edge, { auth }) {
-    return edge.preset.loginStatus(await currentUser(edge.core, auth!), auth!);
+    return edge.preset.loginStatus(await currentUser(edge.core, auth), auth);
   },
 });

@@ -1,6 +1,7 @@
 // POST logout everywhere: ends every session of the caller, and revokes their API keys unless configured to keep them.
 import { endAllSessionsAndKeys } from '../../core/api-keys';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 
 export const logoutAllRoute = defineRoute({
   path: 'logoutAll',
@@ -10,11 +11,11 @@ export const logoutAllRoute = defineRoute({
   description:
     "Ends every session of the caller, this one included, and revokes their API keys (unless `apiKeys.revokeOnReset` is false).",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   answers: ['loggedOut'],
   errors: [401, 503],
   async handle(edge, { auth }) {
-    await endAllSessionsAndKeys(edge.core, auth!.userId);
+    await endAllSessionsAndKeys(edge.core, auth.userId);
     return edge.preset.loggedOut();
   },
 });

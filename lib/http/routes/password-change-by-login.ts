@@ -4,6 +4,7 @@ import { changePasswordByLogin } from '../../core/account';
 import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { optionalAccessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -24,7 +25,7 @@ export const passwordChangeByLoginRoute = defineRoute({
   tag: 'account',
   body,
   // A token is not needed; a user with a second factor sends theirs along (it must be their own).
-  credential: 'access-token-or-none',
+  credential: optionalAccessToken(),
   // The login's budget: guessing a password here costs what it costs at the login.
   limiter: 'login',
   checksPassword: true,

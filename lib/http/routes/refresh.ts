@@ -6,6 +6,7 @@ import { deliverTokensInCookies } from '../cookies';
 import { measureRefresh } from '../metrics';
 import { bodyReader, type BodyReader } from '../request';
 import { defineRoute } from '../route';
+import { refreshToken } from '../credentials';
 
 /** The optional body of refresh and logout; the token may come as bearer instead. */
 export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(
@@ -25,13 +26,13 @@ export const refreshRoute = defineRoute({
   tag: 'sessions',
   body: refreshBody,
   bodyOptional: () => true,
-  credential: 'refresh-token',
+  credential: refreshToken(),
   limiter: 'refresh',
   mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['refreshed'],
   errors: [400, 401, 413, 429, 503],
-  async handle(edge, { req, res, bearer }) {
+  async handle(edge, { req, res, token }) {
     // Cookie transport: the rotated refresh token goes back in its cookie, never in the body.
-    return edge.preset.refreshed(deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, bearer!))), edge.replyContext(req));
+    return edge.preset.refreshed(deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, token))), edge.replyContext(req));
   },
 });

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { verifyRegistration } from '../../core/registration';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { noCredential } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -19,7 +20,7 @@ export const registerVerifyRoute = defineRoute({
     "Verifies the address with the mailed token; the user can then log in. A bad, used, replaced or expired token: 400 `verification_token_invalid`.",
   tag: 'account',
   body,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   mountedWhen: (edge) => edge.core.config.registration !== false,
   answers: ['registrationVerified'],

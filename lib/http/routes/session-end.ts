@@ -1,6 +1,7 @@
 // DELETE one session: its refresh token stops at once, its access tokens at the guard within sessions.cacheMs.
 import { endSession } from '../../core/session-tokens';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 
 export const sessionEndRoute = defineRoute({
   path: 'sessionEnd',
@@ -10,12 +11,12 @@ export const sessionEndRoute = defineRoute({
   description:
     "Ends one of the caller's sessions: its tokens stop working. Another user's session id answers like a missing one (404 `not_found`).",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['sessionEnded'],
   errors: [401, 404, 503],
   async handle(edge, { req, auth }) {
-    await endSession(edge.core, auth!.userId, String(req.params.id));
+    await endSession(edge.core, auth.userId, String(req.params.id));
     return edge.preset.sessionEnded();
   },
 });

@@ -1,6 +1,7 @@
 // GET sessions: the caller's open sessions (devices), the current one marked.
 import { listSessions } from '../../core/session-tokens';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 
 export const sessionsRoute = defineRoute({
   path: 'sessions',
@@ -9,11 +10,11 @@ export const sessionsRoute = defineRoute({
   summary: "List the caller's sessions",
   description: "The caller's open sessions, one per login (device), newest first; the current one is marked.",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['sessionList'],
   errors: [401, 503],
   async handle(edge, { auth }) {
-    return edge.preset.sessionList(await listSessions(edge.core, auth!.userId, auth!.claims?.fam));
+    return edge.preset.sessionList(await listSessions(edge.core, auth.userId, auth.claims?.fam));
   },
 });

@@ -1,6 +1,7 @@
 // Second-factor resend: a new emailed code for the same challenge; by POST (our seed's) or GET (UTMStack v11+'s frontend).
 import { resendSecondFactor } from '../../core/second-factor';
 import { defineRoute } from '../route';
+import { challengeToken } from '../credentials';
 
 export const tfaResendRoute = defineRoute({
   path: 'tfaResend',
@@ -10,12 +11,12 @@ export const tfaResendRoute = defineRoute({
   description:
     "Mails a new code for the challenge (the challenge token as bearer); the challenge's life and attempt budget are not renewed. Too soon: 429 `tfa_resend_too_soon`.",
   tag: 'second factor',
-  credential: 'challenge-token',
+  credential: challengeToken(),
   limiter: 'second-factor',
   answers: ['tfaResent'],
   errors: [401, 403, 429, 503],
-  async handle(edge, { bearer }) {
-    return edge.preset.tfaResent(await resendSecondFactor(edge.core, bearer!));
+  async handle(edge, { token }) {
+    return edge.preset.tfaResent(await resendSecondFactor(edge.core, token));
   },
 });
 

@@ -5,6 +5,7 @@ import { beginTotpEnrolment } from '../../core/totp-enrolment';
 import { codeField, passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -22,7 +23,7 @@ export const totpEnrollRoute = defineRoute({
     "Needs the password again and proof of the current second factor; answers the app's secret, not in use until confirmed.",
   tag: 'second factor',
   body,
-  credential: 'access-token',
+  credential: accessToken(),
   limiter: 'second-factor',
   checksPassword: true,
   mountedWhen: (edge) => typeof edge.core.users.updateSecondFactor === 'function',
@@ -30,7 +31,7 @@ export const totpEnrollRoute = defineRoute({
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { auth, deviceToken, fields }) {
     const { password, currentCode } = fields;
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     return edge.preset.totpEnrolment(await beginTotpEnrolment(edge.core, user, { password, currentCode, deviceToken }));
   },
 });
