@@ -145,8 +145,7 @@ function refuseMissing(refusedKeys: EdgeSettings['apiKeys'], refuse: GuardStep<u
 }
 
 /** The access token from its HttpOnly cookie (never an API key); a state-changing request must pass the CSRF check. */
-function readAccessCookie(cookies: CookieTransportSettings, refuse: GuardStep<unknown>, missing: GuardStep<unknown>, then: GuardStep<string>): GuardStep<unknown> {
-  const name = cookies.accessCookieName as string;
+function readAccessCookie(cookies: CookieTransportSettings, name: string, refuse: GuardStep<unknown>, missing: GuardStep<unknown>, then: GuardStep<string>): GuardStep<unknown> {
   return (req, res, next) => {
     const token = readCookie(req, name);
     if (token === undefined) return missing(req, res, next, undefined);
@@ -204,14 +203,15 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
   const { settings } = edge;
   const apiKeys = allowApiKeys ? settings.apiKeys : false;
   // Only where configured does the guard look at cookies at all: bearer requests never pay for cookie parsing.
-  const cookies = settings.cookies !== false && settings.cookies.accessCookieName !== undefined ? settings.cookies : undefined;
-  const refuse = refusal(edge, apiKeys, cookies !== undefined);
+  const cookies = settings.cookies === false ? undefined : settings.cookies;
+  const accessCookie = cookies?.accessCookieName;
+  const refuse = refusal(edge, apiKeys, accessCookie !== undefined);
   // Built back to front, once: each step knows the one after it, so a request allocates no chain of its own.
   const authorized = checkRoles(roles, refuse, admit);
   const token = verifyToken(edge, refuse, authorized);
   const key = apiKeys === false ? undefined : verifyApiKey(edge, refuse, authorized);
   const missing = refuseMissing(apiKeys === false ? settings.apiKeys : false, refuse);
-  const none = cookies === undefined ? missing : readAccessCookie(cookies, refuse, missing, token);
+  const none = cookies === undefined || accessCookie === undefined ? missing : readAccessCookie(cookies, accessCookie, refuse, missing, token);
   const read = readCredential(edge, apiKeys, refuse, { token, key, none });
   return measuredGuard(edge, function requireAuth(req: Request, res: Response, next: NextFunction): void {
     read(req, res, next, undefined);
