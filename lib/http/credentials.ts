@@ -54,8 +54,6 @@ export interface Credential<I extends object = object> {
   cookieCarried(edge: EdgeContext): boolean;
 }
 
-const NONE: ExpectedCredential | undefined = undefined;
-
 function apiKeyHeaderUsed(edge: EdgeContext): boolean {
   return edge.settings.apiKeys !== false && edge.settings.apiKeys.header === 'x-api-key';
 }
@@ -92,7 +90,7 @@ export function noCredential(): Credential<NoInput> {
     guard: () => undefined,
     beforeBody: () => undefined,
     read: () => ({}),
-    expected: () => NONE,
+    expected: () => undefined,
     places: () => ({}),
     setsSessionCookies: false,
     security: () => [],
