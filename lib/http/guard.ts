@@ -6,7 +6,7 @@ import { authenticateApiKey } from '../core/api-keys';
 import type { AuthInfo } from '../core/results';
 import { apiKeyNotAcceptedMessage, AuthError, nameCredential, type CredentialPlaces, type ExpectedCredential } from '../errors';
 import type { AccessClaims } from '../tokens/claims';
-import type { EdgeContext } from './context';
+import type { CookieTransportSettings, EdgeContext, EdgeSettings } from './context';
 import { readCookie } from './cookies';
 import { assertSameOriginRequest, changesState } from './csrf';
 import { measuredGuard } from './metrics';
@@ -49,7 +49,11 @@ function keyFailureLimiter(edge: EdgeContext): RequestHandler {
   return limiter;
 }
 
-export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {}): RequestHandler {
+/** One job of the guard, done with `value`: it hands on to the step it was built with, or refuses the request. */
+type GuardStep<T> = (req: Request, res: Response, next: NextFunction, value: T) => void;
+
+/** The options checked, with their defaults: a mistake in them is the host's bug, thrown at startup. */
+function checkedOptions(options: RequireAuthOptions): { roles: readonly string[]; allowApiKeys: boolean } {
   if (typeof options !== 'object' || options === null) throw new TypeError('requireAuth(options): options must be an object.');
   const roles = options.roles ?? [];
   if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role.length === 0)) {
@@ -58,102 +62,158 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
   for (const key of Object.keys(options)) {
     if (key !== 'roles' && key !== 'allowApiKeys') throw new TypeError(`requireAuth(): unknown option "${key}".`);
   }
-  const { core, preset, settings } = edge;
-  const apiKeys = options.allowApiKeys === false ? false : settings.apiKeys;
-  const keyLimiter = apiKeys === false ? undefined : keyFailureLimiter(edge);
-  // Only where configured does the guard look at cookies at all: bearer requests never pay for cookie parsing.
-  const cookies = settings.cookies !== false && settings.cookies.accessCookieName !== undefined ? settings.cookies : undefined;
-  // What the refusals name: the credential this guard takes, and where it goes.
-  const expected: ExpectedCredential = apiKeys === false ? 'access-token' : 'access-token-or-api-key';
-  const places: CredentialPlaces = { cookie: cookies !== undefined, apiKeyHeader: apiKeys !== false && apiKeys.header === 'x-api-key' };
-  // Keys the instance issues but this guard refuses: one sent here is told so, not called a malformed token.
-  const refusedKeys = apiKeys === false && settings.apiKeys !== false ? settings.apiKeys : undefined;
+  return { roles, allowApiKeys: options.allowApiKeys !== false };
+}
 
-  function fail(res: Response, error: unknown): void {
+/** Answers the refusal in the preset's format, naming the credential this guard takes and where it goes. */
+function refusal(edge: EdgeContext, apiKeys: EdgeSettings['apiKeys'], cookie: boolean): GuardStep<unknown> {
+  const { preset, settings } = edge;
+  const expected: ExpectedCredential = apiKeys === false ? 'access-token' : 'access-token-or-api-key';
+  const places: CredentialPlaces = { cookie, apiKeyHeader: apiKeys !== false && apiKeys.header === 'x-api-key' };
+  return (_req, res, _next, error) => {
     // The guard's refusals are our responses too, even on the host's routes: never let a browser sniff them.
     res.setHeader('X-Content-Type-Options', 'nosniff');
     sendAuthError(res, preset, toAuthError(nameCredential(error, expected, places), settings.logger));
-  }
+  };
+}
 
-  /** No access token: `token_missing`, saying so when what came instead was an API key this route refuses. */
-  function missing(req: Request): AuthError {
-    const key = refusedKeys?.header === 'x-api-key' ? req.headers['x-api-key'] : undefined;
-    return typeof key === 'string' && key !== '' ? new AuthError('token_missing', { message: apiKeyNotAcceptedMessage('access-token') }) : new AuthError('token_missing');
-  }
+/** Admits the request: `req.auth` set, on to the route. */
+const admit: GuardStep<AuthInfo> = (req, _res, next, auth) => {
+  req.auth = auth;
+  next();
+};
 
-  function admit(req: Request, res: Response, next: NextFunction, auth: AuthInfo): void {
-    if (roles.length > 0 && !roles.some((role) => auth.authorities.includes(role))) return fail(res, new AuthError('forbidden'));
-    req.auth = auth;
-    next();
-  }
+/** Lets through only a caller with one of `roles` (any caller when there are none). */
+function checkRoles(roles: readonly string[], refuse: GuardStep<unknown>, then: GuardStep<AuthInfo>): GuardStep<AuthInfo> {
+  if (roles.length === 0) return then;
+  return (req, res, next, auth) => {
+    if (roles.some((role) => auth.authorities.includes(role))) return then(req, res, next, auth);
+    refuse(req, res, next, new AuthError('forbidden'));
+  };
+}
 
-  function admitToken(req: Request, res: Response, next: NextFunction, claims: AccessClaims): void {
-    admit(req, res, next, { userId: userIdOf(claims), authorities: authoritiesOf(claims), method: 'token', claims, apiKeyId: undefined });
-  }
+function tokenAuth(claims: AccessClaims): AuthInfo {
+  return { userId: userIdOf(claims), authorities: authoritiesOf(claims), method: 'token', claims, apiKeyId: undefined };
+}
 
-  function useApiKey(req: Request, res: Response, next: NextFunction, key: string): void {
-    (keyLimiter as RequestHandler)(req, res, (limitError?: unknown) => {
-      if (limitError) return fail(res, limitError);
-      authenticateApiKey(core, key).then(
-        ({ owner, record, authorities }) => admit(req, res, next, { userId: owner.id, authorities, method: 'apiKey', claims: undefined, apiKeyId: record.id }),
-        (error: unknown) => {
-          refusedKeyRequests.add(req);
-          fail(res, error);
-        },
-      );
-    });
-  }
-
-  function useAccessToken(req: Request, res: Response, next: NextFunction, value: string): void {
+/** Verifies an access token and its session: synchronous when the core's caches answer, as they mostly do. */
+function verifyToken(edge: EdgeContext, refuse: GuardStep<unknown>, then: GuardStep<AuthInfo>): GuardStep<string> {
+  const { core } = edge;
+  return (req, res, next, token) => {
     let claims: AccessClaims;
     let pending: void | Promise<void>;
     try {
-      claims = verifyAccessToken(core, value);
+      claims = verifyAccessToken(core, token);
       pending = checkAccessSession(core, claims);
     } catch (error) {
       // A synchronous refusal must still be answered in the preset's format, not by Express's default handler.
-      return fail(res, error);
+      return refuse(req, res, next, error);
     }
-    if (pending === undefined) return admitToken(req, res, next, claims);
+    if (pending === undefined) return then(req, res, next, tokenAuth(claims));
     pending.then(
-      () => admitToken(req, res, next, claims),
-      (error: unknown) => fail(res, error),
+      () => then(req, res, next, tokenAuth(claims)),
+      (error: unknown) => refuse(req, res, next, error),
     );
-  }
+  };
+}
 
-  // The access token from its HttpOnly cookie (never an API key); a state-changing request must pass the CSRF check.
-  function useAccessCookie(req: Request, res: Response, next: NextFunction, settingsOfCookies: NonNullable<typeof cookies>): void {
-    const token = readCookie(req, settingsOfCookies.accessCookieName as string);
-    if (token === undefined) return fail(res, missing(req));
+/** Authenticates an API key, its refusals counted per IP (too many: 429 before the store is asked). */
+function verifyApiKey(edge: EdgeContext, refuse: GuardStep<unknown>, then: GuardStep<AuthInfo>): GuardStep<string> {
+  const limiter = keyFailureLimiter(edge);
+  return (req, res, next, key) => {
+    limiter(req, res, (limitError?: unknown) => {
+      if (limitError) return refuse(req, res, next, limitError);
+      authenticateApiKey(edge.core, key).then(
+        ({ owner, record, authorities }) => then(req, res, next, { userId: owner.id, authorities, method: 'apiKey', claims: undefined, apiKeyId: record.id }),
+        (error: unknown) => {
+          refusedKeyRequests.add(req);
+          refuse(req, res, next, error);
+        },
+      );
+    });
+  };
+}
+
+/** No access token: `token_missing`, saying so when what came instead was an API key this guard refuses. */
+function refuseMissing(refusedKeys: EdgeSettings['apiKeys'], refuse: GuardStep<unknown>): GuardStep<unknown> {
+  const keyHeader = refusedKeys !== false && refusedKeys.header === 'x-api-key';
+  return (req, res, next) => {
+    const key = keyHeader ? req.headers['x-api-key'] : undefined;
+    const refused = typeof key === 'string' && key !== '';
+    refuse(req, res, next, refused ? new AuthError('token_missing', { message: apiKeyNotAcceptedMessage('access-token') }) : new AuthError('token_missing'));
+  };
+}
+
+/** The access token from its HttpOnly cookie (never an API key); a state-changing request must pass the CSRF check. */
+function readAccessCookie(cookies: CookieTransportSettings, name: string, refuse: GuardStep<unknown>, missing: GuardStep<unknown>, then: GuardStep<string>): GuardStep<unknown> {
+  return (req, res, next) => {
+    const token = readCookie(req, name);
+    if (token === undefined) return missing(req, res, next, undefined);
     if (changesState(req)) {
       try {
-        assertSameOriginRequest(req, settingsOfCookies);
+        assertSameOriginRequest(req, cookies);
       } catch (error) {
-        return fail(res, error);
+        return refuse(req, res, next, error);
       }
     }
-    useAccessToken(req, res, next, token);
-  }
+    then(req, res, next, token);
+  };
+}
 
-  return measuredGuard(edge, function requireAuth(req: Request, res: Response, next: NextFunction): void {
-    if (apiKeys !== false && apiKeys.header === 'x-api-key') {
-      const key = req.headers['x-api-key'];
-      if (typeof key === 'string' && key !== '') return useApiKey(req, res, next, key);
+/**
+ * Reads the headers' credential and hands it to the step for its kind: an API key (X-API-Key, or Authorization with the
+ * key prefix), a bearer token, or none. Tokens are read from headers only: a token in a query string ends up in logs
+ * and Referer headers.
+ */
+function readCredential(
+  edge: EdgeContext,
+  apiKeys: EdgeSettings['apiKeys'],
+  refuse: GuardStep<unknown>,
+  to: { token: GuardStep<string>; key: GuardStep<string> | undefined; none: GuardStep<unknown> },
+): GuardStep<unknown> {
+  const { bareAuthorization } = edge.preset;
+  const keyHeader = apiKeys !== false && apiKeys.header === 'x-api-key';
+  const keyPrefix = apiKeys !== false && apiKeys.header === 'authorization' ? apiKeys.prefix : undefined;
+  // Keys the instance issues but this guard refuses: one sent here is told so, not called a malformed token.
+  const refusedKeys = apiKeys === false && edge.settings.apiKeys !== false ? edge.settings.apiKeys : undefined;
+  const { token, key, none } = to;
+  return (req, res, next) => {
+    if (keyHeader && key !== undefined) {
+      const value = req.headers['x-api-key'];
+      if (typeof value === 'string' && value !== '') return key(req, res, next, value);
     }
-    // Tokens are read from the header only: a token in a query string ends up in logs and Referer headers.
-    const credential = readAuthorization(req, preset.bareAuthorization);
-    if (credential.kind !== 'bearer') {
-      if (cookies !== undefined) return useAccessCookie(req, res, next, cookies);
-      return fail(res, missing(req));
-    }
+    const credential = readAuthorization(req, bareAuthorization);
+    if (credential.kind !== 'bearer') return none(req, res, next, undefined);
     const value = credential.value;
-    if (apiKeys !== false && apiKeys.header === 'authorization' && value.startsWith(apiKeys.prefix)) {
-      return useApiKey(req, res, next, value);
-    }
+    if (keyPrefix !== undefined && key !== undefined && value.startsWith(keyPrefix)) return key(req, res, next, value);
     // Still token_malformed (what it was answered before the message named it): a key is no JWT.
     if (refusedKeys !== undefined && value.startsWith(refusedKeys.prefix)) {
-      return fail(res, new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage('access-token') }));
+      return refuse(req, res, next, new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage('access-token') }));
     }
-    useAccessToken(req, res, next, value);
+    token(req, res, next, value);
+  };
+}
+
+/**
+ * The guard of `requireAuth()` and of the routes taking an access token: one-job steps (read the credential, verify
+ * it, check roles, admit) composed once. The hot path (a bearer token the core's caches know) stays synchronous.
+ */
+export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {}): RequestHandler {
+  const { roles, allowApiKeys } = checkedOptions(options);
+  const { settings } = edge;
+  const apiKeys = allowApiKeys ? settings.apiKeys : false;
+  // Only where configured does the guard look at cookies at all: bearer requests never pay for cookie parsing.
+  const cookies = settings.cookies === false ? undefined : settings.cookies;
+  const accessCookie = cookies?.accessCookieName;
+  const refuse = refusal(edge, apiKeys, accessCookie !== undefined);
+  // Built back to front, once: each step knows the one after it, so a request allocates no chain of its own.
+  const authorized = checkRoles(roles, refuse, admit);
+  const token = verifyToken(edge, refuse, authorized);
+  const key = apiKeys === false ? undefined : verifyApiKey(edge, refuse, authorized);
+  const missing = refuseMissing(apiKeys === false ? settings.apiKeys : false, refuse);
+  const none = cookies === undefined || accessCookie === undefined ? missing : readAccessCookie(cookies, accessCookie, refuse, missing, token);
+  const read = readCredential(edge, apiKeys, refuse, { token, key, none });
+  return measuredGuard(edge, function requireAuth(req: Request, res: Response, next: NextFunction): void {
+    read(req, res, next, undefined);
   });
 }

@@ -1,15 +1,13 @@
 // Turns route declarations into an Express router (Express 4.21 and 5 alike): limiter, credential, body, handler.
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { inRequestScope } from '../core/request-scope';
-import { apiKeyNotAcceptedMessage, AuthError, nameCredential, type CredentialPlaces, type ExpectedCredential } from '../errors';
+import { AuthError, nameCredential } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
-import { assertSameOriginCookieLogin, carriesAccessCookie, sessionTokenFromCookie } from './cookies';
-import { hasJsonContentType } from './csrf';
-import { createGuard } from './guard';
+import { assertSameOriginCookieLogin } from './cookies';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
-import { hasNoContent, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
+import { hasNoContent, parseJsonBody, readCookie } from './request';
 import type { RouteDeclaration } from './route';
 import { allRoutes } from './routes';
 
@@ -31,64 +29,6 @@ export function isMounted(edge: EdgeContext, route: RouteDeclaration<never>): bo
 
 export function routeMethod(edge: EdgeContext, route: RouteDeclaration<never>): 'get' | 'post' | 'delete' | 'patch' {
   return typeof route.method === 'function' ? route.method(edge) : route.method;
-}
-
-/** The guard a route's credential needs, or undefined when the handler takes a raw credential (or none). */
-function credentialCheck(edge: EdgeContext, route: RouteDeclaration<never>): RequestHandler | undefined {
-  switch (route.credential) {
-    case 'access-token':
-      // Keys are never enough here: a leaked key must not mint keys, enrol a factor or log out everywhere.
-      return createGuard(edge, { allowApiKeys: false });
-    case 'access-token-or-api-key':
-      return createGuard(edge);
-    case 'access-token-or-none': {
-      const guard = createGuard(edge, { allowApiKeys: false });
-      // With a token, the user is the token's; without one (an expired password cannot get a token), the body names it.
-      return (req, res, next) => (hasNoAccessCredential(edge, req) ? next() : guard(req, res, next));
-    }
-    default:
-      return undefined;
-  }
-}
-
-/** The credential a route's token errors name; undefined for a route that takes none (a login's IdP token names itself). */
-function expectedCredential(edge: EdgeContext, route: RouteDeclaration<never>): ExpectedCredential | undefined {
-  switch (route.credential) {
-    case 'none':
-      return undefined;
-    case 'access-token-or-none':
-      return 'access-token';
-    case 'access-token-or-api-key':
-      return edge.settings.apiKeys === false ? 'access-token' : 'access-token-or-api-key';
-    default:
-      return route.credential;
-  }
-}
-
-/** Where a route reads its credential: a refresh token also from the body (a POST) and the refresh cookie. */
-function credentialPlaces(edge: EdgeContext, route: RouteDeclaration<never>): CredentialPlaces {
-  const { apiKeys, cookies } = edge.settings;
-  const refreshing = route.credential === 'refresh-token' || route.credential === 'session-token';
-  return {
-    body: refreshing && route.body !== undefined && routeMethod(edge, route) !== 'get',
-    cookie: cookies !== false && (refreshing || cookies.accessCookieName !== undefined),
-    apiKeyHeader: apiKeys !== false && apiKeys.header === 'x-api-key',
-  };
-}
-
-/**
- * A raw token for the core, or `token_malformed` naming the route's credential when it is an API key of this instance
- * (a key is no JWT: the code is the one it got before the message named it).
- */
-function refuseApiKey(edge: EdgeContext, credential: 'challenge-token' | 'refresh-token' | 'session-token', value: string): string {
-  const { apiKeys } = edge.settings;
-  if (apiKeys !== false && value.startsWith(apiKeys.prefix)) throw new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage(credential) });
-  return value;
-}
-
-/** Whether a request brings no access token at all: no Authorization header, and no access cookie where one is read. */
-function hasNoAccessCredential(edge: EdgeContext, req: Request): boolean {
-  return readAuthorization(req, edge.preset.bareAuthorization).kind === 'none' && !carriesAccessCookie(edge, req);
 }
 
 /** Answers 503 with Retry-After before any other work when a password check could not start within the bound. */
@@ -125,20 +65,21 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
     const handlers: RequestHandler[] = [headers];
     // Routes that set (or clear) the token cookies in cookie mode, whatever their credential: a cross-site page must
     // not plant a session of its choosing (login CSRF), so it is refused before anything is counted.
-    if (route.answers.includes('login') || route.credential === 'refresh-token' || route.credential === 'session-token') {
+    if (route.answers.includes('login') || route.credential.setsSessionCookies) {
       handlers.push(refuseCrossSiteCookieLogin(edge));
     }
     if (route.checksPassword) handlers.push(refuseWhenPasswordWorkersAreFull(edge));
     if (route.limiter) handlers.push(limiterFor(edge, route.limiter));
-    const check = credentialCheck(edge, route);
-    if (check) handlers.push(check);
+    const guard = route.credential.guard(edge);
+    if (guard) handlers.push(guard);
     if (route.body) handlers.push(parseJsonBody);
     handlers.push((req, res, next) => {
       // The core's events and session records see the request id and client summary through this scope.
       // A token error names the credential this route takes (and, when it is missing, where it goes).
       inRequestScope(requestScopeOf(edge, req), () => handleRoute(edge, route, req, res)).catch((error: unknown) => {
-        const expected = expectedCredential(edge, route);
-        next(expected === undefined ? error : nameCredential(error, expected, credentialPlaces(edge, route)));
+        const { credential } = route;
+        const expected = credential.expected(edge);
+        next(expected === undefined ? error : nameCredential(error, expected, credential.places(edge, route.body !== undefined && routeMethod(edge, route) !== 'get')));
       });
     });
     router[routeMethod(edge, route)](preset.routes[route.path] as string, ...handlers);
@@ -205,27 +146,12 @@ function answerOtherMethods(edge: EdgeContext, router: Router, routes: readonly 
 }
 
 async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, req: Request, res: Response): Promise<void> {
-  const { preset, settings } = edge;
-  // A token cookie is checked for CSRF before a non-JSON body is read: a cross-site form post is refused as such.
-  const cookieFirst =
-    (route.credential === 'refresh-token' || route.credential === 'session-token') && settings.cookies !== false && !hasJsonContentType(req)
-      ? sessionTokenFromCookie(edge, req, route.credential)
-      : undefined;
-  const fields = route.body && !(route.bodyOptional?.(edge) && hasNoContent(req)) ? route.body.read(req) : {};
-  let bearer: string | undefined;
-  if (route.credential === 'challenge-token') bearer = refuseApiKey(edge, route.credential, requireBearer(req, preset.bareAuthorization));
-  if (route.credential === 'refresh-token' || route.credential === 'session-token') {
-    const fromBody = (fields as { refreshToken?: string }).refreshToken;
-    // Body, then bearer, then (cookie transport) the cookie, which must pass the CSRF check before the core sees it.
-    bearer = refuseApiKey(edge, route.credential, fromBody ?? cookieFirst ?? sessionTokenFromCookie(edge, req, route.credential) ?? requireBearer(req, preset.bareAuthorization));
-  }
-  const deviceToken = settings.deviceCookie === false ? undefined : readCookie(req, settings.deviceCookie.name);
-  // Only what our own credential check established: a host's guard earlier in the chain does not choose the user.
-  const checked =
-    route.credential === 'access-token' ||
-    route.credential === 'access-token-or-api-key' ||
-    (route.credential === 'access-token-or-none' && !hasNoAccessCredential(edge, req));
-  const reply = await route.handle(edge, { req, res, fields: fields as never, auth: checked ? req.auth : undefined, bearer, deviceToken });
+  const { credential } = route;
+  credential.beforeBody(edge, req);
+  const fields: object = route.body && !(route.bodyOptional?.(edge) && hasNoContent(req)) ? route.body.read(req) : {};
+  const deviceToken = edge.settings.deviceCookie === false ? undefined : readCookie(req, edge.settings.deviceCookie.name);
+  // Widened here, as the route table is: each declaration's own types tie its handler's input to its body and credential.
+  const reply = await route.handle(edge, { req, res, fields: fields as never, deviceToken, ...credential.read(edge, req, fields) });
   if (res.headersSent) throw new AuthError('internal');
   sendReply(res, reply);
 }

@@ -6,7 +6,7 @@ import type { AnswerSpec, Preset } from '../presets/types';
 import type { EdgeContext } from './context';
 import { COOKIE_TRANSPORT_HEADER, COOKIE_TRANSPORT_VALUE } from './csrf';
 import { isMounted, routeMethod } from './mount';
-import type { RouteCredential, RouteDeclaration } from './route';
+import type { RouteDeclaration } from './route';
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export type OpenApiDocument = Record<string, unknown> & { openapi: '3.1.0'; paths: Record<string, Record<string, unknown>> };
@@ -21,16 +21,6 @@ export interface OpenApiOptions {
   /** `servers[0].url`, when given. */
   serverUrl?: string;
 }
-
-const SECURITY: Record<RouteCredential, Record<string, string[]>[] | undefined> = {
-  none: undefined,
-  'access-token': [{ accessToken: [] }],
-  'access-token-or-api-key': [{ accessToken: [] }, { apiKey: [] }],
-  'challenge-token': [{ challengeToken: [] }],
-  'refresh-token': [{ refreshToken: [] }, {}],
-  'session-token': [{ refreshToken: [] }, { accessToken: [] }, {}],
-  'access-token-or-none': [{ accessToken: [] }, {}],
-};
 
 function securitySchemes(edge: EdgeContext): Record<string, unknown> {
   const { apiKeys, deviceCookie } = edge.settings;
@@ -85,29 +75,13 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
 
 // ---- the cookie transport ----
 
-// The routes that answer tokens in cookies when the page opts in, and those a cookie can authenticate.
+// The routes that answer tokens in cookies when the page opts in.
 const COOKIE_TRANSPORT_ROUTES = new Set(['login', 'tfaVerify', 'refresh', 'logout', 'passkeyLogin']);
-const GUARDED: ReadonlySet<RouteCredential> = new Set(['access-token', 'access-token-or-api-key', 'access-token-or-none']);
-
-function cookieSecurity(edge: EdgeContext, route: RouteDeclaration<never>, security: Record<string, string[]>[] | undefined): Record<string, string[]>[] | undefined {
-  const cookies = edge.settings.cookies;
-  if (cookies === false || security === undefined) return security;
-  const extra: Record<string, string[]>[] = [];
-  if (route.credential === 'refresh-token' || route.credential === 'session-token') extra.push({ refreshCookie: [] });
-  if (cookies.accessCookieName !== undefined && (GUARDED.has(route.credential) || route.credential === 'session-token')) extra.push({ accessCookie: [] });
-  if (extra.length === 0) return security;
-  // Anonymous access ({}) stays last, as the alternative of no credential at all.
-  const anonymous = security.filter((requirement) => Object.keys(requirement).length === 0);
-  return [...security.filter((requirement) => Object.keys(requirement).length > 0), ...extra, ...anonymous];
-}
-
 /** The route's error statuses, with 403 (`csrf_rejected`) where a cookie can authenticate it. */
 function errorStatuses(edge: EdgeContext, route: RouteDeclaration<never>): readonly number[] {
   const cookies = edge.settings.cookies;
   if (cookies === false || route.errors.includes(403)) return route.errors;
-  const cookieAuthenticated =
-    route.credential === 'refresh-token' || route.credential === 'session-token' || (cookies.accessCookieName !== undefined && GUARDED.has(route.credential));
-  return cookieAuthenticated ? [...route.errors, 403].sort((a, b) => a - b) : route.errors;
+  return route.credential.cookieCarried(edge) ? [...route.errors, 403].sort((a, b) => a - b) : route.errors;
 }
 
 function cookieTransportParameter(edge: EdgeContext, route: RouteDeclaration<never>): Record<string, unknown>[] {
@@ -285,7 +259,7 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
     parameters.push(...(route.queryParameters ?? []), ...cookieTransportParameter(edge, route));
     const path = `${base}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}` || '/';
     // A password login may carry the trusted-device cookie, which then stands in for the second factor.
-    const security = route.path === 'login' && edge.settings.trustedDevices !== false ? [{}, { trustedDeviceCookie: [] }] : cookieSecurity(edge, route, SECURITY[route.credential]);
+    const security = route.path === 'login' && edge.settings.trustedDevices !== false ? [{}, { trustedDeviceCookie: [] }] : route.credential.security(edge);
     const body = requestBody(edge, route, components);
     const operation: Record<string, unknown> = {
       operationId: route.operationId,

@@ -1,45 +1,25 @@
 // What one endpoint is, as data: the table that both mounts the routes and writes the OpenAPI document.
 import type { Request, Response } from 'express';
 import type { TObject } from '@sinclair/typebox';
-import type { AuthInfo } from '../core/results';
 import type { AnswerName, AnswerSpec, PresetRoutes, Reply } from '../presets/types';
 import type { EdgeContext } from './context';
+import type { Credential } from './credentials';
 import type { BodyReader } from './request';
-
-/** The credential a route needs, which the mount checks (or, for raw credentials, hands to the core). */
-export type RouteCredential =
-  /** Nothing: a login. */
-  | 'none'
-  /** A login's access token (never an API key), checked by the guard; `req.auth` is set. */
-  | 'access-token'
-  /** An access token or an API key, checked by the guard. */
-  | 'access-token-or-api-key'
-  /** A second-factor challenge token in `Authorization`, handed raw to the core. */
-  | 'challenge-token'
-  /** A refresh token (body `refreshToken` or bearer), handed raw to the core. */
-  | 'refresh-token'
-  /** A refresh token or an access token of the session (body or bearer), handed raw to the core. */
-  | 'session-token'
-  /** An access token when one is sent; else the body names the user (change-password for an expired password). */
-  | 'access-token-or-none';
 
 export type RoutePathKey = Exclude<keyof PresetRoutes, 'refreshMethod'>;
 
-/** What a route handler gets: the request's parts the edge has read for it. */
+/** What every route handler gets: the request's parts the edge has read for it (its credential adds its own part). */
 export interface RouteInput<B> {
   req: Request;
   res: Response;
   /** The body's fields, checked against the route's schema. */
   fields: B;
-  /** Set for routes whose credential the guard checked. */
-  auth: AuthInfo | undefined;
-  /** The bearer value, for routes that hand a raw token to the core. */
-  bearer: string | undefined;
   /** The client's device cookie, if any. */
   deviceToken: string | undefined;
 }
 
-export interface RouteDeclaration<B = Record<string, never>> {
+/** A route; `I` is what its credential gives the handler (`auth`, `token` or nothing), typed by the credential. */
+export interface RouteDeclaration<B = Record<string, never>, I extends object = object> {
   /** The preset's path key: the route is mounted where the preset puts it, and not at all when that is null. */
   path: RoutePathKey;
   method: 'get' | 'post' | 'delete' | 'patch' | ((edge: EdgeContext) => 'get' | 'post');
@@ -63,7 +43,8 @@ export interface RouteDeclaration<B = Record<string, never>> {
    * identity provider, a login may be its JWT as bearer and no body). The handler then gets no fields.
    */
   bodyOptional?: (edge: EdgeContext) => boolean;
-  credential: RouteCredential;
+  /** The credential it takes (`accessToken()`, `challengeToken()`, …): how it is read and checked, and what it documents. */
+  credential: Credential<I>;
   /** The per-IP limiter the route shares with routes of its kind, by name; absent: none. */
   limiter?: 'login' | 'second-factor' | 'change-password' | 'refresh';
   /**
@@ -79,10 +60,10 @@ export interface RouteDeclaration<B = Record<string, never>> {
   fixedAnswers?: readonly AnswerSpec[];
   /** The error statuses it can answer, for the document. */
   errors: readonly number[];
-  handle(edge: EdgeContext, input: RouteInput<B>): Promise<Reply>;
+  handle(edge: EdgeContext, input: RouteInput<B> & I): Promise<Reply>;
 }
 
-/** Declares a route; the identity function, there for the types. */
-export function defineRoute<B>(route: RouteDeclaration<B>): RouteDeclaration<B> {
+/** Declares a route; the identity function, there for the types (the handler's input follows body and credential). */
+export function defineRoute<B, I extends object>(route: RouteDeclaration<B, I>): RouteDeclaration<B, I> {
   return route;
 }

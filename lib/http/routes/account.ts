@@ -2,6 +2,7 @@
 import { currentUser } from '../../core/access';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { accessToken } from '../credentials';
 
 export const accountRoute = defineRoute({
   path: 'account',
@@ -9,10 +10,10 @@ export const accountRoute = defineRoute({
   operationId: 'getAccount',
   summary: "Get the caller's account",
   tag: 'account',
-  credential: 'access-token-or-api-key',
+  credential: accessToken({ apiKeys: true }),
   answers: ['account'],
   errors: [401, 403, 429, 503],
   async handle(edge, { req, auth }) {
-    return answer(edge, req, 'account', await currentUser(edge.core, auth!));
+    return answer(edge, req, 'account', await currentUser(edge.core, auth));
   },
 });

@@ -6,6 +6,7 @@ import { AuthError } from '../../errors';
 import { codeField, expiresInField, keyNameField, keyTextField, passwordField, rolesField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute, type RouteDeclaration } from '../route';
+import { accessToken } from '../credentials';
 import { recoveryCodeField } from './tfa-verify';
 import { loginTime } from '../../tokens/claims';
 import { answer } from '../reply';
@@ -34,7 +35,7 @@ export const apiKeyCreateRoute = defineRoute({
     "Mints an API key for the caller; its text is shown this once. Needs recent proof that it is still the user: `password` (and `code` or `recoveryCode` for a user with an authenticator app), counted like a login; or, where `apiKeys.recentLogin` allows it (bforeai), an access token from a login that recent. Else 403 `reauthentication_required`.",
   tag: 'API keys',
   body: createBody,
-  credential: 'access-token',
+  credential: accessToken(),
   limiter: 'second-factor',
   mountedWhen: keysEnabled,
   answers: ['apiKeyCreated'],
@@ -42,8 +43,8 @@ export const apiKeyCreateRoute = defineRoute({
   async handle(edge, { req, auth, fields, deviceToken }) {
     const { name, expiresIn, roles, password, code, recoveryCode } = fields;
     if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
-    const owner = await currentUser(edge.core, auth!);
-    const authTime = auth!.claims === undefined ? undefined : loginTime(auth!.claims);
+    const owner = await currentUser(edge.core, auth);
+    const authTime = auth.claims === undefined ? undefined : loginTime(auth.claims);
     const proof = { password, code, recoveryCode, deviceToken, authTime };
     return answer(edge, req, 'apiKeyCreated', await createApiKey(edge.core, owner, { name, expiresInSeconds: expiresIn, roles }, proof));
   },
@@ -56,12 +57,12 @@ export const apiKeyListRoute = defineRoute({
   summary: "List the caller's API keys",
   description: "The caller's API keys, masked.",
   tag: 'API keys',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: keysEnabled,
   answers: ['apiKeyList'],
   errors: [401, 403, 503],
   async handle(edge, { req, auth }) {
-    return answer(edge, req, 'apiKeyList', await listApiKeys(edge.core, (await currentUser(edge.core, auth!)).id));
+    return answer(edge, req, 'apiKeyList', await listApiKeys(edge.core, (await currentUser(edge.core, auth)).id));
   },
 });
 
@@ -73,12 +74,12 @@ export const apiKeyDeleteByIdRoute = defineRoute({
   description:
     "Deletes one of the caller's API keys by id; another user's key answers like a missing one (404 `not_found`).",
   tag: 'API keys',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: keysEnabled,
   answers: ['apiKeyDeleted'],
   errors: [401, 403, 404, 503],
   async handle(edge, { req, auth }) {
-    await deleteApiKeyById(edge.core, (await currentUser(edge.core, auth!)).id, String(req.params.id));
+    await deleteApiKeyById(edge.core, (await currentUser(edge.core, auth)).id, String(req.params.id));
     return answer(edge, req, 'apiKeyDeleted', undefined);
   },
 });
@@ -93,13 +94,13 @@ export const apiKeyDeleteByTextRoute = defineRoute({
   description: "Deletes one of the caller's API keys by its text or its id (bfore.ai).",
   tag: 'API keys',
   body: deleteByTextBody,
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: keysEnabled,
   answers: ['apiKeyDeleted'],
   errors: [400, 401, 403, 404, 413, 503],
   async handle(edge, { req, auth, fields }) {
     const { text } = fields;
-    await deleteApiKeyByText(edge.core, (await currentUser(edge.core, auth!)).id, text);
+    await deleteApiKeyByText(edge.core, (await currentUser(edge.core, auth)).id, text);
     return answer(edge, req, 'apiKeyDeleted', undefined);
   },
 });

@@ -7,6 +7,7 @@ import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { optionalAccessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -25,7 +26,7 @@ export const changePasswordRoute = defineRoute({
     "Changes the password and ends every session of the user. Without a token, only an expired password can be changed, naming the user with `username` (after a 403 `password_expired` at login).",
   tag: 'account',
   body,
-  credential: 'access-token-or-none',
+  credential: optionalAccessToken(),
   limiter: 'change-password',
   checksPassword: true,
   answers: ['passwordChanged'],

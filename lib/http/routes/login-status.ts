@@ -2,6 +2,7 @@
 import { currentUser } from '../../core/access';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { accessToken } from '../credentials';
 
 export const loginStatusRoute = defineRoute({
   path: 'loginStatus',
@@ -10,10 +11,10 @@ export const loginStatusRoute = defineRoute({
   summary: "Who is logged in",
   description: "Who the bearer of this access token (or API key) is, and what it may do.",
   tag: 'login',
-  credential: 'access-token',
+  credential: accessToken(),
   answers: ['loginStatus'],
   errors: [401, 403, 503],
   async handle(edge, { req, auth }) {
-    return answer(edge, req, 'loginStatus', { user: await currentUser(edge.core, auth!), auth: auth! });
+    return answer(edge, req, 'loginStatus', { user: await currentUser(edge.core, auth), auth: auth });
   },
 });

@@ -5,6 +5,7 @@ import { passwordField, usernameField } from '../fields';
 import { measureLogin } from '../metrics';
 import { bodyReader, clientGoneSignal, hasNoContent, readAuthorization } from '../request';
 import { defineRoute } from '../route';
+import { noCredential } from '../credentials';
 import { trustedDeviceCookie } from '../trusted-device-cookie';
 import { loginReply } from './login-reply';
 import { answer } from '../reply';
@@ -27,7 +28,7 @@ export const loginRoute = defineRoute({
   tag: 'login',
   body,
   bodyOptional: (edge) => edge.core.externalIdentity !== undefined,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   checksPassword: true,
   answers: ['login', 'challenge'],

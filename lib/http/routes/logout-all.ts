@@ -2,6 +2,7 @@
 import { endAllSessionsAndKeys } from '../../core/api-keys';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { accessToken } from '../credentials';
 
 export const logoutAllRoute = defineRoute({
   path: 'logoutAll',
@@ -11,11 +12,11 @@ export const logoutAllRoute = defineRoute({
   description:
     "Ends every session of the caller, this one included, and revokes their API keys (unless `apiKeys.revokeOnReset` is false).",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   answers: ['loggedOut'],
   errors: [401, 503],
   async handle(edge, { req, auth }) {
-    await endAllSessionsAndKeys(edge.core, auth!.userId);
+    await endAllSessionsAndKeys(edge.core, auth.userId);
     return answer(edge, req, 'loggedOut', undefined);
   },
 });

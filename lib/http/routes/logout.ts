@@ -2,6 +2,7 @@
 import { logout } from '../../core/session-tokens';
 import { clearTokenCookies } from '../cookies';
 import { defineRoute } from '../route';
+import { sessionToken } from '../credentials';
 import { refreshBody } from './refresh';
 import { answer } from '../reply';
 
@@ -14,13 +15,13 @@ export const logoutRoute = defineRoute({
   tag: 'sessions',
   body: refreshBody,
   bodyOptional: () => true,
-  credential: 'session-token',
+  credential: sessionToken(),
   answers: ['loggedOut'],
   errors: [400, 401, 413, 503],
-  async handle(edge, { req, res, bearer }) {
+  async handle(edge, { req, res, token }) {
     // Cookie transport: the browser forgets the cookies whatever the store answers (the CSRF check has passed).
     clearTokenCookies(edge, req, res);
-    await logout(edge.core, bearer!);
+    await logout(edge.core, token);
     return answer(edge, req, 'loggedOut', undefined);
   },
 });

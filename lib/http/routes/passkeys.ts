@@ -19,6 +19,7 @@ import type { AnswerSpec } from '../../presets/types';
 import { codeField, keyNameField, passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute, type RouteDeclaration } from '../route';
+import { accessToken, noCredential } from '../credentials';
 import { loginReply } from './login-reply';
 import { recoveryCodeField } from './tfa-verify';
 
@@ -148,7 +149,7 @@ export const passkeyRegisterOptionsRoute = defineRoute({
     "Answers the options for `navigator.credentials.create()`. Needs the password again (and `code` or `recoveryCode` for a user with an authenticator app; the emailed factor is proven by the login behind the token), counted like a login.",
   tag: 'passkeys',
   body: registerOptionsBody,
-  credential: 'access-token',
+  credential: accessToken(),
   limiter: 'second-factor',
   checksPassword: true,
   mountedWhen: passkeysOn,
@@ -158,7 +159,7 @@ export const passkeyRegisterOptionsRoute = defineRoute({
   async handle(edge, { auth, fields, deviceToken }) {
     const { password, code, recoveryCode } = fields;
     if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     return { body: await passkeyRegistrationOptions(edge.core, user, { password, code, recoveryCode, deviceToken }) };
   },
 });
@@ -172,7 +173,7 @@ export const passkeyRegisterRoute = defineRoute({
     "Takes the browser's `RegistrationResponseJSON` (and an optional `name`). A bad, replayed or foreign answer: 400 `passkey_invalid`.",
   tag: 'passkeys',
   body: registerBody,
-  credential: 'access-token',
+  credential: accessToken(),
   limiter: 'second-factor',
   mountedWhen: passkeysOn,
   answers: [],
@@ -180,7 +181,7 @@ export const passkeyRegisterRoute = defineRoute({
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { auth, fields }) {
     const { name, response, ...credential } = fields;
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     const registration = {
       id: credential.id,
       rawId: credential.rawId,
@@ -200,13 +201,13 @@ export const passkeyListRoute = defineRoute({
   summary: "List the caller's passkeys",
   description: "The caller's passkeys: id, name, when added and last used.",
   tag: 'passkeys',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: passkeysOn,
   answers: [],
   fixedAnswers: [listAnswer],
   errors: [401, 403, 503],
   async handle(edge, { auth }) {
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     return { body: { passkeys: (await listPasskeys(edge.core, user.id)).map(passkeyBody) } };
   },
 });
@@ -219,13 +220,13 @@ export const passkeyRenameRoute = defineRoute({
   description: "Renames one of the caller's passkeys; another user's answers like a missing one (404 `not_found`).",
   tag: 'passkeys',
   body: renameBody,
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: passkeysOn,
   answers: [],
   fixedAnswers: [renamedAnswer],
   errors: [400, 401, 403, 404, 413, 503],
   async handle(edge, { req, auth, fields }) {
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     return { body: passkeyBody(await renamePasskey(edge.core, user.id, String(req.params.id), fields.name)) };
   },
 });
@@ -237,13 +238,13 @@ export const passkeyDeleteRoute = defineRoute({
   summary: "Delete a passkey",
   description: "Deletes one of the caller's passkeys; another user's answers like a missing one (404 `not_found`).",
   tag: 'passkeys',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: passkeysOn,
   answers: [],
   fixedAnswers: [deletedAnswer],
   errors: [401, 403, 404, 503],
   async handle(edge, { req, auth }) {
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     await deletePasskey(edge.core, user.id, String(req.params.id));
     return { status: 204, body: null };
   },
@@ -258,7 +259,7 @@ export const passkeyLoginOptionsRoute = defineRoute({
   tag: 'passkeys',
   body: loginOptionsBody,
   bodyOptional: () => true,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   mountedWhen: passkeysOn,
   answers: [],
@@ -278,7 +279,7 @@ export const passkeyLoginRoute = defineRoute({
     "Takes the browser's `AuthenticationResponseJSON` and answers a completed login (no second factor: a passkey with user verification is two). A bad, replayed or foreign assertion, a counter that went backwards, or a disabled user: 400 `passkey_invalid`.",
   tag: 'passkeys',
   body: loginBody,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   mountedWhen: passkeysOn,
   answers: ['login'],

@@ -5,6 +5,7 @@ import { newPasswordField, passwordField, usernameField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { optionalAccessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -25,7 +26,7 @@ export const passwordChangeByLoginRoute = defineRoute({
   tag: 'account',
   body,
   // A token is not needed; a user with a second factor sends theirs along (it must be their own).
-  credential: 'access-token-or-none',
+  credential: optionalAccessToken(),
   // The login's budget: guessing a password here costs what it costs at the login.
   limiter: 'login',
   checksPassword: true,

@@ -6,6 +6,7 @@ import { AuthError } from '../../errors';
 import { hasNoBody } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { noCredential } from '../credentials';
 
 const emailSchema = { type: 'string', minLength: 1, maxLength: 320, format: 'email', description: 'The account\'s email address.', examples: ['alice@example.com'] };
 
@@ -62,7 +63,7 @@ export const passwordForgotRoute = defineRoute({
     "Mails a password-reset link to a known, enabled address. The same answer, in about the same time, for any address (a few requests per address per 15 minutes are honoured; past that nothing is sent). 503 `unavailable` when the mailer cannot send reset links.",
   tag: 'account',
   requestBody: forgotPasswordRequestBody,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   mountedWhen: (edge) => edge.core.config.passwordReset !== false,
   answers: ['passwordResetRequested'],

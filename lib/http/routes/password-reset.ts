@@ -5,6 +5,7 @@ import { AuthError } from '../../errors';
 import { codeField, newPasswordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { noCredential } from '../credentials';
 import { recoveryCodeField } from './tfa-verify';
 import { answer } from '../reply';
 
@@ -35,7 +36,7 @@ export const passwordResetRoute = defineRoute({
     "Sets a new password with the mailed token and ends every session. A bad, used, replaced or expired token: 400 `reset_token_invalid`. A user with an authenticator app also sends `code` or `recoveryCode` (else 400 `tfa_required`; the token stays usable). Wrong codes have their own budget, not the login lockout: 5 per token (then the token is dead), 10 an hour per user or device (then 429 `rate_limited`). Revokes the user's API keys unless `apiKeys.revokeOnReset` is false. 503 `unavailable` when the mailer cannot send reset links.",
   tag: 'account',
   body,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   mountedWhen: (edge) => edge.core.config.passwordReset !== false,
   answers: ['passwordReset'],

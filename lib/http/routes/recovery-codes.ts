@@ -6,6 +6,7 @@ import { codeField, passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { accessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -23,7 +24,7 @@ export const recoveryCodesRoute = defineRoute({
     "Ten new recovery codes, shown this once, replacing any earlier set. Needs the password, and a current app code (`code`) for a user with an authenticator app; a user whose factor is the emailed code proves it by the login behind the token. A user without a second factor gets 400 `invalid_request`.",
   tag: 'second factor',
   body,
-  credential: 'access-token',
+  credential: accessToken(),
   limiter: 'second-factor',
   checksPassword: true,
   mountedWhen: (edge) => recoveryCodesAvailable(edge.core),
@@ -31,7 +32,7 @@ export const recoveryCodesRoute = defineRoute({
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { req, auth, deviceToken, fields }) {
     const { password, code } = fields;
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     return answer(edge, req, 'recoveryCodes', await generateRecoveryCodes(edge.core, user, { password, code, deviceToken }));
   },
 });

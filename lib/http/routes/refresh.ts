@@ -7,6 +7,7 @@ import { measureRefresh } from '../metrics';
 import { bodyReader, type BodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { refreshToken } from '../credentials';
 
 /** The optional body of refresh and logout; the token may come as bearer instead. */
 export const refreshBody: BodyReader<TObject<{ refreshToken: TOptional<TString> }>> = bodyReader(
@@ -26,13 +27,13 @@ export const refreshRoute = defineRoute({
   tag: 'sessions',
   body: refreshBody,
   bodyOptional: () => true,
-  credential: 'refresh-token',
+  credential: refreshToken(),
   limiter: 'refresh',
   mountedWhen: (edge) => edge.core.config.sessions.refresh.issue,
   answers: ['refreshed'],
   errors: [400, 401, 413, 429, 503],
-  async handle(edge, { req, res, bearer }) {
+  async handle(edge, { req, res, token }) {
     // Cookie transport: the rotated refresh token goes back in its cookie, never in the body.
-    return answer(edge, req, 'refreshed', deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, bearer!))));
+    return answer(edge, req, 'refreshed', deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, token))));
   },
 });

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { resendVerification } from '../../core/registration';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
+import { noCredential } from '../credentials';
 import { registrationEmailField } from './register';
 import { answer } from '../reply';
 
@@ -17,7 +18,7 @@ export const registerResendRoute = defineRoute({
     "Mails a new verification link (replacing the earlier one) to an unverified account's address. The same 202 for any address; a few mails per address per hour (`registration.resendLimit`, shared with sign-up), past that nothing is sent.",
   tag: 'account',
   body,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   mountedWhen: (edge) => edge.core.config.registration !== false,
   answers: ['registrationAccepted'],

@@ -4,6 +4,7 @@ import { verifyRegistration } from '../../core/registration';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { noCredential } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -20,7 +21,7 @@ export const registerVerifyRoute = defineRoute({
     "Verifies the address with the mailed token; the user can then log in. A bad, used, replaced or expired token: 400 `verification_token_invalid`.",
   tag: 'account',
   body,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   mountedWhen: (edge) => edge.core.config.registration !== false,
   answers: ['registrationVerified'],

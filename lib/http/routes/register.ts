@@ -5,6 +5,7 @@ import { passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { noCredential } from '../credentials';
 
 // No credential, name or address has a NUL, and PostgreSQL text cannot hold one.
 const NO_NUL = '^[^\\u0000]*$';
@@ -41,7 +42,7 @@ export const registerRoute = defineRoute({
     "Creates an unverified user and mails a verification link. The same 202 whether or not the email already has an account (its owner is mailed a notice instead). A taken username: 409 `username_taken`. A username with `@`, a bad address, or a password the policy refuses: 400 (`invalid_request`, `weak_password`). The host may refuse a sign-up: 403 `registration_refused`.",
   tag: 'account',
   body,
-  credential: 'none',
+  credential: noCredential(),
   limiter: 'login',
   checksPassword: true,
   mountedWhen: (edge) => edge.core.config.registration !== false,

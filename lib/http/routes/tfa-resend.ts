@@ -2,6 +2,7 @@
 import { resendSecondFactor } from '../../core/second-factor';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { challengeToken } from '../credentials';
 
 export const tfaResendRoute = defineRoute({
   path: 'tfaResend',
@@ -11,12 +12,12 @@ export const tfaResendRoute = defineRoute({
   description:
     "Mails a new code for the challenge (the challenge token as bearer); the challenge's life and attempt budget are not renewed. Too soon: 429 `tfa_resend_too_soon`.",
   tag: 'second factor',
-  credential: 'challenge-token',
+  credential: challengeToken(),
   limiter: 'second-factor',
   answers: ['tfaResent'],
   errors: [401, 403, 429, 503],
-  async handle(edge, { req, bearer }) {
-    return answer(edge, req, 'tfaResent', await resendSecondFactor(edge.core, bearer!));
+  async handle(edge, { req, token }) {
+    return answer(edge, req, 'tfaResent', await resendSecondFactor(edge.core, token));
   },
 });
 

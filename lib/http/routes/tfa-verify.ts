@@ -10,6 +10,7 @@ import type { EdgeContext } from '../context';
 import { codeField } from '../fields';
 import { bodyReader, hasNoBody } from '../request';
 import { defineRoute, type RouteDeclaration, type RouteInput } from '../route';
+import { challengeToken, type TokenInput } from '../credentials';
 import { rememberDeviceField } from '../trusted-device-cookie';
 import { loginReply } from './login-reply';
 
@@ -38,28 +39,28 @@ export const tfaVerifyRoute = defineRoute({
     "Completes a login with the code of its second factor, or a recovery code (the challenge token as bearer). A wrong code: 401 `tfa_invalid`; too many: 401 `tfa_attempts_exceeded`.",
   tag: 'second factor',
   body,
-  credential: 'challenge-token',
+  credential: challengeToken(),
   limiter: 'second-factor',
   answers: ['login'],
   errors: [400, 401, 403, 413, 429, 503],
-  async handle(edge, { req, res, bearer, deviceToken, fields }) {
+  async handle(edge, { req, res, token, deviceToken, fields }) {
     const { code, recoveryCode, rememberDevice } = fields;
     if ((code === undefined) === (recoveryCode === undefined)) {
       throw new AuthError('invalid_request', { message: code === undefined ? 'The field "code" is required (or "recoveryCode").' : 'Send "code" or "recoveryCode", not both.' });
     }
-    return completeSecondFactor(edge, { req, res, bearer, deviceToken }, code, recoveryCode, rememberDevice);
+    return completeSecondFactor(edge, { req, res, token, deviceToken }, code, recoveryCode, rememberDevice);
   },
 });
 
 /** The one path every verify route takes: the core's check of the challenge and code, then a completed login's answer. */
 async function completeSecondFactor(
   edge: EdgeContext,
-  { req, res, bearer, deviceToken }: Pick<RouteInput<unknown>, 'req' | 'res' | 'bearer' | 'deviceToken'>,
+  { req, res, token, deviceToken }: Pick<RouteInput<unknown>, 'req' | 'res' | 'deviceToken'> & TokenInput,
   code: string | undefined,
   recoveryCode?: string,
   rememberDevice?: boolean,
 ): Promise<Reply> {
-  return loginReply(edge, req, res, await verifySecondFactor(edge.core, { challengeToken: bearer!, code, recoveryCode, deviceToken, rememberDevice }));
+  return loginReply(edge, req, res, await verifySecondFactor(edge.core, { challengeToken: token, code, recoveryCode, deviceToken, rememberDevice }));
 }
 
 /** The code, trimmed, if it is one: 1 to 16 characters, no U+0000. */
@@ -72,7 +73,7 @@ function codeOrNull(value: unknown): string | null {
 // What the alternative verify routes share with POST {code}: credential, limiter, answers and errors.
 const verifyRouteBase = {
   tag: 'second factor',
-  credential: 'challenge-token',
+  credential: challengeToken(),
   limiter: 'second-factor',
   answers: ['login'],
   errors: [400, 401, 403, 413, 429, 503],

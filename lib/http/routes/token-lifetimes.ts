@@ -8,19 +8,20 @@ import { AuthError } from '../../errors';
 import type { AccessClaims } from '../../tokens/claims';
 import type { EdgeContext } from '../context';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 import type { Reply } from '../../presets/types';
 import { answer } from '../reply';
 
 /** The admitted access token's claims (the routes take an access token, never an API key). */
-function claimsOf(auth: AuthInfo | undefined): AccessClaims {
-  if (auth?.claims === undefined) throw new AuthError('token_missing');
+function claimsOf(auth: AuthInfo): AccessClaims {
+  if (auth.claims === undefined) throw new AuthError('token_missing');
   return auth.claims;
 }
 
 /** A new token for the caller, answered as the preset answers a login (bfore.ai: the user with its `Token`). */
-async function answerWithToken(edge: EdgeContext, req: Request, auth: AuthInfo | undefined, lifetimeSeconds: number, sameSession: boolean): Promise<Reply> {
+async function answerWithToken(edge: EdgeContext, req: Request, auth: AuthInfo, lifetimeSeconds: number, sameSession: boolean): Promise<Reply> {
   const claims = claimsOf(auth);
-  const user = await currentUser(edge.core, auth!);
+  const user = await currentUser(edge.core, auth);
   const access = await issueAccessTokenFrom(edge.core, user, claims, { lifetimeSeconds, sameSession });
   return answer(edge, req, 'login', { user, access, refresh: undefined, firstLogin: false, rememberMe: claims.rme === true });
 }
@@ -32,7 +33,7 @@ export const logoutTokenRoute = defineRoute({
   summary: "Log out this token",
   description: "Ends the session of the access token sent; other sessions (and tokens from the token route) go on.",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   answers: ['loggedOut'],
   errors: [400, 401, 503],
   async handle(edge, { req, auth }) {
@@ -49,7 +50,7 @@ export const tokenRenewRoute = defineRoute({
   description:
     "A new access token in the same session, lasting as long as the one sent did, from now (which keeps its expiry).",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   answers: ['login'],
   errors: [401, 403, 503],
   async handle(edge, { req, auth }) {
@@ -85,7 +86,7 @@ export const tokenIssueRoute = defineRoute({
   description:
     "A new access token of the lifetime asked (`?m=<minutes>` or `?d=<days>`, at most `tokens.maxLifetime`), in a session of its own.",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   queryParameters: [
     { name: 'm', in: 'query', required: false, description: 'The new token\'s lifetime in minutes (or send "d").', schema: { type: 'string', pattern: '^[1-9][0-9]{0,8}$', examples: ['90'] } },
     { name: 'd', in: 'query', required: false, description: 'The new token\'s lifetime in days (or send "m").', schema: { type: 'string', pattern: '^[1-9][0-9]{0,8}$', examples: ['7'] } },

@@ -6,6 +6,7 @@ import { codeField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { accessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -22,14 +23,14 @@ export const totpConfirmRoute = defineRoute({
   description: "Confirms the authenticator app with its first code; it becomes the second factor.",
   tag: 'second factor',
   body,
-  credential: 'access-token',
+  credential: accessToken(),
   limiter: 'second-factor',
   mountedWhen: (edge) => typeof edge.core.users.updateSecondFactor === 'function',
   answers: ['totpConfirmed'],
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { req, auth, fields }) {
     const { code, emailCode } = fields;
-    await confirmTotpEnrolment(edge.core, await currentUser(edge.core, auth!), code, emailCode);
+    await confirmTotpEnrolment(edge.core, await currentUser(edge.core, auth), code, emailCode);
     return answer(edge, req, 'totpConfirmed', undefined);
   },
 });

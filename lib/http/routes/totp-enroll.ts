@@ -6,6 +6,7 @@ import { codeField, passwordField } from '../fields';
 import { bodyReader } from '../request';
 import { defineRoute } from '../route';
 import { answer } from '../reply';
+import { accessToken } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
@@ -23,7 +24,7 @@ export const totpEnrollRoute = defineRoute({
     "Needs the password again and proof of the current second factor; answers the app's secret, not in use until confirmed.",
   tag: 'second factor',
   body,
-  credential: 'access-token',
+  credential: accessToken(),
   limiter: 'second-factor',
   checksPassword: true,
   mountedWhen: (edge) => typeof edge.core.users.updateSecondFactor === 'function',
@@ -31,7 +32,7 @@ export const totpEnrollRoute = defineRoute({
   errors: [400, 401, 403, 413, 429, 503],
   async handle(edge, { req, auth, deviceToken, fields }) {
     const { password, currentCode } = fields;
-    const user = await currentUser(edge.core, auth!);
+    const user = await currentUser(edge.core, auth);
     return answer(edge, req, 'totpEnrolment', await beginTotpEnrolment(edge.core, user, { password, currentCode, deviceToken }));
   },
 });

@@ -1,6 +1,7 @@
 // GET and DELETE trusted devices: the caller's browsers that skip the second factor, and ending all of them.
 import { listTrustedDevices, untrustAllDevices } from '../../core/trusted-devices';
 import { defineRoute } from '../route';
+import { accessToken } from '../credentials';
 import { trustedDeviceCookie } from '../trusted-device-cookie';
 import { answer } from '../reply';
 
@@ -12,12 +13,12 @@ export const trustedDeviceListRoute = defineRoute({
   description:
     "The caller's trusted devices (browsers that skip the second factor at login), newest first; the caller's own is marked.",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: (edge) => edge.settings.trustedDevices !== false,
   answers: ['trustedDeviceList'],
   errors: [401, 503],
   async handle(edge, { req, auth }) {
-    return answer(edge, req, 'trustedDeviceList', await listTrustedDevices(edge.core, auth!.userId, trustedDeviceCookie(edge, req)));
+    return answer(edge, req, 'trustedDeviceList', await listTrustedDevices(edge.core, auth.userId, trustedDeviceCookie(edge, req)));
   },
 });
 
@@ -29,12 +30,12 @@ export const trustedDevicesEndRoute = defineRoute({
   description:
     "Ends every trusted device of the caller: the next login from any browser asks for the second factor again.",
   tag: 'sessions',
-  credential: 'access-token',
+  credential: accessToken(),
   mountedWhen: (edge) => edge.settings.trustedDevices !== false,
   answers: ['trustedDevicesEnded'],
   errors: [401, 503],
   async handle(edge, { req, auth }) {
-    await untrustAllDevices(edge.core, auth!.userId, { always: true });
+    await untrustAllDevices(edge.core, auth.userId, { always: true });
     return answer(edge, req, 'trustedDevicesEnded', undefined);
   },
 });
