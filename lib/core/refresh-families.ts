@@ -245,8 +245,9 @@ async function deleteFamily(state: StateStore, family: string, endedMarkMs?: num
 
 // ---- the live refresh token ----
 
-export async function setLiveToken(state: StateStore, family: string, jti: string, ttlMs: number): Promise<void> {
-  await state.set(liveTokenKey(family), jti, Math.max(1, ttlMs));
+/** Makes `jti` the family's live refresh token, until the family ends (its tokens never outlive it). */
+export async function setLiveToken(state: StateStore, family: string, jti: string, at: { endsAt: number; now: number }): Promise<void> {
+  await state.set(liveTokenKey(family), jti, Math.max(1, at.endsAt - at.now));
 }
 
 /** The family's live token's jti; `take` removes it atomically (rotation: of racing refreshes, one gets it). */

@@ -71,7 +71,7 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   // The successor's live token, the session's last use and the token spent (removed with the family), and the sealed
   // successor for a repeat: independent keys, written at once.
   await Promise.all([
-    refresh !== undefined ? setLiveToken(state, claims.fam, refresh.jti, refresh.lifetime * 1000) : undefined,
+    refresh !== undefined ? setLiveToken(state, claims.fam, refresh.jti, { endsAt: family.endsAt, now }) : undefined,
     touchFamily(state, claims.fam, read, now, graceMs > 0 ? { jti: claims.jti, until: now + graceMs } : undefined),
     graceMs > 0 && refresh !== undefined ? rememberSuccessor(context, claims.jti, refreshToken, { access, refresh }, graceMs) : undefined,
   ]);

@@ -1,4 +1,5 @@
 // Signing a session's tokens: what an access or refresh token of a session carries, and how long it lives.
+import { nowSeconds } from '../primitives/clock';
 import type { User } from '../stores/types';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
@@ -41,6 +42,14 @@ export function signAccess(context: AuthContext, user: Pick<User, 'id' | 'login'
     },
     lifetime,
   );
+}
+
+/**
+ * When a session lasting `lifetimeSeconds` from now ends, in ms: on a whole second, the `exp` of its tokens (the one
+ * place a session's end turns from the tokens' seconds into the store's milliseconds).
+ */
+export function sessionEnd(context: AuthContext, lifetimeSeconds: number): number {
+  return (nowSeconds(context.config.clock) + lifetimeSeconds) * 1000;
 }
 
 /** How long an access token lives, in seconds. */

@@ -23,7 +23,7 @@ import {
 } from './refresh-families';
 import { currentRequest } from './request-scope';
 import type { LoginSuccess, SessionInfo } from './results';
-import { accessLifetime, signAccess, signRefresh, type SessionTokens } from './session-signing';
+import { accessLifetime, sessionEnd, signAccess, signRefresh, type SessionTokens } from './session-signing';
 import { INITIAL_SESSION_VERSION } from './session-versions';
 import { untrustAllDevices } from './trusted-devices';
 
@@ -61,7 +61,7 @@ export async function issueSession(context: AuthContext, user: User, options: Is
   if (config.sessions.refresh.issue || config.sessions.accessTokenSessions) {
     family = newTokenId();
     const familySeconds = config.sessions.refresh.issue ? config.tokens.refreshTtlSeconds : accessLifetime(context, options.rememberMe);
-    const endsAt = (nowSeconds(config.clock) + familySeconds) * 1000;
+    const endsAt = sessionEnd(context, familySeconds);
     const signed = config.sessions.refresh.issue ? signRefresh(context, user, family, sv, options.rememberMe, endsAt) : undefined;
     refresh = signed;
     // The session's record, its list entry and its refresh token's, written at once (one round trip when the list was
@@ -78,7 +78,7 @@ export async function issueSession(context: AuthContext, user: User, options: Is
         },
         options.sessionIndex,
       ),
-      signed !== undefined ? setLiveToken(context.state, family, signed.jti, signed.lifetime * 1000) : undefined,
+      signed !== undefined ? setLiveToken(context.state, family, signed.jti, { endsAt, now: config.clock() }) : undefined,
     ]);
   }
   // A new session is an authentication: its tokens carry the time of it (refreshes keep it, see refreshSession).
@@ -163,7 +163,7 @@ export async function issueAccessTokenFrom(
   // No `sv`: a lean token of a user never logged out everywhere (or one older than `sv`, which the guard admitted only
   // then). Not the version read now, which a "log out everywhere" since the guard's check may have changed.
   const sv = claims.sv ?? INITIAL_SESSION_VERSION;
-  const endsAt = (nowSeconds(config.clock) + options.lifetimeSeconds) * 1000;
+  const endsAt = sessionEnd(context, options.lifetimeSeconds);
   let family: string | undefined;
   if (options.sameSession) {
     family = claims.fam;
