@@ -104,7 +104,7 @@ export class SessionVersions {
           return;
         }
         // A store is down: the last answer we had stands in for a short while past its time; then fail closed.
-        const failure = storedResult.status === 'rejected' ? storedResult.reason : (userResult as PromiseRejectedResult).reason;
+        const failure: unknown = storedResult.status === 'rejected' ? storedResult.reason : userResult.status === 'rejected' ? userResult.reason : undefined;
         if (cached === undefined || cached.until + OUTAGE_GRACE_MS <= now || (users !== undefined && cached.active === undefined)) throw failure;
         if (!isAdmitted(storedResult.status === 'fulfilled' ? storedResult.value : cached.version, active ?? cached.active, users !== undefined, version)) {
           throw new AuthError('token_revoked');
