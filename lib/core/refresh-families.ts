@@ -60,7 +60,8 @@ const sealedSuccessor = storedRecord('sealed successor', SealedSuccessorSchema);
  * What the record key of a family ended through its user's list (an eviction past `sessions.maxPerUser`, "log out
  * everywhere") holds when the record was not there to delete: a login writes its record and its list entry together,
  * so on a Redis Cluster the record may land after a racing login ended the family through the list. A record is only
- * ever created where no value is, so this mark keeps such a late record out. It lasts as long as the family would
+ * ever created where no value is, so this mark keeps such a late record out (and a record landing between the read
+ * that found nothing and the mark is overwritten by it: ended all the same). It lasts as long as the family would
  * have; it is written only in that race (an ended family's record is otherwise there, and simply deleted), so ending
  * sessions does not fill the store.
  */
