@@ -54,37 +54,48 @@ export async function issueSession(context: AuthContext, user: User, options: Is
   const { identityProvider } = options;
   const external = identityProvider !== undefined && (await hasNoLocalRecord(context, user));
   const sv = options.sessionVersion !== undefined && !external ? options.sessionVersion : await sessions.current(user.id, { external });
-  let refresh: IssuedToken | undefined;
-  let family: string | undefined;
-  // Without refresh tokens, a preset may still keep a session per login (bfore.ai's logout ends one token's session):
-  // it then lives as long as the access token.
-  if (config.sessions.refresh.issue || config.sessions.accessTokenSessions) {
-    family = newTokenId();
-    const familySeconds = config.sessions.refresh.issue ? config.tokens.refreshTtlSeconds : accessLifetime(context, options.rememberMe);
-    const endsAt = sessionEnd(context, familySeconds);
-    const signed = config.sessions.refresh.issue ? signRefresh(context, user, family, sv, options.rememberMe, endsAt) : undefined;
-    refresh = signed;
-    // The session's record, its list entry and its refresh token's, written at once (one round trip when the list was
-    // read before); the refresh token works only once its family record exists, which a refresh reads first.
-    await Promise.all([
-      openFamily(
-        context,
-        family,
-        {
-          userId: user.id,
-          endsAt,
-          ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
-          ...(external ? { authorities: [...user.authorities] } : {}),
-        },
-        options.sessionIndex,
-      ),
-      signed !== undefined ? setLiveToken(context.state, family, signed.jti, { endsAt, now: config.clock() }) : undefined,
-    ]);
-  }
+  const opened = config.sessions.refresh.issue || config.sessions.accessTokenSessions ? await startFamily(context, user, sv, options, external) : undefined;
   // A new session is an authentication: its tokens carry the time of it (refreshes keep it, see refreshSession).
   const authTime = nowSeconds(config.clock);
-  const access = signAccess(context, user, user.authorities, { sv, family, rememberMe: options.rememberMe, identityProvider, authTime });
-  return { access, refresh };
+  const access = signAccess(context, user, user.authorities, { sv, family: opened?.family, rememberMe: options.rememberMe, identityProvider, authTime });
+  return { access, refresh: opened?.refresh };
+}
+
+/**
+ * A new session's family: its record, its list entry and, where the preset issues them, its first refresh token.
+ * Without refresh tokens, a preset may still keep a session per login (bfore.ai's logout ends one token's session):
+ * it then lives as long as the access token.
+ */
+async function startFamily(
+  context: AuthContext,
+  user: User,
+  sv: string,
+  options: IssueSessionOptions,
+  external: boolean,
+): Promise<{ family: string; refresh: IssuedToken | undefined }> {
+  const { config } = context;
+  const { identityProvider } = options;
+  const family = newTokenId();
+  const issueRefresh = config.sessions.refresh.issue;
+  const endsAt = sessionEnd(context, issueRefresh ? config.tokens.refreshTtlSeconds : accessLifetime(context, options.rememberMe));
+  const refresh = issueRefresh ? signRefresh(context, user, family, sv, options.rememberMe, endsAt) : undefined;
+  // The session's record, its list entry and its refresh token's, written at once (one round trip when the list was
+  // read before); the refresh token works only once its family record exists, which a refresh reads first.
+  await Promise.all([
+    openFamily(
+      context,
+      family,
+      {
+        userId: user.id,
+        endsAt,
+        ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
+        ...(external ? { authorities: [...user.authorities] } : {}),
+      },
+      options.sessionIndex,
+    ),
+    refresh !== undefined ? setLiveToken(context.state, family, refresh.jti, { endsAt, now: config.clock() }) : undefined,
+  ]);
+  return { family, refresh };
 }
 
 export interface OpenSessionOptions extends IssueSessionOptions {
