@@ -5,7 +5,7 @@ import { EventSink } from './core/events';
 import { ExternalIdentityVerifier } from './core/external-identity';
 import { describeIdentity, LoginThrottle } from './core/lockout';
 import { endAllSessions } from './core/session-tokens';
-import { SessionVersions } from './core/sessions';
+import { SessionVersions } from './core/session-versions';
 import type { EdgeContext } from './http/context';
 import { createGuard, type RequireAuthOptions } from './http/guard';
 import { registerMetrics, type MetricsOptions, type MetricsRegistry } from './http/metrics';

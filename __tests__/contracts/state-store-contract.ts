@@ -197,6 +197,16 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
         expect(await store.get('list')).toBe(`by-${results.indexOf(true)}`);
       });
 
+      // A login creates its session's record this way beside its list entry; a mark left first must keep it out.
+      it('is atomic when creating: of 50 concurrent creates of a missing key exactly one succeeds, and a set value wins', async () => {
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => cas('record', null, `by-${i}`)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.get('record')).toBe(`by-${results.indexOf(true)}`);
+        await store.set('marked', 'ended', 10_000);
+        expect(await cas('marked', null, 'late')).toBe(false);
+        expect(await store.get('marked')).toBe('ended');
+      });
+
       it('loses no update: 40 concurrent appends, each retried until its swap succeeds, all land', async () => {
         const append = async (item: string) => {
           for (;;) {

@@ -4,7 +4,7 @@ import type { User } from '../stores/types';
 import type { AccessClaims } from '../tokens/claims';
 import type { AuthContext } from './context';
 import type { AuthInfo } from './results';
-import { isExternalSession } from './sessions';
+import { isExternalSession } from './session-versions';
 import { activeUser } from './users';
 
 /** The claims of a valid access token, or throws `token_*`. Synchronous: verified tokens are cached. */

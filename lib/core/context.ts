@@ -11,7 +11,7 @@ import type { EventSink } from './events';
 import type { ExternalIdentityVerifier } from './external-identity';
 import type { LoginThrottle } from './lockout';
 import type { RegistrationSettings } from './registration-types';
-import type { SessionVersions } from './sessions';
+import type { SessionVersions } from './session-versions';
 
 /** The tokens' settings (the `tokens` option, resolved); durations in seconds. */
 export interface TokenSettings {

@@ -1,174 +1,276 @@
-// Per-user session versions and account status: logging out everywhere, a password change, or a disabled or deleted user ends every session.
-import type { StateStore, User, UserStore } from '../stores/types';
-import { newTokenId } from '../primitives/random';
-import type { Clock } from '../primitives/clock';
+// Sessions: opening one at login (its tokens and its family), listing a user's, and ending one or all of them.
 import { AuthError } from '../errors';
+import { nowSeconds } from '../primitives/clock';
+import { newTokenId } from '../primitives/random';
+import type { User } from '../stores/types';
+import { loginTime, type AccessClaims } from '../tokens/claims';
+import type { IssuedToken } from '../tokens/token-service';
+import type { AuthContext } from './context';
+import { issueDeviceToken } from './devices';
+import { isExternalOnlyUser } from './external-identity';
+import {
+  createFamily,
+  extendFamily,
+  listFamilies,
+  readFamily,
+  readFamilyList,
+  removeAllFamilies,
+  removeFamily,
+  setLiveToken,
+  type FamilyEntry,
+  type FamilyListRead,
+  type FamilyRecord,
+} from './refresh-families';
+import { currentRequest } from './request-scope';
+import type { LoginSuccess, SessionInfo } from './results';
+import { accessLifetime, sessionEnd, signAccess, signRefresh, type SessionTokens } from './session-signing';
+import { INITIAL_SESSION_VERSION } from './session-versions';
+import { untrustAllDevices } from './trusted-devices';
 
-/** Where a refresh-token family lives while its session is open; logout deletes it. */
-export const familyKey = (family: string): string => `rt:family:${family}`;
-
-/** How long past its cache time a remembered answer may stand in while a store is down, before we fail closed. */
-const OUTAGE_GRACE_MS = 60_000;
-
-// A user never logged out everywhere has no key; tokens then carry this version (lean access tokens none: the same).
-export const INITIAL_SESSION_VERSION = '0';
-const INITIAL_VERSION = INITIAL_SESSION_VERSION;
-
-/**
- * Starts the session version of an identity with no local user record (an identity provider's subject). The guard
- * never looks such an identity up in the UserStore, where "not found" would otherwise mean "deleted". The mark
- * cannot be forged (it is inside the signed token) and never starts a stored version (a base64url id has no dot).
- */
-const EXTERNAL_MARK = 'x.';
-
-/** True for the session version of an identity with no local user record: such a session has no local account. */
-export function isExternalSession(tokenVersion: string | undefined): tokenVersion is string {
-  return tokenVersion !== undefined && tokenVersion.startsWith(EXTERNAL_MARK);
+export interface IssueSessionOptions {
+  rememberMe: boolean;
+  /** The session version read before the credentials were checked; read now when absent. */
+  sessionVersion?: string | undefined;
+  identityProvider?: string | undefined;
+  /** The user's session list as read earlier by {@link readSessionIndex}, saving a read when the session is listed. */
+  sessionIndex?: SessionIndexRead | undefined;
 }
 
-interface CacheEntry {
-  version: string | null;
-  /** Whether the user exists and is not disabled; undefined when this entry does not know (the store is asked). */
-  active: boolean | undefined;
-  until: number;
+/** The user's session list as read at some point: a compare-and-set that expects it saves reading it again. */
+export type SessionIndexRead = FamilyListRead;
+
+/**
+ * Reads the session list of `userId` for a login about to open a session, so that listing the new session needs no
+ * read of its own; undefined where logins open no session. A login of an unknown name reads the same way.
+ */
+export async function readSessionIndex(context: AuthContext, userId: string): Promise<SessionIndexRead | undefined> {
+  if (!context.config.sessions.refresh.issue && !context.config.sessions.accessTokenSessions) return undefined;
+  return readFamilyList(context.state, userId);
+}
+
+/** Signs an access token (and, where the preset issues them, a refresh token in a new family) for `user`. */
+export async function issueSession(context: AuthContext, user: User, options: IssueSessionOptions): Promise<SessionTokens> {
+  const { config, sessions } = context;
+  const { identityProvider } = options;
+  const external = identityProvider !== undefined && (await hasNoLocalRecord(context, user));
+  const sv = options.sessionVersion !== undefined && !external ? options.sessionVersion : await sessions.current(user.id, { external });
+  const opened = config.sessions.refresh.issue || config.sessions.accessTokenSessions ? await startFamily(context, user, sv, options, external) : undefined;
+  // A new session is an authentication: its tokens carry the time of it (refreshes keep it, see refreshSession).
+  const authTime = nowSeconds(config.clock);
+  const access = signAccess(context, user, user.authorities, { sv, family: opened?.family, rememberMe: options.rememberMe, identityProvider, authTime });
+  return { access, refresh: opened?.refresh };
 }
 
 /**
- * Tokens carry `sv`, the user's session version when they were issued. Ending all sessions writes a new random
- * version, so every older token stops matching. The key lives as long as the longest token, after which every
- * token issued before the change has expired anyway, so a missing key accepts any version.
- *
- * With a UserStore, a token of a user who is disabled or no longer exists is refused too. Both facts come from one
- * short cache (`sessions.cacheMs`): a hit costs no round trip to either store, a miss asks both at once.
+ * A new session's family: its record, its list entry and, where the preset issues them, its first refresh token.
+ * Without refresh tokens, a preset may still keep a session per login (bfore.ai's logout ends one token's session):
+ * it then lives as long as the access token.
  */
-export class SessionVersions {
-  private readonly cache = new Map<string, CacheEntry>();
-  /** Families known to be open, until the time in the value; only this instance's logouts remove them early. */
-  private readonly openFamilies = new Map<string, number>();
-  /** Counts endAll() calls, so a cache fill that raced one does not put the old version back. */
-  private endings = 0;
+async function startFamily(
+  context: AuthContext,
+  user: User,
+  sv: string,
+  options: IssueSessionOptions,
+  external: boolean,
+): Promise<{ family: string; refresh: IssuedToken | undefined }> {
+  const { config } = context;
+  const { identityProvider } = options;
+  const family = newTokenId();
+  const issueRefresh = config.sessions.refresh.issue;
+  const endsAt = sessionEnd(context, issueRefresh ? config.tokens.refreshTtlSeconds : accessLifetime(context, options.rememberMe));
+  const refresh = issueRefresh ? signRefresh(context, user, family, sv, options.rememberMe, endsAt) : undefined;
+  // The session's record, its list entry and its refresh token's, written at once (one round trip when the list was
+  // read before); the refresh token works only once its family record exists, which a refresh reads first.
+  await Promise.all([
+    openFamily(
+      context,
+      family,
+      {
+        userId: user.id,
+        endsAt,
+        ...(identityProvider !== undefined ? { idp: identityProvider } : {}),
+        ...(external ? { authorities: [...user.authorities] } : {}),
+      },
+      options.sessionIndex,
+    ),
+    refresh !== undefined ? setLiveToken(context.state, family, refresh.jti, { endsAt, now: config.clock() }) : undefined,
+  ]);
+  return { family, refresh };
+}
 
-  constructor(
-    private readonly state: StateStore,
-    private readonly clock: Clock,
-    private readonly longestTokenSeconds: number,
-    private readonly cacheMs: number,
-    private readonly users?: UserStore,
-  ) {}
+export interface OpenSessionOptions extends IssueSessionOptions {
+  /** The device token the client presented: a device it proves keeps its id in the new one. */
+  deviceToken?: string | undefined;
+}
 
-  /**
-   * The version new tokens for `userId` must carry (read fresh: never from the cache). `external` marks an identity
-   * with no local user record, whose tokens are then never checked against the UserStore.
-   */
-  async current(userId: string, options: { external?: boolean } = {}): Promise<string> {
-    const version = await this.state.get(key(userId));
-    // A version changed on another instance reaches this one's cache at once, so the new token is not refused.
-    const cached = this.cache.get(userId);
-    if (cached !== undefined) cached.version = version;
-    return (options.external ? EXTERNAL_MARK : '') + (version ?? INITIAL_VERSION);
+/**
+ * Opens a session after a completed authentication: its tokens, a device token (OWASP device cookies; not for an
+ * identity provider's login) and the login recorded. `firstLogin` is true when the user had never logged in.
+ */
+export async function openSession(context: AuthContext, user: User, options: OpenSessionOptions): Promise<LoginSuccess> {
+  const firstLogin = user.lastLoginAt == null;
+  const { access, refresh } = await issueSession(context, user, options);
+  await context.users.recordLogin(user.id, new Date(context.config.clock()));
+  const device = options.identityProvider === undefined ? issueDeviceToken(context, user.id, options.deviceToken) : undefined;
+  return { user, access, refresh, firstLogin, rememberMe: options.rememberMe, ...(device ? { device } : {}) };
+}
+
+/** Stores a new session (family) record and lists it among the user's; the oldest past `sessions.maxPerUser` end. */
+async function openFamily(
+  context: AuthContext,
+  family: string,
+  record: Pick<FamilyRecord, 'userId' | 'endsAt' | 'idp' | 'authorities'>,
+  sessionIndex?: SessionIndexRead,
+): Promise<void> {
+  const now = context.config.clock();
+  const client = currentRequest()?.client ?? { userAgent: null, network: null };
+  const ended = await createFamily(
+    context.state,
+    family,
+    { ...record, createdAt: now, lastUsedAt: now, client, recentlySpent: [] },
+    { now, maxPerUser: context.config.sessions.maxPerUser, listRead: sessionIndex },
+  );
+  announceEnded(context, record.userId, ended);
+}
+
+function announceEnded(context: AuthContext, userId: string, ended: readonly FamilyEntry[]): void {
+  for (const old of ended) {
+    context.sessions.forgetFamily(old.family);
+    context.events.emit('session.ended', { userId, sessionId: old.family });
   }
+}
 
-  /** Ends every session of `userId`: tokens issued before now are refused from now on. */
-  async endAll(userId: string): Promise<void> {
-    const version = newTokenId();
-    await this.state.set(key(userId), version, this.longestTokenSeconds * 1000);
-    this.endings += 1;
-    // This instance refuses the old tokens at once, without waiting for its cache to expire. The entry keeps its
-    // expiry, so the user's status it holds is not remembered for longer than it would have been.
-    const cached = this.cache.get(userId);
-    if (cached !== undefined) cached.version = version;
+/**
+ * Whether an identity provider's user has no local record. An allowed subject that equals a local user's id is
+ * refused: every handler (ours and the host's) would read `req.auth.userId` as that local user and act as them.
+ */
+async function hasNoLocalRecord(context: AuthContext, user: User): Promise<boolean> {
+  const local = await context.users.findById(user.id);
+  if (!isExternalOnlyUser(user)) return local === null;
+  if (local !== null) {
+    context.config.logger.error(
+      '[express-auth-kit] an identity-provider subject equals a local user\'s id: login refused. Map subjects to users with "mapUser" instead.',
+    );
+    throw new AuthError('invalid_credentials');
   }
+  return true;
+}
 
-  /**
-   * Resolves when `tokenVersion` is still the user's and (for a local user) the user exists and is enabled, or
-   * rejects with `token_revoked`. Answers from the short cache when it can, so the guard's common case costs no store
-   * round trip: then it returns `undefined` synchronously, and only a refusal or a miss returns a promise.
-   */
-  check(userId: string, tokenVersion: string | undefined): void | Promise<void> {
-    const external = isExternalSession(tokenVersion);
-    const version = external ? tokenVersion.slice(EXTERNAL_MARK.length) : tokenVersion;
-    const users = external ? undefined : this.users;
-    const cached = this.cache.get(userId);
-    if (cached !== undefined && cached.until > this.clock() && (users === undefined || cached.active !== undefined)) {
-      // A refusal is a rejected promise, never a synchronous throw: the guard formats it in the preset's body.
-      return isAdmitted(cached.version, cached.active, users !== undefined, version) ? undefined : Promise.reject(new AuthError('token_revoked'));
+// ---- access tokens from an access token (bfore.ai's logout, renew and token with a lifetime) ----
+
+/**
+ * A new access token for `user`, the owner of `claims` (an access token the guard admitted), lasting `lifetimeSeconds`
+ * from now. With `sameSession`, it joins the session of `claims` (logging out either ends both), whose end moves out
+ * to cover it; else it opens a session of its own (where sessions are kept), which logging out the other leaves
+ * alone. The token presented keeps its own expiry either way.
+ */
+export async function issueAccessTokenFrom(
+  context: AuthContext,
+  user: User,
+  claims: AccessClaims,
+  options: { lifetimeSeconds: number; sameSession: boolean },
+): Promise<IssuedToken> {
+  const { config } = context;
+  // No `sv`: a lean token of a user never logged out everywhere (or one older than `sv`, which the guard admitted only
+  // then). Not the version read now, which a "log out everywhere" since the guard's check may have changed.
+  const sv = claims.sv ?? INITIAL_SESSION_VERSION;
+  const endsAt = sessionEnd(context, options.lifetimeSeconds);
+  let family: string | undefined;
+  if (options.sameSession) {
+    family = claims.fam;
+    if (family !== undefined) {
+      const outcome = await extendFamily(context.state, user.id, family, endsAt, config.clock());
+      if (outcome === 'ended') throw new AuthError('token_revoked');
+      if (outcome === 'foreign') throw new AuthError('token_invalid');
     }
-    const endings = this.endings;
-    const now = this.clock();
-    return Promise.allSettled([this.state.get(key(userId)), users === undefined ? undefined : findUser(users, userId)]).then(
-      ([storedResult, userResult]) => {
-        // A fresh "disabled" or "gone" from the UserStore refuses the token even while the state store is down.
-        const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value ?? null);
-        if (active === false) throw new AuthError('token_revoked');
-        if (storedResult.status === 'fulfilled' && (users === undefined || active !== undefined)) {
-          if (this.endings === endings) this.remember(userId, storedResult.value, active);
-          if (!isAdmitted(storedResult.value, active, users !== undefined, version)) throw new AuthError('token_revoked');
-          return;
-        }
-        // A store is down: the last answer we had stands in for a short while past its time; then fail closed.
-        const failure = storedResult.status === 'rejected' ? storedResult.reason : (userResult as PromiseRejectedResult).reason;
-        if (cached === undefined || cached.until + OUTAGE_GRACE_MS <= now || (users !== undefined && cached.active === undefined)) throw failure;
-        if (!isAdmitted(storedResult.status === 'fulfilled' ? storedResult.value : cached.version, active ?? cached.active, users !== undefined, version)) {
-          throw new AuthError('token_revoked');
-        }
-      },
-    );
+  } else if (config.sessions.refresh.issue || config.sessions.accessTokenSessions) {
+    family = newTokenId();
+    await openFamily(context, family, { userId: user.id, endsAt });
   }
+  // A renewed token is no new authentication: it keeps the login's time (API-key step-up reads it).
+  return signAccess(context, user, user.authorities, {
+    sv, family, rememberMe: claims.rme === true, lifetimeSeconds: options.lifetimeSeconds, authTime: loginTime(claims),
+  });
+}
 
-  /**
-   * Rejects with `token_revoked` when the session `family` an access token was issued with has been logged out (or
-   * revoked for reuse). Like {@link check}, answers from a short cache and returns `undefined` on a hit.
-   */
-  checkFamily(family: string): void | Promise<void> {
-    const openUntil = this.openFamilies.get(family);
-    const now = this.clock();
-    if (openUntil !== undefined && openUntil > now) return undefined;
-    return this.state.get(familyKey(family)).then(
-      (record) => {
-        if (record === null) {
-          this.openFamilies.delete(family);
-          throw new AuthError('token_revoked');
-        }
-        if (this.cacheMs === 0) return;
-        if (this.openFamilies.size >= 10_000) this.openFamilies.clear();
-        this.openFamilies.set(family, this.clock() + this.cacheMs);
-      },
-      (error: unknown) => {
-        if (openUntil === undefined || openUntil + OUTAGE_GRACE_MS <= now) throw error;
-      },
-    );
+/** Ends the session an admitted access token belongs to; a token of no session (none are kept) cannot be ended alone. */
+export async function endAccessTokenSession(context: AuthContext, claims: AccessClaims): Promise<void> {
+  const userId = claims.uid ?? claims.sub;
+  if (claims.fam === undefined) {
+    throw new AuthError('invalid_request', { message: 'This token belongs to no session that can be ended alone.' });
   }
+  await endFamily(context, userId, claims.fam);
+  context.events.emit('session.ended', { userId, sessionId: claims.fam });
+}
 
-  /** This instance refuses the family's access tokens at once (other instances within `sessions.cacheMs`). */
-  forgetFamily(family: string): void {
-    this.openFamilies.delete(family);
+// ---- the sessions list ----
+
+/** The open sessions of `userId`, newest first; `currentFamily` marks the caller's own. */
+export async function listSessions(context: AuthContext, userId: string, currentFamily: string | undefined): Promise<SessionInfo[]> {
+  const entries = await listFamilies(context.state, userId);
+  const sessions: SessionInfo[] = [];
+  for (const entry of entries) {
+    const record = (await readFamily(context.state, entry.family))?.record;
+    if (record === undefined || record.userId !== userId) continue;
+    sessions.push({
+      id: entry.family,
+      createdAt: new Date(record.createdAt),
+      lastUsedAt: new Date(record.lastUsedAt),
+      client: record.client,
+      current: entry.family === currentFamily,
+    });
   }
+  return sessions.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+}
 
-  private remember(userId: string, version: string | null, active: boolean | undefined): void {
-    if (this.cacheMs === 0) return;
-    if (this.cache.size >= 10_000) this.cache.clear(); // a crude bound: the cache only saves round trips
-    this.cache.set(userId, { version, active, until: this.clock() + this.cacheMs });
+/** Ends one of `userId`'s sessions; another user's session id answers exactly like a missing one (404). */
+export async function endSession(context: AuthContext, userId: string, sessionId: string): Promise<void> {
+  const entries = await listFamilies(context.state, userId);
+  if (!entries.some((entry) => entry.family === sessionId)) throw new AuthError('not_found');
+  await endFamily(context, userId, sessionId);
+  context.events.emit('session.ended', { userId, sessionId });
+}
+
+/**
+ * Ends the session a token belongs to (a refresh token, or an access token of the session): its refresh-token family
+ * and everything it held are removed.
+ */
+export async function logout(context: AuthContext, token: string): Promise<void> {
+  // Verified as the kind its header declares, so a refusal names what is wrong with that token (an expired access
+  // token is "expired", not "not a refresh token"); a token of before explicit typing is tried as both.
+  const declared = context.tokens.declaredKind(token);
+  let claims: { sub: string; uid?: string | undefined; fam?: string | undefined };
+  if (declared === 'access') claims = context.tokens.verify(token, 'access');
+  else if (declared !== undefined) claims = context.tokens.verify(token, 'refresh');
+  else {
+    try {
+      claims = context.tokens.verify(token, 'refresh');
+    } catch {
+      claims = context.tokens.verify(token, 'access');
+    }
+  }
+  const userId = claims.uid ?? claims.sub;
+  const family = claims.fam;
+  if (family) {
+    await endFamily(context, userId, family);
+    context.events.emit('session.ended', { userId, sessionId: family });
   }
 }
 
-function key(userId: string): string {
-  return `sess:${userId}`;
+/**
+ * Ends every session of `userId`: tokens issued before now are refused from now on (the session version), and the
+ * families the user holds are removed from the store.
+ */
+export async function endAllSessions(context: AuthContext, userId: string, revokedApiKeys?: { id: string; name: string }[]): Promise<void> {
+  await context.sessions.endAll(userId);
+  const ended = await removeAllFamilies(context.state, userId, context.config.clock());
+  for (const entry of ended) context.sessions.forgetFamily(entry.family);
+  await untrustAllDevices(context, userId);
+  context.events.emit('sessions.ended_all', { userId, ...(revokedApiKeys !== undefined ? { revokedApiKeys } : {}) });
 }
 
-/** The user, or a 503 when the UserStore fails (fail closed, never a 500 with the store's message). */
-async function findUser(users: UserStore, userId: string): Promise<User | null> {
-  try {
-    return await users.findById(userId);
-  } catch (cause) {
-    throw new AuthError('unavailable', { cause });
-  }
-}
-
-function isActive(user: User | null): boolean {
-  return user !== null && user.disabled !== true;
-}
-
-function isAdmitted(current: string | null, active: boolean | undefined, checkUser: boolean, tokenVersion: string | undefined): boolean {
-  if (checkUser && active !== true) return false;
-  return current === null || current === tokenVersion;
+/** Ends one family of `userId` (no event: the caller names why). This instance's guard refuses its tokens at once. */
+export async function endFamily(context: AuthContext, userId: string, family: string): Promise<void> {
+  await removeFamily(context.state, userId, family, context.config.clock());
+  context.sessions.forgetFamily(family);
 }

@@ -38,17 +38,18 @@ export function failClosed(store: StateStore, logger: Logger): StateStore {
       ...(shutdown ? { shutdown: () => shutdown.call(limiterStore) } : {}),
     };
   }
+  const { compareAndSet, createRateLimitStore } = store;
   return {
     get: (key) => guarded(() => store.get(key)),
     set: (key, value, ttlMs) => guarded(() => store.set(key, value, ttlMs)),
     delete: (key) => guarded(() => store.delete(key)),
     increment: (key, ttlMs): Promise<Counter> => guarded(() => store.increment(key, ttlMs)),
     take: (key) => guarded(() => store.take(key)),
-    ...(store.compareAndSet
-      ? { compareAndSet: (key: string, expected: string | null, value: string | null, ttlMs: number) => guarded(() => store.compareAndSet!(key, expected, value, ttlMs)) }
+    ...(compareAndSet
+      ? { compareAndSet: (key: string, expected: string | null, value: string | null, ttlMs: number) => guarded(() => compareAndSet.call(store, key, expected, value, ttlMs)) }
       : {}),
-    ...(store.createRateLimitStore
-      ? { createRateLimitStore: (prefix: string) => failClosedRateLimitStore(store.createRateLimitStore!(prefix)) }
+    ...(createRateLimitStore
+      ? { createRateLimitStore: (prefix: string) => failClosedRateLimitStore(createRateLimitStore.call(store, prefix)) }
       : {}),
   };
 }

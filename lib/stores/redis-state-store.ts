@@ -157,9 +157,10 @@ export class RedisStateStore implements StateStore {
     const prefixed = this.prefix + key;
     const reply = await this.runScript(prefixed, INCREMENT_SHA, INCREMENT_SCRIPT, ['1', prefixed, toPx(ttlMs)]);
     if (!Array.isArray(reply) || reply.length !== 2) throw unexpectedReply('increment', reply);
-    const [value, ttl] = reply.map(Number);
+    const value = Number(reply[0]);
+    const ttl = Number(reply[1]);
     if (!Number.isSafeInteger(value) || !Number.isSafeInteger(ttl)) throw unexpectedReply('increment', reply);
-    return { value: value as number, ttlMs: ttl as number };
+    return { value, ttlMs: ttl };
   }
 
   async take(key: string): Promise<string | null> {
@@ -202,8 +203,8 @@ export class RedisStateStore implements StateStore {
         if (name === 'SCRIPT' && first?.toUpperCase() === 'LOAD' && second !== undefined) scripts.set(sha1(second), second);
         const script = name === 'EVALSHA' && first !== undefined ? scripts.get(first) : undefined;
         const reply =
-          script !== undefined && second !== undefined
-            ? this.runScript(key, first as string, script, [second, ...rest])
+          script !== undefined && first !== undefined && second !== undefined
+            ? this.runScript(key, first, script, [second, ...rest])
             : this.send(key, command);
         return (await reply) as RedisReply;
       },

@@ -201,7 +201,9 @@ export interface StateStore {
    * The library keeps a few lists per user in one key each (the open sessions, the open second-factor challenges)
    * and updates them with this. Without it they are read and written in two steps: racing logins of one user can
    * then drop an entry, so that user may hold more than `sessions.maxPerUser` sessions (or challenges past the bound)
-   * until they expire. Our memory and Redis stores have it.
+   * until they expire. A login also creates its session's record with it (expecting no value), so that the record can
+   * be sent beside its list entry; without it, the record is written first and the list after, one round trip more.
+   * Our memory and Redis stores have it.
    */
   compareAndSet?(key: string, expected: string | null, value: string | null, ttlMs: number): Promise<boolean>;
   /**
