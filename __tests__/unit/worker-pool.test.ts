@@ -1,5 +1,8 @@
 // The bcrypt worker pool under load: a queue bounded by waiting time, and jobs dropped when their caller leaves.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { AuthError } from '../../lib/errors';
+import { workerFlags } from '../../lib/passwords/bcrypt-worker';
 import { BcryptWorkerPool, bcryptCostOf } from '../../lib/passwords/worker-pool';
 
 const COST = 4;
@@ -133,5 +136,22 @@ describe('bcryptCostOf()', () => {
     expect(bcryptCostOf('$2b$03$x')).toBeUndefined();
     expect(bcryptCostOf('not-a-hash')).toBeUndefined();
     expect(bcryptCostOf('')).toBeUndefined();
+  });
+});
+
+describe("the host's Node flags", () => {
+  // A host started with `node --input-type=module` (an ES module given with -e or on stdin) passed the flag to every
+  // worker, whose CommonJS source then failed to load: the pool restarted workers forever and no hash ever came.
+  test('a host running with --input-type=module -e still hashes', () => {
+    const library = path.join(__dirname, '../../lib/index.ts');
+    const script = `const m = await import(${JSON.stringify(library)}); const { hashPassword } = m.default ?? m;
+      process.stdout.write(await hashPassword('a long enough password', { cost: 4 })); process.exit(0);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    expect(child.stdout).toMatch(/^\$2[aby]\$04\$/);
+  }, 20_000);
+
+  test('workers keep the host\'s loaders but not its entry code or input type', () => {
+    expect(workerFlags(['--import', 'tsx', '--input-type=module', '-e', 'code', '--enable-source-maps'])).toEqual(['--import', 'tsx', '--enable-source-maps']);
+    expect(workerFlags(['--input-type', 'module', '--print', '1+1'])).toEqual([]);
   });
 });

@@ -59,7 +59,27 @@ export function resolveBcryptPath(): string {
 
 /** Starts a worker thread running bcryptjs from `bcryptPath`. */
 export function startBcryptWorker(bcryptPath: string): Worker {
-  return new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptPath, niceness: WORKER_NICENESS } });
+  return new Worker(WORKER_SOURCE, { eval: true, execArgv: workerFlags(process.execArgv), workerData: { bcryptPath, niceness: WORKER_NICENESS } });
+}
+
+// The host's flags that say how to read *its* entry code. A worker inherits every flag, and under
+// `node --input-type=module` its CommonJS source would load as an ES module and fail at once (the pool would restart it
+// forever); `-e`/`-p` and their code are the host's script, not the worker's.
+const ENTRY_FLAGS_WITH_VALUE = new Set(['--input-type', '-e', '--eval', '-p', '--print']);
+
+/** The host's Node flags without those about its own entry code (loaders such as `--import` stay). */
+export function workerFlags(hostFlags: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < hostFlags.length; i += 1) {
+    const flag = hostFlags[i] ?? '';
+    if (flag.startsWith('--input-type=')) continue;
+    if (ENTRY_FLAGS_WITH_VALUE.has(flag)) {
+      i += 1; // its value too
+      continue;
+    }
+    kept.push(flag);
+  }
+  return kept;
 }
 
 /** Hands `job` to `worker`, with the flag through which it may still be cancelled until the worker takes it. */
