@@ -5,6 +5,7 @@ import { MemoryStateStore, NodemailerMailer, type StateStore } from '../../lib';
 import { newNumericCode } from '../../lib/primitives/random';
 import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type FakeClock, type TestApp } from '../helpers/create-app';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
+import { claimsOf } from '../helpers/session';
 
 /** A state store that records every key it is asked to read and every key and value written to it. */
 interface RecordingStore extends StateStore {
@@ -67,10 +68,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<SecurityTestAp
 afterEach(async () => {
   await t?.close();
 });
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
 
 async function nextCode(to = 'user@example.com'): Promise<string> {
   const code = extractCode((await t.smtp.waitForMessage((m) => m.to.includes(to))).raw);

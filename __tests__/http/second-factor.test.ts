@@ -4,6 +4,7 @@ import { NodemailerMailer } from '../../lib';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { utmstackEmailChallenge } from '../helpers/utmstack';
+import { claimsOf } from '../helpers/session';
 
 interface SmtpTestApp extends TestApp {
   smtp: TestSmtpServer;
@@ -29,10 +30,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<SmtpTestApp> {
 afterEach(async () => {
   await t?.close();
 });
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
 
 /** The code in the next not-yet-read message to `to`. */
 async function nextCode(to: string): Promise<string> {

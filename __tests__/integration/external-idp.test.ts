@@ -4,14 +4,11 @@ import { SignJWT, type JWTPayload } from 'jose';
 import type { AuthEvent, AuthOptions, ExternalIdentityProviderOptions } from '../../lib';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
 import { createIdpKey, signIdpToken, startJwksServer, unusedLoopbackUrl, type IdpKey, type JwksServer } from '../helpers/jwks-server';
+import { claimsOf } from '../helpers/session';
 
 const ISSUER = 'https://tenant.idp.example/';
 const AUDIENCE = 'https://core.example/api';
 const ALICE = 'auth0|alice';
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
 
 let keyA: IdpKey;
 let keyB: IdpKey;
