@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { settle } from '../helpers/session';
 
 const ROOT = path.resolve(__dirname, '../..');
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
@@ -47,8 +48,6 @@ function series(text: string): Map<string, number> {
   return values;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
-
 async function login(username: keyof typeof PASSWORDS, password: string = PASSWORDS[username]): Promise<request.Response> {
   return request(t.app).post('/auth/login').send({ username, password });
 }
@@ -82,7 +81,7 @@ test('after a login storm, /metrics shows each counter with its value, fixed lab
   await request(t.app).get('/api/protected').expect(401);
   // A password reset, requested and completed.
   await request(t.app).post('/auth/password/forgot').send({ email: 'admin@example.com' }).expect(202);
-  await settle();
+  await settle(30);
   const token = new URL(t.mailer.resetLinks.at(-1)!.url).searchParams.get('token');
   await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a-new-admin-password' }).expect(204);
 

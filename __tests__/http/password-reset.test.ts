@@ -5,6 +5,7 @@ import { MemoryStateStore, type AuthOptions, type Mailer, type StateStore } from
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 const NEW_PASSWORD = 'a-brand-new-password';
@@ -20,9 +21,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
   t = await createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
 }
-
-/** Lets the off-the-path mail and the events be delivered. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 function forgot(email: string) {
   return request(t.app).post('/auth/password/forgot').send({ email });

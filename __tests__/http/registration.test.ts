@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createAuth, MemoryMailer, MemoryStateStore, MemoryUserStore, type StateStore, type UserStore } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
 import { createFakeClock, createTestApp, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/verify-email?token={token}';
 const PASSWORD = 'a-long-enough-password';
@@ -20,9 +21,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
   t = await createTestApp({ registration: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
 }
-
-/** Lets the off-the-path mail and the events be delivered. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 function register(body: Record<string, unknown>) {
   return request(t.app).post('/auth/register').send(body);

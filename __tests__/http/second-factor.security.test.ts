@@ -5,7 +5,7 @@ import { MemoryStateStore, NodemailerMailer, type StateStore } from '../../lib';
 import { newNumericCode } from '../../lib/primitives/random';
 import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type FakeClock, type TestApp } from '../helpers/create-app';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
-import { claimsOf } from '../helpers/session';
+import { claimsOf, postLogin } from '../helpers/session';
 
 /** A state store that records every key it is asked to read and every key and value written to it. */
 interface RecordingStore extends StateStore {
@@ -81,7 +81,7 @@ function wrongCodeFor(code: string): string {
 }
 
 async function utmstackLogin(body: Record<string, unknown> = {}): Promise<{ challenge: string; code: string }> {
-  const res = await request(t.app).post('/api/authenticate').send({ username: 'user', password: PASSWORDS.user, ...body });
+  const res = await postLogin(t, 'user', { body });
   expect(res.body).toMatchObject({ success: true, authenticated: false, method: 'EMAIL' });
   return { challenge: res.body.token as string, code: await nextCode() };
 }

@@ -4,7 +4,7 @@ import { NodemailerMailer } from '../../lib';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { utmstackEmailChallenge } from '../helpers/utmstack';
-import { claimsOf } from '../helpers/session';
+import { claimsOf, postLogin } from '../helpers/session';
 
 interface SmtpTestApp extends TestApp {
   smtp: TestSmtpServer;
@@ -45,7 +45,7 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
   });
 
   async function login(body: Record<string, unknown> = {}) {
-    return request(t.app).post('/api/authenticate').send({ username: 'user', password: PASSWORDS.user, rememberMe: false, ...body });
+    return postLogin(t, 'user', { body: { rememberMe: false, ...body } });
   }
 
   test('the login answers a challenge in UTMStack\'s shape, with no Authorization header, and mails a 6-digit code', async () => {
