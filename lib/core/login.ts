@@ -1,5 +1,6 @@
 // Password login: lockout, constant-time failure for unknown and disabled users, expiry, then a session or a challenge.
 import { AuthError } from '../errors';
+import { reportError } from '../logger';
 import { bcryptCostOf } from '../passwords/hasher';
 import type { LoginSuccess, SecondFactorChallenge } from './results';
 import type { SecondFactorMethod, User } from '../stores/types';
@@ -9,6 +10,7 @@ import { isExternalOnlyUser } from './external-identity';
 import { startSecondFactor } from './second-factor';
 import { openSession, readSessionIndex } from './session-tokens';
 import { trustedDeviceOf } from './trusted-devices';
+import { isActive } from './users';
 
 export type LoginOutcome = ({ kind: 'authenticated' } & LoginSuccess) | ({ kind: 'challenge' } & SecondFactorChallenge);
 
@@ -158,7 +160,7 @@ async function verifyReservedAttempt(
   let matches = false;
   if (user) matches = await context.passwords.verify(password, user.passwordHash, signal);
   else await context.passwords.burnComparison(password, signal);
-  if (!matches || !user || user.disabled) {
+  if (!matches || !isActive(user)) {
     await context.throttle.recordFailure(identity, attempt);
     throw new AuthError('invalid_credentials');
   }
@@ -185,6 +187,6 @@ async function rehashIfOutdated(context: AuthContext, user: User, password: stri
     const hash = await context.passwords.hash(password);
     await replace.call(context.users, user.id, user.passwordHash, hash);
   } catch (error) {
-    context.config.logger.error(`[express-auth-kit] rehashing a password failed: ${error instanceof Error ? error.message : String(error)}`);
+    reportError(context.config.logger, 'rehashing a password failed', error);
   }
 }

@@ -3,6 +3,7 @@ import type { StateStore, User, UserStore } from '../stores/types';
 import { newTokenId } from '../primitives/random';
 import type { Clock } from '../primitives/clock';
 import { AuthError } from '../errors';
+import { isActive } from './users';
 
 /** Where a refresh-token family lives while its session is open; logout deletes it. */
 export const familyKey = (family: string): string => `rt:family:${family}`;
@@ -162,10 +163,6 @@ async function findUser(users: UserStore, userId: string): Promise<User | null> 
   } catch (cause) {
     throw new AuthError('unavailable', { cause });
   }
-}
-
-function isActive(user: User | null): boolean {
-  return user !== null && user.disabled !== true;
 }
 
 function isAdmitted(current: string | null, active: boolean | undefined, checkUser: boolean, tokenVersion: string | undefined): boolean {

@@ -4,12 +4,12 @@ import { inRequestScope } from '../core/request-scope';
 import { apiKeyNotAcceptedMessage, AuthError, nameCredential, type CredentialPlaces, type ExpectedCredential } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
-import { assertSameOriginCookieLogin, carriesAccessCookie, sessionTokenFromCookie } from './cookies';
+import { assertSameOriginCookieLogin, carriesAccessCookie, readCookie, sessionTokenFromCookie } from './cookies';
 import { hasJsonContentType } from './csrf';
 import { createGuard } from './guard';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
-import { hasNoContent, parseJsonBody, readAuthorization, readCookie, requireBearer } from './request';
+import { hasNoContent, parseJsonBody, readAuthorization, requireBearer } from './request';
 import type { RouteDeclaration } from './route';
 import { allRoutes } from './routes';
 

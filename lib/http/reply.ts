@@ -1,7 +1,7 @@
 // Answers: a formatter's reply on the wire, errors in the preset's body with their HTTP headers, and the error handler.
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { AuthError, isAuthError } from '../errors';
-import type { Logger } from '../logger';
+import { reportError, type Logger } from '../logger';
 import type { Preset, Reply, ReplyContext } from '../presets/types';
 import type { Clock } from '../primitives/clock';
 import type { EdgeSettings } from './context';
@@ -72,7 +72,7 @@ export function toAuthError(error: unknown, logger: Logger): AuthError {
   const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
   if (typeof status === 'number' && status >= 400 && status < 500) return new AuthError('invalid_request');
   // Only the message: a stack or a request body could carry a password.
-  logger.error(`[express-auth-kit] unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+  reportError(logger, 'unexpected error', error);
   return new AuthError('internal');
 }
 
