@@ -3,23 +3,18 @@
 // one line), an iPhone's session is labelled iOS, and the expired demo user changes the password and is signed in.
 // Screenshots go to test-results/ (git-ignored). Debian's /usr/bin/chromium (CHROMIUM_PATH overrides), as the other
 // browser tests; without it the suite is skipped, saying why.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { basicExample } from '../../examples/basic';
 import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
+import { closeServer, describeInBrowser, launchChromium, useDemoEnvironment } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`Skipping the browser tests (__tests__/browser): ${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH.`);
-}
-const describeInBrowser = haveChromium ? describe : describe.skip;
 
 /** Where reviewers find the screenshots (git-ignored). */
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
@@ -29,7 +24,7 @@ const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTM
 
 jest.setTimeout(60_000);
 
-describeInBrowser('the demo page at 1280 and 375 px', () => {
+describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 1280 and 375 px', () => {
   const saved = { ...process.env };
   let auth: Auth;
   let server: Server;
@@ -42,8 +37,7 @@ describeInBrowser('the demo page at 1280 and 375 px', () => {
   let failedRequests: string[];
 
   beforeAll(async () => {
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
-    process.env.JWT_SECRET = 'a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123';
+    useDemoEnvironment('a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123');
     const example: { app?: RequestListener } = {};
     server = createServer((req, res) => example.app!(req, res));
     server.listen(0, '127.0.0.1');
@@ -56,19 +50,13 @@ describeInBrowser('the demo page at 1280 and 375 px', () => {
     });
     auth = built.auth;
     example.app = built.app;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.listening) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await closeServer(server);
     await auth?.shutdown();
     process.env = { ...saved };
   });
