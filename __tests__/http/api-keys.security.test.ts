@@ -2,6 +2,7 @@
 import request from 'supertest';
 import { createHash, randomBytes } from 'node:crypto';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { loginToken } from '../helpers/session';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -20,10 +21,9 @@ afterEach(async () => {
 const passwordOf = new Map<string, string>();
 
 async function login(name: 'admin' | 'guest'): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username: name, password: PASSWORDS[name] });
-  expect(res.status).toBe(200);
-  passwordOf.set(res.body.accessToken as string, PASSWORDS[name]);
-  return res.body.accessToken as string;
+  const token = await loginToken(t, name);
+  passwordOf.set(token, PASSWORDS[name]);
+  return token;
 }
 
 async function mintKey(token: string, body: Record<string, unknown> = { name: 'ci' }): Promise<{ id: string; key: string }> {

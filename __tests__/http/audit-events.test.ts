@@ -4,7 +4,7 @@ import request from 'supertest';
 import { totpCode } from '../../lib/primitives/totp';
 import type { AuthEvent, AuthEventName } from '../../lib';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
-import { settle } from '../helpers/session';
+import { login, settle } from '../helpers/session';
 
 const CATALOGUE: AuthEventName[] = [
   'login.succeeded', 'login.failed', 'lockout.started', 'tfa.sent', 'tfa.verified', 'tfa.failed', 'recovery_code.used',
@@ -39,11 +39,10 @@ const keep = <T extends string | undefined>(value: T): T => {
 };
 
 async function loginToken(username: keyof typeof PASSWORDS, password: string = PASSWORDS[username]): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await request(t.app).post('/auth/login').set('User-Agent', 'Audit/1.0').send({ username, password });
-  expect(res.status).toBe(200);
-  keep(res.body.accessToken);
-  keep(res.body.refreshToken);
-  return res.body;
+  const session = await login(t, username, { password, headers: { 'User-Agent': 'Audit/1.0' } });
+  keep(session.accessToken);
+  keep(session.refreshToken);
+  return session;
 }
 
 test('every event of the catalogue is emitted by its flow, with time, request id and client, and no secret', async () => {
