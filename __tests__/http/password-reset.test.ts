@@ -5,7 +5,7 @@ import { MemoryStateStore, type AuthOptions, type Mailer, type StateStore } from
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
-import { settle } from '../helpers/session';
+import { postLogin, settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 const NEW_PASSWORD = 'a-brand-new-password';
@@ -39,10 +39,6 @@ async function mailedToken(email = 'guest@example.com'): Promise<string> {
   const token = new URL(mail!.url).searchParams.get('token');
   expect(token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
   return token!;
-}
-
-function login(username: string, password: string) {
-  return request(t.app).post('/auth/login').send({ username, password });
 }
 
 // Date, and the per-IP limiter's remaining count (it counts this client's requests, whatever the address).
@@ -163,8 +159,8 @@ describe('POST /auth/password/reset', () => {
     const token = await mailedToken();
     const res = await reset({ token, newPassword: NEW_PASSWORD });
     expect(res.status).toBe(204);
-    await login('guest', PASSWORDS.guest).expect(401);
-    await login('guest', NEW_PASSWORD).expect(200);
+    await postLogin(t, 'guest').expect(401);
+    await postLogin(t, 'guest', { password: NEW_PASSWORD }).expect(200);
     const again = await reset({ token, newPassword: 'yet-another-password' });
     expect(again.status).toBe(400);
     expect(again.body.error).toBe('reset_token_invalid');
@@ -216,7 +212,7 @@ describe('POST /auth/password/reset', () => {
   test('a password change after the mail voids the token', async () => {
     await setup();
     const token = await mailedToken();
-    const access = (await login('guest', PASSWORDS.guest).expect(200)).body.accessToken as string;
+    const access = (await postLogin(t, 'guest').expect(200)).body.accessToken as string;
     await request(t.app).post('/auth/account/password').set('Authorization', `Bearer ${access}`).send({ currentPassword: PASSWORDS.guest, newPassword: 'changed-meanwhile' }).expect(204);
     const res = await reset({ token, newPassword: NEW_PASSWORD });
     expect(res.status).toBe(400);
@@ -225,7 +221,7 @@ describe('POST /auth/password/reset', () => {
 
   test('ends every session of the user', async () => {
     await setup();
-    const session = (await login('guest', PASSWORDS.guest).expect(200)).body.accessToken as string;
+    const session = (await postLogin(t, 'guest').expect(200)).body.accessToken as string;
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${session}`).expect(200);
     await reset({ token: await mailedToken(), newPassword: NEW_PASSWORD }).expect(204);
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${session}`).expect(401);
@@ -233,20 +229,20 @@ describe('POST /auth/password/reset', () => {
 
   test('forgives the account\'s failed logins', async () => {
     await setup({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
-    await login('guest', 'wrong-1').expect(401);
-    await login('guest', 'wrong-2').expect(401);
+    await postLogin(t, 'guest', { password: 'wrong-1' }).expect(401);
+    await postLogin(t, 'guest', { password: 'wrong-2' }).expect(401);
     await reset({ token: await mailedToken(), newPassword: NEW_PASSWORD }).expect(204);
-    await login('guest', 'wrong-3').expect(401);
-    await login('guest', 'wrong-4').expect(401);
-    await login('guest', NEW_PASSWORD).expect(200);
+    await postLogin(t, 'guest', { password: 'wrong-3' }).expect(401);
+    await postLogin(t, 'guest', { password: 'wrong-4' }).expect(401);
+    await postLogin(t, 'guest', { password: NEW_PASSWORD }).expect(200);
   });
 
   test('lifts a lockout already in force: the owner can log in with the new password at once', async () => {
     await setup({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
-    for (let i = 0; i < 3; i += 1) await login('guest', `wrong-${i}`).expect(401);
-    await login('guest', PASSWORDS.guest).expect(403);
+    for (let i = 0; i < 3; i += 1) await postLogin(t, 'guest', { password: `wrong-${i}` }).expect(401);
+    await postLogin(t, 'guest').expect(403);
     await reset({ token: await mailedToken(), newPassword: NEW_PASSWORD }).expect(204);
-    await login('guest', NEW_PASSWORD).expect(200);
+    await postLogin(t, 'guest', { password: NEW_PASSWORD }).expect(200);
   });
 
   test("an EMAIL-factor user's link is the proof", async () => {
@@ -281,7 +277,7 @@ describe('POST /auth/password/reset', () => {
       await reset({ token, newPassword: NEW_PASSWORD, code: wrong }).expect(401);
       await reset({ token, newPassword: NEW_PASSWORD, code: wrong }).expect(401);
       // The reset has its own budget (password-reset.security.test.ts): three wrong codes lock neither it nor the login.
-      await login('guest', PASSWORDS.guest).expect(200);
+      await postLogin(t, 'guest').expect(200);
       await reset({ token, newPassword: NEW_PASSWORD, code: code() }).expect(204);
     });
   });

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createAuth, MemoryMailer, MemoryStateStore, MemoryUserStore, type StateStore, type UserStore } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
 import { createFakeClock, createTestApp, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
-import { settle } from '../helpers/session';
+import { postLogin, settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/verify-email?token={token}';
 const PASSWORD = 'a-long-enough-password';
@@ -32,10 +32,6 @@ function verify(token: unknown) {
 
 function resend(email: string) {
   return request(t.app).post('/auth/register/resend').send({ email });
-}
-
-function login(username: string, password: string) {
-  return request(t.app).post('/auth/login').send({ username, password });
 }
 
 /** The token of the latest verification link mailed to `email`. */
@@ -68,14 +64,14 @@ describe('POST /auth/register, then /auth/register/verify', () => {
     expect(stored).toMatchObject({ login: 'alice', email: 'alice@example.org', authorities: ['ROLE_USER'], emailVerified: false });
     expect(stored!.passwordHash).not.toContain(PASSWORD);
 
-    const before = await login('alice', PASSWORD);
+    const before = await postLogin(t, 'alice', { password: PASSWORD });
     expect(before.status).toBe(403);
     expect(before.body).toMatchObject({ error: 'email_unverified' });
     expect(before.body.accessToken).toBeUndefined();
 
     await verify(token).expect(204);
     expect(t.users.findByLogin('alice')?.emailVerified).toBe(true);
-    const after = await login('alice@example.org', PASSWORD).expect(200);
+    const after = await postLogin(t, 'alice@example.org', { password: PASSWORD }).expect(200);
     expect(typeof after.body.accessToken).toBe('string');
 
     await settle();
@@ -89,8 +85,8 @@ describe('POST /auth/register, then /auth/register/verify', () => {
   test('before verification a wrong password gets the ordinary 401, exactly like an unknown user', async () => {
     await setup();
     await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD }).expect(202);
-    const wrong = await login('alice', 'not-the-password');
-    const unknown = await login('nobody', 'not-the-password');
+    const wrong = await postLogin(t, 'alice', { password: 'not-the-password' });
+    const unknown = await postLogin(t, 'nobody', { password: 'not-the-password' });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
     expect(wrong.body).toMatchObject({ error: 'invalid_credentials' });
@@ -317,14 +313,14 @@ describe('an address someone else signed up with first', () => {
     await setup({ passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
     // A squatter signs up with the owner's address and never verifies it (they cannot: the link goes to the owner).
     await register({ username: 'squatter', email: 'owner@example.com', password: PASSWORD }).expect(202);
-    await login('squatter', PASSWORD).expect(403);
+    await postLogin(t, 'squatter', { password: PASSWORD }).expect(403);
     await request(t.app).post('/auth/password/forgot').send({ email: 'owner@example.com' }).expect(202);
     await settle();
     const link = t.mailer.resetLinks.filter((m) => m.to === 'owner@example.com').at(-1);
     expect(link).toBeDefined();
     const token = new URL(link!.url).searchParams.get('token');
     await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'the-owners-own-password' }).expect(204);
-    await login('owner@example.com', 'the-owners-own-password').expect(200);
-    await login('squatter', PASSWORD).expect(401);
+    await postLogin(t, 'owner@example.com', { password: 'the-owners-own-password' }).expect(200);
+    await postLogin(t, 'squatter', { password: PASSWORD }).expect(401);
   });
 });
