@@ -2,9 +2,9 @@
 import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { AuthEvent, AuthOptions, ExternalIdentityProviderOptions } from '../../lib';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
 import { createIdpKey, signIdpToken, startJwksServer, unusedLoopbackUrl, type IdpKey, type JwksServer } from '../helpers/jwks-server';
-import { claimsOf } from '../helpers/session';
+import { claimsOf, login } from '../helpers/session';
 
 const ISSUER = 'https://tenant.idp.example/';
 const AUDIENCE = 'https://core.example/api';
@@ -189,8 +189,8 @@ describe('keys by kid', () => {
 
 describe('a JWKS outage', () => {
   async function localLogin(): Promise<{ access_token: string; refresh_token: string }> {
-    const res = await request(t.app).post('/api/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
-    return res.body as { access_token: string; refresh_token: string };
+    const { accessToken, refreshToken } = await login(t, 'admin');
+    return { access_token: accessToken, refresh_token: refreshToken };
   }
 
   it('nothing listening: provider logins fail closed with 503, local logins and tokens keep working', async () => {
