@@ -99,7 +99,7 @@ export class SessionVersions {
     return Promise.allSettled([this.state.get(key(userId)), users === undefined ? undefined : findUser(users, userId)]).then(
       ([storedResult, userResult]) => {
         // A fresh "disabled" or "gone" from the UserStore refuses the token even while the state store is down.
-        const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value ?? null);
+        const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value);
         if (active === false) throw new AuthError('token_revoked');
         if (storedResult.status === 'fulfilled' && (users === undefined || active !== undefined)) {
           if (this.endings === endings) this.remember(userId, storedResult.value, active);
