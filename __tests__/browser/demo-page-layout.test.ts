@@ -4,16 +4,13 @@
 // Screenshots go to test-results/ (git-ignored). Debian's /usr/bin/chromium (CHROMIUM_PATH overrides), as the other
 // browser tests; without it the suite is skipped, saying why.
 import { mkdirSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type RequestListener, type Server } from 'node:http';
 import path from 'node:path';
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import { closeServer, describeInBrowser, launchChromium, useDemoEnvironment } from '../helpers/browser';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
 
 /** Where reviewers find the screenshots (git-ignored). */
@@ -38,18 +35,10 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 128
 
   beforeAll(async () => {
     useDemoEnvironment('a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123');
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => example.app!(req, res));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    ({ server, origin, auth } = await startDemoExample({
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer: new MemoryMailer() }),
       onEvent: () => undefined,
-    });
-    auth = built.auth;
-    example.app = built.app;
+    }));
     browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   });

@@ -4,14 +4,13 @@
 // it the suite is skipped, saying why.
 import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import { closeServer, describeInBrowser, launchChromium, useDemoEnvironment } from '../helpers/browser';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
 
 /** Where reviewers find the screenshots (git-ignored). */
@@ -51,30 +50,25 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page (examp
 
   beforeAll(async () => {
     useDemoEnvironment('a-demo-page-test-secret-that-is-long-enough-for-any-hmac-0123456789');
-    // The port first: the example trusts its own origin, http://127.0.0.1:PORT, for cookie requests.
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => {
-      const url = req.url ?? '';
-      res.on('finish', () => {
-        const setCookie = res.getHeader('set-cookie');
-        answered.push({
-          method: req.method ?? '',
-          path: url,
-          origin: req.headers.origin,
-          withRefreshCookie: (req.headers.cookie ?? '').includes(`${REFRESH_COOKIE}=`),
-          status: res.statusCode,
-          setCookie: Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [String(setCookie)],
-        });
-      });
-      example.app!(req, res);
-    });
-    origin = await listen(server);
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    ({ server, origin, auth } = await startDemoExample({
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    });
-    auth = built.auth;
-    example.app = built.app;
+      // Every answer recorded, to see what a foreign page managed to do.
+      wrap: (handler) => (req, res) => {
+        const url = req.url ?? '';
+        res.on('finish', () => {
+          const setCookie = res.getHeader('set-cookie');
+          answered.push({
+            method: req.method ?? '',
+            path: url,
+            origin: req.headers.origin,
+            withRefreshCookie: (req.headers.cookie ?? '').includes(`${REFRESH_COOKIE}=`),
+            status: res.statusCode,
+            setCookie: Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [String(setCookie)],
+          });
+        });
+        handler(req, res);
+      },
+    }));
     browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   });

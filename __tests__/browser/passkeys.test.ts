@@ -3,15 +3,12 @@
 // in, adds a passkey (the page asks for the password), signs out and signs in with it (no code asked); a replayed
 // assertion is refused; a deleted passkey no longer signs in. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides).
 import { mkdirSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth, type AuthEvent } from '../../lib';
-import { closeServer, describeInBrowser, launchChromium, useDemoEnvironment } from '../helpers/browser';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
 
@@ -33,19 +30,13 @@ describeInBrowser('the passkey browser tests')('passkeys on the demo page in hea
 
   beforeAll(async () => {
     useDemoEnvironment('a-passkey-page-test-secret-that-is-long-enough-for-any-hmac-0123456789');
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => example.app!(req, res));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    // The page is loaded at localhost: an IP address cannot be a WebAuthn relying party.
-    origin = `http://localhost:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    const example = await startDemoExample({
       services: async (seeds) => ({ users: (users.store = new MemoryUserStore(seeds)), stateStore: new MemoryStateStore(), mailer }),
       onEvent: (event) => void events.push(event),
     });
-    auth = built.auth;
-    example.app = built.app;
+    ({ server, auth } = example);
+    // The page is loaded at localhost: an IP address cannot be a WebAuthn relying party.
+    origin = `http://localhost:${example.port}`;
     browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   });

@@ -1,14 +1,10 @@
 // The demo page's "Create an account" (examples/basic.ts, GET /) in headless Chromium: sign up, a sign-in refused until
 // the address is confirmed, the mailed link pasted in, then a sign-in as the new user. Debian's /usr/bin/chromium
 // (CHROMIUM_PATH overrides); without it the suite is skipped, saying why.
-import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import { closeServer, describeInBrowser, launchChromium, useDemoEnvironment } from '../helpers/browser';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
 
 jest.setTimeout(60_000);
@@ -27,19 +23,10 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page\'s "Cr
 
   beforeAll(async () => {
     useDemoEnvironment('a-registration-page-test-secret-long-enough-for-any-hmac-0123456789');
-    // The port first: the example trusts its own origin for cookie requests.
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => example.app!(req, res));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    ({ server, origin, auth } = await startDemoExample({
       onEvent: () => undefined,
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    });
-    auth = built.auth;
-    example.app = built.app;
+    }));
     browser = await launchChromium();
   });
 

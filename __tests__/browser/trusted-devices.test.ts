@@ -1,14 +1,11 @@
 // "Remember this browser" on the demo page of examples/basic.ts, in headless Chromium (playwright-core): the checkbox
 // at the code step, the next sign-in from that browser without the code, another browser still asked, and "Forget
 // trusted browsers". Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); without it the suite is skipped.
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import { closeServer, describeInBrowser, launchChromium, useDemoEnvironment } from '../helpers/browser';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
 const TRUSTED_COOKIE = '__Host-eak-trusted';
 
@@ -25,18 +22,10 @@ describeInBrowser('the trusted-devices browser tests')('trusted browsers on the 
 
   beforeAll(async () => {
     useDemoEnvironment('a-trusted-devices-browser-test-secret-long-enough-for-any-hmac-0123');
-    const example: { app?: (req: never, res: never) => void } = {};
-    server = createServer((req, res) => example.app!(req as never, res as never));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    ({ server, origin, auth } = await startDemoExample({
       onEvent: () => undefined,
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    });
-    auth = built.auth;
-    example.app = built.app as never;
+    }));
     browser = await launchChromium();
   });
 
