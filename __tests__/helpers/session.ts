@@ -94,13 +94,19 @@ export function postLogin(t: SessionTarget, who: string, options: LoginOptions =
     .send({ username: who, password, ...options.body });
 }
 
-/** Logs `who` in (default admin) and expects a completed login: 200 with an access token, no challenge. */
-export async function login(t: SessionTarget, who: DemoUser = 'admin', options: LoginOptions = {}): Promise<Session> {
+/** Posts a login and expects a 200 answering `expected`: a session, or a second-factor challenge. */
+async function answeredLogin(t: SessionTarget, who: string, options: LoginOptions, expected: 'session' | 'challenge') {
   const res = await postLogin(t, who, options);
   expect(res.status).toBe(200);
   const fields = fieldsOf(t);
   const body = res.body as Body;
-  expect(fields.isChallenge(body)).toBe(false);
+  expect(fields.isChallenge(body)).toBe(expected === 'challenge');
+  return { res, body, fields };
+}
+
+/** Logs `who` in (default admin) and expects a completed login: 200 with an access token, no challenge. */
+export async function login(t: SessionTarget, who: DemoUser = 'admin', options: LoginOptions = {}): Promise<Session> {
+  const { res, body, fields } = await answeredLogin(t, who, options, 'session');
   const accessToken = fields.access(body);
   expect(accessToken).toEqual(expect.any(String));
   const refreshToken = fields.refresh(body);
@@ -123,11 +129,7 @@ export async function loginToken(t: SessionTarget, who: DemoUser = 'admin', opti
 
 /** The password step of `who` (default user, whose second factor is the emailed code): expects a challenge. */
 export async function challenge(t: SessionTarget, who: DemoUser = 'user', options: LoginOptions = {}): Promise<Challenge> {
-  const res = await postLogin(t, who, options);
-  expect(res.status).toBe(200);
-  const fields = fieldsOf(t);
-  const body = res.body as Body;
-  expect(fields.isChallenge(body)).toBe(true);
+  const { res, body, fields } = await answeredLogin(t, who, options, 'challenge');
   const token = fields.challenge(body);
   expect(token).toEqual(expect.any(String));
   return { token: token as string, body, res };
