@@ -7,6 +7,7 @@ import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
 import { readBodies, readHeader, startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server';
 import { observable } from '../helpers/responses';
+import { createMailingApp, smtpServerPerTest } from '../helpers/smtp-app';
 
 const NEW_PASSWORD = 'a-brand-new-password';
 let smtp: TestSmtpServer;
@@ -15,25 +16,10 @@ let t: TestApp;
 let events: AuthEvent[];
 
 async function setup(options: Partial<AuthOptions> = {}): Promise<void> {
-  mailer = new NodemailerMailer({ transport: smtp.url, from: 'ACME Accounts <no-reply@acme.test>' });
-  events = [];
-  t = await createTestApp({
-    mailer,
-    passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
-    onEvent: (event) => void events.push(event),
-    ...options,
-  });
+  ({ t, mailer, events } = await createMailingApp(smtp, 'ACME Accounts <no-reply@acme.test>', { passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' }, ...options }));
 }
 
-beforeEach(async () => {
-  smtp = await startSmtpServer();
-});
-
-afterEach(async () => {
-  mailer?.close();
-  await t?.close();
-  await smtp.close();
-});
+smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
 
 /** The reset token in a delivered message: the `token` parameter of the link alone on its line. */
 function tokenIn(message: ReceivedMessage): string {

@@ -4,10 +4,11 @@
 import request from 'supertest';
 import { NodemailerMailer, type AuthOptions } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
-import { createTestApp, type TestApp } from '../helpers/create-app';
-import { readBodies, readHeader, startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server';
+import type { TestApp } from '../helpers/create-app';
+import { readBodies, readHeader, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server';
 import { postLogin } from '../helpers/session';
 import { observable } from '../helpers/responses';
+import { createMailingApp, smtpServerPerTest } from '../helpers/smtp-app';
 
 const PASSWORD = 'a-long-enough-password';
 let smtp: TestSmtpServer;
@@ -16,25 +17,10 @@ let t: TestApp;
 let events: AuthEvent[];
 
 async function setup(options: Partial<AuthOptions> = {}): Promise<void> {
-  mailer = new NodemailerMailer({ transport: smtp.url, from: 'ACME Accounts <no-reply@acme.test>' });
-  events = [];
-  t = await createTestApp({
-    mailer,
-    registration: { urlTemplate: 'https://app.example/verify-email?token={token}' },
-    onEvent: (event) => void events.push(event),
-    ...options,
-  });
+  ({ t, mailer, events } = await createMailingApp(smtp, 'ACME Accounts <no-reply@acme.test>', { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' }, ...options }));
 }
 
-beforeEach(async () => {
-  smtp = await startSmtpServer();
-});
-
-afterEach(async () => {
-  mailer?.close();
-  await t?.close();
-  await smtp.close();
-});
+smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
 
 /** The verification token in a delivered message: the `token` parameter of the link alone on its line. */
 function tokenIn(message: ReceivedMessage): string | undefined {

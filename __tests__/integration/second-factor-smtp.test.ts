@@ -4,6 +4,7 @@ import { NodemailerMailer, type NodemailerMailerOptions } from '../../lib';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
 import { extractCode, readBodies, readHeader, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { postLogin } from '../helpers/session';
+import { smtpServerPerTest } from '../helpers/smtp-app';
 
 let smtp: TestSmtpServer;
 let mailer: NodemailerMailer;
@@ -14,15 +15,7 @@ async function setup(mailerOptions: Partial<NodemailerMailerOptions> = {}): Prom
   t = await createTestApp({ mailer });
 }
 
-beforeEach(async () => {
-  smtp = await startSmtpServer();
-});
-
-afterEach(async () => {
-  mailer?.close();
-  await t?.close();
-  await smtp.close();
-});
+smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
 
 describe('the mail a login sends', () => {
   test('goes to the stored address from the configured sender, with the code alone on a line; that code logs in', async () => {
