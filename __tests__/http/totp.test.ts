@@ -2,7 +2,7 @@
 import request from 'supertest';
 import { totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
-import { loginToken } from '../helpers/session';
+import { challenge, loginToken } from '../helpers/session';
 
 let t: TestApp;
 
@@ -31,9 +31,9 @@ async function enrolGuest(): Promise<string> {
 }
 
 async function totpChallenge(): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest });
-  expect(res.body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
-  return res.body.challengeToken as string;
+  const { token, body } = await challenge(t, 'guest');
+  expect(body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
+  return token;
 }
 
 function verify(challenge: string, code: string) {

@@ -5,7 +5,7 @@ import type { AuthOptions } from '../../lib';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { PASSWORDS } from '../helpers/create-app';
 import { sharedServicesSkipReason, startDeployment, type Deployment, type Instance } from '../helpers/redis-postgres';
-import { settle } from '../helpers/session';
+import { challenge as challengeOf, settle } from '../helpers/session';
 
 const skipReason = sharedServicesSkipReason();
 if (skipReason) process.stderr.write(`Skipping the account-recovery multi-instance tests: ${skipReason}.\n`);
@@ -66,9 +66,9 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
     await users.updateSecondFactor('3', 'TOTP', secret);
     const code = () => totpCode(secret, Math.floor(clock() / 30_000));
     const challenge = async (instance: Instance) => {
-      const res = await request(instance.app).post(`${instance.base}/login`).send({ username: 'guest', password: PASSWORDS.guest });
-      expect(res.body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
-      return res.body.challengeToken as string;
+      const { token, body } = await challengeOf(instance, 'guest');
+      expect(body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
+      return token;
     };
     const verify = (instance: Instance, token: string, body: Record<string, unknown>) =>
       request(instance.app).post(`${instance.base}/tfa/verify`).set('Authorization', `Bearer ${token}`).send(body);
