@@ -29,6 +29,14 @@ export function warn(logger: Logger, code: WarningCode, message: string): void {
   logger.warn(`[express-auth-kit] ${code}: ${message} (see ${warningDocLink(code)})`);
 }
 
+/**
+ * Reports an unexpected error caught inside the library through `logger.error`: what failed, and the error's message
+ * only. Never its stack or other properties: they may carry a request body, and with it a password.
+ */
+export function reportError(logger: Logger, event: string, error: unknown): void {
+  logger.error(`[express-auth-kit] ${event}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 /** The default: warnings and errors to stderr through console. */
 export const consoleLogger: Logger = {
   warn: (message) => process.emitWarning(message, { type: 'ExpressAuthKitWarning' }),

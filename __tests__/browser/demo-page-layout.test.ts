@@ -3,23 +3,15 @@
 // one line), an iPhone's session is labelled iOS, and the expired demo user changes the password and is signed in.
 // Screenshots go to test-results/ (git-ignored). Debian's /usr/bin/chromium (CHROMIUM_PATH overrides), as the other
 // browser tests; without it the suite is skipped, saying why.
-import { existsSync, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { type RequestListener, type Server } from 'node:http';
 import path from 'node:path';
 import request from 'supertest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`Skipping the browser tests (__tests__/browser): ${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH.`);
-}
-const describeInBrowser = haveChromium ? describe : describe.skip;
 
 /** Where reviewers find the screenshots (git-ignored). */
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
@@ -29,7 +21,7 @@ const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTM
 
 jest.setTimeout(60_000);
 
-describeInBrowser('the demo page at 1280 and 375 px', () => {
+describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 1280 and 375 px', () => {
   const saved = { ...process.env };
   let auth: Auth;
   let server: Server;
@@ -42,33 +34,18 @@ describeInBrowser('the demo page at 1280 and 375 px', () => {
   let failedRequests: string[];
 
   beforeAll(async () => {
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
-    process.env.JWT_SECRET = 'a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123';
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => example.app!(req, res));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    useDemoEnvironment('a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123');
+    ({ server, origin, auth } = await startDemoExample({
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer: new MemoryMailer() }),
       onEvent: () => undefined,
-    });
-    auth = built.auth;
-    example.app = built.app;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    }));
+    browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.listening) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await closeServer(server);
     await auth?.shutdown();
     process.env = { ...saved };
   });

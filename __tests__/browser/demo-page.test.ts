@@ -2,22 +2,16 @@
 // the emailed code, the guarded call, the sessions list, sign out, a reload kept signed in by the refresh cookie, and
 // pages of another origin failing to use that cookie. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); without
 // it the suite is skipped, saying why.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`Skipping the browser tests (__tests__/browser): ${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH.`);
-}
-const describeInBrowser = haveChromium ? describe : describe.skip;
 
 /** Where reviewers find the screenshots (git-ignored). */
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
@@ -41,13 +35,7 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function close(server: Server | undefined): Promise<void> {
-  if (!server?.listening) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
-
-describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () => {
+describeInBrowser('the browser tests (__tests__/browser)')('the demo page (examples/basic.ts) in headless Chromium', () => {
   const saved = { ...process.env };
   const mailer = new MemoryMailer();
   /** Every request the example answered, to see what a foreign page managed to do. */
@@ -61,43 +49,34 @@ describeInBrowser('the demo page (examples/basic.ts) in headless Chromium', () =
   let page: Page;
 
   beforeAll(async () => {
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
-    process.env.JWT_SECRET = 'a-demo-page-test-secret-that-is-long-enough-for-any-hmac-0123456789';
-    // The port first: the example trusts its own origin, http://127.0.0.1:PORT, for cookie requests.
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => {
-      const url = req.url ?? '';
-      res.on('finish', () => {
-        const setCookie = res.getHeader('set-cookie');
-        answered.push({
-          method: req.method ?? '',
-          path: url,
-          origin: req.headers.origin,
-          withRefreshCookie: (req.headers.cookie ?? '').includes(`${REFRESH_COOKIE}=`),
-          status: res.statusCode,
-          setCookie: Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [String(setCookie)],
-        });
-      });
-      example.app!(req, res);
-    });
-    origin = await listen(server);
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    useDemoEnvironment('a-demo-page-test-secret-that-is-long-enough-for-any-hmac-0123456789');
+    ({ server, origin, auth } = await startDemoExample({
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    });
-    auth = built.auth;
-    example.app = built.app;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+      // Every answer recorded, to see what a foreign page managed to do.
+      wrap: (handler) => (req, res) => {
+        const url = req.url ?? '';
+        res.on('finish', () => {
+          const setCookie = res.getHeader('set-cookie');
+          answered.push({
+            method: req.method ?? '',
+            path: url,
+            origin: req.headers.origin,
+            withRefreshCookie: (req.headers.cookie ?? '').includes(`${REFRESH_COOKIE}=`),
+            status: res.statusCode,
+            setCookie: Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [String(setCookie)],
+          });
+        });
+        handler(req, res);
+      },
+    }));
+    browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await close(foreign);
-    await close(server);
+    await closeServer(foreign);
+    await closeServer(server);
     await auth?.shutdown();
     process.env = { ...saved };
   });

@@ -2,25 +2,19 @@
 // with a CDP virtual authenticator (ctap2, internal, resident keys, user verification): the emailed-code user signs
 // in, adds a passkey (the page asks for the password), signs out and signs in with it (no code asked); a replayed
 // assertion is refused; a deleted passkey no longer signs in. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides).
-import { existsSync, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth, type AuthEvent } from '../../lib';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`Skipping the passkey browser tests: ${CHROMIUM} is missing; install Debian's chromium or set CHROMIUM_PATH.`);
-const describeInBrowser = haveChromium ? describe : describe.skip;
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
 
 jest.setTimeout(90_000);
 
-describeInBrowser('passkeys on the demo page in headless Chromium (CDP virtual authenticator)', () => {
+describeInBrowser('the passkey browser tests')('passkeys on the demo page in headless Chromium (CDP virtual authenticator)', () => {
   const saved = { ...process.env };
   const mailer = new MemoryMailer();
   const users = { store: undefined as MemoryUserStore | undefined };
@@ -35,34 +29,21 @@ describeInBrowser('passkeys on the demo page in headless Chromium (CDP virtual a
   let authenticatorId: string;
 
   beforeAll(async () => {
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
-    process.env.JWT_SECRET = 'a-passkey-page-test-secret-that-is-long-enough-for-any-hmac-0123456789';
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => example.app!(req, res));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    // The page is loaded at localhost: an IP address cannot be a WebAuthn relying party.
-    origin = `http://localhost:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    useDemoEnvironment('a-passkey-page-test-secret-that-is-long-enough-for-any-hmac-0123456789');
+    const example = await startDemoExample({
       services: async (seeds) => ({ users: (users.store = new MemoryUserStore(seeds)), stateStore: new MemoryStateStore(), mailer }),
       onEvent: (event) => void events.push(event),
     });
-    auth = built.auth;
-    example.app = built.app;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    ({ server, auth } = example);
+    // The page is loaded at localhost: an IP address cannot be a WebAuthn relying party.
+    origin = `http://localhost:${example.port}`;
+    browser = await launchChromium();
     mkdirSync(RESULTS, { recursive: true });
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.listening) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await closeServer(server);
     await auth?.shutdown();
     process.env = { ...saved };
   });

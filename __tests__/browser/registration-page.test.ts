@@ -1,27 +1,17 @@
 // The demo page's "Create an account" (examples/basic.ts, GET /) in headless Chromium: sign up, a sign-in refused until
 // the address is confirmed, the mailed link pasted in, then a sign-in as the new user. Debian's /usr/bin/chromium
 // (CHROMIUM_PATH overrides); without it the suite is skipped, saying why.
-import { existsSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp } from '../../examples/shared/demo-server';
+import type { Server } from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`Skipping the browser tests (__tests__/browser): ${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH.`);
-}
-const describeInBrowser = haveChromium ? describe : describe.skip;
 
 jest.setTimeout(60_000);
 
 const PASSPHRASE = 'a-new-users-passphrase';
 
-describeInBrowser('the demo page\'s "Create an account" in headless Chromium', () => {
+describeInBrowser('the browser tests (__tests__/browser)')('the demo page\'s "Create an account" in headless Chromium', () => {
   const saved = { ...process.env };
   const mailer = new MemoryMailer();
   let auth: Auth;
@@ -32,33 +22,17 @@ describeInBrowser('the demo page\'s "Create an account" in headless Chromium', (
   let page: Page;
 
   beforeAll(async () => {
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
-    process.env.JWT_SECRET = 'a-registration-page-test-secret-long-enough-for-any-hmac-0123456789';
-    // The port first: the example trusts its own origin for cookie requests.
-    const example: { app?: RequestListener } = {};
-    server = createServer((req, res) => example.app!(req, res));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    useDemoEnvironment('a-registration-page-test-secret-long-enough-for-any-hmac-0123456789');
+    ({ server, origin, auth } = await startDemoExample({
       onEvent: () => undefined,
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    });
-    auth = built.auth;
-    example.app = built.app;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    }));
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.listening) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await closeServer(server);
     await auth?.shutdown();
     process.env = { ...saved };
   });

@@ -1,24 +1,17 @@
 // "Remember this browser" on the demo page of examples/basic.ts, in headless Chromium (playwright-core): the checkbox
 // at the code step, the next sign-in from that browser without the code, another browser still asked, and "Forget
 // trusted browsers". Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); without it the suite is skipped.
-import { existsSync } from 'node:fs';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { basicExample } from '../../examples/basic';
-import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
+import type { Server } from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
+import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`Skipping the trusted-devices browser tests: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM_PATH).`);
-const describeInBrowser = haveChromium ? describe : describe.skip;
 const TRUSTED_COOKIE = '__Host-eak-trusted';
 
 jest.setTimeout(60_000);
 
-describeInBrowser('trusted browsers on the demo page, in headless Chromium', () => {
+describeInBrowser('the trusted-devices browser tests')('trusted browsers on the demo page, in headless Chromium', () => {
   const saved = { ...process.env };
   const mailer = new MemoryMailer();
   let auth: Auth;
@@ -28,33 +21,18 @@ describeInBrowser('trusted browsers on the demo page, in headless Chromium', () 
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
-    process.env.JWT_SECRET = 'a-trusted-devices-browser-test-secret-long-enough-for-any-hmac-0123';
-    const example: { app?: (req: never, res: never) => void } = {};
-    server = createServer((req, res) => example.app!(req as never, res as never));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const built = await buildExampleApp({
-      ...basicExample(origin),
+    useDemoEnvironment('a-trusted-devices-browser-test-secret-long-enough-for-any-hmac-0123');
+    ({ server, origin, auth } = await startDemoExample({
       onEvent: () => undefined,
       services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    });
-    auth = built.auth;
-    example.app = built.app as never;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    }));
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await browser?.close();
-    if (server?.listening) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await closeServer(server);
     await auth?.shutdown();
     process.env = { ...saved };
   });

@@ -4,6 +4,7 @@
 import { attemptIdentity, issueDeviceToken } from '../../lib/core/devices';
 import { lockoutIdentity } from '../../lib/core/lockout';
 import { createTestCore, type TestCore } from '../helpers/test-core';
+import { claimsOf } from '../helpers/session';
 
 let core: TestCore;
 const cores: TestCore[] = [];
@@ -22,14 +23,10 @@ afterEach(async () => {
   await Promise.all(cores.splice(0).map((created) => created.close()));
 });
 
-function payloadOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
 describe('issueDeviceToken', () => {
   test('a device token for the user, lasting deviceCookie.ttl, with a device id', () => {
     const issued = issueDeviceToken(core.context, '3', undefined)!;
-    const claims = payloadOf(issued.token);
+    const claims = claimsOf(issued.token);
     expect(claims.sub).toBe('3');
     expect(claims.did).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect((claims.exp as number) - (claims.iat as number)).toBe(30 * 86400);
@@ -38,11 +35,11 @@ describe('issueDeviceToken', () => {
 
   test('a device it already proved for this user keeps its id; another user\'s token or a forged one gets a new one', () => {
     const first = issueDeviceToken(core.context, '3', undefined)!;
-    const did = payloadOf(first.token).did;
-    expect(payloadOf(issueDeviceToken(core.context, '3', first.token)!.token).did).toBe(did);
-    expect(payloadOf(issueDeviceToken(core.context, '2', first.token)!.token).did).not.toBe(did);
-    expect(payloadOf(issueDeviceToken(core.context, '3', `${first.token}x`)!.token).did).not.toBe(did);
-    expect(payloadOf(issueDeviceToken(core.context, '3', undefined)!.token).did).not.toBe(did);
+    const did = claimsOf(first.token).did;
+    expect(claimsOf(issueDeviceToken(core.context, '3', first.token)!.token).did).toBe(did);
+    expect(claimsOf(issueDeviceToken(core.context, '2', first.token)!.token).did).not.toBe(did);
+    expect(claimsOf(issueDeviceToken(core.context, '3', `${first.token}x`)!.token).did).not.toBe(did);
+    expect(claimsOf(issueDeviceToken(core.context, '3', undefined)!.token).did).not.toBe(did);
   });
 
   test('none with device cookies off', async () => {

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import request from 'supertest';
 import ts from 'typescript';
 import { generateKeyPair, type AsymmetricAlgorithm, type SecretOption } from '../../lib';
-import { createTestApp, PASSWORDS, TEST_SECRET, type FakeClock, type TestApp } from '../helpers/create-app';
+import { createTestApp, TEST_SECRET, type FakeClock, type TestApp } from '../helpers/create-app';
+import { challengeToken, login } from '../helpers/session';
 
 const DOCUMENT = path.join(__dirname, '../../docs/verifying-tokens.md');
 const DOCUMENTED_ORIGIN = 'http://127.0.0.1:3000';
@@ -80,9 +80,8 @@ interface Tokens {
 }
 
 async function tokensOf(app: TestApp): Promise<Tokens> {
-  const login = await request(app.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
-  const challenged = await request(app.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user }).expect(200);
-  return { access: login.body.accessToken as string, refresh: login.body.refreshToken as string, challenge: challenged.body.challengeToken as string };
+  const session = await login(app, 'admin');
+  return { access: session.accessToken, refresh: session.refreshToken, challenge: await challengeToken(app, 'user') };
 }
 
 const opened: Array<{ app: TestApp; server: Server }> = [];

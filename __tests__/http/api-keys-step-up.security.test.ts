@@ -5,6 +5,7 @@ import type { AuthEvent } from '../../lib/core/events';
 import { recoveryCodeHash } from '../../lib/core/second-factor';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { login, loginToken, settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 const NEW_PASSWORD = 'a-brand-new-password';
@@ -22,25 +23,16 @@ async function start(options: CreateTestAppOptions = {}): Promise<TestApp> {
   return t;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
-async function login(name: 'admin' | 'guest'): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await request(t.app).post('/auth/login').send({ username: name, password: PASSWORDS[name] });
-  expect(res.status).toBe(200);
-  return res.body as { accessToken: string; refreshToken: string };
-}
-
 function createKey(token: string, body: Record<string, unknown>) {
   return request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${token}`).send(body);
 }
 
 async function mintKey(name: string, login: 'admin' | 'guest' = 'admin'): Promise<string> {
-  const res = await createKey((await loginToken(login)), { name, password: PASSWORDS[login] });
+  const res = await createKey((await loginToken(t, login)), { name, password: PASSWORDS[login] });
   expect(res.status).toBe(201);
   return res.body.key as string;
 }
 
-const loginToken = async (name: 'admin' | 'guest') => (await login(name)).accessToken;
 const useKey = (key: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${key}`);
 
 async function resetPassword(email: string, extra: Record<string, unknown> = {}) {
@@ -53,7 +45,7 @@ async function resetPassword(email: string, extra: Record<string, unknown> = {})
 describe('minting a key needs recent proof that it is still the user', () => {
   test('a stolen access token alone cannot mint a key: 403 reauthentication_required, nothing stored', async () => {
     await start();
-    const stolen = await loginToken('admin');
+    const stolen = await loginToken(t, 'admin');
     const res = await createKey(stolen, { name: 'backdoor' });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('reauthentication_required');
@@ -62,7 +54,7 @@ describe('minting a key needs recent proof that it is still the user', () => {
 
   test('a wrong password is 401 invalid_credentials, stores nothing, and counts toward the lockout', async () => {
     await start({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
-    const stolen = await loginToken('admin');
+    const stolen = await loginToken(t, 'admin');
     for (let i = 0; i < 3; i += 1) {
       const res = await createKey(stolen, { name: 'backdoor', password: `guess-${i}` });
       expect(res.status).toBe(401);
@@ -74,7 +66,7 @@ describe('minting a key needs recent proof that it is still the user', () => {
 
   test('with the password, the key is minted (201)', async () => {
     await start();
-    const res = await createKey(await loginToken('admin'), { name: 'ci', password: PASSWORDS.admin });
+    const res = await createKey(await loginToken(t, 'admin'), { name: 'ci', password: PASSWORDS.admin });
     expect(res.status).toBe(201);
     expect((await useKey(res.body.key as string)).status).toBe(200);
   });
@@ -97,7 +89,7 @@ describe('minting a key needs recent proof that it is still the user', () => {
 
   test('recentLogin: a token from a login that recent is proof; the login time counts, not a refreshed token\'s iat', async () => {
     await start({ apiKeys: { recentLogin: '5m' } });
-    const { accessToken, refreshToken } = await login('admin');
+    const { accessToken, refreshToken } = await login(t, 'admin');
     t.clock.advance(4 * 60 * 1000);
     await createKey(accessToken, { name: 'fresh' }).expect(201);
     t.clock.advance(2 * 60 * 1000);
@@ -111,14 +103,10 @@ describe('minting a key needs recent proof that it is still the user', () => {
 });
 
 describe('bforeai: POST /authheader/add {name} with only the JWT', () => {
-  async function bforeLogin(): Promise<string> {
-    const res = await request(t.app).post('/user/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
-    return res.body.Token as string;
-  }
 
   test('works with a fresh login token, as bfore.ai clients send it', async () => {
     await start({ preset: 'bforeai', passwordReset: undefined });
-    const token = await bforeLogin();
+    const token = await loginToken(t);
     const res = await request(t.app).post('/authheader/add').set('Authorization', token).send({ name: 'ci' });
     expect(res.status).toBe(200);
     expect(res.body.token).toEqual(expect.any(String));
@@ -126,7 +114,7 @@ describe('bforeai: POST /authheader/add {name} with only the JWT', () => {
 
   test('is refused with a token from a login more than 5 minutes old (403 in the preset\'s shape); the password still works', async () => {
     await start({ preset: 'bforeai', passwordReset: undefined });
-    const token = await bforeLogin();
+    const token = await loginToken(t);
     t.clock.advance(5 * 60 * 1000 + 1000);
     const res = await request(t.app).post('/authheader/add').set('Authorization', token).send({ name: 'ci' });
     expect(res.status).toBe(403);
@@ -136,7 +124,7 @@ describe('bforeai: POST /authheader/add {name} with only the JWT', () => {
 
   test('a renewed token (GET /user/renew, /user/token) is no fresh login: it keeps the login\'s time', async () => {
     await start({ preset: 'bforeai', passwordReset: undefined });
-    const token = await bforeLogin();
+    const token = await loginToken(t);
     t.clock.advance(4 * 60 * 1000);
     const renewed = (await request(t.app).get('/user/renew').set('Authorization', token).expect(200)).body.Token as string;
     const minted = (await request(t.app).get('/user/token?m=60').set('Authorization', token).expect(200)).body.Token as string;
@@ -177,7 +165,7 @@ describe('a reset and "log out everywhere" evict what a thief minted', () => {
   test('after "log out everywhere" the user\'s keys are refused, and the event names them', async () => {
     await start();
     const key = await mintKey('ci');
-    const token = await loginToken('admin');
+    const token = await loginToken(t, 'admin');
     await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${token}`).expect(204);
     await useKey(key).expect(401);
     await settle();
@@ -209,7 +197,7 @@ describe('a reset and "log out everywhere" evict what a thief minted', () => {
 describe('a default lifetime for keys', () => {
   test('apiKeys.defaultLifetime: a key created without expiresIn is refused past it; expiresIn still wins', async () => {
     await start({ apiKeys: { defaultLifetime: '1h' } });
-    const token = await loginToken('admin');
+    const token = await loginToken(t, 'admin');
     const res = await createKey(token, { name: 'default', password: PASSWORDS.admin }).expect(201);
     const longer = await createKey(token, { name: 'longer', password: PASSWORDS.admin, expiresIn: 7200 }).expect(201);
     expect(res.body.expiresAt).toBe(new Date(t.clock() + 3600 * 1000).toISOString());

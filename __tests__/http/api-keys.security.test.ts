@@ -2,6 +2,8 @@
 import request from 'supertest';
 import { createHash, randomBytes } from 'node:crypto';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { loginToken } from '../helpers/session';
+import { observable } from '../helpers/responses';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -20,10 +22,9 @@ afterEach(async () => {
 const passwordOf = new Map<string, string>();
 
 async function login(name: 'admin' | 'guest'): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username: name, password: PASSWORDS[name] });
-  expect(res.status).toBe(200);
-  passwordOf.set(res.body.accessToken as string, PASSWORDS[name]);
-  return res.body.accessToken as string;
+  const token = await loginToken(t, name);
+  passwordOf.set(token, PASSWORDS[name]);
+  return token;
 }
 
 async function mintKey(token: string, body: Record<string, unknown> = { name: 'ci' }): Promise<{ id: string; key: string }> {
@@ -33,12 +34,6 @@ async function mintKey(token: string, body: Record<string, unknown> = { name: 'c
 }
 
 const useKey = (key: string, path = '/api/protected') => request(t.app).get(path).set('Authorization', `Bearer ${key}`);
-
-/** Everything a client can observe of a response except the Date header. */
-function observable(res: request.Response) {
-  const { date: _date, ...headers } = res.headers as Record<string, string>;
-  return { status: res.status, headers, text: res.text };
-}
 
 /** A key never issued, shaped like a real one. */
 const unknownKey = () => `eak_${randomBytes(24).toString('base64url')}`;

@@ -2,6 +2,7 @@
 import request from 'supertest';
 import { createHash } from 'node:crypto';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { loginToken } from '../helpers/session';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -20,10 +21,9 @@ afterEach(async () => {
 const passwordOf = new Map<string, string>();
 
 async function accessToken(login: 'admin' | 'guest' = 'admin'): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username: login, password: PASSWORDS[login] });
-  expect(res.status).toBe(200);
-  passwordOf.set(res.body.accessToken as string, PASSWORDS[login]);
-  return res.body.accessToken as string;
+  const token = await loginToken(t, login);
+  passwordOf.set(token, PASSWORDS[login]);
+  return token;
 }
 
 async function createKey(token: string, body: Record<string, unknown> = { name: 'ci' }) {

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { totpCode } from '../../lib/primitives/totp';
 import type { AuthEvent, AuthEventName } from '../../lib';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { login, settle } from '../helpers/session';
 
 const CATALOGUE: AuthEventName[] = [
   'login.succeeded', 'login.failed', 'lockout.started', 'tfa.sent', 'tfa.verified', 'tfa.failed', 'recovery_code.used',
@@ -32,18 +33,16 @@ afterEach(async () => {
   await t.close();
 });
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 const keep = <T extends string | undefined>(value: T): T => {
   if (value) secrets.add(value);
   return value;
 };
 
 async function loginToken(username: keyof typeof PASSWORDS, password: string = PASSWORDS[username]): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await request(t.app).post('/auth/login').set('User-Agent', 'Audit/1.0').send({ username, password });
-  expect(res.status).toBe(200);
-  keep(res.body.accessToken);
-  keep(res.body.refreshToken);
-  return res.body;
+  const session = await login(t, username, { password, headers: { 'User-Agent': 'Audit/1.0' } });
+  keep(session.accessToken);
+  keep(session.refreshToken);
+  return session;
 }
 
 test('every event of the catalogue is emitted by its flow, with time, request id and client, and no secret', async () => {
@@ -83,7 +82,7 @@ test('every event of the catalogue is emitted by its flow, with time, request id
 
   // password.reset_requested, password.reset_completed
   await request(t.app).post('/auth/password/forgot').send({ email: 'admin@example.com' }).expect(202);
-  await settle();
+  await settle(30);
   const link = keep(t.mailer.resetLinks.at(-1)?.url);
   const resetToken = keep(new URL(link!).searchParams.get('token') ?? undefined);
   await request(t.app).post('/auth/password/reset').send({ token: resetToken, newPassword: keep('a-new-admin-password') }).expect(204);
@@ -114,11 +113,11 @@ test('every event of the catalogue is emitted by its flow, with time, request id
 
   // user.registered, user.verified
   await request(t.app).post('/auth/register').send({ username: 'newbie', email: 'newbie@example.org', password: keep('a-newbie-password') }).expect(202);
-  await settle();
+  await settle(30);
   const verificationLink = keep(t.mailer.verificationLinks.at(-1)?.url);
   await request(t.app).post('/auth/register/verify').send({ token: keep(new URL(verificationLink!).searchParams.get('token')!) }).expect(204);
 
-  await settle();
+  await settle(30);
   const names = new Set(events.map((event) => event.event));
   expect([...CATALOGUE].filter((name) => !names.has(name))).toEqual([]);
   expect([...names].filter((name) => !CATALOGUE.includes(name))).toEqual([]);
@@ -149,7 +148,7 @@ test.each([
     expect(wrong.status).toBe(401);
   }
   expect(Date.now() - started).toBeLessThan(5000);
-  await settle();
+  await settle(30);
   const reported = t.logger.warnings.filter((warning) => warning.includes('EVENT_HANDLER_FAILED'));
   expect(reported.length).toBe(_what === 'never resolves' ? 0 : 1);
   expect(reported.join('\n')).not.toContain(PASSWORDS.admin);

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { decodeJwt } from 'jose';
 import type { AuthEvent } from '../../lib';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { loginToken } from '../helpers/session';
 
 let t: TestApp;
 let events: AuthEvent[];
@@ -18,12 +19,6 @@ afterEach(async () => {
   await t.close();
 });
 
-async function login(name: 'admin' | 'guest' = 'admin'): Promise<string> {
-  const res = await request(t.app).post('/user/login').send({ username: name, password: PASSWORDS[name] });
-  expect(res.status).toBe(200);
-  return res.body.Token as string;
-}
-
 const secure = (token: string) => request(t.app).get('/api/protected').set('Authorization', token);
 const NEW = 'a-long-enough-new-passphrase';
 
@@ -31,7 +26,7 @@ describe('GET /user/logout', () => {
   beforeEach(() => start());
 
   it('ends the session of the token sent and no other, with {message: "Success"} and a session.ended event', async () => {
-    const [first, second] = [await login(), await login()];
+    const [first, second] = [await loginToken(t), await loginToken(t)];
     const res = await request(t.app).get('/user/logout').set('Authorization', `Bearer ${first}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ message: 'Success' });
@@ -41,7 +36,7 @@ describe('GET /user/logout', () => {
   });
 
   it('takes the token bare as well, refuses an API key and a missing token with 401 JSON', async () => {
-    const token = await login();
+    const token = await loginToken(t);
     const key = (await request(t.app).post('/authheader/add').set('Authorization', token).send({ name: 'k' })).body.token as string;
     const withKey = await request(t.app).get('/user/logout').set('Authorization', key);
     expect(withKey.status).toBe(401);
@@ -55,7 +50,7 @@ describe('GET /user/renew', () => {
   beforeEach(() => start());
 
   it('answers the login\'s body with a token of the same lifetime from now; the old one keeps its own expiry', async () => {
-    const token = await login();
+    const token = await loginToken(t);
     t.clock.advance(30 * 60_000);
     const res = await request(t.app).get('/user/renew').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(200);
@@ -73,7 +68,7 @@ describe('GET /user/renew', () => {
   });
 
   it('a renewed token\'s lifetime is the sent token\'s, so renewing a 2-day token gives 2 days', async () => {
-    const token = await login();
+    const token = await loginToken(t);
     const long = (await request(t.app).get('/user/token?d=2').set('Authorization', token)).body.Token as string;
     const renewed = decodeJwt((await request(t.app).get('/user/renew').set('Authorization', long)).body.Token as string);
     expect(renewed.exp! - renewed.iat!).toBe(2 * 86400);
@@ -83,7 +78,7 @@ describe('GET /user/renew', () => {
 describe('GET /user/token', () => {
   it('answers a token of m minutes or d days, in a session of its own', async () => {
     await start();
-    const token = await login();
+    const token = await loginToken(t);
     for (const [query, seconds] of [['m=1', 60], ['m=90', 5400], ['d=30', 30 * 86400]] as const) {
       const res = await request(t.app).get(`/user/token?${query}`).set('Authorization', `Bearer ${token}`);
       expect({ query, status: res.status }).toEqual({ query, status: 200 });
@@ -100,7 +95,7 @@ describe('GET /user/token', () => {
 
   it('refuses a missing, malformed, doubled or too long lifetime with 400, minting nothing', async () => {
     await start();
-    const token = await login();
+    const token = await loginToken(t);
     const writesBefore = t.state.size;
     for (const query of ['', 'm=', 'm=0', 'm=-5', 'm=1.5', 'm=int&d=int', 'm=5&d=1', 'd=31', 'm=43201', 'd[x]=1', 'm=1&m=2']) {
       const res = await request(t.app).get(`/user/token?${query}`).set('Authorization', token);
@@ -111,7 +106,7 @@ describe('GET /user/token', () => {
 
   it('is capped by maxTokenLifetime, which also bounds how long ended sessions are remembered', async () => {
     await start({ tokens: { maxLifetime: '2h' } });
-    const token = await login();
+    const token = await loginToken(t);
     expect((await request(t.app).get('/user/token?m=120').set('Authorization', token)).status).toBe(200);
     expect((await request(t.app).get('/user/token?m=121').set('Authorization', token)).status).toBe(400);
     expect((await request(t.app).get('/user/token?d=1').set('Authorization', token)).status).toBe(400);
@@ -120,7 +115,7 @@ describe('GET /user/token', () => {
 
   it('a 90-day token (maxTokenLifetime 90d) dies with a password change, and stays dead after every other lifetime has passed', async () => {
     await start({ tokens: { maxLifetime: '90d' } });
-    const minted = (await request(t.app).get('/user/token?d=90').set('Authorization', await login())).body.Token as string;
+    const minted = (await request(t.app).get('/user/token?d=90').set('Authorization', await loginToken(t))).body.Token as string;
     await request(t.app).post('/user/password').send({ username: 'admin', old: PASSWORDS.admin, new: NEW, confirm: NEW }).expect(200);
     expect((await secure(minted)).status).toBe(401);
     // Past the 30-day remember-me and 14-day refresh lifetimes, the ended sessions are still remembered.
@@ -140,7 +135,7 @@ describe('POST /user/password without a token', () => {
   beforeEach(() => start());
 
   it('changes the password, ends every session of the user, and emits password.changed', async () => {
-    const token = await login('guest');
+    const token = await loginToken(t, 'guest');
     const res = await request(t.app).post('/user/password').send({ username: 'guest', old: PASSWORDS.guest, new: NEW, confirm: NEW });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ message: 'Success' });
@@ -194,7 +189,7 @@ describe('POST /user/password without a token', () => {
     const body = { username: 'user', old: PASSWORDS.user, new: NEW, confirm: NEW };
     const refused = await request(t.app).post('/user/password').send(body);
     expect(refused.status).toBe(401);
-    const adminToken = await login('admin');
+    const adminToken = await loginToken(t, 'admin');
     expect((await request(t.app).post('/user/password').set('Authorization', adminToken).send(body)).status).toBe(403);
     expect((await request(t.app).post('/user/login').send({ username: 'user', password: PASSWORDS.user })).status).toBe(200);
     // With their own token (the second factor passed), it goes through.

@@ -2,6 +2,7 @@
 import request from 'supertest';
 import { createHash } from 'node:crypto';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { loginToken } from '../helpers/session';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -15,12 +16,6 @@ async function start(options: CreateTestAppOptions = {}): Promise<TestApp> {
 afterEach(async () => {
   await t.close();
 });
-
-async function login(name: 'admin' | 'guest' = 'admin'): Promise<string> {
-  const res = await request(t.app).post('/user/login').send({ username: name, password: PASSWORDS[name] });
-  expect(res.status).toBe(200);
-  return res.body.Token as string;
-}
 
 async function addKey(token: string, name = 'production-api-key') {
   const res = await request(t.app).post('/authheader/add').set('Authorization', token).send({ name });
@@ -81,7 +76,7 @@ describe('/authheader', () => {
   let token: string;
   beforeEach(async () => {
     await start();
-    token = await login();
+    token = await loginToken(t);
   });
 
   it('POST /authheader/add {name} answers 200 {id, name, token, created}, the only time the token is shown', async () => {
@@ -158,7 +153,7 @@ describe('the Authorization header', () => {
   let key: string;
   beforeEach(async () => {
     await start();
-    token = await login();
+    token = await loginToken(t);
     key = (await addKey(token)).token;
   });
 
@@ -184,7 +179,7 @@ describe('the Authorization header', () => {
   });
 
   it('answers 403 {message} for a key without the role', async () => {
-    const guestKey = (await addKey(await login('guest'))).token;
+    const guestKey = (await addKey(await loginToken(t, 'guest'))).token;
     const res = await request(t.app).get('/api/admin').set('Authorization', guestKey);
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ message: 'You do not have the authority this requires.' });

@@ -3,7 +3,8 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import type { AuthEvent } from '../../lib';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { login } from '../helpers/session';
 
 let t: TestApp;
 let events: AuthEvent[];
@@ -23,11 +24,8 @@ afterEach(async () => {
 
 const VICTIM = { agent: 'Victim/1.0', forwardedFor: '203.0.113.9' };
 
-async function login(forwardedFor = VICTIM.forwardedFor) {
-  const res = await request(t.app).post('/auth/login').set('User-Agent', VICTIM.agent).set('X-Forwarded-For', forwardedFor).send({ username: 'guest', password: PASSWORDS.guest });
-  expect(res.status).toBe(200);
-  return res.body as { accessToken: string; refreshToken: string };
-}
+/** The victim's login from `forwardedFor` (as X-Forwarded-For). */
+const victimFrom = (forwardedFor = VICTIM.forwardedFor) => ({ headers: { 'User-Agent': VICTIM.agent, 'X-Forwarded-For': forwardedFor } });
 
 const refresh = (token: string, forwardedFor = VICTIM.forwardedFor) =>
   request(t.app).post('/auth/token/refresh').set('User-Agent', VICTIM.agent).set('X-Forwarded-For', forwardedFor).send({ refreshToken: token });
@@ -42,7 +40,7 @@ describe.each([
   beforeEach(() => setup(trustProxy, rateLimit));
 
   it("a thief replaying a spent refresh token within the window, with the victim's agent and address in X-Forwarded-For, trips reuse detection", async () => {
-    const session = await login();
+    const session = await login(t, 'guest', victimFrom());
     const successor = (await refresh(session.refreshToken).expect(200)).body.refreshToken as string;
     // Another network, pretending to be the victim's: the same agent, the victim's address forwarded.
     const replay = await refresh(session.refreshToken).expect(401);
@@ -53,7 +51,7 @@ describe.each([
   });
 
   it('X-Forwarded-For cannot choose the network shown in the sessions list or in events', async () => {
-    const session = await login('198.51.100.77');
+    const session = await login(t, 'guest', victimFrom('198.51.100.77'));
     const networks = (await sessionsOf(session.accessToken)).map((s) => s.client.network);
     expect(networks).toHaveLength(1);
     expect(networks[0]).not.toBe('198.51.100.0/24');
@@ -67,13 +65,13 @@ describe('behind one proxy, correctly configured (trust proxy = 1)', () => {
   beforeEach(() => setup(1));
 
   it('the forwarded address is the network in the sessions list and in events', async () => {
-    const session = await login('198.51.100.77');
+    const session = await login(t, 'guest', victimFrom('198.51.100.77'));
     expect((await sessionsOf(session.accessToken)).map((s) => s.client.network)).toEqual(['198.51.100.0/24']);
     expect(events.find((event) => event.event === 'login.succeeded')?.client?.network).toBe('198.51.100.0/24');
   });
 
   it('the grace window hands the successor to the same client, and a replay from another network revokes the family', async () => {
-    const session = await login();
+    const session = await login(t, 'guest', victimFrom());
     const first = await refresh(session.refreshToken).expect(200);
     const again = await refresh(session.refreshToken).expect(200);
     expect(again.body.refreshToken).toBe(first.body.refreshToken);

@@ -3,6 +3,7 @@
 // session is left untouched.
 import request from 'supertest';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { login } from '../helpers/session';
 
 const ORIGIN = 'https://app.example.com';
 const REFRESH_COOKIE = '__Host-eak-refresh';
@@ -21,12 +22,6 @@ async function cookieSession(): Promise<string> {
   return line!.split(';')[0]!.slice(REFRESH_COOKIE.length + 1);
 }
 
-/** A bearer client's session: its refresh token is in the body. */
-async function bearerSession(): Promise<string> {
-  const res = await request(t.app).post(`${t.base}/login`).send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
-  return res.body.refreshToken as string;
-}
-
 function cookieRefresh(refresh: string) {
   return request(t.app).post(`${t.base}/token/refresh`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').set('Cookie', `${REFRESH_COOKIE}=${refresh}`);
 }
@@ -37,7 +32,7 @@ function setCookieLines(res: request.Response): string[] {
 
 it('with no Origin (a non-browser client): the bearer refreshes, the cookie is not CSRF-checked and its session stays usable', async () => {
   const cookie = await cookieSession();
-  const bearer = await bearerSession();
+  const bearer = (await login(t, 'admin')).refreshToken;
   const res = await request(t.app).post(`${t.base}/token/refresh`).set('Authorization', `Bearer ${bearer}`).set('Cookie', `${REFRESH_COOKIE}=${cookie}`);
   expect(res.status).toBe(200);
   expect(res.body.refreshToken).toEqual(expect.any(String));
@@ -49,7 +44,7 @@ it('with no Origin (a non-browser client): the bearer refreshes, the cookie is n
 
 it('from a trusted origin with a JSON body: still the bearer, not the cookie', async () => {
   const cookie = await cookieSession();
-  const bearer = await bearerSession();
+  const bearer = (await login(t, 'admin')).refreshToken;
   const res = await request(t.app)
     .post(`${t.base}/token/refresh`)
     .set('Origin', ORIGIN)

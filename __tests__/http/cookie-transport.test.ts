@@ -2,6 +2,7 @@
 // HttpOnly __Host- cookie and never in a body; refresh and logout read it; bearer clients see no change.
 import request from 'supertest';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { claimsOf } from '../helpers/session';
 
 const ORIGIN = 'https://app.example.com';
 const COOKIES: CreateTestAppOptions = { cookies: { trustedOrigins: [ORIGIN] } };
@@ -32,7 +33,7 @@ function cookieOf(res: request.Response, name: string): { value: string; attribu
 }
 
 function expiresAtOf(token: string): number {
-  return (JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as { exp: number }).exp;
+  return claimsOf(token).exp as number;
 }
 
 async function cookieLogin(app: TestApp, name: 'admin' | 'guest' = 'admin'): Promise<{ res: request.Response; refresh: string }> {

@@ -2,6 +2,7 @@
 // codes and statuses are the ones clients switch on, unchanged.
 import request from 'supertest';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { challenge, login } from '../helpers/session';
 
 let t: TestApp;
 
@@ -13,20 +14,8 @@ afterEach(async () => {
   await t.close();
 });
 
-async function login(username: 'admin' | 'guest'): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await request(t.app).post('/auth/login').send({ username, password: PASSWORDS[username] });
-  expect(res.status).toBe(200);
-  return res.body as { accessToken: string; refreshToken: string };
-}
-
-async function challengeToken(): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
-  expect(res.status).toBe(200);
-  return res.body.challengeToken as string;
-}
-
 async function apiKey(): Promise<string> {
-  const { accessToken } = await login('admin');
+  const { accessToken } = await login(t, 'admin');
   const res = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${accessToken}`).send({ name: 'ci', password: PASSWORDS.admin });
   expect(res.status).toBe(201);
   return res.body.key as string;
@@ -65,16 +54,16 @@ describe('an access token', () => {
   });
 
   it('a refresh token or a challenge token in its place: says what it is and what was expected', async () => {
-    const { refreshToken } = await login('guest');
+    const { refreshToken } = await login(t, 'guest');
     expectRefusal(await request(t.app).get('/auth/sessions').set('Authorization', `Bearer ${refreshToken}`), 'token_invalid', 'This is a refresh token, not an access token.');
-    expectRefusal(await request(t.app).get('/api/protected').set('Authorization', `Bearer ${await challengeToken()}`), 'token_invalid', 'This is a second-factor challenge token, not an access token.');
+    expectRefusal(await request(t.app).get('/api/protected').set('Authorization', `Bearer ${(await challenge(t)).token}`), 'token_invalid', 'This is a second-factor challenge token, not an access token.');
   });
 
   it('expired, and ended by log out everywhere: named', async () => {
-    const { accessToken } = await login('guest');
+    const { accessToken } = await login(t, 'guest');
     expect((await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${accessToken}`)).status).toBe(204);
     expectRefusal(await request(t.app).get('/auth/sessions').set('Authorization', `Bearer ${accessToken}`), 'token_revoked', 'The access token has been revoked: log in again.');
-    const fresh = await login('guest');
+    const fresh = await login(t, 'guest');
     t.clock.advance(24 * 3600 * 1000);
     expectRefusal(await request(t.app).get('/api/protected').set('Authorization', `Bearer ${fresh.accessToken}`), 'token_expired', 'The access token has expired.');
   });
@@ -113,7 +102,7 @@ describe('a refresh token', () => {
   });
 
   it('an access token in its place: this is not a refresh token', async () => {
-    const { accessToken } = await login('guest');
+    const { accessToken } = await login(t, 'guest');
     expectRefusal(await request(t.app).post('/auth/token/refresh').send({ refreshToken: accessToken }), 'token_invalid', 'This is an access token, not a refresh token.');
   });
 
@@ -123,7 +112,7 @@ describe('a refresh token', () => {
   });
 
   it('used after log out: revoked, log in again', async () => {
-    const { refreshToken } = await login('guest');
+    const { refreshToken } = await login(t, 'guest');
     expect((await request(t.app).post('/auth/logout').send({ refreshToken })).status).toBe(204);
     expectRefusal(await request(t.app).post('/auth/token/refresh').send({ refreshToken }), 'token_revoked', 'The refresh token has been revoked: log in again.');
   });
@@ -149,11 +138,11 @@ describe('logout: a refresh token or an access token', () => {
       "No refresh token (or access token) was sent: put it in the body's refreshToken field or the Authorization header (Bearer <token>).",
     );
     expectRefusal(await request(t.app).post('/auth/logout').send({ refreshToken: 'not-a-jwt' }), 'token_malformed', 'The refresh or access token is malformed.');
-    expectRefusal(await request(t.app).post('/auth/logout').send({ refreshToken: await challengeToken() }), 'token_invalid', 'This is a second-factor challenge token, not a refresh token.');
+    expectRefusal(await request(t.app).post('/auth/logout').send({ refreshToken: (await challenge(t)).token }), 'token_invalid', 'This is a second-factor challenge token, not a refresh token.');
   });
 
   it('an expired access token is told it expired (not that it is no refresh token)', async () => {
-    const { accessToken } = await login('guest');
+    const { accessToken } = await login(t, 'guest');
     t.clock.advance(24 * 3600 * 1000);
     expectRefusal(await request(t.app).post('/auth/logout').set('Authorization', `Bearer ${accessToken}`), 'token_expired', 'The refresh or access token has expired: log in again.');
   });
@@ -175,12 +164,12 @@ describe('the second-factor challenge token', () => {
   it('malformed, an access token, an API key: each named', async () => {
     const verify = (token: string) => request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${token}`).send({ code: '123456' });
     expectRefusal(await verify('not-a-jwt'), 'token_malformed', 'The second-factor challenge token is malformed.');
-    expectRefusal(await verify((await login('guest')).accessToken), 'token_invalid', 'This is an access token, not a second-factor challenge token.');
+    expectRefusal(await verify((await login(t, 'guest')).accessToken), 'token_invalid', 'This is an access token, not a second-factor challenge token.');
     expectRefusal(await verify(await apiKey()), 'token_malformed', 'This route takes a second-factor challenge token, not an API key.');
   });
 
   it('expired: log in again', async () => {
-    const token = await challengeToken();
+    const token = (await challenge(t)).token;
     t.clock.advance(3600 * 1000);
     const res = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${token}`).send({ code: '123456' });
     expectRefusal(res, 'token_expired', 'The second-factor challenge token has expired: log in again.');
@@ -191,7 +180,7 @@ describe('API keys', () => {
   beforeEach(() => start());
 
   it('a deleted key keeps its own message: the API key is invalid', async () => {
-    const { accessToken } = await login('admin');
+    const { accessToken } = await login(t, 'admin');
     const created = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${accessToken}`).send({ name: 'ci', password: PASSWORDS.admin });
     const { id, key } = created.body as { id: string; key: string };
     expect((await request(t.app).delete(`/auth/api-keys/${id}`).set('Authorization', `Bearer ${accessToken}`)).status).toBe(204);

@@ -1,15 +1,7 @@
 // The datarhei Core wire format (seed 004): POST /api/login, GET /api/login/refresh, its claims and lifetimes.
 import request from 'supertest';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-async function login(t: TestApp): Promise<{ access_token: string; refresh_token: string }> {
-  const res = await request(t.app).post('/api/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
-  return res.body as { access_token: string; refresh_token: string };
-}
+import { claimsOf, login } from '../helpers/session';
 
 function refresh(t: TestApp, refreshToken: string): request.Test {
   return request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${refreshToken}`);
@@ -32,7 +24,7 @@ describe('POST /api/login', () => {
   });
 
   it('stamps iss "datarhei-core", sub, usefor, iat, exp, exi and jti, with 600 s access and 86400 s refresh lifetimes', async () => {
-    const { access_token, refresh_token } = await login(t);
+    const { accessToken: access_token, refreshToken: refresh_token } = await login(t);
     const now = Math.floor(t.clock() / 1000);
     const access = claimsOf(access_token);
     const refreshClaims = claimsOf(refresh_token);
@@ -64,14 +56,14 @@ describe('POST /api/login', () => {
   });
 
   it('has no identity-provider login unless one is configured: a bearer with no body is not a login', async () => {
-    const { access_token } = await login(t);
+    const { accessToken: access_token } = await login(t);
     await request(t.app).post('/api/login').set('Authorization', `Bearer ${access_token}`).expect(400);
   });
 });
 
 describe('GET /api/login/refresh', () => {
   it('answers exactly { access_token } for the refresh token as bearer, and (no rotation) the same token works twice', async () => {
-    const { refresh_token } = await login(t);
+    const { refreshToken: refresh_token } = await login(t);
     for (let i = 0; i < 2; i++) {
       t.clock.advance(11 * 60_000); // past the previous access token's life
       const res = await refresh(t, refresh_token).expect(200);
@@ -83,14 +75,14 @@ describe('GET /api/login/refresh', () => {
   });
 
   it('refuses the refresh token once its 24 hours are over', async () => {
-    const { refresh_token } = await login(t);
+    const { refreshToken: refresh_token } = await login(t);
     t.clock.advance(86400 * 1000 + 1000);
     const res = await refresh(t, refresh_token).expect(401);
     expect(res.body).toEqual({ code: 401, message: expect.any(String), details: ['token_revoked'] });
   });
 
   it('refuses an access token, a missing token, and a refresh token in a POST', async () => {
-    const { access_token, refresh_token } = await login(t);
+    const { accessToken: access_token, refreshToken: refresh_token } = await login(t);
     expect((await refresh(t, access_token).expect(401)).body.details).toEqual(['token_invalid']);
     expect((await request(t.app).get('/api/login/refresh').expect(401)).body.details).toEqual(['token_missing']);
     // The path serves GET only: a POST is 405 with Allow, and spends nothing.
@@ -101,7 +93,7 @@ describe('GET /api/login/refresh', () => {
   });
 
   it('a refresh token is not an access token for /api/v3-style guarded routes', async () => {
-    const { refresh_token } = await login(t);
+    const { refreshToken: refresh_token } = await login(t);
     const res = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${refresh_token}`).expect(401);
     expect(res.body).toEqual({ code: 401, message: expect.any(String), details: ['token_invalid'] });
   });
@@ -114,7 +106,7 @@ describe('with refresh: { rotate: true }', () => {
   });
 
   it('answers { access_token, refresh_token } and the used refresh token is consumed', async () => {
-    const { refresh_token } = await login(t);
+    const { refreshToken: refresh_token } = await login(t);
     const res = await refresh(t, refresh_token).expect(200);
     expect(Object.keys(res.body).sort()).toEqual(['access_token', 'refresh_token']);
     expect(claimsOf(res.body.refresh_token as string)).toMatchObject({ iss: 'datarhei-core', usefor: 'refresh' });

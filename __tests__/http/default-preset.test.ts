@@ -1,6 +1,7 @@
 // The default preset's documented routes under /auth: login, session, account, change-password, and where the rest live.
 import request from 'supertest';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { login } from '../helpers/session';
 
 let t: TestApp;
 
@@ -12,12 +13,6 @@ afterEach(async () => {
   await t.close();
 });
 
-async function loginAs(username: 'admin' | 'guest'): Promise<Record<string, unknown>> {
-  const res = await request(t.app).post('/auth/login').send({ username, password: PASSWORDS[username] });
-  expect(res.status).toBe(200);
-  return res.body as Record<string, unknown>;
-}
-
 it('mounts at /auth by default', () => {
   expect(t.auth.preset.name).toBe('default');
   expect(t.base).toBe('/auth');
@@ -25,7 +20,7 @@ it('mounts at /auth by default', () => {
 
 describe('POST /auth/login', () => {
   it('answers a session: access and refresh tokens, lifetimes, firstLogin and the user', async () => {
-    expect(await loginAs('admin')).toStrictEqual({
+    expect((await login(t, 'admin')).body).toStrictEqual({
       accessToken: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/),
       tokenType: 'Bearer',
       expiresIn: 900,
@@ -56,7 +51,7 @@ describe('POST /auth/login', () => {
 
 describe('GET /auth/session', () => {
   it("answers the token's login, authorities and method", async () => {
-    const { accessToken } = await loginAs('guest');
+    const { accessToken } = await login(t, 'guest');
     const res = await request(t.app).get('/auth/session').set('Authorization', `Bearer ${accessToken}`);
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({ login: 'guest', authorities: ['ROLE_USER'], method: 'token' });
@@ -72,7 +67,7 @@ describe('GET /auth/session', () => {
 
 describe('GET /auth/account', () => {
   it('answers the account, never the password hash', async () => {
-    const { accessToken } = await loginAs('admin');
+    const { accessToken } = await login(t, 'admin');
     const res = await request(t.app).get('/auth/account').set('Authorization', `Bearer ${accessToken}`);
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({
@@ -95,7 +90,7 @@ describe('GET /auth/account', () => {
 
 describe('POST /auth/account/password', () => {
   it('changes the password with a token: 204, the old one stops working, the new one works', async () => {
-    const { accessToken } = await loginAs('guest');
+    const { accessToken } = await login(t, 'guest');
     const res = await request(t.app)
       .post('/auth/account/password')
       .set('Authorization', `Bearer ${accessToken}`)
@@ -116,7 +111,7 @@ describe('POST /auth/account/password', () => {
   });
 
   it('refuses a new password that breaks the policy, naming the rule', async () => {
-    const { accessToken } = await loginAs('guest');
+    const { accessToken } = await login(t, 'guest');
     const res = await request(t.app)
       .post('/auth/account/password')
       .set('Authorization', `Bearer ${accessToken}`)

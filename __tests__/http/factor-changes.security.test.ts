@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { postLogin } from '../helpers/session';
 
 let t: TestApp;
 
@@ -16,10 +17,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<void> {
 
 const codeNow = (secret: string): string => totpCode(secret, Math.floor(t.clock() / 30_000));
 
-function login(username: string, password: string) {
-  return request(t.app).post('/auth/login').send({ username, password });
-}
-
 function enroll(access: string, body: Record<string, unknown>) {
   return request(t.app).post('/auth/tfa/totp/enroll').set('Authorization', `Bearer ${access}`).send(body);
 }
@@ -30,7 +27,7 @@ function confirm(access: string, body: Record<string, unknown>) {
 
 /** Logs guest in without a factor of its own; with `force`, through the forced emailed code. */
 async function guestAccess(): Promise<string> {
-  const res = await login('guest', PASSWORDS.guest);
+  const res = await postLogin(t, 'guest');
   expect(res.status).toBe(200);
   if (res.body.accessToken) return res.body.accessToken as string;
   const code = t.mailer.last('guest@example.com')?.code;
@@ -77,14 +74,14 @@ describe('code guesses during enrolment count toward the account lockout', () =>
       if (res.status === 403) break;
       expect(res.status).toBe(401);
     }
-    const afterwards = await login('guest', PASSWORDS.guest);
+    const afterwards = await postLogin(t, 'guest');
     expect(afterwards.status).toBe(403);
     expect(afterwards.body).toMatchObject({ error: 'login_blocked' });
   });
 
   test('a new enrolment does not renew the confirmation budget, and wrong emailed codes lock the account', async () => {
     await setup();
-    const challenge = await login('user', PASSWORDS.user).expect(200);
+    const challenge = await postLogin(t, 'user').expect(200);
     const verified = await request(t.app)
       .post('/auth/tfa/verify')
       .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
@@ -105,25 +102,25 @@ describe('code guesses during enrolment count toward the account lockout', () =>
     expect(wrongEvaluated).toBe(5);
     // And the wrong codes were counted as failures of the account: far fewer wrong passwords now reach the lockout.
     let wrongLoginsAllowed = 0;
-    while ((await login('user', `wrong-${wrongLoginsAllowed}`)).status === 401) wrongLoginsAllowed += 1;
+    while ((await postLogin(t, 'user', { password: `wrong-${wrongLoginsAllowed}` })).status === 401) wrongLoginsAllowed += 1;
     expect(wrongLoginsAllowed).toBeLessThanOrEqual(10 - 5);
-    expect((await login('user', PASSWORDS.user)).body).toMatchObject({ error: 'login_blocked' });
+    expect((await postLogin(t, 'user')).body).toMatchObject({ error: 'login_blocked' });
   });
 
   test('a right password on a change-password forgives no failures of a user with a second factor', async () => {
     await setup();
-    const challenge = await login('user', PASSWORDS.user).expect(200);
+    const challenge = await postLogin(t, 'user').expect(200);
     const code = t.mailer.last('user@example.com')?.code;
     const session = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code });
-    for (let i = 0; i < 9; i += 1) await login('user', `wrong-${i}`).expect(401);
+    for (let i = 0; i < 9; i += 1) await postLogin(t, 'user', { password: `wrong-${i}` }).expect(401);
     const refused = await request(t.app)
       .post('/auth/account/password')
       .set('Authorization', `Bearer ${session.body.accessToken}`)
       .send({ currentPassword: PASSWORDS.user, newPassword: 'short' });
     expect(refused.status).toBe(400);
 
-    await login('user', 'wrong-again').expect(401);
-    const next = await login('user', PASSWORDS.user);
+    await postLogin(t, 'user', { password: 'wrong-again' }).expect(401);
+    const next = await postLogin(t, 'user');
     expect(next.status).toBe(403);
     expect(next.body).toMatchObject({ error: 'login_blocked' });
   });
@@ -138,21 +135,21 @@ describe('code guesses during enrolment count toward the account lockout', () =>
         .send({ currentPassword: PASSWORDS.guest, newPassword: 'short' });
       expect(res.status).toBe(400);
     }
-    await login('guest', PASSWORDS.guest).expect(200);
+    await postLogin(t, 'guest').expect(200);
   });
 
   test('a completed login forgives earlier failures', async () => {
     await setup();
-    for (let i = 0; i < 9; i += 1) await login('guest', `wrong-${i}`).expect(401);
-    await login('guest', PASSWORDS.guest).expect(200);
-    for (let i = 0; i < 9; i += 1) await login('guest', `wrong-again-${i}`).expect(401);
-    expect((await login('guest', PASSWORDS.guest)).status).toBe(200);
+    for (let i = 0; i < 9; i += 1) await postLogin(t, 'guest', { password: `wrong-${i}` }).expect(401);
+    await postLogin(t, 'guest').expect(200);
+    for (let i = 0; i < 9; i += 1) await postLogin(t, 'guest', { password: `wrong-again-${i}` }).expect(401);
+    expect((await postLogin(t, 'guest')).status).toBe(200);
   });
 });
 
 describe('code mails are budgeted', () => {
   async function challenge(): Promise<string> {
-    const res = await login('user', PASSWORDS.user);
+    const res = await postLogin(t, 'user');
     expect(res.body).toMatchObject({ tfaRequired: true });
     return res.body.challengeToken as string;
   }
@@ -161,7 +158,7 @@ describe('code mails are budgeted', () => {
   test('a locked account is sent no code on resend', async () => {
     await setup();
     const challengeToken = await challenge();
-    for (let i = 0; i < 10; i += 1) await login('user', `wrong-${i}`);
+    for (let i = 0; i < 10; i += 1) await postLogin(t, 'user', { password: `wrong-${i}` });
     t.clock.advance(31_000);
     const mailsBefore = t.mailer.sent.length;
     const res = await resend(challengeToken);

@@ -1,7 +1,8 @@
 // The guard over HTTP against signatures that are not the canonical spelling of the right one: a forged admin token
 // with a short made-up signature, and a real token whose signature is respelled (same bytes, stray bits set).
 import request from 'supertest';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { loginToken } from '../helpers/session';
 
 let t: TestApp;
 
@@ -12,12 +13,6 @@ afterEach(() => t.close());
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-async function adminToken(): Promise<string> {
-  const login = await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin });
-  expect(login.status).toBe(200);
-  return login.body.accessToken as string;
-}
-
 async function expectRefused(token: string): Promise<void> {
   const res = await request(t.app).get('/api/admin').set('Authorization', `Bearer ${token}`);
   expect(res.status).toBe(401);
@@ -25,13 +20,13 @@ async function expectRefused(token: string): Promise<void> {
 }
 
 it('refuses a real header and payload under a made-up, non-canonical signature (no key needed to make one)', async () => {
-  const [header, payload] = (await adminToken()).split('.') as [string, string, string];
+  const [header, payload] = (await loginToken(t)).split('.') as [string, string, string];
   // "AB" decodes to one byte, which re-encodes as "AA"; "A" decodes to nothing.
   for (const signature of ['AB', 'A', 'AAB', '_x']) await expectRefused(`${header}.${payload}.${signature}`);
 });
 
 it('refuses a real token whose signature is respelled with its stray bits set, before and after the original is cached', async () => {
-  const token = await adminToken();
+  const token = await loginToken(t);
   const last = B64URL.indexOf(token.at(-1)!);
   // HS256: 32 bytes in 43 characters, whose last two bits are unused.
   const respelled = `${token.slice(0, -1)}${B64URL[last | 1]}`;

@@ -3,6 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import type * as Lib from '../../lib';
 import { createTestApp, PASSWORDS, TEST_SECRET, type TestApp } from '../helpers/create-app';
+import { loginToken } from '../helpers/session';
 
 let t: TestApp;
 
@@ -14,12 +15,6 @@ afterEach(async () => {
   await t.close();
 });
 
-async function tokenFor(username: 'admin' | 'guest'): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username, password: PASSWORDS[username] });
-  expect(res.status).toBe(200);
-  return res.body.accessToken as string;
-}
-
 function get(path: string, authorization?: string) {
   const req = request(t.app).get(path);
   return authorization === undefined ? req : req.set('Authorization', authorization);
@@ -27,13 +22,13 @@ function get(path: string, authorization?: string) {
 
 describe('a valid access token', () => {
   it('passes and sets a typed req.auth', async () => {
-    const res = await get('/api/protected', `Bearer ${await tokenFor('guest')}`);
+    const res = await get('/api/protected', `Bearer ${await loginToken(t, 'guest')}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ userId: '3', authorities: ['ROLE_USER'], method: 'token' });
   });
 
   it.each(['Bearer', 'bearer', 'BEARER', 'bEaReR'])('is read under the scheme spelled %s', async (scheme) => {
-    const res = await get('/api/protected', `${scheme} ${await tokenFor('guest')}`);
+    const res = await get('/api/protected', `${scheme} ${await loginToken(t, 'guest')}`);
     expect(res.status).toBe(200);
   });
 });
@@ -74,14 +69,14 @@ describe('refusals, each with its own code', () => {
   });
 
   it('a tampered token: token_invalid', async () => {
-    const [header, payload, signature] = (await tokenFor('guest')).split('.') as [string, string, string];
+    const [header, payload, signature] = (await loginToken(t, 'guest')).split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const elevated = Buffer.from(JSON.stringify({ ...claims, auth: 'ROLE_ADMIN,ROLE_USER' })).toString('base64url');
     expectChallenge(await get('/api/admin', `Bearer ${header}.${elevated}.${signature}`), 'token_invalid', 'The access token is invalid.');
   });
 
   it('an expired token: token_expired, once past exp and the 30 s skew', async () => {
-    const token = await tokenFor('guest');
+    const token = await loginToken(t, 'guest');
     t.clock.advance((900 + 29) * 1000);
     expect((await get('/api/protected', `Bearer ${token}`)).status).toBe(200);
     t.clock.advance(1000);
@@ -97,7 +92,7 @@ describe('refusals, each with its own code', () => {
   });
 
   it('the four codes are distinct in the body and in error_description', async () => {
-    const token = await tokenFor('guest');
+    const token = await loginToken(t, 'guest');
     const answers = [await get('/api/protected'), await get('/api/protected', 'Bearer x'), await get('/api/protected', `Bearer ${token}x`)];
     t.clock.advance(3600_000);
     answers.push(await get('/api/protected', `Bearer ${token}`));
@@ -108,14 +103,14 @@ describe('refusals, each with its own code', () => {
 
 describe('roles', () => {
   it('answers 403 insufficient_scope when the user lacks every role asked for', async () => {
-    const res = await get('/api/admin', `Bearer ${await tokenFor('guest')}`);
+    const res = await get('/api/admin', `Bearer ${await loginToken(t, 'guest')}`);
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'forbidden', message: 'You do not have the authority this requires.' });
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="insufficient_scope"');
   });
 
   it('lets a user with the role through', async () => {
-    const res = await get('/api/admin', `Bearer ${await tokenFor('admin')}`);
+    const res = await get('/api/admin', `Bearer ${await loginToken(t, 'admin')}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ userId: '1' });
   });
@@ -124,7 +119,7 @@ describe('roles', () => {
     const app = express();
     app.get('/either', t.auth.requireAuth({ roles: ['ROLE_AUDITOR', 'ROLE_USER'] }), (_req, res) => res.json({ ok: true }));
     app.get('/neither', t.auth.requireAuth({ roles: ['ROLE_AUDITOR', 'ROLE_OPS'] }), (_req, res) => res.json({ ok: true }));
-    const token = await tokenFor('guest');
+    const token = await loginToken(t, 'guest');
     expect((await request(app).get('/either').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await request(app).get('/neither').set('Authorization', `Bearer ${token}`)).status).toBe(403);
   });
@@ -137,20 +132,20 @@ describe('roles', () => {
 
 describe('where the token may come from', () => {
   it.each(['access_token', 'token', 'jwt', 'authorization'])('ignores a token in the query string (?%s=)', async (name) => {
-    const token = await tokenFor('admin');
+    const token = await loginToken(t, 'admin');
     const res = await get(`/api/protected?${name}=${encodeURIComponent(token)}`);
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('token_missing');
   });
 
   it('ignores a token in a cookie', async () => {
-    const token = await tokenFor('admin');
+    const token = await loginToken(t, 'admin');
     const res = await request(t.app).get('/api/protected').set('Cookie', `access_token=${token}; token=${token}`);
     expect(res.body.error).toBe('token_missing');
   });
 
   it('never echoes the token it refused', async () => {
-    const token = await tokenFor('guest');
+    const token = await loginToken(t, 'guest');
     const res = await get('/api/admin', `Bearer ${token}`);
     expect(res.text).not.toContain(token);
     expect(JSON.stringify(res.headers)).not.toContain(token);

@@ -1,7 +1,8 @@
 // The default preset's access tokens are lean (typ at+jwt, a short kid, no usefor/exi/jti, no initial sv), and they
 // still do everything a token did: the guard admits them, and logging out everywhere ends them.
 import request from 'supertest';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { login, loginToken } from '../helpers/session';
 
 let t: TestApp;
 
@@ -14,7 +15,6 @@ function decode(token: string): { header: Record<string, unknown>; payload: Reco
   return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
 }
 
-const login = (username: 'admin' | 'guest', password: string) => request(t.app).post('/auth/login').send({ username, password }).expect(200);
 const guarded = (token: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`);
 
 // The guest (id "3", ROLE_USER) signed HS256: 417 characters before (a 25-character kid, UUIDs, usefor, exi, jti,
@@ -23,7 +23,7 @@ const MAX_DEFAULT_ACCESS_TOKEN_LENGTH = 256;
 
 test('a default-preset HS256 access token is at most 256 characters, and the guard admits it', async () => {
   t = await createTestApp({ tokens: { algorithm: 'HS256' }, rateLimit: false });
-  const token = (await login('guest', PASSWORDS.guest)).body.accessToken as string;
+  const token = await loginToken(t, 'guest');
   expect(token.length).toBeLessThanOrEqual(MAX_DEFAULT_ACCESS_TOKEN_LENGTH);
   const { header, payload } = decode(token);
   expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^[A-Za-z0-9_-]{8}$/) });
@@ -33,12 +33,12 @@ test('a default-preset HS256 access token is at most 256 characters, and the gua
 
 test('after "log out everywhere" a token without sv is refused, and new tokens carry the new version', async () => {
   t = await createTestApp({ rateLimit: false });
-  const before = (await login('guest', PASSWORDS.guest)).body.accessToken as string;
+  const before = await loginToken(t, 'guest');
   expect(decode(before).payload).not.toHaveProperty('sv');
   await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${before}`).expect(204);
   expect((await guarded(before)).status).toBe(401);
 
-  const after = (await login('guest', PASSWORDS.guest)).body.accessToken as string;
+  const after = await loginToken(t, 'guest');
   expect(decode(after).payload.sv).toMatch(/^[A-Za-z0-9_-]{22}$/);
   await guarded(after).expect(200);
   // Ending every session again ends this one too.
@@ -48,7 +48,7 @@ test('after "log out everywhere" a token without sv is refused, and new tokens c
 
 test('a refreshed token keeps its login time in auth_time; a token straight from a login leaves it to iat', async () => {
   t = await createTestApp({ rateLimit: false });
-  const { accessToken, refreshToken } = (await login('guest', PASSWORDS.guest)).body as { accessToken: string; refreshToken: string };
+  const { accessToken, refreshToken } = await login(t, 'guest');
   const loggedInAt = decode(accessToken).payload.iat as number;
   expect(decode(accessToken).payload).not.toHaveProperty('auth_time');
   t.clock.advance(60_000);

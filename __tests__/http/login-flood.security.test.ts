@@ -1,8 +1,8 @@
 // A login flood: past the bound on queued bcrypt work, logins are answered 503 at once with Retry-After, without a
 // comparison and without counting an attempt against the account.
-import request from 'supertest';
 import { sharedBcryptPool } from '../../lib/passwords/hasher';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { postLogin } from '../helpers/session';
 
 let t: TestApp;
 
@@ -16,13 +16,11 @@ afterEach(async () => {
   await t.close();
 });
 
-const login = (username: string, password: string) => request(t.app).post('/auth/login').send({ username, password });
-
 test('the excess is answered 503 with Retry-After, runs no comparison and counts no attempt', async () => {
   const compare = jest.spyOn(sharedBcryptPool(), 'compare');
   // "user" has a second factor: a right password counts as an attempt until the login completes, so every request
   // that got past the bound is visible in the account's remaining budget.
-  const flood = await Promise.all(Array.from({ length: 30 }, () => login('user', PASSWORDS.user)));
+  const flood = await Promise.all(Array.from({ length: 30 }, () => postLogin(t, 'user')));
   const refused = flood.filter((res) => res.status === 503);
   const admitted = flood.length - refused.length;
 
@@ -36,6 +34,6 @@ test('the excess is answered 503 with Retry-After, runs no comparison and counts
 
   // Only the admitted requests were counted: exactly the rest of the budget of 10 is left for wrong passwords.
   let wrongAllowed = 0;
-  while ((await login('user', `wrong-${wrongAllowed}`)).status === 401) wrongAllowed += 1;
+  while ((await postLogin(t, 'user', { password: `wrong-${wrongAllowed}` })).status === 401) wrongAllowed += 1;
   expect(wrongAllowed).toBe(Math.max(0, 10 - admitted));
 });

@@ -2,6 +2,7 @@
 import request from 'supertest';
 import { hashPassword, type User } from '../../lib';
 import { createTestApp, PASSWORDS, TEST_COST, type TestApp } from '../helpers/create-app';
+import { claimsOf } from '../helpers/session';
 
 let t: TestApp;
 
@@ -15,10 +16,6 @@ afterEach(async () => {
 
 function login(body: Record<string, unknown>) {
   return request(t.app).post('/auth/login').send(body);
-}
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()) as Record<string, unknown>;
 }
 
 const INVALID_CREDENTIALS = '{"error":"invalid_credentials","message":"The login or password is incorrect."}';

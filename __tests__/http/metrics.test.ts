@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { postLogin, settle } from '../helpers/session';
 
 const ROOT = path.resolve(__dirname, '../..');
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
@@ -47,23 +48,17 @@ function series(text: string): Map<string, number> {
   return values;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
-
-async function login(username: keyof typeof PASSWORDS, password: string = PASSWORDS[username]): Promise<request.Response> {
-  return request(t.app).post('/auth/login').send({ username, password });
-}
-
 test('after a login storm, /metrics shows each counter with its value, fixed labels only, and latency counts', async () => {
   await setup();
   // Two logins that succeed at once.
-  const admin = await login('admin');
+  const admin = await postLogin(t, 'admin');
   expect(admin.status).toBe(200);
-  expect((await login('admin')).status).toBe(200);
+  expect((await postLogin(t, 'admin')).status).toBe(200);
   // Three wrong passwords lock guest's account; the right password is then blocked.
-  for (let i = 0; i < 3; i += 1) expect((await login('guest', `wrong-password-${i}`)).status).toBe(401);
-  expect((await login('guest')).status).toBe(403);
+  for (let i = 0; i < 3; i += 1) expect((await postLogin(t, 'guest', { password: `wrong-password-${i}` })).status).toBe(401);
+  expect((await postLogin(t, 'guest')).status).toBe(403);
   // user's emailed second factor: a challenge, a wrong code, the right one (a login that succeeds).
-  const challenge = await login('user');
+  const challenge = await postLogin(t, 'user');
   expect(challenge.body).toMatchObject({ tfaRequired: true });
   const verify = () => request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`);
   await verify().send({ code: '000000' }).expect(401);
@@ -73,7 +68,7 @@ test('after a login storm, /metrics shows each counter with its value, fixed lab
   t.clock.advance(31_000);
   await request(t.app).post('/auth/token/refresh').send({ refreshToken: admin.body.refreshToken }).expect(401);
   // An API key accepted by the guard, and an unknown one refused.
-  const fresh = await login('admin');
+  const fresh = await postLogin(t, 'admin');
   const created = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${fresh.body.accessToken}`).send({ name: 'ci', password: PASSWORDS.admin }).expect(201);
   await request(t.app).get('/api/protected').set('Authorization', `Bearer ${created.body.key}`).expect(200);
   await request(t.app).get('/api/protected').set('Authorization', `Bearer eak_${'A'.repeat(32)}`).expect(401);
@@ -82,7 +77,7 @@ test('after a login storm, /metrics shows each counter with its value, fixed lab
   await request(t.app).get('/api/protected').expect(401);
   // A password reset, requested and completed.
   await request(t.app).post('/auth/password/forgot').send({ email: 'admin@example.com' }).expect(202);
-  await settle();
+  await settle(30);
   const token = new URL(t.mailer.resetLinks.at(-1)!.url).searchParams.get('token');
   await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a-new-admin-password' }).expect(204);
 
@@ -142,7 +137,7 @@ test('every series exists at zero from registration, before anything happened', 
 
 test('registering again on the same registry does nothing; another instance there needs its own prefix', async () => {
   await setup();
-  expect((await login('admin')).status).toBe(200);
+  expect((await postLogin(t, 'admin')).status).toBe(200);
   t.auth.metrics(registry);
   expect(series(await registry.metrics()).get('express_auth_logins_total{outcome="succeeded"}')).toBe(1);
   expect(() => t.auth.metrics(new Registry())).toThrow(/already called for this instance/);

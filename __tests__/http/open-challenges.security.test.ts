@@ -2,7 +2,8 @@
 // password, from however many addresses, cannot fill the store with challenges, and a new challenge replaces the
 // oldest, so the owner's own login is never refused for the challenges a stranger opened.
 import request from 'supertest';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { challenge } from '../helpers/session';
 
 let t: TestApp;
 afterEach(async () => {
@@ -11,8 +12,8 @@ afterEach(async () => {
 
 /** A password login of "user" (emailed second factor) from `address`; answers its challenge token and emailed code. */
 async function openChallenge(address: string): Promise<{ token: string; code: string }> {
-  const res = await request(t.app).post(`${t.base}/login`).set('X-Forwarded-For', address).send({ username: 'user', password: PASSWORDS.user }).expect(200);
-  return { token: res.body.challengeToken as string, code: t.mailer.last('user@example.com')!.code };
+  const { token } = await challenge(t, 'user', { headers: { 'X-Forwarded-For': address } });
+  return { token, code: t.mailer.last('user@example.com')!.code };
 }
 
 function verify(challenge: { token: string; code: string }): request.Test {

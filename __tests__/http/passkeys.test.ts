@@ -7,6 +7,7 @@ import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createAuth, MemoryUserStore, type UserStore } from '../../lib';
 import { createTestApp, PASSWORDS, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 import { FLAG_UP, SoftAuthenticator } from '../helpers/soft-authenticator';
+import { challenge, loginToken, settle, verifyChallenge } from '../helpers/session';
 
 const ORIGIN = 'https://app.example.com';
 const PASSKEYS = { rpId: 'example.com', rpName: 'Example', origins: [ORIGIN] };
@@ -19,26 +20,17 @@ afterEach(async () => {
   await t?.close();
 });
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
   t = await createTestApp({ passkeys: PASSKEYS, onEvent: (event) => void events.push(event), ...options });
   authenticator = new SoftAuthenticator(ORIGIN, 'example.com');
 }
 
-/** A login of admin (1) or guest (3): no second factor. */
-async function login(username: 'admin' | 'guest' = 'admin'): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username, password: PASSWORDS[username] }).expect(200);
-  return res.body.accessToken as string;
-}
-
 /** A login of user (2), whose second factor is the emailed code. */
 async function loginWithEmailedCode(): Promise<string> {
-  const first = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user }).expect(200);
-  expect(first.body.tfaRequired).toBe(true);
+  const { token } = await challenge(t, 'user');
   const code = t.mailer.last('user@example.com')!.code;
-  const res = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${first.body.challengeToken}`).send({ code }).expect(200);
+  const res = await verifyChallenge(t, token, { code }).expect(200);
   return res.body.accessToken as string;
 }
 
@@ -68,7 +60,7 @@ const refused = (res: request.Response) => {
 describe('adding a passkey', () => {
   test('options: a resident key, user verification preferred, the RP and user named, existing passkeys excluded', async () => {
     await setup();
-    const access = await login();
+    const access = await loginToken(t);
     const first = await registerOptions(access, { password: PASSWORDS.admin }).expect(200);
     expect(first.body).toMatchObject({
       rp: { id: 'example.com', name: 'Example' },
@@ -87,7 +79,7 @@ describe('adding a passkey', () => {
 
   test('201 {id, name, createdAt}; listed with lastUsedAt null; the store keeps the public key only; event passkey.registered', async () => {
     await setup();
-    const access = await login();
+    const access = await loginToken(t);
     const options = await registerOptions(access, { password: PASSWORDS.admin }).expect(200);
     const res = await register(access, { ...authenticator.create(options.body), name: 'Laptop' }).expect(201);
     expect(res.body).toEqual({ id: expect.any(String), name: 'Laptop', createdAt: new Date(t.clock()).toISOString(), lastUsedAt: null });
@@ -102,7 +94,7 @@ describe('adding a passkey', () => {
 
   test('a wrong password is 401 and no options are given; no password is 400', async () => {
     await setup();
-    const access = await login();
+    const access = await loginToken(t);
     const res = await registerOptions(access, { password: 'wrong-password' });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_credentials');
@@ -113,7 +105,7 @@ describe('adding a passkey', () => {
   test('a user with an authenticator app also proves it (the step-up of recovery codes): no code is 401 tfa_invalid', async () => {
     await setup();
     const secret = generateTotpSecret();
-    const access = await login('guest');
+    const access = await loginToken(t, 'guest');
     t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
     const res = await registerOptions(access, { password: PASSWORDS.guest });
     expect(res.status).toBe(401);
@@ -124,8 +116,8 @@ describe('adding a passkey', () => {
 
   test('a registration answer is single use, bound to its user, and never a login challenge', async () => {
     await setup();
-    const admin = await login('admin');
-    const guest = await login('guest');
+    const admin = await loginToken(t, 'admin');
+    const guest = await loginToken(t, 'guest');
     const first = await registerOptions(admin, { password: PASSWORDS.admin }).expect(200);
     const answer = authenticator.create(first.body);
     // Another user cannot finish admin's ceremony (and that spends it).
@@ -144,7 +136,7 @@ describe('adding a passkey', () => {
 
   test('a foreign origin or RP ID, a client data type of a login, or an expired challenge is refused', async () => {
     await setup();
-    const access = await login();
+    const access = await loginToken(t);
     const cases = [{ origin: 'https://evil.example.net' }, { rpId: 'evil.example.net' }, { type: 'webauthn.get' }];
     for (const over of cases) {
       const options = await registerOptions(access, { password: PASSWORDS.admin }).expect(200);
@@ -160,7 +152,7 @@ describe('adding a passkey', () => {
 describe('signing in with a passkey', () => {
   test('options: empty allowCredentials, user verification required; the login answers tokens that work; events', async () => {
     await setup();
-    const passkeyId = await addPasskey(await login());
+    const passkeyId = await addPasskey(await loginToken(t));
     const opts = await loginOptions().expect(200);
     expect(opts.body).toMatchObject({ rpId: 'example.com', allowCredentials: [], userVerification: 'required' });
     const res = await passkeyLogin(authenticator.get(opts.body)).expect(200);
@@ -197,7 +189,7 @@ describe('signing in with a passkey', () => {
 
   test('a replayed assertion is refused (the challenge is single use)', async () => {
     await setup();
-    await addPasskey(await login());
+    await addPasskey(await loginToken(t));
     const assertion = authenticator.get(await options());
     await passkeyLogin(assertion).expect(200);
     refused(await passkeyLogin(assertion));
@@ -205,7 +197,7 @@ describe('signing in with a passkey', () => {
 
   test('a counter that goes backwards (or stays) is refused and reported; the stored counter is kept', async () => {
     await setup();
-    const passkeyId = await addPasskey(await login());
+    const passkeyId = await addPasskey(await loginToken(t));
     await passkeyLogin(authenticator.get(await options(), { counter: 10 })).expect(200);
     refused(await passkeyLogin(authenticator.get(await options(), { counter: 9 })));
     refused(await passkeyLogin(authenticator.get(await options(), { counter: 10 })));
@@ -221,14 +213,14 @@ describe('signing in with a passkey', () => {
 
   test('an authenticator that keeps no counter (always 0) signs in each time', async () => {
     await setup();
-    await addPasskey(await login());
+    await addPasskey(await loginToken(t));
     await passkeyLogin(authenticator.get(await options(), { counter: 0 })).expect(200);
     await passkeyLogin(authenticator.get(await options(), { counter: 0 })).expect(200);
   });
 
   test('a foreign origin, a foreign RP ID, no user verification, a wrong type or a wrong user handle is refused', async () => {
     await setup();
-    await addPasskey(await login());
+    await addPasskey(await loginToken(t));
     const cases = [
       { origin: 'https://evil.example.net' },
       { rpId: 'evil.example.net' },
@@ -242,7 +234,7 @@ describe('signing in with a passkey', () => {
 
   test('a registration challenge cannot serve a login, and a login challenge expires after 5 minutes', async () => {
     await setup();
-    const access = await login();
+    const access = await loginToken(t);
     await addPasskey(access);
     const registration = await registerOptions(access, { password: PASSWORDS.admin }).expect(200);
     refused(await passkeyLogin(authenticator.get({ challenge: registration.body.challenge, rpId: 'example.com' })));
@@ -253,7 +245,7 @@ describe('signing in with a passkey', () => {
 
   test('an unknown credential and a made-up challenge are refused', async () => {
     await setup();
-    await addPasskey(await login());
+    await addPasskey(await loginToken(t));
     const stranger = new SoftAuthenticator(ORIGIN, 'example.com');
     stranger.create({ challenge: 'x', rp: { id: 'example.com', name: 'x' }, user: { id: 'AAAA', name: 'x' } });
     refused(await passkeyLogin(stranger.get(await options())));
@@ -262,7 +254,7 @@ describe('signing in with a passkey', () => {
 
   test('a disabled user is refused, and login.failed names the user', async () => {
     await setup();
-    await addPasskey(await login('guest'), PASSWORDS.guest);
+    await addPasskey(await loginToken(t, 'guest'), PASSWORDS.guest);
     t.users.update('3', { disabled: true });
     refused(await passkeyLogin(authenticator.get(await options())));
     await settle();
@@ -271,7 +263,7 @@ describe('signing in with a passkey', () => {
 
   test('cookie transport: the refresh token in its cookie, and a page of another origin is refused (login CSRF)', async () => {
     await setup({ cookies: { trustedOrigins: [ORIGIN] } });
-    await addPasskey(await login());
+    await addPasskey(await loginToken(t));
     const res = await passkeyLogin(authenticator.get(await options())).set('X-Auth-Transport', 'cookie').set('Origin', ORIGIN).expect(200);
     expect(res.body.refreshToken).toBeUndefined();
     expect(String(res.headers['set-cookie'])).toContain('__Host-eak-refresh=');
@@ -284,7 +276,7 @@ describe('signing in with a passkey', () => {
 describe('managing passkeys', () => {
   test('rename 200, delete 204 with passkey.deleted; a deleted passkey no longer signs in', async () => {
     await setup();
-    const access = await login();
+    const access = await loginToken(t);
     const id = await addPasskey(access);
     const renamed = await request(t.app).patch(`/auth/passkeys/${id}`).set('Authorization', `Bearer ${access}`).send({ name: 'Phone' }).expect(200);
     expect(renamed.body).toMatchObject({ id, name: 'Phone' });
@@ -297,8 +289,8 @@ describe('managing passkeys', () => {
 
   test("another user's passkey answers exactly like a missing one (404), and is left as it was", async () => {
     await setup();
-    const id = await addPasskey(await login('admin'));
-    const guest = await login('guest');
+    const id = await addPasskey(await loginToken(t, 'admin'));
+    const guest = await loginToken(t, 'guest');
     const missing = await request(t.app).delete('/auth/passkeys/no-such-id').set('Authorization', `Bearer ${guest}`);
     const foreign = await request(t.app).delete(`/auth/passkeys/${id}`).set('Authorization', `Bearer ${guest}`);
     expect(foreign.status).toBe(404);

@@ -1,8 +1,8 @@
 // Stored hashes of mixed bcrypt costs: unknown names cost what the configured cost does, and a login upgrades an old
 // hash to the configured cost without changing the password or its expiry.
-import request from 'supertest';
 import { sharedBcryptPool } from '../../lib/passwords/hasher';
-import { createTestApp, PASSWORDS, TEST_COST, type TestApp } from '../helpers/create-app';
+import { createTestApp, TEST_COST, type TestApp } from '../helpers/create-app';
+import { postLogin } from '../helpers/session';
 
 const CONFIGURED_COST = TEST_COST + 1;
 const costOf = (hash: string): number => Number(/^\$2[abxy]?\$(\d{2})\$/.exec(hash)?.[1]);
@@ -19,14 +19,12 @@ afterEach(async () => {
   await t.close();
 });
 
-const login = (username: string, password: string) => request(t.app).post('/auth/login').send({ username, password });
-
 test('an unknown name is compared at the configured cost, whatever cost the last stored hash had', async () => {
   const compare = jest.spyOn(sharedBcryptPool(), 'compare');
-  await login('admin', 'wrong-password').expect(401);
+  await postLogin(t, 'admin', { password: 'wrong-password' }).expect(401);
   expect(costOf(compare.mock.calls.at(-1)![1])).toBe(TEST_COST);
 
-  await login('nobody-by-this-name', 'wrong-password').expect(401);
+  await postLogin(t, 'nobody-by-this-name', { password: 'wrong-password' }).expect(401);
   expect(costOf(compare.mock.calls.at(-1)![1])).toBe(CONFIGURED_COST);
 });
 
@@ -36,16 +34,16 @@ test('a successful login rehashes a hash of another cost at the configured cost,
   const before = (await t.users.findById('1'))!.passwordHash;
   expect(costOf(before)).toBe(TEST_COST);
 
-  await login('admin', PASSWORDS.admin).expect(200);
+  await postLogin(t, 'admin').expect(200);
   const after = (await t.users.findById('1'))!;
   expect(costOf(after.passwordHash)).toBe(CONFIGURED_COST);
   expect(after.passwordExpiresAt?.getTime()).toBe(expiry.getTime());
-  await login('admin', PASSWORDS.admin).expect(200);
-  await login('admin', 'wrong-password').expect(401);
+  await postLogin(t, 'admin').expect(200);
+  await postLogin(t, 'admin', { password: 'wrong-password' }).expect(401);
 });
 
 test('a failed login rehashes nothing', async () => {
   const before = (await t.users.findById('1'))!.passwordHash;
-  await login('admin', 'wrong-password').expect(401);
+  await postLogin(t, 'admin', { password: 'wrong-password' }).expect(401);
   expect((await t.users.findById('1'))!.passwordHash).toBe(before);
 });

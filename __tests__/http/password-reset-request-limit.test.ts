@@ -2,6 +2,7 @@
 // address (one address's limit never silences another's), and forgotten once the 15 minutes have passed.
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../helpers/create-app';
+import { settle } from '../helpers/session';
 
 let t: TestApp;
 
@@ -11,7 +12,6 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 const MINUTE = 60_000;
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 async function forgot(email: string): Promise<void> {
   await request(t.app).post('/auth/password/forgot').send({ email }).expect(202);

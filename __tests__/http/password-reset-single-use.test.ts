@@ -3,6 +3,7 @@
 import request from 'supertest';
 import type { User } from '../../lib';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { settle } from '../helpers/session';
 
 const NEW_PASSWORD = 'a-brand-new-password';
 
@@ -12,8 +13,6 @@ beforeEach(async () => {
   t = await createTestApp({ passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
 });
 afterEach(() => t.close());
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 async function mailedToken(email = 'guest@example.com'): Promise<string> {
   await request(t.app).post('/auth/password/forgot').send({ email }).expect(202);

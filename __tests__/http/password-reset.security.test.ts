@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 const NEW_PASSWORD = 'a-brand-new-password';
@@ -25,7 +26,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const code = (offsetSteps = 0) => totpCode(secret, Math.floor(t.clock() / 30_000) + offsetSteps);
 /** A six-digit code that is none of the codes a ±1-step window accepts now. */
 function wrongCode(i: number): string {

@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { challengeToken, verifyChallenge } from '../helpers/session';
 
 let t: TestApp;
 let secret: string;
@@ -17,8 +18,7 @@ afterEach(() => t.close());
 const code = (offsetSteps = 0) => totpCode(secret, Math.floor(t.clock() / 30_000) + offsetSteps);
 
 async function accessToken(): Promise<string> {
-  const login = await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest });
-  const res = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${login.body.challengeToken}`).send({ code: code() });
+  const res = await verifyChallenge(t, await challengeToken(t, 'guest'), { code: code() });
   expect(res.status).toBe(200);
   return res.body.accessToken as string;
 }

@@ -5,6 +5,7 @@ import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { MemoryUserStore } from '../../lib';
 import { createTestApp, demoUsers, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { challengeToken, settle, verifyChallenge } from '../helpers/session';
 
 let t: TestApp;
 let events: AuthEvent[];
@@ -14,7 +15,6 @@ afterEach(async () => {
   await t?.close();
 });
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const code = () => totpCode(secret, Math.floor(t.clock() / 30_000));
 
 /** guest (id 3) with an authenticator app. */
@@ -25,18 +25,8 @@ async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
 }
 
-async function challenge(username = 'guest', password: string = PASSWORDS.guest): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username, password });
-  expect(res.body.tfaRequired).toBe(true);
-  return res.body.challengeToken as string;
-}
-
-function verify(challengeToken: string, body: Record<string, unknown>) {
-  return request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challengeToken}`).send(body);
-}
-
 async function accessToken(): Promise<string> {
-  const res = await verify(await challenge(), { code: code() });
+  const res = await verifyChallenge(t, await challengeToken(t, 'guest'), { code: code() });
   expect(res.status).toBe(200);
   // The login's TOTP step is spent; the next code comes from the next step.
   t.clock.advance(30_000);
@@ -82,8 +72,8 @@ describe('POST /auth/tfa/recovery-codes', () => {
 
   test('an EMAIL-factor user needs only the password with a token from a login that passed the emailed code', async () => {
     await setup();
-    const ch = await challenge('user', PASSWORDS.user);
-    const login = await verify(ch, { code: t.mailer.last('user@example.com')!.code }).expect(200);
+    const ch = await challengeToken(t, 'user');
+    const login = await verifyChallenge(t, ch, { code: t.mailer.last('user@example.com')!.code }).expect(200);
     const res = await generate(login.body.accessToken as string, { password: PASSWORDS.user });
     expect(res.status).toBe(200);
     expect(res.body.codes).toHaveLength(10);
@@ -103,19 +93,19 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
   test('completes a login once; the same code again is refused; other codes still work', async () => {
     await setup();
     const [first, second] = await newCodes();
-    await verify(await challenge(), { recoveryCode: first }).expect(200);
-    const again = await verify(await challenge(), { recoveryCode: first });
+    await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: first }).expect(200);
+    const again = await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: first });
     expect(again.status).toBe(401);
     expect(again.body.error).toBe('tfa_invalid');
     // Case and dashes do not matter.
-    await verify(await challenge(), { recoveryCode: second!.toLowerCase().replace(/-/g, '') }).expect(200);
+    await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: second!.toLowerCase().replace(/-/g, '') }).expect(200);
   });
 
   test('of 5 concurrent logins with one code exactly one succeeds', async () => {
     await setup();
     const [only] = await newCodes();
-    const challenges = await Promise.all(Array.from({ length: 5 }, () => challenge()));
-    const answers = await Promise.all(challenges.map((ch) => verify(ch, { recoveryCode: only })));
+    const challenges = await Promise.all(Array.from({ length: 5 }, () => challengeToken(t, 'guest')));
+    const answers = await Promise.all(challenges.map((ch) => verifyChallenge(t, ch, { recoveryCode: only })));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 401, 401, 401, 401]);
   });
 
@@ -125,7 +115,7 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
     expect((await account()).recoveryCodesRemaining).toBeNull();
     const [first] = await newCodes();
     expect((await account()).recoveryCodesRemaining).toBe(10);
-    await verify(await challenge(), { recoveryCode: first }).expect(200);
+    await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: first }).expect(200);
     t.clock.advance(30_000);
     expect((await account()).recoveryCodesRemaining).toBe(9);
   });
@@ -134,32 +124,32 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
     await setup();
     const old = await newCodes();
     const fresh = await newCodes();
-    await verify(await challenge(), { recoveryCode: old[0] }).expect(401);
-    await verify(await challenge(), { recoveryCode: fresh[0] }).expect(200);
+    await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: old[0] }).expect(401);
+    await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: fresh[0] }).expect(200);
   });
 
   test('wrong recovery codes count toward the account lockout', async () => {
     await setup({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
     const codes = await newCodes();
-    const ch = await challenge();
+    const ch = await challengeToken(t, 'guest');
     // The password step reserved one attempt of three; two wrong codes use up the rest and lock the account.
-    for (let i = 0; i < 2; i++) await verify(ch, { recoveryCode: 'AAAA-AAAA-AAAA' }).expect(401);
-    const locked = await verify(ch, { recoveryCode: codes[0] });
+    for (let i = 0; i < 2; i++) await verifyChallenge(t, ch, { recoveryCode: 'AAAA-AAAA-AAAA' }).expect(401);
+    const locked = await verifyChallenge(t, ch, { recoveryCode: codes[0] });
     expect(locked.status).toBe(403);
     expect(locked.body.error).toBe('login_blocked');
   });
 
   test('code and recoveryCode together, or neither, is 400', async () => {
     await setup();
-    const ch = await challenge();
-    expect((await verify(ch, {})).status).toBe(400);
-    expect((await verify(ch, { code: '123456', recoveryCode: 'AAAA-AAAA-AAAA' })).status).toBe(400);
+    const ch = await challengeToken(t, 'guest');
+    expect((await verifyChallenge(t, ch, {})).status).toBe(400);
+    expect((await verifyChallenge(t, ch, { code: '123456', recoveryCode: 'AAAA-AAAA-AAAA' })).status).toBe(400);
   });
 
   test('mails the user a notice with the codes left, and emits recovery_code.used and tfa.verified without secrets', async () => {
     await setup();
     const codes = await newCodes();
-    await verify(await challenge(), { recoveryCode: codes[3] }).expect(200);
+    await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: codes[3] }).expect(200);
     await settle();
     expect(t.mailer.recoveryCodeNotices).toEqual([{ to: 'guest@example.com', displayName: 'guest', login: 'guest', remaining: 9 }]);
     expect(events.find((e) => e.event === 'recovery_code.used')).toMatchObject({ userId: '3', method: 'recovery_code' });
@@ -177,17 +167,17 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
     const token = new URL(t.mailer.resetLinks[0]!.url).searchParams.get('token')!;
     await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a-brand-new-password', recoveryCode: 'AAAA-AAAA-AAAA' }).expect(401);
     await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a-brand-new-password', recoveryCode: codes[0] }).expect(204);
-    await verify(await challenge('guest', 'a-brand-new-password'), { recoveryCode: codes[0] }).expect(401);
+    await verifyChallenge(t, await challengeToken(t, 'guest', { password: 'a-brand-new-password' }), { recoveryCode: codes[0] }).expect(401);
   });
 });
 
 describe('second-factor events', () => {
   test('tfa.sent, tfa.failed (with the reason) and tfa.verified, without the code', async () => {
     await setup();
-    const ch = await challenge('user', PASSWORDS.user);
+    const ch = await challengeToken(t, 'user');
     const mailed = t.mailer.last('user@example.com')!.code;
-    await verify(ch, { code: mailed === '000000' ? '111111' : '000000' }).expect(401);
-    await verify(ch, { code: mailed }).expect(200);
+    await verifyChallenge(t, ch, { code: mailed === '000000' ? '111111' : '000000' }).expect(401);
+    await verifyChallenge(t, ch, { code: mailed }).expect(200);
     await settle();
     expect(events.filter((e) => e.event.startsWith('tfa.')).map((e) => [e.event, e.userId, e.method, e.reason])).toEqual([
       ['tfa.sent', '2', 'EMAIL', undefined],
@@ -208,7 +198,7 @@ describe('without a store that keeps recovery codes', () => {
     t = await createTestApp({ users });
     expect(Object.keys(t.auth.openapi().paths)).not.toContain('/auth/tfa/recovery-codes');
     await request(t.app).post('/auth/tfa/recovery-codes').send({ password: PASSWORDS.guest }).expect(404);
-    const res = await verify(await challenge(), { recoveryCode: 'AAAA-AAAA-AAAA' });
+    const res = await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: 'AAAA-AAAA-AAAA' });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('tfa_invalid');
   });

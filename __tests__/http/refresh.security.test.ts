@@ -2,15 +2,7 @@
 import request from 'supertest';
 import { MemoryStateStore, type StateStore } from '../../lib';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-async function login(t: TestApp, name: 'admin' | 'guest' = 'admin'): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await request(t.app).post(`${t.base}/login`).send({ username: name, password: PASSWORDS[name] }).expect(200);
-  return res.body as { accessToken: string; refreshToken: string };
-}
+import { claimsOf, login } from '../helpers/session';
 
 function refresh(t: TestApp, refreshToken: string): request.Test {
   return request(t.app).post(`${t.base}/token/refresh`).send({ refreshToken });

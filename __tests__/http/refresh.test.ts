@@ -1,17 +1,9 @@
 // Refresh on the default preset: rotation (body or bearer), a consumed token, and a family's absolute lifetime.
 import request from 'supertest';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { claimsOf, login } from '../helpers/session';
 
 const DAY_MS = 86400 * 1000;
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-async function login(t: TestApp, name: 'admin' | 'guest' = 'admin'): Promise<{ accessToken: string; refreshToken: string }> {
-  const res = await request(t.app).post(`${t.base}/login`).send({ username: name, password: PASSWORDS[name] }).expect(200);
-  return res.body as { accessToken: string; refreshToken: string };
-}
 
 let t: TestApp;
 beforeEach(async () => {

@@ -5,6 +5,8 @@ import request from 'supertest';
 import { createAuth, MemoryMailer, MemoryStateStore, MemoryUserStore, type StateStore, type UserStore } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
 import { createFakeClock, createTestApp, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { postLogin, settle } from '../helpers/session';
+import { observable } from '../helpers/responses';
 
 const URL_TEMPLATE = 'https://app.example/verify-email?token={token}';
 const PASSWORD = 'a-long-enough-password';
@@ -21,9 +23,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   t = await createTestApp({ registration: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
 }
 
-/** Lets the off-the-path mail and the events be delivered. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
 function register(body: Record<string, unknown>) {
   return request(t.app).post('/auth/register').send(body);
 }
@@ -36,10 +35,6 @@ function resend(email: string) {
   return request(t.app).post('/auth/register/resend').send({ email });
 }
 
-function login(username: string, password: string) {
-  return request(t.app).post('/auth/login').send({ username, password });
-}
-
 /** The token of the latest verification link mailed to `email`. */
 async function mailedToken(email: string): Promise<string> {
   await settle();
@@ -50,12 +45,6 @@ async function mailedToken(email: string): Promise<string> {
   expect(token).toMatch(/^[A-Za-z0-9_-]{22,}$/);
   return token!;
 }
-
-// Date, and the per-IP limiter's remaining count (it counts this client's requests, whatever the address).
-const comparable = (res: request.Response) => {
-  const { date: _date, ratelimit: _remaining, ...headers } = res.headers;
-  return { status: res.status, body: res.body as unknown, text: res.text, headers };
-};
 
 describe('POST /auth/register, then /auth/register/verify', () => {
   test('register → 202 and a mailed link → login refused (403 email_unverified) → verify 204 → login succeeds', async () => {
@@ -70,14 +59,14 @@ describe('POST /auth/register, then /auth/register/verify', () => {
     expect(stored).toMatchObject({ login: 'alice', email: 'alice@example.org', authorities: ['ROLE_USER'], emailVerified: false });
     expect(stored!.passwordHash).not.toContain(PASSWORD);
 
-    const before = await login('alice', PASSWORD);
+    const before = await postLogin(t, 'alice', { password: PASSWORD });
     expect(before.status).toBe(403);
     expect(before.body).toMatchObject({ error: 'email_unverified' });
     expect(before.body.accessToken).toBeUndefined();
 
     await verify(token).expect(204);
     expect(t.users.findByLogin('alice')?.emailVerified).toBe(true);
-    const after = await login('alice@example.org', PASSWORD).expect(200);
+    const after = await postLogin(t, 'alice@example.org', { password: PASSWORD }).expect(200);
     expect(typeof after.body.accessToken).toBe('string');
 
     await settle();
@@ -91,8 +80,8 @@ describe('POST /auth/register, then /auth/register/verify', () => {
   test('before verification a wrong password gets the ordinary 401, exactly like an unknown user', async () => {
     await setup();
     await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD }).expect(202);
-    const wrong = await login('alice', 'not-the-password');
-    const unknown = await login('nobody', 'not-the-password');
+    const wrong = await postLogin(t, 'alice', { password: 'not-the-password' });
+    const unknown = await postLogin(t, 'nobody', { password: 'not-the-password' });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
     expect(wrong.body).toMatchObject({ error: 'invalid_credentials' });
@@ -102,7 +91,7 @@ describe('POST /auth/register, then /auth/register/verify', () => {
     await setup();
     const fresh = await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD });
     const taken = await register({ username: 'mallory', email: 'GUEST@example.com', password: PASSWORD });
-    expect(comparable(taken)).toEqual(comparable(fresh));
+    expect(observable(taken, 'ratelimit')).toEqual(observable(fresh, 'ratelimit'));
     await settle();
     expect(t.users.findByLogin('mallory')).toBeNull();
     expect(t.mailer.verificationLinks.map((m) => m.to)).toEqual(['alice@example.org']);
@@ -213,7 +202,7 @@ describe('POST /auth/register/resend', () => {
     const unverified = await resend('alice@example.org');
     expect(unverified.status).toBe(202);
     for (const email of ['guest@example.com', 'nobody@example.org', 'disabled@example.com']) {
-      expect(comparable(await resend(email))).toEqual(comparable(unverified));
+      expect(observable(await resend(email), 'ratelimit')).toEqual(observable(unverified, 'ratelimit'));
     }
     await settle();
     expect(t.mailer.verificationLinks.map((m) => m.to)).toEqual(['alice@example.org']);
@@ -223,7 +212,7 @@ describe('POST /auth/register/resend', () => {
     await setup();
     await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD }).expect(202);
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(comparable(await resend('alice@example.org')));
+    for (let i = 0; i < 4; i++) answers.push(observable(await resend('alice@example.org'), 'ratelimit'));
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     await settle();
     expect(t.mailer.verificationLinks).toHaveLength(3);
@@ -319,14 +308,14 @@ describe('an address someone else signed up with first', () => {
     await setup({ passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
     // A squatter signs up with the owner's address and never verifies it (they cannot: the link goes to the owner).
     await register({ username: 'squatter', email: 'owner@example.com', password: PASSWORD }).expect(202);
-    await login('squatter', PASSWORD).expect(403);
+    await postLogin(t, 'squatter', { password: PASSWORD }).expect(403);
     await request(t.app).post('/auth/password/forgot').send({ email: 'owner@example.com' }).expect(202);
     await settle();
     const link = t.mailer.resetLinks.filter((m) => m.to === 'owner@example.com').at(-1);
     expect(link).toBeDefined();
     const token = new URL(link!.url).searchParams.get('token');
     await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'the-owners-own-password' }).expect(204);
-    await login('owner@example.com', 'the-owners-own-password').expect(200);
-    await login('squatter', PASSWORD).expect(401);
+    await postLogin(t, 'owner@example.com', { password: 'the-owners-own-password' }).expect(200);
+    await postLogin(t, 'squatter', { password: PASSWORD }).expect(401);
   });
 });

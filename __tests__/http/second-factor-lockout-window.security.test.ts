@@ -2,7 +2,8 @@
 // minute still add up (within a one-minute window), and a wrong code from before the window has passed is forgiven.
 // The clock is the app's fake one, moved across the window's boundary.
 import request from 'supertest';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { challenge } from '../helpers/session';
 
 let t: TestApp;
 
@@ -12,13 +13,6 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-/** The password step of `user` (emailed code): the challenge token and the mailed code. */
-async function challenge(): Promise<{ token: string; code: string }> {
-  const res = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
-  expect(res.status).toBe(200);
-  return { token: res.body.challengeToken as string, code: t.mailer.last('user@example.com')!.code };
-}
-
 function verify(token: string, code: string) {
   return request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${token}`).send({ code });
 }
@@ -26,7 +20,8 @@ function verify(token: string, code: string) {
 const wrong = (code: string): string => (code === '000000' ? '000001' : '000000');
 
 it('wrong codes a second apart count together: the third locks the account, and the right code is then refused', async () => {
-  const { token, code } = await challenge();
+  const { token } = await challenge(t);
+  const code = t.mailer.last('user@example.com')!.code;
   // The password step's attempt has left the window; the wrong codes start a count of their own.
   t.clock.advance(61_000);
   for (let i = 0; i < 3; i++) {
@@ -39,7 +34,8 @@ it('wrong codes a second apart count together: the third locks the account, and 
 });
 
 it('a wrong code older than the window is forgiven: the count starts over', async () => {
-  const { token, code } = await challenge();
+  const { token } = await challenge(t);
+  const code = t.mailer.last('user@example.com')!.code;
   t.clock.advance(61_000);
   await verify(token, wrong(code)).expect(401);
   t.clock.advance(1000);

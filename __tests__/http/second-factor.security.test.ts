@@ -5,6 +5,7 @@ import { MemoryStateStore, NodemailerMailer, type StateStore } from '../../lib';
 import { newNumericCode } from '../../lib/primitives/random';
 import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type FakeClock, type TestApp } from '../helpers/create-app';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
+import { claimsOf, postLogin } from '../helpers/session';
 
 /** A state store that records every key it is asked to read and every key and value written to it. */
 interface RecordingStore extends StateStore {
@@ -68,10 +69,6 @@ afterEach(async () => {
   await t?.close();
 });
 
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
 async function nextCode(to = 'user@example.com'): Promise<string> {
   const code = extractCode((await t.smtp.waitForMessage((m) => m.to.includes(to))).raw);
   if (code === undefined) throw new Error('no code in the message');
@@ -84,7 +81,7 @@ function wrongCodeFor(code: string): string {
 }
 
 async function utmstackLogin(body: Record<string, unknown> = {}): Promise<{ challenge: string; code: string }> {
-  const res = await request(t.app).post('/api/authenticate').send({ username: 'user', password: PASSWORDS.user, ...body });
+  const res = await postLogin(t, 'user', { body });
   expect(res.body).toMatchObject({ success: true, authenticated: false, method: 'EMAIL' });
   return { challenge: res.body.token as string, code: await nextCode() };
 }

@@ -4,6 +4,7 @@ import { NodemailerMailer } from '../../lib';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { utmstackEmailChallenge } from '../helpers/utmstack';
+import { claimsOf, postLogin } from '../helpers/session';
 
 interface SmtpTestApp extends TestApp {
   smtp: TestSmtpServer;
@@ -30,10 +31,6 @@ afterEach(async () => {
   await t?.close();
 });
 
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
 /** The code in the next not-yet-read message to `to`. */
 async function nextCode(to: string): Promise<string> {
   const message = await t.smtp.waitForMessage((m) => m.to.includes(to));
@@ -48,7 +45,7 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
   });
 
   async function login(body: Record<string, unknown> = {}) {
-    return request(t.app).post('/api/authenticate').send({ username: 'user', password: PASSWORDS.user, rememberMe: false, ...body });
+    return postLogin(t, 'user', { body: { rememberMe: false, ...body } });
   }
 
   test('the login answers a challenge in UTMStack\'s shape, with no Authorization header, and mails a 6-digit code', async () => {

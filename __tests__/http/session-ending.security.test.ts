@@ -5,6 +5,7 @@ import request from 'supertest';
 import { sharedBcryptPool } from '../../lib/passwords/hasher';
 import type { UserStore } from '../../lib';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { postLogin } from '../helpers/session';
 
 let t: TestApp;
 
@@ -16,10 +17,6 @@ afterEach(async () => {
   jest.restoreAllMocks();
   await t.close();
 });
-
-function login(username: string, password: string) {
-  return request(t.app).post('/auth/login').send({ username, password });
-}
 
 const protectedRoute = (access: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${access}`);
 const refresh = (refreshToken: string) => request(t.app).post('/auth/token/refresh').send({ refreshToken });
@@ -50,9 +47,9 @@ function holdFirstComparison(): { started: Promise<void>; release: () => void } 
 
 describe('a login that overlaps a change of the account', () => {
   test('started before a password change and finished after it, it gets no working session', async () => {
-    const first = await login('guest', PASSWORDS.guest).expect(200);
+    const first = await postLogin(t, 'guest').expect(200);
     const hold = holdFirstComparison();
-    const overlapping = login('guest', PASSWORDS.guest).then((res) => res);
+    const overlapping = postLogin(t, 'guest').then((res) => res);
     await hold.started;
     const changed = await request(t.app)
       .post('/auth/account/password')
@@ -71,9 +68,9 @@ describe('a login that overlaps a change of the account', () => {
   });
 
   test('started before "log out everywhere" and finished after it, it gets no working session', async () => {
-    const first = await login('guest', PASSWORDS.guest).expect(200);
+    const first = await postLogin(t, 'guest').expect(200);
     const hold = holdFirstComparison();
-    const overlapping = login('guest', PASSWORDS.guest).then((res) => res);
+    const overlapping = postLogin(t, 'guest').then((res) => res);
     await hold.started;
     await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${first.body.accessToken}`).expect(204);
     hold.release();
@@ -87,7 +84,7 @@ describe('a login that overlaps a change of the account', () => {
 
 describe('a second-factor challenge opened before the account changed', () => {
   async function fullLogin(): Promise<string> {
-    const challenge = await login('user', PASSWORDS.user).expect(200);
+    const challenge = await postLogin(t, 'user').expect(200);
     const code = t.mailer.last('user@example.com')?.code;
     const res = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code });
     expect(res.status).toBe(200);
@@ -99,7 +96,7 @@ describe('a second-factor challenge opened before the account changed', () => {
     ['log out everywhere', (access: string) => request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${access}`)],
   ])('cannot be completed after %s', async (_what, change) => {
     const access = await fullLogin();
-    const pending = await login('user', PASSWORDS.user).expect(200);
+    const pending = await postLogin(t, 'user').expect(200);
     const code = t.mailer.last('user@example.com')?.code;
     expect((await change(access)).status).toBe(204);
 
@@ -111,7 +108,7 @@ describe('a second-factor challenge opened before the account changed', () => {
 
 describe('a refresh that meets a store failure', () => {
   test('answers 503 and spends nothing: the retry succeeds and the session lives on', async () => {
-    const session = await login('guest', PASSWORDS.guest).expect(200);
+    const session = await postLogin(t, 'guest').expect(200);
     const users = t.users as UserStore;
     const findById = jest.spyOn(users, 'findById').mockImplementationOnce(() => {
       throw new Error('connection reset');

@@ -1,6 +1,7 @@
 // Sessions and devices: the caller's sessions listed with their client summary, one ended at a time, never another's.
 import request from 'supertest';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
+import { login } from '../helpers/session';
 
 let t: TestApp;
 
@@ -12,23 +13,15 @@ afterEach(async () => {
   await t.close();
 });
 
-async function login(username: 'admin' | 'guest', userAgent: string, forwardedFor?: string) {
-  const req = request(t.app).post('/auth/login').set('User-Agent', userAgent);
-  if (forwardedFor) req.set('X-Forwarded-For', forwardedFor);
-  const res = await req.send({ username, password: PASSWORDS[username] });
-  expect(res.status).toBe(200);
-  return res.body as { accessToken: string; refreshToken: string };
-}
-
 const list = (access: string) => request(t.app).get('/auth/sessions').set('Authorization', `Bearer ${access}`);
 const end = (access: string, id: string) => request(t.app).delete(`/auth/sessions/${id}`).set('Authorization', `Bearer ${access}`);
 const guarded = (access: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${access}`);
 
 test('lists the caller\'s sessions, newest first, with the client summary and the current one marked', async () => {
-  const laptop = await login('guest', 'Laptop/1.0');
+  const laptop = await login(t, 'guest', { headers: { 'User-Agent': 'Laptop/1.0' } });
   t.clock.advance(1000);
-  const phone = await login('guest', 'Phone/2.0');
-  await login('admin', 'Admin/1.0');
+  const phone = await login(t, 'guest', { headers: { 'User-Agent': 'Phone/2.0' } });
+  await login(t, 'admin', { headers: { 'User-Agent': 'Admin/1.0' } });
 
   const res = await list(phone.accessToken).expect(200);
   expect(res.body.sessions).toHaveLength(2);
@@ -41,7 +34,7 @@ test('lists the caller\'s sessions, newest first, with the client summary and th
 });
 
 test('a refresh updates lastUsedAt', async () => {
-  const session = await login('guest', 'Laptop/1.0');
+  const session = await login(t, 'guest', { headers: { 'User-Agent': 'Laptop/1.0' } });
   t.clock.advance(60_000);
   const refreshed = await request(t.app).post('/auth/token/refresh').send({ refreshToken: session.refreshToken }).expect(200);
   const res = await list(refreshed.body.accessToken).expect(200);
@@ -50,8 +43,8 @@ test('a refresh updates lastUsedAt', async () => {
 });
 
 test('ending one session stops its tokens while the caller\'s own session works', async () => {
-  const other = await login('guest', 'Stolen/1.0');
-  const mine = await login('guest', 'Mine/1.0');
+  const other = await login(t, 'guest', { headers: { 'User-Agent': 'Stolen/1.0' } });
+  const mine = await login(t, 'guest', { headers: { 'User-Agent': 'Mine/1.0' } });
   const others = (await list(mine.accessToken).expect(200)).body.sessions.find((s: { current: boolean }) => !s.current);
 
   await end(mine.accessToken, others.id).expect(204);
@@ -64,8 +57,8 @@ test('ending one session stops its tokens while the caller\'s own session works'
 test('on another instance sharing the store, an ended session stops at the guard within sessionCacheMs', async () => {
   const second = await createTestApp({ rateLimit: false, stateStore: t.state, clock: t.clock, seedUsers: undefined });
   try {
-    const victim = await login('guest', 'Other/1.0');
-    const mine = await login('guest', 'Mine/1.0');
+    const victim = await login(t, 'guest', { headers: { 'User-Agent': 'Other/1.0' } });
+    const mine = await login(t, 'guest', { headers: { 'User-Agent': 'Mine/1.0' } });
     await request(second.app).get('/api/protected').set('Authorization', `Bearer ${victim.accessToken}`).expect(200);
     const id = (await list(mine.accessToken)).body.sessions.find((s: { current: boolean }) => !s.current).id as string;
     await end(mine.accessToken, id).expect(204);
@@ -77,8 +70,8 @@ test('on another instance sharing the store, an ended session stops at the guard
 });
 
 test("another user's session id answers exactly like a missing one, and ends nothing", async () => {
-  const admin = await login('admin', 'Admin/1.0');
-  const guest = await login('guest', 'Guest/1.0');
+  const admin = await login(t, 'admin', { headers: { 'User-Agent': 'Admin/1.0' } });
+  const guest = await login(t, 'guest', { headers: { 'User-Agent': 'Guest/1.0' } });
   const adminSession = (await list(admin.accessToken)).body.sessions[0].id as string;
 
   const foreign = await end(guest.accessToken, adminSession);

@@ -2,13 +2,9 @@
 import request from 'supertest';
 import { MemoryUserStore, type User } from '../../lib';
 import { createFakeClock, createTestApp, demoUsers, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { login } from '../helpers/session';
 
 type Pair = { accessToken: string; refreshToken: string };
-
-async function login(t: TestApp, name: 'admin' | 'guest', password: string = PASSWORDS[name]): Promise<Pair> {
-  const res = await request(t.app).post(`${t.base}/login`).send({ username: name, password }).expect(200);
-  return res.body as Pair;
-}
 
 function guarded(t: TestApp, token: string): request.Test {
   return request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`);
@@ -132,7 +128,7 @@ describe('a password change', () => {
       await refresh(t, session.refreshToken).expect(401);
     }
     await request(t.app).post(`${t.base}/login`).send({ username: 'guest', password: PASSWORDS.guest }).expect(401);
-    const fresh = await login(t, 'guest', 'a-brand-new-passphrase');
+    const fresh = await login(t, 'guest', { password: 'a-brand-new-passphrase' });
     await guarded(t, fresh.accessToken).expect(200);
   });
 });

@@ -2,7 +2,8 @@
 // single account can hold more than a small share of a memory store.
 import request from 'supertest';
 import { MemoryStateStore } from '../../lib';
-import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { createFakeClock, createTestApp, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { postLogin } from '../helpers/session';
 
 let t: TestApp;
 let state: MemoryStateStore;
@@ -19,13 +20,12 @@ afterEach(async () => {
   await state.shutdown();
 });
 
-const login = (username: string, password: string) => request(t.app).post('/auth/login').send({ username, password });
 const refresh = (refreshToken: string) => request(t.app).post('/auth/token/refresh').send({ refreshToken });
 
 test('logout removes every key its session held, also after rotations', async () => {
   await setup();
   const before = state.size;
-  const session = await login('guest', PASSWORDS.guest).expect(200);
+  const session = await postLogin(t, 'guest').expect(200);
   let refreshToken = session.body.refreshToken as string;
   for (let i = 0; i < 3; i += 1) refreshToken = (await refresh(refreshToken).expect(200)).body.refreshToken;
   expect(state.size).toBeGreaterThan(before);
@@ -37,7 +37,7 @@ test('logout removes every key its session held, also after rotations', async ()
 test('a refresh family revoked for reuse leaves nothing behind', async () => {
   await setup();
   const before = state.size;
-  const session = await login('guest', PASSWORDS.guest).expect(200);
+  const session = await postLogin(t, 'guest').expect(200);
   const next = (await refresh(session.body.refreshToken).expect(200)).body.refreshToken as string;
   t.clock.advance(31_000); // past the rotation grace window
   await refresh(session.body.refreshToken).expect(401); // reuse: the family is revoked
@@ -49,7 +49,7 @@ test('log out everywhere removes the sessions it ends', async () => {
   await setup();
   const before = state.size;
   const sessions = [];
-  for (let i = 0; i < 5; i += 1) sessions.push((await login('guest', PASSWORDS.guest).expect(200)).body);
+  for (let i = 0; i < 5; i += 1) sessions.push((await postLogin(t, 'guest').expect(200)).body);
   await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${sessions[0].accessToken}`).expect(204);
   // What remains is the account's new session version, so tokens issued before it stay refused.
   expect(state.size).toBeLessThanOrEqual(before + 1);
@@ -58,8 +58,8 @@ test('log out everywhere removes the sessions it ends', async () => {
 
 test('one account logging in again and again cannot fill the store and block other logins', async () => {
   await setup({ maxKeys: 100 });
-  for (let i = 0; i < 200; i += 1) await login('admin', PASSWORDS.admin).expect(200);
-  expect((await login('guest', PASSWORDS.guest)).status).toBe(200);
+  for (let i = 0; i < 200; i += 1) await postLogin(t, 'admin').expect(200);
+  expect((await postLogin(t, 'guest')).status).toBe(200);
   expect(state.size).toBeLessThan(100);
 });
 
@@ -67,7 +67,7 @@ test('past maxSessionsPerUser, the oldest session of the account ends, with a se
   const events: { event: string; sessionId?: string }[] = [];
   await setup({ sessions: { maxPerUser: 3 }, onEvent: (event) => void events.push(event) });
   const sessions = [];
-  for (let i = 0; i < 4; i += 1) sessions.push((await login('guest', PASSWORDS.guest).expect(200)).body);
+  for (let i = 0; i < 4; i += 1) sessions.push((await postLogin(t, 'guest').expect(200)).body);
   await refresh(sessions[0].refreshToken).expect(401);
   await request(t.app).get('/api/protected').set('Authorization', `Bearer ${sessions[0].accessToken}`).expect(401);
   for (const session of sessions.slice(1)) await refresh(session.refreshToken).expect(200);

@@ -1,12 +1,9 @@
 // The storm preset (seed 002): POST /api/auth/login's body, `{message}` errors, 900 s tokens, 5 attempts a minute per IP.
 import request from 'supertest';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { claimsOf } from '../helpers/session';
 
 const LOGIN = '/api/auth/login';
-
-function decodePayload(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
 
 let t: TestApp;
 
@@ -51,7 +48,7 @@ describe('storm login success', () => {
     expect(res.status).toBe(200);
     expect(res.body.data.username).toBe('guest');
     const token = res.body.data.accessToken as string;
-    const claims = decodePayload(token);
+    const claims = claimsOf(token);
     expect(claims.exp).toBe((claims.iat as number) + 900);
     expect(claims.exi).toBe(900);
     expect(claims.usefor).toBe('access');
@@ -70,7 +67,7 @@ describe('storm login success', () => {
   it('keeps 900 s even when rememberMe is asked for', async () => {
     const res = await request(t.app).post(LOGIN).send({ username: 'admin', password: PASSWORDS.admin, rememberMe: true });
     expect(res.status).toBe(200);
-    const claims = decodePayload(res.body.data.accessToken);
+    const claims = claimsOf(res.body.data.accessToken);
     expect(claims.exi).toBe(900);
   });
 });

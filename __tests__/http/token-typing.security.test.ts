@@ -3,7 +3,8 @@
 // (`typ: "JWT"` under the published key) keep working until they expire, each only as its own kind.
 import { createHash, createHmac } from 'node:crypto';
 import request from 'supertest';
-import { createTestApp, PASSWORDS, TEST_SECRET, type TestApp } from '../helpers/create-app';
+import { createTestApp, TEST_SECRET, type TestApp } from '../helpers/create-app';
+import { postLogin } from '../helpers/session';
 
 const DEVICE_COOKIE = '__Host-eak-device';
 
@@ -46,11 +47,6 @@ function deviceCookieOf(res: request.Response): string {
   return decodeURIComponent(line!.split(';')[0]!.slice(DEVICE_COOKIE.length + 1));
 }
 
-const login = (username: 'admin' | 'guest' | 'user', extra: Record<string, unknown> = {}) =>
-  request(t.app)
-    .post('/auth/login')
-    .send({ username, password: PASSWORDS[username], ...extra });
-
 const guarded = (token: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`);
 const refresh = (refreshToken: string) => request(t.app).post('/auth/token/refresh').send({ refreshToken });
 const verifyCode = (challenge: string, code: string) => request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code });
@@ -58,12 +54,12 @@ const verifyCode = (challenge: string, code: string) => request(t.app).post('/au
 describe('headers', () => {
   test('access tokens are at+jwt under the published key; the others have their own typ and a kid that is not it', async () => {
     t = await createTestApp({ rateLimit: false });
-    const res = await login('admin').expect(200);
+    const res = await postLogin(t, 'admin').expect(200);
     const access = decode(res.body.accessToken as string).header;
     expect(access).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: expect.stringMatching(/^[A-Za-z0-9_-]{8}$/) });
     const refreshHeader = decode(res.body.refreshToken as string).header;
     const device = decode(deviceCookieOf(res)).header;
-    const challenge = decode((await login('user').expect(200)).body.challengeToken as string).header;
+    const challenge = decode((await postLogin(t, 'user').expect(200)).body.challengeToken as string).header;
     expect([refreshHeader.typ, challenge.typ, device.typ]).toEqual(['refresh+jwt', 'tfa+jwt', 'device+jwt']);
     for (const header of [refreshHeader, challenge, device]) {
       expect(header.alg).toBe('HS256');
@@ -78,7 +74,7 @@ describe('headers', () => {
 describe('a token of one kind is refused as another', () => {
   test('the guard refuses a token signed with the published key whose typ is another kind', async () => {
     t = await createTestApp({ rateLimit: false });
-    const access = (await login('admin').expect(200)).body.accessToken as string;
+    const access = (await postLogin(t, 'admin').expect(200)).body.accessToken as string;
     const { header, payload } = decode(access);
     await guarded(signPublished(header, payload)).expect(200);
     for (const typ of ['refresh+jwt', 'tfa+jwt', 'device+jwt', 'JOSE', 'at+jwt+x', 'application/jwt']) {
@@ -90,8 +86,8 @@ describe('a token of one kind is refused as another', () => {
 
   test('refresh, challenge and device tokens are refused by the guard, and each verifier takes only its own kind', async () => {
     t = await createTestApp({ rateLimit: false });
-    const admin = await login('admin').expect(200);
-    const challenge = (await login('user').expect(200)).body.challengeToken as string;
+    const admin = await postLogin(t, 'admin').expect(200);
+    const challenge = (await postLogin(t, 'user').expect(200)).body.challengeToken as string;
     const device = deviceCookieOf(admin);
     for (const token of [admin.body.refreshToken as string, challenge, device]) expect((await guarded(token)).status).toBe(401);
     // As a refresh token: an access token, a challenge, a device token.
@@ -107,7 +103,7 @@ describe('a token of one kind is refused as another', () => {
 
   test('an access token cannot pose as a refresh token with an internal typ: the published key does not sign internal types', async () => {
     t = await createTestApp({ rateLimit: false });
-    const admin = await login('admin').expect(200);
+    const admin = await postLogin(t, 'admin').expect(200);
     const refreshToken = admin.body.refreshToken as string;
     // The refresh token's own header and payload, signed with the published key (what a holder of the shared secret can do).
     const { header, payload } = decode(refreshToken);
@@ -119,7 +115,7 @@ describe('a token of one kind is refused as another', () => {
 describe('tokens issued before the upgrade', () => {
   test('a legacy access, refresh, challenge and device token keep working, each only as its own kind', async () => {
     t = await createTestApp({ rateLimit: false });
-    const admin = await login('admin').expect(200);
+    const admin = await postLogin(t, 'admin').expect(200);
     const kid = decode(admin.body.accessToken as string).header.kid as string;
     const legacyAccess = asLegacy(admin.body.accessToken as string, kid);
     const legacyRefresh = asLegacy(admin.body.refreshToken as string, kid);
@@ -135,11 +131,11 @@ describe('tokens issued before the upgrade', () => {
     await guarded(refreshed.body.accessToken as string).expect(200);
 
     // A legacy device cookie is still honoured at login (the owner's device keeps its own lockout budget).
-    for (let i = 0; i < 11; i += 1) await login('admin', { password: `wrong-${i}` });
-    expect((await login('admin')).status).toBe(403);
-    await login('admin').set('Cookie', `${DEVICE_COOKIE}=${legacyDevice}`).expect(200);
+    for (let i = 0; i < 11; i += 1) await postLogin(t, 'admin', { password: `wrong-${i}` });
+    expect((await postLogin(t, 'admin')).status).toBe(403);
+    await postLogin(t, 'admin').set('Cookie', `${DEVICE_COOKIE}=${legacyDevice}`).expect(200);
 
-    const challenge = (await login('user').expect(200)).body.challengeToken as string;
+    const challenge = (await postLogin(t, 'user').expect(200)).body.challengeToken as string;
     const legacyChallenge = asLegacy(challenge, kid);
     expect((await guarded(legacyChallenge)).status).toBe(401);
     expect((await refresh(legacyChallenge)).status).toBe(401);
@@ -148,7 +144,7 @@ describe('tokens issued before the upgrade', () => {
 
   test('legacy tokens stop working when they expire', async () => {
     t = await createTestApp({ rateLimit: false });
-    const admin = await login('admin').expect(200);
+    const admin = await postLogin(t, 'admin').expect(200);
     const kid = decode(admin.body.accessToken as string).header.kid as string;
     const legacyAccess = asLegacy(admin.body.accessToken as string, kid);
     const legacyRefresh = asLegacy(admin.body.refreshToken as string, kid);
@@ -164,19 +160,19 @@ describe('rotation', () => {
   test('an internal token signed under an older HMAC secret still verifies while that secret is configured, and not after', async () => {
     const OLD = 'the-old-secret-that-is-long-enough-for-hs256-0123456789abcdef';
     t = await createTestApp({ rateLimit: false, secret: OLD });
-    const old = await login('admin').expect(200);
+    const old = await postLogin(t, 'admin').expect(200);
     const clock = t.clock;
     await t.close();
     // A new instance with [NEW, OLD] and the same demo users: only the device token is carried over.
     t = await createTestApp({ rateLimit: false, clock, secret: [TEST_SECRET, OLD] });
     const device = deviceCookieOf(old);
-    for (let i = 0; i < 11; i += 1) await login('admin', { password: `wrong-${i}` });
+    for (let i = 0; i < 11; i += 1) await postLogin(t, 'admin', { password: `wrong-${i}` });
     // The old device cookie, signed with OLD's internal key, is honoured under [NEW, OLD]...
-    await login('admin').set('Cookie', `${DEVICE_COOKIE}=${device}`).expect(200);
+    await postLogin(t, 'admin').set('Cookie', `${DEVICE_COOKIE}=${device}`).expect(200);
     await t.close();
     // ...and refused once OLD is gone.
     t = await createTestApp({ rateLimit: false, clock, secret: TEST_SECRET });
-    for (let i = 0; i < 11; i += 1) await login('admin', { password: `wrong-${i}` });
-    expect((await login('admin').set('Cookie', `${DEVICE_COOKIE}=${device}`)).status).toBe(403);
+    for (let i = 0; i < 11; i += 1) await postLogin(t, 'admin', { password: `wrong-${i}` });
+    expect((await postLogin(t, 'admin').set('Cookie', `${DEVICE_COOKIE}=${device}`)).status).toBe(403);
   });
 });

@@ -2,6 +2,7 @@
 import request from 'supertest';
 import { totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { challenge, loginToken } from '../helpers/session';
 
 let t: TestApp;
 
@@ -13,12 +14,6 @@ afterEach(async () => {
 const currentStep = (): number => Math.floor(t.clock() / 30_000);
 const codeAt = (secret: string, step = currentStep()): string => totpCode(secret, step);
 
-async function guestAccessToken(): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest });
-  expect(res.status).toBe(200);
-  return res.body.accessToken as string;
-}
-
 function enroll(accessToken: string, body: Record<string, unknown> = { password: PASSWORDS.guest }) {
   return request(t.app).post('/auth/tfa/totp/enroll').set('Authorization', `Bearer ${accessToken}`).send(body);
 }
@@ -29,16 +24,16 @@ function confirm(accessToken: string, code: string) {
 
 /** Enrols guest's authenticator app and returns its secret. */
 async function enrolGuest(): Promise<string> {
-  const access = await guestAccessToken();
+  const access = await loginToken(t, 'guest');
   const secret = (await enroll(access).expect(200)).body.secret as string;
   await confirm(access, codeAt(secret)).expect(200);
   return secret;
 }
 
 async function totpChallenge(): Promise<string> {
-  const res = await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest });
-  expect(res.body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
-  return res.body.challengeToken as string;
+  const { token, body } = await challenge(t, 'guest');
+  expect(body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
+  return token;
 }
 
 function verify(challenge: string, code: string) {
@@ -59,7 +54,7 @@ describe('TOTP enrolment', () => {
   });
 
   test('needs the password again: a wrong one is 401 and gives no secret, a missing one is 400', async () => {
-    const access = await guestAccessToken();
+    const access = await loginToken(t, 'guest');
     const wrong = await enroll(access, { password: 'not-the-password' });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual({ error: 'invalid_credentials', message: expect.any(String) });
@@ -70,7 +65,7 @@ describe('TOTP enrolment', () => {
   });
 
   test('returns a base32 secret and its otpauth:// URI, and changes nothing until confirmed', async () => {
-    const access = await guestAccessToken();
+    const access = await loginToken(t, 'guest');
     const res = await enroll(access);
 
     expect(res.status).toBe(200);
@@ -86,7 +81,7 @@ describe('TOTP enrolment', () => {
   });
 
   test('is confirmed by a first code: a wrong one is refused, the right one turns TOTP on', async () => {
-    const access = await guestAccessToken();
+    const access = await loginToken(t, 'guest');
     const secret = (await enroll(access)).body.secret as string;
 
     const wrong = await confirm(access, codeAt(secret, currentStep() + 5));
@@ -105,7 +100,7 @@ describe('TOTP enrolment', () => {
   });
 
   test('the pending secret lapses after 10 minutes', async () => {
-    const access = await guestAccessToken();
+    const access = await loginToken(t, 'guest');
     const secret = (await enroll(access)).body.secret as string;
     t.clock.advance(10 * 60_000 + 1000);
     const res = await confirm(access, codeAt(secret));
@@ -116,7 +111,7 @@ describe('TOTP enrolment', () => {
   test('the issuer shown in the app comes from secondFactor.totpIssuer', async () => {
     await t.close();
     await setup({ secondFactor: { totpIssuer: 'ACME Corp' } });
-    const res = await enroll(await guestAccessToken());
+    const res = await enroll(await loginToken(t, 'guest'));
     expect(res.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/ACME%20Corp:guest%40example\.com\?secret=[A-Z2-7]{32}&issuer=ACME%20Corp&/);
   });
 
@@ -144,7 +139,7 @@ describe('TOTP enrolment', () => {
   });
 
   test('wrong confirmations are capped: after 5 the pending enrolment is gone', async () => {
-    const access = await guestAccessToken();
+    const access = await loginToken(t, 'guest');
     const secret = (await enroll(access).expect(200)).body.secret as string;
     const right = codeAt(secret);
     for (let i = 0; i < 5; i++) await confirm(access, right === '000000' ? '000001' : '000000').expect(401);
@@ -241,7 +236,7 @@ describe('TOTP replay', () => {
   });
 
   test('the code that confirmed the enrolment cannot be replayed to log in', async () => {
-    const access = await guestAccessToken();
+    const access = await loginToken(t, 'guest');
     const secret = (await enroll(access)).body.secret as string;
     const code = codeAt(secret);
     await confirm(access, code).expect(200);

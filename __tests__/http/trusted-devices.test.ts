@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { AuthEvent } from '../../lib';
 import { totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { settle } from '../helpers/session';
 
 const COOKIE = '__Host-eak-trusted';
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
@@ -19,9 +20,6 @@ async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
   t = await createTestApp({ trustedDevices: true, passwordReset: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
 }
-
-/** Lets off-the-path mail and events be delivered. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 /** A browser: the cookies it keeps (name → value), updated from every answer's Set-Cookie. */
 class Browser {

@@ -5,13 +5,13 @@ import type { AuthOptions } from '../../lib';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { PASSWORDS } from '../helpers/create-app';
 import { sharedServicesSkipReason, startDeployment, type Deployment, type Instance } from '../helpers/redis-postgres';
+import { challenge as challengeOf, settle } from '../helpers/session';
 
 const skipReason = sharedServicesSkipReason();
 if (skipReason) process.stderr.write(`Skipping the account-recovery multi-instance tests: ${skipReason}.\n`);
 const describeWithServices = skipReason ? describe.skip : describe;
 
 const NEW_PASSWORD = 'a-brand-new-password';
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 describeWithServices('account recovery on two instances sharing Redis and PostgreSQL', () => {
   let deployment: Deployment | undefined;
@@ -33,7 +33,7 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
 
   async function mailedToken(instance: Instance, email = 'guest@example.com'): Promise<string> {
     await request(instance.app).post(`${instance.base}/password/forgot`).send({ email }).expect(202);
-    await settle();
+    await settle(50);
     return new URL(instance.mailer.resetLinks.filter((m) => m.to === email).at(-1)!.url).searchParams.get('token')!;
   }
 
@@ -66,9 +66,9 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
     await users.updateSecondFactor('3', 'TOTP', secret);
     const code = () => totpCode(secret, Math.floor(clock() / 30_000));
     const challenge = async (instance: Instance) => {
-      const res = await request(instance.app).post(`${instance.base}/login`).send({ username: 'guest', password: PASSWORDS.guest });
-      expect(res.body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
-      return res.body.challengeToken as string;
+      const { token, body } = await challengeOf(instance, 'guest');
+      expect(body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
+      return token;
     };
     const verify = (instance: Instance, token: string, body: Record<string, unknown>) =>
       request(instance.app).post(`${instance.base}/tfa/verify`).set('Authorization', `Bearer ${token}`).send(body);
@@ -82,7 +82,7 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
     const challenges = await Promise.all([a, b, a, b].map((instance) => challenge(instance)));
     const answers = await Promise.all(challenges.map((token, i) => verify(i % 2 === 0 ? a : b, token, { recoveryCode: first[0] })));
     expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401, 401]);
-    await settle();
+    await settle(50);
     expect([...a.mailer.recoveryCodeNotices, ...b.mailer.recoveryCodeNotices]).toEqual([expect.objectContaining({ to: 'guest@example.com', remaining: 9 })]);
 
     clock.advance(30_000);

@@ -2,16 +2,13 @@
 import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { AuthEvent, AuthOptions, ExternalIdentityProviderOptions } from '../../lib';
-import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
+import { createTestApp, type TestApp } from '../helpers/create-app';
 import { createIdpKey, signIdpToken, startJwksServer, unusedLoopbackUrl, type IdpKey, type JwksServer } from '../helpers/jwks-server';
+import { claimsOf, login } from '../helpers/session';
 
 const ISSUER = 'https://tenant.idp.example/';
 const AUDIENCE = 'https://core.example/api';
 const ALICE = 'auth0|alice';
-
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
 
 let keyA: IdpKey;
 let keyB: IdpKey;
@@ -192,8 +189,8 @@ describe('keys by kid', () => {
 
 describe('a JWKS outage', () => {
   async function localLogin(): Promise<{ access_token: string; refresh_token: string }> {
-    const res = await request(t.app).post('/api/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
-    return res.body as { access_token: string; refresh_token: string };
+    const { accessToken, refreshToken } = await login(t, 'admin');
+    return { access_token: accessToken, refresh_token: refreshToken };
   }
 
   it('nothing listening: provider logins fail closed with 503, local logins and tokens keep working', async () => {

@@ -4,8 +4,11 @@
 import request from 'supertest';
 import { NodemailerMailer, type AuthOptions } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
-import { createTestApp, type TestApp } from '../helpers/create-app';
-import { readBodies, readHeader, startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server';
+import type { TestApp } from '../helpers/create-app';
+import { readBodies, readHeader, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server';
+import { postLogin } from '../helpers/session';
+import { observable } from '../helpers/responses';
+import { createMailingApp, smtpServerPerTest } from '../helpers/smtp-app';
 
 const PASSWORD = 'a-long-enough-password';
 let smtp: TestSmtpServer;
@@ -14,25 +17,10 @@ let t: TestApp;
 let events: AuthEvent[];
 
 async function setup(options: Partial<AuthOptions> = {}): Promise<void> {
-  mailer = new NodemailerMailer({ transport: smtp.url, from: 'ACME Accounts <no-reply@acme.test>' });
-  events = [];
-  t = await createTestApp({
-    mailer,
-    registration: { urlTemplate: 'https://app.example/verify-email?token={token}' },
-    onEvent: (event) => void events.push(event),
-    ...options,
-  });
+  ({ t, mailer, events } = await createMailingApp(smtp, 'ACME Accounts <no-reply@acme.test>', { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' }, ...options }));
 }
 
-beforeEach(async () => {
-  smtp = await startSmtpServer();
-});
-
-afterEach(async () => {
-  mailer?.close();
-  await t?.close();
-  await smtp.close();
-});
+smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
 
 /** The verification token in a delivered message: the `token` parameter of the link alone on its line. */
 function tokenIn(message: ReceivedMessage): string | undefined {
@@ -43,12 +31,6 @@ function tokenIn(message: ReceivedMessage): string | undefined {
 
 const register = (body: Record<string, unknown>) => request(t.app).post('/auth/register').send(body);
 const verify = (token: string) => request(t.app).post('/auth/register/verify').send({ token });
-const login = (username: string, password: string) => request(t.app).post('/auth/login').send({ username, password });
-
-const comparable = (res: request.Response) => {
-  const { date: _date, ratelimit: _remaining, ...headers } = res.headers;
-  return { status: res.status, text: res.text, headers };
-};
 
 describe('sign-up, as an SMTP server receives it', () => {
   test('register → mail → verify → login', async () => {
@@ -63,9 +45,9 @@ describe('sign-up, as an SMTP server receives it', () => {
     expect(text).toContain('It works once, for 24 hours.');
     expect(html).toContain(`href="https://app.example/verify-email?token=${token}"`);
 
-    await login('alice', PASSWORD).expect(403, /email_unverified/);
+    await postLogin(t, 'alice', { password: PASSWORD }).expect(403, /email_unverified/);
     await verify(token!).expect(204);
-    const res = await login('alice', PASSWORD).expect(200);
+    const res = await postLogin(t, 'alice', { password: PASSWORD }).expect(200);
     expect(typeof res.body.accessToken).toBe('string');
     await verify(token!).expect(400, /verification_token_invalid/);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -76,7 +58,7 @@ describe('sign-up, as an SMTP server receives it', () => {
     await setup();
     const fresh = await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD });
     const taken = await register({ username: 'mallory', email: 'guest@example.com', password: PASSWORD });
-    expect(comparable(taken)).toEqual(comparable(fresh));
+    expect(observable(taken, 'ratelimit')).toEqual(observable(fresh, 'ratelimit'));
     const notice = await smtp.waitForMessage((m) => m.to.includes('guest@example.com'));
     await smtp.waitForMessage((m) => m.to.includes('alice@example.org'));
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -87,7 +69,7 @@ describe('sign-up, as an SMTP server receives it', () => {
     expect(tokenIn(notice)).toBeUndefined();
     expect(text).not.toMatch(/token=/);
     // Nothing was made that could be verified or logged in with.
-    await login('mallory', PASSWORD).expect(401, /invalid_credentials/);
+    await postLogin(t, 'mallory', { password: PASSWORD }).expect(401, /invalid_credentials/);
     expect(t.users.findByLogin('mallory')).toBeNull();
   });
 
@@ -95,13 +77,13 @@ describe('sign-up, as an SMTP server receives it', () => {
     await setup();
     await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD }).expect(202);
     await smtp.waitForMessage();
-    const right = await login('alice', PASSWORD);
+    const right = await postLogin(t, 'alice', { password: PASSWORD });
     expect(right.status).toBe(403);
     expect(right.body).toMatchObject({ error: 'email_unverified' });
-    const wrong = await login('alice', 'not-the-password');
-    const unknown = await login('nobody-at-all', 'not-the-password');
+    const wrong = await postLogin(t, 'alice', { password: 'not-the-password' });
+    const unknown = await postLogin(t, 'nobody-at-all', { password: 'not-the-password' });
     expect(wrong.status).toBe(401);
-    expect(comparable(wrong)).toEqual(comparable(unknown));
+    expect(observable(wrong, 'ratelimit')).toEqual(observable(unknown, 'ratelimit'));
   });
 
   test('a resend delivers a new link and voids the old one', async () => {
@@ -112,6 +94,6 @@ describe('sign-up, as an SMTP server receives it', () => {
     const second = tokenIn(await smtp.waitForMessage((m) => tokenIn(m) !== first))!;
     await verify(first).expect(400, /verification_token_invalid/);
     await verify(second).expect(204);
-    await login('alice', PASSWORD).expect(200);
+    await postLogin(t, 'alice', { password: PASSWORD }).expect(200);
   });
 });

@@ -3,6 +3,8 @@ import request from 'supertest';
 import { NodemailerMailer, type NodemailerMailerOptions } from '../../lib';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
 import { extractCode, readBodies, readHeader, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
+import { postLogin } from '../helpers/session';
+import { smtpServerPerTest } from '../helpers/smtp-app';
 
 let smtp: TestSmtpServer;
 let mailer: NodemailerMailer;
@@ -13,24 +15,12 @@ async function setup(mailerOptions: Partial<NodemailerMailerOptions> = {}): Prom
   t = await createTestApp({ mailer });
 }
 
-function login(username = 'user', password: string = PASSWORDS.user) {
-  return request(t.app).post('/auth/login').send({ username, password });
-}
-
-beforeEach(async () => {
-  smtp = await startSmtpServer();
-});
-
-afterEach(async () => {
-  mailer?.close();
-  await t?.close();
-  await smtp.close();
-});
+smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
 
 describe('the mail a login sends', () => {
   test('goes to the stored address from the configured sender, with the code alone on a line; that code logs in', async () => {
     await setup();
-    const res = await login();
+    const res = await postLogin(t, 'user');
     expect(res.body).toMatchObject({ tfaRequired: true, method: 'EMAIL' });
 
     const message = await smtp.waitForMessage();
@@ -55,7 +45,7 @@ describe('the mail a login sends', () => {
   test('greets the user by first and last name, encoded rather than written raw into To:', async () => {
     await setup();
     t.users.update('2', { firstName: 'Zoë', lastName: 'Ünal, Jr.' });
-    await login().expect(200);
+    await postLogin(t, 'user').expect(200);
     const message = await smtp.waitForMessage();
     expect(message.to).toEqual(['user@example.com']);
     const to = readHeader(message.raw, 'To')!;
@@ -69,7 +59,7 @@ describe('the mail a login sends', () => {
       text: (mail) => `Code: ${mail.code} (${mail.expiresInSeconds}s)`,
       html: (mail) => `<p>Code: <b>${mail.code}</b></p>`,
     });
-    await login().expect(200);
+    await postLogin(t, 'user').expect(200);
     const message = await smtp.waitForMessage();
     expect(readHeader(message.raw, 'Subject')).toBe('Sign-in code for user');
     const code = extractCode(message.raw)!;
@@ -84,7 +74,7 @@ describe('when the mail cannot go', () => {
     mailer = new NodemailerMailer({ transport: `smtp://127.0.0.1:${port}`, from: 'no-reply@acme.test' });
     t = await createTestApp({ mailer });
 
-    const res = await login();
+    const res = await postLogin(t, 'user');
 
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ error: 'unavailable', message: expect.any(String) });
@@ -97,7 +87,7 @@ describe('when the mail cannot go', () => {
     await setup();
     t.users.update('2', { firstName: 'Eve\r\nBcc: attacker@evil.test\r\nX-Evil:' });
 
-    const res = await login();
+    const res = await postLogin(t, 'user');
 
     expect(res.status).toBe(503);
     expect(res.body.challengeToken).toBeUndefined();
@@ -108,7 +98,7 @@ describe('when the mail cannot go', () => {
     await setup();
     t.users.add({ id: '9', login: 'mallory', email: 'mallory@example.com,attacker@evil.test', passwordHash: (await t.users.findById('2'))!.passwordHash, authorities: ['ROLE_USER'], secondFactor: 'EMAIL' });
 
-    const res = await login('mallory', PASSWORDS.user);
+    const res = await postLogin(t, 'mallory', { password: PASSWORDS.user });
 
     expect(res.status).toBe(503);
     expect(smtp.messages).toHaveLength(0);

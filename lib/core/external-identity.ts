@@ -2,6 +2,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import { AuthError } from '../errors';
 import type { User } from '../stores/types';
+import { isActive } from './users';
 
 /** The resolved provider settings the verifier works from. */
 export interface IdpConfig {
@@ -76,7 +77,7 @@ export class ExternalIdentityVerifier {
     const issuer = claims.iss as string;
     if (this.config.mapUser) {
       const user = await this.config.mapUser({ issuer, subject, claims });
-      if (!user || user.disabled) throw new AuthError('invalid_credentials');
+      if (!isActive(user)) throw new AuthError('invalid_credentials');
       return user;
     }
     if (!this.config.allowedSubjects?.includes(subject)) throw new AuthError('invalid_credentials');

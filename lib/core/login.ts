@@ -1,5 +1,6 @@
 // Password login: lockout, constant-time failure for unknown and disabled users, expiry, then a session or a challenge.
 import { AuthError } from '../errors';
+import { reportError } from '../logger';
 import { bcryptCostOf } from '../passwords/hasher';
 import type { LoginSuccess, SecondFactorChallenge } from './results';
 import type { User } from '../stores/types';
@@ -143,6 +144,6 @@ async function rehashIfOutdated(context: AuthContext, user: User, password: stri
     const hash = await context.passwords.hash(password);
     await replace.call(context.users, user.id, user.passwordHash, hash);
   } catch (error) {
-    context.config.logger.error(`[express-auth-kit] rehashing a password failed: ${error instanceof Error ? error.message : String(error)}`);
+    reportError(context.config.logger, 'rehashing a password failed', error);
   }
 }

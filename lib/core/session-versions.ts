@@ -3,6 +3,7 @@ import type { StateStore, User, UserStore } from '../stores/types';
 import { newTokenId } from '../primitives/random';
 import type { Clock } from '../primitives/clock';
 import { AuthError } from '../errors';
+import { isActive } from './users';
 import { familyIsOpen } from './refresh-families';
 
 /** How long past its cache time a remembered answer may stand in while a store is down, before we fail closed. */
@@ -96,7 +97,7 @@ export class SessionVersions {
     return Promise.allSettled([this.state.get(key(userId)), users === undefined ? undefined : findUser(users, userId)]).then(
       ([storedResult, userResult]) => {
         // A fresh "disabled" or "gone" from the UserStore refuses the token even while the state store is down.
-        const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value ?? null);
+        const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value);
         if (active === false) throw new AuthError('token_revoked');
         if (storedResult.status === 'fulfilled' && (users === undefined || active !== undefined)) {
           if (this.endings === endings) this.remember(userId, storedResult.value, active);
@@ -160,10 +161,6 @@ async function findUser(users: UserStore, userId: string): Promise<User | null> 
   } catch (cause) {
     throw new AuthError('unavailable', { cause });
   }
-}
-
-function isActive(user: User | null): boolean {
-  return user !== null && user.disabled !== true;
 }
 
 function isAdmitted(current: string | null, active: boolean | undefined, checkUser: boolean, tokenVersion: string | undefined): boolean {

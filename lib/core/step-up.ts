@@ -12,6 +12,7 @@ import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';
 import { consumeTotpStep, emailedCodeMatches, matchAppCode, useRecoveryCode } from './factor-codes';
 import { lockoutIdentity } from './lockout';
+import { isActive } from './users';
 
 // ---- 1 and 3 for passwords ----
 
@@ -50,7 +51,7 @@ export async function verifyPassword(
   let matches = false;
   if (user) matches = await context.passwords.verify(password, user.passwordHash, signal);
   else await context.passwords.burnComparison(password, signal);
-  if (!matches || !user || user.disabled) {
+  if (!matches || !isActive(user)) {
     await context.throttle.recordFailure(attempt.identity, attempt.number);
     throw new AuthError('invalid_credentials');
   }

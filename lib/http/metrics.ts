@@ -7,6 +7,7 @@ import type { Counter, Histogram } from 'prom-client';
 import type { AuthEventFields, AuthEventName } from '../core/events';
 import type { LoginOutcome } from '../core/login';
 import { AUTH_ERROR_CATALOGUE, isAuthError, type AuthErrorCode } from '../errors';
+import { reportError } from '../logger';
 import { loadOptionalPeer } from '../primitives/optional-peer';
 import type { EdgeContext, EdgeMetrics } from './context';
 
@@ -175,7 +176,7 @@ function tapEvents(edge: EdgeContext, countEvent: (event: AuthEventName, fields:
     } catch (error) {
       if (tapFailed) return;
       tapFailed = true;
-      edge.settings.logger.error(`[express-auth-kit] counting the "${event}" event failed (reported once): ${error instanceof Error ? error.message : String(error)}`);
+      reportError(edge.settings.logger, `counting the "${event}" event failed (reported once)`, error);
     }
   };
 }

@@ -4,10 +4,10 @@ import { inRequestScope } from '../core/request-scope';
 import { AuthError, nameCredential } from '../errors';
 import { requestScopeOf } from './client-summary';
 import type { EdgeContext } from './context';
-import { assertSameOriginCookieLogin } from './cookies';
+import { assertSameOriginCookieLogin, readCookie } from './cookies';
 import { credentialLimiter } from './rate-limit';
 import { authErrorHandler, authResponseHeaders, sendReply } from './reply';
-import { hasNoContent, parseJsonBody, readCookie } from './request';
+import { hasNoContent, parseJsonBody } from './request';
 import type { RouteDeclaration } from './route';
 import { allRoutes } from './routes';
 

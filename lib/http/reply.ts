@@ -2,7 +2,7 @@
 // headers, and the error handler.
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { AuthError, isAuthError } from '../errors';
-import type { Logger } from '../logger';
+import { reportError, type Logger } from '../logger';
 import { formatAnswer, formatError, type AnswerName, type AnswerResult, type Preset, type Reply, type ReplyContext } from '../presets/types';
 import type { Clock } from '../primitives/clock';
 import type { EdgeContext, EdgeSettings } from './context';
@@ -78,7 +78,7 @@ export function toAuthError(error: unknown, logger: Logger): AuthError {
   const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
   if (typeof status === 'number' && status >= 400 && status < 500) return new AuthError('invalid_request');
   // Only the message: a stack or a request body could carry a password.
-  logger.error(`[express-auth-kit] unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+  reportError(logger, 'unexpected error', error);
   return new AuthError('internal');
 }
 

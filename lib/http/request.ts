@@ -113,20 +113,6 @@ export function clientGoneSignal(res: Response): AbortSignal {
   return controller.signal;
 }
 
-/** The value of cookie `name` from the Cookie header, or undefined. No cookie parser needed for one name. */
-export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (typeof header !== 'string' || header.length > 8192) return undefined;
-  for (const pair of header.split(';')) {
-    const index = pair.indexOf('=');
-    if (index > 0 && pair.slice(0, index).trim() === name) {
-      const value = pair.slice(index + 1).trim();
-      return value === '' ? undefined : value;
-    }
-  }
-  return undefined;
-}
-
 /**
  * Sets the device cookie (OWASP device cookies): HttpOnly so page script cannot read it, Secure and host-only with
  * Path=/ (what a `__Host-` name requires; browsers accept Secure cookies from http://localhost), SameSite=Strict.

@@ -1,7 +1,7 @@
 // Wraps a StateStore so that any failure of its backend becomes a 503 `unavailable`: auth fails closed, never open.
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import { AuthError } from '../errors';
-import type { Logger } from '../logger';
+import { reportError, type Logger } from '../logger';
 import type { Counter, StateStore } from './types';
 
 export function failClosed(store: StateStore, logger: Logger): StateStore {
@@ -14,7 +14,7 @@ export function failClosed(store: StateStore, logger: Logger): StateStore {
     } catch (cause) {
       if (cause instanceof AuthError) throw cause;
       // Log once per outage, not once per request.
-      if (!reported) logger.error(`[express-auth-kit] state store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+      if (!reported) reportError(logger, 'state store unavailable', cause);
       reported = true;
       throw new AuthError('unavailable', { cause });
     }

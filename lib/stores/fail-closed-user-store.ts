@@ -1,7 +1,7 @@
 // Wraps a UserStore so that any failure of its backend becomes a 503 `unavailable`: auth fails closed, never with a
 // 500 that carries the store's message, wherever in a flow the store is called.
 import { AuthError } from '../errors';
-import type { Logger } from '../logger';
+import { reportError, type Logger } from '../logger';
 import type { UserStore } from './types';
 
 type MethodName = Exclude<keyof UserStore, 'init' | 'shutdown'>;
@@ -21,7 +21,7 @@ export function failClosedUsers(store: UserStore, logger: Logger): UserStore {
       } catch (cause) {
         if (cause instanceof AuthError) throw cause;
         // Log once per outage, not once per request; only the message, which a store should keep free of secrets.
-        if (!reported) logger.error(`[express-auth-kit] user store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+        if (!reported) reportError(logger, 'user store unavailable', cause);
         reported = true;
         throw new AuthError('unavailable', { cause });
       }
