@@ -8,8 +8,10 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { Type, type Static } from '@sinclair/typebox';
 import { AuthError } from '../errors';
 import { newId, sha256Hex } from '../primitives/random';
+import { storedRecord } from '../stores/stored-record';
 import type { PasskeyRecord, User } from '../stores/types';
 import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';
@@ -40,14 +42,16 @@ export interface PasskeySettings {
 const CHALLENGE_TTL_MS = 5 * 60_000;
 const DEFAULT_PASSKEY_NAME = 'Passkey';
 
-type Ceremony = 'registration' | 'authentication';
-interface ChallengeRecord {
-  ceremony: Ceremony;
+const ChallengeSchema = Type.Object({
+  ceremony: Type.Union([Type.Literal('registration'), Type.Literal('authentication')]),
   /** The user a registration challenge was given to. */
-  userId?: string;
+  userId: Type.Optional(Type.String()),
   /** When it expires, in ms (also the state's TTL; checked here too, against the configured clock). */
-  expiresAt: number;
-}
+  expiresAt: Type.Number(),
+});
+type ChallengeRecord = Static<typeof ChallengeSchema>;
+type Ceremony = ChallengeRecord['ceremony'];
+const challengeRecord = storedRecord('passkey challenge', ChallengeSchema);
 
 type WebAuthnServer = typeof import('@simplewebauthn/server');
 let library: Promise<WebAuthnServer> | undefined;
@@ -72,7 +76,7 @@ function settingsOf(context: AuthContext): PasskeySettings {
 }
 
 /** The user handle authenticators keep: a hash of our id, so the user's own id never leaves the server. */
-function userHandle(userId: string): Uint8Array {
+function userHandle(userId: string): Uint8Array<ArrayBuffer> {
   return createHash('sha256').update(`express-auth-kit passkey user\0${userId}`, 'utf8').digest();
 }
 
@@ -80,7 +84,7 @@ const challengeKey = (challenge: string): string => `pk:challenge:${sha256Hex(ch
 
 async function saveChallenge(context: AuthContext, challenge: string, record: Omit<ChallengeRecord, 'expiresAt'>): Promise<void> {
   const value: ChallengeRecord = { ...record, expiresAt: context.config.clock() + CHALLENGE_TTL_MS };
-  await context.state.set(challengeKey(challenge), JSON.stringify(value), CHALLENGE_TTL_MS);
+  await context.state.set(challengeKey(challenge), challengeRecord.encode(value), CHALLENGE_TTL_MS);
 }
 
 /**
@@ -89,15 +93,15 @@ async function saveChallenge(context: AuthContext, challenge: string, record: Om
  * response's client data, the only place it travels; the library checks it again with the signature.
  */
 async function takeChallenge(context: AuthContext, clientDataJSON: string, ceremony: Ceremony, userId?: string): Promise<string> {
-  let challenge: unknown;
+  let clientData: unknown;
   try {
-    challenge = (JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8')) as { challenge?: unknown }).challenge;
+    clientData = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
   } catch {
-    challenge = undefined;
+    clientData = undefined;
   }
+  const challenge = typeof clientData === 'object' && clientData !== null && 'challenge' in clientData ? clientData.challenge : undefined;
   if (typeof challenge !== 'string' || challenge === '' || challenge.length > 512) throw new AuthError('passkey_invalid');
-  const json = await context.state.take(challengeKey(challenge));
-  const record = json === null ? null : (JSON.parse(json) as ChallengeRecord);
+  const record = challengeRecord.decode(await context.state.take(challengeKey(challenge)));
   if (!record || record.ceremony !== ceremony || record.expiresAt <= context.config.clock() || (userId !== undefined && record.userId !== userId)) {
     throw new AuthError('passkey_invalid');
   }
@@ -136,7 +140,7 @@ export async function passkeyRegistrationOptions(context: AuthContext, user: Use
   const options = await webauthn.generateRegistrationOptions({
     rpName: settings.rpName,
     rpID: settings.rpId,
-    userID: userHandle(user.id) as Uint8Array<ArrayBuffer>,
+    userID: userHandle(user.id),
     userName: user.login,
     userDisplayName: user.login,
     timeout: CHALLENGE_TTL_MS,
@@ -257,7 +261,7 @@ async function passkeyLogin(context: AuthContext, response: AuthenticationRespon
       expectedOrigin: [...settings.origins],
       expectedRPID: settings.rpId,
       // The counter is compared below, after the signature, so that a regression is told apart and reported.
-      credential: { id: passkey.credentialId, publicKey: Buffer.from(passkey.publicKey, 'base64url') as Uint8Array<ArrayBuffer>, counter: 0, transports: passkey.transports as never },
+      credential: { id: passkey.credentialId, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: 0, transports: passkey.transports as never },
       requireUserVerification: true,
     });
   } catch {

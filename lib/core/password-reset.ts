@@ -1,11 +1,13 @@
 // Password reset by email: a mailed single-use token (stored only as its SHA-256, with a TTL) sets a new password,
 // after the authenticator app's code for a user who has one; the reset ends every session and forgives the lockout.
+import { Type, type Static } from '@sinclair/typebox';
 import { AuthError } from '../errors';
 import { warn } from '../logger';
 import type { PasswordResetMail } from '../mailers/types';
 import { checkPasswordPolicy } from '../passwords/policy';
 import { constantTimeEqual, newSecret, sha256Hex } from '../primitives/random';
 import { foldName } from '../stores/fold-name';
+import { storedRecord } from '../stores/stored-record';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { endAllSessionsAndKeys } from './api-keys';
@@ -40,11 +42,13 @@ const requestsKey = (email: string): string => `pwreset:requests:${sha256Hex(fol
 // No store assigns it: for an unknown address the same reads and writes are made on this id, so they cost the same.
 const UNKNOWN_USER_ID = '\u2060express-auth-kit:unknown';
 
-interface ResetTokenRecord {
-  userId: string;
+const ResetTokenSchema = Type.Object({
+  userId: Type.String(),
   /** A fingerprint of the password hash when the token was mailed: any password change since voids the token. */
-  passwordFingerprint: string;
-}
+  passwordFingerprint: Type.String(),
+});
+type ResetTokenRecord = Static<typeof ResetTokenSchema>;
+const resetTokenRecord = storedRecord('password-reset token', ResetTokenSchema);
 
 const fingerprint = (user: User): string => sha256Hex(`reset:${user.passwordHash}`).slice(0, 32);
 
@@ -103,7 +107,7 @@ export async function requestPasswordReset(context: AuthContext, email: string):
   const previous = await state.get(currentTokenKey(owner));
   await state.delete(tokenKey(previous ?? tokenHash));
   const record: ResetTokenRecord = { userId: owner, passwordFingerprint: issue ? fingerprint(user) : '' };
-  await state.set(tokenKey(issue ? tokenHash : UNKNOWN_USER_ID), JSON.stringify(record), ttlMs);
+  await state.set(tokenKey(issue ? tokenHash : UNKNOWN_USER_ID), resetTokenRecord.encode(record), ttlMs);
   await state.set(currentTokenKey(owner), tokenHash, ttlMs);
   if (!issue) return;
   context.events.emit('password.reset_requested', { userId: user.id });
@@ -152,9 +156,8 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   const { token, newPassword } = request;
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new AuthError('reset_token_invalid');
   const tokenHash = sha256Hex(token);
-  const json = await state.get(tokenKey(tokenHash));
-  if (json === null) throw new AuthError('reset_token_invalid');
-  const record = JSON.parse(json) as ResetTokenRecord;
+  const record = resetTokenRecord.decode(await state.get(tokenKey(tokenHash)));
+  if (record === undefined) throw new AuthError('reset_token_invalid');
   const current = await state.get(currentTokenKey(record.userId));
   const user = await context.users.findById(record.userId);
   if (current === null || !constantTimeEqual(current, tokenHash) || !isActive(user) || fingerprint(user) !== record.passwordFingerprint) {

@@ -1,10 +1,12 @@
 // Sign-up with email verification: a new, unverified user and a mailed single-use link (its token stored only as its
 // SHA-256, with a TTL) that verifies the address; the same answer, for about the same work, when the address is taken.
+import { Type, type Static } from '@sinclair/typebox';
 import { AuthError } from '../errors';
 import type { RegistrationNoticeMail, VerificationMail } from '../mailers/types';
 import { checkPasswordPolicy } from '../passwords/policy';
 import { constantTimeEqual, newSecret, sha256Hex } from '../primitives/random';
 import { foldName, isStorableName } from '../stores/fold-name';
+import { storedRecord } from '../stores/stored-record';
 import type { NewUser, User } from '../stores/types';
 import type { AuthContext } from './context';
 import type { RegistrationSettings } from './registration-types';
@@ -37,9 +39,9 @@ export interface RegistrationRequest {
   profile?: Readonly<Record<string, string>> | undefined;
 }
 
-interface VerificationTokenRecord {
-  userId: string;
-}
+const VerificationTokenSchema = Type.Object({ userId: Type.String() });
+type VerificationTokenRecord = Static<typeof VerificationTokenSchema>;
+const verificationTokenRecord = storedRecord('verification token', VerificationTokenSchema);
 
 function registrationSettings(context: AuthContext): RegistrationSettings {
   const settings = context.config.registration;
@@ -74,7 +76,7 @@ async function issueToken(context: AuthContext, userId: string | null, ttlSecond
   const previous = await state.get(currentTokenKey(owner));
   await state.delete(tokenKey(previous ?? tokenHash));
   const record: VerificationTokenRecord = { userId: owner };
-  await state.set(tokenKey(userId === null ? UNKNOWN_USER_ID : tokenHash), JSON.stringify(record), ttlMs);
+  await state.set(tokenKey(userId === null ? UNKNOWN_USER_ID : tokenHash), verificationTokenRecord.encode(record), ttlMs);
   await state.set(currentTokenKey(owner), tokenHash, ttlMs);
   return token;
 }
@@ -180,9 +182,8 @@ export async function verifyRegistration(context: AuthContext, token: string): P
   const { state } = context;
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new AuthError('verification_token_invalid');
   const tokenHash = sha256Hex(token);
-  const json = await state.get(tokenKey(tokenHash));
-  if (json === null) throw new AuthError('verification_token_invalid');
-  const record = JSON.parse(json) as VerificationTokenRecord;
+  const record = verificationTokenRecord.decode(await state.get(tokenKey(tokenHash)));
+  if (record === undefined) throw new AuthError('verification_token_invalid');
   const current = await state.get(currentTokenKey(record.userId));
   const user = await context.users.findById(record.userId);
   if (current === null || !constantTimeEqual(current, tokenHash) || !isActive(user) || user.emailVerified !== false) {

@@ -1,8 +1,10 @@
 // The second factor: a challenge after the right password, an emailed or TOTP code, a capped number of guesses.
+import { Type, type Static } from '@sinclair/typebox';
 import { AuthError } from '../errors';
 import { warn } from '../logger';
 import { newNumericCode, newTokenId } from '../primitives/random';
 import type { LoginSuccess, SecondFactorChallenge } from './results';
+import { storedRecord } from '../stores/stored-record';
 import type { SecondFactorMethod, User } from '../stores/types';
 import type { ChallengeClaims } from '../tokens/claims';
 import type { AuthContext } from './context';
@@ -19,18 +21,21 @@ export { recoveryCodeHash } from './factor-codes';
 export { displayNameOf, mailOffThePath } from './notices';
 
 /** What the state store keeps per challenge; the code only as a hash. */
-interface ChallengeRecord {
-  userId: string;
-  method: SecondFactorMethod;
-  codeHash: string | null;
-  rememberMe: boolean;
+const ChallengeSchema = Type.Object({
+  userId: Type.String(),
+  // Built from a SecondFactorMethod (startSecondFactor): a method added there fails to compile until it is added here.
+  method: Type.Union([Type.Literal('EMAIL'), Type.Literal('TOTP')]),
+  codeHash: Type.Union([Type.String(), Type.Null()]),
+  rememberMe: Type.Boolean(),
   /** ms since the epoch; resends never move it. */
-  expiresAt: number;
+  expiresAt: Type.Number(),
   /** The user's session version when the password was checked: a change since then voids the challenge. */
-  sessionVersion?: string | undefined;
+  sessionVersion: Type.Optional(Type.String()),
   /** The identity the password step was counted under (the device or the account); code guesses count there too. */
-  identity?: string;
-}
+  identity: Type.Optional(Type.String()),
+});
+type ChallengeRecord = Static<typeof ChallengeSchema>;
+const challengeRecord = storedRecord('second-factor challenge', ChallengeSchema);
 
 const challengeKey = (id: string): string => `tfa:challenge:${id}`;
 const attemptsKey = (id: string): string => `tfa:attempts:${id}`;
@@ -59,7 +64,7 @@ export async function startSecondFactor(
     sessionVersion: options.sessionVersion,
     identity: options.identity,
   };
-  await state.set(challengeKey(challengeId), JSON.stringify(record), ttl * 1000);
+  await state.set(challengeKey(challengeId), challengeRecord.encode(record), ttl * 1000);
   await registerOpenChallenge(context, user.id, challengeId, record.expiresAt);
   if (code !== null) {
     // The cooldown runs from the first code too: otherwise a resend right after login mails a second code at once.
@@ -142,20 +147,21 @@ export async function verifySecondFactor(
 async function registerOpenChallenge(context: AuthContext, userId: string, challengeId: string, expiresAt: number): Promise<void> {
   const replaced = await updateState(context.state, openChallengesKey(userId), (json) => {
     const now = context.config.clock();
-    const open = (json === null ? [] : (JSON.parse(json) as OpenChallenge[])).filter((known) => known.expiresAt > now);
+    const open = (openChallenges.decode(json) ?? []).filter((known) => known.expiresAt > now);
     open.push({ id: challengeId, expiresAt });
     const result = open.splice(0, Math.max(0, open.length - context.config.secondFactor.maxOpenChallenges));
     const lastEnd = Math.max(...open.map((known) => known.expiresAt));
-    return { result, write: { value: JSON.stringify(open), ttlMs: Math.max(1, lastEnd - now) } };
+    return { result, write: { value: openChallenges.encode(open), ttlMs: Math.max(1, lastEnd - now) } };
   });
   await Promise.all(replaced.map((old) => deleteChallenge(context, old.id)));
 }
 
-interface OpenChallenge {
-  id: string;
+const OpenChallengeSchema = Type.Object({
+  id: Type.String(),
   /** ms since the epoch. */
-  expiresAt: number;
-}
+  expiresAt: Type.Number(),
+});
+const openChallenges = storedRecord('open second-factor challenges', Type.Array(OpenChallengeSchema));
 
 /** Ends a challenge. Its attempt counter is left to expire: deleting it would renew the budget of racing guesses. */
 async function deleteChallenge(context: AuthContext, challengeId: string): Promise<void> {
@@ -190,16 +196,15 @@ export async function resendSecondFactor(context: AuthContext, challengeToken: s
     throw new AuthError('tfa_resend_too_soon', { retryAfterSeconds: Math.max(1, Math.ceil(sent.ttlMs / 1000)) });
   }
   const code = newNumericCode(CODE_DIGITS);
-  await state.set(challengeKey(claims.cid), JSON.stringify({ ...record, codeHash: hashEmailedCode(claims.cid, code) }), remainingMs);
+  await state.set(challengeKey(claims.cid), challengeRecord.encode({ ...record, codeHash: hashEmailedCode(claims.cid, code) }), remainingMs);
   await sendCode(context, user, code, Math.ceil(remainingMs / 1000));
   context.events.emit('tfa.sent', { userId: user.id, method: 'EMAIL' });
   return { expiresInSeconds: Math.ceil(remainingMs / 1000) };
 }
 
 async function readChallenge(context: AuthContext, claims: ChallengeClaims): Promise<ChallengeRecord> {
-  const json = await context.state.get(challengeKey(claims.cid));
-  if (json === null) throw new AuthError('tfa_invalid');
-  const record = JSON.parse(json) as ChallengeRecord;
+  const record = challengeRecord.decode(await context.state.get(challengeKey(claims.cid)));
+  if (record === undefined) throw new AuthError('tfa_invalid');
   if (record.userId !== claims.sub) throw new AuthError('tfa_invalid');
   return record;
 }

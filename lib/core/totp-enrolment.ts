@@ -1,9 +1,11 @@
 // Turning on an authenticator app: re-authentication with the password AND the factor a login would demand, a pending
 // secret, and a first code that confirms it. A stolen token plus the password must not swap the user's factor.
+import { Type, type Static } from '@sinclair/typebox';
 import { AuthError } from '../errors';
 import { generateTotpSecret, totpUri } from '../primitives/totp';
 import { newNumericCode } from '../primitives/random';
 import type { TotpEnrolment } from './results';
+import { storedRecord } from '../stores/stored-record';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { CODE_DIGITS, hashEmailedCode } from './factor-codes';
@@ -16,13 +18,15 @@ const MAX_CONFIRM_ATTEMPTS = 5;
 const pendingKey = (userId: string): string => `tfa:totp-pending:${userId}`;
 const attemptsKey = (userId: string): string => `tfa:totp-pending-attempts:${userId}`;
 
-interface PendingEnrolment {
-  secret: string;
+const PendingEnrolmentSchema = Type.Object({
+  secret: Type.String(),
   /** For a user whose login demands the emailed code: the hash of a code mailed to the stored address, needed to confirm. */
-  emailCodeHash: string | null;
+  emailCodeHash: Type.Union([Type.String(), Type.Null()]),
   /** The attempt identity wrong confirmations are counted under. */
-  identity: string;
-}
+  identity: Type.String(),
+});
+type PendingEnrolment = Static<typeof PendingEnrolmentSchema>;
+const pendingEnrolment = storedRecord('pending authenticator enrolment', PendingEnrolmentSchema);
 
 function requireSecondFactorStore(context: AuthContext): NonNullable<AuthContext['users']['updateSecondFactor']> {
   const update = context.users.updateSecondFactor?.bind(context.users);
@@ -67,7 +71,7 @@ export async function beginTotpEnrolment(
     await sendCode(context, user, code, ENROLMENT_TTL_MS / 1000);
   }
   const pending: PendingEnrolment = { secret, emailCodeHash, identity };
-  await context.state.set(pendingKey(user.id), JSON.stringify(pending), ENROLMENT_TTL_MS);
+  await context.state.set(pendingKey(user.id), pendingEnrolment.encode(pending), ENROLMENT_TTL_MS);
   return { secret, uri, emailCodeSent: emailCodeHash !== null };
 }
 
@@ -78,9 +82,8 @@ export async function beginTotpEnrolment(
  */
 export async function confirmTotpEnrolment(context: AuthContext, user: User, code: string, emailCode: string | undefined): Promise<void> {
   const update = requireSecondFactorStore(context);
-  const json = await context.state.get(pendingKey(user.id));
-  const pending = json === null ? null : (JSON.parse(json) as PendingEnrolment);
-  if (pending === null) throw new AuthError('tfa_invalid');
+  const pending = pendingEnrolment.decode(await context.state.get(pendingKey(user.id)));
+  if (pending === undefined) throw new AuthError('tfa_invalid');
   const proofs: FactorProof[] = [{ kind: 'app-code', code, secret: pending.secret }];
   if (pending.emailCodeHash !== null) proofs.push({ kind: 'emailed-code', code: emailCode ?? '', salt: user.id, codeHash: pending.emailCodeHash });
   // The confirming code is spent like a login's, so whoever watched it being typed cannot log in with it.

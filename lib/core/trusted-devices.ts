@@ -1,24 +1,29 @@
 // Trusted devices ("remember this browser"): after a completed second factor, an opaque random cookie, recorded
 // server-side under its user, lets a later login with the right password skip the second factor until it expires or
 // is ended (password change, reset, "log out everywhere", or the user's own request).
+import { Type, type Static } from '@sinclair/typebox';
 import { constantTimeEqual, newId, newSecret, sha256Hex } from '../primitives/random';
+import { storedRecord } from '../stores/stored-record';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { currentRequest, type ClientSummary } from './request-scope';
+import { currentRequest } from './request-scope';
 import type { TrustedDeviceInfo } from './results';
 
 /** What the state store keeps per trusted device: never the cookie's secret, only its salted SHA-256. */
-interface TrustedDeviceRecord {
-  id: string;
-  hash: string;
+const TrustedDeviceSchema = Type.Object({
+  id: Type.String(),
+  hash: Type.String(),
   /** The user's session version when the device was trusted: "log out everywhere" (a new version) ends the trust. */
-  sv: string;
+  sv: Type.String(),
   /** ms since the epoch. */
-  createdAt: number;
-  lastUsedAt: number;
-  expiresAt: number;
-  client: ClientSummary;
-}
+  createdAt: Type.Number(),
+  lastUsedAt: Type.Number(),
+  expiresAt: Type.Number(),
+  /** The request's ClientSummary (request-scope.ts). */
+  client: Type.Object({ userAgent: Type.Union([Type.String(), Type.Null()]), network: Type.Union([Type.String(), Type.Null()]) }),
+});
+type TrustedDeviceRecord = Static<typeof TrustedDeviceSchema>;
+const trustedDeviceRecord = storedRecord('trusted device', TrustedDeviceSchema);
 
 /** The cookie's value and lifetime, for the edge to set (never in a body). */
 export interface TrustedDeviceCookie {
@@ -45,10 +50,8 @@ function slotsOf(context: AuthContext): number[] {
 }
 
 async function readSlot(context: AuthContext, userId: string, slot: number): Promise<TrustedDeviceRecord | null> {
-  const json = await context.state.get(slotKey(userId, slot));
-  if (json === null) return null;
-  const record = JSON.parse(json) as TrustedDeviceRecord;
-  return record.expiresAt > context.config.clock() ? record : null;
+  const record = trustedDeviceRecord.decode(await context.state.get(slotKey(userId, slot)));
+  return record !== undefined && record.expiresAt > context.config.clock() ? record : null;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function trustDevice(context: AuthContext, user: User, sessionVersi
     expiresAt: now + lifetimeMs,
     client: currentRequest()?.client ?? { userAgent: null, network: null },
   };
-  await context.state.set(slotKey(user.id, slot), JSON.stringify(record), lifetimeMs);
+  await context.state.set(slotKey(user.id, slot), trustedDeviceRecord.encode(record), lifetimeMs);
   context.events.emit('device.trusted', { userId: user.id, trustedDeviceId: record.id });
   return { token: `${slot}.${secret}`, lifetime: settings.lifetimeSeconds };
 }
@@ -98,7 +101,7 @@ export async function trustedDeviceOf(context: AuthContext, user: User, token: s
     return undefined;
   }
   const now = context.config.clock();
-  await context.state.set(slotKey(user.id, slot), JSON.stringify({ ...record, lastUsedAt: now }), Math.max(1, record.expiresAt - now));
+  await context.state.set(slotKey(user.id, slot), trustedDeviceRecord.encode({ ...record, lastUsedAt: now }), Math.max(1, record.expiresAt - now));
   return record.id;
 }
 
