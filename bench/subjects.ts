@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import { AuthError, createAuth, hashPassword, MemoryStateStore, MemoryUserStore, silentLogger, type AuthOptions } from '../lib';
 import { contextOf } from '../lib/auth';
 import { loginWithPassword } from '../lib/core/login';
-import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildPassportJwtApp, pong } from './baselines';
+import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildFastJwtApp, buildPassportJwtApp, pong } from './baselines';
 import {
   BCRYPT_COST,
   BENCH_EMAIL,
@@ -192,6 +192,8 @@ export const guardSubjects: readonly GuardSubject[] = [
   { id: 'ours-metrics', name: `${oursLabel} requireAuth with auth.metrics()`, build: buildOursMetricsGuardApp },
   { id: 'ours-eddsa', name: `${oursLabel} requireAuth (EdDSA token)`, build: buildOursEdDsaGuardApp, credential: edDsaCredential },
   { id: 'ours-cookie', name: `${oursLabel} requireAuth (HS256 token in a cookie)`, build: buildOursCookieGuardApp, credential: cookieCredential },
+  { id: 'fast-jwt-cache', name: 'fast-jwt (cache: true)', build: () => buildFastJwtApp(true) },
+  { id: 'fast-jwt', name: 'fast-jwt (no cache)', build: () => buildFastJwtApp(false) },
   { id: 'express-jwt-string', name: 'express-jwt (string secret)', build: () => buildExpressJwtApp(BENCH_SECRET) },
   { id: 'express-jwt-key', name: 'express-jwt (KeyObject)', build: () => buildExpressJwtApp(benchSecretKey()) },
   { id: 'passport-jwt-string', name: 'passport-jwt (string secretOrKey)', build: () => buildPassportJwtApp(BENCH_SECRET) },

@@ -10,6 +10,7 @@ import { INTERNAL_ALGORITHM, TOKEN_TYPES, type InternalTokenUse } from './intern
 import { signJwt, verifyJwt, type RegisteredClaimRules, type VerifiedJwt } from './jws';
 import type { PreparedKey } from './key-material';
 import type { PreparedKeys } from './keys';
+import { VerifiedTokenCache } from './verified-cache';
 
 export interface TokenServiceConfig {
   keys: PreparedKeys;
@@ -55,8 +56,6 @@ const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
 // Headers that would let the token choose its own key (RFC 8725 §3.10 and §2.8): we never honour them.
 const EMBEDDED_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 const MAX_TOKEN_LENGTH = 8192;
-// Longer tokens are verified every time rather than cached, which bounds the cache's memory.
-const MAX_CACHED_TOKEN_LENGTH = 2048;
 
 /** The kind a `typ` header names, if it names one of ours. */
 function kindOfType(typ: unknown): TokenUse | undefined {
@@ -69,13 +68,14 @@ function wrongKind(use: TokenUse, found: TokenUse | undefined): AuthError {
 }
 
 export class TokenService {
-  private readonly verified = new Map<string, AccessClaims>();
+  private readonly verified: VerifiedTokenCache;
   /** The key set's generation the cache was filled under: a removed or replaced key empties it. */
   private cacheGeneration: number;
   private readonly accessTokenClaims: ReadonlySet<AccessTokenClaim>;
 
   constructor(private readonly config: TokenServiceConfig) {
     this.cacheGeneration = config.keys.generation;
+    this.verified = new VerifiedTokenCache(config.verifiedCacheSize);
     this.accessTokenClaims = new Set(config.accessTokenClaims ?? ALL_ACCESS_TOKEN_CLAIMS);
   }
 
@@ -120,19 +120,10 @@ export class TokenService {
       this.verified.clear();
       this.cacheGeneration = this.config.keys.generation;
     }
-    const cached = this.verified.get(token);
-    if (cached !== undefined) {
-      if (cached.exp + this.config.clockSkewSeconds > nowSeconds(this.config.clock)) return cached;
-      this.verified.delete(token);
-    }
+    const cached = this.verified.get(token, nowSeconds(this.config.clock), this.config.clockSkewSeconds);
+    if (cached !== undefined) return cached;
     const claims = this.verify(token, 'access');
-    if (token.length <= MAX_CACHED_TOKEN_LENGTH) {
-      if (this.verified.size >= this.config.verifiedCacheSize) {
-        const oldest = this.verified.keys().next().value;
-        if (oldest !== undefined) this.verified.delete(oldest);
-      }
-      this.verified.set(token, claims);
-    }
+    this.verified.set(token, claims);
     return claims;
   }
 
