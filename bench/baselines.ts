@@ -39,6 +39,22 @@ export function buildBareApp(): express.Express {
   return app;
 }
 
+/**
+ * Bare Express with one middleware that only calls next(): what any guard pays to be a middleware at all (Express's
+ * router dispatch), the floor no guard can go under.
+ */
+export function buildNoopMiddlewareApp(): express.Express {
+  const app = express();
+  app.get(
+    '/ping',
+    (_req, _res, next) => {
+      next();
+    },
+    pong,
+  );
+  return app;
+}
+
 /** express-jwt as its README shows: `expressjwt({ secret, algorithms: ['HS256'] })`. */
 export function buildExpressJwtApp(secret: string | KeyObject): express.Express {
   const app = express();

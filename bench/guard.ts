@@ -93,7 +93,7 @@ async function preflight(subject: GuardSubject, port: number, good: Record<strin
   if (ok.status !== 200 || !ok.text.includes('"ok":true')) {
     return `valid token -> ${ok.status} ${ok.text}`;
   }
-  if (subject.id === 'bare') return null;
+  if (subject.unguarded === true) return null;
   const none = await probe(url);
   if (none.status !== 401) return `no token -> ${none.status} (expected 401)`;
   const wrong = await probe(url, { headers: bad });
@@ -141,7 +141,10 @@ export async function runGuardBench(opts: GuardBenchOptions = {}): Promise<Guard
     if (!live.some((l) => l.subject.id === 'bare')) throw new Error('bare express did not start; no ratios possible');
 
     for (let round = 1; round <= rounds; round++) {
-      for (const { subject, child, port, headers } of live) {
+      // Odd rounds run the subjects in order, even rounds in reverse (ABBA): a machine getting busier or calmer during
+      // the run then weighs on bare and on the last subjects alike instead of always on the last ones.
+      const order = round % 2 === 1 ? live : [...live].reverse();
+      for (const { subject, child, port, headers } of order) {
         const base = {
           url: `http://127.0.0.1:${port}/ping`,
           connections,
@@ -222,7 +225,7 @@ function renderGuard(
     '## Guard overhead (GET /ping)',
     '',
     `autocannon ${o.connections} connections, pipelining 1, ${o.durationSec} s measured + ${o.warmupSec} s warm-up ` +
-      `per subject per round, ${o.rounds} interleaved rounds. req/s counts 2xx only. ` +
+      `per subject per round, ${o.rounds} interleaved rounds (even rounds in reverse order). req/s counts 2xx only. ` +
       '"ratio to bare" is the median over rounds of (subject / bare in the same round); 1.00 = no overhead. ' +
       '"CPU µs / req" is the server process\'s own CPU time (user + system, process.cpuUsage() sampled by the server ' +
       'around each measured run) divided by the requests it served; "CPU ratio to bare" is the median over rounds of ' +
