@@ -1,6 +1,7 @@
-// Signs and verifies our tokens: the key is chosen by kid and the algorithm pinned to that key, refusing every header
-// and claim RFC 8725 warns about. Access tokens (`typ: at+jwt`) are signed with the published keys; every other kind
-// with its own internal key (./internal-keys), so no other token verifies downstream.
+// Signs and verifies our tokens (through ./jws: jsonwebtoken, or node:crypto for EdDSA): the key is chosen by kid
+// and the algorithm pinned to that key, refusing every header and claim RFC 8725 warns about, before the engine sees
+// the token. Access tokens (`typ: at+jwt`) are signed with the published keys; every other kind with its own internal
+// key (./internal-keys), so no other token verifies downstream.
 import { AuthError, wrongTokenKindMessage } from '../errors';
 import type { Clock } from '../primitives/clock';
 import { nowSeconds } from '../primitives/clock';
