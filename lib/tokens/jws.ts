@@ -92,6 +92,8 @@ export function verifyJwt(token: string, algorithm: SigningAlgorithm, key: KeyOb
     const { header, payload } = jwt.verify(token, key, {
       algorithms: [algorithm],
       complete: true,
+      // jsonwebtoken reads a time of 0 (here, and an iat of 0 when signing) as "not given" and takes the real clock:
+      // an injected clock must be past the epoch's first second.
       clockTimestamp: rules.now,
       clockTolerance: rules.skewSeconds,
       issuer: rules.issuer,
