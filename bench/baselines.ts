@@ -5,6 +5,7 @@ import { expressjwt } from 'express-jwt';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
 import bcrypt from 'bcryptjs';
+import { createVerifier } from 'fast-jwt';
 import jwt from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import {
@@ -38,11 +39,56 @@ export function buildBareApp(): express.Express {
   return app;
 }
 
+/**
+ * Bare Express with one middleware that only calls next(): what any guard pays to be a middleware at all (Express's
+ * router dispatch), the floor no guard can go under.
+ */
+export function buildNoopMiddlewareApp(): express.Express {
+  const app = express();
+  app.get(
+    '/ping',
+    (_req, _res, next) => {
+      next();
+    },
+    pong,
+  );
+  return app;
+}
+
 /** express-jwt as its README shows: `expressjwt({ secret, algorithms: ['HS256'] })`. */
 export function buildExpressJwtApp(secret: string | KeyObject): express.Express {
   const app = express();
   app.get('/ping', expressjwt({ secret, algorithms: ['HS256'] }), pong);
   app.use(authErrorHandler);
+  return app;
+}
+
+/**
+ * fast-jwt's synchronous verifier as its README shows (`createVerifier({ key, algorithms, cache })`), in the smallest
+ * middleware that reads `Authorization: Bearer`: no session or role check, only the signature and the claims.
+ * `cache: true` keeps up to 1,000 verified tokens (keyed by a SHA-256 of the token, computed on every request).
+ */
+export function buildFastJwtApp(cache: boolean): express.Express {
+  const verify = createVerifier({ key: BENCH_SECRET, algorithms: ['HS256'], cache });
+  const app = express();
+  app.get(
+    '/ping',
+    (req, res, next) => {
+      const header = req.headers.authorization;
+      if (header === undefined || !header.startsWith('Bearer ')) {
+        res.status(401).json({ error: 'unauthorized' });
+        return;
+      }
+      try {
+        res.locals.auth = verify(header.slice(7)) as unknown;
+      } catch {
+        res.status(401).json({ error: 'unauthorized' });
+        return;
+      }
+      next();
+    },
+    pong,
+  );
   return app;
 }
 

@@ -1,4 +1,4 @@
-// `npm run bench [-- --only guard|storm|spray|flood[,...]] [--duration SECONDS] [--rounds N]`
+// `npm run bench [-- --only guard|storm|spray|flood[,...]] [--duration SECONDS] [--rounds N] [--subjects ID,...]`
 // Runs the selected benches in order, prints their markdown tables to stdout, writes bench/results/latest.md.
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -18,18 +18,19 @@ type Bench = (typeof BENCHES)[number];
 
 function usage(msg?: string): never {
   if (msg) console.error(`error: ${msg}`);
-  console.error('usage: npm run bench -- [--only guard|storm|spray|flood[,...]] [--duration SECONDS (1-60)] [--rounds N (1-15)]');
+  console.error('usage: npm run bench -- [--only guard|storm|spray|flood[,...]] [--duration SECONDS (1-60)] [--rounds N (1-15)] [--subjects ID,... (guard only; bare always runs)]');
   process.exit(2);
 }
 
-function parseCli(): { only: Bench[]; durationSec: number; rounds: number } {
-  let values: { only?: string; duration?: string; rounds?: string; help?: boolean };
+function parseCli(): { only: Bench[]; durationSec: number; rounds: number; subjects: string[] | undefined } {
+  let values: { only?: string; duration?: string; rounds?: string; subjects?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         only: { type: 'string' },
         duration: { type: 'string' },
         rounds: { type: 'string' },
+        subjects: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -46,7 +47,8 @@ function parseCli(): { only: Bench[]; durationSec: number; rounds: number } {
   if (!Number.isFinite(durationSec) || durationSec < 1 || durationSec > 60) usage('--duration must be 1..60 seconds');
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 15) usage('--rounds must be an integer 1..15');
-  return { only: only as Bench[], durationSec, rounds };
+  const subjects = values.subjects?.split(',').map((s) => s.trim()).filter(Boolean);
+  return { only: only as Bench[], durationSec, rounds, subjects };
 }
 
 function gitDescribe(): string {
@@ -65,7 +67,7 @@ function gitDescribe(): string {
 
 async function main(): Promise<void> {
   installChildCleanup();
-  const { only, durationSec, rounds } = parseCli();
+  const { only, durationSec, rounds, subjects } = parseCli();
   const started = Date.now();
   const cpus = os.cpus();
   const startLoad = os.loadavg();
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     `- node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}`,
     `- load average at start (1/5/15 min): ${startLoad.map((x) => x.toFixed(2)).join(' / ')}` +
       (busy ? ' — **the machine was already busy: expect noisy numbers, rerun on an idle machine**' : ''),
-    `- options: --only ${only.join(',')} --duration ${durationSec} --rounds ${rounds}`,
+    `- options: --only ${only.join(',')} --duration ${durationSec} --rounds ${rounds}${subjects === undefined ? '' : ` --subjects ${subjects.join(',')}`}`,
     OURS_IS_PLACEHOLDER ? '- **"ours" is still the PLACEHOLDER in bench/subjects.ts: its rows say nothing about the library.**' : '',
     '',
     'Absolute numbers depend on the machine; read the ratios (same run, interleaved rounds).',
@@ -95,8 +97,8 @@ async function main(): Promise<void> {
   for (const bench of only) {
     try {
       if (bench === 'guard') {
-        log(`guard: ${guardSubjects.length} subjects × ${rounds} rounds × (${durationSec} s + 1 s warm-up)`);
-        const r = await runGuardBench({ durationSec, rounds });
+        log(`guard: ${subjects === undefined ? guardSubjects.length : subjects.length + 1} subjects × ${rounds} rounds × (${durationSec} s + 1 s warm-up)`);
+        const r = await runGuardBench({ durationSec, rounds, subjects });
         if (r.rows.some((x) => x.failure)) failed = true;
         section(r.markdown);
       } else if (bench === 'storm') {

@@ -12,6 +12,22 @@ export interface ServerReady {
   pid: number;
 }
 
+/** The parent asks `{ type: 'sample', id }` around each measured run; the child answers with its totals so far. */
+export interface SampleRequest {
+  type: 'sample';
+  id: number;
+}
+
+export interface CpuSample {
+  type: 'sample';
+  id: number;
+  /** process.cpuUsage() of the server child: user and system CPU since it started, in microseconds. */
+  userMicros: number;
+  systemMicros: number;
+  /** HTTP requests the server has received since it started. */
+  served: number;
+}
+
 async function buildApp(kind: string, id: string): Promise<express.Express> {
   if (kind === 'guard') {
     const subject = guardSubjects.find((s) => s.id === id);
@@ -39,6 +55,18 @@ async function main(): Promise<void> {
   const app = await buildApp(kind, id);
   const server = http.createServer(app);
   server.keepAliveTimeout = 30_000;
+  // Counted for CPU per request: one more 'request' listener, the same for every subject.
+  let served = 0;
+  server.on('request', () => {
+    served += 1;
+  });
+  process.on('message', (raw: unknown) => {
+    const msg = raw as Partial<SampleRequest> | null;
+    if (msg?.type !== 'sample' || typeof msg.id !== 'number') return;
+    const { user, system } = process.cpuUsage();
+    const sample: CpuSample = { type: 'sample', id: msg.id, userMicros: user, systemMicros: system, served };
+    process.send?.(sample);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: 0, host: '127.0.0.1' }, resolve);

@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import { AuthError, createAuth, hashPassword, MemoryStateStore, MemoryUserStore, silentLogger, type AuthOptions } from '../lib';
 import { contextOf } from '../lib/auth';
 import { loginWithPassword } from '../lib/core/login';
-import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildPassportJwtApp, pong } from './baselines';
+import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildFastJwtApp, buildNoopMiddlewareApp, buildPassportJwtApp, pong } from './baselines';
 import {
   BCRYPT_COST,
   BENCH_EMAIL,
@@ -33,6 +33,8 @@ export interface GuardSubject {
   /** Label in the tables. */
   name: string;
   build(): Express | Promise<Express>;
+  /** A reference without a guard (bare, the no-op middleware): the preflight checks only its 200. */
+  unguarded?: boolean;
   /**
    * The request headers that carry a valid credential (and an invalid one, for the preflight), when the subject needs
    * other than `Authorization: Bearer <the HS256 bench token>`: another key, or the token in a cookie.
@@ -187,11 +189,14 @@ const oursLabel = OURS_IS_PLACEHOLDER ? 'ours (PLACEHOLDER)' : 'ours';
 
 /** Run in this order every round; 'bare' must stay first (ratios are against it). */
 export const guardSubjects: readonly GuardSubject[] = [
-  { id: 'bare', name: 'bare express', build: buildBareApp },
+  { id: 'bare', name: 'bare express', build: buildBareApp, unguarded: true },
+  { id: 'noop', name: 'bare express + a no-op middleware (the floor for any guard)', build: buildNoopMiddlewareApp, unguarded: true },
   { id: 'ours', name: `${oursLabel} requireAuth`, build: buildOursGuardApp },
   { id: 'ours-metrics', name: `${oursLabel} requireAuth with auth.metrics()`, build: buildOursMetricsGuardApp },
   { id: 'ours-eddsa', name: `${oursLabel} requireAuth (EdDSA token)`, build: buildOursEdDsaGuardApp, credential: edDsaCredential },
   { id: 'ours-cookie', name: `${oursLabel} requireAuth (HS256 token in a cookie)`, build: buildOursCookieGuardApp, credential: cookieCredential },
+  { id: 'fast-jwt-cache', name: 'fast-jwt (cache: true)', build: () => buildFastJwtApp(true) },
+  { id: 'fast-jwt', name: 'fast-jwt (no cache)', build: () => buildFastJwtApp(false) },
   { id: 'express-jwt-string', name: 'express-jwt (string secret)', build: () => buildExpressJwtApp(BENCH_SECRET) },
   { id: 'express-jwt-key', name: 'express-jwt (KeyObject)', build: () => buildExpressJwtApp(benchSecretKey()) },
   { id: 'passport-jwt-string', name: 'passport-jwt (string secretOrKey)', build: () => buildPassportJwtApp(BENCH_SECRET) },

@@ -14,8 +14,7 @@ import {
   HMAC_ALGORITHMS,
   isAsymmetricAlgorithm,
   isHmacAlgorithm,
-  signJws,
-  verifyJws,
+  keysArePair,
   type AsymmetricAlgorithm,
   type HmacAlgorithm,
   type SigningAlgorithm,
@@ -101,7 +100,6 @@ export interface PreparedKey {
 }
 
 const KID_PATTERN = /^[\x21-\x7e]{1,128}$/;
-const PROBE = 'express-auth-kit key pair probe';
 
 /** Quotes an option path the way every start-up error names it: `"secret.keys[0].kid"`. */
 export function quote(path: string): string {
@@ -251,7 +249,7 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
   checkKeyType(verificationKey, algorithm, path, 'publicKey');
   // Two keys that are not halves of one pair would sign tokens that never verify: every login would "work" and
   // every guarded request fail. Catch it at start-up with one probe signature.
-  if (signingKey !== undefined && !verifyJws(algorithm, PROBE, signJws(algorithm, PROBE, signingKey), verificationKey)) {
+  if (signingKey !== undefined && !keysArePair(algorithm, signingKey, verificationKey)) {
     throw new TypeError(`${quote(`${path}.privateKey`)} and ${quote(`${path}.publicKey`)} are not the two halves of one key pair.`);
   }
   const publicJwk = publicJwkOf(verificationKey, algorithm, kid);

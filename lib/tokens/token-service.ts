@@ -1,15 +1,17 @@
-// Signs and verifies our tokens: the key is chosen by kid and the algorithm pinned to that key, refusing every header
-// and claim RFC 8725 warns about. Access tokens (`typ: at+jwt`) are signed with the published keys; every other kind
-// with its own internal key (./internal-keys), so no other token verifies downstream.
+// Signs and verifies our tokens (through ./jws: jsonwebtoken, or node:crypto for EdDSA): the key is chosen by kid
+// and the algorithm pinned to that key, refusing every header and claim RFC 8725 warns about, before the engine sees
+// the token. Access tokens (`typ: at+jwt`) are signed with the published keys; every other kind with its own internal
+// key (./internal-keys), so no other token verifies downstream.
 import { AuthError, wrongTokenKindMessage } from '../errors';
 import type { Clock } from '../primitives/clock';
 import { nowSeconds } from '../primitives/clock';
 import { newTokenId } from '../primitives/random';
 import type { AccessClaims, ClaimsFor, TokenUse } from './claims';
 import { INTERNAL_ALGORITHM, TOKEN_TYPES, type InternalTokenUse } from './internal-keys';
-import { signJws, verifyJws } from './jws';
+import { signJwt, verifyJwt, type RegisteredClaimRules, type VerifiedJwt } from './jws';
 import type { PreparedKey } from './key-material';
 import type { PreparedKeys } from './keys';
+import { VerifiedTokenCache } from './verified-cache';
 
 export interface TokenServiceConfig {
   keys: PreparedKeys;
@@ -55,8 +57,6 @@ const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
 // Headers that would let the token choose its own key (RFC 8725 §3.10 and §2.8): we never honour them.
 const EMBEDDED_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 const MAX_TOKEN_LENGTH = 8192;
-// Longer tokens are verified every time rather than cached, which bounds the cache's memory.
-const MAX_CACHED_TOKEN_LENGTH = 2048;
 
 /** The kind a `typ` header names, if it names one of ours. */
 function kindOfType(typ: unknown): TokenUse | undefined {
@@ -69,13 +69,14 @@ function wrongKind(use: TokenUse, found: TokenUse | undefined): AuthError {
 }
 
 export class TokenService {
-  private readonly verified = new Map<string, AccessClaims>();
+  private readonly verified: VerifiedTokenCache;
   /** The key set's generation the cache was filled under: a removed or replaced key empties it. */
   private cacheGeneration: number;
   private readonly accessTokenClaims: ReadonlySet<AccessTokenClaim>;
 
   constructor(private readonly config: TokenServiceConfig) {
     this.cacheGeneration = config.keys.generation;
+    this.verified = new VerifiedTokenCache(config.verifiedCacheSize);
     this.accessTokenClaims = new Set(config.accessTokenClaims ?? ALL_ACCESS_TOKEN_CLAIMS);
   }
 
@@ -101,18 +102,15 @@ export class TokenService {
     if (!has('auth_time') && payload.auth_time === issuedAt) delete payload.auth_time;
     if (this.config.issuer !== undefined) payload.iss = this.config.issuer;
     if (this.config.audience !== undefined) payload.aud = this.config.audience;
-    const encodedPayload = Buffer.from(JSON.stringify(payload)).toString('base64url');
     let token: string;
     if (use === 'access') {
       const key = this.config.keys.signingKeyFor(expiresAt);
       // Every token names its key, HMAC ones too, so that verification never has to guess and rotation is possible.
-      const signingInput = `${encodeHeader({ alg: key.algorithm, typ: TOKEN_TYPES.access, kid: key.kid })}.${encodedPayload}`;
-      token = `${signingInput}.${signJws(key.algorithm, signingInput, key.signingKey as NonNullable<PreparedKey['signingKey']>)}`;
+      token = signJwt(key.algorithm, key.signingKey as NonNullable<PreparedKey['signingKey']>, { typ: TOKEN_TYPES.access, kid: key.kid }, payload);
     } else {
       // Only access tokens are signed with a published key: the others cannot verify anywhere but here.
       const internal = this.config.keys.internalSigningKeyFor(use as InternalTokenUse, expiresAt);
-      const signingInput = `${encodeHeader({ alg: INTERNAL_ALGORITHM, typ: TOKEN_TYPES[use], kid: internal.kid })}.${encodedPayload}`;
-      token = `${signingInput}.${signJws(INTERNAL_ALGORITHM, signingInput, internal.key)}`;
+      token = signJwt(INTERNAL_ALGORITHM, internal.key, { typ: TOKEN_TYPES[use], kid: internal.kid }, payload);
     }
     return { token, jti, issuedAt, expiresAt, lifetime: expiresAt - issuedAt };
   }
@@ -123,19 +121,10 @@ export class TokenService {
       this.verified.clear();
       this.cacheGeneration = this.config.keys.generation;
     }
-    const cached = this.verified.get(token);
-    if (cached !== undefined) {
-      if (cached.exp + this.config.clockSkewSeconds > nowSeconds(this.config.clock)) return cached;
-      this.verified.delete(token);
-    }
+    const cached = this.verified.get(token, nowSeconds(this.config.clock), this.config.clockSkewSeconds);
+    if (cached !== undefined) return cached;
     const claims = this.verify(token, 'access');
-    if (token.length <= MAX_CACHED_TOKEN_LENGTH) {
-      if (this.verified.size >= this.config.verifiedCacheSize) {
-        const oldest = this.verified.keys().next().value;
-        if (oldest !== undefined) this.verified.delete(oldest);
-      }
-      this.verified.set(token, claims);
-    }
+    this.verified.set(token, claims);
     return claims;
   }
 
@@ -156,23 +145,20 @@ export class TokenService {
 
   /** Verifies `token` as a token of kind `use`, or throws `token_malformed`, `token_invalid` or `token_expired`. */
   verify<U extends TokenUse>(token: string, use: U): ClaimsFor<U> {
-    const candidates = this.keysFor(token, use);
+    const { keys, header } = this.keysFor(token, use);
     const { clockSkewSeconds, issuer, audience } = this.config;
-    const lastDot = token.lastIndexOf('.');
-    const signingInput = token.slice(0, lastDot);
-    const signature = token.slice(lastDot + 1);
-    if (!candidates.some((key) => verifyJws(key.algorithm, signingInput, signature, key.verificationKey))) {
-      throw new AuthError('token_invalid');
-    }
     const now = nowSeconds(this.config.clock);
-    let payload: unknown;
-    try {
-      payload = JSON.parse(Buffer.from(token.slice(token.indexOf('.') + 1, lastDot), 'base64url').toString('utf8'));
-    } catch (cause) {
-      throw new AuthError('token_invalid', { cause });
+    const rules: RegisteredClaimRules = { now, skewSeconds: clockSkewSeconds, issuer, audience };
+    let verified: VerifiedJwt | undefined;
+    for (const key of keys) {
+      verified = verifyJwt(token, key.algorithm, key.verificationKey, rules);
+      if (verified !== undefined) break;
     }
-    checkRegisteredClaims(payload, now, clockSkewSeconds, issuer, audience);
-    return checkClaims(payload, use, now, clockSkewSeconds, audience, () => headerTypeOf(token) === TOKEN_TYPES.access);
+    if (verified === undefined) throw new AuthError('token_invalid');
+    // The header the engine verified must be the one the key was chosen by (it decodes base64 and text more loosely).
+    const typ = verified.header.typ;
+    if (verified.header.alg !== header.alg || verified.header.kid !== header.kid || typ !== header.typ) throw new AuthError('token_invalid');
+    return checkClaims(verified.payload, use, now, clockSkewSeconds, audience, typ === TOKEN_TYPES.access);
   }
 
   /**
@@ -181,7 +167,7 @@ export class TokenService {
    * token issued before explicit typing (under a published key; its `usefor` is still checked). Its kid names the
    * key, and its alg must be that key's own.
    */
-  private keysFor(token: string, use: TokenUse): readonly VerificationKey[] {
+  private keysFor(token: string, use: TokenUse): { keys: readonly VerificationKey[]; header: Readonly<Record<string, unknown>> } {
     const first = token.indexOf('.');
     const second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (
@@ -212,7 +198,7 @@ export class TokenService {
       if (use !== 'access') {
         const key = typeof fields.kid === 'string' && fields.alg === INTERNAL_ALGORITHM ? keys.internalVerificationKey(use as InternalTokenUse, fields.kid) : undefined;
         if (key === undefined) throw new AuthError('token_invalid');
-        return [{ algorithm: INTERNAL_ALGORITHM, verificationKey: key }];
+        return { keys: [{ algorithm: INTERNAL_ALGORITHM, verificationKey: key }], header: fields };
       }
     } else if (fields.typ !== LEGACY_TYPE && fields.typ !== undefined) {
       // Another kind's type (a refresh token at the guard, an access token as a refresh token), or one we never issue;
@@ -223,43 +209,15 @@ export class TokenService {
       // Only HMAC secrets that signed tokens before every token carried a kid accept none, each under its own alg.
       const legacy = keys.keysAcceptingMissingKid().filter((key) => key.algorithm === fields.alg);
       if (legacy.length === 0) throw new AuthError('token_invalid');
-      return legacy;
+      return { keys: legacy, header: fields };
     }
     if (typeof fields.kid !== 'string') throw new AuthError('token_invalid');
     const key = keys.verificationKey(fields.kid);
     // The algorithm is the key's, never the token's: an HS256 token naming an RSA key, "none", or any other
     // mismatch is refused before any cryptography (no algorithm confusion).
     if (key === undefined || fields.alg !== key.algorithm) throw new AuthError('token_invalid');
-    return [key];
+    return { keys: [key], header: fields };
   }
-}
-
-/** The `typ` of a token whose header keysFor() has already parsed as a JSON object. */
-function headerTypeOf(token: string): unknown {
-  return (JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as Record<string, unknown>).typ;
-}
-
-function encodeHeader(header: { alg: string; typ: string; kid: string }): string {
-  return Buffer.from(JSON.stringify(header)).toString('base64url');
-}
-
-/**
- * exp, nbf, iss and aud, checked as jsonwebtoken did before we verified signatures ourselves: an expired token is
- * `token_expired`, every other failure `token_invalid`.
- */
-function checkRegisteredClaims(payload: unknown, now: number, skew: number, issuer: string | undefined, audience: string | undefined): void {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AuthError('token_invalid');
-  const claims = payload as Record<string, unknown>;
-  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now + skew)) throw new AuthError('token_invalid');
-  if (claims.exp !== undefined) {
-    if (typeof claims.exp !== 'number') throw new AuthError('token_invalid');
-    if (now >= claims.exp + skew) throw new AuthError('token_expired');
-  }
-  if (audience !== undefined) {
-    const audiences: unknown[] = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audiences.includes(audience)) throw new AuthError('token_invalid');
-  }
-  if (issuer !== undefined && claims.iss !== issuer) throw new AuthError('token_invalid');
 }
 
 function checkClaims<U extends TokenUse>(
@@ -268,7 +226,7 @@ function checkClaims<U extends TokenUse>(
   now: number,
   skew: number,
   audience: string | undefined,
-  isTypedAccessToken: () => boolean,
+  isTypedAccessToken: boolean,
 ): ClaimsFor<U> {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AuthError('token_invalid');
   const claims = payload as Record<string, unknown>;
@@ -276,7 +234,7 @@ function checkClaims<U extends TokenUse>(
   if (claims.usefor !== use && Object.hasOwn(TOKEN_TYPES, String(claims.usefor))) throw wrongKind(use, claims.usefor as TokenUse);
   // An access token typed at+jwt (RFC 9068) names its kind in its header, and only access tokens verify under the
   // published keys: it may leave out `usefor` and `jti`. A token of the older `JWT` type must still carry both.
-  const lean = use === 'access' && (claims.usefor === undefined || claims.jti === undefined) && isTypedAccessToken();
+  const lean = use === 'access' && (claims.usefor === undefined || claims.jti === undefined) && isTypedAccessToken;
   const valid =
     typeof claims.exp === 'number' &&
     typeof claims.iat === 'number' &&
