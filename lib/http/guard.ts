@@ -12,7 +12,7 @@ import { assertSameOriginRequest, changesState } from './csrf';
 import { measuredGuard } from './metrics';
 import { credentialLimiter } from './rate-limit';
 import { sendAuthError, toAuthError } from './reply';
-import { readAuthorization } from './request';
+import { readBearer } from './request';
 
 /** Options of {@link requireAuth}. */
 export interface RequireAuthOptions {
@@ -182,9 +182,8 @@ function readCredential(
       const value = req.headers['x-api-key'];
       if (typeof value === 'string' && value !== '') return key(req, res, next, value);
     }
-    const credential = readAuthorization(req, bareAuthorization);
-    if (credential.kind !== 'bearer') return none(req, res, next, undefined);
-    const value = credential.value;
+    const value = readBearer(req, bareAuthorization);
+    if (value === undefined) return none(req, res, next, undefined);
     if (keyPrefix !== undefined && key !== undefined && value.startsWith(keyPrefix)) return key(req, res, next, value);
     // Still token_malformed (what it was answered before the message named it): a key is no JWT.
     if (refusedKeys !== undefined && value.startsWith(refusedKeys.prefix)) {

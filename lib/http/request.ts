@@ -126,16 +126,45 @@ export function setDeviceCookie(res: Response, name: string, device: { token: st
 /** What the `Authorization` header holds. */
 export type Credential = { kind: 'none' } | { kind: 'other-scheme' } | { kind: 'bearer'; value: string };
 
+// Returned for every request without a bearer value: the guard's hot path allocates nothing to say so.
+const NO_CREDENTIAL: Credential = Object.freeze({ kind: 'none' });
+const OTHER_SCHEME: Credential = Object.freeze({ kind: 'other-scheme' });
+
+/** Whether `header` starts with "bearer" in any case, compared code by code (no lower-cased copy per request). */
+function hasBearerScheme(header: string): boolean {
+  // c | 0x20 folds exactly the upper-case letter onto its lower-case one, and maps no other code onto these letters.
+  return (
+    (header.charCodeAt(0) | 0x20) === 0x62 && // b
+    (header.charCodeAt(1) | 0x20) === 0x65 && // e
+    (header.charCodeAt(2) | 0x20) === 0x61 && // a
+    (header.charCodeAt(3) | 0x20) === 0x72 && // r
+    (header.charCodeAt(4) | 0x20) === 0x65 && // e
+    (header.charCodeAt(5) | 0x20) === 0x72 // r
+  );
+}
+
+/** The `Authorization` header's bearer value, or the shared answer saying why there is none. */
+function bearerOrWhy(req: Request, bare: boolean): string | Credential {
+  const header = req.headers.authorization;
+  if (header === undefined || header === '') return NO_CREDENTIAL;
+  if (header.length > 7 && header.charCodeAt(6) === 32 && hasBearerScheme(header)) {
+    const value = header.slice(7).trim();
+    return value === '' ? NO_CREDENTIAL : value;
+  }
+  if (bare && !header.includes(' ')) return header;
+  return OTHER_SCHEME;
+}
+
 /** Reads `Authorization: Bearer <value>` (scheme case-insensitive); `bare` also takes a value with no scheme. */
 export function readAuthorization(req: Request, bare: boolean): Credential {
-  const header = req.headers.authorization;
-  if (header === undefined || header === '') return { kind: 'none' };
-  if (header.length > 7 && header.charCodeAt(6) === 32 && header.slice(0, 6).toLowerCase() === 'bearer') {
-    const value = header.slice(7).trim();
-    return value === '' ? { kind: 'none' } : { kind: 'bearer', value };
-  }
-  if (bare && !header.includes(' ')) return { kind: 'bearer', value: header };
-  return { kind: 'other-scheme' };
+  const read = bearerOrWhy(req, bare);
+  return typeof read === 'string' ? { kind: 'bearer', value: read } : read;
+}
+
+/** The bearer value of {@link readAuthorization}, or undefined: for the guard, which needs no more and allocates nothing. */
+export function readBearer(req: Request, bare: boolean): string | undefined {
+  const read = bearerOrWhy(req, bare);
+  return typeof read === 'string' ? read : undefined;
 }
 
 /** The bearer value, or `token_missing` (no header, or another scheme). */
