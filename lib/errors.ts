@@ -150,7 +150,7 @@ function missingMessage(expected: ExpectedCredential, places: CredentialPlaces):
  * The message of a token error on a route expecting `expected`: what was missing and where it goes, or what is wrong
  * with the credential, named.
  */
-export function credentialMessage(expected: ExpectedCredential, code: CredentialErrorCode, places: CredentialPlaces = {}): string {
+function credentialMessage(expected: ExpectedCredential, code: CredentialErrorCode, places: CredentialPlaces = {}): string {
   const name = CREDENTIAL_NAMES[expected];
   const after = AFTER_THE_FACT[expected] ?? '';
   switch (code) {

@@ -21,7 +21,7 @@ export type WarningCode =
   | 'INSECURE_DEVELOPMENT_COOKIES';
 
 /** Where each warning is explained: its section of the package's docs/errors.md (the anchor is the lower-cased code). */
-export function warningDocLink(code: WarningCode): string {
+function warningDocLink(code: WarningCode): string {
   return `docs/errors.md#${code.toLowerCase()}`;
 }
 

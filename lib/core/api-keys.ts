@@ -17,7 +17,7 @@ export const MAX_API_KEY_LENGTH = 128;
 type ApiKeyStore = Required<Pick<UserStore, 'createApiKey' | 'listApiKeys' | 'findApiKeyByHash' | 'deleteApiKey' | 'touchApiKey'>>;
 
 /** The user store's API-key methods, or a clear start-up error when it lacks them. */
-export function apiKeyStore(users: UserStore): ApiKeyStore {
+function apiKeyStore(users: UserStore): ApiKeyStore {
   for (const method of ['createApiKey', 'listApiKeys', 'findApiKeyByHash', 'deleteApiKey', 'touchApiKey'] as const) {
     if (typeof users[method] !== 'function') {
       throw new TypeError(`"users.${method}" must be a function: API keys need a UserStore with the API-key methods.`);
@@ -106,7 +106,7 @@ export async function deleteApiKeyByText(context: AuthContext, ownerId: string, 
  * Deletes every key of `ownerId` and returns what was deleted (for the reset's notice and the events): in one step
  * where the store can, else by listing and deleting each. An `api_key.deleted` event per key.
  */
-export async function revokeApiKeysOf(context: AuthContext, ownerId: string): Promise<ApiKeyRecord[]> {
+async function revokeApiKeysOf(context: AuthContext, ownerId: string): Promise<ApiKeyRecord[]> {
   const users = context.users;
   let revoked: ApiKeyRecord[];
   if (typeof users.deleteApiKeysOfOwner === 'function') {

@@ -60,7 +60,7 @@ let library: Promise<WebAuthnServer> | undefined;
  * The optional peer, loaded once when passkeys are first used (a dynamic import: a `require` in the CommonJS build,
  * an `import()` in the ES module build). Its absence is a 503 with one clear line in the log, never a crash at load.
  */
-export function loadWebAuthn(context: AuthContext): Promise<WebAuthnServer> {
+function loadWebAuthn(context: AuthContext): Promise<WebAuthnServer> {
   library ??= import('@simplewebauthn/server').catch((cause: unknown) => {
     library = undefined;
     context.config.logger.error('[express-auth-kit] "passkeys" needs the package @simplewebauthn/server (13.x): npm install @simplewebauthn/server');

@@ -21,15 +21,15 @@ const TOKEN_BYTES = 32;
 // Per address, counted for known and unknown addresses alike so the limit reveals nothing. Enough for a user whose
 // mail is slow to ask a few times; past it the answer is the same but no mail goes out, so nobody can mail-bomb.
 export const RESET_REQUEST_LIMIT = 5;
-export const RESET_REQUEST_WINDOW_SECONDS = 15 * 60;
+const RESET_REQUEST_WINDOW_SECONDS = 15 * 60;
 // A reset's proofs (the token, then an app code or a recovery code) have their own budget, apart from the login
 // lockout: a stranger's wrong logins must not block the owner's only way back, and the reset's own guesses are
 // bounded anyway. Per token: wrong codes one mailed link survives, as many as a login challenge allows; then it is
 // burned. Per user (or per device its cookie proves, as at login): wrong codes across tokens in a window, so that asking
 // for new links renews nothing. Only a holder of a valid token (the mailbox) can spend either budget.
-export const RESET_PROOF_ATTEMPTS_PER_TOKEN = 5;
-export const RESET_PROOF_ATTEMPTS_PER_USER = 10;
-export const RESET_PROOF_WINDOW_SECONDS = 60 * 60;
+const RESET_PROOF_ATTEMPTS_PER_TOKEN = 5;
+const RESET_PROOF_ATTEMPTS_PER_USER = 10;
+const RESET_PROOF_WINDOW_SECONDS = 60 * 60;
 // Longer than any base64url token of TOKEN_BYTES; a longer value is refused before it is hashed.
 const MAX_TOKEN_LENGTH = 128;
 

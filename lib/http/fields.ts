@@ -15,7 +15,7 @@ export const codeField = Type.String({ minLength: 1, maxLength: 16, pattern: NO_
 export const tokenField = Type.String({ minLength: 1, maxLength: 8192, pattern: NO_NUL, examples: ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwidXNlZm9yIjoicmVmcmVzaCJ9.c2lnbmF0dXJl'] });
 export const keyNameField = Type.String({ minLength: 1, maxLength: 100, pattern: NO_NUL, examples: ['ci-deploy'] });
 export const keyTextField = Type.String({ minLength: 1, maxLength: MAX_API_KEY_LENGTH, pattern: NO_NUL, examples: ['eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345'] });
-export const TEN_YEARS_SECONDS = 10 * 365 * 86400;
+const TEN_YEARS_SECONDS = 10 * 365 * 86400;
 export const expiresInField = Type.Integer({ minimum: 1, maximum: TEN_YEARS_SECONDS, description: 'Seconds until the key expires.', examples: [7_776_000] });
 export const rolesField = Type.Array(Type.String({ minLength: 1, maxLength: 200, pattern: NO_NUL, examples: ['ROLE_USER'] }), {
   maxItems: 100,

@@ -47,7 +47,7 @@ export function authResponseHeaders(clock: Clock): RequestHandler {
 }
 
 /** RFC 6750 §3: a challenge on every 401, with an error code once a token was sent; insufficient_scope on 403. */
-export function wwwAuthenticate(error: AuthError): string | undefined {
+function wwwAuthenticate(error: AuthError): string | undefined {
   if (error.status === 401) {
     // RFC 9110 §15.5.2: every 401 carries a challenge; RFC 6750 §3: with an error code once a bearer credential (a
     // token, or an API key) was sent and refused.

@@ -151,7 +151,7 @@ const TOP_LEVEL_KEYS: KnownKeys<AuthOptions> = {
 type OptionPath = `tokens.${keyof TokensOptions}` | `passwords.${keyof PasswordsOptions}` | `sessions.${keyof SessionsOptions}`;
 
 /** The flat options of 0.x before grouping, and where each lives now (issue 19). */
-export const MOVED_OPTIONS: Readonly<Record<string, OptionPath>> = {
+const MOVED_OPTIONS: Readonly<Record<string, OptionPath>> = {
   algorithm: 'tokens.algorithm',
   issuer: 'tokens.issuer',
   audience: 'tokens.audience',

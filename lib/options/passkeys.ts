@@ -27,7 +27,7 @@ export interface ResolvedPasskeys {
 }
 
 /** The user-store methods passkeys need, all of them. */
-export const PASSKEY_STORE_METHODS = ['createPasskey', 'listPasskeys', 'findPasskeyByCredentialId', 'updatePasskeyUse', 'renamePasskey', 'deletePasskey'] as const;
+const PASSKEY_STORE_METHODS = ['createPasskey', 'listPasskeys', 'findPasskeyByCredentialId', 'updatePasskeyUse', 'renamePasskey', 'deletePasskey'] as const;
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 

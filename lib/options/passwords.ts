@@ -21,7 +21,7 @@ export interface PasswordsOptions {
   maxQueueWaitMs?: number | false;
 }
 
-export const PASSWORDS_KEYS: KnownKeys<PasswordsOptions> = { bcryptCost: true, policy: true, maxAge: true, maxQueueWaitMs: true };
+const PASSWORDS_KEYS: KnownKeys<PasswordsOptions> = { bcryptCost: true, policy: true, maxAge: true, maxQueueWaitMs: true };
 const POLICY_KEYS: KnownKeys<PasswordPolicyOptions> = { minLength: true, denylist: true, isBreached: true };
 
 // About two seconds of bcrypt work: a user waits at most that long, the rest is told to come back (503).

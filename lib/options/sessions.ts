@@ -33,7 +33,7 @@ export interface SessionsOptions {
   refresh?: RefreshOptions;
 }
 
-export const SESSIONS_KEYS: KnownKeys<SessionsOptions> = { maxPerUser: true, cacheMs: true, refresh: true };
+const SESSIONS_KEYS: KnownKeys<SessionsOptions> = { maxPerUser: true, cacheMs: true, refresh: true };
 const REFRESH_KEYS: KnownKeys<RefreshOptions> = { issue: true, rotate: true, reuseGrace: true };
 
 // Phones, laptops, tablets and a few CLI sessions; each session costs a few hundred bytes of state.

@@ -29,7 +29,7 @@ export interface TokensOptions {
   maxLifetime?: Duration;
 }
 
-export const TOKENS_KEYS: KnownKeys<TokensOptions> = {
+const TOKENS_KEYS: KnownKeys<TokensOptions> = {
   algorithm: true, issuer: true, audience: true, accessTtl: true, rememberMeTtl: true, refreshTtl: true, clockSkewSeconds: true, maxLifetime: true,
 };
 

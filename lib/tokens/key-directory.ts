@@ -91,7 +91,7 @@ function algorithmOf(privatePem: string, dir: string): AsymmetricAlgorithm {
 }
 
 /** Reads `keys.json`, or builds a manifest around a lone private.pem/public.pem as generate-keys writes them. */
-export function readKeyManifest(dir: string, now: number = Date.now()): KeyManifest {
+function readKeyManifest(dir: string, now: number = Date.now()): KeyManifest {
   const manifestPath = join(dir, MANIFEST_FILE);
   if (existsSync(manifestPath)) return parseManifest(readFileSync(manifestPath, 'utf8'), dir);
   const privatePath = join(dir, PRIVATE_KEY_FILE);

@@ -23,7 +23,7 @@ import {
 /** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
 export const HMAC_MIN_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
 /** NIST SP 800-57: RSA below 2048 bits is no longer acceptable for signatures. */
-export const RSA_MIN_BITS = 2048;
+const RSA_MIN_BITS = 2048;
 
 /** What a key may be given as: PEM or DER text/bytes, or a KeyObject. */
 export type KeyInput = string | Buffer | KeyObject;
@@ -137,7 +137,7 @@ export function prepareHmacSecret(secret: unknown, algorithm: HmacAlgorithm, pat
 }
 
 /** How many base64url characters of a hash a derived kid keeps: 48 bits, enough to tell a set's few keys apart. */
-export const DERIVED_KID_LENGTH = 8;
+const DERIVED_KID_LENGTH = 8;
 
 /**
  * The kid of an HMAC secret: the secret's own HMAC of a label, truncated. A keyed hash reveals nothing of the secret
@@ -153,7 +153,7 @@ function legacyHmacKid(key: KeyObject): string {
 }
 
 /** The kid of a public key: its RFC 7638 thumbprint, truncated (the whole thumbprint was the kid before). */
-export function thumbprintKid(jwk: Pick<PublicJwk, 'kty' | 'n' | 'e' | 'crv' | 'x' | 'y'>): string {
+function thumbprintKid(jwk: Pick<PublicJwk, 'kty' | 'n' | 'e' | 'crv' | 'x' | 'y'>): string {
   return jwkThumbprint(jwk).slice(0, DERIVED_KID_LENGTH);
 }
 

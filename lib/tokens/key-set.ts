@@ -130,7 +130,7 @@ interface KeyEntry {
 const DAY = 86_400;
 export const DEFAULT_RETAIN_FOR_SECONDS = 30 * DAY + 60;
 export const DEFAULT_PUBLISH_AHEAD_SECONDS = 3600;
-export const DEFAULT_MAX_KEYS = 8;
+const DEFAULT_MAX_KEYS = 8;
 /** options (tokens.clockSkewSeconds) cap the skew at 60: a token verifies up to that long after its exp. */
 const MAX_SKEW_MS = 60_000;
 /** JWKS caches refresh at least this often (and faster when publishAhead is short). */

@@ -9,7 +9,7 @@
 import type { AccessClaims } from './claims';
 
 /** Longer tokens are verified every time rather than remembered, which bounds the cache's memory. */
-export const MAX_CACHED_TOKEN_LENGTH = 2048;
+const MAX_CACHED_TOKEN_LENGTH = 2048;
 const SLOTS = 256;
 
 /** @internal The table slot of `token`: from its last characters (the signature's), without hashing the whole string. */

@@ -11,7 +11,7 @@ import { noCredential } from '../credentials';
 const emailSchema = { type: 'string', minLength: 1, maxLength: 320, format: 'email', description: 'The account\'s email address.', examples: ['alice@example.com'] };
 
 /** The request body as the OpenAPI document shows it: this route reads its own body (not only JSON objects). */
-export const forgotPasswordRequestBody = {
+const forgotPasswordRequestBody = {
   required: true,
   description: 'The email address: `{ "email": "…" }`, a JSON string, or the bare address as text/plain (JHipster clients).',
   content: {
@@ -41,7 +41,7 @@ function runParser(parser: RequestHandler, req: Request): Promise<void> {
 }
 
 /** The address from the body, or a 400 naming what is wrong. */
-export async function readForgotPasswordEmail(req: Request): Promise<string> {
+async function readForgotPasswordEmail(req: Request): Promise<string> {
   if (hasNoBody(req)) throw new AuthError('invalid_request', { message: 'The body must be the email address, or { "email": "…" }.' });
   for (const parser of parsers) await runParser(parser, req);
   if (!req.is(['application/json', 'application/*+json', 'text/plain'])) throw new AuthError('unsupported_media_type', { message: 'The body must be JSON or text/plain.' });

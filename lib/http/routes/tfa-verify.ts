@@ -99,7 +99,7 @@ export const tfaVerifyByQueryRoute = defineRoute({
 const codeBodySchema = { type: 'string', minLength: 1, maxLength: 16, description: 'The six-digit code.', examples: ['123456'] };
 
 /** The request body as the OpenAPI document shows it: this route reads its own body (a bare string, not an object). */
-export const rawCodeRequestBody = {
+const rawCodeRequestBody = {
   required: true,
   description: 'The code alone: as text/plain (what Angular\'s HttpClient sends for a string body), as a JSON string, or as a JSON number.',
   content: {

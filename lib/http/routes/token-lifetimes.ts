@@ -63,7 +63,7 @@ export const tokenRenewRoute = defineRoute({
 const UNITS = { m: 60, d: 86400 } as const;
 
 /** The lifetime asked for, in seconds: exactly one of `m` (minutes) and `d` (days), a whole number, within the cap. */
-export function askedLifetime(query: Request['query'], maxSeconds: number): number {
+function askedLifetime(query: Request['query'], maxSeconds: number): number {
   const given = (['m', 'd'] as const).filter((name) => query[name] !== undefined);
   if (given.length !== 1) throw new AuthError('invalid_request', { message: 'Send either "m" (minutes) or "d" (days) as a query parameter.' });
   const name = given[0]!;
