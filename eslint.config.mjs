@@ -28,7 +28,13 @@ export default tseslint.config(
     files: ['examples/public/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', location: 'readonly', console: 'readonly' },
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        location: 'readonly',
+        console: 'readonly',
+      },
     },
   },
 );

@@ -10,7 +10,9 @@ function express4Mapping() {
   const version = fs.existsSync(manifest) ? JSON.parse(fs.readFileSync(manifest, 'utf8')).version : undefined;
   // A run meant for Express 4 must never pass on Express 5 by falling back to the dev install.
   if (typeof version !== 'string' || !version.startsWith('4.21.')) {
-    throw new Error(`AUTH_KIT_EXPRESS=4 needs express 4.21.x in ${express4} (found ${version ?? 'nothing'}): run scripts/test-express4.sh`);
+    throw new Error(
+      `AUTH_KIT_EXPRESS=4 needs express 4.21.x in ${express4} (found ${version ?? 'nothing'}): run scripts/test-express4.sh`,
+    );
   }
   return { '^express$': express4, '^express/(.*)$': `${express4}/$1` };
 }

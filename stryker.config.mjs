@@ -6,7 +6,8 @@ import { GROUPS } from './scripts/mutation-groups.mjs';
 
 const name = process.env.MUTATE_GROUP ?? 'tokens';
 const group = GROUPS[name];
-if (group === undefined) throw new Error(`MUTATE_GROUP must be one of ${Object.keys(GROUPS).join(', ')}; got "${name}"`);
+if (group === undefined)
+  throw new Error(`MUTATE_GROUP must be one of ${Object.keys(GROUPS).join(', ')}; got "${name}"`);
 
 const named = ['__tests__/unit', '__tests__/core', '__tests__/http'].flatMap((dir) =>
   readdirSync(dir)
@@ -16,7 +17,9 @@ const named = ['__tests__/unit', '__tests__/core', '__tests__/http'].flatMap((di
 // MUTATE_FILES / MUTATE_TESTS (comma-separated) narrow a run, e.g. to a few lines or to the fast unit tests on a busy
 // machine; reports then cover only that subset (docs/mutation-testing.md says which subsets were measured).
 const list = (value) => (value === undefined || value === '' ? undefined : value.split(','));
-const tests = (list(process.env.MUTATE_TESTS) ?? [...new Set([...group.tests, ...named])]).filter((file) => existsSync(file));
+const tests = (list(process.env.MUTATE_TESTS) ?? [...new Set([...group.tests, ...named])]).filter((file) =>
+  existsSync(file),
+);
 const mutate = (list(process.env.MUTATE_FILES) ?? group.mutate).filter((file) => existsSync(file.split(':')[0]));
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

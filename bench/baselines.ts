@@ -8,13 +8,7 @@ import bcrypt from 'bcryptjs';
 import { createVerifier } from 'fast-jwt';
 import jwt from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
-import {
-  BCRYPT_COST,
-  BENCH_LOGIN,
-  BENCH_PASSWORD,
-  BENCH_SECRET,
-  BENCH_USER_ID,
-} from './fixtures';
+import { BCRYPT_COST, BENCH_LOGIN, BENCH_PASSWORD, BENCH_SECRET, BENCH_USER_ID } from './fixtures';
 
 /** The protected handler every guard subject ends in. */
 export const pong: express.RequestHandler = (_req, res) => {

@@ -11,7 +11,15 @@ const ROUNDS = Number(process.argv[3] ?? 5);
 const ORIGIN = 'https://app.example.com';
 
 async function main(): Promise<void> {
-  const users = new MemoryUserStore([{ id: '1', login: 'bench', email: 'bench@example.test', passwordHash: await hashPassword('bench-password', { cost: 4 }), authorities: ['ROLE_USER'] }]);
+  const users = new MemoryUserStore([
+    {
+      id: '1',
+      login: 'bench',
+      email: 'bench@example.test',
+      passwordHash: await hashPassword('bench-password', { cost: 4 }),
+      authorities: ['ROLE_USER'],
+    },
+  ]);
   const auth = createAuth({
     secret: 'bench-hs256-secret-0123456789abcdef0123456789',
     users,
@@ -35,7 +43,21 @@ async function main(): Promise<void> {
   server.close();
 
   const guard = auth.requireAuth();
-  const res = { setHeader() {}, status() { return this; }, set() { return this; }, json() { throw new Error('refused'); }, end() { throw new Error('refused'); } } as unknown as Response;
+  const res = {
+    setHeader() {},
+    status() {
+      return this;
+    },
+    set() {
+      return this;
+    },
+    json() {
+      throw new Error('refused');
+    },
+    end() {
+      throw new Error('refused');
+    },
+  } as unknown as Response;
   const bearerReq = { method: 'GET', headers: { authorization: `Bearer ${access}` } } as unknown as Request;
   // A browser sends every cookie of the host: the device and refresh cookies come before the access cookie.
   const cookieReq = { method: 'GET', headers: { cookie: cookies.join('; ') } } as unknown as Request;

@@ -87,7 +87,12 @@ function sampleChild(child: ChildProcess, timeoutMs = 10_000): Promise<CpuSample
   });
 }
 
-async function preflight(subject: GuardSubject, port: number, good: Record<string, string>, bad: Record<string, string>): Promise<string | null> {
+async function preflight(
+  subject: GuardSubject,
+  port: number,
+  good: Record<string, string>,
+  bad: Record<string, string>,
+): Promise<string | null> {
   const url = `http://127.0.0.1:${port}/ping`;
   const ok = await probe(url, { headers: good });
   if (ok.status !== 200 || !ok.text.includes('"ok":true')) {
@@ -109,8 +114,13 @@ export async function runGuardBench(opts: GuardBenchOptions = {}): Promise<Guard
   if (guardSubjects[0]?.id !== 'bare') throw new Error("guardSubjects[0] must be the 'bare' subject");
   const only = opts.subjects;
   const unknown = only?.filter((id) => !guardSubjects.some((subject) => subject.id === id)) ?? [];
-  if (unknown.length > 0) throw new Error(`unknown guard subject(s): ${unknown.join(', ')} (known: ${guardSubjects.map((s) => s.id).join(', ')})`);
-  const subjects = guardSubjects.filter((subject) => subject.id === 'bare' || only === undefined || only.includes(subject.id));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown guard subject(s): ${unknown.join(', ')} (known: ${guardSubjects.map((s) => s.id).join(', ')})`,
+    );
+  const subjects = guardSubjects.filter(
+    (subject) => subject.id === 'bare' || only === undefined || only.includes(subject.id),
+  );
 
   const token = signBenchToken(benchTokenClaims);
   const wrongToken = signBenchToken(benchTokenClaims, WRONG_SECRET);
@@ -122,16 +132,28 @@ export async function runGuardBench(opts: GuardBenchOptions = {}): Promise<Guard
     // Start sequentially so one server's startup does not skew another's.
     for (const subject of subjects) {
       try {
-        const { child, first } = await forkBenchChild<ServerReady>('server.ts', ['guard', subject.id], { timeoutMs: 60_000 });
+        const { child, first } = await forkBenchChild<ServerReady>('server.ts', ['guard', subject.id], {
+          timeoutMs: 60_000,
+        });
         const credential = subject.credential ? await subject.credential() : undefined;
-        const problem = await preflight(subject, first.port, credential?.valid ?? { authorization: `Bearer ${token}` }, credential?.invalid ?? { authorization: `Bearer ${wrongToken}` });
+        const problem = await preflight(
+          subject,
+          first.port,
+          credential?.valid ?? { authorization: `Bearer ${token}` },
+          credential?.invalid ?? { authorization: `Bearer ${wrongToken}` },
+        );
         if (problem) {
           failures.set(subject.id, `preflight: ${problem}`);
           await stopChild(child);
           log(`guard: ${subject.name} FAILED preflight: ${problem}`);
           continue;
         }
-        live.push({ subject, child, port: first.port, headers: credential?.valid ?? { authorization: `Bearer ${token}` } });
+        live.push({
+          subject,
+          child,
+          port: first.port,
+          headers: credential?.valid ?? { authorization: `Bearer ${token}` },
+        });
         log(`guard: ${subject.name} ready on 127.0.0.1:${first.port} (pid ${child.pid})`);
       } catch (err) {
         failures.set(subject.id, `start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -157,10 +179,17 @@ export async function runGuardBench(opts: GuardBenchOptions = {}): Promise<Guard
         const after = await sampleChild(child);
         const reqPerSec = r['2xx'] / r.duration;
         const served = after.served - before.served;
-        const cpuMicrosPerRequest = served > 0 ? (after.userMicros - before.userMicros + after.systemMicros - before.systemMicros) / served : Number.NaN;
-        results.get(subject.id)?.push({ reqPerSec, cpuMicrosPerRequest, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
-        log(`guard: round ${round}/${rounds} ${subject.name}: ${fmt(reqPerSec)} req/s, ${fmt(cpuMicrosPerRequest, 1)} µs CPU/req, p99 ${r.latency.p99} ms` +
-          (r.non2xx || r.errors ? `, non-2xx ${r.non2xx}, errors ${r.errors}` : ''));
+        const cpuMicrosPerRequest =
+          served > 0
+            ? (after.userMicros - before.userMicros + after.systemMicros - before.systemMicros) / served
+            : Number.NaN;
+        results
+          .get(subject.id)
+          ?.push({ reqPerSec, cpuMicrosPerRequest, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+        log(
+          `guard: round ${round}/${rounds} ${subject.name}: ${fmt(reqPerSec)} req/s, ${fmt(cpuMicrosPerRequest, 1)} µs CPU/req, p99 ${r.latency.p99} ms` +
+            (r.non2xx || r.errors ? `, non-2xx ${r.non2xx}, errors ${r.errors}` : ''),
+        );
         await sleep(200);
       }
     }
@@ -200,7 +229,17 @@ function renderGuard(
   o: { durationSec: number; warmupSec: number; rounds: number; connections: number },
 ): string {
   const table = mdTable(
-    ['subject', 'median req/s', 'ratio to bare', 'ratio range', 'CPU µs / req', 'CPU ratio to bare', 'CPU ratio range', 'median p99 (ms)', 'non-2xx / errors'],
+    [
+      'subject',
+      'median req/s',
+      'ratio to bare',
+      'ratio range',
+      'CPU µs / req',
+      'CPU ratio to bare',
+      'CPU ratio range',
+      'median p99 (ms)',
+      'non-2xx / errors',
+    ],
     rows.map((r) =>
       r.failure
         ? [r.name, 'FAILED', '-', '-', '-', '-', '-', '-', r.failure]
@@ -219,7 +258,9 @@ function renderGuard(
   );
   const perRound = mdTable(
     ['subject', ...Array.from({ length: o.rounds }, (_, i) => `round ${i + 1} req/s (CPU µs/req)`)],
-    rows.filter((r) => !r.failure).map((r) => [r.name, ...r.rounds.map((x) => `${fmt(x.reqPerSec)} (${fmt(x.cpuMicrosPerRequest, 1)})`)]),
+    rows
+      .filter((r) => !r.failure)
+      .map((r) => [r.name, ...r.rounds.map((x) => `${fmt(x.reqPerSec)} (${fmt(x.cpuMicrosPerRequest, 1)})`)]),
   );
   return [
     '## Guard overhead (GET /ping)',

@@ -49,7 +49,8 @@ export interface FloodServerStats {
 async function main(): Promise<void> {
   childLifetimeGuard();
   const mode = process.argv[2] as FloodServerMode;
-  if (!FLOOD_SERVER_MODES.includes(mode)) throw new Error(`usage: login-flood-server.ts floor|bounded|unbounded (got '${mode}')`);
+  if (!FLOOD_SERVER_MODES.includes(mode))
+    throw new Error(`usage: login-flood-server.ts floor|bounded|unbounded (got '${mode}')`);
 
   const accounts = await Promise.all(
     Array.from({ length: FLOOD_USERS }, async (_, k) => ({

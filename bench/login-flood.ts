@@ -34,7 +34,13 @@ export interface LoginFloodOptions {
 }
 
 /** The bar the bounded run must clear. */
-export const FLOOD_TARGET = { max503Ms: 50, maxAnsweredMs: 3000, maxRssGrowthMb: 30, maxLeaverComparisons: 0, maxCheapP99Ms: 20 } as const;
+export const FLOOD_TARGET = {
+  max503Ms: 50,
+  maxAnsweredMs: 3000,
+  maxRssGrowthMb: 30,
+  maxLeaverComparisons: 0,
+  maxCheapP99Ms: 20,
+} as const;
 
 interface ClientResult {
   status: number; // 0 = transport error, -1 = the client hung up
@@ -81,7 +87,12 @@ function request(
         method,
         path,
         agent: options.agent ?? false,
-        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}), ...options.headers },
+        headers: {
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+            : {}),
+          ...options.headers,
+        },
       },
       (res) => {
         let text = '';
@@ -137,7 +148,10 @@ function sendFloodLogin(port: number, i: number, leaver: boolean, leaveAfterMs: 
       },
       (res) => {
         const retryAfter = res.headers['retry-after'];
-        const result = { status: res.statusCode ?? 0, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter };
+        const result = {
+          status: res.statusCode ?? 0,
+          retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        };
         if (result.status === 200) {
           finish(result.status, result.retryAfter);
           res.resume();
@@ -148,7 +162,9 @@ function sendFloodLogin(port: number, i: number, leaver: boolean, leaveAfterMs: 
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => finish(result.status, result.retryAfter, headersAt, /"error"\s*:\s*"([a-z_]+)"/.exec(text)?.[1]));
+        res.on('end', () =>
+          finish(result.status, result.retryAfter, headersAt, /"error"\s*:\s*"([a-z_]+)"/.exec(text)?.[1]),
+        );
         res.on('error', () => finish(result.status, result.retryAfter, headersAt));
       },
     );
@@ -166,7 +182,11 @@ function sendFloodLogin(port: number, i: number, leaver: boolean, leaveAfterMs: 
 }
 
 /** GETs /cheap at a fixed rate on one keep-alive connection; latency counts from the scheduled time. */
-function startCheapProbe(port: number, token: string, rate: number): { stop: () => Promise<{ ms: number[]; sent: number; failed: number }> } {
+function startCheapProbe(
+  port: number,
+  token: string,
+  rate: number,
+): { stop: () => Promise<{ ms: number[]; sent: number; failed: number }> } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const ms: number[] = [];
   const inflight = new Set<Promise<void>>();
@@ -178,7 +198,11 @@ function startCheapProbe(port: number, token: string, rate: number): { stop: () 
   const tick = (): void => {
     const scheduled = t0 + sent * interval;
     sent++;
-    const p = request(port, 'GET', '/cheap', { agent, headers: { authorization: `Bearer ${token}` }, timeoutMs: 30_000 }).then((r) => {
+    const p = request(port, 'GET', '/cheap', {
+      agent,
+      headers: { authorization: `Bearer ${token}` },
+      timeoutMs: 30_000,
+    }).then((r) => {
       if (r.status === 200) ms.push(performance.now() - scheduled);
       else failed++;
     });
@@ -207,19 +231,31 @@ async function preflight(port: number, mode: FloodServerMode): Promise<string> {
   const stats = await serverStats(port);
   const expected = mode === 'unbounded' ? null : 'a number';
   if (mode === 'unbounded' ? stats.maxQueueWaitMs !== null : typeof stats.maxQueueWaitMs !== 'number') {
-    throw new Error(`passwords.maxQueueWaitMs resolved to ${JSON.stringify(stats.maxQueueWaitMs)}, expected ${expected}: is the option wired?`);
+    throw new Error(
+      `passwords.maxQueueWaitMs resolved to ${JSON.stringify(stats.maxQueueWaitMs)}, expected ${expected}: is the option wired?`,
+    );
   }
   // floor: POST /login is the bare 503; the library's login is mounted under /preflight for the token and warm-up.
   const loginPath = mode === 'floor' ? '/preflight/login' : '/login';
   if (mode === 'floor') {
-    const floor = await request(port, 'POST', '/login', { body: { username: BENCH_LOGIN, password: BENCH_PASSWORD }, headers: { 'x-forwarded-for': '2001:db8:fffd::1' } });
-    if (floor.status !== 503 || !floor.text.includes('unavailable')) throw new Error(`floor POST /login -> ${floor.status} ${floor.text.slice(0, 200)} (expected the bare 503)`);
+    const floor = await request(port, 'POST', '/login', {
+      body: { username: BENCH_LOGIN, password: BENCH_PASSWORD },
+      headers: { 'x-forwarded-for': '2001:db8:fffd::1' },
+    });
+    if (floor.status !== 503 || !floor.text.includes('unavailable'))
+      throw new Error(`floor POST /login -> ${floor.status} ${floor.text.slice(0, 200)} (expected the bare 503)`);
   }
-  const ok = await request(port, 'POST', loginPath, { body: { username: BENCH_LOGIN, password: BENCH_PASSWORD }, headers: { 'x-forwarded-for': '2001:db8:ffff::1' } });
+  const ok = await request(port, 'POST', loginPath, {
+    body: { username: BENCH_LOGIN, password: BENCH_PASSWORD },
+    headers: { 'x-forwarded-for': '2001:db8:ffff::1' },
+  });
   if (ok.status !== 200) throw new Error(`right password -> ${ok.status} ${ok.text.slice(0, 200)}`);
   const token = (JSON.parse(ok.text) as { accessToken?: string }).accessToken;
   if (!token) throw new Error(`the login answer has no accessToken: ${ok.text.slice(0, 200)}`);
-  const bad = await request(port, 'POST', loginPath, { body: { username: BENCH_LOGIN, password: 'not the password' }, headers: { 'x-forwarded-for': '2001:db8:fffe::1' } });
+  const bad = await request(port, 'POST', loginPath, {
+    body: { username: BENCH_LOGIN, password: 'not the password' },
+    headers: { 'x-forwarded-for': '2001:db8:fffe::1' },
+  });
   if (bad.status !== 401) throw new Error(`wrong password -> ${bad.status} (expected 401)`);
   const cheap = await request(port, 'GET', '/cheap', { headers: { authorization: `Bearer ${token}` } });
   if (cheap.status !== 200) throw new Error(`GET /cheap with the token -> ${cheap.status}`);
@@ -227,7 +263,14 @@ async function preflight(port: number, mode: FloodServerMode): Promise<string> {
   if (anonymous.status !== 401) throw new Error(`GET /cheap without a token -> ${anonymous.status} (expected 401)`);
   // Warm-up: every flood account once (so the pool's moving average is measured), two at a time like the cores.
   for (let k = 0; k < 10; k += 2) {
-    await Promise.all([k, k + 1].map((j) => request(port, 'POST', loginPath, { body: { username: floodLogin(j), password: floodPassword(j) }, headers: { 'x-forwarded-for': `2001:db8:fff${j % 10}::1` } })));
+    await Promise.all(
+      [k, k + 1].map((j) =>
+        request(port, 'POST', loginPath, {
+          body: { username: floodLogin(j), password: floodPassword(j) },
+          headers: { 'x-forwarded-for': `2001:db8:fff${j % 10}::1` },
+        }),
+      ),
+    );
   }
   return token;
 }
@@ -244,11 +287,14 @@ async function runMode(mode: FloodServerMode, opts: Required<LoginFloodOptions>)
     await request(port, 'POST', '/debug/flood/reset');
     await sleep(200);
     const before = await serverStats(port);
-    log(`flood ${mode}: ${opts.clients} logins at once (${mode === 'floor' ? 'bare 503 on POST /login' : `passwords.maxQueueWaitMs ${before.maxQueueWaitMs ?? 'false'}`})`);
+    log(
+      `flood ${mode}: ${opts.clients} logins at once (${mode === 'floor' ? 'bare 503 on POST /login' : `passwords.maxQueueWaitMs ${before.maxQueueWaitMs ?? 'false'}`})`,
+    );
     cheapProbe = startCheapProbe(port, token, opts.probeRate);
     await sleep(200);
     const t0 = performance.now();
-    const send = (i: number): Promise<ClientResult> => sendFloodLogin(port, i, i % opts.leaverEvery === opts.leaverEvery - 1, opts.leaveAfterMs);
+    const send = (i: number): Promise<ClientResult> =>
+      sendFloodLogin(port, i, i % opts.leaverEvery === opts.leaverEvery - 1, opts.leaveAfterMs);
     const all = Promise.all(
       Array.from({ length: opts.clients }, (_, i) =>
         opts.rampMs > 0 ? sleep((i * opts.rampMs) / opts.clients).then(() => send(i)) : send(i),
@@ -266,11 +312,32 @@ async function runMode(mode: FloodServerMode, opts: Required<LoginFloodOptions>)
     const cheap = await cheapProbe.stop();
     cheapProbe = undefined;
     const after = await serverStats(port);
-    return { mode, maxQueueWaitMs: before.maxQueueWaitMs, clients, cheapMs: cheap.ms, cheapSent: cheap.sent, cheapFailed: cheap.failed, before, after, settleMs };
+    return {
+      mode,
+      maxQueueWaitMs: before.maxQueueWaitMs,
+      clients,
+      cheapMs: cheap.ms,
+      cheapSent: cheap.sent,
+      cheapFailed: cheap.failed,
+      before,
+      after,
+      settleMs,
+    };
   } catch (err) {
     const failure = err instanceof Error ? err.message : String(err);
     log(`flood ${mode}: FAILED: ${failure}`);
-    return { mode, failure, maxQueueWaitMs: null, clients: [], cheapMs: [], cheapSent: 0, cheapFailed: 0, before: empty, after: empty, settleMs: 0 };
+    return {
+      mode,
+      failure,
+      maxQueueWaitMs: null,
+      clients: [],
+      cheapMs: [],
+      cheapSent: 0,
+      cheapFailed: 0,
+      before: empty,
+      after: empty,
+      settleMs: 0,
+    };
   } finally {
     if (cheapProbe) void cheapProbe.stop(); // its last requests fail once the server is gone
     if (child) await stopChild(child);
@@ -331,7 +398,8 @@ function figuresOf(run: FloodRun): Figures {
   const by = (pred: (c: ClientResult) => boolean): ClientResult[] => run.clients.filter(pred);
   const count = (status: number): number => by((c) => c.status === status).length;
   const answered = by((c) => c.status >= 200 && c.status !== 503);
-  const pool = (key: 'completed' | 'dropped' | 'rejected' | 'abandoned'): number => (run.after.pool[key] ?? 0) - (run.before.pool[key] ?? 0);
+  const pool = (key: 'completed' | 'dropped' | 'rejected' | 'abandoned'): number =>
+    (run.after.pool[key] ?? 0) - (run.before.pool[key] ?? 0);
   const retry = by((c) => c.status === 503).map((c) => Number(c.retryAfter));
   const completed = pool('completed');
   const abandoned = pool('abandoned');
@@ -373,7 +441,10 @@ function figuresOf(run: FloodRun): Figures {
   };
 }
 
-function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown: string; targetMet: boolean | undefined } {
+function render(
+  runs: FloodRun[],
+  opts: Required<LoginFloodOptions>,
+): { markdown: string; targetMet: boolean | undefined } {
   const ok = (mode: FloodServerMode): Figures | undefined => {
     const run = runs.find((r) => r.mode === mode);
     return run && !run.failure ? figuresOf(run) : undefined;
@@ -386,7 +457,7 @@ function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown
       `50 % right passwords of ${FLOOD_USERS} users, 15 % wrong ones, 35 % unknown names; every ${opts.leaverEvery}th client hangs up ` +
       `when unanswered after ${opts.leaveAfterMs / 1000} s. GET /cheap (requireAuth) probed at ${opts.probeRate} req/s on one keep-alive connection ` +
       `from 0.2 s before the flood until it settles, and for at least ${opts.minProbeMs / 1000} s from its start. Default lockout and per-IP limits. Each mode in a fresh server process, floor first, then bounded, then unbounded. ` +
-      "floor is the same Express app and guarded cheap route, but POST /login is a bare Express handler answering 503 at once (no library code, body not parsed): the fastest this app can refuse the flood on this machine.",
+      'floor is the same Express app and guarded cheap route, but POST /login is a bare Express handler answering 503 at once (no library code, body not parsed): the fastest this app can refuse the flood on this machine.',
     '',
     'Times at the client run from the request being flushed to the response headers; times in the server from the ' +
       "request event to the response's finish, so they leave out the accept queue and the loop's backlog of other " +
@@ -400,7 +471,8 @@ function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown
   const f = ok('floor');
   const u = ok('unbounded');
   const ms = (n: number): string => fmt(n, n < 10 && !Number.isInteger(n) ? 1 : 0);
-  const ratio = (x: number, y: number | undefined): string => (y === undefined || !Number.isFinite(x) || !Number.isFinite(y) || y === 0 ? 'n/a' : `${fmt(x / y, 2)}×`);
+  const ratio = (x: number, y: number | undefined): string =>
+    y === undefined || !Number.isFinite(x) || !Number.isFinite(y) || y === 0 ? 'n/a' : `${fmt(x / y, 2)}×`;
   /** A measure: its value for one mode's figures, the target (bounded), and an optional note shown after each value. */
   type Row = [string, (x: Figures) => number, string, ((x: Figures) => string)?];
   const rows: Row[] = [
@@ -410,9 +482,18 @@ function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown
     ['time to 503 in the server, p50 (ms)', (x) => quantile(x.server503Ms, 0.5), `< ${FLOOD_TARGET.max503Ms}`],
     ['time to 503 in the server, p99 (ms)', (x) => quantile(x.server503Ms, 0.99), `< ${FLOOD_TARGET.max503Ms}`],
     ['time to 503 in the server, max (ms)', (x) => max(x.server503Ms), `< ${FLOOD_TARGET.max503Ms}`],
-    ['… in the server from the accept, p99 (ms)', (x) => quantile(x.server503FromAcceptMs, 0.99), '', (x) => `max ${ms(max(x.server503FromAcceptMs))}`],
+    [
+      '… in the server from the accept, p99 (ms)',
+      (x) => quantile(x.server503FromAcceptMs, 0.99),
+      '',
+      (x) => `max ${ms(max(x.server503FromAcceptMs))}`,
+    ],
     // Leavers still unanswered at the hang-up have no time to 503: the 503 rows leave out these slowest clients.
-    [`leavers hung up unanswered after ${opts.leaveAfterMs / 1000} s (of ${Math.floor(opts.clients / opts.leaverEvery)})`, (x) => x.leftUnanswered, ''],
+    [
+      `leavers hung up unanswered after ${opts.leaveAfterMs / 1000} s (of ${Math.floor(opts.clients / opts.leaverEvery)})`,
+      (x) => x.leftUnanswered,
+      '',
+    ],
     ['answered login latency, p50 (ms)', (x) => quantile(x.msAnswered, 0.5), ''],
     ['answered login latency, p99 (ms)', (x) => quantile(x.msAnswered, 0.99), ''],
     ['answered login latency, max (ms)', (x) => max(x.msAnswered), `< ${FLOOD_TARGET.maxAnsweredMs}`],
@@ -434,7 +515,15 @@ function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown
   const cell = (x: Figures | undefined, value: (y: Figures) => number, note?: (y: Figures) => string): string =>
     x === undefined ? 'n/a' : `${ms(value(x))}${note ? ` (${note(x)})` : ''}`;
   const table = mdTable(
-    ['measure', 'floor (bare 503)', 'bounded (default)', 'unbounded (false)', 'bounded / floor', 'bounded / unbounded', 'target (bounded)'],
+    [
+      'measure',
+      'floor (bare 503)',
+      'bounded (default)',
+      'unbounded (false)',
+      'bounded / floor',
+      'bounded / unbounded',
+      'target (bounded)',
+    ],
     rows.map(([name, value, target, note]) => [
       name,
       cell(f, value, note),
@@ -451,10 +540,18 @@ function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown
   /** The targets; `floor` marks those the bare-503 floor can be held to (it answers no login, runs no comparison). */
   const checks: [string, (x: Figures) => boolean, boolean][] = [
     ['503 max < 50 ms at the client', (x) => x.ms503.length > 0 && max(x.ms503) < FLOOD_TARGET.max503Ms, true],
-    ['503 max < 50 ms in the server', (x) => x.server503Ms.length > 0 && max(x.server503Ms) < FLOOD_TARGET.max503Ms, true],
+    [
+      '503 max < 50 ms in the server',
+      (x) => x.server503Ms.length > 0 && max(x.server503Ms) < FLOOD_TARGET.max503Ms,
+      true,
+    ],
     ['answered max < 3 s', (x) => max(x.msAnswered) < FLOOD_TARGET.maxAnsweredMs, false],
     ['RSS growth < 30 MB', (x) => x.rssGrowthMb < FLOOD_TARGET.maxRssGrowthMb, true],
-    ['no comparison started for a client that left', (x) => x.startedForLeavers <= FLOOD_TARGET.maxLeaverComparisons, false],
+    [
+      'no comparison started for a client that left',
+      (x) => x.startedForLeavers <= FLOOD_TARGET.maxLeaverComparisons,
+      false,
+    ],
     ['cheap p99 < 20 ms', (x) => quantile(x.cheapMs, 0.99) < FLOOD_TARGET.maxCheapP99Ms, true],
   ];
   const targetMet = checks.every(([, pass]) => pass(b));
@@ -470,7 +567,9 @@ function render(runs: FloodRun[], opts: Required<LoginFloodOptions>): { markdown
     `- bounded (passwords.maxQueueWaitMs ${bounded.maxQueueWaitMs}): ${outcome(b)}`,
     u ? `- unbounded: ${outcome(u)}` : '- unbounded: not measured',
     `- target: **${targetMet ? 'MET' : 'NOT MET'}** (${verdicts(b, false)})`,
-    f ? `- the floor against the same targets: ${verdicts(f, true)}` : '- the floor against the same targets: not measured',
+    f
+      ? `- the floor against the same targets: ${verdicts(f, true)}`
+      : '- the floor against the same targets: not measured',
   );
   return { markdown: lines.join('\n'), targetMet };
 }
@@ -493,11 +592,23 @@ export async function runLoginFloodBench(options: LoginFloodOptions = {}): Promi
 
 if (require.main === module) {
   installChildCleanup();
-  const { values } = parseArgs({ options: { clients: { type: 'string' }, 'ramp-ms': { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { clients: { type: 'string' }, 'ramp-ms': { type: 'string' } },
+    strict: true,
+  });
   const clients = values.clients === undefined ? 2000 : Number(values.clients);
   const rampMs = values['ramp-ms'] === undefined ? 0 : Number(values['ramp-ms']);
-  if (!Number.isInteger(clients) || clients < 1 || clients > 10_000 || !Number.isInteger(rampMs) || rampMs < 0 || rampMs > 60_000) {
-    console.error('usage: npx tsx bench/login-flood.ts [--clients N (1-10000, default 2000)] [--ramp-ms MS (0-60000, default 0)]');
+  if (
+    !Number.isInteger(clients) ||
+    clients < 1 ||
+    clients > 10_000 ||
+    !Number.isInteger(rampMs) ||
+    rampMs < 0 ||
+    rampMs > 60_000
+  ) {
+    console.error(
+      'usage: npx tsx bench/login-flood.ts [--clients N (1-10000, default 2000)] [--ramp-ms MS (0-60000, default 0)]',
+    );
     process.exit(2);
   }
   runLoginFloodBench({ clients, rampMs }).then(

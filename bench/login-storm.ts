@@ -67,7 +67,12 @@ interface Live {
   login: LoginRequest;
 }
 
-function postLogin(port: number, login: LoginRequest, body: Record<string, unknown>, timeoutMs?: number): Promise<{ status: number; text: string }> {
+function postLogin(
+  port: number,
+  login: LoginRequest,
+  body: Record<string, unknown>,
+  timeoutMs?: number,
+): Promise<{ status: number; text: string }> {
   return probe(
     `http://127.0.0.1:${port}${login.path}`,
     { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
@@ -87,13 +92,15 @@ async function drain(port: number, login: LoginRequest): Promise<void> {
 async function preflight(port: number, login: LoginRequest): Promise<string | null> {
   const cheap = await probe(`http://127.0.0.1:${port}/cheap`);
   if (cheap.status !== 200) return `GET /cheap -> ${cheap.status} ${cheap.text}`;
-  const post = (body: Record<string, unknown>): Promise<{ status: number; text: string }> => postLogin(port, login, body);
+  const post = (body: Record<string, unknown>): Promise<{ status: number; text: string }> =>
+    postLogin(port, login, body);
   const ok = await post(login.body);
   if (ok.status < 200 || ok.status > 299) return `right password -> ${ok.status} ${ok.text}`;
   const wrongBody: Record<string, unknown> = { ...login.body };
   for (const k of Object.keys(wrongBody)) if (/pass/i.test(k)) wrongBody[k] = 'definitely-not-the-password';
   const bad = await post(wrongBody);
-  if (bad.status < 400 || bad.status > 499 || bad.status === 429) return `wrong password -> ${bad.status} (expected 4xx, not 429)`;
+  if (bad.status < 400 || bad.status > 499 || bad.status === 429)
+    return `wrong password -> ${bad.status} (expected 4xx, not 429)`;
   return null;
 }
 
@@ -115,7 +122,9 @@ export async function runLoginStormBench(opts: LoginStormOptions = {}): Promise<
     for (const subject of loginSubjects) {
       const login = subject.login ?? DEFAULT_LOGIN_REQUEST;
       try {
-        const { child, first } = await forkBenchChild<ServerReady>('server.ts', ['login', subject.id], { timeoutMs: 60_000 });
+        const { child, first } = await forkBenchChild<ServerReady>('server.ts', ['login', subject.id], {
+          timeoutMs: 60_000,
+        });
         const problem = await preflight(first.port, login);
         if (problem) {
           failures.set(subject.id, `preflight: ${problem}`);
@@ -130,7 +139,8 @@ export async function runLoginStormBench(opts: LoginStormOptions = {}): Promise<
         log(`storm: ${subject.name} FAILED to start: ${String(err)}`);
       }
     }
-    if (!live.some((l) => l.subject.id === baseSubject.id)) throw new Error(`${baseSubject.name} did not start; no ratios possible`);
+    if (!live.some((l) => l.subject.id === baseSubject.id))
+      throw new Error(`${baseSubject.name} did not start; no ratios possible`);
 
     for (let round = 1; round <= rounds; round++) {
       for (const { subject, port, login } of live) {
@@ -186,9 +196,11 @@ export async function runLoginStormBench(opts: LoginStormOptions = {}): Promise<
           cheapErrors: c.errors,
         };
         results.get(subject.id)?.push(r);
-        log(`storm: round ${round}/${rounds} ${subject.name}: ${fmt(r.loginsPerSec, 1)} logins/s, ` +
-          `cheap p99 ${r.cheapCensored ? '>= ' : ''}${r.cheapP99Ms} ms (${r.cheapRequests}/${r.cheapExpected} probes answered)` +
-          (r.loginNon2xx || r.loginErrors ? `, login non-2xx ${r.loginNon2xx}, errors ${r.loginErrors}` : ''));
+        log(
+          `storm: round ${round}/${rounds} ${subject.name}: ${fmt(r.loginsPerSec, 1)} logins/s, ` +
+            `cheap p99 ${r.cheapCensored ? '>= ' : ''}${r.cheapP99Ms} ms (${r.cheapRequests}/${r.cheapExpected} probes answered)` +
+            (r.loginNon2xx || r.loginErrors ? `, login non-2xx ${r.loginNon2xx}, errors ${r.loginErrors}` : ''),
+        );
         await sleep(300);
       }
     }
@@ -225,18 +237,30 @@ export async function runLoginStormBench(opts: LoginStormOptions = {}): Promise<
 
   return {
     rows,
-    markdown: renderStorm(rows, baseSubject.name, { durationSec, warmupSec, rounds, loginConnections, probeConnections, probeRate }),
+    markdown: renderStorm(rows, baseSubject.name, {
+      durationSec,
+      warmupSec,
+      rounds,
+      loginConnections,
+      probeConnections,
+      probeRate,
+    }),
   };
 }
 
-function renderStorm(
-  rows: StormRow[],
-  baseName: string,
-  o: Required<LoginStormOptions>,
-): string {
+function renderStorm(rows: StormRow[], baseName: string, o: Required<LoginStormOptions>): string {
   const sum = (rs: StormRound[], f: (r: StormRound) => number): number => rs.reduce((a, r) => a + f(r), 0);
   const table = mdTable(
-    ['subject', 'median logins/s', 'ratio to A', 'median cheap p99 (ms)', 'worst-round cheap p99 (ms)', 'probes answered', 'login non-2xx / errors', 'cheap non-2xx / errors'],
+    [
+      'subject',
+      'median logins/s',
+      'ratio to A',
+      'median cheap p99 (ms)',
+      'worst-round cheap p99 (ms)',
+      'probes answered',
+      'login non-2xx / errors',
+      'cheap non-2xx / errors',
+    ],
     rows.map((r) =>
       r.failure
         ? [r.name, 'FAILED', '-', '-', '-', '-', r.failure, '-']
@@ -254,16 +278,20 @@ function renderStorm(
   );
   const verdicts = rows
     .filter((r) => r.target)
-    .map((r) =>
-      `**Target** (${r.name}): cheap p99 < ${STORM_TARGET.maxCheapP99Ms} ms and logins/s ≥ ${STORM_TARGET.minLoginRatio}× A — ` +
-      (r.targetMet ? 'MET' : 'NOT MET') +
-      (r.failure ? '' : ` (p99 ${fmt(r.medianCheapP99Ms, 0)} ms, ${fmt(r.medianRatio, 2)}×)`),
+    .map(
+      (r) =>
+        `**Target** (${r.name}): cheap p99 < ${STORM_TARGET.maxCheapP99Ms} ms and logins/s ≥ ${STORM_TARGET.minLoginRatio}× A — ` +
+        (r.targetMet ? 'MET' : 'NOT MET') +
+        (r.failure ? '' : ` (p99 ${fmt(r.medianCheapP99Ms, 0)} ms, ${fmt(r.medianRatio, 2)}×)`),
     );
   const perRound = mdTable(
     ['subject', ...Array.from({ length: o.rounds }, (_, i) => `round ${i + 1} logins/s · cheap p99`)],
     rows
       .filter((r) => !r.failure)
-      .map((r) => [r.name, ...r.rounds.map((x) => `${fmt(x.loginsPerSec, 1)} · ${x.cheapCensored ? '≥ ' : ''}${x.cheapP99Ms} ms`)]),
+      .map((r) => [
+        r.name,
+        ...r.rounds.map((x) => `${fmt(x.loginsPerSec, 1)} · ${x.cheapCensored ? '≥ ' : ''}${x.cheapP99Ms} ms`),
+      ]),
   );
   return [
     '## Login storm (bcrypt cost 10 vs the event loop)',

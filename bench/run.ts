@@ -18,7 +18,9 @@ type Bench = (typeof BENCHES)[number];
 
 function usage(msg?: string): never {
   if (msg) console.error(`error: ${msg}`);
-  console.error('usage: npm run bench -- [--only guard|storm|spray|flood[,...]] [--duration SECONDS (1-60)] [--rounds N (1-15)] [--subjects ID,... (guard only; bare always runs)]');
+  console.error(
+    'usage: npm run bench -- [--only guard|storm|spray|flood[,...]] [--duration SECONDS (1-60)] [--rounds N (1-15)] [--subjects ID,... (guard only; bare always runs)]',
+  );
   process.exit(2);
 }
 
@@ -40,20 +42,29 @@ function parseCli(): { only: Bench[]; durationSec: number; rounds: number; subje
   }
   if (values.help) usage();
   const only = values.only
-    ? values.only.split(',').map((s) => s.trim()).filter(Boolean)
+    ? values.only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
     : [...BENCHES];
   for (const b of only) if (!(BENCHES as readonly string[]).includes(b)) usage(`unknown bench '${b}'`);
   const durationSec = values.duration === undefined ? 5 : Number(values.duration);
   if (!Number.isFinite(durationSec) || durationSec < 1 || durationSec > 60) usage('--duration must be 1..60 seconds');
   const rounds = values.rounds === undefined ? 3 : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 15) usage('--rounds must be an integer 1..15');
-  const subjects = values.subjects?.split(',').map((s) => s.trim()).filter(Boolean);
+  const subjects = values.subjects
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return { only: only as Bench[], durationSec, rounds, subjects };
 }
 
 function gitDescribe(): string {
   try {
-    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+    const rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    })
       .toString()
       .trim();
     const dirty = execFileSync('git', ['status', '--porcelain'], { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
@@ -81,10 +92,14 @@ async function main(): Promise<void> {
     `- load average at start (1/5/15 min): ${startLoad.map((x) => x.toFixed(2)).join(' / ')}` +
       (busy ? ' — **the machine was already busy: expect noisy numbers, rerun on an idle machine**' : ''),
     `- options: --only ${only.join(',')} --duration ${durationSec} --rounds ${rounds}${subjects === undefined ? '' : ` --subjects ${subjects.join(',')}`}`,
-    OURS_IS_PLACEHOLDER ? '- **"ours" is still the PLACEHOLDER in bench/subjects.ts: its rows say nothing about the library.**' : '',
+    OURS_IS_PLACEHOLDER
+      ? '- **"ours" is still the PLACEHOLDER in bench/subjects.ts: its rows say nothing about the library.**'
+      : '',
     '',
     'Absolute numbers depend on the machine; read the ratios (same run, interleaved rounds).',
-  ].filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n');
+  ]
+    .filter((l, i, a) => l !== '' || a[i - 1] !== '')
+    .join('\n');
   console.log(header);
 
   const sections: string[] = [];
@@ -97,7 +112,9 @@ async function main(): Promise<void> {
   for (const bench of only) {
     try {
       if (bench === 'guard') {
-        log(`guard: ${subjects === undefined ? guardSubjects.length : subjects.length + 1} subjects × ${rounds} rounds × (${durationSec} s + 1 s warm-up)`);
+        log(
+          `guard: ${subjects === undefined ? guardSubjects.length : subjects.length + 1} subjects × ${rounds} rounds × (${durationSec} s + 1 s warm-up)`,
+        );
         const r = await runGuardBench({ durationSec, rounds, subjects });
         if (r.rows.some((x) => x.failure)) failed = true;
         section(r.markdown);
@@ -125,7 +142,10 @@ async function main(): Promise<void> {
 
   const footer =
     `\n_total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
-    `load average at end (1/5/15 min, includes the bench itself): ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')}_`;
+    `load average at end (1/5/15 min, includes the bench itself): ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}_`;
   console.log(footer);
   const outDir = path.join(__dirname, 'results');
   fs.mkdirSync(outDir, { recursive: true });

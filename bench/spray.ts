@@ -87,7 +87,8 @@ export async function measureSpray(accounts: number, timeLimitSec: number): Prom
   const inFlight = 8;
   for (let i = 0; i < accounts && Date.now() < deadline; i += inFlight) {
     const batch: Promise<void>[] = [];
-    for (let j = i; j < Math.min(i + inFlight, accounts); j++) batch.push(target.failLogin(`spray-${j.toString(36)}-${j}@spray.test`));
+    for (let j = i; j < Math.min(i + inFlight, accounts); j++)
+      batch.push(target.failLogin(`spray-${j.toString(36)}-${j}@spray.test`));
     await Promise.all(batch);
     attempted += batch.length;
   }
@@ -113,10 +114,14 @@ export async function measureSpray(accounts: number, timeLimitSec: number): Prom
 export async function runSprayBench(opts: SprayOptions = {}): Promise<SprayReport> {
   const accounts = Math.min(Math.max(1, Math.floor(opts.accounts ?? 100_000)), MAX_ACCOUNTS);
   const timeLimitSec = opts.timeLimitSec ?? 120;
-  const { first } = await forkBenchChild<SprayResultMessage>('spray-child.ts', [String(accounts), String(timeLimitSec)], {
-    nodeFlags: ['--expose-gc'],
-    timeoutMs: (timeLimitSec + 60) * 1000,
-  });
+  const { first } = await forkBenchChild<SprayResultMessage>(
+    'spray-child.ts',
+    [String(accounts), String(timeLimitSec)],
+    {
+      nodeFlags: ['--expose-gc'],
+      timeoutMs: (timeLimitSec + 60) * 1000,
+    },
+  );
   return { result: first.result, markdown: renderSpray(first.result) };
 }
 
@@ -124,17 +129,28 @@ function renderSpray(r: SprayMeasurement): string {
   const mb = (b: number): string => fmt(Math.abs(b) < 52_429 ? 0 : b / (1024 * 1024), 1); // |b| < 0.05 MB shows as 0.0
   const growth = r.heapUsedAfterBytes - r.heapUsedBeforeBytes;
   const table = mdTable(
-    ['usernames sprayed', 'heap used before (MB)', 'heap used after (MB)', 'growth (MB)', 'bytes / username', 'real account still locks', 'spray time (s)', 'status'],
-    [[
-      `${fmt(r.attempted)} / ${fmt(r.accounts)}`,
-      mb(r.heapUsedBeforeBytes),
-      mb(r.heapUsedAfterBytes),
-      mb(growth),
-      r.attempted ? fmt(growth / r.attempted, 0) : 'n/a',
-      r.realAccountLocked === null ? 'not measured' : r.realAccountLocked ? 'yes' : 'NO',
-      fmt(r.elapsedMs / 1000, 1),
-      r.status + (r.note ? ` — ${r.note}` : ''),
-    ]],
+    [
+      'usernames sprayed',
+      'heap used before (MB)',
+      'heap used after (MB)',
+      'growth (MB)',
+      'bytes / username',
+      'real account still locks',
+      'spray time (s)',
+      'status',
+    ],
+    [
+      [
+        `${fmt(r.attempted)} / ${fmt(r.accounts)}`,
+        mb(r.heapUsedBeforeBytes),
+        mb(r.heapUsedAfterBytes),
+        mb(growth),
+        r.attempted ? fmt(growth / r.attempted, 0) : 'n/a',
+        r.realAccountLocked === null ? 'not measured' : r.realAccountLocked ? 'yes' : 'NO',
+        fmt(r.elapsedMs / 1000, 1),
+        r.status + (r.note ? ` — ${r.note}` : ''),
+      ],
+    ],
   );
   return [
     '## Username spray (memory stores)',

@@ -27,15 +27,32 @@ async function bytesPerKey(make: () => [string, string]): Promise<number> {
 const kinds: [string, () => [string, string]][] = [
   ['lockout counter', () => [`lockout:fail:u:${randomUUID()}`, '3']],
   ['live refresh token', () => [`rt:live:${randomUUID()}`, randomUUID()]],
-  ['refresh family', () => [`rt:family:${randomUUID()}`, JSON.stringify({ userId: randomUUID(), expiresAt: 1_768_478_400 })]],
+  [
+    'refresh family',
+    () => [`rt:family:${randomUUID()}`, JSON.stringify({ userId: randomUUID(), expiresAt: 1_768_478_400 })],
+  ],
   [
     'second-factor challenge',
     () => [
       `tfa:challenge:${randomUUID()}`,
-      JSON.stringify({ userId: randomUUID(), method: 'EMAIL', codeHash: 'a'.repeat(64), rememberMe: false, expiresAt: Date.now(), sessionVersion: randomUUID(), identity: `u:${randomUUID()}` }),
+      JSON.stringify({
+        userId: randomUUID(),
+        method: 'EMAIL',
+        codeHash: 'a'.repeat(64),
+        rememberMe: false,
+        expiresAt: Date.now(),
+        sessionVersion: randomUUID(),
+        identity: `u:${randomUUID()}`,
+      }),
     ],
   ],
-  ['a user\'s session list (20 sessions)', () => [`rt:families:${randomUUID()}`, JSON.stringify(Array.from({ length: 20 }, () => ({ family: randomUUID(), expiresAt: 1_768_478_400 })))]],
+  [
+    "a user's session list (20 sessions)",
+    () => [
+      `rt:families:${randomUUID()}`,
+      JSON.stringify(Array.from({ length: 20 }, () => ({ family: randomUUID(), expiresAt: 1_768_478_400 }))),
+    ],
+  ],
 ];
 
 void (async () => {

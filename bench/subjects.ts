@@ -8,10 +8,26 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import express, { type Express } from 'express';
 import { SignJWT } from 'jose';
-import { AuthError, createAuth, hashPassword, MemoryStateStore, MemoryUserStore, silentLogger, type AuthOptions } from '../lib';
+import {
+  AuthError,
+  createAuth,
+  hashPassword,
+  MemoryStateStore,
+  MemoryUserStore,
+  silentLogger,
+  type AuthOptions,
+} from '../lib';
 import { contextOf } from '../lib/auth';
 import { loginWithPassword } from '../lib/core/login';
-import { buildBareApp, buildBcryptLoginApp, buildExpressJwtApp, buildFastJwtApp, buildNoopMiddlewareApp, buildPassportJwtApp, pong } from './baselines';
+import {
+  buildBareApp,
+  buildBcryptLoginApp,
+  buildExpressJwtApp,
+  buildFastJwtApp,
+  buildNoopMiddlewareApp,
+  buildPassportJwtApp,
+  pong,
+} from './baselines';
 import {
   BCRYPT_COST,
   BENCH_EMAIL,
@@ -43,15 +59,28 @@ export interface GuardSubject {
 }
 
 // A fixed Ed25519 key for the EdDSA subject: the bench's parent signs with it, the server child verifies with it.
-const BENCH_ED25519_PRIVATE = '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIIILogzS+o6gSCaQhaN3xoTEMQ10TUy01GhcAXHP+8XU\n-----END PRIVATE KEY-----\n';
-const BENCH_ED25519_PUBLIC = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA4NOUNbY82g/mOYA6FT+GhNs87rlPd9t/727RwF3pElw=\n-----END PUBLIC KEY-----\n';
+const BENCH_ED25519_PRIVATE =
+  '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIIILogzS+o6gSCaQhaN3xoTEMQ10TUy01GhcAXHP+8XU\n-----END PRIVATE KEY-----\n';
+const BENCH_ED25519_PUBLIC =
+  '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA4NOUNbY82g/mOYA6FT+GhNs87rlPd9t/727RwF3pElw=\n-----END PUBLIC KEY-----\n';
 const BENCH_ED25519_KID = 'bench-ed25519';
 const ACCESS_COOKIE = '__Host-eak-access';
 
 async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
   const stateStore = new MemoryStateStore();
-  await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
-  const auth = createAuth({ secret: BENCH_SECRET, tokens: { algorithm: 'HS256' }, users: await benchUsers(4), stateStore, logger: silentLogger, ...options });
+  await stateStore.set(
+    'rt:family:bench-family',
+    JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }),
+    86_400_000,
+  );
+  const auth = createAuth({
+    secret: BENCH_SECRET,
+    tokens: { algorithm: 'HS256' },
+    users: await benchUsers(4),
+    stateStore,
+    logger: silentLogger,
+    ...options,
+  });
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
   return app;
@@ -61,8 +90,18 @@ async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
 export async function buildOursMetricsGuardApp(): Promise<Express> {
   const { Registry } = await import('prom-client');
   const stateStore = new MemoryStateStore();
-  await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
-  const auth = createAuth({ secret: BENCH_SECRET, tokens: { algorithm: 'HS256' }, users: await benchUsers(4), stateStore, logger: silentLogger });
+  await stateStore.set(
+    'rt:family:bench-family',
+    JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }),
+    86_400_000,
+  );
+  const auth = createAuth({
+    secret: BENCH_SECRET,
+    tokens: { algorithm: 'HS256' },
+    users: await benchUsers(4),
+    stateStore,
+    logger: silentLogger,
+  });
   auth.metrics(new Registry());
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
@@ -71,7 +110,15 @@ export async function buildOursMetricsGuardApp(): Promise<Express> {
 
 /** Our guard verifying EdDSA (Ed25519) tokens by kid. */
 export function buildOursEdDsaGuardApp(): Promise<Express> {
-  return guardApp({ tokens: { algorithm: undefined }, secret: { algorithm: 'EdDSA', privateKey: BENCH_ED25519_PRIVATE, publicKey: BENCH_ED25519_PUBLIC, kid: BENCH_ED25519_KID } });
+  return guardApp({
+    tokens: { algorithm: undefined },
+    secret: {
+      algorithm: 'EdDSA',
+      privateKey: BENCH_ED25519_PRIVATE,
+      publicKey: BENCH_ED25519_PUBLIC,
+      kid: BENCH_ED25519_KID,
+    },
+  });
 }
 
 /** Our guard reading the HS256 access token from the `__Host-eak-access` cookie (cookie transport). */
@@ -82,16 +129,27 @@ export function buildOursCookieGuardApp(): Promise<Express> {
 async function edDsaCredential(): Promise<{ valid: Record<string, string>; invalid: Record<string, string> }> {
   const key = createPrivateKey(BENCH_ED25519_PRIVATE);
   const sign = (claims: Record<string, unknown>) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID, typ: 'at+jwt' }).setIssuedAt().setExpirationTime('2h').sign(key);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID, typ: 'at+jwt' })
+      .setIssuedAt()
+      .setExpirationTime('2h')
+      .sign(key);
   const valid = await sign({ ...benchTokenClaims, exi: 7200 });
-  const other = await new SignJWT({ ...benchTokenClaims, exi: 7200 }).setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID }).setIssuedAt().setExpirationTime('2h').sign(generateKeyPairSync('ed25519').privateKey);
+  const other = await new SignJWT({ ...benchTokenClaims, exi: 7200 })
+    .setProtectedHeader({ alg: 'EdDSA', kid: BENCH_ED25519_KID })
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(generateKeyPairSync('ed25519').privateKey);
   return { valid: { authorization: `Bearer ${valid}` }, invalid: { authorization: `Bearer ${other}` } };
 }
 
 async function cookieCredential(): Promise<{ valid: Record<string, string>; invalid: Record<string, string> }> {
   // A browser-like Cookie header: the access token among a few other cookies.
   const jar = (token: string) => `_ga=GA1.1.123456789.1700000000; theme=dark; ${ACCESS_COOKIE}=${token}; lang=en`;
-  return { valid: { cookie: jar(signBenchToken(benchTokenClaims)) }, invalid: { cookie: jar(signBenchToken(benchTokenClaims, WRONG_SECRET)) } };
+  return {
+    valid: { cookie: jar(signBenchToken(benchTokenClaims)) },
+    invalid: { cookie: jar(signBenchToken(benchTokenClaims, WRONG_SECRET)) },
+  };
 }
 
 export interface LoginSubject {
@@ -127,15 +185,27 @@ export const benchTokenClaims: Record<string, unknown> = {
 
 async function benchUsers(cost: number): Promise<MemoryUserStore> {
   const passwordHash = await hashPassword(BENCH_PASSWORD, { cost });
-  return new MemoryUserStore([{ id: BENCH_USER_ID, login: BENCH_LOGIN, email: BENCH_EMAIL, passwordHash, authorities: ['ROLE_USER'] }]);
+  return new MemoryUserStore([
+    { id: BENCH_USER_ID, login: BENCH_LOGIN, email: BENCH_EMAIL, passwordHash, authorities: ['ROLE_USER'] },
+  ]);
 }
 
 export async function buildOursGuardApp(): Promise<Express> {
   // The guard checks that the token's user still exists and is enabled (through its short session cache).
   const stateStore = new MemoryStateStore();
   // The token's refresh family is open, as right after a login.
-  await stateStore.set('rt:family:bench-family', JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }), 86_400_000);
-  const auth = createAuth({ secret: BENCH_SECRET, tokens: { algorithm: 'HS256' }, users: await benchUsers(4), stateStore, logger: silentLogger });
+  await stateStore.set(
+    'rt:family:bench-family',
+    JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }),
+    86_400_000,
+  );
+  const auth = createAuth({
+    secret: BENCH_SECRET,
+    tokens: { algorithm: 'HS256' },
+    users: await benchUsers(4),
+    stateStore,
+    logger: silentLogger,
+  });
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
   return app;
@@ -163,7 +233,13 @@ export const oursLoginRequest: LoginRequest = DEFAULT_LOGIN_REQUEST;
  * the spray measures memory, and 100,000 comparisons at cost 10 would take over an hour on two cores.
  */
 export async function buildOursSprayTarget(): Promise<SprayTarget | null> {
-  const auth = createAuth({ secret: BENCH_SECRET, users: await benchUsers(4), passwords: { bcryptCost: 4 }, rateLimit: false, logger: silentLogger });
+  const auth = createAuth({
+    secret: BENCH_SECRET,
+    users: await benchUsers(4),
+    passwords: { bcryptCost: 4 },
+    rateLimit: false,
+    logger: silentLogger,
+  });
   const context = contextOf(auth);
   const attempt = async (username: string, password: string): Promise<string> => {
     try {
@@ -190,21 +266,55 @@ const oursLabel = OURS_IS_PLACEHOLDER ? 'ours (PLACEHOLDER)' : 'ours';
 /** Run in this order every round; 'bare' must stay first (ratios are against it). */
 export const guardSubjects: readonly GuardSubject[] = [
   { id: 'bare', name: 'bare express', build: buildBareApp, unguarded: true },
-  { id: 'noop', name: 'bare express + a no-op middleware (the floor for any guard)', build: buildNoopMiddlewareApp, unguarded: true },
+  {
+    id: 'noop',
+    name: 'bare express + a no-op middleware (the floor for any guard)',
+    build: buildNoopMiddlewareApp,
+    unguarded: true,
+  },
   { id: 'ours', name: `${oursLabel} requireAuth`, build: buildOursGuardApp },
   { id: 'ours-metrics', name: `${oursLabel} requireAuth with auth.metrics()`, build: buildOursMetricsGuardApp },
-  { id: 'ours-eddsa', name: `${oursLabel} requireAuth (EdDSA token)`, build: buildOursEdDsaGuardApp, credential: edDsaCredential },
-  { id: 'ours-cookie', name: `${oursLabel} requireAuth (HS256 token in a cookie)`, build: buildOursCookieGuardApp, credential: cookieCredential },
+  {
+    id: 'ours-eddsa',
+    name: `${oursLabel} requireAuth (EdDSA token)`,
+    build: buildOursEdDsaGuardApp,
+    credential: edDsaCredential,
+  },
+  {
+    id: 'ours-cookie',
+    name: `${oursLabel} requireAuth (HS256 token in a cookie)`,
+    build: buildOursCookieGuardApp,
+    credential: cookieCredential,
+  },
   { id: 'fast-jwt-cache', name: 'fast-jwt (cache: true)', build: () => buildFastJwtApp(true) },
   { id: 'fast-jwt', name: 'fast-jwt (no cache)', build: () => buildFastJwtApp(false) },
   { id: 'express-jwt-string', name: 'express-jwt (string secret)', build: () => buildExpressJwtApp(BENCH_SECRET) },
   { id: 'express-jwt-key', name: 'express-jwt (KeyObject)', build: () => buildExpressJwtApp(benchSecretKey()) },
-  { id: 'passport-jwt-string', name: 'passport-jwt (string secretOrKey)', build: () => buildPassportJwtApp(BENCH_SECRET) },
-  { id: 'passport-jwt-key', name: 'passport-jwt (KeyObject secretOrKey)', build: () => buildPassportJwtApp(benchSecretKey()) },
+  {
+    id: 'passport-jwt-string',
+    name: 'passport-jwt (string secretOrKey)',
+    build: () => buildPassportJwtApp(BENCH_SECRET),
+  },
+  {
+    id: 'passport-jwt-key',
+    name: 'passport-jwt (KeyObject secretOrKey)',
+    build: () => buildPassportJwtApp(benchSecretKey()),
+  },
 ];
 
 export const loginSubjects: readonly LoginSubject[] = [
-  { id: 'A-sync', name: 'A: bcryptjs.compareSync (main thread)', build: () => buildBcryptLoginApp('sync'), ratioBase: true },
+  {
+    id: 'A-sync',
+    name: 'A: bcryptjs.compareSync (main thread)',
+    build: () => buildBcryptLoginApp('sync'),
+    ratioBase: true,
+  },
   { id: 'B-async', name: 'B: await bcryptjs.compare (main thread)', build: () => buildBcryptLoginApp('async') },
-  { id: 'C-ours', name: `C: ${oursLabel} login (worker pool)`, build: buildOursLoginApp, login: oursLoginRequest, target: true },
+  {
+    id: 'C-ours',
+    name: `C: ${oursLabel} login (worker pool)`,
+    build: buildOursLoginApp,
+    login: oursLoginRequest,
+    target: true,
+  },
 ];

@@ -23,7 +23,14 @@ function spec(algorithm: SigningAlgorithm): KeySpec {
 }
 
 function service(keys: KeySet): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds: 30, clock: systemClock, verifiedCacheSize: 10_000 });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 30,
+    clock: systemClock,
+    verifiedCacheSize: 10_000,
+  });
 }
 
 /** Calls `fn(i)` for `SECONDS`, returning ops/s. */
@@ -47,13 +54,22 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const rows: { algorithm: SigningAlgorithm; fresh: number; cached: number; jsonwebtoken: number | undefined; jose: number }[] = [];
+  const rows: {
+    algorithm: SigningAlgorithm;
+    fresh: number;
+    cached: number;
+    jsonwebtoken: number | undefined;
+    jose: number;
+  }[] = [];
   for (const algorithm of ALGORITHMS) {
     const keySpec = spec(algorithm);
     const keys = new KeySet({ keys: [keySpec] });
     const signer = service(keys);
     // Enough distinct tokens that a round never repeats one: each is a first-time verification.
-    const pool = Array.from({ length: algorithm === 'HS256' ? 400_000 : 60_000 }, (_, i) => signer.sign('access', { sub: String(i), auth: 'ROLE_USER' }, 900).token);
+    const pool = Array.from(
+      { length: algorithm === 'HS256' ? 400_000 : 60_000 },
+      (_, i) => signer.sign('access', { sub: String(i), auth: 'ROLE_USER' }, 900).token,
+    );
     const fresh: number[] = [];
     const cached: number[] = [];
     const viaJsonwebtoken: number[] = [];
@@ -67,16 +83,34 @@ async function main(): Promise<void> {
       verifier.verifyAccess(hot);
       cached.push(measure(() => verifier.verifyAccess(hot)));
       if (algorithm !== 'EdDSA') {
-        viaJsonwebtoken.push(measure((i) => jwt.verify(pool[i % pool.length] as string, key.verificationKey, { algorithms: [algorithm as jwt.Algorithm] })));
+        viaJsonwebtoken.push(
+          measure((i) =>
+            jwt.verify(pool[i % pool.length] as string, key.verificationKey, {
+              algorithms: [algorithm as jwt.Algorithm],
+            }),
+          ),
+        );
       }
-      viaJose.push(await measureAsync((i) => jwtVerify(pool[i % pool.length] as string, key.verificationKey, { algorithms: [algorithm] })));
+      viaJose.push(
+        await measureAsync((i) =>
+          jwtVerify(pool[i % pool.length] as string, key.verificationKey, { algorithms: [algorithm] }),
+        ),
+      );
     }
     keys.close();
-    rows.push({ algorithm, fresh: median(fresh), cached: median(cached), jsonwebtoken: viaJsonwebtoken.length > 0 ? median(viaJsonwebtoken) : undefined, jose: median(viaJose) });
+    rows.push({
+      algorithm,
+      fresh: median(fresh),
+      cached: median(cached),
+      jsonwebtoken: viaJsonwebtoken.length > 0 ? median(viaJsonwebtoken) : undefined,
+      jose: median(viaJose),
+    });
   }
   const base = rows[0] as (typeof rows)[number];
   console.log(`TokenService.verifyAccess, median of ${ROUNDS} x ${SECONDS}s, node ${process.version}`);
-  console.log('| alg | fresh ops/s | vs HS256 | cached ops/s | vs HS256 | jsonwebtoken.verify ops/s | jose jwtVerify (async) ops/s |');
+  console.log(
+    '| alg | fresh ops/s | vs HS256 | cached ops/s | vs HS256 | jsonwebtoken.verify ops/s | jose jwtVerify (async) ops/s |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
     console.log(

@@ -17,10 +17,15 @@ export function trustedOrigins(origin: string, extra = process.env.TRUSTED_ORIGI
     const own = new URL(origin);
     twins.push(own.origin);
     if (own.hostname === '127.0.0.1' || own.hostname === 'localhost') {
-      twins.push(`${own.protocol}//${own.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}${own.port ? `:${own.port}` : ''}`);
+      twins.push(
+        `${own.protocol}//${own.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}${own.port ? `:${own.port}` : ''}`,
+      );
     }
   }
-  const listed = extra.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const listed = extra
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   return [...new Set([...twins, ...listed])];
 }
 
@@ -35,7 +40,11 @@ const REFRESH_COOKIE = '__Host-eak-refresh';
 function sessionHint(app: Express): void {
   app.get('/session-hint', (req, res) => {
     const cookies = (req.headers.cookie ?? '').split(';').map((pair) => pair.trim());
-    res.set('Cache-Control', 'no-store').json({ refreshCookie: cookies.some((pair) => pair.startsWith(`${REFRESH_COOKIE}=`) && pair.length > REFRESH_COOKIE.length + 1) });
+    res.set('Cache-Control', 'no-store').json({
+      refreshCookie: cookies.some(
+        (pair) => pair.startsWith(`${REFRESH_COOKIE}=`) && pair.length > REFRESH_COOKIE.length + 1,
+      ),
+    });
   });
 }
 
@@ -46,7 +55,10 @@ export function basicExample(origin: string): ExampleOptions {
     guardedRoute: '/api/protected',
     page: path.join(__dirname, 'public'),
     hostRoutes: sessionHint,
-    extraOptions: { cookies: { trustedOrigins: trustedOrigins(origin), refreshCookieName: REFRESH_COOKIE }, passkeys: demoPasskeys(origin) },
+    extraOptions: {
+      cookies: { trustedOrigins: trustedOrigins(origin), refreshCookieName: REFRESH_COOKIE },
+      passkeys: demoPasskeys(origin),
+    },
   };
 }
 

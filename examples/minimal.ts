@@ -6,7 +6,12 @@ import { createAuth, hashPassword, MemoryUserStore } from '../lib'; // in your a
 
 async function main(): Promise<void> {
   const users = new MemoryUserStore([
-    { login: 'alice', email: 'alice@example.com', passwordHash: await hashPassword('correct horse battery staple'), authorities: ['ROLE_USER'] },
+    {
+      login: 'alice',
+      email: 'alice@example.com',
+      passwordHash: await hashPassword('correct horse battery staple'),
+      authorities: ['ROLE_USER'],
+    },
   ]);
   const auth = createAuth({
     // A new key per start: tokens die with the process. In production pass your own 32+ random bytes, kept secret.

@@ -41,7 +41,10 @@ async function productionServices(demoUsers: Array<Omit<User, 'id'>>): Promise<E
     });
   }
 
-  const mailer = new NodemailerMailer({ transport: process.env.SMTP_URL as string, from: 'express-auth-kit <no-reply@example.com>' });
+  const mailer = new NodemailerMailer({
+    transport: process.env.SMTP_URL as string,
+    from: 'express-auth-kit <no-reply@example.com>',
+  });
 
   let stopping = false;
   const shutdown = (): void => {
@@ -59,7 +62,10 @@ async function productionServices(demoUsers: Array<Omit<User, 'id'>>): Promise<E
 
   return {
     users,
-    stateStore: new RedisStateStore({ sendCommand: (...args) => redis.sendCommand(args), prefix: process.env.REDIS_PREFIX || 'eak:' }),
+    stateStore: new RedisStateStore({
+      sendCommand: (...args) => redis.sendCommand(args),
+      prefix: process.env.REDIS_PREFIX || 'eak:',
+    }),
     mailer,
   };
 }

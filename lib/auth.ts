@@ -72,17 +72,34 @@ const edges = new WeakMap<Auth, EdgeContext>();
  * The core of one instance: the resolved options and the services its flows share. Internal (not in lib/index.ts);
  * createAuth() builds its edge on it, and the core tests (__tests__/helpers/test-core.ts) call the core through it.
  */
-export function buildCore(options: AuthOptions): { core: AuthContext; config: ResolvedConfig; ownedStore: MemoryStateStore | undefined; keys: KeySet } {
+export function buildCore(options: AuthOptions): {
+  core: AuthContext;
+  config: ResolvedConfig;
+  ownedStore: MemoryStateStore | undefined;
+  keys: KeySet;
+} {
   const config = resolveOptions(options);
   const { logger, clock } = config;
   if (config.passwords.bcryptCost < 10) {
-    warn(logger, 'WEAK_BCRYPT_COST', `"passwords.bcryptCost" is ${config.passwords.bcryptCost}; OWASP's floor is 10. Use a low cost in tests only.`);
+    warn(
+      logger,
+      'WEAK_BCRYPT_COST',
+      `"passwords.bcryptCost" is ${config.passwords.bcryptCost}; OWASP's floor is 10. Use a low cost in tests only.`,
+    );
   }
   if (config.cookies !== false && !config.cookies.secure) {
-    warn(logger, 'INSECURE_DEVELOPMENT_COOKIES', '"cookies.insecureDevelopment" is on: cookies go without Secure and __Host-, over plain http. For development only.');
+    warn(
+      logger,
+      'INSECURE_DEVELOPMENT_COOKIES',
+      '"cookies.insecureDevelopment" is on: cookies go without Secure and __Host-, over plain http. For development only.',
+    );
   }
   if (!config.stateStore && process.env.NODE_ENV === 'production') {
-    warn(logger, 'MEMORY_STORE_IN_PRODUCTION', 'no "stateStore" is set: lockouts, challenges and sessions live in this process only.');
+    warn(
+      logger,
+      'MEMORY_STORE_IN_PRODUCTION',
+      'no "stateStore" is set: lockouts, challenges and sessions live in this process only.',
+    );
   }
   const ownedStore = config.stateStore ? undefined : new MemoryStateStore({ clock });
   const state = failClosed(config.stateStore ?? (ownedStore as MemoryStateStore), logger);
@@ -102,21 +119,35 @@ export function buildCore(options: AuthOptions): { core: AuthContext; config: Re
       verifiedCacheSize: 10_000,
       ...(config.tokens.leanAccessTokens ? { accessTokenClaims: [] } : {}),
     }),
-    passwords: new PasswordHasher(sharedBcryptPool(), config.passwords.bcryptCost, { maxQueueWaitMs: config.passwords.maxQueueWaitMs }),
+    passwords: new PasswordHasher(sharedBcryptPool(), config.passwords.bcryptCost, {
+      maxQueueWaitMs: config.passwords.maxQueueWaitMs,
+    }),
     throttle: new LoginThrottle(state, config.lockout, clock, (identity, until) =>
       events.emit('lockout.started', { ...describeIdentity(identity), until: new Date(until).toISOString() }),
     ),
     sessions: new SessionVersions(state, clock, config.tokens.longestLifetimeSeconds, config.sessions.cacheMs, users),
-    externalIdentity: config.externalIdentityProvider ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock) : undefined,
+    externalIdentity: config.externalIdentityProvider
+      ? new ExternalIdentityVerifier(config.externalIdentityProvider, clock)
+      : undefined,
     events,
   };
   return { core, config, ownedStore, keys: config.keys };
 }
 
-function buildEdge(options: AuthOptions): { edge: EdgeContext; ownedStore: MemoryStateStore | undefined; keys: KeySet } {
+function buildEdge(options: AuthOptions): {
+  edge: EdgeContext;
+  ownedStore: MemoryStateStore | undefined;
+  keys: KeySet;
+} {
   const { core, config: settings, ownedStore, keys } = buildCore(options);
   // `metrics` from the start, so the guard's read of it always sees one object shape.
-  const edge: EdgeContext = { core, preset: settings.preset, settings, replyContext: (req: Request) => replyContext(req, settings), metrics: undefined };
+  const edge: EdgeContext = {
+    core,
+    preset: settings.preset,
+    settings,
+    replyContext: (req: Request) => replyContext(req, settings),
+    metrics: undefined,
+  };
   return { edge, ownedStore, keys };
 }
 

@@ -7,10 +7,19 @@ export const AUTH_ERROR_CATALOGUE = {
   unsupported_media_type: { status: 400, message: 'The request body must be JSON (Content-Type: application/json).' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   weak_password: { status: 400, message: 'The new password does not meet the password policy.' },
-  reset_token_invalid: { status: 400, message: 'The password-reset link is invalid, used, replaced or expired: ask for a new one.' },
-  verification_token_invalid: { status: 400, message: 'The verification link is invalid, used, replaced or expired: ask for a new one.' },
+  reset_token_invalid: {
+    status: 400,
+    message: 'The password-reset link is invalid, used, replaced or expired: ask for a new one.',
+  },
+  verification_token_invalid: {
+    status: 400,
+    message: 'The verification link is invalid, used, replaced or expired: ask for a new one.',
+  },
   passkey_invalid: { status: 400, message: 'The passkey could not be verified: ask for new options and try again.' },
-  tfa_required: { status: 400, message: 'Send a code from your authenticator app ("code") or a recovery code ("recoveryCode").' },
+  tfa_required: {
+    status: 400,
+    message: 'Send a code from your authenticator app ("code") or a recovery code ("recoveryCode").',
+  },
   invalid_credentials: { status: 401, message: 'The login or password is incorrect.' },
   token_missing: { status: 401, message: 'No token was sent.' },
   token_malformed: { status: 401, message: 'The token is malformed.' },
@@ -22,11 +31,22 @@ export const AUTH_ERROR_CATALOGUE = {
   tfa_resend_too_soon: { status: 429, message: 'A new code was sent recently: wait before asking again.' },
   api_key_invalid: { status: 401, message: 'The API key is invalid.' },
   forbidden: { status: 403, message: 'You do not have the authority this requires.' },
-  reauthentication_required: { status: 403, message: 'This needs recent proof that it is you: send your password (and your authenticator code, if you have one), or log in again.' },
-  csrf_rejected: { status: 403, message: 'A cookie-authenticated request must come from a trusted origin and carry the X-Auth-Transport header or a JSON body.' },
+  reauthentication_required: {
+    status: 403,
+    message:
+      'This needs recent proof that it is you: send your password (and your authenticator code, if you have one), or log in again.',
+  },
+  csrf_rejected: {
+    status: 403,
+    message:
+      'A cookie-authenticated request must come from a trusted origin and carry the X-Auth-Transport header or a JSON body.',
+  },
   login_blocked: { status: 403, message: 'Login temporarily blocked after too many failed attempts.' },
   password_expired: { status: 403, message: 'The password has expired and must be changed.' },
-  email_unverified: { status: 403, message: 'The email address is not verified yet: open the link mailed at sign-up (or ask for a new one).' },
+  email_unverified: {
+    status: 403,
+    message: 'The email address is not verified yet: open the link mailed at sign-up (or ask for a new one).',
+  },
   registration_refused: { status: 403, message: 'Sign-up was refused.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'This path does not serve this method: see the Allow header.' },
@@ -53,10 +73,7 @@ export class AuthError extends Error {
   /** Seconds until the client may try again (sent as `Retry-After`), where that is known. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    code: AuthErrorCode,
-    options: { message?: string; cause?: unknown; retryAfterSeconds?: number } = {},
-  ) {
+  constructor(code: AuthErrorCode, options: { message?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(options.message ?? AUTH_ERROR_CATALOGUE[code].message, { cause: options.cause });
     this.code = code;
     this.status = AUTH_ERROR_CATALOGUE[code].status;
@@ -87,14 +104,18 @@ const TOKEN_KIND_NAMES: Readonly<Record<TokenKind, string>> = {
 
 /** A token of another kind than the one expected ("This is a refresh token, not an access token."). */
 export function wrongTokenKindMessage(expected: TokenKind, found: TokenKind | undefined): string {
-  return found === undefined ? `This is not ${TOKEN_KIND_NAMES[expected]}.` : `This is ${TOKEN_KIND_NAMES[found]}, not ${TOKEN_KIND_NAMES[expected]}.`;
+  return found === undefined
+    ? `This is not ${TOKEN_KIND_NAMES[expected]}.`
+    : `This is ${TOKEN_KIND_NAMES[found]}, not ${TOKEN_KIND_NAMES[expected]}.`;
 }
 
 /** The credential a route expects, as its messages name it. */
-export type ExpectedCredential = 'access-token' | 'access-token-or-api-key' | 'refresh-token' | 'session-token' | 'challenge-token';
+export type ExpectedCredential =
+  'access-token' | 'access-token-or-api-key' | 'refresh-token' | 'session-token' | 'challenge-token';
 
 /** The token codes whose catalogue message a route replaces with one naming its credential. */
-export type CredentialErrorCode = 'token_missing' | 'token_malformed' | 'token_invalid' | 'token_expired' | 'token_revoked';
+export type CredentialErrorCode =
+  'token_missing' | 'token_malformed' | 'token_invalid' | 'token_expired' | 'token_revoked';
 
 /** Where a route reads its credential, for the message saying where to put a missing one. */
 export interface CredentialPlaces {
@@ -136,7 +157,11 @@ function missingMessage(expected: ExpectedCredential, places: CredentialPlaces):
         : `No access token or API key was sent: put one in ${listed(['the Authorization header (Bearer <token or key>)', ...(places.cookie ? ['the access cookie'] : [])])}.`;
     case 'refresh-token':
     case 'session-token': {
-      const where = [...(places.body ? ["the body's refreshToken field"] : []), header, ...(places.cookie ? ['the refresh cookie'] : [])];
+      const where = [
+        ...(places.body ? ["the body's refreshToken field"] : []),
+        header,
+        ...(places.cookie ? ['the refresh cookie'] : []),
+      ];
       return expected === 'refresh-token'
         ? `No refresh token was sent: put it in ${listed(where)}.`
         : `No refresh token (or access token) was sent: put it in ${listed(where)}.`;
@@ -150,7 +175,11 @@ function missingMessage(expected: ExpectedCredential, places: CredentialPlaces):
  * The message of a token error on a route expecting `expected`: what was missing and where it goes, or what is wrong
  * with the credential, named.
  */
-function credentialMessage(expected: ExpectedCredential, code: CredentialErrorCode, places: CredentialPlaces = {}): string {
+function credentialMessage(
+  expected: ExpectedCredential,
+  code: CredentialErrorCode,
+  places: CredentialPlaces = {},
+): string {
   const name = CREDENTIAL_NAMES[expected];
   const after = AFTER_THE_FACT[expected] ?? '';
   switch (code) {
@@ -178,10 +207,25 @@ export function apiKeyNotAcceptedMessage(expected: Exclude<ExpectedCredential, '
  * the credential; any other error (or a token error with a message of its own) is returned as it is.
  */
 export function nameCredential(error: unknown, expected: ExpectedCredential, places: CredentialPlaces = {}): unknown {
-  if (!(error instanceof AuthError) || !isCredentialErrorCode(error.code) || error.message !== AUTH_ERROR_CATALOGUE[error.code].message) return error;
-  return new AuthError(error.code, { message: credentialMessage(expected, error.code, places), cause: error.cause, retryAfterSeconds: error.retryAfterSeconds });
+  if (
+    !(error instanceof AuthError) ||
+    !isCredentialErrorCode(error.code) ||
+    error.message !== AUTH_ERROR_CATALOGUE[error.code].message
+  )
+    return error;
+  return new AuthError(error.code, {
+    message: credentialMessage(expected, error.code, places),
+    cause: error.cause,
+    retryAfterSeconds: error.retryAfterSeconds,
+  });
 }
 
 function isCredentialErrorCode(code: AuthErrorCode): code is CredentialErrorCode {
-  return code === 'token_missing' || code === 'token_malformed' || code === 'token_invalid' || code === 'token_expired' || code === 'token_revoked';
+  return (
+    code === 'token_missing' ||
+    code === 'token_malformed' ||
+    code === 'token_invalid' ||
+    code === 'token_expired' ||
+    code === 'token_revoked'
+  );
 }

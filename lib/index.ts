@@ -1,7 +1,15 @@
 // The public surface: named exports only, each with why it is public.
 
 // Mounting the routes and guarding the host's own routes.
-export { createAuth, createAuthRouter, requireAuth, authenticateRouter, accountRouter, refreshRouter, authHeaderRouter } from './auth';
+export {
+  createAuth,
+  createAuthRouter,
+  requireAuth,
+  authenticateRouter,
+  accountRouter,
+  refreshRouter,
+  authHeaderRouter,
+} from './auth';
 export type { Auth } from './auth';
 export type { RequireAuthOptions } from './http/guard';
 // The request type of a handler behind requireAuth(): `req.auth` is set there, so strict code needs no `!`.
@@ -15,7 +23,18 @@ export type { MetricsRegistry, MetricsOptions } from './http/metrics';
 // Configuration types, so hosts can build options objects with checking.
 export type { AuthOptions, ExternalIdentityProviderOptions, RateLimitOption } from './options';
 // The option groups: tokens, passwords, sessions (with refresh), and the feature groups' own types.
-export type { TokensOptions, PasswordsOptions, SessionsOptions, RefreshOptions, SecondFactorOptions, LockoutOptions, RateLimitOptions, ApiKeysOptions, DeviceCookieOptions, PasswordResetOptions } from './options';
+export type {
+  TokensOptions,
+  PasswordsOptions,
+  SessionsOptions,
+  RefreshOptions,
+  SecondFactorOptions,
+  LockoutOptions,
+  RateLimitOptions,
+  ApiKeysOptions,
+  DeviceCookieOptions,
+  PasswordResetOptions,
+} from './options';
 // Sign-up: the option and the host's hook, for hosts that type their configuration.
 export type { RegistrationOptions } from './options';
 export type { RegistrationAttempt, RegistrationDecision, RegistrationHook } from './core/registration-types';
@@ -31,7 +50,15 @@ export type { SecretOption, KeyPairSecret, HmacAlgorithm, AsymmetricAlgorithm, S
 
 // Key sets: several verification keys by `kid`, rotation, a JWKS; one key directory shared by every instance.
 export { KeySet } from './tokens/key-set';
-export type { KeySetOptions, KeySetRotationOptions, KeyStatus, KeyState, KeyRotation, RotateKeysOptions, Jwks } from './tokens/key-set';
+export type {
+  KeySetOptions,
+  KeySetRotationOptions,
+  KeyStatus,
+  KeyState,
+  KeyRotation,
+  RotateKeysOptions,
+  Jwks,
+} from './tokens/key-set';
 export { loadKeySetFromDirectory, rotateKeyDirectory, generateKeyDirectory } from './tokens/key-directory';
 export type { LoadKeyDirectoryOptions, RotateKeyDirectoryOptions, KeyDirectoryRotation } from './tokens/key-directory';
 export { generateKeyPair } from './tokens/key-material';
@@ -54,14 +81,32 @@ export { checkPasswordPolicy, resolvePasswordPolicy, BCRYPT_MAX_BYTES } from './
 export type { PasswordPolicyOptions, PasswordRule, PasswordRuleFailure } from './passwords/policy';
 
 // Adapters: the contracts a host implements, and the implementations we ship.
-export type { User, UserStore, StateStore, ApiKeyRecord, Counter, PasskeyRecord, SecondFactorMethod, NewUser, CreateUserResult } from './stores/types';
+export type {
+  User,
+  UserStore,
+  StateStore,
+  ApiKeyRecord,
+  Counter,
+  PasskeyRecord,
+  SecondFactorMethod,
+  NewUser,
+  CreateUserResult,
+} from './stores/types';
 export { MemoryUserStore } from './stores/memory-user-store';
 export type { UserSeed } from './stores/memory-user-store';
 export { MemoryStateStore } from './stores/memory-state-store';
 export type { MemoryStateStoreOptions } from './stores/memory-state-store';
 export { RedisStateStore } from './stores/redis-state-store';
 export { PostgresUserStore } from './stores/postgres-user-store';
-export type { Mailer, SecondFactorMail, PasswordResetMail, RecoveryCodeUsedMail, PasswordResetCompletedMail, VerificationMail, RegistrationNoticeMail } from './mailers/types';
+export type {
+  Mailer,
+  SecondFactorMail,
+  PasswordResetMail,
+  RecoveryCodeUsedMail,
+  PasswordResetCompletedMail,
+  VerificationMail,
+  RegistrationNoticeMail,
+} from './mailers/types';
 export { NodemailerMailer } from './mailers/nodemailer-mailer';
 export type { NodemailerMailerOptions, MailTemplate } from './mailers/nodemailer-mailer';
 export { MemoryMailer } from './mailers/memory-mailer';
@@ -95,7 +140,12 @@ export type { IssuedToken } from './tokens/token-service';
 
 // TOTP helpers, for hosts that enrol authenticator apps through their own screens.
 export { generateTotpSecret, totpUri } from './primitives/totp';
-export type { RedisSendCommand, RedisSendCommandCluster, RedisClusterCommand, RedisStateStoreOptions } from './stores/redis-state-store';
+export type {
+  RedisSendCommand,
+  RedisSendCommandCluster,
+  RedisClusterCommand,
+  RedisStateStoreOptions,
+} from './stores/redis-state-store';
 // The one rule every shipped UserStore matches names by, for hosts that edit login_key/email_key or write a store.
 export { foldName } from './stores/fold-name';
 export { postgresUserStoreSchema } from './stores/postgres-user-store';

@@ -25,7 +25,11 @@ for (const file of files) {
   if (lines > 300) longFiles.push(`${file} (${lines})`);
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const visit = (node: ts.Node): void => {
-    if (ts.isAsExpression(node) && !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(source) === 'const')) casts++;
+    if (
+      ts.isAsExpression(node) &&
+      !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(source) === 'const')
+    )
+      casts++;
     if (ts.isNonNullExpression(node)) nonNull++;
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
@@ -36,4 +40,17 @@ for (const file of files) {
   };
   visit(source);
 }
-console.log(JSON.stringify({ folder: root, files: files.length, asCasts: casts, nonNullAssertions: nonNull, filesOver300Lines: longFiles, functionsOver60Lines: longFunctions }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      folder: root,
+      files: files.length,
+      asCasts: casts,
+      nonNullAssertions: nonNull,
+      filesOver300Lines: longFiles,
+      functionsOver60Lines: longFunctions,
+    },
+    null,
+    2,
+  ),
+);

@@ -29,7 +29,11 @@ function original(source, location) {
   const lines = source.split('\n');
   const { start, end } = location;
   if (start.line === end.line) return lines[start.line - 1].slice(start.column - 1, end.column - 1);
-  return [lines[start.line - 1].slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1].slice(0, end.column - 1)].join('\n');
+  return [
+    lines[start.line - 1].slice(start.column - 1),
+    ...lines.slice(start.line, end.line - 1),
+    lines[end.line - 1].slice(0, end.column - 1),
+  ].join('\n');
 }
 
 /** Whether scripts/mutation-equivalents.json lists the mutant: same file, mutator, text replaced and replacement, on a line containing `line`. */
@@ -37,7 +41,11 @@ function isEquivalent(file, source, mutant, text) {
   const lineText = source.split('\n')[mutant.location.start.line - 1];
   return equivalents.some(
     (entry) =>
-      entry.file === file && entry.mutator === mutant.mutatorName && entry.original === text && entry.replacement === mutant.replacement && lineText.includes(entry.line),
+      entry.file === file &&
+      entry.mutator === mutant.mutatorName &&
+      entry.original === text &&
+      entry.replacement === mutant.replacement &&
+      lineText.includes(entry.line),
   );
 }
 
@@ -74,7 +82,9 @@ for (const name of names) {
         if (isEquivalent(file, source, mutant, text)) counts.equivalent += 1;
         else {
           counts.survived += 1;
-          survivors.push(`${file}:${mutant.location.start.line} ${mutant.mutatorName} ${JSON.stringify(text.slice(0, 80))} -> ${JSON.stringify(mutant.replacement.slice(0, 80))} (${mutant.status})`);
+          survivors.push(
+            `${file}:${mutant.location.start.line} ${mutant.mutatorName} ${JSON.stringify(text.slice(0, 80))} -> ${JSON.stringify(mutant.replacement.slice(0, 80))} (${mutant.status})`,
+          );
         }
       } else counts.invalid += 1;
     }
@@ -82,7 +92,8 @@ for (const name of names) {
   const raw = (100 * counts.killed) / (counts.killed + counts.survived + counts.equivalent);
   const net = (100 * counts.killed) / (counts.killed + counts.survived);
   summary.push({ name, seconds, raw, net, ...counts });
-  if (survivors.length > 0) console.log(`\nSurvivors of ${name} not listed as equivalent:\n  ${survivors.join('\n  ')}`);
+  if (survivors.length > 0)
+    console.log(`\nSurvivors of ${name} not listed as equivalent:\n  ${survivors.join('\n  ')}`);
 }
 
 console.log('\ngroup      score   without equivalents  killed  survived  equivalent  run time');

@@ -16,8 +16,12 @@ function methods(file, first, last = first) {
   const lines = readFileSync(file, 'utf8').split('\n');
   const from = lines.findIndex((line) => line.includes(first));
   const lastStart = lines.findIndex((line, index) => index >= from && line.includes(last));
-  const to = last === first && !lines[from].trimEnd().endsWith('{') ? from : lines.findIndex((line, index) => index > lastStart && line === '  }');
-  if (from < 0 || lastStart < 0 || to < 0) throw new Error(`scripts/mutation-groups.mjs: no "${first}" … "${last}" in ${file}; update the markers`);
+  const to =
+    last === first && !lines[from].trimEnd().endsWith('{')
+      ? from
+      : lines.findIndex((line, index) => index > lastStart && line === '  }');
+  if (from < 0 || lastStart < 0 || to < 0)
+    throw new Error(`scripts/mutation-groups.mjs: no "${first}" … "${last}" in ${file}; update the markers`);
   return `${file}:${from + 1}-${to + 1}`;
 }
 

@@ -10,14 +10,21 @@ import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
-
+import {
+  closeServer,
+  describeInBrowser,
+  launchChromium,
+  startDemoExample,
+  useDemoEnvironment,
+} from '../helpers/browser';
 
 /** Where reviewers find the screenshots (git-ignored). */
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 // Beside "Chrome on Android", at 375 px, the badge used to break between "this" and "page".
-const PIXEL = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.71 Mobile Safari/537.36';
+const PIXEL =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.71 Mobile Safari/537.36';
 
 jest.setTimeout(60_000);
 
@@ -36,7 +43,11 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 128
   beforeAll(async () => {
     useDemoEnvironment('a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123');
     ({ server, origin, auth } = await startDemoExample({
-      services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer: new MemoryMailer() }),
+      services: async (seeds) => ({
+        users: new MemoryUserStore(seeds),
+        stateStore: new MemoryStateStore(),
+        mailer: new MemoryMailer(),
+      }),
       onEvent: () => undefined,
     }));
     browser = await launchChromium();
@@ -61,7 +72,8 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 128
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     page.on('requestfailed', (req) => failedRequests.push(`${req.method()} ${req.url()} failed`));
     page.on('response', (response) => {
-      if (response.status() >= 400) failedRequests.push(`${response.request().method()} ${response.url()} ${response.status()}`);
+      if (response.status() >= 400)
+        failedRequests.push(`${response.request().method()} ${response.url()} ${response.status()}`);
     });
   }
 
@@ -99,7 +111,14 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 128
   test('at 375 px, signed in on a phone: no sideways scroll, the badge on one line, an iPhone session labelled iOS', async () => {
     // Another session of admin's, from an iPhone (an API login with its User-Agent): listed as Safari on iOS.
     const app = server.listeners('request')[0] as RequestListener;
-    expect((await request(app).post('/auth/login').set('User-Agent', IPHONE).send({ username: 'admin', password: DEMO_PASSWORDS.admin })).status).toBe(200);
+    expect(
+      (
+        await request(app)
+          .post('/auth/login')
+          .set('User-Agent', IPHONE)
+          .send({ username: 'admin', password: DEMO_PASSWORDS.admin })
+      ).status,
+    ).toBe(200);
     await open(375, PIXEL);
     await page.goto(`${origin}/`);
     await page.locator('#signed-out').waitFor();
@@ -107,10 +126,19 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 128
     await page.locator('#signed-in').waitFor();
     const badge = page.locator('#sessions li .badge');
     await badge.waitFor();
-    expect(await page.locator('#sessions li .client').filter({ has: page.locator('.badge') }).textContent()).toBe('Chrome on Androidthis page');
+    expect(
+      await page
+        .locator('#sessions li .client')
+        .filter({ has: page.locator('.badge') })
+        .textContent(),
+    ).toBe('Chrome on Androidthis page');
     expect(await page.locator('#sessions li .client').filter({ hasText: 'Safari on iOS' }).count()).toBe(1);
     // One line box: a badge that wraps has two.
-    expect(await badge.evaluate((element) => (element as unknown as { getClientRects(): { length: number } }).getClientRects().length)).toBe(1);
+    expect(
+      await badge.evaluate(
+        (element) => (element as unknown as { getClientRects(): { length: number } }).getClientRects().length,
+      ),
+    ).toBe(1);
     expect(await horizontalOverflow()).toBe(0);
     await page.screenshot({ path: path.join(RESULTS, 'demo-375-signed-in.png'), fullPage: true });
     // A reload finds the cookie through the hint and refreshes: still no error anywhere.
@@ -160,8 +188,13 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 128
 
     // The server agrees: the new password logs in, the old one no longer does.
     const app = server.listeners('request')[0] as RequestListener;
-    expect((await request(app).post('/auth/login').send({ username: 'expired', password: newPassword })).status).toBe(200);
-    expect((await request(app).post('/auth/login').send({ username: 'expired', password: DEMO_PASSWORDS.expired })).body.error).toBe('invalid_credentials');
+    expect((await request(app).post('/auth/login').send({ username: 'expired', password: newPassword })).status).toBe(
+      200,
+    );
+    expect(
+      (await request(app).post('/auth/login').send({ username: 'expired', password: DEMO_PASSWORDS.expired })).body
+        .error,
+    ).toBe('invalid_credentials');
     // Only the expected refusal was logged: the 403 password_expired of the first sign-in.
     expect(failedRequests).toEqual([`POST ${origin}/auth/login 403`]);
   });

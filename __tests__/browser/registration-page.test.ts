@@ -4,106 +4,115 @@
 import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import { closeServer, describeInBrowser, launchChromium, startDemoExample, useDemoEnvironment } from '../helpers/browser';
-
+import {
+  closeServer,
+  describeInBrowser,
+  launchChromium,
+  startDemoExample,
+  useDemoEnvironment,
+} from '../helpers/browser';
 
 jest.setTimeout(60_000);
 
 const PASSPHRASE = 'a-new-users-passphrase';
 
-describeInBrowser('the browser tests (__tests__/browser)')('the demo page\'s "Create an account" in headless Chromium', () => {
-  const saved = { ...process.env };
-  const mailer = new MemoryMailer();
-  let auth: Auth;
-  let server: Server;
-  let origin: string;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+describeInBrowser('the browser tests (__tests__/browser)')(
+  'the demo page\'s "Create an account" in headless Chromium',
+  () => {
+    const saved = { ...process.env };
+    const mailer = new MemoryMailer();
+    let auth: Auth;
+    let server: Server;
+    let origin: string;
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
 
-  beforeAll(async () => {
-    useDemoEnvironment('a-registration-page-test-secret-long-enough-for-any-hmac-0123456789');
-    ({ server, origin, auth } = await startDemoExample({
-      onEvent: () => undefined,
-      services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-    }));
-    browser = await launchChromium();
-  });
+    beforeAll(async () => {
+      useDemoEnvironment('a-registration-page-test-secret-long-enough-for-any-hmac-0123456789');
+      ({ server, origin, auth } = await startDemoExample({
+        onEvent: () => undefined,
+        services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
+      }));
+      browser = await launchChromium();
+    });
 
-  afterAll(async () => {
-    await browser?.close();
-    await closeServer(server);
-    await auth?.shutdown();
-    process.env = { ...saved };
-  });
+    afterAll(async () => {
+      await browser?.close();
+      await closeServer(server);
+      await auth?.shutdown();
+      process.env = { ...saved };
+    });
 
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 900, height: 1200 } });
-    page = await context.newPage();
-  });
+    beforeEach(async () => {
+      context = await browser.newContext({ viewport: { width: 900, height: 1200 } });
+      page = await context.newPage();
+    });
 
-  afterEach(async () => {
-    await context.close();
-  });
+    afterEach(async () => {
+      await context.close();
+    });
 
-  /** Waits (up to 5 s) for the off-the-path mail to be recorded. */
-  async function until(condition: () => boolean): Promise<void> {
-    for (let waited = 0; !condition() && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(condition()).toBe(true);
-  }
+    /** Waits (up to 5 s) for the off-the-path mail to be recorded. */
+    async function until(condition: () => boolean): Promise<void> {
+      for (let waited = 0; !condition() && waited < 5000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(condition()).toBe(true);
+    }
 
-  async function signIn(username: string, password: string): Promise<void> {
-    await page.getByLabel('Username or email').fill(username);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  }
+    async function signIn(username: string, password: string): Promise<void> {
+      await page.getByLabel('Username or email').fill(username);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    }
 
-  test('sign up, refused until confirmed, paste the mailed link, then sign in as the new user', async () => {
-    await page.goto(`${origin}/`);
-    await page.locator('#sign-up').waitFor();
-    await page.getByLabel('Choose a login').fill('carol');
-    await page.getByLabel('Your email address').fill('carol@example.org');
-    await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create the account' }).click();
-    await page.locator('#confirm-form').waitFor();
-    expect(await page.locator('#status').textContent()).toMatch(/Check your mail/);
-    await until(() => mailer.verificationLinks.length === 1);
-    const link = mailer.verificationLinks[0]!;
-    expect(link).toMatchObject({ to: 'carol@example.org', login: 'carol' });
-    expect(new URL(link.url).searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    test('sign up, refused until confirmed, paste the mailed link, then sign in as the new user', async () => {
+      await page.goto(`${origin}/`);
+      await page.locator('#sign-up').waitFor();
+      await page.getByLabel('Choose a login').fill('carol');
+      await page.getByLabel('Your email address').fill('carol@example.org');
+      await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
+      await page.getByRole('button', { name: 'Create the account' }).click();
+      await page.locator('#confirm-form').waitFor();
+      expect(await page.locator('#status').textContent()).toMatch(/Check your mail/);
+      await until(() => mailer.verificationLinks.length === 1);
+      const link = mailer.verificationLinks[0]!;
+      expect(link).toMatchObject({ to: 'carol@example.org', login: 'carol' });
+      expect(new URL(link.url).searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    // Not yet: the right password answers email_unverified.
-    await signIn('carol', PASSPHRASE);
-    await page.locator('#error').waitFor();
-    expect(await page.locator('#error').textContent()).toMatch(/\(email_unverified\)$/);
+      // Not yet: the right password answers email_unverified.
+      await signIn('carol', PASSPHRASE);
+      await page.locator('#error').waitFor();
+      expect(await page.locator('#error').textContent()).toMatch(/\(email_unverified\)$/);
 
-    await page.getByLabel('Link or token from the mail').fill(link.url);
-    await page.getByRole('button', { name: 'Confirm the address' }).click();
-    await page.waitForFunction(`document.getElementById('status').textContent.includes('The address is confirmed')`);
-    expect(await page.locator('#confirm-form').isHidden()).toBe(true);
+      await page.getByLabel('Link or token from the mail').fill(link.url);
+      await page.getByRole('button', { name: 'Confirm the address' }).click();
+      await page.waitForFunction(`document.getElementById('status').textContent.includes('The address is confirmed')`);
+      expect(await page.locator('#confirm-form').isHidden()).toBe(true);
 
-    await signIn('carol', PASSPHRASE);
-    await page.locator('#signed-in').waitFor();
-    expect(await page.locator('#who').textContent()).toBe('carol');
-    expect(await page.locator('#sign-up').isHidden()).toBe(true);
-  });
+      await signIn('carol', PASSPHRASE);
+      await page.locator('#signed-in').waitFor();
+      expect(await page.locator('#who').textContent()).toBe('carol');
+      expect(await page.locator('#sign-up').isHidden()).toBe(true);
+    });
 
-  test('a taken username shows the API\'s code; a taken address looks like a new one', async () => {
-    await page.goto(`${origin}/`);
-    await page.getByLabel('Choose a login').fill('guest');
-    await page.getByLabel('Your email address').fill('someone@example.org');
-    await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create the account' }).click();
-    await page.locator('#error').waitFor();
-    expect(await page.locator('#error').textContent()).toMatch(/\(username_taken\)$/);
+    test("a taken username shows the API's code; a taken address looks like a new one", async () => {
+      await page.goto(`${origin}/`);
+      await page.getByLabel('Choose a login').fill('guest');
+      await page.getByLabel('Your email address').fill('someone@example.org');
+      await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
+      await page.getByRole('button', { name: 'Create the account' }).click();
+      await page.locator('#error').waitFor();
+      expect(await page.locator('#error').textContent()).toMatch(/\(username_taken\)$/);
 
-    await page.getByLabel('Choose a login').fill('dave');
-    await page.getByLabel('Your email address').fill('guest@example.com');
-    await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create the account' }).click();
-    await page.locator('#confirm-form').waitFor();
-    expect(await page.locator('#error').isHidden()).toBe(true);
-    await until(() => mailer.registrationNotices.length === 1);
-    expect(mailer.verificationLinks.filter((m) => m.to === 'guest@example.com')).toEqual([]);
-  });
-});
+      await page.getByLabel('Choose a login').fill('dave');
+      await page.getByLabel('Your email address').fill('guest@example.com');
+      await page.getByLabel('Choose a passphrase').fill(PASSPHRASE);
+      await page.getByRole('button', { name: 'Create the account' }).click();
+      await page.locator('#confirm-form').waitFor();
+      expect(await page.locator('#error').isHidden()).toBe(true);
+      await until(() => mailer.registrationNotices.length === 1);
+      expect(mailer.verificationLinks.filter((m) => m.to === 'guest@example.com')).toEqual([]);
+    });
+  },
+);

@@ -10,7 +10,8 @@ if (!DATABASE_URL) console.warn('Skipping the migrate CLI tests against PostgreS
 const describeWithPostgres = DATABASE_URL ? describe : describe.skip;
 
 const HIDE_PG = path.join(__dirname, 'helpers', 'hide-pg.mjs');
-const envWithout = (name: string): NodeJS.ProcessEnv => Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== name));
+const envWithout = (name: string): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== name));
 
 describeWithPostgres('express-auth-kit migrate (PostgreSQL)', () => {
   const schema = `cli_migrate_${process.pid}_${randomUUID().slice(0, 8)}`;
@@ -50,15 +51,23 @@ describeWithPostgres('express-auth-kit migrate (PostgreSQL)', () => {
     try {
       const file = path.join(scratch.dir, 'database-url');
       writeFileSync(file, `${DATABASE_URL!}\n`, { mode: 0o600 });
-      const fromFile = await runCli(['migrate', '--database-url-file', file, '--schema', schema, '--table-prefix', 'file_'], { env: envWithout('DATABASE_URL') });
+      const fromFile = await runCli(
+        ['migrate', '--database-url-file', file, '--schema', schema, '--table-prefix', 'file_'],
+        { env: envWithout('DATABASE_URL') },
+      );
       expect(fromFile.code).toBe(0);
       expect(fromFile.stdout).toBe(`migrated "${schema}"."file_users" and "${schema}"."file_api_keys"\n`);
     } finally {
       scratch.remove();
     }
-    const fromStdin = await runCli(['migrate', '--database-url', '-', '--schema', schema, '--table-prefix', 'stdin_'], { env: envWithout('DATABASE_URL'), stdin: `${DATABASE_URL!}\n` });
+    const fromStdin = await runCli(['migrate', '--database-url', '-', '--schema', schema, '--table-prefix', 'stdin_'], {
+      env: envWithout('DATABASE_URL'),
+      stdin: `${DATABASE_URL!}\n`,
+    });
     expect(fromStdin.code).toBe(0);
-    expect(await tablesIn(schema)).toEqual(expect.arrayContaining(['file_api_keys', 'file_users', 'stdin_api_keys', 'stdin_users']));
+    expect(await tablesIn(schema)).toEqual(
+      expect.arrayContaining(['file_api_keys', 'file_users', 'stdin_api_keys', 'stdin_users']),
+    );
   });
 
   it('takes the URL from DATABASE_URL, with the default prefix', async () => {
@@ -82,30 +91,37 @@ describe('express-auth-kit migrate (no database needed)', () => {
     const result = await runCli(['migrate'], { env: envWithout('DATABASE_URL') });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/no database: set DATABASE_URL, or give --database-url-file PATH or --database-url - \(stdin\)/);
+    expect(result.stderr).toMatch(
+      /no database: set DATABASE_URL, or give --database-url-file PATH or --database-url - \(stdin\)/,
+    );
   });
 
   it.each([
     ['in the URL', 'postgres://app:s3cret-Pa55@127.0.0.1:1/test'],
     ['as a query parameter', 'postgres://app@127.0.0.1:1/test?password=s3cret-Pa55'],
     ['percent-encoded', 'postgresql://app:s3cret%2DPa55@127.0.0.1:1/test'],
-  ])('refuses a URL with a password on the command line (%s): exit 2, saying why, printing no part of it', async (_how, url) => {
-    const result = await runCli(['migrate', '--database-url', url], { env: envWithout('DATABASE_URL') });
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/--database-url carries a password/);
-    expect(result.stderr).toMatch(/DATABASE_URL.*--database-url-file PATH.*--database-url -/s);
-    for (const part of ['s3cret', 'Pa55', '%2D']) expect(result.stderr).not.toContain(part);
-    // Nothing of the URL is echoed, not even the host.
-    expect(result.stderr).not.toContain('127.0.0.1:1');
-  });
+  ])(
+    'refuses a URL with a password on the command line (%s): exit 2, saying why, printing no part of it',
+    async (_how, url) => {
+      const result = await runCli(['migrate', '--database-url', url], { env: envWithout('DATABASE_URL') });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/--database-url carries a password/);
+      expect(result.stderr).toMatch(/DATABASE_URL.*--database-url-file PATH.*--database-url -/s);
+      for (const part of ['s3cret', 'Pa55', '%2D']) expect(result.stderr).not.toContain(part);
+      // Nothing of the URL is echoed, not even the host.
+      expect(result.stderr).not.toContain('127.0.0.1:1');
+    },
+  );
 
   it('reads the URL from --database-url-file PATH (the password stays off argv) and from stdin with --database-url -', async () => {
     const scratch = scratchDir('migrate');
     try {
       const file = path.join(scratch.dir, 'database-url');
       writeFileSync(file, 'postgres://app:s3cret-Pa55@127.0.0.1:1/test\n', { mode: 0o600 });
-      const fromFile = await runCli(['migrate', '--database-url-file', file, '--schema', 'never_created'], { env: envWithout('DATABASE_URL') });
+      const fromFile = await runCli(['migrate', '--database-url-file', file, '--schema', 'never_created'], {
+        env: envWithout('DATABASE_URL'),
+      });
       // It connected to the URL in the file: the port-1 database refuses the connection.
       expect(fromFile.code).toBe(1);
       expect(fromFile.stderr).toMatch(/ECONNREFUSED/);
@@ -123,7 +139,11 @@ describe('express-auth-kit migrate (no database needed)', () => {
   });
 
   it.each([
-    ['both --database-url and --database-url-file', ['--database-url', 'postgres://app@127.0.0.1:1/test', '--database-url-file', '/dev/null'], /not both/],
+    [
+      'both --database-url and --database-url-file',
+      ['--database-url', 'postgres://app@127.0.0.1:1/test', '--database-url-file', '/dev/null'],
+      /not both/,
+    ],
     ['an empty stdin', ['--database-url', '-'], /stdin holds no URL/],
     ['an empty file', ['--database-url-file', '/dev/null'], /holds no URL/],
   ])('refuses %s (exit 2)', async (_what, args, message) => {
@@ -133,7 +153,9 @@ describe('express-auth-kit migrate (no database needed)', () => {
   });
 
   it('fails (exit 1) when --database-url-file cannot be read', async () => {
-    const result = await runCli(['migrate', '--database-url-file', '/nonexistent/database-url'], { env: envWithout('DATABASE_URL') });
+    const result = await runCli(['migrate', '--database-url-file', '/nonexistent/database-url'], {
+      env: envWithout('DATABASE_URL'),
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot read --database-url-file: ENOENT/);
   });
@@ -146,7 +168,10 @@ describe('express-auth-kit migrate (no database needed)', () => {
     expect(result.stdout).toMatch(/DATABASE_URL/);
   });
 
-  it.each([['--schema', 'Public'], ['--table-prefix', 'auth-']])('refuses %s %s (exit 2) before connecting', async (option, value) => {
+  it.each([
+    ['--schema', 'Public'],
+    ['--table-prefix', 'auth-'],
+  ])('refuses %s %s (exit 2) before connecting', async (option, value) => {
     const result = await runCli(['migrate', '--database-url', 'postgres://127.0.0.1:1/none', option, value]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${option} must be lower-case letters, digits and _`);

@@ -14,7 +14,10 @@ async function generate(alg: string): Promise<string> {
   return printedKid(result.stdout);
 }
 
-const kidsOf = (dir: string) => readJwks(dir).keys.map((key) => key.kid).sort();
+const kidsOf = (dir: string) =>
+  readJwks(dir)
+    .keys.map((key) => key.kid)
+    .sort();
 
 describe('express-auth-kit rotate-keys', () => {
   it('publishes a new key beside the old one, which keeps signing until publish-ahead has passed', async () => {
@@ -57,8 +60,15 @@ describe('express-auth-kit rotate-keys', () => {
     const newKid = printedKid(result.stdout);
     expect(result.stdout).toMatch(new RegExp(`^signing ${newKid} EdDSA`, 'm'));
     expect(result.stdout).toMatch(new RegExp(`^retired ${oldKid} ES256 .*verifies until `, 'm'));
-    expect(readJwks(scratch.dir).keys.map((key) => [key.kid, key.alg]).sort()).toEqual(
-      [[newKid, 'EdDSA'], [oldKid, 'ES256']].sort(),
+    expect(
+      readJwks(scratch.dir)
+        .keys.map((key) => [key.kid, key.alg])
+        .sort(),
+    ).toEqual(
+      [
+        [newKid, 'EdDSA'],
+        [oldKid, 'ES256'],
+      ].sort(),
     );
   });
 

@@ -12,7 +12,9 @@ import path from 'node:path';
 import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { bforeaiTestRoutes } from '../../examples/shared/products';
 
-const SAMPLES = process.env.BFOREAI_SAMPLES ? path.join(process.env.BFOREAI_SAMPLES, 'docs/source/pythonAPI') : undefined;
+const SAMPLES = process.env.BFOREAI_SAMPLES
+  ? path.join(process.env.BFOREAI_SAMPLES, 'docs/source/pythonAPI')
+  : undefined;
 
 function whyNot(): string | undefined {
   if (!SAMPLES) return 'BFOREAI_SAMPLES is not set (a checkout of mikey-p-codes/rtd-bforeai)';
@@ -29,7 +31,7 @@ const reason = whyNot();
 if (reason) console.info(`bfore.ai's own samples are not run: ${reason}.`);
 const describeIfRunnable = reason ? describe.skip : describe;
 
-describeIfRunnable('bfore.ai\'s Python samples, unmodified', () => {
+describeIfRunnable("bfore.ai's Python samples, unmodified", () => {
   const saved = { ...process.env };
   let server: Server;
   let baseUrl: string;
@@ -39,7 +41,10 @@ describeIfRunnable('bfore.ai\'s Python samples, unmodified', () => {
    * Runs `sample` with config.py values; resolves with its stdout (a failed run rejects with its stderr). A sample that
    * only defines its function (request_new_token.py) is imported and the function called, as its reader would.
    */
-  function run(sample: string, config: { token?: string; auth?: [string, string]; change?: Record<string, string>; call?: string } = {}): Promise<string> {
+  function run(
+    sample: string,
+    config: { token?: string; auth?: [string, string]; change?: Record<string, string>; call?: string } = {},
+  ): Promise<string> {
     const [username, password] = config.auth ?? ['admin', DEMO_PASSWORDS.admin];
     const change = config.change ?? { username: 'x', old: 'x', new: 'x', confirm: 'x' };
     writeFileSync(
@@ -54,8 +59,12 @@ describeIfRunnable('bfore.ai\'s Python samples, unmodified', () => {
     );
     copyFileSync(path.join(SAMPLES!, sample), path.join(scratch, sample));
     return new Promise((resolve, reject) => {
-      const args = config.call ? ['-c', `import ${sample.replace(/\.py$/, '')} as sample; sample.${config.call}()`] : [sample];
-      execFile('python3', args, { cwd: scratch, timeout: 20_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${sample}: ${stderr}`)) : resolve(stdout)));
+      const args = config.call
+        ? ['-c', `import ${sample.replace(/\.py$/, '')} as sample; sample.${config.call}()`]
+        : [sample];
+      execFile('python3', args, { cwd: scratch, timeout: 20_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${sample}: ${stderr}`)) : resolve(stdout),
+      );
     });
   }
 
@@ -67,11 +76,24 @@ describeIfRunnable('bfore.ai\'s Python samples, unmodified', () => {
   }
 
   beforeEach(async () => {
-    for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE', 'TRUST_PROXY']) delete process.env[name];
+    for (const name of [
+      'REDIS_URL',
+      'DATABASE_URL',
+      'SMTP_URL',
+      'JWT_ALGORITHM',
+      'JWT_PRIVATE_KEY_FILE',
+      'TRUST_PROXY',
+    ])
+      delete process.env[name];
     process.env.JWT_SECRET = 'a-bforeai-example-secret-that-is-long-enough-0123456789abcdef';
     jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const { app } = await buildExampleApp({ preset: 'bforeai', guardedRoute: '/api/protected', productRoutes: bforeaiTestRoutes, onEvent: () => undefined });
+    const { app } = await buildExampleApp({
+      preset: 'bforeai',
+      guardedRoute: '/api/protected',
+      productRoutes: bforeaiTestRoutes,
+      onEvent: () => undefined,
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -106,7 +128,12 @@ describeIfRunnable('bfore.ai\'s Python samples, unmodified', () => {
   });
 
   test('change_password.py changes the password: the old one then fails at login.py, the new one works', async () => {
-    const change = { username: 'guest', old: DEMO_PASSWORDS.guest, new: 'a-brand-new-guest-passphrase', confirm: 'a-brand-new-guest-passphrase' };
+    const change = {
+      username: 'guest',
+      old: DEMO_PASSWORDS.guest,
+      new: 'a-brand-new-guest-passphrase',
+      confirm: 'a-brand-new-guest-passphrase',
+    };
     expect(await run('change_password.py', { change })).toMatch(/^\{'message': 'Success'\}$/m);
     expect(await run('login.py', { auth: ['guest', DEMO_PASSWORDS.guest] })).toMatch(/^Error: {2}401$/m);
     await login('guest', change.new);

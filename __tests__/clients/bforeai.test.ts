@@ -21,18 +21,38 @@ const REQUESTS_DEFAULTS = {
 
 /** Python's `json.dumps` of a flat object of strings: `", "` and `": "` separators, as requests' `json=` sends it. */
 function pythonJsonDumps(object: Record<string, string>): Buffer {
-  return Buffer.from(`{${Object.entries(object).map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`).join(', ')}}`, 'utf8');
+  return Buffer.from(
+    `{${Object.entries(object)
+      .map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value)}`)
+      .join(', ')}}`,
+    'utf8',
+  );
 }
 
 /** `requests.get(url, headers=headers, params=params)`: the query in the dict's order, no body, no Content-Length. */
-function requestsGet(server: RawServer, path: string, headers: Record<string, string> = {}, params?: Record<string, string>): Promise<RawResponse> {
+function requestsGet(
+  server: RawServer,
+  path: string,
+  headers: Record<string, string> = {},
+  params?: Record<string, string>,
+): Promise<RawResponse> {
   const query = params ? `?${new URLSearchParams(params).toString()}` : '';
   return server.send({ method: 'GET', path: `${path}${query}`, headers: { ...REQUESTS_DEFAULTS, ...headers } });
 }
 
 /** `requests.post(url, headers=headers, json=body)`: Content-Type application/json unless the caller set one. */
-function requestsPostJson(server: RawServer, path: string, body: Record<string, string>, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return server.send({ method: 'POST', path, headers: { ...REQUESTS_DEFAULTS, 'Content-Type': 'application/json', ...headers }, body: pythonJsonDumps(body) });
+function requestsPostJson(
+  server: RawServer,
+  path: string,
+  body: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  return server.send({
+    method: 'POST',
+    path,
+    headers: { ...REQUESTS_DEFAULTS, 'Content-Type': 'application/json', ...headers },
+    body: pythonJsonDumps(body),
+  });
 }
 
 /** What `response.json()` gives: every answer the samples touch is parsed, error or not, so every one must be JSON. */
@@ -42,7 +62,12 @@ function json(res: RawResponse): Record<string, unknown> {
 }
 
 async function startExample(): Promise<RawServer> {
-  const { app } = await buildExampleApp({ preset: 'bforeai', guardedRoute: '/api/protected', productRoutes: bforeaiTestRoutes, onEvent: () => undefined });
+  const { app } = await buildExampleApp({
+    preset: 'bforeai',
+    guardedRoute: '/api/protected',
+    productRoutes: bforeaiTestRoutes,
+    onEvent: () => undefined,
+  });
   return listenRaw(app);
 }
 
@@ -56,7 +81,8 @@ async function login(server: RawServer, username = 'admin', password = DEMO_PASS
 let server: RawServer;
 
 beforeEach(async () => {
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE', 'TRUST_PROXY']) delete process.env[name];
+  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE', 'TRUST_PROXY'])
+    delete process.env[name];
   process.env.JWT_SECRET = 'a-bforeai-example-secret-that-is-long-enough-0123456789abcdef';
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -98,7 +124,10 @@ test('test_secure.py: GET test/secure with the bare token (no Bearer) and a Cont
   expect(body.message).toMatch(/\badmin\b/);
   expect(body.Username).toBe('admin');
   // test_secure.py:18-20 — a bad token: the status is printed, then response.json() is still parsed.
-  const refused = await requestsGet(server, '/test/secure', { Authorization: `${token}x`, 'Content-Type': 'application/json' });
+  const refused = await requestsGet(server, '/test/secure', {
+    Authorization: `${token}x`,
+    'Content-Type': 'application/json',
+  });
   expect(refused.status).toBe(401);
   expect(json(refused)).toEqual({ message: expect.any(String) });
 });
@@ -120,7 +149,7 @@ test('renew_security_token.py: GET user/renew answers a new token of the same li
   expect((await requestsGet(server, '/test/secure', { Authorization: token })).status).toBe(200);
 });
 
-test('request_new_token.py: GET user/token?m=|d= answers a token of that lifetime; the sample\'s own placeholders are a 400', async () => {
+test("request_new_token.py: GET user/token?m=|d= answers a token of that lifetime; the sample's own placeholders are a 400", async () => {
   const token = await login(server);
   const headers = { Authorization: `Bearer ${token}` };
   // request_new_token.py:12-21 — params {"m": "int", "d": "int"}, as published (placeholders): refused, in JSON.
@@ -142,17 +171,20 @@ test('request_new_token.py: GET user/token?m=|d= answers a token of that lifetim
   expect((await requestsGet(server, '/user/token', headers, { m: '90', d: '1' })).status).toBe(400);
 });
 
-test('expire_security_token.py: GET user/logout ends that token\'s session (with its renewals), not a token from user/token', async () => {
+test("expire_security_token.py: GET user/logout ends that token's session (with its renewals), not a token from user/token", async () => {
   const token = await login(server);
   const renewed = json(await requestsGet(server, '/user/renew', { Authorization: `Bearer ${token}` })).Token as string;
-  const separate = json(await requestsGet(server, '/user/token', { Authorization: `Bearer ${token}` }, { d: '1' })).Token as string;
+  const separate = json(await requestsGet(server, '/user/token', { Authorization: `Bearer ${token}` }, { d: '1' }))
+    .Token as string;
   const otherLogin = await login(server);
   // expire_security_token.py:7-16 — headers {"Authorization": f"Bearer {TOKEN}"}; print(response.json())
   const res = await requestsGet(server, '/user/logout', { Authorization: `Bearer ${token}` });
   expect(res.status).toBe(200);
   expect(json(res)).toEqual({ message: 'Success' });
-  for (const ended of [token, renewed]) expect((await requestsGet(server, '/test/secure', { Authorization: ended })).status).toBe(401);
-  for (const alive of [separate, otherLogin]) expect((await requestsGet(server, '/test/secure', { Authorization: alive })).status).toBe(200);
+  for (const ended of [token, renewed])
+    expect((await requestsGet(server, '/test/secure', { Authorization: ended })).status).toBe(401);
+  for (const alive of [separate, otherLogin])
+    expect((await requestsGet(server, '/test/secure', { Authorization: alive })).status).toBe(200);
   // Run again with the ended token: a JSON 401.
   const again = await requestsGet(server, '/user/logout', { Authorization: `Bearer ${token}` });
   expect(again.status).toBe(401);
@@ -161,13 +193,20 @@ test('expire_security_token.py: GET user/logout ends that token\'s session (with
 
 test('change_password.py: POST user/password {username, old, new, confirm} without a token answers 200 JSON and ends every session', async () => {
   const token = await login(server, 'guest', DEMO_PASSWORDS.guest);
-  const change = { username: 'guest', old: DEMO_PASSWORDS.guest, new: 'a-brand-new-guest-passphrase', confirm: 'a-brand-new-guest-passphrase' };
+  const change = {
+    username: 'guest',
+    old: DEMO_PASSWORDS.guest,
+    new: 'a-brand-new-guest-passphrase',
+    confirm: 'a-brand-new-guest-passphrase',
+  };
   // change_password.py:13-20 — headers {"Content-Type": "application/json"}, json=CHANGE_PASSWORD; print(response.json())
   const res = await requestsPostJson(server, '/user/password', change, { 'Content-Type': 'application/json' });
   expect(res.status).toBe(200);
   expect(json(res)).toEqual({ message: 'Success' });
   expect((await requestsGet(server, '/test/secure', { Authorization: token })).status).toBe(401);
-  expect((await requestsPostJson(server, '/user/login', { username: 'guest', password: DEMO_PASSWORDS.guest })).status).toBe(401);
+  expect(
+    (await requestsPostJson(server, '/user/login', { username: 'guest', password: DEMO_PASSWORDS.guest })).status,
+  ).toBe(401);
   await login(server, 'guest', change.new);
 });
 

@@ -15,7 +15,12 @@ import { listenRaw, type RawResponse, type RawServer } from '../helpers/raw-http
 
 const saved = { ...process.env };
 
-const HTTPX_DEFAULTS = { Accept: '*/*', 'Accept-Encoding': 'gzip, deflate', Connection: 'keep-alive', 'User-Agent': 'python-httpx/0.28.1' };
+const HTTPX_DEFAULTS = {
+  Accept: '*/*',
+  'Accept-Encoding': 'gzip, deflate',
+  Connection: 'keep-alive',
+  'User-Agent': 'python-httpx/0.28.1',
+};
 /** core_client/__init__.py:33-36 — the headers every proxied call (and the refresh) starts from. */
 const PY_CLIENT_HEADERS = { ...HTTPX_DEFAULTS, accept: 'application/json', 'content-type': 'application/json' };
 const GO_DEFAULTS = { 'User-Agent': 'Go-http-client/1.1', 'Accept-Encoding': 'gzip' };
@@ -28,9 +33,12 @@ function json(res: RawResponse): Record<string, unknown> {
 /** What pydantic's `About` (core_client/base/models/about.py:28-36) and `AboutVersion` (:6-12) require. */
 function expectPydanticAbout(body: Record<string, unknown>): void {
   expect(typeof body.app).toBe('string');
-  expect(body.auths === undefined || (Array.isArray(body.auths) && body.auths.every((a) => typeof a === 'string'))).toBe(true);
+  expect(
+    body.auths === undefined || (Array.isArray(body.auths) && body.auths.every((a) => typeof a === 'string')),
+  ).toBe(true);
   expect(typeof (body.version as { number?: unknown }).number).toBe('string');
-  for (const field of ['id', 'name', 'created_at'] as const) if (body[field] !== undefined) expect(typeof body[field]).toBe('string');
+  for (const field of ['id', 'name', 'created_at'] as const)
+    if (body[field] !== undefined) expect(typeof body[field]).toBe('string');
   if (body.created_at !== undefined) expect(Number.isNaN(Date.parse(body.created_at as string))).toBe(false);
   if (body.uptime_seconds !== undefined) expect(Number.isInteger(body.uptime_seconds)).toBe(true);
 }
@@ -55,13 +63,29 @@ function expectGoSupportedVersion(number: string): void {
 let server: RawServer;
 
 beforeEach(async () => {
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE', 'TRUST_PROXY', 'AUTH0_ISSUER', 'AUTH0_AUDIENCE', 'AUTH0_JWKS_URI', 'AUTH0_USERS']) {
+  for (const name of [
+    'REDIS_URL',
+    'DATABASE_URL',
+    'SMTP_URL',
+    'JWT_ALGORITHM',
+    'JWT_PRIVATE_KEY_FILE',
+    'TRUST_PROXY',
+    'AUTH0_ISSUER',
+    'AUTH0_AUDIENCE',
+    'AUTH0_JWKS_URI',
+    'AUTH0_USERS',
+  ]) {
     delete process.env[name];
   }
   process.env.JWT_SECRET = 'a-datarhei-example-secret-that-is-long-enough-0123456789abcdef';
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  const { app } = await buildExampleApp({ preset: 'datarhei', guardedRoute: /^\/api\/v3(?:\/.*)?$/i, productRoutes: datarheiAboutRoute, onEvent: () => undefined });
+  const { app } = await buildExampleApp({
+    preset: 'datarhei',
+    guardedRoute: /^\/api\/v3(?:\/.*)?$/i,
+    productRoutes: datarheiAboutRoute,
+    onEvent: () => undefined,
+  });
   server = await listenRaw(app);
 });
 
@@ -85,12 +109,20 @@ function pyBasicLogin(username = 'admin', password = DEMO_PASSWORDS.admin): Prom
 
 /** PY:177-194 `_refresh_access_token`: GET /api/login/refresh, the client's headers plus the refresh token as bearer. */
 function pyRefresh(refreshToken: string): Promise<RawResponse> {
-  return server.send({ method: 'GET', path: '/api/login/refresh', headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${refreshToken}` } });
+  return server.send({
+    method: 'GET',
+    path: '/api/login/refresh',
+    headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${refreshToken}` },
+  });
 }
 
 /** core_client/base/api/about_get.py:19-26 through the proxy (PY:277-287): GET /api with the client's headers and bearer. */
 function pyAboutGet(accessToken: string): Promise<RawResponse> {
-  return server.send({ method: 'GET', path: '/api', headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${accessToken}` } });
+  return server.send({
+    method: 'GET',
+    path: '/api',
+    headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${accessToken}` },
+  });
 }
 
 describe('core-client-python', () => {
@@ -148,7 +180,14 @@ describe('core-client-python', () => {
     const refreshed = json(await pyRefresh(refresh!));
     expect((await pyAboutGet(refreshed.access_token as string)).status).toBe(200);
     // The same through a guarded /api/v3 route (the product's calls): the 401 there has the same shape.
-    expectCoreError(await server.send({ method: 'GET', path: '/api/v3/process', headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${invalidated}` } }), 401);
+    expectCoreError(
+      await server.send({
+        method: 'GET',
+        path: '/api/v3/process',
+        headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${invalidated}` },
+      }),
+      401,
+    );
   });
 
   test('a refused refresh falls back to _basic_login (PY:191-194), which opens a new session', async () => {
@@ -161,26 +200,43 @@ describe('core-client-python', () => {
     expect((await pyAboutGet(again.access_token as string)).status).toBe(200);
   });
 
-  test('_auth0_login(): POST /api/login with the provider\'s token, the JSON content type and httpx\'s Content-Length: 0 logs in', async () => {
+  test("_auth0_login(): POST /api/login with the provider's token, the JSON content type and httpx's Content-Length: 0 logs in", async () => {
     const key = await createIdpKey('idp-key');
     const jwks = await startJwksServer([key]);
     const issuer = 'https://tenant.idp.example/';
     const audience = 'https://core.example/api';
-    const t = await createTestApp({ preset: 'datarhei', externalIdentityProvider: { issuer, audience, jwksUri: jwks.url, allowedSubjects: ['auth0|alice'] } });
+    const t = await createTestApp({
+      preset: 'datarhei',
+      externalIdentityProvider: { issuer, audience, jwksUri: jwks.url, allowedSubjects: ['auth0|alice'] },
+    });
     const idp = await listenRaw(t.app);
     try {
       const now = Math.floor(t.clock() / 1000);
-      const token = await signIdpToken(key, { iss: issuer, aud: audience, sub: 'auth0|alice', iat: now, exp: now + 3600 });
+      const token = await signIdpToken(key, {
+        iss: issuer,
+        aud: audience,
+        sub: 'auth0|alice',
+        iat: now,
+        exp: now + 3600,
+      });
       // PY:98-106 — _headers = client headers + authorization; httpx.post(url, headers=_headers) with no content, so
       // httpx adds `content-length: 0` to the POST (httpx/_models.py, Request._prepare).
-      const res = await idp.send({ method: 'POST', path: '/api/login', headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${token}` }, body: Buffer.alloc(0) });
+      const res = await idp.send({
+        method: 'POST',
+        path: '/api/login',
+        headers: { ...PY_CLIENT_HEADERS, authorization: `Bearer ${token}` },
+        body: Buffer.alloc(0),
+      });
       // PY:107-113 — status 200: Token(**r_login.json()), and the access token's "exp".
       expect(res.status).toBe(200);
       const body = json(res);
       expect(body).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String) });
       expect(decodeJwt(body.access_token as string)).toMatchObject({ sub: 'auth0|alice', exp: expect.any(Number) });
       // An empty body without the provider's token is still a login without credentials: 400.
-      expectCoreError(await idp.send({ method: 'POST', path: '/api/login', headers: PY_CLIENT_HEADERS, body: Buffer.alloc(0) }), 400);
+      expectCoreError(
+        await idp.send({ method: 'POST', path: '/api/login', headers: PY_CLIENT_HEADERS, body: Buffer.alloc(0) }),
+        400,
+      );
     } finally {
       await idp.close();
       await t.close();
@@ -189,7 +245,15 @@ describe('core-client-python', () => {
   });
 
   test('missing credentials are a 400 and bad ones a 401, both in the Error shape', async () => {
-    expectCoreError(await server.send({ method: 'POST', path: '/api/login', headers: { ...HTTPX_DEFAULTS, 'Content-Type': 'application/json' }, body: Buffer.from('{"username":"admin"}') }), 400);
+    expectCoreError(
+      await server.send({
+        method: 'POST',
+        path: '/api/login',
+        headers: { ...HTTPX_DEFAULTS, 'Content-Type': 'application/json' },
+        body: Buffer.from('{"username":"admin"}'),
+      }),
+      400,
+    );
     expectCoreError(await pyBasicLogin('admin', 'wrong-password'), 401);
   });
 });
@@ -198,7 +262,11 @@ describe('core-client-python', () => {
 
 /** GO:372-398 `info()`: GET /api, with the access token as bearer once it has one. */
 function goInfo(accessToken?: string): Promise<RawResponse> {
-  return server.send({ method: 'GET', path: '/api', headers: { ...GO_DEFAULTS, ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) } });
+  return server.send({
+    method: 'GET',
+    path: '/api',
+    headers: { ...GO_DEFAULTS, ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
+  });
 }
 
 /** GO:264-284 `login()`: json.NewEncoder(&buf).Encode(api.Login{…}) — a trailing newline — and Content-Type. */
@@ -213,7 +281,11 @@ function goLogin(username = 'admin', password = DEMO_PASSWORDS.admin): Promise<R
 
 /** GO:340-346 `refresh()`: GET /api/login/refresh with only the refresh token as bearer. */
 function goRefresh(refreshToken: string): Promise<RawResponse> {
-  return server.send({ method: 'GET', path: '/api/login/refresh', headers: { ...GO_DEFAULTS, Authorization: `Bearer ${refreshToken}` } });
+  return server.send({
+    method: 'GET',
+    path: '/api/login/refresh',
+    headers: { ...GO_DEFAULTS, Authorization: `Bearer ${refreshToken}` },
+  });
 }
 
 describe('core-client-go', () => {
@@ -237,7 +309,12 @@ describe('core-client-go', () => {
     expect(jwt.access_token).toEqual(expect.any(String));
     expect(jwt.refresh_token).toEqual(expect.any(String));
     // GO:302-319 — info() again: len(about.ID) != 0 ("login to the API failed" otherwise), version ^16.7.2.
-    const about = json(await goInfo(jwt.access_token)) as { id: string; uptime_seconds: number; created_at: string; version: { number: string } };
+    const about = json(await goInfo(jwt.access_token)) as {
+      id: string;
+      uptime_seconds: number;
+      created_at: string;
+      version: { number: string };
+    };
     expect(about.id.length).toBeGreaterThan(0);
     expectGoSupportedVersion(about.version.number);
     // api/about.go:4-12 — Uptime is a uint64, CreatedAt a string.
@@ -250,7 +327,12 @@ describe('core-client-go', () => {
   test('stream(): a 401 makes it refresh (GET /api/login/refresh → {access_token}) and repeat the call (GO:427-437)', async () => {
     const { access_token: access, refresh_token: refresh } = json(await goLogin()) as Record<string, string>;
     const invalidated = `${access!.slice(0, -4)}AAAA`;
-    const call = (token: string) => server.send({ method: 'GET', path: '/api/v3/process', headers: { ...GO_DEFAULTS, Authorization: `Bearer ${token}` } });
+    const call = (token: string) =>
+      server.send({
+        method: 'GET',
+        path: '/api/v3/process',
+        headers: { ...GO_DEFAULTS, Authorization: `Bearer ${token}` },
+      });
     const first = await call(invalidated);
     expect(first.status).toBe(401);
     // GO:357-367 — status 200, json.Unmarshal into api.JWTRefresh{access_token} (api/jwt.go:9-11).

@@ -84,7 +84,11 @@ export class UtmstackFrontend {
    * `method && forceTfa`; resolves the whole body.
    */
   async login(credentials: { username: string; password: string; rememberMe: boolean }): Promise<Seen> {
-    const seen = await this.http('POST', '/api/authenticate', { username: credentials.username, password: credentials.password, rememberMe: credentials.rememberMe });
+    const seen = await this.http('POST', '/api/authenticate', {
+      username: credentials.username,
+      password: credentials.password,
+      rememberMe: credentials.rememberMe,
+    });
     if (seen.status >= 200 && seen.status < 300) {
       const body = seen.body as Record<string, unknown>;
       if (this.version === 'v10') {
@@ -106,8 +110,12 @@ export class UtmstackFrontend {
    * v11+ (auth-jwt.service.ts lines 54-61): POST api/tfa/verify-code with the code string as the body.
    */
   async verifyCode(code: string): Promise<Seen> {
-    const seen = this.version === 'v10' ? await this.http('GET', `/api/tfa/verifyCode?code=${code}`) : await this.http('POST', '/api/tfa/verify-code', code);
-    if (seen.status >= 200 && seen.status < 300) this.token = (seen.body as Record<string, unknown>).id_token as string | undefined;
+    const seen =
+      this.version === 'v10'
+        ? await this.http('GET', `/api/tfa/verifyCode?code=${code}`)
+        : await this.http('POST', '/api/tfa/verify-code', code);
+    if (seen.status >= 200 && seen.status < 300)
+      this.token = (seen.body as Record<string, unknown>).id_token as string | undefined;
     return seen;
   }
 

@@ -90,13 +90,36 @@ async function freePort(): Promise<number> {
 export async function startExampleTarget(): Promise<Target> {
   const smtp = await startSmtpServer();
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SMTP_URL: smtp.url, JWT_SECRET };
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'TRUST_PROXY', 'PUBLIC_URL', 'ADMIN_PASSWORD', 'USER_PASSWORD', 'GUEST_PASSWORD', 'EXPIRED_PASSWORD']) delete env[name];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'examples/utmstack.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SMTP_URL: smtp.url,
+    JWT_SECRET,
+  };
+  for (const name of [
+    'REDIS_URL',
+    'DATABASE_URL',
+    'TRUST_PROXY',
+    'PUBLIC_URL',
+    'ADMIN_PASSWORD',
+    'USER_PASSWORD',
+    'GUEST_PASSWORD',
+    'EXPIRED_PASSWORD',
+  ])
+    delete env[name];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'examples/utmstack.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   const events: AuthEvent[] = [];
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the example did not start within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the example did not start within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)),
+      START_TIMEOUT_MS,
+    );
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
     child.stdout!.on('data', (chunk: Buffer) => {
       output.push(chunk.toString('utf8'));

@@ -41,7 +41,11 @@ describe.each(TARGETS)('UTMStack v10 frontend against %s', (_name, start) => {
     expect(client.sent[1]!.headers).toEqual({ Accept: ANGULAR_ACCEPT, Authorization: `Bearer ${client.token}` });
     expect(account.status).toBe(200);
     // login.component.ts:176: account.authorities.includes(ADMIN_ROLE) and account.email pick the landing page.
-    expect(account.body).toMatchObject({ login: 'admin', email: 'admin@example.com', authorities: expect.arrayContaining(['ROLE_ADMIN']) });
+    expect(account.body).toMatchObject({
+      login: 'admin',
+      email: 'admin@example.com',
+      authorities: expect.arrayContaining(['ROLE_ADMIN']),
+    });
   });
 
   test('login with the emailed code: the challenge is stored, GET api/tfa/verifyCode?code= completes it', async () => {
@@ -75,7 +79,9 @@ describe.each(TARGETS)('UTMStack v10 frontend against %s', (_name, start) => {
     expect(account.status).toBe(200);
     expect(account.body).toMatchObject({ login: 'user', email: 'user@example.com', authorities: ['ROLE_USER'] });
     if (target.t) {
-      expect(target.events.filter((e) => e.event === 'tfa.verified')).toEqual([expect.objectContaining({ userId: '2', method: 'EMAIL' })]);
+      expect(target.events.filter((e) => e.event === 'tfa.verified')).toEqual([
+        expect.objectContaining({ userId: '2', method: 'EMAIL' }),
+      ]);
     }
   });
 
@@ -95,9 +101,17 @@ describe.each(TARGETS)('UTMStack v10 frontend against %s', (_name, start) => {
     const client = new UtmstackFrontend(target.baseUrl, 'v10');
     // compliance/shared/constant/compliance.constant.ts:1 names the endpoint; the backend maps it with
     // @PostMapping("/search") (ElasticsearchResource.java:145): the frontend POSTs a JSON query to it.
-    expect((await client.http('POST', '/api/elasticsearch/search?page=0&size=25', [{ field: '@timestamp', operator: 'IS_BETWEEN', value: ['now-24h', 'now'] }])).status).toBe(401);
+    expect(
+      (
+        await client.http('POST', '/api/elasticsearch/search?page=0&size=25', [
+          { field: '@timestamp', operator: 'IS_BETWEEN', value: ['now-24h', 'now'] },
+        ])
+      ).status,
+    ).toBe(401);
     await client.login({ username: 'admin', password: target.passwords.admin, rememberMe: true });
-    const search = await client.http('POST', '/api/elasticsearch/search?page=0&size=25', [{ field: '@timestamp', operator: 'IS_BETWEEN', value: ['now-24h', 'now'] }]);
+    const search = await client.http('POST', '/api/elasticsearch/search?page=0&size=25', [
+      { field: '@timestamp', operator: 'IS_BETWEEN', value: ['now-24h', 'now'] },
+    ]);
     expect(search.status).toBe(200);
     expect(search.body).toMatchObject({ message: 'You are authenticated.', authorities: ['ROLE_ADMIN', 'ROLE_USER'] });
     expect((await client.http('GET', '/api/elasticsearch/search')).status).toBe(200);

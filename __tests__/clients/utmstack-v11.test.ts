@@ -34,7 +34,11 @@ describe.each(TARGETS)('UTMStack v11+ frontend against %s', (_name, start) => {
     expect(body).toMatchObject({ success: true, authenticated: true, method: null });
     const account = await client.identity();
     expect(account.status).toBe(200);
-    expect(account.body).toMatchObject({ login: 'admin', email: 'admin@example.com', authorities: expect.arrayContaining(['ROLE_ADMIN']) });
+    expect(account.body).toMatchObject({
+      login: 'admin',
+      email: 'admin@example.com',
+      authorities: expect.arrayContaining(['ROLE_ADMIN']),
+    });
   });
 
   for (const contentType of ['text/plain', 'text/plain;charset=UTF-8']) {
@@ -43,7 +47,13 @@ describe.each(TARGETS)('UTMStack v11+ frontend against %s', (_name, start) => {
       const seen = await client.login({ username: 'user', password: target.passwords.user, rememberMe: true });
       expect(seen.status).toBe(200);
       // Lines 38-42: the challenge token is stored from `token`; `method && forceTfa` keeps method and expiry.
-      expect(seen.body).toMatchObject({ success: true, authenticated: false, method: 'EMAIL', forceTfa: true, tfaExpiresInSeconds: 300 });
+      expect(seen.body).toMatchObject({
+        success: true,
+        authenticated: false,
+        method: 'EMAIL',
+        forceTfa: true,
+        tfaExpiresInSeconds: 300,
+      });
       expect(client.tfaMethod).toBe('EMAIL');
       expect(client.tfaExpireTimeInSec).toBe(300);
       const challenge = client.token;
@@ -75,10 +85,16 @@ describe.each(TARGETS)('UTMStack v11+ frontend against %s', (_name, start) => {
     const code = await nextCode(target, 'user@example.com');
     const wrong = await client.verifyCode(code === '000000' ? '000001' : '000000');
     expect(wrong.status).toBe(401);
-    expect(wrong.headers.get('X-UtmStack-error')).toBe('tfa_invalid: The verification code is incorrect or has expired.');
+    expect(wrong.headers.get('X-UtmStack-error')).toBe(
+      'tfa_invalid: The verification code is incorrect or has expired.',
+    );
     expect((await client.verifyCode(code)).status).toBe(200);
 
-    const failed = await new UtmstackFrontend(target.baseUrl, 'v11').login({ username: 'nobody', password: 'whatever-it-is', rememberMe: true });
+    const failed = await new UtmstackFrontend(target.baseUrl, 'v11').login({
+      username: 'nobody',
+      password: 'whatever-it-is',
+      rememberMe: true,
+    });
     expect(failed.status).toBe(401);
     expect(UtmstackFrontend.loginFailureToast(failed)).toBe('Login fail');
   });
@@ -126,16 +142,30 @@ describe('UTMStack v11+ frontend: resend, shared budget and lockout (createTestA
     const answers = [
       await request(app).post('/api/tfa/verify').set('Authorization', bearer).send({ code: wrong }),
       await request(app).get(`/api/tfa/verifyCode?code=${wrong}`).set('Authorization', bearer),
-      await request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'text/plain').send(wrong),
-      await request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'application/json').send(JSON.stringify(wrong)),
+      await request(app)
+        .post('/api/tfa/verify-code')
+        .set('Authorization', bearer)
+        .set('Content-Type', 'text/plain')
+        .send(wrong),
+      await request(app)
+        .post('/api/tfa/verify-code')
+        .set('Authorization', bearer)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(wrong)),
       await request(app).get(`/api/tfa/verifyCode?code=${wrong}`).set('Authorization', bearer),
     ];
     expect(answers.map((res) => [res.status, res.body.error])).toEqual(Array(5).fill([401, 'tfa_invalid']));
     const failed = target.events.filter((e) => e.event === 'tfa.failed');
     expect(failed).toHaveLength(5);
-    expect(new Set(failed.map((e: AuthEvent) => JSON.stringify({ ...e, at: undefined, requestId: undefined })))).toHaveProperty('size', 1);
+    expect(
+      new Set(failed.map((e: AuthEvent) => JSON.stringify({ ...e, at: undefined, requestId: undefined }))),
+    ).toHaveProperty('size', 1);
     // The budget is spent: the right code no longer works, whichever route brings it.
-    const spent = await request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'text/plain').send(code);
+    const spent = await request(app)
+      .post('/api/tfa/verify-code')
+      .set('Authorization', bearer)
+      .set('Content-Type', 'text/plain')
+      .send(code);
     expect(spent.status).toBe(401);
     expect(spent.body.error).toBe('tfa_attempts_exceeded');
   });
@@ -143,9 +173,16 @@ describe('UTMStack v11+ frontend: resend, shared budget and lockout (createTestA
   test('the answers of the three verify routes are the same login answer', async () => {
     const app = target.t!.app;
     const routes = [
-      (bearer: string, code: string) => request(app).post('/api/tfa/verify').set('Authorization', bearer).send({ code }),
-      (bearer: string, code: string) => request(app).get(`/api/tfa/verifyCode?code=${code}`).set('Authorization', bearer),
-      (bearer: string, code: string) => request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'application/json').send(JSON.stringify(code)),
+      (bearer: string, code: string) =>
+        request(app).post('/api/tfa/verify').set('Authorization', bearer).send({ code }),
+      (bearer: string, code: string) =>
+        request(app).get(`/api/tfa/verifyCode?code=${code}`).set('Authorization', bearer),
+      (bearer: string, code: string) =>
+        request(app)
+          .post('/api/tfa/verify-code')
+          .set('Authorization', bearer)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(code)),
     ];
     const shapes: unknown[] = [];
     for (const verify of routes) {
@@ -162,7 +199,7 @@ describe('UTMStack v11+ frontend: resend, shared budget and lockout (createTestA
     expect(target.events.filter((e) => e.event === 'tfa.verified')).toHaveLength(3);
   });
 
-  test('a numeric code is taken as its digits: Angular sends a number body as JSON, which UTMStack\'s backend reads as text', async () => {
+  test("a numeric code is taken as its digits: Angular sends a number body as JSON, which UTMStack's backend reads as text", async () => {
     const client = new UtmstackFrontend(target.baseUrl, 'v11');
     await client.login({ username: 'user', password: target.passwords.user, rememberMe: true });
     let code = await nextCode(target, 'user@example.com');
@@ -172,7 +209,11 @@ describe('UTMStack v11+ frontend: resend, shared budget and lockout (createTestA
       expect((await client.renewCode()).status).toBe(200);
       code = await nextCode(target, 'user@example.com');
     }
-    const res = await request(target.t!.app).post('/api/tfa/verify-code').set('Authorization', `Bearer ${client.token}`).set('Content-Type', 'application/json').send(String(Number(code)));
+    const res = await request(target.t!.app)
+      .post('/api/tfa/verify-code')
+      .set('Authorization', `Bearer ${client.token}`)
+      .set('Content-Type', 'application/json')
+      .send(String(Number(code)));
     expect(res.status).toBe(200);
     expect(res.body.authenticated).toBe(true);
   });
@@ -184,21 +225,41 @@ describe('UTMStack v11+ frontend: resend, shared budget and lockout (createTestA
     const code = await nextCode(target, 'user@example.com');
     const bearer = `Bearer ${client.token}`;
     // Other routes still refuse text/plain.
-    const plainVerify = await request(app).post('/api/tfa/verify').set('Authorization', bearer).set('Content-Type', 'text/plain').send(code);
+    const plainVerify = await request(app)
+      .post('/api/tfa/verify')
+      .set('Authorization', bearer)
+      .set('Content-Type', 'text/plain')
+      .send(code);
     expect([plainVerify.status, plainVerify.body.error]).toEqual([400, 'unsupported_media_type']);
     const plainLogin = await request(app).post('/api/authenticate').set('Content-Type', 'text/plain').send('user');
     expect([plainLogin.status, plainLogin.body.error]).toEqual([400, 'unsupported_media_type']);
     for (const res of [
-      await request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'text/plain').send(''),
-      await request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'application/json').send(JSON.stringify({ code })),
-      await request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'text/plain').send('1'.repeat(17)),
+      await request(app)
+        .post('/api/tfa/verify-code')
+        .set('Authorization', bearer)
+        .set('Content-Type', 'text/plain')
+        .send(''),
+      await request(app)
+        .post('/api/tfa/verify-code')
+        .set('Authorization', bearer)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ code })),
+      await request(app)
+        .post('/api/tfa/verify-code')
+        .set('Authorization', bearer)
+        .set('Content-Type', 'text/plain')
+        .send('1'.repeat(17)),
       await request(app).get('/api/tfa/verifyCode').set('Authorization', bearer),
       await request(app).get(`/api/tfa/verifyCode?code=${code}&code=${code}`).set('Authorization', bearer),
     ]) {
       expect([res.status, res.body.error]).toEqual([400, 'invalid_request']);
       expect(res.headers['x-utmstack-error']).toMatch(/^invalid_request: /);
     }
-    const form = await request(app).post('/api/tfa/verify-code').set('Authorization', bearer).set('Content-Type', 'application/x-www-form-urlencoded').send(`code=${code}`);
+    const form = await request(app)
+      .post('/api/tfa/verify-code')
+      .set('Authorization', bearer)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send(`code=${code}`);
     expect([form.status, form.body.error]).toEqual([400, 'unsupported_media_type']);
     const noBearer = await request(app).post('/api/tfa/verify-code').set('Content-Type', 'text/plain').send(code);
     expect([noBearer.status, noBearer.body.error]).toEqual([401, 'token_missing']);

@@ -216,7 +216,9 @@ export function describeStateStoreContract(name: string, factory: () => Promise<
           }
         };
         await Promise.all(Array.from({ length: 40 }, (_, i) => append(`i${i}`)));
-        expect((JSON.parse((await store.get('list')) as string) as string[]).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `i${i}`).sort());
+        expect((JSON.parse((await store.get('list')) as string) as string[]).sort()).toEqual(
+          Array.from({ length: 40 }, (_, i) => `i${i}`).sort(),
+        );
       });
     });
 

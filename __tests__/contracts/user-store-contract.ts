@@ -60,7 +60,13 @@ const unicodeUsers: User[] = [
   ['u-rene', 'Rene\u0301'], // e + combining acute (U+0301)
   ['u-odos', '\u039f\u0394\u039f\u03a3'], // ΟΔΟΣ: JS folds a word-final Σ to ς (U+03C2), lower() to σ
   ['u-fffd', 'ab\ufffd'], // a real U+FFFD, which a lone surrogate must not match
-].map(([id, login]) => ({ id: id as string, login: login as string, email: `${id}@example.net`, passwordHash: 'h', authorities: [] }));
+].map(([id, login]) => ({
+  id: id as string,
+  login: login as string,
+  email: `${id}@example.net`,
+  passwordHash: 'h',
+  authorities: [],
+}));
 
 // Each lookup and the one user it must find (or null) in every store: exactly what toLowerCase() equality gives.
 const unicodeLookups: { note: string; lookup: string; expected: string | null }[] = [
@@ -141,13 +147,19 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
     });
 
     describe('lookups', () => {
-      it.each(['admin', 'ADMIN', 'admin@example.com', 'Admin@Example.COM'])('finds admin by %p', async (loginOrEmail) => {
-        expect((await store.findByLogin(loginOrEmail))?.id).toBe('u-admin');
-      });
+      it.each(['admin', 'ADMIN', 'admin@example.com', 'Admin@Example.COM'])(
+        'finds admin by %p',
+        async (loginOrEmail) => {
+          expect((await store.findByLogin(loginOrEmail))?.id).toBe('u-admin');
+        },
+      );
 
-      it.each(['jane.doe', 'JANE.DOE', 'Jane@Example.org'])('finds the mixed-case login user by %p', async (loginOrEmail) => {
-        expect((await store.findByLogin(loginOrEmail))?.id).toBe('u-user');
-      });
+      it.each(['jane.doe', 'JANE.DOE', 'Jane@Example.org'])(
+        'finds the mixed-case login user by %p',
+        async (loginOrEmail) => {
+          expect((await store.findByLogin(loginOrEmail))?.id).toBe('u-user');
+        },
+      );
 
       it.each(['nobody', '', 'admin@example', 'admin '])('returns null for %p', async (loginOrEmail) => {
         expect(await store.findByLogin(loginOrEmail)).toBeNull();
@@ -311,7 +323,14 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         const created = 'user' in result ? result.user : undefined;
         expect(created?.id).toEqual(expect.any(String));
         expect(created?.id).not.toBe('u-admin');
-        expect(created).toMatchObject({ login: 'nina', email: 'Nina@Example.org', authorities: ['ROLE_USER'], firstName: 'Nina', langKey: 'fr', emailVerified: false });
+        expect(created).toMatchObject({
+          login: 'nina',
+          email: 'Nina@Example.org',
+          authorities: ['ROLE_USER'],
+          firstName: 'Nina',
+          langKey: 'fr',
+          emailVerified: false,
+        });
         expect((await store.findByLogin('NINA'))?.id).toBe(created?.id);
         expect((await store.findByLogin('nina@example.org'))?.emailVerified).toBe(false);
         expect(await signup().verify(created!.id)).toBe(true);
@@ -333,13 +352,17 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
       });
 
       it('of concurrent sign-ups with one login exactly one is created', async () => {
-        const results = await Promise.all(Array.from({ length: 5 }, (_, i) => signup().create(newUser('race', `race${i}@example.org`))));
+        const results = await Promise.all(
+          Array.from({ length: 5 }, (_, i) => signup().create(newUser('race', `race${i}@example.org`))),
+        );
         expect(results.filter((r) => 'user' in r)).toHaveLength(1);
         expect(results.filter((r) => 'taken' in r && r.taken === 'login')).toHaveLength(4);
       });
 
       it('of concurrent sign-ups with one email exactly one is created', async () => {
-        const results = await Promise.all(Array.from({ length: 5 }, (_, i) => signup().create(newUser(`same${i}`, 'same@example.org'))));
+        const results = await Promise.all(
+          Array.from({ length: 5 }, (_, i) => signup().create(newUser(`same${i}`, 'same@example.org'))),
+        );
         expect(results.filter((r) => 'user' in r)).toHaveLength(1);
         expect(results.filter((r) => 'taken' in r && r.taken === 'email')).toHaveLength(4);
       });
@@ -396,14 +419,17 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         expect(await remove('u-admin', 'k-missing')).toBe(false);
       });
 
-      it("deleteApiKeysOfOwner deletes every key of the owner, and only theirs, returning what it deleted", async () => {
+      it('deleteApiKeysOfOwner deletes every key of the owner, and only theirs, returning what it deleted', async () => {
         const { create, find, list } = keys();
         const removeAll = required(store.deleteApiKeysOfOwner, 'deleteApiKeysOfOwner').bind(store);
         await create(apiKey('k-1', 'u-admin'));
         await create(apiKey('k-2', 'u-admin', { createdAt: new Date('2025-01-02T00:00:00.000Z') }));
         await create(apiKey('k-3', 'u-user'));
         const deleted = await removeAll('u-admin');
-        expect(deleted.map((key) => [key.id, key.name])).toEqual([['k-1', 'key k-1'], ['k-2', 'key k-2']]);
+        expect(deleted.map((key) => [key.id, key.name])).toEqual([
+          ['k-1', 'key k-1'],
+          ['k-2', 'key k-2'],
+        ]);
         expect(await list('u-admin')).toEqual([]);
         expect(await find(apiKey('k-1', 'u-admin').keyHash)).toBeNull();
         expect((await list('u-user')).map((key) => key.id)).toEqual(['k-3']);
@@ -431,7 +457,7 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
         remove: required(store.deletePasskey, 'deletePasskey').bind(store),
       });
 
-      it('stores a passkey and gives it back whole: by credential id, and in its user\'s list only, oldest first', async () => {
+      it("stores a passkey and gives it back whole: by credential id, and in its user's list only, oldest first", async () => {
         const { create, list, find } = passkeys();
         const first = passkey('p-1', 'u-admin', { counter: 4_000_000_000 });
         const second = passkey('p-2', 'u-admin', { createdAt: new Date('2025-02-01T00:00:00.000Z'), transports: [] });
@@ -447,7 +473,9 @@ export function describeUserStoreContract(name: string, factory: (seed: User[]) 
       it('refuses a second passkey with a credential id already stored, for any user', async () => {
         const { create, list } = passkeys();
         await create(passkey('p-1', 'u-admin'));
-        await expect(Promise.resolve().then(() => create(passkey('p-2', 'u-user', { credentialId: 'cred-p-1' })))).rejects.toThrow();
+        await expect(
+          Promise.resolve().then(() => create(passkey('p-2', 'u-user', { credentialId: 'cred-p-1' }))),
+        ).rejects.toThrow();
         expect(await list('u-user')).toEqual([]);
       });
 

@@ -33,7 +33,7 @@ describe('issueDeviceToken', () => {
     expect(core.context.tokens.verify(issued.token, 'device')).toMatchObject({ sub: '3', did: claims.did });
   });
 
-  test('a device it already proved for this user keeps its id; another user\'s token or a forged one gets a new one', () => {
+  test("a device it already proved for this user keeps its id; another user's token or a forged one gets a new one", () => {
     const first = issueDeviceToken(core.context, '3', undefined)!;
     const did = claimsOf(first.token).did;
     expect(claimsOf(issueDeviceToken(core.context, '3', first.token)!.token).did).toBe(did);

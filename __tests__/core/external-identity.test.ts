@@ -30,7 +30,15 @@ afterEach(async () => {
 
 async function start(idp: Partial<NonNullable<CreateTestCoreOptions['externalIdentityProvider']>> = {}): Promise<void> {
   t = await createTestCore({
-    externalIdentityProvider: { issuer: ISSUER, audience: AUDIENCE, jwksUri: jwks.url, allowedSubjects: [ALICE], timeoutMs: 250, cooldownMs: 30_000, ...idp },
+    externalIdentityProvider: {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUri: jwks.url,
+      allowedSubjects: [ALICE],
+      timeoutMs: 250,
+      cooldownMs: 30_000,
+      ...idp,
+    },
   });
 }
 
@@ -49,10 +57,14 @@ async function loginEvents(): Promise<{ event: string; userId?: string; reason?:
   await t.settle();
   return t.events
     .filter((event) => event.event.startsWith('login.'))
-    .map(({ event, userId, reason }) => ({ event, ...(userId === undefined ? {} : { userId }), ...(reason === undefined ? {} : { reason }) }));
+    .map(({ event, userId, reason }) => ({
+      event,
+      ...(userId === undefined ? {} : { userId }),
+      ...(reason === undefined ? {} : { reason }),
+    }));
 }
 
-test("an allowed subject gets a session whose access token verifies, and login.succeeded names the subject", async () => {
+test('an allowed subject gets a session whose access token verifies, and login.succeeded names the subject', async () => {
   await start();
   const success = await loginWithExternalIdentity(t.context, await idpToken());
   expect(success.user.id).toBe(ALICE);
@@ -63,7 +75,9 @@ test("an allowed subject gets a session whose access token verifies, and login.s
 test('a token signed by another key, or for a subject not allowed: invalid_credentials, and login.failed without a user id', async () => {
   await start();
   expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({}, impostor)))).toBe('invalid_credentials');
-  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|mallory' })))).toBe('invalid_credentials');
+  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|mallory' })))).toBe(
+    'invalid_credentials',
+  );
   expect(await loginEvents()).toEqual([
     { event: 'login.failed', reason: 'invalid_credentials' },
     { event: 'login.failed', reason: 'invalid_credentials' },
@@ -71,10 +85,15 @@ test('a token signed by another key, or for a subject not allowed: invalid_crede
 });
 
 test('a subject mapped to a local user logs in as that user; a disabled one is refused like a bad token', async () => {
-  await start({ allowedSubjects: undefined, mapUser: async ({ subject }) => (subject === ALICE ? t.user('3') : t.user('5')) });
+  await start({
+    allowedSubjects: undefined,
+    mapUser: async ({ subject }) => (subject === ALICE ? t.user('3') : t.user('5')),
+  });
   const success = await loginWithExternalIdentity(t.context, await idpToken());
   expect(success.user.id).toBe('3');
-  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|disabled' })))).toBe('invalid_credentials');
+  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|disabled' })))).toBe(
+    'invalid_credentials',
+  );
   expect(await loginEvents()).toEqual([
     { event: 'login.succeeded', userId: '3' },
     { event: 'login.failed', reason: 'invalid_credentials' },

@@ -16,7 +16,8 @@ afterEach(async () => {
   await t.close();
 });
 
-const login = (username: string, password: string): Promise<LoginOutcome> => loginWithPassword(t.context, { username, password, rememberMe: false });
+const login = (username: string, password: string): Promise<LoginOutcome> =>
+  loginWithPassword(t.context, { username, password, rememberMe: false });
 /** The outcome's kind, or the error code it failed with. */
 const outcomeOf = (username: string, password: string): Promise<string> =>
   login(username, password).then(
@@ -94,7 +95,11 @@ describe('events', () => {
     await outcomeOf('nobody', 'wrong');
     await outcomeOf('user', PASSWORDS.user);
     await t.settle();
-    expect(t.events.filter((event) => event.event.startsWith('login.')).map(({ event, userId, reason }) => ({ event, userId, reason }))).toEqual([
+    expect(
+      t.events
+        .filter((event) => event.event.startsWith('login.'))
+        .map(({ event, userId, reason }) => ({ event, userId, reason })),
+    ).toEqual([
       { event: 'login.succeeded', userId: '3', reason: undefined },
       { event: 'login.failed', userId: '3', reason: 'invalid_credentials' },
       { event: 'login.failed', userId: undefined, reason: 'invalid_credentials' },

@@ -30,9 +30,13 @@ describe('changePassword (a logged-in user)', () => {
   test('a wrong current password counts toward the lockout shared with login; the stored password stays', async () => {
     const guest = await t.user('3');
     for (let i = 0; i < 3; i += 1) {
-      expect(await errorOf(changePassword(t.context, guest, { currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD }))).toBe('invalid_credentials');
+      expect(
+        await errorOf(changePassword(t.context, guest, { currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD })),
+      ).toBe('invalid_credentials');
     }
-    expect(await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }))).toBe('login_blocked');
+    expect(
+      await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD })),
+    ).toBe('login_blocked');
     expect(await loginOf('guest', PASSWORDS.guest)).toBe('login_blocked');
     expect((await t.user('3')).passwordHash).toBe(guest.passwordHash);
   });
@@ -41,7 +45,9 @@ describe('changePassword (a logged-in user)', () => {
     const guest = await t.user('3');
     expect(await loginOf('guest', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
-    expect(await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(
+      await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD })),
+    ).toBe('resolved');
     expect(await loginOf('guest', 'wrong-3')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-4')).toBe('invalid_credentials');
     expect(await loginOf('guest', NEW_PASSWORD)).toBe('resolved');
@@ -51,7 +57,9 @@ describe('changePassword (a logged-in user)', () => {
     const user = await t.user('2');
     expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('user', 'wrong-2')).toBe('invalid_credentials');
-    expect(await errorOf(changePassword(t.context, user, { currentPassword: PASSWORDS.user, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(
+      await errorOf(changePassword(t.context, user, { currentPassword: PASSWORDS.user, newPassword: NEW_PASSWORD })),
+    ).toBe('resolved');
     // Three attempts counted, none forgiven.
     expect(await loginOf('user', NEW_PASSWORD)).toBe('login_blocked');
   });
@@ -61,7 +69,9 @@ describe('changePassword (a logged-in user)', () => {
     const guest = await t.user('3');
     expect(await loginOf('guest', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
-    expect(await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(
+      await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD })),
+    ).toBe('resolved');
     expect(await loginOf('guest', NEW_PASSWORD)).toBe('login_blocked');
   });
 });
@@ -70,22 +80,34 @@ describe('changeExpiredPassword (no token: the expired password is the way out)'
   test('an expired password changes with the password alone, which forgives (no factor)', async () => {
     expect(await loginOf('expired', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('expired', 'wrong-2')).toBe('invalid_credentials');
-    expect(await errorOf(changeExpiredPassword(t.context, 'expired', { currentPassword: PASSWORDS.expired, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(
+      await errorOf(
+        changeExpiredPassword(t.context, 'expired', { currentPassword: PASSWORDS.expired, newPassword: NEW_PASSWORD }),
+      ),
+    ).toBe('resolved');
     expect(await loginOf('expired', 'wrong-3')).toBe('invalid_credentials');
     expect(await loginOf('expired', NEW_PASSWORD)).toBe('resolved');
   });
 
   test('an unexpired password: token_missing, checked only after the right password, and nothing forgiven', async () => {
-    expect(await errorOf(changeExpiredPassword(t.context, 'guest', { currentPassword: 'wrong', newPassword: NEW_PASSWORD }))).toBe('invalid_credentials');
+    expect(
+      await errorOf(changeExpiredPassword(t.context, 'guest', { currentPassword: 'wrong', newPassword: NEW_PASSWORD })),
+    ).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
-    expect(await errorOf(changeExpiredPassword(t.context, 'guest', { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }))).toBe('token_missing');
+    expect(
+      await errorOf(
+        changeExpiredPassword(t.context, 'guest', { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
+      ),
+    ).toBe('token_missing');
     // The refusal came before any forgiving: three attempts counted, the fourth is past the budget.
     expect(await loginOf('guest', PASSWORDS.guest)).toBe('login_blocked');
   });
 
   test('an unknown name answers like a wrong password, and is counted under the name', async () => {
     for (let i = 0; i < 3; i += 1) {
-      expect(await errorOf(changeExpiredPassword(t.context, 'nobody', { currentPassword: 'x', newPassword: NEW_PASSWORD }))).toBe('invalid_credentials');
+      expect(
+        await errorOf(changeExpiredPassword(t.context, 'nobody', { currentPassword: 'x', newPassword: NEW_PASSWORD })),
+      ).toBe('invalid_credentials');
     }
     expect(await loginOf('nobody', 'x')).toBe('login_blocked');
   });
@@ -93,19 +115,35 @@ describe('changeExpiredPassword (no token: the expired password is the way out)'
 
 describe('changePasswordByLogin', () => {
   test('a user with a second factor and no token: token_missing after the right password, and nothing forgiven', async () => {
-    const request = { username: 'user', currentPassword: PASSWORDS.user, newPassword: NEW_PASSWORD, confirmation: NEW_PASSWORD };
+    const request = {
+      username: 'user',
+      currentPassword: PASSWORDS.user,
+      newPassword: NEW_PASSWORD,
+      confirmation: NEW_PASSWORD,
+    };
     expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
-    expect(await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong-2' }))).toBe('invalid_credentials');
+    expect(await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong-2' }))).toBe(
+      'invalid_credentials',
+    );
     expect(await errorOf(changePasswordByLogin(t.context, request))).toBe('token_missing');
     expect(await loginOf('user', PASSWORDS.user)).toBe('login_blocked');
   });
 
   test("another user's token: forbidden, after the password; a mismatched confirmation costs no attempt", async () => {
-    const request = { username: 'guest', currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD, confirmation: NEW_PASSWORD };
+    const request = {
+      username: 'guest',
+      currentPassword: PASSWORDS.guest,
+      newPassword: NEW_PASSWORD,
+      confirmation: NEW_PASSWORD,
+    };
     for (let i = 0; i < 5; i += 1) {
-      expect(await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', confirmation: 'typo' }))).toBe('invalid_request');
+      expect(
+        await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', confirmation: 'typo' })),
+      ).toBe('invalid_request');
     }
-    expect(await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', tokenUserId: '1' }))).toBe('invalid_credentials');
+    expect(
+      await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', tokenUserId: '1' })),
+    ).toBe('invalid_credentials');
     expect(await errorOf(changePasswordByLogin(t.context, { ...request, tokenUserId: '1' }))).toBe('forbidden');
     expect(await errorOf(changePasswordByLogin(t.context, { ...request, tokenUserId: '3' }))).toBe('resolved');
     expect(await loginOf('guest', NEW_PASSWORD)).toBe('resolved');

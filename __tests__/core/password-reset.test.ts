@@ -3,7 +3,12 @@
 import { checkAccessSession, verifyAccessToken } from '../../lib/core/access';
 import { createApiKey } from '../../lib/core/api-keys';
 import { loginWithPassword } from '../../lib/core/login';
-import { requestPasswordReset, resetLink, resetPassword, type PasswordResetRequest } from '../../lib/core/password-reset';
+import {
+  requestPasswordReset,
+  resetLink,
+  resetPassword,
+  type PasswordResetRequest,
+} from '../../lib/core/password-reset';
 import { recoveryCodeHash } from '../../lib/core/second-factor';
 import { refreshSession } from '../../lib/core/session-tokens';
 import { reauthenticate } from '../../lib/core/step-up';
@@ -30,8 +35,16 @@ afterEach(async () => {
   await t.close();
 });
 
-const errorOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: { code?: string }) => error.code ?? String(error));
-const messageOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: { code?: string }) => error.code ?? String(error),
+  );
+const messageOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: Error) => error.message,
+  );
 
 /** Asks for a link for `email` and answers the token the mail carries (undefined when none was sent). */
 async function mailedToken(email: string): Promise<string | undefined> {
@@ -46,7 +59,10 @@ const reset = (request: PasswordResetRequest) => resetPassword(t.context, reques
 
 /** Whether `password` logs `login` in now. */
 async function logsIn(login: string, password: string): Promise<string> {
-  return loginWithPassword(t.context, { username: login, password, rememberMe: false }).then((outcome) => outcome.kind, (error: { code: string }) => error.code);
+  return loginWithPassword(t.context, { username: login, password, rememberMe: false }).then(
+    (outcome) => outcome.kind,
+    (error: { code: string }) => error.code,
+  );
 }
 
 /** Keys held once expired ones are swept (the store sweeps every millisecond of real time in these tests). */
@@ -63,7 +79,10 @@ function totpUser(id = '3'): { secret: string; code(offsetSteps?: number): strin
     secret,
     code: (offset = 0) => totpCode(secret, step() + offset),
     // A code none of the steps a ±1-step window accepts produces.
-    wrong: () => ['000000', '111111', '222222', '333333'].find((code) => [-1, 0, 1].every((d) => totpCode(secret, step() + d) !== code))!,
+    wrong: () =>
+      ['000000', '111111', '222222', '333333'].find((code) =>
+        [-1, 0, 1].every((d) => totpCode(secret, step() + d) !== code),
+      )!,
   };
 }
 
@@ -72,7 +91,9 @@ describe('configuration', () => {
     await setUp({ passwordReset: undefined });
     expect(await errorOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('not_found');
     expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('not_found');
-    expect(await messageOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('Password reset is not configured ("passwordReset").');
+    expect(await messageOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe(
+      'Password reset is not configured ("passwordReset").',
+    );
     await t.settle();
     expect(t.mailer.resetLinks).toEqual([]);
   });
@@ -81,7 +102,9 @@ describe('configuration', () => {
     await setUp({ mailer: undefined });
     expect(await errorOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('unavailable');
     expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('unavailable');
-    expect(await messageOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('Password reset by email is not available.');
+    expect(await messageOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe(
+      'Password reset by email is not available.',
+    );
     // The instance's other warnings (bcrypt cost 4) are not this test's.
     expect(t.logger.warnings.filter((line) => line.includes('NO_RESET_MAILER'))).toEqual([
       '[express-auth-kit] NO_RESET_MAILER: password reset was asked for, but no "mailer" is configured: the reset routes answer 503. (see docs/errors.md#no_reset_mailer)',
@@ -100,7 +123,9 @@ describe('configuration', () => {
 
 describe('resetLink', () => {
   test('puts the token, encoded, in place of every {token}; else as the token query parameter', () => {
-    expect(resetLink('https://app.example/r/{token}?again={token}', 'a/b+c')).toBe('https://app.example/r/a%2Fb%2Bc?again=a%2Fb%2Bc');
+    expect(resetLink('https://app.example/r/{token}?again={token}', 'a/b+c')).toBe(
+      'https://app.example/r/a%2Fb%2Bc?again=a%2Fb%2Bc',
+    );
     expect(resetLink('https://app.example/reset?lang=en', 'tok')).toBe('https://app.example/reset?lang=en&token=tok');
   });
 });
@@ -112,9 +137,17 @@ describe('requestPasswordReset', () => {
     const token = await mailedToken('guest@example.com');
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(t.mailer.resetLinks).toEqual([
-      { to: 'guest@example.com', displayName: 'Gus Guest', login: 'guest', url: `https://app.example/reset?token=${token}`, expiresInSeconds: 1200 },
+      {
+        to: 'guest@example.com',
+        displayName: 'Gus Guest',
+        login: 'guest',
+        url: `https://app.example/reset?token=${token}`,
+        expiresInSeconds: 1200,
+      },
     ]);
-    expect(t.events.filter((event) => event.event === 'password.reset_requested').map((event) => event.userId)).toEqual(['3']);
+    expect(t.events.filter((event) => event.event === 'password.reset_requested').map((event) => event.userId)).toEqual(
+      ['3'],
+    );
   });
 
   test('the address is matched without regard to case; the mail goes to the stored address', async () => {
@@ -255,7 +288,10 @@ describe('resetPassword: the token', () => {
 
   test('of two links asked for at once, only the one mailed last works', async () => {
     await setUp();
-    await Promise.all([requestPasswordReset(t.context, 'guest@example.com'), requestPasswordReset(t.context, 'guest@example.com')]);
+    await Promise.all([
+      requestPasswordReset(t.context, 'guest@example.com'),
+      requestPasswordReset(t.context, 'guest@example.com'),
+    ]);
     await t.settle();
     const [earlier, later] = t.mailer.resetLinks.map((mail) => new URL(mail.url).searchParams.get('token')!);
     expect(await errorOf(reset({ token: earlier!, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
@@ -287,8 +323,13 @@ describe('resetPassword: the token', () => {
   test('a weak password is refused with its rule and leaves the token usable', async () => {
     await setUp();
     const token = (await mailedToken('guest@example.com'))!;
-    const weak = await reset({ token, newPassword: 'short' }).catch((error: { code: string; message: string }) => error);
-    expect(weak).toMatchObject({ code: 'weak_password', message: 'The password must have at least 8 characters. (rule: min_length)' });
+    const weak = await reset({ token, newPassword: 'short' }).catch(
+      (error: { code: string; message: string }) => error,
+    );
+    expect(weak).toMatchObject({
+      code: 'weak_password',
+      message: 'The password must have at least 8 characters. (rule: min_length)',
+    });
     expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('resolved');
   });
 
@@ -333,7 +374,11 @@ describe('resetPassword: what a completed reset changes', () => {
     await reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD });
     const after = await t.user('3');
     expect(after.passwordHash).not.toBe(before.passwordHash);
-    expect({ ...after, passwordHash: undefined, passwordExpiresAt: undefined }).toEqual({ ...before, passwordHash: undefined, passwordExpiresAt: undefined });
+    expect({ ...after, passwordHash: undefined, passwordExpiresAt: undefined }).toEqual({
+      ...before,
+      passwordHash: undefined,
+      passwordExpiresAt: undefined,
+    });
   });
 
   test('a user store that cannot mark an address verified: the reset completes all the same', async () => {
@@ -341,7 +386,9 @@ describe('resetPassword: what a completed reset changes', () => {
     Object.defineProperty(users, 'markEmailVerified', { value: undefined });
     users.update('3', { emailVerified: false });
     await setUp({ users });
-    expect(await errorOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD }))).toBe(
+      'resolved',
+    );
     expect(await t.context.passwords.verify(NEW_PASSWORD, (await users.findById('3'))!.passwordHash)).toBe(true);
   });
 
@@ -354,22 +401,41 @@ describe('resetPassword: what a completed reset changes', () => {
 
   test('every session ends and the API keys are revoked; the outcome, the event and the notice list the keys', async () => {
     await setUp();
-    const login = await loginWithPassword(t.context, { username: 'guest', password: PASSWORDS.guest, rememberMe: false });
+    const login = await loginWithPassword(t.context, {
+      username: 'guest',
+      password: PASSWORDS.guest,
+      rememberMe: false,
+    });
     if (login.kind !== 'authenticated') throw new Error('expected a session');
     const guest = await t.user('3');
-    const { record: key } = await createApiKey(t.context, guest, { name: 'ci', expiresInSeconds: undefined, roles: undefined }, { password: PASSWORDS.guest });
+    const { record: key } = await createApiKey(
+      t.context,
+      guest,
+      { name: 'ci', expiresInSeconds: undefined, roles: undefined },
+      { password: PASSWORDS.guest },
+    );
     const outcome = await reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD });
     expect(outcome).toEqual({ revokedApiKeys: [{ id: key.id, name: 'ci' }] });
     expect(await errorOf(refreshSession(t.context, login.refresh!.token))).toMatch(/^token_/);
-    expect(await errorOf(Promise.resolve(checkAccessSession(t.context, verifyAccessToken(t.context, login.access.token))))).toMatch(/^token_/);
+    expect(
+      await errorOf(Promise.resolve(checkAccessSession(t.context, verifyAccessToken(t.context, login.access.token)))),
+    ).toMatch(/^token_/);
     await t.settle();
-    expect(t.events.find((event) => event.event === 'password.reset_completed')).toMatchObject({ userId: '3', revokedApiKeys: [{ id: key.id, name: 'ci' }] });
-    expect(t.mailer.resetNotices).toEqual([{ to: 'guest@example.com', displayName: 'guest', login: 'guest', revokedApiKeys: ['ci'] }]);
+    expect(t.events.find((event) => event.event === 'password.reset_completed')).toMatchObject({
+      userId: '3',
+      revokedApiKeys: [{ id: key.id, name: 'ci' }],
+    });
+    expect(t.mailer.resetNotices).toEqual([
+      { to: 'guest@example.com', displayName: 'guest', login: 'guest', revokedApiKeys: ['ci'] },
+    ]);
   });
 
   test('a mailer without the notice method: the reset completes, nothing else is sent', async () => {
     const links: string[] = [];
-    const mailer: Mailer = { sendSecondFactorCode: async () => undefined, sendPasswordResetLink: async (mail) => void links.push(mail.url) };
+    const mailer: Mailer = {
+      sendSecondFactorCode: async () => undefined,
+      sendPasswordResetLink: async (mail) => void links.push(mail.url),
+    };
     await setUp({ mailer });
     await requestPasswordReset(t.context, 'guest@example.com');
     await t.settle();
@@ -412,18 +478,27 @@ describe('resetPassword: what a completed reset changes', () => {
     await setUp({ lockout: { maxFailures: 3, window: '10m', duration: '10m' }, deviceCookie: {} });
     const device = t.context.tokens.sign('device', { sub: '3', did: 'laptop' }, 3600).token;
     const guest = await t.user('3');
-    for (let i = 0; i < 3; i += 1) expect(await errorOf(reauthenticate(t.context, guest, { password: `wrong-${i}`, deviceToken: device }))).toBe('invalid_credentials');
+    for (let i = 0; i < 3; i += 1)
+      expect(await errorOf(reauthenticate(t.context, guest, { password: `wrong-${i}`, deviceToken: device }))).toBe(
+        'invalid_credentials',
+      );
     for (let i = 0; i < 3; i += 1) expect(await logsIn('guest', `wrong-${i}`)).toBe('invalid_credentials');
-    expect(await errorOf(reauthenticate(t.context, guest, { password: PASSWORDS.guest, deviceToken: device }))).toBe('login_blocked');
+    expect(await errorOf(reauthenticate(t.context, guest, { password: PASSWORDS.guest, deviceToken: device }))).toBe(
+      'login_blocked',
+    );
     await reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, deviceToken: device });
     const renewed = await t.user('3');
-    expect(await errorOf(reauthenticate(t.context, renewed, { password: NEW_PASSWORD, deviceToken: device }))).toBe('resolved');
+    expect(await errorOf(reauthenticate(t.context, renewed, { password: NEW_PASSWORD, deviceToken: device }))).toBe(
+      'resolved',
+    );
     expect(await logsIn('guest', NEW_PASSWORD)).toBe('authenticated');
   });
 
   test('an EMAIL-factor user: the mailed link is the proof, no code is asked', async () => {
     await setUp();
-    expect(await errorOf(reset({ token: (await mailedToken('user@example.com'))!, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorOf(reset({ token: (await mailedToken('user@example.com'))!, newPassword: NEW_PASSWORD }))).toBe(
+      'resolved',
+    );
   });
 });
 
@@ -432,7 +507,8 @@ describe('resetPassword: a user with an authenticator app', () => {
     await setUp();
     const app = totpUser();
     const token = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 12; i += 1) expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('tfa_required');
+    for (let i = 0; i < 12; i += 1)
+      expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('tfa_required');
     expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
   });
 
@@ -441,10 +517,16 @@ describe('resetPassword: a user with an authenticator app', () => {
     totpUser();
     await t.users.replaceRecoveryCodes('3', [recoveryCodeHash('3', 'AAAABBBBCCCC')]);
     const token = (await mailedToken('guest@example.com'))!;
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, recoveryCode: 'ZZZZ-ZZZZ-ZZZZ' }))).toBe('tfa_invalid');
+    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, recoveryCode: 'ZZZZ-ZZZZ-ZZZZ' }))).toBe(
+      'tfa_invalid',
+    );
     expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, recoveryCode: 'aaaa-bbbb-cccc' }))).toBe('resolved');
     await t.settle();
-    expect(t.events.filter((event) => event.event === 'tfa.failed').map((event) => [event.userId, event.reason, event.method])).toEqual([['3', 'tfa_invalid', 'recovery_code']]);
+    expect(
+      t.events
+        .filter((event) => event.event === 'tfa.failed')
+        .map((event) => [event.userId, event.reason, event.method]),
+    ).toEqual([['3', 'tfa_invalid', 'recovery_code']]);
   });
 
   test('five wrong codes per token; the sixth try burns it, even with the right code', async () => {
@@ -459,11 +541,17 @@ describe('resetPassword: a user with an authenticator app', () => {
     expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('reset_token_invalid');
     expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('reset_token_invalid');
     await t.settle();
-    expect(t.events.filter((event) => event.event === 'tfa.failed').map((event) => [event.userId, event.reason, event.method])).toEqual(
-      Array.from({ length: 5 }, () => ['3', 'tfa_invalid', 'TOTP']),
-    );
+    expect(
+      t.events
+        .filter((event) => event.event === 'tfa.failed')
+        .map((event) => [event.userId, event.reason, event.method]),
+    ).toEqual(Array.from({ length: 5 }, () => ['3', 'tfa_invalid', 'TOTP']));
     // A new link works.
-    expect(await errorOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
+    expect(
+      await errorOf(
+        reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }),
+      ),
+    ).toBe('resolved');
   });
 
   test('ten wrong codes per user in an hour, across links; the eleventh is rate_limited until the hour has passed', async () => {
@@ -478,26 +566,40 @@ describe('resetPassword: a user with an authenticator app', () => {
     }
     t.clock.advance(10 * 60_000);
     const token = (await mailedToken('guest@example.com'))!;
-    const limited = await reset({ token, newPassword: NEW_PASSWORD, code: app.code() }).catch((error: { code: string; retryAfterSeconds?: number }) => error);
+    const limited = await reset({ token, newPassword: NEW_PASSWORD, code: app.code() }).catch(
+      (error: { code: string; retryAfterSeconds?: number }) => error,
+    );
     // The hour began at the first wrong code, 10 minutes and 45 seconds ago.
     expect(limited).toMatchObject({ code: 'rate_limited', retryAfterSeconds: 3600 - 645 });
     await t.settle();
-    expect(t.events.filter((event) => event.event === 'tfa.failed').at(-1)).toMatchObject({ userId: '3', reason: 'rate_limited' });
+    expect(t.events.filter((event) => event.event === 'tfa.failed').at(-1)).toMatchObject({
+      userId: '3',
+      reason: 'rate_limited',
+    });
     t.clock.advance(3600_000 - 645_000);
-    expect(await errorOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
+    expect(
+      await errorOf(
+        reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }),
+      ),
+    ).toBe('resolved');
   });
 
   test("a completed reset renews the user's proof budget", async () => {
     await setUp();
     const app = totpUser();
     const first = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 5; i += 1) expect(await errorOf(reset({ token: first, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+    for (let i = 0; i < 5; i += 1)
+      expect(await errorOf(reset({ token: first, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
     const second = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 4; i += 1) expect(await errorOf(reset({ token: second, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+    for (let i = 0; i < 4; i += 1)
+      expect(await errorOf(reset({ token: second, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
     // The tenth try of the hour, and the right code.
     expect(await errorOf(reset({ token: second, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
     const third = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 2; i += 1) expect(await errorOf(reset({ token: third, newPassword: 'another-new-password', code: app.wrong() }))).toBe('tfa_invalid');
+    for (let i = 0; i < 2; i += 1)
+      expect(await errorOf(reset({ token: third, newPassword: 'another-new-password', code: app.wrong() }))).toBe(
+        'tfa_invalid',
+      );
   });
 
   test("with the owner's device cookie the budget is the device's: a stranger's wrong codes do not spend it", async () => {
@@ -512,6 +614,15 @@ describe('resetPassword: a user with an authenticator app', () => {
     }
     const device = t.context.tokens.sign('device', { sub: '3', did: 'laptop' }, 3600).token;
     t.clock.advance(31_000);
-    expect(await errorOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code(), deviceToken: device }))).toBe('resolved');
+    expect(
+      await errorOf(
+        reset({
+          token: (await mailedToken('guest@example.com'))!,
+          newPassword: NEW_PASSWORD,
+          code: app.code(),
+          deviceToken: device,
+        }),
+      ),
+    ).toBe('resolved');
   });
 });

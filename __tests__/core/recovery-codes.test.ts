@@ -1,6 +1,11 @@
 // Recovery codes (lib/core/recovery-codes.ts) called directly on the core: the codes' form, when a store can keep them,
 // and who may generate a set (the password and the factor a login demands, with the login's lockout).
-import { generateRecoveryCodes, newRecoveryCode, RECOVERY_CODE_COUNT, recoveryCodesAvailable } from '../../lib/core/recovery-codes';
+import {
+  generateRecoveryCodes,
+  newRecoveryCode,
+  RECOVERY_CODE_COUNT,
+  recoveryCodesAvailable,
+} from '../../lib/core/recovery-codes';
 import { proveFactor } from '../../lib/core/step-up';
 import type { User } from '../../lib/stores/types';
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
@@ -26,8 +31,16 @@ afterEach(async () => {
   await t?.close();
 });
 
-const errorOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: { code?: string }) => error.code ?? String(error));
-const messageOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
+const errorOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: { code?: string }) => error.code ?? String(error),
+  );
+const messageOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: Error) => error.message,
+  );
 const CODE = /^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/;
 
 /** A user store like MemoryUserStore but without one of the recovery-code methods. */
@@ -51,19 +64,27 @@ describe('recoveryCodesAvailable', () => {
   test('only with a store that can both replace and consume codes', async () => {
     expect(recoveryCodesAvailable((await setUp()).context)).toBe(true);
     await t.close();
-    expect(recoveryCodesAvailable((await setUp({ users: await storeWithout('consumeRecoveryCode') })).context)).toBe(false);
+    expect(recoveryCodesAvailable((await setUp({ users: await storeWithout('consumeRecoveryCode') })).context)).toBe(
+      false,
+    );
     await t.close();
-    expect(recoveryCodesAvailable((await setUp({ users: await storeWithout('replaceRecoveryCodes') })).context)).toBe(false);
+    expect(recoveryCodesAvailable((await setUp({ users: await storeWithout('replaceRecoveryCodes') })).context)).toBe(
+      false,
+    );
   });
 });
 
 describe('generateRecoveryCodes', () => {
   test('a store that cannot keep them: not_found, whichever method it lacks', async () => {
     await setUp({ users: await storeWithout('consumeRecoveryCode') });
-    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe('not_found');
+    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
+      'not_found',
+    );
     await t.close();
     await setUp({ users: await storeWithout('replaceRecoveryCodes') });
-    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe('not_found');
+    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
+      'not_found',
+    );
     expect(await messageOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
       'Recovery codes are not available: the user store cannot keep them.',
     );
@@ -71,14 +92,18 @@ describe('generateRecoveryCodes', () => {
 
   test('a user without a second factor: invalid_request, even with the right password; with the factor forced, a set', async () => {
     await setUp();
-    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe('invalid_request');
+    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe(
+      'invalid_request',
+    );
     expect(await messageOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe(
       'Recovery codes stand in for a second factor: turn one on first.',
     );
     expect((await t.user('3')).recoveryCodesRemaining ?? null).toBeNull();
     await t.close();
     await setUp({ secondFactor: { force: true } });
-    expect((await generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest })).codes).toHaveLength(RECOVERY_CODE_COUNT);
+    expect(
+      (await generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest })).codes,
+    ).toHaveLength(RECOVERY_CODE_COUNT);
   });
 
   test('an EMAIL user with the password: ten distinct codes, each good once, replacing the earlier set', async () => {
@@ -112,17 +137,26 @@ describe('generateRecoveryCodes', () => {
     const guest = await t.user('3');
     const code = totpCode(secret, Math.floor(t.clock() / 30_000));
     expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest }))).toBe('tfa_invalid');
-    expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: 'wrong', code }))).toBe('invalid_credentials');
+    expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: 'wrong', code }))).toBe(
+      'invalid_credentials',
+    );
     expect((await generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest, code })).codes).toHaveLength(10);
-    expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest, code }))).toBe('tfa_invalid');
+    expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest, code }))).toBe(
+      'tfa_invalid',
+    );
   });
 
   test("with the owner's device cookie, attempts count under the device: a locked account does not block it", async () => {
     await setUp({ lockout: { maxFailures: 3, window: '10m', duration: '10m' }, deviceCookie: {} });
     const user = await t.user('2');
-    for (let i = 0; i < 3; i += 1) expect(await errorOf(generateRecoveryCodes(t.context, user, { password: `wrong-${i}` }))).toBe('invalid_credentials');
+    for (let i = 0; i < 3; i += 1)
+      expect(await errorOf(generateRecoveryCodes(t.context, user, { password: `wrong-${i}` }))).toBe(
+        'invalid_credentials',
+      );
     expect(await errorOf(generateRecoveryCodes(t.context, user, { password: PASSWORDS.user }))).toBe('login_blocked');
     const device = t.context.tokens.sign('device', { sub: '2', did: 'laptop' }, 3600).token;
-    expect(await errorOf(generateRecoveryCodes(t.context, user, { password: PASSWORDS.user, deviceToken: device }))).toBe('resolved');
+    expect(
+      await errorOf(generateRecoveryCodes(t.context, user, { password: PASSWORDS.user, deviceToken: device })),
+    ).toBe('resolved');
   });
 });

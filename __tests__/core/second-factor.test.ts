@@ -31,7 +31,8 @@ const errorOf = (promise: Promise<unknown>): Promise<string> =>
   );
 const appCode = (offset = 0): string => totpCode(secret, Math.floor(t.clock() / 30_000) + offset);
 /** A six-digit code the app does not accept now (±1 step). */
-const wrongCode = (): string => ['000000', '111111', '222222'].find((code) => ![-1, 0, 1].some((d) => appCode(d) === code))!;
+const wrongCode = (): string =>
+  ['000000', '111111', '222222'].find((code) => ![-1, 0, 1].some((d) => appCode(d) === code))!;
 
 /** The password step of guest: the challenge token. */
 async function challenge(username = 'guest', password: string = PASSWORDS.guest): Promise<string> {
@@ -47,28 +48,36 @@ describe('a locked identity is refused before any code is compared', () => {
   test('a right recovery code sent while locked is refused and NOT used up; it works once the lock ends', async () => {
     const token = await challenge();
     // The password step counted 1; two wrong passwords reach 3 and lock the account.
-    expect(await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false }))).toBe('invalid_credentials');
-    expect(await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false }))).toBe('invalid_credentials');
+    expect(
+      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false })),
+    ).toBe('invalid_credentials');
+    expect(
+      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false })),
+    ).toBe('invalid_credentials');
     expect(await verify(token, { recoveryCode: RECOVERY })).toBe('login_blocked');
     expect((await t.user('3')).recoveryCodesRemaining).toBe(1);
     await t.settle();
     expect(t.events.some((event) => event.event === 'recovery_code.used')).toBe(false);
     t.clock.advance(10 * 60 * 1000 + 1000);
-    expect(await errorOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'recovery-code', code: RECOVERY }))).toBe('resolved');
+    expect(
+      await errorOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'recovery-code', code: RECOVERY })),
+    ).toBe('resolved');
     expect((await t.user('3')).recoveryCodesRemaining).toBe(0);
   });
 
-  test("a right app code sent while locked is refused and its step is NOT spent (it still proves the factor elsewhere)", async () => {
+  test('a right app code sent while locked is refused and its step is NOT spent (it still proves the factor elsewhere)', async () => {
     const token = await challenge();
     await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false }));
     await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false }));
     const code = appCode();
     expect(await verify(token, { code })).toBe('login_blocked');
     // Under an identity that is not locked (a device), the same code still works: it was never compared, so never spent.
-    expect(await errorOf(proveFactor(t.context, await t.user('3'), 'd:another-device', { kind: 'app-code', code }))).toBe('resolved');
+    expect(
+      await errorOf(proveFactor(t.context, await t.user('3'), 'd:another-device', { kind: 'app-code', code })),
+    ).toBe('resolved');
   });
 
-  test('proveFactor: the budget opens first, then the flow\'s own check, then the compare; a wrong code is charged once', async () => {
+  test("proveFactor: the budget opens first, then the flow's own check, then the compare; a wrong code is charged once", async () => {
     const calls: string[] = [];
     const budget: FactorBudget = {
       open: async () => void calls.push('open'),
@@ -76,14 +85,23 @@ describe('a locked identity is refused before any code is compared', () => {
     };
     const beforeCompare = async (): Promise<void> => void calls.push('beforeCompare');
     const guest = await t.user('3');
-    expect(await errorOf(proveFactor(t.context, guest, budget, { kind: 'app-code', code: wrongCode() }, { beforeCompare }))).toBe('tfa_invalid');
+    expect(
+      await errorOf(proveFactor(t.context, guest, budget, { kind: 'app-code', code: wrongCode() }, { beforeCompare })),
+    ).toBe('tfa_invalid');
     expect(calls).toEqual(['open', 'beforeCompare', 'charge']);
     calls.length = 0;
-    expect(await errorOf(proveFactor(t.context, guest, budget, { kind: 'app-code', code: appCode() }, { beforeCompare }))).toBe('resolved');
+    expect(
+      await errorOf(proveFactor(t.context, guest, budget, { kind: 'app-code', code: appCode() }, { beforeCompare })),
+    ).toBe('resolved');
     expect(calls).toEqual(['open', 'beforeCompare']);
     // A budget that refuses: nothing is compared, so a right recovery code stays unused.
-    const refusing: FactorBudget = { open: () => Promise.reject(Object.assign(new Error('spent'), { code: 'rate_limited' })), charge: async () => {} };
-    expect(await errorOf(proveFactor(t.context, guest, refusing, { kind: 'recovery-code', code: RECOVERY }))).toBe('rate_limited');
+    const refusing: FactorBudget = {
+      open: () => Promise.reject(Object.assign(new Error('spent'), { code: 'rate_limited' })),
+      charge: async () => {},
+    };
+    expect(await errorOf(proveFactor(t.context, guest, refusing, { kind: 'recovery-code', code: RECOVERY }))).toBe(
+      'rate_limited',
+    );
     expect((await t.user('3')).recoveryCodesRemaining).toBe(1);
   });
 });
@@ -94,9 +112,13 @@ describe('a wrong code counts against the account', () => {
     expect(await verify(token, { code: wrongCode() })).toBe('tfa_invalid');
     expect(await verify(token, { code: wrongCode() })).toBe('tfa_invalid');
     expect(await verify(token, { code: appCode() })).toBe('login_blocked');
-    expect(await errorOf(loginWithPassword(t.context, { username: 'guest', password: PASSWORDS.guest, rememberMe: false }))).toBe('login_blocked');
+    expect(
+      await errorOf(loginWithPassword(t.context, { username: 'guest', password: PASSWORDS.guest, rememberMe: false })),
+    ).toBe('login_blocked');
     await t.settle();
-    expect(t.events.filter((event) => event.event === 'tfa.failed').map((event) => [event.reason, event.method])).toEqual([
+    expect(
+      t.events.filter((event) => event.event === 'tfa.failed').map((event) => [event.reason, event.method]),
+    ).toEqual([
       ['tfa_invalid', 'TOTP'],
       ['tfa_invalid', 'TOTP'],
     ]);
@@ -125,7 +147,9 @@ describe('a TOTP step works once', () => {
     expect(await verify(await challenge(), { code })).toBe('resolved');
     const token = await challenge();
     expect(await verify(token, { code })).toBe('tfa_invalid');
-    expect(await errorOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'app-code', code }))).toBe('tfa_invalid');
+    expect(await errorOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'app-code', code }))).toBe(
+      'tfa_invalid',
+    );
     // An older step inside the window is refused too, once a later one was used.
     expect(await verify(token, { code: appCode(-1) })).toBe('tfa_invalid');
     // Not counted: three counted replays would have locked the account (1 attempt since the forgiving login + 3 > 3).
@@ -140,8 +164,12 @@ describe('forgiveness after the whole authentication', () => {
     expect(await verify(token, { code: wrongCode() })).toBe('tfa_invalid');
     expect(await verify(token, { code: appCode() })).toBe('resolved');
     // Forgiven: three more attempts fit in the budget.
-    expect(await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false }))).toBe('invalid_credentials');
-    expect(await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false }))).toBe('invalid_credentials');
+    expect(
+      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false })),
+    ).toBe('invalid_credentials');
+    expect(
+      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false })),
+    ).toBe('invalid_credentials');
     expect(await errorOf(challenge())).toBe('resolved');
   });
 });

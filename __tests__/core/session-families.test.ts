@@ -28,7 +28,8 @@ function holdingStore(inner: MemoryStateStore): StateStore & { hold: boolean; he
     increment: (key: string, ttlMs: number) => inner.increment(key, ttlMs),
     take: (key: string) => inner.take(key),
     compareAndSet: async (key: string, expected: string | null, value: string | null, ttlMs: number) => {
-      if (store.hold && expected === null && value?.startsWith('{') === true) await new Promise<void>((resolve) => waiting.push(resolve));
+      if (store.hold && expected === null && value?.startsWith('{') === true)
+        await new Promise<void>((resolve) => waiting.push(resolve));
       return inner.compareAndSet(key, expected, value, ttlMs);
     },
     shutdown: () => inner.shutdown(),
@@ -64,13 +65,19 @@ test('a session ended by a racing login before its record landed stays ended whe
   const ended = await late;
 
   // The guard first: a refresh that fails ends the family on its own.
-  await expect(checkAccessSession(t.context, verifyAccessToken(t.context, ended.access.token))).rejects.toMatchObject({ code: 'token_revoked' });
-  await expect(refreshSession(t.context, ended.refresh?.token as string)).rejects.toMatchObject({ code: 'token_revoked' });
+  await expect(checkAccessSession(t.context, verifyAccessToken(t.context, ended.access.token))).rejects.toMatchObject({
+    code: 'token_revoked',
+  });
+  await expect(refreshSession(t.context, ended.refresh?.token as string)).rejects.toMatchObject({
+    code: 'token_revoked',
+  });
   // The racing login's session is the one open, and the only one listed.
   const racingClaims = verifyAccessToken(t.context, racing.access.token);
   await expect(Promise.resolve(checkAccessSession(t.context, racingClaims))).resolves.toBeUndefined();
   expect((await listSessions(t.context, '1', racingClaims.fam)).map((session) => session.current)).toEqual([true]);
-  await expect(refreshSession(t.context, racing.refresh?.token as string)).resolves.toMatchObject({ access: expect.anything() });
+  await expect(refreshSession(t.context, racing.refresh?.token as string)).resolves.toMatchObject({
+    access: expect.anything(),
+  });
 });
 
 test('a session ended through its list entry with its record in place is simply removed, and leaves nothing behind', async () => {
@@ -80,6 +87,8 @@ test('a session ended through its list entry with its record in place is simply 
   await openSession(t.context, admin, { rememberMe: false });
   // The new session's keys replace the ended one's: no mark is left where the record was deleted.
   expect(inner.size).toBe(keys);
-  await expect(refreshSession(t.context, first.refresh?.token as string)).rejects.toMatchObject({ code: 'token_revoked' });
+  await expect(refreshSession(t.context, first.refresh?.token as string)).rejects.toMatchObject({
+    code: 'token_revoked',
+  });
   expect(await listSessions(t.context, '1', undefined)).toHaveLength(1);
 });

@@ -5,13 +5,16 @@ import { createTestCore, type CreateTestCoreOptions } from '../helpers/test-core
 
 const cases: [string, CreateTestCoreOptions][] = [
   ['the defaults', {}],
-  ['password reset, lockout, device cookies and a password age', {
-    passwordReset: { urlTemplate: 'https://app.example/reset?token={token}', tokenTtl: '20m' },
-    lockout: { maxFailures: 3, window: '10m', duration: '10m' },
-    deviceCookie: { ttl: '30d' },
-    trustedDevices: {},
-    passwords: { maxAge: '90d' },
-  }],
+  [
+    'password reset, lockout, device cookies and a password age',
+    {
+      passwordReset: { urlTemplate: 'https://app.example/reset?token={token}', tokenTtl: '20m' },
+      lockout: { maxFailures: 3, window: '10m', duration: '10m' },
+      deviceCookie: { ttl: '30d' },
+      trustedDevices: {},
+      passwords: { maxAge: '90d' },
+    },
+  ],
   ['the utmstack preset, without lockout', { preset: 'utmstack', lockout: false }],
   ['the bforeai preset', { preset: 'bforeai' }],
 ];

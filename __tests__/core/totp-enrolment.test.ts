@@ -25,7 +25,8 @@ const errorOf = (promise: Promise<unknown>): Promise<string> =>
     (error: { code?: string }) => error.code ?? 'no code',
   );
 const codeFor = (secret: string, offset = 0): string => totpCode(secret, Math.floor(t.clock() / 30_000) + offset);
-const wrongFor = (secret: string): string => ['000000', '111111', '222222'].find((code) => ![-1, 0, 1].some((d) => codeFor(secret, d) === code))!;
+const wrongFor = (secret: string): string =>
+  ['000000', '111111', '222222'].find((code) => ![-1, 0, 1].some((d) => codeFor(secret, d) === code))!;
 const loginOf = (username: string, password: string): Promise<string> =>
   loginWithPassword(t.context, { username, password, rememberMe: false }).then(
     (outcome) => outcome.kind,
@@ -34,7 +35,10 @@ const loginOf = (username: string, password: string): Promise<string> =>
 
 test('a user without a factor: the password begins; a wrong first code counts; the right one turns the app on and forgives', async () => {
   const guest = await t.user('3');
-  const { secret, emailCodeSent } = await beginTotpEnrolment(t.context, guest, { password: PASSWORDS.guest, currentCode: undefined });
+  const { secret, emailCodeSent } = await beginTotpEnrolment(t.context, guest, {
+    password: PASSWORDS.guest,
+    currentCode: undefined,
+  });
   expect(emailCodeSent).toBe(false);
   expect(await errorOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
   expect(await errorOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
@@ -51,7 +55,8 @@ test('wrong confirmations lock the account like wrong logins; a right code sent 
   const guest = await t.user('3');
   const { secret } = await beginTotpEnrolment(t.context, guest, { password: PASSWORDS.guest, currentCode: undefined });
   // The password at begin was forgiven (no factor yet): three wrong confirmations reach the budget.
-  for (let i = 0; i < 3; i += 1) expect(await errorOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
+  for (let i = 0; i < 3; i += 1)
+    expect(await errorOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
   expect(await errorOf(confirmTotpEnrolment(t.context, guest, codeFor(secret), undefined))).toBe('login_blocked');
   expect(await loginOf('guest', PASSWORDS.guest)).toBe('login_blocked');
   expect((await t.user('3')).secondFactor ?? null).toBe(null);
@@ -66,29 +71,44 @@ test("the confirming code is spent: it cannot complete the next login's challeng
   const { secret } = await beginTotpEnrolment(t.context, guest, { password: PASSWORDS.guest, currentCode: undefined });
   const code = codeFor(secret);
   await confirmTotpEnrolment(t.context, guest, code, undefined);
-  const outcome = await loginWithPassword(t.context, { username: 'guest', password: PASSWORDS.guest, rememberMe: false });
+  const outcome = await loginWithPassword(t.context, {
+    username: 'guest',
+    password: PASSWORDS.guest,
+    rememberMe: false,
+  });
   if (outcome.kind !== 'challenge') throw new Error('expected a challenge');
-  expect(await errorOf(verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code }))).toBe('tfa_invalid');
+  expect(await errorOf(verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code }))).toBe(
+    'tfa_invalid',
+  );
   t.clock.advance(30_000);
-  expect(await errorOf(verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code: codeFor(secret) }))).toBe('resolved');
+  expect(
+    await errorOf(verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code: codeFor(secret) })),
+  ).toBe('resolved');
 });
 
 test('an EMAIL user: the password alone begins and forgives nothing; the confirmation needs the mailed code as well', async () => {
   const user = await t.user('2');
   expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
-  const { secret, emailCodeSent } = await beginTotpEnrolment(t.context, user, { password: PASSWORDS.user, currentCode: undefined });
+  const { secret, emailCodeSent } = await beginTotpEnrolment(t.context, user, {
+    password: PASSWORDS.user,
+    currentCode: undefined,
+  });
   expect(emailCodeSent).toBe(true);
   const mailed = t.mailer.sent.at(-1)!.code;
   // The app's code without the mailed one, or with a wrong one: a wrong pair, counted (1 + 1 + 1 = 3: locked).
   expect(await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), undefined))).toBe('tfa_invalid');
-  expect(await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), mailed === '000000' ? '111111' : '000000'))).toBe('login_blocked');
+  expect(
+    await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), mailed === '000000' ? '111111' : '000000')),
+  ).toBe('login_blocked');
 });
 
 test('an EMAIL user with both codes: the app replaces the emailed factor, and the whole confirmation forgives', async () => {
   const user = await t.user('2');
   expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
   const { secret } = await beginTotpEnrolment(t.context, user, { password: PASSWORDS.user, currentCode: undefined });
-  expect(await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), t.mailer.sent.at(-1)!.code))).toBe('resolved');
+  expect(await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), t.mailer.sent.at(-1)!.code))).toBe(
+    'resolved',
+  );
   expect((await t.user('2')).secondFactor).toBe('TOTP');
   expect(await loginOf('user', 'wrong-2')).toBe('invalid_credentials');
   expect(await loginOf('user', 'wrong-3')).toBe('invalid_credentials');

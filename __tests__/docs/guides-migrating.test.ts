@@ -5,7 +5,15 @@
 import express, { type Express, type RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { createAuth, hashPassword, MemoryUserStore, silentLogger, type Auth, type RequireAuthOptions, type UserStore } from '../../lib';
+import {
+  createAuth,
+  hashPassword,
+  MemoryUserStore,
+  silentLogger,
+  type Auth,
+  type RequireAuthOptions,
+  type UserStore,
+} from '../../lib';
 import { loadDocModule } from '../helpers/doc-module';
 import { TEST_COST, TEST_SECRET } from '../helpers/create-app';
 
@@ -19,8 +27,20 @@ beforeEach(async () => {
   process.env.JWT_SECRET = TEST_SECRET;
   process.env.OLD_JWT_SECRET = OLD_SECRET;
   users = new MemoryUserStore([
-    { id: '42', login: 'ada', email: 'ada@example.com', passwordHash: await hashPassword('ada-password', { cost: TEST_COST }), authorities: ['admin'] },
-    { id: '43', login: 'bob', email: 'bob@example.com', passwordHash: await hashPassword('bob-password', { cost: TEST_COST }), authorities: ['user'] },
+    {
+      id: '42',
+      login: 'ada',
+      email: 'ada@example.com',
+      passwordHash: await hashPassword('ada-password', { cost: TEST_COST }),
+      authorities: ['admin'],
+    },
+    {
+      id: '43',
+      login: 'bob',
+      email: 'bob@example.com',
+      passwordHash: await hashPassword('bob-password', { cost: TEST_COST }),
+      authorities: ['user'],
+    },
   ]);
 });
 
@@ -39,18 +59,28 @@ async function ourToken(app: Express, login: string, password: string): Promise<
 describe('before and after', () => {
   test('express-jwt: the old app and the new one answer the guarded call alike', async () => {
     const before = loadDocModule<{ app: Express }>(GUIDE, 'express-jwt-before', {
-      checkPassword: async (username: string, password: string) => (username === 'ada' && password === 'ada-password' ? { id: '42', roles: ['admin'] } : null),
+      checkPassword: async (username: string, password: string) =>
+        username === 'ada' && password === 'ada-password' ? { id: '42', roles: ['admin'] } : null,
     }).app;
     const login = await request(before).post('/login').send({ username: 'ada', password: 'ada-password' }).expect(200);
-    const old = await request(before).get('/api/admin').set('Authorization', `Bearer ${login.body.token as string}`);
+    const old = await request(before)
+      .get('/api/admin')
+      .set('Authorization', `Bearer ${login.body.token as string}`);
     expect(old.body).toEqual({ userId: '42' });
-    await request(before).get('/api/admin').set('Authorization', `Bearer ${oldToken({ sub: '43', roles: ['user'] })}`).expect(403);
+    await request(before)
+      .get('/api/admin')
+      .set('Authorization', `Bearer ${oldToken({ sub: '43', roles: ['user'] })}`)
+      .expect(403);
 
     const after = loadDocModule<{ app: Express; auth: Auth }>(GUIDE, 'express-jwt-after', { users });
     auths.push(after.auth);
-    const ours = await request(after.app).get('/api/admin').set('Authorization', `Bearer ${await ourToken(after.app, 'ada', 'ada-password')}`);
+    const ours = await request(after.app)
+      .get('/api/admin')
+      .set('Authorization', `Bearer ${await ourToken(after.app, 'ada', 'ada-password')}`);
     expect(ours.body).toEqual(old.body);
-    const bob = await request(after.app).get('/api/admin').set('Authorization', `Bearer ${await ourToken(after.app, 'bob', 'bob-password')}`);
+    const bob = await request(after.app)
+      .get('/api/admin')
+      .set('Authorization', `Bearer ${await ourToken(after.app, 'bob', 'bob-password')}`);
     expect(bob.status).toBe(403);
     expect(bob.body.error).toBe('forbidden');
   });
@@ -59,13 +89,20 @@ describe('before and after', () => {
     const before = loadDocModule<{ app: Express }>(GUIDE, 'passport-jwt-before', {
       findUserById: async (id: string) => (id === '42' ? { id: '42', login: 'ada' } : null),
     }).app;
-    const old = await request(before).get('/api/profile').set('Authorization', `Bearer ${oldToken({ sub: '42' })}`);
+    const old = await request(before)
+      .get('/api/profile')
+      .set('Authorization', `Bearer ${oldToken({ sub: '42' })}`);
     expect(old.body).toEqual({ id: '42', login: 'ada' });
-    await request(before).get('/api/profile').set('Authorization', `Bearer ${oldToken({ sub: '42' }, 'another-secret-0123456789abcdef')}`).expect(401);
+    await request(before)
+      .get('/api/profile')
+      .set('Authorization', `Bearer ${oldToken({ sub: '42' }, 'another-secret-0123456789abcdef')}`)
+      .expect(401);
 
     const after = loadDocModule<{ app: Express; auth: Auth }>(GUIDE, 'passport-jwt-after', { users });
     auths.push(after.auth);
-    const ours = await request(after.app).get('/api/profile').set('Authorization', `Bearer ${await ourToken(after.app, 'ada', 'ada-password')}`);
+    const ours = await request(after.app)
+      .get('/api/profile')
+      .set('Authorization', `Bearer ${await ourToken(after.app, 'ada', 'ada-password')}`);
     expect(ours.body).toEqual(old.body);
   });
 });
@@ -79,18 +116,26 @@ describe('the migration guard', () => {
     auths.push(auth);
     const app = express();
     app.use('/auth', auth.router);
-    app.get('/api/admin', requireAuthDuringMigration(auth, users, OLD_SECRET, { roles: ['admin'] }), (req, res) => res.json(req.auth));
-    app.get('/api/any', requireAuthDuringMigration(auth, users, OLD_SECRET), (req, res) => res.json({ userId: req.auth?.userId }));
+    app.get('/api/admin', requireAuthDuringMigration(auth, users, OLD_SECRET, { roles: ['admin'] }), (req, res) =>
+      res.json(req.auth),
+    );
+    app.get('/api/any', requireAuthDuringMigration(auth, users, OLD_SECRET), (req, res) =>
+      res.json({ userId: req.auth?.userId }),
+    );
     return app;
   }
 
   test('accepts an old token with our req.auth shape, and our own tokens as requireAuth() does', async () => {
     const app = appWithGuard();
-    const old = await request(app).get('/api/admin').set('Authorization', `Bearer ${oldToken({ sub: '42', roles: ['admin'] })}`);
+    const old = await request(app)
+      .get('/api/admin')
+      .set('Authorization', `Bearer ${oldToken({ sub: '42', roles: ['admin'] })}`);
     expect(old.status).toBe(200);
     expect(old.body).toEqual({ userId: '42', authorities: ['admin'], method: 'token' });
 
-    const ours = await request(app).get('/api/admin').set('Authorization', `Bearer ${await ourToken(app, 'ada', 'ada-password')}`);
+    const ours = await request(app)
+      .get('/api/admin')
+      .set('Authorization', `Bearer ${await ourToken(app, 'ada', 'ada-password')}`);
     expect(ours.status).toBe(200);
     expect(ours.body).toMatchObject({ userId: '42', authorities: ['admin'], method: 'token', claims: { sub: '42' } });
   });
@@ -116,15 +161,24 @@ describe('the migration guard', () => {
 
     // The store failing is the host's error, not a refusal that would sign the user out.
     const failing = express();
-    const broken = { ...users, findById: async () => Promise.reject(new Error('database down')) } as unknown as UserStore;
+    const broken = {
+      ...users,
+      findById: async () => Promise.reject(new Error('database down')),
+    } as unknown as UserStore;
     failing.get('/api/any', requireAuthDuringMigration(auths[0]!, broken, OLD_SECRET), (_req, res) => res.json({}));
-    failing.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => res.status(503).json({ error: error.message }));
-    const down = await request(failing).get('/api/any').set('Authorization', `Bearer ${oldToken({ sub: '42' })}`);
+    failing.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) =>
+      res.status(503).json({ error: error.message }),
+    );
+    const down = await request(failing)
+      .get('/api/any')
+      .set('Authorization', `Bearer ${oldToken({ sub: '42' })}`);
     expect([down.status, down.body.error]).toEqual([503, 'database down']);
 
     // Not an old token: requireAuth() answers.
     expect((await call('garbage')).status).toBe(401);
-    const challenge = await call(`${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt' })).toString('base64url')}.e30.x`);
+    const challenge = await call(
+      `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt' })).toString('base64url')}.e30.x`,
+    );
     expect([challenge.status, challenge.body.error]).toEqual([401, 'token_invalid']);
   });
 });

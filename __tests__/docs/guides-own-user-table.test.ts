@@ -45,31 +45,52 @@ beforeEach(async () => {
   await pool.query('TRUNCATE users RESTART IDENTITY');
 });
 
-const { createUser } = loadDocModule<{ createUser(pool: Pool, user: { username: string; email: string; password: string; roles?: string[] }): Promise<string> }>(GUIDE, 'create-user');
+const { createUser } = loadDocModule<{
+  createUser(
+    pool: Pool,
+    user: { username: string; email: string; password: string; roles?: string[] },
+  ): Promise<string>;
+}>(GUIDE, 'create-user');
 const { PgUserStore } = loadDocModule<{ PgUserStore: StoreClass }>(GUIDE, 'pg-user-store');
 const { DrizzleUserStore } = loadDocModule<{ DrizzleUserStore: StoreClass }>(GUIDE, 'drizzle-user-store');
 
 async function seed(): Promise<{ adminId: string; guestId: string }> {
-  const adminId = await createUser(pool, { username: 'Admin', email: 'Admin@Example.com', password: 'admin-password', roles: ['ROLE_ADMIN', 'ROLE_USER'] });
+  const adminId = await createUser(pool, {
+    username: 'Admin',
+    email: 'Admin@Example.com',
+    password: 'admin-password',
+    roles: ['ROLE_ADMIN', 'ROLE_USER'],
+  });
   const guestId = await createUser(pool, { username: 'guest', email: 'guest@example.com', password: 'guest-password' });
   return { adminId, guestId };
 }
 
 /** Logs in through the app's /auth routes, and calls /api/me with the token. */
-async function logInAndCallMe(app: Express, username: string, password: string): Promise<{ login: request.Response; me: request.Response | undefined }> {
+async function logInAndCallMe(
+  app: Express,
+  username: string,
+  password: string,
+): Promise<{ login: request.Response; me: request.Response | undefined }> {
   const login = await request(app).post('/auth/login').send({ username, password });
   if (login.status !== 200) return { login, me: undefined };
-  const me = await request(app).get('/api/me').set('Authorization', `Bearer ${login.body.accessToken as string}`);
+  const me = await request(app)
+    .get('/api/me')
+    .set('Authorization', `Bearer ${login.body.accessToken as string}`);
   return { login, me };
 }
 
 describeWithDatabase('createUser', () => {
   test('stores a bcrypt hash made by hashPassword(), and refuses a password the policy refuses', async () => {
     const id = await createUser(pool, { username: 'someone', email: 'someone@example.com', password: 'correct horse' });
-    const { rows } = await pool.query<{ password_hash: string; roles: string[] }>('SELECT password_hash, roles FROM users WHERE id = $1', [id]);
+    const { rows } = await pool.query<{ password_hash: string; roles: string[] }>(
+      'SELECT password_hash, roles FROM users WHERE id = $1',
+      [id],
+    );
     expect(rows[0]!.password_hash).toMatch(/^\$2[ab]\$10\$/);
     expect(rows[0]!.roles).toEqual(['ROLE_USER']);
-    await expect(createUser(pool, { username: 'short', email: 'short@example.com', password: 'short' })).rejects.toMatchObject({ code: 'weak_password' });
+    await expect(
+      createUser(pool, { username: 'short', email: 'short@example.com', password: 'short' }),
+    ).rejects.toMatchObject({ code: 'weak_password' });
   });
 });
 
@@ -90,10 +111,20 @@ describeWithDatabase.each([
     // PostgreSQL's lower() folds U+0130 to a plain i; the library's rule does not: no look-alike finds admin.
     expect(await store.findByLogin('adm\u0130n')).toBeNull();
     // One user's login equal to another's email: the login wins.
-    const otherId = await createUser(pool, { username: 'guest@example.com', email: 'other@example.com', password: 'other-password' });
+    const otherId = await createUser(pool, {
+      username: 'guest@example.com',
+      email: 'other@example.com',
+      password: 'other-password',
+    });
     expect((await store.findByLogin('guest@example.com'))?.id).toBe(otherId);
     const found = (await store.findById(guestId)) as User;
-    expect(found).toMatchObject({ login: 'guest', email: 'guest@example.com', authorities: ['ROLE_USER'], disabled: false, lastLoginAt: null });
+    expect(found).toMatchObject({
+      login: 'guest',
+      email: 'guest@example.com',
+      authorities: ['ROLE_USER'],
+      disabled: false,
+      lastLoginAt: null,
+    });
     expect(await store.findById('not-an-id')).toBeNull();
     expect(await store.findById('99999')).toBeNull();
   });
@@ -115,19 +146,26 @@ describeWithDatabase.each([
     if (_name === 'pg') {
       // The guide's own mounting code, with its PgUserStore.
       process.env.JWT_SECRET = TEST_SECRET;
-      ({ app, auth } = loadDocModule<{ createApp(pool: Pool): { app: Express; auth: Auth } }>(GUIDE, 'pg-mount', { PgUserStore }).createApp(pool));
+      ({ app, auth } = loadDocModule<{ createApp(pool: Pool): { app: Express; auth: Auth } }>(GUIDE, 'pg-mount', {
+        PgUserStore,
+      }).createApp(pool));
     } else {
       auth = createAuth({ secret: TEST_SECRET, users: store, apiKeys: false });
       app = express();
       app.use('/auth', auth.router);
-      app.get('/api/me', auth.requireAuth(), (req, res) => res.json({ userId: req.auth?.userId, authorities: req.auth?.authorities }));
+      app.get('/api/me', auth.requireAuth(), (req, res) =>
+        res.json({ userId: req.auth?.userId, authorities: req.auth?.authorities }),
+      );
     }
     try {
       const { login, me } = await logInAndCallMe(app, 'admin@example.com', 'admin-password');
       expect(login.status).toBe(200);
       expect(login.body).toMatchObject({ firstLogin: true, user: { id: adminId, login: 'Admin' } });
       expect(me?.body).toEqual({ userId: adminId, authorities: ['ROLE_ADMIN', 'ROLE_USER'] });
-      const { rows } = await pool.query<{ last_login_at: Date | null }>('SELECT last_login_at FROM users WHERE id = $1', [adminId]);
+      const { rows } = await pool.query<{ last_login_at: Date | null }>(
+        'SELECT last_login_at FROM users WHERE id = $1',
+        [adminId],
+      );
       expect(rows[0]!.last_login_at).toBeInstanceOf(Date);
 
       expect((await logInAndCallMe(app, 'guest', 'wrong-password')).login.status).toBe(401);
@@ -143,7 +181,11 @@ describeWithDatabase.each([
     await pool.query(
       `INSERT INTO users (username, email, password_hash) VALUES
         ('old', 'old@example.com', $1), ('long', 'long@example.com', $2), ('argon', 'argon@example.com', $3)`,
-      [bcrypt.hashSync('old-password', 4), bcrypt.hashSync(long, 4), '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG'],
+      [
+        bcrypt.hashSync('old-password', 4),
+        bcrypt.hashSync(long, 4),
+        '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG',
+      ],
     );
     const auth = createAuth({ secret: TEST_SECRET, users: store, apiKeys: false });
     try {

@@ -47,7 +47,9 @@ describeWithServices('docs/guides/production.md', () => {
     generateKeyDirectory(keysDir, 'EdDSA'); // what `npx express-auth-kit generate-keys --algorithm EdDSA --out DIR` writes
     smtp = await startSmtpServer();
     jest.spyOn(console, 'log').mockImplementation((line: unknown) => void logged.push(String(line)));
-    const { createProductionApp } = loadDocModule<{ createProductionApp(env: NodeJS.ProcessEnv): Promise<ProductionApp> }>(GUIDE, 'production-app');
+    const { createProductionApp } = loadDocModule<{
+      createProductionApp(env: NodeJS.ProcessEnv): Promise<ProductionApp>;
+    }>(GUIDE, 'production-app');
     server = await createProductionApp({
       REDIS_URL,
       DATABASE_URL,
@@ -56,7 +58,12 @@ describeWithServices('docs/guides/production.md', () => {
       DATABASE_SCHEMA: schema,
       REDIS_PREFIX: prefix,
     });
-    await server.users.addUser({ login: 'ada', email: 'ada@example.com', passwordHash: await hashPassword('ada-password', { cost: 4 }), authorities: ['ROLE_USER'] });
+    await server.users.addUser({
+      login: 'ada',
+      email: 'ada@example.com',
+      passwordHash: await hashPassword('ada-password', { cost: 4 }),
+      authorities: ['ROLE_USER'],
+    });
   });
 
   afterAll(async () => {
@@ -72,8 +79,12 @@ describeWithServices('docs/guides/production.md', () => {
   });
 
   test('refuses to start without its services, naming them', async () => {
-    const { createProductionApp } = loadDocModule<{ createProductionApp(env: NodeJS.ProcessEnv): Promise<ProductionApp> }>(GUIDE, 'production-app');
-    await expect(createProductionApp({ REDIS_URL })).rejects.toThrow('cannot start: set DATABASE_URL, SMTP_URL, JWT_KEYS_DIR');
+    const { createProductionApp } = loadDocModule<{
+      createProductionApp(env: NodeJS.ProcessEnv): Promise<ProductionApp>;
+    }>(GUIDE, 'production-app');
+    await expect(createProductionApp({ REDIS_URL })).rejects.toThrow(
+      'cannot start: set DATABASE_URL, SMTP_URL, JWT_KEYS_DIR',
+    );
   });
 
   test('health and readiness answer; the login is attributed to the client behind one proxy', async () => {
@@ -87,7 +98,10 @@ describeWithServices('docs/guides/production.md', () => {
       .expect(200);
     const token = login.body.accessToken as string;
     await request(server.app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(200);
-    const sessions = await request(server.app).get('/auth/sessions').set('Authorization', `Bearer ${token}`).expect(200);
+    const sessions = await request(server.app)
+      .get('/auth/sessions')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
     expect(sessions.body.sessions[0].client.network).toBe('203.0.113.0/24');
     expect(logged.some((line) => line.includes('"event":"login.succeeded"'))).toBe(true);
 
@@ -111,11 +125,22 @@ describeWithServices('docs/guides/production.md', () => {
     const warnings = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     server.app.set('trust proxy', true);
     try {
-      const login = await request(server.app).post('/auth/login').set('X-Forwarded-For', '203.0.113.9').send({ username: 'ada', password: 'ada-password' }).expect(200);
-      const sessions = await request(server.app).get('/auth/sessions').set('Authorization', `Bearer ${login.body.accessToken as string}`).expect(200);
-      const current = (sessions.body.sessions as Array<{ current: boolean; client: { network: string } }>).find((session) => session.current);
+      const login = await request(server.app)
+        .post('/auth/login')
+        .set('X-Forwarded-For', '203.0.113.9')
+        .send({ username: 'ada', password: 'ada-password' })
+        .expect(200);
+      const sessions = await request(server.app)
+        .get('/auth/sessions')
+        .set('Authorization', `Bearer ${login.body.accessToken as string}`)
+        .expect(200);
+      const current = (sessions.body.sessions as Array<{ current: boolean; client: { network: string } }>).find(
+        (session) => session.current,
+      );
       expect(current?.client.network).toBe('127.0.0.0/24');
-      expect(warnings.mock.calls.map((call) => String(call[0]))).toEqual([expect.stringContaining('PERMISSIVE_TRUST_PROXY')]);
+      expect(warnings.mock.calls.map((call) => String(call[0]))).toEqual([
+        expect.stringContaining('PERMISSIVE_TRUST_PROXY'),
+      ]);
     } finally {
       server.app.set('trust proxy', 1);
     }

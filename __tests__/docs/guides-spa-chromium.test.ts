@@ -17,7 +17,10 @@ import { TEST_COST, TEST_SECRET } from '../helpers/create-app';
 const GUIDE = 'docs/guides/spa-other-origin.md';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) process.stderr.write(`Skipping the SPA guide's browser test: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM_PATH).\n`);
+if (!haveChromium)
+  process.stderr.write(
+    `Skipping the SPA guide's browser test: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM_PATH).\n`,
+  );
 const describeInBrowser = haveChromium ? describe : describe.skip;
 
 jest.setTimeout(60_000);
@@ -53,26 +56,50 @@ describeInBrowser('the SPA guide in headless Chromium', () => {
         res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
         return;
       }
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>app</title><script type="module">import * as page from "/page.js"; window.page = page;</script>');
+      res
+        .writeHead(200, { 'Content-Type': 'text/html' })
+        .end(
+          '<!doctype html><title>app</title><script type="module">import * as page from "/page.js"; window.page = page;</script>',
+        );
     });
     const pagePort = await listen(pageServer);
     pageOrigin = `http://localhost:${pagePort}`;
 
     const users = new MemoryUserStore([
-      { id: '1', login: 'admin', email: 'admin@example.com', passwordHash: await hashPassword('admin-password', { cost: TEST_COST }), authorities: ['ROLE_ADMIN'] },
+      {
+        id: '1',
+        login: 'admin',
+        email: 'admin@example.com',
+        passwordHash: await hashPassword('admin-password', { cost: TEST_COST }),
+        authorities: ['ROLE_ADMIN'],
+      },
     ]);
-    const built = loadDocModule<{ createApi(users: MemoryUserStore): { app: Express; auth: Auth } }>(GUIDE, 'spa-api', {}, (code) =>
-      code.replace("'https://app.example.com'", `'${pageOrigin}'`),
+    const built = loadDocModule<{ createApi(users: MemoryUserStore): { app: Express; auth: Auth } }>(
+      GUIDE,
+      'spa-api',
+      {},
+      (code) => code.replace("'https://app.example.com'", `'${pageOrigin}'`),
     ).createApi(users);
     api.app = built.app;
     auth = built.auth;
     // The page's code as the browser gets it from a bundler: the guide's block, compiled to an ES module.
-    script = ts.transpileModule(readDocBlock(GUIDE, 'spa-browser').replace("'https://api.example.com'", `'http://localhost:${apiPort}'`), {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-    }).outputText;
+    script = ts.transpileModule(
+      readDocBlock(GUIDE, 'spa-browser').replace("'https://api.example.com'", `'http://localhost:${apiPort}'`),
+      {
+        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+      },
+    ).outputText;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -94,11 +121,23 @@ describeInBrowser('the SPA guide in headless Chromium', () => {
       const page = await context.newPage();
       await open(page);
       expect(await page.evaluate('page.login("admin", "admin-password")')).toBeNull();
-      expect(await page.evaluate('page.api("/api/me").then((res) => res.json())')).toEqual({ userId: '1', authorities: ['ROLE_ADMIN'] });
+      expect(await page.evaluate('page.api("/api/me").then((res) => res.json())')).toEqual({
+        userId: '1',
+        authorities: ['ROLE_ADMIN'],
+      });
       // Nothing of a token where page script can read it.
-      expect(await page.evaluate('({ cookie: document.cookie, local: localStorage.length, session: sessionStorage.length })')).toEqual({ cookie: '', local: 0, session: 0 });
+      expect(
+        await page.evaluate(
+          '({ cookie: document.cookie, local: localStorage.length, session: sessionStorage.length })',
+        ),
+      ).toEqual({ cookie: '', local: 0, session: 0 });
       const cookies = await context.cookies();
-      expect(cookies.find((cookie) => cookie.name === '__Host-eak-refresh')).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+      expect(cookies.find((cookie) => cookie.name === '__Host-eak-refresh')).toMatchObject({
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Strict',
+        path: '/',
+      });
 
       await page.reload();
       await page.waitForFunction('window.page !== undefined');

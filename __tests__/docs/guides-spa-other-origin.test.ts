@@ -27,9 +27,17 @@ let api: { app: Express; auth: Auth };
 beforeEach(async () => {
   process.env.JWT_SECRET = TEST_SECRET;
   const users = new MemoryUserStore([
-    { id: '1', login: 'admin', email: 'admin@example.com', passwordHash: await hashPassword('admin-password', { cost: TEST_COST }), authorities: ['ROLE_ADMIN'] },
+    {
+      id: '1',
+      login: 'admin',
+      email: 'admin@example.com',
+      passwordHash: await hashPassword('admin-password', { cost: TEST_COST }),
+      authorities: ['ROLE_ADMIN'],
+    },
   ]);
-  api = loadDocModule<{ createApi(users: MemoryUserStore): { app: Express; auth: Auth } }>(GUIDE, 'spa-api').createApi(users);
+  api = loadDocModule<{ createApi(users: MemoryUserStore): { app: Express; auth: Auth } }>(GUIDE, 'spa-api').createApi(
+    users,
+  );
 });
 
 afterEach(async () => {
@@ -85,19 +93,35 @@ describe('the API of the guide', () => {
 
   test('the refresh is CSRF-checked: another origin or no opt-in header is 403 and spends nothing', async () => {
     const { cookie } = await cookieLogin();
-    const evil = await request(api.app).post('/auth/token/refresh').set('Cookie', cookie).set('Origin', EVIL_ORIGIN).set('X-Auth-Transport', 'cookie');
+    const evil = await request(api.app)
+      .post('/auth/token/refresh')
+      .set('Cookie', cookie)
+      .set('Origin', EVIL_ORIGIN)
+      .set('X-Auth-Transport', 'cookie');
     expect(evil.status).toBe(403);
     expect(evil.body.error).toBe('csrf_rejected');
     // A form post from the page's own origin cannot add the header nor a JSON type.
-    const form = await request(api.app).post('/auth/token/refresh').set('Cookie', cookie).set('Origin', APP_ORIGIN).type('form').send('a=b');
+    const form = await request(api.app)
+      .post('/auth/token/refresh')
+      .set('Cookie', cookie)
+      .set('Origin', APP_ORIGIN)
+      .type('form')
+      .send('a=b');
     expect(form.status).toBe(403);
     expect(form.body.error).toBe('csrf_rejected');
 
-    const good = await request(api.app).post('/auth/token/refresh').set('Cookie', cookie).set('Origin', APP_ORIGIN).set('X-Auth-Transport', 'cookie');
+    const good = await request(api.app)
+      .post('/auth/token/refresh')
+      .set('Cookie', cookie)
+      .set('Origin', APP_ORIGIN)
+      .set('X-Auth-Transport', 'cookie');
     expect(good.status).toBe(200);
     expect(good.body.refreshToken).toBeUndefined();
     expect(refreshCookieOf(good).split(';', 1)[0]).not.toBe(cookie);
-    const me = await request(api.app).get('/api/me').set('Authorization', `Bearer ${good.body.accessToken as string}`).set('Origin', APP_ORIGIN);
+    const me = await request(api.app)
+      .get('/api/me')
+      .set('Authorization', `Bearer ${good.body.accessToken as string}`)
+      .set('Origin', APP_ORIGIN);
     expect(me.body).toEqual({ userId: '1', authorities: ['ROLE_ADMIN'] });
   });
 });
@@ -116,19 +140,35 @@ function browserOn(pageOrigin: string) {
     const headers = new Headers(init.headers);
     const names = [...headers.keys()].filter((name) => name !== 'accept').join(',');
     if (names !== '') {
-      const preflight = await fetch(url, { method: 'OPTIONS', headers: { Origin: pageOrigin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': names } });
-      const allowed = (preflight.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(',').map((name) => name.trim());
-      if (preflight.headers.get('access-control-allow-origin') !== pageOrigin || names.split(',').some((name) => !allowed.includes(name))) {
+      const preflight = await fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: pageOrigin,
+          'Access-Control-Request-Method': method,
+          'Access-Control-Request-Headers': names,
+        },
+      });
+      const allowed = (preflight.headers.get('access-control-allow-headers') ?? '')
+        .toLowerCase()
+        .split(',')
+        .map((name) => name.trim());
+      if (
+        preflight.headers.get('access-control-allow-origin') !== pageOrigin ||
+        names.split(',').some((name) => !allowed.includes(name))
+      ) {
         throw new TypeError(`Failed to fetch: the preflight of ${method} ${url} refused ${names}`);
       }
     }
     headers.set('Origin', pageOrigin);
     const credentials = init.credentials === 'include';
-    if (credentials && jar.size > 0) headers.set('Cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));
+    if (credentials && jar.size > 0)
+      headers.set('Cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));
     const res = await fetch(url, { ...init, method, headers });
-    if (res.headers.get('access-control-allow-origin') !== pageOrigin) throw new TypeError('Failed to fetch: no CORS answer');
+    if (res.headers.get('access-control-allow-origin') !== pageOrigin)
+      throw new TypeError('Failed to fetch: no CORS answer');
     if (credentials) {
-      if (res.headers.get('access-control-allow-credentials') !== 'true') throw new TypeError('Failed to fetch: credentials not allowed');
+      if (res.headers.get('access-control-allow-credentials') !== 'true')
+        throw new TypeError('Failed to fetch: credentials not allowed');
       for (const line of res.headers.getSetCookie()) {
         const pair = line.split(';', 1)[0]!;
         const name = pair.slice(0, pair.indexOf('='));
@@ -156,7 +196,9 @@ describe('the page of the guide, against the API over HTTP', () => {
   });
 
   const openPage = (browser: ReturnType<typeof browserOn>): Page =>
-    loadDocModule<Page>(GUIDE, 'spa-browser', { fetch: browser.fetch }, (code) => code.replace("'https://api.example.com'", `'${origin}'`));
+    loadDocModule<Page>(GUIDE, 'spa-browser', { fetch: browser.fetch }, (code) =>
+      code.replace("'https://api.example.com'", `'${origin}'`),
+    );
 
   test('logs in, calls the API, survives a reload through the cookie, and logs out', async () => {
     const browser = browserOn(APP_ORIGIN);

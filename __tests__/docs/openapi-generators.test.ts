@@ -27,7 +27,8 @@ function blocks(title: string, language: string): string[] {
   let heading = '';
   for (const part of readFileSync(DOCUMENT, 'utf8').split(/^(## .*|```\w+\n[\s\S]*?```)$/m)) {
     if (part.startsWith('## ')) heading = part.slice(3).trim();
-    else if (heading === title && part.startsWith(`\`\`\`${language}\n`)) found.push(part.slice(language.length + 4, -3));
+    else if (heading === title && part.startsWith(`\`\`\`${language}\n`))
+      found.push(part.slice(language.length + 4, -3));
   }
   if (found.length === 0) throw new Error(`docs/openapi.md has no \`\`\`${language} block under "## ${title}"`);
   return found;
@@ -36,7 +37,9 @@ function blocks(title: string, language: string): string[] {
 // The client needs the types generated at test time, so this test type-checks it (code-blocks.test.ts does not).
 const CLIENT = readDocBlock('docs/openapi.md', 'openapi-client');
 /** The page's generate command: `npx openapi-typescript <document URL> -o <file>`. */
-const GENERATE = blocks(HEADING, 'sh')[0]!.split('\n').find((line) => line.startsWith('npx openapi-typescript '))!;
+const GENERATE = blocks(HEADING, 'sh')[0]!
+  .split('\n')
+  .find((line) => line.startsWith('npx openapi-typescript '))!;
 
 // Virtual files beside this test, so 'openapi-fetch' resolves as it would in the reader's project.
 const TYPES_FILE = path.join(__dirname, 'auth-api.ts');
@@ -66,7 +69,8 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   // The basic example's configuration, with memory stores, console mail and a fixed secret.
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
+  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE'])
+    delete process.env[name];
   process.env.JWT_SECRET = 'an-example-secret-that-is-long-enough-for-hs512-0123456789abcdef';
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -96,13 +100,19 @@ async function generateTypes(): Promise<string> {
   const [, , url, flag] = GENERATE.split(/\s+/);
   expect([url, flag]).toEqual([`${DOCUMENTED_ORIGIN}/openapi.json`, '-o']);
   const manifest = createRequire(__filename).resolve('openapi-typescript/package.json');
-  const bin = path.join(path.dirname(manifest), (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> }).bin['openapi-typescript']!);
+  const bin = path.join(
+    path.dirname(manifest),
+    (JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> }).bin['openapi-typescript']!,
+  );
   const output = path.join(work, 'auth-api.ts');
-  const child = spawn(process.execPath, [bin, url!.replace(DOCUMENTED_ORIGIN, origin), '-o', output], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, url!.replace(DOCUMENTED_ORIGIN, origin), '-o', output], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const errors: Buffer[] = [];
   child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
   const [status] = (await once(child, 'close')) as [number];
-  if (status !== 0) throw new Error(`openapi-typescript failed (${status}):\n${Buffer.concat(errors).toString('utf8')}`);
+  if (status !== 0)
+    throw new Error(`openapi-typescript failed (${status}):\n${Buffer.concat(errors).toString('utf8')}`);
   return readFileSync(output, 'utf8');
 }
 
@@ -121,12 +131,18 @@ const STRICT: ts.CompilerOptions = {
 function diagnosticsOf(files: Map<string, string>, options: ts.CompilerOptions): string[] {
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (name, language, ...rest) => (files.has(name) ? ts.createSourceFile(name, files.get(name)!, language) : getSourceFile.call(host, name, language, ...rest));
+  host.getSourceFile = (name, language, ...rest) =>
+    files.has(name)
+      ? ts.createSourceFile(name, files.get(name)!, language)
+      : getSourceFile.call(host, name, language, ...rest);
   host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
   host.readFile = (name) => files.get(name) ?? readFile.call(host, name);
   const program = ts.createProgram([...files.keys()], options, host);
   return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-    const where = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start) : undefined;
+    const where =
+      diagnostic.file && diagnostic.start !== undefined
+        ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start)
+        : undefined;
     return `${path.basename(diagnostic.file?.fileName ?? '')}:${where ? where.line + 1 : '?'}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
   });
 }
@@ -143,13 +159,28 @@ function typeCheck(client = CLIENT): string[] {
 
 describe('docs/openapi.md', () => {
   test('openapi-typescript generates the named schemas as importable types', () => {
-    const schemas = generated.slice(generated.indexOf('export interface components {'), generated.indexOf('export type $defs'));
-    for (const name of ['User', 'Session', 'Error', 'ErrorCode', 'LoginSuccess', 'RefreshSuccess', 'SecondFactorChallenge', 'ApiKey', 'Account']) {
+    const schemas = generated.slice(
+      generated.indexOf('export interface components {'),
+      generated.indexOf('export type $defs'),
+    );
+    for (const name of [
+      'User',
+      'Session',
+      'Error',
+      'ErrorCode',
+      'LoginSuccess',
+      'RefreshSuccess',
+      'SecondFactorChallenge',
+      'ApiKey',
+      'Account',
+    ]) {
       expect(schemas).toMatch(new RegExp(`^ {8}${name}: `, 'm'));
     }
     expect(schemas).toMatch(/^ {8}ErrorCode: "invalid_request" \| /m);
     // Answers point at the named types instead of repeating them.
-    expect(generated).toContain('components["schemas"]["LoginSuccess"] | components["schemas"]["SecondFactorChallenge"]');
+    expect(generated).toContain(
+      'components["schemas"]["LoginSuccess"] | components["schemas"]["SecondFactorChallenge"]',
+    );
   });
 
   test("the page's client code has no cast, and type-checks in strict mode against the generated types", () => {
@@ -158,25 +189,45 @@ describe('docs/openapi.md', () => {
   });
 
   test('the check can fail: a misspelt field or a path the document lacks is reported', () => {
-    expect(typeCheck(CLIENT.replace('login.data.user', 'login.data.users'))).toEqual([expect.stringMatching(/^auth-client\.ts:\d+: Property 'users' does not exist/)]);
-    expect(typeCheck(CLIENT.replace("auth.GET('/auth/sessions'", "auth.GET('/auth/session-list'")).length).toBeGreaterThan(0);
+    expect(typeCheck(CLIENT.replace('login.data.user', 'login.data.users'))).toEqual([
+      expect.stringMatching(/^auth-client\.ts:\d+: Property 'users' does not exist/),
+    ]);
+    expect(
+      typeCheck(CLIENT.replace("auth.GET('/auth/sessions'", "auth.GET('/auth/session-list'")).length,
+    ).toBeGreaterThan(0);
   });
 
   test("the page's code that serves the document type-checks against the library", () => {
     const files = new Map([[path.join(__dirname, 'serve-openapi.ts'), blocks('Getting the document', 'ts')[0]!]]);
     const library = path.join(__dirname, '../../lib/index.ts');
-    expect(diagnosticsOf(files, { ...STRICT, types: ['node'], baseUrl: __dirname, paths: { 'express-auth-kit': [library] } })).toEqual([]);
+    expect(
+      diagnosticsOf(files, {
+        ...STRICT,
+        types: ['node'],
+        baseUrl: __dirname,
+        paths: { 'express-auth-kit': [library] },
+      }),
+    ).toEqual([]);
   });
 
   test("the page's client logs in, reads the account and the sessions, refreshes and logs out, with openapi-fetch", async () => {
     const source = CLIENT.split(DOCUMENTED_ORIGIN).join(origin);
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-    const module = { exports: {} as { tour?: (username: string, password: string) => Promise<Record<string, unknown>> } };
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    const module = {
+      exports: {} as { tour?: (username: string, password: string) => Promise<Record<string, unknown>> },
+    };
     // The reader's project: 'openapi-fetch' from node_modules; './auth-api' holds types only and is erased.
     new Function('exports', 'require', 'module', outputText)(module.exports, createRequire(CLIENT_FILE), module);
     const result = await module.exports.tour!('admin', DEMO_PASSWORDS.admin);
     expect(result).toEqual({
-      user: { id: expect.any(String), login: 'admin', email: 'admin@example.com', authorities: ['ROLE_ADMIN', 'ROLE_USER'] },
+      user: {
+        id: expect.any(String),
+        login: 'admin',
+        email: 'admin@example.com',
+        authorities: ['ROLE_ADMIN', 'ROLE_USER'],
+      },
       firstName: 'Admin',
       sessions: [expect.objectContaining({ id: expect.any(String), current: true })],
       loggedOut: 204,

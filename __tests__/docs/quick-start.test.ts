@@ -22,15 +22,26 @@ afterAll(() => {
 });
 
 /** Writes the block with its import of the package pointed at lib/, and starts it like `node server.mjs` would. */
-async function startServer(id: string, fileName: string): Promise<{ port: number; base: string; env: NodeJS.ProcessEnv }> {
+async function startServer(
+  id: string,
+  fileName: string,
+): Promise<{ port: number; base: string; env: NodeJS.ProcessEnv }> {
   const code = readDocBlock('README.md', id);
   expect(code).toContain("'express-auth-kit'");
   const file = path.join(folder, fileName);
   writeFileSync(file, code.replaceAll("'express-auth-kit'", JSON.stringify(LIBRARY)));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), JWT_SECRET: randomBytes(32).toString('base64url') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+  };
   for (const variable of ['HOST', 'NODE_OPTIONS']) delete env[variable];
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: folder, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    cwd: folder,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const base = await waitForListening(child, `README ${id}`, START_TIMEOUT_MS);
   return { port, base, env };
@@ -40,7 +51,11 @@ test('the ES module quick start answers the curl block: login → guarded → re
   const { port, base, env } = await startServer('quick-start-esm', 'server.mjs');
   expect(base).toBe(`http://127.0.0.1:${port}`);
 
-  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', readDocBlock('README.md', 'quick-start-curl')], { cwd: folder, env });
+  const { stdout } = await promisify(execFile)(
+    'bash',
+    ['-euo', 'pipefail', '-c', readDocBlock('README.md', 'quick-start-curl')],
+    { cwd: folder, env },
+  );
   const lines = stdout.trim().split('\n');
   const answers = lines.map((line) => {
     const match = /^(.*?)\s*(\d{3})$/.exec(line);

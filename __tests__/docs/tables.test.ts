@@ -22,7 +22,11 @@ function prose(markdown: string): string {
 
 /** GitHub's anchor for a heading: lower-cased, punctuation but `-` and `_` dropped, spaces made `-`. */
 function anchorOf(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 function headings(markdown: string, level?: number): string[] {
@@ -51,12 +55,17 @@ const OPTIONS = optionNames('lib/options/index.ts', 'AuthOptions', OPAQUE_OPTION
 describe('the option tables', () => {
   test('the code has the options this test expects to find (the reader works)', () => {
     expect(OPTIONS.topLevel).toEqual(expect.arrayContaining(['secret', 'users', 'preset', 'lockout', 'cookies']));
-    expect(OPTIONS.nested).toEqual(expect.arrayContaining(['lockout.maxFailures', 'cookies.trustedOrigins', 'sessions.refresh', 'tokens.accessTtl']));
+    expect(OPTIONS.nested).toEqual(
+      expect.arrayContaining(['lockout.maxFailures', 'cookies.trustedOrigins', 'sessions.refresh', 'tokens.accessTtl']),
+    );
   });
 
   test("the README's table lists every option once, each linked to its section of docs/options.md", () => {
     const table = section(read('README.md'), 'Options');
-    const rows = [...table.matchAll(/^\| \[`([^`]+)`\]\(docs\/options\.md#([^)]+)\) \|/gm)].map((match) => ({ name: match[1]!, anchor: match[2]! }));
+    const rows = [...table.matchAll(/^\| \[`([^`]+)`\]\(docs\/options\.md#([^)]+)\) \|/gm)].map((match) => ({
+      name: match[1]!,
+      anchor: match[2]!,
+    }));
     expect(rows.map((row) => row.name).sort()).toEqual(sorted(OPTIONS.topLevel));
     const anchors = new Set(headings(read('docs/options.md')).map(anchorOf));
     expect(rows.filter((row) => !anchors.has(row.anchor))).toEqual([]);
@@ -64,7 +73,9 @@ describe('the option tables', () => {
 
   test('docs/options.md has a section for every option and a row for every field of an option group', () => {
     const page = read('docs/options.md');
-    const sections = headings(page, 3).map((heading) => /^`([^`]+)`$/.exec(heading)?.[1]).filter((name) => name !== undefined);
+    const sections = headings(page, 3)
+      .map((heading) => /^`([^`]+)`$/.exec(heading)?.[1])
+      .filter((name) => name !== undefined);
     expect(sorted(sections)).toEqual(sorted(OPTIONS.topLevel));
     const fields = firstCells(prose(page)).filter((cell) => cell.includes('.'));
     expect(sorted(fields)).toEqual(sorted(OPTIONS.nested));
@@ -80,7 +91,11 @@ describe('the event table', () => {
   });
 
   test('every event of the union is emitted somewhere in lib/', () => {
-    const sources = execFileSync('grep', ['-rhoE', "'[a-z_]+\\.[a-z_]+'", 'lib', '--include=*.ts', '--exclude=events.ts'], { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
+    const sources = execFileSync(
+      'grep',
+      ['-rhoE', "'[a-z_]+\\.[a-z_]+'", 'lib', '--include=*.ts', '--exclude=events.ts'],
+      { cwd: REPOSITORY_ROOT, encoding: 'utf8' },
+    );
     const quoted = new Set(sources.split('\n').map((line) => line.slice(1, -1)));
     expect(EVENTS.filter((event) => !quoted.has(event))).toEqual([]);
   });
@@ -125,7 +140,8 @@ test('every relative link of the README and docs/ names a page, and a heading of
         continue;
       }
       if (anchor === undefined || !linked.endsWith('.md')) continue;
-      if (!headings(read(linked)).map(anchorOf).includes(anchor)) broken.push(`${file}: ${target} (no heading #${anchor} in ${linked})`);
+      if (!headings(read(linked)).map(anchorOf).includes(anchor))
+        broken.push(`${file}: ${target} (no heading #${anchor} in ${linked})`);
     }
   }
   expect(broken).toEqual([]);

@@ -45,10 +45,21 @@ function recipe(headingStart: string): string {
  * jose 6, an ES module that Node 20.19 loads and jest's module registry does not), and verifies each token with its
  * verifyAccessToken: the claims, or null when it refused.
  */
-async function runRecipe(code: string, origin: string, tokens: string[], env: NodeJS.ProcessEnv = {}): Promise<Array<Record<string, unknown> | null>> {
+async function runRecipe(
+  code: string,
+  origin: string,
+  tokens: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Array<Record<string, unknown> | null>> {
   const source = code.split(DOCUMENTED_ORIGIN).join(origin);
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-  const child = spawn(process.execPath, ['-e', RUNNER], { cwd: __dirname, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  });
+  const child = spawn(process.execPath, ['-e', RUNNER], {
+    cwd: __dirname,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const output: Buffer[] = [];
   const errors: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
@@ -93,7 +104,10 @@ afterEach(async () => {
 });
 
 /** An app with the basic example's routes and a JWKS, listening; claims: issuer and audience, or neither. */
-async function start(secret: SecretOption, claims: { issuer?: string; audience?: string }): Promise<{ app: TestApp; origin: string }> {
+async function start(
+  secret: SecretOption,
+  claims: { issuer?: string; audience?: string },
+): Promise<{ app: TestApp; origin: string }> {
   const app: TestApp = await createTestApp({
     clock: realClock,
     rateLimit: false,
@@ -125,7 +139,12 @@ async function check(code: string, secret: () => SecretOption, env: NodeJS.Proce
   // Same keys, no issuer or audience: the recipe's checks refuse its access token.
   const { app: other } = await start(secret(), {});
   const otherAccess = (await tokensOf(other)).access;
-  const [access, ...refused] = await runRecipe(code, origin, [tokens.access, tokens.refresh, tokens.challenge, tampered(tokens.access), otherAccess], env);
+  const [access, ...refused] = await runRecipe(
+    code,
+    origin,
+    [tokens.access, tokens.refresh, tokens.challenge, tampered(tokens.access), otherAccess],
+    env,
+  );
   // The default preset's access tokens carry no usefor: their typ, which every recipe requires, says the kind.
   expect(access).toMatchObject({ sub: '1', iss: ISSUER, aud: AUDIENCE });
   expect(access).not.toHaveProperty('usefor');
@@ -134,15 +153,31 @@ async function check(code: string, secret: () => SecretOption, env: NodeJS.Proce
 
 describe('docs/verifying-tokens.md', () => {
   test('every recipe type-checks as written', () => {
-    const files = new Map([...RECIPES.values()].map((code, index) => [path.join(__dirname, `verifying-tokens.recipe-${index}.ts`), code]));
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: true, skipLibCheck: true, types: ['node'] };
+    const files = new Map(
+      [...RECIPES.values()].map((code, index) => [path.join(__dirname, `verifying-tokens.recipe-${index}.ts`), code]),
+    );
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      types: ['node'],
+    };
     const host = ts.createCompilerHost(options);
     const { getSourceFile, fileExists, readFile } = host;
-    host.getSourceFile = (name, language, ...rest) => (files.has(name) ? ts.createSourceFile(name, files.get(name)!, language) : getSourceFile.call(host, name, language, ...rest));
+    host.getSourceFile = (name, language, ...rest) =>
+      files.has(name)
+        ? ts.createSourceFile(name, files.get(name)!, language)
+        : getSourceFile.call(host, name, language, ...rest);
     host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
     host.readFile = (name) => files.get(name) ?? readFile.call(host, name);
     const program = ts.createProgram([...files.keys()], options, host);
-    const errors = ts.getPreEmitDiagnostics(program).map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
     expect(errors).toEqual([]);
     expect(files.size).toBe(3);
   }, 90_000);
@@ -151,14 +186,20 @@ describe('docs/verifying-tokens.md', () => {
     await check(recipe('jose with the JWKS'), () => keyPair('EdDSA'));
   });
 
-  test.each(['ES256', 'RS256'] as const)('jwks-rsa and jsonwebtoken (%s) accept access tokens only', async (algorithm) => {
-    const code = recipe('jwks-rsa and jsonwebtoken').replace("algorithms: ['ES256']", `algorithms: ['${algorithm}']`);
-    await check(code, () => keyPair(algorithm));
-  });
+  test.each(['ES256', 'RS256'] as const)(
+    'jwks-rsa and jsonwebtoken (%s) accept access tokens only',
+    async (algorithm) => {
+      const code = recipe('jwks-rsa and jsonwebtoken').replace("algorithms: ['ES256']", `algorithms: ['${algorithm}']`);
+      await check(code, () => keyPair(algorithm));
+    },
+  );
 
   test('jwks-rsa and jsonwebtoken cannot verify EdDSA, as the page says', async () => {
     const { app, origin } = await start(keyPair('EdDSA'), { issuer: ISSUER, audience: AUDIENCE });
-    const code = recipe('jwks-rsa and jsonwebtoken').replace("algorithms: ['ES256']", "algorithms: ['EdDSA' as 'ES256']");
+    const code = recipe('jwks-rsa and jsonwebtoken').replace(
+      "algorithms: ['ES256']",
+      "algorithms: ['EdDSA' as 'ES256']",
+    );
     expect(await runRecipe(code, origin, [(await tokensOf(app)).access])).toEqual([null]);
     expect(readFileSync(DOCUMENT, 'utf8')).toMatch(/jsonwebtoken cannot verify EdDSA/);
   });

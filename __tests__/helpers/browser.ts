@@ -16,7 +16,9 @@ const haveChromium = existsSync(CHROMIUM);
 /** `describe` where Chromium is installed; elsewhere `describe.skip`, after a warning naming `suite` and the fix. */
 export function describeInBrowser(suite: string): jest.Describe {
   if (haveChromium) return describe;
-  console.warn(`Skipping ${suite}: ${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH.`);
+  console.warn(
+    `Skipping ${suite}: ${CHROMIUM} is missing; install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH.`,
+  );
   return describe.skip;
 }
 
@@ -24,13 +26,22 @@ export function describeInBrowser(suite: string): jest.Describe {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
   });
 }
 
 /** Sets the environment the demo example reads: memory stores, no mail server, HMAC with `secret`. */
 export function useDemoEnvironment(secret: string): void {
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE']) delete process.env[name];
+  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE'])
+    delete process.env[name];
   process.env.JWT_SECRET = secret;
 }
 

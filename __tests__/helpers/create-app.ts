@@ -13,7 +13,16 @@ import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECR
 import { checkResponsesAgainstDocument } from './openapi-conformance';
 
 // The fixtures moved to fixtures.ts (no Express there, for the core helper); re-exported for the tests importing them here.
-export { createFakeClock, createRecordingLogger, demoUsers, passwordHashes, PASSWORDS, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
+export {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  passwordHashes,
+  PASSWORDS,
+  TEST_COST,
+  TEST_SECRET,
+  type FakeClock,
+} from './fixtures';
 
 export interface TestApp {
   app: Express;
@@ -87,7 +96,8 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
     close: async () => {
       await auth.shutdown();
       await state.shutdown();
-      if (violations.length > 0) throw new Error(`responses that disagree with the OpenAPI document:\n${violations.join('\n')}`);
+      if (violations.length > 0)
+        throw new Error(`responses that disagree with the OpenAPI document:\n${violations.join('\n')}`);
     },
   };
 }

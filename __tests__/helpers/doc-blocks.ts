@@ -52,9 +52,16 @@ export function docBlocks(file: string): DocBlock[] {
     const [, indent, fence, info] = open;
     const body: string[] = [];
     let end = index + 1;
-    while (end < lines.length && !lines[end]!.trimStart().startsWith(fence!)) body.push(lines[end++]!.slice(indent!.length));
+    while (end < lines.length && !lines[end]!.trimStart().startsWith(fence!))
+      body.push(lines[end++]!.slice(indent!.length));
     const previous = index > 0 ? DIRECTIVE.exec(lines[index - 1]!.trim()) : null;
-    blocks.push({ file, line: index + 2, lang: info!.toLowerCase(), code: body.join('\n'), ...(previous ? parseDirective(previous[1]!) : {}) });
+    blocks.push({
+      file,
+      line: index + 2,
+      lang: info!.toLowerCase(),
+      code: body.join('\n'),
+      ...(previous ? parseDirective(previous[1]!) : {}),
+    });
     index = end;
   }
   return blocks;

@@ -5,7 +5,12 @@
 import ts from 'typescript';
 import { readDocBlock } from './doc-blocks';
 
-export function loadDocModule<T>(file: string, id: string, scope: Record<string, unknown> = {}, rewrite: (code: string) => string = (code) => code): T {
+export function loadDocModule<T>(
+  file: string,
+  id: string,
+  scope: Record<string, unknown> = {},
+  rewrite: (code: string) => string = (code) => code,
+): T {
   const source = rewrite(readDocBlock(file, id));
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
@@ -16,6 +21,11 @@ export function loadDocModule<T>(file: string, id: string, scope: Record<string,
   const load = (name: string): unknown => require(name === 'express-auth-kit' ? '../../lib' : name);
   const module = { exports: {} as Record<string, unknown> };
   // The document's code, run as written.
-  new Function('exports', 'require', 'module', ...Object.keys(scope), outputText)(module.exports, load, module, ...Object.values(scope));
+  new Function('exports', 'require', 'module', ...Object.keys(scope), outputText)(
+    module.exports,
+    load,
+    module,
+    ...Object.values(scope),
+  );
   return module.exports as T;
 }

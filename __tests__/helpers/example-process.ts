@@ -2,9 +2,17 @@
 // printed when it exits first or does not start in time.
 import type { ChildProcess } from 'node:child_process';
 
-export function waitForListening(child: ChildProcess, label: string, timeoutMs: number, output: string[] = []): Promise<string> {
+export function waitForListening(
+  child: ChildProcess,
+  label: string,
+  timeoutMs: number,
+  output: string[] = [],
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${label} did not start within ${timeoutMs} ms:\n${output.join('')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${label} did not start within ${timeoutMs} ms:\n${output.join('')}`)),
+      timeoutMs,
+    );
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
     child.stdout!.on('data', (chunk: Buffer) => {
       output.push(chunk.toString('utf8'));

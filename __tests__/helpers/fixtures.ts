@@ -47,7 +47,9 @@ let hashes: Promise<Record<keyof typeof PASSWORDS, string>> | undefined;
 export function passwordHashes(): Promise<Record<keyof typeof PASSWORDS, string>> {
   hashes ??= (async () => {
     const entries = await Promise.all(
-      Object.entries(PASSWORDS).map(async ([name, password]) => [name, await hashPassword(password, { cost: TEST_COST })] as const),
+      Object.entries(PASSWORDS).map(
+        async ([name, password]) => [name, await hashPassword(password, { cost: TEST_COST })] as const,
+      ),
     );
     return Object.fromEntries(entries) as Record<keyof typeof PASSWORDS, string>;
   })();
@@ -58,10 +60,50 @@ export function passwordHashes(): Promise<Record<keyof typeof PASSWORDS, string>
 export async function demoUsers(clock: () => number): Promise<User[]> {
   const h = await passwordHashes();
   return [
-    { id: '1', login: 'admin', email: 'admin@example.com', passwordHash: h.admin, authorities: ['ROLE_ADMIN', 'ROLE_USER'], firstName: 'Admin', lastName: 'User', createdAt: new Date(clock()) },
-    { id: '2', login: 'user', email: 'user@example.com', passwordHash: h.user, authorities: ['ROLE_USER'], secondFactor: 'EMAIL', createdAt: new Date(clock()) },
-    { id: '3', login: 'guest', email: 'guest@example.com', passwordHash: h.guest, authorities: ['ROLE_USER'], createdAt: new Date(clock()) },
-    { id: '4', login: 'expired', email: 'expired@example.com', passwordHash: h.expired, authorities: ['ROLE_USER'], passwordExpiresAt: new Date(clock() - 1000), createdAt: new Date(clock()) },
-    { id: '5', login: 'disabled', email: 'disabled@example.com', passwordHash: h.disabled, authorities: ['ROLE_USER'], disabled: true, createdAt: new Date(clock()) },
+    {
+      id: '1',
+      login: 'admin',
+      email: 'admin@example.com',
+      passwordHash: h.admin,
+      authorities: ['ROLE_ADMIN', 'ROLE_USER'],
+      firstName: 'Admin',
+      lastName: 'User',
+      createdAt: new Date(clock()),
+    },
+    {
+      id: '2',
+      login: 'user',
+      email: 'user@example.com',
+      passwordHash: h.user,
+      authorities: ['ROLE_USER'],
+      secondFactor: 'EMAIL',
+      createdAt: new Date(clock()),
+    },
+    {
+      id: '3',
+      login: 'guest',
+      email: 'guest@example.com',
+      passwordHash: h.guest,
+      authorities: ['ROLE_USER'],
+      createdAt: new Date(clock()),
+    },
+    {
+      id: '4',
+      login: 'expired',
+      email: 'expired@example.com',
+      passwordHash: h.expired,
+      authorities: ['ROLE_USER'],
+      passwordExpiresAt: new Date(clock() - 1000),
+      createdAt: new Date(clock()),
+    },
+    {
+      id: '5',
+      login: 'disabled',
+      email: 'disabled@example.com',
+      passwordHash: h.disabled,
+      authorities: ['ROLE_USER'],
+      disabled: true,
+      createdAt: new Date(clock()),
+    },
   ];
 }

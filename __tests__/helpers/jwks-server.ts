@@ -19,7 +19,9 @@ export async function createIdpKey(kid: string): Promise<IdpKey> {
 
 /** Signs `claims` with `key` (RS256, its kid in the header, unless `kid` overrides it). */
 export function signIdpToken(key: IdpKey, claims: JWTPayload, options: { kid?: string } = {}): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: options.kid ?? key.kid }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: options.kid ?? key.kid })
+    .sign(key.privateKey);
 }
 
 /**

@@ -16,5 +16,7 @@ void (async () => {
     metricsError = `${(error as Error).name}: ${(error as Error).message}`;
   }
   await t.close();
-  process.stdout.write(`${JSON.stringify({ login: login.status, guarded: guarded.status, refused: refused.status, promClientLoaded, metricsError })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ login: login.status, guarded: guarded.status, refused: refused.status, promClientLoaded, metricsError })}\n`,
+  );
 })();

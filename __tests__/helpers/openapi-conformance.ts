@@ -20,26 +20,43 @@ interface Operation {
 }
 
 /** The URI fragment of a JSON pointer (RFC 6901 escapes, then percent-encoding: paths hold `{` and `}`). */
-const pointer = (...parts: string[]): string => `#${parts.map((part) => `/${encodeURIComponent(part.replace(/~/g, '~0').replace(/\//g, '~1'))}`).join('')}`;
+const pointer = (...parts: string[]): string =>
+  `#${parts.map((part) => `/${encodeURIComponent(part.replace(/~/g, '~0').replace(/\//g, '~1'))}`).join('')}`;
 
 function operationsOf(document: Document): Operation[] {
   const operations: Operation[] = [];
   for (const [path, methods] of Object.entries(document.paths)) {
-    const pattern = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}/?$`, 'i');
+    const pattern = new RegExp(
+      `^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}/?$`,
+      'i',
+    );
     for (const [method, operation] of Object.entries(methods)) {
       const responses = (operation as { responses: Operation['responses'] }).responses;
-      operations.push({ method: method.toUpperCase(), pattern, path, pointer: pointer('paths', path, method, 'responses'), responses });
+      operations.push({
+        method: method.toUpperCase(),
+        pattern,
+        path,
+        pointer: pointer('paths', path, method, 'responses'),
+        responses,
+      });
     }
   }
   return operations;
 }
 
 /** The response documented for `status`, following a `$ref` into `components.responses`, and its pointer. */
-function responseOf(document: Document, operation: Operation, status: string): { response: ResponseObject; at: string } | undefined {
+function responseOf(
+  document: Document,
+  operation: Operation,
+  status: string,
+): { response: ResponseObject; at: string } | undefined {
   const response = operation.responses[status];
-  if (response?.$ref === undefined) return response && { response, at: `${operation.pointer}${pointer(status).slice(1)}` };
+  if (response?.$ref === undefined)
+    return response && { response, at: `${operation.pointer}${pointer(status).slice(1)}` };
   const name = /^#\/components\/responses\/([^/]+)$/.exec(response.$ref)?.[1];
-  const shared = (document.components as { responses?: Record<string, ResponseObject> } | undefined)?.responses?.[name ?? ''];
+  const shared = (document.components as { responses?: Record<string, ResponseObject> } | undefined)?.responses?.[
+    name ?? ''
+  ];
   if (shared === undefined) throw new Error(`${operation.path}: unresolvable response ${response.$ref}`);
   return { response: shared, at: pointer('components', 'responses', name!) };
 }
@@ -86,11 +103,14 @@ export function checkResponsesAgainstDocument(app: Express, auth: Auth, basePath
         return;
       }
       const text = Buffer.concat(chunks).toString('utf8');
-      const type = String(res.getHeader('content-type') ?? '').split(';')[0]!.trim();
+      const type = String(res.getHeader('content-type') ?? '')
+        .split(';')[0]!
+        .trim();
       const documented = found.response;
       const media = documented.content?.[type];
       if (!documented.content) {
-        if (text !== '') violations.push(`${where}: documented without a body, sent ${JSON.stringify(text.slice(0, 80))}`);
+        if (text !== '')
+          violations.push(`${where}: documented without a body, sent ${JSON.stringify(text.slice(0, 80))}`);
         return;
       }
       if (!media) {

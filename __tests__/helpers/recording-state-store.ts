@@ -18,7 +18,8 @@ export class RecordingStateStore implements StateStore {
     if (compareAndSet !== undefined) {
       this.compareAndSet = async (key, expected, value, ttlMs) => {
         const replaced = await compareAndSet(key, expected, value, ttlMs);
-        if (replaced && !(value === null && expected === null)) this.writes.push({ op: value === null ? 'delete' : 'set', key });
+        if (replaced && !(value === null && expected === null))
+          this.writes.push({ op: value === null ? 'delete' : 'set', key });
         return replaced;
       };
     }

@@ -26,7 +26,9 @@ export function redisClusterSkipReason(): string | undefined {
 /** Why the tests cannot start (and stop nodes of) a cluster of their own, or undefined. */
 export function ownClusterSkipReason(context = ''): string | undefined {
   const missing = ['redis-server', 'redis-cli'].filter((program) => !hasProgram(program));
-  return missing.length > 0 ? `${context}${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not on the PATH` : undefined;
+  return missing.length > 0
+    ? `${context}${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not on the PATH`
+    : undefined;
 }
 
 /** A running cluster: its masters' addresses, and (for one started here) ways to stop and restart a node. */
@@ -51,7 +53,7 @@ export async function useRedisCluster(): Promise<RedisCluster> {
   if (!REDIS_CLUSTER_NODES) return startRedisCluster();
   const nodes = REDIS_CLUSTER_NODES.split(',').map(parseNode);
   const refuse = async () => {
-    throw new Error('a cluster named by REDIS_CLUSTER_NODES is not this process\'s to stop; use startRedisCluster()');
+    throw new Error("a cluster named by REDIS_CLUSTER_NODES is not this process's to stop; use startRedisCluster()");
   };
   const cluster: RedisCluster = {
     nodes,
@@ -101,9 +103,13 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       await start(port);
     }
     const addresses = nodes.map(({ host, port }) => `${host}:${port}`);
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
-      timeout: 20_000,
-    });
+    await promisify(execFile)(
+      'redis-cli',
+      ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+      {
+        timeout: 20_000,
+      },
+    );
     await waitUntilOk(nodes);
     return cluster;
   } catch (error) {
@@ -122,15 +128,23 @@ async function startClusterNode(port: number, dir: string): Promise<ChildProcess
   const child = spawn(
     'redis-server',
     [
-      '--port', String(port),
-      '--bind', '127.0.0.1',
-      '--cluster-enabled', 'yes',
-      '--cluster-config-file', `nodes-${port}.conf`,
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      `nodes-${port}.conf`,
       // Short, so the cluster declares a killed node failed, and forgives it after a restart, within a test.
-      '--cluster-node-timeout', '1000',
-      '--save', '',
-      '--appendonly', 'no',
-      '--dir', dir,
+      '--cluster-node-timeout',
+      '1000',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -138,7 +152,8 @@ async function startClusterNode(port: number, dir: string): Promise<ChildProcess
   child.once('exit', () => liveChildren.delete(child));
   await new Promise<void>((resolve, reject) => {
     let output = '';
-    const onExit = (code: number | null) => reject(new Error(`redis-server on port ${port} exited (${code}): ${output}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`redis-server on port ${port} exited (${code}): ${output}`));
     child.once('exit', onExit);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -185,7 +200,9 @@ function parseNode(address: string): ClusterNode {
 
 /** A plain connection to one node that gives up at once when the node is down. */
 async function connectNode(node: ClusterNode) {
-  const client = createClient({ socket: { host: node.host, port: node.port, reconnectStrategy: false, connectTimeout: 1000 } });
+  const client = createClient({
+    socket: { host: node.host, port: node.port, reconnectStrategy: false, connectTimeout: 1000 },
+  });
   client.on('error', () => undefined); // connect() rejects with the same error
   await client.connect();
   return client;
@@ -209,7 +226,10 @@ export async function deleteClusterKeys(nodes: ClusterNode[], prefix: string): P
       try {
         let cursor = '0';
         do {
-          const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
+          const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [
+            string,
+            string[],
+          ];
           cursor = String(next);
           await Promise.all(keys.map((key) => client.sendCommand(['DEL', key])));
         } while (cursor !== '0');
@@ -245,7 +265,9 @@ async function masterFor(nodes: ClusterNode[], key: string): Promise<ClusterNode
   const [first] = nodes;
   if (!first) throw new Error('a cluster without nodes');
   const slot = Number(await sendToNode(first, ['CLUSTER', 'KEYSLOT', key]));
-  const ranges = (await sendToNode(first, ['CLUSTER', 'SLOTS'])) as Array<[number, number, [string, number, ...unknown[]]]>;
+  const ranges = (await sendToNode(first, ['CLUSTER', 'SLOTS'])) as Array<
+    [number, number, [string, number, ...unknown[]]]
+  >;
   for (const [from, to, [host, port]] of ranges) {
     if (slot >= Number(from) && slot <= Number(to)) {
       // A node may announce an empty host; the test's own address for it is the one to use.

@@ -6,7 +6,14 @@ import express, { type Express } from 'express';
 import { Pool } from 'pg';
 import { createClient } from 'redis';
 import { createAuth, MemoryMailer, PostgresUserStore, RedisStateStore, type Auth, type AuthOptions } from '../../lib';
-import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECRET, type FakeClock } from './create-app';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  TEST_COST,
+  TEST_SECRET,
+  type FakeClock,
+} from './create-app';
 
 export const REDIS_URL = process.env.REDIS_URL;
 export const DATABASE_URL = process.env.DATABASE_URL;
@@ -45,7 +52,10 @@ export async function scanRedisKeys(client: RedisCommands, prefix: string): Prom
   const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [string, string[]];
+    const [next, keys] = (await client.sendCommand(['SCAN', cursor, 'MATCH', `${prefix}*`, 'COUNT', '1000'])) as [
+      string,
+      string[],
+    ];
     cursor = String(next);
     found.push(...keys);
   } while (cursor !== '0');

@@ -65,7 +65,12 @@ const data = (body: Body): Body => (body.data ?? {}) as Body;
 const FIELDS: Record<string, TokenFields> = {
   default: DEFAULT_FIELDS,
   // UTMStack answers both in `token`/`id_token`; a challenge is the answer that is not yet authenticated.
-  utmstack: { isChallenge: (body) => body.authenticated === false, access: (body) => body.id_token, refresh: () => undefined, challenge: (body) => body.token },
+  utmstack: {
+    isChallenge: (body) => body.authenticated === false,
+    access: (body) => body.id_token,
+    refresh: () => undefined,
+    challenge: (body) => body.token,
+  },
   bforeai: { ...DEFAULT_FIELDS, access: (body) => body.Token, refresh: () => undefined },
   datarhei: { ...DEFAULT_FIELDS, access: (body) => body.access_token, refresh: (body) => body.refresh_token },
   storm: {
@@ -123,12 +128,20 @@ export async function login(t: SessionTarget, who: DemoUser = 'admin', options: 
 }
 
 /** The access token of a completed login of `who` (default admin). */
-export async function loginToken(t: SessionTarget, who: DemoUser = 'admin', options: LoginOptions = {}): Promise<string> {
+export async function loginToken(
+  t: SessionTarget,
+  who: DemoUser = 'admin',
+  options: LoginOptions = {},
+): Promise<string> {
   return (await login(t, who, options)).accessToken;
 }
 
 /** The password step of `who` (default user, whose second factor is the emailed code): expects a challenge. */
-export async function challenge(t: SessionTarget, who: DemoUser = 'user', options: LoginOptions = {}): Promise<Challenge> {
+export async function challenge(
+  t: SessionTarget,
+  who: DemoUser = 'user',
+  options: LoginOptions = {},
+): Promise<Challenge> {
   const { res, body, fields } = await answeredLogin(t, who, options, 'challenge');
   const token = fields.challenge(body);
   expect(token).toEqual(expect.any(String));
@@ -136,7 +149,11 @@ export async function challenge(t: SessionTarget, who: DemoUser = 'user', option
 }
 
 /** The challenge token of the password step of `who` (default user). */
-export async function challengeToken(t: SessionTarget, who: DemoUser = 'user', options: LoginOptions = {}): Promise<string> {
+export async function challengeToken(
+  t: SessionTarget,
+  who: DemoUser = 'user',
+  options: LoginOptions = {},
+): Promise<string> {
   return (await challenge(t, who, options)).token;
 }
 

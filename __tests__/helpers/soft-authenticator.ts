@@ -80,7 +80,10 @@ interface RequestOptions {
 export class SoftAuthenticator {
   readonly credentials: SoftCredential[] = [];
 
-  constructor(readonly origin: string, private readonly defaultRpId = new URL(origin).hostname) {}
+  constructor(
+    readonly origin: string,
+    private readonly defaultRpId = new URL(origin).hostname,
+  ) {}
 
   /** navigator.credentials.create(): a new ES256 credential, answered with a "none" attestation. */
   create(options: CreationOptions, over: CeremonyOverrides = {}) {
@@ -96,7 +99,14 @@ export class SoftAuthenticator {
         [-3, Buffer.from(jwk.y!, 'base64url')],
       ]),
     );
-    const credential: SoftCredential = { id: randomBytes(16), privateKey, cosePublicKey, userHandle: options.user.id, rpId, counter: 0 };
+    const credential: SoftCredential = {
+      id: randomBytes(16),
+      privateKey,
+      cosePublicKey,
+      userHandle: options.user.id,
+      rpId,
+      counter: 0,
+    };
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(credential.id.length);
     const counter = Buffer.alloc(4);
@@ -109,14 +119,29 @@ export class SoftAuthenticator {
       credential.id,
       cosePublicKey,
     ]);
-    const clientDataJSON = JSON.stringify({ type: over.type ?? 'webauthn.create', challenge: over.challenge ?? options.challenge, origin: over.origin ?? this.origin, crossOrigin: false });
-    const attestationObject = cbor(new Map<Cbor, Cbor>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]));
+    const clientDataJSON = JSON.stringify({
+      type: over.type ?? 'webauthn.create',
+      challenge: over.challenge ?? options.challenge,
+      origin: over.origin ?? this.origin,
+      crossOrigin: false,
+    });
+    const attestationObject = cbor(
+      new Map<Cbor, Cbor>([
+        ['fmt', 'none'],
+        ['attStmt', new Map()],
+        ['authData', authData],
+      ]),
+    );
     this.credentials.push(credential);
     return {
       id: b64url(credential.id),
       rawId: b64url(credential.id),
       type: 'public-key' as const,
-      response: { clientDataJSON: b64url(clientDataJSON), attestationObject: b64url(attestationObject), transports: ['internal'] },
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        attestationObject: b64url(attestationObject),
+        transports: ['internal'],
+      },
       clientExtensionResults: {},
       authenticatorAttachment: 'platform' as const,
     };
@@ -131,9 +156,18 @@ export class SoftAuthenticator {
     credential.counter = over.counter ?? credential.counter + 1;
     const counter = Buffer.alloc(4);
     counter.writeUInt32BE(credential.counter);
-    const authData = Buffer.concat([sha256(over.rpId ?? options.rpId ?? credential.rpId), Buffer.from([over.flags ?? FLAG_UP | FLAG_UV]), counter]);
+    const authData = Buffer.concat([
+      sha256(over.rpId ?? options.rpId ?? credential.rpId),
+      Buffer.from([over.flags ?? FLAG_UP | FLAG_UV]),
+      counter,
+    ]);
     const clientDataJSON = Buffer.from(
-      JSON.stringify({ type: over.type ?? 'webauthn.get', challenge: over.challenge ?? options.challenge, origin: over.origin ?? this.origin, crossOrigin: false }),
+      JSON.stringify({
+        type: over.type ?? 'webauthn.get',
+        challenge: over.challenge ?? options.challenge,
+        origin: over.origin ?? this.origin,
+        crossOrigin: false,
+      }),
     );
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), credential.privateKey);
     return {

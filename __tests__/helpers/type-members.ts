@@ -42,7 +42,11 @@ export function stringUnionMembers(file: string, typeName: string): string[] {
  * set aside) is one plain object type, that object's properties as `group.field`. Function types, arrays and the
  * properties named in `opaque` (adapters, key material) are not groups.
  */
-export function optionNames(file: string, typeName: string, opaque: readonly string[]): { topLevel: string[]; nested: string[] } {
+export function optionNames(
+  file: string,
+  typeName: string,
+  opaque: readonly string[],
+): { topLevel: string[]; nested: string[] } {
   const { checker, source } = programFor(file);
   const type = declaredType(checker, source, typeName);
   const topLevel: string[] = [];
@@ -56,7 +60,8 @@ export function optionNames(file: string, typeName: string, opaque: readonly str
     );
     if (parts.length !== 1) continue;
     const group = parts[0]!;
-    if ((group.flags & ts.TypeFlags.Object) === 0 || group.getCallSignatures().length > 0 || checker.isArrayType(group)) continue;
+    if ((group.flags & ts.TypeFlags.Object) === 0 || group.getCallSignatures().length > 0 || checker.isArrayType(group))
+      continue;
     for (const field of checker.getPropertiesOfType(group)) nested.push(`${property.name}.${field.name}`);
   }
   return { topLevel, nested };

@@ -19,7 +19,12 @@ afterEach(async () => {
 
 async function start(options: CreateTestAppOptions = {}): Promise<TestApp> {
   events = [];
-  t = await createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE }, rateLimit: false, onEvent: (event) => void events.push(event), ...options });
+  t = await createTestApp({
+    passwordReset: { urlTemplate: URL_TEMPLATE },
+    rateLimit: false,
+    onEvent: (event) => void events.push(event),
+    ...options,
+  });
   return t;
 }
 
@@ -28,7 +33,7 @@ function createKey(token: string, body: Record<string, unknown>) {
 }
 
 async function mintKey(name: string, login: 'admin' | 'guest' = 'admin'): Promise<string> {
-  const res = await createKey((await loginToken(t, login)), { name, password: PASSWORDS[login] });
+  const res = await createKey(await loginToken(t, login), { name, password: PASSWORDS[login] });
   expect(res.status).toBe(201);
   return res.body.key as string;
 }
@@ -39,7 +44,9 @@ async function resetPassword(email: string, extra: Record<string, unknown> = {})
   await request(t.app).post('/auth/password/forgot').send({ email }).expect(202);
   await settle();
   const token = new URL(t.mailer.resetLinks.filter((m) => m.to === email).at(-1)!.url).searchParams.get('token')!;
-  return request(t.app).post('/auth/password/reset').send({ token, newPassword: NEW_PASSWORD, ...extra });
+  return request(t.app)
+    .post('/auth/password/reset')
+    .send({ token, newPassword: NEW_PASSWORD, ...extra });
 }
 
 describe('minting a key needs recent proof that it is still the user', () => {
@@ -76,18 +83,29 @@ describe('minting a key needs recent proof that it is still the user', () => {
     const secret = generateTotpSecret();
     t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
     await t.users.replaceRecoveryCodes('3', [recoveryCodeHash('3', 'AAAABBBBCCCC')]);
-    const challenge = (await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest })).body.challengeToken as string;
-    const token = (await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: totpCode(secret, Math.floor(t.clock() / 30_000)) }).expect(200)).body.accessToken as string;
+    const challenge = (await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest }))
+      .body.challengeToken as string;
+    const token = (
+      await request(t.app)
+        .post('/auth/tfa/verify')
+        .set('Authorization', `Bearer ${challenge}`)
+        .send({ code: totpCode(secret, Math.floor(t.clock() / 30_000)) })
+        .expect(200)
+    ).body.accessToken as string;
     t.clock.advance(30_000);
     const without = await createKey(token, { name: 'k', password: PASSWORDS.guest });
     expect(without.status).toBe(401);
     expect(without.body.error).toBe('tfa_invalid');
-    await createKey(token, { name: 'k', password: PASSWORDS.guest, code: totpCode(secret, Math.floor(t.clock() / 30_000)) }).expect(201);
+    await createKey(token, {
+      name: 'k',
+      password: PASSWORDS.guest,
+      code: totpCode(secret, Math.floor(t.clock() / 30_000)),
+    }).expect(201);
     await createKey(token, { name: 'k2', password: PASSWORDS.guest, recoveryCode: 'AAAA-BBBB-CCCC' }).expect(201);
     expect(await t.users.listApiKeys('3')).toHaveLength(2);
   });
 
-  test('recentLogin: a token from a login that recent is proof; the login time counts, not a refreshed token\'s iat', async () => {
+  test("recentLogin: a token from a login that recent is proof; the login time counts, not a refreshed token's iat", async () => {
     await start({ apiKeys: { recentLogin: '5m' } });
     const { accessToken, refreshToken } = await login(t, 'admin');
     t.clock.advance(4 * 60 * 1000);
@@ -95,7 +113,8 @@ describe('minting a key needs recent proof that it is still the user', () => {
     t.clock.advance(2 * 60 * 1000);
     expect((await createKey(accessToken, { name: 'stale' })).body.error).toBe('reauthentication_required');
     // A refresh gives a new access token, but not a new login: still too old.
-    const refreshed = (await request(t.app).post('/auth/token/refresh').send({ refreshToken }).expect(200)).body.accessToken as string;
+    const refreshed = (await request(t.app).post('/auth/token/refresh').send({ refreshToken }).expect(200)).body
+      .accessToken as string;
     expect((await createKey(refreshed, { name: 'refreshed' })).body.error).toBe('reauthentication_required');
     // The password still works.
     await createKey(refreshed, { name: 'with-password', password: PASSWORDS.admin }).expect(201);
@@ -103,7 +122,6 @@ describe('minting a key needs recent proof that it is still the user', () => {
 });
 
 describe('bforeai: POST /authheader/add {name} with only the JWT', () => {
-
   test('works with a fresh login token, as bfore.ai clients send it', async () => {
     await start({ preset: 'bforeai', passwordReset: undefined });
     const token = await loginToken(t);
@@ -112,22 +130,28 @@ describe('bforeai: POST /authheader/add {name} with only the JWT', () => {
     expect(res.body.token).toEqual(expect.any(String));
   });
 
-  test('is refused with a token from a login more than 5 minutes old (403 in the preset\'s shape); the password still works', async () => {
+  test("is refused with a token from a login more than 5 minutes old (403 in the preset's shape); the password still works", async () => {
     await start({ preset: 'bforeai', passwordReset: undefined });
     const token = await loginToken(t);
     t.clock.advance(5 * 60 * 1000 + 1000);
     const res = await request(t.app).post('/authheader/add').set('Authorization', token).send({ name: 'ci' });
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ message: expect.stringContaining('recent proof') });
-    await request(t.app).post('/authheader/add').set('Authorization', token).send({ name: 'ci', password: PASSWORDS.admin }).expect(200);
+    await request(t.app)
+      .post('/authheader/add')
+      .set('Authorization', token)
+      .send({ name: 'ci', password: PASSWORDS.admin })
+      .expect(200);
   });
 
-  test('a renewed token (GET /user/renew, /user/token) is no fresh login: it keeps the login\'s time', async () => {
+  test("a renewed token (GET /user/renew, /user/token) is no fresh login: it keeps the login's time", async () => {
     await start({ preset: 'bforeai', passwordReset: undefined });
     const token = await loginToken(t);
     t.clock.advance(4 * 60 * 1000);
-    const renewed = (await request(t.app).get('/user/renew').set('Authorization', token).expect(200)).body.Token as string;
-    const minted = (await request(t.app).get('/user/token?m=60').set('Authorization', token).expect(200)).body.Token as string;
+    const renewed = (await request(t.app).get('/user/renew').set('Authorization', token).expect(200)).body
+      .Token as string;
+    const minted = (await request(t.app).get('/user/token?m=60').set('Authorization', token).expect(200)).body
+      .Token as string;
     // Within the login's five minutes they still prove it (bfore.ai's clients renew, then add a key) ...
     await request(t.app).post('/authheader/add').set('Authorization', renewed).send({ name: 'renewed' }).expect(200);
     await request(t.app).post('/authheader/add').set('Authorization', minted).send({ name: 'minted' }).expect(200);
@@ -141,7 +165,7 @@ describe('bforeai: POST /authheader/add {name} with only the JWT', () => {
 });
 
 describe('a reset and "log out everywhere" evict what a thief minted', () => {
-  test('after a password reset the user\'s keys are refused; the answer stays 204; the event and the notice name them', async () => {
+  test("after a password reset the user's keys are refused; the answer stays 204; the event and the notice name them", async () => {
     await start();
     const first = await mintKey('deploy bot');
     const second = await mintKey('backdoor');
@@ -157,7 +181,14 @@ describe('a reset and "log out everywhere" evict what a thief minted', () => {
     await settle();
     const completed = events.find((e) => e.event === 'password.reset_completed')!;
     expect(completed.revokedApiKeys!.map((k) => k.name)).toEqual(['deploy bot', 'backdoor']);
-    expect(t.mailer.resetNotices).toEqual([{ to: 'admin@example.com', displayName: 'Admin User', login: 'admin', revokedApiKeys: ['deploy bot', 'backdoor'] }]);
+    expect(t.mailer.resetNotices).toEqual([
+      {
+        to: 'admin@example.com',
+        displayName: 'Admin User',
+        login: 'admin',
+        revokedApiKeys: ['deploy bot', 'backdoor'],
+      },
+    ]);
     const json = JSON.stringify([events, t.mailer.resetNotices]);
     for (const key of [first, second]) expect(json).not.toContain(key);
   });
@@ -175,9 +206,13 @@ describe('a reset and "log out everywhere" evict what a thief minted', () => {
   test('with apiKeys.revokeOnReset false, keys survive a reset and "log out everywhere"', async () => {
     await start({ apiKeys: { revokeOnReset: false } });
     const key = await mintKey('ci');
-    await (await resetPassword('admin@example.com')).body;
+    await (
+      await resetPassword('admin@example.com')
+    ).body;
     await useKey(key).expect(200);
-    const token = (await request(t.app).post('/auth/login').send({ username: 'admin', password: NEW_PASSWORD }).expect(200)).body.accessToken as string;
+    const token = (
+      await request(t.app).post('/auth/login').send({ username: 'admin', password: NEW_PASSWORD }).expect(200)
+    ).body.accessToken as string;
     await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${token}`).expect(204);
     await useKey(key).expect(200);
     await settle();
@@ -210,8 +245,12 @@ describe('a default lifetime for keys', () => {
 
   test('a wrong apiKeys option fails at start-up, naming it', async () => {
     await start();
-    await expect(createTestApp({ apiKeys: { defaultLifetime: 'soon' as never } })).rejects.toThrow(/apiKeys\.defaultLifetime/);
+    await expect(createTestApp({ apiKeys: { defaultLifetime: 'soon' as never } })).rejects.toThrow(
+      /apiKeys\.defaultLifetime/,
+    );
     await expect(createTestApp({ apiKeys: { recentLogin: '2h' } })).rejects.toThrow(/apiKeys\.recentLogin/);
-    await expect(createTestApp({ apiKeys: { revokeOnReset: 'yes' as never } })).rejects.toThrow(/apiKeys\.revokeOnReset/);
+    await expect(createTestApp({ apiKeys: { revokeOnReset: 'yes' as never } })).rejects.toThrow(
+      /apiKeys\.revokeOnReset/,
+    );
   });
 });

@@ -27,8 +27,14 @@ async function login(name: 'admin' | 'guest'): Promise<string> {
   return token;
 }
 
-async function mintKey(token: string, body: Record<string, unknown> = { name: 'ci' }): Promise<{ id: string; key: string }> {
-  const res = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${token}`).send({ password: passwordOf.get(token), ...body });
+async function mintKey(
+  token: string,
+  body: Record<string, unknown> = { name: 'ci' },
+): Promise<{ id: string; key: string }> {
+  const res = await request(t.app)
+    .post('/auth/api-keys')
+    .set('Authorization', `Bearer ${token}`)
+    .send({ password: passwordOf.get(token), ...body });
   expect(res.status).toBe(201);
   return { id: res.body.id as string, key: res.body.key as string };
 }
@@ -62,7 +68,9 @@ describe('another user’s key', () => {
   });
 
   it('cannot be deleted by id: the answer is exactly that for a key that does not exist, and the key keeps working', async () => {
-    const theirs = await request(t.app).delete(`/auth/api-keys/${adminKey.id}`).set('Authorization', `Bearer ${guestToken}`);
+    const theirs = await request(t.app)
+      .delete(`/auth/api-keys/${adminKey.id}`)
+      .set('Authorization', `Bearer ${guestToken}`);
     const none = await request(t.app)
       .delete('/auth/api-keys/00000000-0000-4000-8000-000000000000')
       .set('Authorization', `Bearer ${guestToken}`);
@@ -84,7 +92,16 @@ describe('a request body naming an owner', () => {
     const res = await request(t.app)
       .post('/auth/api-keys')
       .set('Authorization', `Bearer ${guestToken}`)
-      .send({ name: 'mine', password: PASSWORDS.guest, userId: '1', owner: '1', ownerId: '1', id: 'chosen-id', key: chosenKey, keyHash: sha256(chosenKey) });
+      .send({
+        name: 'mine',
+        password: PASSWORDS.guest,
+        userId: '1',
+        owner: '1',
+        ownerId: '1',
+        id: 'chosen-id',
+        key: chosenKey,
+        keyHash: sha256(chosenKey),
+      });
     expect(res.status).toBe(201);
     expect(res.body.id).not.toBe('chosen-id');
     expect(res.body.key).not.toBe(chosenKey);
@@ -138,7 +155,9 @@ describe('forged and stale keys', () => {
 
   it('refuses the key on the first request after it is deleted', async () => {
     expect((await useKey(key)).status).toBe(200);
-    expect((await request(t.app).delete(`/auth/api-keys/${id}`).set('Authorization', `Bearer ${adminToken}`)).status).toBe(204);
+    expect(
+      (await request(t.app).delete(`/auth/api-keys/${id}`).set('Authorization', `Bearer ${adminToken}`)).status,
+    ).toBe(204);
     const res = await useKey(key);
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('api_key_invalid');
@@ -270,23 +289,35 @@ describe('bforeai: another user’s key by text, and keys minting keys', () => {
 
   beforeEach(async () => {
     await start({ preset: 'bforeai' });
-    const adminToken = (await request(t.app).post('/user/login').send({ username: 'admin', password: PASSWORDS.admin })).body.Token as string;
-    adminKey = (await request(t.app).post('/authheader/add').set('Authorization', adminToken).send({ name: 'admin key' })).body;
-    guestToken = (await request(t.app).post('/user/login').send({ username: 'guest', password: PASSWORDS.guest })).body.Token as string;
+    const adminToken = (await request(t.app).post('/user/login').send({ username: 'admin', password: PASSWORDS.admin }))
+      .body.Token as string;
+    adminKey = (
+      await request(t.app).post('/authheader/add').set('Authorization', adminToken).send({ name: 'admin key' })
+    ).body;
+    guestToken = (await request(t.app).post('/user/login').send({ username: 'guest', password: PASSWORDS.guest })).body
+      .Token as string;
   });
 
   it('cannot be listed or deleted by text or id: the answers equal those for keys that do not exist', async () => {
     const list = await request(t.app).get('/authheader/list').set('Authorization', guestToken);
     expect(list.body).toEqual([]);
 
-    const byText = await request(t.app).post('/authheader/delete').set('Authorization', guestToken).send({ text: adminKey.token });
-    const noText = await request(t.app).post('/authheader/delete').set('Authorization', guestToken).send({ text: unknownKey() });
+    const byText = await request(t.app)
+      .post('/authheader/delete')
+      .set('Authorization', guestToken)
+      .send({ text: adminKey.token });
+    const noText = await request(t.app)
+      .post('/authheader/delete')
+      .set('Authorization', guestToken)
+      .send({ text: unknownKey() });
     expect(byText.status).toBe(404);
     expect(byText.body).toEqual({ message: 'Not found.' });
     expect(observable(byText)).toEqual(observable(noText));
 
     const byId = await request(t.app).delete(`/authheader/${adminKey.id}`).set('Authorization', guestToken);
-    const noId = await request(t.app).delete('/authheader/00000000-0000-4000-8000-000000000000').set('Authorization', guestToken);
+    const noId = await request(t.app)
+      .delete('/authheader/00000000-0000-4000-8000-000000000000')
+      .set('Authorization', guestToken);
     expect(byId.status).toBe(404);
     expect(observable(byId)).toEqual(observable(noId));
 
@@ -300,7 +331,10 @@ describe('bforeai: another user’s key by text, and keys minting keys', () => {
     for (const header of [adminKey.token, `Bearer ${adminKey.token}`]) {
       const add = await request(t.app).post('/authheader/add').set('Authorization', header).send({ name: 'minted' });
       const list = await request(t.app).get('/authheader/list').set('Authorization', header);
-      const del = await request(t.app).post('/authheader/delete').set('Authorization', header).send({ text: adminKey.token });
+      const del = await request(t.app)
+        .post('/authheader/delete')
+        .set('Authorization', header)
+        .send({ text: adminKey.token });
       for (const res of [add, list, del]) {
         expect(res.status).toBe(401);
         expect(Object.keys(res.body as object)).toEqual(['message']);

@@ -27,7 +27,10 @@ async function accessToken(login: 'admin' | 'guest' = 'admin'): Promise<string> 
 }
 
 async function createKey(token: string, body: Record<string, unknown> = { name: 'ci' }) {
-  return request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${token}`).send({ password: passwordOf.get(token), ...body });
+  return request(t.app)
+    .post('/auth/api-keys')
+    .set('Authorization', `Bearer ${token}`)
+    .send({ password: passwordOf.get(token), ...body });
 }
 
 async function mintKey(body: Record<string, unknown> = { name: 'ci' }, login: 'admin' | 'guest' = 'admin') {
@@ -56,7 +59,13 @@ describe('creating a key', () => {
     expect(Buffer.from(key.slice(4), 'base64url')).toHaveLength(24);
 
     const [record] = await t.users.listApiKeys('1');
-    expect(record).toMatchObject({ id, ownerId: '1', name: 'deploy bot', keyHash: sha256(key), prefix: key.slice(0, 12) });
+    expect(record).toMatchObject({
+      id,
+      ownerId: '1',
+      name: 'deploy bot',
+      keyHash: sha256(key),
+      prefix: key.slice(0, 12),
+    });
     const secret = key.slice(4);
     for (const value of Object.values(record!)) {
       const text = value instanceof Date ? value.toISOString() : JSON.stringify(value);
@@ -121,7 +130,15 @@ describe('listing keys', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body).toEqual(
       expect.arrayContaining([
-        { id: a.body.id, name: 'a', key: `${(a.body.key as string).slice(0, 12)}…`, roles: null, createdAt: '2026-01-01T12:00:00.000Z', expiresAt: null, lastUsedAt: null },
+        {
+          id: a.body.id,
+          name: 'a',
+          key: `${(a.body.key as string).slice(0, 12)}…`,
+          roles: null,
+          createdAt: '2026-01-01T12:00:00.000Z',
+          expiresAt: null,
+          lastUsedAt: null,
+        },
         {
           id: b.body.id,
           name: 'b',
@@ -143,7 +160,9 @@ describe('listing keys', () => {
 
   it('is empty for a user with no keys', async () => {
     await mintKey();
-    const res = await request(t.app).get('/auth/api-keys').set('Authorization', `Bearer ${await accessToken('guest')}`);
+    const res = await request(t.app)
+      .get('/auth/api-keys')
+      .set('Authorization', `Bearer ${await accessToken('guest')}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual([]);
   });
@@ -178,7 +197,9 @@ describe('using and deleting a key', () => {
     expect((await t.users.findApiKeyByHash(sha256(key)))?.lastUsedAt).toEqual(new Date('2026-01-01T12:00:05.000Z'));
     t.clock.advance(60_000);
     expect((await protectedWith(key)).status).toBe(200);
-    const list = await request(t.app).get('/auth/api-keys').set('Authorization', `Bearer ${await accessToken()}`);
+    const list = await request(t.app)
+      .get('/auth/api-keys')
+      .set('Authorization', `Bearer ${await accessToken()}`);
     expect(list.body[0].lastUsedAt).toBe('2026-01-01T12:01:05.000Z');
   });
 
@@ -217,7 +238,9 @@ describe('using and deleting a key', () => {
     const token = await accessToken();
     const a = await mintKey({ name: 'a' });
     const b = await mintKey({ name: 'b' });
-    expect((await request(t.app).delete(`/auth/api-keys/${a.id}`).set('Authorization', `Bearer ${token}`)).status).toBe(204);
+    expect((await request(t.app).delete(`/auth/api-keys/${a.id}`).set('Authorization', `Bearer ${token}`)).status).toBe(
+      204,
+    );
     expect((await protectedWith(a.key)).status).toBe(401);
     expect((await protectedWith(b.key)).status).toBe(200);
   });
@@ -295,8 +318,15 @@ describe('where the guard reads keys', () => {
     // A key that exists in the store (made by another instance, or before keys were turned off) is refused.
     const key = `eak_${'A'.repeat(32)}`;
     await t.users.createApiKey({
-      id: 'k1', ownerId: '1', name: 'old', keyHash: sha256(key), prefix: key.slice(0, 12), roles: null,
-      createdAt: new Date(t.clock()), expiresAt: null, lastUsedAt: null,
+      id: 'k1',
+      ownerId: '1',
+      name: 'old',
+      keyHash: sha256(key),
+      prefix: key.slice(0, 12),
+      roles: null,
+      createdAt: new Date(t.clock()),
+      expiresAt: null,
+      lastUsedAt: null,
     });
     expect((await protectedWith(key)).status).toBe(401);
     expect((await request(t.app).get('/api/protected').set('X-API-Key', key)).status).toBe(401);

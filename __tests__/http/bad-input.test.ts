@@ -69,22 +69,36 @@ describe('wrong content type', () => {
   });
 
   it('an unsupported charset: 400 unsupported_media_type', async () => {
-    const res = await postRaw(JSON.stringify({ username: 'admin', password: PASSWORDS.admin }), 'application/json; charset=klingon');
+    const res = await postRaw(
+      JSON.stringify({ username: 'admin', password: PASSWORDS.admin }),
+      'application/json; charset=klingon',
+    );
     expectCleanError(res, 400, 'unsupported_media_type');
   });
 
   it('an unknown Content-Encoding: 400 unsupported_media_type', async () => {
-    const res = await request(t.app).post('/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', 'x-squash').send('{}');
+    const res = await request(t.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'x-squash')
+      .send('{}');
     expectCleanError(res, 400, 'unsupported_media_type');
   });
 
   it('a corrupt gzip body: 400 invalid_request', async () => {
-    const res = await request(t.app).post('/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('not gzip at all');
+    const res = await request(t.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('not gzip at all');
     expectCleanError(res, 400, 'invalid_request');
   });
 
   it('application/*+json is JSON', async () => {
-    const res = await postRaw(JSON.stringify({ username: 'admin', password: PASSWORDS.admin }), 'application/vnd.api+json');
+    const res = await postRaw(
+      JSON.stringify({ username: 'admin', password: PASSWORDS.admin }),
+      'application/vnd.api+json',
+    );
     expect(res.status).toBe(200);
   });
 });
@@ -109,14 +123,23 @@ describe('wrong field types', () => {
     expect(res.body.message).toBe('The field "password" must be a string.');
   });
 
-  it.each([['a string', 'true'], ['a number', 1], ['an object', {}], ['an array', [true]]])('rememberMe as %s: 400', async (_name, rememberMe) => {
-    const res = await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin, rememberMe });
+  it.each([
+    ['a string', 'true'],
+    ['a number', 1],
+    ['an object', {}],
+    ['an array', [true]],
+  ])('rememberMe as %s: 400', async (_name, rememberMe) => {
+    const res = await request(t.app)
+      .post('/auth/login')
+      .send({ username: 'admin', password: PASSWORDS.admin, rememberMe });
     expectCleanError(res, 400, 'invalid_request', PASSWORDS.admin);
     expect(res.body.message).toBe('The field "rememberMe" must be true or false.');
   });
 
   it('no token is issued for any of them', async () => {
-    const res = await request(t.app).post('/auth/login').send({ username: ['admin'], password: PASSWORDS.admin });
+    const res = await request(t.app)
+      .post('/auth/login')
+      .send({ username: ['admin'], password: PASSWORDS.admin });
     expect(res.text).not.toMatch(/eyJ/);
     expect((await t.users.findById('1'))?.lastLoginAt).toBeUndefined();
   });
@@ -137,7 +160,10 @@ describe('missing fields', () => {
   });
 
   it('a field inherited through __proto__ does not count', async () => {
-    const res = await postRaw(`{"__proto__": {"username": "admin", "password": "${PASSWORDS.admin}"}}`, 'application/json');
+    const res = await postRaw(
+      `{"__proto__": {"username": "admin", "password": "${PASSWORDS.admin}"}}`,
+      'application/json',
+    );
     expectCleanError(res, 400, 'invalid_request', PASSWORDS.admin);
   });
 });
@@ -151,10 +177,14 @@ describe('oversized input', () => {
   });
 
   it('an over-long field within the body limit: 400 naming it', async () => {
-    const res = await request(t.app).post('/auth/login').send({ username: 'a'.repeat(321), password: PASSWORDS.admin });
+    const res = await request(t.app)
+      .post('/auth/login')
+      .send({ username: 'a'.repeat(321), password: PASSWORDS.admin });
     expectCleanError(res, 400, 'invalid_request');
     expect(res.body.message).toBe('The field "username" is too long.');
-    const longPassword = await request(t.app).post('/auth/login').send({ username: 'admin', password: 'p'.repeat(4097) });
+    const longPassword = await request(t.app)
+      .post('/auth/login')
+      .send({ username: 'admin', password: 'p'.repeat(4097) });
     expectCleanError(longPassword, 400, 'invalid_request');
     expect(longPassword.body.message).toBe('The field "password" is too long.');
   });
@@ -163,11 +193,34 @@ describe('oversized input', () => {
 describe('the same on the other credential routes', () => {
   it('change-password: bad JSON, wrong type and missing field are 400s; oversized is 413', async () => {
     const path = '/auth/account/password';
-    expectCleanError(await request(t.app).post(path).set('Content-Type', 'application/json').send('{"currentPassword":'), 400, 'invalid_request');
-    expectCleanError(await request(t.app).post(path).set('Content-Type', 'text/plain').send('{}'), 400, 'unsupported_media_type');
-    expectCleanError(await request(t.app).post(path).send({ username: 'admin', currentPassword: 1, newPassword: 'x' }), 400, 'invalid_request');
-    expectCleanError(await request(t.app).post(path).send({ username: 'admin', currentPassword: PASSWORDS.admin }), 400, 'invalid_request', PASSWORDS.admin);
-    expectCleanError(await request(t.app).post(path).send({ padding: 'z'.repeat(20 * 1024) }), 413, 'payload_too_large');
+    expectCleanError(
+      await request(t.app).post(path).set('Content-Type', 'application/json').send('{"currentPassword":'),
+      400,
+      'invalid_request',
+    );
+    expectCleanError(
+      await request(t.app).post(path).set('Content-Type', 'text/plain').send('{}'),
+      400,
+      'unsupported_media_type',
+    );
+    expectCleanError(
+      await request(t.app).post(path).send({ username: 'admin', currentPassword: 1, newPassword: 'x' }),
+      400,
+      'invalid_request',
+    );
+    expectCleanError(
+      await request(t.app).post(path).send({ username: 'admin', currentPassword: PASSWORDS.admin }),
+      400,
+      'invalid_request',
+      PASSWORDS.admin,
+    );
+    expectCleanError(
+      await request(t.app)
+        .post(path)
+        .send({ padding: 'z'.repeat(20 * 1024) }),
+      413,
+      'payload_too_large',
+    );
   });
 });
 

@@ -40,14 +40,22 @@ describe('POST /user/login', () => {
       Token: expect.stringMatching(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/),
       PasswordExpiration: null,
     });
-    const used = await request(t.app).get('/api/protected').set('Authorization', res.body.Token as string);
+    const used = await request(t.app)
+      .get('/api/protected')
+      .set('Authorization', res.body.Token as string);
     expect(used.body).toEqual({ userId: '1', authorities: ['ROLE_ADMIN', 'ROLE_USER'], method: 'token' });
   });
 
   it('gives null names to a user without them', async () => {
     const res = await request(t.app).post('/user/login').send({ username: 'guest', password: PASSWORDS.guest });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ Id: '3', Username: 'guest', Firstname: null, Lastname: null, PasswordExpiration: null });
+    expect(res.body).toMatchObject({
+      Id: '3',
+      Username: 'guest',
+      Firstname: null,
+      Lastname: null,
+      PasswordExpiration: null,
+    });
   });
 
   it('answers 401 {message} for a wrong password, identically for an unknown user', async () => {
@@ -80,7 +88,10 @@ describe('/authheader', () => {
   });
 
   it('POST /authheader/add {name} answers 200 {id, name, token, created}, the only time the token is shown', async () => {
-    const res = await request(t.app).post('/authheader/add').set('Authorization', `Bearer ${token}`).send({ name: 'production-api-key' });
+    const res = await request(t.app)
+      .post('/authheader/add')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ name: 'production-api-key' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       id: expect.any(String),
@@ -110,7 +121,14 @@ describe('/authheader', () => {
     const res = await request(t.app).get('/authheader/list').set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual([
-      { id: a.id, name: 'a', token: `${a.token.slice(0, 12)}…`, created: '2026-01-01T12:00:00.000Z', expires: null, lastUsed: '2026-01-01T12:00:02.000Z' },
+      {
+        id: a.id,
+        name: 'a',
+        token: `${a.token.slice(0, 12)}…`,
+        created: '2026-01-01T12:00:00.000Z',
+        expires: null,
+        lastUsed: '2026-01-01T12:00:02.000Z',
+      },
     ]);
   });
 
@@ -142,7 +160,9 @@ describe('/authheader', () => {
       await request(t.app).post('/authheader/delete').send({ text: 'eak_x' }),
     ]) {
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ message: 'No access token was sent: put it in the Authorization header (Bearer <token>).' });
+      expect(res.body).toEqual({
+        message: 'No access token was sent: put it in the Authorization header (Bearer <token>).',
+      });
     }
     expect(await t.users.listApiKeys('1')).toEqual([]);
   });
@@ -189,7 +209,8 @@ describe('the Authorization header', () => {
 describe('key guessing on bforeai', () => {
   it('answers 429 {message} with Retry-After after the credential limit of failures', async () => {
     await start({ rateLimit: { credentials: { limit: 2, window: '1m' } } });
-    for (let i = 0; i < 2; i++) expect((await request(t.app).get('/api/protected').set('Authorization', `eak_wrong${i}`)).status).toBe(401);
+    for (let i = 0; i < 2; i++)
+      expect((await request(t.app).get('/api/protected').set('Authorization', `eak_wrong${i}`)).status).toBe(401);
     const res = await request(t.app).get('/api/protected').set('Authorization', 'eak_wrong3');
     expect(res.status).toBe(429);
     expect(res.body).toEqual({ message: 'Too many requests: slow down.' });
@@ -198,17 +219,27 @@ describe('key guessing on bforeai', () => {
 });
 
 describe('list then delete (a bfore.ai client deletes what it listed)', () => {
-  it('POST /authheader/delete accepts the id shown by the list; another user\'s id is not found', async () => {
+  it("POST /authheader/delete accepts the id shown by the list; another user's id is not found", async () => {
     const t2 = await createTestApp({ preset: 'bforeai' });
     try {
-      const token = (await request(t2.app).post('/user/login').send({ username: 'admin', password: PASSWORDS.admin })).body.Token;
-      const guestToken = (await request(t2.app).post('/user/login').send({ username: 'guest', password: PASSWORDS.guest })).body.Token;
-      const created = await request(t2.app).post('/authheader/add').set('Authorization', token).send({ name: 'ci' }).expect(200);
+      const token = (await request(t2.app).post('/user/login').send({ username: 'admin', password: PASSWORDS.admin }))
+        .body.Token;
+      const guestToken = (
+        await request(t2.app).post('/user/login').send({ username: 'guest', password: PASSWORDS.guest })
+      ).body.Token;
+      const created = await request(t2.app)
+        .post('/authheader/add')
+        .set('Authorization', token)
+        .send({ name: 'ci' })
+        .expect(200);
       const listed = await request(t2.app).get('/authheader/list').set('Authorization', token).expect(200);
       const id = listed.body[0].id as string;
       await request(t2.app).post('/authheader/delete').set('Authorization', guestToken).send({ text: id }).expect(404);
       await request(t2.app).get('/api/protected').set('Authorization', created.body.token).expect(200);
-      expect((await request(t2.app).post('/authheader/delete').set('Authorization', token).send({ text: id }).expect(200)).body).toEqual({ message: 'Success' });
+      expect(
+        (await request(t2.app).post('/authheader/delete').set('Authorization', token).send({ text: id }).expect(200))
+          .body,
+      ).toEqual({ message: 'Success' });
       await request(t2.app).get('/api/protected').set('Authorization', created.body.token).expect(401);
     } finally {
       await t2.close();

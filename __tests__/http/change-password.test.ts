@@ -59,19 +59,22 @@ describe('with a bearer token', () => {
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${fresh}`).expect(200);
   });
 
-  it('refuses the old sessions in the preset\'s JSON with a Bearer challenge, not Express\'s error page', async () => {
+  it("refuses the old sessions in the preset's JSON with a Bearer challenge, not Express's error page", async () => {
     await app();
     const old = await tokenFor('guest', PASSWORDS.guest);
     await change({ currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }, old).expect(204);
     const refused = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${old}`);
     expect(refused.status).toBe(401);
     expect(refused.headers['content-type']).toMatch(/^application\/json/);
-    expect(refused.body).toEqual({ error: 'token_revoked', message: 'The access token has been revoked: log in again.' });
+    expect(refused.body).toEqual({
+      error: 'token_revoked',
+      message: 'The access token has been revoked: log in again.',
+    });
     expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token"/);
     expect(refused.text).not.toMatch(/at \w+ \(/); // no stack trace
   });
 
-  it('leaves other users\' sessions alone', async () => {
+  it("leaves other users' sessions alone", async () => {
     await app();
     const admin = await tokenFor('admin', PASSWORDS.admin);
     const guest = await tokenFor('guest', PASSWORDS.guest);
@@ -96,11 +99,12 @@ describe('with a bearer token', () => {
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`).expect(200);
   });
 
-  it('counts a wrong current password toward the account\'s lockout, shared with login', async () => {
+  it("counts a wrong current password toward the account's lockout, shared with login", async () => {
     await app({ rateLimit: false });
     const token = await tokenFor('guest', PASSWORDS.guest);
     for (let i = 0; i < 5; i += 1) await login('guest', `wrong-${i}`).expect(401);
-    for (let i = 0; i < 5; i += 1) await change({ currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD }, token).expect(401);
+    for (let i = 0; i < 5; i += 1)
+      await change({ currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD }, token).expect(401);
 
     const blocked = await login('guest', PASSWORDS.guest);
     expect(blocked.status).toBe(403);
@@ -133,7 +137,11 @@ describe('an expired password', () => {
 
   it('is changed with {username, currentPassword, newPassword} and no token, and then logs in', async () => {
     await app();
-    const res = await change({ username: 'expired@example.com', currentPassword: PASSWORDS.expired, newPassword: NEW_PASSWORD });
+    const res = await change({
+      username: 'expired@example.com',
+      currentPassword: PASSWORDS.expired,
+      newPassword: NEW_PASSWORD,
+    });
     expect(res.status).toBe(204);
     expect((await t.users.findById('4'))?.passwordExpiresAt).toBeNull();
     await login('expired', PASSWORDS.expired).expect(401);
@@ -146,7 +154,11 @@ describe('an expired password', () => {
     for (let i = 0; i < 10; i += 1) {
       await change({ username: 'expired', currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD }).expect(401);
     }
-    const blocked = await change({ username: 'expired', currentPassword: PASSWORDS.expired, newPassword: NEW_PASSWORD });
+    const blocked = await change({
+      username: 'expired',
+      currentPassword: PASSWORDS.expired,
+      newPassword: NEW_PASSWORD,
+    });
     expect(blocked.status).toBe(403);
     expect(blocked.body.error).toBe('login_blocked');
     expect(await hashOf('4')).toBe(before);
@@ -202,7 +214,11 @@ describe('the password policy over HTTP: a 400 naming the rule, and nothing chan
     ['min_length', {}, 'short-7'],
     ['max_bytes', {}, 'é'.repeat(37)],
     ['denylist', { passwords: { policy: { denylist: ['CorrectHorseBattery'] } } }, 'correcthorsebattery'],
-    ['breached', { passwords: { policy: { isBreached: (password) => password === 'pwned-password-1' } } }, 'pwned-password-1'],
+    [
+      'breached',
+      { passwords: { policy: { isBreached: (password) => password === 'pwned-password-1' } } },
+      'pwned-password-1',
+    ],
     ['same_as_login', {}, 'GUEST@example.com'],
     ['reused', {}, PASSWORDS.guest],
     // A look-alike that NFKC, the form passwords are hashed in, turns into the current password.
@@ -250,7 +266,10 @@ describe('the password policy over HTTP: a 400 naming the rule, and nothing chan
 describe('in the storm preset', () => {
   it('answers {message} on success and on a policy failure', async () => {
     await app({ preset: 'storm' });
-    const res = await request(t.app).post('/api/auth/login').send({ username: 'guest', password: PASSWORDS.guest }).expect(200);
+    const res = await request(t.app)
+      .post('/api/auth/login')
+      .send({ username: 'guest', password: PASSWORDS.guest })
+      .expect(200);
     const token = res.body.data.accessToken as string;
     const weak = await request(t.app)
       .post('/api/auth/change-password')

@@ -25,13 +25,21 @@ afterEach(async () => {
 const VICTIM = { agent: 'Victim/1.0', forwardedFor: '203.0.113.9' };
 
 /** The victim's login from `forwardedFor` (as X-Forwarded-For). */
-const victimFrom = (forwardedFor = VICTIM.forwardedFor) => ({ headers: { 'User-Agent': VICTIM.agent, 'X-Forwarded-For': forwardedFor } });
+const victimFrom = (forwardedFor = VICTIM.forwardedFor) => ({
+  headers: { 'User-Agent': VICTIM.agent, 'X-Forwarded-For': forwardedFor },
+});
 
 const refresh = (token: string, forwardedFor = VICTIM.forwardedFor) =>
-  request(t.app).post('/auth/token/refresh').set('User-Agent', VICTIM.agent).set('X-Forwarded-For', forwardedFor).send({ refreshToken: token });
+  request(t.app)
+    .post('/auth/token/refresh')
+    .set('User-Agent', VICTIM.agent)
+    .set('X-Forwarded-For', forwardedFor)
+    .send({ refreshToken: token });
 
 const sessionsOf = async (access: string) =>
-  (await request(t.app).get('/auth/sessions').set('Authorization', `Bearer ${access}`).expect(200)).body.sessions as { client: { network: string | null } }[];
+  (await request(t.app).get('/auth/sessions').set('Authorization', `Bearer ${access}`).expect(200)).body.sessions as {
+    client: { network: string | null };
+  }[];
 
 describe.each([
   ['trust proxy = true', true, false],
@@ -84,10 +92,20 @@ describe('behind one proxy, correctly configured (trust proxy = 1)', () => {
     await setup(1, { maxProxyHops: 2 });
     // Every client has its own bucket: the 21st login from one address is refused, another address still passes.
     for (let i = 0; i < 20; i += 1) {
-      await request(t.app).post('/auth/login').set('X-Forwarded-For', '198.51.100.1').send({ username: 'guest', password: 'wrong' });
+      await request(t.app)
+        .post('/auth/login')
+        .set('X-Forwarded-For', '198.51.100.1')
+        .send({ username: 'guest', password: 'wrong' });
     }
-    await request(t.app).post('/auth/login').set('X-Forwarded-For', '198.51.100.1').send({ username: 'guest', password: 'wrong' }).expect(429);
-    const other = await request(t.app).post('/auth/login').set('X-Forwarded-For', '192.0.2.1').send({ username: 'guest', password: 'wrong' });
+    await request(t.app)
+      .post('/auth/login')
+      .set('X-Forwarded-For', '198.51.100.1')
+      .send({ username: 'guest', password: 'wrong' })
+      .expect(429);
+    const other = await request(t.app)
+      .post('/auth/login')
+      .set('X-Forwarded-For', '192.0.2.1')
+      .send({ username: 'guest', password: 'wrong' });
     expect(other.status).not.toBe(429);
   });
 });

@@ -17,13 +17,22 @@ afterEach(() => t.close());
 
 /** A browser session: its refresh token is in the cookie. */
 async function cookieSession(): Promise<string> {
-  const res = await request(t.app).post(`${t.base}/login`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').send({ username: 'guest', password: PASSWORDS.guest }).expect(200);
+  const res = await request(t.app)
+    .post(`${t.base}/login`)
+    .set('Origin', ORIGIN)
+    .set('X-Auth-Transport', 'cookie')
+    .send({ username: 'guest', password: PASSWORDS.guest })
+    .expect(200);
   const line = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((l) => l.startsWith(`${REFRESH_COOKIE}=`));
   return line!.split(';')[0]!.slice(REFRESH_COOKIE.length + 1);
 }
 
 function cookieRefresh(refresh: string) {
-  return request(t.app).post(`${t.base}/token/refresh`).set('Origin', ORIGIN).set('X-Auth-Transport', 'cookie').set('Cookie', `${REFRESH_COOKIE}=${refresh}`);
+  return request(t.app)
+    .post(`${t.base}/token/refresh`)
+    .set('Origin', ORIGIN)
+    .set('X-Auth-Transport', 'cookie')
+    .set('Cookie', `${REFRESH_COOKIE}=${refresh}`);
 }
 
 function setCookieLines(res: request.Response): string[] {
@@ -33,12 +42,18 @@ function setCookieLines(res: request.Response): string[] {
 it('with no Origin (a non-browser client): the bearer refreshes, the cookie is not CSRF-checked and its session stays usable', async () => {
   const cookie = await cookieSession();
   const bearer = (await login(t, 'admin')).refreshToken;
-  const res = await request(t.app).post(`${t.base}/token/refresh`).set('Authorization', `Bearer ${bearer}`).set('Cookie', `${REFRESH_COOKIE}=${cookie}`);
+  const res = await request(t.app)
+    .post(`${t.base}/token/refresh`)
+    .set('Authorization', `Bearer ${bearer}`)
+    .set('Cookie', `${REFRESH_COOKIE}=${cookie}`);
   expect(res.status).toBe(200);
   expect(res.body.refreshToken).toEqual(expect.any(String));
   expect(setCookieLines(res).filter((l) => l.startsWith(`${REFRESH_COOKIE}=`))).toEqual([]);
   // The bearer's session was the one refreshed: its successor works; the cookie's own token is still unspent.
-  await request(t.app).post(`${t.base}/token/refresh`).set('Authorization', `Bearer ${res.body.refreshToken as string}`).expect(200);
+  await request(t.app)
+    .post(`${t.base}/token/refresh`)
+    .set('Authorization', `Bearer ${res.body.refreshToken as string}`)
+    .expect(200);
   await cookieRefresh(cookie).expect(200);
 });
 

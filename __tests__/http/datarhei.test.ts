@@ -17,10 +17,16 @@ afterEach(async () => {
 
 describe('POST /api/login', () => {
   it('answers exactly { access_token, refresh_token } for a right username and password', async () => {
-    const res = await request(t.app).post('/api/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+    const res = await request(t.app)
+      .post('/api/login')
+      .send({ username: 'admin', password: PASSWORDS.admin })
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(Object.keys(res.body).sort()).toEqual(['access_token', 'refresh_token']);
-    await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.access_token as string}`).expect(200);
+    await request(t.app)
+      .get('/api/protected')
+      .set('Authorization', `Bearer ${res.body.access_token as string}`)
+      .expect(200);
   });
 
   it('stamps iss "datarhei-core", sub, usefor, iat, exp, exi and jti, with 600 s access and 86400 s refresh lifetimes', async () => {
@@ -30,13 +36,24 @@ describe('POST /api/login', () => {
     const refreshClaims = claimsOf(refresh_token);
     for (const claims of [access, refreshClaims]) {
       expect(claims).toEqual(
-        expect.objectContaining({ iss: 'datarhei-core', sub: 'admin', uid: '1', iat: now, exp: expect.any(Number), exi: expect.any(Number), jti: expect.any(String) }),
+        expect.objectContaining({
+          iss: 'datarhei-core',
+          sub: 'admin',
+          uid: '1',
+          iat: now,
+          exp: expect.any(Number),
+          exi: expect.any(Number),
+          jti: expect.any(String),
+        }),
       );
     }
     expect(access).toMatchObject({ usefor: 'access', exi: 600, exp: now + 600 });
     expect(refreshClaims).toMatchObject({ usefor: 'refresh', exi: 86400, exp: now + 86400 });
     expect(access.jti).not.toBe(refreshClaims.jti);
-    expect(JSON.parse(Buffer.from(access_token.split('.')[0] as string, 'base64url').toString('utf8'))).toMatchObject({ alg: 'HS256', typ: 'at+jwt' });
+    expect(JSON.parse(Buffer.from(access_token.split('.')[0] as string, 'base64url').toString('utf8'))).toMatchObject({
+      alg: 'HS256',
+      typ: 'at+jwt',
+    });
   });
 
   it('answers 400 for missing credentials', async () => {
@@ -49,7 +66,10 @@ describe('POST /api/login', () => {
   });
 
   it('answers 401 for bad credentials, a known name or not', async () => {
-    for (const body of [{ username: 'admin', password: 'wrong-password' }, { username: 'nobody', password: 'whatever-pass' }]) {
+    for (const body of [
+      { username: 'admin', password: 'wrong-password' },
+      { username: 'nobody', password: 'whatever-pass' },
+    ]) {
       const res = await request(t.app).post('/api/login').send(body).expect(401);
       expect(res.body).toEqual({ code: 401, message: expect.any(String), details: ['invalid_credentials'] });
     }
@@ -70,7 +90,10 @@ describe('GET /api/login/refresh', () => {
       expect(Object.keys(res.body)).toEqual(['access_token']);
       const claims = claimsOf(res.body.access_token as string);
       expect(claims).toMatchObject({ iss: 'datarhei-core', sub: 'admin', uid: '1', usefor: 'access', exi: 600 });
-      await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.access_token as string}`).expect(200);
+      await request(t.app)
+        .get('/api/protected')
+        .set('Authorization', `Bearer ${res.body.access_token as string}`)
+        .expect(200);
     }
   });
 
@@ -86,7 +109,10 @@ describe('GET /api/login/refresh', () => {
     expect((await refresh(t, access_token).expect(401)).body.details).toEqual(['token_invalid']);
     expect((await request(t.app).get('/api/login/refresh').expect(401)).body.details).toEqual(['token_missing']);
     // The path serves GET only: a POST is 405 with Allow, and spends nothing.
-    const post = await request(t.app).post('/api/login/refresh').set('Authorization', `Bearer ${refresh_token}`).expect(405);
+    const post = await request(t.app)
+      .post('/api/login/refresh')
+      .set('Authorization', `Bearer ${refresh_token}`)
+      .expect(405);
     expect(post.headers.allow).toBe('GET, HEAD');
     expect(post.body).toEqual({ code: 405, message: expect.any(String), details: ['method_not_allowed'] });
     await refresh(t, refresh_token).expect(200);
@@ -125,7 +151,10 @@ describe('second factor on the datarhei preset', () => {
       expect(started.status).toBe(200);
       expect(started.body.access_token).toBeUndefined();
       const code = app.mailer.last('user@example.com')!.code;
-      const done = await request(app.app).post('/api/login/tfa/verify').set('Authorization', `Bearer ${started.body.challengeToken}`).send({ code });
+      const done = await request(app.app)
+        .post('/api/login/tfa/verify')
+        .set('Authorization', `Bearer ${started.body.challengeToken}`)
+        .send({ code });
       expect(done.status).toBe(200);
       expect(Object.keys(done.body).sort()).toEqual(['access_token', 'refresh_token']);
     } finally {

@@ -39,7 +39,12 @@ describe('POST /auth/login', () => {
   it('answers a second-factor challenge for a user with one', async () => {
     const res = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
     expect(res.status).toBe(200);
-    expect(res.body).toStrictEqual({ tfaRequired: true, method: 'EMAIL', challengeToken: expect.any(String), expiresIn: 300 });
+    expect(res.body).toStrictEqual({
+      tfaRequired: true,
+      method: 'EMAIL',
+      challengeToken: expect.any(String),
+      expiresIn: 300,
+    });
   });
 
   it('answers errors as { error, message }', async () => {
@@ -97,8 +102,12 @@ describe('POST /auth/account/password', () => {
       .send({ currentPassword: PASSWORDS.guest, newPassword: 'a-brand-new-password' });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
-    expect((await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest })).status).toBe(401);
-    expect((await request(t.app).post('/auth/login').send({ username: 'guest', password: 'a-brand-new-password' })).status).toBe(200);
+    expect(
+      (await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest })).status,
+    ).toBe(401);
+    expect(
+      (await request(t.app).post('/auth/login').send({ username: 'guest', password: 'a-brand-new-password' })).status,
+    ).toBe(200);
   });
 
   it('is the way out of an expired password: no token, the username in the body', async () => {
@@ -107,7 +116,10 @@ describe('POST /auth/account/password', () => {
       .send({ username: 'expired', currentPassword: PASSWORDS.expired, newPassword: 'renewed-password-2026' });
     expect(res.status).toBe(204);
     expect((await t.users.findById('4'))?.passwordExpiresAt).toBeNull();
-    expect((await request(t.app).post('/auth/login').send({ username: 'expired', password: 'renewed-password-2026' })).status).toBe(200);
+    expect(
+      (await request(t.app).post('/auth/login').send({ username: 'expired', password: 'renewed-password-2026' }))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses a new password that breaks the policy, naming the rule', async () => {
@@ -117,7 +129,10 @@ describe('POST /auth/account/password', () => {
       .set('Authorization', `Bearer ${accessToken}`)
       .send({ currentPassword: PASSWORDS.guest, newPassword: 'x'.repeat(73) });
     expect(res.status).toBe(400);
-    expect(res.body).toStrictEqual({ error: 'weak_password', message: 'The password must not be longer than 72 bytes. (rule: max_bytes)' });
+    expect(res.body).toStrictEqual({
+      error: 'weak_password',
+      message: 'The password must not be longer than 72 bytes. (rule: max_bytes)',
+    });
   });
 });
 

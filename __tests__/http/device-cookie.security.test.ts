@@ -67,7 +67,7 @@ describe('device cookies', () => {
     expect((await login('guest', PASSWORDS.guest)).status).toBe(200);
   });
 
-  test("a device cookie of another account, or a forged one, counts like none", async () => {
+  test('a device cookie of another account, or a forged one, counts like none', async () => {
     await setup();
     const adminDevice = deviceCookieOf(await login('admin', PASSWORDS.admin).expect(200));
     for (let i = 0; i < 10; i += 1) await login('guest', `guess-${i}`, adminDevice).expect(401);
@@ -79,7 +79,10 @@ describe('device cookies', () => {
     await setup();
     const first = await login('user', PASSWORDS.user).expect(200);
     const code = t.mailer.last('user@example.com')?.code;
-    const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${first.body.challengeToken}`).send({ code });
+    const verified = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${first.body.challengeToken}`)
+      .send({ code });
     expect(verified.status).toBe(200);
     const device = deviceCookieOf(verified);
 

@@ -20,7 +20,9 @@ async function sendHead(t: TestApp, head: string): Promise<{ status: number; bod
   try {
     const { port } = server.address() as AddressInfo;
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => socket.end(`${head}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.end(`${head}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+      );
       const chunks: Buffer[] = [];
       socket.on('data', (chunk: Buffer) => chunks.push(chunk));
       socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -67,12 +69,18 @@ describe('a POST with no body: "a JSON object body is required" on both majors',
   it('the same on another JSON route (change password), behind a valid token', async () => {
     const login = await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin });
     expect(login.status).toBe(200);
-    const res = await sendHead(t, `POST /auth/account/password HTTP/1.1\r\nAuthorization: Bearer ${login.body.accessToken as string}`);
+    const res = await sendHead(
+      t,
+      `POST /auth/account/password HTTP/1.1\r\nAuthorization: Bearer ${login.body.accessToken as string}`,
+    );
     expect(res).toEqual({ status: 400, body: REQUIRED });
   });
 
   it('an empty JSON body (Content-Length: 0, JSON type) is a body: the missing field is named', async () => {
-    const res = await request(t.app).post('/auth/login').set('Content-Type', 'application/json').set('Content-Length', '0');
+    const res = await request(t.app)
+      .post('/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Length', '0');
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'invalid_request', message: 'The field "username" is required.' });
   });

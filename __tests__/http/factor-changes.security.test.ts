@@ -31,7 +31,10 @@ async function guestAccess(): Promise<string> {
   expect(res.status).toBe(200);
   if (res.body.accessToken) return res.body.accessToken as string;
   const code = t.mailer.last('guest@example.com')?.code;
-  const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${res.body.challengeToken}`).send({ code });
+  const verified = await request(t.app)
+    .post('/auth/tfa/verify')
+    .set('Authorization', `Bearer ${res.body.challengeToken}`)
+    .send({ code });
   expect(verified.status).toBe(200);
   return verified.body.accessToken as string;
 }
@@ -102,7 +105,8 @@ describe('code guesses during enrolment count toward the account lockout', () =>
     expect(wrongEvaluated).toBe(5);
     // And the wrong codes were counted as failures of the account: far fewer wrong passwords now reach the lockout.
     let wrongLoginsAllowed = 0;
-    while ((await postLogin(t, 'user', { password: `wrong-${wrongLoginsAllowed}` })).status === 401) wrongLoginsAllowed += 1;
+    while ((await postLogin(t, 'user', { password: `wrong-${wrongLoginsAllowed}` })).status === 401)
+      wrongLoginsAllowed += 1;
     expect(wrongLoginsAllowed).toBeLessThanOrEqual(10 - 5);
     expect((await postLogin(t, 'user')).body).toMatchObject({ error: 'login_blocked' });
   });
@@ -111,7 +115,10 @@ describe('code guesses during enrolment count toward the account lockout', () =>
     await setup();
     const challenge = await postLogin(t, 'user').expect(200);
     const code = t.mailer.last('user@example.com')?.code;
-    const session = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code });
+    const session = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+      .send({ code });
     for (let i = 0; i < 9; i += 1) await postLogin(t, 'user', { password: `wrong-${i}` }).expect(401);
     const refused = await request(t.app)
       .post('/auth/account/password')
@@ -153,7 +160,8 @@ describe('code mails are budgeted', () => {
     expect(res.body).toMatchObject({ tfaRequired: true });
     return res.body.challengeToken as string;
   }
-  const resend = (challengeToken: string) => request(t.app).post('/auth/tfa/resend').set('Authorization', `Bearer ${challengeToken}`);
+  const resend = (challengeToken: string) =>
+    request(t.app).post('/auth/tfa/resend').set('Authorization', `Bearer ${challengeToken}`);
 
   test('a locked account is sent no code on resend', async () => {
     await setup();

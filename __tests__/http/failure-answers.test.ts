@@ -2,7 +2,15 @@
 import express from 'express';
 import request from 'supertest';
 import { createAuth, MemoryUserStore, silentLogger, type UserStore } from '../../lib';
-import { createRecordingLogger, createTestApp, demoUsers, PASSWORDS, TEST_COST, TEST_SECRET, type TestApp } from '../helpers/create-app';
+import {
+  createRecordingLogger,
+  createTestApp,
+  demoUsers,
+  PASSWORDS,
+  TEST_COST,
+  TEST_SECRET,
+  type TestApp,
+} from '../helpers/create-app';
 
 let t: TestApp | undefined;
 
@@ -28,9 +36,13 @@ describe('a user store without the API-key methods (the README minimal adapter)'
     app.get('/api/protected', auth.requireAuth(), (_req, res) => res.json({ ok: true }));
 
     for (let i = 0; i < 3; i += 1) {
-      const res = await request(app).get('/api/protected').set('Authorization', 'Bearer eak_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      const res = await request(app)
+        .get('/api/protected')
+        .set('Authorization', 'Bearer eak_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       expect(res.status).toBe(401);
-      expect(res.body).toMatchObject({ error: expect.stringMatching(/^(api_key_invalid|token_malformed|token_invalid)$/) });
+      expect(res.body).toMatchObject({
+        error: expect.stringMatching(/^(api_key_invalid|token_malformed|token_invalid)$/),
+      });
     }
     expect(logger.errors).toEqual([]);
     await auth.shutdown();
@@ -54,7 +66,12 @@ describe('U+0000 in a credential', () => {
 describe('authenticator-app labels', () => {
   test('a "secondFactor.totpIssuer" with a colon is refused at start-up, naming the option', () => {
     expect(() =>
-      createAuth({ secret: TEST_SECRET, users: new MemoryUserStore(), logger: silentLogger, secondFactor: { totpIssuer: 'ACME: prod' } }),
+      createAuth({
+        secret: TEST_SECRET,
+        users: new MemoryUserStore(),
+        logger: silentLogger,
+        secondFactor: { totpIssuer: 'ACME: prod' },
+      }),
     ).toThrow(/secondFactor\.totpIssuer/);
   });
 
@@ -63,7 +80,13 @@ describe('authenticator-app labels', () => {
     ['is empty', ''],
   ])('enrolment works when the stored email %s, and no code is mailed before it can succeed', async (_what, email) => {
     t = await createTestApp({ rateLimit: false });
-    t.users.add({ id: '9', login: 'odd', email, passwordHash: (await t.users.findById('3'))!.passwordHash, authorities: ['ROLE_USER'] });
+    t.users.add({
+      id: '9',
+      login: 'odd',
+      email,
+      passwordHash: (await t.users.findById('3'))!.passwordHash,
+      authorities: ['ROLE_USER'],
+    });
     const session = await request(t.app).post('/auth/login').send({ username: 'odd', password: PASSWORDS.guest });
     expect(session.status).toBe(200);
     const res = await request(t.app)

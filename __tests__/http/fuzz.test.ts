@@ -38,7 +38,11 @@ const SECRET_CREDS: readonly CredName[] = CRED_NAMES.filter((name) => name !== '
 /** A JSON-ish value: objects are entry lists (so `__proto__` and duplicate keys survive), plus credentials and raw text. */
 type J = null | boolean | number | string | J[] | { $obj: [string, J][] } | { $cred: CredName } | { $raw: string };
 
-type AuthShape = { kind: 'none' } | { kind: 'literal'; value: string } | { kind: 'cred'; scheme: string; cred: CredName } | { kind: 'latin1'; text: string };
+type AuthShape =
+  | { kind: 'none' }
+  | { kind: 'literal'; value: string }
+  | { kind: 'cred'; scheme: string; cred: CredName }
+  | { kind: 'latin1'; text: string };
 
 type BodyShape =
   | { kind: 'none' }
@@ -94,7 +98,17 @@ const FIELDS: Record<string, readonly string[]> = {
   passkeyLogin: ['id', 'rawId', 'type', 'response'],
 };
 
-const GET_ROUTES = new Set(['loginStatus', 'account', 'apiKeyList', 'sessions', 'logoutToken', 'tokenRenew', 'tokenIssue', 'passkeyList', 'trustedDevices']);
+const GET_ROUTES = new Set([
+  'loginStatus',
+  'account',
+  'apiKeyList',
+  'sessions',
+  'logoutToken',
+  'tokenRenew',
+  'tokenIssue',
+  'passkeyList',
+  'trustedDevices',
+]);
 // UTMStack's frontends verify with ?code= and resend by GET.
 for (const key of ['tfaVerifyByQuery', 'tfaResendByGet']) GET_ROUTES.add(key);
 const DELETE_ROUTES = new Set(['apiKeyDeleteById', 'sessionEnd', 'passkeyDelete']);
@@ -106,10 +120,20 @@ function routeTable(name: PresetName): RouteEntry[] {
   const entries: RouteEntry[] = [];
   for (const [key, path] of Object.entries(preset.routes)) {
     if (key === 'refreshMethod' || typeof path !== 'string') continue;
-    const method = key === 'refresh' ? preset.routes.refreshMethod.toUpperCase() : DELETE_ROUTES.has(key) ? 'DELETE' : GET_ROUTES.has(key) ? 'GET' : PATCH_ROUTES.has(key) ? 'PATCH' : 'POST';
+    const method =
+      key === 'refresh'
+        ? preset.routes.refreshMethod.toUpperCase()
+        : DELETE_ROUTES.has(key)
+          ? 'DELETE'
+          : GET_ROUTES.has(key)
+            ? 'GET'
+            : PATCH_ROUTES.has(key)
+              ? 'PATCH'
+              : 'POST';
     entries.push({ name: key, path: `${base}${path}`, method, fields: FIELDS[key] ?? [] });
   }
-  for (const path of ['/api/protected', '/api/admin', '/api/tokens-only']) entries.push({ name: `host:${path}`, path, method: 'GET', fields: [] });
+  for (const path of ['/api/protected', '/api/admin', '/api/tokens-only'])
+    entries.push({ name: `host:${path}`, path, method: 'GET', fields: [] });
   return entries;
 }
 
@@ -129,18 +153,35 @@ const pathVariantArb: fc.Arbitrary<PathVariant> = fc.oneof(
   fc.constant({ kind: 'trailing-slash' as const }),
   fc.constant({ kind: 'double-slash' as const }),
   fc.constant({ kind: 'upper-case' as const }),
-  fc.record({ kind: fc.constant('dot-segment' as const), encoded: fc.constantFrom('%2e', '%2e%2e', '%2E%2e/x', '.%2e', '%2e%2e%2f') }),
+  fc.record({
+    kind: fc.constant('dot-segment' as const),
+    encoded: fc.constantFrom('%2e', '%2e%2e', '%2E%2e/x', '.%2e', '%2e%2e%2f'),
+  }),
   fc.record(
     {
       kind: fc.constant('query' as const),
-      query: fc.constantFrom('a=b', '__proto__[polluted]=1', 'constructor[prototype][polluted]=1', 'access_token=', 'token=', 'x=%00%ff', '',
+      query: fc.constantFrom(
+        'a=b',
+        '__proto__[polluted]=1',
+        'constructor[prototype][polluted]=1',
+        'access_token=',
+        'token=',
+        'x=%00%ff',
+        '',
         // bfore.ai's token lifetime: minutes, days, above the cap, both, arrays.
-        'm=90', 'd=400', 'm=int&d=int', 'd[x]=1'),
+        'm=90',
+        'd=400',
+        'm=int&d=int',
+        'd[x]=1',
+      ),
       cred: fc.constantFrom<CredName>('access', 'refresh', 'apiKey'),
     },
     { requiredKeys: ['kind', 'query'] },
   ),
-  fc.record({ kind: fc.constant('sub-path' as const), suffix: fc.constantFrom('/x', '/../login', '/%2e%2e/admin', '/unknown/deeper', ';a=b', '/1/2') }),
+  fc.record({
+    kind: fc.constant('sub-path' as const),
+    suffix: fc.constantFrom('/x', '/../login', '/%2e%2e/admin', '/unknown/deeper', ';a=b', '/1/2'),
+  }),
 );
 
 function buildPath(route: RouteEntry, variant: PathVariant, creds: Credentials, idSegment: string): string {
@@ -170,7 +211,21 @@ const credArb = fc.constantFrom(...CRED_NAMES).map((cred): J => ({ $cred: cred }
 const oddStringArb: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 20 }),
-  fc.constantFrom('', ' ', '\u0000', 'admin\u0000', 'a\u0000b', '\ud800', '\udfff', 'x\ud800y', 'ADMIN', 'Admin@Example.com', 'admin ', '\u212a', 'at Object.<anonymous> (x.ts:1:1)'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    'admin\u0000',
+    'a\u0000b',
+    '\ud800',
+    '\udfff',
+    'x\ud800y',
+    'ADMIN',
+    'Admin@Example.com',
+    'admin ',
+    '\u212a',
+    'at Object.<anonymous> (x.ts:1:1)',
+  ),
   fc.integer({ min: 1, max: 5000 }).map((n) => 'x'.repeat(n)),
 );
 
@@ -178,7 +233,9 @@ const numberArb: fc.Arbitrary<J> = fc.oneof(
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.constantFrom(0, -1, 2 ** 53 + 1, Number.MAX_VALUE, 1e21, 0.5),
-  fc.constantFrom('1e309', '-1e309', '9'.repeat(400), '1e-400', '-0', '123456789012345678901234567890').map((raw): J => ({ $raw: raw })),
+  fc
+    .constantFrom('1e309', '-1e309', '9'.repeat(400), '1e-400', '-0', '123456789012345678901234567890')
+    .map((raw): J => ({ $raw: raw })),
 );
 
 const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype'];
@@ -193,14 +250,38 @@ const jsonArb: fc.Arbitrary<J> = fc.letrec<{ value: J }>((tie) => ({
     credArb,
     fc.array(tie('value'), { maxLength: 4 }),
     fc
-      .array(fc.tuple(fc.oneof(fc.constantFrom(...POLLUTION_KEYS, 'polluted', 'isAdmin', 'authorities'), fc.string({ maxLength: 8 })), tie('value')), { maxLength: 4 })
+      .array(
+        fc.tuple(
+          fc.oneof(
+            fc.constantFrom(...POLLUTION_KEYS, 'polluted', 'isAdmin', 'authorities'),
+            fc.string({ maxLength: 8 }),
+          ),
+          tie('value'),
+        ),
+        { maxLength: 4 },
+      )
       .map((entries): J => ({ $obj: entries })),
   ),
 })).value;
 
 /** A value a field usually wants (the demo names, passwords, tokens) or anything at all. */
 const fieldValueArb: fc.Arbitrary<J> = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom<J>('admin', 'user', 'guest', 'expired', 'disabled', 'admin@example.com', 'nobody', 'ROLE_USER', ['ROLE_USER'], true, 3600) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom<J>(
+      'admin',
+      'user',
+      'guest',
+      'expired',
+      'disabled',
+      'admin@example.com',
+      'nobody',
+      'ROLE_USER',
+      ['ROLE_USER'],
+      true,
+      3600,
+    ),
+  },
   { weight: 3, arbitrary: credArb },
   { weight: 2, arbitrary: oddStringArb },
   { weight: 2, arbitrary: jsonArb },
@@ -210,7 +291,13 @@ const fieldValueArb: fc.Arbitrary<J> = fc.oneof(
 const pollutionArb: fc.Arbitrary<[string, J]> = fc.tuple(
   fc.constantFrom(...POLLUTION_KEYS),
   fc.constantFrom<J>(
-    { $obj: [['polluted', 'yes'], ['isAdmin', true], ['authorities', ['ROLE_ADMIN']]] },
+    {
+      $obj: [
+        ['polluted', 'yes'],
+        ['isAdmin', true],
+        ['authorities', ['ROLE_ADMIN']],
+      ],
+    },
     { $obj: [['prototype', { $obj: [['polluted', 'yes']] }]] },
     'yes',
     null,
@@ -220,26 +307,45 @@ const pollutionArb: fc.Arbitrary<[string, J]> = fc.tuple(
 function routeBodyArb(route: RouteEntry): fc.Arbitrary<J> {
   return fc
     .tuple(
-      fc.tuple(...route.fields.map((field) => fc.option(fieldValueArb, { freq: 5 }).map((value) => [field, value] as const))),
+      fc.tuple(
+        ...route.fields.map((field) => fc.option(fieldValueArb, { freq: 5 }).map((value) => [field, value] as const)),
+      ),
       fc.array(pollutionArb, { maxLength: 2 }),
       fc.boolean(),
     )
     .map(([fields, extras, pollutionFirst]): J => {
-      const present: [string, J][] = fields.filter((entry): entry is readonly [string, J] => entry[1] !== null).map(([k, v]) => [k, v]);
+      const present: [string, J][] = fields
+        .filter((entry): entry is readonly [string, J] => entry[1] !== null)
+        .map(([k, v]) => [k, v]);
       return { $obj: pollutionFirst ? [...extras, ...present] : [...present, ...extras] };
     });
 }
 
 /** Bodies a client following the documentation sends, so runs get past validation into the flows. */
 function wellFormedBodyArb(route: RouteEntry): fc.Arbitrary<J> {
-  const newPassword = fc.constantFrom<J>('a-new-long-passphrase', 'short', 'x'.repeat(73), 'admin', { $cred: 'adminPassword' });
+  const newPassword = fc.constantFrom<J>('a-new-long-passphrase', 'short', 'x'.repeat(73), 'admin', {
+    $cred: 'adminPassword',
+  });
   const obj = (...entries: fc.Arbitrary<[string, J]>[]) => fc.tuple(...entries).map((list): J => ({ $obj: list }));
   const entry = (key: string, value: fc.Arbitrary<J>) => value.map((v): [string, J] => [key, v]);
   switch (route.name) {
     case 'login':
       return fc
-        .constantFrom<[string, J]>(['admin', { $cred: 'adminPassword' }], ['user', { $cred: 'userPassword' }], ['expired', { $cred: 'expiredPassword' }], ['guest', PASSWORDS.guest], ['disabled', PASSWORDS.disabled], ['admin', 'wrong-password-guess'])
-        .chain(([username, password]) => obj(entry('username', fc.constant(username)), entry('password', fc.constant(password)), entry('rememberMe', fc.boolean())));
+        .constantFrom<[string, J]>(
+          ['admin', { $cred: 'adminPassword' }],
+          ['user', { $cred: 'userPassword' }],
+          ['expired', { $cred: 'expiredPassword' }],
+          ['guest', PASSWORDS.guest],
+          ['disabled', PASSWORDS.disabled],
+          ['admin', 'wrong-password-guess'],
+        )
+        .chain(([username, password]) =>
+          obj(
+            entry('username', fc.constant(username)),
+            entry('password', fc.constant(password)),
+            entry('rememberMe', fc.boolean()),
+          ),
+        );
     case 'tfaVerify':
     case 'totpConfirm':
       return obj(entry('code', fc.constantFrom<J>({ $cred: 'tfaCode' }, '123456', '000000')));
@@ -247,8 +353,15 @@ function wellFormedBodyArb(route: RouteEntry): fc.Arbitrary<J> {
       return obj(entry('password', fc.constantFrom<J>({ $cred: 'adminPassword' }, 'wrong-password-guess')));
     case 'changePassword':
       return fc.oneof(
-        obj(entry('currentPassword', fc.constantFrom<J>({ $cred: 'adminPassword' }, 'wrong-password-guess')), entry('newPassword', newPassword)),
-        obj(entry('username', fc.constant('expired')), entry('currentPassword', fc.constant<J>({ $cred: 'expiredPassword' })), entry('newPassword', newPassword)),
+        obj(
+          entry('currentPassword', fc.constantFrom<J>({ $cred: 'adminPassword' }, 'wrong-password-guess')),
+          entry('newPassword', newPassword),
+        ),
+        obj(
+          entry('username', fc.constant('expired')),
+          entry('currentPassword', fc.constant<J>({ $cred: 'expiredPassword' })),
+          entry('newPassword', newPassword),
+        ),
       );
     case 'refresh':
     case 'logout':
@@ -274,28 +387,78 @@ function bodyArb(route: RouteEntry): fc.Arbitrary<BodyShape> {
     { weight: 2, arbitrary: jsonArb.map((value): BodyShape => ({ kind: 'json', value })) },
     {
       weight: 1,
-      arbitrary: fc.constantFrom<J>([], [{ $obj: [['username', 'admin'], ['password', { $cred: 'adminPassword' }]] }], 'admin', 42, null, true).map(
-        (value): BodyShape => ({ kind: 'json', value }),
-      ),
+      arbitrary: fc
+        .constantFrom<J>(
+          [],
+          [
+            {
+              $obj: [
+                ['username', 'admin'],
+                ['password', { $cred: 'adminPassword' }],
+              ],
+            },
+          ],
+          'admin',
+          42,
+          null,
+          true,
+        )
+        .map((value): BodyShape => ({ kind: 'json', value })),
     },
     {
       weight: 2,
       arbitrary: fc
         .oneof(
-          fc.constantFrom('{', '{"username": "admin", "password": "admin-pa', "{'a':1}", '{"a":1,}', 'username=admin&password=admin-password', '', ' ', 'null', '{"a":NaN}', '{"a":undefined}', '\u0000', '{"a":"\\ud800"}', '{"a":"\\u0000"}', '\ufeff{}'),
+          fc.constantFrom(
+            '{',
+            '{"username": "admin", "password": "admin-pa',
+            "{'a':1}",
+            '{"a":1,}',
+            'username=admin&password=admin-password',
+            '',
+            ' ',
+            'null',
+            '{"a":NaN}',
+            '{"a":undefined}',
+            '\u0000',
+            '{"a":"\\ud800"}',
+            '{"a":"\\u0000"}',
+            '\ufeff{}',
+          ),
           fc.string({ maxLength: 60 }),
         )
         .map((text): BodyShape => ({ kind: 'text', text })),
     },
-    { weight: 1, arbitrary: fc.constantFrom([0xff, 0xfe, 0x7b, 0x7d], [0xc3, 0x28], [0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d]).map((bytes): BodyShape => ({ kind: 'bytes', bytes })) },
     {
       weight: 1,
       arbitrary: fc
-        .record({ field: fc.constantFrom(...route.fields, 'username', 'x'), size: fc.oneof(fc.integer({ min: BODY_LIMIT - 200, max: BODY_LIMIT + 200 }), fc.constantFrom(BODY_LIMIT * 4, 1025, 4097)) })
+        .constantFrom([0xff, 0xfe, 0x7b, 0x7d], [0xc3, 0x28], [0x7b, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x3a, 0x31, 0x7d])
+        .map((bytes): BodyShape => ({ kind: 'bytes', bytes })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({
+          field: fc.constantFrom(...route.fields, 'username', 'x'),
+          size: fc.oneof(
+            fc.integer({ min: BODY_LIMIT - 200, max: BODY_LIMIT + 200 }),
+            fc.constantFrom(BODY_LIMIT * 4, 1025, 4097),
+          ),
+        })
         .map(({ field, size }): BodyShape => ({ kind: 'big', field, size })),
     },
-    { weight: 1, arbitrary: fc.record({ depth: fc.integer({ min: 100, max: 8000 }), open: fc.constantFrom<'[' | '{"a":'>('[', '{"a":') }).map((deep): BodyShape => ({ kind: 'deep', ...deep })) },
-    { weight: 1, arbitrary: fc.record({ field: fc.constantFrom(...route.fields, 'username'), value: fieldValueArb }).map((part): BodyShape => ({ kind: 'multipart', ...part })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ depth: fc.integer({ min: 100, max: 8000 }), open: fc.constantFrom<'[' | '{"a":'>('[', '{"a":') })
+        .map((deep): BodyShape => ({ kind: 'deep', ...deep })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ field: fc.constantFrom(...route.fields, 'username'), value: fieldValueArb })
+        .map((part): BodyShape => ({ kind: 'multipart', ...part })),
+    },
   );
 }
 
@@ -305,7 +468,21 @@ const authArb: fc.Arbitrary<AuthShape> = fc.oneof(
     weight: 2,
     arbitrary: fc
       .oneof(
-        fc.constantFrom('', 'Bearer', 'Bearer ', 'bearer  x', 'Bearer  ', 'Basic YWRtaW46YWRtaW4tcGFzc3dvcmQ=', 'Bearer null', 'Bearer eak_', 'eak_', 'Bearer a.b.c', 'Bearer ..', 'Token abc', 'Bearer eyJhbGciOiJub25lIn0.e30.'),
+        fc.constantFrom(
+          '',
+          'Bearer',
+          'Bearer ',
+          'bearer  x',
+          'Bearer  ',
+          'Basic YWRtaW46YWRtaW4tcGFzc3dvcmQ=',
+          'Bearer null',
+          'Bearer eak_',
+          'eak_',
+          'Bearer a.b.c',
+          'Bearer ..',
+          'Token abc',
+          'Bearer eyJhbGciOiJub25lIn0.e30.',
+        ),
         fc.stringMatching(/^[!-~]{1,40}$/),
         fc.stringMatching(/^[!-~]{1,40}$/).map((value) => `Bearer ${value}`),
         fc.integer({ min: 1000, max: 12_000 }).map((n) => `Bearer ${'A'.repeat(n)}`),
@@ -315,10 +492,18 @@ const authArb: fc.Arbitrary<AuthShape> = fc.oneof(
   {
     weight: 5,
     arbitrary: fc
-      .record({ scheme: fc.constantFrom('Bearer ', 'bearer ', 'BEARER ', '', 'Bearer  ', 'Basic '), cred: fc.constantFrom(...CRED_NAMES) })
+      .record({
+        scheme: fc.constantFrom('Bearer ', 'bearer ', 'BEARER ', '', 'Bearer  ', 'Basic '),
+        cred: fc.constantFrom(...CRED_NAMES),
+      })
       .map(({ scheme, cred }): AuthShape => ({ kind: 'cred', scheme, cred })),
   },
-  { weight: 1, arbitrary: fc.constantFrom('Bearer ünïcödé', 'Bearer 令牌', 'Bearer \u{1f511}', 'ключ').map((text): AuthShape => ({ kind: 'latin1', text })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('Bearer ünïcödé', 'Bearer 令牌', 'Bearer \u{1f511}', 'ключ')
+      .map((text): AuthShape => ({ kind: 'latin1', text })),
+  },
 );
 
 const contentTypeArb: fc.Arbitrary<string | undefined> = fc.constantFrom(
@@ -342,7 +527,8 @@ const contentTypeArb: fc.Arbitrary<string | undefined> = fc.constantFrom(
 function naturalCreds(route: RouteEntry): CredName[] {
   if (route.name === 'tfaVerify' || route.name === 'tfaResend') return ['challenge'];
   if (route.name === 'refresh' || route.name === 'logout') return ['refresh', 'access'];
-  if (route.name.startsWith('host:') || route.name === 'account' || route.name === 'loginStatus') return ['access', 'apiKey'];
+  if (route.name.startsWith('host:') || route.name === 'account' || route.name === 'loginStatus')
+    return ['access', 'apiKey'];
   if (route.name === 'login') return ['access', 'challenge'];
   return ['access'];
 }
@@ -350,12 +536,21 @@ function naturalCreds(route: RouteEntry): CredName[] {
 function caseArb(routes: readonly RouteEntry[]): fc.Arbitrary<Case & { idSegment: string }> {
   return fc.constantFrom(...routes).chain((route) =>
     fc.record({
-      method: fc.oneof({ weight: 3, arbitrary: fc.constant(route.method) }, { weight: 2, arbitrary: fc.constantFrom(...METHODS) }),
+      method: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(route.method) },
+        { weight: 2, arbitrary: fc.constantFrom(...METHODS) },
+      ),
       route: fc.constant(route),
       pathVariant: pathVariantArb,
       idSegment: fc.constantFrom(...ID_SEGMENTS),
-      auth: fc.oneof(authArb, fc.constantFrom(...naturalCreds(route)).map((cred): AuthShape => ({ kind: 'cred', scheme: 'Bearer ', cred }))),
-      contentType: fc.oneof({ weight: 2, arbitrary: fc.constant('application/json') }, { weight: 3, arbitrary: contentTypeArb }),
+      auth: fc.oneof(
+        authArb,
+        fc.constantFrom(...naturalCreds(route)).map((cred): AuthShape => ({ kind: 'cred', scheme: 'Bearer ', cred })),
+      ),
+      contentType: fc.oneof(
+        { weight: 2, arbitrary: fc.constant('application/json') },
+        { weight: 3, arbitrary: contentTypeArb },
+      ),
       body: bodyArb(route),
     }),
   );
@@ -370,7 +565,8 @@ function serialize(value: J, creds: Credentials, secrets: Set<string>, key?: str
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map((item) => serialize(item, creds, secrets)).join(',')}]`;
-  if ('$obj' in value) return `{${value.$obj.map(([k, v]) => `${JSON.stringify(k)}:${serialize(v, creds, secrets, k)}`).join(',')}}`;
+  if ('$obj' in value)
+    return `{${value.$obj.map(([k, v]) => `${JSON.stringify(k)}:${serialize(v, creds, secrets, k)}`).join(',')}}`;
   if ('$cred' in value) {
     if (SECRET_CREDS.includes(value.$cred)) secrets.add(creds[value.$cred]);
     return JSON.stringify(creds[value.$cred]);
@@ -391,7 +587,10 @@ function buildBody(shape: BodyShape, creds: Credentials, secrets: Set<string>): 
     case 'big':
       return Buffer.from(`{${JSON.stringify(shape.field)}:"${'x'.repeat(shape.size)}"}`, 'utf8');
     case 'deep':
-      return Buffer.from(`${shape.open.repeat(shape.depth)}1${(shape.open === '[' ? ']' : '}').repeat(shape.depth)}`, 'utf8');
+      return Buffer.from(
+        `${shape.open.repeat(shape.depth)}1${(shape.open === '[' ? ']' : '}').repeat(shape.depth)}`,
+        'utf8',
+      );
     case 'multipart':
       return Buffer.from(
         `--FUZZBOUNDARY\r\nContent-Disposition: form-data; name=${JSON.stringify(shape.field)}\r\n\r\n${serialize(shape.value, creds, secrets, shape.field)}\r\n--FUZZBOUNDARY--\r\n`,
@@ -425,7 +624,10 @@ function b64url(value: unknown): string {
 
 function decodeJwt(token: string): { header: { alg: string }; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.');
-  return { header: JSON.parse(Buffer.from(header ?? '', 'base64url').toString()), payload: JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(header ?? '', 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()),
+  };
 }
 
 function signHmac(header: { alg: string }, payload: Record<string, unknown>, secret: string): string {
@@ -437,13 +639,21 @@ function signHmac(header: { alg: string }, payload: Record<string, unknown>, sec
 function pick(body: unknown, ...paths: string[][]): string | undefined {
   for (const path of paths) {
     let value: unknown = body;
-    for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    for (const key of path)
+      value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
     if (typeof value === 'string') return value;
   }
   return undefined;
 }
 
-const USER_FIELDS = ['passwordHash', 'passwordExpiresAt', 'secondFactor', 'totpSecret', 'disabled', 'lastLoginAt'] as const;
+const USER_FIELDS = [
+  'passwordHash',
+  'passwordExpiresAt',
+  'secondFactor',
+  'totpSecret',
+  'disabled',
+  'lastLoginAt',
+] as const;
 
 class Harness {
   private constructor(
@@ -470,7 +680,9 @@ class Harness {
       passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
       trustedDevices: true,
       // Sign-up is served by the default preset only.
-      ...(presets[name].routes.register !== null ? { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' } } : {}),
+      ...(presets[name].routes.register !== null
+        ? { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' } }
+        : {}),
       passkeys: { rpId: 'app.example', rpName: 'Fuzz', origins: ['https://app.example'] },
     });
     const originals = [];
@@ -486,7 +698,9 @@ class Harness {
 
   /** Users and API keys, as a comparable string. */
   userSnapshot(): string {
-    return JSON.stringify(['1', '2', '3', '4', '5', '6'].map((id) => [this.t.users.findById(id), this.t.users.listApiKeys(id)]));
+    return JSON.stringify(
+      ['1', '2', '3', '4', '5', '6'].map((id) => [this.t.users.findById(id), this.t.users.listApiKeys(id)]),
+    );
   }
 
   /** Fresh credentials: the demo users restored, lockouts and cooldowns expired, a new login, challenge and key. */
@@ -505,15 +719,27 @@ class Harness {
         headers: { 'Content-Type': 'application/json' },
         body: Buffer.from(JSON.stringify({ username, password })),
       });
-      if (res.status !== 200) throw new Error(`${this.name}: minting a login for ${username} answered ${res.status} ${res.text}`);
+      if (res.status !== 200)
+        throw new Error(`${this.name}: minting a login for ${username} answered ${res.status} ${res.text}`);
       return res;
     };
     const adminBody: unknown = JSON.parse((await login('admin', PASSWORDS.admin)).text);
     const access = pick(adminBody, ['accessToken'], ['token'], ['data', 'accessToken'], ['Token'], ['access_token']);
-    const challenge = pick(JSON.parse((await login('user', PASSWORDS.user)).text), ['challengeToken'], ['token'], ['data', 'challengeToken']);
+    const challenge = pick(
+      JSON.parse((await login('user', PASSWORDS.user)).text),
+      ['challengeToken'],
+      ['token'],
+      ['data', 'challengeToken'],
+    );
     if (!access || !challenge) throw new Error(`${this.name}: no access or challenge token in the login answers`);
     const { header, payload } = decodeJwt(access);
-    const refresh = pick(adminBody, ['refreshToken'], ['refresh_token']) ?? signHmac(header, { ...payload, usefor: 'refresh' }, 'test-secret-that-is-long-enough-for-hs512-test-secret-0123456789');
+    const refresh =
+      pick(adminBody, ['refreshToken'], ['refresh_token']) ??
+      signHmac(
+        header,
+        { ...payload, usefor: 'refresh' },
+        'test-secret-that-is-long-enough-for-hs512-test-secret-0123456789',
+      );
     const apiKey = `eak_fuzz${createHmac('sha256', 'k').update(String(t.clock())).digest('base64url')}`;
     const apiKeyId = `fuzz-${t.clock()}`;
     t.users.createApiKey({
@@ -555,18 +781,27 @@ function errorShapeProblem(name: PresetName, status: number, body: unknown): str
   switch (name) {
     case 'default':
     case 'utmstack':
-      return keys === 'error,message' && typeof record.error === 'string' && typeof record.message === 'string' ? undefined : `keys ${keys}`;
+      return keys === 'error,message' && typeof record.error === 'string' && typeof record.message === 'string'
+        ? undefined
+        : `keys ${keys}`;
     case 'storm':
     case 'bforeai':
       return keys === 'message' && typeof record.message === 'string' ? undefined : `keys ${keys}`;
     case 'datarhei':
-      return keys === 'code,details,message' && record.code === status && Array.isArray(record.details) && typeof record.message === 'string' ? undefined : `keys ${keys}`;
+      return keys === 'code,details,message' &&
+        record.code === status &&
+        Array.isArray(record.details) &&
+        typeof record.message === 'string'
+        ? undefined
+        : `keys ${keys}`;
   }
 }
 
 /** Express's own 404 for a path no route matched (the host's fallback, not a library answer). */
 function isExpressFallback404(method: string, res: RawResponse): boolean {
-  return res.status === 404 && (method === 'HEAD' || /^<!DOCTYPE html>[\s\S]*<pre>Cannot [A-Z]+ [^<]*<\/pre>/.test(res.text));
+  return (
+    res.status === 404 && (method === 'HEAD' || /^<!DOCTYPE html>[\s\S]*<pre>Cannot [A-Z]+ [^<]*<\/pre>/.test(res.text))
+  );
 }
 
 /** FUZZ_STATS=1 prints how often each route answered each status, to see how deep the run reached. */
@@ -581,7 +816,9 @@ function unreleasedWrites(writes: readonly StateWrite[]): StateWrite[] {
   const left = [...writes];
   for (let i = 0; i < left.length; i += 1) {
     const write = left[i] as StateWrite;
-    const release = left.findIndex((later, j) => j > i && later.key === write.key && (later.op === 'delete' || later.op === 'take'));
+    const release = left.findIndex(
+      (later, j) => j > i && later.key === write.key && (later.op === 'delete' || later.op === 'take'),
+    );
     if (write.op === 'increment' && release !== -1) {
       left.splice(release, 1);
       left.splice(i, 1);
@@ -609,7 +846,8 @@ async function checkOne(h: Harness, c: Case & { idSegment: string }): Promise<vo
   h.requestsSinceMint += 1;
   const secrets = new Set<string>();
   const path = buildPath(c.route, c.pathVariant, creds, c.idSegment);
-  if (c.pathVariant.kind === 'query' && c.pathVariant.cred && c.pathVariant.query.endsWith('=')) secrets.add(creds[c.pathVariant.cred]);
+  if (c.pathVariant.kind === 'query' && c.pathVariant.cred && c.pathVariant.query.endsWith('='))
+    secrets.add(creds[c.pathVariant.cred]);
   const headers: Record<string, string> = {};
   const authorization = buildAuthorization(c.auth, creds, secrets);
   if (authorization !== undefined) headers.Authorization = authorization;
@@ -623,7 +861,10 @@ async function checkOne(h: Harness, c: Case & { idSegment: string }): Promise<vo
   // Let anything the handler left running (a touch, a record) land before looking at the stores.
   await new Promise((resolve) => setImmediate(resolve));
   const usersAfter = h.userSnapshot();
-  if (stats) stats[`${h.name} ${c.route.name} ${c.method === c.route.method ? 'right' : 'other'}-method ${res.status}`] = (stats[`${h.name} ${c.route.name} ${c.method === c.route.method ? 'right' : 'other'}-method ${res.status}`] ?? 0) + 1;
+  if (stats)
+    stats[`${h.name} ${c.route.name} ${c.method === c.route.method ? 'right' : 'other'}-method ${res.status}`] =
+      (stats[`${h.name} ${c.route.name} ${c.method === c.route.method ? 'right' : 'other'}-method ${res.status}`] ??
+        0) + 1;
   const where = `${h.name} ${c.method} ${path.slice(0, 200)} → ${res.status} ${res.text.slice(0, 300)}`;
 
   // 1. No 5xx, and nothing logged as an unexpected error.
@@ -631,33 +872,60 @@ async function checkOne(h: Harness, c: Case & { idSegment: string }): Promise<vo
   expect({ where, errors: h.t.logger.errors }).toEqual({ where, errors: [] });
 
   // 2. No stack trace or internal path.
-  expect({ where, leak: /\bat \S+ \(|\bat [\w./<>]+:\d+|\.ts:\d|\.js:\d|node_modules|\/work\/|\/lib\//.exec(res.text)?.[0] }).toEqual({ where, leak: undefined });
+  expect({
+    where,
+    leak: /\bat \S+ \(|\bat [\w./<>]+:\d+|\.ts:\d|\.js:\d|node_modules|\/work\/|\/lib\//.exec(res.text)?.[0],
+  }).toEqual({ where, leak: undefined });
 
   // 3. No secret the request carried comes back, in the body or a header.
   const headerText = Object.values(res.headers).flat().join('\n');
   for (const secret of secrets) {
     if (secret.length < 12) continue;
-    const echoed = res.text.includes(secret) || headerText.includes(secret) || headerText.includes(Buffer.from(secret, 'utf8').toString('latin1'));
+    const echoed =
+      res.text.includes(secret) ||
+      headerText.includes(secret) ||
+      headerText.includes(Buffer.from(secret, 'utf8').toString('latin1'));
     expect({ where, echoed: echoed ? secret.slice(0, 60) : undefined }).toEqual({ where, echoed: undefined });
   }
 
   // 4. Every 4xx is the preset's error shape; Express's own 404 only where no route matched.
   if (res.status >= 400 && res.status < 500) {
-    const known = c.pathVariant.kind === 'exact' || c.pathVariant.kind === 'trailing-slash' || c.pathVariant.kind === 'upper-case' || c.pathVariant.kind === 'query';
+    const known =
+      c.pathVariant.kind === 'exact' ||
+      c.pathVariant.kind === 'trailing-slash' ||
+      c.pathVariant.kind === 'upper-case' ||
+      c.pathVariant.kind === 'query';
     if (isExpressFallback404(c.method, res)) {
-      if (known && c.method !== c.route.method && !c.route.name.startsWith('host:')) fallbackOnKnownPaths.push({ preset: h.name, method: c.method, path, status: res.status });
+      if (known && c.method !== c.route.method && !c.route.name.startsWith('host:'))
+        fallbackOnKnownPaths.push({ preset: h.name, method: c.method, path, status: res.status });
       // The library owns its paths: any method on a known path is ours to answer (a 405 with Allow at worst). A path
       // with an :id segment the fuzz filled with something unroutable is not known.
-      expect({ where, known: known && (!c.route.name.startsWith('host:') || c.method === c.route.method) && !DELETE_ROUTES.has(c.route.name) }).toEqual({ where, known: false });
+      expect({
+        where,
+        known:
+          known &&
+          (!c.route.name.startsWith('host:') || c.method === c.route.method) &&
+          !DELETE_ROUTES.has(c.route.name),
+      }).toEqual({ where, known: false });
     } else {
       if (res.status === 405) {
         // 405 names what the path serves; on the route's own path, that includes the route's method.
         const allow = String(res.headers.allow ?? '').split(/,\s*/);
-        expect({ where, allow: allow.length > 0 && allow.every((method) => /^[A-Z]+$/.test(method)) }).toEqual({ where, allow: true });
-        if (known && !DELETE_ROUTES.has(c.route.name)) expect({ where, allow: allow.includes(c.route.method) }).toEqual({ where, allow: true });
-        expect({ where, headers: [res.headers['cache-control'], res.headers['x-content-type-options']] }).toEqual({ where, headers: ['no-store', 'nosniff'] });
+        expect({ where, allow: allow.length > 0 && allow.every((method) => /^[A-Z]+$/.test(method)) }).toEqual({
+          where,
+          allow: true,
+        });
+        if (known && !DELETE_ROUTES.has(c.route.name))
+          expect({ where, allow: allow.includes(c.route.method) }).toEqual({ where, allow: true });
+        expect({ where, headers: [res.headers['cache-control'], res.headers['x-content-type-options']] }).toEqual({
+          where,
+          headers: ['no-store', 'nosniff'],
+        });
       }
-      expect({ where, contentType: res.headers['content-type'] ?? '' }).toEqual({ where, contentType: expect.stringMatching(/^application\/json/) });
+      expect({ where, contentType: res.headers['content-type'] ?? '' }).toEqual({
+        where,
+        contentType: expect.stringMatching(/^application\/json/),
+      });
       if (c.method !== 'HEAD') {
         let body: unknown;
         try {
@@ -680,7 +948,11 @@ async function checkOne(h: Harness, c: Case & { idSegment: string }): Promise<vo
   }
 
   // 6. Object.prototype is untouched.
-  expect({ where, prototype: Object.getOwnPropertyNames(Object.prototype).sort().join(','), polluted: ({} as Record<string, unknown>).polluted }).toEqual({
+  expect({
+    where,
+    prototype: Object.getOwnPropertyNames(Object.prototype).sort().join(','),
+    polluted: ({} as Record<string, unknown>).polluted,
+  }).toEqual({
     where,
     prototype: prototypeBaseline,
     polluted: undefined,
@@ -688,7 +960,11 @@ async function checkOne(h: Harness, c: Case & { idSegment: string }): Promise<vo
 
   // Anything that succeeded with a write, or changed a user, may have revoked the credentials: mint new ones.
   // bfore.ai's logout is a GET that ends the session.
-  if (usersAfter !== usersBefore || (res.status < 300 && (!['GET', 'HEAD', 'OPTIONS'].includes(c.method) || c.route.name === 'logoutToken'))) h.creds = undefined;
+  if (
+    usersAfter !== usersBefore ||
+    (res.status < 300 && (!['GET', 'HEAD', 'OPTIONS'].includes(c.method) || c.route.name === 'logoutToken'))
+  )
+    h.creds = undefined;
 }
 
 describe.each(PRESET_NAMES)('fuzz: the %s preset', (name) => {
@@ -711,9 +987,17 @@ describe.each(PRESET_NAMES)('fuzz: the %s preset', (name) => {
 });
 
 afterAll(() => {
-  if (stats) console.info(Object.entries(stats).sort().map(([k, v]) => `${k}: ${v}`).join('\n'));
+  if (stats)
+    console.info(
+      Object.entries(stats)
+        .sort()
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    );
   if (fallbackOnKnownPaths.length > 0) {
     const sample = fallbackOnKnownPaths.slice(0, 5).map((o) => `${o.preset} ${o.method} ${o.path}`);
-    console.info(`fuzz: ${fallbackOnKnownPaths.length} requests with another method on a route's path got Express's HTML 404 (no 405), e.g. ${sample.join('; ')}`);
+    console.info(
+      `fuzz: ${fallbackOnKnownPaths.length} requests with another method on a route's path got Express's HTML 404 (no 405), e.g. ${sample.join('; ')}`,
+    );
   }
 });

@@ -14,7 +14,8 @@ async function app(options: CreateTestAppOptions = {}): Promise<TestApp> {
   return t;
 }
 
-const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** An HMAC-signed token with any header and payload; the key defaults to the app's own secret. */
 function forge(header: Record<string, unknown>, payload: unknown, key: string = TEST_SECRET, hash = 'sha256'): string {
@@ -25,7 +26,17 @@ function forge(header: Record<string, unknown>, payload: unknown, key: string = 
 /** Admin claims, valid now on the app's clock. */
 function adminClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(t.clock() / 1000);
-  return { sub: '1', auth: 'ROLE_ADMIN,ROLE_USER', usefor: 'access', iat: now, exp: now + 900, exi: 900, jti: 'forged', sv: '0', ...extra };
+  return {
+    sub: '1',
+    auth: 'ROLE_ADMIN,ROLE_USER',
+    usefor: 'access',
+    iat: now,
+    exp: now + 900,
+    exi: 900,
+    jti: 'forged',
+    sv: '0',
+    ...extra,
+  };
 }
 
 async function expectRefused(token: string, code = 'token_invalid'): Promise<void> {
@@ -83,7 +94,10 @@ describe('algorithm attacks', () => {
       const spki = pair.publicKey.export({ type: 'spki', format: 'pem' }) as string;
       const pkcs1 = pair.publicKey.export({ type: 'pkcs1', format: 'pem' }) as string;
       for (const key of [spki, pkcs1, spki.trim()]) {
-        for (const [alg, hash] of [['HS256', 'sha256'], ['HS512', 'sha512']] as const) {
+        for (const [alg, hash] of [
+          ['HS256', 'sha256'],
+          ['HS512', 'sha512'],
+        ] as const) {
           await expectRefused(forge({ alg, typ: 'JWT', kid: 'k1' }, adminClaims(), key, hash));
         }
         await expectRefused(forge({ alg: 'RS256', typ: 'JWT', kid: 'k1' }, adminClaims(), key, 'sha256'));
@@ -103,7 +117,9 @@ describe('keys', () => {
 
   it('refuses tokens that bring their own key (jwk, jku, x5u, x5c) or a kid we never issued', async () => {
     await app();
-    await expectRefused(forge({ alg: 'HS256', typ: 'JWT', jwk: { kty: 'oct', k: b64('attacker-key') } }, adminClaims()));
+    await expectRefused(
+      forge({ alg: 'HS256', typ: 'JWT', jwk: { kty: 'oct', k: b64('attacker-key') } }, adminClaims()),
+    );
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT', jku: 'https://attacker.example/jwks.json' }, adminClaims()));
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT', x5u: 'https://attacker.example/cert.pem' }, adminClaims()));
     await expectRefused(forge({ alg: 'HS256', typ: 'JWT', x5c: ['MIIBszCCAVmgAwIBAgIJ'] }, adminClaims()));
@@ -171,7 +187,10 @@ describe('claims', () => {
     await app({ tokens: { clockSkewSeconds: 60 } });
     const now = Math.floor(t.clock() / 1000);
     await expectAdmitted(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ iat: now - 1000, exp: now - 59 })));
-    await expectRefused(forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ iat: now - 1000, exp: now - 60 })), 'token_expired');
+    await expectRefused(
+      forge({ alg: 'HS256', typ: 'JWT' }, adminClaims({ iat: now - 1000, exp: now - 60 })),
+      'token_expired',
+    );
   });
 
   it('refuses a token whose use is not access', async () => {
@@ -190,7 +209,12 @@ describe('oversized and hostile input', () => {
 
   it('answers token_malformed to a header that is not JSON, and never a 500', async () => {
     await app();
-    for (const token of [`${b64('{"alg":')}.${b64(adminClaims())}.sig`, `${b64('"HS256"')}.${b64(adminClaims())}.sig`, '..', 'a..b']) {
+    for (const token of [
+      `${b64('{"alg":')}.${b64(adminClaims())}.sig`,
+      `${b64('"HS256"')}.${b64(adminClaims())}.sig`,
+      '..',
+      'a..b',
+    ]) {
       await expectRefused(token, 'token_malformed');
     }
     expect(t.logger.errors).toEqual([]);

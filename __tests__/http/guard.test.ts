@@ -37,14 +37,19 @@ describe('refusals, each with its own code', () => {
   function expectChallenge(res: request.Response, code: string, description: string): void {
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: code, message: description });
-    expect(res.headers['www-authenticate']).toBe(`Bearer realm="api", error="invalid_token", error_description="${description}"`);
+    expect(res.headers['www-authenticate']).toBe(
+      `Bearer realm="api", error="invalid_token", error_description="${description}"`,
+    );
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   }
 
   it('no Authorization header: token_missing, with a challenge and no error code (RFC 6750 §3.1)', async () => {
     const res = await get('/api/protected');
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ error: 'token_missing', message: 'No access token or API key was sent: put one in the Authorization header (Bearer <token or key>).' });
+    expect(res.body).toEqual({
+      error: 'token_missing',
+      message: 'No access token or API key was sent: put one in the Authorization header (Bearer <token or key>).',
+    });
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api"');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
@@ -64,7 +69,11 @@ describe('refusals, each with its own code', () => {
   });
 
   it('a malformed token: token_malformed', async () => {
-    expectChallenge(await get('/api/protected', 'Bearer not-a-jwt'), 'token_malformed', 'The access token is malformed.');
+    expectChallenge(
+      await get('/api/protected', 'Bearer not-a-jwt'),
+      'token_malformed',
+      'The access token is malformed.',
+    );
     expectChallenge(await get('/api/protected', 'Bearer a.b'), 'token_malformed', 'The access token is malformed.');
   });
 
@@ -72,7 +81,11 @@ describe('refusals, each with its own code', () => {
     const [header, payload, signature] = (await loginToken(t, 'guest')).split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const elevated = Buffer.from(JSON.stringify({ ...claims, auth: 'ROLE_ADMIN,ROLE_USER' })).toString('base64url');
-    expectChallenge(await get('/api/admin', `Bearer ${header}.${elevated}.${signature}`), 'token_invalid', 'The access token is invalid.');
+    expectChallenge(
+      await get('/api/admin', `Bearer ${header}.${elevated}.${signature}`),
+      'token_invalid',
+      'The access token is invalid.',
+    );
   });
 
   it('an expired token: token_expired, once past exp and the 30 s skew', async () => {
@@ -85,18 +98,35 @@ describe('refusals, each with its own code', () => {
 
   it('a refresh token or a second-factor challenge token is not an access token: token_invalid', async () => {
     const login = await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest });
-    expectChallenge(await get('/api/protected', `Bearer ${login.body.refreshToken}`), 'token_invalid', 'This is a refresh token, not an access token.');
+    expectChallenge(
+      await get('/api/protected', `Bearer ${login.body.refreshToken}`),
+      'token_invalid',
+      'This is a refresh token, not an access token.',
+    );
     const challenge = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
     expect(challenge.body.tfaRequired).toBe(true);
-    expectChallenge(await get('/api/protected', `Bearer ${challenge.body.challengeToken}`), 'token_invalid', 'This is a second-factor challenge token, not an access token.');
+    expectChallenge(
+      await get('/api/protected', `Bearer ${challenge.body.challengeToken}`),
+      'token_invalid',
+      'This is a second-factor challenge token, not an access token.',
+    );
   });
 
   it('the four codes are distinct in the body and in error_description', async () => {
     const token = await loginToken(t, 'guest');
-    const answers = [await get('/api/protected'), await get('/api/protected', 'Bearer x'), await get('/api/protected', `Bearer ${token}x`)];
+    const answers = [
+      await get('/api/protected'),
+      await get('/api/protected', 'Bearer x'),
+      await get('/api/protected', `Bearer ${token}x`),
+    ];
     t.clock.advance(3600_000);
     answers.push(await get('/api/protected', `Bearer ${token}`));
-    expect(answers.map((res) => res.body.error)).toEqual(['token_missing', 'token_malformed', 'token_invalid', 'token_expired']);
+    expect(answers.map((res) => res.body.error)).toEqual([
+      'token_missing',
+      'token_malformed',
+      'token_invalid',
+      'token_expired',
+    ]);
     expect(new Set(answers.map((res) => res.headers['www-authenticate'])).size).toBe(4);
   });
 });
@@ -117,8 +147,12 @@ describe('roles', () => {
 
   it('needs any one of the roles listed', async () => {
     const app = express();
-    app.get('/either', t.auth.requireAuth({ roles: ['ROLE_AUDITOR', 'ROLE_USER'] }), (_req, res) => res.json({ ok: true }));
-    app.get('/neither', t.auth.requireAuth({ roles: ['ROLE_AUDITOR', 'ROLE_OPS'] }), (_req, res) => res.json({ ok: true }));
+    app.get('/either', t.auth.requireAuth({ roles: ['ROLE_AUDITOR', 'ROLE_USER'] }), (_req, res) =>
+      res.json({ ok: true }),
+    );
+    app.get('/neither', t.auth.requireAuth({ roles: ['ROLE_AUDITOR', 'ROLE_OPS'] }), (_req, res) =>
+      res.json({ ok: true }),
+    );
     const token = await loginToken(t, 'guest');
     expect((await request(app).get('/either').set('Authorization', `Bearer ${token}`)).status).toBe(200);
     expect((await request(app).get('/neither').set('Authorization', `Bearer ${token}`)).status).toBe(403);
@@ -131,12 +165,15 @@ describe('roles', () => {
 });
 
 describe('where the token may come from', () => {
-  it.each(['access_token', 'token', 'jwt', 'authorization'])('ignores a token in the query string (?%s=)', async (name) => {
-    const token = await loginToken(t, 'admin');
-    const res = await get(`/api/protected?${name}=${encodeURIComponent(token)}`);
-    expect(res.status).toBe(401);
-    expect(res.body.error).toBe('token_missing');
-  });
+  it.each(['access_token', 'token', 'jwt', 'authorization'])(
+    'ignores a token in the query string (?%s=)',
+    async (name) => {
+      const token = await loginToken(t, 'admin');
+      const res = await get(`/api/protected?${name}=${encodeURIComponent(token)}`);
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('token_missing');
+    },
+  );
 
   it('ignores a token in a cookie', async () => {
     const token = await loginToken(t, 'admin');
@@ -176,12 +213,23 @@ describe('the standalone requireAuth()', () => {
       lib = require('../../lib') as typeof Lib;
     });
     const app = express();
-    const router = lib.createAuthRouter({ secret: TEST_SECRET, users: t.users, stateStore: t.state, clock: t.clock, logger: t.logger, passwords: { bcryptCost: 4 } });
+    const router = lib.createAuthRouter({
+      secret: TEST_SECRET,
+      users: t.users,
+      stateStore: t.state,
+      clock: t.clock,
+      logger: t.logger,
+      passwords: { bcryptCost: 4 },
+    });
     app.use('/auth', router);
-    app.get('/api/mine', lib.requireAuth({ roles: ['ROLE_ADMIN'] }), (req, res) => res.json({ userId: req.auth?.userId }));
+    app.get('/api/mine', lib.requireAuth({ roles: ['ROLE_ADMIN'] }), (req, res) =>
+      res.json({ userId: req.auth?.userId }),
+    );
     try {
       const login = await request(app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin });
-      expect((await request(app).get('/api/mine').set('Authorization', `Bearer ${login.body.accessToken}`)).body).toEqual({ userId: '1' });
+      expect(
+        (await request(app).get('/api/mine').set('Authorization', `Bearer ${login.body.accessToken}`)).body,
+      ).toEqual({ userId: '1' });
       expect((await request(app).get('/api/mine')).status).toBe(401);
     } finally {
       await router.auth.shutdown();

@@ -48,7 +48,8 @@ describe('lockout identities', () => {
   it('a look-alike of an existing login and of a missing login behave the same (no existence oracle)', async () => {
     t = await createTestApp({ rateLimit: false });
     const probe = async (lookAlike: string, plain: string): Promise<number> => {
-      for (let i = 0; i < 10; i++) await request(t!.app).post('/auth/login').send({ username: lookAlike, password: 'wrong-password' });
+      for (let i = 0; i < 10; i++)
+        await request(t!.app).post('/auth/login').send({ username: lookAlike, password: 'wrong-password' });
       return (await request(t!.app).post('/auth/login').send({ username: plain, password: 'wrong-password' })).status;
     };
     // Full-width letters: NFKC would fold them to "admin" / "ghost".
@@ -68,7 +69,8 @@ describe('the verified-token cache', () => {
       }
       res.json({ userId: req.auth!.userId });
     });
-    const token = (await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin })).body.accessToken;
+    const token = (await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin })).body
+      .accessToken;
     await request(t.app).get('/api/tamper').set('Authorization', `Bearer ${token}`).expect(200);
     const after = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`).expect(200);
     expect(after.body.userId).toBe('1');
@@ -77,10 +79,19 @@ describe('the verified-token cache', () => {
 
 describe('externalIdentityProvider.jwksUri', () => {
   const base = { secret: TEST_SECRET, users: new MemoryUserStore([]) };
-  const idp = (jwksUri: string) => ({ issuer: 'https://idp.example/', audience: 'api', jwksUri, allowedSubjects: ['a'] });
+  const idp = (jwksUri: string) => ({
+    issuer: 'https://idp.example/',
+    audience: 'api',
+    jwksUri,
+    allowedSubjects: ['a'],
+  });
   it('must be https, except on loopback', () => {
-    expect(() => createAuth({ ...base, externalIdentityProvider: idp('http://idp.example/.well-known/jwks.json') })).toThrow(/https/);
-    expect(() => createAuth({ ...base, externalIdentityProvider: idp('https://idp.example/.well-known/jwks.json') })).not.toThrow();
+    expect(() =>
+      createAuth({ ...base, externalIdentityProvider: idp('http://idp.example/.well-known/jwks.json') }),
+    ).toThrow(/https/);
+    expect(() =>
+      createAuth({ ...base, externalIdentityProvider: idp('https://idp.example/.well-known/jwks.json') }),
+    ).not.toThrow();
     expect(() => createAuth({ ...base, externalIdentityProvider: idp('http://127.0.0.1:9999/jwks') })).not.toThrow();
   });
 });
@@ -90,9 +101,11 @@ describe('the guard while the state store is down', () => {
     const store = {
       down: false,
       get: (key: string) => (store.down ? Promise.reject(new Error('connection refused')) : inner.get(key)),
-      set: (key: string, value: string, ttl: number) => (store.down ? Promise.reject(new Error('down')) : inner.set(key, value, ttl)),
+      set: (key: string, value: string, ttl: number) =>
+        store.down ? Promise.reject(new Error('down')) : inner.set(key, value, ttl),
       delete: (key: string) => (store.down ? Promise.reject(new Error('down')) : inner.delete(key)),
-      increment: (key: string, ttl: number) => (store.down ? Promise.reject(new Error('down')) : inner.increment(key, ttl)),
+      increment: (key: string, ttl: number) =>
+        store.down ? Promise.reject(new Error('down')) : inner.increment(key, ttl),
       take: (key: string) => (store.down ? Promise.reject(new Error('down')) : inner.take(key)),
     };
     return store;
@@ -102,13 +115,16 @@ describe('the guard while the state store is down', () => {
     const inner = new MemoryStateStore();
     const store = flakyStore(inner);
     t = await createTestApp({ stateStore: store });
-    const token = (await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin })).body.accessToken;
+    const token = (await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin })).body
+      .accessToken;
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`).expect(200);
     store.down = true;
     t.clock.advance(3000); // past the 2 s cache, inside the grace
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`).expect(200);
     t.users.update('1', { disabled: true });
-    expect((await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`)).body.error).toBe('token_revoked');
+    expect((await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`)).body.error).toBe(
+      'token_revoked',
+    );
     t.users.update('1', { disabled: false });
     t.clock.advance(120_000); // past the grace: nothing recent enough to stand in
     const res = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`);

@@ -12,7 +12,10 @@ afterEach(async () => {
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.') as [string, string];
-  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString()),
+  };
 }
 
 const guarded = (token: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`);
@@ -52,7 +55,8 @@ test('a refreshed token keeps its login time in auth_time; a token straight from
   const loggedInAt = decode(accessToken).payload.iat as number;
   expect(decode(accessToken).payload).not.toHaveProperty('auth_time');
   t.clock.advance(60_000);
-  const refreshed = (await request(t.app).post('/auth/token/refresh').send({ refreshToken }).expect(200)).body.accessToken as string;
+  const refreshed = (await request(t.app).post('/auth/token/refresh').send({ refreshToken }).expect(200)).body
+    .accessToken as string;
   expect(decode(refreshed).payload).toMatchObject({ iat: loggedInAt + 60, auth_time: loggedInAt });
   await guarded(refreshed).expect(200);
 });

@@ -34,21 +34,24 @@ describe('an unknown user and a real one are indistinguishable', () => {
   it.each([
     ['a login name', 'admin', 'ghost'],
     ['an email address', 'admin@example.com', 'ghost@example.com'],
-  ])('gives byte-identical responses for %s at every step up to and through the lockout', async (_kind, real, unknown) => {
-    for (let step = 1; step <= 12; step += 1) {
-      const a = await login(real, `wrong-${step}`);
-      const b = await login(unknown, `wrong-${step}`);
-      expect(a.status).toBe(step <= 10 ? 401 : 403);
-      expect(observable(b, 'connection', 'keep-alive')).toEqual(observable(a, 'connection', 'keep-alive'));
-    }
-    // Through the lockout: the real user's right password changes nothing, and Retry-After counts down alike.
-    t.clock.advance(123_400);
-    const right = await login(real, PASSWORDS.admin);
-    const guess = await login(unknown, PASSWORDS.admin);
-    expect(right.status).toBe(403);
-    expect(right.headers['retry-after']).toBe('477');
-    expect(observable(guess, 'connection', 'keep-alive')).toEqual(observable(right, 'connection', 'keep-alive'));
-  });
+  ])(
+    'gives byte-identical responses for %s at every step up to and through the lockout',
+    async (_kind, real, unknown) => {
+      for (let step = 1; step <= 12; step += 1) {
+        const a = await login(real, `wrong-${step}`);
+        const b = await login(unknown, `wrong-${step}`);
+        expect(a.status).toBe(step <= 10 ? 401 : 403);
+        expect(observable(b, 'connection', 'keep-alive')).toEqual(observable(a, 'connection', 'keep-alive'));
+      }
+      // Through the lockout: the real user's right password changes nothing, and Retry-After counts down alike.
+      t.clock.advance(123_400);
+      const right = await login(real, PASSWORDS.admin);
+      const guess = await login(unknown, PASSWORDS.admin);
+      expect(right.status).toBe(403);
+      expect(right.headers['retry-after']).toBe('477');
+      expect(observable(guess, 'connection', 'keep-alive')).toEqual(observable(right, 'connection', 'keep-alive'));
+    },
+  );
 
   it('locks a disabled user exactly like an unknown one', async () => {
     for (let step = 1; step <= 11; step += 1) {

@@ -26,7 +26,10 @@ async function failTimes(times: number, username = 'admin'): Promise<void> {
 
 function expectBlocked(res: request.Response, retryAfterSeconds: number): void {
   expect(res.status).toBe(403);
-  expect(res.body).toEqual({ error: 'login_blocked', message: 'Login temporarily blocked after too many failed attempts.' });
+  expect(res.body).toEqual({
+    error: 'login_blocked',
+    message: 'Login temporarily blocked after too many failed attempts.',
+  });
   expect(res.headers['retry-after']).toBe(String(retryAfterSeconds));
 }
 
@@ -80,10 +83,14 @@ describe('threshold (UTMStack defaults: 10 failures in 10 minutes block for 10 m
   it('uses 403 login_blocked in the utmstack preset too', async () => {
     await app({ preset: 'utmstack' });
     for (let i = 0; i < 10; i += 1) {
-      const res = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: 'wrong-password' });
+      const res = await request(t.app)
+        .post('/api/authenticate')
+        .send({ username: 'admin', password: 'wrong-password' });
       expect(res.status).toBe(401);
     }
-    const blocked = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
+    const blocked = await request(t.app)
+      .post('/api/authenticate')
+      .send({ username: 'admin', password: PASSWORDS.admin });
     expect(blocked.status).toBe(403);
     expect(blocked.headers['retry-after']).toBe('600');
     expect(blocked.headers.authorization).toBeUndefined();

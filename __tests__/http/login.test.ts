@@ -81,7 +81,9 @@ describe('issuer and audience', () => {
     t = await createTestApp({ tokens: { issuer: 'https://auth.example', audience: 'orders-api' } });
     const res = await login({ username: 'admin', password: PASSWORDS.admin });
     expect(claimsOf(res.body.accessToken as string)).toMatchObject({ iss: 'https://auth.example', aud: 'orders-api' });
-    expect((await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
+    expect(
+      (await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`)).status,
+    ).toBe(200);
   });
 
   it('writes neither when not configured', async () => {
@@ -93,8 +95,16 @@ describe('issuer and audience', () => {
 
 describe('rememberMe', () => {
   it('gives 15 minutes without it and 30 days with it', async () => {
-    for (const [rememberMe, seconds] of [[undefined, 900], [false, 900], [true, 30 * 86400]] as const) {
-      const res = await login({ username: 'admin', password: PASSWORDS.admin, ...(rememberMe === undefined ? {} : { rememberMe }) });
+    for (const [rememberMe, seconds] of [
+      [undefined, 900],
+      [false, 900],
+      [true, 30 * 86400],
+    ] as const) {
+      const res = await login({
+        username: 'admin',
+        password: PASSWORDS.admin,
+        ...(rememberMe === undefined ? {} : { rememberMe }),
+      });
       expect(res.status).toBe(200);
       expect(res.body.expiresIn).toBe(seconds);
       const claims = claimsOf(res.body.accessToken as string);
@@ -102,7 +112,7 @@ describe('rememberMe', () => {
     }
   });
 
-  it("honours the configured lifetimes, and the remembered token outlives the plain one", async () => {
+  it('honours the configured lifetimes, and the remembered token outlives the plain one', async () => {
     await t.close();
     t = await createTestApp({ tokens: { accessTtl: '1h', rememberMeTtl: '7d' } });
     const plain = await login({ username: 'admin', password: PASSWORDS.admin });

@@ -5,7 +5,13 @@
 // it hands back has no record's shape: the tests need not know which key a flow reads.
 import request from 'supertest';
 import { MemoryStateStore, type Counter, type StateStore } from '../../lib';
-import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { SoftAuthenticator } from '../helpers/soft-authenticator';
 import { totpCode } from '../../lib/primitives/totp';
 
@@ -104,7 +110,8 @@ const login = (username: string, password: string, cookie?: string) => {
   if (cookie !== undefined) req.set('Cookie', cookie);
   return req.send({ username, password });
 };
-const tfaVerify = (challenge: string, body: Record<string, unknown>) => request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send(body);
+const tfaVerify = (challenge: string, body: Record<string, unknown>) =>
+  request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send(body);
 
 test('a password-reset token: 503, the password unchanged, and the token still resets it', async () => {
   await setup({ passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
@@ -122,7 +129,10 @@ test('a password-reset token: 503, the password unchanged, and the token still r
 
 test('a sign-up verification token: 503, the address still unverified, and the token still verifies it', async () => {
   await setup({ registration: { urlTemplate: 'https://app.example/verify-email?token={token}' } });
-  await request(t.app).post('/auth/register').send({ username: 'alice', email: 'alice@example.org', password: 'a-long-enough-password' }).expect(202);
+  await request(t.app)
+    .post('/auth/register')
+    .send({ username: 'alice', email: 'alice@example.org', password: 'a-long-enough-password' })
+    .expect(202);
   await settle();
   const token = new URL(t.mailer.verificationLinks.at(-1)!.url).searchParams.get('token')!;
   const verify = () => request(t.app).post('/auth/register/verify').send({ token });
@@ -145,7 +155,9 @@ test('a second-factor challenge: verify and resend answer 503, no session and no
   // Only the guess is counted, before the challenge is read: a guess costs one attempt whatever the store holds.
   expect(store.writesWhileArmed).toEqual(['increment']);
   store.writesWhileArmed.length = 0;
-  await withCorruptRecords(() => request(t.app).post('/auth/tfa/resend').set('Authorization', `Bearer ${challenge}`).send({}));
+  await withCorruptRecords(() =>
+    request(t.app).post('/auth/tfa/resend').set('Authorization', `Bearer ${challenge}`).send({}),
+  );
   expect(store.writesWhileArmed).toEqual([]);
   expect(t.mailer.sent).toHaveLength(mails);
 
@@ -172,8 +184,18 @@ test("the account's open challenges: a new login answers 503, mails no code, and
 test('a pending authenticator enrolment: 503, no factor set, and the enrolment still confirms', async () => {
   await setup();
   const access = (await login('guest', PASSWORDS.guest).expect(200)).body.accessToken as string;
-  const secret = (await request(t.app).post('/auth/tfa/totp/enroll').set('Authorization', `Bearer ${access}`).send({ password: PASSWORDS.guest }).expect(200)).body.secret as string;
-  const confirm = () => request(t.app).post('/auth/tfa/totp/confirm').set('Authorization', `Bearer ${access}`).send({ code: totpCode(secret, Math.floor(t.clock() / 30_000)) });
+  const secret = (
+    await request(t.app)
+      .post('/auth/tfa/totp/enroll')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ password: PASSWORDS.guest })
+      .expect(200)
+  ).body.secret as string;
+  const confirm = () =>
+    request(t.app)
+      .post('/auth/tfa/totp/confirm')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ code: totpCode(secret, Math.floor(t.clock() / 30_000)) });
 
   await withCorruptRecords(confirm);
   expect(store.writesWhileArmed).toEqual([]);
@@ -185,8 +207,13 @@ test('a pending authenticator enrolment: 503, no factor set, and the enrolment s
 test('a trusted device: the login answers 503 with no session, and the device is still trusted', async () => {
   await setup({ trustedDevices: true });
   const first = await login('user', PASSWORDS.user).expect(200);
-  const verified = await tfaVerify(first.body.challengeToken as string, { code: t.mailer.last('user@example.com')!.code, rememberDevice: true }).expect(200);
-  const cookie = ((verified.headers['set-cookie'] as unknown as string[]) ?? []).map((line) => line.split(';')[0]).join('; ');
+  const verified = await tfaVerify(first.body.challengeToken as string, {
+    code: t.mailer.last('user@example.com')!.code,
+    rememberDevice: true,
+  }).expect(200);
+  const cookie = ((verified.headers['set-cookie'] as unknown as string[]) ?? [])
+    .map((line) => line.split(';')[0])
+    .join('; ');
   expect(cookie).toContain('__Host-eak-trusted=');
 
   const res = await withCorruptRecords(() => login('user', PASSWORDS.user, cookie));
@@ -202,9 +229,18 @@ test('a passkey challenge: adding the passkey answers 503 and adds none', async 
   await setup({ passkeys: { rpId: 'example.com', rpName: 'Example', origins: [origin] } });
   const authenticator = new SoftAuthenticator(origin, 'example.com');
   const access = (await login('admin', PASSWORDS.admin).expect(200)).body.accessToken as string;
-  const options = await request(t.app).post('/auth/passkeys/register/options').set('Authorization', `Bearer ${access}`).send({ password: PASSWORDS.admin }).expect(200);
+  const options = await request(t.app)
+    .post('/auth/passkeys/register/options')
+    .set('Authorization', `Bearer ${access}`)
+    .send({ password: PASSWORDS.admin })
+    .expect(200);
 
-  await withCorruptRecords(() => request(t.app).post('/auth/passkeys/register').set('Authorization', `Bearer ${access}`).send(authenticator.create(options.body)));
+  await withCorruptRecords(() =>
+    request(t.app)
+      .post('/auth/passkeys/register')
+      .set('Authorization', `Bearer ${access}`)
+      .send(authenticator.create(options.body)),
+  );
   // The challenge is taken before it is read (single use), and nothing else is written.
   expect(store.writesWhileArmed).toEqual(['take']);
   const list = await request(t.app).get('/auth/passkeys').set('Authorization', `Bearer ${access}`).expect(200);

@@ -17,19 +17,29 @@ afterEach(async () => {
 
 async function setup(preset: PresetName, options: CreateTestAppOptions = {}) {
   // Every optional route mounted, so the whole route table is exercised.
-  t = await createTestApp({ preset, rateLimit: false, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' }, ...options });
+  t = await createTestApp({
+    preset,
+    rateLimit: false,
+    passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
+    ...options,
+  });
 }
 
 /** Each mounted path (parameters filled in) and the methods it serves, from the instance's own document. */
 function routeTable(): { path: string; served: string[] }[] {
-  const document = t.auth.openapi({ basePath: t.base }) as unknown as { paths: Record<string, Record<string, unknown>> };
+  const document = t.auth.openapi({ basePath: t.base }) as unknown as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   const entries = Object.entries(document.paths).map(([path, operations]) => ({
     pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
     path: path.replace(/\{[^}]+\}/g, 'some-id'),
     methods: Object.keys(operations).map((method) => method.toUpperCase()),
   }));
   // A path is served by every route it matches: bforeai's DELETE /authheader/:id also serves /authheader/add.
-  return entries.map(({ path }) => ({ path, served: [...new Set(entries.filter((e) => e.pattern.test(path)).flatMap((e) => e.methods))] }));
+  return entries.map(({ path }) => ({
+    path,
+    served: [...new Set(entries.filter((e) => e.pattern.test(path)).flatMap((e) => e.methods))],
+  }));
 }
 
 /** What Allow must say: the served methods, and HEAD wherever GET is served (Express answers HEAD with GET). */
@@ -42,12 +52,18 @@ function errorShapeProblem(preset: PresetName, body: Record<string, unknown>): s
   switch (preset) {
     case 'default':
     case 'utmstack':
-      return keys === 'error,message' && body.error === 'method_not_allowed' && typeof body.message === 'string' ? undefined : `keys ${keys}`;
+      return keys === 'error,message' && body.error === 'method_not_allowed' && typeof body.message === 'string'
+        ? undefined
+        : `keys ${keys}`;
     case 'storm':
     case 'bforeai':
       return keys === 'message' && typeof body.message === 'string' ? undefined : `keys ${keys}`;
     case 'datarhei':
-      return keys === 'code,details,message' && body.code === 405 && JSON.stringify(body.details) === '["method_not_allowed"]' ? undefined : `keys ${keys}`;
+      return keys === 'code,details,message' &&
+        body.code === 405 &&
+        JSON.stringify(body.details) === '["method_not_allowed"]'
+        ? undefined
+        : `keys ${keys}`;
   }
 }
 
@@ -59,11 +75,18 @@ describe.each(PRESETS)('the %s preset', (preset) => {
     expect(table.length).toBeGreaterThan(0);
     for (const { path, served } of table) {
       for (const method of METHODS.filter((m) => !served.includes(m))) {
-        const res = await request(t.app)[method.toLowerCase() as 'put'](path).set('Content-Type', 'application/json').send('{}');
+        const send = request(t.app)[method.toLowerCase() as 'put'];
+        const res = await send(path).set('Content-Type', 'application/json').send('{}');
         const where = `${method} ${path}`;
         expect({ where, status: res.status }).toEqual({ where, status: 405 });
-        expect({ where, allow: (res.headers.allow ?? '').split(/,\s*/).sort() }).toEqual({ where, allow: expectedAllow(served) });
-        expect({ where, problem: errorShapeProblem(preset, res.body as Record<string, unknown>) }).toEqual({ where, problem: undefined });
+        expect({ where, allow: (res.headers.allow ?? '').split(/,\s*/).sort() }).toEqual({
+          where,
+          allow: expectedAllow(served),
+        });
+        expect({ where, problem: errorShapeProblem(preset, res.body as Record<string, unknown>) }).toEqual({
+          where,
+          problem: undefined,
+        });
         expect(res.headers['content-type']).toMatch(/^application\/json/);
         expect(res.headers['cache-control']).toBe('no-store');
         expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -123,7 +146,11 @@ function corsLike(preflightContinue: boolean) {
 
 describe('CORS preflights', () => {
   const preflight = (path: string) =>
-    request(t.app).options(path).set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+    request(t.app)
+      .options(path)
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type');
 
   it('CORS middleware before the router answers the preflight itself, as before', async () => {
     await setup('default', { configureApp: (app) => app.use(corsLike(false)) });

@@ -29,7 +29,11 @@ afterEach(async () => {
 });
 
 async function setup(): Promise<void> {
-  t = await createTestApp({ rateLimit: false, lockout: { maxFailures: 3 }, passwordReset: { urlTemplate: URL_TEMPLATE } });
+  t = await createTestApp({
+    rateLimit: false,
+    lockout: { maxFailures: 3 },
+    passwordReset: { urlTemplate: URL_TEMPLATE },
+  });
   registry = new Registry();
   t.auth.metrics(registry);
   t.app.get('/metrics', async (_req, res) => {
@@ -55,23 +59,34 @@ test('after a login storm, /metrics shows each counter with its value, fixed lab
   expect(admin.status).toBe(200);
   expect((await postLogin(t, 'admin')).status).toBe(200);
   // Three wrong passwords lock guest's account; the right password is then blocked.
-  for (let i = 0; i < 3; i += 1) expect((await postLogin(t, 'guest', { password: `wrong-password-${i}` })).status).toBe(401);
+  for (let i = 0; i < 3; i += 1)
+    expect((await postLogin(t, 'guest', { password: `wrong-password-${i}` })).status).toBe(401);
   expect((await postLogin(t, 'guest')).status).toBe(403);
   // user's emailed second factor: a challenge, a wrong code, the right one (a login that succeeds).
   const challenge = await postLogin(t, 'user');
   expect(challenge.body).toMatchObject({ tfaRequired: true });
-  const verify = () => request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`);
+  const verify = () =>
+    request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`);
   await verify().send({ code: '000000' }).expect(401);
-  await verify().send({ code: t.mailer.last('user@example.com')?.code }).expect(200);
+  await verify()
+    .send({ code: t.mailer.last('user@example.com')?.code })
+    .expect(200);
   // A refresh, then the rotated token again: reuse detected, the refresh refused.
   await request(t.app).post('/auth/token/refresh').send({ refreshToken: admin.body.refreshToken }).expect(200);
   t.clock.advance(31_000);
   await request(t.app).post('/auth/token/refresh').send({ refreshToken: admin.body.refreshToken }).expect(401);
   // An API key accepted by the guard, and an unknown one refused.
   const fresh = await postLogin(t, 'admin');
-  const created = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${fresh.body.accessToken}`).send({ name: 'ci', password: PASSWORDS.admin }).expect(201);
+  const created = await request(t.app)
+    .post('/auth/api-keys')
+    .set('Authorization', `Bearer ${fresh.body.accessToken}`)
+    .send({ name: 'ci', password: PASSWORDS.admin })
+    .expect(201);
   await request(t.app).get('/api/protected').set('Authorization', `Bearer ${created.body.key}`).expect(200);
-  await request(t.app).get('/api/protected').set('Authorization', `Bearer eak_${'A'.repeat(32)}`).expect(401);
+  await request(t.app)
+    .get('/api/protected')
+    .set('Authorization', `Bearer eak_${'A'.repeat(32)}`)
+    .expect(401);
   // A guarded call with a token, and one without.
   await request(t.app).get('/api/protected').set('Authorization', `Bearer ${fresh.body.accessToken}`).expect(200);
   await request(t.app).get('/api/protected').expect(401);
@@ -98,7 +113,7 @@ test('after a login storm, /metrics shows each counter with its value, fixed lab
     'express_auth_lockouts_total{scope="device"}': 0,
     'express_auth_refreshes_total{result="succeeded"}': 1,
     'express_auth_refreshes_total{result="refused"}': 1,
-    'express_auth_refresh_reuse_detected_total': 1,
+    express_auth_refresh_reuse_detected_total: 1,
     'express_auth_password_resets_total{stage="requested"}': 1,
     'express_auth_password_resets_total{stage="completed"}': 1,
     'express_auth_api_key_uses_total{result="accepted"}': 1,
@@ -120,10 +135,13 @@ test('after a login storm, /metrics shows each counter with its value, fixed lab
   for (const name of values.keys()) {
     for (const [, label, value] of name.matchAll(/(\w+)="([^"]*)"/g)) {
       if (label === 'le' || label === undefined) continue;
-      expect(`${label}=${ALLOWED_LABELS[label]?.includes(value as string) ? 'allowed' : value}`).toBe(`${label}=allowed`);
+      expect(`${label}=${ALLOWED_LABELS[label]?.includes(value as string) ? 'allowed' : value}`).toBe(
+        `${label}=allowed`,
+      );
     }
   }
-  for (const personal of ['admin', 'guest', 'example.com', '127.0.0.1', '::1']) expect(`${personal}: ${res.text.includes(personal)}`).toBe(`${personal}: false`);
+  for (const personal of ['admin', 'guest', 'example.com', '127.0.0.1', '::1'])
+    expect(`${personal}: ${res.text.includes(personal)}`).toBe(`${personal}: false`);
 });
 
 test('every series exists at zero from registration, before anything happened', async () => {
@@ -144,7 +162,11 @@ test('registering again on the same registry does nothing; another instance ther
 
   const second = await createTestApp({ rateLimit: false });
   try {
-    expect(() => second.auth.metrics(registry)).toThrow(new TypeError('auth.metrics(): the registry already has a metric named "express_auth_logins_total" (another auth instance?): give each instance its own "prefix".'));
+    expect(() => second.auth.metrics(registry)).toThrow(
+      new TypeError(
+        'auth.metrics(): the registry already has a metric named "express_auth_logins_total" (another auth instance?): give each instance its own "prefix".',
+      ),
+    );
     second.auth.metrics(registry, { prefix: 'second_auth_' });
     await request(second.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest }).expect(200);
     const values = series(await registry.metrics());
@@ -158,14 +180,23 @@ test('registering again on the same registry does nothing; another instance ther
 test('a wrong registry or option is a TypeError naming it', async () => {
   t = await createTestApp({ rateLimit: false });
   expect(() => t.auth.metrics({} as never)).toThrow(/"registry" must be a prom-client Registry/);
-  expect(() => t.auth.metrics(new Registry(), { prefix: '9bad' })).toThrow(/"prefix" must start a Prometheus metric name/);
-  expect(() => t.auth.metrics(new Registry(), { prefx: 'a_' } as never)).toThrow('auth.metrics(): unknown option "prefx".');
+  expect(() => t.auth.metrics(new Registry(), { prefix: '9bad' })).toThrow(
+    /"prefix" must start a Prometheus metric name/,
+  );
+  expect(() => t.auth.metrics(new Registry(), { prefx: 'a_' } as never)).toThrow(
+    'auth.metrics(): unknown option "prefx".',
+  );
 });
 
 test('the router of createAuthRouter reaches metrics() through router.auth', async () => {
   t = await createTestApp({ rateLimit: false });
   const { createAuthRouter } = await import('../../lib');
-  const router = createAuthRouter({ secret: 'x'.repeat(64), users: t.users, logger: t.logger, passwords: { bcryptCost: 4 } });
+  const router = createAuthRouter({
+    secret: 'x'.repeat(64),
+    users: t.users,
+    logger: t.logger,
+    passwords: { bcryptCost: 4 },
+  });
   const own = new Registry();
   router.auth.metrics(own);
   expect(await own.getSingleMetricAsString('express_auth_logins_total')).toContain('outcome="succeeded"} 0');
@@ -173,11 +204,19 @@ test('the router of createAuthRouter reaches metrics() through router.auth', asy
 });
 
 /** The probe in a child process, optionally with prom-client unresolvable. */
-function runProbe(hidePromClient: boolean): Promise<{ login: number; guarded: number; refused: number; promClientLoaded: boolean; metricsError?: string }> {
+function runProbe(
+  hidePromClient: boolean,
+): Promise<{ login: number; guarded: number; refused: number; promClientLoaded: boolean; metricsError?: string }> {
   const tsx = pathToFileURL(require.resolve('tsx', { paths: [ROOT] })).href;
   // After tsx, which has its own resolver: the hook must wrap it.
-  const hide = hidePromClient ? ['--import', pathToFileURL(path.join(ROOT, '__tests__/helpers/hide-prom-client.mjs')).href] : [];
-  const child = spawn(process.execPath, ['--import', tsx, ...hide, path.join(ROOT, '__tests__/helpers/metrics-probe.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const hide = hidePromClient
+    ? ['--import', pathToFileURL(path.join(ROOT, '__tests__/helpers/hide-prom-client.mjs')).href]
+    : [];
+  const child = spawn(
+    process.execPath,
+    ['--import', tsx, ...hide, path.join(ROOT, '__tests__/helpers/metrics-probe.ts')],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -205,6 +244,7 @@ test('without prom-client installed, everything works and metrics() says to inst
     guarded: 200,
     refused: 401,
     promClientLoaded: false,
-    metricsError: 'TypeError: auth.metrics() needs the optional peer dependency "prom-client", which is not installed: run `npm install prom-client`.',
+    metricsError:
+      'TypeError: auth.metrics() needs the optional peer dependency "prom-client", which is not installed: run `npm install prom-client`.',
   });
 }, 30_000);

@@ -17,12 +17,19 @@ async function openChallenge(address: string): Promise<{ token: string; code: st
 }
 
 function verify(challenge: { token: string; code: string }): request.Test {
-  return request(t.app).post(`${t.base}/tfa/verify`).set('Authorization', `Bearer ${challenge.token}`).send({ code: challenge.code });
+  return request(t.app)
+    .post(`${t.base}/tfa/verify`)
+    .set('Authorization', `Bearer ${challenge.token}`)
+    .send({ code: challenge.code });
 }
 
 // No lockout and no per-IP limit: the bound must hold by itself (a password holder spread over many addresses and
 // devices meets neither).
-const options = { rateLimit: false as const, lockout: false as const, configureApp: (app: import('express').Express) => app.set('trust proxy', 1) };
+const options = {
+  rateLimit: false as const,
+  lockout: false as const,
+  configureApp: (app: import('express').Express) => app.set('trust proxy', 1),
+};
 
 test('a password holder opening 40 challenges from 40 addresses leaves at most 5 open: the store stays bounded', async () => {
   t = await createTestApp(options);
@@ -33,7 +40,7 @@ test('a password holder opening 40 challenges from 40 addresses leaves at most 5
   expect(t.state.size - before).toBeLessThanOrEqual(2 * 4 + 2);
 });
 
-test('a new challenge replaces the oldest: the owner\'s newest login completes, the oldest challenge is refused', async () => {
+test("a new challenge replaces the oldest: the owner's newest login completes, the oldest challenge is refused", async () => {
   t = await createTestApp(options);
   const oldest = await openChallenge('198.51.100.1');
   const strangers = [];

@@ -28,13 +28,18 @@ describe.each(variants)('the document of %s', (_name, options) => {
     t = await createTestApp(options);
     const document = t.auth.openapi();
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, operation]) => ({ path, method, id: (operation as { operationId: string }).operationId })),
+      Object.entries(methods).map(([method, operation]) => ({
+        path,
+        method,
+        id: (operation as { operationId: string }).operationId,
+      })),
     );
     expect(operations.length).toBeGreaterThan(0);
     expect(new Set(operations.map((operation) => operation.id)).size).toBe(operations.length);
     for (const { path, method } of operations) {
       const url = path.replace(/\{[^}]+\}/g, 'some-id');
-      const res = await request(t.app)[method as 'get' | 'post' | 'delete' | 'patch'](url).set('Content-Type', 'application/json').send('{}');
+      const send = request(t.app)[method as 'get' | 'post' | 'delete' | 'patch'];
+      const res = await send(url).set('Content-Type', 'application/json').send('{}');
       // Express's own "Cannot POST" page means the route is not mounted; every documented one answers in our format.
       expect(`${method} ${url} ${res.status} ${res.type}`).not.toMatch(/ 404 text\/html$/);
     }
@@ -68,16 +73,23 @@ test('with cookies on, the cookies are security schemes on what they authenticat
     refreshCookie: { type: 'apiKey', in: 'cookie', name: '__Host-eak-refresh' },
     accessCookie: { type: 'apiKey', in: 'cookie', name: '__Host-eak-access' },
   });
-  type Operation = { security: Record<string, string[]>[]; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> };
+  type Operation = {
+    security: Record<string, string[]>[];
+    parameters?: { name: string; in: string }[];
+    responses: Record<string, unknown>;
+  };
   const operation = (path: string, method = 'post') => document.paths[path]![method] as Operation;
   expect(operation('/auth/token/refresh').security).toEqual([{ refreshToken: [] }, { refreshCookie: [] }, {}]);
   expect(operation('/auth/logout').security).toContainEqual({ refreshCookie: [] });
   expect(operation('/auth/logout/all').security).toContainEqual({ accessCookie: [] });
   expect(operation('/auth/session', 'get').security).toContainEqual({ accessCookie: [] });
   for (const path of ['/auth/login', '/auth/tfa/verify', '/auth/token/refresh', '/auth/logout']) {
-    expect(operation(path).parameters).toContainEqual(expect.objectContaining({ name: 'X-Auth-Transport', in: 'header' }));
+    expect(operation(path).parameters).toContainEqual(
+      expect.objectContaining({ name: 'X-Auth-Transport', in: 'header' }),
+    );
   }
   expect(operation('/auth/logout/all').parameters).toBeUndefined();
   // Where a cookie authenticates a state-changing request, 403 (csrf_rejected) is documented.
-  for (const path of ['/auth/token/refresh', '/auth/logout', '/auth/logout/all']) expect(operation(path).responses).toHaveProperty('403');
+  for (const path of ['/auth/token/refresh', '/auth/logout', '/auth/logout/all'])
+    expect(operation(path).responses).toHaveProperty('403');
 });

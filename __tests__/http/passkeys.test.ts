@@ -73,7 +73,9 @@ describe('adding a passkey', () => {
     expect(Buffer.from(first.body.user.id, 'base64url').toString('utf8')).not.toContain('1');
     await register(access, authenticator.create(first.body)).expect(201);
     const second = await registerOptions(access, { password: PASSWORDS.admin }).expect(200);
-    expect(second.body.excludeCredentials).toEqual([expect.objectContaining({ id: authenticator.credentials[0]!.id.toString('base64url'), type: 'public-key' })]);
+    expect(second.body.excludeCredentials).toEqual([
+      expect.objectContaining({ id: authenticator.credentials[0]!.id.toString('base64url'), type: 'public-key' }),
+    ]);
     expect(second.body.challenge).not.toBe(first.body.challenge);
   });
 
@@ -82,14 +84,26 @@ describe('adding a passkey', () => {
     const access = await loginToken(t);
     const options = await registerOptions(access, { password: PASSWORDS.admin }).expect(200);
     const res = await register(access, { ...authenticator.create(options.body), name: 'Laptop' }).expect(201);
-    expect(res.body).toEqual({ id: expect.any(String), name: 'Laptop', createdAt: new Date(t.clock()).toISOString(), lastUsedAt: null });
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      name: 'Laptop',
+      createdAt: new Date(t.clock()).toISOString(),
+      lastUsedAt: null,
+    });
     const list = await request(t.app).get('/auth/passkeys').set('Authorization', `Bearer ${access}`).expect(200);
     expect(list.body).toEqual({ passkeys: [res.body] });
     const [stored] = t.users.listPasskeys('1');
-    expect(stored).toMatchObject({ userId: '1', credentialId: authenticator.credentials[0]!.id.toString('base64url'), counter: 0, transports: ['internal'] });
+    expect(stored).toMatchObject({
+      userId: '1',
+      credentialId: authenticator.credentials[0]!.id.toString('base64url'),
+      counter: 0,
+      transports: ['internal'],
+    });
     expect(Buffer.from(stored!.publicKey, 'base64url')).toEqual(authenticator.credentials[0]!.cosePublicKey);
     await settle();
-    expect(events).toContainEqual(expect.objectContaining({ event: 'passkey.registered', userId: '1', passkeyId: res.body.id }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: 'passkey.registered', userId: '1', passkeyId: res.body.id }),
+    );
   });
 
   test('a wrong password is 401 and no options are given; no password is 400', async () => {
@@ -99,7 +113,9 @@ describe('adding a passkey', () => {
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_credentials');
     expect((await registerOptions(access, {})).status).toBe(400);
-    expect((await request(t.app).post('/auth/passkeys/register/options').send({ password: PASSWORDS.admin })).status).toBe(401);
+    expect(
+      (await request(t.app).post('/auth/passkeys/register/options').send({ password: PASSWORDS.admin })).status,
+    ).toBe(401);
   });
 
   test('a user with an authenticator app also proves it (the step-up of recovery codes): no code is 401 tfa_invalid', async () => {
@@ -158,14 +174,22 @@ describe('signing in with a passkey', () => {
     const res = await passkeyLogin(authenticator.get(opts.body)).expect(200);
     expect(res.body).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String) });
     expect(res.body.tfaRequired).toBeUndefined();
-    const me = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
+    const me = await request(t.app)
+      .get('/api/protected')
+      .set('Authorization', `Bearer ${res.body.accessToken}`)
+      .expect(200);
     expect(me.body.userId).toBe('1');
-    const list = await request(t.app).get('/auth/passkeys').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
+    const list = await request(t.app)
+      .get('/auth/passkeys')
+      .set('Authorization', `Bearer ${res.body.accessToken}`)
+      .expect(200);
     expect(list.body.passkeys[0].lastUsedAt).toBe(new Date(t.clock()).toISOString());
     expect(t.users.listPasskeys('1')[0]!.counter).toBe(1);
     await settle();
     expect(events).toContainEqual(expect.objectContaining({ event: 'passkey.used', userId: '1', passkeyId }));
-    expect(events).toContainEqual(expect.objectContaining({ event: 'login.succeeded', userId: '1', method: 'passkey' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: 'login.succeeded', userId: '1', method: 'passkey' }),
+    );
   });
 
   test('the emailed-code user adds one with the password and signs in with it: no code asked', async () => {
@@ -207,7 +231,9 @@ describe('signing in with a passkey', () => {
       expect.objectContaining({ userId: '1', passkeyId }),
       expect.objectContaining({ userId: '1', passkeyId }),
     ]);
-    expect(events).toContainEqual(expect.objectContaining({ event: 'login.failed', reason: 'passkey_invalid', method: 'passkey', userId: '1' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: 'login.failed', reason: 'passkey_invalid', method: 'passkey', userId: '1' }),
+    );
     await passkeyLogin(authenticator.get(await options(), { counter: 11 })).expect(200);
   });
 
@@ -249,7 +275,11 @@ describe('signing in with a passkey', () => {
     const stranger = new SoftAuthenticator(ORIGIN, 'example.com');
     stranger.create({ challenge: 'x', rp: { id: 'example.com', name: 'x' }, user: { id: 'AAAA', name: 'x' } });
     refused(await passkeyLogin(stranger.get(await options())));
-    refused(await passkeyLogin(authenticator.get({ challenge: Buffer.alloc(32, 7).toString('base64url'), rpId: 'example.com' })));
+    refused(
+      await passkeyLogin(
+        authenticator.get({ challenge: Buffer.alloc(32, 7).toString('base64url'), rpId: 'example.com' }),
+      ),
+    );
   });
 
   test('a disabled user is refused, and login.failed names the user', async () => {
@@ -258,16 +288,23 @@ describe('signing in with a passkey', () => {
     t.users.update('3', { disabled: true });
     refused(await passkeyLogin(authenticator.get(await options())));
     await settle();
-    expect(events).toContainEqual(expect.objectContaining({ event: 'login.failed', reason: 'passkey_invalid', userId: '3' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: 'login.failed', reason: 'passkey_invalid', userId: '3' }),
+    );
   });
 
   test('cookie transport: the refresh token in its cookie, and a page of another origin is refused (login CSRF)', async () => {
     await setup({ cookies: { trustedOrigins: [ORIGIN] } });
     await addPasskey(await loginToken(t));
-    const res = await passkeyLogin(authenticator.get(await options())).set('X-Auth-Transport', 'cookie').set('Origin', ORIGIN).expect(200);
+    const res = await passkeyLogin(authenticator.get(await options()))
+      .set('X-Auth-Transport', 'cookie')
+      .set('Origin', ORIGIN)
+      .expect(200);
     expect(res.body.refreshToken).toBeUndefined();
     expect(String(res.headers['set-cookie'])).toContain('__Host-eak-refresh=');
-    const foreign = await passkeyLogin(authenticator.get(await options())).set('X-Auth-Transport', 'cookie').set('Origin', 'https://evil.example.net');
+    const foreign = await passkeyLogin(authenticator.get(await options()))
+      .set('X-Auth-Transport', 'cookie')
+      .set('Origin', 'https://evil.example.net');
     expect(foreign.status).toBe(403);
     expect(foreign.body.error).toBe('csrf_rejected');
   });
@@ -278,7 +315,11 @@ describe('managing passkeys', () => {
     await setup();
     const access = await loginToken(t);
     const id = await addPasskey(access);
-    const renamed = await request(t.app).patch(`/auth/passkeys/${id}`).set('Authorization', `Bearer ${access}`).send({ name: 'Phone' }).expect(200);
+    const renamed = await request(t.app)
+      .patch(`/auth/passkeys/${id}`)
+      .set('Authorization', `Bearer ${access}`)
+      .send({ name: 'Phone' })
+      .expect(200);
     expect(renamed.body).toMatchObject({ id, name: 'Phone' });
     await request(t.app).delete(`/auth/passkeys/${id}`).set('Authorization', `Bearer ${access}`).expect(204);
     expect(t.users.listPasskeys('1')).toEqual([]);
@@ -295,12 +336,20 @@ describe('managing passkeys', () => {
     const foreign = await request(t.app).delete(`/auth/passkeys/${id}`).set('Authorization', `Bearer ${guest}`);
     expect(foreign.status).toBe(404);
     expect(foreign.body).toEqual(missing.body);
-    const rename = await request(t.app).patch(`/auth/passkeys/${id}`).set('Authorization', `Bearer ${guest}`).send({ name: 'Mine' });
-    const renameMissing = await request(t.app).patch('/auth/passkeys/no-such-id').set('Authorization', `Bearer ${guest}`).send({ name: 'Mine' });
+    const rename = await request(t.app)
+      .patch(`/auth/passkeys/${id}`)
+      .set('Authorization', `Bearer ${guest}`)
+      .send({ name: 'Mine' });
+    const renameMissing = await request(t.app)
+      .patch('/auth/passkeys/no-such-id')
+      .set('Authorization', `Bearer ${guest}`)
+      .send({ name: 'Mine' });
     expect(rename.status).toBe(404);
     expect(rename.body).toEqual(renameMissing.body);
     expect(t.users.listPasskeys('1')).toEqual([expect.objectContaining({ id, name: 'Passkey' })]);
-    expect((await request(t.app).get('/auth/passkeys').set('Authorization', `Bearer ${guest}`).expect(200)).body).toEqual({ passkeys: [] });
+    expect(
+      (await request(t.app).get('/auth/passkeys').set('Authorization', `Bearer ${guest}`).expect(200)).body,
+    ).toEqual({ passkeys: [] });
   });
 });
 
@@ -313,17 +362,35 @@ describe('the passkeys option', () => {
     expect(Object.keys(t.auth.openapi().paths).filter((path) => path.includes('passkeys'))).toEqual([]);
   });
 
-  test.each(['127.0.0.1', '::1', '[::1]', '192.168.1.10'])('an IP address as rpId (%s) is refused, naming the option', (rpId) => {
-    expect(() => createAuth({ ...base, passkeys: { rpId, rpName: 'x', origins: ['http://localhost:3000'] } })).toThrow(/"passkeys\.rpId".*not an IP address/);
-  });
+  test.each(['127.0.0.1', '::1', '[::1]', '192.168.1.10'])(
+    'an IP address as rpId (%s) is refused, naming the option',
+    (rpId) => {
+      expect(() =>
+        createAuth({ ...base, passkeys: { rpId, rpName: 'x', origins: ['http://localhost:3000'] } }),
+      ).toThrow(/"passkeys\.rpId".*not an IP address/);
+    },
+  );
 
   test('origins must be under the RP ID, https except on localhost; rpName is required', () => {
-    expect(() => createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: 'x', origins: ['https://example.org'] } })).toThrow(/"passkeys\.origins"/);
-    expect(() => createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: 'x', origins: ['http://example.com'] } })).toThrow(/"passkeys\.origins".*https/);
-    expect(() => createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: 'x', origins: [] } })).toThrow(/"passkeys\.origins"/);
-    expect(() => createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: '', origins: ['https://example.com'] } })).toThrow(/"passkeys\.rpName"/);
-    expect(() => createAuth({ ...base, passkeys: { rpId: 'https://example.com', rpName: 'x', origins: ['https://example.com'] } })).toThrow(/"passkeys\.rpId"/);
-    const auth = createAuth({ ...base, passkeys: { rpId: 'localhost', rpName: 'x', origins: ['http://localhost:3000', 'https://app.localhost'] } });
+    expect(() =>
+      createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: 'x', origins: ['https://example.org'] } }),
+    ).toThrow(/"passkeys\.origins"/);
+    expect(() =>
+      createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: 'x', origins: ['http://example.com'] } }),
+    ).toThrow(/"passkeys\.origins".*https/);
+    expect(() => createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: 'x', origins: [] } })).toThrow(
+      /"passkeys\.origins"/,
+    );
+    expect(() =>
+      createAuth({ ...base, passkeys: { rpId: 'example.com', rpName: '', origins: ['https://example.com'] } }),
+    ).toThrow(/"passkeys\.rpName"/);
+    expect(() =>
+      createAuth({ ...base, passkeys: { rpId: 'https://example.com', rpName: 'x', origins: ['https://example.com'] } }),
+    ).toThrow(/"passkeys\.rpId"/);
+    const auth = createAuth({
+      ...base,
+      passkeys: { rpId: 'localhost', rpName: 'x', origins: ['http://localhost:3000', 'https://app.localhost'] },
+    });
     void auth.shutdown();
   });
 
@@ -337,6 +404,8 @@ describe('the passkeys option', () => {
     };
     const auth = createAuth({ secret: TEST_SECRET, users: hostStore, apiKeys: false });
     void auth.shutdown();
-    expect(() => createAuth({ secret: TEST_SECRET, users: hostStore, apiKeys: false, passkeys: PASSKEYS })).toThrow(/"passkeys" needs a user store that keeps passkeys: "users" has no "createPasskey"/);
+    expect(() => createAuth({ secret: TEST_SECRET, users: hostStore, apiKeys: false, passkeys: PASSKEYS })).toThrow(
+      /"passkeys" needs a user store that keeps passkeys: "users" has no "createPasskey"/,
+    );
   });
 });

@@ -7,7 +7,10 @@ import { settle } from '../helpers/session';
 let t: TestApp;
 
 beforeEach(async () => {
-  t = await createTestApp({ rateLimit: false, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' } });
+  t = await createTestApp({
+    rateLimit: false,
+    passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
+  });
 });
 afterEach(() => t.close());
 

@@ -20,7 +20,12 @@ afterEach(async () => {
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
-  t = await createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE }, rateLimit: false, onEvent: (event) => void events.push(event), ...options });
+  t = await createTestApp({
+    passwordReset: { urlTemplate: URL_TEMPLATE },
+    rateLimit: false,
+    onEvent: (event) => void events.push(event),
+    ...options,
+  });
   // guest (id 3) has an authenticator app; user (id 2) the emailed code.
   secret = generateTotpSecret();
   t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
@@ -54,7 +59,9 @@ function login(username: string, password: string) {
 }
 
 function deviceCookieOf(res: request.Response): string {
-  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((line) => line.startsWith(`${DEVICE_COOKIE}=`));
+  const cookie = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .find((line) => line.startsWith(`${DEVICE_COOKIE}=`));
   expect(cookie).toBeDefined();
   return cookie!.split(';')[0]!;
 }
@@ -65,7 +72,11 @@ async function ownerDevice(username: 'guest' | 'user'): Promise<string> {
   const challenge = first.body.challengeToken as string | undefined;
   if (challenge === undefined) return deviceCookieOf(first);
   const answer = username === 'guest' ? code() : t.mailer.last('user@example.com')!.code;
-  const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: answer }).expect(200);
+  const verified = await request(t.app)
+    .post('/auth/tfa/verify')
+    .set('Authorization', `Bearer ${challenge}`)
+    .send({ code: answer })
+    .expect(200);
   // The step just used stays spent: move on to a fresh one for the reset's code.
   t.clock.advance(30_000);
   return deviceCookieOf(verified);
@@ -89,7 +100,8 @@ describe("a stranger's lockout burst cannot block the owner's reset", () => {
     const email = `${username}@example.com`;
     const token = await mailedToken(email);
     await lockOutByStranger(username);
-    const body = username === 'guest' ? { token, newPassword: NEW_PASSWORD, code: code() } : { token, newPassword: NEW_PASSWORD };
+    const body =
+      username === 'guest' ? { token, newPassword: NEW_PASSWORD, code: code() } : { token, newPassword: NEW_PASSWORD };
     const res = await reset(body, device);
     expect(res.body).toEqual({});
     expect(res.status).toBe(204);
@@ -110,18 +122,31 @@ describe("a stranger's lockout burst cannot block the owner's reset", () => {
   test('utmstack /account/reset-password/finish: an EMAIL-factor user gets through a lockout', async () => {
     await t?.close();
     t = await createTestApp({ preset: 'utmstack', passwordReset: { urlTemplate: URL_TEMPLATE }, rateLimit: false });
-    await request(t.app).post('/api/account/reset-password/init').set('Content-Type', 'text/plain').send('user@example.com').expect(200);
+    await request(t.app)
+      .post('/api/account/reset-password/init')
+      .set('Content-Type', 'text/plain')
+      .send('user@example.com')
+      .expect(200);
     await settle();
     const key = new URL(t.mailer.resetLinks.at(-1)!.url).searchParams.get('token')!;
-    for (let i = 0; i < 11; i += 1) await request(t.app).post('/api/authenticate').send({ username: 'user', password: `guess-${i}` });
-    expect((await request(t.app).post('/api/authenticate').send({ username: 'user', password: 'guess' })).status).toBe(403);
-    await request(t.app).post('/api/account/reset-password/finish').send({ key, newPassword: NEW_PASSWORD }).expect(200);
+    for (let i = 0; i < 11; i += 1)
+      await request(t.app)
+        .post('/api/authenticate')
+        .send({ username: 'user', password: `guess-${i}` });
+    expect((await request(t.app).post('/api/authenticate').send({ username: 'user', password: 'guess' })).status).toBe(
+      403,
+    );
+    await request(t.app)
+      .post('/api/account/reset-password/finish')
+      .send({ key, newPassword: NEW_PASSWORD })
+      .expect(200);
   });
 
   test("wrong reset codes do not lock the owner's login", async () => {
     await setup();
     const token = await mailedToken('guest@example.com');
-    for (let i = 0; i < 4; i += 1) expect((await reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(i) })).body.error).toBe('tfa_invalid');
+    for (let i = 0; i < 4; i += 1)
+      expect((await reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(i) })).body.error).toBe('tfa_invalid');
     // Four wrong codes with the reset token did not count toward the login lockout: ten wrong passwords still answer 401.
     for (let i = 0; i < 10; i += 1) expect((await login('guest', `guess-${i}`)).status).toBe(401);
   });
@@ -145,7 +170,9 @@ describe('a reset cannot be brute-forced', () => {
   test('a concurrent burst of 40 wrong codes evaluates at most 5, and the token is then dead', async () => {
     await setup();
     const token = await mailedToken('guest@example.com');
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(i) })));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(i) })),
+    );
     const checked = answers.filter((a) => a.body.error === 'tfa_invalid');
     expect(checked.length).toBeLessThanOrEqual(5);
     expect(answers.every((a) => a.status === 401 || a.body.error === 'reset_token_invalid')).toBe(true);
@@ -157,7 +184,10 @@ describe('a reset cannot be brute-forced', () => {
     await setup();
     for (let round = 0; round < 2; round += 1) {
       const token = await mailedToken('guest@example.com');
-      for (let i = 0; i < 5; i += 1) expect((await reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(round * 5 + i) })).body.error).toBe('tfa_invalid');
+      for (let i = 0; i < 5; i += 1)
+        expect((await reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(round * 5 + i) })).body.error).toBe(
+          'tfa_invalid',
+        );
     }
     const token = await mailedToken('guest@example.com');
     const refused = await reset({ token, newPassword: NEW_PASSWORD, code: code() });
@@ -175,7 +205,8 @@ describe('a reset cannot be brute-forced', () => {
     const device = await ownerDevice('guest');
     for (let round = 0; round < 2; round += 1) {
       const token = await mailedToken('guest@example.com');
-      for (let i = 0; i < 5; i += 1) await reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(round * 5 + i) }).expect(401);
+      for (let i = 0; i < 5; i += 1)
+        await reset({ token, newPassword: NEW_PASSWORD, code: wrongCode(round * 5 + i) }).expect(401);
     }
     const token = await mailedToken('guest@example.com');
     expect((await reset({ token, newPassword: NEW_PASSWORD, code: code() })).status).toBe(429);
@@ -184,9 +215,13 @@ describe('a reset cannot be brute-forced', () => {
 
   test('guessed tokens are refused alike and rate limited per address', async () => {
     await t?.close();
-    t = await createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE }, rateLimit: { credentials: { limit: 5, window: '1m' } } });
+    t = await createTestApp({
+      passwordReset: { urlTemplate: URL_TEMPLATE },
+      rateLimit: { credentials: { limit: 5, window: '1m' } },
+    });
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i += 1) statuses.push((await reset({ token: `guess-${i}-${'x'.repeat(40)}`, newPassword: NEW_PASSWORD })).status);
+    for (let i = 0; i < 7; i += 1)
+      statuses.push((await reset({ token: `guess-${i}-${'x'.repeat(40)}`, newPassword: NEW_PASSWORD })).status);
     expect(statuses).toEqual([400, 400, 400, 400, 400, 429, 429]);
   });
 });

@@ -4,7 +4,13 @@ import request from 'supertest';
 import { MemoryStateStore, type AuthOptions, type Mailer, type StateStore } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
-import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { postLogin, settle } from '../helpers/session';
 import { observable } from '../helpers/responses';
 
@@ -20,7 +26,11 @@ afterEach(async () => {
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
-  t = await createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
+  t = await createTestApp({
+    passwordReset: { urlTemplate: URL_TEMPLATE },
+    onEvent: (event) => void events.push(event),
+    ...options,
+  });
 }
 
 function forgot(email: string) {
@@ -164,7 +174,9 @@ describe('POST /auth/password/reset', () => {
   test('of 5 concurrent uses of one token exactly one succeeds', async () => {
     await setup();
     const token = await mailedToken();
-    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => reset({ token, newPassword: `${NEW_PASSWORD}-${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => reset({ token, newPassword: `${NEW_PASSWORD}-${i}` })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([204, 400, 400, 400, 400]);
   });
 
@@ -189,9 +201,17 @@ describe('POST /auth/password/reset', () => {
     t.clock.advance(10 * 60 * 1000 + 1);
     expect((await reset({ token, newPassword: NEW_PASSWORD })).status).toBe(400);
     await t.close();
-    await expect(createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE, tokenTtl: '2h' } })).rejects.toThrow(/passwordReset\.tokenTtl/);
-    await expect(createTestApp({ passwordReset: { urlTemplate: 'ftp://x/{token}' } })).rejects.toThrow(/passwordReset\.urlTemplate/);
-    await expect(createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE, ttl: '1h' } as unknown as AuthOptions['passwordReset'] })).rejects.toThrow(/passwordReset\.ttl/);
+    await expect(createTestApp({ passwordReset: { urlTemplate: URL_TEMPLATE, tokenTtl: '2h' } })).rejects.toThrow(
+      /passwordReset\.tokenTtl/,
+    );
+    await expect(createTestApp({ passwordReset: { urlTemplate: 'ftp://x/{token}' } })).rejects.toThrow(
+      /passwordReset\.urlTemplate/,
+    );
+    await expect(
+      createTestApp({
+        passwordReset: { urlTemplate: URL_TEMPLATE, ttl: '1h' } as unknown as AuthOptions['passwordReset'],
+      }),
+    ).rejects.toThrow(/passwordReset\.ttl/);
     t = await createTestApp();
   });
 
@@ -208,7 +228,11 @@ describe('POST /auth/password/reset', () => {
     await setup();
     const token = await mailedToken();
     const access = (await postLogin(t, 'guest').expect(200)).body.accessToken as string;
-    await request(t.app).post('/auth/account/password').set('Authorization', `Bearer ${access}`).send({ currentPassword: PASSWORDS.guest, newPassword: 'changed-meanwhile' }).expect(204);
+    await request(t.app)
+      .post('/auth/account/password')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ currentPassword: PASSWORDS.guest, newPassword: 'changed-meanwhile' })
+      .expect(204);
     const res = await reset({ token, newPassword: NEW_PASSWORD });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('reset_token_invalid');
@@ -222,7 +246,7 @@ describe('POST /auth/password/reset', () => {
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${session}`).expect(401);
   });
 
-  test('forgives the account\'s failed logins', async () => {
+  test("forgives the account's failed logins", async () => {
     await setup({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
     await postLogin(t, 'guest', { password: 'wrong-1' }).expect(401);
     await postLogin(t, 'guest', { password: 'wrong-2' }).expect(401);
@@ -316,14 +340,21 @@ describe('utmstack: JHipster reset-password/init and /finish', () => {
     await init().set('Content-Type', 'text/plain').send('guest@example.com').expect(200);
     await settle();
     const key = new URL(t.mailer.resetLinks[0]!.url).searchParams.get('token')!;
-    await request(t.app).post('/api/account/reset-password/finish').send({ key, newPassword: NEW_PASSWORD }).expect(200);
-    const used = await request(t.app).post('/api/account/reset-password/finish').send({ key, newPassword: NEW_PASSWORD });
+    await request(t.app)
+      .post('/api/account/reset-password/finish')
+      .send({ key, newPassword: NEW_PASSWORD })
+      .expect(200);
+    const used = await request(t.app)
+      .post('/api/account/reset-password/finish')
+      .send({ key, newPassword: NEW_PASSWORD });
     expect(used.status).toBe(400);
     await request(t.app).post('/api/authenticate').send({ username: 'guest', password: NEW_PASSWORD }).expect(200);
   });
 
   test('the OpenAPI document shows init taking a string or text', () => {
-    const operation = t.auth.openapi().paths['/api/account/reset-password/init']!.post as { requestBody: { content: Record<string, unknown> } };
+    const operation = t.auth.openapi().paths['/api/account/reset-password/init']!.post as {
+      requestBody: { content: Record<string, unknown> };
+    };
     expect(Object.keys(operation.requestBody.content).sort()).toEqual(['application/json', 'text/plain']);
   });
 });

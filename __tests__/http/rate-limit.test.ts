@@ -2,7 +2,13 @@
 import { MemoryStore } from 'express-rate-limit';
 import request from 'supertest';
 import { MemoryStateStore, type StateStore } from '../../lib';
-import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 
 // The storm preset allows 5 login attempts a minute per IP, so the sixth shows whether a request escaped its bucket.
 const LOGIN = '/api/auth/login';
@@ -46,7 +52,9 @@ describe('X-Forwarded-For cannot choose the bucket', () => {
     for (let i = 1; i <= 5; i += 1) await attempt(`203.0.113.${i}`).expect(401);
     await attempt('198.51.100.99').expect(429);
     const permissive = t.logger.warnings.filter((message) => message.includes('PERMISSIVE_TRUST_PROXY'));
-    expect(permissive).toEqual(['[express-auth-kit] PERMISSIVE_TRUST_PROXY: "trust proxy" trusts every address, which lets clients choose their address; rate limits, sessions and events use the connection\'s address instead, and the rotation grace window is off. Set it to your proxy count or addresses. (see docs/errors.md#permissive_trust_proxy)']);
+    expect(permissive).toEqual([
+      '[express-auth-kit] PERMISSIVE_TRUST_PROXY: "trust proxy" trusts every address, which lets clients choose their address; rate limits, sessions and events use the connection\'s address instead, and the rotation grace window is off. Set it to your proxy count or addresses. (see docs/errors.md#permissive_trust_proxy)',
+    ]);
   });
 
   it.each([
@@ -77,7 +85,7 @@ describe('X-Forwarded-For cannot choose the bucket', () => {
     expect(t.logger.warnings.some((message) => message.includes('PERMISSIVE_TRUST_PROXY'))).toBe(false);
   });
 
-  it('with trust proxy = 1, ignores what the client wrote before the proxy\'s entry', async () => {
+  it("with trust proxy = 1, ignores what the client wrote before the proxy's entry", async () => {
     await storm({ configureApp: (app) => app.set('trust proxy', 1) });
     // The proxy appends the address it saw; whatever the client sent stays to its left.
     for (let i = 1; i <= 5; i += 1) await attempt(`10.0.0.${i}, 203.0.113.7`).expect(401);
@@ -119,7 +127,9 @@ describe('the defaults and the other credential routes', () => {
     t = await createTestApp({ preset: 'utmstack' });
     const statuses: number[] = [];
     for (let i = 1; i <= 21; i += 1) {
-      const res = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: `wrong-${i}` });
+      const res = await request(t.app)
+        .post('/api/authenticate')
+        .send({ username: 'admin', password: `wrong-${i}` });
       statuses.push(res.status);
       if (i === 1) expect(res.headers['ratelimit-policy']).toMatch(/^"login"; q=20; w=60;/);
     }
@@ -130,7 +140,9 @@ describe('the defaults and the other credential routes', () => {
     await storm();
     for (let i = 1; i <= 5; i += 1) await attempt().expect(401);
     const change = () =>
-      request(t.app).post('/api/auth/change-password').send({ username: 'expired', currentPassword: 'wrong', newPassword: 'a-new-password-1' });
+      request(t.app)
+        .post('/api/auth/change-password')
+        .send({ username: 'expired', currentPassword: 'wrong', newPassword: 'a-new-password-1' });
     for (let i = 1; i <= 5; i += 1) await change().expect(401);
     const sixth = await change();
     expect(sixth.status).toBe(429);
@@ -148,7 +160,7 @@ describe('the defaults and the other credential routes', () => {
     await request(t.app).post(LOGIN).send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
   });
 
-  it('counts in the state store\'s own rate-limit store when it offers one', async () => {
+  it("counts in the state store's own rate-limit store when it offers one", async () => {
     const clock = createFakeClock();
     const inner = new MemoryStateStore({ clock });
     const limiterStores = new Map<string, MemoryStore>();

@@ -64,7 +64,10 @@ describe('POST /auth/tfa/recovery-codes', () => {
 
   test('a user without a second factor gets 400: there is nothing to recover', async () => {
     await setup();
-    const login = await request(t.app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+    const login = await request(t.app)
+      .post('/auth/login')
+      .send({ username: 'admin', password: PASSWORDS.admin })
+      .expect(200);
     const res = await generate(login.body.accessToken as string, { password: PASSWORDS.admin });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
@@ -82,7 +85,11 @@ describe('POST /auth/tfa/recovery-codes', () => {
   test('an API key is not enough', async () => {
     await setup();
     const access = await accessToken();
-    const key = await request(t.app).post('/auth/api-keys').set('Authorization', `Bearer ${access}`).send({ name: 'k', password: PASSWORDS.guest, code: code() }).expect(201);
+    const key = await request(t.app)
+      .post('/auth/api-keys')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ name: 'k', password: PASSWORDS.guest, code: code() })
+      .expect(201);
     t.clock.advance(30_000);
     const res = await generate(key.body.key as string, { password: PASSWORDS.guest, code: code() });
     expect(res.status).toBe(401);
@@ -98,7 +105,9 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
     expect(again.status).toBe(401);
     expect(again.body.error).toBe('tfa_invalid');
     // Case and dashes do not matter.
-    await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: second!.toLowerCase().replace(/-/g, '') }).expect(200);
+    await verifyChallenge(t, await challengeToken(t, 'guest'), {
+      recoveryCode: second!.toLowerCase().replace(/-/g, ''),
+    }).expect(200);
   });
 
   test('of 5 concurrent logins with one code exactly one succeeds', async () => {
@@ -111,7 +120,13 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
 
   test('the account shows how many recovery codes remain', async () => {
     await setup();
-    const account = async () => (await request(t.app).get('/auth/account').set('Authorization', `Bearer ${await accessToken()}`).expect(200)).body;
+    const account = async () =>
+      (
+        await request(t.app)
+          .get('/auth/account')
+          .set('Authorization', `Bearer ${await accessToken()}`)
+          .expect(200)
+      ).body;
     expect((await account()).recoveryCodesRemaining).toBeNull();
     const [first] = await newCodes();
     expect((await account()).recoveryCodesRemaining).toBe(10);
@@ -151,9 +166,16 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
     const codes = await newCodes();
     await verifyChallenge(t, await challengeToken(t, 'guest'), { recoveryCode: codes[3] }).expect(200);
     await settle();
-    expect(t.mailer.recoveryCodeNotices).toEqual([{ to: 'guest@example.com', displayName: 'guest', login: 'guest', remaining: 9 }]);
-    expect(events.find((e) => e.event === 'recovery_code.used')).toMatchObject({ userId: '3', method: 'recovery_code' });
-    expect(events.find((e) => e.event === 'tfa.verified' && e.method === 'recovery_code')).toMatchObject({ userId: '3' });
+    expect(t.mailer.recoveryCodeNotices).toEqual([
+      { to: 'guest@example.com', displayName: 'guest', login: 'guest', remaining: 9 },
+    ]);
+    expect(events.find((e) => e.event === 'recovery_code.used')).toMatchObject({
+      userId: '3',
+      method: 'recovery_code',
+    });
+    expect(events.find((e) => e.event === 'tfa.verified' && e.method === 'recovery_code')).toMatchObject({
+      userId: '3',
+    });
     const json = JSON.stringify(events);
     for (const c of codes) expect(json).not.toContain(c);
     expect(json).not.toContain(PASSWORDS.guest);
@@ -165,9 +187,17 @@ describe('a recovery code at POST /auth/tfa/verify', () => {
     await request(t.app).post('/auth/password/forgot').send({ email: 'guest@example.com' }).expect(202);
     await settle();
     const token = new URL(t.mailer.resetLinks[0]!.url).searchParams.get('token')!;
-    await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a-brand-new-password', recoveryCode: 'AAAA-AAAA-AAAA' }).expect(401);
-    await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a-brand-new-password', recoveryCode: codes[0] }).expect(204);
-    await verifyChallenge(t, await challengeToken(t, 'guest', { password: 'a-brand-new-password' }), { recoveryCode: codes[0] }).expect(401);
+    await request(t.app)
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'a-brand-new-password', recoveryCode: 'AAAA-AAAA-AAAA' })
+      .expect(401);
+    await request(t.app)
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'a-brand-new-password', recoveryCode: codes[0] })
+      .expect(204);
+    await verifyChallenge(t, await challengeToken(t, 'guest', { password: 'a-brand-new-password' }), {
+      recoveryCode: codes[0],
+    }).expect(401);
   });
 });
 
@@ -179,7 +209,9 @@ describe('second-factor events', () => {
     await verifyChallenge(t, ch, { code: mailed === '000000' ? '111111' : '000000' }).expect(401);
     await verifyChallenge(t, ch, { code: mailed }).expect(200);
     await settle();
-    expect(events.filter((e) => e.event.startsWith('tfa.')).map((e) => [e.event, e.userId, e.method, e.reason])).toEqual([
+    expect(
+      events.filter((e) => e.event.startsWith('tfa.')).map((e) => [e.event, e.userId, e.method, e.reason]),
+    ).toEqual([
       ['tfa.sent', '2', 'EMAIL', undefined],
       ['tfa.failed', '2', 'EMAIL', 'tfa_invalid'],
       ['tfa.verified', '2', 'EMAIL', undefined],

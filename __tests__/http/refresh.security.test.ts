@@ -30,7 +30,7 @@ describe('reuse detection', () => {
     expect((await refresh(t, c.refreshToken).expect(401)).body.error).toBe('token_revoked');
   });
 
-  it('revokes only that family: the same user\'s other session keeps refreshing', async () => {
+  it("revokes only that family: the same user's other session keeps refreshing", async () => {
     const stolen = await login(t);
     const other = await login(t);
     await refresh(t, stolen.refreshToken).expect(200);
@@ -51,7 +51,7 @@ describe('reuse detection', () => {
     expect((await refresh(t, winner.refreshToken).expect(401)).body.error).toBe('token_revoked');
   });
 
-  it('a consumed token re-encoded (other unused bits in its signature\'s last character) gets nothing either', async () => {
+  it("a consumed token re-encoded (other unused bits in its signature's last character) gets nothing either", async () => {
     const a = await login(t);
     await refresh(t, a.refreshToken).expect(200);
     const [header, payload, signature] = a.refreshToken.split('.') as [string, string, string];
@@ -65,7 +65,7 @@ describe('reuse detection', () => {
   });
 });
 
-describe('revocation is keyed by jti and family, never by the token\'s text', () => {
+describe("revocation is keyed by jti and family, never by the token's text", () => {
   it('no key or value the state store is given contains a token or a piece of one', async () => {
     const seen: string[] = [];
     const inner = new MemoryStateStore();
@@ -84,7 +84,10 @@ describe('revocation is keyed by jti and family, never by the token\'s text', ()
     await request(t.app).post(`${t.base}/logout`).send({ refreshToken: b.refreshToken }).expect(204);
     await inner.shutdown();
 
-    const segments = [a.accessToken, a.refreshToken, b.accessToken, b.refreshToken].flatMap((token) => [token, ...token.split('.').slice(1)]);
+    const segments = [a.accessToken, a.refreshToken, b.accessToken, b.refreshToken].flatMap((token) => [
+      token,
+      ...token.split('.').slice(1),
+    ]);
     for (const entry of seen) for (const segment of segments) expect(entry.includes(segment)).toBe(false);
     // What it is keyed by instead: the token's id and its family's id.
     const { jti, fam } = claimsOf(a.refreshToken) as { jti: string; fam: string };
@@ -109,12 +112,18 @@ describe('a token of another kind', () => {
   it('an access token is refused by refresh, in the body and as bearer', async () => {
     const { accessToken } = await login(t);
     expect((await refresh(t, accessToken).expect(401)).body.error).toBe('token_invalid');
-    const bearer = await request(t.app).post(`${t.base}/token/refresh`).set('Authorization', `Bearer ${accessToken}`).expect(401);
+    const bearer = await request(t.app)
+      .post(`${t.base}/token/refresh`)
+      .set('Authorization', `Bearer ${accessToken}`)
+      .expect(401);
     expect(bearer.body.error).toBe('token_invalid');
   });
 
   it('a second-factor challenge token is refused by refresh and by the guard', async () => {
-    const challenge = await request(t.app).post(`${t.base}/login`).send({ username: 'user', password: PASSWORDS.user }).expect(200);
+    const challenge = await request(t.app)
+      .post(`${t.base}/login`)
+      .send({ username: 'user', password: PASSWORDS.user })
+      .expect(200);
     const challengeToken = challenge.body.challengeToken as string;
     expect(claimsOf(challengeToken).usefor).toBe('tfa');
     expect((await refresh(t, challengeToken).expect(401)).body.error).toBe('token_invalid');
@@ -123,7 +132,10 @@ describe('a token of another kind', () => {
   });
 
   it('a refresh token signed with another key is refused', async () => {
-    const other = await createTestApp({ rateLimit: false, secret: 'another-secret-that-is-long-enough-for-hs256-0123456789' });
+    const other = await createTestApp({
+      rateLimit: false,
+      secret: 'another-secret-that-is-long-enough-for-hs256-0123456789',
+    });
     try {
       const foreign = await login(other);
       expect((await refresh(t, foreign.refreshToken).expect(401)).body.error).toBe('token_invalid');

@@ -2,9 +2,22 @@
 // address-like username, the policy, a single-use token that expires and is replaced, the unverified login, resend
 // and its limit, the host's hook, the per-IP limit, and the start-up checks.
 import request from 'supertest';
-import { createAuth, MemoryMailer, MemoryStateStore, MemoryUserStore, type StateStore, type UserStore } from '../../lib';
+import {
+  createAuth,
+  MemoryMailer,
+  MemoryStateStore,
+  MemoryUserStore,
+  type StateStore,
+  type UserStore,
+} from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
-import { createFakeClock, createTestApp, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createTestApp,
+  TEST_SECRET,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { postLogin, settle } from '../helpers/session';
 import { observable } from '../helpers/responses';
 
@@ -20,7 +33,11 @@ afterEach(async () => {
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
-  t = await createTestApp({ registration: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
+  t = await createTestApp({
+    registration: { urlTemplate: URL_TEMPLATE },
+    onEvent: (event) => void events.push(event),
+    ...options,
+  });
 }
 
 function register(body: Record<string, unknown>) {
@@ -56,7 +73,12 @@ describe('POST /auth/register, then /auth/register/verify', () => {
     expect(t.mailer.verificationLinks[0]).toMatchObject({ login: 'alice', expiresInSeconds: 24 * 3600 });
     expect(t.mailer.verificationLinks[0]!.url.startsWith('https://app.example/verify-email?token=')).toBe(true);
     const stored = t.users.findByLogin('alice');
-    expect(stored).toMatchObject({ login: 'alice', email: 'alice@example.org', authorities: ['ROLE_USER'], emailVerified: false });
+    expect(stored).toMatchObject({
+      login: 'alice',
+      email: 'alice@example.org',
+      authorities: ['ROLE_USER'],
+      emailVerified: false,
+    });
     expect(stored!.passwordHash).not.toContain(PASSWORD);
 
     const before = await postLogin(t, 'alice', { password: PASSWORD });
@@ -135,7 +157,7 @@ describe('POST /auth/register, then /auth/register/verify', () => {
 
   test.each([
     ['a username with "@"', { username: 'alice@example.org', email: 'alice@example.org' }],
-    ['a username that is another user\'s email', { username: 'guest@example.com', email: 'x@example.org' }],
+    ["a username that is another user's email", { username: 'guest@example.com', email: 'x@example.org' }],
     ['a username with a space', { username: 'al ice', email: 'alice@example.org' }],
     ['a username of 51 characters', { username: 'a'.repeat(51), email: 'alice@example.org' }],
     ['an email without "@"', { username: 'alice', email: 'alice.example.org' }],
@@ -243,13 +265,23 @@ describe('the host hook (registration.onRegister)', () => {
         },
       },
     });
-    const res = await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD, profile: { invite: 'nope' } });
+    const res = await register({
+      username: 'alice',
+      email: 'alice@example.org',
+      password: PASSWORD,
+      profile: { invite: 'nope' },
+    });
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'registration_refused', message: 'Sign-up is by invitation only.' });
     expect(t.users.findByLogin('alice')).toBeNull();
     expect(seen).toEqual([{ username: 'alice', email: 'alice@example.org', profile: { invite: 'nope' } }]);
     expect(JSON.stringify(seen)).not.toContain(PASSWORD);
-    await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD, profile: { invite: 'let-me-in' } }).expect(202);
+    await register({
+      username: 'alice',
+      email: 'alice@example.org',
+      password: PASSWORD,
+      profile: { invite: 'let-me-in' },
+    }).expect(202);
     await settle();
     expect(t.mailer.verificationLinks).toHaveLength(1);
   });
@@ -258,11 +290,24 @@ describe('the host hook (registration.onRegister)', () => {
     await setup({
       registration: {
         urlTemplate: URL_TEMPLATE,
-        onRegister: ({ profile }) => ({ firstName: profile.firstName ?? null, langKey: 'fr', authorities: ['ROLE_USER', 'ROLE_TRIAL'] }),
+        onRegister: ({ profile }) => ({
+          firstName: profile.firstName ?? null,
+          langKey: 'fr',
+          authorities: ['ROLE_USER', 'ROLE_TRIAL'],
+        }),
       },
     });
-    await register({ username: 'alice', email: 'alice@example.org', password: PASSWORD, profile: { firstName: 'Alice' } }).expect(202);
-    expect(t.users.findByLogin('alice')).toMatchObject({ firstName: 'Alice', langKey: 'fr', authorities: ['ROLE_USER', 'ROLE_TRIAL'] });
+    await register({
+      username: 'alice',
+      email: 'alice@example.org',
+      password: PASSWORD,
+      profile: { firstName: 'Alice' },
+    }).expect(202);
+    expect(t.users.findByLogin('alice')).toMatchObject({
+      firstName: 'Alice',
+      langKey: 'fr',
+      authorities: ['ROLE_USER', 'ROLE_TRIAL'],
+    });
     await settle();
     expect(t.mailer.verificationLinks[0]).toMatchObject({ displayName: 'Alice' });
   });
@@ -271,7 +316,10 @@ describe('the host hook (registration.onRegister)', () => {
 describe('limits and configuration', () => {
   test('is off by default: the routes are not mounted', async () => {
     t = await createTestApp();
-    await request(t.app).post('/auth/register').send({ username: 'alice', email: 'alice@example.org', password: PASSWORD }).expect(404);
+    await request(t.app)
+      .post('/auth/register')
+      .send({ username: 'alice', email: 'alice@example.org', password: PASSWORD })
+      .expect(404);
     await request(t.app).post('/auth/register/verify').send({ token: 'x' }).expect(404);
     expect(Object.keys(t.auth.openapi().paths)).not.toContain('/auth/register');
   });
@@ -296,10 +344,16 @@ describe('limits and configuration', () => {
     };
     expect(() => createAuth({ ...base, users: readOnly })).toThrow(TypeError);
     expect(() => createAuth({ ...base, users: readOnly })).toThrow(/"registration".*createUser/);
-    expect(() => createAuth({ ...base, users, mailer: { sendSecondFactorCode: async () => undefined } })).toThrow(/"registration".*sendVerificationLink/);
+    expect(() => createAuth({ ...base, users, mailer: { sendSecondFactorCode: async () => undefined } })).toThrow(
+      /"registration".*sendVerificationLink/,
+    );
     expect(() => createAuth({ ...base, users, preset: 'utmstack' })).toThrow(/"registration".*routes\.register/);
-    expect(() => createAuth({ ...base, users, registration: { urlTemplate: 'not a url' } })).toThrow(/registration\.urlTemplate/);
-    expect(() => createAuth({ ...base, users, registration: { urlTemplate: URL_TEMPLATE, tokenTtl: '8d' } })).toThrow(/registration\.tokenTtl/);
+    expect(() => createAuth({ ...base, users, registration: { urlTemplate: 'not a url' } })).toThrow(
+      /registration\.urlTemplate/,
+    );
+    expect(() => createAuth({ ...base, users, registration: { urlTemplate: URL_TEMPLATE, tokenTtl: '8d' } })).toThrow(
+      /registration\.tokenTtl/,
+    );
   });
 });
 
@@ -314,7 +368,10 @@ describe('an address someone else signed up with first', () => {
     const link = t.mailer.resetLinks.filter((m) => m.to === 'owner@example.com').at(-1);
     expect(link).toBeDefined();
     const token = new URL(link!.url).searchParams.get('token');
-    await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'the-owners-own-password' }).expect(204);
+    await request(t.app)
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'the-owners-own-password' })
+      .expect(204);
     await postLogin(t, 'owner@example.com', { password: 'the-owners-own-password' }).expect(200);
     await postLogin(t, 'squatter', { password: PASSWORD }).expect(401);
   });

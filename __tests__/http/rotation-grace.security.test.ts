@@ -17,7 +17,8 @@ afterEach(async () => {
 /** A tab of the guest's browser. */
 const TAB = { headers: { 'User-Agent': 'Tab/1.0' } };
 
-const refresh = (token: string, userAgent = 'Tab/1.0') => request(t.app).post('/auth/token/refresh').set('User-Agent', userAgent).send({ refreshToken: token });
+const refresh = (token: string, userAgent = 'Tab/1.0') =>
+  request(t.app).post('/auth/token/refresh').set('User-Agent', userAgent).send({ refreshToken: token });
 
 test('ten tabs refreshing the same token at once all stay logged in, with the same successor', async () => {
   const session = await login(t, 'guest', TAB);
@@ -27,7 +28,8 @@ test('ten tabs refreshing the same token at once all stay logged in, with the sa
   expect(successors.size).toBe(1);
   const [successor] = [...successors];
   // The session lives on: the successor refreshes, and every tab's access token passes the guard.
-  for (const res of results) await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
+  for (const res of results)
+    await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
   await refresh(successor!).expect(200);
 });
 
@@ -57,9 +59,13 @@ test('reuseGrace: 0 restores strict detection', async () => {
 
 test('the store never holds the successor in the clear', async () => {
   const session = await login(t, 'guest', TAB);
-  const successor = (await refresh(session.refreshToken).expect(200)).body as { accessToken: string; refreshToken: string };
+  const successor = (await refresh(session.refreshToken).expect(200)).body as {
+    accessToken: string;
+    refreshToken: string;
+  };
   const held: string[] = [];
-  for (const key of (t.state as unknown as { entries: Map<string, { value: string }> }).entries.keys()) held.push(key, (await t.state.get(key)) ?? '');
+  for (const key of (t.state as unknown as { entries: Map<string, { value: string }> }).entries.keys())
+    held.push(key, (await t.state.get(key)) ?? '');
   const everything = held.join('\n');
   for (const token of [successor.accessToken, successor.refreshToken, session.refreshToken]) {
     for (const part of token.split('.')) expect(everything.includes(part)).toBe(false);

@@ -3,7 +3,14 @@
 import { silentLogger } from '../../lib';
 import type { AuthInfo } from '../../lib/core/results';
 import type { EdgeContext, EdgeSettings } from '../../lib/http/context';
-import { accessToken, challengeToken, noCredential, optionalAccessToken, refreshToken, sessionToken } from '../../lib/http/credentials';
+import {
+  accessToken,
+  challengeToken,
+  noCredential,
+  optionalAccessToken,
+  refreshToken,
+  sessionToken,
+} from '../../lib/http/credentials';
 import { defineRoute } from '../../lib/http/route';
 
 const declared = {
@@ -83,7 +90,13 @@ function edgeWith(settings: Partial<EdgeSettings>): EdgeContext {
   return { settings: { ...defaults, ...settings } } as EdgeContext;
 }
 
-const cookies: EdgeSettings['cookies'] = { refreshCookieName: 'rt', accessCookieName: 'at', sameSite: 'Strict', secure: true, trustedOrigins: new Set() };
+const cookies: EdgeSettings['cookies'] = {
+  refreshCookieName: 'rt',
+  accessCookieName: 'at',
+  sameSite: 'Strict',
+  secure: true,
+  trustedOrigins: new Set(),
+};
 
 describe('route credentials', () => {
   test('without cookies, each documents its header scheme, anonymous access last where allowed', () => {
@@ -95,7 +108,9 @@ describe('route credentials', () => {
     expect(challengeToken().security(edge)).toEqual([{ challengeToken: [] }]);
     expect(refreshToken().security(edge)).toEqual([{ refreshToken: [] }, {}]);
     expect(sessionToken().security(edge)).toEqual([{ refreshToken: [] }, { accessToken: [] }, {}]);
-    expect([accessToken(), refreshToken(), sessionToken()].map((credential) => credential.cookieCarried(edge))).toEqual([false, false, false]);
+    expect([accessToken(), refreshToken(), sessionToken()].map((credential) => credential.cookieCarried(edge))).toEqual(
+      [false, false, false],
+    );
   });
 
   test('with the cookie transport, the cookies a credential may come in are listed before anonymous access', () => {
@@ -103,15 +118,39 @@ describe('route credentials', () => {
     expect(accessToken().security(edge)).toEqual([{ accessToken: [] }, { accessCookie: [] }]);
     expect(optionalAccessToken().security(edge)).toEqual([{ accessToken: [] }, { accessCookie: [] }, {}]);
     expect(refreshToken().security(edge)).toEqual([{ refreshToken: [] }, { refreshCookie: [] }, {}]);
-    expect(sessionToken().security(edge)).toEqual([{ refreshToken: [] }, { accessToken: [] }, { refreshCookie: [] }, { accessCookie: [] }, {}]);
+    expect(sessionToken().security(edge)).toEqual([
+      { refreshToken: [] },
+      { accessToken: [] },
+      { refreshCookie: [] },
+      { accessCookie: [] },
+      {},
+    ]);
     expect(challengeToken().security(edge)).toEqual([{ challengeToken: [] }]);
-    expect([accessToken(), challengeToken(), refreshToken()].map((credential) => credential.cookieCarried(edge))).toEqual([true, false, true]);
+    expect(
+      [accessToken(), challengeToken(), refreshToken()].map((credential) => credential.cookieCarried(edge)),
+    ).toEqual([true, false, true]);
   });
 
   test('only the session credentials set or clear the session cookies, and name themselves in token errors', () => {
     const edge = edgeWith({ apiKeys: { header: 'x-api-key', prefix: 'eak_' } });
-    const all = [noCredential(), accessToken(), accessToken({ apiKeys: true }), optionalAccessToken(), challengeToken(), refreshToken(), sessionToken()];
-    expect(all.map((credential) => credential.setsSessionCookies)).toEqual([false, false, false, false, false, true, true]);
+    const all = [
+      noCredential(),
+      accessToken(),
+      accessToken({ apiKeys: true }),
+      optionalAccessToken(),
+      challengeToken(),
+      refreshToken(),
+      sessionToken(),
+    ];
+    expect(all.map((credential) => credential.setsSessionCookies)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
     expect(all.map((credential) => credential.expected(edge))).toEqual([
       undefined,
       'access-token',

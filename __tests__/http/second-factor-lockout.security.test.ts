@@ -72,7 +72,8 @@ it('a challenge of a locked account cannot be completed, even with the right cod
   const started = await challenge();
   const code = t.mailer.last('user@example.com')!.code;
   // Lock the account by failing passwords on it (by email, which shares the counter).
-  for (let i = 0; i < 10; i++) await request(t.app).post('/auth/login').send({ username: 'user@example.com', password: 'wrong-password' });
+  for (let i = 0; i < 10; i++)
+    await request(t.app).post('/auth/login').send({ username: 'user@example.com', password: 'wrong-password' });
   const res = await guess(started.body.challengeToken, code);
   expect(res.status).toBe(403);
   expect(res.body.error).toBe('login_blocked');

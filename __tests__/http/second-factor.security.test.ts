@@ -3,7 +3,14 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { MemoryStateStore, NodemailerMailer, type StateStore } from '../../lib';
 import { newNumericCode } from '../../lib/primitives/random';
-import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type FakeClock, type TestApp } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type FakeClock,
+  type TestApp,
+} from '../helpers/create-app';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 import { claimsOf, postLogin } from '../helpers/session';
 
@@ -109,13 +116,29 @@ describe('the challenge token authenticates nothing', () => {
       ['GET /api/protected', request(t.app).get('/api/protected').set('Authorization', bearer)],
       ['GET /api/admin', request(t.app).get('/api/admin').set('Authorization', bearer)],
       ['GET /api/tokens-only', request(t.app).get('/api/tokens-only').set('Authorization', bearer)],
-      ['POST /api/account/change-password', request(t.app).post('/api/account/change-password').set('Authorization', bearer).send({ currentPassword: PASSWORDS.user, newPassword: 'a-brand-new-password' })],
+      [
+        'POST /api/account/change-password',
+        request(t.app)
+          .post('/api/account/change-password')
+          .set('Authorization', bearer)
+          .send({ currentPassword: PASSWORDS.user, newPassword: 'a-brand-new-password' }),
+      ],
       ['POST /api/account/logout-all', request(t.app).post('/api/account/logout-all').set('Authorization', bearer)],
-      ['POST /api/tfa/totp/enroll', request(t.app).post('/api/tfa/totp/enroll').set('Authorization', bearer).send({ password: PASSWORDS.user })],
-      ['POST /api/tfa/totp/confirm', request(t.app).post('/api/tfa/totp/confirm').set('Authorization', bearer).send({ code: '123456' })],
+      [
+        'POST /api/tfa/totp/enroll',
+        request(t.app).post('/api/tfa/totp/enroll').set('Authorization', bearer).send({ password: PASSWORDS.user }),
+      ],
+      [
+        'POST /api/tfa/totp/confirm',
+        request(t.app).post('/api/tfa/totp/confirm').set('Authorization', bearer).send({ code: '123456' }),
+      ],
     ];
     for (const [route, res] of await settle(attempts)) {
-      expect({ route, status: res.status, error: res.body.error }).toEqual({ route, status: 401, error: 'token_invalid' });
+      expect({ route, status: res.status, error: res.body.error }).toEqual({
+        route,
+        status: 401,
+        error: 'token_invalid',
+      });
       expect(res.headers.authorization).toBeUndefined();
     }
     // Nothing changed: same password, still the EMAIL factor, and the challenge itself is still good.
@@ -142,18 +165,37 @@ describe('the challenge token authenticates nothing', () => {
       ['POST /auth/token/refresh (bearer)', request(t.app).post('/auth/token/refresh').set('Authorization', bearer)],
       ['POST /auth/logout', request(t.app).post('/auth/logout').set('Authorization', bearer)],
       ['POST /auth/logout/all', request(t.app).post('/auth/logout/all').set('Authorization', bearer)],
-      ['POST /auth/api-keys', request(t.app).post('/auth/api-keys').set('Authorization', bearer).send({ name: 'stolen' })],
+      [
+        'POST /auth/api-keys',
+        request(t.app).post('/auth/api-keys').set('Authorization', bearer).send({ name: 'stolen' }),
+      ],
       ['GET /auth/api-keys', request(t.app).get('/auth/api-keys').set('Authorization', bearer)],
       ['DELETE /auth/api-keys/1', request(t.app).delete('/auth/api-keys/1').set('Authorization', bearer)],
-      ['POST /auth/account/password', request(t.app).post('/auth/account/password').set('Authorization', bearer).send({ currentPassword: PASSWORDS.user, newPassword: 'a-brand-new-password' })],
-      ['POST /auth/tfa/totp/enroll', request(t.app).post('/auth/tfa/totp/enroll').set('Authorization', bearer).send({ password: PASSWORDS.user })],
-      ['POST /auth/tfa/totp/confirm', request(t.app).post('/auth/tfa/totp/confirm').set('Authorization', bearer).send({ code: '123456' })],
+      [
+        'POST /auth/account/password',
+        request(t.app)
+          .post('/auth/account/password')
+          .set('Authorization', bearer)
+          .send({ currentPassword: PASSWORDS.user, newPassword: 'a-brand-new-password' }),
+      ],
+      [
+        'POST /auth/tfa/totp/enroll',
+        request(t.app).post('/auth/tfa/totp/enroll').set('Authorization', bearer).send({ password: PASSWORDS.user }),
+      ],
+      [
+        'POST /auth/tfa/totp/confirm',
+        request(t.app).post('/auth/tfa/totp/confirm').set('Authorization', bearer).send({ code: '123456' }),
+      ],
       ['GET /api/protected', request(t.app).get('/api/protected').set('Authorization', bearer)],
       ['GET /api/admin', request(t.app).get('/api/admin').set('Authorization', bearer)],
       ['GET /api/tokens-only', request(t.app).get('/api/tokens-only').set('Authorization', bearer)],
     ];
     for (const [route, res] of await settle(attempts)) {
-      expect({ route, status: res.status, error: res.body.error }).toEqual({ route, status: 401, error: 'token_invalid' });
+      expect({ route, status: res.status, error: res.body.error }).toEqual({
+        route,
+        status: 401,
+        error: 'token_invalid',
+      });
       expect(res.body.accessToken).toBeUndefined();
     }
     expect(await t.users.listApiKeys('2')).toEqual([]);
@@ -250,7 +292,9 @@ describe('the attempt budget', () => {
     test('in a burst of guesses that holds the right code, at most the budget is compared and at most one succeeds', async () => {
       const { challenge, code } = await utmstackLogin();
       const cid = claimsOf(challenge).cid as string;
-      const guesses = Array.from({ length: 19 }, (_, i) => wrongCodeFor(String((Number(code) + i) % 1_000_000).padStart(6, '0')));
+      const guesses = Array.from({ length: 19 }, (_, i) =>
+        wrongCodeFor(String((Number(code) + i) % 1_000_000).padStart(6, '0')),
+      );
       guesses.splice(10, 0, code); // the right code arrives in the middle of the burst
 
       const results = await Promise.all(guesses.map((guess) => verify(challenge, { code: guess }, server)));
@@ -303,11 +347,13 @@ describe('codes are single use and bound to their challenge', () => {
     expect((await verify(second.challenge, { code: second.code })).status).toBe(200);
   });
 
-  test('a code is refused on another user\'s challenge', async () => {
+  test("a code is refused on another user's challenge", async () => {
     await t.close();
     t = await setup({ preset: 'utmstack', secondFactor: { force: true } });
     const mine = await utmstackLogin();
-    const theirs = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
+    const theirs = await request(t.app)
+      .post('/api/authenticate')
+      .send({ username: 'admin', password: PASSWORDS.admin });
     const theirCode = await nextCode('admin@example.com');
     if (theirCode !== mine.code) {
       expect((await verify(theirs.body.token as string, { code: mine.code })).status).toBe(401);
@@ -330,7 +376,10 @@ describe('resend', () => {
   });
 
   function resend(challenge: string) {
-    return request(t.app).post('/api/tfa/resend').set('Authorization', `Bearer ${challenge}`).send({ email: 'attacker@evil.test', to: 'attacker@evil.test' });
+    return request(t.app)
+      .post('/api/tfa/resend')
+      .set('Authorization', `Bearer ${challenge}`)
+      .send({ email: 'attacker@evil.test', to: 'attacker@evil.test' });
   }
 
   test('does not reset the attempt budget', async () => {
@@ -348,7 +397,7 @@ describe('resend', () => {
     expect(right.body).toMatchObject({ error: 'tfa_attempts_exceeded' });
   });
 
-  test('does not extend the challenge\'s life: the new code dies with the original challenge', async () => {
+  test("does not extend the challenge's life: the new code dies with the original challenge", async () => {
     const { challenge } = await utmstackLogin();
     const expBefore = claimsOf(challenge).exp;
 
@@ -390,7 +439,12 @@ describe('where the code goes', () => {
   });
 
   test('only to the stored address: email and to fields in the login, verify and resend bodies are ignored', async () => {
-    const evil = { email: 'attacker@evil.test', to: 'attacker@evil.test', cc: 'attacker@evil.test', bcc: ['attacker@evil.test'] };
+    const evil = {
+      email: 'attacker@evil.test',
+      to: 'attacker@evil.test',
+      cc: 'attacker@evil.test',
+      bcc: ['attacker@evil.test'],
+    };
     const { challenge, code } = await utmstackLogin(evil);
     t.clock.advance(30_000);
     await request(t.app).post('/api/tfa/resend').set('Authorization', `Bearer ${challenge}`).send(evil).expect(200);
@@ -406,7 +460,10 @@ describe('where the code goes', () => {
   });
 
   test('logging in by email in another case mails the stored address', async () => {
-    await request(t.app).post('/api/authenticate').send({ username: 'USER@Example.COM', password: PASSWORDS.user }).expect(200);
+    await request(t.app)
+      .post('/api/authenticate')
+      .send({ username: 'USER@Example.COM', password: PASSWORDS.user })
+      .expect(200);
     const message = await t.smtp.waitForMessage();
     expect(message.to).toEqual(['user@example.com']);
   });

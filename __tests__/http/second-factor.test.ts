@@ -48,7 +48,7 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
     return postLogin(t, 'user', { body: { rememberMe: false, ...body } });
   }
 
-  test('the login answers a challenge in UTMStack\'s shape, with no Authorization header, and mails a 6-digit code', async () => {
+  test("the login answers a challenge in UTMStack's shape, with no Authorization header, and mails a 6-digit code", async () => {
     const res = await login();
 
     expect(res.status).toBe(200);
@@ -97,12 +97,18 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
     const status = await request(t.app).get('/api/authenticate').set('Authorization', bearer);
     expect(status.status).toBe(200);
     expect(status.text).toBe('user');
-    expect((await request(t.app).get('/api/protected').set('Authorization', bearer)).body).toMatchObject({ userId: '2' });
+    expect((await request(t.app).get('/api/protected').set('Authorization', bearer)).body).toMatchObject({
+      userId: '2',
+    });
   });
 
   test('a second login after the first one reports firstLogin false', async () => {
     const first = (await login()).body.token as string;
-    await request(t.app).post('/api/tfa/verify').set('Authorization', `Bearer ${first}`).send({ code: await nextCode('user@example.com') }).expect(200);
+    await request(t.app)
+      .post('/api/tfa/verify')
+      .set('Authorization', `Bearer ${first}`)
+      .send({ code: await nextCode('user@example.com') })
+      .expect(200);
 
     const again = await login();
     expect(again.body).toMatchObject({ success: true, authenticated: false, firstLogin: false });
@@ -118,7 +124,10 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
     const code = await nextCode('user@example.com');
     const wrong = code === '000000' ? '000001' : '000000';
 
-    const res = await request(t.app).post('/api/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: wrong });
+    const res = await request(t.app)
+      .post('/api/tfa/verify')
+      .set('Authorization', `Bearer ${challenge}`)
+      .send({ code: wrong });
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ error: 'tfa_invalid' });
     expect(res.headers.authorization).toBeUndefined();
@@ -144,7 +153,13 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
   test('a user without a second factor gets the token at once and no mail is sent', async () => {
     const res = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ success: true, authenticated: true, method: null, tfaConfigured: false, tfaExpiresInSeconds: 0 });
+    expect(res.body).toMatchObject({
+      success: true,
+      authenticated: true,
+      method: null,
+      tfaConfigured: false,
+      tfaExpiresInSeconds: 0,
+    });
     expect(t.smtp.messages).toHaveLength(0);
   });
 
@@ -199,10 +214,16 @@ describe('utmstack preset: POST /api/authenticate then POST /api/tfa/verify', ()
     }
     expect(newCode).not.toBe(oldCode);
 
-    const old = await request(t.app).post('/api/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: oldCode });
+    const old = await request(t.app)
+      .post('/api/tfa/verify')
+      .set('Authorization', `Bearer ${challenge}`)
+      .send({ code: oldCode });
     expect(old.status).toBe(401);
     expect(old.body).toMatchObject({ error: 'tfa_invalid' });
-    const ok = await request(t.app).post('/api/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: newCode });
+    const ok = await request(t.app)
+      .post('/api/tfa/verify')
+      .set('Authorization', `Bearer ${challenge}`)
+      .send({ code: newCode });
     expect(ok.status).toBe(200);
     expect(ok.body.success).toBe(true);
   });
@@ -243,18 +264,33 @@ describe('utmstack preset with secondFactor.force', () => {
   test('a user without a second factor goes through email too, and forceTfa is reported', async () => {
     const res = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ success: true, authenticated: false, method: 'EMAIL', tfaConfigured: false, forceTfa: true, tfaExpiresInSeconds: 300 });
+    expect(res.body).toMatchObject({
+      success: true,
+      authenticated: false,
+      method: 'EMAIL',
+      tfaConfigured: false,
+      forceTfa: true,
+      tfaExpiresInSeconds: 300,
+    });
     expect(res.headers.authorization).toBeUndefined();
     const code = await nextCode('admin@example.com');
 
-    const verified = await request(t.app).post('/api/tfa/verify').set('Authorization', `Bearer ${res.body.token}`).send({ code });
+    const verified = await request(t.app)
+      .post('/api/tfa/verify')
+      .set('Authorization', `Bearer ${res.body.token}`)
+      .send({ code });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ success: true, authenticated: true, forceTfa: true });
-    expect((await request(t.app).get('/api/admin').set('Authorization', `Bearer ${verified.body.token}`)).status).toBe(200);
+    expect((await request(t.app).get('/api/admin').set('Authorization', `Bearer ${verified.body.token}`)).status).toBe(
+      200,
+    );
   });
 
   test('every user gets a challenge: guest and user alike', async () => {
-    for (const [username, password] of [['guest', PASSWORDS.guest], ['user', PASSWORDS.user]] as const) {
+    for (const [username, password] of [
+      ['guest', PASSWORDS.guest],
+      ['user', PASSWORDS.user],
+    ] as const) {
       const res = await request(t.app).post('/api/authenticate').send({ username, password });
       expect(res.body).toMatchObject({ success: true, authenticated: false, method: 'EMAIL', forceTfa: true });
     }
@@ -270,10 +306,18 @@ describe('default preset: POST /auth/login, /auth/tfa/verify, /auth/tfa/resend',
   test('login answers only the challenge; verify answers the token pair; both tokens work', async () => {
     const res = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ tfaRequired: true, method: 'EMAIL', challengeToken: expect.any(String), expiresIn: 300 });
+    expect(res.body).toEqual({
+      tfaRequired: true,
+      method: 'EMAIL',
+      challengeToken: expect.any(String),
+      expiresIn: 300,
+    });
     const code = await nextCode('user@example.com');
 
-    const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${res.body.challengeToken}`).send({ code });
+    const verified = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${res.body.challengeToken}`)
+      .send({ code });
     expect(verified.status).toBe(200);
     expect(verified.body).toEqual({
       accessToken: expect.any(String),
@@ -284,16 +328,21 @@ describe('default preset: POST /auth/login, /auth/tfa/verify, /auth/tfa/resend',
       firstLogin: true,
       user: { id: '2', login: 'user', email: 'user@example.com', authorities: ['ROLE_USER'] },
     });
-    const protectedRes = await request(t.app).get('/api/protected').set('Authorization', `Bearer ${verified.body.accessToken}`);
+    const protectedRes = await request(t.app)
+      .get('/api/protected')
+      .set('Authorization', `Bearer ${verified.body.accessToken}`);
     expect(protectedRes.status).toBe(200);
     expect(protectedRes.body).toMatchObject({ userId: '2', method: 'token' });
-    const refreshed = await request(t.app).post('/auth/token/refresh').send({ refreshToken: verified.body.refreshToken });
+    const refreshed = await request(t.app)
+      .post('/auth/token/refresh')
+      .send({ refreshToken: verified.body.refreshToken });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.accessToken).toEqual(expect.any(String));
   });
 
-  test('resend replaces the code and reports the challenge\'s remaining life', async () => {
-    const challenge = (await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user })).body.challengeToken as string;
+  test("resend replaces the code and reports the challenge's remaining life", async () => {
+    const challenge = (await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user }))
+      .body.challengeToken as string;
     const oldCode = await nextCode('user@example.com');
 
     t.clock.advance(60_000);
@@ -303,11 +352,17 @@ describe('default preset: POST /auth/login, /auth/tfa/verify, /auth/tfa/resend',
     const newCode = await nextCode('user@example.com');
 
     if (newCode !== oldCode) {
-      const old = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: oldCode });
+      const old = await request(t.app)
+        .post('/auth/tfa/verify')
+        .set('Authorization', `Bearer ${challenge}`)
+        .send({ code: oldCode });
       expect(old.status).toBe(401);
       expect(old.body).toEqual({ error: 'tfa_invalid', message: 'The verification code is incorrect or has expired.' });
     }
-    const ok = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code: newCode });
+    const ok = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${challenge}`)
+      .send({ code: newCode });
     expect(ok.status).toBe(200);
     expect(ok.body.accessToken).toEqual(expect.any(String));
   });

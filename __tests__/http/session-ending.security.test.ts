@@ -18,7 +18,8 @@ afterEach(async () => {
   await t.close();
 });
 
-const protectedRoute = (access: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${access}`);
+const protectedRoute = (access: string) =>
+  request(t.app).get('/api/protected').set('Authorization', `Bearer ${access}`);
 const refresh = (refreshToken: string) => request(t.app).post('/auth/token/refresh').send({ refreshToken });
 
 /**
@@ -86,21 +87,37 @@ describe('a second-factor challenge opened before the account changed', () => {
   async function fullLogin(): Promise<string> {
     const challenge = await postLogin(t, 'user').expect(200);
     const code = t.mailer.last('user@example.com')?.code;
-    const res = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code });
+    const res = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+      .send({ code });
     expect(res.status).toBe(200);
     return res.body.accessToken as string;
   }
 
   test.each([
-    ['a password change', (access: string) => request(t.app).post('/auth/account/password').set('Authorization', `Bearer ${access}`).send({ currentPassword: PASSWORDS.user, newPassword: 'another-good-password' })],
-    ['log out everywhere', (access: string) => request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${access}`)],
+    [
+      'a password change',
+      (access: string) =>
+        request(t.app)
+          .post('/auth/account/password')
+          .set('Authorization', `Bearer ${access}`)
+          .send({ currentPassword: PASSWORDS.user, newPassword: 'another-good-password' }),
+    ],
+    [
+      'log out everywhere',
+      (access: string) => request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${access}`),
+    ],
   ])('cannot be completed after %s', async (_what, change) => {
     const access = await fullLogin();
     const pending = await postLogin(t, 'user').expect(200);
     const code = t.mailer.last('user@example.com')?.code;
     expect((await change(access)).status).toBe(204);
 
-    const res = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${pending.body.challengeToken}`).send({ code });
+    const res = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${pending.body.challengeToken}`)
+      .send({ code });
     expect(res.status).toBe(401);
     expect(res.body.accessToken).toBeUndefined();
   });

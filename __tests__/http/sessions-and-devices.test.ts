@@ -14,10 +14,11 @@ afterEach(async () => {
 });
 
 const list = (access: string) => request(t.app).get('/auth/sessions').set('Authorization', `Bearer ${access}`);
-const end = (access: string, id: string) => request(t.app).delete(`/auth/sessions/${id}`).set('Authorization', `Bearer ${access}`);
+const end = (access: string, id: string) =>
+  request(t.app).delete(`/auth/sessions/${id}`).set('Authorization', `Bearer ${access}`);
 const guarded = (access: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${access}`);
 
-test('lists the caller\'s sessions, newest first, with the client summary and the current one marked', async () => {
+test("lists the caller's sessions, newest first, with the client summary and the current one marked", async () => {
   const laptop = await login(t, 'guest', { headers: { 'User-Agent': 'Laptop/1.0' } });
   t.clock.advance(1000);
   const phone = await login(t, 'guest', { headers: { 'User-Agent': 'Phone/2.0' } });
@@ -25,9 +26,15 @@ test('lists the caller\'s sessions, newest first, with the client summary and th
 
   const res = await list(phone.accessToken).expect(200);
   expect(res.body.sessions).toHaveLength(2);
-  expect(res.body.sessions.map((s: { client: { userAgent: string } }) => s.client.userAgent)).toEqual(['Phone/2.0', 'Laptop/1.0']);
+  expect(res.body.sessions.map((s: { client: { userAgent: string } }) => s.client.userAgent)).toEqual([
+    'Phone/2.0',
+    'Laptop/1.0',
+  ]);
   expect(res.body.sessions.map((s: { current: boolean }) => s.current)).toEqual([true, false]);
-  expect(res.body.sessions[0]).toMatchObject({ createdAt: new Date(t.clock()).toISOString(), client: { network: expect.stringMatching(/\/(24|56)$/) } });
+  expect(res.body.sessions[0]).toMatchObject({
+    createdAt: new Date(t.clock()).toISOString(),
+    client: { network: expect.stringMatching(/\/(24|56)$/) },
+  });
   // The network, never the address.
   expect(JSON.stringify(res.body)).not.toMatch(/127\.0\.0\.1|::1"|::ffff:127\.0\.0\.1/);
   await guarded(laptop.accessToken).expect(200);
@@ -36,13 +43,16 @@ test('lists the caller\'s sessions, newest first, with the client summary and th
 test('a refresh updates lastUsedAt', async () => {
   const session = await login(t, 'guest', { headers: { 'User-Agent': 'Laptop/1.0' } });
   t.clock.advance(60_000);
-  const refreshed = await request(t.app).post('/auth/token/refresh').send({ refreshToken: session.refreshToken }).expect(200);
+  const refreshed = await request(t.app)
+    .post('/auth/token/refresh')
+    .send({ refreshToken: session.refreshToken })
+    .expect(200);
   const res = await list(refreshed.body.accessToken).expect(200);
   expect(res.body.sessions[0].lastUsedAt).toBe(new Date(t.clock()).toISOString());
   expect(res.body.sessions[0].createdAt).toBe(new Date(t.clock() - 60_000).toISOString());
 });
 
-test('ending one session stops its tokens while the caller\'s own session works', async () => {
+test("ending one session stops its tokens while the caller's own session works", async () => {
   const other = await login(t, 'guest', { headers: { 'User-Agent': 'Stolen/1.0' } });
   const mine = await login(t, 'guest', { headers: { 'User-Agent': 'Mine/1.0' } });
   const others = (await list(mine.accessToken).expect(200)).body.sessions.find((s: { current: boolean }) => !s.current);

@@ -61,12 +61,16 @@ describe('logout', () => {
     await request(t.app).post(`${t.base}/logout`).send({ refreshToken: session.refreshToken }).expect(204);
     expect((await guarded(t, session.accessToken).expect(401)).body.error).toBe('token_revoked');
     // Nor can the logged-out token act elsewhere (mint an API key, read the account).
-    await request(t.app).post(`${t.base}/api-keys`).set('Authorization', `Bearer ${session.accessToken}`).send({ name: 'x' }).expect(401);
+    await request(t.app)
+      .post(`${t.base}/api-keys`)
+      .set('Authorization', `Bearer ${session.accessToken}`)
+      .send({ name: 'x' })
+      .expect(401);
     await request(t.app).get(`${t.base}/account`).set('Authorization', `Bearer ${session.accessToken}`).expect(401);
     await guarded(t, other.accessToken).expect(200);
   });
 
-  it("ends the access token of a family revoked for refresh-token reuse", async () => {
+  it('ends the access token of a family revoked for refresh-token reuse', async () => {
     const session = await login(t, 'admin');
     await refresh(t, session.refreshToken).expect(200);
     t.clock.advance(31_000); // past the rotation grace window (30 s): a replay now is reuse

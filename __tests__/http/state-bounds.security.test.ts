@@ -72,6 +72,7 @@ test('past maxSessionsPerUser, the oldest session of the account ends, with a se
   await request(t.app).get('/api/protected').set('Authorization', `Bearer ${sessions[0].accessToken}`).expect(401);
   for (const session of sessions.slice(1)) await refresh(session.refreshToken).expect(200);
   await new Promise((resolve) => setImmediate(resolve));
-  const oldest = JSON.parse(Buffer.from(sessions[0].refreshToken.split('.')[1], 'base64url').toString('utf8')).fam as string;
+  const oldest = JSON.parse(Buffer.from(sessions[0].refreshToken.split('.')[1], 'base64url').toString('utf8'))
+    .fam as string;
   expect(events.filter((event) => event.event === 'session.ended').map((event) => event.sessionId)).toEqual([oldest]);
 });

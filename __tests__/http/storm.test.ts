@@ -25,7 +25,14 @@ describe('storm login success', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(Object.keys(res.body).sort()).toEqual(['data', 'message', 'meta']);
-    expect(Object.keys(res.body.data).sort()).toEqual(['accessToken', 'expireDate', 'message', 'remainingTime', 'tokenType', 'username']);
+    expect(Object.keys(res.body.data).sort()).toEqual([
+      'accessToken',
+      'expireDate',
+      'message',
+      'remainingTime',
+      'tokenType',
+      'username',
+    ]);
     expect(Object.keys(res.body.meta).sort()).toEqual(['executionTime', 'generatedAt']);
     expect(res.body).toEqual({
       data: {
@@ -65,7 +72,9 @@ describe('storm login success', () => {
   });
 
   it('keeps 900 s even when rememberMe is asked for', async () => {
-    const res = await request(t.app).post(LOGIN).send({ username: 'admin', password: PASSWORDS.admin, rememberMe: true });
+    const res = await request(t.app)
+      .post(LOGIN)
+      .send({ username: 'admin', password: PASSWORDS.admin, rememberMe: true });
     expect(res.status).toBe(200);
     const claims = claimsOf(res.body.data.accessToken);
     expect(claims.exi).toBe(900);
@@ -105,7 +114,9 @@ describe('storm errors are {message} only', () => {
 describe('storm rate limit: at most 5 login attempts a minute per IP', () => {
   it('answers the sixth attempt with 429, Retry-After and the standard RateLimit headers, in {message}', async () => {
     for (let attempt = 1; attempt <= 5; attempt += 1) {
-      const res = await request(t.app).post(LOGIN).send({ username: 'admin', password: `wrong-${attempt}` });
+      const res = await request(t.app)
+        .post(LOGIN)
+        .send({ username: 'admin', password: `wrong-${attempt}` });
       expect(res.status).toBe(401);
       expect(res.headers.ratelimit).toMatch(new RegExp(`^"login"; r=${5 - attempt}; t=\\d+$`));
       expect(res.headers['ratelimit-policy']).toMatch(/^"login"; q=5; w=60; pk=:[A-Za-z0-9+/=]+:$/);
@@ -134,7 +145,7 @@ describe('storm rate limit: at most 5 login attempts a minute per IP', () => {
     expect(sixth.body).toEqual({ message: 'Too many login attempts, please try again later' });
   });
 
-  it('honours a host\'s own limit over the preset\'s', async () => {
+  it("honours a host's own limit over the preset's", async () => {
     const loose = await createTestApp({ preset: 'storm', rateLimit: { credentials: { limit: 7, window: '1m' } } });
     try {
       for (let attempt = 1; attempt <= 7; attempt += 1) {

@@ -18,7 +18,10 @@ const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toStr
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.') as [string, string];
-  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString()),
+  };
 }
 
 /** Signs `payload` under `header` with the app's published HMAC secret (HS256). */
@@ -36,20 +39,26 @@ const LEGACY_KID = `hs-${createHash('sha256').update('express-auth-kit hmac kid\
  */
 function asLegacy(token: string, publishedKid: string): string {
   const { payload } = decode(token);
-  const claims = payload.usefor === undefined ? { ...payload, usefor: 'access', exi: (payload.exp as number) - (payload.iat as number), jti: 'legacy-jti' } : payload;
+  const claims =
+    payload.usefor === undefined
+      ? { ...payload, usefor: 'access', exi: (payload.exp as number) - (payload.iat as number), jti: 'legacy-jti' }
+      : payload;
   expect(publishedKid).not.toBe(LEGACY_KID);
   return signPublished({ alg: 'HS256', typ: 'JWT', kid: LEGACY_KID }, claims);
 }
 
 function deviceCookieOf(res: request.Response): string {
-  const line = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((cookie) => cookie.startsWith(`${DEVICE_COOKIE}=`));
+  const line = ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .find((cookie) => cookie.startsWith(`${DEVICE_COOKIE}=`));
   expect(line).toBeDefined();
   return decodeURIComponent(line!.split(';')[0]!.slice(DEVICE_COOKIE.length + 1));
 }
 
 const guarded = (token: string) => request(t.app).get('/api/protected').set('Authorization', `Bearer ${token}`);
 const refresh = (refreshToken: string) => request(t.app).post('/auth/token/refresh').send({ refreshToken });
-const verifyCode = (challenge: string, code: string) => request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code });
+const verifyCode = (challenge: string, code: string) =>
+  request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge}`).send({ code });
 
 describe('headers', () => {
   test('access tokens are at+jwt under the published key; the others have their own typ and a kid that is not it', async () => {
@@ -89,9 +98,11 @@ describe('a token of one kind is refused as another', () => {
     const admin = await postLogin(t, 'admin').expect(200);
     const challenge = (await postLogin(t, 'user').expect(200)).body.challengeToken as string;
     const device = deviceCookieOf(admin);
-    for (const token of [admin.body.refreshToken as string, challenge, device]) expect((await guarded(token)).status).toBe(401);
+    for (const token of [admin.body.refreshToken as string, challenge, device])
+      expect((await guarded(token)).status).toBe(401);
     // As a refresh token: an access token, a challenge, a device token.
-    for (const token of [admin.body.accessToken as string, challenge, device]) expect((await refresh(token)).status).toBe(401);
+    for (const token of [admin.body.accessToken as string, challenge, device])
+      expect((await refresh(token)).status).toBe(401);
     // As a challenge: a refresh token, a device token, an access token.
     for (const token of [admin.body.refreshToken as string, device, admin.body.accessToken as string]) {
       expect((await verifyCode(token, '000000')).status).toBe(401);

@@ -69,7 +69,11 @@ describe('TOTP enrolment', () => {
     const res = await enroll(access);
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ secret: expect.stringMatching(/^[A-Z2-7]{32}$/), otpauthUri: expect.any(String), emailCodeSent: false });
+    expect(res.body).toEqual({
+      secret: expect.stringMatching(/^[A-Z2-7]{32}$/),
+      otpauthUri: expect.any(String),
+      emailCodeSent: false,
+    });
     expect(res.body.otpauthUri).toBe(
       `otpauth://totp/express-auth-kit:guest%40example.com?secret=${res.body.secret}&issuer=express-auth-kit&algorithm=SHA1&digits=6&period=30`,
     );
@@ -112,7 +116,9 @@ describe('TOTP enrolment', () => {
     await t.close();
     await setup({ secondFactor: { totpIssuer: 'ACME Corp' } });
     const res = await enroll(await loginToken(t, 'guest'));
-    expect(res.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/ACME%20Corp:guest%40example\.com\?secret=[A-Z2-7]{32}&issuer=ACME%20Corp&/);
+    expect(res.body.otpauthUri).toMatch(
+      /^otpauth:\/\/totp\/ACME%20Corp:guest%40example\.com\?secret=[A-Z2-7]{32}&issuer=ACME%20Corp&/,
+    );
   });
 
   test('a user with the EMAIL factor can switch to an authenticator app, proving the email factor too', async () => {
@@ -171,8 +177,14 @@ describe('TOTP login', () => {
     const res = await verify(challenge, codeAt(secret));
 
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.any(String), user: { login: 'guest' } });
-    expect((await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`)).body).toMatchObject({ userId: '3' });
+    expect(res.body).toMatchObject({
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      user: { login: 'guest' },
+    });
+    expect(
+      (await request(t.app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken}`)).body,
+    ).toMatchObject({ userId: '3' });
   });
 
   test('a wrong code is 401 tfa_invalid, and wrong codes spend the same attempt budget', async () => {
@@ -197,7 +209,7 @@ describe('TOTP login', () => {
     expect(t.mailer.sent).toHaveLength(0);
   });
 
-  test('accepts the previous step\'s code (clock drift), but not one two steps old', async () => {
+  test("accepts the previous step's code (clock drift), but not one two steps old", async () => {
     const secret = await enrolGuest();
     t.clock.advance(5 * 30_000);
     const tooOld = await verify(await totpChallenge(), codeAt(secret, currentStep() - 2));
@@ -225,7 +237,7 @@ describe('TOTP replay', () => {
     expect((await verify(await totpChallenge(), codeAt(secret))).status).toBe(200);
   });
 
-  test('an older step\'s code is refused after a newer one was used, though still inside the window', async () => {
+  test("an older step's code is refused after a newer one was used, though still inside the window", async () => {
     const secret = await enrolGuest();
     t.clock.advance(3 * 30_000);
 
@@ -253,10 +265,17 @@ describe('utmstack preset with an authenticator app', () => {
   test('enrolment under /api/tfa/totp, then the login answers method "TOTP" and /api/tfa/verify accepts a current code', async () => {
     const admin = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
     const bearer = `Bearer ${admin.body.token}`;
-    const enrolment = await request(t.app).post('/api/tfa/totp/enroll').set('Authorization', bearer).send({ password: PASSWORDS.admin });
+    const enrolment = await request(t.app)
+      .post('/api/tfa/totp/enroll')
+      .set('Authorization', bearer)
+      .send({ password: PASSWORDS.admin });
     expect(enrolment.status).toBe(200);
     const secret = enrolment.body.secret as string;
-    await request(t.app).post('/api/tfa/totp/confirm').set('Authorization', bearer).send({ code: codeAt(secret) }).expect(200);
+    await request(t.app)
+      .post('/api/tfa/totp/confirm')
+      .set('Authorization', bearer)
+      .send({ code: codeAt(secret) })
+      .expect(200);
 
     t.clock.advance(30_000);
     const login = await request(t.app).post('/api/authenticate').send({ username: 'admin', password: PASSWORDS.admin });
@@ -274,10 +293,15 @@ describe('utmstack preset with an authenticator app', () => {
     expect(login.headers.authorization).toBeUndefined();
     expect(t.mailer.sent).toHaveLength(0);
 
-    const verified = await request(t.app).post('/api/tfa/verify').set('Authorization', `Bearer ${login.body.token}`).send({ code: codeAt(secret) });
+    const verified = await request(t.app)
+      .post('/api/tfa/verify')
+      .set('Authorization', `Bearer ${login.body.token}`)
+      .send({ code: codeAt(secret) });
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ success: true, authenticated: true, tfaConfigured: true });
     expect(verified.headers.authorization).toBe(`Bearer ${verified.body.token}`);
-    expect((await request(t.app).get('/api/admin').set('Authorization', `Bearer ${verified.body.token}`)).status).toBe(200);
+    expect((await request(t.app).get('/api/admin').set('Authorization', `Bearer ${verified.body.token}`)).status).toBe(
+      200,
+    );
   });
 });

@@ -2,7 +2,13 @@
 // password, a trust written by a verify racing "log out everywhere", and racing verifies sharing the per-user bound.
 import request from 'supertest';
 import { MemoryStateStore, type Counter, type StateStore } from '../../lib';
-import { createFakeClock, createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 
 const COOKIE = '__Host-eak-trusted';
 
@@ -24,7 +30,10 @@ function login(username: keyof typeof PASSWORDS, password: string, cookie?: stri
 }
 
 /** Completes `username`'s login with the emailed code and rememberDevice; returns the trusted-device cookie's value. */
-async function trust(username: 'user' | 'guest' | 'admin', cookie?: string): Promise<{ value: string; accessToken: string }> {
+async function trust(
+  username: 'user' | 'guest' | 'admin',
+  cookie?: string,
+): Promise<{ value: string; accessToken: string }> {
   const first = await login(username, PASSWORDS[username], cookie).expect(200);
   expect(first.body.tfaRequired).toBe(true);
   const code = t.mailer.last(`${username}@example.com`)!.code;
@@ -47,7 +56,7 @@ async function asksForTheCode(username: keyof typeof PASSWORDS, cookieValue: str
 describe('trusted devices: what a cookie cannot do', () => {
   beforeEach(() => setup());
 
-  test('another user\'s cookie does not skip the code, even one in the same slot of the ring', async () => {
+  test("another user's cookie does not skip the code, even one in the same slot of the ring", async () => {
     const userTrust = await trust('user');
     const guestTrust = await trust('guest');
     expect(userTrust.value.split('.')[0]).toBe(guestTrust.value.split('.')[0]);
@@ -83,18 +92,32 @@ describe('trusted devices: what a cookie cannot do', () => {
     for (const forged of forgeries) expect(await asksForTheCode('user', forged)).toBe(true);
   });
 
-  test('the lockout device cookie is not a trusted-device cookie, and a trust cookie under the device cookie\'s name is nothing', async () => {
+  test("the lockout device cookie is not a trusted-device cookie, and a trust cookie under the device cookie's name is nothing", async () => {
     const first = await login('admin', PASSWORDS.admin).expect(200);
     const code = t.mailer.last('admin@example.com')!.code;
-    const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${first.body.challengeToken}`).send({ code }).expect(200);
-    const device = ((verified.headers['set-cookie'] as unknown as string[]) ?? []).find((l) => l.startsWith('__Host-eak-device='))!.split(';')[0]!;
+    const verified = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${first.body.challengeToken}`)
+      .send({ code })
+      .expect(200);
+    const device = ((verified.headers['set-cookie'] as unknown as string[]) ?? [])
+      .find((l) => l.startsWith('__Host-eak-device='))!
+      .split(';')[0]!;
     expect(device).toBeDefined();
     // A completed login without rememberDevice leaves only the device cookie: it does not skip the code.
-    const again = await request(t.app).post('/auth/login').set('Cookie', device).send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+    const again = await request(t.app)
+      .post('/auth/login')
+      .set('Cookie', device)
+      .send({ username: 'admin', password: PASSWORDS.admin })
+      .expect(200);
     expect(again.body.tfaRequired).toBe(true);
     expect(await asksForTheCode('admin', device.slice(device.indexOf('=') + 1))).toBe(true);
     const { value } = await trust('user');
-    const swapped = await request(t.app).post('/auth/login').set('Cookie', `__Host-eak-device=${value}`).send({ username: 'user', password: PASSWORDS.user }).expect(200);
+    const swapped = await request(t.app)
+      .post('/auth/login')
+      .set('Cookie', `__Host-eak-device=${value}`)
+      .send({ username: 'user', password: PASSWORDS.user })
+      .expect(200);
     expect(swapped.body.tfaRequired).toBe(true);
   });
 
@@ -135,7 +158,9 @@ describe('trusted devices: what a cookie cannot do', () => {
       .set('Sec-Fetch-Site', 'cross-site')
       .send({ code, rememberDevice: true })
       .expect(200);
-    expect(((verified.headers['set-cookie'] as unknown as string[]) ?? []).filter((l) => l.startsWith(`${COOKIE}=`))).toEqual([]);
+    expect(
+      ((verified.headers['set-cookie'] as unknown as string[]) ?? []).filter((l) => l.startsWith(`${COOKIE}=`)),
+    ).toEqual([]);
   });
 
   test('the cookie value is opaque: no user id, login or JWT in it', async () => {
@@ -192,8 +217,14 @@ describe('trusted devices: races', () => {
       .send({ code, rememberDevice: true })
       .expect(200);
     store.capturing = false;
-    const value = ((verified.headers['set-cookie'] as unknown as string[]) ?? []).find((l) => l.startsWith(`${COOKIE}=`))!.split(';')[0]!.slice(COOKIE.length + 1);
-    await request(t.app).post('/auth/logout/all').set('Authorization', `Bearer ${verified.body.accessToken}`).expect(204);
+    const value = ((verified.headers['set-cookie'] as unknown as string[]) ?? [])
+      .find((l) => l.startsWith(`${COOKIE}=`))!
+      .split(';')[0]!
+      .slice(COOKIE.length + 1);
+    await request(t.app)
+      .post('/auth/logout/all')
+      .set('Authorization', `Bearer ${verified.body.accessToken}`)
+      .expect(204);
     // Everything the verify wrote lands again, after the revocation: the trust record among it.
     await store.replay();
     expect(await asksForTheCode('user', value)).toBe(true);
@@ -207,11 +238,19 @@ describe('trusted devices: races', () => {
       challenges.push({ token: first.body.challengeToken as string, code: t.mailer.last('user@example.com')!.code });
     }
     const answers = await Promise.all(
-      challenges.map(({ token, code }) => request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${token}`).send({ code, rememberDevice: true })),
+      challenges.map(({ token, code }) =>
+        request(t.app)
+          .post('/auth/tfa/verify')
+          .set('Authorization', `Bearer ${token}`)
+          .send({ code, rememberDevice: true }),
+      ),
     );
     const values = answers.map((res) => {
       expect(res.status).toBe(200);
-      return ((res.headers['set-cookie'] as unknown as string[]) ?? []).find((l) => l.startsWith(`${COOKIE}=`))!.split(';')[0]!.slice(COOKIE.length + 1);
+      return ((res.headers['set-cookie'] as unknown as string[]) ?? [])
+        .find((l) => l.startsWith(`${COOKIE}=`))!
+        .split(';')[0]!
+        .slice(COOKIE.length + 1);
     });
     expect(new Set(values.map((value) => value.split('.')[0])).size).toBe(4);
     for (const value of values) expect(await asksForTheCode('user', value)).toBe(false);

@@ -18,7 +18,12 @@ afterEach(async () => {
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
   events = [];
-  t = await createTestApp({ trustedDevices: true, passwordReset: { urlTemplate: URL_TEMPLATE }, onEvent: (event) => void events.push(event), ...options });
+  t = await createTestApp({
+    trustedDevices: true,
+    passwordReset: { urlTemplate: URL_TEMPLATE },
+    onEvent: (event) => void events.push(event),
+    ...options,
+  });
 }
 
 /** A browser: the cookies it keeps (name → value), updated from every answer's Set-Cookie. */
@@ -61,7 +66,10 @@ async function loginWithEmailCode(browser: Browser, rememberDevice: boolean | un
   expect(first.status).toBe(200);
   expect(first.body).toMatchObject({ tfaRequired: true, method: 'EMAIL' });
   const code = t.mailer.last('user@example.com')!.code;
-  const res = await browser.verify(first.body.challengeToken as string, rememberDevice === undefined ? { code } : { code, rememberDevice });
+  const res = await browser.verify(
+    first.body.challengeToken as string,
+    rememberDevice === undefined ? { code } : { code, rememberDevice },
+  );
   expect(res.status).toBe(200);
   expect(res.body.accessToken).toEqual(expect.any(String));
   return res;
@@ -75,7 +83,9 @@ async function skipsTheCode(browser: Browser, username = 'user', password: strin
 }
 
 function trustedDeviceCookieLine(res: request.Response): string | undefined {
-  return ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((line) => line.startsWith(`${COOKIE}=`));
+  return ((res.headers['set-cookie'] as unknown as string[] | undefined) ?? []).find((line) =>
+    line.startsWith(`${COOKIE}=`),
+  );
 }
 
 describe('remember this browser (EMAIL code)', () => {
@@ -100,7 +110,14 @@ describe('remember this browser (EMAIL code)', () => {
     await settle();
     const trusted = events.find((event) => event.event === 'device.trusted');
     expect(trusted).toMatchObject({ userId: '2', trustedDeviceId: expect.any(String) });
-    expect(events).toContainEqual(expect.objectContaining({ event: 'tfa.verified', userId: '2', method: 'trusted_device', trustedDeviceId: trusted!.trustedDeviceId }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        event: 'tfa.verified',
+        userId: '2',
+        method: 'trusted_device',
+        trustedDeviceId: trusted!.trustedDeviceId,
+      }),
+    );
     expect(events.filter((event) => event.event === 'login.succeeded')).toHaveLength(2);
   });
 
@@ -135,27 +152,43 @@ describe('remember this browser (EMAIL code)', () => {
     const bad = await browser.verify(first.body.challengeToken as string, { code, rememberDevice: 'yes' });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'invalid_request', message: expect.stringContaining('rememberDevice') });
-    await browser.verify(first.body.challengeToken as string, { code, rememberDevice: true }).then((res) => expect(res.status).toBe(200));
+    await browser
+      .verify(first.body.challengeToken as string, { code, rememberDevice: true })
+      .then((res) => expect(res.status).toBe(200));
   });
 
-  test('GET /auth/trusted-devices lists them, the caller\'s own marked; DELETE ends them all (204) and the code is asked again', async () => {
+  test("GET /auth/trusted-devices lists them, the caller's own marked; DELETE ends them all (204) and the code is asked again", async () => {
     const first = new Browser();
     const second = new Browser();
     const access = (await loginWithEmailCode(first, true)).body.accessToken as string;
     await loginWithEmailCode(second, true);
 
-    const list = await request(t.app).get('/auth/trusted-devices').set('Authorization', `Bearer ${access}`).set('Cookie', first.header()).expect(200);
+    const list = await request(t.app)
+      .get('/auth/trusted-devices')
+      .set('Authorization', `Bearer ${access}`)
+      .set('Cookie', first.header())
+      .expect(200);
     expect(list.body.trustedDevices).toHaveLength(2);
     expect(list.body.trustedDevices.filter((device: { current: boolean }) => device.current)).toHaveLength(1);
-    expect(list.body.trustedDevices[0]).toMatchObject({ id: expect.any(String), createdAt: expect.any(String), expiresAt: expect.any(String), client: expect.any(Object) });
+    expect(list.body.trustedDevices[0]).toMatchObject({
+      id: expect.any(String),
+      createdAt: expect.any(String),
+      expiresAt: expect.any(String),
+      client: expect.any(Object),
+    });
 
     await request(t.app).delete('/auth/trusted-devices').set('Authorization', `Bearer ${access}`).expect(204);
     expect(await skipsTheCode(first)).toBe(false);
     expect(await skipsTheCode(second)).toBe(false);
-    const after = await request(t.app).get('/auth/trusted-devices').set('Authorization', `Bearer ${access}`).expect(200);
+    const after = await request(t.app)
+      .get('/auth/trusted-devices')
+      .set('Authorization', `Bearer ${access}`)
+      .expect(200);
     expect(after.body).toEqual({ trustedDevices: [] });
     await settle();
-    expect(events).toContainEqual(expect.objectContaining({ event: 'devices.untrusted', userId: '2', untrustedDevices: 2 }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: 'devices.untrusted', userId: '2', untrustedDevices: 2 }),
+    );
   });
 
   test('the routes need an access token', async () => {
@@ -173,7 +206,9 @@ describe('remember this browser (EMAIL code)', () => {
       .expect(204);
     expect(await skipsTheCode(browser, 'user', 'a-brand-new-passphrase')).toBe(false);
     await settle();
-    expect(events).toContainEqual(expect.objectContaining({ event: 'devices.untrusted', userId: '2', untrustedDevices: 1 }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: 'devices.untrusted', userId: '2', untrustedDevices: 1 }),
+    );
   });
 
   test('a password reset ends every trusted device', async () => {
@@ -182,7 +217,10 @@ describe('remember this browser (EMAIL code)', () => {
     await request(t.app).post('/auth/password/forgot').send({ email: 'user@example.com' }).expect(202);
     await settle();
     const token = new URL(t.mailer.resetLinks.at(-1)!.url).searchParams.get('token');
-    await request(t.app).post('/auth/password/reset').send({ token, newPassword: 'a-brand-new-passphrase' }).expect(204);
+    await request(t.app)
+      .post('/auth/password/reset')
+      .send({ token, newPassword: 'a-brand-new-passphrase' })
+      .expect(204);
     expect(await skipsTheCode(browser, 'user', 'a-brand-new-passphrase')).toBe(false);
   });
 
@@ -193,7 +231,7 @@ describe('remember this browser (EMAIL code)', () => {
     expect(await skipsTheCode(browser)).toBe(false);
   });
 
-  test('auth.endAllSessions() (the host\'s own call) ends them too', async () => {
+  test("auth.endAllSessions() (the host's own call) ends them too", async () => {
     const browser = new Browser();
     await loginWithEmailCode(browser, true);
     await t.auth.endAllSessions('2');
@@ -211,7 +249,7 @@ describe('remember this browser (EMAIL code)', () => {
     expect(await skipsTheCode(browser)).toBe(false);
   });
 
-  test('maxPerUser bounds a user\'s trusted devices: one more ends the oldest', async () => {
+  test("maxPerUser bounds a user's trusted devices: one more ends the oldest", async () => {
     await t.close();
     await setup({ trustedDevices: { maxPerUser: 2 } });
     const browsers = [new Browser(), new Browser(), new Browser()];
@@ -228,18 +266,31 @@ describe('remember this browser (EMAIL code)', () => {
 describe('remember this browser (authenticator app)', () => {
   beforeEach(() => setup());
 
-  test('a TOTP user\'s second login from the same browser skips the code; another browser gets the challenge', async () => {
-    const access = (await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest }).expect(200)).body.accessToken as string;
-    const enrolled = await request(t.app).post('/auth/tfa/totp/enroll').set('Authorization', `Bearer ${access}`).send({ password: PASSWORDS.guest }).expect(200);
+  test("a TOTP user's second login from the same browser skips the code; another browser gets the challenge", async () => {
+    const access = (
+      await request(t.app).post('/auth/login').send({ username: 'guest', password: PASSWORDS.guest }).expect(200)
+    ).body.accessToken as string;
+    const enrolled = await request(t.app)
+      .post('/auth/tfa/totp/enroll')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ password: PASSWORDS.guest })
+      .expect(200);
     const secret = enrolled.body.secret as string;
     const step = () => Math.floor(t.clock() / 30_000);
-    await request(t.app).post('/auth/tfa/totp/confirm').set('Authorization', `Bearer ${access}`).send({ code: totpCode(secret, step()) }).expect(200);
+    await request(t.app)
+      .post('/auth/tfa/totp/confirm')
+      .set('Authorization', `Bearer ${access}`)
+      .send({ code: totpCode(secret, step()) })
+      .expect(200);
     t.clock.advance(30_000);
 
     const browser = new Browser();
     const first = await browser.login('guest', PASSWORDS.guest);
     expect(first.body).toMatchObject({ tfaRequired: true, method: 'TOTP' });
-    const verified = await browser.verify(first.body.challengeToken as string, { code: totpCode(secret, step()), rememberDevice: true });
+    const verified = await browser.verify(first.body.challengeToken as string, {
+      code: totpCode(secret, step()),
+      rememberDevice: true,
+    });
     expect(verified.status).toBe(200);
     expect(trustedDeviceCookieLine(verified)).toBeDefined();
 
@@ -255,7 +306,10 @@ describe('options', () => {
     const verified = await loginWithEmailCode(browser, true);
     expect(trustedDeviceCookieLine(verified)).toBeUndefined();
     expect(await skipsTheCode(browser)).toBe(false);
-    await request(t.app).get('/auth/trusted-devices').set('Authorization', `Bearer ${verified.body.accessToken}`).expect(404);
+    await request(t.app)
+      .get('/auth/trusted-devices')
+      .set('Authorization', `Bearer ${verified.body.accessToken}`)
+      .expect(404);
     expect(Object.keys(t.auth.openapi().paths)).not.toContain('/auth/trusted-devices');
   });
 
@@ -263,8 +317,13 @@ describe('options', () => {
     await setup({ cookies: { trustedOrigins: ['http://192.168.1.2:3000'], insecureDevelopment: true } });
     const browser = new Browser();
     const first = await browser.login('user', PASSWORDS.user);
-    const verified = await browser.verify(first.body.challengeToken as string, { code: t.mailer.last('user@example.com')!.code, rememberDevice: true });
-    const line = ((verified.headers['set-cookie'] as unknown as string[]) ?? []).find((l) => l.startsWith('eak-trusted='));
+    const verified = await browser.verify(first.body.challengeToken as string, {
+      code: t.mailer.last('user@example.com')!.code,
+      rememberDevice: true,
+    });
+    const line = ((verified.headers['set-cookie'] as unknown as string[]) ?? []).find((l) =>
+      l.startsWith('eak-trusted='),
+    );
     expect(line).toMatch(/; HttpOnly; SameSite=Strict$/);
     expect(line).not.toContain('Secure');
     expect(await skipsTheCode(browser)).toBe(true);

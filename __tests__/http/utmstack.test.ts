@@ -1,7 +1,15 @@
 // The utmstack preset, exactly as seeds 000/001 describe it: POST/GET /api/authenticate and GET /api/account, HS512, 24 h / 30 d.
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
-import { createFakeClock, createTestApp, demoUsers, PASSWORDS, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createTestApp,
+  demoUsers,
+  PASSWORDS,
+  TEST_SECRET,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { utmstackEmailChallenge } from '../helpers/utmstack';
 
 let t: TestApp;
@@ -52,12 +60,23 @@ describe('POST /api/authenticate', () => {
     const { body } = await authenticate({ username: 'admin', password: PASSWORDS.admin });
     expect(decode(body.token as string, 0)).toEqual({ alg: 'HS512', typ: 'at+jwt', kid: expect.any(String) });
     // As the seed's token: `sub` is the login; the stable user id rides along in `uid`.
-    expect(decode(body.token as string, 1)).toMatchObject({ sub: 'admin', uid: '1', auth: 'ROLE_ADMIN,ROLE_USER', usefor: 'access' });
+    expect(decode(body.token as string, 1)).toMatchObject({
+      sub: 'admin',
+      uid: '1',
+      auth: 'ROLE_ADMIN,ROLE_USER',
+      usefor: 'access',
+    });
   });
 
   it('gives 24 hours, or 30 days with rememberMe', async () => {
-    for (const [rememberMe, seconds] of [[false, 86400], [true, 30 * 86400]] as const) {
-      const claims = decode((await authenticate({ username: 'admin', password: PASSWORDS.admin, rememberMe })).body.token as string, 1);
+    for (const [rememberMe, seconds] of [
+      [false, 86400],
+      [true, 30 * 86400],
+    ] as const) {
+      const claims = decode(
+        (await authenticate({ username: 'admin', password: PASSWORDS.admin, rememberMe })).body.token as string,
+        1,
+      );
       expect((claims.exp as number) - (claims.iat as number)).toBe(seconds);
       expect(claims.exi).toBe(seconds);
     }
@@ -165,10 +184,28 @@ describe('GET /api/account', () => {
     await t.close();
     const clock = createFakeClock();
     const [admin] = await demoUsers(clock);
-    await start({ clock, seedUsers: [{ ...admin!, id: 'a1b2', firstName: undefined, lastName: null, langKey: 'fr', imageUrl: 'https://example.com/a.png' }] });
+    await start({
+      clock,
+      seedUsers: [
+        {
+          ...admin!,
+          id: 'a1b2',
+          firstName: undefined,
+          lastName: null,
+          langKey: 'fr',
+          imageUrl: 'https://example.com/a.png',
+        },
+      ],
+    });
     const { body } = await authenticate({ username: 'admin', password: PASSWORDS.admin });
     const res = await request(t.app).get('/api/account').set('Authorization', `Bearer ${body.token}`);
-    expect(res.body).toMatchObject({ id: 'a1b2', firstName: null, lastName: null, langKey: 'fr', imageUrl: 'https://example.com/a.png' });
+    expect(res.body).toMatchObject({
+      id: 'a1b2',
+      firstName: null,
+      lastName: null,
+      langKey: 'fr',
+      imageUrl: 'https://example.com/a.png',
+    });
   });
 
   it('answers 401 without a token, and once the user is disabled', async () => {

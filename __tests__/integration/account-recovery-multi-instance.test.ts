@@ -20,7 +20,11 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
 
   async function start(options: Partial<AuthOptions> = {}): Promise<Deployment> {
     deployment = await startDeployment();
-    const shared = { sessions: { cacheMs: 0 }, passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' }, ...options };
+    const shared = {
+      sessions: { cacheMs: 0 },
+      passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
+      ...options,
+    };
     a = await deployment.startInstance(shared);
     b = await deployment.startInstance(shared);
     return deployment;
@@ -37,18 +41,28 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
     return new URL(instance.mailer.resetLinks.filter((m) => m.to === email).at(-1)!.url).searchParams.get('token')!;
   }
 
-  const reset = (instance: Instance, body: Record<string, unknown>) => request(instance.app).post(`${instance.base}/password/reset`).send(body);
+  const reset = (instance: Instance, body: Record<string, unknown>) =>
+    request(instance.app).post(`${instance.base}/password/reset`).send(body);
 
   it('a reset on one instance ends the sessions opened on the other; the token works once across both', async () => {
     await start();
-    const session = await request(a.app).post(`${a.base}/login`).send({ username: 'guest', password: PASSWORDS.guest }).expect(200);
+    const session = await request(a.app)
+      .post(`${a.base}/login`)
+      .send({ username: 'guest', password: PASSWORDS.guest })
+      .expect(200);
     await request(a.app).get('/api/protected').set('Authorization', `Bearer ${session.body.accessToken}`).expect(200);
 
     const token = await mailedToken(a);
-    const answers = await Promise.all([a, b, a, b, a].map((instance, i) => reset(instance, { token, newPassword: `${NEW_PASSWORD}-${i}` })));
+    const answers = await Promise.all(
+      [a, b, a, b, a].map((instance, i) => reset(instance, { token, newPassword: `${NEW_PASSWORD}-${i}` })),
+    );
     expect(answers.map((r) => r.status).sort()).toEqual([204, 400, 400, 400, 400]);
 
-    for (const instance of [a, b]) await request(instance.app).get('/api/protected').set('Authorization', `Bearer ${session.body.accessToken}`).expect(401);
+    for (const instance of [a, b])
+      await request(instance.app)
+        .get('/api/protected')
+        .set('Authorization', `Bearer ${session.body.accessToken}`)
+        .expect(401);
     await request(b.app).post(`${b.base}/token/refresh`).send({ refreshToken: session.body.refreshToken }).expect(401);
   });
 
@@ -76,14 +90,21 @@ describeWithServices('account recovery on two instances sharing Redis and Postgr
     const login = await verify(a, await challenge(a), { code: code() }).expect(200);
     clock.advance(30_000);
     const generate = () =>
-      request(a.app).post(`${a.base}/tfa/recovery-codes`).set('Authorization', `Bearer ${login.body.accessToken}`).send({ password: PASSWORDS.guest, code: code() });
+      request(a.app)
+        .post(`${a.base}/tfa/recovery-codes`)
+        .set('Authorization', `Bearer ${login.body.accessToken}`)
+        .send({ password: PASSWORDS.guest, code: code() });
     const first = (await generate().expect(200)).body.codes as string[];
 
     const challenges = await Promise.all([a, b, a, b].map((instance) => challenge(instance)));
-    const answers = await Promise.all(challenges.map((token, i) => verify(i % 2 === 0 ? a : b, token, { recoveryCode: first[0] })));
+    const answers = await Promise.all(
+      challenges.map((token, i) => verify(i % 2 === 0 ? a : b, token, { recoveryCode: first[0] })),
+    );
     expect(answers.map((r) => r.status).sort()).toEqual([200, 401, 401, 401]);
     await settle(50);
-    expect([...a.mailer.recoveryCodeNotices, ...b.mailer.recoveryCodeNotices]).toEqual([expect.objectContaining({ to: 'guest@example.com', remaining: 9 })]);
+    expect([...a.mailer.recoveryCodeNotices, ...b.mailer.recoveryCodeNotices]).toEqual([
+      expect.objectContaining({ to: 'guest@example.com', remaining: 9 }),
+    ]);
 
     clock.advance(30_000);
     const second = (await generate().expect(200)).body.codes as string[];

@@ -3,7 +3,14 @@ import request from 'supertest';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { AuthEvent, AuthOptions, ExternalIdentityProviderOptions } from '../../lib';
 import { createTestApp, type TestApp } from '../helpers/create-app';
-import { createIdpKey, signIdpToken, startJwksServer, unusedLoopbackUrl, type IdpKey, type JwksServer } from '../helpers/jwks-server';
+import {
+  createIdpKey,
+  signIdpToken,
+  startJwksServer,
+  unusedLoopbackUrl,
+  type IdpKey,
+  type JwksServer,
+} from '../helpers/jwks-server';
 import { claimsOf, login } from '../helpers/session';
 
 const ISSUER = 'https://tenant.idp.example/';
@@ -20,11 +27,22 @@ beforeAll(async () => {
 let jwks: JwksServer;
 let t: TestApp;
 
-async function startApp(idp: Partial<ExternalIdentityProviderOptions> = {}, options: Partial<AuthOptions> = {}): Promise<void> {
+async function startApp(
+  idp: Partial<ExternalIdentityProviderOptions> = {},
+  options: Partial<AuthOptions> = {},
+): Promise<void> {
   t = await createTestApp({
     preset: 'datarhei',
     rateLimit: false,
-    externalIdentityProvider: { issuer: ISSUER, audience: AUDIENCE, jwksUri: jwks.url, allowedSubjects: [ALICE], timeoutMs: 250, cooldownMs: 30_000, ...idp },
+    externalIdentityProvider: {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUri: jwks.url,
+      allowedSubjects: [ALICE],
+      timeoutMs: 250,
+      cooldownMs: 30_000,
+      ...idp,
+    },
     ...options,
   });
 }
@@ -40,7 +58,11 @@ afterEach(async () => {
 /** A provider token for `claims` over sensible defaults: our issuer and audience, Alice, valid for an hour. */
 function idpToken(claims: JWTPayload = {}, key: IdpKey = keyA, kid?: string): Promise<string> {
   const now = Math.floor(t.clock() / 1000);
-  return signIdpToken(key, { iss: ISSUER, aud: AUDIENCE, sub: ALICE, iat: now, exp: now + 3600, ...claims }, kid ? { kid } : {});
+  return signIdpToken(
+    key,
+    { iss: ISSUER, aud: AUDIENCE, sub: ALICE, iat: now, exp: now + 3600, ...claims },
+    kid ? { kid } : {},
+  );
 }
 
 /** POST /api/login with the provider's token as bearer and no body, as datarhei documents. */
@@ -63,9 +85,23 @@ describe('an allowed subject', () => {
   it('gets { access_token, refresh_token }, for the subject, with the configured authorities', async () => {
     const res = await idpLogin(await idpToken()).expect(200);
     expect(Object.keys(res.body).sort()).toEqual(['access_token', 'refresh_token']);
-    expect(claimsOf(res.body.access_token as string)).toMatchObject({ iss: 'datarhei-core', sub: ALICE, usefor: 'access', auth: 'ROLE_USER', idp: ISSUER });
-    expect(claimsOf(res.body.refresh_token as string)).toMatchObject({ iss: 'datarhei-core', sub: ALICE, usefor: 'refresh' });
-    await guarded(res.body.access_token as string).expect(200, { userId: ALICE, authorities: ['ROLE_USER'], method: 'token' });
+    expect(claimsOf(res.body.access_token as string)).toMatchObject({
+      iss: 'datarhei-core',
+      sub: ALICE,
+      usefor: 'access',
+      auth: 'ROLE_USER',
+      idp: ISSUER,
+    });
+    expect(claimsOf(res.body.refresh_token as string)).toMatchObject({
+      iss: 'datarhei-core',
+      sub: ALICE,
+      usefor: 'refresh',
+    });
+    await guarded(res.body.access_token as string).expect(200, {
+      userId: ALICE,
+      authorities: ['ROLE_USER'],
+      method: 'token',
+    });
     expect(jwks.requests).toBe(1);
   });
 
@@ -76,16 +112,30 @@ describe('an allowed subject', () => {
     await guarded(access_token).expect(200);
   });
 
-  it('can refresh, keeping the provider\'s authorities, and log out everywhere', async () => {
+  it("can refresh, keeping the provider's authorities, and log out everywhere", async () => {
     const { refresh_token } = (await idpLogin(await idpToken()).expect(200)).body as { refresh_token: string };
     t.clock.advance(5 * 60_000);
     for (let i = 0; i < 2; i++) {
-      const res = await request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${refresh_token}`).expect(200);
+      const res = await request(t.app)
+        .get('/api/login/refresh')
+        .set('Authorization', `Bearer ${refresh_token}`)
+        .expect(200);
       expect(Object.keys(res.body)).toEqual(['access_token']);
-      expect(claimsOf(res.body.access_token as string)).toMatchObject({ sub: ALICE, auth: 'ROLE_USER', idp: ISSUER, usefor: 'access' });
-      await guarded(res.body.access_token as string).expect(200, { userId: ALICE, authorities: ['ROLE_USER'], method: 'token' });
+      expect(claimsOf(res.body.access_token as string)).toMatchObject({
+        sub: ALICE,
+        auth: 'ROLE_USER',
+        idp: ISSUER,
+        usefor: 'access',
+      });
+      await guarded(res.body.access_token as string).expect(200, {
+        userId: ALICE,
+        authorities: ['ROLE_USER'],
+        method: 'token',
+      });
     }
-    const { access_token } = (await request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${refresh_token}`)).body as { access_token: string };
+    const { access_token } = (
+      await request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${refresh_token}`)
+    ).body as { access_token: string };
     await request(t.app).post('/api/login/logout-all').set('Authorization', `Bearer ${access_token}`).expect(204);
     await guarded(access_token).expect(401);
     await request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${refresh_token}`).expect(401);
@@ -107,10 +157,10 @@ describe('a subject the host has not allowed', () => {
     await expectRefused(await idpToken({ sub: 'auth0|mallory', email: 'admin@example.com', email_verified: true }));
   });
 
-  it('an allowed subject equal to a local user\'s id is refused: every handler would take it for that user', async () => {
+  it("an allowed subject equal to a local user's id is refused: every handler would take it for that user", async () => {
     // Local user "1" is the admin; the provider's subject "1" is someone else.
     await expectRefused(await idpToken({ sub: '1' }));
-    expect(t.logger.errors).toEqual([expect.stringContaining('equals a local user\'s id')]);
+    expect(t.logger.errors).toEqual([expect.stringContaining("equals a local user's id")]);
     expect(t.logger.errors.join()).not.toContain(ALICE);
   });
 });
@@ -135,7 +185,12 @@ describe('a token the provider did not issue for us', () => {
   it('a foreign signing key (even under the published kid), or HS256 with a shared secret: 401', async () => {
     await expectRefused(await idpToken({}, impostor));
     await expectRefused(await idpToken({}, keyB, 'key-a'));
-    const hs256 = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: ALICE, exp: Math.floor(t.clock() / 1000) + 3600 })
+    const hs256 = await new SignJWT({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: ALICE,
+      exp: Math.floor(t.clock() / 1000) + 3600,
+    })
       .setProtectedHeader({ alg: 'HS256', kid: 'key-a' })
       .sign(new TextEncoder().encode('a-secret-anyone-could-have-0123456789'));
     await expectRefused(hs256);
@@ -156,7 +211,18 @@ describe('keys by kid', () => {
   it('an unknown kid refetches the JWKS at most once per cooldown', async () => {
     // jose times its cooldown with Date.now: only Date is faked, so sockets and timers run for real.
     jest.useFakeTimers({
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
     });
     try {
       await idpLogin(await idpToken()).expect(200);
@@ -223,7 +289,10 @@ describe('a JWKS outage', () => {
     await jwks.close();
     t.clock.advance(2001);
     await guarded(idp.access_token).expect(200);
-    const refreshed = await request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${idp.refresh_token}`).expect(200);
+    const refreshed = await request(t.app)
+      .get('/api/login/refresh')
+      .set('Authorization', `Bearer ${idp.refresh_token}`)
+      .expect(200);
     await guarded(refreshed.body.access_token as string).expect(200);
     await localLogin();
   });
@@ -237,12 +306,24 @@ describe('mapUser', () => {
     });
     await expectRefused(await idpToken());
     const res = await idpLogin(await idpToken({ sub: 'auth0|guest' })).expect(200);
-    expect(claimsOf(res.body.access_token as string)).toMatchObject({ sub: 'guest', uid: '3', auth: 'ROLE_USER', idp: ISSUER });
-    await guarded(res.body.access_token as string).expect(200, { userId: '3', authorities: ['ROLE_USER'], method: 'token' });
+    expect(claimsOf(res.body.access_token as string)).toMatchObject({
+      sub: 'guest',
+      uid: '3',
+      auth: 'ROLE_USER',
+      idp: ISSUER,
+    });
+    await guarded(res.body.access_token as string).expect(200, {
+      userId: '3',
+      authorities: ['ROLE_USER'],
+      method: 'token',
+    });
     t.users.update('3', { disabled: true });
     t.clock.advance(2001);
     await guarded(res.body.access_token as string).expect(401);
-    await request(t.app).get('/api/login/refresh').set('Authorization', `Bearer ${res.body.refresh_token as string}`).expect(401);
+    await request(t.app)
+      .get('/api/login/refresh')
+      .set('Authorization', `Bearer ${res.body.refresh_token as string}`)
+      .expect(401);
   });
 });
 
@@ -260,10 +341,17 @@ describe('audit events', () => {
     const res = await idpLogin(token).set('User-Agent', 'Audit/1.0').expect(200);
     await flush();
     expect(events).toEqual([
-      { event: 'login.succeeded', at: expect.any(String), userId: ALICE, requestId: expect.any(String), client: { userAgent: 'Audit/1.0', network: expect.any(String) } },
+      {
+        event: 'login.succeeded',
+        at: expect.any(String),
+        userId: ALICE,
+        requestId: expect.any(String),
+        client: { userAgent: 'Audit/1.0', network: expect.any(String) },
+      },
     ]);
     const text = JSON.stringify(events);
-    for (const secret of [token, res.body.access_token as string, res.body.refresh_token as string]) expect(text.includes(secret)).toBe(false);
+    for (const secret of [token, res.body.access_token as string, res.body.refresh_token as string])
+      expect(text.includes(secret)).toBe(false);
   });
 
   it('a refused provider token emits login.failed with the code answered and no user id', async () => {
@@ -276,27 +364,34 @@ describe('audit events', () => {
     ]);
   });
 
-  it('an allowed subject equal to a local user\'s id: login.failed that names no local user', async () => {
+  it("an allowed subject equal to a local user's id: login.failed that names no local user", async () => {
     await t.close();
     events = [];
     await startApp({ allowedSubjects: ['1'] }, { onEvent: (event) => void events.push(event) });
     await expectRefused(await idpToken({ sub: '1' }));
     await flush();
-    expect(events.map(({ event, reason, userId }) => ({ event, reason, userId }))).toEqual([{ event: 'login.failed', reason: 'invalid_credentials', userId: undefined }]);
+    expect(events.map(({ event, reason, userId }) => ({ event, reason, userId }))).toEqual([
+      { event: 'login.failed', reason: 'invalid_credentials', userId: undefined },
+    ]);
   });
 
   it('a JWKS outage emits login.failed with reason unavailable', async () => {
     jwks.setMode('error');
     await idpLogin(await idpToken()).expect(503);
     await flush();
-    expect(events.map(({ event, reason }) => ({ event, reason }))).toEqual([{ event: 'login.failed', reason: 'unavailable' }]);
+    expect(events.map(({ event, reason }) => ({ event, reason }))).toEqual([
+      { event: 'login.failed', reason: 'unavailable' },
+    ]);
   });
 
-  it('a mapped user\'s login.succeeded names the local user', async () => {
+  it("a mapped user's login.succeeded names the local user", async () => {
     await t.close();
     events = [];
     await startApp(
-      { allowedSubjects: undefined, mapUser: ({ subject }) => (subject === 'auth0|guest' ? t.users.findById('3') : null) },
+      {
+        allowedSubjects: undefined,
+        mapUser: ({ subject }) => (subject === 'auth0|guest' ? t.users.findById('3') : null),
+      },
       { onEvent: (event) => void events.push(event) },
     );
     const res = await idpLogin(await idpToken({ sub: 'auth0|guest' })).expect(200);
@@ -311,11 +406,17 @@ describe('in cookie mode (login CSRF)', () => {
   beforeEach(() => startApp({}, { cookies: { trustedOrigins: [ORIGIN] } }));
 
   it('a provider login from another site is refused with 403 csrf_rejected before the JWKS is asked', async () => {
-    const res = await idpLogin(await idpToken()).set('X-Auth-Transport', 'cookie').set('Origin', 'https://evil.example').expect(403);
+    const res = await idpLogin(await idpToken())
+      .set('X-Auth-Transport', 'cookie')
+      .set('Origin', 'https://evil.example')
+      .expect(403);
     expect(res.body).toEqual({ code: 403, message: expect.any(String), details: ['csrf_rejected'] });
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(jwks.requests).toBe(0);
-    const ok = await idpLogin(await idpToken()).set('X-Auth-Transport', 'cookie').set('Origin', ORIGIN).expect(200);
+    const ok = await idpLogin(await idpToken())
+      .set('X-Auth-Transport', 'cookie')
+      .set('Origin', ORIGIN)
+      .expect(200);
     expect(String(ok.headers['set-cookie'])).toMatch(/__Host-eak-refresh=/);
   });
 });

@@ -5,7 +5,14 @@ import express, { type Express } from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createAuth, MemoryUserStore, RedisStateStore, type Auth } from '../../lib';
-import { createFakeClock, createRecordingLogger, demoUsers, PASSWORDS, TEST_COST, TEST_SECRET } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  PASSWORDS,
+  TEST_COST,
+  TEST_SECRET,
+} from '../helpers/create-app';
 
 const REDIS_URL = process.env.REDIS_URL;
 const maybe = REDIS_URL !== undefined ? test : test.skip;
@@ -83,28 +90,42 @@ describe.each([
   ['with the per-IP rate limit counted in Redis (the default)', {}, 3, 5],
   ['without a rate limit', { rateLimit: false as const }, 2, 4],
 ])('a password login %s', (_name, options, maxRoundTrips, maxRefreshRoundTrips) => {
-  maybe(`makes at most ${maxRoundTrips} round trips to Redis, and opens a session that works and refreshes in at most ${maxRefreshRoundTrips}`, async () => {
-    client = new Redis(REDIS_URL as string);
-    const counting = new CountingClient(client);
-    const app = await appWith(counting, options);
-    // The first login loads the scripts into Redis (a NOSCRIPT answer is sent again as EVAL): count a warm one.
-    await login(app).expect(200);
-    counting.reset();
+  maybe(
+    `makes at most ${maxRoundTrips} round trips to Redis, and opens a session that works and refreshes in at most ${maxRefreshRoundTrips}`,
+    async () => {
+      client = new Redis(REDIS_URL as string);
+      const counting = new CountingClient(client);
+      const app = await appWith(counting, options);
+      // The first login loads the scripts into Redis (a NOSCRIPT answer is sent again as EVAL): count a warm one.
+      await login(app).expect(200);
+      counting.reset();
 
-    const res = await login(app).expect(200);
-    const { roundTrips, commands } = counting;
-    process.stderr.write(`login ${_name}: ${roundTrips} round trips, ${commands.length} commands (${commands.join(' ')})\n`);
-    expect(roundTrips).toBeLessThanOrEqual(maxRoundTrips);
+      const res = await login(app).expect(200);
+      const { roundTrips, commands } = counting;
+      process.stderr.write(
+        `login ${_name}: ${roundTrips} round trips, ${commands.length} commands (${commands.join(' ')})\n`,
+      );
+      expect(roundTrips).toBeLessThanOrEqual(maxRoundTrips);
 
-    // What the login wrote is all there: the guard admits the access token, the refresh token refreshes, and the
-    // sessions list shows both logins.
-    counting.reset();
-    await request(app).get('/api/protected').set('Authorization', `Bearer ${res.body.accessToken as string}`).expect(200, { userId: '3' });
-    const sessions = await request(app).get('/auth/sessions').set('Authorization', `Bearer ${res.body.accessToken as string}`).expect(200);
-    expect(sessions.body.sessions).toHaveLength(2);
-    counting.reset();
-    await request(app).post('/auth/token/refresh').send({ refreshToken: res.body.refreshToken as string }).expect(200);
-    process.stderr.write(`refresh ${_name}: ${counting.roundTrips} round trips (${counting.commands.join(' ')})\n`);
-    expect(counting.roundTrips).toBeLessThanOrEqual(maxRefreshRoundTrips);
-  });
+      // What the login wrote is all there: the guard admits the access token, the refresh token refreshes, and the
+      // sessions list shows both logins.
+      counting.reset();
+      await request(app)
+        .get('/api/protected')
+        .set('Authorization', `Bearer ${res.body.accessToken as string}`)
+        .expect(200, { userId: '3' });
+      const sessions = await request(app)
+        .get('/auth/sessions')
+        .set('Authorization', `Bearer ${res.body.accessToken as string}`)
+        .expect(200);
+      expect(sessions.body.sessions).toHaveLength(2);
+      counting.reset();
+      await request(app)
+        .post('/auth/token/refresh')
+        .send({ refreshToken: res.body.refreshToken as string })
+        .expect(200);
+      process.stderr.write(`refresh ${_name}: ${counting.roundTrips} round trips (${counting.commands.join(' ')})\n`);
+      expect(counting.roundTrips).toBeLessThanOrEqual(maxRefreshRoundTrips);
+    },
+  );
 });

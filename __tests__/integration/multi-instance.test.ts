@@ -79,7 +79,10 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
     expect(b.mailer.sent).toHaveLength(0);
 
     const verify = (instance: Instance) =>
-      request(instance.app).post(`${instance.base}/tfa/verify`).set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code });
+      request(instance.app)
+        .post(`${instance.base}/tfa/verify`)
+        .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+        .send({ code });
     const verified = await verify(b);
     expect(verified.status).toBe(200);
     expect((await protectedRoute(a, verified.body.accessToken)).body).toMatchObject({ userId: '2' });
@@ -96,8 +99,12 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
     const code = a.mailer.last('user@example.com')?.code as string;
     const wrong = code === '000000' ? '111111' : '000000';
     const verify = (instance: Instance, guess: string) =>
-      request(instance.app).post(`${instance.base}/tfa/verify`).set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code: guess });
-    for (const instance of [a, b, a, b]) expect((await verify(instance, wrong)).body).toMatchObject({ error: 'tfa_invalid' });
+      request(instance.app)
+        .post(`${instance.base}/tfa/verify`)
+        .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+        .send({ code: guess });
+    for (const instance of [a, b, a, b])
+      expect((await verify(instance, wrong)).body).toMatchObject({ error: 'tfa_invalid' });
 
     const late = await verify(b, code);
     expect(late.status).toBe(401);
@@ -147,7 +154,9 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
     const token = (await login(a, 'admin', PASSWORDS.admin)).body.accessToken as string;
     expect((await protectedRoute(b, token)).status).toBe(200);
 
-    expect((await request(a.app).post(`${a.base}/logout/all`).set('Authorization', `Bearer ${token}`)).status).toBe(204);
+    expect((await request(a.app).post(`${a.base}/logout/all`).set('Authorization', `Bearer ${token}`)).status).toBe(
+      204,
+    );
     expect((await protectedRoute(a, token)).body).toMatchObject({ error: 'token_revoked' });
     // b may answer from its cache for at most sessionCacheMs (the documented bound), then asks Redis.
     expect((await protectedRoute(b, token)).status).toBe(200);
@@ -164,7 +173,9 @@ describeWithServices('two instances on one Redis and one PostgreSQL', () => {
     await start({ sessions: { cacheMs: 0 } });
     const token = (await login(a, 'admin', PASSWORDS.admin)).body.accessToken as string;
     expect((await protectedRoute(b, token)).status).toBe(200);
-    expect((await request(a.app).post(`${a.base}/logout/all`).set('Authorization', `Bearer ${token}`)).status).toBe(204);
+    expect((await request(a.app).post(`${a.base}/logout/all`).set('Authorization', `Bearer ${token}`)).status).toBe(
+      204,
+    );
     const refused = await protectedRoute(b, token);
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ error: 'token_revoked' });

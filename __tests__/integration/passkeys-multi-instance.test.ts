@@ -30,14 +30,29 @@ describeWithServices('passkeys on two instances on one Redis and one PostgreSQL'
     deployment = undefined;
   });
 
-  const loginOptions = async (instance: Instance) => (await request(instance.app).post(`${instance.base}/passkeys/login/options`).send({}).expect(200)).body;
-  const passkeyLogin = (instance: Instance, body: unknown) => request(instance.app).post(`${instance.base}/passkeys/login`).send(body as object);
+  const loginOptions = async (instance: Instance) =>
+    (await request(instance.app).post(`${instance.base}/passkeys/login/options`).send({}).expect(200)).body;
+  const passkeyLogin = (instance: Instance, body: unknown) =>
+    request(instance.app)
+      .post(`${instance.base}/passkeys/login`)
+      .send(body as object);
 
   async function addPasskeyOn(instance: Instance): Promise<void> {
-    const login = await request(instance.app).post(`${instance.base}/login`).send({ username: 'admin', password: PASSWORDS.admin }).expect(200);
+    const login = await request(instance.app)
+      .post(`${instance.base}/login`)
+      .send({ username: 'admin', password: PASSWORDS.admin })
+      .expect(200);
     const bearer = `Bearer ${login.body.accessToken}`;
-    const options = await request(instance.app).post(`${instance.base}/passkeys/register/options`).set('Authorization', bearer).send({ password: PASSWORDS.admin }).expect(200);
-    await request(instance.app).post(`${instance.base}/passkeys/register`).set('Authorization', bearer).send(authenticator.create(options.body)).expect(201);
+    const options = await request(instance.app)
+      .post(`${instance.base}/passkeys/register/options`)
+      .set('Authorization', bearer)
+      .send({ password: PASSWORDS.admin })
+      .expect(200);
+    await request(instance.app)
+      .post(`${instance.base}/passkeys/register`)
+      .set('Authorization', bearer)
+      .send(authenticator.create(options.body))
+      .expect(201);
   }
 
   it('a passkey added on one instance signs in on the other, and its counter is shared', async () => {

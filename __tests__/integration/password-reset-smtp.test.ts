@@ -5,7 +5,13 @@ import { NodemailerMailer, type AuthOptions } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createTestApp, PASSWORDS, type TestApp } from '../helpers/create-app';
-import { readBodies, readHeader, startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server';
+import {
+  readBodies,
+  readHeader,
+  startSmtpServer,
+  type ReceivedMessage,
+  type TestSmtpServer,
+} from '../helpers/smtp-server';
 import { observable } from '../helpers/responses';
 import { createMailingApp, smtpServerPerTest } from '../helpers/smtp-app';
 
@@ -16,10 +22,16 @@ let t: TestApp;
 let events: AuthEvent[];
 
 async function setup(options: Partial<AuthOptions> = {}): Promise<void> {
-  ({ t, mailer, events } = await createMailingApp(smtp, 'ACME Accounts <no-reply@acme.test>', { passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' }, ...options }));
+  ({ t, mailer, events } = await createMailingApp(smtp, 'ACME Accounts <no-reply@acme.test>', {
+    passwordReset: { urlTemplate: 'https://app.example/reset?token={token}' },
+    ...options,
+  }));
 }
 
-smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
+smtpServerPerTest(
+  (server) => (smtp = server),
+  () => ({ mailer, app: t, smtp }),
+);
 
 /** The reset token in a delivered message: the `token` parameter of the link alone on its line. */
 function tokenIn(message: ReceivedMessage): string {
@@ -30,7 +42,10 @@ function tokenIn(message: ReceivedMessage): string {
 }
 
 const forgot = (body: unknown, type = 'application/json') =>
-  request(t.app).post(`${t.base}${t.auth.preset.routes.passwordForgot}`).set('Content-Type', type).send(typeof body === 'string' && type === 'text/plain' ? body : JSON.stringify(body));
+  request(t.app)
+    .post(`${t.base}${t.auth.preset.routes.passwordForgot}`)
+    .set('Content-Type', type)
+    .send(typeof body === 'string' && type === 'text/plain' ? body : JSON.stringify(body));
 
 async function mailedToken(email = 'guest@example.com'): Promise<string> {
   await forgot({ email }).expect(202);
@@ -58,7 +73,8 @@ describe('the reset mail, as an SMTP server receives it', () => {
   test('known, unknown and disabled addresses get identical answers; only the known one gets a message', async () => {
     await setup();
     const answers = [];
-    for (const email of ['guest@example.com', 'nobody@example.com', 'disabled@example.com']) answers.push(observable(await forgot({ email }), 'ratelimit'));
+    for (const email of ['guest@example.com', 'nobody@example.com', 'disabled@example.com'])
+      answers.push(observable(await forgot({ email }), 'ratelimit'));
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
     await smtp.waitForMessage();
@@ -80,9 +96,12 @@ describe('the reset mail, as an SMTP server receives it', () => {
   test('a token works once, also under 5 concurrent uses', async () => {
     await setup();
     const token = await mailedToken();
-    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => reset({ token, newPassword: `${NEW_PASSWORD}-${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => reset({ token, newPassword: `${NEW_PASSWORD}-${i}` })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([204, 400, 400, 400, 400]);
-    for (const refused of answers.filter((a) => a.status === 400)) expect(refused.body.error).toBe('reset_token_invalid');
+    for (const refused of answers.filter((a) => a.status === 400))
+      expect(refused.body.error).toBe('reset_token_invalid');
   });
 
   test('an expired, a replaced and an altered token are refused with reset_token_invalid', async () => {
@@ -113,14 +132,23 @@ describe('the reset mail, as an SMTP server receives it', () => {
     const refused = await reset({ token, newPassword: NEW_PASSWORD });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toBe('tfa_required');
-    await reset({ token, newPassword: NEW_PASSWORD, code: totpCode(secret, Math.floor(t.clock() / 30_000)) }).expect(204);
+    await reset({ token, newPassword: NEW_PASSWORD, code: totpCode(secret, Math.floor(t.clock() / 30_000)) }).expect(
+      204,
+    );
   });
 
   test("an EMAIL user's link suffices, and the reset ends the user's sessions", async () => {
     await setup();
-    const challenge = await request(t.app).post('/auth/login').send({ username: 'user', password: PASSWORDS.user }).expect(200);
+    const challenge = await request(t.app)
+      .post('/auth/login')
+      .send({ username: 'user', password: PASSWORDS.user })
+      .expect(200);
     const code = /^\s*(\d{6})\s*$/m.exec(readBodies((await smtp.waitForMessage()).raw).text ?? '')![1];
-    const session = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code }).expect(200);
+    const session = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+      .send({ code })
+      .expect(200);
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${session.body.accessToken}`).expect(200);
     await reset({ token: await mailedToken('user@example.com'), newPassword: NEW_PASSWORD }).expect(204);
     await request(t.app).get('/api/protected').set('Authorization', `Bearer ${session.body.accessToken}`).expect(401);
@@ -132,7 +160,9 @@ describe('the reset mail, as an SMTP server receives it', () => {
     await reset({ token, newPassword: 'short' }).expect(400);
     await reset({ token, newPassword: NEW_PASSWORD }).expect(204);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['password.reset_requested', 'password.reset_completed']));
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['password.reset_requested', 'password.reset_completed']),
+    );
     const json = JSON.stringify(events);
     for (const secret of [token, NEW_PASSWORD, 'short', PASSWORDS.guest]) expect(json).not.toContain(secret);
   });
@@ -146,8 +176,13 @@ describe('utmstack', () => {
     expect(text.status).toBe(200);
     expect(observable(json, 'ratelimit')).toEqual(observable(text, 'ratelimit'));
     const key = tokenIn(await smtp.waitForMessage());
-    await request(t.app).post('/api/account/reset-password/finish').send({ key, newPassword: NEW_PASSWORD }).expect(200);
-    const used = await request(t.app).post('/api/account/reset-password/finish').send({ key, newPassword: NEW_PASSWORD });
+    await request(t.app)
+      .post('/api/account/reset-password/finish')
+      .send({ key, newPassword: NEW_PASSWORD })
+      .expect(200);
+    const used = await request(t.app)
+      .post('/api/account/reset-password/finish')
+      .send({ key, newPassword: NEW_PASSWORD });
     expect(used.status).toBe(400);
     await request(t.app).post('/api/authenticate').send({ username: 'guest', password: NEW_PASSWORD }).expect(200);
   });
@@ -165,7 +200,13 @@ describe('NodemailerMailer: the account mails', () => {
     const notice = await smtp.waitForMessage();
     expect(readHeader(notice.raw, 'Subject')).toBe('A recovery code was used');
     expect(readBodies(notice.raw).text).toContain('1 unused code remain');
-    await mailer.sendPasswordResetLink({ to: 'guest@example.com', displayName: 'Guest', login: 'guest', url: 'https://app.example/r?token=abc', expiresInSeconds: 600 });
+    await mailer.sendPasswordResetLink({
+      to: 'guest@example.com',
+      displayName: 'Guest',
+      login: 'guest',
+      url: 'https://app.example/r?token=abc',
+      expiresInSeconds: 600,
+    });
     const link = await smtp.waitForMessage();
     expect(readHeader(link.raw, 'Subject')).toBe('ACME: new password');
     expect(readBodies(link.raw).text?.trimEnd()).toBe('Go to https://app.example/r?token=abc');
@@ -173,23 +214,43 @@ describe('NodemailerMailer: the account mails', () => {
 
   test('the reset notice names the API keys revoked (escaped in HTML), and a reset through the router sends it', async () => {
     await setup();
-    await mailer.sendPasswordResetCompleted({ to: 'guest@example.com', displayName: 'Guest', login: 'guest', revokedApiKeys: ['deploy <bot>', 'ci'] });
+    await mailer.sendPasswordResetCompleted({
+      to: 'guest@example.com',
+      displayName: 'Guest',
+      login: 'guest',
+      revokedApiKeys: ['deploy <bot>', 'ci'],
+    });
     const notice = await smtp.waitForMessage();
     expect(readHeader(notice.raw, 'Subject')).toBe('Your password was reset');
     const bodies = readBodies(notice.raw);
     expect(bodies.text).toContain('These API keys were revoked: "deploy <bot>", "ci".');
     expect(bodies.html).toContain('<li>deploy &lt;bot&gt;</li>');
-    await request(t.app).post('/auth/password/reset').send({ token: await mailedToken(), newPassword: NEW_PASSWORD }).expect(204);
-    const sent = await smtp.waitForMessage((m) => readHeader(m.raw, 'Subject') === 'Your password was reset' && m !== notice);
+    await request(t.app)
+      .post('/auth/password/reset')
+      .send({ token: await mailedToken(), newPassword: NEW_PASSWORD })
+      .expect(204);
+    const sent = await smtp.waitForMessage(
+      (m) => readHeader(m.raw, 'Subject') === 'Your password was reset' && m !== notice,
+    );
     expect(readBodies(sent.raw).text).not.toContain('API keys were revoked');
   });
 
   test('refuses a malformed template at construction, naming it', () => {
-    expect(() => new NodemailerMailer({ transport: smtp.url, from: 'no-reply@acme.test', resetLink: { subject: 'a\nBcc: x@y.z' } })).toThrow(
-      new TypeError('NodemailerMailer: "resetLink.subject" must be a non-empty one-line string.'),
-    );
-    expect(() => new NodemailerMailer({ transport: smtp.url, from: 'no-reply@acme.test', recoveryCodeUsed: { html: 'x' as unknown as () => string } })).toThrow(
-      /"recoveryCodeUsed.html" must be a function/,
-    );
+    expect(
+      () =>
+        new NodemailerMailer({
+          transport: smtp.url,
+          from: 'no-reply@acme.test',
+          resetLink: { subject: 'a\nBcc: x@y.z' },
+        }),
+    ).toThrow(new TypeError('NodemailerMailer: "resetLink.subject" must be a non-empty one-line string.'));
+    expect(
+      () =>
+        new NodemailerMailer({
+          transport: smtp.url,
+          from: 'no-reply@acme.test',
+          recoveryCodeUsed: { html: 'x' as unknown as () => string },
+        }),
+    ).toThrow(/"recoveryCodeUsed.html" must be a function/);
   });
 });

@@ -82,10 +82,9 @@ describeWithPostgres('PostgresUserStore', () => {
       const stores = [1, 2, 3].map(() => new PostgresUserStore({ pool, schema, tablePrefix: 'idp_' }));
       await Promise.all(stores.map((store) => store.migrate()));
       await stores[0]?.migrate();
-      const { rows } = await pool.query(
-        `SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`,
-        [schema],
-      );
+      const { rows } = await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [
+        schema,
+      ]);
       expect(rows.map((row) => row.tablename)).toEqual(['idp_api_keys', 'idp_passkeys', 'idp_users']);
     });
 
@@ -114,7 +113,13 @@ describeWithPostgres('PostgresUserStore', () => {
     it("prefers a login match when one user's login is another's email", async () => {
       const store = new PostgresUserStore({ pool, schema });
       await store.migrate();
-      await store.addUser({ id: 'a', login: 'x@example.com', email: 'a@example.com', passwordHash: 'h', authorities: [] });
+      await store.addUser({
+        id: 'a',
+        login: 'x@example.com',
+        email: 'a@example.com',
+        passwordHash: 'h',
+        authorities: [],
+      });
       await store.addUser({ id: 'b', login: 'b', email: 'x@example.com', passwordHash: 'h', authorities: [] });
       expect((await store.findByLogin('X@example.com'))?.id).toBe('a');
     });
@@ -122,7 +127,13 @@ describeWithPostgres('PostgresUserStore', () => {
     it('refuses a login that folds (toLowerCase) to a taken one, and accepts one that only lower() would fold', async () => {
       const store = new PostgresUserStore({ pool, schema });
       await store.migrate();
-      await store.addUser({ id: 'i', login: '\u0130stanbul', email: 'i@example.com', passwordHash: 'h', authorities: [] });
+      await store.addUser({
+        id: 'i',
+        login: '\u0130stanbul',
+        email: 'i@example.com',
+        passwordHash: 'h',
+        authorities: [],
+      });
       await expect(
         store.addUser({ login: 'i\u0307STANBUL', email: 'j@example.com', passwordHash: 'h', authorities: [] }),
       ).rejects.toMatchObject({ code: '23505' });
@@ -143,18 +154,32 @@ describeWithPostgres('PostgresUserStore', () => {
     it("stores the lookup keys computed in JavaScript, not by the database's lower()", async () => {
       const store = new PostgresUserStore({ pool, schema });
       await store.migrate();
-      await store.addUser({ id: 'k', login: '\u0130\u212a\u03a3', email: 'X@\u0130.example', passwordHash: 'h', authorities: [] });
+      await store.addUser({
+        id: 'k',
+        login: '\u0130\u212a\u03a3',
+        email: 'X@\u0130.example',
+        passwordHash: 'h',
+        authorities: [],
+      });
       const { rows } = await pool.query(`SELECT login_key, email_key FROM ${schema}.auth_users WHERE id = 'k'`);
       // toLowerCase() folds a word-final Σ to ς (U+03C2), where lower() gives σ
       expect(rows).toEqual([{ login_key: 'i\u0307k\u03c2', email_key: 'x@i\u0307.example' }]);
     });
 
-    it("the schema DDL installs a working store on a fresh database", async () => {
+    it('the schema DDL installs a working store on a fresh database', async () => {
       await pool.query(postgresUserStoreSchema({ schema, tablePrefix: 'ddl_' }));
       const store = new PostgresUserStore({ pool, schema, tablePrefix: 'ddl_' });
-      await store.addUser({ id: 'd', login: '\u212aelvin', email: 'd@example.com', passwordHash: 'h', authorities: [] });
+      await store.addUser({
+        id: 'd',
+        login: '\u212aelvin',
+        email: 'd@example.com',
+        passwordHash: 'h',
+        authorities: [],
+      });
       expect((await store.findByLogin('KELVIN'))?.id).toBe('d');
-      await expect(store.addUser({ login: 'kelvin', email: 'e@example.com', passwordHash: 'h', authorities: [] })).rejects.toMatchObject({
+      await expect(
+        store.addUser({ login: 'kelvin', email: 'e@example.com', passwordHash: 'h', authorities: [] }),
+      ).rejects.toMatchObject({
         code: '23505',
       });
       await store.migrate(); // and migrate() on a DDL-made table changes nothing
@@ -179,11 +204,25 @@ describeWithPostgres('PostgresUserStore', () => {
       await pool.query(`ALTER TABLE ${schema}.prev2_users DROP COLUMN email_verified`);
       const store = new PostgresUserStore({ pool, schema, tablePrefix: 'prev2_' });
       await store.addUser({ id: 'v', login: 'vera', email: 'v@example.com', passwordHash: 'h', authorities: [] });
-      await expect(store.createUser({ login: 'nina', email: 'n@example.com', passwordHash: 'h', authorities: [], emailVerified: false })).rejects.toMatchObject({ code: '42703' });
+      await expect(
+        store.createUser({
+          login: 'nina',
+          email: 'n@example.com',
+          passwordHash: 'h',
+          authorities: [],
+          emailVerified: false,
+        }),
+      ).rejects.toMatchObject({ code: '42703' });
       await store.migrate();
       await store.migrate();
       expect((await store.findById('v'))?.emailVerified).toBe(true);
-      const created = await store.createUser({ login: 'nina', email: 'n@example.com', passwordHash: 'h', authorities: [], emailVerified: false });
+      const created = await store.createUser({
+        login: 'nina',
+        email: 'n@example.com',
+        passwordHash: 'h',
+        authorities: [],
+        emailVerified: false,
+      });
       expect('user' in created && created.user.emailVerified).toBe(false);
       expect((await store.findByLogin('nina'))?.emailVerified).toBe(false);
     });
@@ -196,7 +235,17 @@ describeWithPostgres('PostgresUserStore', () => {
       await expect(store.listPasskeys('p')).rejects.toMatchObject({ code: '42P01' });
       await store.migrate();
       await store.migrate();
-      const record = { id: 'k', userId: 'p', credentialId: 'c', publicKey: 'pk', counter: 1, transports: ['internal'], name: 'n', createdAt: new Date('2025-01-01T00:00:00Z'), lastUsedAt: null };
+      const record = {
+        id: 'k',
+        userId: 'p',
+        credentialId: 'c',
+        publicKey: 'pk',
+        counter: 1,
+        transports: ['internal'],
+        name: 'n',
+        createdAt: new Date('2025-01-01T00:00:00Z'),
+        lastUsedAt: null,
+      };
       await store.createPasskey(record);
       expect(await store.listPasskeys('p')).toEqual([record]);
       expect((await store.findByLogin('pat'))?.id).toBe('p');
@@ -309,7 +358,11 @@ describeWithPostgres('PostgresUserStore', () => {
           ('dup', 'i\u0307STANBUL', 'dup@example.com', 'hd')`);
         const store = new PostgresUserStore({ pool, schema });
         await expect(store.migrate()).rejects.toThrow(/users "dup" and "i" .* have logins that are equal/);
-        expect(await indexesOf()).toEqual(['auth_users_email_lower_idx', 'auth_users_login_lower_idx', 'auth_users_pkey']);
+        expect(await indexesOf()).toEqual([
+          'auth_users_email_lower_idx',
+          'auth_users_login_lower_idx',
+          'auth_users_pkey',
+        ]);
 
         await pool.query(`UPDATE ${schema}.auth_users SET login = 'istanbul-2' WHERE id = 'dup'`);
         await store.migrate();
@@ -344,8 +397,12 @@ describe('PostgresUserStore options', () => {
     const sql = postgresUserStoreSchema({ schema: 'auth', tablePrefix: 'app_' });
     expect(sql).toContain('CREATE TABLE IF NOT EXISTS "auth"."app_users"');
     expect(sql).toContain('REFERENCES "auth"."app_users" (id) ON DELETE CASCADE');
-    expect(sql).toContain('CREATE UNIQUE INDEX IF NOT EXISTS "app_users_login_key_idx" ON "auth"."app_users" (login_key)');
-    expect(sql).toContain('CREATE UNIQUE INDEX IF NOT EXISTS "app_users_email_key_idx" ON "auth"."app_users" (email_key)');
+    expect(sql).toContain(
+      'CREATE UNIQUE INDEX IF NOT EXISTS "app_users_login_key_idx" ON "auth"."app_users" (login_key)',
+    );
+    expect(sql).toContain(
+      'CREATE UNIQUE INDEX IF NOT EXISTS "app_users_email_key_idx" ON "auth"."app_users" (email_key)',
+    );
     expect(sql).not.toContain('lower(');
   });
 });

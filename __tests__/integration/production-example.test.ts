@@ -7,7 +7,13 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { PostgresUserStore } from '../../lib';
 import { TEST_SECRET } from '../helpers/create-app';
-import { connectRedis, deleteRedisKeys, freePort, scanRedisKeys, sharedServicesSkipReason } from '../helpers/redis-postgres';
+import {
+  connectRedis,
+  deleteRedisKeys,
+  freePort,
+  scanRedisKeys,
+  sharedServicesSkipReason,
+} from '../helpers/redis-postgres';
 import { extractCode, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -24,7 +30,12 @@ interface Example {
 
 /** `npx tsx examples/production.ts` in a process group of its own, so stopping it reaches tsx's node child too. */
 function spawnExample(env: NodeJS.ProcessEnv): Example {
-  const child = spawn('npx', ['tsx', 'examples/production.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npx', ['tsx', 'examples/production.ts'], {
+    cwd: ROOT,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -65,15 +76,23 @@ async function stopExample(example: Example): Promise<void> {
 }
 
 describe('examples/production.ts', () => {
-  it('refuses to start without its services, naming each missing variable', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: 'postgres://127.0.0.1:1/unused', PORT: String(await freePort()) };
-    delete env.REDIS_URL;
-    delete env.SMTP_URL;
-    const example = spawnExample(env);
-    expect(await example.exited).toBe(1);
-    expect(example.output()).toContain('cannot start: REDIS_URL, SMTP_URL are not set');
-    expect(example.output()).not.toContain('listening on');
-  }, STARTUP_MS);
+  it(
+    'refuses to start without its services, naming each missing variable',
+    async () => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        DATABASE_URL: 'postgres://127.0.0.1:1/unused',
+        PORT: String(await freePort()),
+      };
+      delete env.REDIS_URL;
+      delete env.SMTP_URL;
+      const example = spawnExample(env);
+      expect(await example.exited).toBe(1);
+      expect(example.output()).toContain('cannot start: REDIS_URL, SMTP_URL are not set');
+      expect(example.output()).not.toContain('listening on');
+    },
+    STARTUP_MS,
+  );
 
   const skipReason = sharedServicesSkipReason();
   if (skipReason) process.stderr.write(`Skipping the production example's integration tests: ${skipReason}.\n`);
@@ -105,7 +124,8 @@ describe('examples/production.ts', () => {
         DATABASE_SCHEMA: schema,
         JWT_SECRET: TEST_SECRET,
       };
-      for (const name of ['TRUST_PROXY', 'ADMIN_PASSWORD', 'USER_PASSWORD', 'GUEST_PASSWORD', 'EXPIRED_PASSWORD']) delete env[name];
+      for (const name of ['TRUST_PROXY', 'ADMIN_PASSWORD', 'USER_PASSWORD', 'GUEST_PASSWORD', 'EXPIRED_PASSWORD'])
+        delete env[name];
       example = spawnExample(env);
       await waitForListening(example);
     }, STARTUP_MS);
@@ -127,18 +147,27 @@ describe('examples/production.ts', () => {
       expect(login.status).toBe(200);
       expect(login.body).toMatchObject({ tokenType: 'Bearer', user: { login: 'admin' } });
 
-      const reached = await request(baseUrl).get('/api/protected').set('Authorization', `Bearer ${login.body.accessToken}`);
+      const reached = await request(baseUrl)
+        .get('/api/protected')
+        .set('Authorization', `Bearer ${login.body.accessToken}`);
       expect(reached.status).toBe(200);
-      expect(reached.body).toMatchObject({ message: 'You are authenticated.', authorities: ['ROLE_ADMIN', 'ROLE_USER'] });
+      expect(reached.body).toMatchObject({
+        message: 'You are authenticated.',
+        authorities: ['ROLE_ADMIN', 'ROLE_USER'],
+      });
 
       const keys = (await scanRedisKeys(redis, prefix)).map((key) => key.slice(prefix.length));
-      expect(keys).toEqual(expect.arrayContaining([expect.stringMatching(/^rt:family:/), expect.stringMatching(/^rl:login:/)]));
+      expect(keys).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^rt:family:/), expect.stringMatching(/^rl:login:/)]),
+      );
       const admin = await new PostgresUserStore({ pool, schema }).findByLogin('admin');
       expect(admin?.lastLoginAt).toBeInstanceOf(Date);
     });
 
     it('sends the second-factor code through SMTP_URL', async () => {
-      const challenge = await request(baseUrl).post('/auth/login').send({ username: 'user', password: 'user-password' });
+      const challenge = await request(baseUrl)
+        .post('/auth/login')
+        .send({ username: 'user', password: 'user-password' });
       expect(challenge.body).toMatchObject({ tfaRequired: true, method: 'EMAIL' });
       const mail = await smtp.waitForMessage((message) => message.to.includes('user@example.com'));
       const verified = await request(baseUrl)
@@ -146,7 +175,9 @@ describe('examples/production.ts', () => {
         .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
         .send({ code: extractCode(mail.raw) });
       expect(verified.status).toBe(200);
-      const reached = await request(baseUrl).get('/api/protected').set('Authorization', `Bearer ${verified.body.accessToken}`);
+      const reached = await request(baseUrl)
+        .get('/api/protected')
+        .set('Authorization', `Bearer ${verified.body.accessToken}`);
       expect(reached.body).toMatchObject({ authorities: ['ROLE_USER'] });
     });
 
@@ -155,7 +186,11 @@ describe('examples/production.ts', () => {
         const res = await request(baseUrl).get('/metrics');
         expect(res.status).toBe(200);
         // Express 4 sorts the parameters (charset first): the same type.
-        expect(res.headers['content-type']?.split(/;\s*/).sort()).toEqual(['charset=utf-8', 'text/plain', 'version=0.0.4']);
+        expect(res.headers['content-type']?.split(/;\s*/).sort()).toEqual([
+          'charset=utf-8',
+          'text/plain',
+          'version=0.0.4',
+        ]);
         expect(res.text).toContain('# TYPE express_auth_logins_total counter');
         expect(res.text).toContain('# TYPE express_auth_guard_duration_seconds histogram');
         expect(res.text).toContain('process_cpu_user_seconds_total');

@@ -8,7 +8,14 @@ import request from 'supertest';
 import { createAuth, MemoryMailer, MemoryUserStore, RedisStateStore, type Auth, type AuthOptions } from '../../lib';
 import type { RedisStateStoreOptions } from '../../lib/stores/redis-state-store';
 import { describeStateStoreContract } from '../contracts/state-store-contract';
-import { createFakeClock, createRecordingLogger, demoUsers, PASSWORDS, TEST_COST, TEST_SECRET } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  PASSWORDS,
+  TEST_COST,
+  TEST_SECRET,
+} from '../helpers/create-app';
 import {
   deleteClusterKeys,
   ownClusterSkipReason,
@@ -24,7 +31,8 @@ const skipReason = redisClusterSkipReason();
 if (skipReason) process.stderr.write(`Skipping the Redis Cluster integration tests: ${skipReason}.\n`);
 const describeWithCluster = skipReason ? describe.skip : describe;
 const outageSkipReason = skipReason ?? ownClusterSkipReason();
-if (outageSkipReason && !skipReason) process.stderr.write(`Skipping the Redis Cluster node-restart tests: ${outageSkipReason}.\n`);
+if (outageSkipReason && !skipReason)
+  process.stderr.write(`Skipping the Redis Cluster node-restart tests: ${outageSkipReason}.\n`);
 const describeWithOwnCluster = outageSkipReason ? describe.skip : describe;
 
 const runPrefix = `eak-test:cluster:${process.pid}:${randomUUID().slice(0, 8)}:`;
@@ -33,7 +41,8 @@ const runPrefix = `eak-test:cluster:${process.pid}:${randomUUID().slice(0, 8)}:`
 const clusters: Array<Promise<RedisCluster>> = [];
 const fileCluster = () => (clusters[0] ??= useRedisCluster());
 afterAll(async () => {
-  for (const cluster of await Promise.allSettled(clusters)) if (cluster.status === 'fulfilled') await cluster.value.close();
+  for (const cluster of await Promise.allSettled(clusters))
+    if (cluster.status === 'fulfilled') await cluster.value.close();
 });
 
 /** A cluster client as a user connects it, and the store options the class JSDoc tells that user to write. */
@@ -95,7 +104,8 @@ function mountApp(auth: Auth): Express {
   return app;
 }
 
-const login = (app: Express, username: string, password: string) => request(app).post('/auth/login').send({ username, password });
+const login = (app: Express, username: string, password: string) =>
+  request(app).post('/auth/login').send({ username, password });
 const refresh = (app: Express, refreshToken: string) => request(app).post('/auth/token/refresh').send({ refreshToken });
 
 describeWithCluster('RedisStateStore on a Redis Cluster', () => {
@@ -220,7 +230,10 @@ describeWithCluster('RedisStateStore on a Redis Cluster', () => {
       const code = mailer.last('user@example.com')?.code as string;
       expect(code).toMatch(/^\d{6}$/);
       const verify = (app: Express) =>
-        request(app).post('/auth/tfa/verify').set('Authorization', `Bearer ${challenge.body.challengeToken}`).send({ code });
+        request(app)
+          .post('/auth/tfa/verify')
+          .set('Authorization', `Bearer ${challenge.body.challengeToken}`)
+          .send({ code });
 
       const verified = await verify(b);
       expect(verified.status).toBe(200);
@@ -305,7 +318,10 @@ describeWithOwnCluster('when the Redis Cluster node that holds the keys crashes 
             for (const password of [PASSWORDS.admin, 'wrong-password']) {
               const refused = await login(app, 'admin', password);
               expect(refused.status).toBe(503);
-              expect(refused.body).toEqual({ error: 'unavailable', message: 'Authentication is temporarily unavailable.' });
+              expect(refused.body).toEqual({
+                error: 'unavailable',
+                message: 'Authentication is temporarily unavailable.',
+              });
             }
             const refused = await refresh(app, sessions[index]?.body.refreshToken);
             expect(refused.status).toBe(503);

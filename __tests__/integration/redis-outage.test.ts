@@ -5,8 +5,25 @@ import { tmpdir } from 'node:os';
 import express, { type Express } from 'express';
 import { createClient } from 'redis';
 import request from 'supertest';
-import { createAuth, MemoryMailer, MemoryStateStore, MemoryUserStore, RedisStateStore, type Auth, type AuthOptions, type StateStore } from '../../lib';
-import { createFakeClock, createRecordingLogger, demoUsers, PASSWORDS, TEST_COST, TEST_SECRET, type FakeClock } from '../helpers/create-app';
+import {
+  createAuth,
+  MemoryMailer,
+  MemoryStateStore,
+  MemoryUserStore,
+  RedisStateStore,
+  type Auth,
+  type AuthOptions,
+  type StateStore,
+} from '../../lib';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  PASSWORDS,
+  TEST_COST,
+  TEST_SECRET,
+  type FakeClock,
+} from '../helpers/create-app';
 import { freePort } from '../helpers/redis-postgres';
 
 const skipReason = !process.env.REDIS_URL
@@ -65,7 +82,11 @@ describeWithRedis('when Redis stops and comes back', () => {
     port = await freePort();
     redis = await startRedisServer(port);
     // As production must: commands fail at once while disconnected instead of waiting in a queue.
-    client = createClient({ url: `redis://127.0.0.1:${port}`, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } });
+    client = createClient({
+      url: `redis://127.0.0.1:${port}`,
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: () => 50 },
+    });
     client.on('error', () => undefined); // reconnect attempts report here; the test watches isReady instead
     await client.connect();
     clock = createFakeClock();
@@ -87,13 +108,22 @@ describeWithRedis('when Redis stops and comes back', () => {
     await waitFor(() => client.isReady, 'the client reconnects');
   }
 
-  const redisState = () => new RedisStateStore({ sendCommand: (...args) => client.sendCommand(args), prefix: 'eak-outage:' });
+  const redisState = () =>
+    new RedisStateStore({ sendCommand: (...args) => client.sendCommand(args), prefix: 'eak-outage:' });
 
   async function startApp(options: Partial<AuthOptions> & { stateStore: StateStore }) {
     const users = new MemoryUserStore(await demoUsers(clock));
     const logger = createRecordingLogger();
     const mailer = new MemoryMailer();
-    const auth = createAuth({ secret: TEST_SECRET, users, mailer, logger, clock, passwords: { bcryptCost: TEST_COST }, ...options });
+    const auth = createAuth({
+      secret: TEST_SECRET,
+      users,
+      mailer,
+      logger,
+      clock,
+      passwords: { bcryptCost: TEST_COST },
+      ...options,
+    });
     auths.push(auth);
     const app: Express = express();
     app.use(auth.preset.mountPath, auth.router);
@@ -103,8 +133,10 @@ describeWithRedis('when Redis stops and comes back', () => {
     return { app, users, logger, mailer };
   }
 
-  const login = (app: Express, username: string, password: string) => request(app).post('/auth/login').send({ username, password });
-  const guarded = (app: Express, token: string) => request(app).get('/api/protected').set('Authorization', `Bearer ${token}`);
+  const login = (app: Express, username: string, password: string) =>
+    request(app).post('/auth/login').send({ username, password });
+  const guarded = (app: Express, token: string) =>
+    request(app).get('/api/protected').set('Authorization', `Bearer ${token}`);
 
   it('fails login closed with 503, keeps accepting verified tokens, and logs in again once Redis is back', async () => {
     const { app, logger, mailer } = await startApp({ stateStore: redisState() });

@@ -174,7 +174,7 @@ describe('RedisStateStore with sendCommandCluster', () => {
     expect(sent[4]?.command.slice(2)).toEqual(['1', 'p:e', '1000']);
   });
 
-  it('runs a rate-limit script with EVAL on the key\'s node when only another node has it loaded', async () => {
+  it("runs a rate-limit script with EVAL on the key's node when only another node has it loaded", async () => {
     // As on a cluster where rate-limit-redis's keyless SCRIPT LOAD reached another node than the key's.
     const sent: Sent[] = [];
     const store = new RedisStateStore({
@@ -182,7 +182,10 @@ describe('RedisStateStore with sendCommandCluster', () => {
       sendCommandCluster: async (details) => {
         sent.push(details);
         const [name, arg] = details.command;
-        if (name === 'SCRIPT') return createHash('sha1').update(arg === 'LOAD' ? (details.command[2] as string) : '').digest('hex');
+        if (name === 'SCRIPT')
+          return createHash('sha1')
+            .update(arg === 'LOAD' ? (details.command[2] as string) : '')
+            .digest('hex');
         if (name === 'EVALSHA') throw new Error('NOSCRIPT No matching script. Please use EVAL.');
         if (name === 'EVAL') return [1, 60_000];
         throw new Error(`unexpected ${name}`);

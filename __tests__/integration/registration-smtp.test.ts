@@ -17,10 +17,16 @@ let t: TestApp;
 let events: AuthEvent[];
 
 async function setup(options: Partial<AuthOptions> = {}): Promise<void> {
-  ({ t, mailer, events } = await createMailingApp(smtp, 'ACME Accounts <no-reply@acme.test>', { registration: { urlTemplate: 'https://app.example/verify-email?token={token}' }, ...options }));
+  ({ t, mailer, events } = await createMailingApp(smtp, 'ACME Accounts <no-reply@acme.test>', {
+    registration: { urlTemplate: 'https://app.example/verify-email?token={token}' },
+    ...options,
+  }));
 }
 
-smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
+smtpServerPerTest(
+  (server) => (smtp = server),
+  () => ({ mailer, app: t, smtp }),
+);
 
 /** The verification token in a delivered message: the `token` parameter of the link alone on its line. */
 function tokenIn(message: ReceivedMessage): string | undefined {

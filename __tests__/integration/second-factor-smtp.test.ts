@@ -15,7 +15,10 @@ async function setup(mailerOptions: Partial<NodemailerMailerOptions> = {}): Prom
   t = await createTestApp({ mailer });
 }
 
-smtpServerPerTest((server) => (smtp = server), () => ({ mailer, app: t, smtp }));
+smtpServerPerTest(
+  (server) => (smtp = server),
+  () => ({ mailer, app: t, smtp }),
+);
 
 describe('the mail a login sends', () => {
   test('goes to the stored address from the configured sender, with the code alone on a line; that code logs in', async () => {
@@ -37,7 +40,10 @@ describe('the mail a login sends', () => {
     expect(text).toContain('to sign in as "user"');
     expect(html).toContain(`>${code}</p>`);
 
-    const verified = await request(t.app).post('/auth/tfa/verify').set('Authorization', `Bearer ${res.body.challengeToken}`).send({ code });
+    const verified = await request(t.app)
+      .post('/auth/tfa/verify')
+      .set('Authorization', `Bearer ${res.body.challengeToken}`)
+      .send({ code });
     expect(verified.status).toBe(200);
     expect(verified.body.accessToken).toEqual(expect.any(String));
   });
@@ -83,7 +89,7 @@ describe('when the mail cannot go', () => {
     smtp = await startSmtpServer(); // so afterEach has a server to close
   });
 
-  test('a line break in the user\'s name cannot inject a header: nothing is sent and the login fails closed', async () => {
+  test("a line break in the user's name cannot inject a header: nothing is sent and the login fails closed", async () => {
     await setup();
     t.users.update('2', { firstName: 'Eve\r\nBcc: attacker@evil.test\r\nX-Evil:' });
 
@@ -96,7 +102,14 @@ describe('when the mail cannot go', () => {
 
   test('a stored address naming several recipients is refused, not split', async () => {
     await setup();
-    t.users.add({ id: '9', login: 'mallory', email: 'mallory@example.com,attacker@evil.test', passwordHash: (await t.users.findById('2'))!.passwordHash, authorities: ['ROLE_USER'], secondFactor: 'EMAIL' });
+    t.users.add({
+      id: '9',
+      login: 'mallory',
+      email: 'mallory@example.com,attacker@evil.test',
+      passwordHash: (await t.users.findById('2'))!.passwordHash,
+      authorities: ['ROLE_USER'],
+      secondFactor: 'EMAIL',
+    });
 
     const res = await postLogin(t, 'mallory', { password: PASSWORDS.user });
 

@@ -5,7 +5,15 @@ import express, { type Express } from 'express';
 import { Cluster, Redis } from 'ioredis';
 import request from 'supertest';
 import { createAuth, MemoryStateStore, MemoryUserStore, RedisStateStore, type Auth, type StateStore } from '../../lib';
-import { createFakeClock, createRecordingLogger, demoUsers, PASSWORDS, TEST_COST, TEST_SECRET, type FakeClock } from '../helpers/create-app';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  PASSWORDS,
+  TEST_COST,
+  TEST_SECRET,
+  type FakeClock,
+} from '../helpers/create-app';
 import { deleteClusterKeys, REDIS_CLUSTER_NODES } from '../helpers/redis-cluster';
 import { claimsOf } from '../helpers/session';
 
@@ -20,10 +28,13 @@ interface Backend {
   close(): Promise<void>;
 }
 
-const clusterNodes = (REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean).map((node) => {
-  const [host, port] = node.split(':');
-  return { host: host as string, port: Number(port) };
-});
+const clusterNodes = (REDIS_CLUSTER_NODES ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((node) => {
+    const [host, port] = node.split(':');
+    return { host: host as string, port: Number(port) };
+  });
 
 /**
  * The memory store with every call answered a macrotask late, as a networked store would: other requests run in
@@ -43,8 +54,16 @@ function late(store: StateStore): StateStore {
 }
 
 const backends: [string, boolean, () => Promise<Backend>][] = [
-  ['memory (one instance)', true, async () => ({ stores: (clock) => [new MemoryStateStore({ clock })], close: async () => undefined })],
-  ['memory, every call a tick late (one instance)', true, async () => ({ stores: (clock) => [late(new MemoryStateStore({ clock }))], close: async () => undefined })],
+  [
+    'memory (one instance)',
+    true,
+    async () => ({ stores: (clock) => [new MemoryStateStore({ clock })], close: async () => undefined }),
+  ],
+  [
+    'memory, every call a tick late (one instance)',
+    true,
+    async () => ({ stores: (clock) => [late(new MemoryStateStore({ clock }))], close: async () => undefined }),
+  ],
   [
     'Redis (two instances)',
     REDIS_URL !== undefined,
@@ -53,7 +72,10 @@ const backends: [string, boolean, () => Promise<Backend>][] = [
       const prefix = `${runPrefix}redis:`;
       const send = (command: string, ...args: string[]) => client.call(command, ...args);
       return {
-        stores: () => [new RedisStateStore({ sendCommand: send, prefix }), new RedisStateStore({ sendCommand: send, prefix })],
+        stores: () => [
+          new RedisStateStore({ sendCommand: send, prefix }),
+          new RedisStateStore({ sendCommand: send, prefix }),
+        ],
         close: async () => {
           const keys = await client.keys(`${prefix}*`);
           if (keys.length > 0) await client.del(...keys);
@@ -71,7 +93,10 @@ const backends: [string, boolean, () => Promise<Backend>][] = [
       const prefix = `${runPrefix}cluster:`;
       const send = (command: string, ...args: string[]) => cluster.call(command, ...args);
       return {
-        stores: () => [new RedisStateStore({ sendCommand: send, prefix }), new RedisStateStore({ sendCommand: send, prefix })],
+        stores: () => [
+          new RedisStateStore({ sendCommand: send, prefix }),
+          new RedisStateStore({ sendCommand: send, prefix }),
+        ],
         close: async () => {
           await deleteClusterKeys(clusterNodes, prefix);
           await cluster.quit();
@@ -101,14 +126,28 @@ describe.each(backends)('%s', (name, available, start) => {
     const clock = createFakeClock();
     const users = new MemoryUserStore(await demoUsers(clock));
     const apps: Express[] = backend.stores(clock).map((stateStore) => {
-      const auth = createAuth({ secret: TEST_SECRET, users, stateStore, logger: createRecordingLogger(), clock, passwords: { bcryptCost: TEST_COST }, rateLimit: false, lockout: false, sessions: { maxPerUser: CAP } });
+      const auth = createAuth({
+        secret: TEST_SECRET,
+        users,
+        stateStore,
+        logger: createRecordingLogger(),
+        clock,
+        passwords: { bcryptCost: TEST_COST },
+        rateLimit: false,
+        lockout: false,
+        sessions: { maxPerUser: CAP },
+      });
       auths.push(auth);
       const app = express();
       app.use(auth.preset.mountPath, auth.router);
       return app;
     });
     const logins = await Promise.all(
-      Array.from({ length: LOGINS }, (_, i) => request(apps[i % apps.length] as Express).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin })),
+      Array.from({ length: LOGINS }, (_, i) =>
+        request(apps[i % apps.length] as Express)
+          .post('/auth/login')
+          .send({ username: 'admin', password: PASSWORDS.admin }),
+      ),
     );
     for (const login of logins) expect(login.status).toBe(200);
 
@@ -116,7 +155,9 @@ describe.each(backends)('%s', (name, available, start) => {
     const open: string[] = [];
     let access = '';
     for (const login of logins) {
-      const refreshed = await request(apps[0] as Express).post('/auth/token/refresh').send({ refreshToken: login.body.refreshToken as string });
+      const refreshed = await request(apps[0] as Express)
+        .post('/auth/token/refresh')
+        .send({ refreshToken: login.body.refreshToken as string });
       if (refreshed.status === 200) {
         open.push(familyOf(login.body.refreshToken as string));
         access = refreshed.body.accessToken as string;
@@ -125,7 +166,10 @@ describe.each(backends)('%s', (name, available, start) => {
       }
     }
     expect(open).toHaveLength(CAP);
-    const listed = await request(apps[apps.length - 1] as Express).get('/auth/sessions').set('Authorization', `Bearer ${access}`).expect(200);
+    const listed = await request(apps[apps.length - 1] as Express)
+      .get('/auth/sessions')
+      .set('Authorization', `Bearer ${access}`)
+      .expect(200);
     const ids = (listed.body.sessions as { id: string }[]).map((session) => session.id);
     expect(ids.sort()).toEqual(open.sort());
   });
@@ -140,13 +184,26 @@ test("a host's store without compareAndSet still works: one login after another 
     increment: (key, ttlMs) => memory.increment(key, ttlMs),
     take: (key) => memory.take(key),
   };
-  const auth = createAuth({ secret: TEST_SECRET, users: new MemoryUserStore(await demoUsers(Date.now)), stateStore: hostStore, logger: createRecordingLogger(), passwords: { bcryptCost: TEST_COST }, rateLimit: false, sessions: { maxPerUser: 2 } });
+  const auth = createAuth({
+    secret: TEST_SECRET,
+    users: new MemoryUserStore(await demoUsers(Date.now)),
+    stateStore: hostStore,
+    logger: createRecordingLogger(),
+    passwords: { bcryptCost: TEST_COST },
+    rateLimit: false,
+    sessions: { maxPerUser: 2 },
+  });
   const app = express();
   app.use(auth.preset.mountPath, auth.router);
   const tokens: string[] = [];
-  for (let i = 0; i < 4; i += 1) tokens.push((await request(app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200)).body.refreshToken as string);
+  for (let i = 0; i < 4; i += 1)
+    tokens.push(
+      (await request(app).post('/auth/login').send({ username: 'admin', password: PASSWORDS.admin }).expect(200)).body
+        .refreshToken as string,
+    );
   const statuses = [];
-  for (const refreshToken of tokens) statuses.push((await request(app).post('/auth/token/refresh').send({ refreshToken })).status);
+  for (const refreshToken of tokens)
+    statuses.push((await request(app).post('/auth/token/refresh').send({ refreshToken })).status);
   expect(statuses).toEqual([401, 401, 200, 200]);
   await auth.shutdown();
   await memory.shutdown();

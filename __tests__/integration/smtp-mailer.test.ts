@@ -281,9 +281,7 @@ describe('startSmtpServer().waitForMessage', () => {
       await mailer.sendSecondFactorCode(mailFor());
       await expect(throwing).rejects.toThrow('bad predicate');
 
-      const pending = expect(smtp.waitForMessage((m) => m.to.includes('nobody@example.com'))).rejects.toThrow(
-        /closed/,
-      );
+      const pending = expect(smtp.waitForMessage((m) => m.to.includes('nobody@example.com'))).rejects.toThrow(/closed/);
       await smtp.close();
       await pending;
     } finally {

@@ -25,7 +25,9 @@ describeWithServices('trusted devices on two instances sharing Redis and Postgre
   });
 
   const cookieOf = (res: request.Response): string => {
-    const line = ((res.headers['set-cookie'] as unknown as string[]) ?? []).find((l) => l.startsWith('__Host-eak-trusted='));
+    const line = ((res.headers['set-cookie'] as unknown as string[]) ?? []).find((l) =>
+      l.startsWith('__Host-eak-trusted='),
+    );
     expect(line).toBeDefined();
     return line!.split(';')[0]!;
   };
@@ -51,11 +53,19 @@ describeWithServices('trusted devices on two instances sharing Redis and Postgre
     expect(onB.body.tfaRequired).toBeUndefined();
     expect(b.mailer.sent).toHaveLength(0);
 
-    const listed = await request(b.app).get(`${b.base}/trusted-devices`).set('Authorization', `Bearer ${onB.body.accessToken}`).set('Cookie', cookie).expect(200);
+    const listed = await request(b.app)
+      .get(`${b.base}/trusted-devices`)
+      .set('Authorization', `Bearer ${onB.body.accessToken}`)
+      .set('Cookie', cookie)
+      .expect(200);
     expect(listed.body.trustedDevices).toEqual([expect.objectContaining({ current: true })]);
 
-    await request(b.app).delete(`${b.base}/trusted-devices`).set('Authorization', `Bearer ${onB.body.accessToken}`).expect(204);
-    for (const instance of [a, b]) expect((await login(instance, cookie).expect(200)).body).toMatchObject({ tfaRequired: true });
+    await request(b.app)
+      .delete(`${b.base}/trusted-devices`)
+      .set('Authorization', `Bearer ${onB.body.accessToken}`)
+      .expect(204);
+    for (const instance of [a, b])
+      expect((await login(instance, cookie).expect(200)).body).toMatchObject({ tfaRequired: true });
   });
 
   it('"log out everywhere" on one instance ends the trust on the other', async () => {
@@ -70,7 +80,10 @@ describeWithServices('trusted devices on two instances sharing Redis and Postgre
     const cookie = cookieOf(verified);
     expect((await login(a, cookie).expect(200)).body.accessToken).toEqual(expect.any(String));
 
-    await request(b.app).post(`${b.base}/logout/all`).set('Authorization', `Bearer ${verified.body.accessToken}`).expect(204);
+    await request(b.app)
+      .post(`${b.base}/logout/all`)
+      .set('Authorization', `Bearer ${verified.body.accessToken}`)
+      .expect(204);
     expect((await login(a, cookie).expect(200)).body).toMatchObject({ tfaRequired: true });
   });
 });

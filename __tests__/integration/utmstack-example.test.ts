@@ -14,12 +14,30 @@ let child: ChildProcess | undefined;
 let baseUrl: string;
 const output: string[] = [];
 
-
 /** Starts the example and resolves with its URL once it prints `listening on http://...`. */
 function startExample(port: number, smtpUrl: string): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', SMTP_URL: smtpUrl, JWT_SECRET };
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'TRUST_PROXY', 'ADMIN_PASSWORD', 'USER_PASSWORD', 'GUEST_PASSWORD', 'EXPIRED_PASSWORD']) delete env[name];
-  const started = spawn(process.execPath, ['--import', 'tsx', 'examples/utmstack.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SMTP_URL: smtpUrl,
+    JWT_SECRET,
+  };
+  for (const name of [
+    'REDIS_URL',
+    'DATABASE_URL',
+    'TRUST_PROXY',
+    'ADMIN_PASSWORD',
+    'USER_PASSWORD',
+    'GUEST_PASSWORD',
+    'EXPIRED_PASSWORD',
+  ])
+    delete env[name];
+  const started = spawn(process.execPath, ['--import', 'tsx', 'examples/utmstack.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child = started;
   return waitForListening(started, 'the example', START_TIMEOUT_MS, output);
 }
@@ -90,9 +108,21 @@ describe('examples/utmstack.ts with SMTP_URL', () => {
 
     const search = await get('/api/elasticsearch/search', token);
     expect(search.status).toBe(200);
-    expect(await search.json()).toEqual({ message: 'You are authenticated.', user: '2', authorities: ['ROLE_USER'], method: 'token' });
+    expect(await search.json()).toEqual({
+      message: 'You are authenticated.',
+      user: '2',
+      authorities: ['ROLE_USER'],
+      method: 'token',
+    });
     const account = await get('/api/account', token);
-    expect(await account.json()).toMatchObject({ id: 2, login: 'user', email: 'user@example.com', firstName: 'Demo', lastName: 'User', authorities: ['ROLE_USER'] });
+    expect(await account.json()).toMatchObject({
+      id: 2,
+      login: 'user',
+      email: 'user@example.com',
+      firstName: 'Demo',
+      lastName: 'User',
+      authorities: ['ROLE_USER'],
+    });
     const status = await get('/api/authenticate', token);
     expect(status.status).toBe(200);
     expect(await status.text()).toBe('user');

@@ -2,7 +2,8 @@
 import type { Request } from 'express';
 import { readAuthorization, readBearer } from '../../lib/http/request';
 
-const withHeader = (authorization: string | undefined): Request => ({ headers: { authorization } }) as unknown as Request;
+const withHeader = (authorization: string | undefined): Request =>
+  ({ headers: { authorization } }) as unknown as Request;
 
 test.each([
   ['Bearer abc', 'abc'],

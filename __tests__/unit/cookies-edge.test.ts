@@ -23,7 +23,14 @@ const NOW_MS = Date.UTC(2026, 0, 1, 12, 0, 0) + 750;
 const NOW = Math.floor(NOW_MS / 1000);
 
 function settings(overrides: Partial<CookieTransportSettings> = {}): CookieTransportSettings {
-  return { refreshCookieName: REFRESH, accessCookieName: undefined, sameSite: 'Strict', secure: true, trustedOrigins: new Set([ORIGIN]), ...overrides };
+  return {
+    refreshCookieName: REFRESH,
+    accessCookieName: undefined,
+    sameSite: 'Strict',
+    secure: true,
+    trustedOrigins: new Set([ORIGIN]),
+    ...overrides,
+  };
 }
 
 function edge(cookies: CookieTransportSettings | false, bareAuthorization = false): EdgeContext {
@@ -37,7 +44,10 @@ function req(headers: Record<string, string | undefined> = {}): Request {
 /** A response that records the Set-Cookie lines appended to it. */
 function res(): Response & { cookies: string[] } {
   const cookies: string[] = [];
-  return { cookies, append: (name: string, value: string) => void (name === 'Set-Cookie' && cookies.push(value)) } as unknown as Response & { cookies: string[] };
+  return {
+    cookies,
+    append: (name: string, value: string) => void (name === 'Set-Cookie' && cookies.push(value)),
+  } as unknown as Response & { cookies: string[] };
 }
 
 const OPT_IN = { origin: ORIGIN, 'x-auth-transport': 'cookie' };
@@ -46,7 +56,11 @@ function issued(token: string, expiresAt: number): IssuedToken {
   return { token, jti: `jti-${token}`, issuedAt: NOW, expiresAt, lifetime: expiresAt - NOW };
 }
 
-function session(refresh: IssuedToken | undefined): { access: IssuedToken; refresh: IssuedToken | undefined; user: string } {
+function session(refresh: IssuedToken | undefined): {
+  access: IssuedToken;
+  refresh: IssuedToken | undefined;
+  user: string;
+} {
   return { access: issued('access.token.sig', NOW + 900), refresh, user: 'u-1' };
 }
 
@@ -77,7 +91,9 @@ describe('usesCookieTransport', () => {
     expect(sessionTokenFromCookie(edge(settings()), cookieRequest, 'refresh-token')).toBe('r.t.s');
     expect(usesCookieTransport(edge(settings()), cookieRequest)).toBe(true);
     // Another request of the same browser is not.
-    expect(usesCookieTransport(edge(settings()), req({ origin: ORIGIN, 'content-type': 'application/json' }))).toBe(false);
+    expect(usesCookieTransport(edge(settings()), req({ origin: ORIGIN, 'content-type': 'application/json' }))).toBe(
+      false,
+    );
   });
 });
 
@@ -85,8 +101,13 @@ describe('deliverTokensInCookies', () => {
   it('sets the refresh cookie (host-only, HttpOnly, Secure, SameSite) for the rest of its life and drops it from the result', () => {
     const response = res();
     const result = session(issued('refresh.token.sig', NOW + 3600));
-    expect(deliverTokensInCookies(edge(settings()), req(OPT_IN), response, result)).toEqual({ ...result, refresh: undefined });
-    expect(response.cookies).toEqual([`${REFRESH}=refresh.token.sig; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Strict`]);
+    expect(deliverTokensInCookies(edge(settings()), req(OPT_IN), response, result)).toEqual({
+      ...result,
+      refresh: undefined,
+    });
+    expect(response.cookies).toEqual([
+      `${REFRESH}=refresh.token.sig; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Strict`,
+    ]);
   });
 
   it('also sets the access cookie when one is configured; no Secure under insecureDevelopment; SameSite as configured', () => {
@@ -102,14 +123,20 @@ describe('deliverTokensInCookies', () => {
   it('sets no refresh cookie when the answer has no new refresh token (no rotation): the cookie keeps the valid one', () => {
     const response = res();
     const result = session(undefined);
-    expect(deliverTokensInCookies(edge(settings({ accessCookieName: ACCESS })), req(OPT_IN), response, result)).toEqual(result);
-    expect(response.cookies).toEqual([`${ACCESS}=access.token.sig; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Strict`]);
+    expect(deliverTokensInCookies(edge(settings({ accessCookieName: ACCESS })), req(OPT_IN), response, result)).toEqual(
+      result,
+    );
+    expect(response.cookies).toEqual([
+      `${ACCESS}=access.token.sig; Max-Age=900; Path=/; HttpOnly; Secure; SameSite=Strict`,
+    ]);
   });
 
   it('a token already expired gets Max-Age=0, never a negative age', () => {
     const response = res();
     deliverTokensInCookies(edge(settings()), req(OPT_IN), response, session(issued('old.token.sig', NOW - 5)));
-    expect(response.cookies).toEqual([`${REFRESH}=old.token.sig; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`]);
+    expect(response.cookies).toEqual([
+      `${REFRESH}=old.token.sig; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`,
+    ]);
   });
 
   it('outside cookie mode (no opt-in, or the transport off) returns the result untouched and sets nothing', () => {
@@ -132,7 +159,10 @@ describe('clearTokenCookies', () => {
     expect(response.cookies).toEqual([`${REFRESH}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`]);
     const both = res();
     clearTokenCookies(edge(settings({ accessCookieName: ACCESS })), req(OPT_IN), both);
-    expect(both.cookies).toEqual([`${REFRESH}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`, `${ACCESS}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`]);
+    expect(both.cookies).toEqual([
+      `${REFRESH}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`,
+      `${ACCESS}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict`,
+    ]);
   });
 
   it('clears nothing outside cookie mode', () => {
@@ -149,8 +179,12 @@ describe('clearTokenCookies', () => {
 
 describe('assertSameOriginCookieLogin', () => {
   it('refuses a request asking for cookies from an untrusted origin or an unknown source', () => {
-    expect(verdict(() => assertSameOriginCookieLogin(edge(settings()), req({ ...OPT_IN, origin: 'https://evil.example' })))).toBe('csrf_rejected');
-    expect(verdict(() => assertSameOriginCookieLogin(edge(settings()), req({ 'x-auth-transport': 'cookie' })))).toBe('csrf_rejected');
+    expect(
+      verdict(() => assertSameOriginCookieLogin(edge(settings()), req({ ...OPT_IN, origin: 'https://evil.example' }))),
+    ).toBe('csrf_rejected');
+    expect(verdict(() => assertSameOriginCookieLogin(edge(settings()), req({ 'x-auth-transport': 'cookie' })))).toBe(
+      'csrf_rejected',
+    );
   });
 
   it('passes a request asking for cookies from a trusted origin', () => {
@@ -158,35 +192,58 @@ describe('assertSameOriginCookieLogin', () => {
   });
 
   it('checks nothing for a request that does not ask for cookies, nor when the transport is off', () => {
-    expect(verdict(() => assertSameOriginCookieLogin(edge(settings()), req({ origin: 'https://evil.example' })))).toBe('passed');
-    expect(verdict(() => assertSameOriginCookieLogin(edge(false), req({ ...OPT_IN, origin: 'https://evil.example' })))).toBe('passed');
+    expect(verdict(() => assertSameOriginCookieLogin(edge(settings()), req({ origin: 'https://evil.example' })))).toBe(
+      'passed',
+    );
+    expect(
+      verdict(() => assertSameOriginCookieLogin(edge(false), req({ ...OPT_IN, origin: 'https://evil.example' }))),
+    ).toBe('passed');
   });
 });
 
 describe('isCrossSiteRequest', () => {
   it('is Sec-Fetch-Site: cross-site only', () => {
     expect(isCrossSiteRequest(req({ 'sec-fetch-site': 'cross-site' }))).toBe(true);
-    for (const site of ['same-site', 'same-origin', 'none', undefined]) expect(isCrossSiteRequest(req({ 'sec-fetch-site': site }))).toBe(false);
+    for (const site of ['same-site', 'same-origin', 'none', undefined])
+      expect(isCrossSiteRequest(req({ 'sec-fetch-site': site }))).toBe(false);
   });
 });
 
 describe('sessionTokenFromCookie', () => {
   const cookies = settings({ accessCookieName: ACCESS });
-  const from = (headers: Record<string, string | undefined>, credential: 'refresh-token' | 'session-token' = 'refresh-token', edgeContext = edge(cookies)) =>
+  const from = (
+    headers: Record<string, string | undefined>,
+    credential: 'refresh-token' | 'session-token' = 'refresh-token',
+    edgeContext = edge(cookies),
+  ) =>
     verdict(() => {
       const token = sessionTokenFromCookie(edgeContext, req(headers), credential);
       throw new Error(`token ${String(token)}`);
     });
 
   it('takes the refresh cookie, once the request passes the CSRF check', () => {
-    expect(from({ origin: ORIGIN, 'content-type': 'application/json', cookie: `${REFRESH}=r.t.s; ${ACCESS}=a.t.s` })).toBe('Error: token r.t.s');
-    expect(from({ origin: ORIGIN, 'content-type': 'application/json', cookie: `${REFRESH}=r.t.s; ${ACCESS}=a.t.s` }, 'session-token')).toBe('Error: token r.t.s');
+    expect(
+      from({ origin: ORIGIN, 'content-type': 'application/json', cookie: `${REFRESH}=r.t.s; ${ACCESS}=a.t.s` }),
+    ).toBe('Error: token r.t.s');
+    expect(
+      from(
+        { origin: ORIGIN, 'content-type': 'application/json', cookie: `${REFRESH}=r.t.s; ${ACCESS}=a.t.s` },
+        'session-token',
+      ),
+    ).toBe('Error: token r.t.s');
   });
 
   it('refuses a cookie from an untrusted origin, or from a request a form could make', () => {
-    expect(from({ origin: 'https://evil.example', 'content-type': 'application/json', cookie: `${REFRESH}=r.t.s` })).toBe('csrf_rejected');
+    expect(
+      from({ origin: 'https://evil.example', 'content-type': 'application/json', cookie: `${REFRESH}=r.t.s` }),
+    ).toBe('csrf_rejected');
     expect(from({ origin: ORIGIN, 'content-type': 'text/plain', cookie: `${REFRESH}=r.t.s` })).toBe('csrf_rejected');
-    expect(from({ origin: 'https://evil.example', 'content-type': 'application/json', cookie: `${ACCESS}=a.t.s` }, 'session-token')).toBe('csrf_rejected');
+    expect(
+      from(
+        { origin: 'https://evil.example', 'content-type': 'application/json', cookie: `${ACCESS}=a.t.s` },
+        'session-token',
+      ),
+    ).toBe('csrf_rejected');
   });
 
   it('a logout (session-token) falls back to the access cookie; a refresh does not', () => {
@@ -194,7 +251,9 @@ describe('sessionTokenFromCookie', () => {
     expect(from(headers, 'session-token')).toBe('Error: token a.t.s');
     expect(from(headers, 'refresh-token')).toBe('Error: token undefined');
     // Without an access cookie configured, no other cookie is read in its place (not even one named "undefined").
-    expect(from({ ...headers, cookie: `${ACCESS}=a.t.s; undefined=u.t.s` }, 'session-token', edge(settings()))).toBe('Error: token undefined');
+    expect(from({ ...headers, cookie: `${ACCESS}=a.t.s; undefined=u.t.s` }, 'session-token', edge(settings()))).toBe(
+      'Error: token undefined',
+    );
   });
 
   it('no cookie: nothing, and no CSRF check (the token comes from the body)', () => {
@@ -206,7 +265,9 @@ describe('sessionTokenFromCookie', () => {
     const headers = { origin: 'https://evil.example', cookie: `${REFRESH}=r.t.s; ${ACCESS}=a.t.s` };
     expect(from({ ...headers, authorization: 'Bearer b.t.s' }, 'session-token')).toBe('Error: token undefined');
     // A preset that reads a bare Authorization value as the token.
-    expect(from({ ...headers, authorization: 'b.t.s' }, 'session-token', edge(cookies, true))).toBe('Error: token undefined');
+    expect(from({ ...headers, authorization: 'b.t.s' }, 'session-token', edge(cookies, true))).toBe(
+      'Error: token undefined',
+    );
     // Any other scheme is no bearer: the cookie is read and checked.
     expect(from({ ...headers, authorization: 'Basic dXNlcjpwYXNz' })).toBe('csrf_rejected');
     expect(from({ ...headers, authorization: 'b.t.s' })).toBe('csrf_rejected');
@@ -214,15 +275,27 @@ describe('sessionTokenFromCookie', () => {
 
   it('reads no cookie when the transport is off (not even one named "undefined")', () => {
     const cookie = `${REFRESH}=r.t.s; ${ACCESS}=a.t.s; undefined=u.t.s`;
-    expect(from({ origin: ORIGIN, 'content-type': 'application/json', cookie }, 'refresh-token', edge(false))).toBe('Error: token undefined');
-    expect(from({ 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie }, 'session-token', edge(false))).toBe('Error: token undefined');
+    expect(from({ origin: ORIGIN, 'content-type': 'application/json', cookie }, 'refresh-token', edge(false))).toBe(
+      'Error: token undefined',
+    );
+    expect(
+      from(
+        { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json', cookie },
+        'session-token',
+        edge(false),
+      ),
+    ).toBe('Error: token undefined');
   });
 });
 
 describe('carriesAccessCookie', () => {
   it('is whether the configured access cookie is in the request', () => {
-    expect(carriesAccessCookie(edge(settings({ accessCookieName: ACCESS })), req({ cookie: `x=1; ${ACCESS}=a.t.s` }))).toBe(true);
-    expect(carriesAccessCookie(edge(settings({ accessCookieName: ACCESS })), req({ cookie: `${REFRESH}=r.t.s` }))).toBe(false);
+    expect(
+      carriesAccessCookie(edge(settings({ accessCookieName: ACCESS })), req({ cookie: `x=1; ${ACCESS}=a.t.s` })),
+    ).toBe(true);
+    expect(carriesAccessCookie(edge(settings({ accessCookieName: ACCESS })), req({ cookie: `${REFRESH}=r.t.s` }))).toBe(
+      false,
+    );
     expect(carriesAccessCookie(edge(settings({ accessCookieName: ACCESS })), req({}))).toBe(false);
   });
 

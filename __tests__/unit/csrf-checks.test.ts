@@ -35,7 +35,13 @@ describe('assertSameOriginRequest', () => {
   });
 
   it('refuses an untrusted, a look-alike or a null Origin, whatever else the request carries', () => {
-    for (const origin of ['https://evil.example', `${ORIGIN}.evil.example`, 'null', 'http://app.example.com', `${ORIGIN}/`]) {
+    for (const origin of [
+      'https://evil.example',
+      `${ORIGIN}.evil.example`,
+      'null',
+      'http://app.example.com',
+      `${ORIGIN}/`,
+    ]) {
       expect(verdict({ origin, 'x-auth-transport': 'cookie', 'sec-fetch-site': 'same-origin' })).toBe('csrf_rejected');
     }
   });
@@ -43,11 +49,17 @@ describe('assertSameOriginRequest', () => {
   it('without Origin: passes Sec-Fetch-Site same-origin or none only; refuses same-site, cross-site and no header', () => {
     expect(verdict({ 'sec-fetch-site': 'same-origin', 'x-auth-transport': 'cookie' })).toBe('passed');
     expect(verdict({ 'sec-fetch-site': 'none', 'x-auth-transport': 'cookie' })).toBe('passed');
-    for (const site of ['same-site', 'cross-site', undefined, '']) expect(verdict({ 'sec-fetch-site': site, 'x-auth-transport': 'cookie' })).toBe('csrf_rejected');
+    for (const site of ['same-site', 'cross-site', undefined, ''])
+      expect(verdict({ 'sec-fetch-site': site, 'x-auth-transport': 'cookie' })).toBe('csrf_rejected');
   });
 
   it('a trusted source still needs the opt-in header or a JSON body (what no HTML form can send)', () => {
-    for (const type of [undefined, 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/plain']) {
+    for (const type of [
+      undefined,
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/plain',
+    ]) {
       expect(verdict({ origin: ORIGIN, 'content-type': type })).toBe('csrf_rejected');
       expect(verdict({ 'sec-fetch-site': 'same-origin', 'content-type': type })).toBe('csrf_rejected');
     }
@@ -56,20 +68,38 @@ describe('assertSameOriginRequest', () => {
 
 describe('optsIntoCookies', () => {
   it('is X-Auth-Transport: cookie, in any case and with spaces around, and nothing else', () => {
-    for (const value of ['cookie', 'Cookie', ' COOKIE ']) expect(optsIntoCookies(req({ 'x-auth-transport': value }))).toBe(true);
-    for (const value of [undefined, '', 'cookies', 'bearer', 'cookie; x']) expect(optsIntoCookies(req({ 'x-auth-transport': value }))).toBe(false);
+    for (const value of ['cookie', 'Cookie', ' COOKIE '])
+      expect(optsIntoCookies(req({ 'x-auth-transport': value }))).toBe(true);
+    for (const value of [undefined, '', 'cookies', 'bearer', 'cookie; x'])
+      expect(optsIntoCookies(req({ 'x-auth-transport': value }))).toBe(false);
   });
 });
 
 describe('hasJsonContentType', () => {
   it('is application/json or application/*+json, with parameters and in any case', () => {
-    for (const type of ['application/json', 'Application/JSON; charset=utf-8', ' application/json ', 'application/merge-patch+json', 'application/vnd.api+json;v=1']) {
+    for (const type of [
+      'application/json',
+      'Application/JSON; charset=utf-8',
+      ' application/json ',
+      'application/merge-patch+json',
+      'application/vnd.api+json;v=1',
+    ]) {
       expect(hasJsonContentType(req({ 'content-type': type }))).toBe(true);
     }
   });
 
   it('is not what a form can send, nor a JSON look-alike', () => {
-    for (const type of [undefined, '', 'text/plain', 'text/json', 'text/plain+json', 'application/jsonp', 'application/json-seq', 'application/x-www-form-urlencoded', 'multipart/form-data']) {
+    for (const type of [
+      undefined,
+      '',
+      'text/plain',
+      'text/json',
+      'text/plain+json',
+      'application/jsonp',
+      'application/json-seq',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+    ]) {
       expect(hasJsonContentType(req({ 'content-type': type }))).toBe(false);
     }
   });

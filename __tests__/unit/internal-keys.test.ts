@@ -35,7 +35,14 @@ afterEach(() => {
 });
 
 function service(keys: PreparedKeys): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds: 0, clock, verifiedCacheSize: 100 });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 0,
+    clock,
+    verifiedCacheSize: 100,
+  });
 }
 
 const now = (): number => Math.floor(clock() / 1000);
@@ -43,10 +50,17 @@ const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toStr
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.') as [string, string];
-  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString()),
+  };
 }
 
-function hs256(header: Record<string, unknown>, payload: Record<string, unknown>, key: string | Buffer | KeyObject): string {
+function hs256(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key: string | Buffer | KeyObject,
+): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
 }
@@ -96,22 +110,27 @@ describe('only access tokens verify under the published key', () => {
     }
   });
 
-  test.each(['EdDSA', 'ES256', 'RS256'] as const)('%s: jose with the public key verifies the access token only', async (algorithm) => {
-    const pair = generateKeyPair(algorithm);
-    const tokens = service(prepareKeys({ algorithm, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, kid: 'k1' }, undefined));
-    const issued = issueAll(tokens);
-    const publicKey = createPublicKey(pair.publicKeyPem);
-    const results = await Promise.all(
-      KINDS.map((kind) =>
-        jwtVerify(issued[kind], publicKey, { currentDate: new Date(clock()) }).then(
-          () => 'verifies',
-          () => 'refused',
+  test.each(['EdDSA', 'ES256', 'RS256'] as const)(
+    '%s: jose with the public key verifies the access token only',
+    async (algorithm) => {
+      const pair = generateKeyPair(algorithm);
+      const tokens = service(
+        prepareKeys({ algorithm, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, kid: 'k1' }, undefined),
+      );
+      const issued = issueAll(tokens);
+      const publicKey = createPublicKey(pair.publicKeyPem);
+      const results = await Promise.all(
+        KINDS.map((kind) =>
+          jwtVerify(issued[kind], publicKey, { currentDate: new Date(clock()) }).then(
+            () => 'verifies',
+            () => 'refused',
+          ),
         ),
-      ),
-    );
-    expect(results).toEqual(['verifies', 'refused', 'refused', 'refused']);
-    for (const kind of KINDS) expect(tokens.verify(issued[kind], kind).sub).toBe('1');
-  });
+      );
+      expect(results).toEqual(['verifies', 'refused', 'refused', 'refused']);
+      for (const kind of KINDS) expect(tokens.verify(issued[kind], kind).sub).toBe('1');
+    },
+  );
 });
 
 describe('each verifier accepts only its own kind', () => {
@@ -131,13 +150,35 @@ describe('each verifier accepts only its own kind', () => {
     const refresh = decode(tokens.sign('refresh', { sub: '1', fam: 'f' }, 600).token);
     // A holder of the published secret re-signing internal headers gets nowhere either.
     for (const typ of ['refresh+jwt', 'tfa+jwt', 'device+jwt']) {
-      const forged = hs256({ ...refresh.header, typ }, { ...refresh.payload, usefor: typ.split('+')[0], cid: 'c', did: 'd' }, SECRET);
-      for (const kind of ['refresh', 'tfa', 'device'] as const) expect(codeOf(() => tokens.verify(forged, kind))).toBe('token_invalid');
+      const forged = hs256(
+        { ...refresh.header, typ },
+        { ...refresh.payload, usefor: typ.split('+')[0], cid: 'c', did: 'd' },
+        SECRET,
+      );
+      for (const kind of ['refresh', 'tfa', 'device'] as const)
+        expect(codeOf(() => tokens.verify(forged, kind))).toBe('token_invalid');
     }
     // An internal typ under the published kid, or an access typ under the internal kid, is refused too.
     const publishedKid = decode(tokens.sign('access', { sub: '1', auth: '' }, 60).token).header.kid;
-    expect(codeOf(() => tokens.verify(hs256({ alg: 'HS256', typ: 'refresh+jwt', kid: publishedKid }, refresh.payload, SECRET), 'refresh'))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: refresh.header.kid }, { ...refresh.payload, usefor: 'access', auth: '' }, SECRET)))).toBe('token_invalid');
+    expect(
+      codeOf(() =>
+        tokens.verify(
+          hs256({ alg: 'HS256', typ: 'refresh+jwt', kid: publishedKid }, refresh.payload, SECRET),
+          'refresh',
+        ),
+      ),
+    ).toBe('token_invalid');
+    expect(
+      codeOf(() =>
+        tokens.verifyAccess(
+          hs256(
+            { alg: 'HS256', typ: 'at+jwt', kid: refresh.header.kid },
+            { ...refresh.payload, usefor: 'access', auth: '' },
+            SECRET,
+          ),
+        ),
+      ),
+    ).toBe('token_invalid');
   });
 });
 
@@ -146,17 +187,29 @@ describe('internal keys themselves', () => {
     const keys = prepareKeys(SECRET, 'HS256');
     const tokens = service(keys);
     const refresh = decode(tokens.sign('refresh', { sub: '1', fam: 'f' }, 600).token);
-    const internal = internalKeysOf(keys.verificationKey(decode(tokens.sign('access', { sub: '1', auth: '' }, 60).token).header.kid as string)!)!;
+    const internal = internalKeysOf(
+      keys.verificationKey(decode(tokens.sign('access', { sub: '1', auth: '' }, 60).token).header.kid as string)!,
+    )!;
     expect(internal.kid).toBe(refresh.header.kid);
     // The control: the refresh kind's own internal key and header verify.
     expect(tokens.verify(hs256(refresh.header, refresh.payload, internal.keys.refresh), 'refresh').fam).toBe('f');
     for (const other of [internal.keys.tfa, internal.keys.device, SECRET]) {
-      expect(codeOf(() => tokens.verify(hs256(refresh.header, refresh.payload, other), 'refresh'))).toBe('token_invalid');
+      expect(codeOf(() => tokens.verify(hs256(refresh.header, refresh.payload, other), 'refresh'))).toBe(
+        'token_invalid',
+      );
     }
     for (const alg of ['HS512', 'none', 'EdDSA']) {
-      expect(codeOf(() => tokens.verify(hs256({ ...refresh.header, alg }, refresh.payload, internal.keys.refresh), 'refresh'))).toBe('token_invalid');
+      expect(
+        codeOf(() =>
+          tokens.verify(hs256({ ...refresh.header, alg }, refresh.payload, internal.keys.refresh), 'refresh'),
+        ),
+      ).toBe('token_invalid');
     }
-    expect(codeOf(() => tokens.verify(hs256({ alg: 'HS256', typ: 'refresh+jwt' }, refresh.payload, internal.keys.refresh), 'refresh'))).toBe('token_invalid');
+    expect(
+      codeOf(() =>
+        tokens.verify(hs256({ alg: 'HS256', typ: 'refresh+jwt' }, refresh.payload, internal.keys.refresh), 'refresh'),
+      ),
+    ).toBe('token_invalid');
     // Never a configured secret, and different for each kind.
     const exported = Object.values(internal.keys).map((key) => key.export().toString('base64'));
     expect(new Set(exported).size).toBe(3);
@@ -165,7 +218,13 @@ describe('internal keys themselves', () => {
 
   test('a key that only verifies (no private half) has no internal keys', () => {
     const pair = generateKeyPair('EdDSA');
-    const set = new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey: pair.privateKeyPem }, { algorithm: 'EdDSA', publicKey: generateKeyPair('EdDSA').publicKeyPem, kid: 'verify-only' }], clock });
+    const set = new KeySet({
+      keys: [
+        { algorithm: 'EdDSA', privateKey: pair.privateKeyPem },
+        { algorithm: 'EdDSA', publicKey: generateKeyPair('EdDSA').publicKeyPem, kid: 'verify-only' },
+      ],
+      clock,
+    });
     closers.push(() => set.close());
     expect(internalKeysOf(set.verificationKey('verify-only')!)).toBeUndefined();
     expect(internalKeysOf(set.verificationKey(pair.kid)!)).toBeDefined();
@@ -183,7 +242,11 @@ describe('tokens issued before explicit typing', () => {
       tfa: { ...base, usefor: 'tfa', cid: 'c' },
       device: { ...base, usefor: 'device', did: 'd' },
     };
-    for (const header of [{ alg: 'HS256', typ: 'JWT', kid }, { alg: 'HS256', kid }, { alg: 'HS256', typ: 'JWT' }]) {
+    for (const header of [
+      { alg: 'HS256', typ: 'JWT', kid },
+      { alg: 'HS256', kid },
+      { alg: 'HS256', typ: 'JWT' },
+    ]) {
       for (const kind of KINDS) {
         const token = hs256(header, legacy[kind], SECRET);
         for (const as of KINDS) {
@@ -213,7 +276,11 @@ describe('internal keys follow the key set', () => {
   });
 
   test('an in-process key set keeps a rotated-out key until the internal tokens it signed have expired', () => {
-    const set = new KeySet({ keys: [{ algorithm: 'HS256', secret: SECRET }], rotation: { retainFor: '1h', publishAhead: '1m' }, clock });
+    const set = new KeySet({
+      keys: [{ algorithm: 'HS256', secret: SECRET }],
+      rotation: { retainFor: '1h', publishAhead: '1m' },
+      clock,
+    });
     closers.push(() => set.close());
     const tokens = service(set);
     // Lives longer than retainFor: the set must not drop the key it derives from while it is valid.
@@ -237,7 +304,10 @@ describe('internal keys follow the key set', () => {
     generateKeyDirectory(dir, 'EdDSA');
     const a = loadKeySetFromDirectory(dir, { clock });
     const b = loadKeySetFromDirectory(dir, { clock });
-    closers.push(() => a.close(), () => b.close());
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const issued = issueAll(service(a));
     for (const kind of KINDS) expect(service(b).verify(issued[kind], kind).sub).toBe('1');
     rotateKeyDirectory(dir, { publishAhead: 0, clock });

@@ -3,7 +3,13 @@
 // spellings of a signature (and a cache keyed by the token string would then hold one token under many names), and
 // one that answered "yes" to a non-canonical spelling before any cryptography would accept forged tokens.
 import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS, signJwt, verifyJwt, type SigningAlgorithm } from '../../lib/tokens/jws';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  HMAC_ALGORITHMS,
+  signJwt,
+  verifyJwt,
+  type SigningAlgorithm,
+} from '../../lib/tokens/jws';
 
 const RULES = { now: Math.floor(Date.now() / 1000), skewSeconds: 0, issuer: undefined, audience: undefined };
 const HEADER = { typ: 'at+jwt', kid: 'k1' };
@@ -70,7 +76,8 @@ describe.each([...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS])('%s', (algorithm) 
 
   it('refuses the right signature with a stray character appended, and short or empty signatures', () => {
     expect(verifies(algorithm, INPUT, `${signature}A`, keys.verify)).toBe(false);
-    for (const forged of ['', 'A', 'AB', 'AAAA', '_w']) expect(verifies(algorithm, INPUT, forged, keys.verify)).toBe(false);
+    for (const forged of ['', 'A', 'AB', 'AAAA', '_w'])
+      expect(verifies(algorithm, INPUT, forged, keys.verify)).toBe(false);
   });
 
   it('refuses a canonical signature of the wrong length without throwing', () => {
@@ -86,7 +93,8 @@ it('every fixed-length signature has stray bits to respell (so the test above is
   for (const algorithm of ['HS256', 'HS384', 'HS512', 'ES256', 'EdDSA'] as const) {
     const keys = keysFor(algorithm);
     const { signature } = signed(algorithm, keys.sign);
-    if (algorithm === 'HS384') expect(respelled(signature)).toBeUndefined(); // 48 bytes: no stray bits
+    if (algorithm === 'HS384')
+      expect(respelled(signature)).toBeUndefined(); // 48 bytes: no stray bits
     else expect(respelled(signature)).toBeDefined();
   }
 });

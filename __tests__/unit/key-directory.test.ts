@@ -2,7 +2,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyDirectory, loadKeySetFromDirectory, rotateKeyDirectory, type KeyManifest } from '../../lib/tokens/key-directory';
+import {
+  generateKeyDirectory,
+  loadKeySetFromDirectory,
+  rotateKeyDirectory,
+  type KeyManifest,
+} from '../../lib/tokens/key-directory';
 import { jwkThumbprint } from '../../lib/tokens/key-material';
 import type { KeySet } from '../../lib/tokens/key-set';
 import { TokenService } from '../../lib/tokens/token-service';
@@ -35,10 +40,18 @@ function load(options: { reloadEvery?: '1m' } = {}): KeySet {
 }
 
 function service(keys: KeySet): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds: 30, clock, verifiedCacheSize: 100 });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 30,
+    clock,
+    verifiedCacheSize: 100,
+  });
 }
 
-const kidOf = (token: string): unknown => (JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as { kid: unknown }).kid;
+const kidOf = (token: string): unknown =>
+  (JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as { kid: unknown }).kid;
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
 
 it('generate-keys output: private.pem (0600), public.pem, jwks.json with the thumbprint kid; it loads and signs', () => {
@@ -67,7 +80,10 @@ it('rotate-keys round trip: publish ahead, sign after, drop after retainFor; ins
   const step = rotateKeyDirectory(dir, { clock, publishAhead: '1h', retainFor: '2h' });
   expect(step.created).toEqual(expect.any(String));
   const next = step.created as string;
-  expect(step.keys.map((key) => [key.kid, key.state])).toEqual([[next, 'next'], [first.kid, 'signing']]);
+  expect(step.keys.map((key) => [key.kid, key.state])).toEqual([
+    [next, 'next'],
+    [first.kid, 'signing'],
+  ]);
   expect(readJson<{ keys: { kid: string }[] }>('jwks.json').keys.map((key) => key.kid)).toEqual([first.kid, next]);
   expect(statSync(join(dir, `${next}.private.pem`)).mode & 0o777).toBe(0o600);
   const manifest = readJson<KeyManifest>('keys.json');

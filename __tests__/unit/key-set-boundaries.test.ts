@@ -34,7 +34,14 @@ function track(keys: KeySet): KeySet {
 }
 
 function service(keys: KeySet, clockSkewSeconds = 0): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds, clock, verifiedCacheSize: 10 });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds,
+    clock,
+    verifiedCacheSize: 10,
+  });
 }
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -13,7 +13,12 @@ it('a retired key verifies until retirement + retainFor, not a millisecond longe
   expect(keys.kid).toBe(next);
   now += HOUR - 1;
   expect(keys.verificationKey(old)).toBeDefined();
-  expect(keys.jwks().keys.map((key) => key.kid).sort()).toEqual([next, old].sort());
+  expect(
+    keys
+      .jwks()
+      .keys.map((key) => key.kid)
+      .sort(),
+  ).toEqual([next, old].sort());
   now += 1;
   expect(keys.verificationKey(old)).toBeUndefined();
   expect(keys.jwks().keys.map((key) => key.kid)).toEqual([next]);

@@ -33,12 +33,27 @@ function keySet(options: KeySetOptions): KeySet {
 }
 
 function service(keys: KeySet): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds: 30, clock, verifiedCacheSize: 100 });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 30,
+    clock,
+    verifiedCacheSize: 100,
+  });
 }
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = (): number => Math.floor(clock() / 1000);
-const claims = (): Record<string, unknown> => ({ sub: '1', auth: 'ROLE_ADMIN', usefor: 'access', iat: now(), exp: now() + 600, exi: 600, jti: 'j' });
+const claims = (): Record<string, unknown> => ({
+  sub: '1',
+  auth: 'ROLE_ADMIN',
+  usefor: 'access',
+  iat: now(),
+  exp: now() + 600,
+  exi: 600,
+  jti: 'j',
+});
 
 function headerOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as Record<string, unknown>;
@@ -54,7 +69,12 @@ function codeOf(fn: () => unknown): AuthErrorCode {
   throw new Error('expected an AuthError');
 }
 
-function hmacForge(header: Record<string, unknown>, payload: Record<string, unknown>, key: string | Buffer, hash = 'sha256'): string {
+function hmacForge(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key: string | Buffer,
+  hash = 'sha256',
+): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`;
 }
@@ -80,8 +100,14 @@ describe('every algorithm', () => {
       const { token } = tokens.sign('access', { sub: '7', auth: 'ROLE_USER' }, 600);
       expect(headerOf(token)).toEqual({ alg: algorithm, typ: 'at+jwt', kid: `k-${algorithm}` });
       expect(tokens.verifyAccess(token).sub).toBe('7');
-      const joseKey = algorithm.startsWith('HS') ? Buffer.from(`${HMAC_SECRET}${HMAC_SECRET}`) : pairs[algorithm as 'EdDSA'].publicKey;
-      const { payload } = await jwtVerify(token, joseKey, { algorithms: [algorithm], typ: 'at+jwt', currentDate: new Date(clock()) });
+      const joseKey = algorithm.startsWith('HS')
+        ? Buffer.from(`${HMAC_SECRET}${HMAC_SECRET}`)
+        : pairs[algorithm as 'EdDSA'].publicKey;
+      const { payload } = await jwtVerify(token, joseKey, {
+        algorithms: [algorithm],
+        typ: 'at+jwt',
+        currentDate: new Date(clock()),
+      });
       expect(payload.sub).toBe('7');
       // A flipped signature byte fails: the check is real.
       const [h, p, s] = token.split('.') as [string, string, string];
@@ -93,9 +119,16 @@ describe('every algorithm', () => {
 
   it('accepts an EdDSA key pair as the plain `secret` option, as KeyObjects or PEM', () => {
     const pem = generateKeyPair('EdDSA');
-    for (const secret of [{ algorithm: 'EdDSA' as const, ...pairs.EdDSA, kid: 'ed' }, { algorithm: 'EdDSA' as const, privateKey: pem.privateKeyPem, publicKey: pem.publicKeyPem, kid: 'ed' }]) {
+    for (const secret of [
+      { algorithm: 'EdDSA' as const, ...pairs.EdDSA, kid: 'ed' },
+      { algorithm: 'EdDSA' as const, privateKey: pem.privateKeyPem, publicKey: pem.publicKeyPem, kid: 'ed' },
+    ]) {
       const tokens = service(prepareKeys(secret, undefined));
-      expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: 'ed' });
+      expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toEqual({
+        alg: 'EdDSA',
+        typ: 'at+jwt',
+        kid: 'ed',
+      });
     }
   });
 });
@@ -125,8 +158,13 @@ describe('algorithm confusion: the kid picks the key, the key fixes the algorith
         JSON.stringify(publicKey.export({ format: 'jwk' })),
       ];
       for (const key of encodings) {
-        for (const [alg, hash] of [['HS256', 'sha256'], ['HS512', 'sha512']] as const) {
-          expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg, typ: 'JWT', kid }, claims(), key, hash)))).toBe('token_invalid');
+        for (const [alg, hash] of [
+          ['HS256', 'sha256'],
+          ['HS512', 'sha512'],
+        ] as const) {
+          expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg, typ: 'JWT', kid }, claims(), key, hash)))).toBe(
+            'token_invalid',
+          );
         }
       }
     }
@@ -134,17 +172,24 @@ describe('algorithm confusion: the kid picks the key, the key fixes the algorith
 
   it('refuses alg "none" with any kid, and a missing alg', () => {
     for (const kid of ['ed', 'ec', 'rsa', 'hmac', undefined]) {
-      expect(codeOf(() => tokens.verifyAccess(`${b64({ alg: 'none', typ: 'JWT', kid })}.${b64(claims())}.`))).toBe('token_invalid');
-      expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg: 'none', kid }, claims(), HMAC_SECRET)))).toBe('token_invalid');
+      expect(codeOf(() => tokens.verifyAccess(`${b64({ alg: 'none', typ: 'JWT', kid })}.${b64(claims())}.`))).toBe(
+        'token_invalid',
+      );
+      expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg: 'none', kid }, claims(), HMAC_SECRET)))).toBe(
+        'token_invalid',
+      );
     }
-    expect(codeOf(() => tokens.verifyAccess(hmacForge({ typ: 'JWT', kid: 'hmac' }, claims(), HMAC_SECRET)))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verifyAccess(hmacForge({ typ: 'JWT', kid: 'hmac' }, claims(), HMAC_SECRET)))).toBe(
+      'token_invalid',
+    );
   });
 
   it('refuses a valid signature relabelled with another alg, or under the kid of another key', () => {
     const input = (header: Record<string, unknown>): string => `${b64(header)}.${b64(claims())}`;
     const ecSigned = (header: Record<string, unknown>): string =>
       `${input(header)}.${cryptoSign('sha256', Buffer.from(input(header)), { key: pairs.ES256.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-    const edSigned = (header: Record<string, unknown>): string => `${input(header)}.${cryptoSign(null, Buffer.from(input(header)), pairs.EdDSA.privateKey).toString('base64url')}`;
+    const edSigned = (header: Record<string, unknown>): string =>
+      `${input(header)}.${cryptoSign(null, Buffer.from(input(header)), pairs.EdDSA.privateKey).toString('base64url')}`;
     // Controls: correctly labelled, they pass.
     expect(tokens.verifyAccess(ecSigned({ alg: 'ES256', typ: 'JWT', kid: 'ec' })).sub).toBe('1');
     expect(tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT', kid: 'ed' })).sub).toBe('1');
@@ -157,8 +202,12 @@ describe('algorithm confusion: the kid picks the key, the key fixes the algorith
     expect(codeOf(() => tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT', kid: 'ec' })))).toBe('token_invalid');
     // No kid: only HMAC secrets marked for old tokens accept that, and these are not.
     expect(codeOf(() => tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT' })))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg: 'HS256', typ: 'JWT' }, claims(), HMAC_SECRET)))).toBe('token_invalid');
-    expect(tokens.verifyAccess(hmacForge({ alg: 'HS256', typ: 'JWT', kid: 'hmac' }, claims(), HMAC_SECRET)).sub).toBe('1');
+    expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg: 'HS256', typ: 'JWT' }, claims(), HMAC_SECRET)))).toBe(
+      'token_invalid',
+    );
+    expect(tokens.verifyAccess(hmacForge({ alg: 'HS256', typ: 'JWT', kid: 'hmac' }, claims(), HMAC_SECRET)).sub).toBe(
+      '1',
+    );
   });
 });
 
@@ -222,7 +271,9 @@ describe('rotation', () => {
   });
 
   it('rotates on the `every` schedule, and never creates a key per call or beyond maxKeys', () => {
-    const keys = keySet({ rotation: { algorithm: 'EdDSA', every: '1d', publishAhead: '1h', retainFor: '2d', maxKeys: 3 } });
+    const keys = keySet({
+      rotation: { algorithm: 'EdDSA', every: '1d', publishAhead: '1h', retainFor: '2d', maxKeys: 3 },
+    });
     const first = keys.kid;
     clock.advance(22 * HOUR);
     keys.runScheduledWork();
@@ -241,7 +292,10 @@ describe('rotation', () => {
 
   it('reports a scheduled rotation that fails to onError instead of throwing from a timer', () => {
     const errors: Error[] = [];
-    const keys = keySet({ rotation: { algorithm: 'EdDSA', every: '2h', publishAhead: '1h', maxKeys: 2 }, onError: (error) => errors.push(error) });
+    const keys = keySet({
+      rotation: { algorithm: 'EdDSA', every: '2h', publishAhead: '1h', maxKeys: 2 },
+      onError: (error) => errors.push(error),
+    });
     clock.advance(HOUR);
     keys.runScheduledWork();
     expect(keys.listKeys()).toHaveLength(2);
@@ -253,20 +307,36 @@ describe('rotation', () => {
 
   it('refuses to rotate keys that come from a fixed `secret` in memory', () => {
     expect(() => prepareKeys(HMAC_SECRET, 'HS256').rotateKeys()).toThrow(/fixed "secret"/);
-    expect(() => prepareKeys({ algorithm: 'ES256', ...pairs.ES256, kid: 'ec' }, undefined).rotateKeys()).toThrow(/fixed "secret"/);
+    expect(() => prepareKeys({ algorithm: 'ES256', ...pairs.ES256, kid: 'ec' }, undefined).rotateKeys()).toThrow(
+      /fixed "secret"/,
+    );
   });
 
   it('a key set with a future notBefore: published now, signs from then on', () => {
     const keys = prepareKeys(
-      { keys: [{ algorithm: 'ES256', kid: 'next', ...pairs.ES256, notBefore: clock() + HOUR }, { algorithm: 'EdDSA', kid: 'now', ...pairs.EdDSA }] },
+      {
+        keys: [
+          { algorithm: 'ES256', kid: 'next', ...pairs.ES256, notBefore: clock() + HOUR },
+          { algorithm: 'EdDSA', kid: 'now', ...pairs.EdDSA },
+        ],
+      },
       undefined,
       { clock },
     );
     const tokens = service(keys);
-    expect(keys.jwks().keys.map((key) => [key.kid, key.alg])).toEqual([['now', 'EdDSA'], ['next', 'ES256']]);
-    expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toMatchObject({ kid: 'now', alg: 'EdDSA' });
+    expect(keys.jwks().keys.map((key) => [key.kid, key.alg])).toEqual([
+      ['now', 'EdDSA'],
+      ['next', 'ES256'],
+    ]);
+    expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toMatchObject({
+      kid: 'now',
+      alg: 'EdDSA',
+    });
     clock.advance(HOUR);
-    expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toMatchObject({ kid: 'next', alg: 'ES256' });
+    expect(headerOf(tokens.sign('access', { sub: '1', auth: '' }, 60).token)).toMatchObject({
+      kid: 'next',
+      alg: 'ES256',
+    });
   });
 });
 
@@ -307,10 +377,15 @@ describe('JWKS', () => {
       { kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: 'rsa', alg: 'RS256', use: 'sig' },
     ]);
     const text = JSON.stringify(published);
-    for (const secretField of ['"d"', '"p"', '"q"', '"dp"', '"dq"', '"qi"', '"k"']) expect(text).not.toContain(secretField);
+    for (const secretField of ['"d"', '"p"', '"q"', '"dp"', '"dq"', '"qi"', '"k"'])
+      expect(text).not.toContain(secretField);
     expect(text).not.toContain(Buffer.from(HMAC_SECRET).toString('base64url'));
     // The published keys are the verification keys.
-    expect(createPublicKey({ key: published[0] as unknown as import('node:crypto').JsonWebKey, format: 'jwk' }).equals(pairs.EdDSA.publicKey)).toBe(true);
+    expect(
+      createPublicKey({ key: published[0] as unknown as import('node:crypto').JsonWebKey, format: 'jwk' }).equals(
+        pairs.EdDSA.publicKey,
+      ),
+    ).toBe(true);
   });
 
   it('an HMAC-only set publishes an empty list', () => {
@@ -318,7 +393,11 @@ describe('JWKS', () => {
   });
 
   it('recommends a Cache-Control with a positive max-age shorter than publishAhead and no no-store', () => {
-    for (const [publishAhead, seconds] of [['1h', 3600], ['2m', 120], ['1d', 86_400]] as const) {
+    for (const [publishAhead, seconds] of [
+      ['1h', 3600],
+      ['2m', 120],
+      ['1d', 86_400],
+    ] as const) {
       const value = keySet({ rotation: { algorithm: 'EdDSA', publishAhead } }).jwksCacheControl();
       const maxAge = Number(/max-age=(\d+)/.exec(value)?.[1]);
       expect(maxAge).toBeGreaterThan(0);
@@ -332,7 +411,11 @@ describe('JWKS', () => {
     const tokens = service(keys);
     const [jwk] = keys.jwks().keys;
     if (jwk === undefined) throw new Error('no key published');
-    const { payload } = await jwtVerify(tokens.sign('access', { sub: '9', auth: '' }, 60).token, await importJWK({ ...jwk }, 'ES256'), { currentDate: new Date(clock()) });
+    const { payload } = await jwtVerify(
+      tokens.sign('access', { sub: '9', auth: '' }, 60).token,
+      await importJWK({ ...jwk }, 'ES256'),
+      { currentDate: new Date(clock()) },
+    );
     expect(payload.sub).toBe('9');
   });
 });
@@ -351,7 +434,11 @@ describe('start-up errors name the option', () => {
 
   it('HMAC lists: short, duplicated, empty, or of the wrong type', () => {
     expectError([HMAC_SECRET, 'short'], /^"secret\[1\]" must be at least 32 bytes for HS256; it has 5\./);
-    expectError([`${HMAC_SECRET}${HMAC_SECRET}`, HMAC_SECRET], /^"secret\[1\]" must be at least 64 bytes for HS512/, 'HS512');
+    expectError(
+      [`${HMAC_SECRET}${HMAC_SECRET}`, HMAC_SECRET],
+      /^"secret\[1\]" must be at least 64 bytes for HS512/,
+      'HS512',
+    );
     expectError([HMAC_SECRET, HMAC_SECRET], /^"secret\[1\]" is the same secret as "secret\[0\]"/);
     expectError([], /^"secret" is required/);
     expectError([HMAC_SECRET, 42], /^"secret" is required/);
@@ -361,39 +448,116 @@ describe('start-up errors name the option', () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     const ed448 = generateKeyPairSync('ed448');
-    expectError({ keys: [{ algorithm: 'RS256', ...weak }] }, /^"secret.keys\[0\].privateKey" must be an RSA key of at least 2048 bits/);
-    expectError({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }, { algorithm: 'RS256', publicKey: weak.publicKey }] }, /^"secret.keys\[1\].publicKey" must be an RSA key of at least 2048/);
-    expectError({ keys: [{ algorithm: 'ES256', ...p384 }] }, /^"secret.keys\[0\]" keys must be on the P-256 curve/);
-    expectError({ keys: [{ algorithm: 'EdDSA', ...ed448 }] }, /^"secret.keys\[0\]" keys must be Ed25519 keys for EdDSA/);
-    expectError({ keys: [{ algorithm: 'ES256', ...pairs.EdDSA }] }, /^"secret.keys\[0\]" keys must be EC keys for ES256/);
-    expectError({ keys: [{ algorithm: 'EdDSA', kid: 'a', publicKey: pairs.EdDSA.publicKey }] }, /^"secret.keys\[0\].privateKey" is missing: this key signs now/);
     expectError(
-      { keys: [{ algorithm: 'EdDSA', privateKey: pairs.EdDSA.privateKey, publicKey: generateKeyPairSync('ed25519').publicKey }] },
+      { keys: [{ algorithm: 'RS256', ...weak }] },
+      /^"secret.keys\[0\].privateKey" must be an RSA key of at least 2048 bits/,
+    );
+    expectError(
+      {
+        keys: [
+          { algorithm: 'EdDSA', ...pairs.EdDSA },
+          { algorithm: 'RS256', publicKey: weak.publicKey },
+        ],
+      },
+      /^"secret.keys\[1\].publicKey" must be an RSA key of at least 2048/,
+    );
+    expectError({ keys: [{ algorithm: 'ES256', ...p384 }] }, /^"secret.keys\[0\]" keys must be on the P-256 curve/);
+    expectError(
+      { keys: [{ algorithm: 'EdDSA', ...ed448 }] },
+      /^"secret.keys\[0\]" keys must be Ed25519 keys for EdDSA/,
+    );
+    expectError(
+      { keys: [{ algorithm: 'ES256', ...pairs.EdDSA }] },
+      /^"secret.keys\[0\]" keys must be EC keys for ES256/,
+    );
+    expectError(
+      { keys: [{ algorithm: 'EdDSA', kid: 'a', publicKey: pairs.EdDSA.publicKey }] },
+      /^"secret.keys\[0\].privateKey" is missing: this key signs now/,
+    );
+    expectError(
+      {
+        keys: [
+          {
+            algorithm: 'EdDSA',
+            privateKey: pairs.EdDSA.privateKey,
+            publicKey: generateKeyPairSync('ed25519').publicKey,
+          },
+        ],
+      },
       /^"secret.keys\[0\].privateKey" and "secret.keys\[0\].publicKey" are not the two halves of one key pair/,
     );
-    expectError({ keys: [{ algorithm: 'EdDSA', kid: 'a', ...pairs.EdDSA }, { algorithm: 'ES256', kid: 'a', ...pairs.ES256 }] }, /^"secret.keys\[1\].kid" duplicates "secret.keys\[0\].kid"/);
-    expectError({ keys: [{ algorithm: 'HS256', secret: 'short' }] }, /^"secret.keys\[0\].secret" must be at least 32 bytes/);
-    expectError({ keys: [{ algorithm: 'PS256', ...pairs.RS256 }] }, /^"secret.keys\[0\].algorithm" must be one of EdDSA, ES256, RS256, HS256/);
-    expectError({ keys: [{ algorithm: 'EdDSA', kid: '', ...pairs.EdDSA }] }, /^"secret.keys\[0\].kid" must be a non-empty string/);
-    expectError({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }], signingKid: 'nope' }, /^"secret.signingKid" names no key/);
-    expectError({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA, notBefore: clock() + HOUR }] }, /^"secret.keys" has no key that can sign now/);
+    expectError(
+      {
+        keys: [
+          { algorithm: 'EdDSA', kid: 'a', ...pairs.EdDSA },
+          { algorithm: 'ES256', kid: 'a', ...pairs.ES256 },
+        ],
+      },
+      /^"secret.keys\[1\].kid" duplicates "secret.keys\[0\].kid"/,
+    );
+    expectError(
+      { keys: [{ algorithm: 'HS256', secret: 'short' }] },
+      /^"secret.keys\[0\].secret" must be at least 32 bytes/,
+    );
+    expectError(
+      { keys: [{ algorithm: 'PS256', ...pairs.RS256 }] },
+      /^"secret.keys\[0\].algorithm" must be one of EdDSA, ES256, RS256, HS256/,
+    );
+    expectError(
+      { keys: [{ algorithm: 'EdDSA', kid: '', ...pairs.EdDSA }] },
+      /^"secret.keys\[0\].kid" must be a non-empty string/,
+    );
+    expectError(
+      { keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }], signingKid: 'nope' },
+      /^"secret.signingKid" names no key/,
+    );
+    expectError(
+      { keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA, notBefore: clock() + HOUR }] },
+      /^"secret.keys" has no key that can sign now/,
+    );
     expectError({ keys: [] }, /^"secret.keys" must list at least one key/);
-    expectError({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA, notBefore: 'soon' }] }, /^"secret.keys\[0\].notBefore" must be a Date/);
+    expectError(
+      { keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA, notBefore: 'soon' }] },
+      /^"secret.keys\[0\].notBefore" must be a Date/,
+    );
   });
 
   it('rotation options, and options that do not belong', () => {
-    expectError({ rotation: { algorithm: 'EdDSA', every: '1h', publishAhead: '1h' } }, /^"secret.rotation.every" must be longer than "secret.rotation.publishAhead"/);
-    expectError({ rotation: { algorithm: 'EdDSA', publishAhead: '10s' } }, /^"secret.rotation.publishAhead" must be a duration of at least 60 s/);
-    expectError({ rotation: { algorithm: 'EdDSA', maxKeys: 1 } }, /^"secret.rotation.maxKeys" must be an integer from 2 to 100/);
+    expectError(
+      { rotation: { algorithm: 'EdDSA', every: '1h', publishAhead: '1h' } },
+      /^"secret.rotation.every" must be longer than "secret.rotation.publishAhead"/,
+    );
+    expectError(
+      { rotation: { algorithm: 'EdDSA', publishAhead: '10s' } },
+      /^"secret.rotation.publishAhead" must be a duration of at least 60 s/,
+    );
+    expectError(
+      { rotation: { algorithm: 'EdDSA', maxKeys: 1 } },
+      /^"secret.rotation.maxKeys" must be an integer from 2 to 100/,
+    );
     expectError({ rotation: { algorithm: 'EdDSA', evry: '1d' } }, /^Unknown option "secret.rotation.evry"/);
-    expectError({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }], signingkid: 'x' }, /^Unknown option "secret.signingkid"/);
+    expectError(
+      { keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }], signingkid: 'x' },
+      /^Unknown option "secret.signingkid"/,
+    );
     expectError({ algorithm: 'EdDSA', ...pairs.EdDSA }, /^"secret.kid" must be a non-empty string/);
-    expectError({ algorithm: 'EdDSA', ...pairs.EdDSA, kid: 'k' }, /^"tokens.algorithm" applies to an HMAC secret only/, 'HS256');
-    expectError(new KeySet({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }] }), /^"tokens.algorithm" applies to an HMAC secret only/, 'HS256');
+    expectError(
+      { algorithm: 'EdDSA', ...pairs.EdDSA, kid: 'k' },
+      /^"tokens.algorithm" applies to an HMAC secret only/,
+      'HS256',
+    );
+    expectError(
+      new KeySet({ keys: [{ algorithm: 'EdDSA', ...pairs.EdDSA }] }),
+      /^"tokens.algorithm" applies to an HMAC secret only/,
+      'HS256',
+    );
   });
 
   it("never changes the caller's objects", () => {
-    const input = { keys: [{ algorithm: 'EdDSA' as const, kid: 'a', ...pairs.EdDSA }], rotation: { publishAhead: '1h' as const } };
+    const input = {
+      keys: [{ algorithm: 'EdDSA' as const, kid: 'a', ...pairs.EdDSA }],
+      rotation: { publishAhead: '1h' as const },
+    };
     const copy = { ...input, keys: input.keys.map((key) => ({ ...key })), rotation: { ...input.rotation } };
     prepareKeys(input, undefined, { clock }).rotateKeys();
     expect(input).toEqual(copy);

@@ -18,14 +18,25 @@ afterEach(() => {
 });
 
 function service(overrides: Partial<TokenServiceConfig> = {}): TokenService {
-  return new TokenService({ keys: prepareKeys(SECRET, 'HS256', { clock }), issuer: undefined, audience: undefined, clockSkewSeconds: 30, clock, verifiedCacheSize: 100, ...overrides });
+  return new TokenService({
+    keys: prepareKeys(SECRET, 'HS256', { clock }),
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 30,
+    clock,
+    verifiedCacheSize: 100,
+    ...overrides,
+  });
 }
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [header, payload] = token.split('.') as [string, string];
-  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString()),
+  };
 }
 
 function hs256(header: Record<string, unknown>, payload: Record<string, unknown>, key: string = SECRET): string {
@@ -56,14 +67,19 @@ describe('an access token without usefor, exi and jti', () => {
 
   it('leaves every other kind of token as it was: usefor, exi and a 22-character jti', () => {
     const refresh = lean().sign('refresh', { sub: '1', fam: 'f' }, 600);
-    expect(decode(refresh.token).payload).toMatchObject({ usefor: 'refresh', exi: 600, jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+    expect(decode(refresh.token).payload).toMatchObject({
+      usefor: 'refresh',
+      exi: 600,
+      jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+    });
     expect(refresh.jti).toBe(decode(refresh.token).payload.jti);
   });
 
   it('is still not a token of another kind', () => {
     const tokens = lean();
     const access = tokens.sign('access', { sub: '1', auth: 'ROLE_USER' }, 600).token;
-    for (const kind of ['refresh', 'tfa', 'device'] as const) expect(codeOf(() => tokens.verify(access, kind))).toBe('token_invalid');
+    for (const kind of ['refresh', 'tfa', 'device'] as const)
+      expect(codeOf(() => tokens.verify(access, kind))).toBe('token_invalid');
   });
 
   it('verifies only when typed at+jwt: the older JWT type (or none) still needs usefor and jti', () => {
@@ -85,7 +101,8 @@ describe('an access token without usefor, exi and jti', () => {
     for (const usefor of ['refresh', 'tfa', 'device', '', null, 1]) {
       expect(codeOf(() => tokens.verifyAccess(hs256(header, { ...payload, usefor })))).toBe('token_invalid');
     }
-    for (const jti of [null, 1, {}]) expect(codeOf(() => tokens.verifyAccess(hs256(header, { ...payload, jti })))).toBe('token_invalid');
+    for (const jti of [null, 1, {}])
+      expect(codeOf(() => tokens.verifyAccess(hs256(header, { ...payload, jti })))).toBe('token_invalid');
   });
 
   it('is accepted by a service that writes them too (one instance upgraded, one not: both read both)', () => {
@@ -113,17 +130,30 @@ describe('short kids', () => {
 });
 
 describe('tokens signed under the kids of before', () => {
-  const accessClaims = { sub: '1', auth: 'ROLE_USER', usefor: 'access', iat: now, exp: now + 600, exi: 600, jti: 'old' };
+  const accessClaims = {
+    sub: '1',
+    auth: 'ROLE_USER',
+    usefor: 'access',
+    iat: now,
+    exp: now + 600,
+    exi: 600,
+    jti: 'old',
+  };
 
   it("an HMAC secret's old kid (hs- and 22 characters of a labelled SHA-256) still finds the secret", () => {
     const oldKid = `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(SECRET).digest('base64url').slice(0, 22)}`;
     const tokens = service();
-    for (const typ of ['at+jwt', 'JWT']) expect(tokens.verifyAccess(hs256({ alg: 'HS256', typ, kid: oldKid }, accessClaims)).sub).toBe('1');
+    for (const typ of ['at+jwt', 'JWT'])
+      expect(tokens.verifyAccess(hs256({ alg: 'HS256', typ, kid: oldKid }, accessClaims)).sub).toBe('1');
     // Only for its own secret: another secret's old kid names nothing here.
     const otherKid = `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(`${SECRET}x`).digest('base64url').slice(0, 22)}`;
-    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: otherKid }, accessClaims)))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: otherKid }, accessClaims)))).toBe(
+      'token_invalid',
+    );
     // And with that secret's algorithm only.
-    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS512', typ: 'at+jwt', kid: oldKid }, accessClaims)))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS512', typ: 'at+jwt', kid: oldKid }, accessClaims)))).toBe(
+      'token_invalid',
+    );
   });
 
   it("a key pair's whole thumbprint (its default kid before) still finds it; an explicit kid has no other name", () => {
@@ -146,21 +176,41 @@ describe('tokens signed under the kids of before', () => {
   it('an old kid never shadows a key whose own kid it is', () => {
     const first = `${SECRET}-first`;
     const oldKidOfFirst = `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(first).digest('base64url').slice(0, 22)}`;
-    const set = new KeySet({ keys: [{ algorithm: 'HS256', secret: first }, { algorithm: 'HS256', secret: SECRET, kid: oldKidOfFirst }], clock });
+    const set = new KeySet({
+      keys: [
+        { algorithm: 'HS256', secret: first },
+        { algorithm: 'HS256', secret: SECRET, kid: oldKidOfFirst },
+      ],
+      clock,
+    });
     sets.push(set);
     const tokens = service({ keys: set });
-    expect(tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: oldKidOfFirst }, accessClaims, SECRET)).sub).toBe('1');
-    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: oldKidOfFirst }, accessClaims, first)))).toBe('token_invalid');
+    expect(
+      tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: oldKidOfFirst }, accessClaims, SECRET)).sub,
+    ).toBe('1');
+    expect(
+      codeOf(() =>
+        tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: oldKidOfFirst }, accessClaims, first)),
+      ),
+    ).toBe('token_invalid');
   });
 
   it('an old kid stops verifying when its key is dropped', () => {
     let at = NOW_MS;
     const moving = (): number => at;
-    const set = new KeySet({ keys: [{ algorithm: 'HS256', secret: SECRET }], rotation: { retainFor: '1h', publishAhead: '60s' }, clock: moving });
+    const set = new KeySet({
+      keys: [{ algorithm: 'HS256', secret: SECRET }],
+      rotation: { retainFor: '1h', publishAhead: '60s' },
+      clock: moving,
+    });
     sets.push(set);
     const tokens = service({ keys: set, clock: moving });
     const oldKid = `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(SECRET).digest('base64url').slice(0, 22)}`;
-    const token = (): string => hs256({ alg: 'HS256', typ: 'at+jwt', kid: oldKid }, { ...accessClaims, iat: Math.floor(at / 1000), exp: Math.floor(at / 1000) + 60 });
+    const token = (): string =>
+      hs256(
+        { alg: 'HS256', typ: 'at+jwt', kid: oldKid },
+        { ...accessClaims, iat: Math.floor(at / 1000), exp: Math.floor(at / 1000) + 60 },
+      );
     expect(tokens.verifyAccess(token()).sub).toBe('1');
     set.rotateKeys({ publishAhead: 0 });
     at += 2 * 3_600_000;

@@ -2,7 +2,14 @@
 import { MemoryMailer, type SecondFactorMail } from '../../lib';
 
 function mail(overrides: Partial<SecondFactorMail> = {}): SecondFactorMail {
-  return { to: 'alice@example.com', displayName: 'Alice', login: 'alice', code: '012345', expiresInSeconds: 300, ...overrides };
+  return {
+    to: 'alice@example.com',
+    displayName: 'Alice',
+    login: 'alice',
+    code: '012345',
+    expiresInSeconds: 300,
+    ...overrides,
+  };
 }
 
 describe('MemoryMailer', () => {
@@ -74,7 +81,9 @@ describe('MemoryMailer', () => {
   });
 
   test('refuses bad options with TypeErrors naming them', () => {
-    expect(() => new MemoryMailer({ onSend: 'yes' as unknown as () => void })).toThrow(new TypeError('MemoryMailer: "onSend" must be a function.'));
+    expect(() => new MemoryMailer({ onSend: 'yes' as unknown as () => void })).toThrow(
+      new TypeError('MemoryMailer: "onSend" must be a function.'),
+    );
     for (const maxKept of [0, -1, 1.5, Number.NaN, Infinity]) {
       expect(() => new MemoryMailer({ maxKept })).toThrow(/"maxKept" must be a positive integer/);
     }
@@ -84,7 +93,13 @@ describe('MemoryMailer', () => {
     const seen: string[] = [];
     const mailer = new MemoryMailer({ maxKept: 2, onSendAccountMail: (m) => void seen.push(m.to) });
     for (const to of ['a@example.com', 'b@example.com', 'c@example.com']) {
-      await mailer.sendPasswordResetLink({ to, displayName: 'A', login: 'a', url: `https://app.example/r?token=${to}`, expiresInSeconds: 3600 });
+      await mailer.sendPasswordResetLink({
+        to,
+        displayName: 'A',
+        login: 'a',
+        url: `https://app.example/r?token=${to}`,
+        expiresInSeconds: 3600,
+      });
     }
     await mailer.sendRecoveryCodeUsed({ to: 'a@example.com', displayName: 'A', login: 'a', remaining: 9 });
     expect(mailer.resetLinks.map((m) => m.to)).toEqual(['b@example.com', 'c@example.com']);
@@ -94,7 +109,11 @@ describe('MemoryMailer', () => {
     mailer.clear();
     expect([mailer.resetLinks, mailer.recoveryCodeNotices]).toEqual([[], []]);
     const failing = new MemoryMailer({ onSendAccountMail: () => Promise.reject(new Error('down')) });
-    await expect(failing.sendRecoveryCodeUsed({ to: 'a@example.com', displayName: 'A', login: 'a', remaining: 1 })).rejects.toThrow('down');
-    expect(() => new MemoryMailer({ onSendAccountMail: 1 as unknown as () => void })).toThrow(new TypeError('MemoryMailer: "onSendAccountMail" must be a function.'));
+    await expect(
+      failing.sendRecoveryCodeUsed({ to: 'a@example.com', displayName: 'A', login: 'a', remaining: 1 }),
+    ).rejects.toThrow('down');
+    expect(() => new MemoryMailer({ onSendAccountMail: 1 as unknown as () => void })).toThrow(
+      new TypeError('MemoryMailer: "onSendAccountMail" must be a function.'),
+    );
   });
 });

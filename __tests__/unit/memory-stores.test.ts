@@ -123,7 +123,9 @@ describe('MemoryUserStore', () => {
   it('refuses names PostgreSQL could not store (U+0000, lone surrogates), as PostgresUserStore does', () => {
     const base = { passwordHash: 'h', authorities: [] };
     expect(() => new MemoryUserStore([{ ...base, login: 'nul\u0000', email: 'n@example.com' }])).toThrow(TypeError);
-    expect(() => new MemoryUserStore([{ ...base, login: 'n', email: 'n\ud800@example.com' }])).toThrow(/U\+0000|surrogate/);
+    expect(() => new MemoryUserStore([{ ...base, login: 'n', email: 'n\ud800@example.com' }])).toThrow(
+      /U\+0000|surrogate/,
+    );
   });
 
   it('gives seeds without an id a random UUID (bfore.ai clients expect one), and refuses a login taken in another case', () => {
@@ -135,8 +137,8 @@ describe('MemoryUserStore', () => {
     expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(second).toMatch(/^[0-9a-f]{8}-/);
     expect(first).not.toBe(second);
-    expect(() => store.add({ id: '3', login: 'FIRST', email: 'x@example.com', passwordHash: 'h', authorities: [] })).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      store.add({ id: '3', login: 'FIRST', email: 'x@example.com', passwordHash: 'h', authorities: [] }),
+    ).toThrow(TypeError);
   });
 });

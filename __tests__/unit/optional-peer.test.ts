@@ -11,7 +11,9 @@ afterEach(() => {
 });
 
 test('loadOptionalPeer returns an installed package and names a missing one with its install command', () => {
-  expect(loadOptionalPeer<{ createTransport: unknown }>('nodemailer', 'NodemailerMailer').createTransport).toEqual(expect.any(Function));
+  expect(loadOptionalPeer<{ createTransport: unknown }>('nodemailer', 'NodemailerMailer').createTransport).toEqual(
+    expect.any(Function),
+  );
   let thrown: unknown;
   try {
     loadOptionalPeer('express-auth-kit-no-such-peer', 'A feature');
@@ -28,7 +30,9 @@ test('a failure inside an installed peer is rethrown as it is, not reported as a
   jest.doMock('nodemailer', () => {
     throw notFound('some-dependency-of-nodemailer');
   });
-  const { loadOptionalPeer: load } = jest.requireActual<typeof import('../../lib/primitives/optional-peer')>('../../lib/primitives/optional-peer');
+  const { loadOptionalPeer: load } = jest.requireActual<typeof import('../../lib/primitives/optional-peer')>(
+    '../../lib/primitives/optional-peer',
+  );
   expect(() => load('nodemailer', 'NodemailerMailer')).toThrow("Cannot find module 'some-dependency-of-nodemailer'");
 });
 
@@ -37,21 +41,34 @@ describe('without nodemailer installed', () => {
     jest.doMock('nodemailer', () => {
       throw notFound('nodemailer');
     });
-    return jest.requireActual<typeof import('../../lib/mailers/nodemailer-mailer')>('../../lib/mailers/nodemailer-mailer');
+    return jest.requireActual<typeof import('../../lib/mailers/nodemailer-mailer')>(
+      '../../lib/mailers/nodemailer-mailer',
+    );
   }
 
   test('a NodemailerMailer built from an SMTP URL or transport options says to install it', () => {
     const { NodemailerMailer } = mailerModule();
     for (const transport of ['smtp://127.0.0.1:2525', { host: '127.0.0.1', port: 2525 }]) {
-      expect(() => new NodemailerMailer({ transport, from: 'no-reply@example.com' })).toThrow(/NodemailerMailer needs the optional peer dependency "nodemailer".*npm install nodemailer/);
+      expect(() => new NodemailerMailer({ transport, from: 'no-reply@example.com' })).toThrow(
+        /NodemailerMailer needs the optional peer dependency "nodemailer".*npm install nodemailer/,
+      );
     }
   });
 
   test('a NodemailerMailer given a transporter needs no nodemailer', async () => {
     const { NodemailerMailer } = mailerModule();
     const sent: unknown[] = [];
-    const mailer = new NodemailerMailer({ transport: { sendMail: async (message) => sent.push(message), close: () => undefined }, from: 'no-reply@example.com' });
-    await mailer.sendSecondFactorCode({ to: 'a@example.com', displayName: 'A', code: '123456', expiresInSeconds: 300, login: 'a' } as Parameters<typeof mailer.sendSecondFactorCode>[0]);
+    const mailer = new NodemailerMailer({
+      transport: { sendMail: async (message) => sent.push(message), close: () => undefined },
+      from: 'no-reply@example.com',
+    });
+    await mailer.sendSecondFactorCode({
+      to: 'a@example.com',
+      displayName: 'A',
+      code: '123456',
+      expiresInSeconds: 300,
+      login: 'a',
+    } as Parameters<typeof mailer.sendSecondFactorCode>[0]);
     expect(sent).toEqual([expect.objectContaining({ to: { name: 'A', address: 'a@example.com' } })]);
   });
 });
@@ -60,8 +77,12 @@ test('without rate-limit-redis installed, a RedisStateStore works and only its r
   jest.doMock('rate-limit-redis', () => {
     throw notFound('rate-limit-redis');
   });
-  const { RedisStateStore } = jest.requireActual<typeof import('../../lib/stores/redis-state-store')>('../../lib/stores/redis-state-store');
+  const { RedisStateStore } = jest.requireActual<typeof import('../../lib/stores/redis-state-store')>(
+    '../../lib/stores/redis-state-store',
+  );
   const store = new RedisStateStore({ sendCommand: async () => 'value' });
   await expect(store.get('key')).resolves.toBe('value');
-  expect(() => store.createRateLimitStore('login')).toThrow(/needs the optional peer dependency "rate-limit-redis".*npm install rate-limit-redis/);
+  expect(() => store.createRateLimitStore('login')).toThrow(
+    /needs the optional peer dependency "rate-limit-redis".*npm install rate-limit-redis/,
+  );
 });

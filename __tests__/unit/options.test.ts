@@ -26,7 +26,14 @@ afterEach(async () => {
 });
 
 function base(overrides: Record<string, unknown> = {}): AuthOptions {
-  return { secret: TEST_SECRET, users, stateStore, logger: silentLogger, passwords: { bcryptCost: 4 }, ...overrides } as AuthOptions;
+  return {
+    secret: TEST_SECRET,
+    users,
+    stateStore,
+    logger: silentLogger,
+    passwords: { bcryptCost: 4 },
+    ...overrides,
+  } as AuthOptions;
 }
 
 function build(overrides: Record<string, unknown> = {}): Auth {
@@ -72,9 +79,15 @@ describe('secret', () => {
   it('counts bytes, not characters: UTF-8 strings and Buffers', () => {
     // 16 two-byte characters are 32 bytes: enough for HS256; 15 are not.
     expect(() => build({ tokens: { algorithm: 'HS256' }, secret: 'é'.repeat(16) })).not.toThrow();
-    expectOptionError({ tokens: { algorithm: 'HS256' }, secret: 'é'.repeat(15) }, /"secret" must be at least 32 bytes for HS256; it has 30/);
+    expectOptionError(
+      { tokens: { algorithm: 'HS256' }, secret: 'é'.repeat(15) },
+      /"secret" must be at least 32 bytes for HS256; it has 30/,
+    );
     expect(() => build({ tokens: { algorithm: 'HS256' }, secret: Buffer.alloc(32, 7) })).not.toThrow();
-    expectOptionError({ tokens: { algorithm: 'HS256' }, secret: Buffer.alloc(31, 7) }, /"secret" must be at least 32 bytes/);
+    expectOptionError(
+      { tokens: { algorithm: 'HS256' }, secret: Buffer.alloc(31, 7) },
+      /"secret" must be at least 32 bytes/,
+    );
   });
 
   it("uses the preset's algorithm for the length check: utmstack is HS512", () => {
@@ -86,7 +99,10 @@ describe('secret', () => {
 
 describe('algorithm', () => {
   it.each(['HS1024', 'none', 'RS256', 'hs256', '', 256])('refuses %p with an HMAC secret', (algorithm) => {
-    expectOptionError({ tokens: { algorithm }, secret: SECRET_64 }, /^"tokens.algorithm" must be one of HS256, HS384, HS512/);
+    expectOptionError(
+      { tokens: { algorithm }, secret: SECRET_64 },
+      /^"tokens.algorithm" must be one of HS256, HS384, HS512/,
+    );
   });
 });
 
@@ -117,17 +133,35 @@ describe('key pairs', () => {
   });
 
   it('refuses keys of the wrong type, size or curve, unreadable keys, and halves of different pairs', () => {
-    expectOptionError({ secret: { algorithm: 'PS256', ...rsa, kid: 'k' } }, /^"secret.algorithm" must be "RS256" or "ES256"/);
+    expectOptionError(
+      { secret: { algorithm: 'PS256', ...rsa, kid: 'k' } },
+      /^"secret.algorithm" must be "RS256" or "ES256"/,
+    );
     expectOptionError({ secret: { algorithm: 'RS256', ...ec, kid: 'k' } }, /^"secret" keys must be RSA keys for RS256/);
     expectOptionError({ secret: { algorithm: 'ES256', ...rsa, kid: 'k' } }, /^"secret" keys must be EC keys for ES256/);
     const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     expectOptionError({ secret: { algorithm: 'ES256', ...p384, kid: 'k' } }, /P-256/);
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
-    expectOptionError({ secret: { algorithm: 'RS256', ...weak, kid: 'k' } }, /^"secret.privateKey" must be an RSA key of at least 2048 bits/);
-    expectOptionError({ secret: { algorithm: 'RS256', privateKey: 'not a key', publicKey: rsa.publicKey, kid: 'k' } }, /^"secret.privateKey" is not a readable/);
-    expectOptionError({ secret: { algorithm: 'RS256', privateKey: rsa.privateKey, publicKey: 'not a key', kid: 'k' } }, /^"secret.publicKey" is not a readable/);
-    expectOptionError({ secret: { algorithm: 'RS256', publicKey: rsa.publicKey, kid: 'k' } }, /^"secret.privateKey" is not a readable/);
-    expectOptionError({ secret: { algorithm: 'RS256', privateKey: rsa.publicKey, publicKey: rsa.publicKey, kid: 'k' } }, /^"secret.privateKey" must be a private key/);
+    expectOptionError(
+      { secret: { algorithm: 'RS256', ...weak, kid: 'k' } },
+      /^"secret.privateKey" must be an RSA key of at least 2048 bits/,
+    );
+    expectOptionError(
+      { secret: { algorithm: 'RS256', privateKey: 'not a key', publicKey: rsa.publicKey, kid: 'k' } },
+      /^"secret.privateKey" is not a readable/,
+    );
+    expectOptionError(
+      { secret: { algorithm: 'RS256', privateKey: rsa.privateKey, publicKey: 'not a key', kid: 'k' } },
+      /^"secret.publicKey" is not a readable/,
+    );
+    expectOptionError(
+      { secret: { algorithm: 'RS256', publicKey: rsa.publicKey, kid: 'k' } },
+      /^"secret.privateKey" is not a readable/,
+    );
+    expectOptionError(
+      { secret: { algorithm: 'RS256', privateKey: rsa.publicKey, publicKey: rsa.publicKey, kid: 'k' } },
+      /^"secret.privateKey" must be a private key/,
+    );
     expectOptionError(
       { secret: { algorithm: 'RS256', privateKey: rsa.privateKey, publicKey: otherRsa.publicKey, kid: 'k' } },
       /not the two halves of one key pair/,
@@ -135,7 +169,10 @@ describe('key pairs', () => {
   });
 
   it('refuses an HMAC "algorithm" beside a key pair instead of ignoring it', () => {
-    expectOptionError({ tokens: { algorithm: 'HS256' }, secret: { algorithm: 'RS256', ...rsa, kid: 'k' } }, /^"tokens.algorithm" applies to an HMAC secret only/);
+    expectOptionError(
+      { tokens: { algorithm: 'HS256' }, secret: { algorithm: 'RS256', ...rsa, kid: 'k' } },
+      /^"tokens.algorithm" applies to an HMAC secret only/,
+    );
   });
 });
 
@@ -148,15 +185,41 @@ describe('issuer and audience', () => {
 });
 
 describe('token lifetimes', () => {
-  it.each(['accessTtl', 'rememberMeTtl', 'refreshTtl'])('tokens.%s refuses what does not parse to positive whole seconds', (name) => {
-    for (const value of ['24 hours', '1w', '', '15', '-5m', '1.5h', '0s', 0, -5, 1.5, Number.NaN, Infinity, {}, [], true]) {
-      expectOptionError({ tokens: { [name]: value } }, new RegExp(`^"tokens.${name}" must be a positive whole number of seconds or a string like`));
-    }
-  });
+  it.each(['accessTtl', 'rememberMeTtl', 'refreshTtl'])(
+    'tokens.%s refuses what does not parse to positive whole seconds',
+    (name) => {
+      for (const value of [
+        '24 hours',
+        '1w',
+        '',
+        '15',
+        '-5m',
+        '1.5h',
+        '0s',
+        0,
+        -5,
+        1.5,
+        Number.NaN,
+        Infinity,
+        {},
+        [],
+        true,
+      ]) {
+        expectOptionError(
+          { tokens: { [name]: value } },
+          new RegExp(`^"tokens.${name}" must be a positive whole number of seconds or a string like`),
+        );
+      }
+    },
+  );
 
   it('parses seconds and s/m/h/d strings', () => {
     const { tokens } = resolveOptions(base({ tokens: { accessTtl: '900s', rememberMeTtl: '30d', refreshTtl: '24h' } }));
-    expect([tokens.accessTtlSeconds, tokens.rememberMeTtlSeconds, tokens.refreshTtlSeconds]).toEqual([900, 30 * 86400, 86400]);
+    expect([tokens.accessTtlSeconds, tokens.rememberMeTtlSeconds, tokens.refreshTtlSeconds]).toEqual([
+      900,
+      30 * 86400,
+      86400,
+    ]);
     expect(resolveOptions(base({ tokens: { accessTtl: 3600 } })).tokens.accessTtlSeconds).toBe(3600);
     expect(resolveOptions(base({ tokens: { accessTtl: '15m' } })).tokens.accessTtlSeconds).toBe(900);
   });
@@ -167,14 +230,20 @@ describe('tokens.clockSkewSeconds', () => {
     expect(resolveOptions(base({ tokens: { clockSkewSeconds: 60 } })).tokens.clockSkewSeconds).toBe(60);
     expect(resolveOptions(base({ tokens: { clockSkewSeconds: 0 } })).tokens.clockSkewSeconds).toBe(0);
     for (const value of [61, 3600, -1, 1.5, '30']) {
-      expectOptionError({ tokens: { clockSkewSeconds: value } }, /^"tokens.clockSkewSeconds" must be an integer from 0 to 60/);
+      expectOptionError(
+        { tokens: { clockSkewSeconds: value } },
+        /^"tokens.clockSkewSeconds" must be an integer from 0 to 60/,
+      );
     }
   });
 });
 
 describe('preset', () => {
   it('refuses an unknown name, listing the known ones', () => {
-    expectOptionError({ preset: 'jhipster' }, /^"preset" must be one of default, utmstack, storm, bforeai, datarhei or a preset object; got "jhipster"/);
+    expectOptionError(
+      { preset: 'jhipster' },
+      /^"preset" must be one of default, utmstack, storm, bforeai, datarhei or a preset object; got "jhipster"/,
+    );
     // Not a lookup on Object.prototype either.
     expectOptionError({ preset: 'toString' }, /^"preset" must be one of/);
   });
@@ -183,33 +252,51 @@ describe('preset', () => {
     expectOptionError({ preset: { name: 'mine' } }, /^preset "mine": "mountPath" must be a string/);
     // Every answer is needed: a preset built by spreading another and deleting one is refused by name.
     const { tfaResent: _omitted, ...incomplete } = presets.default.answers;
-    expectOptionError({ preset: { ...presets.default, answers: incomplete, name: 'mine' } }, /^preset "mine": "answers.tfaResent" is missing/);
+    expectOptionError(
+      { preset: { ...presets.default, answers: incomplete, name: 'mine' } },
+      /^preset "mine": "answers.tfaResent" is missing/,
+    );
     expectOptionError({ preset: 42 }, /^"preset" must be an object/);
   });
 });
 
 describe('adapters (duck-typed)', () => {
   it('users must look like a UserStore', () => {
-    expectOptionError({ users: undefined }, /^"users" must be an object with findByLogin, findById, recordLogin, updatePassword/);
+    expectOptionError(
+      { users: undefined },
+      /^"users" must be an object with findByLogin, findById, recordLogin, updatePassword/,
+    );
     const { updatePassword: _omit, ...partial } = {
       findByLogin: () => null,
       findById: () => null,
       recordLogin: () => undefined,
       updatePassword: () => undefined,
     };
-    expectOptionError({ users: partial }, /^"users.updatePassword" must be a function: "users" does not look like a UserStore/);
+    expectOptionError(
+      { users: partial },
+      /^"users.updatePassword" must be a function: "users" does not look like a UserStore/,
+    );
   });
 
   it('stateStore must look like a StateStore', () => {
     expectOptionError({ stateStore: 'redis://localhost' }, /^"stateStore" must be an object/);
     const store = { get: jest.fn(), set: jest.fn(), delete: jest.fn(), increment: jest.fn() };
-    expectOptionError({ stateStore: store }, /^"stateStore.take" must be a function: "stateStore" does not look like a StateStore/);
+    expectOptionError(
+      { stateStore: store },
+      /^"stateStore.take" must be a function: "stateStore" does not look like a StateStore/,
+    );
     // The optional compare-and-set, when present, must be a function too (a value there would be taken for one).
-    expectOptionError({ stateStore: { ...store, take: jest.fn(), compareAndSet: true } }, /^"stateStore.compareAndSet" must be a function/);
+    expectOptionError(
+      { stateStore: { ...store, take: jest.fn(), compareAndSet: true } },
+      /^"stateStore.compareAndSet" must be a function/,
+    );
   });
 
   it('mailer must look like a Mailer', () => {
-    expectOptionError({ mailer: { send: jest.fn() } }, /^"mailer.sendSecondFactorCode" must be a function: "mailer" does not look like a Mailer/);
+    expectOptionError(
+      { mailer: { send: jest.fn() } },
+      /^"mailer.sendSecondFactorCode" must be a function: "mailer" does not look like a Mailer/,
+    );
     expectOptionError({ mailer: null }, /^"mailer" must be an object/);
   });
 
@@ -236,7 +323,10 @@ describe('passwords.bcryptCost', () => {
 
 it('refuses an unknown option by name (a typo must not silently fall back to a default)', () => {
   expectOptionError({ accesTokenTtl: '1h' }, /^Unknown option "accesTokenTtl" \(known: secret, users, preset, /);
-  expectOptionError({ tokens: { acessTtl: '1h' } }, /^Unknown option "tokens.acessTtl" \(known: algorithm, issuer, audience, accessTtl, /);
+  expectOptionError(
+    { tokens: { acessTtl: '1h' } },
+    /^Unknown option "tokens.acessTtl" \(known: algorithm, issuer, audience, accessTtl, /,
+  );
 });
 
 it('refuses options that are not an object', () => {
@@ -249,7 +339,13 @@ describe('defaults', () => {
     expect(config.keys.algorithm).toBe('HS256');
     expect(config.preset.name).toBe('default');
     expect(config).toMatchObject({
-      tokens: { accessTtlSeconds: 900, rememberMeTtlSeconds: 30 * 86400, clockSkewSeconds: 30, issuer: undefined, audience: undefined },
+      tokens: {
+        accessTtlSeconds: 900,
+        rememberMeTtlSeconds: 30 * 86400,
+        clockSkewSeconds: 30,
+        issuer: undefined,
+        audience: undefined,
+      },
       passwords: { bcryptCost: 10, maxAgeSeconds: null, maxQueueWaitMs: 2000 },
       sessions: { maxPerUser: 20, cacheMs: 2000, refresh: { issue: true, rotate: true, reuseGraceSeconds: 30 } },
     });
@@ -259,7 +355,12 @@ describe('defaults', () => {
     const config = resolveOptions({ secret: SECRET_64, users, preset: 'utmstack' });
     expect(config.keys.algorithm).toBe('HS512');
     expect(config.tokens).toMatchObject({ accessTtlSeconds: 86400, rememberMeTtlSeconds: 30 * 86400 });
-    const overridden = resolveOptions({ secret: SECRET_64, users, preset: 'utmstack', tokens: { accessTtl: '1h', algorithm: 'HS384', issuer: 'me' } });
+    const overridden = resolveOptions({
+      secret: SECRET_64,
+      users,
+      preset: 'utmstack',
+      tokens: { accessTtl: '1h', algorithm: 'HS384', issuer: 'me' },
+    });
     expect(overridden.keys.algorithm).toBe('HS384');
     expect(overridden.tokens).toMatchObject({ accessTtlSeconds: 3600, issuer: 'me' });
   });
@@ -334,7 +435,13 @@ describe('secondFactor.force with a preset that cannot finish a second factor', 
     const { createAuth, MemoryUserStore, MemoryMailer, presets } = await import('../../lib');
     const preset = { ...presets.default, name: 'no-tfa', routes: { ...presets.default.routes, tfaVerify: null } };
     expect(() =>
-      createAuth({ secret: 'x'.repeat(32), users: new MemoryUserStore([]), mailer: new MemoryMailer(), preset, secondFactor: { force: true } }),
+      createAuth({
+        secret: 'x'.repeat(32),
+        users: new MemoryUserStore([]),
+        mailer: new MemoryMailer(),
+        preset,
+        secondFactor: { force: true },
+      }),
     ).toThrow(/"secondFactor.force".*no-tfa/);
   });
 });
@@ -350,7 +457,10 @@ describe('nested options are checked like top-level ones', () => {
     [{ sessions: { max: 3 } }, 'sessions.max'],
     [{ cookies: { trustedOrigins: ['https://a.example'], sameSites: 'lax' } }, 'cookies.sameSites'],
     [{ trustedDevices: { ttl: '1d' } }, 'trustedDevices.ttl'],
-    [{ passkeys: { rpId: 'example.com', rpName: 'E', origins: ['https://example.com'], timeout: 1 } }, 'passkeys.timeout'],
+    [
+      { passkeys: { rpId: 'example.com', rpName: 'E', origins: ['https://example.com'], timeout: 1 } },
+      'passkeys.timeout',
+    ],
     [{ apiKeys: { headers: 'x-api-key' } }, 'apiKeys.headers'],
     [{ passwords: { policy: { minlength: 12 } } }, 'passwords.policy.minlength'],
     [{ deviceCookie: { maxAge: '1d' } }, 'deviceCookie.maxAge'],
@@ -380,7 +490,9 @@ describe('options that moved into a group (issue 19)', () => {
     ['sessionCacheMs', 'sessions.cacheMs', 0],
     ['refresh', 'sessions.refresh', { rotate: false }],
   ])('%s at the top level is refused, naming %s', (old, now, value) => {
-    expect(() => resolveOptions(base({ [old]: value }))).toThrow(new TypeError(`Option "${old}" has moved: use ${now}.`));
+    expect(() => resolveOptions(base({ [old]: value }))).toThrow(
+      new TypeError(`Option "${old}" has moved: use ${now}.`),
+    );
   });
 
   it('the new place takes the same value', () => {
@@ -391,9 +503,23 @@ describe('options that moved into a group (issue 19)', () => {
         sessions: { maxPerUser: 5, cacheMs: 0, refresh: { rotate: false, reuseGrace: 0 } },
       }),
     );
-    expect(config.tokens).toMatchObject({ issuer: 'me', audience: 'api', refreshTtlSeconds: 7 * 86400, maxLifetimeSeconds: 7 * 86400 });
-    expect(config.passwords).toMatchObject({ bcryptCost: 12, maxAgeSeconds: 90 * 86400, maxQueueWaitMs: 1000, policy: { minLength: 12 } });
-    expect(config.sessions).toMatchObject({ maxPerUser: 5, cacheMs: 0, refresh: { rotate: false, reuseGraceSeconds: 0 } });
+    expect(config.tokens).toMatchObject({
+      issuer: 'me',
+      audience: 'api',
+      refreshTtlSeconds: 7 * 86400,
+      maxLifetimeSeconds: 7 * 86400,
+    });
+    expect(config.passwords).toMatchObject({
+      bcryptCost: 12,
+      maxAgeSeconds: 90 * 86400,
+      maxQueueWaitMs: 1000,
+      policy: { minLength: 12 },
+    });
+    expect(config.sessions).toMatchObject({
+      maxPerUser: 5,
+      cacheMs: 0,
+      refresh: { rotate: false, reuseGraceSeconds: 0 },
+    });
   });
 
   it.each(['tokens', 'passwords', 'sessions'])('%s must be an object', (group) => {

@@ -63,7 +63,11 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('lets a throwing isBreached reject, so a caller can fail closed', async () => {
-    const policy = resolvePasswordPolicy({ isBreached: () => { throw new Error('corpus down'); } });
+    const policy = resolvePasswordPolicy({
+      isBreached: () => {
+        throw new Error('corpus down');
+      },
+    });
     await expect(checkPasswordPolicy('long-enough-password', policy)).rejects.toThrow('corpus down');
   });
 
@@ -76,8 +80,14 @@ describe('checkPasswordPolicy', () => {
 
   it('names each rule in a readable message', async () => {
     const policy = resolvePasswordPolicy({ minLength: 10 });
-    expect(await checkPasswordPolicy('short', policy)).toEqual({ rule: 'min_length', message: 'The password must have at least 10 characters.' });
-    expect(await checkPasswordPolicy('a'.repeat(73), policy)).toEqual({ rule: 'max_bytes', message: 'The password must not be longer than 72 bytes.' });
+    expect(await checkPasswordPolicy('short', policy)).toEqual({
+      rule: 'min_length',
+      message: 'The password must have at least 10 characters.',
+    });
+    expect(await checkPasswordPolicy('a'.repeat(73), policy)).toEqual({
+      rule: 'max_bytes',
+      message: 'The password must not be longer than 72 bytes.',
+    });
   });
 });
 
@@ -86,11 +96,13 @@ describe('resolvePasswordPolicy', () => {
     expect(() => resolvePasswordPolicy({ minLength: 0 })).toThrow(/"passwords.policy.minLength"/);
     expect(() => resolvePasswordPolicy({ minLength: 73 })).toThrow(/"passwords.policy.minLength"/);
     expect(() => resolvePasswordPolicy({ minLength: 8.5 })).toThrow(TypeError);
-    expect(() => resolvePasswordPolicy({ isBreached: 'yes' as unknown as () => boolean })).toThrow(/"passwords.policy.isBreached"/);
+    expect(() => resolvePasswordPolicy({ isBreached: 'yes' as unknown as () => boolean })).toThrow(
+      /"passwords.policy.isBreached"/,
+    );
     expect(() => resolvePasswordPolicy({ denylist: [42 as unknown as string] })).toThrow(/"passwords.policy.denylist"/);
   });
 
-  it('does not keep a reference to the caller\'s denylist', async () => {
+  it("does not keep a reference to the caller's denylist", async () => {
     const denylist = ['first-password'];
     const policy = resolvePasswordPolicy({ denylist });
     denylist.push('second-password');
@@ -105,10 +117,15 @@ describe('hashPassword enforces the policy', () => {
     expect(error).toMatchObject({ code: 'weak_password', status: 400 });
     expect((error as AuthError).message).toMatch(/\(rule: min_length\)$/);
 
-    await expect(hashPassword('x'.repeat(73), { cost: 4 })).rejects.toMatchObject({ code: 'weak_password', message: expect.stringContaining('(rule: max_bytes)') });
-    await expect(hashPassword('letmein-now', { cost: 4, policy: { denylist: ['LetMeIn-Now'] } })).rejects.toMatchObject({
-      message: expect.stringContaining('(rule: denylist)'),
+    await expect(hashPassword('x'.repeat(73), { cost: 4 })).rejects.toMatchObject({
+      code: 'weak_password',
+      message: expect.stringContaining('(rule: max_bytes)'),
     });
+    await expect(hashPassword('letmein-now', { cost: 4, policy: { denylist: ['LetMeIn-Now'] } })).rejects.toMatchObject(
+      {
+        message: expect.stringContaining('(rule: denylist)'),
+      },
+    );
     expect(await hashPassword('a-good-passphrase', { cost: 4 })).toMatch(/^\$2[aby]\$04\$/);
   });
 });

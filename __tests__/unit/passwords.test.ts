@@ -50,16 +50,22 @@ describe('hashPassword()', () => {
   it('names the rule for the other policy failures too', async () => {
     const short = await rejectionOf(hashPassword('short', { cost: COST }));
     expect(short.message).toBe('The password must have at least 8 characters. (rule: min_length)');
-    const common = await rejectionOf(hashPassword('Password123', { cost: COST, policy: { denylist: ['password123'] } }));
+    const common = await rejectionOf(
+      hashPassword('Password123', { cost: COST, policy: { denylist: ['password123'] } }),
+    );
     expect(common.message).toBe('The password is too common. (rule: denylist)');
-    const breached = await rejectionOf(hashPassword('hunter2hunter2', { cost: COST, policy: { isBreached: () => true } }));
+    const breached = await rejectionOf(
+      hashPassword('hunter2hunter2', { cost: COST, policy: { isBreached: () => true } }),
+    );
     expect(breached.message).toBe('The password appears in a known data breach. (rule: breached)');
     // The message never repeats the password.
     for (const error of [short, common, breached]) expect(error.message).not.toMatch(/short|Password123|hunter2/);
   });
 
   it('refuses a non-string password and a bad cost with a TypeError naming them', async () => {
-    await expect(hashPassword(12345678 as unknown as string)).rejects.toThrow(new TypeError('hashPassword(password): the password must be a string.'));
+    await expect(hashPassword(12345678 as unknown as string)).rejects.toThrow(
+      new TypeError('hashPassword(password): the password must be a string.'),
+    );
     for (const cost of [3, 16, 10.5]) {
       await expect(hashPassword('long enough', { cost })).rejects.toThrow(/^"cost" must be an integer from 4 to 15/);
     }
@@ -106,7 +112,9 @@ describe('off the event loop', () => {
    * loop idles between requests (a spinning sampler would compete for the cores it is measuring), and each sample
    * runs from before that timer to its immediate, so a block in any phase of the loop shows.
    */
-  async function maxImmediateLagDuring(work: () => Promise<unknown>): Promise<{ maxLagMs: number; samples: number; result: unknown }> {
+  async function maxImmediateLagDuring(
+    work: () => Promise<unknown>,
+  ): Promise<{ maxLagMs: number; samples: number; result: unknown }> {
     let maxLagMs = 0;
     let samples = 0;
     let sampling = true;
@@ -213,7 +221,11 @@ describe('PasswordHasher under load', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(AuthError);
-    expect(thrown).toMatchObject({ code: 'unavailable', status: 503, message: 'Too many logins at once: try again shortly.' });
+    expect(thrown).toMatchObject({
+      code: 'unavailable',
+      status: 503,
+      message: 'Too many logins at once: try again shortly.',
+    });
     expect((thrown as AuthError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     // Without a bound it never refuses.
     expect(() => new PasswordHasher(pool, COST).assertCapacity()).not.toThrow();
@@ -231,7 +243,9 @@ describe('PasswordHasher under load', () => {
     const leaving = unbounded.verify('right password', hash, controller.signal);
     controller.abort();
     await expect(leaving).rejects.toMatchObject({ name: 'AbortError' });
-    await expect(unbounded.burnComparison('anything', AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(unbounded.burnComparison('anything', AbortSignal.abort())).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     await queued;
     expect(pool.stats).toMatchObject({ completed: 201, rejected: 2, dropped: 2 });
   });

@@ -7,7 +7,16 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { AUTH_ERROR_CATALOGUE, AuthError, type AuthErrorCode } from '../../lib/errors';
 import type { ApiKeyRecord, AuthInfo, IssuedToken, User } from '../../lib/core/results';
 import { presets, type PresetName } from '../../lib/presets';
-import { definePreset, formatAnswer, formatError, type AnswerName, type AnswerResult, type Preset, type Reply, type ReplyContext } from '../../lib/presets/types';
+import {
+  definePreset,
+  formatAnswer,
+  formatError,
+  type AnswerName,
+  type AnswerResult,
+  type Preset,
+  type Reply,
+  type ReplyContext,
+} from '../../lib/presets/types';
 
 // ---- formats: TypeBox checks a `format` only through the registry ----
 
@@ -39,15 +48,36 @@ function checker(schema: TSchema): TypeCheck<TSchema> {
 
 /** The body's schema errors, as readable lines (empty when valid). */
 function schemaErrors(schema: TSchema, body: unknown): string[] {
-  return [...checker(schema).Errors(body)].map((error) => `${error.path || '/'}: ${error.message} (got ${JSON.stringify(error.value)})`);
+  return [...checker(schema).Errors(body)].map(
+    (error) => `${error.path || '/'}: ${error.message} (got ${JSON.stringify(error.value)})`,
+  );
 }
 
 // ---- realistic core results ----
 
 const ANSWERS: readonly AnswerName[] = [
-  'login', 'challenge', 'refreshed', 'loginStatus', 'account', 'passwordChanged', 'loggedOut', 'tfaResent',
-  'totpEnrolment', 'totpConfirmed', 'apiKeyCreated', 'apiKeyList', 'apiKeyDeleted', 'sessionList', 'sessionEnded',
-  'passwordResetRequested', 'passwordReset', 'recoveryCodes', 'registrationAccepted', 'registrationVerified', 'trustedDeviceList', 'trustedDevicesEnded',
+  'login',
+  'challenge',
+  'refreshed',
+  'loginStatus',
+  'account',
+  'passwordChanged',
+  'loggedOut',
+  'tfaResent',
+  'totpEnrolment',
+  'totpConfirmed',
+  'apiKeyCreated',
+  'apiKeyList',
+  'apiKeyDeleted',
+  'sessionList',
+  'sessionEnded',
+  'passwordResetRequested',
+  'passwordReset',
+  'recoveryCodes',
+  'registrationAccepted',
+  'registrationVerified',
+  'trustedDeviceList',
+  'trustedDevicesEnded',
 ];
 const PRESET_NAMES = Object.keys(presets) as PresetName[];
 
@@ -142,7 +172,13 @@ function apiKey(overrides: Partial<ApiKeyRecord>): ApiKeyRecord {
 }
 const API_KEYS: ApiKeyRecord[] = [
   apiKey({}),
-  apiKey({ id: '17', name: 'ci', roles: ['ROLE_USER'], expiresAt: new Date(NOW + 86_400_000), lastUsedAt: new Date(NOW - 1000) }),
+  apiKey({
+    id: '17',
+    name: 'ci',
+    roles: ['ROLE_USER'],
+    expiresAt: new Date(NOW + 86_400_000),
+    lastUsedAt: new Date(NOW - 1000),
+  }),
   apiKey({ id: '18', name: 'no roles', roles: [] }),
 ];
 const KEY_TEXT = 'eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345';
@@ -153,7 +189,12 @@ const AUTH_INFOS: AuthInfo[] = [
 ];
 
 /** The preset's reply of answer `name` to `result`, with the status its record gives. */
-function say<N extends AnswerName>(preset: Preset, name: N, result: AnswerResult<N>, context: ReplyContext = CONTEXTS[0]!): Reply {
+function say<N extends AnswerName>(
+  preset: Preset,
+  name: N,
+  result: AnswerResult<N>,
+  context: ReplyContext = CONTEXTS[0]!,
+): Reply {
   return formatAnswer(preset, name, result, context);
 }
 
@@ -167,8 +208,17 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       for (const [label, user] of Object.entries(USERS)) {
         for (const context of CONTEXTS) {
           for (const refresh of [issued('refresh', 1_209_600), undefined]) {
-            const result = { user, access, refresh, firstLogin: user.lastLoginAt == null, rememberMe: refresh === undefined };
-            add(`${label}, ${refresh ? 'with' : 'without'} a refresh token, force=${context.forceSecondFactor}`, say(preset, 'login', result, context));
+            const result = {
+              user,
+              access,
+              refresh,
+              firstLogin: user.lastLoginAt == null,
+              rememberMe: refresh === undefined,
+            };
+            add(
+              `${label}, ${refresh ? 'with' : 'without'} a refresh token, force=${context.forceSecondFactor}`,
+              say(preset, 'login', result, context),
+            );
           }
         }
       }
@@ -177,18 +227,31 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       for (const [label, user] of Object.entries(USERS)) {
         for (const method of ['EMAIL', 'TOTP'] as const) {
           for (const context of CONTEXTS) {
-            add(`${label}, ${method}`, say(preset, 'challenge', { user, method, challenge: issued('tfa', 300), expiresInSeconds: 300, firstLogin: false }, context));
+            add(
+              `${label}, ${method}`,
+              say(
+                preset,
+                'challenge',
+                { user, method, challenge: issued('tfa', 300), expiresInSeconds: 300, firstLogin: false },
+                context,
+              ),
+            );
           }
         }
       }
       break;
     case 'refreshed':
       for (const refresh of [issued('refresh', 86_400), undefined]) {
-        for (const context of CONTEXTS) add(`${refresh ? 'rotated' : 'not rotated'}`, say(preset, 'refreshed', { access: issued('access', 600), refresh }, context));
+        for (const context of CONTEXTS)
+          add(
+            `${refresh ? 'rotated' : 'not rotated'}`,
+            say(preset, 'refreshed', { access: issued('access', 600), refresh }, context),
+          );
       }
       break;
     case 'loginStatus':
-      for (const [label, user] of Object.entries(USERS)) for (const auth of AUTH_INFOS) add(`${label}, by ${auth.method}`, say(preset, 'loginStatus', { user, auth }));
+      for (const [label, user] of Object.entries(USERS))
+        for (const auth of AUTH_INFOS) add(`${label}, by ${auth.method}`, say(preset, 'loginStatus', { user, auth }));
       break;
     case 'account':
       for (const [label, user] of Object.entries(USERS)) add(label, say(preset, 'account', user));
@@ -200,15 +263,19 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       add('logged out', say(preset, 'loggedOut', undefined));
       break;
     case 'tfaResent':
-      for (const expiresInSeconds of [270, 0]) add(`${expiresInSeconds} s left`, say(preset, 'tfaResent', { expiresInSeconds }));
+      for (const expiresInSeconds of [270, 0])
+        add(`${expiresInSeconds} s left`, say(preset, 'tfaResent', { expiresInSeconds }));
       break;
     case 'totpEnrolment':
       for (const emailCodeSent of [true, false]) {
-        add(`emailCodeSent=${emailCodeSent}`, say(preset, 'totpEnrolment', {
-          secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
-          uri: 'otpauth://totp/express-auth-kit:admin%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=express-auth-kit&algorithm=SHA1&digits=6&period=30',
-          emailCodeSent,
-        }));
+        add(
+          `emailCodeSent=${emailCodeSent}`,
+          say(preset, 'totpEnrolment', {
+            secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+            uri: 'otpauth://totp/express-auth-kit:admin%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=express-auth-kit&algorithm=SHA1&digits=6&period=30',
+            emailCodeSent,
+          }),
+        );
       }
       break;
     case 'totpConfirmed':
@@ -226,10 +293,25 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       break;
     case 'sessionList':
       add('no sessions', say(preset, 'sessionList', []));
-      add('two sessions', say(preset, 'sessionList', [
-        { id: UUID, createdAt: new Date(NOW - 86_400_000), lastUsedAt: new Date(NOW), client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' }, current: true },
-        { id: 'b1c2', createdAt: new Date(NOW - 1000), lastUsedAt: new Date(NOW - 1000), client: { userAgent: null, network: null }, current: false },
-      ]));
+      add(
+        'two sessions',
+        say(preset, 'sessionList', [
+          {
+            id: UUID,
+            createdAt: new Date(NOW - 86_400_000),
+            lastUsedAt: new Date(NOW),
+            client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' },
+            current: true,
+          },
+          {
+            id: 'b1c2',
+            createdAt: new Date(NOW - 1000),
+            lastUsedAt: new Date(NOW - 1000),
+            client: { userAgent: null, network: null },
+            current: false,
+          },
+        ]),
+      );
       break;
     case 'sessionEnded':
       add('ended', say(preset, 'sessionEnded', undefined));
@@ -241,14 +323,36 @@ function samples(preset: Preset, name: AnswerName): { label: string; reply: Repl
       add('reset', say(preset, 'passwordReset', undefined));
       break;
     case 'recoveryCodes':
-      add('ten codes', say(preset, 'recoveryCodes', { codes: Array.from({ length: 10 }, (_, i) => `ABCD-EFGH-${String(i).padStart(4, '0')}`) }));
+      add(
+        'ten codes',
+        say(preset, 'recoveryCodes', {
+          codes: Array.from({ length: 10 }, (_, i) => `ABCD-EFGH-${String(i).padStart(4, '0')}`),
+        }),
+      );
       break;
     case 'trustedDeviceList':
       add('none', say(preset, 'trustedDeviceList', []));
-      add('two devices', say(preset, 'trustedDeviceList', [
-        { id: UUID, createdAt: new Date(NOW - 86_400_000), lastUsedAt: new Date(NOW), expiresAt: new Date(NOW + 86_400_000), client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' }, current: true },
-        { id: 'b1c2', createdAt: new Date(NOW - 1000), lastUsedAt: new Date(NOW - 1000), expiresAt: new Date(NOW + 1000), client: { userAgent: null, network: null }, current: false },
-      ]));
+      add(
+        'two devices',
+        say(preset, 'trustedDeviceList', [
+          {
+            id: UUID,
+            createdAt: new Date(NOW - 86_400_000),
+            lastUsedAt: new Date(NOW),
+            expiresAt: new Date(NOW + 86_400_000),
+            client: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', network: '203.0.113.0/24' },
+            current: true,
+          },
+          {
+            id: 'b1c2',
+            createdAt: new Date(NOW - 1000),
+            lastUsedAt: new Date(NOW - 1000),
+            expiresAt: new Date(NOW + 1000),
+            client: { userAgent: null, network: null },
+            current: false,
+          },
+        ]),
+      );
       break;
     case 'trustedDevicesEnded':
       add('ended', say(preset, 'trustedDevicesEnded', undefined));
@@ -270,7 +374,7 @@ describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
     expect(Object.keys(preset.answers).sort()).toEqual([...ANSWERS].sort());
   });
 
-  it.each(ANSWERS)('%s: every reply has the spec\'s status and a body its schema accepts', (name) => {
+  it.each(ANSWERS)("%s: every reply has the spec's status and a body its schema accepts", (name) => {
     const spec = preset.answers[name];
     const replies = samples(preset, name);
     expect(replies.length).toBeGreaterThan(0);
@@ -283,17 +387,26 @@ describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
       }
       expect({ where, errors: schemaErrors(spec.schema, reply.body) }).toEqual({ where, errors: [] });
       // A string body is sent as text, anything else as JSON: the spec's content type must say which.
-      expect({ where, text: typeof reply.body === 'string' }).toEqual({ where, text: spec.contentType === 'text/plain' });
+      expect({ where, text: typeof reply.body === 'string' }).toEqual({
+        where,
+        text: spec.contentType === 'text/plain',
+      });
     }
   });
 
-  it.each(Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[])('error(%s) has the error\'s status and a body the error schema accepts', (code) => {
-    for (const error of [new AuthError(code), new AuthError(code, { message: 'A more precise message.', retryAfterSeconds: 30 })]) {
-      const reply = formatError(preset, error);
-      expect(reply.status).toBe(error.status);
-      expect(schemaErrors(preset.error.schema, reply.body)).toEqual([]);
-    }
-  });
+  it.each(Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[])(
+    "error(%s) has the error's status and a body the error schema accepts",
+    (code) => {
+      for (const error of [
+        new AuthError(code),
+        new AuthError(code, { message: 'A more precise message.', retryAfterSeconds: 30 }),
+      ]) {
+        const reply = formatError(preset, error);
+        expect(reply.status).toBe(error.status);
+        expect(schemaErrors(preset.error.schema, reply.body)).toEqual([]);
+      }
+    },
+  );
 
   it('has every example in its schemas valid against the schema that gives it', () => {
     const invalid: string[] = [];
@@ -317,8 +430,25 @@ describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
 
   it('uses only standard JSON Schema keywords (the OpenAPI 3.1 document embeds the schemas as they are)', () => {
     const STANDARD = new Set([
-      'type', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'const', 'enum', 'format', 'pattern',
-      'minimum', 'maximum', 'minItems', 'maxItems', 'minLength', 'maxLength', 'description', 'examples', 'title',
+      'type',
+      'properties',
+      'required',
+      'additionalProperties',
+      'items',
+      'anyOf',
+      'const',
+      'enum',
+      'format',
+      'pattern',
+      'minimum',
+      'maximum',
+      'minItems',
+      'maxItems',
+      'minLength',
+      'maxLength',
+      'description',
+      'examples',
+      'title',
     ]);
     const unknown: string[] = [];
     const visit = (schema: unknown, path: string): void => {
@@ -335,7 +465,10 @@ describe.each(PRESET_NAMES)('the %s preset', (presetName) => {
   });
 
   it('answers a resent code and a confirmed authenticator app as the router did before the formatters existed', () => {
-    expect(say(preset, 'tfaResent', { expiresInSeconds: 270 })).toEqual({ status: 200, body: { sent: true, tfaExpiresInSeconds: 270 } });
+    expect(say(preset, 'tfaResent', { expiresInSeconds: 270 })).toEqual({
+      status: 200,
+      body: { sent: true, tfaExpiresInSeconds: 270 },
+    });
     expect(say(preset, 'totpConfirmed', undefined)).toEqual({ status: 200, body: { secondFactor: 'TOTP' } });
   });
 });
@@ -345,28 +478,60 @@ describe('wire details the schemas alone do not pin', () => {
     const [context] = CONTEXTS.slice(1);
     const full = USERS['a full user with a numeric id']!;
     const bare = USERS['a minimal user with a UUID id']!;
-    const login = (user: User) => say(presets.bforeai, 'login', { user, access: issued('access', 3600), refresh: undefined, firstLogin: false, rememberMe: false }, context!);
+    const login = (user: User) =>
+      say(
+        presets.bforeai,
+        'login',
+        { user, access: issued('access', 3600), refresh: undefined, firstLogin: false, rememberMe: false },
+        context!,
+      );
     expect(login(full).body).toMatchObject({ PasswordExpiration: full.passwordExpiresAt!.toISOString() });
     expect(login(bare).body).toMatchObject({ PasswordExpiration: null });
     expect(say(presets.bforeai, 'account', bare).body).toMatchObject({ PasswordExpiration: null });
   });
 
   it('utmstack: numeric ids are numbers, others stay strings; the login status is the login as text', () => {
-    expect(say(presets.utmstack, 'account', USERS['a full user with a numeric id']!).body).toMatchObject({ id: 1, langKey: 'fr' });
-    expect(say(presets.utmstack, 'account', USERS['a minimal user with a UUID id']!).body).toMatchObject({ id: UUID, langKey: 'en' });
-    expect(say(presets.utmstack, 'loginStatus', { user: users[0]!, auth: AUTH_INFOS[0]! })).toEqual({ status: 200, body: 'admin' });
+    expect(say(presets.utmstack, 'account', USERS['a full user with a numeric id']!).body).toMatchObject({
+      id: 1,
+      langKey: 'fr',
+    });
+    expect(say(presets.utmstack, 'account', USERS['a minimal user with a UUID id']!).body).toMatchObject({
+      id: UUID,
+      langKey: 'en',
+    });
+    expect(say(presets.utmstack, 'loginStatus', { user: users[0]!, auth: AUTH_INFOS[0]! })).toEqual({
+      status: 200,
+      body: 'admin',
+    });
     expect(presets.utmstack.answers.loginStatus.contentType).toBe('text/plain');
   });
 
   it('datarhei: the refresh answer carries refresh_token only when rotating', () => {
     const [context] = CONTEXTS;
-    expect(Object.keys(say(presets.datarhei, 'refreshed', { access: issued('access', 600), refresh: undefined }, context!).body as object)).toEqual(['access_token']);
-    expect(Object.keys(say(presets.datarhei, 'refreshed', { access: issued('access', 600), refresh: issued('refresh', 86_400) }, context!).body as object)).toEqual(['access_token', 'refresh_token']);
+    expect(
+      Object.keys(
+        say(presets.datarhei, 'refreshed', { access: issued('access', 600), refresh: undefined }, context!)
+          .body as object,
+      ),
+    ).toEqual(['access_token']);
+    expect(
+      Object.keys(
+        say(
+          presets.datarhei,
+          'refreshed',
+          { access: issued('access', 600), refresh: issued('refresh', 86_400) },
+          context!,
+        ).body as object,
+      ),
+    ).toEqual(['access_token', 'refresh_token']);
   });
 });
 
 describe('definePreset', () => {
-  const complete = (): Record<string, unknown> & { answers: Record<string, Record<string, unknown>>; error: Record<string, unknown> } => ({
+  const complete = (): Record<string, unknown> & {
+    answers: Record<string, Record<string, unknown>>;
+    error: Record<string, unknown>;
+  } => ({
     ...presets.default,
     name: 'mine',
     answers: Object.fromEntries(Object.entries(presets.default.answers).map(([name, answer]) => [name, { ...answer }])),
@@ -382,14 +547,18 @@ describe('definePreset', () => {
     const preset = complete();
     delete preset.answers[name]!.format;
     expect(() => definePreset(preset as unknown as Preset)).toThrow(TypeError);
-    expect(() => definePreset(preset as unknown as Preset)).toThrow(new RegExp(`preset "mine": "answers.${name}" must have a formatter`));
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(
+      new RegExp(`preset "mine": "answers.${name}" must have a formatter`),
+    );
   });
 
   it('refuses a preset without the error formatter, naming it', () => {
     const preset = complete();
     delete preset.error.format;
     expect(() => definePreset(preset as unknown as Preset)).toThrow(TypeError);
-    expect(() => definePreset(preset as unknown as Preset)).toThrow(/preset "mine": "error.format" must be a formatter/);
+    expect(() => definePreset(preset as unknown as Preset)).toThrow(
+      /preset "mine": "error.format" must be a formatter/,
+    );
   });
 
   it.each(ANSWERS)('refuses a preset without the answer spec of %s, naming it', (name) => {
@@ -425,21 +594,33 @@ describe('no silent inheritance among the built-in presets', () => {
 
   // A preset that answers something as the default preset does names that record (`defaultAnswers.sessionList`),
   // one line per answer: nothing comes in by spreading, so a new answer left out is a compile error.
-  it.each(PRESET_NAMES)('%s is made with definePreset, spreads no other preset or its answers, and imports only the default answers', (name) => {
-    const { text } = sources.find(({ file }) => file === `${name}.ts`)!;
-    expect(text).toMatch(/=\s*definePreset\(\{/);
-    expect(text).not.toMatch(/\.\.\.\s*(?:\w*Preset\b|presets\b|\w*Answers\b)/);
-    expect(text).not.toMatch(/from '\.\/(?:utmstack|storm|bforeai|datarhei)'/);
-    for (const [, imported] of text.matchAll(/import \{([^}]*)\} from '\.\/default'/g)) {
-      for (const part of imported!.split(',').map((item) => item.trim()).filter(Boolean)) expect(['defaultAnswers', 'defaultError']).toContain(part);
-    }
-  });
+  it.each(PRESET_NAMES)(
+    '%s is made with definePreset, spreads no other preset or its answers, and imports only the default answers',
+    (name) => {
+      const { text } = sources.find(({ file }) => file === `${name}.ts`)!;
+      expect(text).toMatch(/=\s*definePreset\(\{/);
+      expect(text).not.toMatch(/\.\.\.\s*(?:\w*Preset\b|presets\b|\w*Answers\b)/);
+      expect(text).not.toMatch(/from '\.\/(?:utmstack|storm|bforeai|datarhei)'/);
+      for (const [, imported] of text.matchAll(/import \{([^}]*)\} from '\.\/default'/g)) {
+        for (const part of imported!
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean))
+          expect(['defaultAnswers', 'defaultError']).toContain(part);
+      }
+    },
+  );
 
   it.each(PRESET_NAMES)('%s has every answer as its own record, with a formatter', (name) => {
     const answers: Record<string, unknown> = presets[name].answers;
     for (const answer of ANSWERS) {
       const record = answers[answer];
-      const own = Object.hasOwn(answers, answer) && typeof record === 'object' && record !== null && 'format' in record && typeof record.format === 'function';
+      const own =
+        Object.hasOwn(answers, answer) &&
+        typeof record === 'object' &&
+        record !== null &&
+        'format' in record &&
+        typeof record.format === 'function';
       expect({ answer, own }).toEqual({ answer, own: true });
     }
   });

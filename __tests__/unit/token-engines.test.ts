@@ -45,19 +45,32 @@ function engine(algorithm: SigningAlgorithm): Engine {
     case 'HS512': {
       const secret = `token-engines-${algorithm}-secret-`.padEnd(80, 'x');
       const hash = `sha${algorithm.slice(2)}`;
-      return { spec: { algorithm, kid: 'k1', secret }, sign: (input) => createHmac(hash, secret).update(input).digest('base64url') };
+      return {
+        spec: { algorithm, kid: 'k1', secret },
+        sign: (input) => createHmac(hash, secret).update(input).digest('base64url'),
+      };
     }
     case 'RS256': {
       const { privateKey, publicKey } = pair('rsa');
-      return { spec: { algorithm, kid: 'k1', privateKey, publicKey }, sign: (input) => sign('sha256', Buffer.from(input), privateKey).toString('base64url') };
+      return {
+        spec: { algorithm, kid: 'k1', privateKey, publicKey },
+        sign: (input) => sign('sha256', Buffer.from(input), privateKey).toString('base64url'),
+      };
     }
     case 'ES256': {
       const { privateKey, publicKey } = pair('ec');
-      return { spec: { algorithm, kid: 'k1', privateKey, publicKey }, sign: (input) => sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url') };
+      return {
+        spec: { algorithm, kid: 'k1', privateKey, publicKey },
+        sign: (input) =>
+          sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url'),
+      };
     }
     case 'EdDSA': {
       const { privateKey, publicKey } = pair('ed25519');
-      return { spec: { algorithm, kid: 'k1', privateKey, publicKey }, sign: (input) => sign(null, Buffer.from(input), privateKey).toString('base64url') };
+      return {
+        spec: { algorithm, kid: 'k1', privateKey, publicKey },
+        sign: (input) => sign(null, Buffer.from(input), privateKey).toString('base64url'),
+      };
     }
   }
 }
@@ -78,10 +91,22 @@ describe.each(['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const)('
   beforeEach(() => {
     const keys = new KeySet({ keys: [spec], clock });
     sets.push(keys);
-    tokens = new TokenService({ keys, issuer: ISSUER, audience: AUDIENCE, clockSkewSeconds: SKEW, clock, verifiedCacheSize: 10 });
+    tokens = new TokenService({
+      keys,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clockSkewSeconds: SKEW,
+      clock,
+      verifiedCacheSize: 10,
+    });
   });
 
-  const header = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ alg: algorithm, typ: 'at+jwt', kid: 'k1', ...extra });
+  const header = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    alg: algorithm,
+    typ: 'at+jwt',
+    kid: 'k1',
+    ...extra,
+  });
   const claims = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
     sub: 'u1',
     auth: 'ROLE_USER',
@@ -143,10 +168,11 @@ describe.each(['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const)('
     }
   });
 
-  it('refuses crit, embedded keys and an unknown kid, though the signature is the key\'s', () => {
+  it("refuses crit, embedded keys and an unknown kid, though the signature is the key's", () => {
     expect(verify(forge(header({ crit: ['exp'] }), claims()))).toBe('token_invalid');
     expect(verify(forge(header({ crit: [] }), claims()))).toBe('token_invalid');
-    for (const name of ['jwk', 'jku', 'x5u', 'x5c']) expect(verify(forge(header({ [name]: 'x' }), claims()))).toBe('token_invalid');
+    for (const name of ['jwk', 'jku', 'x5u', 'x5c'])
+      expect(verify(forge(header({ [name]: 'x' }), claims()))).toBe('token_invalid');
     expect(verify(forge(header({ kid: 'k2' }), claims()))).toBe('token_invalid');
   });
 

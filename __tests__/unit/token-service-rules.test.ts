@@ -22,14 +22,27 @@ afterEach(() => {
 });
 
 function service(overrides: Partial<TokenServiceConfig> = {}): TokenService {
-  return new TokenService({ keys: prepareKeys(SECRET, 'HS512'), issuer: undefined, audience: undefined, clockSkewSeconds: 30, clock, verifiedCacheSize: 100, ...overrides });
+  return new TokenService({
+    keys: prepareKeys(SECRET, 'HS512'),
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 30,
+    clock,
+    verifiedCacheSize: 100,
+    ...overrides,
+  });
 }
 
 const seconds = (): number => Math.floor(now / 1000);
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A token with any header and payload, HMAC-signed with `key`. */
-function forge(header: Record<string, unknown>, payload: Record<string, unknown>, key: Parameters<typeof createHmac>[1] = SECRET, hash = 'sha512'): string {
+function forge(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key: Parameters<typeof createHmac>[1] = SECRET,
+  hash = 'sha512',
+): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`;
 }
@@ -55,14 +68,17 @@ describe('nbf', () => {
     expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 10 })), 'access').sub).toBe('1');
     expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 30 })), 'access').sub).toBe('1');
     expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 31 })), 'access'))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ nbf: String(seconds()) })), 'access'))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ nbf: String(seconds()) })), 'access'))).toBe(
+      'token_invalid',
+    );
     expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() - 60 })), 'access').sub).toBe('1');
   });
 });
 
 describe('exp and the header, of the wrong type', () => {
   it('an exp that is a string is token_invalid, even one that would read as long past', () => {
-    for (const exp of ['0', '', '1']) expect(codeOf(() => service().verify(forge(LEGACY, claims({ exp })), 'access'))).toBe('token_invalid');
+    for (const exp of ['0', '', '1'])
+      expect(codeOf(() => service().verify(forge(LEGACY, claims({ exp })), 'access'))).toBe('token_invalid');
   });
 
   it('a header that is JSON but not an object (null, a number, a string) is token_malformed', () => {
@@ -99,7 +115,9 @@ describe('a header or payload that is not JSON', () => {
     const notJson = Buffer.from('not json').toString('base64url');
     expect(causeOf(`${notJson}.${b64(claims())}.c2ln`)).toBeInstanceOf(SyntaxError);
     const input = `${b64(LEGACY)}.${notJson}`;
-    expect(causeOf(`${input}.${createHmac('sha512', SECRET).update(input).digest('base64url')}`)).toBeInstanceOf(SyntaxError);
+    expect(causeOf(`${input}.${createHmac('sha512', SECRET).update(input).digest('base64url')}`)).toBeInstanceOf(
+      SyntaxError,
+    );
   });
 });
 
@@ -107,7 +125,9 @@ describe('aud as a list', () => {
   it('accepts a list that contains the configured audience, and refuses one that does not', () => {
     const tokens = service({ audience: 'api' });
     expect(tokens.verify(forge(LEGACY, claims({ aud: ['other', 'api'] })), 'access').sub).toBe('1');
-    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ aud: ['other', 'apis'] })), 'access'))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ aud: ['other', 'apis'] })), 'access'))).toBe(
+      'token_invalid',
+    );
     expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ aud: [] })), 'access'))).toBe('token_invalid');
   });
 });
@@ -148,16 +168,28 @@ describe("an internal token's algorithm", () => {
   it('is HS256 under the internal key: a valid HS256 signature under a header naming another alg is refused', () => {
     const keys = prepareKeys(SECRET, 'HS512');
     const tokens = service({ keys });
-    const internal = internalKeysOf(keys.signingKeyFor(seconds() + 60)) as NonNullable<ReturnType<typeof internalKeysOf>>;
+    const internal = internalKeysOf(keys.signingKeyFor(seconds() + 60)) as NonNullable<
+      ReturnType<typeof internalKeysOf>
+    >;
     const payload = claims({ usefor: 'refresh', fam: 'f', auth: undefined });
     const header = { typ: 'refresh+jwt', kid: internal.kid };
-    expect(tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.refresh, 'sha256'), 'refresh').fam).toBe('f');
+    expect(
+      tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.refresh, 'sha256'), 'refresh').fam,
+    ).toBe('f');
     for (const alg of ['HS512', 'none', 'EdDSA']) {
-      expect(codeOf(() => tokens.verify(forge({ ...header, alg }, payload, internal.keys.refresh, 'sha256'), 'refresh'))).toBe('token_invalid');
+      expect(
+        codeOf(() => tokens.verify(forge({ ...header, alg }, payload, internal.keys.refresh, 'sha256'), 'refresh')),
+      ).toBe('token_invalid');
     }
     // Under another kind's internal key, or with a kid that is not a string: refused.
-    expect(codeOf(() => tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.tfa, 'sha256'), 'refresh'))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verify(forge({ ...header, alg: 'HS256', kid: 1 }, payload, internal.keys.refresh, 'sha256'), 'refresh'))).toBe('token_invalid');
+    expect(
+      codeOf(() => tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.tfa, 'sha256'), 'refresh')),
+    ).toBe('token_invalid');
+    expect(
+      codeOf(() =>
+        tokens.verify(forge({ ...header, alg: 'HS256', kid: 1 }, payload, internal.keys.refresh, 'sha256'), 'refresh'),
+      ),
+    ).toBe('token_invalid');
   });
 });
 
@@ -251,7 +283,14 @@ describe('the last gaps mutation testing found', () => {
 
   it('ignores an iss when no issuer is configured (iss is checked only against a configured issuer)', () => {
     expect(service().verify(forge(LEGACY, claims({ iss: 'https://someone.example' })), 'access').sub).toBe('1');
-    expect(codeOf(() => service({ issuer: 'https://auth.example' }).verify(forge(LEGACY, claims({ iss: 'https://someone.example' })), 'access'))).toBe('token_invalid');
+    expect(
+      codeOf(() =>
+        service({ issuer: 'https://auth.example' }).verify(
+          forge(LEGACY, claims({ iss: 'https://someone.example' })),
+          'access',
+        ),
+      ),
+    ).toBe('token_invalid');
   });
 
   it('refuses a token without any dot as malformed, even when its start decodes to a JSON header', () => {
@@ -275,7 +314,8 @@ describe('kinds and lean access tokens', () => {
       return error instanceof AuthError ? `${error.code}: ${error.message}` : String(error);
     }
   }
-  const headerOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const headerOf = (token: string): Record<string, unknown> =>
+    JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
   const lean = (): TokenService => service({ accessTokenClaims: [] });
 
   it('declaredKind reads the kind a header names, and nothing from what is not a header of ours', () => {
@@ -303,17 +343,31 @@ describe('kinds and lean access tokens', () => {
   it('a token of another kind is refused with a message naming both kinds, typed or from before typing', () => {
     const tokens = service();
     const refresh = tokens.sign('refresh', { sub: '1', fam: 'f' }, 900).token;
-    expect(messageOf(() => tokens.verify(refresh, 'access'))).toBe(`token_invalid: ${wrongTokenKindMessage('access', 'refresh')}`);
-    expect(messageOf(() => tokens.verify(forge(LEGACY, claims({ usefor: 'refresh', fam: 'f' })), 'access'))).toBe(`token_invalid: ${wrongTokenKindMessage('access', 'refresh')}`);
+    expect(messageOf(() => tokens.verify(refresh, 'access'))).toBe(
+      `token_invalid: ${wrongTokenKindMessage('access', 'refresh')}`,
+    );
+    expect(messageOf(() => tokens.verify(forge(LEGACY, claims({ usefor: 'refresh', fam: 'f' })), 'access'))).toBe(
+      `token_invalid: ${wrongTokenKindMessage('access', 'refresh')}`,
+    );
   });
 
   it('a lean service leaves auth_time out only when it equals iat; a full one always writes it', () => {
-    const payloadOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-    expect(payloadOf(lean().sign('access', { sub: '1', auth: '', auth_time: seconds() }, 900).token)).not.toHaveProperty('auth_time');
-    expect(payloadOf(lean().sign('access', { sub: '1', auth: '', auth_time: seconds() - 100 }, 900).token).auth_time).toBe(seconds() - 100);
-    expect(payloadOf(service().sign('access', { sub: '1', auth: '', auth_time: seconds() }, 900).token).auth_time).toBe(seconds());
+    const payloadOf = (token: string): Record<string, unknown> =>
+      JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(
+      payloadOf(lean().sign('access', { sub: '1', auth: '', auth_time: seconds() }, 900).token),
+    ).not.toHaveProperty('auth_time');
+    expect(
+      payloadOf(lean().sign('access', { sub: '1', auth: '', auth_time: seconds() - 100 }, 900).token).auth_time,
+    ).toBe(seconds() - 100);
+    expect(payloadOf(service().sign('access', { sub: '1', auth: '', auth_time: seconds() }, 900).token).auth_time).toBe(
+      seconds(),
+    );
     // Only access tokens are lean.
-    expect(payloadOf(lean().sign('refresh', { sub: '1', fam: 'f' }, 900).token)).toMatchObject({ usefor: 'refresh', jti: expect.any(String) });
+    expect(payloadOf(lean().sign('refresh', { sub: '1', fam: 'f' }, 900).token)).toMatchObject({
+      usefor: 'refresh',
+      jti: expect.any(String),
+    });
   });
 
   it('an access token typed at+jwt may leave out usefor or jti, each on its own', () => {

@@ -34,17 +34,32 @@ function service(overrides: Partial<TokenServiceConfig> = {}): TokenService {
 }
 
 const now = (): number => Math.floor(clock() / 1000);
-const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown): string =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** A token with any header and payload (an object, or raw text), HMAC-signed with `key` (default: our secret). */
-function forge(header: Record<string, unknown>, payload: unknown, key: string | Buffer = SECRET, hash = 'sha512'): string {
+function forge(
+  header: Record<string, unknown>,
+  payload: unknown,
+  key: string | Buffer = SECRET,
+  hash = 'sha512',
+): string {
   const signingInput = `${b64(header)}.${b64(payload)}`;
   return `${signingInput}.${createHmac(hash, key).update(signingInput).digest('base64url')}`;
 }
 
 /** Access claims that verify, for tests that then break one thing. */
 function goodClaims(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { sub: '1', auth: 'ROLE_USER', usefor: 'access', iat: now(), exp: now() + 900, exi: 900, jti: 'j-1', ...extra };
+  return {
+    sub: '1',
+    auth: 'ROLE_USER',
+    usefor: 'access',
+    iat: now(),
+    exp: now() + 900,
+    exi: 900,
+    jti: 'j-1',
+    ...extra,
+  };
 }
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
@@ -75,12 +90,28 @@ describe('signing', () => {
     expect(header).toEqual({ alg: 'HS512', typ: 'at+jwt', kid: expect.stringMatching(/^[A-Za-z0-9_-]{8}$/) });
     // Another instance with the same secret names the key the same way.
     expect(decode(service().sign('access', { sub: '1', auth: '' }, 60).token).header.kid).toBe(header.kid);
-    expect(payload).toEqual({ sub: '42', auth: 'ROLE_ADMIN,ROLE_USER', usefor: 'access', iat: now(), exp: now() + 900, exi: 900, jti: expect.stringMatching(TOKEN_ID) });
-    expect(issued).toEqual({ token: issued.token, jti: payload.jti, issuedAt: now(), expiresAt: now() + 900, lifetime: 900 });
+    expect(payload).toEqual({
+      sub: '42',
+      auth: 'ROLE_ADMIN,ROLE_USER',
+      usefor: 'access',
+      iat: now(),
+      exp: now() + 900,
+      exi: 900,
+      jti: expect.stringMatching(TOKEN_ID),
+    });
+    expect(issued).toEqual({
+      token: issued.token,
+      jti: payload.jti,
+      issuedAt: now(),
+      expiresAt: now() + 900,
+      lifetime: 900,
+    });
   });
 
   it('writes iss and aud when configured', () => {
-    const { payload } = decode(service({ issuer: 'https://auth.example', audience: 'api' }).sign('access', { sub: '1', auth: '' }, 60).token);
+    const { payload } = decode(
+      service({ issuer: 'https://auth.example', audience: 'api' }).sign('access', { sub: '1', auth: '' }, 60).token,
+    );
     expect(payload).toMatchObject({ iss: 'https://auth.example', aud: 'api' });
   });
 
@@ -150,19 +181,27 @@ describe('expiry and clock skew', () => {
   it('refuses a token with no exp (every token must expire)', () => {
     const { exp: _exp, ...claims } = goodClaims();
     expect(codeOf(() => service().verify(forge({ alg: 'HS512', typ: 'JWT' }, claims), 'access'))).toBe('token_invalid');
-    expect(codeOf(() => service().verify(forge({ alg: 'HS512', typ: 'JWT' }, goodClaims({ exp: String(now() + 60) })), 'access'))).toBe('token_invalid');
+    expect(
+      codeOf(() =>
+        service().verify(forge({ alg: 'HS512', typ: 'JWT' }, goodClaims({ exp: String(now() + 60) })), 'access'),
+      ),
+    ).toBe('token_invalid');
   });
 
   it('refuses an iat in the future beyond the skew, and accepts one within it', () => {
     const header = { alg: 'HS512', typ: 'JWT' };
     expect(service().verify(forge(header, goodClaims({ iat: now() + 30 })), 'access').sub).toBe('1');
-    expect(codeOf(() => service().verify(forge(header, goodClaims({ iat: now() + 31 })), 'access'))).toBe('token_invalid');
+    expect(codeOf(() => service().verify(forge(header, goodClaims({ iat: now() + 31 })), 'access'))).toBe(
+      'token_invalid',
+    );
     const { iat: _iat, ...noIat } = goodClaims();
     expect(codeOf(() => service().verify(forge(header, noIat), 'access'))).toBe('token_invalid');
   });
 
   it('refuses a token whose nbf is still ahead', () => {
-    expect(codeOf(() => service().verify(forge({ alg: 'HS512', typ: 'JWT' }, goodClaims({ nbf: now() + 120 })), 'access'))).toBe('token_invalid');
+    expect(
+      codeOf(() => service().verify(forge({ alg: 'HS512', typ: 'JWT' }, goodClaims({ nbf: now() + 120 })), 'access')),
+    ).toBe('token_invalid');
   });
 });
 
@@ -215,7 +254,11 @@ describe('algorithm pinning', () => {
     });
 
     it('refuses the public key used as an HMAC secret (the classic confusion), under any HS algorithm', () => {
-      for (const [alg, hash] of [['HS256', 'sha256'], ['HS384', 'sha384'], ['HS512', 'sha512']] as const) {
+      for (const [alg, hash] of [
+        ['HS256', 'sha256'],
+        ['HS384', 'sha384'],
+        ['HS512', 'sha512'],
+      ] as const) {
         const confused = forge({ alg, typ: 'JWT', kid: 'rsa-1' }, claims(), publicPem, hash);
         expect(codeOf(() => tokens.verifyAccess(confused))).toBe('token_invalid');
       }
@@ -226,29 +269,43 @@ describe('algorithm pinning', () => {
 
     it('requires our kid: none, or another one, is refused', () => {
       expect(codeOf(() => tokens.verifyAccess(rs256({ alg: 'RS256', typ: 'JWT' }, claims())))).toBe('token_invalid');
-      expect(codeOf(() => tokens.verifyAccess(rs256({ alg: 'RS256', typ: 'JWT', kid: 'rsa-0' }, claims())))).toBe('token_invalid');
+      expect(codeOf(() => tokens.verifyAccess(rs256({ alg: 'RS256', typ: 'JWT', kid: 'rsa-0' }, claims())))).toBe(
+        'token_invalid',
+      );
     });
   });
 
   it('refuses a kid that names none of our keys, or a kid that is not a string', () => {
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 'k1' }, claims())))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 7 }, claims())))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: null }, claims())))).toBe('token_invalid');
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 'k1' }, claims())))).toBe(
+      'token_invalid',
+    );
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 7 }, claims())))).toBe(
+      'token_invalid',
+    );
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: null }, claims())))).toBe(
+      'token_invalid',
+    );
   });
 
   it('accepts an HMAC token with our kid, and one with no kid (issued before tokens carried one) only under the pinned algorithm', () => {
     const { kid } = decode(service().sign('access', { sub: '1', auth: '' }, 60).token).header;
     expect(service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid }, claims())).sub).toBe('1');
     expect(service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT' }, claims())).sub).toBe('1');
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT' }, claims(), SECRET, 'sha256')))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT', kid }, claims(), SECRET, 'sha256')))).toBe('token_invalid');
+    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT' }, claims(), SECRET, 'sha256')))).toBe(
+      'token_invalid',
+    );
+    expect(
+      codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT', kid }, claims(), SECRET, 'sha256'))),
+    ).toBe('token_invalid');
   });
 
   it('refuses a kid-less token when the keys are a key pair (those tokens always carried a kid)', () => {
     const pair = generateKeyPairSync('ed25519');
     const tokens = service({ keys: prepareKeys({ algorithm: 'EdDSA', ...pair, kid: 'ed-1' }, undefined) });
     const [, payload, signature] = tokens.sign('access', { sub: '1', auth: '' }, 60).token.split('.');
-    expect(codeOf(() => tokens.verifyAccess(`${b64({ alg: 'EdDSA', typ: 'JWT' })}.${payload}.${signature}`))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verifyAccess(`${b64({ alg: 'EdDSA', typ: 'JWT' })}.${payload}.${signature}`))).toBe(
+      'token_invalid',
+    );
   });
 });
 
@@ -272,7 +329,9 @@ describe('issuer and audience', () => {
   it('refuses a wrong or missing iss when an issuer is configured', () => {
     const tokens = service({ issuer: 'https://auth.example' });
     expect(tokens.verifyAccess(forge(header, goodClaims({ iss: 'https://auth.example' }))).sub).toBe('1');
-    expect(codeOf(() => tokens.verifyAccess(forge(header, goodClaims({ iss: 'https://evil.example' }))))).toBe('token_invalid');
+    expect(codeOf(() => tokens.verifyAccess(forge(header, goodClaims({ iss: 'https://evil.example' }))))).toBe(
+      'token_invalid',
+    );
     expect(codeOf(() => tokens.verifyAccess(forge(header, goodClaims())))).toBe('token_invalid');
   });
 
@@ -291,7 +350,9 @@ describe('issuer and audience', () => {
   it("refuses another issuer's token signed with a shared key", () => {
     const issuerA = service({ issuer: 'a' });
     const issuerB = service({ issuer: 'b' });
-    expect(codeOf(() => issuerB.verifyAccess(issuerA.sign('access', { sub: '1', auth: '' }, 60).token))).toBe('token_invalid');
+    expect(codeOf(() => issuerB.verifyAccess(issuerA.sign('access', { sub: '1', auth: '' }, 60).token))).toBe(
+      'token_invalid',
+    );
   });
 });
 

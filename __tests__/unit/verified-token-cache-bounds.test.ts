@@ -16,7 +16,14 @@ beforeEach(() => {
 });
 
 function service(clockSkewSeconds: number): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds, clock, verifiedCacheSize: 10 });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds,
+    clock,
+    verifiedCacheSize: 10,
+  });
 }
 
 /** Whether verifying `token` now did the work (looked its key up) rather than answer from memory. */

@@ -18,7 +18,14 @@ beforeEach(() => {
 });
 
 function service(verifiedCacheSize: number): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds: 0, clock, verifiedCacheSize });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 0,
+    clock,
+    verifiedCacheSize,
+  });
 }
 
 /** Whether verifying `token` now did the work (looked its key up) rather than answer from memory; and its subject. */

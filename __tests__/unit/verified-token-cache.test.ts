@@ -5,7 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthError } from '../../lib/errors';
-import { generateKeyDirectory, loadKeySetFromDirectory, rotateKeyDirectory, type KeyManifest } from '../../lib/tokens/key-directory';
+import {
+  generateKeyDirectory,
+  loadKeySetFromDirectory,
+  rotateKeyDirectory,
+  type KeyManifest,
+} from '../../lib/tokens/key-directory';
 import type { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
@@ -15,10 +20,18 @@ let now = Date.UTC(2026, 0, 1, 12, 0, 0);
 const clock = (): number => now;
 
 function service(keys: KeySet, verifiedCacheSize = 3): TokenService {
-  return new TokenService({ keys, issuer: undefined, audience: undefined, clockSkewSeconds: 0, clock, verifiedCacheSize });
+  return new TokenService({
+    keys,
+    issuer: undefined,
+    audience: undefined,
+    clockSkewSeconds: 0,
+    clock,
+    verifiedCacheSize,
+  });
 }
 
-const access = (tokens: TokenService, sub: string): string => tokens.sign('access', { sub, auth: 'ROLE_USER' }, 900).token;
+const access = (tokens: TokenService, sub: string): string =>
+  tokens.sign('access', { sub, auth: 'ROLE_USER' }, 900).token;
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

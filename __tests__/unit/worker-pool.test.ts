@@ -40,12 +40,20 @@ function backlog(count: number): Promise<string[]> {
 describe('maxQueueWaitMs', () => {
   it('refuses at once with a 503 and Retry-After when the wait would exceed it, and never runs the refused job', async () => {
     const queued = backlog(200);
-    const refused = await rejectionOf(pool.compare('excess login', '$2b$04$abcdefghijklmnopqrstuu5Q3bQ7yO4o2W9hL5eL1Bz5QCIyQXLe', { maxQueueWaitMs: 20 }));
+    const refused = await rejectionOf(
+      pool.compare('excess login', '$2b$04$abcdefghijklmnopqrstuu5Q3bQ7yO4o2W9hL5eL1Bz5QCIyQXLe', {
+        maxQueueWaitMs: 20,
+      }),
+    );
     // "At once": nothing of the backlog has finished yet, and the refused job is not waiting.
     expect(pool.stats).toMatchObject({ completed: 0, rejected: 1 });
     expect(pool.stats.queued + pool.stats.running).toBe(200);
     expect(refused).toBeInstanceOf(AuthError);
-    expect(refused).toMatchObject({ code: 'unavailable', status: 503, message: 'Too many logins at once: try again shortly.' });
+    expect(refused).toMatchObject({
+      code: 'unavailable',
+      status: 503,
+      message: 'Too many logins at once: try again shortly.',
+    });
     expect((refused as AuthError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(Number.isInteger((refused as AuthError).retryAfterSeconds)).toBe(true);
 
@@ -96,23 +104,30 @@ describe('signal', () => {
   it.each([
     ['posted to the worker, not started', 10],
     ['in the pool queue', 400],
-  ])('drops a waiting job (%s) when its signal fires: it rejects with an AbortError at once and never runs', async (_where, ahead) => {
-    const queued = backlog(ahead);
-    const controller = new AbortController();
-    const leaving = rejectionOf(pool.hash('client went away', COST, { signal: controller.signal }));
-    expect(pool.stats.queued + pool.stats.running).toBe(ahead + 1);
-    controller.abort();
-    expect(pool.stats.queued + pool.stats.running).toBe(ahead);
-    const error = await leaving;
-    expect(error.name).toBe('AbortError');
-    expect(pool.stats.completed).toBeLessThan(ahead); // it rejected before the backlog ahead of it was done
-    await queued;
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the worker's answer for the skipped job, if any
-    expect(pool.stats).toMatchObject({ completed: ahead, dropped: 1, rejected: 0, queued: 0, running: 0 });
-  });
+  ])(
+    'drops a waiting job (%s) when its signal fires: it rejects with an AbortError at once and never runs',
+    async (_where, ahead) => {
+      const queued = backlog(ahead);
+      const controller = new AbortController();
+      const leaving = rejectionOf(pool.hash('client went away', COST, { signal: controller.signal }));
+      expect(pool.stats.queued + pool.stats.running).toBe(ahead + 1);
+      controller.abort();
+      expect(pool.stats.queued + pool.stats.running).toBe(ahead);
+      const error = await leaving;
+      expect(error.name).toBe('AbortError');
+      expect(pool.stats.completed).toBeLessThan(ahead); // it rejected before the backlog ahead of it was done
+      await queued;
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the worker's answer for the skipped job, if any
+      expect(pool.stats).toMatchObject({ completed: ahead, dropped: 1, rejected: 0, queued: 0, running: 0 });
+    },
+  );
 
   it('rejects at once a job whose signal had already fired, without queuing it', async () => {
-    const error = await rejectionOf(pool.compare('gone before asking', '$2b$04$abcdefghijklmnopqrstuu5Q3bQ7yO4o2W9hL5eL1Bz5QCIyQXLe', { signal: AbortSignal.abort() }));
+    const error = await rejectionOf(
+      pool.compare('gone before asking', '$2b$04$abcdefghijklmnopqrstuu5Q3bQ7yO4o2W9hL5eL1Bz5QCIyQXLe', {
+        signal: AbortSignal.abort(),
+      }),
+    );
     expect(error.name).toBe('AbortError');
     expect(pool.stats).toMatchObject({ completed: 0, dropped: 1, queued: 0, running: 0 });
   });
@@ -121,7 +136,8 @@ describe('signal', () => {
     const controller = new AbortController();
     const running = pool.hash('already started', 10, { signal: controller.signal }); // ~100 ms: long enough to catch running
     backlogs.push(running);
-    for (let waited = 0; pool.stats.running === 0 && waited < 5000; waited++) await new Promise((resolve) => setTimeout(resolve, 1));
+    for (let waited = 0; pool.stats.running === 0 && waited < 5000; waited++)
+      await new Promise((resolve) => setTimeout(resolve, 1));
     expect(pool.stats.running).toBe(1);
     controller.abort();
     await expect(running).resolves.toMatch(/^\$2b\$10\$/);
@@ -146,12 +162,19 @@ describe("the host's Node flags", () => {
     const library = path.join(__dirname, '../../lib/index.ts');
     const script = `const m = await import(${JSON.stringify(library)}); const { hashPassword } = m.default ?? m;
       process.stdout.write(await hashPassword('a long enough password', { cost: 4 })); process.exit(0);`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     expect(child.stdout).toMatch(/^\$2[aby]\$04\$/);
   }, 20_000);
 
-  test('workers keep the host\'s loaders but not its entry code or input type', () => {
-    expect(workerFlags(['--import', 'tsx', '--input-type=module', '-e', 'code', '--enable-source-maps'])).toEqual(['--import', 'tsx', '--enable-source-maps']);
+  test("workers keep the host's loaders but not its entry code or input type", () => {
+    expect(workerFlags(['--import', 'tsx', '--input-type=module', '-e', 'code', '--enable-source-maps'])).toEqual([
+      '--import',
+      'tsx',
+      '--enable-source-maps',
+    ]);
     expect(workerFlags(['--input-type', 'module', '--print', '1+1'])).toEqual([]);
   });
 });

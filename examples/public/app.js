@@ -55,7 +55,8 @@
     }
     if (!response.ok) {
       const code = data && typeof data.error === 'string' ? data.error : 'http_' + response.status;
-      const message = data && typeof data.message === 'string' ? data.message : 'The server answered ' + response.status + '.';
+      const message =
+        data && typeof data.message === 'string' ? data.message : 'The server answered ' + response.status + '.';
       throw new ApiError(response.status, code, message);
     }
     return data;
@@ -97,7 +98,12 @@
   function show(state) {
     for (const id of ['signed-out', 'password-expired', 'code-needed', 'signed-in']) byId(id).hidden = id !== state;
     byId('sign-up').hidden = state !== 'signed-out';
-    const focus = { 'signed-out': 'username', 'password-expired': 'new-password', 'code-needed': 'code', 'signed-in': 'call-protected' }[state];
+    const focus = {
+      'signed-out': 'username',
+      'password-expired': 'new-password',
+      'code-needed': 'code',
+      'signed-in': 'call-protected',
+    }[state];
     if (focus) byId(focus).focus();
   }
 
@@ -132,7 +138,8 @@
     challengeToken = null;
     account = await authed('GET', AUTH + '/session');
     byId('who').textContent = account.login;
-    byId('persistence').textContent = 'A reload keeps you signed in: the refresh token is in an HttpOnly cookie this page cannot read.';
+    byId('persistence').textContent =
+      'A reload keeps you signed in: the refresh token is in an HttpOnly cookie this page cannot read.';
     byId('protected-result').hidden = true;
     show('signed-in');
     await loadSessions();
@@ -164,15 +171,21 @@
       }
       const when = document.createElement('div');
       when.className = 'when';
-      when.textContent = 'signed in ' + new Date(session.createdAt).toLocaleString()
-        + ' · last used ' + new Date(session.lastUsedAt).toLocaleString()
-        + (session.client.network ? ' · from ' + session.client.network : '');
+      when.textContent =
+        'signed in ' +
+        new Date(session.createdAt).toLocaleString() +
+        ' · last used ' +
+        new Date(session.lastUsedAt).toLocaleString() +
+        (session.client.network ? ' · from ' + session.client.network : '');
       text.append(client, when);
       const end = document.createElement('button');
       end.type = 'button';
       end.className = 'secondary small';
       end.textContent = 'End';
-      end.setAttribute('aria-label', 'End the session of ' + client.textContent + (session.current ? ' (this page)' : ''));
+      end.setAttribute(
+        'aria-label',
+        'End the session of ' + client.textContent + (session.current ? ' (this page)' : ''),
+      );
       end.addEventListener('click', () => busy(end, () => endSession(session)));
       item.append(text, end);
       list.append(item);
@@ -196,7 +209,7 @@
     if (session.current) {
       forget();
       show('signed-out');
-      say('This page\'s session has ended.');
+      say("This page's session has ended.");
       return;
     }
     await loadSessions();
@@ -205,8 +218,14 @@
 
   // ---- passkeys (WebAuthn; hidden where the server has no passkey routes) ----
 
-  const fromB64url = (text) => Uint8Array.from(window.atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
-  const toB64url = (buffer) => window.btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const fromB64url = (text) =>
+    Uint8Array.from(window.atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const toB64url = (buffer) =>
+    window
+      .btoa(String.fromCharCode(...new Uint8Array(buffer)))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
   const descriptors = (list) => (list || []).map((d) => ({ ...d, id: fromB64url(d.id) }));
 
   /** A token-bearing JSON request with a body (the authed() helper sends none). */
@@ -226,19 +245,24 @@
       name.textContent = passkey.name;
       const when = document.createElement('div');
       when.className = 'when';
-      when.textContent = 'added ' + new Date(passkey.createdAt).toLocaleString()
-        + ' · ' + (passkey.lastUsedAt ? 'last used ' + new Date(passkey.lastUsedAt).toLocaleString() : 'never used');
+      when.textContent =
+        'added ' +
+        new Date(passkey.createdAt).toLocaleString() +
+        ' · ' +
+        (passkey.lastUsedAt ? 'last used ' + new Date(passkey.lastUsedAt).toLocaleString() : 'never used');
       text.append(name, when);
       const remove = document.createElement('button');
       remove.type = 'button';
       remove.className = 'secondary small';
       remove.textContent = 'Delete';
       remove.setAttribute('aria-label', 'Delete the passkey ' + passkey.name);
-      remove.addEventListener('click', () => busy(remove, async () => {
-        await authed('DELETE', AUTH + '/passkeys/' + encodeURIComponent(passkey.id));
-        await loadPasskeys();
-        say('The passkey was deleted.');
-      }));
+      remove.addEventListener('click', () =>
+        busy(remove, async () => {
+          await authed('DELETE', AUTH + '/passkeys/' + encodeURIComponent(passkey.id));
+          await loadPasskeys();
+          say('The passkey was deleted.');
+        }),
+      );
       item.append(text, remove);
       list.append(item);
     }
@@ -283,7 +307,11 @@
   async function signInWithPasskey() {
     const options = await api('POST', AUTH + '/passkeys/login/options', { body: {} });
     const credential = await window.navigator.credentials.get({
-      publicKey: { ...options, challenge: fromB64url(options.challenge), allowCredentials: descriptors(options.allowCredentials) },
+      publicKey: {
+        ...options,
+        challenge: fromB64url(options.challenge),
+        allowCredentials: descriptors(options.allowCredentials),
+      },
     });
     const response = credential.response;
     const data = await api('POST', AUTH + '/passkeys/login', {
@@ -330,12 +358,14 @@
     });
   });
 
-  byId('passkey-sign-in').addEventListener('click', (event) => busy(event.currentTarget, async () => {
-    say('');
-    if (!window.PublicKeyCredential) throw new Error('This browser has no passkeys (WebAuthn).');
-    await signInWithPasskey();
-    say('Signed in with a passkey.');
-  }));
+  byId('passkey-sign-in').addEventListener('click', (event) =>
+    busy(event.currentTarget, async () => {
+      say('');
+      if (!window.PublicKeyCredential) throw new Error('This browser has no passkeys (WebAuthn).');
+      await signInWithPasskey();
+      say('Signed in with a passkey.');
+    }),
+  );
 
   // ---- trusted browsers (GET/DELETE /auth/trusted-devices; hidden where the server has them off) ----
 
@@ -344,9 +374,13 @@
     try {
       const devices = (await authed('GET', AUTH + '/trusted-devices')).trustedDevices;
       const here = devices.some((device) => device.current);
-      byId('trusted-summary').textContent = devices.length === 0
-        ? 'No browser skips the code at sign-in.'
-        : devices.length + (devices.length === 1 ? ' browser skips' : ' browsers skip') + ' the code at sign-in' + (here ? ', this one included.' : '.');
+      byId('trusted-summary').textContent =
+        devices.length === 0
+          ? 'No browser skips the code at sign-in.'
+          : devices.length +
+            (devices.length === 1 ? ' browser skips' : ' browsers skip') +
+            ' the code at sign-in' +
+            (here ? ', this one included.' : '.');
       byId('forget-trusted').disabled = devices.length === 0;
       panel.hidden = false;
     } catch (error) {
@@ -355,11 +389,13 @@
     }
   }
 
-  byId('forget-trusted').addEventListener('click', (event) => busy(event.currentTarget, async () => {
-    await authed('DELETE', AUTH + '/trusted-devices');
-    await loadTrustedDevices();
-    say('Every trusted browser was forgotten: the next sign-in asks for the code again.');
-  }));
+  byId('forget-trusted').addEventListener('click', (event) =>
+    busy(event.currentTarget, async () => {
+      await authed('DELETE', AUTH + '/trusted-devices');
+      await loadTrustedDevices();
+      say('Every trusted browser was forgotten: the next sign-in asks for the code again.');
+    }),
+  );
 
   // ---- the forms and buttons ----
 
@@ -408,9 +444,12 @@
     busy(form.querySelector('button[type=submit]'), async () => {
       if (!expiredSignIn) throw new Error('Sign in again first.');
       const newPassword = form.newPassword.value;
-      if (newPassword !== form.confirmPassword.value) throw new Error('The two new passwords differ: type the same one twice.');
+      if (newPassword !== form.confirmPassword.value)
+        throw new Error('The two new passwords differ: type the same one twice.');
       // POST /auth/account/password without a token: allowed for an expired password only, naming the user.
-      await api('POST', AUTH + '/account/password', { body: { username: expiredSignIn.username, currentPassword: expiredSignIn.password, newPassword } });
+      await api('POST', AUTH + '/account/password', {
+        body: { username: expiredSignIn.username, currentPassword: expiredSignIn.password, newPassword },
+      });
       const { username } = expiredSignIn;
       expiredSignIn = null;
       form.reset();
@@ -432,7 +471,9 @@
     busy(form.querySelector('button'), async () => {
       say('');
       // The same answer whether or not the address already has an account (its owner is mailed a notice instead).
-      await api('POST', AUTH + '/register', { body: { username: form.login.value.trim(), email: form.email.value.trim(), password: form.secret.value } });
+      await api('POST', AUTH + '/register', {
+        body: { username: form.login.value.trim(), email: form.email.value.trim(), password: form.secret.value },
+      });
       form.secret.value = '';
       byId('confirm-form').hidden = false;
       byId('confirm-link').focus();
@@ -468,16 +509,22 @@
     event.preventDefault();
     const form = event.currentTarget;
     busy(form.querySelector('button[type=submit]'), async () => {
-      const data = await api('POST', AUTH + '/tfa/verify', { cookies: true, token: challengeToken, body: { code: form.code.value.trim(), rememberDevice: form.rememberDevice.checked } });
+      const data = await api('POST', AUTH + '/tfa/verify', {
+        cookies: true,
+        token: challengeToken,
+        body: { code: form.code.value.trim(), rememberDevice: form.rememberDevice.checked },
+      });
       await enterSession(data.accessToken);
       say('Signed in.');
     });
   });
 
-  byId('resend').addEventListener('click', (event) => busy(event.currentTarget, async () => {
-    await api('POST', AUTH + '/tfa/resend', { token: challengeToken });
-    say('A new code was sent.');
-  }));
+  byId('resend').addEventListener('click', (event) =>
+    busy(event.currentTarget, async () => {
+      await api('POST', AUTH + '/tfa/resend', { token: challengeToken });
+      say('A new code was sent.');
+    }),
+  );
 
   byId('cancel-code').addEventListener('click', () => {
     forget();
@@ -485,28 +532,32 @@
     say('');
   });
 
-  byId('call-protected').addEventListener('click', (event) => busy(event.currentTarget, async () => {
-    const data = await authed('GET', '/api/protected');
-    byId('protected-message').textContent = '/api/protected answered: ' + data.message;
-    byId('result-login').textContent = account.login;
-    byId('result-authorities').textContent = data.authorities.join(', ');
-    byId('result-user').textContent = data.user;
-    byId('protected-result').hidden = false;
-    say('');
-  }));
+  byId('call-protected').addEventListener('click', (event) =>
+    busy(event.currentTarget, async () => {
+      const data = await authed('GET', '/api/protected');
+      byId('protected-message').textContent = '/api/protected answered: ' + data.message;
+      byId('result-login').textContent = account.login;
+      byId('result-authorities').textContent = data.authorities.join(', ');
+      byId('result-user').textContent = data.user;
+      byId('protected-result').hidden = false;
+      say('');
+    }),
+  );
 
   byId('reload-sessions').addEventListener('click', (event) => busy(event.currentTarget, loadSessions));
 
-  byId('sign-out').addEventListener('click', (event) => busy(event.currentTarget, async () => {
-    forget();
-    show('signed-out');
-    try {
-      await api('POST', AUTH + '/logout', { cookies: true }); // ends the session and clears the cookie
-    } catch (error) {
-      if (error.status !== 400 && error.status !== 401) throw error; // already over
-    }
-    say('Signed out.');
-  }));
+  byId('sign-out').addEventListener('click', (event) =>
+    busy(event.currentTarget, async () => {
+      forget();
+      show('signed-out');
+      try {
+        await api('POST', AUTH + '/logout', { cookies: true }); // ends the session and clears the cookie
+      } catch (error) {
+        if (error.status !== 400 && error.status !== 401) throw error; // already over
+      }
+      say('Signed out.');
+    }),
+  );
 
   // On load: a refresh cookie from an earlier visit (or another tab) signs this page in. The page cannot see its
   // HttpOnly cookie, so it asks the demo server whether one came along (GET /session-hint, always 200) and refreshes

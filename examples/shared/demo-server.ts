@@ -82,14 +82,18 @@ async function tokenSecret(): Promise<SecretOption> {
   }
   const file = process.env.JWT_PRIVATE_KEY_FILE;
   if (!file) {
-    console.warn(`JWT_PRIVATE_KEY_FILE is not set: using a ${algorithm} key generated for this run, so tokens stop working when the server restarts.`);
+    console.warn(
+      `JWT_PRIVATE_KEY_FILE is not set: using a ${algorithm} key generated for this run, so tokens stop working when the server restarts.`,
+    );
     const pair = generateKeyPair(algorithm);
     return { algorithm, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, kid: pair.kid };
   }
   const privateKey = createPrivateKey(readFileSync(file));
   const publicKey = createPublicKey(privateKey);
   // As generate-keys names it (its jwks.json): the first 8 characters of the RFC 7638 thumbprint.
-  const kid = (await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as Parameters<typeof calculateJwkThumbprint>[0])).slice(0, 8);
+  const kid = (
+    await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as Parameters<typeof calculateJwkThumbprint>[0])
+  ).slice(0, 8);
   return { algorithm, privateKey, publicKey, kid };
 }
 
@@ -111,12 +115,51 @@ async function demoUsers(extras: Partial<User>): Promise<Array<Omit<User, 'id'>>
   ]);
   const common = { lastLoginAt: null, createdAt: new Date(), ...extras };
   return [
-    { ...common, login: 'admin', email: 'admin@example.com', passwordHash: admin, authorities: ['ROLE_ADMIN', 'ROLE_USER'], firstName: 'Admin', lastName: 'User' },
-    { ...common, login: 'user', email: 'user@example.com', passwordHash: user, authorities: ['ROLE_USER'], secondFactor: 'EMAIL', firstName: 'Demo', lastName: 'User' },
-    { ...common, login: 'guest', email: 'guest@example.com', passwordHash: guest, authorities: ['ROLE_USER'], firstName: 'Guest', lastName: 'User' },
-    { ...common, login: 'expired', email: 'expired@example.com', passwordHash: expired, authorities: ['ROLE_USER'], passwordExpiresAt: new Date(Date.now() - 86400_000) },
+    {
+      ...common,
+      login: 'admin',
+      email: 'admin@example.com',
+      passwordHash: admin,
+      authorities: ['ROLE_ADMIN', 'ROLE_USER'],
+      firstName: 'Admin',
+      lastName: 'User',
+    },
+    {
+      ...common,
+      login: 'user',
+      email: 'user@example.com',
+      passwordHash: user,
+      authorities: ['ROLE_USER'],
+      secondFactor: 'EMAIL',
+      firstName: 'Demo',
+      lastName: 'User',
+    },
+    {
+      ...common,
+      login: 'guest',
+      email: 'guest@example.com',
+      passwordHash: guest,
+      authorities: ['ROLE_USER'],
+      firstName: 'Guest',
+      lastName: 'User',
+    },
+    {
+      ...common,
+      login: 'expired',
+      email: 'expired@example.com',
+      passwordHash: expired,
+      authorities: ['ROLE_USER'],
+      passwordExpiresAt: new Date(Date.now() - 86400_000),
+    },
     // DESIGN's demo users include a disabled one: its right password answers exactly like a wrong one.
-    { ...common, login: 'disabled', email: 'disabled@example.com', passwordHash: disabled, authorities: ['ROLE_USER'], disabled: true },
+    {
+      ...common,
+      login: 'disabled',
+      email: 'disabled@example.com',
+      passwordHash: disabled,
+      authorities: ['ROLE_USER'],
+      disabled: true,
+    },
   ];
 }
 
@@ -141,23 +184,30 @@ async function stateStore(): Promise<StateStore> {
 
 /** Mail through SMTP_URL when set, else printed to the console (a demo convenience, never for production). */
 function mailer(): Mailer {
-  if (process.env.SMTP_URL) return new NodemailerMailer({ transport: process.env.SMTP_URL, from: 'express-auth-kit <no-reply@example.com>' });
+  if (process.env.SMTP_URL)
+    return new NodemailerMailer({ transport: process.env.SMTP_URL, from: 'express-auth-kit <no-reply@example.com>' });
   // Without SMTP_URL, mail goes to the console: a demo has no mailbox.
   return {
     async sendSecondFactorCode(mail) {
       console.log(`[mail] to ${mail.to}: your verification code is ${mail.code} (valid ${mail.expiresInSeconds}s)`);
     },
     async sendPasswordResetLink(mail) {
-      console.log(`[mail] to ${mail.to}: reset your password at ${mail.url} (valid ${mail.expiresInSeconds}s); POST its token with a newPassword to the reset route`);
+      console.log(
+        `[mail] to ${mail.to}: reset your password at ${mail.url} (valid ${mail.expiresInSeconds}s); POST its token with a newPassword to the reset route`,
+      );
     },
     async sendRecoveryCodeUsed(mail) {
       console.log(`[mail] to ${mail.to}: a recovery code was used to sign in; ${mail.remaining} left`);
     },
     async sendVerificationLink(mail) {
-      console.log(`[mail] to ${mail.to}: confirm the address of "${mail.login}" at ${mail.url} (valid ${mail.expiresInSeconds}s); POST its token to the register/verify route`);
+      console.log(
+        `[mail] to ${mail.to}: confirm the address of "${mail.login}" at ${mail.url} (valid ${mail.expiresInSeconds}s); POST its token to the register/verify route`,
+      );
     },
     async sendRegistrationNotice(mail) {
-      console.log(`[mail] to ${mail.to}: someone tried to sign up with this address, which already belongs to "${mail.login}"`);
+      console.log(
+        `[mail] to ${mail.to}: someone tried to sign up with this address, which already belongs to "${mail.login}"`,
+      );
     },
   };
 }
@@ -167,7 +217,10 @@ function pageFiles(folder: string): RequestHandler {
   return express.static(folder, {
     index: 'index.html',
     setHeaders(res) {
-      res.setHeader('Content-Security-Policy', "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'");
+      res.setHeader(
+        'Content-Security-Policy',
+        "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+      );
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Referrer-Policy', 'no-referrer');
       res.setHeader('Cache-Control', 'no-cache');
@@ -199,7 +252,9 @@ function hostErrorHandler(auth: Auth): express.ErrorRequestHandler {
 
 export async function buildExampleApp(options: ExampleOptions): Promise<{ app: Express; auth: Auth }> {
   // JHipster (UTMStack) numbers its users and its clients read `id` as a number; elsewhere the store assigns UUIDs.
-  const seeds = (await demoUsers(options.userExtras ?? {})).map((seed, index) => (options.preset === 'utmstack' ? { ...seed, id: String(index + 1) } : seed));
+  const seeds = (await demoUsers(options.userExtras ?? {})).map((seed, index) =>
+    options.preset === 'utmstack' ? { ...seed, id: String(index + 1) } : seed,
+  );
   const services = options.services
     ? await options.services(seeds)
     : { users: await userStore(seeds), stateStore: await stateStore(), mailer: mailer() };
@@ -211,10 +266,16 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
     // Every audit event as one JSON line on stdout (DESIGN): pipe it to your log shipper.
     onEvent: options.onEvent ?? ((event) => void process.stdout.write(`${JSON.stringify(event)}\n`)),
     // Account recovery: the mailed link points at this server (PUBLIC_URL behind a proxy); the page can read ?token=.
-    passwordReset: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}${options.resetLink ?? '/reset-password?token={token}'}` },
+    passwordReset: {
+      urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}${options.resetLink ?? '/reset-password?token={token}'}`,
+    },
     // Sign-up, where the preset has its routes (the default one): the mailed link points at this server too.
     ...(presets[options.preset].routes.register !== null
-      ? { registration: { urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}/verify-email?token={token}` } }
+      ? {
+          registration: {
+            urlTemplate: `${process.env.PUBLIC_URL ?? `http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? '3000'}`}/verify-email?token={token}`,
+          },
+        }
       : {}),
     // "Remember this browser" at the code step: a login from it with the right password then skips the code for 30 days.
     trustedDevices: { lifetime: '30d' },
@@ -237,7 +298,12 @@ export async function buildExampleApp(options: ExampleOptions): Promise<{ app: E
   app.use(auth.preset.mountPath, auth.router);
   for (const method of options.guardedMethods ?? ['get']) {
     app[method](options.guardedRoute, auth.requireAuth(), (req, res) => {
-      res.json({ message: 'You are authenticated.', user: req.auth?.userId, authorities: req.auth?.authorities, method: req.auth?.method });
+      res.json({
+        message: 'You are authenticated.',
+        user: req.auth?.userId,
+        authorities: req.auth?.authorities,
+        method: req.auth?.method,
+      });
     });
   }
   options.productRoutes?.(app, auth, services.users);
@@ -253,7 +319,8 @@ export async function runExample(options: ExampleOptions): Promise<void> {
   const port = Number(process.env.PORT || 3000);
   let built: { app: Express };
   try {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`PORT must be a port number from 0 to 65535; got "${process.env.PORT}".`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new TypeError(`PORT must be a port number from 0 to 65535; got "${process.env.PORT}".`);
     built = await buildExampleApp(options);
   } catch (error) {
     console.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);

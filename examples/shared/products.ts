@@ -38,7 +38,8 @@ export function datarheiAboutRoute(app: Express, auth: Auth): void {
   const id = randomUUID();
   const startedAt = new Date();
   const guard = auth.requireAuth();
-  const optionalGuard: RequestHandler = (req, res, next) => (req.headers.authorization === undefined ? next() : guard(req, res, next));
+  const optionalGuard: RequestHandler = (req, res, next) =>
+    req.headers.authorization === undefined ? next() : guard(req, res, next);
   app.get('/api', optionalGuard, (req, res) => {
     const about = { app: 'datarhei-core', auths: ['localjwt'], version: { number: DATARHEI_CORE_VERSION } };
     if (!req.auth) {

@@ -41,7 +41,9 @@ export function parseCommandArgs<T extends OptionsConfig>(args: string[], option
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (parsed.positionals.length > 0) {
-    throw new UsageError(`unexpected argument${parsed.positionals.length > 1 ? 's' : ''} (this command takes options only).`);
+    throw new UsageError(
+      `unexpected argument${parsed.positionals.length > 1 ? 's' : ''} (this command takes options only).`,
+    );
   }
   return parsed.values;
 }
@@ -66,7 +68,9 @@ export function integerOption(value: string | undefined, name: string, min: numb
 
 /** The `code` of a Node.js system error (`'ENOENT'`, `'EEXIST'`...) or of a pg error, if `error` has one. */
 export function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }
 
 /** Writes a result line on stdout, resolving once it is flushed (so the process may exit right after). */

@@ -52,7 +52,9 @@ export const generateKeysCommand: CliCommand = {
     }
     const existing = await existingFiles(dir, KEY_FILES);
     if (existing.length > 0 && !force) {
-      throw new CommandFailure(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${dir}; use --force to overwrite.`);
+      throw new CommandFailure(
+        `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} in ${dir}; use --force to overwrite.`,
+      );
     }
     const pair = generateKeyPair(algorithm);
     await writeFiles(

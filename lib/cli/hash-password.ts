@@ -2,7 +2,15 @@
 import { AuthError } from '../errors';
 import { DEFAULT_BCRYPT_COST, hashPassword } from '../passwords/hasher';
 import { BCRYPT_MAX_BYTES } from '../passwords/policy';
-import { CommandFailure, UsageError, integerOption, parseCommandArgs, writeNote, writeResult, type CliCommand } from './command';
+import {
+  CommandFailure,
+  UsageError,
+  integerOption,
+  parseCommandArgs,
+  writeNote,
+  writeResult,
+  type CliCommand,
+} from './command';
 import { promptPassword, readPasswordFromPipe } from './read-password';
 
 const usage = `Usage: express-auth-kit hash-password [--cost N] < password.txt
@@ -45,7 +53,9 @@ export const hashPasswordCommand: CliCommand = {
     const values = parseCommandArgs(args, { cost: { type: 'string' } });
     const cost = integerOption(values.cost, 'cost', 4, 15) ?? DEFAULT_BCRYPT_COST;
     if (cost < DEFAULT_BCRYPT_COST) {
-      writeNote(`warning: cost ${cost} is below ${DEFAULT_BCRYPT_COST}, OWASP's floor: fine for tests, too weak for real passwords.`);
+      writeNote(
+        `warning: cost ${cost} is below ${DEFAULT_BCRYPT_COST}, OWASP's floor: fine for tests, too weak for real passwords.`,
+      );
     }
     const stdin = process.stdin;
     const password = stdin.isTTY ? await promptPassword(stdin) : await readPasswordFromPipe(stdin);

@@ -73,9 +73,12 @@ async function runCli(argv: string[]): Promise<number> {
       return EXIT_USAGE;
     }
     if (error instanceof PromptInterrupted) return 130;
-    process.stderr.write(`express-auth-kit ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `express-auth-kit ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     // An unexpected error's stack helps a bug report; DEBUG=1 shows it.
-    if (!(error instanceof CommandFailure) && process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (!(error instanceof CommandFailure) && process.env.DEBUG && error instanceof Error)
+      process.stderr.write(`${error.stack}\n`);
     return EXIT_FAILURE;
   }
 }

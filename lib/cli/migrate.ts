@@ -45,12 +45,14 @@ function connectionStringHasPassword(connectionString: string): boolean {
 function oneLine(text: string, source: string): string {
   const line = text.replace(/\r?\n$/, '').trim();
   if (line === '') throw new UsageError(`${source} holds no URL.`);
-  if (/[\r\n]/.test(line)) throw new UsageError(`${source} holds more than one line; give the connection string alone.`);
+  if (/[\r\n]/.test(line))
+    throw new UsageError(`${source} holds more than one line; give the connection string alone.`);
   return line;
 }
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--database-url - reads the connection string from a pipe, and stdin is a terminal.');
+  if (process.stdin.isTTY)
+    throw new UsageError('--database-url - reads the connection string from a pipe, and stdin is a terminal.');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return oneLine(Buffer.concat(chunks).toString('utf8'), 'stdin');
@@ -67,16 +69,22 @@ async function readUrlFile(file: string): Promise<string> {
 }
 
 /** The connection string from a file, stdin, the command line (without a password) or DATABASE_URL. */
-async function connectionStringFrom(values: { 'database-url'?: string; 'database-url-file'?: string }): Promise<string> {
+async function connectionStringFrom(values: {
+  'database-url'?: string;
+  'database-url-file'?: string;
+}): Promise<string> {
   const given = values['database-url'];
   const file = values['database-url-file'];
-  if (given !== undefined && file !== undefined) throw new UsageError('give --database-url or --database-url-file, not both.');
+  if (given !== undefined && file !== undefined)
+    throw new UsageError('give --database-url or --database-url-file, not both.');
   if (file !== undefined) return readUrlFile(file);
   if (given === '-') return readStdin();
   if (given !== undefined) {
     // The password is already in this process's argv; refusing keeps it out of the next run's, and says why.
     if (connectionStringHasPassword(given)) {
-      throw new UsageError(`--database-url carries a password, which anyone on this machine can read in the process list and which stays in shell history; ${WAYS_WITHOUT_ARGV}.`);
+      throw new UsageError(
+        `--database-url carries a password, which anyone on this machine can read in the process list and which stays in shell history; ${WAYS_WITHOUT_ARGV}.`,
+      );
     }
     return given;
   }
@@ -88,7 +96,11 @@ async function connectionStringFrom(values: { 'database-url'?: string; 'database
 interface PgPool extends PgQueryable {
   end(): Promise<void>;
 }
-type PgPoolConstructor = new (config: { connectionString: string; max: number; connectionTimeoutMillis: number }) => PgPool;
+type PgPoolConstructor = new (config: {
+  connectionString: string;
+  max: number;
+  connectionTimeoutMillis: number;
+}) => PgPool;
 
 /** pg is the host's choice (a devDependency of ours), so it is loaded here, never at the library's import. */
 async function loadPgPool(): Promise<PgPoolConstructor> {
@@ -98,7 +110,9 @@ async function loadPgPool(): Promise<PgPoolConstructor> {
   } catch (error) {
     const code = errorCode(error);
     if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
-      throw new CommandFailure('the "pg" package is not installed, and migrate needs it: run `npm install pg` and try again.');
+      throw new CommandFailure(
+        'the "pg" package is not installed, and migrate needs it: run `npm install pg` and try again.',
+      );
     }
     throw error;
   }
@@ -109,7 +123,8 @@ async function loadPgPool(): Promise<PgPoolConstructor> {
 
 // A message fit for a terminal: pg's own (it names what failed, never the password), and PostgreSQL's hint.
 function describeDatabaseError(error: unknown, schema: string): string {
-  if (errorCode(error) === '3F000') return `schema "${schema}" does not exist; create it first (CREATE SCHEMA ${schema}).`;
+  if (errorCode(error) === '3F000')
+    return `schema "${schema}" does not exist; create it first (CREATE SCHEMA ${schema}).`;
   const message = typeof error === 'object' && error !== null && 'message' in error ? error.message : undefined;
   return `the migration failed: ${String(message ?? error)}`;
 }

@@ -84,7 +84,8 @@ class HiddenLineReader {
         break;
       }
       if (key === '\u007f' || key === '\b') typed = [...typed].slice(0, -1).join('');
-      else if (key === '\u0015') typed = ''; // Ctrl-U clears the line, as in a shell
+      else if (key === '\u0015')
+        typed = ''; // Ctrl-U clears the line, as in a shell
       else if (key >= ' ') typed += key;
     }
     process.stderr.write('\n');

@@ -40,7 +40,9 @@ function durationOption(value: string | undefined, name: string, allowZero = fal
   if (allowZero && value.trim() === '0') return 0;
   const normalized = /^\d+$/.test(value) ? `${value}s` : value;
   if (!isDuration(normalized)) {
-    throw new UsageError(`--${name} must be a duration such as 90s, 15m, 1h or 30d${allowZero ? ', or 0' : ''}; got "${value}".`);
+    throw new UsageError(
+      `--${name} must be a duration such as 90s, 15m, 1h or 30d${allowZero ? ', or 0' : ''}; got "${value}".`,
+    );
   }
   return normalized;
 }
@@ -77,7 +79,8 @@ export const rotateKeysCommand: CliCommand = {
       if (!(error instanceof TypeError)) throw error;
       // The library names its options ("every", "publishAhead"): those are the command line's fault.
       const option = /^"(every|publishAhead|retainFor|algorithm)"/.exec(error.message)?.[1];
-      if (option) throw new UsageError(error.message.replace(/^"publishAhead"/, '--publish-ahead').replace(/^"(\w+)"/, '--$1'));
+      if (option)
+        throw new UsageError(error.message.replace(/^"publishAhead"/, '--publish-ahead').replace(/^"(\w+)"/, '--$1'));
       throw new CommandFailure(error.message);
     }
     const lines: string[] = [];

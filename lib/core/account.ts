@@ -28,14 +28,20 @@ export async function changePassword(context: AuthContext, user: User, request: 
  * The way out of an expired password, which cannot get a token: the request names the user and proves only the
  * current password. Allowed for an expired password only, since it skips the second factor.
  */
-export async function changeExpiredPassword(context: AuthContext, username: string, request: ChangePasswordRequest): Promise<void> {
+export async function changeExpiredPassword(
+  context: AuthContext,
+  username: string,
+  request: ChangePasswordRequest,
+): Promise<void> {
   const { user } = await readAccount(context, username);
   const { user: account } = await reauthenticateAccount(context, user, username, passwordProof(request), {
     policy: 'password-only',
     // Checked after the password, so it reveals nothing about an account to whoever does not know it.
     afterPassword: (known) => {
       if (!isPasswordExpired(context, known)) {
-        throw new AuthError('token_missing', { message: 'Log in and send your bearer token: only an expired password can be changed without one.' });
+        throw new AuthError('token_missing', {
+          message: 'Log in and send your bearer token: only an expired password can be changed without one.',
+        });
       }
     },
   });
@@ -59,7 +65,10 @@ export interface ChangePasswordByLoginRequest extends ChangePasswordRequest {
  * a token it skips the second factor, so it is allowed only for a user whose login asks none or whose password has
  * expired; others send their access token along. Then the policy, and every session of the user ends.
  */
-export async function changePasswordByLogin(context: AuthContext, request: ChangePasswordByLoginRequest): Promise<void> {
+export async function changePasswordByLogin(
+  context: AuthContext,
+  request: ChangePasswordByLoginRequest,
+): Promise<void> {
   // Checked first: it reveals nothing about any account, and a typo costs no attempt.
   if (request.newPassword !== request.confirmation) {
     throw new AuthError('invalid_request', { message: 'The fields "new" and "confirm" must be the same password.' });
@@ -72,8 +81,14 @@ export async function changePasswordByLogin(context: AuthContext, request: Chang
       if (request.tokenUserId !== undefined && request.tokenUserId !== known.id) {
         throw new AuthError('forbidden', { message: 'The token sent belongs to another user.' });
       }
-      if (request.tokenUserId === undefined && effectiveSecondFactor(context, known) !== null && !isPasswordExpired(context, known)) {
-        throw new AuthError('token_missing', { message: 'This account has a second factor: log in and send your token along.' });
+      if (
+        request.tokenUserId === undefined &&
+        effectiveSecondFactor(context, known) !== null &&
+        !isPasswordExpired(context, known)
+      ) {
+        throw new AuthError('token_missing', {
+          message: 'This account has a second factor: log in and send your token along.',
+        });
       }
     },
   });
@@ -87,14 +102,18 @@ function passwordProof(request: ChangePasswordRequest): { password: string; devi
 }
 
 async function checkNewPassword(context: AuthContext, user: User, request: ChangePasswordRequest): Promise<void> {
-  const failure = await checkPasswordPolicy(request.newPassword, context.config.passwords.policy, user).catch((cause: unknown) => {
-    throw new AuthError('unavailable', { cause });
-  });
+  const failure = await checkPasswordPolicy(request.newPassword, context.config.passwords.policy, user).catch(
+    (cause: unknown) => {
+      throw new AuthError('unavailable', { cause });
+    },
+  );
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
   // Compared in the form passwords are hashed in: a look-alike that normalises to the current password is the same.
   if (normalizePassword(request.newPassword) === normalizePassword(request.currentPassword)) {
     const rule: PasswordRule = 'reused';
-    throw new AuthError('weak_password', { message: `The new password must differ from the current one. (rule: ${rule})` });
+    throw new AuthError('weak_password', {
+      message: `The new password must differ from the current one. (rule: ${rule})`,
+    });
   }
 }
 

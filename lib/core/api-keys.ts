@@ -14,7 +14,9 @@ const SECRET_BYTES = 24;
 const SHOWN_PREFIX_LENGTH = 8;
 export const MAX_API_KEY_LENGTH = 128;
 
-type ApiKeyStore = Required<Pick<UserStore, 'createApiKey' | 'listApiKeys' | 'findApiKeyByHash' | 'deleteApiKey' | 'touchApiKey'>>;
+type ApiKeyStore = Required<
+  Pick<UserStore, 'createApiKey' | 'listApiKeys' | 'findApiKeyByHash' | 'deleteApiKey' | 'touchApiKey'>
+>;
 
 /** The user store's API-key methods, or a clear start-up error when it lacks them. */
 function apiKeyStore(users: UserStore): ApiKeyStore {
@@ -48,7 +50,12 @@ export interface ApiKeyProof {
  * `apiKeys.recentLogin` allows it, an access token from a login that recent. Else 403 `reauthentication_required`.
  * A stolen access token alone therefore cannot mint a credential that outlives it.
  */
-export async function createApiKey(context: AuthContext, owner: User, request: CreateApiKeyRequest, proof: ApiKeyProof = {}): Promise<ApiKeyCreated> {
+export async function createApiKey(
+  context: AuthContext,
+  owner: User,
+  request: CreateApiKeyRequest,
+  proof: ApiKeyProof = {},
+): Promise<ApiKeyCreated> {
   const store = apiKeyStore(context.users);
   if (request.roles?.some((role) => !owner.authorities.includes(role))) {
     throw new AuthError('invalid_request', { message: 'A key can only be given roles its owner has.' });
@@ -56,8 +63,16 @@ export async function createApiKey(context: AuthContext, owner: User, request: C
   const settings = context.config.apiKeys;
   if (settings === false) throw new AuthError('not_found');
   if (proof.password !== undefined) {
-    await reauthenticate(context, owner, { password: proof.password, code: proof.code, recoveryCode: proof.recoveryCode, deviceToken: proof.deviceToken });
-  } else if (settings.recentLoginSeconds === false || !isRecentLogin(context, proof.authTime, settings.recentLoginSeconds)) {
+    await reauthenticate(context, owner, {
+      password: proof.password,
+      code: proof.code,
+      recoveryCode: proof.recoveryCode,
+      deviceToken: proof.deviceToken,
+    });
+  } else if (
+    settings.recentLoginSeconds === false ||
+    !isRecentLogin(context, proof.authTime, settings.recentLoginSeconds)
+  ) {
     throw new AuthError('reauthentication_required');
   }
   const prefix = settings.prefix;
@@ -98,7 +113,8 @@ export async function deleteApiKeyByText(context: AuthContext, ownerId: string, 
   const store = apiKeyStore(context.users);
   const record = await store.findApiKeyByHash(sha256Hex(text));
   const id = record ? record.id : text;
-  if ((record && record.ownerId !== ownerId) || !(await store.deleteApiKey(ownerId, id))) throw new AuthError('not_found');
+  if ((record && record.ownerId !== ownerId) || !(await store.deleteApiKey(ownerId, id)))
+    throw new AuthError('not_found');
   context.events.emit('api_key.deleted', { userId: ownerId, apiKeyId: id });
 }
 
@@ -125,7 +141,10 @@ async function revokeApiKeysOf(context: AuthContext, ownerId: string): Promise<A
  * Ends every session of `userId` ("log out everywhere") and, unless `apiKeys.revokeOnReset` is false, revokes their
  * API keys: what a thief minted with a stolen token goes with the sessions.
  */
-export async function endAllSessionsAndKeys(context: AuthContext, userId: string): Promise<{ id: string; name: string }[]> {
+export async function endAllSessionsAndKeys(
+  context: AuthContext,
+  userId: string,
+): Promise<{ id: string; name: string }[]> {
   const settings = context.config.apiKeys;
   const revoked = settings !== false && settings.revokeOnReset ? await revokeApiKeysOf(context, userId) : [];
   const revokedApiKeys = revoked.map((key) => ({ id: key.id, name: key.name }));
@@ -141,7 +160,12 @@ export async function authenticateApiKey(
   const store = apiKeyStore(context.users);
   const refuse = (record?: ApiKeyRecord): never => {
     // The key's id and owner when the key exists (expired, or its owner disabled); never the key's text.
-    context.events.emit('api_key.used_failed', record ? { userId: record.ownerId, apiKeyId: record.id, reason: 'api_key_invalid' } : { reason: 'api_key_invalid' });
+    context.events.emit(
+      'api_key.used_failed',
+      record
+        ? { userId: record.ownerId, apiKeyId: record.id, reason: 'api_key_invalid' }
+        : { reason: 'api_key_invalid' },
+    );
     throw new AuthError('api_key_invalid');
   };
   if (key.length > MAX_API_KEY_LENGTH) return refuse();
@@ -154,7 +178,8 @@ export async function authenticateApiKey(
     if (error instanceof AuthError && error.code === 'api_key_invalid') return refuse(record);
     throw error;
   });
-  const authorities = record.roles === null ? owner.authorities : owner.authorities.filter((role) => record.roles!.includes(role));
+  const authorities =
+    record.roles === null ? owner.authorities : owner.authorities.filter((role) => record.roles!.includes(role));
   await store.touchApiKey(record.id, new Date(now));
   return { owner, record, authorities };
 }

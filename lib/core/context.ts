@@ -81,7 +81,14 @@ export interface CoreSettings {
    * revoke them; the lifetime of a key created without one (null: none); how recent a login makes its token proof
    * enough to create a key without the password (false: never).
    */
-  apiKeys: { prefix: string; revokeOnReset: boolean; defaultLifetimeSeconds: number | null; recentLoginSeconds: number | false } | false;
+  apiKeys:
+    | {
+        prefix: string;
+        revokeOnReset: boolean;
+        defaultLifetimeSeconds: number | null;
+        recentLoginSeconds: number | false;
+      }
+    | false;
   /** The passkeys' relying party, or false when passkeys are off. */
   passkeys: { rpId: string; rpName: string; origins: readonly string[] } | false;
 }

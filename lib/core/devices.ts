@@ -21,13 +21,22 @@ function trustedDevice(context: AuthContext, deviceToken: string | undefined, us
  * The identity an attempt is counted and locked under: the device, when the client shows a device token of this very
  * account; else the account (or, for a name that matched nobody, the name).
  */
-export function attemptIdentity(context: AuthContext, user: User | null, attemptedName: string, deviceToken: string | undefined): string {
+export function attemptIdentity(
+  context: AuthContext,
+  user: User | null,
+  attemptedName: string,
+  deviceToken: string | undefined,
+): string {
   const device = user ? trustedDevice(context, deviceToken, user.id) : undefined;
   return device !== undefined ? `d:${device}` : lockoutIdentity(user, attemptedName);
 }
 
 /** A device token for a client that just completed a login of `userId`; a device it already proved keeps its id. */
-export function issueDeviceToken(context: AuthContext, userId: string, presented: string | undefined): IssuedToken | undefined {
+export function issueDeviceToken(
+  context: AuthContext,
+  userId: string,
+  presented: string | undefined,
+): IssuedToken | undefined {
   const settings = context.config.deviceCookie;
   if (settings === false) return undefined;
   const did = trustedDevice(context, presented, userId) ?? newTokenId();

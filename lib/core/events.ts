@@ -102,7 +102,8 @@ export class EventSink {
     setImmediate(() => {
       try {
         const result = handler(record);
-        if (result && typeof (result as Promise<void>).then === 'function') (result as Promise<void>).catch((error: unknown) => this.report(error));
+        if (result && typeof (result as Promise<void>).then === 'function')
+          (result as Promise<void>).catch((error: unknown) => this.report(error));
       } catch (error) {
         this.report(error);
       }
@@ -112,6 +113,10 @@ export class EventSink {
   private report(error: unknown): void {
     if (this.failureReported) return;
     this.failureReported = true;
-    warn(this.logger, 'EVENT_HANDLER_FAILED', `the "onEvent" handler failed (reported once): ${error instanceof Error ? error.message : String(error)}`);
+    warn(
+      this.logger,
+      'EVENT_HANDLER_FAILED',
+      `the "onEvent" handler failed (reported once): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -12,7 +12,11 @@ export interface IdpConfig {
   algorithms: readonly string[];
   allowedSubjects?: readonly string[] | undefined;
   mapUser?:
-    | ((identity: { issuer: string; subject: string; claims: Record<string, unknown> }) => User | null | Promise<User | null>)
+    | ((identity: {
+        issuer: string;
+        subject: string;
+        claims: Record<string, unknown>;
+      }) => User | null | Promise<User | null>)
     | undefined;
   authorities: readonly string[];
   timeoutMs: number;
@@ -31,7 +35,10 @@ export function isExternalOnlyUser(user: User): boolean {
 export class ExternalIdentityVerifier {
   private readonly jwks: ReturnType<typeof createRemoteJWKSet>;
 
-  constructor(private readonly config: IdpConfig, private readonly clock: () => number) {
+  constructor(
+    private readonly config: IdpConfig,
+    private readonly clock: () => number,
+  ) {
     // jose fetches lazily, refetches on an unknown kid at most once per cooldown, and times out each fetch.
     this.jwks = createRemoteJWKSet(new URL(config.jwksUri), {
       timeoutDuration: config.timeoutMs,

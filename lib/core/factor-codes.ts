@@ -27,7 +27,9 @@ export function emailedCodeMatches(salt: string, code: string, codeHash: string 
 
 /** The time step `code` is right for under `secret` (±1 step), or null. Spends nothing: see {@link consumeTotpStep}. */
 export function matchAppCode(context: AuthContext, secret: string | null | undefined, code: string): number | null {
-  return secret ? matchTotp(secret, code, context.config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS }) : null;
+  return secret
+    ? matchTotp(secret, code, context.config.clock(), { window: 1, periodSeconds: TOTP_PERIOD_SECONDS })
+    : null;
 }
 
 /**
@@ -80,6 +82,9 @@ export async function useRecoveryCode(context: AuthContext, user: User, code: st
   if (remaining === null) return false;
   context.events.emit('recovery_code.used', { userId: user.id, method: 'recovery_code' });
   const notify = context.config.mailer?.sendRecoveryCodeUsed?.bind(context.config.mailer);
-  if (notify) mailOffThePath(context, 'a recovery-code notice', () => notify({ to: user.email, displayName: displayNameOf(user), login: user.login, remaining }));
+  if (notify)
+    mailOffThePath(context, 'a recovery-code notice', () =>
+      notify({ to: user.email, displayName: displayNameOf(user), login: user.login, remaining }),
+    );
   return true;
 }

@@ -93,7 +93,11 @@ export async function loginWithExternalIdentity(context: AuthContext, providerTo
   }
 }
 
-async function passwordLogin(context: AuthContext, request: PasswordLoginRequest, attempt: { userId?: string }): Promise<LoginOutcome> {
+async function passwordLogin(
+  context: AuthContext,
+  request: PasswordLoginRequest,
+  attempt: { userId?: string },
+): Promise<LoginOutcome> {
   const found = await context.users.findByLogin(request.username);
   if (found) attempt.userId = found.id;
   const identity = attemptIdentity(context, found, request.username, request.deviceToken);
@@ -103,7 +107,11 @@ async function passwordLogin(context: AuthContext, request: PasswordLoginRequest
   // login updates (a compare-and-set: if it changed meanwhile, the update reads it again). An unknown name costs the same.
   const reservation = reservePasswordAttempt(context, identity);
   const accountId = found?.id ?? UNKNOWN_USER_ID;
-  const [sessionVersion, reserved, sessionIndex] = await Promise.all([context.sessions.current(accountId), reservation, readSessionIndex(context, accountId)]);
+  const [sessionVersion, reserved, sessionIndex] = await Promise.all([
+    context.sessions.current(accountId),
+    reservation,
+    readSessionIndex(context, accountId),
+  ]);
   const user = await context.users.findById(accountId);
   await verifyPassword(context, found === null ? null : user, reserved, request.password, request.signal);
   const account = user as User;
@@ -113,16 +121,28 @@ async function passwordLogin(context: AuthContext, request: PasswordLoginRequest
   await rehashIfOutdated(context, account, request.password);
   const method = effectiveSecondFactor(context, account);
   // Only after the right password: a wrong one never learns whether the browser is trusted.
-  const trustedDeviceId = method ? await trustedDeviceOf(context, account, request.trustedDeviceToken, sessionVersion) : undefined;
-  if (trustedDeviceId !== undefined) context.events.emit('tfa.verified', { userId: account.id, method: 'trusted_device', trustedDeviceId });
+  const trustedDeviceId = method
+    ? await trustedDeviceOf(context, account, request.trustedDeviceToken, sessionVersion)
+    : undefined;
+  if (trustedDeviceId !== undefined)
+    context.events.emit('tfa.verified', { userId: account.id, method: 'trusted_device', trustedDeviceId });
   else if (method) {
-    const challenge = await startSecondFactor(context, account, method, { rememberMe: request.rememberMe, sessionVersion, identity });
+    const challenge = await startSecondFactor(context, account, method, {
+      rememberMe: request.rememberMe,
+      sessionVersion,
+      identity,
+    });
     return { kind: 'challenge', ...challenge };
   }
   // Only a completed authentication forgives earlier failures (never a right password alone): the authentication is
   // complete here, so the forgiving goes out with the session's writes, in their round trip.
   const [success] = await Promise.all([
-    openSession(context, account, { rememberMe: request.rememberMe, sessionVersion, deviceToken: request.deviceToken, sessionIndex }),
+    openSession(context, account, {
+      rememberMe: request.rememberMe,
+      sessionVersion,
+      deviceToken: request.deviceToken,
+      sessionIndex,
+    }),
     completeAuthentication(context, identity),
   ]);
   return { kind: 'authenticated', ...success };

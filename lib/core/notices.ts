@@ -18,7 +18,9 @@ export function mailOffThePath(context: AuthContext, what: string, send: () => P
     Promise.resolve()
       .then(send)
       .catch((cause: unknown) => {
-        context.config.logger.error(`[express-auth-kit] sending ${what} failed: ${cause instanceof Error ? cause.message : 'unknown error'}`);
+        context.config.logger.error(
+          `[express-auth-kit] sending ${what} failed: ${cause instanceof Error ? cause.message : 'unknown error'}`,
+        );
       });
   });
 }

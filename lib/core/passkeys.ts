@@ -63,7 +63,9 @@ let library: Promise<WebAuthnServer> | undefined;
 function loadWebAuthn(context: AuthContext): Promise<WebAuthnServer> {
   library ??= import('@simplewebauthn/server').catch((cause: unknown) => {
     library = undefined;
-    context.config.logger.error('[express-auth-kit] "passkeys" needs the package @simplewebauthn/server (13.x): npm install @simplewebauthn/server');
+    context.config.logger.error(
+      '[express-auth-kit] "passkeys" needs the package @simplewebauthn/server (13.x): npm install @simplewebauthn/server',
+    );
     throw new AuthError('unavailable', { cause });
   });
   return library;
@@ -82,7 +84,11 @@ function userHandle(userId: string): Uint8Array<ArrayBuffer> {
 
 const challengeKey = (challenge: string): string => `pk:challenge:${sha256Hex(challenge)}`;
 
-async function saveChallenge(context: AuthContext, challenge: string, record: Omit<ChallengeRecord, 'expiresAt'>): Promise<void> {
+async function saveChallenge(
+  context: AuthContext,
+  challenge: string,
+  record: Omit<ChallengeRecord, 'expiresAt'>,
+): Promise<void> {
   const value: ChallengeRecord = { ...record, expiresAt: context.config.clock() + CHALLENGE_TTL_MS };
   await context.state.set(challengeKey(challenge), challengeRecord.encode(value), CHALLENGE_TTL_MS);
 }
@@ -92,17 +98,31 @@ async function saveChallenge(context: AuthContext, challenge: string, record: Om
  * for this ceremony (and, for a registration, to this user) and has not expired. The challenge is read from the
  * response's client data, the only place it travels; the library checks it again with the signature.
  */
-async function takeChallenge(context: AuthContext, clientDataJSON: string, ceremony: Ceremony, userId?: string): Promise<string> {
+async function takeChallenge(
+  context: AuthContext,
+  clientDataJSON: string,
+  ceremony: Ceremony,
+  userId?: string,
+): Promise<string> {
   let clientData: unknown;
   try {
     clientData = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
   } catch {
     clientData = undefined;
   }
-  const challenge = typeof clientData === 'object' && clientData !== null && 'challenge' in clientData ? clientData.challenge : undefined;
-  if (typeof challenge !== 'string' || challenge === '' || challenge.length > 512) throw new AuthError('passkey_invalid');
+  const challenge =
+    typeof clientData === 'object' && clientData !== null && 'challenge' in clientData
+      ? clientData.challenge
+      : undefined;
+  if (typeof challenge !== 'string' || challenge === '' || challenge.length > 512)
+    throw new AuthError('passkey_invalid');
   const record = challengeRecord.decode(await context.state.take(challengeKey(challenge)));
-  if (!record || record.ceremony !== ceremony || record.expiresAt <= context.config.clock() || (userId !== undefined && record.userId !== userId)) {
+  if (
+    !record ||
+    record.ceremony !== ceremony ||
+    record.expiresAt <= context.config.clock() ||
+    (userId !== undefined && record.userId !== userId)
+  ) {
     throw new AuthError('passkey_invalid');
   }
   return challenge;
@@ -112,10 +132,31 @@ function summary(record: PasskeyRecord): PasskeySummary {
   return { id: record.id, name: record.name, createdAt: record.createdAt, lastUsedAt: record.lastUsedAt };
 }
 
-function store(context: AuthContext): Required<Pick<import('../stores/types').UserStore, 'createPasskey' | 'listPasskeys' | 'findPasskeyByCredentialId' | 'updatePasskeyUse' | 'renamePasskey' | 'deletePasskey'>> {
+function store(
+  context: AuthContext,
+): Required<
+  Pick<
+    import('../stores/types').UserStore,
+    | 'createPasskey'
+    | 'listPasskeys'
+    | 'findPasskeyByCredentialId'
+    | 'updatePasskeyUse'
+    | 'renamePasskey'
+    | 'deletePasskey'
+  >
+> {
   const users = context.users;
-  const { createPasskey, listPasskeys, findPasskeyByCredentialId, updatePasskeyUse, renamePasskey, deletePasskey } = users;
-  if (!createPasskey || !listPasskeys || !findPasskeyByCredentialId || !updatePasskeyUse || !renamePasskey || !deletePasskey) throw new AuthError('not_found');
+  const { createPasskey, listPasskeys, findPasskeyByCredentialId, updatePasskeyUse, renamePasskey, deletePasskey } =
+    users;
+  if (
+    !createPasskey ||
+    !listPasskeys ||
+    !findPasskeyByCredentialId ||
+    !updatePasskeyUse ||
+    !renamePasskey ||
+    !deletePasskey
+  )
+    throw new AuthError('not_found');
   return {
     createPasskey: createPasskey.bind(users),
     listPasskeys: listPasskeys.bind(users),
@@ -131,7 +172,11 @@ function store(context: AuthContext): Required<Pick<import('../stores/types').Us
  * the emailed factor, the login behind the token): a resident key, user verification preferred, the user's existing
  * passkeys excluded.
  */
-export async function passkeyRegistrationOptions(context: AuthContext, user: User, proof: StepUpProof): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function passkeyRegistrationOptions(
+  context: AuthContext,
+  user: User,
+  proof: StepUpProof,
+): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const settings = settingsOf(context);
   const passkeys = store(context);
   await reauthenticate(context, user, proof);
@@ -145,7 +190,10 @@ export async function passkeyRegistrationOptions(context: AuthContext, user: Use
     userDisplayName: user.login,
     timeout: CHALLENGE_TTL_MS,
     attestationType: 'none',
-    excludeCredentials: existing.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports as never })),
+    excludeCredentials: existing.map((passkey) => ({
+      id: passkey.credentialId,
+      transports: passkey.transports as never,
+    })),
     authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'preferred' },
   });
   await saveChallenge(context, options.challenge, { ceremony: 'registration', userId: user.id });
@@ -153,7 +201,12 @@ export async function passkeyRegistrationOptions(context: AuthContext, user: Use
 }
 
 /** Verifies the browser's answer to {@link passkeyRegistrationOptions} and stores the new passkey's public key. */
-export async function registerPasskey(context: AuthContext, user: User, response: RegistrationResponseJSON, name: string | undefined): Promise<PasskeySummary> {
+export async function registerPasskey(
+  context: AuthContext,
+  user: User,
+  response: RegistrationResponseJSON,
+  name: string | undefined,
+): Promise<PasskeySummary> {
   const settings = settingsOf(context);
   const passkeys = store(context);
   const challenge = await takeChallenge(context, response.response.clientDataJSON, 'registration', user.id);
@@ -195,7 +248,12 @@ export async function listPasskeys(context: AuthContext, userId: string): Promis
 }
 
 /** Renames one of the user's passkeys; another user's answers exactly like a missing one (404). */
-export async function renamePasskey(context: AuthContext, userId: string, id: string, name: string): Promise<PasskeySummary> {
+export async function renamePasskey(
+  context: AuthContext,
+  userId: string,
+  id: string,
+  name: string,
+): Promise<PasskeySummary> {
   const passkeys = store(context);
   if (!(await passkeys.renamePasskey(userId, id, name))) throw new AuthError('not_found');
   const renamed = (await passkeys.listPasskeys(userId)).find((passkey) => passkey.id === id);
@@ -214,7 +272,12 @@ export async function passkeyLoginOptions(context: AuthContext): Promise<PublicK
   const settings = settingsOf(context);
   store(context);
   const webauthn = await loadWebAuthn(context);
-  const options = await webauthn.generateAuthenticationOptions({ rpID: settings.rpId, allowCredentials: [], userVerification: 'required', timeout: CHALLENGE_TTL_MS });
+  const options = await webauthn.generateAuthenticationOptions({
+    rpID: settings.rpId,
+    allowCredentials: [],
+    userVerification: 'required',
+    timeout: CHALLENGE_TTL_MS,
+  });
   await saveChallenge(context, options.challenge, { ceremony: 'authentication' });
   return options;
 }
@@ -225,23 +288,34 @@ export async function passkeyLoginOptions(context: AuthContext): Promise<PublicK
  * counter that goes backwards means a cloned authenticator: refused and reported). A passkey with user verification
  * is two factors, so the answer is a completed login. Every refusal is 400 `passkey_invalid`.
  */
-export async function loginWithPasskey(context: AuthContext, response: AuthenticationResponseJSON, deviceToken: string | undefined): Promise<LoginSuccess> {
+export async function loginWithPasskey(
+  context: AuthContext,
+  response: AuthenticationResponseJSON,
+  deviceToken: string | undefined,
+): Promise<LoginSuccess> {
   const attempt: { userId?: string } = {};
   try {
     const success = await passkeyLogin(context, response, deviceToken, attempt);
     context.events.emit('login.succeeded', { userId: success.user.id, method: 'passkey' });
     return success;
   } catch (error) {
-    if (error instanceof AuthError) context.events.emit('login.failed', { reason: error.code, method: 'passkey', ...attempt });
+    if (error instanceof AuthError)
+      context.events.emit('login.failed', { reason: error.code, method: 'passkey', ...attempt });
     throw error;
   }
 }
 
-async function passkeyLogin(context: AuthContext, response: AuthenticationResponseJSON, deviceToken: string | undefined, attempt: { userId?: string }): Promise<LoginSuccess> {
+async function passkeyLogin(
+  context: AuthContext,
+  response: AuthenticationResponseJSON,
+  deviceToken: string | undefined,
+  attempt: { userId?: string },
+): Promise<LoginSuccess> {
   const settings = settingsOf(context);
   const passkeys = store(context);
   const challenge = await takeChallenge(context, response.response.clientDataJSON, 'authentication');
-  if (response.id !== response.rawId || !/^[A-Za-z0-9_-]{1,1366}$/.test(response.id)) throw new AuthError('passkey_invalid');
+  if (response.id !== response.rawId || !/^[A-Za-z0-9_-]{1,1366}$/.test(response.id))
+    throw new AuthError('passkey_invalid');
   const passkey = await passkeys.findPasskeyByCredentialId(response.id);
   if (!passkey) throw new AuthError('passkey_invalid');
   attempt.userId = passkey.userId;
@@ -251,7 +325,8 @@ async function passkeyLogin(context: AuthContext, response: AuthenticationRespon
   if (!isActive(user)) throw new AuthError('passkey_invalid');
   // A discoverable credential names its user: it must be the passkey's owner.
   const handle = response.response.userHandle;
-  if (handle !== undefined && handle !== Buffer.from(userHandle(user.id)).toString('base64url')) throw new AuthError('passkey_invalid');
+  if (handle !== undefined && handle !== Buffer.from(userHandle(user.id)).toString('base64url'))
+    throw new AuthError('passkey_invalid');
   const webauthn = await loadWebAuthn(context);
   let verification: Awaited<ReturnType<WebAuthnServer['verifyAuthenticationResponse']>>;
   try {
@@ -261,7 +336,12 @@ async function passkeyLogin(context: AuthContext, response: AuthenticationRespon
       expectedOrigin: [...settings.origins],
       expectedRPID: settings.rpId,
       // The counter is compared below, after the signature, so that a regression is told apart and reported.
-      credential: { id: passkey.credentialId, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: 0, transports: passkey.transports as never },
+      credential: {
+        id: passkey.credentialId,
+        publicKey: Buffer.from(passkey.publicKey, 'base64url'),
+        counter: 0,
+        transports: passkey.transports as never,
+      },
       requireUserVerification: true,
     });
   } catch {
@@ -275,7 +355,8 @@ async function passkeyLogin(context: AuthContext, response: AuthenticationRespon
     throw new AuthError('passkey_invalid');
   }
   const now = new Date(context.config.clock());
-  if (!(await passkeys.updatePasskeyUse(passkey.id, passkey.counter, counter, now))) throw new AuthError('passkey_invalid');
+  if (!(await passkeys.updatePasskeyUse(passkey.id, passkey.counter, counter, now)))
+    throw new AuthError('passkey_invalid');
   context.events.emit('passkey.used', { userId: user.id, passkeyId: passkey.id });
   const success = await openSession(context, user, { rememberMe: false, sessionVersion, deviceToken });
   // A completed authentication forgives earlier failures, as a login does.

@@ -54,7 +54,8 @@ const fingerprint = (user: User): string => sha256Hex(`reset:${user.passwordHash
 
 function resetSettings(context: AuthContext): { urlTemplate: string; tokenTtlSeconds: number } {
   const settings = context.config.passwordReset;
-  if (settings === false) throw new AuthError('not_found', { message: 'Password reset is not configured ("passwordReset").' });
+  if (settings === false)
+    throw new AuthError('not_found', { message: 'Password reset is not configured ("passwordReset").' });
   return settings;
 }
 
@@ -149,7 +150,10 @@ export interface PasswordResetOutcome {
  * link is the proof. The token is consumed atomically, so of concurrent uses exactly one succeeds; the reset then ends
  * every session, revokes the user's API keys (unless configured to keep them) and lifts the account's lockout.
  */
-export async function resetPassword(context: AuthContext, request: PasswordResetRequest): Promise<PasswordResetOutcome> {
+export async function resetPassword(
+  context: AuthContext,
+  request: PasswordResetRequest,
+): Promise<PasswordResetOutcome> {
   resetSettings(context);
   resetMailer(context);
   const { state } = context;
@@ -160,13 +164,20 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   if (record === undefined) throw new AuthError('reset_token_invalid');
   const current = await state.get(currentTokenKey(record.userId));
   const user = await context.users.findById(record.userId);
-  if (current === null || !constantTimeEqual(current, tokenHash) || !isActive(user) || fingerprint(user) !== record.passwordFingerprint) {
+  if (
+    current === null ||
+    !constantTimeEqual(current, tokenHash) ||
+    !isActive(user) ||
+    fingerprint(user) !== record.passwordFingerprint
+  ) {
     throw new AuthError('reset_token_invalid');
   }
 
-  const failure = await checkPasswordPolicy(newPassword, context.config.passwords.policy, user).catch((cause: unknown) => {
-    throw new AuthError('unavailable', { cause });
-  });
+  const failure = await checkPasswordPolicy(newPassword, context.config.passwords.policy, user).catch(
+    (cause: unknown) => {
+      throw new AuthError('unavailable', { cause });
+    },
+  );
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
 
   // The user's own authenticator app: whoever reads their mail must not also get past it. An emailed factor (the
@@ -174,7 +185,9 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   const budget = attemptIdentity(context, user, user.login, request.deviceToken);
   if (effectiveSecondFactor(context, user) === 'TOTP') {
     if (request.code === undefined && request.recoveryCode === undefined) throw new AuthError('tfa_required');
-    await proveFactor(context, user, resetBudget(context, user, tokenHash, budget), appOrRecoveryCode(request), { audit: true });
+    await proveFactor(context, user, resetBudget(context, user, tokenHash, budget), appOrRecoveryCode(request), {
+      audit: true,
+    });
   }
 
   // Single use: of concurrent resets with one token, only the one that takes it goes on.
@@ -183,7 +196,11 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   const hash = await context.passwords.hash(newPassword);
   const { clock } = context.config;
   const passwordMaxAgeSeconds = context.config.passwords.maxAgeSeconds;
-  await context.users.updatePassword(user.id, hash, passwordMaxAgeSeconds === null ? null : new Date(clock() + passwordMaxAgeSeconds * 1000));
+  await context.users.updatePassword(
+    user.id,
+    hash,
+    passwordMaxAgeSeconds === null ? null : new Date(clock() + passwordMaxAgeSeconds * 1000),
+  );
   // The mailed link proves the address: an unverified sign-up (perhaps someone else's, with this address) is now the
   // owner's, and can log in.
   if (user.emailVerified === false) await context.users.markEmailVerified?.(user.id);
@@ -195,7 +212,12 @@ export async function resetPassword(context: AuthContext, request: PasswordReset
   context.events.emit('password.reset_completed', { userId: user.id, revokedApiKeys });
   const notify = context.config.mailer?.sendPasswordResetCompleted?.bind(context.config.mailer);
   if (notify) {
-    const mail = { to: user.email, displayName: displayNameOf(user), login: user.login, revokedApiKeys: revokedApiKeys.map((key) => key.name) };
+    const mail = {
+      to: user.email,
+      displayName: displayNameOf(user),
+      login: user.login,
+      revokedApiKeys: revokedApiKeys.map((key) => key.name),
+    };
     mailOffThePath(context, 'a password-reset notice', () => notify(mail));
   }
   return { revokedApiKeys };
@@ -210,7 +232,10 @@ function resetBudget(context: AuthContext, user: User, tokenHash: string, identi
   const { state } = context;
   return {
     open: async () => {
-      const perToken = await state.increment(tokenAttemptsKey(tokenHash), resetSettings(context).tokenTtlSeconds * 1000);
+      const perToken = await state.increment(
+        tokenAttemptsKey(tokenHash),
+        resetSettings(context).tokenTtlSeconds * 1000,
+      );
       if (perToken.value > RESET_PROOF_ATTEMPTS_PER_TOKEN) {
         // Burned: its record goes, so no later code is ever checked with it. (The user's current-token pointer is left:
         // a newer token mailed meanwhile must stay usable; a pointer to a dead token is replaced by the next request.)

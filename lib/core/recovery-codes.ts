@@ -31,7 +31,9 @@ export function newRecoveryCode(): string {
 
 /** Whether the user store can keep recovery codes. */
 export function recoveryCodesAvailable(context: AuthContext): boolean {
-  return typeof context.users.replaceRecoveryCodes === 'function' && typeof context.users.consumeRecoveryCode === 'function';
+  return (
+    typeof context.users.replaceRecoveryCodes === 'function' && typeof context.users.consumeRecoveryCode === 'function'
+  );
 }
 
 /**
@@ -46,13 +48,24 @@ export async function generateRecoveryCodes(
   request: { password: string; code?: string | undefined; deviceToken?: string | undefined },
 ): Promise<RecoveryCodes> {
   const replace = context.users.replaceRecoveryCodes?.bind(context.users);
-  if (!replace || !recoveryCodesAvailable(context)) throw new AuthError('not_found', { message: 'Recovery codes are not available: the user store cannot keep them.' });
+  if (!replace || !recoveryCodesAvailable(context))
+    throw new AuthError('not_found', { message: 'Recovery codes are not available: the user store cannot keep them.' });
   const factor = effectiveSecondFactor(context, user);
-  if (factor === null) throw new AuthError('invalid_request', { message: 'Recovery codes stand in for a second factor: turn one on first.' });
+  if (factor === null)
+    throw new AuthError('invalid_request', {
+      message: 'Recovery codes stand in for a second factor: turn one on first.',
+    });
   // The password and the factor a login demands (step-up.ts): the same budget, lockout and forgiveness as a login.
-  await reauthenticate(context, user, { password: request.password, code: request.code, deviceToken: request.deviceToken }, { policy: 'step-up' });
+  await reauthenticate(
+    context,
+    user,
+    { password: request.password, code: request.code, deviceToken: request.deviceToken },
+    { policy: 'step-up' },
+  );
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  await replace(user.id, codes.map((code) => recoveryCodeHash(user.id, normalizeRecoveryCode(code)!)));
+  await replace(
+    user.id,
+    codes.map((code) => recoveryCodeHash(user.id, normalizeRecoveryCode(code)!)),
+  );
   return { codes };
 }
-

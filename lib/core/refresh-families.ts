@@ -18,7 +18,10 @@ const userFamiliesKey = (userId: string): string => `rt:families:${userId}`;
 const spentKey = (jti: string): string => `rt:spent:${jti}`;
 const successorKey = (jti: string): string => `rt:successor:${jti}`;
 
-const ClientSchema = Type.Object({ userAgent: Type.Union([Type.String(), Type.Null()]), network: Type.Union([Type.String(), Type.Null()]) });
+const ClientSchema = Type.Object({
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  network: Type.Union([Type.String(), Type.Null()]),
+});
 
 const FamilySchema = Type.Object({
   userId: Type.String(),
@@ -118,7 +121,12 @@ export interface NewFamilyOptions {
  * records and tokens removed) and returned. One atomic update of the list (compare-and-set), so racing logins
  * neither drop each other's entries nor exceed the cap together.
  */
-export async function createFamily(state: StateStore, family: string, record: FamilyRecord, options: NewFamilyOptions): Promise<FamilyEntry[]> {
+export async function createFamily(
+  state: StateStore,
+  family: string,
+  record: FamilyRecord,
+  options: NewFamilyOptions,
+): Promise<FamilyEntry[]> {
   const ttlMs = Math.max(1, record.endsAt - options.now);
   const entry: FamilyEntry = { family, endsAt: record.endsAt };
   const stored = familyRecord.encode(record);
@@ -126,7 +134,10 @@ export async function createFamily(state: StateStore, family: string, record: Fa
     // The record and the list entry in one round trip. Sent together, they may land in either order on a Redis Cluster
     // (two nodes, two connections), and a racing login that finds the entry first ends the family before its record
     // exists: the record is therefore created only where no value is, and that login leaves the ENDED mark.
-    const [, ended] = await Promise.all([state.compareAndSet(familyKey(family), null, stored, ttlMs), addToList(state, record.userId, entry, options)]);
+    const [, ended] = await Promise.all([
+      state.compareAndSet(familyKey(family), null, stored, ttlMs),
+      addToList(state, record.userId, entry, options),
+    ]);
     return ended;
   }
   // Without compare-and-set, the record first, then the list, each written before the next is sent: a login racing
@@ -135,7 +146,12 @@ export async function createFamily(state: StateStore, family: string, record: Fa
   return addToList(state, record.userId, entry, options);
 }
 
-async function addToList(state: StateStore, userId: string, entry: FamilyEntry, options: NewFamilyOptions): Promise<FamilyEntry[]> {
+async function addToList(
+  state: StateStore,
+  userId: string,
+  entry: FamilyEntry,
+  options: NewFamilyOptions,
+): Promise<FamilyEntry[]> {
   const ended = await updateState(
     state,
     userFamiliesKey(userId),
@@ -166,7 +182,13 @@ function endedMarkMs(entry: FamilyEntry, now: number): number {
  * Notes a refresh in the family's record: its last use, and the token it spent (removed with the family). An update
  * of the record as read, so a family ended meanwhile is not brought back.
  */
-export async function touchFamily(state: StateStore, family: string, read: FamilyRead, now: number, spent?: { jti: string; until: number }): Promise<void> {
+export async function touchFamily(
+  state: StateStore,
+  family: string,
+  read: FamilyRead,
+  now: number,
+  spent?: { jti: string; until: number },
+): Promise<void> {
   await updateState(
     state,
     familyKey(family),
@@ -175,7 +197,13 @@ export async function touchFamily(state: StateStore, family: string, read: Famil
       if (record === undefined || record.endsAt <= now) return { result: undefined };
       const recentlySpent = record.recentlySpent.filter((known) => known.until > now);
       if (spent !== undefined) recentlySpent.push(spent);
-      return { result: undefined, write: { value: familyRecord.encode({ ...record, lastUsedAt: now, recentlySpent }), ttlMs: record.endsAt - now } };
+      return {
+        result: undefined,
+        write: {
+          value: familyRecord.encode({ ...record, lastUsedAt: now, recentlySpent }),
+          ttlMs: record.endsAt - now,
+        },
+      };
     },
     { value: read.stored },
   );
@@ -185,19 +213,33 @@ export async function touchFamily(state: StateStore, family: string, read: Famil
  * Moves a family's end out to `endsAt` (never in), in its record and its user's list. `ended` when the family has
  * ended, `foreign` when it is not `userId`'s.
  */
-export async function extendFamily(state: StateStore, userId: string, family: string, endsAt: number, now: number): Promise<'extended' | 'ended' | 'foreign'> {
+export async function extendFamily(
+  state: StateStore,
+  userId: string,
+  family: string,
+  endsAt: number,
+  now: number,
+): Promise<'extended' | 'ended' | 'foreign'> {
   const outcome = await updateState(state, familyKey(family), (stored) => {
     const record = decodeFamily(stored);
     if (record === undefined) return { result: 'ended' as const };
     if (record.userId !== userId) return { result: 'foreign' as const };
     if (record.endsAt >= endsAt) return { result: 'unchanged' as const };
-    return { result: 'extended' as const, write: { value: familyRecord.encode({ ...record, endsAt, lastUsedAt: now }), ttlMs: endsAt - now } };
+    return {
+      result: 'extended' as const,
+      write: { value: familyRecord.encode({ ...record, endsAt, lastUsedAt: now }), ttlMs: endsAt - now },
+    };
   });
   if (outcome === 'unchanged') return 'extended';
   if (outcome !== 'extended') return outcome;
   await updateState(state, userFamiliesKey(userId), (stored) => ({
     result: undefined,
-    write: listWrite((familyList.decode(stored) ?? []).map((entry) => (entry.family === family ? { ...entry, endsAt: Math.max(entry.endsAt, endsAt) } : entry)), now),
+    write: listWrite(
+      (familyList.decode(stored) ?? []).map((entry) =>
+        entry.family === family ? { ...entry, endsAt: Math.max(entry.endsAt, endsAt) } : entry,
+      ),
+      now,
+    ),
   }));
   return outcome;
 }
@@ -235,7 +277,8 @@ async function deleteFamily(state: StateStore, family: string, endedMarkMs?: num
     // A malformed record is removed all the same; its grace-window keys expire on their own within the window.
   }
   let removeRecord: Promise<void> | undefined;
-  if (stored === null) removeRecord = endedMarkMs === undefined ? undefined : state.set(familyKey(family), ENDED, endedMarkMs);
+  if (stored === null)
+    removeRecord = endedMarkMs === undefined ? undefined : state.set(familyKey(family), ENDED, endedMarkMs);
   else if (stored !== ENDED) removeRecord = state.delete(familyKey(family));
   await Promise.all([
     removeRecord,
@@ -247,7 +290,12 @@ async function deleteFamily(state: StateStore, family: string, endedMarkMs?: num
 // ---- the live refresh token ----
 
 /** Makes `jti` the family's live refresh token, until the family ends (its tokens never outlive it). */
-export async function setLiveToken(state: StateStore, family: string, jti: string, at: { endsAt: number; now: number }): Promise<void> {
+export async function setLiveToken(
+  state: StateStore,
+  family: string,
+  jti: string,
+  at: { endsAt: number; now: number },
+): Promise<void> {
   await state.set(liveTokenKey(family), jti, Math.max(1, at.endsAt - at.now));
 }
 
@@ -263,7 +311,12 @@ export async function countSpending(state: StateStore, jti: string, graceMs: num
   return (await state.increment(spentKey(jti), graceMs)).value;
 }
 
-export async function storeSuccessor(state: StateStore, jti: string, successor: SealedSuccessor, graceMs: number): Promise<void> {
+export async function storeSuccessor(
+  state: StateStore,
+  jti: string,
+  successor: SealedSuccessor,
+  graceMs: number,
+): Promise<void> {
   await state.set(successorKey(jti), sealedSuccessor.encode(successor), graceMs);
 }
 

@@ -6,7 +6,17 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { AuthError } from '../errors';
 import type { User } from '../stores/types';
 import type { AuthContext } from './context';
-import { countSpending, familyIsOpen, liveToken, readFamily, readSuccessor, setLiveToken, storeSuccessor, touchFamily, type SealedSuccessor } from './refresh-families';
+import {
+  countSpending,
+  familyIsOpen,
+  liveToken,
+  readFamily,
+  readSuccessor,
+  setLiveToken,
+  storeSuccessor,
+  touchFamily,
+  type SealedSuccessor,
+} from './refresh-families';
 import { currentRequest, type ClientSummary } from './request-scope';
 import { signAccess, signRefresh, type SessionTokens } from './session-signing';
 import { endFamily } from './sessions';
@@ -53,7 +63,8 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   if (graceMs > 0) {
     // The first to spend this token rotates; any later presentation within the window (another tab, a retry) gets the
     // successor that rotation issued, from the same client only. Counted atomically, so this holds across instances.
-    if ((await countSpending(state, claims.jti, graceMs)) > 1) return successorForRepeat(context, userId, claims.fam, claims.jti, refreshToken);
+    if ((await countSpending(state, claims.jti, graceMs)) > 1)
+      return successorForRepeat(context, userId, claims.fam, claims.jti, refreshToken);
   }
   if ((await liveToken(state, claims.fam, { take: rotate })) !== claims.jti) {
     // The token was valid and its family alive, yet it is not the family's live token: it was used before. Reuse.
@@ -65,7 +76,13 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   const sv = claims.sv ?? (await sessions.current(userId));
   // The login's time, not this refresh's: a refreshed token is no fresher proof of the user than the login was.
   const authTime = Math.floor(family.createdAt / 1000);
-  const access = signAccess(context, subject, subject.authorities, { sv, family: claims.fam, rememberMe, identityProvider: family.idp, authTime });
+  const access = signAccess(context, subject, subject.authorities, {
+    sv,
+    family: claims.fam,
+    rememberMe,
+    identityProvider: family.idp,
+    authTime,
+  });
   const refresh = rotate ? signRefresh(context, subject, claims.fam, sv, rememberMe, family.endsAt) : undefined;
   const now = config.clock();
   // The successor's live token, the session's last use and the token spent (removed with the family), and the sealed
@@ -73,7 +90,9 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   await Promise.all([
     refresh !== undefined ? setLiveToken(state, claims.fam, refresh.jti, { endsAt: family.endsAt, now }) : undefined,
     touchFamily(state, claims.fam, read, now, graceMs > 0 ? { jti: claims.jti, until: now + graceMs } : undefined),
-    graceMs > 0 && refresh !== undefined ? rememberSuccessor(context, claims.jti, refreshToken, { access, refresh }, graceMs) : undefined,
+    graceMs > 0 && refresh !== undefined
+      ? rememberSuccessor(context, claims.jti, refreshToken, { access, refresh }, graceMs)
+      : undefined,
   ]);
   return { access, refresh };
 }
@@ -91,9 +110,17 @@ const IssuedTokenSchema = Type.Object({
   expiresAt: Type.Number(),
   lifetime: Type.Number(),
 });
-const sealedPair = TypeCompiler.Compile(Type.Object({ access: IssuedTokenSchema, refresh: Type.Optional(IssuedTokenSchema) }));
+const sealedPair = TypeCompiler.Compile(
+  Type.Object({ access: IssuedTokenSchema, refresh: Type.Optional(IssuedTokenSchema) }),
+);
 
-async function rememberSuccessor(context: AuthContext, jti: string, spentToken: string, successor: SessionTokens, graceMs: number): Promise<void> {
+async function rememberSuccessor(
+  context: AuthContext,
+  jti: string,
+  spentToken: string,
+  successor: SessionTokens,
+  graceMs: number,
+): Promise<void> {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', sealingKey(spentToken), iv);
   const body = Buffer.concat([cipher.update(JSON.stringify(successor), 'utf8'), cipher.final()]);
@@ -115,7 +142,9 @@ function openSuccessor(record: SealedSuccessor, spentToken: string): SessionToke
   } catch {
     return null;
   }
-  return sealedPair.Check(pair) ? { access: { jti: undefined, ...pair.access }, refresh: pair.refresh && { jti: undefined, ...pair.refresh } } : null;
+  return sealedPair.Check(pair)
+    ? { access: { jti: undefined, ...pair.access }, refresh: pair.refresh && { jti: undefined, ...pair.refresh } }
+    : null;
 }
 
 const sameClient = (a: ClientSummary | null | undefined, b: ClientSummary | null | undefined): boolean =>
@@ -126,7 +155,13 @@ const SUCCESSOR_WAIT_MS = 2000;
 const SUCCESSOR_POLL_MS = 20;
 
 /** A token presented again within the grace window: the same successor for the same client, else reuse. */
-async function successorForRepeat(context: AuthContext, userId: string, family: string, jti: string, spentToken: string): Promise<SessionTokens> {
+async function successorForRepeat(
+  context: AuthContext,
+  userId: string,
+  family: string,
+  jti: string,
+  spentToken: string,
+): Promise<SessionTokens> {
   const { state } = context;
   const deadline = Date.now() + SUCCESSOR_WAIT_MS;
   let record = await readSuccessor(state, jti);
@@ -138,7 +173,10 @@ async function successorForRepeat(context: AuthContext, userId: string, family: 
   // Only a client the network can tell apart gets it: an untrusted address (a permissive `trust proxy`, or none at all)
   // makes a thief with the victim's agent look the same, so the repeat is treated as reuse, as with `reuseGrace: 0`.
   const here = currentRequest();
-  const successor = record && here?.networkTrusted === true && sameClient(record.client, here.client) ? openSuccessor(record, spentToken) : null;
+  const successor =
+    record && here?.networkTrusted === true && sameClient(record.client, here.client)
+      ? openSuccessor(record, spentToken)
+      : null;
   if (successor === null || !(await familyIsOpen(state, family))) {
     await revokeForReuse(context, userId, family);
     throw new AuthError('token_revoked');

@@ -17,7 +17,10 @@ export type RegistrationDecision =
   | void
   | undefined
   | { refuse: string }
-  | (Partial<Pick<User, 'firstName' | 'lastName' | 'imageUrl' | 'langKey'>> & { authorities?: readonly string[]; refuse?: undefined });
+  | (Partial<Pick<User, 'firstName' | 'lastName' | 'imageUrl' | 'langKey'>> & {
+      authorities?: readonly string[];
+      refuse?: undefined;
+    });
 
 /** The host's sign-up hook: runs before anything is stored or mailed. */
 export type RegistrationHook = (attempt: RegistrationAttempt) => RegistrationDecision | Promise<RegistrationDecision>;

@@ -76,7 +76,11 @@ async function issueToken(context: AuthContext, userId: string | null, ttlSecond
   const previous = await state.get(currentTokenKey(owner));
   await state.delete(tokenKey(previous ?? tokenHash));
   const record: VerificationTokenRecord = { userId: owner };
-  await state.set(tokenKey(userId === null ? UNKNOWN_USER_ID : tokenHash), verificationTokenRecord.encode(record), ttlMs);
+  await state.set(
+    tokenKey(userId === null ? UNKNOWN_USER_ID : tokenHash),
+    verificationTokenRecord.encode(record),
+    ttlMs,
+  );
   await state.set(currentTokenKey(owner), tokenHash, ttlMs);
   return token;
 }
@@ -93,12 +97,14 @@ function verificationMail(settings: RegistrationSettings, user: User, token: str
 
 function sendVerification(context: AuthContext, mail: VerificationMail): void {
   const mailer = context.config.mailer;
-  if (mailer?.sendVerificationLink) mailOffThePath(context, 'a verification link', () => mailer.sendVerificationLink!(mail));
+  if (mailer?.sendVerificationLink)
+    mailOffThePath(context, 'a verification link', () => mailer.sendVerificationLink!(mail));
 }
 
 function sendNotice(context: AuthContext, mail: RegistrationNoticeMail): void {
   const mailer = context.config.mailer;
-  if (mailer?.sendRegistrationNotice) mailOffThePath(context, 'a sign-up notice', () => mailer.sendRegistrationNotice!(mail));
+  if (mailer?.sendRegistrationNotice)
+    mailOffThePath(context, 'a sign-up notice', () => mailer.sendRegistrationNotice!(mail));
 }
 
 /**
@@ -113,13 +119,19 @@ export async function registerUser(context: AuthContext, request: RegistrationRe
   const email = request.email.trim();
   checkUsername(username);
   checkEmail(email);
-  const failure = await checkPasswordPolicy(request.password, context.config.passwords.policy, { login: username, email }).catch((cause: unknown) => {
+  const failure = await checkPasswordPolicy(request.password, context.config.passwords.policy, {
+    login: username,
+    email,
+  }).catch((cause: unknown) => {
     throw new AuthError('unavailable', { cause });
   });
   if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
 
-  const decision = settings.onRegister ? await settings.onRegister({ username, email, profile: { ...request.profile } }) : undefined;
-  if (decision && typeof decision.refuse === 'string') throw new AuthError('registration_refused', { message: decision.refuse || undefined });
+  const decision = settings.onRegister
+    ? await settings.onRegister({ username, email, profile: { ...request.profile } })
+    : undefined;
+  if (decision && typeof decision.refuse === 'string')
+    throw new AuthError('registration_refused', { message: decision.refuse || undefined });
   const profile = decision && decision.refuse === undefined ? decision : undefined;
 
   const existing = await context.users.findByLogin(username);
@@ -166,7 +178,8 @@ export async function resendVerification(context: AuthContext, email: string): P
   const settings = registrationSettings(context);
   const mails = await context.state.increment(mailsKey(email), settings.mailLimit.windowSeconds * 1000);
   const found = await context.users.findByLogin(email);
-  const user = isActive(found) && found.emailVerified === false && foldName(found.email) === foldName(email) ? found : null;
+  const user =
+    isActive(found) && found.emailVerified === false && foldName(found.email) === foldName(email) ? found : null;
   const issue = user !== null && mails.value <= settings.mailLimit.limit;
   const token = await issueToken(context, issue ? user.id : null, settings.tokenTtlSeconds);
   if (issue) sendVerification(context, verificationMail(settings, user, token));

@@ -50,7 +50,6 @@ export interface TotpEnrolment {
   emailCodeSent: boolean;
 }
 
-
 /** Who made a request, as the guard established it (`req.auth`). */
 export interface AuthInfo {
   /** The user's id (the token's `uid`, else its `sub`; or the API key's owner). */

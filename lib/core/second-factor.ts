@@ -125,9 +125,17 @@ export async function verifySecondFactor(
   await state.delete(attemptsKey(claims.cid));
   await state.delete(resendKey(claims.cid));
   // The session's lifetime is the one asked for at the password step; verifying cannot upgrade it.
-  const success = await openSession(context, user, { rememberMe: record.rememberMe, sessionVersion: record.sessionVersion, deviceToken });
+  const success = await openSession(context, user, {
+    rememberMe: record.rememberMe,
+    sessionVersion: record.sessionVersion,
+    deviceToken,
+  });
   if (request.rememberDevice === true) {
-    const trusted = await trustDevice(context, user, record.sessionVersion ?? (await context.sessions.current(user.id)));
+    const trusted = await trustDevice(
+      context,
+      user,
+      record.sessionVersion ?? (await context.sessions.current(user.id)),
+    );
     if (trusted) success.trustedDevice = trusted;
   }
   // The whole authentication is complete: only now are earlier failures forgiven.
@@ -144,7 +152,12 @@ export async function verifySecondFactor(
  * replacement leaves the owner's newest challenge standing until a stranger opens that many more, each behind a
  * password check. One atomic update of the list, so racing logins cannot exceed the bound together.
  */
-async function registerOpenChallenge(context: AuthContext, userId: string, challengeId: string, expiresAt: number): Promise<void> {
+async function registerOpenChallenge(
+  context: AuthContext,
+  userId: string,
+  challengeId: string,
+  expiresAt: number,
+): Promise<void> {
   const replaced = await updateState(context.state, openChallengesKey(userId), (json) => {
     const now = context.config.clock();
     const open = (openChallenges.decode(json) ?? []).filter((known) => known.expiresAt > now);
@@ -169,14 +182,23 @@ async function deleteChallenge(context: AuthContext, challengeId: string): Promi
 }
 
 /** What the request sent (exactly one of the two), as the proof of the challenge's factor. */
-function challengeProof(record: ChallengeRecord, claims: ChallengeClaims, sent: { code?: string | undefined; recoveryCode?: string | undefined }): FactorProof {
+function challengeProof(
+  record: ChallengeRecord,
+  claims: ChallengeClaims,
+  sent: { code?: string | undefined; recoveryCode?: string | undefined },
+): FactorProof {
   if (sent.recoveryCode !== undefined) return { kind: 'recovery-code', code: sent.recoveryCode };
   const code = sent.code ?? '';
-  return record.method === 'EMAIL' ? { kind: 'emailed-code', code, salt: claims.cid, codeHash: record.codeHash } : { kind: 'app-code', code };
+  return record.method === 'EMAIL'
+    ? { kind: 'emailed-code', code, salt: claims.cid, codeHash: record.codeHash }
+    : { kind: 'app-code', code };
 }
 
 /** Sends a new code that replaces the old one; neither the attempt budget nor the challenge's life is renewed. */
-export async function resendSecondFactor(context: AuthContext, challengeToken: string): Promise<{ expiresInSeconds: number }> {
+export async function resendSecondFactor(
+  context: AuthContext,
+  challengeToken: string,
+): Promise<{ expiresInSeconds: number }> {
   const { config, state } = context;
   const claims = context.tokens.verify(challengeToken, 'tfa');
   const record = await readChallenge(context, claims);
@@ -196,7 +218,11 @@ export async function resendSecondFactor(context: AuthContext, challengeToken: s
     throw new AuthError('tfa_resend_too_soon', { retryAfterSeconds: Math.max(1, Math.ceil(sent.ttlMs / 1000)) });
   }
   const code = newNumericCode(CODE_DIGITS);
-  await state.set(challengeKey(claims.cid), challengeRecord.encode({ ...record, codeHash: hashEmailedCode(claims.cid, code) }), remainingMs);
+  await state.set(
+    challengeKey(claims.cid),
+    challengeRecord.encode({ ...record, codeHash: hashEmailedCode(claims.cid, code) }),
+    remainingMs,
+  );
   await sendCode(context, user, code, Math.ceil(remainingMs / 1000));
   context.events.emit('tfa.sent', { userId: user.id, method: 'EMAIL' });
   return { expiresInSeconds: Math.ceil(remainingMs / 1000) };
@@ -211,13 +237,22 @@ async function readChallenge(context: AuthContext, claims: ChallengeClaims): Pro
 
 const contextsWarnedOfNoMailer = new WeakSet<AuthContext>();
 
-export async function sendCode(context: AuthContext, user: User, code: string, expiresInSeconds: number): Promise<void> {
+export async function sendCode(
+  context: AuthContext,
+  user: User,
+  code: string,
+  expiresInSeconds: number,
+): Promise<void> {
   const mailer = context.config.mailer;
   if (!mailer) {
     // Which users have the EMAIL factor is only known when one logs in: warned then, once per instance.
     if (!contextsWarnedOfNoMailer.has(context)) {
       contextsWarnedOfNoMailer.add(context);
-      warn(context.config.logger, 'NO_MAILER', 'a user with the EMAIL second factor tried to log in, but no "mailer" is configured: such logins answer 503.');
+      warn(
+        context.config.logger,
+        'NO_MAILER',
+        'a user with the EMAIL second factor tried to log in, but no "mailer" is configured: such logins answer 503.',
+      );
     }
     throw new AuthError('unavailable');
   }
@@ -226,7 +261,9 @@ export async function sendCode(context: AuthContext, user: User, code: string, e
     // Only ever the stored address: nothing from the request decides where a code goes.
     await mailer.sendSecondFactorCode({ to: user.email, displayName, login: user.login, code, expiresInSeconds });
   } catch (cause) {
-    context.config.logger.error(`[express-auth-kit] sending a second-factor code failed: ${cause instanceof Error ? cause.message : 'unknown error'}`);
+    context.config.logger.error(
+      `[express-auth-kit] sending a second-factor code failed: ${cause instanceof Error ? cause.message : 'unknown error'}`,
+    );
     throw new AuthError('unavailable', { cause });
   }
 }

@@ -25,7 +25,12 @@ export interface AccessTokenOptions {
   lifetimeSeconds?: number;
 }
 
-export function signAccess(context: AuthContext, user: Pick<User, 'id' | 'login'>, authorities: readonly string[], options: AccessTokenOptions): IssuedToken {
+export function signAccess(
+  context: AuthContext,
+  user: Pick<User, 'id' | 'login'>,
+  authorities: readonly string[],
+  options: AccessTokenOptions,
+): IssuedToken {
   const lifetime = options.lifetimeSeconds ?? accessLifetime(context, options.rememberMe);
   return context.tokens.sign(
     'access',

@@ -90,28 +90,48 @@ export class SessionVersions {
     const cached = this.cache.get(userId);
     if (cached !== undefined && cached.until > this.clock() && (users === undefined || cached.active !== undefined)) {
       // A refusal is a rejected promise, never a synchronous throw: the guard formats it in the preset's body.
-      return isAdmitted(cached.version, cached.active, users !== undefined, version) ? undefined : Promise.reject(new AuthError('token_revoked'));
+      return isAdmitted(cached.version, cached.active, users !== undefined, version)
+        ? undefined
+        : Promise.reject(new AuthError('token_revoked'));
     }
     const endings = this.endings;
     const now = this.clock();
-    return Promise.allSettled([this.state.get(key(userId)), users === undefined ? undefined : findUser(users, userId)]).then(
-      ([storedResult, userResult]) => {
-        // A fresh "disabled" or "gone" from the UserStore refuses the token even while the state store is down.
-        const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value);
-        if (active === false) throw new AuthError('token_revoked');
-        if (storedResult.status === 'fulfilled' && (users === undefined || active !== undefined)) {
-          if (this.endings === endings) this.remember(userId, storedResult.value, active);
-          if (!isAdmitted(storedResult.value, active, users !== undefined, version)) throw new AuthError('token_revoked');
-          return;
-        }
-        // A store is down: the last answer we had stands in for a short while past its time; then fail closed.
-        const failure: unknown = storedResult.status === 'rejected' ? storedResult.reason : userResult.status === 'rejected' ? userResult.reason : undefined;
-        if (cached === undefined || cached.until + OUTAGE_GRACE_MS <= now || (users !== undefined && cached.active === undefined)) throw failure;
-        if (!isAdmitted(storedResult.status === 'fulfilled' ? storedResult.value : cached.version, active ?? cached.active, users !== undefined, version)) {
-          throw new AuthError('token_revoked');
-        }
-      },
-    );
+    return Promise.allSettled([
+      this.state.get(key(userId)),
+      users === undefined ? undefined : findUser(users, userId),
+    ]).then(([storedResult, userResult]) => {
+      // A fresh "disabled" or "gone" from the UserStore refuses the token even while the state store is down.
+      const active = users === undefined || userResult.status === 'rejected' ? undefined : isActive(userResult.value);
+      if (active === false) throw new AuthError('token_revoked');
+      if (storedResult.status === 'fulfilled' && (users === undefined || active !== undefined)) {
+        if (this.endings === endings) this.remember(userId, storedResult.value, active);
+        if (!isAdmitted(storedResult.value, active, users !== undefined, version)) throw new AuthError('token_revoked');
+        return;
+      }
+      // A store is down: the last answer we had stands in for a short while past its time; then fail closed.
+      const failure: unknown =
+        storedResult.status === 'rejected'
+          ? storedResult.reason
+          : userResult.status === 'rejected'
+            ? userResult.reason
+            : undefined;
+      if (
+        cached === undefined ||
+        cached.until + OUTAGE_GRACE_MS <= now ||
+        (users !== undefined && cached.active === undefined)
+      )
+        throw failure;
+      if (
+        !isAdmitted(
+          storedResult.status === 'fulfilled' ? storedResult.value : cached.version,
+          active ?? cached.active,
+          users !== undefined,
+          version,
+        )
+      ) {
+        throw new AuthError('token_revoked');
+      }
+    });
   }
 
   /**
@@ -163,7 +183,12 @@ async function findUser(users: UserStore, userId: string): Promise<User | null> 
   }
 }
 
-function isAdmitted(current: string | null, active: boolean | undefined, checkUser: boolean, tokenVersion: string | undefined): boolean {
+function isAdmitted(
+  current: string | null,
+  active: boolean | undefined,
+  checkUser: boolean,
+  tokenVersion: string | undefined,
+): boolean {
   if (checkUser && active !== true) return false;
   return current === null || current === tokenVersion;
 }

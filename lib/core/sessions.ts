@@ -49,15 +49,31 @@ export async function readSessionIndex(context: AuthContext, userId: string): Pr
 }
 
 /** Signs an access token (and, where the preset issues them, a refresh token in a new family) for `user`. */
-export async function issueSession(context: AuthContext, user: User, options: IssueSessionOptions): Promise<SessionTokens> {
+export async function issueSession(
+  context: AuthContext,
+  user: User,
+  options: IssueSessionOptions,
+): Promise<SessionTokens> {
   const { config, sessions } = context;
   const { identityProvider } = options;
   const external = identityProvider !== undefined && (await hasNoLocalRecord(context, user));
-  const sv = options.sessionVersion !== undefined && !external ? options.sessionVersion : await sessions.current(user.id, { external });
-  const opened = config.sessions.refresh.issue || config.sessions.accessTokenSessions ? await startFamily(context, user, sv, options, external) : undefined;
+  const sv =
+    options.sessionVersion !== undefined && !external
+      ? options.sessionVersion
+      : await sessions.current(user.id, { external });
+  const opened =
+    config.sessions.refresh.issue || config.sessions.accessTokenSessions
+      ? await startFamily(context, user, sv, options, external)
+      : undefined;
   // A new session is an authentication: its tokens carry the time of it (refreshes keep it, see refreshSession).
   const authTime = nowSeconds(config.clock);
-  const access = signAccess(context, user, user.authorities, { sv, family: opened?.family, rememberMe: options.rememberMe, identityProvider, authTime });
+  const access = signAccess(context, user, user.authorities, {
+    sv,
+    family: opened?.family,
+    rememberMe: options.rememberMe,
+    identityProvider,
+    authTime,
+  });
   return { access, refresh: opened?.refresh };
 }
 
@@ -77,7 +93,10 @@ async function startFamily(
   const { identityProvider } = options;
   const family = newTokenId();
   const issueRefresh = config.sessions.refresh.issue;
-  const endsAt = sessionEnd(context, issueRefresh ? config.tokens.refreshTtlSeconds : accessLifetime(context, options.rememberMe));
+  const endsAt = sessionEnd(
+    context,
+    issueRefresh ? config.tokens.refreshTtlSeconds : accessLifetime(context, options.rememberMe),
+  );
   const refresh = issueRefresh ? signRefresh(context, user, family, sv, options.rememberMe, endsAt) : undefined;
   // The session's record, its list entry and its refresh token's, written at once (one round trip when the list was
   // read before); the refresh token works only once its family record exists, which a refresh reads first.
@@ -93,7 +112,9 @@ async function startFamily(
       },
       options.sessionIndex,
     ),
-    refresh !== undefined ? setLiveToken(context.state, family, refresh.jti, { endsAt, now: config.clock() }) : undefined,
+    refresh !== undefined
+      ? setLiveToken(context.state, family, refresh.jti, { endsAt, now: config.clock() })
+      : undefined,
   ]);
   return { family, refresh };
 }
@@ -107,11 +128,16 @@ export interface OpenSessionOptions extends IssueSessionOptions {
  * Opens a session after a completed authentication: its tokens, a device token (OWASP device cookies; not for an
  * identity provider's login) and the login recorded. `firstLogin` is true when the user had never logged in.
  */
-export async function openSession(context: AuthContext, user: User, options: OpenSessionOptions): Promise<LoginSuccess> {
+export async function openSession(
+  context: AuthContext,
+  user: User,
+  options: OpenSessionOptions,
+): Promise<LoginSuccess> {
   const firstLogin = user.lastLoginAt == null;
   const { access, refresh } = await issueSession(context, user, options);
   await context.users.recordLogin(user.id, new Date(context.config.clock()));
-  const device = options.identityProvider === undefined ? issueDeviceToken(context, user.id, options.deviceToken) : undefined;
+  const device =
+    options.identityProvider === undefined ? issueDeviceToken(context, user.id, options.deviceToken) : undefined;
   return { user, access, refresh, firstLogin, rememberMe: options.rememberMe, ...(device ? { device } : {}) };
 }
 
@@ -189,7 +215,11 @@ export async function issueAccessTokenFrom(
   }
   // A renewed token is no new authentication: it keeps the login's time (API-key step-up reads it).
   return signAccess(context, user, user.authorities, {
-    sv, family, rememberMe: claims.rme === true, lifetimeSeconds: options.lifetimeSeconds, authTime: loginTime(claims),
+    sv,
+    family,
+    rememberMe: claims.rme === true,
+    lifetimeSeconds: options.lifetimeSeconds,
+    authTime: loginTime(claims),
   });
 }
 
@@ -206,7 +236,11 @@ export async function endAccessTokenSession(context: AuthContext, claims: Access
 // ---- the sessions list ----
 
 /** The open sessions of `userId`, newest first; `currentFamily` marks the caller's own. */
-export async function listSessions(context: AuthContext, userId: string, currentFamily: string | undefined): Promise<SessionInfo[]> {
+export async function listSessions(
+  context: AuthContext,
+  userId: string,
+  currentFamily: string | undefined,
+): Promise<SessionInfo[]> {
   const entries = await listFamilies(context.state, userId);
   const sessions: SessionInfo[] = [];
   for (const entry of entries) {
@@ -261,7 +295,11 @@ export async function logout(context: AuthContext, token: string): Promise<void>
  * Ends every session of `userId`: tokens issued before now are refused from now on (the session version), and the
  * families the user holds are removed from the store.
  */
-export async function endAllSessions(context: AuthContext, userId: string, revokedApiKeys?: { id: string; name: string }[]): Promise<void> {
+export async function endAllSessions(
+  context: AuthContext,
+  userId: string,
+  revokedApiKeys?: { id: string; name: string }[],
+): Promise<void> {
   await context.sessions.endAll(userId);
   const ended = await removeAllFamilies(context.state, userId, context.config.clock());
   for (const entry of ended) context.sessions.forgetFamily(entry.family);

@@ -29,7 +29,8 @@ export async function updateState<R>(
   readEarlier?: { value: string | null },
 ): Promise<R> {
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    const current = round === 0 && readEarlier !== undefined && state.compareAndSet ? readEarlier.value : await state.get(key);
+    const current =
+      round === 0 && readEarlier !== undefined && state.compareAndSet ? readEarlier.value : await state.get(key);
     const { result, write } = change(current);
     if (write === undefined) return result;
     if (!state.compareAndSet) {

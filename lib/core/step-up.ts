@@ -85,7 +85,10 @@ export type FactorProof =
   | { kind: 'emailed-code'; code: string; salt: string; codeHash: string | null };
 
 /** The app code or the recovery code a request sent (the app code first, when both came), or null when neither did. */
-export function appOrRecoveryCode(proof: { code?: string | undefined; recoveryCode?: string | undefined }): FactorProof | null {
+export function appOrRecoveryCode(proof: {
+  code?: string | undefined;
+  recoveryCode?: string | undefined;
+}): FactorProof | null {
   if (proof.code !== undefined) return { kind: 'app-code', code: proof.code };
   if (proof.recoveryCode !== undefined) return { kind: 'recovery-code', code: proof.recoveryCode };
   return null;
@@ -149,7 +152,8 @@ export async function proveFactor(
   }
   if (!proven) {
     await budget.charge();
-    if (options.audit === true) context.events.emit('tfa.failed', { userId: user.id, reason: 'tfa_invalid', method: auditMethod(proofs[0]) });
+    if (options.audit === true)
+      context.events.emit('tfa.failed', { userId: user.id, reason: 'tfa_invalid', method: auditMethod(proofs[0]) });
     throw new AuthError('tfa_invalid', options.message === undefined ? {} : { message: options.message });
   }
   for (const step of steps) await consumeTotpStep(context, user.id, step);
@@ -229,7 +233,12 @@ export interface ReauthenticateOptions {
  * forgives earlier failures (see {@link FactorPolicy} for the emailed factor). Throws `invalid_credentials`,
  * `login_blocked`, `tfa_invalid`, or 503 when the password workers are full.
  */
-export async function reauthenticate(context: AuthContext, user: User, proof: StepUpProof, options: ReauthenticateOptions = {}): Promise<StepUpResult> {
+export async function reauthenticate(
+  context: AuthContext,
+  user: User,
+  proof: StepUpProof,
+  options: ReauthenticateOptions = {},
+): Promise<StepUpResult> {
   const { factor, identity } = await reauthenticateAccount(context, user, user.login, proof, options);
   return { factor, identity };
 }

@@ -10,7 +10,14 @@ import type { User } from '../stores/types';
 import type { AuthContext } from './context';
 import { CODE_DIGITS, hashEmailedCode } from './factor-codes';
 import { sendCode } from './second-factor';
-import { completeAuthentication, lockoutBudget, proveFactor, reauthenticate, type FactorBudget, type FactorProof } from './step-up';
+import {
+  completeAuthentication,
+  lockoutBudget,
+  proveFactor,
+  reauthenticate,
+  type FactorBudget,
+  type FactorProof,
+} from './step-up';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 // Wrong confirmations allowed per user in a window, across enrolments: a new enrolment renews nothing.
@@ -30,7 +37,10 @@ const pendingEnrolment = storedRecord('pending authenticator enrolment', Pending
 
 function requireSecondFactorStore(context: AuthContext): NonNullable<AuthContext['users']['updateSecondFactor']> {
   const update = context.users.updateSecondFactor?.bind(context.users);
-  if (!update) throw new AuthError('not_found', { message: 'Authenticator apps are not available: the user store cannot save them.' });
+  if (!update)
+    throw new AuthError('not_found', {
+      message: 'Authenticator apps are not available: the user store cannot save them.',
+    });
   return update;
 }
 
@@ -80,12 +90,18 @@ export async function beginTotpEnrolment(
  * locked identity is refused and the enrolment's own budget taken before either code is compared, a wrong pair counts
  * toward the lockout, the app code's step is spent, and only then is the whole authentication forgiven.
  */
-export async function confirmTotpEnrolment(context: AuthContext, user: User, code: string, emailCode: string | undefined): Promise<void> {
+export async function confirmTotpEnrolment(
+  context: AuthContext,
+  user: User,
+  code: string,
+  emailCode: string | undefined,
+): Promise<void> {
   const update = requireSecondFactorStore(context);
   const pending = pendingEnrolment.decode(await context.state.get(pendingKey(user.id)));
   if (pending === undefined) throw new AuthError('tfa_invalid');
   const proofs: FactorProof[] = [{ kind: 'app-code', code, secret: pending.secret }];
-  if (pending.emailCodeHash !== null) proofs.push({ kind: 'emailed-code', code: emailCode ?? '', salt: user.id, codeHash: pending.emailCodeHash });
+  if (pending.emailCodeHash !== null)
+    proofs.push({ kind: 'emailed-code', code: emailCode ?? '', salt: user.id, codeHash: pending.emailCodeHash });
   // The confirming code is spent like a login's, so whoever watched it being typed cannot log in with it.
   await proveFactor(context, user, enrolmentBudget(context, user, pending.identity), proofs);
   if ((await context.state.take(pendingKey(user.id))) === null) throw new AuthError('tfa_invalid');

@@ -20,7 +20,10 @@ const TrustedDeviceSchema = Type.Object({
   lastUsedAt: Type.Number(),
   expiresAt: Type.Number(),
   /** The request's ClientSummary (request-scope.ts). */
-  client: Type.Object({ userAgent: Type.Union([Type.String(), Type.Null()]), network: Type.Union([Type.String(), Type.Null()]) }),
+  client: Type.Object({
+    userAgent: Type.Union([Type.String(), Type.Null()]),
+    network: Type.Union([Type.String(), Type.Null()]),
+  }),
 });
 type TrustedDeviceRecord = Static<typeof TrustedDeviceSchema>;
 const trustedDeviceRecord = storedRecord('trusted device', TrustedDeviceSchema);
@@ -58,7 +61,11 @@ async function readSlot(context: AuthContext, userId: string, slot: number): Pro
  * Trusts the client that just completed `user`'s second factor: records it and returns the cookie to set. `sessionVersion`
  * is the one the completed login carries; a later change of it (log out everywhere, password change, reset) ends the trust.
  */
-export async function trustDevice(context: AuthContext, user: User, sessionVersion: string): Promise<TrustedDeviceCookie | undefined> {
+export async function trustDevice(
+  context: AuthContext,
+  user: User,
+  sessionVersion: string,
+): Promise<TrustedDeviceCookie | undefined> {
   const settings = context.config.trustedDevices;
   if (settings === false) return undefined;
   const lifetimeMs = settings.lifetimeSeconds * 1000;
@@ -85,7 +92,12 @@ export async function trustDevice(context: AuthContext, user: User, sessionVersi
  * one, expired, ended, or trusted before the user's sessions were last ended). Called only after the right password, so
  * nothing about a trust is ever learned without it. A use is noted for the list.
  */
-export async function trustedDeviceOf(context: AuthContext, user: User, token: string | undefined, sessionVersion: string | undefined): Promise<string | undefined> {
+export async function trustedDeviceOf(
+  context: AuthContext,
+  user: User,
+  token: string | undefined,
+  sessionVersion: string | undefined,
+): Promise<string | undefined> {
   const settings = context.config.trustedDevices;
   if (settings === false || token === undefined) return undefined;
   const match = COOKIE_VALUE.exec(token);
@@ -101,12 +113,20 @@ export async function trustedDeviceOf(context: AuthContext, user: User, token: s
     return undefined;
   }
   const now = context.config.clock();
-  await context.state.set(slotKey(user.id, slot), trustedDeviceRecord.encode({ ...record, lastUsedAt: now }), Math.max(1, record.expiresAt - now));
+  await context.state.set(
+    slotKey(user.id, slot),
+    trustedDeviceRecord.encode({ ...record, lastUsedAt: now }),
+    Math.max(1, record.expiresAt - now),
+  );
   return record.id;
 }
 
 /** The user's trusted devices, newest first; `currentToken` (the caller's cookie) marks its own. */
-export async function listTrustedDevices(context: AuthContext, userId: string, currentToken: string | undefined): Promise<TrustedDeviceInfo[]> {
+export async function listTrustedDevices(
+  context: AuthContext,
+  userId: string,
+  currentToken: string | undefined,
+): Promise<TrustedDeviceInfo[]> {
   const match = currentToken === undefined ? null : COOKIE_VALUE.exec(currentToken);
   const currentHash = match === null ? undefined : hashSecret(userId, match[2]!);
   const records = await Promise.all(slotsOf(context).map((slot) => readSlot(context, userId, slot)));
@@ -127,12 +147,17 @@ export async function listTrustedDevices(context: AuthContext, userId: string, c
  * Ends every trusted device of `userId`: the next login from any of them asks for the second factor again. Emits
  * `devices.untrusted` when there was one (`always`: even when none, for the user's own request). Returns how many.
  */
-export async function untrustAllDevices(context: AuthContext, userId: string, options: { always?: boolean } = {}): Promise<number> {
+export async function untrustAllDevices(
+  context: AuthContext,
+  userId: string,
+  options: { always?: boolean } = {},
+): Promise<number> {
   if (context.config.trustedDevices === false) return 0;
   const slots = slotsOf(context);
   const records = await Promise.all(slots.map((slot) => readSlot(context, userId, slot)));
   await Promise.all(slots.map((slot) => context.state.delete(slotKey(userId, slot))));
   const ended = records.filter((record) => record !== null).length;
-  if (ended > 0 || options.always === true) context.events.emit('devices.untrusted', { userId, untrustedDevices: ended });
+  if (ended > 0 || options.always === true)
+    context.events.emit('devices.untrusted', { userId, untrustedDevices: ended });
   return ended;
 }

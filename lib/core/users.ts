@@ -10,7 +10,11 @@ export function isActive(user: User | null | undefined): user is User {
 /** The user with `id` when it exists and is enabled; otherwise throws `refusal` (the caller's own answer for "gone"). */
 // Takes the store, not the whole AuthContext, so that every core module (the context's own types included) can use
 // isActive without an import cycle.
-export async function activeUser(context: { users: Pick<UserStore, 'findById'> }, id: string, refusal: AuthErrorCode): Promise<User> {
+export async function activeUser(
+  context: { users: Pick<UserStore, 'findById'> },
+  id: string,
+  refusal: AuthErrorCode,
+): Promise<User> {
   const user = await context.users.findById(id);
   if (!isActive(user)) throw new AuthError(refusal);
   return user;

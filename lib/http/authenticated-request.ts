@@ -12,7 +12,9 @@ export type AuthenticatedRequest = Request & { auth: AuthInfo };
  * @example
  * app.get('/api/me', requireAuth(), authenticated((req, res) => res.json({ id: req.auth.userId })));
  */
-export function authenticated(handler: (req: AuthenticatedRequest, res: Response, next: NextFunction) => unknown): RequestHandler {
+export function authenticated(
+  handler: (req: AuthenticatedRequest, res: Response, next: NextFunction) => unknown,
+): RequestHandler {
   return (req, res, next) => {
     if (req.auth === undefined) return next(new TypeError('authenticated(): put requireAuth() before this handler.'));
     try {

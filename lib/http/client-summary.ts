@@ -18,7 +18,9 @@ export function networkOf(address: string | undefined): string | null {
   const [head = '', tail = ''] = mapped.split('::');
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
-  const groups = mapped.includes('::') ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
+  const groups = mapped.includes('::')
+    ? [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups]
+    : headGroups;
   const keep = groups.slice(0, 4).map((group) => parseInt(group || '0', 16));
   keep[3] = (keep[3] ?? 0) & 0xff00;
   return `${keep.map((group) => group.toString(16)).join(':')}::/56`;
@@ -29,6 +31,13 @@ export function requestScopeOf(edge: EdgeContext, req: Request): RequestScope {
   const agent = req.headers['user-agent'];
   const { address, trusted } = clientAddressOf(edge, req);
   const network = networkOf(address);
-  const client: ClientSummary = { userAgent: typeof agent === 'string' && agent !== '' ? agent.slice(0, 200) : null, network };
-  return { requestId: typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID(), client, networkTrusted: trusted && network !== null };
+  const client: ClientSummary = {
+    userAgent: typeof agent === 'string' && agent !== '' ? agent.slice(0, 200) : null,
+    network,
+  };
+  return {
+    requestId: typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID(),
+    client,
+    networkTrusted: trusted && network !== null,
+  };
 }

@@ -19,7 +19,13 @@ function serializeCookie(cookies: CookieTransportSettings, name: string, value: 
   return `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly${cookies.secure ? '; Secure' : ''}; SameSite=${cookies.sameSite}`;
 }
 
-function setTokenCookie(edge: EdgeContext, res: Response, cookies: CookieTransportSettings, name: string, token: IssuedToken): void {
+function setTokenCookie(
+  edge: EdgeContext,
+  res: Response,
+  cookies: CookieTransportSettings,
+  name: string,
+  token: IssuedToken,
+): void {
   const remaining = Math.max(0, token.expiresAt - Math.floor(edge.settings.clock() / 1000));
   res.append('Set-Cookie', serializeCookie(cookies, name, token.token, remaining));
 }
@@ -28,12 +34,18 @@ function setTokenCookie(edge: EdgeContext, res: Response, cookies: CookieTranspo
  * In cookie mode, sets the refresh token (and, where configured, the access token) in their cookies and returns the
  * result without the refresh token, for the preset's formatter; otherwise returns the result untouched.
  */
-export function deliverTokensInCookies<T extends { access: IssuedToken; refresh: IssuedToken | undefined }>(edge: EdgeContext, req: Request, res: Response, result: T): T {
+export function deliverTokensInCookies<T extends { access: IssuedToken; refresh: IssuedToken | undefined }>(
+  edge: EdgeContext,
+  req: Request,
+  res: Response,
+  result: T,
+): T {
   const cookies = edge.settings.cookies;
   if (cookies === false || !usesCookieTransport(edge, req)) return result;
   // Without rotation a refresh answers no new refresh token: the cookie already holds the one still valid.
   if (result.refresh) setTokenCookie(edge, res, cookies, cookies.refreshCookieName, result.refresh);
-  if (cookies.accessCookieName !== undefined) setTokenCookie(edge, res, cookies, cookies.accessCookieName, result.access);
+  if (cookies.accessCookieName !== undefined)
+    setTokenCookie(edge, res, cookies, cookies.accessCookieName, result.access);
   return { ...result, refresh: undefined };
 }
 
@@ -62,18 +74,24 @@ export function clearTokenCookies(edge: EdgeContext, req: Request, res: Response
   const cookies = edge.settings.cookies;
   if (cookies === false || !usesCookieTransport(edge, req)) return;
   res.append('Set-Cookie', serializeCookie(cookies, cookies.refreshCookieName, '', 0));
-  if (cookies.accessCookieName !== undefined) res.append('Set-Cookie', serializeCookie(cookies, cookies.accessCookieName, '', 0));
+  if (cookies.accessCookieName !== undefined)
+    res.append('Set-Cookie', serializeCookie(cookies, cookies.accessCookieName, '', 0));
 }
 
 /**
  * The token of a refresh or logout from its cookie, when no bearer was sent: the refresh cookie (for logout, else the
  * access cookie). A cookie found must pass the CSRF check (which throws `csrf_rejected`) before the core sees it.
  */
-export function sessionTokenFromCookie(edge: EdgeContext, req: Request, credential: 'refresh-token' | 'session-token'): string | undefined {
+export function sessionTokenFromCookie(
+  edge: EdgeContext,
+  req: Request,
+  credential: 'refresh-token' | 'session-token',
+): string | undefined {
   const cookies = edge.settings.cookies;
   if (cookies === false || readAuthorization(req, edge.preset.bareAuthorization).kind === 'bearer') return undefined;
   let token = readCookie(req, cookies.refreshCookieName);
-  if (token === undefined && credential === 'session-token' && cookies.accessCookieName !== undefined) token = readCookie(req, cookies.accessCookieName);
+  if (token === undefined && credential === 'session-token' && cookies.accessCookieName !== undefined)
+    token = readCookie(req, cookies.accessCookieName);
   if (token === undefined) return undefined;
   assertSameOriginRequest(req, cookies);
   cookieAuthenticated.add(req);
@@ -83,7 +101,11 @@ export function sessionTokenFromCookie(edge: EdgeContext, req: Request, credenti
 /** Whether the request carries the access-token cookie the guard may read (the option on, no check made here). */
 export function carriesAccessCookie(edge: EdgeContext, req: Request): boolean {
   const cookies = edge.settings.cookies;
-  return cookies !== false && cookies.accessCookieName !== undefined && readCookie(req, cookies.accessCookieName) !== undefined;
+  return (
+    cookies !== false &&
+    cookies.accessCookieName !== undefined &&
+    readCookie(req, cookies.accessCookieName) !== undefined
+  );
 }
 
 /**

@@ -63,7 +63,12 @@ function accessCookieName(edge: EdgeContext): string | undefined {
 }
 
 /** The requirements with the cookie schemes added, before anonymous access ({}), which stays last. */
-function withCookies(edge: EdgeContext, named: SecurityRequirement[], cookies: { refresh?: boolean; access: boolean }, anonymous: boolean): SecurityRequirement[] {
+function withCookies(
+  edge: EdgeContext,
+  named: SecurityRequirement[],
+  cookies: { refresh?: boolean; access: boolean },
+  anonymous: boolean,
+): SecurityRequirement[] {
   const extra: SecurityRequirement[] = [];
   if (edge.settings.cookies !== false) {
     if (cookies.refresh === true) extra.push({ refreshCookie: [] });
@@ -113,7 +118,13 @@ export function accessToken(options: { apiKeys?: boolean } = {}): Credential<Acc
     places: (edge) => ({ cookie: accessCookieName(edge) !== undefined, apiKeyHeader: apiKeyHeaderUsed(edge) }),
     setsSessionCookies: false,
     // The key scheme is listed for such routes whatever the instance: the document has always said so.
-    security: (edge) => withCookies(edge, apiKeys ? [{ accessToken: [] }, { apiKey: [] }] : [{ accessToken: [] }], { access: true }, false),
+    security: (edge) =>
+      withCookies(
+        edge,
+        apiKeys ? [{ accessToken: [] }, { apiKey: [] }] : [{ accessToken: [] }],
+        { access: true },
+        false,
+      ),
     cookieCarried: (edge) => accessCookieName(edge) !== undefined,
   };
 }
@@ -139,9 +150,14 @@ export function optionalAccessToken(): Credential<OptionalAccessInput> {
  * A raw token for the core, or `token_malformed` naming the route's credential when it is an API key of this instance
  * (a key is no JWT: the code is the one it got before the message named it).
  */
-function refuseApiKey(edge: EdgeContext, credential: 'challenge-token' | 'refresh-token' | 'session-token', value: string): string {
+function refuseApiKey(
+  edge: EdgeContext,
+  credential: 'challenge-token' | 'refresh-token' | 'session-token',
+  value: string,
+): string {
   const { apiKeys } = edge.settings;
-  if (apiKeys !== false && value.startsWith(apiKeys.prefix)) throw new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage(credential) });
+  if (apiKeys !== false && value.startsWith(apiKeys.prefix))
+    throw new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage(credential) });
   return value;
 }
 
@@ -150,7 +166,9 @@ export function challengeToken(): Credential<TokenInput> {
   return {
     guard: () => undefined,
     beforeBody: () => undefined,
-    read: (edge, req) => ({ token: refuseApiKey(edge, 'challenge-token', requireBearer(req, edge.preset.bareAuthorization)) }),
+    read: (edge, req) => ({
+      token: refuseApiKey(edge, 'challenge-token', requireBearer(req, edge.preset.bareAuthorization)),
+    }),
     expected: () => 'challenge-token',
     places: (edge) => ({ cookie: accessCookieName(edge) !== undefined, apiKeyHeader: apiKeyHeaderUsed(edge) }),
     setsSessionCookies: false,
@@ -176,13 +194,24 @@ function sessionCredential(kind: 'refresh-token' | 'session-token'): Credential<
       if (edge.settings.cookies !== false && !hasJsonContentType(req)) sessionTokenFromCookie(edge, req, kind);
     },
     read: (edge, req, fields) => ({
-      token: refuseApiKey(edge, kind, refreshTokenField(fields) ?? sessionTokenFromCookie(edge, req, kind) ?? requireBearer(req, edge.preset.bareAuthorization)),
+      token: refuseApiKey(
+        edge,
+        kind,
+        refreshTokenField(fields) ??
+          sessionTokenFromCookie(edge, req, kind) ??
+          requireBearer(req, edge.preset.bareAuthorization),
+      ),
     }),
     expected: () => kind,
     places: (edge, body) => ({ body, cookie: edge.settings.cookies !== false, apiKeyHeader: apiKeyHeaderUsed(edge) }),
     setsSessionCookies: true,
     security: (edge) =>
-      withCookies(edge, kind === 'refresh-token' ? [{ refreshToken: [] }] : [{ refreshToken: [] }, { accessToken: [] }], { refresh: true, access: kind === 'session-token' }, true),
+      withCookies(
+        edge,
+        kind === 'refresh-token' ? [{ refreshToken: [] }] : [{ refreshToken: [] }, { accessToken: [] }],
+        { refresh: true, access: kind === 'session-token' },
+        true,
+      ),
     cookieCarried: (edge) => edge.settings.cookies !== false,
   };
 }

@@ -4,7 +4,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { checkAccessSession, userIdOf, verifyAccessToken } from '../core/access';
 import { authenticateApiKey } from '../core/api-keys';
 import type { AuthInfo } from '../core/results';
-import { apiKeyNotAcceptedMessage, AuthError, nameCredential, type CredentialPlaces, type ExpectedCredential } from '../errors';
+import {
+  apiKeyNotAcceptedMessage,
+  AuthError,
+  nameCredential,
+  type CredentialPlaces,
+  type ExpectedCredential,
+} from '../errors';
 import type { AccessClaims } from '../tokens/claims';
 import type { CookieTransportSettings, EdgeContext, EdgeSettings } from './context';
 import { readCookie } from './cookies';
@@ -54,7 +60,8 @@ type GuardStep<T> = (req: Request, res: Response, next: NextFunction, value: T) 
 
 /** The options checked, with their defaults: a mistake in them is the host's bug, thrown at startup. */
 function checkedOptions(options: RequireAuthOptions): { roles: readonly string[]; allowApiKeys: boolean } {
-  if (typeof options !== 'object' || options === null) throw new TypeError('requireAuth(options): options must be an object.');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('requireAuth(options): options must be an object.');
   const roles = options.roles ?? [];
   if (!Array.isArray(roles) || roles.some((role) => typeof role !== 'string' || role.length === 0)) {
     throw new TypeError('requireAuth(): "roles" must be an array of non-empty strings.');
@@ -84,7 +91,11 @@ const admit: GuardStep<AuthInfo> = (req, _res, next, auth) => {
 };
 
 /** Lets through only a caller with one of `roles` (any caller when there are none). */
-function checkRoles(roles: readonly string[], refuse: GuardStep<unknown>, then: GuardStep<AuthInfo>): GuardStep<AuthInfo> {
+function checkRoles(
+  roles: readonly string[],
+  refuse: GuardStep<unknown>,
+  then: GuardStep<AuthInfo>,
+): GuardStep<AuthInfo> {
   if (roles.length === 0) return then;
   return (req, res, next, auth) => {
     if (roles.some((role) => auth.authorities.includes(role))) return then(req, res, next, auth);
@@ -124,7 +135,14 @@ function verifyApiKey(edge: EdgeContext, refuse: GuardStep<unknown>, then: Guard
     limiter(req, res, (limitError?: unknown) => {
       if (limitError) return refuse(req, res, next, limitError);
       authenticateApiKey(edge.core, key).then(
-        ({ owner, record, authorities }) => then(req, res, next, { userId: owner.id, authorities, method: 'apiKey', claims: undefined, apiKeyId: record.id }),
+        ({ owner, record, authorities }) =>
+          then(req, res, next, {
+            userId: owner.id,
+            authorities,
+            method: 'apiKey',
+            claims: undefined,
+            apiKeyId: record.id,
+          }),
         (error: unknown) => {
           refusedKeyRequests.add(req);
           refuse(req, res, next, error);
@@ -140,12 +158,25 @@ function refuseMissing(refusedKeys: EdgeSettings['apiKeys'], refuse: GuardStep<u
   return (req, res, next) => {
     const key = keyHeader ? req.headers['x-api-key'] : undefined;
     const refused = typeof key === 'string' && key !== '';
-    refuse(req, res, next, refused ? new AuthError('token_missing', { message: apiKeyNotAcceptedMessage('access-token') }) : new AuthError('token_missing'));
+    refuse(
+      req,
+      res,
+      next,
+      refused
+        ? new AuthError('token_missing', { message: apiKeyNotAcceptedMessage('access-token') })
+        : new AuthError('token_missing'),
+    );
   };
 }
 
 /** The access token from its HttpOnly cookie (never an API key); a state-changing request must pass the CSRF check. */
-function readAccessCookie(cookies: CookieTransportSettings, name: string, refuse: GuardStep<unknown>, missing: GuardStep<unknown>, then: GuardStep<string>): GuardStep<unknown> {
+function readAccessCookie(
+  cookies: CookieTransportSettings,
+  name: string,
+  refuse: GuardStep<unknown>,
+  missing: GuardStep<unknown>,
+  then: GuardStep<string>,
+): GuardStep<unknown> {
   return (req, res, next) => {
     const token = readCookie(req, name);
     if (token === undefined) return missing(req, res, next, undefined);
@@ -187,7 +218,12 @@ function readCredential(
     if (keyPrefix !== undefined && key !== undefined && value.startsWith(keyPrefix)) return key(req, res, next, value);
     // Still token_malformed (what it was answered before the message named it): a key is no JWT.
     if (refusedKeys !== undefined && value.startsWith(refusedKeys.prefix)) {
-      return refuse(req, res, next, new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage('access-token') }));
+      return refuse(
+        req,
+        res,
+        next,
+        new AuthError('token_malformed', { message: apiKeyNotAcceptedMessage('access-token') }),
+      );
     }
     token(req, res, next, value);
   };
@@ -210,7 +246,10 @@ export function createGuard(edge: EdgeContext, options: RequireAuthOptions = {})
   const token = verifyToken(edge, refuse, authorized);
   const key = apiKeys === false ? undefined : verifyApiKey(edge, refuse, authorized);
   const missing = refuseMissing(apiKeys === false ? settings.apiKeys : false, refuse);
-  const none = cookies === undefined || accessCookie === undefined ? missing : readAccessCookie(cookies, accessCookie, refuse, missing, token);
+  const none =
+    cookies === undefined || accessCookie === undefined
+      ? missing
+      : readAccessCookie(cookies, accessCookie, refuse, missing, token);
   const read = readCredential(edge, apiKeys, refuse, { token, key, none });
   return measuredGuard(edge, function requireAuth(req: Request, res: Response, next: NextFunction): void {
     read(req, res, next, undefined);

@@ -52,22 +52,32 @@ function loadPromClient(): PromClient {
 
 function checkArguments(registry: unknown, options: unknown): string {
   if (!isMetricsRegistry(registry)) {
-    throw new TypeError('auth.metrics(registry): "registry" must be a prom-client Registry (its default `register`, or `new Registry()`).');
+    throw new TypeError(
+      'auth.metrics(registry): "registry" must be a prom-client Registry (its default `register`, or `new Registry()`).',
+    );
   }
-  if (typeof options !== 'object' || options === null) throw new TypeError('auth.metrics(registry, options): "options" must be an object.');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('auth.metrics(registry, options): "options" must be an object.');
   for (const key of Object.keys(options)) {
     if (key !== 'prefix') throw new TypeError(`auth.metrics(): unknown option "${key}".`);
   }
   const prefix = ('prefix' in options ? options.prefix : undefined) ?? 'express_auth_';
   if (typeof prefix !== 'string' || !PROMETHEUS_NAME.test(prefix)) {
-    throw new TypeError('auth.metrics(): "prefix" must start a Prometheus metric name: letters, digits, "_" and ":", not starting with a digit.');
+    throw new TypeError(
+      'auth.metrics(): "prefix" must start a Prometheus metric name: letters, digits, "_" and ":", not starting with a digit.',
+    );
   }
   return prefix;
 }
 
 function isMetricsRegistry(value: unknown): value is MetricsRegistry {
   if (typeof value !== 'object' || value === null) return false;
-  return 'registerMetric' in value && typeof value.registerMetric === 'function' && 'getSingleMetric' in value && typeof value.getSingleMetric === 'function';
+  return (
+    'registerMetric' in value &&
+    typeof value.registerMetric === 'function' &&
+    'getSingleMetric' in value &&
+    typeof value.getSingleMetric === 'function'
+  );
 }
 
 /**
@@ -79,12 +89,16 @@ export function registerMetrics(edge: EdgeContext, registry: MetricsRegistry, op
   const earlier = registered.get(edge);
   if (earlier !== undefined) {
     if (earlier.registry === registry && earlier.prefix === prefix) return;
-    throw new TypeError('auth.metrics() was already called for this instance with another registry or prefix: register once (prom-client\'s Registry.merge() combines registries).');
+    throw new TypeError(
+      "auth.metrics() was already called for this instance with another registry or prefix: register once (prom-client's Registry.merge() combines registries).",
+    );
   }
   const names = metricNames(prefix);
   for (const name of Object.values(names)) {
     if (registry.getSingleMetric(name) !== undefined) {
-      throw new TypeError(`auth.metrics(): the registry already has a metric named "${name}" (another auth instance?): give each instance its own "prefix".`);
+      throw new TypeError(
+        `auth.metrics(): the registry already has a metric named "${name}" (another auth instance?): give each instance its own "prefix".`,
+      );
     }
   }
   const instruments = createInstruments(registry, names);
@@ -120,28 +134,61 @@ function createInstruments(registry: MetricsRegistry, names: ReturnType<typeof m
   };
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
     register(new client.Counter({ name, help, labelNames, registers: [] }));
-  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> =>
-    register(new client.Histogram({ name, help, labelNames, buckets, registers: [] }));
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ): Histogram<L> => register(new client.Histogram({ name, help, labelNames, buckets, registers: [] }));
   return {
-    logins: counter(names.logins, 'Logins by outcome: succeeded (a session opened, with or without a second factor), challenged (a second factor asked), failed, blocked (lockout), error (an outage).', ['outcome']),
+    logins: counter(
+      names.logins,
+      'Logins by outcome: succeeded (a session opened, with or without a second factor), challenged (a second factor asked), failed, blocked (lockout), error (an outage).',
+      ['outcome'],
+    ),
     secondFactor: counter(names.secondFactor, 'Second-factor proofs by result and method.', ['result', 'method']),
     lockouts: counter(names.lockouts, 'Lockouts started, of an account or of one device.', ['scope']),
     refreshes: counter(names.refreshes, 'Refresh-token exchanges by result.', ['result']),
     reuse: counter(names.reuse, 'Rotated refresh tokens presented again: each ended its session.', []),
     resets: counter(names.resets, 'Password resets requested (a link mailed) and completed.', ['stage']),
-    apiKeys: counter(names.apiKeys, 'API keys presented: accepted by a guard, or refused (unknown, expired, owner disabled).', ['result']),
-    loginDuration: histogram(names.loginDuration, 'Time to answer a password login, by outcome.', ['outcome'], LOGIN_BUCKETS),
-    guardDuration: histogram(names.guardDuration, 'Time the guard took to admit or refuse a request.', ['result'], GUARD_BUCKETS),
+    apiKeys: counter(
+      names.apiKeys,
+      'API keys presented: accepted by a guard, or refused (unknown, expired, owner disabled).',
+      ['result'],
+    ),
+    loginDuration: histogram(
+      names.loginDuration,
+      'Time to answer a password login, by outcome.',
+      ['outcome'],
+      LOGIN_BUCKETS,
+    ),
+    guardDuration: histogram(
+      names.guardDuration,
+      'Time the guard took to admit or refuse a request.',
+      ['result'],
+      GUARD_BUCKETS,
+    ),
   };
 }
 
 // Every series exists from the start, at zero: a rate() over a counter that appears later misses its first step.
-function zeroEverySeries({ logins, loginDuration, secondFactor, lockouts, refreshes, reuse, resets, apiKeys, guardDuration }: Instruments): void {
+function zeroEverySeries({
+  logins,
+  loginDuration,
+  secondFactor,
+  lockouts,
+  refreshes,
+  reuse,
+  resets,
+  apiKeys,
+  guardDuration,
+}: Instruments): void {
   for (const outcome of LOGIN_OUTCOMES) {
     logins.inc({ outcome }, 0);
     loginDuration.zero({ outcome });
   }
-  for (const result of ['succeeded', 'failed'] as const) for (const method of SECOND_FACTOR_METHODS) secondFactor.inc({ result, method }, 0);
+  for (const result of ['succeeded', 'failed'] as const)
+    for (const method of SECOND_FACTOR_METHODS) secondFactor.inc({ result, method }, 0);
   for (const scope of ['account', 'device'] as const) lockouts.inc({ scope }, 0);
   for (const result of REFRESH_RESULTS) refreshes.inc({ result }, 0);
   reuse.inc(0);
@@ -233,7 +280,10 @@ export function measureLogin(edge: EdgeContext, login: () => Promise<LoginOutcom
     },
     (error: unknown) => {
       const failure = failureOf(error);
-      metrics.loginEnded(failure === 'error' ? 'error' : isAuthError(error) && error.code === 'login_blocked' ? 'blocked' : 'failed', startedAt);
+      metrics.loginEnded(
+        failure === 'error' ? 'error' : isAuthError(error) && error.code === 'login_blocked' ? 'blocked' : 'failed',
+        startedAt,
+      );
       throw error;
     },
   );

@@ -79,7 +79,15 @@ export function mountRoutes(edge: EdgeContext, routes: readonly RouteDeclaration
       inRequestScope(requestScopeOf(edge, req), () => handleRoute(edge, route, req, res)).catch((error: unknown) => {
         const { credential } = route;
         const expected = credential.expected(edge);
-        next(expected === undefined ? error : nameCredential(error, expected, credential.places(edge, route.body !== undefined && routeMethod(edge, route) !== 'get')));
+        next(
+          expected === undefined
+            ? error
+            : nameCredential(
+                error,
+                expected,
+                credential.places(edge, route.body !== undefined && routeMethod(edge, route) !== 'get'),
+              ),
+        );
       });
     });
     router[routeMethod(edge, route)](preset.routes[route.path] as string, ...handlers);
@@ -145,13 +153,25 @@ function answerOtherMethods(edge: EdgeContext, router: Router, routes: readonly 
   });
 }
 
-async function handleRoute(edge: EdgeContext, route: RouteDeclaration<never>, req: Request, res: Response): Promise<void> {
+async function handleRoute(
+  edge: EdgeContext,
+  route: RouteDeclaration<never>,
+  req: Request,
+  res: Response,
+): Promise<void> {
   const { credential } = route;
   credential.beforeBody(edge, req);
   const fields: object = route.body && !(route.bodyOptional?.(edge) && hasNoContent(req)) ? route.body.read(req) : {};
-  const deviceToken = edge.settings.deviceCookie === false ? undefined : readCookie(req, edge.settings.deviceCookie.name);
+  const deviceToken =
+    edge.settings.deviceCookie === false ? undefined : readCookie(req, edge.settings.deviceCookie.name);
   // Widened here, as the route table is: each declaration's own types tie its handler's input to its body and credential.
-  const reply = await route.handle(edge, { req, res, fields: fields as never, deviceToken, ...credential.read(edge, req, fields) });
+  const reply = await route.handle(edge, {
+    req,
+    res,
+    fields: fields as never,
+    deviceToken,
+    ...credential.read(edge, req, fields),
+  });
   if (res.headersSent) throw new AuthError('internal');
   sendReply(res, reply);
 }

@@ -9,7 +9,10 @@ import { isMounted, routeMethod } from './mount';
 import type { RouteDeclaration } from './route';
 
 /** An OpenAPI 3.1 document, as plain JSON. */
-export type OpenApiDocument = Record<string, unknown> & { openapi: '3.1.0'; paths: Record<string, Record<string, unknown>> };
+export type OpenApiDocument = Record<string, unknown> & {
+  openapi: '3.1.0';
+  paths: Record<string, Record<string, unknown>>;
+};
 
 export interface OpenApiOptions {
   /** Where the router is mounted; paths are prefixed with it. @default the preset's `mountPath` */
@@ -26,21 +29,37 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
   const { apiKeys, deviceCookie } = edge.settings;
   const schemes: Record<string, unknown> = {
     accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from a login.' },
-    challengeToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The challenge token a login answered with, good only for the second-factor routes.' },
-    refreshToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A refresh token (or send it in the body as `refreshToken`).' },
+    challengeToken: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'The challenge token a login answered with, good only for the second-factor routes.',
+    },
+    refreshToken: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'A refresh token (or send it in the body as `refreshToken`).',
+    },
   };
   if (apiKeys !== false) {
     schemes.apiKey =
       apiKeys.header === 'x-api-key'
         ? { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `An API key (\`${apiKeys.prefix}…\`).` }
-        : { type: 'apiKey', in: 'header', name: 'Authorization', description: `An API key (\`${apiKeys.prefix}…\`) as \`Bearer <key>\`${edge.preset.bareAuthorization ? ' or bare' : ''}.` };
+        : {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: `An API key (\`${apiKeys.prefix}…\`) as \`Bearer <key>\`${edge.preset.bareAuthorization ? ' or bare' : ''}.`,
+          };
   }
   if (deviceCookie !== false) {
     schemes.deviceCookie = {
       type: 'apiKey',
       in: 'cookie',
       name: deviceCookie.name,
-      description: 'The device cookie set by a completed login (OWASP device cookies): attempts that carry it are counted per device.',
+      description:
+        'The device cookie set by a completed login (OWASP device cookies): attempts that carry it are counted per device.',
     };
   }
   const trusted = edge.settings.trustedDevices;
@@ -66,7 +85,8 @@ function securitySchemes(edge: EdgeContext): Record<string, unknown> {
         type: 'apiKey',
         in: 'cookie',
         name: cookies.accessCookieName,
-        description: 'The access token in its HttpOnly cookie, read when no Authorization header is sent; state-changing requests pass the same CSRF check.',
+        description:
+          'The access token in its HttpOnly cookie, read when no Authorization header is sent; state-changing requests pass the same CSRF check.',
       };
     }
   }
@@ -134,7 +154,9 @@ class SchemaComponents {
 
   /** Every named schema, sorted by name: the document stays byte-identical whatever order they were met in. */
   sorted(): Record<string, Record<string, unknown>> {
-    return Object.fromEntries([...this.byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, { schema }]) => [name, schema]));
+    return Object.fromEntries(
+      [...this.byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, { schema }]) => [name, schema]),
+    );
   }
 
   private register(schema: object, name: string): string {
@@ -201,11 +223,18 @@ function errorResponse(preset: Preset, components: SchemaComponents, status: num
   const codes = Object.entries(AUTH_ERROR_CATALOGUE).filter(([, entry]) => entry.status === status);
   return {
     description: `Refused with one of these codes:\n\n${codes.map(([code, entry]) => `- \`${code}\`: ${entry.message}`).join('\n')}`,
-    content: { 'application/json': { schema: components.use(preset.error.schema, schemaNameOf(preset.error.schema) ?? 'Error') } },
+    content: {
+      'application/json': { schema: components.use(preset.error.schema, schemaNameOf(preset.error.schema) ?? 'Error') },
+    },
   };
 }
 
-function responses(edge: EdgeContext, route: RouteDeclaration<never>, components: SchemaComponents, shared: Map<string, Record<string, unknown>>): Record<string, unknown> {
+function responses(
+  edge: EdgeContext,
+  route: RouteDeclaration<never>,
+  components: SchemaComponents,
+  shared: Map<string, Record<string, unknown>>,
+): Record<string, unknown> {
   const { preset } = edge;
   const result: Record<string, unknown> = {};
   const byStatus = new Map<number, { spec: AnswerSpec; name: string | undefined }[]>();
@@ -215,9 +244,12 @@ function responses(edge: EdgeContext, route: RouteDeclaration<never>, components
   ];
   for (const entry of named) byStatus.set(entry.spec.status, [...(byStatus.get(entry.spec.status) ?? []), entry]);
   for (const [status, entries] of byStatus) {
-    const withBody = entries.flatMap(({ spec, name }) => (spec.schema === null ? [] : [{ schema: spec.schema, name, contentType: spec.contentType }]));
+    const withBody = entries.flatMap(({ spec, name }) =>
+      spec.schema === null ? [] : [{ schema: spec.schema, name, contentType: spec.contentType }],
+    );
     const description = entries.map(({ spec }) => spec.description).join(' Or: ');
-    const schemaOf = ({ schema, name }: { schema: TSchema; name: string | undefined }) => components.use(schema, schemaNameOf(schema) ?? name);
+    const schemaOf = ({ schema, name }: { schema: TSchema; name: string | undefined }) =>
+      components.use(schema, schemaNameOf(schema) ?? name);
     if (withBody.length === 0) result[status] = { description };
     else {
       const type = withBody[0]!.contentType ?? 'application/json';
@@ -233,20 +265,33 @@ function responses(edge: EdgeContext, route: RouteDeclaration<never>, components
   return result;
 }
 
-function requestBody(edge: EdgeContext, route: RouteDeclaration<never>, components: SchemaComponents): Record<string, unknown> | undefined {
+function requestBody(
+  edge: EdgeContext,
+  route: RouteDeclaration<never>,
+  components: SchemaComponents,
+): Record<string, unknown> | undefined {
   if (route.body) {
     const { schema } = route.body;
     const example = exampleOf(schema);
     return {
       required: route.bodyOptional?.(edge) !== true,
-      content: { 'application/json': { schema: components.use(schema, schemaNameOf(schema) ?? `${pascalCase(route.operationId)}Request`), ...(example === undefined ? {} : { example }) } },
+      content: {
+        'application/json': {
+          schema: components.use(schema, schemaNameOf(schema) ?? `${pascalCase(route.operationId)}Request`),
+          ...(example === undefined ? {} : { example }),
+        },
+      },
     };
   }
   return route.requestBody;
 }
 
 /** Builds the OpenAPI 3.1 document of the mounted `routes`. */
-export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDeclaration<never>[], options: OpenApiOptions = {}): OpenApiDocument {
+export function buildOpenApiDocument(
+  edge: EdgeContext,
+  routes: readonly RouteDeclaration<never>[],
+  options: OpenApiOptions = {},
+): OpenApiDocument {
   const { preset } = edge;
   const base = (options.basePath ?? preset.mountPath).replace(/\/+$/, '');
   const paths: Record<string, Record<string, unknown>> = {};
@@ -255,11 +300,19 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
   for (const route of routes) {
     if (!isMounted(edge, route)) continue;
     const expressPath = preset.routes[route.path] as string;
-    const parameters: Record<string, unknown>[] = [...expressPath.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters: Record<string, unknown>[] = [...expressPath.matchAll(/:([A-Za-z0-9_]+)/g)].map(([, name]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     parameters.push(...(route.queryParameters ?? []), ...cookieTransportParameter(edge, route));
     const path = `${base}${expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}` || '/';
     // A password login may carry the trusted-device cookie, which then stands in for the second factor.
-    const security = route.path === 'login' && edge.settings.trustedDevices !== false ? [{}, { trustedDeviceCookie: [] }] : route.credential.security(edge);
+    const security =
+      route.path === 'login' && edge.settings.trustedDevices !== false
+        ? [{}, { trustedDeviceCookie: [] }]
+        : route.credential.security(edge);
     const body = requestBody(edge, route, components);
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
@@ -281,7 +334,9 @@ export function buildOpenApiDocument(edge: EdgeContext, routes: readonly RouteDe
       description: `Authentication routes in the "${preset.name}" wire format.`,
     },
     ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
-    tags: [...new Set(routes.filter((route) => isMounted(edge, route)).map((route) => route.tag))].map((name) => ({ name })),
+    tags: [...new Set(routes.filter((route) => isMounted(edge, route)).map((route) => route.tag))].map((name) => ({
+      name,
+    })),
     paths,
     components: {
       schemas: components.sorted(),

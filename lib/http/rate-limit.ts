@@ -12,7 +12,11 @@ const IPV6_SUBNET = 56;
  * A limiter for one kind of credential route; each has its own store, as express-rate-limit requires. With `counts`,
  * only the requests it picks stay counted (e.g. the guard's own refusals, not a host route's 404 after it).
  */
-export function credentialLimiter(context: EdgeContext, name: string, options: { counts?: (req: Request) => boolean } = {}): RequestHandler {
+export function credentialLimiter(
+  context: EdgeContext,
+  name: string,
+  options: { counts?: (req: Request) => boolean } = {},
+): RequestHandler {
   const limits = context.settings.rateLimit;
   if (limits === false) return (_req, _res, next) => next();
   const counts = options.counts;
@@ -34,7 +38,12 @@ export function credentialLimiter(context: EdgeContext, name: string, options: {
     validate: { trustProxy: false, xForwardedForHeader: false, ip: false },
     handler: (_req, res, next) => {
       const retryAfter = Number(res.getHeader('Retry-After'));
-      next(new AuthError('rate_limited', { retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : limits.credentials.windowSeconds }));
+      next(
+        new AuthError('rate_limited', {
+          retryAfterSeconds:
+            Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : limits.credentials.windowSeconds,
+        }),
+      );
     },
   });
 }

@@ -3,7 +3,15 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { AuthError, isAuthError } from '../errors';
 import { reportError, type Logger } from '../logger';
-import { formatAnswer, formatError, type AnswerName, type AnswerResult, type Preset, type Reply, type ReplyContext } from '../presets/types';
+import {
+  formatAnswer,
+  formatError,
+  type AnswerName,
+  type AnswerResult,
+  type Preset,
+  type Reply,
+  type ReplyContext,
+} from '../presets/types';
 import type { Clock } from '../primitives/clock';
 import type { EdgeContext, EdgeSettings } from './context';
 
@@ -51,8 +59,11 @@ function wwwAuthenticate(error: AuthError): string | undefined {
   if (error.status === 401) {
     // RFC 9110 §15.5.2: every 401 carries a challenge; RFC 6750 §3: with an error code once a bearer credential (a
     // token, or an API key) was sent and refused.
-    const credentialRefused = error.code !== 'token_missing' && (error.code.startsWith('token_') || error.code === 'api_key_invalid');
-    return credentialRefused ? `Bearer realm="api", error="invalid_token", error_description="${error.message}"` : 'Bearer realm="api"';
+    const credentialRefused =
+      error.code !== 'token_missing' && (error.code.startsWith('token_') || error.code === 'api_key_invalid');
+    return credentialRefused
+      ? `Bearer realm="api", error="invalid_token", error_description="${error.message}"`
+      : 'Bearer realm="api"';
   }
   if (error.code === 'forbidden') return 'Bearer realm="api", error="insufficient_scope"';
   return undefined;
@@ -73,7 +84,8 @@ export function toAuthError(error: unknown, logger: Logger): AuthError {
   if (isAuthError(error)) return error;
   const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
   if (type === 'entity.too.large') return new AuthError('payload_too_large');
-  if (type === 'entity.parse.failed') return new AuthError('invalid_request', { message: 'The request body is not valid JSON.' });
+  if (type === 'entity.parse.failed')
+    return new AuthError('invalid_request', { message: 'The request body is not valid JSON.' });
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new AuthError('unsupported_media_type');
   const status = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
   if (typeof status === 'number' && status >= 400 && status < 500) return new AuthError('invalid_request');

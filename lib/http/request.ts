@@ -7,7 +7,11 @@ import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { AuthError } from '../errors';
 
 /** Our JSON parser: small bodies only. A host's own express.json() before us is respected. */
-export const parseJsonBody: RequestHandler = express.json({ limit: '16kb', strict: true, type: ['application/json', 'application/*+json'] });
+export const parseJsonBody: RequestHandler = express.json({
+  limit: '16kb',
+  strict: true,
+  type: ['application/json', 'application/*+json'],
+});
 
 /**
  * Whether the request came with a body, read from the headers only: Express 4's body parser leaves `{}` where
@@ -118,7 +122,14 @@ export function clientGoneSignal(res: Response): AbortSignal {
  * Path=/ (what a `__Host-` name requires; browsers accept Secure cookies from http://localhost), SameSite=Strict.
  */
 export function setDeviceCookie(res: Response, name: string, device: { token: string; lifetime: number }): void {
-  res.cookie(name, device.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: device.lifetime * 1000, encode: String });
+  res.cookie(name, device.token, {
+    httpOnly: true,
+    secure: true,
+    sameSite: 'strict',
+    path: '/',
+    maxAge: device.lifetime * 1000,
+    encode: String,
+  });
 }
 
 // ---- credentials ----

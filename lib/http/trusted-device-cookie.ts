@@ -21,8 +21,15 @@ export function trustedDeviceCookie(edge: EdgeContext, req: Request): string | u
  * Sets the trusted-device cookie: HttpOnly (page script never sees it), Secure and host-only with Path=/ (a `__Host-`
  * name; not Secure only with `cookies.insecureDevelopment`), SameSite=Strict (a cross-site page never sends it).
  */
-export function setTrustedDeviceCookie(edge: EdgeContext, res: Response, trusted: { token: string; lifetime: number }): void {
+export function setTrustedDeviceCookie(
+  edge: EdgeContext,
+  res: Response,
+  trusted: { token: string; lifetime: number },
+): void {
   const settings = edge.settings.trustedDevices;
   if (settings === false) return;
-  res.append('Set-Cookie', `${settings.cookieName}=${trusted.token}; Max-Age=${trusted.lifetime}; Path=/; HttpOnly${settings.secure ? '; Secure' : ''}; SameSite=Strict`);
+  res.append(
+    'Set-Cookie',
+    `${settings.cookieName}=${trusted.token}; Max-Age=${trusted.lifetime}; Path=/; HttpOnly${settings.secure ? '; Secure' : ''}; SameSite=Strict`,
+  );
 }

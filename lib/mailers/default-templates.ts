@@ -1,6 +1,13 @@
 // The default subjects and bodies of NodemailerMailer's mails, one text and one HTML version per kind. Every value
 // interpolated into HTML goes through escapeHtml: a display name or a login is the user's own text.
-import type { PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, RegistrationNoticeMail, SecondFactorMail, VerificationMail } from './types';
+import type {
+  PasswordResetCompletedMail,
+  PasswordResetMail,
+  RecoveryCodeUsedMail,
+  RegistrationNoticeMail,
+  SecondFactorMail,
+  VerificationMail,
+} from './types';
 
 /** The subject and bodies of one kind of mail; each part left out keeps its default. */
 export interface MailTemplate<M> {
@@ -20,7 +27,13 @@ export interface MailTemplates {
 }
 
 /** The option names of {@link MailTemplates}, in the order their options are checked. */
-export const TEMPLATE_NAMES = ['resetLink', 'recoveryCodeUsed', 'resetCompleted', 'verificationLink', 'registrationNotice'] as const;
+export const TEMPLATE_NAMES = [
+  'resetLink',
+  'recoveryCodeUsed',
+  'resetCompleted',
+  'verificationLink',
+  'registrationNotice',
+] as const;
 
 export const DEFAULT_SUBJECT = 'Your verification code';
 
@@ -30,7 +43,11 @@ export const DEFAULT_TEMPLATES: { [K in keyof MailTemplates]: Required<MailTempl
   recoveryCodeUsed: { subject: 'A recovery code was used', text: recoveryNoticeText, html: recoveryNoticeHtml },
   resetCompleted: { subject: 'Your password was reset', text: resetCompletedText, html: resetCompletedHtml },
   verificationLink: { subject: 'Confirm your email address', text: verificationText, html: verificationHtml },
-  registrationNotice: { subject: 'Someone tried to sign up with your address', text: registrationNoticeText, html: registrationNoticeHtml },
+  registrationNotice: {
+    subject: 'Someone tried to sign up with your address',
+    text: registrationNoticeText,
+    html: registrationNoticeHtml,
+  },
 };
 
 /** "5 minutes", "1 minute", "90 seconds": whole minutes when it divides evenly, seconds otherwise. */
@@ -182,7 +199,12 @@ function resetCompletedText(mail: PasswordResetCompletedMail): string {
     `Hello ${mail.displayName},`,
     '',
     `The password of "${mail.login}" was just reset, and every session was signed out.`,
-    ...(keys.length > 0 ? ['', `These API keys were revoked: ${keys.map((name) => `"${name}"`).join(', ')}. Create new ones where you still need them.`] : []),
+    ...(keys.length > 0
+      ? [
+          '',
+          `These API keys were revoked: ${keys.map((name) => `"${name}"`).join(', ')}. Create new ones where you still need them.`,
+        ]
+      : []),
     '',
     'If that was not you, reset your password again at once and contact us.',
     '',
@@ -196,7 +218,11 @@ function resetCompletedHtml(mail: PasswordResetCompletedMail): string {
     '<html><body style="font-family:sans-serif">',
     `<p>Hello ${escapeHtml(mail.displayName)},</p>`,
     `<p>The password of &quot;${escapeHtml(mail.login)}&quot; was just reset, and every session was signed out.</p>`,
-    ...(keys.length > 0 ? [`<p>These API keys were revoked:</p><ul>${keys.map((name) => `<li>${escapeHtml(name)}</li>`).join('')}</ul><p>Create new ones where you still need them.</p>`] : []),
+    ...(keys.length > 0
+      ? [
+          `<p>These API keys were revoked:</p><ul>${keys.map((name) => `<li>${escapeHtml(name)}</li>`).join('')}</ul><p>Create new ones where you still need them.</p>`,
+        ]
+      : []),
     '<p>If that was not you, reset your password again at once and contact us.</p>',
     '</body></html>',
     '',

@@ -1,5 +1,13 @@
 // A mailer that keeps messages in memory instead of sending them: for tests and demos.
-import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, RegistrationNoticeMail, SecondFactorMail, VerificationMail } from './types';
+import type {
+  Mailer,
+  PasswordResetCompletedMail,
+  PasswordResetMail,
+  RecoveryCodeUsedMail,
+  RegistrationNoticeMail,
+  SecondFactorMail,
+  VerificationMail,
+} from './types';
 
 export interface MemoryMailerOptions {
   /**
@@ -8,7 +16,10 @@ export interface MemoryMailerOptions {
    */
   onSend?: (mail: SecondFactorMail) => void | Promise<void>;
   /** Like `onSend`, for the password-reset links and notices, recovery-code notices and sign-up mails. @default none */
-  onSendAccountMail?: (mail: PasswordResetMail | RecoveryCodeUsedMail | PasswordResetCompletedMail | VerificationMail | RegistrationNoticeMail) => void | Promise<void>;
+  onSendAccountMail?: (
+    mail:
+      PasswordResetMail | RecoveryCodeUsedMail | PasswordResetCompletedMail | VerificationMail | RegistrationNoticeMail,
+  ) => void | Promise<void>;
   /** The most mails kept in {@link MemoryMailer.sent}; past it the oldest is dropped. @default 1000 */
   maxKept?: number;
 }
@@ -68,25 +79,47 @@ export class MemoryMailer implements Mailer {
   }
 
   async sendPasswordResetLink(mail: PasswordResetMail): Promise<void> {
-    const copy: PasswordResetMail = { to: mail.to, displayName: mail.displayName, login: mail.login, url: mail.url, expiresInSeconds: mail.expiresInSeconds };
+    const copy: PasswordResetMail = {
+      to: mail.to,
+      displayName: mail.displayName,
+      login: mail.login,
+      url: mail.url,
+      expiresInSeconds: mail.expiresInSeconds,
+    };
     this.keep(this.resetLinks, copy);
     if (this.onSendAccountMail) await this.onSendAccountMail(copy);
   }
 
   async sendRecoveryCodeUsed(mail: RecoveryCodeUsedMail): Promise<void> {
-    const copy: RecoveryCodeUsedMail = { to: mail.to, displayName: mail.displayName, login: mail.login, remaining: mail.remaining };
+    const copy: RecoveryCodeUsedMail = {
+      to: mail.to,
+      displayName: mail.displayName,
+      login: mail.login,
+      remaining: mail.remaining,
+    };
     this.keep(this.recoveryCodeNotices, copy);
     if (this.onSendAccountMail) await this.onSendAccountMail(copy);
   }
 
   async sendPasswordResetCompleted(mail: PasswordResetCompletedMail): Promise<void> {
-    const copy: PasswordResetCompletedMail = { to: mail.to, displayName: mail.displayName, login: mail.login, revokedApiKeys: [...mail.revokedApiKeys] };
+    const copy: PasswordResetCompletedMail = {
+      to: mail.to,
+      displayName: mail.displayName,
+      login: mail.login,
+      revokedApiKeys: [...mail.revokedApiKeys],
+    };
     this.keep(this.resetNotices, copy);
     if (this.onSendAccountMail) await this.onSendAccountMail(copy);
   }
 
   async sendVerificationLink(mail: VerificationMail): Promise<void> {
-    const copy: VerificationMail = { to: mail.to, displayName: mail.displayName, login: mail.login, url: mail.url, expiresInSeconds: mail.expiresInSeconds };
+    const copy: VerificationMail = {
+      to: mail.to,
+      displayName: mail.displayName,
+      login: mail.login,
+      url: mail.url,
+      expiresInSeconds: mail.expiresInSeconds,
+    };
     this.keep(this.verificationLinks, copy);
     if (this.onSendAccountMail) await this.onSendAccountMail(copy);
   }

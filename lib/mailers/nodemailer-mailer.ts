@@ -1,13 +1,34 @@
 // Second-factor codes, password-reset links, recovery-code notices and sign-up mails by e-mail through nodemailer: an SMTP URL,
 // transport options, or a transporter you built. The transport lives in nodemailer-transport.ts, the default mails in
 // default-templates.ts, the header checks in header-safety.ts; this module checks the options and sends.
-import { DEFAULT_SUBJECT, DEFAULT_TEMPLATES, TEMPLATE_NAMES, defaultHtml, defaultText, type MailTemplate, type MailTemplates } from './default-templates';
+import {
+  DEFAULT_SUBJECT,
+  DEFAULT_TEMPLATES,
+  TEMPLATE_NAMES,
+  defaultHtml,
+  defaultText,
+  type MailTemplate,
+  type MailTemplates,
+} from './default-templates';
 import { hasControlCharacter, isOneLine, isPlausibleFrom, isSingleAddress } from './header-safety';
 import { openTransport, type NodemailerTransporter, type NodemailerTransportInput } from './nodemailer-transport';
-import type { Mailer, PasswordResetCompletedMail, PasswordResetMail, RecoveryCodeUsedMail, RegistrationNoticeMail, SecondFactorMail, VerificationMail } from './types';
+import type {
+  Mailer,
+  PasswordResetCompletedMail,
+  PasswordResetMail,
+  RecoveryCodeUsedMail,
+  RegistrationNoticeMail,
+  SecondFactorMail,
+  VerificationMail,
+} from './types';
 
 export type { MailTemplate } from './default-templates';
-export type { NodemailerMessage, NodemailerTransportInput, NodemailerTransportOptions, NodemailerTransporter } from './nodemailer-transport';
+export type {
+  NodemailerMessage,
+  NodemailerTransportInput,
+  NodemailerTransportOptions,
+  NodemailerTransporter,
+} from './nodemailer-transport';
 
 export interface NodemailerMailerOptions {
   /**
@@ -108,11 +129,19 @@ export class NodemailerMailer implements Mailer {
     await this.render(mail, this.templates.registrationNotice);
   }
 
-  private async render<M extends { to: string; displayName: string }>(mail: M, template: Required<MailTemplate<M>>): Promise<void> {
+  private async render<M extends { to: string; displayName: string }>(
+    mail: M,
+    template: Required<MailTemplate<M>>,
+  ): Promise<void> {
     await this.deliver(mail, template.subject, template.text(mail), template.html(mail));
   }
 
-  private async deliver(mail: { to: string; displayName: string }, subject: string, text: string, html: string): Promise<void> {
+  private async deliver(
+    mail: { to: string; displayName: string },
+    subject: string,
+    text: string,
+    html: string,
+  ): Promise<void> {
     // Messages name the field, never its value: the value may be an attacker's payload, and the code is a secret.
     if (typeof mail.to !== 'string' || !isSingleAddress(mail.to)) {
       throw new TypeError('NodemailerMailer: "to" must be one e-mail address without spaces or control characters.');
@@ -154,7 +183,7 @@ function checkSecondFactorOptions(options: NodemailerMailerOptions): void {
   if (typeof from !== 'string' || !isPlausibleFrom(from)) {
     throw new TypeError(
       'NodemailerMailer: "from" must be an e-mail address such as \'no-reply@example.com\' or ' +
-        '\'ACME <no-reply@example.com>\', without line breaks.',
+        "'ACME <no-reply@example.com>', without line breaks.",
     );
   }
   if (subject !== undefined && typeof subject !== 'function' && !isOneLine(subject)) {
@@ -172,14 +201,16 @@ function checkTemplates(options: NodemailerMailerOptions): void {
   for (const name of TEMPLATE_NAMES) {
     const template: unknown = options[name];
     if (template === undefined) continue;
-    if (typeof template !== 'object' || template === null) throw new TypeError(`NodemailerMailer: "${name}" must be an object { subject?, text?, html? }.`);
+    if (typeof template !== 'object' || template === null)
+      throw new TypeError(`NodemailerMailer: "${name}" must be an object { subject?, text?, html? }.`);
     const subject = 'subject' in template ? template.subject : undefined;
     if (subject !== undefined && !isOneLine(subject)) {
       throw new TypeError(`NodemailerMailer: "${name}.subject" must be a non-empty one-line string.`);
     }
     for (const part of ['text', 'html'] as const) {
       const render: unknown = Reflect.get(template, part);
-      if (render !== undefined && typeof render !== 'function') throw new TypeError(`NodemailerMailer: "${name}.${part}" must be a function (mail) => string.`);
+      if (render !== undefined && typeof render !== 'function')
+        throw new TypeError(`NodemailerMailer: "${name}.${part}" must be a function (mail) => string.`);
     }
   }
 }
@@ -195,6 +226,13 @@ function resolveTemplates(options: NodemailerMailerOptions): ResolvedTemplates {
   };
 }
 
-function withDefaults<M>(given: MailTemplate<M> | undefined, fallback: Required<MailTemplate<M>>): Required<MailTemplate<M>> {
-  return { subject: given?.subject ?? fallback.subject, text: given?.text ?? fallback.text, html: given?.html ?? fallback.html };
+function withDefaults<M>(
+  given: MailTemplate<M> | undefined,
+  fallback: Required<MailTemplate<M>>,
+): Required<MailTemplate<M>> {
+  return {
+    subject: given?.subject ?? fallback.subject,
+    text: given?.text ?? fallback.text,
+    html: given?.html ?? fallback.html,
+  };
 }

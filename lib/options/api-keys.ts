@@ -39,29 +39,51 @@ export interface ResolvedApiKeys {
   recentLoginSeconds: number | false;
 }
 
-const API_KEYS_KEYS: KnownKeys<ApiKeysOptions> = { header: true, prefix: true, revokeOnReset: true, defaultLifetime: true, recentLogin: true };
+const API_KEYS_KEYS: KnownKeys<ApiKeysOptions> = {
+  header: true,
+  prefix: true,
+  revokeOnReset: true,
+  defaultLifetime: true,
+  recentLogin: true,
+};
 const API_KEY_METHODS = ['createApiKey', 'listApiKeys', 'findApiKeyByHash', 'deleteApiKey', 'touchApiKey'] as const;
 
-export function resolveApiKeys(value: unknown, preset: Preset, users: UserStore, logger: Logger): ResolvedApiKeys | false {
+export function resolveApiKeys(
+  value: unknown,
+  preset: Preset,
+  users: UserStore,
+  logger: Logger,
+): ResolvedApiKeys | false {
   if (value === false) return false;
   const input = plainObject(value, 'apiKeys', API_KEYS_KEYS);
   const header = input.header ?? 'authorization';
-  if (header !== 'authorization' && header !== 'x-api-key') throw new TypeError('"apiKeys.header" must be "authorization" or "x-api-key".');
+  if (header !== 'authorization' && header !== 'x-api-key')
+    throw new TypeError('"apiKeys.header" must be "authorization" or "x-api-key".');
   const prefix = optionalString(input.prefix, 'apiKeys.prefix') ?? 'eak_';
-  if (!/^[A-Za-z][A-Za-z0-9]{1,11}_$/.test(prefix)) throw new TypeError('"apiKeys.prefix" must be 2 to 12 letters or digits followed by "_".');
-  const recentLogin = input.recentLogin === undefined ? (preset.defaults.apiKeyRecentLogin ?? false) : input.recentLogin;
+  if (!/^[A-Za-z][A-Za-z0-9]{1,11}_$/.test(prefix))
+    throw new TypeError('"apiKeys.prefix" must be 2 to 12 letters or digits followed by "_".');
+  const recentLogin =
+    input.recentLogin === undefined ? (preset.defaults.apiKeyRecentLogin ?? false) : input.recentLogin;
   const resolved: ResolvedApiKeys = {
     header,
     prefix,
     // A reset is how an owner takes the account back: what a thief minted goes with the sessions (issue 18).
     revokeOnReset: optionalBoolean(input.revokeOnReset, 'apiKeys.revokeOnReset') !== false,
     // Keys are integrations' credentials, which the owner rotates on their own schedule: no lifetime unless asked.
-    defaultLifetimeSeconds: input.defaultLifetime === undefined || input.defaultLifetime === null ? null : duration(input.defaultLifetime, 0 as Duration, 'apiKeys.defaultLifetime'),
+    defaultLifetimeSeconds:
+      input.defaultLifetime === undefined || input.defaultLifetime === null
+        ? null
+        : duration(input.defaultLifetime, 0 as Duration, 'apiKeys.defaultLifetime'),
     // A login's minutes, not its hours: long enough to log in and create a key, short for a stolen token.
-    recentLoginSeconds: recentLogin === false ? false : duration(recentLogin, 0 as Duration, 'apiKeys.recentLogin', 3600),
+    recentLoginSeconds:
+      recentLogin === false ? false : duration(recentLogin, 0 as Duration, 'apiKeys.recentLogin', 3600),
   };
   // Keys need the store's API-key methods: without them, a key-shaped credential is an ordinary invalid token.
   if (API_KEY_METHODS.every((method) => typeof users[method] === 'function')) return resolved;
-  warn(logger, 'NO_API_KEY_STORE', 'the user store has no API-key methods: API keys are refused and their routes are not mounted. Set "apiKeys: false" to silence this.');
+  warn(
+    logger,
+    'NO_API_KEY_STORE',
+    'the user store has no API-key methods: API keys are refused and their routes are not mounted. Set "apiKeys: false" to silence this.',
+  );
   return false;
 }

@@ -62,7 +62,13 @@ export interface ResolvedTrustedDevices {
   secure: boolean;
 }
 
-const COOKIES_KEYS: KnownKeys<CookieOptions> = { trustedOrigins: true, refreshCookieName: true, sameSite: true, accessTokenCookie: true, insecureDevelopment: true };
+const COOKIES_KEYS: KnownKeys<CookieOptions> = {
+  trustedOrigins: true,
+  refreshCookieName: true,
+  sameSite: true,
+  accessTokenCookie: true,
+  insecureDevelopment: true,
+};
 const ACCESS_COOKIE_KEYS: KnownKeys<{ name?: string }> = { name: true };
 const DEVICE_COOKIE_KEYS: KnownKeys<DeviceCookieOptions> = { name: true, ttl: true };
 const TRUSTED_DEVICES_KEYS: KnownKeys<TrustedDevicesOptions> = { lifetime: true, maxPerUser: true, cookieName: true };
@@ -80,7 +86,12 @@ const DEFAULT_COOKIES = {
 // OWASP's device cookies live long enough to cover a user's usual gap between logins.
 const DEFAULT_DEVICE_COOKIE = { name: '__Host-eak-device', ttl: '90d' } as const;
 // Keycloak's and better-auth's default: a month between second factors on a browser the user chose to trust.
-const DEFAULT_TRUSTED_DEVICES = { lifetime: '30d', maxPerUser: 10, cookieName: '__Host-eak-trusted', insecureCookieName: 'eak-trusted' } as const;
+const DEFAULT_TRUSTED_DEVICES = {
+  lifetime: '30d',
+  maxPerUser: 10,
+  cookieName: '__Host-eak-trusted',
+  insecureCookieName: 'eak-trusted',
+} as const;
 
 export function resolveDeviceCookie(value: unknown): { name: string; ttlSeconds: number } | false {
   if (value === false) return false;
@@ -91,14 +102,30 @@ export function resolveDeviceCookie(value: unknown): { name: string; ttlSeconds:
   };
 }
 
-export function resolveTrustedDevices(value: unknown, cookies: ResolvedCookies | false, deviceCookie: { name: string } | false): ResolvedTrustedDevices | false {
+export function resolveTrustedDevices(
+  value: unknown,
+  cookies: ResolvedCookies | false,
+  deviceCookie: { name: string } | false,
+): ResolvedTrustedDevices | false {
   if (value === undefined || value === false) return false;
   const input = value === true ? {} : plainObject(value, 'trustedDevices', TRUSTED_DEVICES_KEYS);
   // The same rule as the token cookies: Secure and `__Host-` unless the host opted into insecure development.
   const secure = cookies === false || cookies.secure;
-  const name = cookieName(input.cookieName, secure ? DEFAULT_TRUSTED_DEVICES.cookieName : DEFAULT_TRUSTED_DEVICES.insecureCookieName, 'trustedDevices.cookieName', secure);
-  const taken = [deviceCookie === false ? undefined : deviceCookie.name, cookies === false ? undefined : cookies.refreshCookieName, cookies === false ? undefined : cookies.accessCookieName];
-  if (taken.includes(name)) throw new TypeError(`"trustedDevices.cookieName" must differ from the device and token cookies' names; got "${name}".`);
+  const name = cookieName(
+    input.cookieName,
+    secure ? DEFAULT_TRUSTED_DEVICES.cookieName : DEFAULT_TRUSTED_DEVICES.insecureCookieName,
+    'trustedDevices.cookieName',
+    secure,
+  );
+  const taken = [
+    deviceCookie === false ? undefined : deviceCookie.name,
+    cookies === false ? undefined : cookies.refreshCookieName,
+    cookies === false ? undefined : cookies.accessCookieName,
+  ];
+  if (taken.includes(name))
+    throw new TypeError(
+      `"trustedDevices.cookieName" must differ from the device and token cookies' names; got "${name}".`,
+    );
   return {
     lifetimeSeconds: duration(input.lifetime, DEFAULT_TRUSTED_DEVICES.lifetime, 'trustedDevices.lifetime'),
     maxPerUser: positiveInteger(input.maxPerUser, DEFAULT_TRUSTED_DEVICES.maxPerUser, 'trustedDevices.maxPerUser', 100),
@@ -109,7 +136,10 @@ export function resolveTrustedDevices(value: unknown, cookies: ResolvedCookies |
 
 function trustedOrigin(value: unknown, index: number): string {
   const name = `cookies.trustedOrigins[${index}]`;
-  const wrong = () => new TypeError(`"${name}" must be an origin like "https://app.example.com" (scheme://host[:port], no path, no "*"); got ${JSON.stringify(value)}.`);
+  const wrong = () =>
+    new TypeError(
+      `"${name}" must be an origin like "https://app.example.com" (scheme://host[:port], no path, no "*"); got ${JSON.stringify(value)}.`,
+    );
   // scheme://host[:port] and nothing else: no path (not even "/"), query, fragment, user info or wildcard.
   if (typeof value !== 'string' || !/^https?:\/\/[^/?#@*\\\s]+$/i.test(value)) throw wrong();
   let url: URL;
@@ -126,22 +156,39 @@ export function resolveCookies(value: unknown): ResolvedCookies | false {
   const input = plainObject(value, 'cookies', COOKIES_KEYS);
   const insecure = optionalBoolean(input.insecureDevelopment, 'cookies.insecureDevelopment') === true;
   if (insecure && process.env.NODE_ENV === 'production') {
-    throw new TypeError('"cookies.insecureDevelopment" is refused when NODE_ENV is "production": serve https (or localhost) and drop it.');
+    throw new TypeError(
+      '"cookies.insecureDevelopment" is refused when NODE_ENV is "production": serve https (or localhost) and drop it.',
+    );
   }
   const origins = input.trustedOrigins;
   if (!Array.isArray(origins) || origins.length === 0) {
-    throw new TypeError('"cookies.trustedOrigins" must list at least one origin of your pages, e.g. ["https://app.example.com"].');
+    throw new TypeError(
+      '"cookies.trustedOrigins" must list at least one origin of your pages, e.g. ["https://app.example.com"].',
+    );
   }
   const sameSite = input.sameSite ?? DEFAULT_COOKIES.sameSite;
-  if (sameSite !== 'strict' && sameSite !== 'lax') throw new TypeError('"cookies.sameSite" must be "strict" or "lax" ("none" would send the cookies cross-site).');
+  if (sameSite !== 'strict' && sameSite !== 'lax')
+    throw new TypeError('"cookies.sameSite" must be "strict" or "lax" ("none" would send the cookies cross-site).');
   const access = input.accessTokenCookie;
-  if (access !== undefined && typeof access !== 'boolean') plainObject(access, 'cookies.accessTokenCookie', ACCESS_COOKIE_KEYS);
-  const refreshCookieName = cookieName(input.refreshCookieName, insecure ? DEFAULT_COOKIES.insecureRefreshCookieName : DEFAULT_COOKIES.refreshCookieName, 'cookies.refreshCookieName', !insecure);
+  if (access !== undefined && typeof access !== 'boolean')
+    plainObject(access, 'cookies.accessTokenCookie', ACCESS_COOKIE_KEYS);
+  const refreshCookieName = cookieName(
+    input.refreshCookieName,
+    insecure ? DEFAULT_COOKIES.insecureRefreshCookieName : DEFAULT_COOKIES.refreshCookieName,
+    'cookies.refreshCookieName',
+    !insecure,
+  );
   const accessCookieName =
     access === undefined || access === false
       ? undefined
-      : cookieName(access === true ? undefined : (access as { name?: unknown }).name, insecure ? DEFAULT_COOKIES.insecureAccessCookieName : DEFAULT_COOKIES.accessCookieName, 'cookies.accessTokenCookie.name', !insecure);
-  if (accessCookieName === refreshCookieName) throw new TypeError('"cookies.accessTokenCookie.name" must differ from "cookies.refreshCookieName".');
+      : cookieName(
+          access === true ? undefined : (access as { name?: unknown }).name,
+          insecure ? DEFAULT_COOKIES.insecureAccessCookieName : DEFAULT_COOKIES.accessCookieName,
+          'cookies.accessTokenCookie.name',
+          !insecure,
+        );
+  if (accessCookieName === refreshCookieName)
+    throw new TypeError('"cookies.accessTokenCookie.name" must differ from "cookies.refreshCookieName".');
   return {
     refreshCookieName,
     accessCookieName,

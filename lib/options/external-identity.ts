@@ -17,7 +17,11 @@ export interface ExternalIdentityProviderOptions {
   /** Authorities given to an allowed subject that has no local user. @default ['ROLE_USER'] */
   authorities?: readonly string[];
   /** Maps a verified identity (`iss`, `sub`, the claims) to a local user, or null to refuse it. */
-  mapUser?: (identity: { issuer: string; subject: string; claims: Record<string, unknown> }) => User | null | Promise<User | null>;
+  mapUser?: (identity: {
+    issuer: string;
+    subject: string;
+    claims: Record<string, unknown>;
+  }) => User | null | Promise<User | null>;
   /** How long to wait for the JWKS, in ms; past it the login fails closed. @default 5000 */
   timeoutMs?: number;
   /** The least time between JWKS fetches, e.g. on unknown `kid`s, in ms. @default 30000 */
@@ -25,11 +29,21 @@ export interface ExternalIdentityProviderOptions {
 }
 
 /** The external identity provider, resolved. Internal. */
-export type ResolvedExternalIdentityProvider = Required<Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>> &
+export type ResolvedExternalIdentityProvider = Required<
+  Omit<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>
+> &
   Pick<ExternalIdentityProviderOptions, 'allowedSubjects' | 'mapUser'>;
 
 const EXTERNAL_IDP_KEYS: KnownKeys<ExternalIdentityProviderOptions> = {
-  issuer: true, audience: true, jwksUri: true, algorithms: true, allowedSubjects: true, authorities: true, mapUser: true, timeoutMs: true, cooldownMs: true,
+  issuer: true,
+  audience: true,
+  jwksUri: true,
+  algorithms: true,
+  allowedSubjects: true,
+  authorities: true,
+  mapUser: true,
+  timeoutMs: true,
+  cooldownMs: true,
 };
 
 export function resolveExternalIdp(value: unknown): ResolvedExternalIdentityProvider | undefined {
@@ -45,15 +59,27 @@ export function resolveExternalIdp(value: unknown): ResolvedExternalIdentityProv
   const allowedSubjects = input.allowedSubjects as readonly string[] | undefined;
   const mapUser = input.mapUser as ExternalIdentityProviderOptions['mapUser'];
   if (allowedSubjects === undefined && mapUser === undefined) {
-    throw new TypeError('"externalIdentityProvider" needs "allowedSubjects" or "mapUser": otherwise anyone with an account at the provider could log in.');
+    throw new TypeError(
+      '"externalIdentityProvider" needs "allowedSubjects" or "mapUser": otherwise anyone with an account at the provider could log in.',
+    );
   }
-  if (allowedSubjects !== undefined && (!Array.isArray(allowedSubjects) || allowedSubjects.some((s) => typeof s !== 'string' || s.length === 0))) {
+  if (
+    allowedSubjects !== undefined &&
+    (!Array.isArray(allowedSubjects) || allowedSubjects.some((s) => typeof s !== 'string' || s.length === 0))
+  ) {
     throw new TypeError('"externalIdentityProvider.allowedSubjects" must be an array of non-empty strings.');
   }
-  if (mapUser !== undefined && typeof mapUser !== 'function') throw new TypeError('"externalIdentityProvider.mapUser" must be a function.');
+  if (mapUser !== undefined && typeof mapUser !== 'function')
+    throw new TypeError('"externalIdentityProvider.mapUser" must be a function.');
   const algorithms = (input.algorithms as ExternalIdentityProviderOptions['algorithms']) ?? ['RS256'];
-  if (!Array.isArray(algorithms) || algorithms.length === 0 || algorithms.some((a) => typeof a !== 'string' || a.startsWith('HS') || (a as string) === 'none')) {
-    throw new TypeError('"externalIdentityProvider.algorithms" must list asymmetric algorithms such as "RS256" (never HS* or none).');
+  if (
+    !Array.isArray(algorithms) ||
+    algorithms.length === 0 ||
+    algorithms.some((a) => typeof a !== 'string' || a.startsWith('HS') || (a as string) === 'none')
+  ) {
+    throw new TypeError(
+      '"externalIdentityProvider.algorithms" must list asymmetric algorithms such as "RS256" (never HS* or none).',
+    );
   }
   return {
     issuer,
@@ -67,7 +93,6 @@ export function resolveExternalIdp(value: unknown): ResolvedExternalIdentityProv
     cooldownMs: positiveInteger(input.cooldownMs, 30_000, 'externalIdentityProvider.cooldownMs', 3_600_000),
   };
 }
-
 
 function checkJwksUri(jwksUri: string): void {
   try {

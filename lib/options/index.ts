@@ -12,14 +12,36 @@ import { definePreset, type Preset } from '../presets/types';
 import type { StateStore, UserStore } from '../stores/types';
 import type { PreparedKeys, SecretOption } from '../tokens/keys';
 import { resolveApiKeys, type ApiKeysOptions, type ResolvedApiKeys } from './api-keys';
-import { resolveCookies, resolveDeviceCookie, resolveTrustedDevices, type CookieOptions, type DeviceCookieOptions, type TrustedDevicesOptions } from './cookies';
-import { resolveExternalIdp, type ExternalIdentityProviderOptions, type ResolvedExternalIdentityProvider } from './external-identity';
-import { resolvePasswordReset, resolveRegistration, type PasswordResetOptions, type RegistrationOptions } from './mail-links';
+import {
+  resolveCookies,
+  resolveDeviceCookie,
+  resolveTrustedDevices,
+  type CookieOptions,
+  type DeviceCookieOptions,
+  type TrustedDevicesOptions,
+} from './cookies';
+import {
+  resolveExternalIdp,
+  type ExternalIdentityProviderOptions,
+  type ResolvedExternalIdentityProvider,
+} from './external-identity';
+import {
+  resolvePasswordReset,
+  resolveRegistration,
+  type PasswordResetOptions,
+  type RegistrationOptions,
+} from './mail-links';
 import { resolvePasskeys, type PasskeyOptions } from './passkeys';
 import { resolvePasswords, type PasswordsOptions } from './passwords';
 import { resolveSecondFactor, type SecondFactorOptions } from './second-factor';
 import { resolveSessions, type SessionsOptions } from './sessions';
-import { resolveLockout, resolveRateLimit, type LockoutOptions, type RateLimitOptions, type ResolvedLockout } from './throttling';
+import {
+  resolveLockout,
+  resolveRateLimit,
+  type LockoutOptions,
+  type RateLimitOptions,
+  type ResolvedLockout,
+} from './throttling';
 import { resolveKeys, resolveTokens, type TokensOptions } from './tokens';
 import { plainObject, type KnownKeys } from './validate';
 
@@ -142,13 +164,33 @@ export interface ResolvedConfig extends CoreSettings, EdgeSettings {
 
 /** Every top-level option, held to {@link AuthOptions} by the compiler: adding a field without listing it fails to build. */
 const TOP_LEVEL_KEYS: KnownKeys<AuthOptions> = {
-  secret: true, users: true, preset: true, stateStore: true, mailer: true, logger: true, clock: true, onEvent: true,
-  tokens: true, passwords: true, sessions: true, secondFactor: true, lockout: true, rateLimit: true, deviceCookie: true,
-  trustedDevices: true, apiKeys: true, passwordReset: true, registration: true, externalIdentityProvider: true, cookies: true, passkeys: true,
+  secret: true,
+  users: true,
+  preset: true,
+  stateStore: true,
+  mailer: true,
+  logger: true,
+  clock: true,
+  onEvent: true,
+  tokens: true,
+  passwords: true,
+  sessions: true,
+  secondFactor: true,
+  lockout: true,
+  rateLimit: true,
+  deviceCookie: true,
+  trustedDevices: true,
+  apiKeys: true,
+  passwordReset: true,
+  registration: true,
+  externalIdentityProvider: true,
+  cookies: true,
+  passkeys: true,
 };
 
 /** `group.key` for every key of every object group: where a moved option now lives, checked by the compiler. */
-type OptionPath = `tokens.${keyof TokensOptions}` | `passwords.${keyof PasswordsOptions}` | `sessions.${keyof SessionsOptions}`;
+type OptionPath =
+  `tokens.${keyof TokensOptions}` | `passwords.${keyof PasswordsOptions}` | `sessions.${keyof SessionsOptions}`;
 
 /** The flat options of 0.x before grouping, and where each lives now (issue 19). */
 const MOVED_OPTIONS: Readonly<Record<string, OptionPath>> = {
@@ -174,7 +216,8 @@ export function resolveOptions(input: AuthOptions): ResolvedConfig {
   const options = plainObject(input, 'options');
   for (const key of Object.keys(options)) {
     if (Object.hasOwn(MOVED_OPTIONS, key)) throw new TypeError(`Option "${key}" has moved: use ${MOVED_OPTIONS[key]}.`);
-    if (!Object.hasOwn(TOP_LEVEL_KEYS, key)) throw new TypeError(`Unknown option "${key}" (known: ${Object.keys(TOP_LEVEL_KEYS).join(', ')}).`);
+    if (!Object.hasOwn(TOP_LEVEL_KEYS, key))
+      throw new TypeError(`Unknown option "${key}" (known: ${Object.keys(TOP_LEVEL_KEYS).join(', ')}).`);
   }
   const services = resolveServices(options);
   const { preset, users, mailer, logger } = services;
@@ -210,11 +253,14 @@ function resolveServices(options: Record<string, unknown>) {
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TypeError('"clock" must be a function returning milliseconds since the epoch.');
   }
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw new TypeError('"onEvent" must be a function (event) => void.');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    throw new TypeError('"onEvent" must be a function (event) => void.');
   requireMethods(options.users, 'users', 'UserStore', ['findByLogin', 'findById', 'recordLogin', 'updatePassword']);
   const stateStore = options.stateStore as StateStore | undefined;
-  if (stateStore !== undefined) requireMethods(stateStore, 'stateStore', 'StateStore', ['get', 'set', 'delete', 'increment', 'take']);
-  if (stateStore?.compareAndSet !== undefined) requireMethods(stateStore, 'stateStore', 'StateStore', ['compareAndSet']);
+  if (stateStore !== undefined)
+    requireMethods(stateStore, 'stateStore', 'StateStore', ['get', 'set', 'delete', 'increment', 'take']);
+  if (stateStore?.compareAndSet !== undefined)
+    requireMethods(stateStore, 'stateStore', 'StateStore', ['compareAndSet']);
   if (options.mailer !== undefined) requireMethods(options.mailer, 'mailer', 'Mailer', ['sendSecondFactorCode']);
   return {
     preset: resolvePreset(options.preset),
@@ -228,7 +274,8 @@ function resolveServices(options: Record<string, unknown>) {
 }
 
 function requireMethods(value: unknown, name: string, typeName: string, methods: readonly string[]): void {
-  if (typeof value !== 'object' || value === null) throw new TypeError(`"${name}" must be an object with ${methods.join(', ')}.`);
+  if (typeof value !== 'object' || value === null)
+    throw new TypeError(`"${name}" must be an object with ${methods.join(', ')}.`);
   for (const method of methods) {
     if (typeof (value as Record<string, unknown>)[method] !== 'function') {
       throw new TypeError(`"${name}.${method}" must be a function: "${name}" does not look like a ${typeName}.`);
@@ -240,7 +287,9 @@ function resolvePreset(value: unknown): Preset {
   if (value === undefined) return presets.default;
   if (typeof value === 'string') {
     if (!Object.hasOwn(presets, value)) {
-      throw new TypeError(`"preset" must be one of ${Object.keys(presets).join(', ')} or a preset object; got "${value}".`);
+      throw new TypeError(
+        `"preset" must be one of ${Object.keys(presets).join(', ')} or a preset object; got "${value}".`,
+      );
     }
     return presets[value as PresetName];
   }

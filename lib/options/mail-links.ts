@@ -45,7 +45,13 @@ export interface RegistrationOptions {
 }
 
 const PASSWORD_RESET_KEYS: KnownKeys<PasswordResetOptions> = { urlTemplate: true, tokenTtl: true };
-const REGISTRATION_KEYS: KnownKeys<RegistrationOptions> = { urlTemplate: true, tokenTtl: true, resendLimit: true, authorities: true, onRegister: true };
+const REGISTRATION_KEYS: KnownKeys<RegistrationOptions> = {
+  urlTemplate: true,
+  tokenTtl: true,
+  resendLimit: true,
+  authorities: true,
+  onRegister: true,
+};
 
 // OWASP's forgot-password cheat sheet: a reset token is short-lived; an hour covers a slow mail.
 const MAX_RESET_TOKEN_TTL = '1h';
@@ -59,15 +65,28 @@ export function resolvePasswordReset(value: unknown): { urlTemplate: string; tok
   if (value === undefined) return false;
   const input = plainObject(value, 'passwordReset', PASSWORD_RESET_KEYS);
   return {
-    urlTemplate: linkTemplate(input.urlTemplate, 'passwordReset.urlTemplate', 'reset page, e.g. "https://app.example/reset?token={token}"'),
+    urlTemplate: linkTemplate(
+      input.urlTemplate,
+      'passwordReset.urlTemplate',
+      'reset page, e.g. "https://app.example/reset?token={token}"',
+    ),
     tokenTtlSeconds: duration(input.tokenTtl, MAX_RESET_TOKEN_TTL, 'passwordReset.tokenTtl', 3600),
   };
 }
 
-export function resolveRegistration(value: unknown, users: UserStore, mailer: Mailer | undefined, preset: Preset): RegistrationSettings | false {
+export function resolveRegistration(
+  value: unknown,
+  users: UserStore,
+  mailer: Mailer | undefined,
+  preset: Preset,
+): RegistrationSettings | false {
   if (value === undefined) return false;
   const input = plainObject(value, 'registration', REGISTRATION_KEYS);
-  const urlTemplate = linkTemplate(input.urlTemplate, 'registration.urlTemplate', 'verification page, e.g. "https://app.example/verify-email?token={token}"');
+  const urlTemplate = linkTemplate(
+    input.urlTemplate,
+    'registration.urlTemplate',
+    'verification page, e.g. "https://app.example/verify-email?token={token}"',
+  );
   const authorities = input.authorities ?? ['ROLE_USER'];
   if (!Array.isArray(authorities) || !authorities.every((role) => typeof role === 'string' && role.length > 0)) {
     throw new TypeError('"registration.authorities" must be an array of role names, e.g. ["ROLE_USER"].');
@@ -76,17 +95,28 @@ export function resolveRegistration(value: unknown, users: UserStore, mailer: Ma
     throw new TypeError('"registration.onRegister" must be a function (attempt) => decision.');
   }
   if (typeof users.createUser !== 'function' || typeof users.markEmailVerified !== 'function') {
-    throw new TypeError('"registration" needs a "users" store with createUser() and markEmailVerified() (MemoryUserStore and PostgresUserStore have them).');
+    throw new TypeError(
+      '"registration" needs a "users" store with createUser() and markEmailVerified() (MemoryUserStore and PostgresUserStore have them).',
+    );
   }
   if (typeof mailer?.sendVerificationLink !== 'function') {
-    throw new TypeError('"registration" needs a "mailer" with sendVerificationLink() (MemoryMailer and NodemailerMailer have it).');
+    throw new TypeError(
+      '"registration" needs a "mailer" with sendVerificationLink() (MemoryMailer and NodemailerMailer have it).',
+    );
   }
   if (preset.routes.register == null || preset.routes.registerVerify == null) {
-    throw new TypeError(`"registration" needs a preset with sign-up routes; "${preset.name}" has none (routes.register, routes.registerVerify).`);
+    throw new TypeError(
+      `"registration" needs a preset with sign-up routes; "${preset.name}" has none (routes.register, routes.registerVerify).`,
+    );
   }
   return {
     urlTemplate,
-    tokenTtlSeconds: duration(input.tokenTtl, DEFAULT_VERIFICATION_TOKEN_TTL, 'registration.tokenTtl', MAX_VERIFICATION_TOKEN_TTL_SECONDS),
+    tokenTtlSeconds: duration(
+      input.tokenTtl,
+      DEFAULT_VERIFICATION_TOKEN_TTL,
+      'registration.tokenTtl',
+      MAX_VERIFICATION_TOKEN_TTL_SECONDS,
+    ),
     mailLimit: resolveLimit(input.resendLimit, DEFAULT_VERIFICATION_MAIL_LIMIT, 'registration.resendLimit'),
     authorities: [...(authorities as string[])],
     onRegister: input.onRegister as RegistrationHook | undefined,

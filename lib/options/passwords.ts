@@ -21,7 +21,12 @@ export interface PasswordsOptions {
   maxQueueWaitMs?: number | false;
 }
 
-const PASSWORDS_KEYS: KnownKeys<PasswordsOptions> = { bcryptCost: true, policy: true, maxAge: true, maxQueueWaitMs: true };
+const PASSWORDS_KEYS: KnownKeys<PasswordsOptions> = {
+  bcryptCost: true,
+  policy: true,
+  maxAge: true,
+  maxQueueWaitMs: true,
+};
 const POLICY_KEYS: KnownKeys<PasswordPolicyOptions> = { minLength: true, denylist: true, isBreached: true };
 
 // About two seconds of bcrypt work: a user waits at most that long, the rest is told to come back (503).
@@ -37,7 +42,10 @@ export function resolvePasswords(value: unknown): PasswordSettings {
     bcryptCost: bcryptCost as number,
     policy: resolvePasswordPolicy(plainObject(input.policy, 'passwords.policy', POLICY_KEYS) as PasswordPolicyOptions),
     // NIST SP 800-63B advises against periodic expiry: off unless the host's rules require it.
-    maxAgeSeconds: input.maxAge === undefined || input.maxAge === null ? null : duration(input.maxAge, 0 as Duration, 'passwords.maxAge'),
+    maxAgeSeconds:
+      input.maxAge === undefined || input.maxAge === null
+        ? null
+        : duration(input.maxAge, 0 as Duration, 'passwords.maxAge'),
     maxQueueWaitMs: resolveQueueWait(input.maxQueueWaitMs),
   };
 }
@@ -46,7 +54,9 @@ function resolveQueueWait(value: unknown): number | undefined {
   if (value === false) return undefined;
   const wait = value ?? DEFAULT_MAX_QUEUE_WAIT_MS;
   if (typeof wait !== 'number' || !Number.isSafeInteger(wait) || wait < 1 || wait > MAX_QUEUE_WAIT_MS) {
-    throw new TypeError(`"passwords.maxQueueWaitMs" must be an integer from 1 to ${MAX_QUEUE_WAIT_MS} (ms), or false for no bound; got ${JSON.stringify(value)}.`);
+    throw new TypeError(
+      `"passwords.maxQueueWaitMs" must be an integer from 1 to ${MAX_QUEUE_WAIT_MS} (ms), or false for no bound; got ${JSON.stringify(value)}.`,
+    );
   }
   return wait;
 }

@@ -3,7 +3,15 @@ import type { CoreSettings } from '../core/context';
 import type { Mailer } from '../mailers/types';
 import type { Duration } from '../primitives/duration';
 import type { Preset } from '../presets/types';
-import { duration, optionalBoolean, optionalString, plainObject, positiveInteger, resolveLimit, type KnownKeys } from './validate';
+import {
+  duration,
+  optionalBoolean,
+  optionalString,
+  plainObject,
+  positiveInteger,
+  resolveLimit,
+  type KnownKeys,
+} from './validate';
 
 /** A per-IP or per-account limit: at most `limit` requests in `window`. */
 export interface RateLimitOption {
@@ -33,13 +41,23 @@ export interface SecondFactorOptions {
 }
 
 const SECOND_FACTOR_KEYS: KnownKeys<SecondFactorOptions> = {
-  force: true, codeTtl: true, maxAttempts: true, resendCooldown: true, totpIssuer: true, resendLimit: true, maxOpenChallenges: true,
+  force: true,
+  codeTtl: true,
+  maxAttempts: true,
+  resendCooldown: true,
+  totpIssuer: true,
+  resendLimit: true,
+  maxOpenChallenges: true,
 };
 
 // Enough for a user whose mail is slow to ask a few times; a password holder cannot mail-bomb the owner.
 const DEFAULT_RESEND_LIMIT = { limit: 5, window: '15m' } as const;
 
-export function resolveSecondFactor(value: unknown, preset: Preset, mailer: Mailer | undefined): CoreSettings['secondFactor'] {
+export function resolveSecondFactor(
+  value: unknown,
+  preset: Preset,
+  mailer: Mailer | undefined,
+): CoreSettings['secondFactor'] {
   const input = plainObject(value, 'secondFactor', SECOND_FACTOR_KEYS);
   const secondFactor = {
     force: optionalBoolean(input.force, 'secondFactor.force') === true,
@@ -55,7 +73,9 @@ export function resolveSecondFactor(value: unknown, preset: Preset, mailer: Mail
   // The issuer and account are split on the first colon by authenticator apps (Key URI format).
   if (secondFactor.totpIssuer.includes(':')) throw new TypeError('"secondFactor.totpIssuer" must not contain ":".');
   if (secondFactor.force && preset.routes.tfaVerify === null) {
-    throw new TypeError(`"secondFactor.force" needs a preset with a second-factor route; "${preset.name}" has none (routes.tfaVerify).`);
+    throw new TypeError(
+      `"secondFactor.force" needs a preset with a second-factor route; "${preset.name}" has none (routes.tfaVerify).`,
+    );
   }
   if (secondFactor.force && mailer === undefined) {
     throw new TypeError('"mailer" is required when "secondFactor.force" is true: codes are sent by email.');

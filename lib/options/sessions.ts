@@ -57,7 +57,10 @@ export function resolveSessions(value: unknown, preset: Preset): SessionSettings
     refresh: {
       issue: optionalBoolean(refresh.issue, 'sessions.refresh.issue') ?? preset.defaults.issueRefreshTokens,
       rotate: optionalBoolean(refresh.rotate, 'sessions.refresh.rotate') ?? preset.defaults.rotateRefreshTokens,
-      reuseGraceSeconds: refresh.reuseGrace === 0 ? 0 : duration(refresh.reuseGrace, DEFAULT_REUSE_GRACE, 'sessions.refresh.reuseGrace', 300),
+      reuseGraceSeconds:
+        refresh.reuseGrace === 0
+          ? 0
+          : duration(refresh.reuseGrace, DEFAULT_REUSE_GRACE, 'sessions.refresh.reuseGrace', 300),
     },
     // bfore.ai logs one token out: each login keeps a session even without a refresh token.
     accessTokenSessions: preset.defaults.accessTokenSessions ?? false,

@@ -30,7 +30,14 @@ export interface TokensOptions {
 }
 
 const TOKENS_KEYS: KnownKeys<TokensOptions> = {
-  algorithm: true, issuer: true, audience: true, accessTtl: true, rememberMeTtl: true, refreshTtl: true, clockSkewSeconds: true, maxLifetime: true,
+  algorithm: true,
+  issuer: true,
+  audience: true,
+  accessTtl: true,
+  rememberMeTtl: true,
+  refreshTtl: true,
+  clockSkewSeconds: true,
+  maxLifetime: true,
 };
 
 // RFC 7519 leaves the leeway to the verifier; half a minute covers NTP-synced hosts, a minute is the most we accept.
@@ -39,12 +46,22 @@ const MAX_CLOCK_SKEW_SECONDS = 60;
 // bfore.ai's tokens with a lifetime: a month covers its longest documented use (a CI job's token).
 const DEFAULT_MAX_LIFETIME = '30d';
 
-export function resolveTokens(value: unknown, preset: Preset): TokenSettings & { algorithm: HmacAlgorithm | undefined } {
+export function resolveTokens(
+  value: unknown,
+  preset: Preset,
+): TokenSettings & { algorithm: HmacAlgorithm | undefined } {
   const input = plainObject(value, 'tokens', TOKENS_KEYS);
   const { defaults } = preset;
   const clockSkewSeconds = input.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
-  if (typeof clockSkewSeconds !== 'number' || !Number.isInteger(clockSkewSeconds) || clockSkewSeconds < 0 || clockSkewSeconds > MAX_CLOCK_SKEW_SECONDS) {
-    throw new TypeError(`"tokens.clockSkewSeconds" must be an integer from 0 to ${MAX_CLOCK_SKEW_SECONDS}; got ${JSON.stringify(input.clockSkewSeconds)}.`);
+  if (
+    typeof clockSkewSeconds !== 'number' ||
+    !Number.isInteger(clockSkewSeconds) ||
+    clockSkewSeconds < 0 ||
+    clockSkewSeconds > MAX_CLOCK_SKEW_SECONDS
+  ) {
+    throw new TypeError(
+      `"tokens.clockSkewSeconds" must be an integer from 0 to ${MAX_CLOCK_SKEW_SECONDS}; got ${JSON.stringify(input.clockSkewSeconds)}.`,
+    );
   }
   const accessTtlSeconds = duration(input.accessTtl, defaults.accessTokenTtl, 'tokens.accessTtl');
   const rememberMeTtlSeconds = duration(input.rememberMeTtl, defaults.rememberMeTtl, 'tokens.rememberMeTtl');
@@ -61,7 +78,8 @@ export function resolveTokens(value: unknown, preset: Preset): TokenSettings & {
     refreshTtlSeconds,
     clockSkewSeconds,
     maxLifetimeSeconds,
-    longestLifetimeSeconds: Math.max(accessTtlSeconds, rememberMeTtlSeconds, refreshTtlSeconds, withLifetimeSeconds) + clockSkewSeconds,
+    longestLifetimeSeconds:
+      Math.max(accessTtlSeconds, rememberMeTtlSeconds, refreshTtlSeconds, withLifetimeSeconds) + clockSkewSeconds,
     subjectClaim: defaults.subjectClaim ?? 'id',
     // The default preset's clients read no usefor/exi/jti: its typ at+jwt says the kind (the other presets' clients read them).
     leanAccessTokens: defaults.leanAccessTokens ?? false,
@@ -69,7 +87,12 @@ export function resolveTokens(value: unknown, preset: Preset): TokenSettings & {
 }
 
 /** The signing and verifying keys of `secret`: HMAC secrets take `tokens.algorithm` or the preset's; key pairs name their own. */
-export function resolveKeys(secret: SecretOption, tokens: ReturnType<typeof resolveTokens>, preset: Preset, clock: Clock | undefined): PreparedKeys {
+export function resolveKeys(
+  secret: SecretOption,
+  tokens: ReturnType<typeof resolveTokens>,
+  preset: Preset,
+  clock: Clock | undefined,
+): PreparedKeys {
   const isHmacSecret = typeof secret === 'string' || Buffer.isBuffer(secret) || Array.isArray(secret);
   return prepareKeys(secret, tokens.algorithm ?? (isHmacSecret ? preset.defaults.algorithm : undefined), {
     clock,

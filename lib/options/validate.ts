@@ -40,12 +40,18 @@ export function optionalBoolean(value: unknown, name: string): boolean | undefin
  * The object option `name` (`{}` when undefined), or a TypeError. With `known`, a key it does not list is refused too:
  * a misspelt nested option (`lockout: { maxFailure: 3 }`) would otherwise run silently on the default.
  */
-export function plainObject(value: unknown, name: string, known?: Readonly<Record<string, true>>): Record<string, unknown> {
+export function plainObject(
+  value: unknown,
+  name: string,
+  known?: Readonly<Record<string, true>>,
+): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`"${name}" must be an object.`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(`"${name}" must be an object.`);
   if (known) {
     for (const key of Object.keys(value)) {
-      if (!Object.hasOwn(known, key)) throw new TypeError(`Unknown option "${name}.${key}" (known: ${Object.keys(known).join(', ')}).`);
+      if (!Object.hasOwn(known, key))
+        throw new TypeError(`Unknown option "${name}.${key}" (known: ${Object.keys(known).join(', ')}).`);
     }
   }
   return value as Record<string, unknown>;
@@ -54,7 +60,11 @@ export function plainObject(value: unknown, name: string, known?: Readonly<Recor
 const LIMIT_KEYS: KnownKeys<{ limit: number; window: Duration }> = { limit: true, window: true };
 
 /** A `{ limit, window }` option, with the window at most a day. */
-export function resolveLimit(value: unknown, fallback: { limit: number; window: Duration }, name: string): { limit: number; windowSeconds: number } {
+export function resolveLimit(
+  value: unknown,
+  fallback: { limit: number; window: Duration },
+  name: string,
+): { limit: number; windowSeconds: number } {
   const input = plainObject(value, name, LIMIT_KEYS);
   return {
     limit: positiveInteger(input.limit, fallback.limit, `${name}.limit`, 10_000),
@@ -80,10 +90,15 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export function cookieName(value: unknown, fallback: string, name: string, secure: boolean | undefined): string {
   const cookie = optionalString(value, name) ?? fallback;
-  if (!COOKIE_NAME.test(cookie)) throw new TypeError(`"${name}" must be a cookie name (letters, digits and !#$%&'*+-.^_\`|~).`);
+  if (!COOKIE_NAME.test(cookie))
+    throw new TypeError(`"${name}" must be a cookie name (letters, digits and !#$%&'*+-.^_\`|~).`);
   if (secure === undefined) return cookie;
-  if (secure && !cookie.startsWith('__Host-')) throw new TypeError(`"${name}" must start with "__Host-" (Secure, Path=/, no Domain); got "${cookie}".`);
+  if (secure && !cookie.startsWith('__Host-'))
+    throw new TypeError(`"${name}" must start with "__Host-" (Secure, Path=/, no Domain); got "${cookie}".`);
   // Browsers refuse a prefixed cookie that is not Secure: it would silently never be stored.
-  if (!secure && /^__(Host|Secure)-/i.test(cookie)) throw new TypeError(`"${name}" must not start with "__Host-" or "__Secure-" with "cookies.insecureDevelopment" (no Secure attribute).`);
+  if (!secure && /^__(Host|Secure)-/i.test(cookie))
+    throw new TypeError(
+      `"${name}" must not start with "__Host-" or "__Secure-" with "cookies.insecureDevelopment" (no Secure attribute).`,
+    );
   return cookie;
 }

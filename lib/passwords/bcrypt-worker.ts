@@ -4,9 +4,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /** What a worker runs: a hash at a cost, or a comparison with a stored hash. */
-export type Job =
-  | { op: 'hash'; password: string; cost: number }
-  | { op: 'compare'; password: string; hash: string };
+export type Job = { op: 'hash'; password: string; cost: number } | { op: 'compare'; password: string; hash: string };
 
 // The values of a job's shared control flag: set by the pool (CANCELLED) or by the worker (TAKEN), never both.
 export const WAITING = 0;
@@ -59,7 +57,11 @@ export function resolveBcryptPath(): string {
 
 /** Starts a worker thread running bcryptjs from `bcryptPath`. */
 export function startBcryptWorker(bcryptPath: string): Worker {
-  return new Worker(WORKER_SOURCE, { eval: true, execArgv: workerFlags(process.execArgv), workerData: { bcryptPath, niceness: WORKER_NICENESS } });
+  return new Worker(WORKER_SOURCE, {
+    eval: true,
+    execArgv: workerFlags(process.execArgv),
+    workerData: { bcryptPath, niceness: WORKER_NICENESS },
+  });
 }
 
 // The host's flags that say how to read *its* entry code. A worker inherits every flag, and under
@@ -95,5 +97,8 @@ export function readAnswer(message: unknown): WorkerAnswer {
     const tookMs = 'tookMs' in message && typeof message.tookMs === 'number' ? message.tookMs : undefined;
     return { kind: 'done', result: 'result' in message ? message.result : undefined, tookMs };
   }
-  return { kind: 'failed', message: 'message' in message && typeof message.message === 'string' ? message.message : undefined };
+  return {
+    kind: 'failed',
+    message: 'message' in message && typeof message.message === 'string' ? message.message : undefined,
+  };
 }

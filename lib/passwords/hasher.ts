@@ -2,7 +2,13 @@
 import { AuthError } from '../errors';
 import { BcryptWorkerPool, bcryptCostOf, poolBusyError, type PoolJobOptions } from './worker-pool';
 import type { PasswordPolicyOptions, ResolvedPasswordPolicy } from './policy';
-import { BCRYPT_MAX_BYTES, checkPasswordPolicy, normalizePassword, passwordTooLong, resolvePasswordPolicy } from './policy';
+import {
+  BCRYPT_MAX_BYTES,
+  checkPasswordPolicy,
+  normalizePassword,
+  passwordTooLong,
+  resolvePasswordPolicy,
+} from './policy';
 
 /** OWASP's floor for bcrypt's cost factor; about 90 ms a comparison on a 2-core machine, doubling per step. */
 export const DEFAULT_BCRYPT_COST = 10;
@@ -72,7 +78,11 @@ export class PasswordHasher {
   }
 
   private async compareWithDummy(password: string, cost: number, signal: AbortSignal | undefined): Promise<void> {
-    await this.pool.compare(passwordTooLong(password) ? password.slice(0, 16) : password, dummyHash(cost), this.jobOptions(signal));
+    await this.pool.compare(
+      passwordTooLong(password) ? password.slice(0, 16) : password,
+      dummyHash(cost),
+      this.jobOptions(signal),
+    );
   }
 
   private jobOptions(signal: AbortSignal | undefined): PoolJobOptions {
@@ -126,6 +136,8 @@ export async function hashPassword(password: string, options: HashPasswordOption
 
 export function validateBcryptCost(cost: unknown, optionName: string): asserts cost is number {
   if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 4 || cost > 15) {
-    throw new TypeError(`"${optionName}" must be an integer from 4 to 15 (bcrypt's cost factor; 10 or more in production).`);
+    throw new TypeError(
+      `"${optionName}" must be an integer from 4 to 15 (bcrypt's cost factor; 10 or more in production).`,
+    );
   }
 }

@@ -16,7 +16,8 @@ export class JobTimings {
     if (measured !== undefined) return measured;
     let nearest: { cost: number; ms: number } | undefined;
     for (const [known, ms] of this.averageMs) {
-      if (nearest === undefined || Math.abs(known - cost) < Math.abs(nearest.cost - cost)) nearest = { cost: known, ms };
+      if (nearest === undefined || Math.abs(known - cost) < Math.abs(nearest.cost - cost))
+        nearest = { cost: known, ms };
     }
     // Each step of the cost doubles bcrypt's key expansion, hence its time.
     if (nearest === undefined) return COST_10_GUESS_MS * 2 ** (cost - 10);

@@ -3,9 +3,29 @@
 // bcrypt-worker.ts, the duration estimates in job-timings.ts, a job's record and its errors in pool-jobs.ts.
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { CANCELLED, TAKEN, WAITING, postJob, readAnswer, resolveBcryptPath, startBcryptWorker, type Job, type WorkerAnswer } from './bcrypt-worker';
+import {
+  CANCELLED,
+  TAKEN,
+  WAITING,
+  postJob,
+  readAnswer,
+  resolveBcryptPath,
+  startBcryptWorker,
+  type Job,
+  type WorkerAnswer,
+} from './bcrypt-worker';
 import { JobTimings } from './job-timings';
-import { abortError, bcryptCostOf, checkMaxQueueWait, isHash, isMatch, newPending, poolBusyError, type Pending, type PoolJobOptions } from './pool-jobs';
+import {
+  abortError,
+  bcryptCostOf,
+  checkMaxQueueWait,
+  isHash,
+  isMatch,
+  newPending,
+  poolBusyError,
+  type Pending,
+  type PoolJobOptions,
+} from './pool-jobs';
 
 export { bcryptCostOf, poolBusyError, type PoolJobOptions } from './pool-jobs';
 
@@ -126,7 +146,12 @@ export class BcryptWorkerPool {
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
-  private run<T>(job: Job, cost: number | undefined, options: PoolJobOptions, accepts: (result: unknown) => result is T): Promise<T> {
+  private run<T>(
+    job: Job,
+    cost: number | undefined,
+    options: PoolJobOptions,
+    accepts: (result: unknown) => result is T,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The password worker pool was closed.'));
     const { signal, maxQueueWaitMs } = options;
     if (signal?.aborted) {

@@ -77,4 +77,6 @@ export type AnswerName = keyof typeof ANSWER_KINDS;
 export type AnswerResult<N extends AnswerName> = (typeof ANSWER_KINDS)[N] extends AnswerKind<infer R> ? R : never;
 
 /** Every answer name, in the catalogue's order. */
-export const ANSWER_NAMES: readonly AnswerName[] = Object.keys(ANSWER_KINDS).filter((name): name is AnswerName => Object.hasOwn(ANSWER_KINDS, name));
+export const ANSWER_NAMES: readonly AnswerName[] = Object.keys(ANSWER_KINDS).filter((name): name is AnswerName =>
+  Object.hasOwn(ANSWER_KINDS, name),
+);

@@ -25,7 +25,10 @@ function passwordExpiration(user: User): string | null {
   return isoOrNull(user.passwordExpiresAt);
 }
 
-const successSchema = named('Success', Type.Object({ message: Type.Literal('Success', { examples: ['Success'] }) }, { additionalProperties: false }));
+const successSchema = named(
+  'Success',
+  Type.Object({ message: Type.Literal('Success', { examples: ['Success'] }) }, { additionalProperties: false }),
+);
 
 /** `{ message: "Success" }`: bfore.ai's confirmation. */
 function successAnswer(description: string): Answer<void> {
@@ -34,8 +37,14 @@ function successAnswer(description: string): Answer<void> {
 
 // The seed's fields (seed 003, POST /user/login, 200); every one is always sent, null where the store has no value.
 const pascalUserProperties = {
-  Id: Type.String({ description: 'The user\'s id (a UUID in bfore.ai; the user store\'s id here).', examples: ['12345678-1234-1234-1234-123456789abc'] }),
-  Created: nullable(dateTime('When the user was created.'), 'When the user was created, or null when the store does not record it.'),
+  Id: Type.String({
+    description: "The user's id (a UUID in bfore.ai; the user store's id here).",
+    examples: ['12345678-1234-1234-1234-123456789abc'],
+  }),
+  Created: nullable(
+    dateTime('When the user was created.'),
+    'When the user was created, or null when the store does not record it.',
+  ),
   Username: Type.String({ description: 'The username.', examples: ['john.doe'] }),
   Email: Type.String({ examples: ['john.doe@example.com'] }),
   Firstname: nullable(Type.String({ examples: ['John'] }), 'The first name, or null.'),
@@ -76,7 +85,13 @@ export const bforeaiPreset: Preset = definePreset({
   },
   // Its clients send `POST /authheader/add {name}` with only the JWT: a fresh login's token is the proof (docs/api-keys.md).
   // No refresh tokens, but a session per login: GET /user/logout ends the token's own session.
-  defaults: { ...COMMON_DEFAULTS, accessTokenTtl: '1h', issueRefreshTokens: false, apiKeyRecentLogin: '5m', accessTokenSessions: true },
+  defaults: {
+    ...COMMON_DEFAULTS,
+    accessTokenTtl: '1h',
+    issueRefreshTokens: false,
+    apiKeyRecentLogin: '5m',
+    accessTokenSessions: true,
+  },
   // "The Authorization header takes the JWT or an API key, with or without Bearer."
   bareAuthorization: true,
   answers: {
@@ -91,7 +106,9 @@ export const bforeaiPreset: Preset = definePreset({
         },
         { additionalProperties: false },
       ),
-      format: ({ user, access }) => ({ body: { ...pascalUser(user), Token: access.token, PasswordExpiration: passwordExpiration(user) } }),
+      format: ({ user, access }) => ({
+        body: { ...pascalUser(user), Token: access.token, PasswordExpiration: passwordExpiration(user) },
+      }),
     },
     // bfore.ai documents no second factor, refresh or session route: these are the default preset's answers, named.
     challenge: defaultAnswers.challenge,
@@ -100,7 +117,10 @@ export const bforeaiPreset: Preset = definePreset({
     account: {
       status: 200,
       description: 'The current user, as the login answers it but without a token.',
-      schema: Type.Object({ ...pascalUserProperties, PasswordExpiration: passwordExpirationSchema }, { additionalProperties: false }),
+      schema: Type.Object(
+        { ...pascalUserProperties, PasswordExpiration: passwordExpirationSchema },
+        { additionalProperties: false },
+      ),
       format: (user) => ({ body: { ...pascalUser(user), PasswordExpiration: passwordExpiration(user) } }),
     },
     passwordChanged: successAnswer('The password was changed; every session of the user has ended.'),
@@ -114,24 +134,38 @@ export const bforeaiPreset: Preset = definePreset({
       schema: Type.Object(
         {
           ...authHeaderProperties,
-          token: Type.String({ description: 'Auth header token value: send it as `Authorization`. Shown only now.', examples: ['eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345'] }),
+          token: Type.String({
+            description: 'Auth header token value: send it as `Authorization`. Shown only now.',
+            examples: ['eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345'],
+          }),
         },
         { additionalProperties: false },
       ),
-      format: ({ record, key }) => ({ body: { id: record.id, name: record.name, token: key, created: record.createdAt.toISOString() } }),
+      format: ({ record, key }) => ({
+        body: { id: record.id, name: record.name, token: key, created: record.createdAt.toISOString() },
+      }),
     },
     apiKeyList: {
       status: 200,
-      description: 'List of auth headers (the caller\'s), with masked tokens.',
+      description: "List of auth headers (the caller's), with masked tokens.",
       schema: Type.Array(
         named(
           'AuthHeader',
           Type.Object(
             {
               ...authHeaderProperties,
-              token: Type.String({ description: 'The token\'s first characters and an ellipsis; the token itself was shown once.', examples: ['eak_AbCdEfGh…'] }),
-              expires: nullable(dateTime('When the key expires.'), 'When the key stops working, or null when it never does.'),
-              lastUsed: nullable(dateTime('When the key was last used.'), 'When the key was last used, or null if never.'),
+              token: Type.String({
+                description: "The token's first characters and an ellipsis; the token itself was shown once.",
+                examples: ['eak_AbCdEfGh…'],
+              }),
+              expires: nullable(
+                dateTime('When the key expires.'),
+                'When the key stops working, or null when it never does.',
+              ),
+              lastUsed: nullable(
+                dateTime('When the key was last used.'),
+                'When the key was last used, or null if never.',
+              ),
             },
             { additionalProperties: false, description: 'An auth header (API key), masked.' },
           ),
@@ -162,8 +196,16 @@ export const bforeaiPreset: Preset = definePreset({
   },
   error: {
     schema: Type.Object(
-      { message: Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] }) },
-      { additionalProperties: false, description: 'A refusal: 401 incorrect credentials, 403 password expired, and so on.' },
+      {
+        message: Type.String({
+          description: 'A human-readable message, safe to show.',
+          examples: ['The login or password is incorrect.'],
+        }),
+      },
+      {
+        additionalProperties: false,
+        description: 'A refusal: 401 incorrect credentials, 403 password expired, and so on.',
+      },
     ),
     format: (error) => ({ body: { message: error.message } }),
   },

@@ -9,7 +9,9 @@ function formatTokens({ access, refresh }: RefreshSuccess): AnswerBody {
   return { body: { access_token: access.token, ...(refresh ? { refresh_token: refresh.token } : {}) } };
 }
 
-const accessTokenSchema = jwt('The access JWT for the /api/v3/ calls; its `exp` claim holds the expiry, `exi` the seconds it lasts.');
+const accessTokenSchema = jwt(
+  'The access JWT for the /api/v3/ calls; its `exp` claim holds the expiry, `exi` the seconds it lasts.',
+);
 const refreshTokenSchema = jwt('The refresh JWT, for GET /api/login/refresh.');
 
 export const datarheiPreset: Preset = definePreset({
@@ -55,7 +57,8 @@ export const datarheiPreset: Preset = definePreset({
     challenge: defaultAnswers.challenge,
     refreshed: {
       status: 200,
-      description: 'A new access token; `refresh_token` too only when rotation is turned on (`refresh: { rotate: true }`).',
+      description:
+        'A new access token; `refresh_token` too only when rotation is turned on (`refresh: { rotate: true }`).',
       schema: Type.Object(
         { access_token: accessTokenSchema, refresh_token: Type.Optional(refreshTokenSchema) },
         { additionalProperties: false },
@@ -88,7 +91,11 @@ export const datarheiPreset: Preset = definePreset({
       {
         code: Type.Integer({ minimum: 400, maximum: 599, description: 'The HTTP status.', examples: [401] }),
         message: errorMessageSchema,
-        details: Type.Array(errorCodeSchema, { minItems: 1, maxItems: 1, description: 'The stable machine code of the error.' }),
+        details: Type.Array(errorCodeSchema, {
+          minItems: 1,
+          maxItems: 1,
+          description: 'The stable machine code of the error.',
+        }),
       },
       { additionalProperties: false, description: 'An error: missing credentials 400, bad ones 401.' },
     ),

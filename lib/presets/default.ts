@@ -32,12 +32,14 @@ export const defaultAnswers: PresetAnswers = {
     schema: Type.Object(
       {
         ...sessionTokenProperties,
-        firstLogin: Type.Boolean({ description: 'Whether this is the user\'s first login.' }),
+        firstLogin: Type.Boolean({ description: "Whether this is the user's first login." }),
         user: userSchema,
       },
       { additionalProperties: false },
     ),
-    format: (result) => ({ body: { ...sessionTokens(result), firstLogin: result.firstLogin, user: publicUser(result.user) } }),
+    format: (result) => ({
+      body: { ...sessionTokens(result), firstLogin: result.firstLogin, user: publicUser(result.user) },
+    }),
   },
   challenge: {
     status: 200,
@@ -47,11 +49,17 @@ export const defaultAnswers: PresetAnswers = {
         tfaRequired: Type.Literal(true),
         method: secondFactorMethodSchema,
         challengeToken: jwt('A token good only for the second-factor routes: send it as `Authorization: Bearer`.'),
-        expiresIn: Type.Integer({ minimum: 0, description: 'Seconds until the challenge (and its code) expires.', examples: [300] }),
+        expiresIn: Type.Integer({
+          minimum: 0,
+          description: 'Seconds until the challenge (and its code) expires.',
+          examples: [300],
+        }),
       },
       { additionalProperties: false },
     ),
-    format: ({ method, challenge, expiresInSeconds }) => ({ body: { tfaRequired: true, method, challengeToken: challenge.token, expiresIn: expiresInSeconds } }),
+    format: ({ method, challenge, expiresInSeconds }) => ({
+      body: { tfaRequired: true, method, challengeToken: challenge.token, expiresIn: expiresInSeconds },
+    }),
   },
   refreshed: {
     status: 200,
@@ -65,27 +73,39 @@ export const defaultAnswers: PresetAnswers = {
     schema: Type.Object(
       {
         login: Type.String({ description: 'The login name.', examples: ['admin'] }),
-        authorities: Type.Array(Type.String(), { description: 'The authorities this credential may use (an API key\'s may be fewer than its owner\'s).' }),
-        method: Type.Union([Type.Literal('token'), Type.Literal('apiKey')], { description: 'How the request authenticated.' }),
+        authorities: Type.Array(Type.String(), {
+          description: "The authorities this credential may use (an API key's may be fewer than its owner's).",
+        }),
+        method: Type.Union([Type.Literal('token'), Type.Literal('apiKey')], {
+          description: 'How the request authenticated.',
+        }),
       },
       { additionalProperties: false },
     ),
-    format: ({ user, auth }) => ({ body: { login: user.login, authorities: [...auth.authorities], method: auth.method } }),
+    format: ({ user, auth }) => ({
+      body: { login: user.login, authorities: [...auth.authorities], method: auth.method },
+    }),
   },
   account: {
     status: 200,
-    description: 'The current user\'s account.',
+    description: "The current user's account.",
     schema: Type.Object(
       {
         ...userProperties,
         firstName: nullable(Type.String(), 'The first name, or null.'),
         lastName: nullable(Type.String(), 'The last name, or null.'),
-        imageUrl: nullable(Type.String(), 'The URL of the user\'s picture, as stored, or null.'),
+        imageUrl: nullable(Type.String(), "The URL of the user's picture, as stored, or null."),
         langKey: nullable(Type.String(), 'The preferred language (e.g. "en"), or null.'),
         activated: Type.Boolean({ description: 'False for a disabled user.' }),
         secondFactor: nullable(secondFactorMethodSchema, 'The second factor the user has turned on, or null for none.'),
-        passwordExpiresAt: nullable(dateTime('When the password expires.'), 'When the password stops being accepted, or null when it never does.'),
-        recoveryCodesRemaining: nullable(Type.Integer({ minimum: 0, maximum: 10 }), 'Unused recovery codes, or null when none were ever made.'),
+        passwordExpiresAt: nullable(
+          dateTime('When the password expires.'),
+          'When the password stops being accepted, or null when it never does.',
+        ),
+        recoveryCodesRemaining: nullable(
+          Type.Integer({ minimum: 0, maximum: 10 }),
+          'Unused recovery codes, or null when none were ever made.',
+        ),
       },
       { additionalProperties: false },
     ),
@@ -107,11 +127,15 @@ export const defaultAnswers: PresetAnswers = {
   loggedOut: emptyAnswer(204, 'The session (or every session) has ended.'),
   tfaResent: {
     status: 200,
-    description: 'A new code was sent; it replaces the previous one. The challenge\'s life is not renewed.',
+    description: "A new code was sent; it replaces the previous one. The challenge's life is not renewed.",
     schema: Type.Object(
       {
         sent: Type.Literal(true),
-        tfaExpiresInSeconds: Type.Integer({ minimum: 0, description: 'Seconds until the challenge and the new code expire.', examples: [270] }),
+        tfaExpiresInSeconds: Type.Integer({
+          minimum: 0,
+          description: 'Seconds until the challenge and the new code expire.',
+          examples: [270],
+        }),
       },
       { additionalProperties: false },
     ),
@@ -122,13 +146,21 @@ export const defaultAnswers: PresetAnswers = {
     description: 'A new authenticator-app secret, not in use until confirmed with a code from the app.',
     schema: Type.Object(
       {
-        secret: Type.String({ pattern: '^[A-Z2-7]+=*$', description: 'The base32 secret, for typing into the app.', examples: ['JBSWY3DPEHPK3PXP'] }),
+        secret: Type.String({
+          pattern: '^[A-Z2-7]+=*$',
+          description: 'The base32 secret, for typing into the app.',
+          examples: ['JBSWY3DPEHPK3PXP'],
+        }),
         otpauthUri: Type.String({
           format: 'uri',
           description: 'The otpauth:// URI, for a QR code.',
-          examples: ['otpauth://totp/Example:admin?secret=JBSWY3DPEHPK3PXP&issuer=Example&algorithm=SHA1&digits=6&period=30'],
+          examples: [
+            'otpauth://totp/Example:admin?secret=JBSWY3DPEHPK3PXP&issuer=Example&algorithm=SHA1&digits=6&period=30',
+          ],
         }),
-        emailCodeSent: Type.Boolean({ description: 'True when a code was mailed too: confirming then also needs it (`emailCode`).' }),
+        emailCodeSent: Type.Boolean({
+          description: 'True when a code was mailed too: confirming then also needs it (`emailCode`).',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -136,7 +168,7 @@ export const defaultAnswers: PresetAnswers = {
   },
   totpConfirmed: {
     status: 200,
-    description: 'The authenticator app is confirmed and is now the user\'s second factor.',
+    description: "The authenticator app is confirmed and is now the user's second factor.",
     schema: Type.Object({ secondFactor: Type.Literal('TOTP') }, { additionalProperties: false }),
     format: () => ({ body: { secondFactor: 'TOTP' } }),
   },
@@ -146,7 +178,10 @@ export const defaultAnswers: PresetAnswers = {
     schema: Type.Object(
       {
         ...apiKeyProperties,
-        key: Type.String({ description: 'The key: send it as `Authorization: Bearer`. Shown only now.', examples: ['eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345'] }),
+        key: Type.String({
+          description: 'The key: send it as `Authorization: Bearer`. Shown only now.',
+          examples: ['eak_AbCdEfGhIjKlMnOpQrStUvWxYz012345'],
+        }),
       },
       { additionalProperties: false },
     ),
@@ -154,7 +189,7 @@ export const defaultAnswers: PresetAnswers = {
   },
   apiKeyList: {
     status: 200,
-    description: 'The caller\'s API keys, masked.',
+    description: "The caller's API keys, masked.",
     schema: Type.Array(apiKeySummarySchema),
     format: (records) => ({ body: records.map(apiKeySummary) }),
   },
@@ -166,12 +201,21 @@ export const defaultAnswers: PresetAnswers = {
     format: (sessions) => ({ body: { sessions: sessions.map(sessionSummary) } }),
   },
   sessionEnded: emptyAnswer(204, 'The session has ended: its tokens stop working.'),
-  passwordResetRequested: emptyAnswer(202, 'Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset link.'),
+  passwordResetRequested: emptyAnswer(
+    202,
+    'Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset link.',
+  ),
   passwordReset: emptyAnswer(204, 'The password was reset; every session of the user has ended.'),
   recoveryCodes: {
     status: 200,
     schema: Type.Object(
-      { codes: Type.Array(Type.String({ examples: ['7KQ4-M2XP-9WDF'] }), { minItems: 10, maxItems: 10, description: 'Shown this once; each works once.' }) },
+      {
+        codes: Type.Array(Type.String({ examples: ['7KQ4-M2XP-9WDF'] }), {
+          minItems: 10,
+          maxItems: 10,
+          description: 'Shown this once; each works once.',
+        }),
+      },
       { additionalProperties: false },
     ),
     description: 'A new set of ten recovery codes, replacing any earlier set.',
@@ -188,7 +232,10 @@ export const defaultAnswers: PresetAnswers = {
     description: "The caller's trusted devices, newest first.",
     format: (devices) => ({ body: { trustedDevices: devices.map(trustedDeviceSummary) } }),
   },
-  trustedDevicesEnded: emptyAnswer(204, 'Every trusted device of the caller was ended: the next login from any browser asks for the second factor.'),
+  trustedDevicesEnded: emptyAnswer(
+    204,
+    'Every trusted device of the caller was ended: the next login from any browser asks for the second factor.',
+  ),
 };
 
 export const defaultPreset: Preset = definePreset({

@@ -83,11 +83,15 @@ export function dateTime(description: string): TString {
 
 /** A signed JWT (three base64url segments). */
 export function jwt(description: string): TString {
-  return Type.String({ pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$', description, examples: [EXAMPLE_JWT] });
+  return Type.String({
+    pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+    description,
+    examples: [EXAMPLE_JWT],
+  });
 }
 
 export const authoritiesSchema = Type.Array(Type.String({ examples: ['ROLE_ADMIN'] }), {
-  description: 'The user\'s roles (authorities), as copied into access tokens.',
+  description: "The user's roles (authorities), as copied into access tokens.",
   examples: [['ROLE_ADMIN', 'ROLE_USER']],
 });
 
@@ -107,7 +111,10 @@ export const secondFactorMethodSchema = named(
 // reaches the JSON, so the document still says `{ type: 'string', enum }`.
 const ERROR_CODE_KIND = 'ExpressAuthKit/ErrorCode';
 if (!TypeRegistry.Has(ERROR_CODE_KIND)) {
-  TypeRegistry.Set(ERROR_CODE_KIND, (_schema, value) => typeof value === 'string' && Object.hasOwn(AUTH_ERROR_CATALOGUE, value));
+  TypeRegistry.Set(
+    ERROR_CODE_KIND,
+    (_schema, value) => typeof value === 'string' && Object.hasOwn(AUTH_ERROR_CATALOGUE, value),
+  );
 }
 
 export const errorCodeSchema = named(
@@ -116,7 +123,9 @@ export const errorCodeSchema = named(
     [Kind]: ERROR_CODE_KIND,
     type: 'string',
     enum: Object.keys(AUTH_ERROR_CATALOGUE),
-    description: `The stable machine code of the error; the HTTP status is the code's:\n\n${(Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[])
+    description: `The stable machine code of the error; the HTTP status is the code's:\n\n${(
+      Object.keys(AUTH_ERROR_CATALOGUE) as AuthErrorCode[]
+    )
       .map((code) => `- \`${code}\` (${AUTH_ERROR_CATALOGUE[code].status})`)
       .join('\n')}`,
     examples: ['invalid_credentials'],
@@ -124,7 +133,10 @@ export const errorCodeSchema = named(
 );
 
 /** The text of an error, safe to show; never a token, a password or a stack. */
-export const errorMessageSchema = Type.String({ description: 'A human-readable message, safe to show.', examples: ['The login or password is incorrect.'] });
+export const errorMessageSchema = Type.String({
+  description: 'A human-readable message, safe to show.',
+  examples: ['The login or password is incorrect.'],
+});
 
 /** An answer with no body (204 No Content, 202 Accepted, JHipster's empty 200): its status and description. */
 export function emptyAnswer(status: number, description: string): Answer<void> {

@@ -2,20 +2,35 @@
 // device, the error), each schema beside the function that writes it. Answers are made of them in default.ts.
 import { Type } from '@sinclair/typebox';
 import type { ApiKeyRecord, LoginSuccess, SessionInfo, TrustedDeviceInfo, User } from '../core/results';
-import { authoritiesSchema, dateTime, errorCodeSchema, errorMessageSchema, isoOrNull, jwt, maskedKey, nullable } from './helpers';
+import {
+  authoritiesSchema,
+  dateTime,
+  errorCodeSchema,
+  errorMessageSchema,
+  isoOrNull,
+  jwt,
+  maskedKey,
+  nullable,
+} from './helpers';
 import { named } from './types';
 
 // ---- the user ----
 
 export const userProperties = {
-  id: Type.String({ description: 'The user\'s stable id (the access token\'s `sub` in this preset).', examples: ['1'] }),
+  id: Type.String({ description: "The user's stable id (the access token's `sub` in this preset).", examples: ['1'] }),
   login: Type.String({ description: 'The login name.', examples: ['admin'] }),
-  email: Type.String({ description: 'The email address; second-factor codes go only here.', examples: ['admin@example.com'] }),
+  email: Type.String({
+    description: 'The email address; second-factor codes go only here.',
+    examples: ['admin@example.com'],
+  }),
   authorities: authoritiesSchema,
 };
 
 /** The user as the default preset's login shows it. */
-export const userSchema = named('User', Type.Object(userProperties, { additionalProperties: false, description: 'The user who logged in.' }));
+export const userSchema = named(
+  'User',
+  Type.Object(userProperties, { additionalProperties: false, description: 'The user who logged in.' }),
+);
 
 export function publicUser(user: User): Record<string, unknown> {
   return { id: user.id, login: user.login, email: user.email, authorities: [...user.authorities] };
@@ -27,8 +42,12 @@ export const sessionTokenProperties = {
   accessToken: jwt('The access token: send it as `Authorization: Bearer`.'),
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ minimum: 0, description: 'Seconds until the access token expires.', examples: [900] }),
-  refreshToken: Type.Optional(jwt('The refresh token, when the preset issues them (and, on refresh, when rotation is on).')),
-  refreshExpiresIn: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds until the refresh token expires.', examples: [1_209_600] })),
+  refreshToken: Type.Optional(
+    jwt('The refresh token, when the preset issues them (and, on refresh, when rotation is on).'),
+  ),
+  refreshExpiresIn: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Seconds until the refresh token expires.', examples: [1_209_600] }),
+  ),
 };
 
 /** The access token and, when there is one, the refresh token, as {@link sessionTokenProperties} describes them. */
@@ -44,16 +63,25 @@ export function sessionTokens({ access, refresh }: Pick<LoginSuccess, 'access' |
 // ---- API keys ----
 
 export const apiKeyProperties = {
-  id: Type.String({ description: 'The key\'s id, for deleting it.' }),
+  id: Type.String({ description: "The key's id, for deleting it." }),
   name: Type.String({ description: 'The name its owner gave it.', examples: ['production-api-key'] }),
-  key: Type.String({ description: 'The key\'s first characters and an ellipsis; the key itself is shown only once.', examples: ['eak_AbCdEfGh…'] }),
-  roles: nullable(Type.Array(Type.String()), 'The roles this key may use (a subset of its owner\'s), or null for all of them.'),
+  key: Type.String({
+    description: "The key's first characters and an ellipsis; the key itself is shown only once.",
+    examples: ['eak_AbCdEfGh…'],
+  }),
+  roles: nullable(
+    Type.Array(Type.String()),
+    "The roles this key may use (a subset of its owner's), or null for all of them.",
+  ),
   createdAt: dateTime('When the key was created.'),
   expiresAt: nullable(dateTime('When the key expires.'), 'When the key stops working, or null when it never does.'),
   lastUsedAt: nullable(dateTime('When the key was last used.'), 'When the key was last used, or null if never.'),
 };
 
-export const apiKeySummarySchema = named('ApiKey', Type.Object(apiKeyProperties, { additionalProperties: false, description: 'An API key, masked.' }));
+export const apiKeySummarySchema = named(
+  'ApiKey',
+  Type.Object(apiKeyProperties, { additionalProperties: false, description: 'An API key, masked.' }),
+);
 
 export function apiKeySummary(record: ApiKeyRecord): Record<string, unknown> {
   return {
@@ -73,10 +101,22 @@ const clientSchema = named(
   'Client',
   Type.Object(
     {
-      userAgent: nullable(Type.String({ maxLength: 200, examples: ['Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'] }), 'The user agent, cut to 200 characters.'),
-      network: nullable(Type.String({ examples: ['203.0.113.0/24'] }), 'The network it came from: its IPv4 /24 or IPv6 /56.'),
+      userAgent: nullable(
+        Type.String({
+          maxLength: 200,
+          examples: ['Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'],
+        }),
+        'The user agent, cut to 200 characters.',
+      ),
+      network: nullable(
+        Type.String({ examples: ['203.0.113.0/24'] }),
+        'The network it came from: its IPv4 /24 or IPv6 /56.',
+      ),
     },
-    { additionalProperties: false, description: 'The client that logged in (or was trusted), as far as it can be told.' },
+    {
+      additionalProperties: false,
+      description: 'The client that logged in (or was trusted), as far as it can be told.',
+    },
   ),
 );
 
@@ -108,7 +148,7 @@ export const trustedDeviceSchema = named(
   'TrustedDevice',
   Type.Object(
     {
-      id: Type.String({ description: 'The trusted device\'s id.' }),
+      id: Type.String({ description: "The trusted device's id." }),
       createdAt: dateTime('When the device was trusted (the second factor that asked for it).'),
       lastUsedAt: dateTime('When it last stood in for the second factor (or when it was trusted).'),
       expiresAt: dateTime('When the trust ends by itself.'),
@@ -136,6 +176,6 @@ export const errorDefaultSchema = named(
   'Error',
   Type.Object(
     { error: errorCodeSchema, message: errorMessageSchema },
-    { additionalProperties: false, description: 'A refusal: the stable code and a message; the status is the code\'s.' },
+    { additionalProperties: false, description: "A refusal: the stable code and a message; the status is the code's." },
   ),
 );

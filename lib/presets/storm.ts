@@ -24,8 +24,15 @@ function envelope(data: TSchema, message: string): TObject {
       data,
       meta: Type.Object(
         {
-          executionTime: Type.Integer({ minimum: 0, description: 'Request processing time in milliseconds.', examples: [9] }),
-          generatedAt: Type.Integer({ description: 'Response generation timestamp (Unix timestamp in ms).', examples: [1763637178918] }),
+          executionTime: Type.Integer({
+            minimum: 0,
+            description: 'Request processing time in milliseconds.',
+            examples: [9],
+          }),
+          generatedAt: Type.Integer({
+            description: 'Response generation timestamp (Unix timestamp in ms).',
+            examples: [1763637178918],
+          }),
         },
         { additionalProperties: false },
       ),
@@ -63,8 +70,15 @@ export const stormPreset: Preset = definePreset({
           {
             accessToken: jwt('JWT access token for authorizing subsequent requests.'),
             tokenType: Type.Literal('Bearer', { description: 'Token type (always "Bearer").' }),
-            expireDate: Type.Integer({ description: 'Token expiration date (Unix timestamp in ms).', examples: [1763638078917] }),
-            remainingTime: Type.Integer({ minimum: 0, description: 'Token validity time remaining in milliseconds.', examples: [899999] }),
+            expireDate: Type.Integer({
+              description: 'Token expiration date (Unix timestamp in ms).',
+              examples: [1763638078917],
+            }),
+            remainingTime: Type.Integer({
+              minimum: 0,
+              description: 'Token validity time remaining in milliseconds.',
+              examples: [899999],
+            }),
             username: Type.String({ description: 'Username of the authenticated user.', examples: ['john.doe'] }),
             message: Type.String({ description: 'Message confirming successful authentication.', examples: [SUCCESS] }),
           },
@@ -96,7 +110,11 @@ export const stormPreset: Preset = definePreset({
             challengeToken: jwt('A token good only for the second-factor routes: send it as `Authorization: Bearer`.'),
             tokenType: Type.Literal('Bearer'),
             method: secondFactorMethodSchema,
-            expiresIn: Type.Integer({ minimum: 0, description: 'Seconds until the challenge (and its code) expires.', examples: [300] }),
+            expiresIn: Type.Integer({
+              minimum: 0,
+              description: 'Seconds until the challenge (and its code) expires.',
+              examples: [300],
+            }),
           },
           { additionalProperties: false },
         ),
@@ -145,7 +163,12 @@ export const stormPreset: Preset = definePreset({
   },
   error: {
     schema: Type.Object(
-      { message: Type.String({ description: 'Human-readable error message.', examples: ['Username or password is incorrect'] }) },
+      {
+        message: Type.String({
+          description: 'Human-readable error message.',
+          examples: ['Username or password is incorrect'],
+        }),
+      },
       { additionalProperties: false, description: 'Error response (4xx/5xx).' },
     ),
     format: (error) => ({ body: { message: STORM_MESSAGES[error.code] ?? error.message } }),

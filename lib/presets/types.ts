@@ -5,9 +5,24 @@ import type { AuthError } from '../errors';
 import type { Duration, HmacAlgorithm } from '../core/results';
 import { ANSWER_NAMES, type AnswerName, type AnswerResult } from './answers';
 
-export { ANSWER_KINDS, ANSWER_NAMES, type AnswerKind, type AnswerName, type AnswerResult, type LoginStatus } from './answers';
+export {
+  ANSWER_KINDS,
+  ANSWER_NAMES,
+  type AnswerKind,
+  type AnswerName,
+  type AnswerResult,
+  type LoginStatus,
+} from './answers';
 
-export type { ApiKeyCreated, LoginSuccess, RecoveryCodes, RefreshSuccess, SecondFactorChallenge, SessionInfo, TotpEnrolment } from '../core/results';
+export type {
+  ApiKeyCreated,
+  LoginSuccess,
+  RecoveryCodes,
+  RefreshSuccess,
+  SecondFactorChallenge,
+  SessionInfo,
+  TotpEnrolment,
+} from '../core/results';
 
 /** An HTTP answer: a JSON body (or text when `body` is a string), a status (default 200) and extra headers. */
 export interface Reply {
@@ -185,7 +200,12 @@ export interface Preset {
 }
 
 /** The reply of answer `name` to `result`: the preset's body and headers, with the answer's status. */
-export function formatAnswer<N extends AnswerName>(preset: Preset, name: N, result: AnswerResult<N>, context: ReplyContext): Reply {
+export function formatAnswer<N extends AnswerName>(
+  preset: Preset,
+  name: N,
+  result: AnswerResult<N>,
+  context: ReplyContext,
+): Reply {
   const answer: Answer<AnswerResult<N>> = preset.answers[name];
   return { ...answer.format(result, context), status: answer.status };
 }
@@ -200,8 +220,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /** Checks one answer record, or names what is wrong with it. */
 function answerProblem(answer: unknown): string | undefined {
   if (!isRecord(answer)) return 'is missing: every preset gives every answer';
-  if (typeof answer.format !== 'function') return 'must have a formatter function ("format"): every preset formats every answer';
-  if (!Number.isInteger(answer.status) || answer.schema === undefined) return 'must give the answer\'s status and schema (null for no body)';
+  if (typeof answer.format !== 'function')
+    return 'must have a formatter function ("format"): every preset formats every answer';
+  if (!Number.isInteger(answer.status) || answer.schema === undefined)
+    return "must give the answer's status and schema (null for no body)";
   return undefined;
 }
 
@@ -223,7 +245,8 @@ export function definePreset<P extends Preset>(preset: P): P {
     const problem = answerProblem(preset.answers[name]);
     if (problem !== undefined) throw new TypeError(`${where(`answers.${name}`)} ${problem}.`);
   }
-  if (typeof preset.error.format !== 'function') throw new TypeError(`${where('error.format')} must be a formatter function.`);
+  if (typeof preset.error.format !== 'function')
+    throw new TypeError(`${where('error.format')} must be a formatter function.`);
   if (!isRecord(preset.error.schema)) throw new TypeError(`${where('error.schema')} is missing.`);
   return preset;
 }

@@ -1,6 +1,14 @@
 // UTMStack's wire format (seeds 000, 001): POST/GET /api/authenticate, GET /api/account, emailed second factor.
 import { Type } from '@sinclair/typebox';
-import { authoritiesSchema, COMMON_DEFAULTS, emptyAnswer, jwt, NO_ROUTES, nullable, secondFactorMethodSchema } from './helpers';
+import {
+  authoritiesSchema,
+  COMMON_DEFAULTS,
+  emptyAnswer,
+  jwt,
+  NO_ROUTES,
+  nullable,
+  secondFactorMethodSchema,
+} from './helpers';
 import { defaultAnswers, defaultError } from './default';
 import { definePreset, type Preset } from './types';
 
@@ -30,7 +38,7 @@ const emptyOkAnswer = (description: string) => emptyAnswer(200, description);
 const authenticateProperties = {
   tfaConfigured: Type.Boolean({ description: 'Whether two-factor authentication is configured.' }),
   forceTfa: Type.Boolean({ description: 'Whether TFA is required for this login.' }),
-  firstLogin: Type.Boolean({ description: 'Whether this is the user\'s first login.' }),
+  firstLogin: Type.Boolean({ description: "Whether this is the user's first login." }),
 };
 
 export const utmstackPreset: Preset = definePreset({
@@ -74,12 +82,16 @@ export const utmstackPreset: Preset = definePreset({
       schema: Type.Object(
         {
           token: jwt('The JWT access token: send it as `Authorization: Bearer`.'),
-          id_token: jwt('The same token again, where UTMStack\'s frontends read it.'),
+          id_token: jwt("The same token again, where UTMStack's frontends read it."),
           success: Type.Literal(true, { description: 'Whether authentication was successful.' }),
-          authenticated: Type.Literal(true, { description: 'Whether the user is now authenticated (false while a second factor is pending).' }),
+          authenticated: Type.Literal(true, {
+            description: 'Whether the user is now authenticated (false while a second factor is pending).',
+          }),
           method: Type.Null({ description: 'Two-factor authentication method: null, none was needed.' }),
           ...authenticateProperties,
-          tfaExpiresInSeconds: Type.Literal(0, { description: 'TFA challenge expiration time in seconds: 0, no challenge.' }),
+          tfaExpiresInSeconds: Type.Literal(0, {
+            description: 'TFA challenge expiration time in seconds: 0, no challenge.',
+          }),
         },
         { additionalProperties: false },
       ),
@@ -103,17 +115,25 @@ export const utmstackPreset: Preset = definePreset({
       status: 200,
       description:
         'The password was right and a second factor is required: a code was sent; finish at /api/tfa/verify (or ' +
-        '/api/tfa/verifyCode, /api/tfa/verify-code, as UTMStack\'s frontends do).',
+        "/api/tfa/verifyCode, /api/tfa/verify-code, as UTMStack's frontends do).",
       schema: Type.Object(
         {
           token: jwt('A challenge token, good only for the second-factor routes: send it as `Authorization: Bearer`.'),
-          id_token: jwt('The same challenge token again, where UTMStack\'s frontends read it.'),
-          success: Type.Literal(true, { description: 'True, as UTMStack\'s backend answers a challenge: the password was right.' }),
-          authenticated: Type.Literal(false, { description: 'False: complete the second factor with the code sent by email.' }),
+          id_token: jwt("The same challenge token again, where UTMStack's frontends read it."),
+          success: Type.Literal(true, {
+            description: "True, as UTMStack's backend answers a challenge: the password was right.",
+          }),
+          authenticated: Type.Literal(false, {
+            description: 'False: complete the second factor with the code sent by email.',
+          }),
           method: secondFactorMethodSchema,
           ...authenticateProperties,
           forceTfa: Type.Literal(true, { description: 'True: this login needs the second factor.' }),
-          tfaExpiresInSeconds: Type.Integer({ minimum: 0, description: 'TFA challenge expiration time in seconds.', examples: [300] }),
+          tfaExpiresInSeconds: Type.Integer({
+            minimum: 0,
+            description: 'TFA challenge expiration time in seconds.',
+            examples: [300],
+          }),
         },
         { additionalProperties: false },
       ),
@@ -145,18 +165,19 @@ export const utmstackPreset: Preset = definePreset({
     },
     account: {
       status: 200,
-      description: 'The current authenticated user\'s account information.',
+      description: "The current authenticated user's account information.",
       schema: Type.Object(
         {
           id: Type.Union([Type.Integer(), Type.String()], {
-            description: 'The user\'s id: a number when the store\'s id is numeric (as JHipster numbers users), else the id as a string.',
+            description:
+              "The user's id: a number when the store's id is numeric (as JHipster numbers users), else the id as a string.",
             examples: [1],
           }),
           login: Type.String({ examples: ['admin'] }),
           firstName: nullable(Type.String(), 'The first name, or null.'),
           lastName: nullable(Type.String(), 'The last name, or null.'),
           email: Type.String({ examples: ['admin@example.com'] }),
-          imageUrl: nullable(Type.String(), 'The URL of the user\'s picture, as stored, or null.'),
+          imageUrl: nullable(Type.String(), "The URL of the user's picture, as stored, or null."),
           activated: Type.Boolean({ description: 'False for a disabled user.' }),
           langKey: Type.String({ description: 'The preferred language; "en" when none is stored.', examples: ['en'] }),
           authorities: authoritiesSchema,
@@ -189,7 +210,9 @@ export const utmstackPreset: Preset = definePreset({
     sessionList: defaultAnswers.sessionList,
     sessionEnded: defaultAnswers.sessionEnded,
     // JHipster answers both steps of a reset with an empty 200.
-    passwordResetRequested: emptyOkAnswer('Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset key.'),
+    passwordResetRequested: emptyOkAnswer(
+      'Accepted, whether or not the address belongs to an account: a known, enabled one is mailed a reset key.',
+    ),
     passwordReset: emptyOkAnswer('The password was reset; every session of the user has ended.'),
     recoveryCodes: defaultAnswers.recoveryCodes,
     registrationAccepted: defaultAnswers.registrationAccepted,

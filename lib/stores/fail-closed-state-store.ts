@@ -46,7 +46,10 @@ export function failClosed(store: StateStore, logger: Logger): StateStore {
     increment: (key, ttlMs): Promise<Counter> => guarded(() => store.increment(key, ttlMs)),
     take: (key) => guarded(() => store.take(key)),
     ...(compareAndSet
-      ? { compareAndSet: (key: string, expected: string | null, value: string | null, ttlMs: number) => guarded(() => compareAndSet.call(store, key, expected, value, ttlMs)) }
+      ? {
+          compareAndSet: (key: string, expected: string | null, value: string | null, ttlMs: number) =>
+            guarded(() => compareAndSet.call(store, key, expected, value, ttlMs)),
+        }
       : {}),
     ...(createRateLimitStore
       ? { createRateLimitStore: (prefix: string) => failClosedRateLimitStore(createRateLimitStore.call(store, prefix)) }

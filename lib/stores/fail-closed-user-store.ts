@@ -6,8 +6,25 @@ import type { UserStore } from './types';
 
 type MethodName = Exclude<keyof UserStore, 'init' | 'shutdown'>;
 const REQUIRED: readonly MethodName[] = ['findByLogin', 'findById', 'recordLogin', 'updatePassword'];
-const OPTIONAL: readonly MethodName[] = ['updateSecondFactor', 'replacePasswordHash', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'createUser', 'markEmailVerified', 'createApiKey', 'listApiKeys', 'findApiKeyByHash', 'deleteApiKey', 'touchApiKey',
-  'createPasskey', 'listPasskeys', 'findPasskeyByCredentialId', 'updatePasskeyUse', 'renamePasskey', 'deletePasskey'];
+const OPTIONAL: readonly MethodName[] = [
+  'updateSecondFactor',
+  'replacePasswordHash',
+  'replaceRecoveryCodes',
+  'consumeRecoveryCode',
+  'createUser',
+  'markEmailVerified',
+  'createApiKey',
+  'listApiKeys',
+  'findApiKeyByHash',
+  'deleteApiKey',
+  'touchApiKey',
+  'createPasskey',
+  'listPasskeys',
+  'findPasskeyByCredentialId',
+  'updatePasskeyUse',
+  'renamePasskey',
+  'deletePasskey',
+];
 
 export function failClosedUsers(store: UserStore, logger: Logger): UserStore {
   let reported = false;

@@ -1,7 +1,15 @@
 // The default UserStore: users and API keys in process memory, seeded from an array.
 import { randomUUID } from 'node:crypto';
 import { foldName, isStorableName } from './fold-name';
-import type { ApiKeyRecord, CreateUserResult, NewUser, PasskeyRecord, SecondFactorMethod, User, UserStore } from './types';
+import type {
+  ApiKeyRecord,
+  CreateUserResult,
+  NewUser,
+  PasskeyRecord,
+  SecondFactorMethod,
+  User,
+  UserStore,
+} from './types';
 
 /** A user to seed a {@link MemoryUserStore} with; `id` defaults to a random UUID, as a database would assign. */
 export type UserSeed = Omit<User, 'id'> & { id?: string };
@@ -32,7 +40,9 @@ export class MemoryUserStore implements UserStore {
    */
   add(user: User): void {
     if (!isStorableName(user.login) || !isStorableName(user.email)) {
-      throw new TypeError(`MemoryUserStore: a login or email must not contain U+0000 or a lone surrogate (user "${user.id}").`);
+      throw new TypeError(
+        `MemoryUserStore: a login or email must not contain U+0000 or a lone surrogate (user "${user.id}").`,
+      );
     }
     const names = [foldName(user.login), foldName(user.email)];
     if (this.usersById.has(user.id) || names.some((name) => this.idsByName.has(name))) {
@@ -152,7 +162,8 @@ export class MemoryUserStore implements UserStore {
   }
 
   createPasskey(record: PasskeyRecord): void {
-    if (this.findPasskeyByCredentialId(record.credentialId)) throw new Error('MemoryUserStore: this credential id is already stored.');
+    if (this.findPasskeyByCredentialId(record.credentialId))
+      throw new Error('MemoryUserStore: this credential id is already stored.');
     this.passkeysById.set(record.id, { ...record, transports: [...record.transports] });
   }
 

@@ -6,7 +6,15 @@ import { migrateTables } from './postgres/migration';
 import { firstRow, toApiKey, toPasskey, toUser } from './postgres/rows';
 import { resolveTables, type PostgresSchemaOptions, type Tables } from './postgres/schema';
 import { changedAny, pgErrorCode, type PgQueryable } from './postgres/sql';
-import type { ApiKeyRecord, CreateUserResult, NewUser, PasskeyRecord, SecondFactorMethod, User, UserStore } from './types';
+import type {
+  ApiKeyRecord,
+  CreateUserResult,
+  NewUser,
+  PasskeyRecord,
+  SecondFactorMethod,
+  User,
+  UserStore,
+} from './types';
 
 export { postgresUserStoreSchema, type PostgresSchemaOptions } from './postgres/schema';
 export type { PgQueryable } from './postgres/sql';
@@ -128,7 +136,9 @@ export class PostgresUserStore implements UserStore {
   }
 
   async markEmailVerified(id: string): Promise<boolean> {
-    return changedAny(await this.pool.query(`UPDATE ${this.tables.users} SET email_verified = true WHERE id = $1`, [id]));
+    return changedAny(
+      await this.pool.query(`UPDATE ${this.tables.users} SET email_verified = true WHERE id = $1`, [id]),
+    );
   }
 
   async findByLogin(loginOrEmail: string): Promise<User | null> {
@@ -178,7 +188,10 @@ export class PostgresUserStore implements UserStore {
   }
 
   async replaceRecoveryCodes(id: string, codeHashes: readonly string[]): Promise<void> {
-    await this.pool.query(`UPDATE ${this.tables.users} SET recovery_code_hashes = $2 WHERE id = $1`, [id, [...codeHashes]]);
+    await this.pool.query(`UPDATE ${this.tables.users} SET recovery_code_hashes = $2 WHERE id = $1`, [
+      id,
+      [...codeHashes],
+    ]);
   }
 
   // One conditional UPDATE: a concurrent consumer of the same code waits for the row lock, re-checks the condition
@@ -225,16 +238,18 @@ export class PostgresUserStore implements UserStore {
   }
 
   async deleteApiKey(ownerId: string, id: string): Promise<boolean> {
-    const result = await this.pool.query(
-      `DELETE FROM ${this.tables.apiKeys} WHERE id = $1 AND owner_id = $2`,
-      [id, ownerId],
-    );
+    const result = await this.pool.query(`DELETE FROM ${this.tables.apiKeys} WHERE id = $1 AND owner_id = $2`, [
+      id,
+      ownerId,
+    ]);
     return changedAny(result);
   }
 
   // One statement: a key created by a request racing the revocation is either deleted here or created after it.
   async deleteApiKeysOfOwner(ownerId: string): Promise<ApiKeyRecord[]> {
-    const { rows } = await this.pool.query(`DELETE FROM ${this.tables.apiKeys} WHERE owner_id = $1 RETURNING *`, [ownerId]);
+    const { rows } = await this.pool.query(`DELETE FROM ${this.tables.apiKeys} WHERE owner_id = $1 RETURNING *`, [
+      ownerId,
+    ]);
     return rows.map(toApiKey).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
   }
 
@@ -246,17 +261,32 @@ export class PostgresUserStore implements UserStore {
     await this.pool.query(
       `INSERT INTO ${this.tables.passkeys} (id, user_id, credential_id, public_key, counter, transports, name, created_at,
          last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [record.id, record.userId, record.credentialId, record.publicKey, record.counter, [...record.transports], record.name, record.createdAt, record.lastUsedAt],
+      [
+        record.id,
+        record.userId,
+        record.credentialId,
+        record.publicKey,
+        record.counter,
+        [...record.transports],
+        record.name,
+        record.createdAt,
+        record.lastUsedAt,
+      ],
     );
   }
 
   async listPasskeys(userId: string): Promise<PasskeyRecord[]> {
-    const { rows } = await this.pool.query(`SELECT * FROM ${this.tables.passkeys} WHERE user_id = $1 ORDER BY created_at, id`, [userId]);
+    const { rows } = await this.pool.query(
+      `SELECT * FROM ${this.tables.passkeys} WHERE user_id = $1 ORDER BY created_at, id`,
+      [userId],
+    );
     return rows.map(toPasskey);
   }
 
   async findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | null> {
-    const { rows } = await this.pool.query(`SELECT * FROM ${this.tables.passkeys} WHERE credential_id = $1`, [credentialId]);
+    const { rows } = await this.pool.query(`SELECT * FROM ${this.tables.passkeys} WHERE credential_id = $1`, [
+      credentialId,
+    ]);
     return rows[0] ? toPasskey(rows[0]) : null;
   }
 
@@ -270,10 +300,18 @@ export class PostgresUserStore implements UserStore {
   }
 
   async renamePasskey(userId: string, id: string, name: string): Promise<boolean> {
-    return changedAny(await this.pool.query(`UPDATE ${this.tables.passkeys} SET name = $3 WHERE id = $1 AND user_id = $2`, [id, userId, name]));
+    return changedAny(
+      await this.pool.query(`UPDATE ${this.tables.passkeys} SET name = $3 WHERE id = $1 AND user_id = $2`, [
+        id,
+        userId,
+        name,
+      ]),
+    );
   }
 
   async deletePasskey(userId: string, id: string): Promise<boolean> {
-    return changedAny(await this.pool.query(`DELETE FROM ${this.tables.passkeys} WHERE id = $1 AND user_id = $2`, [id, userId]));
+    return changedAny(
+      await this.pool.query(`DELETE FROM ${this.tables.passkeys} WHERE id = $1 AND user_id = $2`, [id, userId]),
+    );
   }
 }

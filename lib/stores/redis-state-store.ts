@@ -119,7 +119,9 @@ export class RedisStateStore implements StateStore {
   constructor(options: RedisStateStoreOptions) {
     const { sendCommand, sendCommandCluster } = options ?? {};
     if (sendCommand !== undefined && sendCommandCluster !== undefined) {
-      throw new TypeError('RedisStateStore: give either the "sendCommand" or the "sendCommandCluster" option, not both.');
+      throw new TypeError(
+        'RedisStateStore: give either the "sendCommand" or the "sendCommandCluster" option, not both.',
+      );
     }
     if (typeof sendCommandCluster === 'function') {
       this.send = (key, command) => sendCommandCluster({ key, isReadOnly: false, command });
@@ -170,7 +172,15 @@ export class RedisStateStore implements StateStore {
 
   async compareAndSet(key: string, expected: string | null, value: string | null, ttlMs: number): Promise<boolean> {
     const prefixed = this.prefix + key;
-    const args = ['1', prefixed, expected === null ? '0' : '1', expected ?? '', value === null ? '0' : '1', value ?? '', toPx(ttlMs)];
+    const args = [
+      '1',
+      prefixed,
+      expected === null ? '0' : '1',
+      expected ?? '',
+      value === null ? '0' : '1',
+      value ?? '',
+      toPx(ttlMs),
+    ];
     const reply = await this.runScript(prefixed, COMPARE_AND_SET_SHA, COMPARE_AND_SET_SCRIPT, args);
     if (reply !== 1 && reply !== 0 && reply !== '1' && reply !== '0') throw unexpectedReply('compareAndSet', reply);
     return Number(reply) === 1;
@@ -178,7 +188,12 @@ export class RedisStateStore implements StateStore {
 
   /** EVALSHA, and EVAL on NOSCRIPT: a node's script cache is empty after a restart or SCRIPT FLUSH, and on a
    * cluster a script loaded on one node is unknown on the others. EVAL runs the script and caches it there. */
-  private async runScript(key: string | undefined, sha: string, script: string, numkeysKeysArgs: string[]): Promise<unknown> {
+  private async runScript(
+    key: string | undefined,
+    sha: string,
+    script: string,
+    numkeysKeysArgs: string[],
+  ): Promise<unknown> {
     try {
       return await this.send(key, ['EVALSHA', sha, ...numkeysKeysArgs]);
     } catch (error) {
@@ -200,7 +215,8 @@ export class RedisStateStore implements StateStore {
     return new (recoveringRedisStore())({
       sendCommandCluster: async ({ key, command }) => {
         const [name, first, second, ...rest] = command;
-        if (name === 'SCRIPT' && first?.toUpperCase() === 'LOAD' && second !== undefined) scripts.set(sha1(second), second);
+        if (name === 'SCRIPT' && first?.toUpperCase() === 'LOAD' && second !== undefined)
+          scripts.set(sha1(second), second);
         const script = name === 'EVALSHA' && first !== undefined ? scripts.get(first) : undefined;
         const reply =
           script !== undefined && first !== undefined && second !== undefined

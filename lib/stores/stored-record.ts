@@ -28,7 +28,9 @@ export function storedRecord<S extends TSchema>(name: string, schema: S): Stored
         value = undefined;
       }
       if (!check.Check(value)) {
-        throw new AuthError('unavailable', { cause: new Error(`express-auth-kit: a stored ${name} record is malformed.`) });
+        throw new AuthError('unavailable', {
+          cause: new Error(`express-auth-kit: a stored ${name} record is malformed.`),
+        });
       }
       return value;
     },

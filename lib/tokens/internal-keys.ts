@@ -57,7 +57,9 @@ export function internalKeysOf(key: PreparedKey): InternalKeys | undefined {
         : {
             kid: `in-${expand(material, 'internal kid', 16).toString('base64url')}`,
             keys: Object.freeze(
-              Object.fromEntries(INTERNAL_USES.map((use) => [use, createSecretKey(expand(material, `internal ${use} token key`, 32))])) as Record<InternalTokenUse, KeyObject>,
+              Object.fromEntries(
+                INTERNAL_USES.map((use) => [use, createSecretKey(expand(material, `internal ${use} token key`, 32))]),
+              ) as Record<InternalTokenUse, KeyObject>,
             ),
           };
     derived.set(key, keys);

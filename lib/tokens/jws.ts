@@ -21,7 +21,13 @@ export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = ['HS256', 'HS384', 'HS5
 export const ASYMMETRIC_ALGORITHMS: readonly AsymmetricAlgorithm[] = ['EdDSA', 'ES256', 'RS256'];
 
 /** Fixed signature lengths (RFC 7518 §3.4 for ES256's r||s, RFC 8037 for Ed25519); RSA's depends on the modulus. */
-const FIXED_SIGNATURE_BYTES: Partial<Record<SigningAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64, ES256: 64, EdDSA: 64 };
+const FIXED_SIGNATURE_BYTES: Partial<Record<SigningAlgorithm, number>> = {
+  HS256: 32,
+  HS384: 48,
+  HS512: 64,
+  ES256: 64,
+  EdDSA: 64,
+};
 
 export function isHmacAlgorithm(value: unknown): value is HmacAlgorithm {
   return (HMAC_ALGORITHMS as readonly unknown[]).includes(value);
@@ -58,7 +64,12 @@ function base64urlJson(value: unknown): string {
 }
 
 /** A compact JWT of `payload` with the header `{ alg, typ, kid }`, signed by `key` with `algorithm`. */
-export function signJwt(algorithm: SigningAlgorithm, key: KeyObject, header: JwtHeaderFields, payload: Readonly<Record<string, unknown>>): string {
+export function signJwt(
+  algorithm: SigningAlgorithm,
+  key: KeyObject,
+  header: JwtHeaderFields,
+  payload: Readonly<Record<string, unknown>>,
+): string {
   if (algorithm === 'EdDSA') {
     const signingInput = `${base64urlJson({ alg: algorithm, typ: header.typ, kid: header.kid })}.${base64urlJson(payload)}`;
     // Ed25519 hashes internally: node takes a null digest.
@@ -83,7 +94,12 @@ function canonicalSignature(algorithm: SigningAlgorithm, signature: string): Buf
  * `token_expired` for an expired token and `token_invalid` for any other refusal. The caller has chosen `key` by the
  * header's kid and checked that the header's alg is `algorithm`: the header is parsed here only to be returned.
  */
-export function verifyJwt(token: string, algorithm: SigningAlgorithm, key: KeyObject, rules: RegisteredClaimRules): VerifiedJwt | undefined {
+export function verifyJwt(
+  token: string,
+  algorithm: SigningAlgorithm,
+  key: KeyObject,
+  rules: RegisteredClaimRules,
+): VerifiedJwt | undefined {
   const lastDot = token.lastIndexOf('.');
   const signature = canonicalSignature(algorithm, token.slice(lastDot + 1));
   if (signature === undefined) return undefined;
@@ -107,7 +123,13 @@ export function verifyJwt(token: string, algorithm: SigningAlgorithm, key: KeyOb
   }
 }
 
-function verifyEdDsa(token: string, lastDot: number, signature: Buffer, key: KeyObject, rules: RegisteredClaimRules): VerifiedJwt | undefined {
+function verifyEdDsa(
+  token: string,
+  lastDot: number,
+  signature: Buffer,
+  key: KeyObject,
+  rules: RegisteredClaimRules,
+): VerifiedJwt | undefined {
   if (!cryptoVerify(null, Buffer.from(token.slice(0, lastDot), 'utf8'), key, signature)) return undefined;
   const firstDot = token.indexOf('.');
   let header: unknown;
@@ -127,7 +149,8 @@ function verifyEdDsa(token: string, lastDot: number, signature: Buffer, key: Key
 function checkRegisteredClaims(payload: unknown, { now, skewSeconds, issuer, audience }: RegisteredClaimRules): void {
   if (typeof payload !== 'object' || payload === null) throw new AuthError('token_invalid');
   const claims = payload as Record<string, unknown>;
-  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now + skewSeconds)) throw new AuthError('token_invalid');
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now + skewSeconds))
+    throw new AuthError('token_invalid');
   if (claims.exp !== undefined) {
     if (typeof claims.exp !== 'number') throw new AuthError('token_invalid');
     if (now >= claims.exp + skewSeconds) throw new AuthError('token_expired');
@@ -141,9 +164,21 @@ function checkRegisteredClaims(payload: unknown, { now, skewSeconds, issuer, aud
 
 /** Whether a token `signingKey` signs verifies under `verificationKey`: catches two keys that are not one pair. */
 export function keysArePair(algorithm: SigningAlgorithm, signingKey: KeyObject, verificationKey: KeyObject): boolean {
-  const probe = signJwt(algorithm, signingKey, { typ: 'JWT', kid: 'express-auth-kit key pair probe' }, { iat: Math.floor(Date.now() / 1000) });
+  const probe = signJwt(
+    algorithm,
+    signingKey,
+    { typ: 'JWT', kid: 'express-auth-kit key pair probe' },
+    { iat: Math.floor(Date.now() / 1000) },
+  );
   try {
-    return verifyJwt(probe, algorithm, verificationKey, { now: Math.floor(Date.now() / 1000), skewSeconds: 60, issuer: undefined, audience: undefined }) !== undefined;
+    return (
+      verifyJwt(probe, algorithm, verificationKey, {
+        now: Math.floor(Date.now() / 1000),
+        skewSeconds: 60,
+        issuer: undefined,
+        audience: undefined,
+      }) !== undefined
+    );
   } catch {
     return false;
   }

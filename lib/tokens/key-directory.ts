@@ -8,7 +8,14 @@ import { systemClock } from '../primitives/clock';
 import { parseDuration, type Duration } from '../primitives/duration';
 import { isAsymmetricAlgorithm, type AsymmetricAlgorithm } from './jws';
 import { generateKeyPair, prepareKey, type AsymmetricKeySpec, type GeneratedKeyPair } from './key-material';
-import { DEFAULT_PUBLISH_AHEAD_SECONDS, DEFAULT_RETAIN_FOR_SECONDS, KeySet, type Jwks, type KeyRotation, type KeyStatus } from './key-set';
+import {
+  DEFAULT_PUBLISH_AHEAD_SECONDS,
+  DEFAULT_RETAIN_FOR_SECONDS,
+  KeySet,
+  type Jwks,
+  type KeyRotation,
+  type KeyStatus,
+} from './key-set';
 
 export const MANIFEST_FILE = 'keys.json';
 export const JWKS_FILE = 'jwks.json';
@@ -78,7 +85,8 @@ function fail(dir: string, message: string, cause?: unknown): never {
 
 /** A file name of the manifest, refused if it would leave the directory. */
 function fileIn(dir: string, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || basename(name) !== name || name.startsWith('.')) fail(dir, `${JSON.stringify(name)} is not a plain file name.`);
+  if (typeof name !== 'string' || name.length === 0 || basename(name) !== name || name.startsWith('.'))
+    fail(dir, `${JSON.stringify(name)} is not a plain file name.`);
   return join(dir, name);
 }
 
@@ -95,16 +103,31 @@ function readKeyManifest(dir: string, now: number = Date.now()): KeyManifest {
   const manifestPath = join(dir, MANIFEST_FILE);
   if (existsSync(manifestPath)) return parseManifest(readFileSync(manifestPath, 'utf8'), dir);
   const privatePath = join(dir, PRIVATE_KEY_FILE);
-  if (!existsSync(privatePath)) fail(dir, `neither ${MANIFEST_FILE} nor ${PRIVATE_KEY_FILE} is there (create one with generate-keys).`);
+  if (!existsSync(privatePath))
+    fail(dir, `neither ${MANIFEST_FILE} nor ${PRIVATE_KEY_FILE} is there (create one with generate-keys).`);
   const privatePem = readFileSync(privatePath, 'utf8');
   const alg = algorithmOf(privatePem, dir);
   const publicFile = existsSync(join(dir, PUBLIC_KEY_FILE)) ? PUBLIC_KEY_FILE : PRIVATE_KEY_FILE;
-  const key = prepareKey({ algorithm: alg, privateKey: privatePem, publicKey: readFileSync(join(dir, publicFile), 'utf8') }, `${dir}/${PRIVATE_KEY_FILE}`, { mustSign: true });
+  const key = prepareKey(
+    { algorithm: alg, privateKey: privatePem, publicKey: readFileSync(join(dir, publicFile), 'utf8') },
+    `${dir}/${PRIVATE_KEY_FILE}`,
+    { mustSign: true },
+  );
   return {
     version: 1,
     publishAheadSeconds: DEFAULT_PUBLISH_AHEAD_SECONDS,
     retainForSeconds: DEFAULT_RETAIN_FOR_SECONDS,
-    keys: [{ kid: key.kid, alg, privateKey: PRIVATE_KEY_FILE, publicKey: publicFile, notBefore: null, retireAt: null, createdAt: new Date(now).toISOString() }],
+    keys: [
+      {
+        kid: key.kid,
+        alg,
+        privateKey: PRIVATE_KEY_FILE,
+        publicKey: publicFile,
+        notBefore: null,
+        retireAt: null,
+        createdAt: new Date(now).toISOString(),
+      },
+    ],
   };
 }
 
@@ -120,7 +143,8 @@ function parseManifest(text: string, dir: string): KeyManifest {
     fail(dir, `${MANIFEST_FILE} must be { "version": 1, "keys": [...] }.`);
   }
   for (const field of ['publishAheadSeconds', 'retainForSeconds'] as const) {
-    if (!Number.isSafeInteger(manifest[field]) || (manifest[field] as number) <= 0) fail(dir, `${MANIFEST_FILE} "${field}" must be a positive integer.`);
+    if (!Number.isSafeInteger(manifest[field]) || (manifest[field] as number) <= 0)
+      fail(dir, `${MANIFEST_FILE} "${field}" must be a positive integer.`);
   }
   for (const [index, entry] of manifest.keys.entries()) {
     const valid =
@@ -128,10 +152,16 @@ function parseManifest(text: string, dir: string): KeyManifest {
       entry !== null &&
       typeof entry.kid === 'string' &&
       isAsymmetricAlgorithm(entry.alg) &&
-      [entry.notBefore, entry.retireAt].every((time) => time === null || (typeof time === 'string' && Number.isFinite(Date.parse(time)))) &&
+      [entry.notBefore, entry.retireAt].every(
+        (time) => time === null || (typeof time === 'string' && Number.isFinite(Date.parse(time))),
+      ) &&
       typeof entry.createdAt === 'string' &&
       Number.isFinite(Date.parse(entry.createdAt));
-    if (!valid) fail(dir, `${MANIFEST_FILE} keys[${index}] must have kid, alg (EdDSA, ES256 or RS256), privateKey, publicKey, notBefore, retireAt and createdAt.`);
+    if (!valid)
+      fail(
+        dir,
+        `${MANIFEST_FILE} keys[${index}] must have kid, alg (EdDSA, ES256 or RS256), privateKey, publicKey, notBefore, retireAt and createdAt.`,
+      );
     fileIn(dir, entry.privateKey);
     fileIn(dir, entry.publicKey);
   }
@@ -151,7 +181,11 @@ function specsOf(manifest: KeyManifest, dir: string): AsymmetricKeySpec[] {
 
 function keySetOf(manifest: KeyManifest, dir: string, clock: Clock): KeySet {
   return new KeySet(
-    { keys: specsOf(manifest, dir), rotation: { publishAhead: manifest.publishAheadSeconds, retainFor: manifest.retainForSeconds }, clock },
+    {
+      keys: specsOf(manifest, dir),
+      rotation: { publishAhead: manifest.publishAheadSeconds, retainFor: manifest.retainForSeconds },
+      clock,
+    },
     { path: `keyDirectory("${dir}")` },
   );
 }
@@ -175,13 +209,16 @@ function writeAtomically(path: string, text: string, mode = 0o644): void {
 export function loadKeySetFromDirectory(dir: string, options: LoadKeyDirectoryOptions = {}): KeySet {
   const clock = options.clock ?? systemClock;
   const reloadSeconds = options.reloadEvery === undefined ? 300 : parseDuration(options.reloadEvery);
-  if (reloadSeconds === undefined) throw new TypeError(`"reloadEvery" must be a duration such as '5m'; got ${JSON.stringify(options.reloadEvery)}.`);
+  if (reloadSeconds === undefined)
+    throw new TypeError(`"reloadEvery" must be a duration such as '5m'; got ${JSON.stringify(options.reloadEvery)}.`);
   const manifestPath = join(dir, MANIFEST_FILE);
   const snapshot = (): string => (existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : '');
   let seen = snapshot();
   const manifest = readKeyManifest(dir, clock());
   if (reloadSeconds * 1000 >= manifest.publishAheadSeconds * 1000) {
-    throw new TypeError(`"reloadEvery" (${reloadSeconds} s) must be shorter than the directory's publishAhead (${manifest.publishAheadSeconds} s), or instances would sign with keys others do not know yet.`);
+    throw new TypeError(
+      `"reloadEvery" (${reloadSeconds} s) must be shorter than the directory's publishAhead (${manifest.publishAheadSeconds} s), or instances would sign with keys others do not know yet.`,
+    );
   }
   return new KeySet(
     {
@@ -201,11 +238,21 @@ export function loadKeySetFromDirectory(dir: string, options: LoadKeyDirectoryOp
       },
       rotate: (rotateOptions, now) => {
         const before = new Set(readKeyManifest(dir, now).keys.map((entry) => entry.kid));
-        const result = rotateKeyDirectory(dir, { ...rotateOptions, algorithm: rotateOptions.algorithm as AsymmetricAlgorithm | undefined, clock: () => now });
+        const result = rotateKeyDirectory(dir, {
+          ...rotateOptions,
+          algorithm: rotateOptions.algorithm as AsymmetricAlgorithm | undefined,
+          clock: () => now,
+        });
         seen = snapshot();
         const after = readKeyManifest(dir, now);
-        const next = result.keys.find((status) => status.state === 'next') ?? result.keys.find((status) => status.state === 'signing');
-        const rotation: KeyRotation = { kid: next?.kid ?? '', created: next !== undefined && !before.has(next.kid), signsFrom: next?.signsFrom ?? now };
+        const next =
+          result.keys.find((status) => status.state === 'next') ??
+          result.keys.find((status) => status.state === 'signing');
+        const rotation: KeyRotation = {
+          kid: next?.kid ?? '',
+          created: next !== undefined && !before.has(next.kid),
+          signsFrom: next?.signsFrom ?? now,
+        };
         return { specs: specsOf(after, dir), result: rotation };
       },
     },
@@ -237,19 +284,25 @@ export function rotateKeyDirectory(dir: string, options: RotateKeyDirectoryOptio
   const manifest = readKeyManifest(dir, now);
   if (options.retainFor !== undefined) {
     const retainFor = parseDuration(options.retainFor);
-    if (retainFor === undefined) throw new TypeError(`"retainFor" must be a duration such as '31d'; got ${JSON.stringify(options.retainFor)}.`);
+    if (retainFor === undefined)
+      throw new TypeError(`"retainFor" must be a duration such as '31d'; got ${JSON.stringify(options.retainFor)}.`);
     manifest.retainForSeconds = retainFor;
   }
   let publishAheadSeconds = manifest.publishAheadSeconds;
   if (options.publishAhead !== undefined && options.publishAhead !== 0) {
     const parsed = parseDuration(options.publishAhead);
-    if (parsed === undefined || parsed < 60) throw new TypeError(`"publishAhead" must be 0 or a duration of at least 60 s; got ${JSON.stringify(options.publishAhead)}.`);
+    if (parsed === undefined || parsed < 60)
+      throw new TypeError(
+        `"publishAhead" must be 0 or a duration of at least 60 s; got ${JSON.stringify(options.publishAhead)}.`,
+      );
     manifest.publishAheadSeconds = publishAheadSeconds = parsed;
   }
   if (options.publishAhead === 0) publishAheadSeconds = 0;
   const everySeconds = options.every === undefined ? undefined : parseDuration(options.every);
   if (options.every !== undefined && (everySeconds === undefined || everySeconds <= publishAheadSeconds)) {
-    throw new TypeError(`"every" must be a duration longer than publishAhead (${publishAheadSeconds} s); got ${JSON.stringify(options.every)}.`);
+    throw new TypeError(
+      `"every" must be a duration longer than publishAhead (${publishAheadSeconds} s); got ${JSON.stringify(options.every)}.`,
+    );
   }
   if (options.algorithm !== undefined && !isAsymmetricAlgorithm(options.algorithm)) {
     throw new TypeError(`"algorithm" must be EdDSA, ES256 or RS256; got ${String(options.algorithm)}.`);
@@ -257,7 +310,9 @@ export function rotateKeyDirectory(dir: string, options: RotateKeyDirectoryOptio
 
   const current = keySetOf(manifest, dir, clock).listKeys();
   const waiting = manifest.keys.find((entry) => current.find((status) => status.kid === entry.kid)?.state === 'next');
-  const signing = manifest.keys.find((entry) => entry.kid === current.find((status) => status.state === 'signing')?.kid) as KeyManifestEntry;
+  const signing = manifest.keys.find(
+    (entry) => entry.kid === current.find((status) => status.state === 'signing')?.kid,
+  ) as KeyManifestEntry;
   let created: string | undefined;
   if (waiting !== undefined) {
     // A key is already published and waiting: never stack another; "publish ahead 0" means "let it sign now".

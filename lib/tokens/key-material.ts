@@ -108,7 +108,9 @@ export function quote(path: string): string {
 
 export function checkKid(kid: unknown, path: string): string {
   if (typeof kid !== 'string' || !KID_PATTERN.test(kid)) {
-    throw new TypeError(`${quote(path)} must be a non-empty string (at most 128 printable ASCII characters): it names the key in every token header.`);
+    throw new TypeError(
+      `${quote(path)} must be a non-empty string (at most 128 printable ASCII characters): it names the key in every token header.`,
+    );
   }
   return kid;
 }
@@ -125,7 +127,9 @@ function instant(value: unknown, path: string): number | undefined {
 /** An HMAC key from a string (UTF-8) or bytes, or a TypeError naming `path`. */
 export function prepareHmacSecret(secret: unknown, algorithm: HmacAlgorithm, path: string): KeyObject {
   if (typeof secret !== 'string' && !Buffer.isBuffer(secret)) {
-    throw new TypeError(`${quote(path)} must be an HMAC key: a string or Buffer of at least ${HMAC_MIN_BYTES[algorithm]} bytes.`);
+    throw new TypeError(
+      `${quote(path)} must be an HMAC key: a string or Buffer of at least ${HMAC_MIN_BYTES[algorithm]} bytes.`,
+    );
   }
   const bytes = Buffer.isBuffer(secret) ? secret : Buffer.from(secret, 'utf8');
   const minimum = HMAC_MIN_BYTES[algorithm];
@@ -160,15 +164,29 @@ function thumbprintKid(jwk: Pick<PublicJwk, 'kty' | 'n' | 'e' | 'crv' | 'x' | 'y
 /** RFC 7638 thumbprint of a public JWK: its required members in lexicographic order, SHA-256, base64url. */
 export function jwkThumbprint(jwk: Pick<PublicJwk, 'kty' | 'n' | 'e' | 'crv' | 'x' | 'y'>): string {
   const members =
-    jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+    jwk.kty === 'RSA'
+      ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
+      : jwk.kty === 'EC'
+        ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+        : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
 function publicJwkOf(publicKey: KeyObject, algorithm: AsymmetricAlgorithm, kid: string | undefined): PublicJwk {
   // Only the public parameters: a KeyObject of type "public" cannot export d, p, q...
   const exported = publicKey.export({ format: 'jwk' }) as Partial<PublicJwk>;
-  const base = { kty: exported.kty as PublicJwk['kty'], n: exported.n, e: exported.e, crv: exported.crv, x: exported.x, y: exported.y };
-  const params = Object.fromEntries(Object.entries(base).filter(([, value]) => value !== undefined)) as Omit<PublicJwk, 'kid' | 'alg' | 'use'>;
+  const base = {
+    kty: exported.kty as PublicJwk['kty'],
+    n: exported.n,
+    e: exported.e,
+    crv: exported.crv,
+    x: exported.x,
+    y: exported.y,
+  };
+  const params = Object.fromEntries(Object.entries(base).filter(([, value]) => value !== undefined)) as Omit<
+    PublicJwk,
+    'kid' | 'alg' | 'use'
+  >;
   return { ...params, kid: kid ?? thumbprintKid(base), alg: algorithm, use: 'sig' };
 }
 
@@ -186,13 +204,19 @@ function readKey(input: unknown, kind: 'private' | 'public', path: string): KeyO
 function checkKeyType(key: KeyObject, algorithm: AsymmetricAlgorithm, path: string, which: string): void {
   const expected = algorithm === 'RS256' ? 'rsa' : algorithm === 'ES256' ? 'ec' : 'ed25519';
   if (key.asymmetricKeyType !== expected) {
-    throw new TypeError(`${quote(path)} keys must be ${algorithm === 'EdDSA' ? 'Ed25519' : expected.toUpperCase()} keys for ${algorithm}; got ${String(key.asymmetricKeyType)}.`);
+    throw new TypeError(
+      `${quote(path)} keys must be ${algorithm === 'EdDSA' ? 'Ed25519' : expected.toUpperCase()} keys for ${algorithm}; got ${String(key.asymmetricKeyType)}.`,
+    );
   }
   if (expected === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MIN_BITS) {
-    throw new TypeError(`${quote(`${path}.${which}`)} must be an RSA key of at least ${RSA_MIN_BITS} bits; it has ${key.asymmetricKeyDetails?.modulusLength ?? 0}.`);
+    throw new TypeError(
+      `${quote(`${path}.${which}`)} must be an RSA key of at least ${RSA_MIN_BITS} bits; it has ${key.asymmetricKeyDetails?.modulusLength ?? 0}.`,
+    );
   }
   if (expected === 'ec' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new TypeError(`${quote(path)} keys must be on the P-256 curve for ES256; got ${String(key.asymmetricKeyDetails?.namedCurve)}.`);
+    throw new TypeError(
+      `${quote(path)} keys must be on the P-256 curve for ES256; got ${String(key.asymmetricKeyDetails?.namedCurve)}.`,
+    );
   }
 }
 
@@ -206,7 +230,9 @@ export interface PrepareKeyOptions {
 /** Checks one key spec, naming `path` in every TypeError. */
 export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptions): PreparedKey {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || Buffer.isBuffer(spec)) {
-    throw new TypeError(`${quote(path)} must be a key: { algorithm, kid?, secret } or { algorithm, kid?, privateKey?, publicKey? }.`);
+    throw new TypeError(
+      `${quote(path)} must be a key: { algorithm, kid?, secret } or { algorithm, kid?, privateKey?, publicKey? }.`,
+    );
   }
   const fields = spec as Record<string, unknown>;
   const { algorithm } = fields;
@@ -224,14 +250,29 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
     const accepts = fields.acceptsMissingKid ?? options.acceptsMissingKid ?? false;
     if (typeof accepts !== 'boolean') throw new TypeError(`${quote(`${path}.acceptsMissingKid`)} must be a boolean.`);
     const legacyKids = kid === undefined ? [legacyHmacKid(key)] : [];
-    return { kid: kid ?? hmacKid(key), algorithm, signingKey: key, verificationKey: key, publicJwk: undefined, acceptsMissingKid: accepts, legacyKids, notBefore, retireAt };
+    return {
+      kid: kid ?? hmacKid(key),
+      algorithm,
+      signingKey: key,
+      verificationKey: key,
+      publicJwk: undefined,
+      acceptsMissingKid: accepts,
+      legacyKids,
+      notBefore,
+      retireAt,
+    };
   }
   if (!isAsymmetricAlgorithm(algorithm)) {
-    throw new TypeError(`${quote(`${path}.algorithm`)} must be one of ${[...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS].join(', ')}; got ${String(algorithm)}.`);
+    throw new TypeError(
+      `${quote(`${path}.algorithm`)} must be one of ${[...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS].join(', ')}; got ${String(algorithm)}.`,
+    );
   }
-  if ('secret' in fields) throw new TypeError(`${quote(path)} is an ${algorithm} key: give privateKey/publicKey, not "secret".`);
+  if ('secret' in fields)
+    throw new TypeError(`${quote(path)} is an ${algorithm} key: give privateKey/publicKey, not "secret".`);
   if (fields.acceptsMissingKid !== undefined) {
-    throw new TypeError(`${quote(`${path}.acceptsMissingKid`)} applies to HMAC keys only: asymmetric tokens always carried a kid.`);
+    throw new TypeError(
+      `${quote(`${path}.acceptsMissingKid`)} applies to HMAC keys only: asymmetric tokens always carried a kid.`,
+    );
   }
   const hasPrivate = fields.privateKey !== undefined || options.mustSign;
   const signingKey = hasPrivate ? readKey(fields.privateKey, 'private', `${path}.privateKey`) : undefined;
@@ -239,10 +280,13 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
     throw new TypeError(`${quote(`${path}.privateKey`)} must be a private key; a public key cannot sign.`);
   }
   let verificationKey =
-    fields.publicKey !== undefined ? readKey(fields.publicKey, 'public', `${path}.publicKey`) : signingKey ?? readKey(undefined, 'public', `${path}.publicKey`);
+    fields.publicKey !== undefined
+      ? readKey(fields.publicKey, 'public', `${path}.publicKey`)
+      : (signingKey ?? readKey(undefined, 'public', `${path}.publicKey`));
   // A private key given as the public one is usable: verify with the public half it contains.
   if (verificationKey.type !== 'public') {
-    if (verificationKey.type !== 'private') throw new TypeError(`${quote(`${path}.publicKey`)} must be a public key; got a secret key.`);
+    if (verificationKey.type !== 'private')
+      throw new TypeError(`${quote(`${path}.publicKey`)} must be a public key; got a secret key.`);
     verificationKey = createPublicKey(verificationKey);
   }
   if (signingKey !== undefined) checkKeyType(signingKey, algorithm, path, 'privateKey');
@@ -250,11 +294,23 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
   // Two keys that are not halves of one pair would sign tokens that never verify: every login would "work" and
   // every guarded request fail. Catch it at start-up with one probe signature.
   if (signingKey !== undefined && !keysArePair(algorithm, signingKey, verificationKey)) {
-    throw new TypeError(`${quote(`${path}.privateKey`)} and ${quote(`${path}.publicKey`)} are not the two halves of one key pair.`);
+    throw new TypeError(
+      `${quote(`${path}.privateKey`)} and ${quote(`${path}.publicKey`)} are not the two halves of one key pair.`,
+    );
   }
   const publicJwk = publicJwkOf(verificationKey, algorithm, kid);
   const legacyKids = kid === undefined ? [jwkThumbprint(publicJwk)] : [];
-  return { kid: publicJwk.kid, algorithm, signingKey, verificationKey, publicJwk, acceptsMissingKid: false, legacyKids, notBefore, retireAt };
+  return {
+    kid: publicJwk.kid,
+    algorithm,
+    signingKey,
+    verificationKey,
+    publicJwk,
+    acceptsMissingKid: false,
+    legacyKids,
+    notBefore,
+    retireAt,
+  };
 }
 
 /** A freshly generated key pair, as PEM text (PKCS#8 and SPKI) and as the public JWK with its thumbprint kid. */

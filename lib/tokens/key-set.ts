@@ -7,7 +7,15 @@ import { parseDuration, type Duration } from '../primitives/duration';
 import type { SigningAlgorithm } from './jws';
 import { isAsymmetricAlgorithm, isHmacAlgorithm } from './jws';
 import { internalKeysOf, type InternalTokenUse } from './internal-keys';
-import { checkKid, generateKeySpec, prepareKey, quote, type KeySpec, type PreparedKey, type PublicJwk } from './key-material';
+import {
+  checkKid,
+  generateKeySpec,
+  prepareKey,
+  quote,
+  type KeySpec,
+  type PreparedKey,
+  type PublicJwk,
+} from './key-material';
 
 /** When and how a key set rotates. Every field has a default; `every` unset means "only when rotateKeys() is called". */
 export interface KeySetRotationOptions {
@@ -140,7 +148,9 @@ function seconds(value: unknown, path: string, fallback: number, minimum = 1): n
   if (value === undefined) return fallback;
   const parsed = parseDuration(value);
   if (parsed === undefined || parsed < minimum) {
-    throw new TypeError(`${quote(path)} must be a duration of at least ${minimum} s, such as '1h' or '30d'; got ${JSON.stringify(value)}.`);
+    throw new TypeError(
+      `${quote(path)} must be a duration of at least ${minimum} s, such as '1h' or '30d'; got ${JSON.stringify(value)}.`,
+    );
   }
   return parsed;
 }
@@ -155,24 +165,33 @@ interface ResolvedRotation {
 
 function resolveRotation(input: unknown, path: string, retainForDefault: number): ResolvedRotation {
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw new TypeError(`${quote(path)} must be an object such as { every: '30d', publishAhead: '1d', retainFor: '31d' }.`);
+    throw new TypeError(
+      `${quote(path)} must be an object such as { every: '30d', publishAhead: '1d', retainFor: '31d' }.`,
+    );
   }
   const fields = (input ?? {}) as Record<string, unknown>;
   for (const name of Object.keys(fields)) {
-    if (!['every', 'publishAhead', 'retainFor', 'algorithm', 'maxKeys'].includes(name)) throw new TypeError(`Unknown option ${quote(`${path}.${name}`)}.`);
+    if (!['every', 'publishAhead', 'retainFor', 'algorithm', 'maxKeys'].includes(name))
+      throw new TypeError(`Unknown option ${quote(`${path}.${name}`)}.`);
   }
   const publishAhead = seconds(fields.publishAhead, `${path}.publishAhead`, DEFAULT_PUBLISH_AHEAD_SECONDS, 60);
   const every = fields.every === undefined ? undefined : seconds(fields.every, `${path}.every`, 0);
   if (every !== undefined && every <= publishAhead) {
-    throw new TypeError(`${quote(`${path}.every`)} must be longer than ${quote(`${path}.publishAhead`)} (${publishAhead} s).`);
+    throw new TypeError(
+      `${quote(`${path}.every`)} must be longer than ${quote(`${path}.publishAhead`)} (${publishAhead} s).`,
+    );
   }
   const { algorithm } = fields;
   if (algorithm !== undefined && !isHmacAlgorithm(algorithm) && !isAsymmetricAlgorithm(algorithm)) {
-    throw new TypeError(`${quote(`${path}.algorithm`)} must be EdDSA, ES256, RS256, HS256, HS384 or HS512; got ${String(algorithm)}.`);
+    throw new TypeError(
+      `${quote(`${path}.algorithm`)} must be EdDSA, ES256, RS256, HS256, HS384 or HS512; got ${String(algorithm)}.`,
+    );
   }
   const maxKeys = fields.maxKeys ?? DEFAULT_MAX_KEYS;
   if (typeof maxKeys !== 'number' || !Number.isInteger(maxKeys) || maxKeys < 2 || maxKeys > 100) {
-    throw new TypeError(`${quote(`${path}.maxKeys`)} must be an integer from 2 to 100; got ${JSON.stringify(fields.maxKeys)}.`);
+    throw new TypeError(
+      `${quote(`${path}.maxKeys`)} must be an integer from 2 to 100; got ${JSON.stringify(fields.maxKeys)}.`,
+    );
   }
   return {
     everyMs: every === undefined ? undefined : every * 1000,
@@ -210,25 +229,37 @@ export class KeySet {
     this.path = internals.path ?? 'keySet';
     if (typeof options !== 'object' || options === null) throw new TypeError(`${quote(this.path)} must be an object.`);
     for (const name of Object.keys(options)) {
-      if (!['keys', 'signingKid', 'rotation', 'clock', 'onError'].includes(name)) throw new TypeError(`Unknown option ${quote(`${this.path}.${name}`)}.`);
+      if (!['keys', 'signingKid', 'rotation', 'clock', 'onError'].includes(name))
+        throw new TypeError(`Unknown option ${quote(`${this.path}.${name}`)}.`);
     }
-    if (options.clock !== undefined && typeof options.clock !== 'function') throw new TypeError(`${quote(`${this.path}.clock`)} must be a function.`);
-    if (options.onError !== undefined && typeof options.onError !== 'function') throw new TypeError(`${quote(`${this.path}.onError`)} must be a function.`);
+    if (options.clock !== undefined && typeof options.clock !== 'function')
+      throw new TypeError(`${quote(`${this.path}.clock`)} must be a function.`);
+    if (options.onError !== undefined && typeof options.onError !== 'function')
+      throw new TypeError(`${quote(`${this.path}.onError`)} must be a function.`);
     this.clock = options.clock ?? internals.clock ?? systemClock;
     this.onError = options.onError ?? defaultOnError;
-    this.rotation = resolveRotation(options.rotation, `${this.path}.rotation`, internals.retainForSeconds ?? DEFAULT_RETAIN_FOR_SECONDS);
+    this.rotation = resolveRotation(
+      options.rotation,
+      `${this.path}.rotation`,
+      internals.retainForSeconds ?? DEFAULT_RETAIN_FOR_SECONDS,
+    );
     this.createdAt = this.clock();
     let specs = options.keys ?? [];
-    if (!Array.isArray(specs)) throw new TypeError(`${quote(`${this.path}.keys`)} must be an array of keys, newest first.`);
+    if (!Array.isArray(specs))
+      throw new TypeError(`${quote(`${this.path}.keys`)} must be an array of keys, newest first.`);
     if (specs.length === 0) {
       if (this.rotation.algorithm === undefined) {
-        throw new TypeError(`${quote(`${this.path}.keys`)} must list at least one key (or set ${quote(`${this.path}.rotation.algorithm`)} to generate one in this process).`);
+        throw new TypeError(
+          `${quote(`${this.path}.keys`)} must list at least one key (or set ${quote(`${this.path}.rotation.algorithm`)} to generate one in this process).`,
+        );
       }
       specs = [{ ...generateKeySpec(this.rotation.algorithm, this.createdAt), notBefore: undefined }];
     }
     this.install(specs, options.signingKid);
     const intervals = [
-      this.rotation.everyMs === undefined ? undefined : Math.min(Math.max(this.rotation.publishAheadMs / 4, 1000), 3_600_000),
+      this.rotation.everyMs === undefined
+        ? undefined
+        : Math.min(Math.max(this.rotation.publishAheadMs / 4, 1000), 3_600_000),
       internals.reload === undefined ? undefined : internals.reloadEveryMs,
     ].filter((ms): ms is number => ms !== undefined);
     if (intervals.length > 0) {
@@ -302,7 +333,9 @@ export class KeySet {
   /** HMAC keys that also accept tokens with no kid (issued before every token carried one). */
   keysAcceptingMissingKid(): PreparedKey[] {
     const now = this.clock();
-    return this.entries.filter((entry) => entry.key.acceptsMissingKid && this.dropAt(entry) > now).map((entry) => entry.key);
+    return this.entries
+      .filter((entry) => entry.key.acceptsMissingKid && this.dropAt(entry) > now)
+      .map((entry) => entry.key);
   }
 
   /**
@@ -338,8 +371,16 @@ export class KeySet {
     this.prune(now);
     return this.entries.map((entry) => {
       const dropAt = this.dropAt(entry);
-      const signsFrom = entry.activation === undefined || entry.activation === Number.NEGATIVE_INFINITY ? undefined : entry.activation;
-      return { kid: entry.key.kid, algorithm: entry.key.algorithm, state: this.stateOf(entry, now), signsFrom, retiredAt: entry.retiredAt, dropAt: Number.isFinite(dropAt) ? dropAt : undefined };
+      const signsFrom =
+        entry.activation === undefined || entry.activation === Number.NEGATIVE_INFINITY ? undefined : entry.activation;
+      return {
+        kid: entry.key.kid,
+        algorithm: entry.key.algorithm,
+        state: this.stateOf(entry, now),
+        signsFrom,
+        retiredAt: entry.retiredAt,
+        dropAt: Number.isFinite(dropAt) ? dropAt : undefined,
+      };
     });
   }
 
@@ -351,7 +392,10 @@ export class KeySet {
    */
   rotateKeys(options: RotateKeysOptions = {}): KeyRotation {
     const now = this.clock();
-    const publishAheadMs = options.publishAhead === 0 ? 0 : seconds(options.publishAhead, 'publishAhead', this.rotation.publishAheadMs / 1000) * 1000;
+    const publishAheadMs =
+      options.publishAhead === 0
+        ? 0
+        : seconds(options.publishAhead, 'publishAhead', this.rotation.publishAheadMs / 1000) * 1000;
     if (this.internals.rotate !== undefined) {
       const { specs, result } = this.internals.rotate({ ...options, publishAhead: publishAheadMs / 1000 }, now);
       this.install(specs, undefined);
@@ -372,12 +416,20 @@ export class KeySet {
       return { kid: pending.key.kid, created: false, signsFrom: pending.activation as number };
     }
     if (this.entries.length >= this.rotation.maxKeys) {
-      throw new Error(`The key set already holds ${this.entries.length} keys ("maxKeys"), each still verifying tokens; rotate again once retired keys are dropped.`);
+      throw new Error(
+        `The key set already holds ${this.entries.length} keys ("maxKeys"), each still verifying tokens; rotate again once retired keys are dropped.`,
+      );
     }
     const algorithm = options.algorithm ?? this.rotation.algorithm ?? this.currentSigner(now).key.algorithm;
     const spec = generateKeySpec(algorithm, now + publishAheadMs);
     const key = prepareKey(spec, 'rotation', { mustSign: true });
-    const entry: KeyEntry = { key, activation: now + publishAheadMs, retiredAt: undefined, dropBase: Number.POSITIVE_INFINITY, lastExpiryMs: 0 };
+    const entry: KeyEntry = {
+      key,
+      activation: now + publishAheadMs,
+      retiredAt: undefined,
+      dropBase: Number.POSITIVE_INFINITY,
+      lastExpiryMs: 0,
+    };
     this.entries.push(entry);
     this.byKid.set(key.kid, entry);
     this.schedule();
@@ -421,30 +473,47 @@ export class KeySet {
     const byKid = new Map<string, KeyEntry>();
     prepared.forEach((key, index) => {
       const duplicate = prepared.findIndex((other) => other.kid === key.kid);
-      if (duplicate !== index) throw new TypeError(`${quote(`${path}[${index}].kid`)} duplicates ${quote(`${path}[${duplicate}].kid`)} ("${key.kid}"): every key needs its own kid.`);
+      if (duplicate !== index)
+        throw new TypeError(
+          `${quote(`${path}[${index}].kid`)} duplicates ${quote(`${path}[${duplicate}].kid`)} ("${key.kid}"): every key needs its own kid.`,
+        );
     });
     if (prepared.length > this.rotation.maxKeys) {
-      throw new TypeError(`${quote(path)} lists ${prepared.length} keys; ${quote(`${this.path}.rotation.maxKeys`)} allows ${this.rotation.maxKeys}.`);
+      throw new TypeError(
+        `${quote(path)} lists ${prepared.length} keys; ${quote(`${this.path}.rotation.maxKeys`)} allows ${this.rotation.maxKeys}.`,
+      );
     }
     let initialIndex = prepared.findIndex((key) => key.notBefore === undefined);
     if (signingKid !== undefined) {
       checkKid(signingKid, `${this.path}.signingKid`);
       initialIndex = prepared.findIndex((key) => key.kid === signingKid);
-      if (initialIndex < 0) throw new TypeError(`${quote(`${this.path}.signingKid`)} names no key of ${quote(path)}: "${signingKid}".`);
+      if (initialIndex < 0)
+        throw new TypeError(`${quote(`${this.path}.signingKid`)} names no key of ${quote(path)}: "${signingKid}".`);
     }
     const entries = prepared.map((key, index): KeyEntry => {
       const inChain = key.notBefore !== undefined || index === initialIndex;
       if (inChain && key.signingKey === undefined) {
-        throw new TypeError(`${quote(`${path}[${index}].privateKey`)} is missing: this key ${key.notBefore === undefined ? 'signs now' : 'signs from its notBefore'}, and signing needs the private key.`);
+        throw new TypeError(
+          `${quote(`${path}[${index}].privateKey`)} is missing: this key ${key.notBefore === undefined ? 'signs now' : 'signs from its notBefore'}, and signing needs the private key.`,
+        );
       }
-      const activation = !inChain ? undefined : key.notBefore ?? (index === initialIndex ? Number.NEGATIVE_INFINITY : undefined);
-      const entry: KeyEntry = { key, activation, retiredAt: undefined, dropBase: Number.POSITIVE_INFINITY, lastExpiryMs: previous.get(key.kid)?.lastExpiryMs ?? 0 };
+      const activation = !inChain
+        ? undefined
+        : (key.notBefore ?? (index === initialIndex ? Number.NEGATIVE_INFINITY : undefined));
+      const entry: KeyEntry = {
+        key,
+        activation,
+        retiredAt: undefined,
+        dropBase: Number.POSITIVE_INFINITY,
+        lastExpiryMs: previous.get(key.kid)?.lastExpiryMs ?? 0,
+      };
       byKid.set(key.kid, entry);
       return entry;
     });
     // Tokens signed before kids were shortened name their key by its old kid: it finds the same key, unless a key of
     // the set has that kid as its own.
-    for (const entry of entries) for (const legacy of entry.key.legacyKids) if (!byKid.has(legacy)) byKid.set(legacy, entry);
+    for (const entry of entries)
+      for (const legacy of entry.key.legacyKids) if (!byKid.has(legacy)) byKid.set(legacy, entry);
     const now = this.clock();
     const old = { entries: this.entries, byKid: this.byKid };
     this.entries = entries;
@@ -461,17 +530,28 @@ export class KeySet {
       );
     }
     // A removed kid, or a kid whose key changed, may still be in a verifier's cache: make it start over.
-    if ([...previous].some(([kid, entry]) => byKid.get(kid)?.key.verificationKey.equals(entry.key.verificationKey) !== true)) this.removals += 1;
+    if (
+      [...previous].some(
+        ([kid, entry]) => byKid.get(kid)?.key.verificationKey.equals(entry.key.verificationKey) !== true,
+      )
+    )
+      this.removals += 1;
   }
 
   /** Recomputes each key's retirement from the order keys start signing in. */
   private schedule(): void {
-    const chain = this.entries.filter((entry) => entry.activation !== undefined).sort((a, b) => (a.activation as number) - (b.activation as number));
+    const chain = this.entries
+      .filter((entry) => entry.activation !== undefined)
+      .sort((a, b) => (a.activation as number) - (b.activation as number));
     for (const entry of this.entries) {
       const successor = chain[chain.indexOf(entry) + 1];
-      const retiredAt = Math.min(entry.key.retireAt ?? Number.POSITIVE_INFINITY, entry.activation === undefined ? Number.POSITIVE_INFINITY : successor?.activation ?? Number.POSITIVE_INFINITY);
+      const retiredAt = Math.min(
+        entry.key.retireAt ?? Number.POSITIVE_INFINITY,
+        entry.activation === undefined ? Number.POSITIVE_INFINITY : (successor?.activation ?? Number.POSITIVE_INFINITY),
+      );
       entry.retiredAt = Number.isFinite(retiredAt) ? retiredAt : undefined;
-      entry.dropBase = entry.retiredAt === undefined ? Number.POSITIVE_INFINITY : entry.retiredAt + this.rotation.retainForMs;
+      entry.dropBase =
+        entry.retiredAt === undefined ? Number.POSITIVE_INFINITY : entry.retiredAt + this.rotation.retainForMs;
     }
   }
 
@@ -489,7 +569,8 @@ export class KeySet {
     const signer = this.findSigner(now);
     // Only reachable when every key was given a retireAt that has now passed with no successor: refuse to sign with
     // a key past its retirement rather than issue tokens the set will drop while they are still valid.
-    if (signer === undefined) throw new Error('No key of the key set can sign now: every key is retired and no next key was published.');
+    if (signer === undefined)
+      throw new Error('No key of the key set can sign now: every key is retired and no next key was published.');
     return signer;
   }
 

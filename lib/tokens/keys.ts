@@ -1,7 +1,13 @@
 // The `secret` option: every shape it accepts, turned into one KeySet at start-up or a TypeError naming what is wrong.
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../primitives/clock';
-import { HMAC_ALGORITHMS, isAsymmetricAlgorithm, isHmacAlgorithm, type AsymmetricAlgorithm, type HmacAlgorithm } from './jws';
+import {
+  HMAC_ALGORITHMS,
+  isAsymmetricAlgorithm,
+  isHmacAlgorithm,
+  type AsymmetricAlgorithm,
+  type HmacAlgorithm,
+} from './jws';
 import { checkKid, prepareHmacSecret, prepareKey, type KeySpec } from './key-material';
 import { KeySet, type KeySetOptions } from './key-set';
 
@@ -57,14 +63,19 @@ function isKeySetOptions(secret: unknown): secret is KeySetOptions {
  */
 export function prepareKeys(secret: unknown, algorithm: unknown, context: PrepareKeysContext = {}): PreparedKeys {
   if (secret instanceof KeySet) {
-    if (algorithm !== undefined) throw new TypeError(`"tokens.algorithm" applies to an HMAC secret only; a KeySet names each key's algorithm (got ${String(algorithm)}).`);
+    if (algorithm !== undefined)
+      throw new TypeError(
+        `"tokens.algorithm" applies to an HMAC secret only; a KeySet names each key's algorithm (got ${String(algorithm)}).`,
+      );
     return secret;
   }
   const internals = { path: 'secret', clock: context.clock, retainForSeconds: context.retainForSeconds };
   if (isKeyPair(secret) || isKeySetOptions(secret)) {
     // An explicit HMAC "algorithm" beside a key pair used to be ignored silently; say so instead.
     if (algorithm !== undefined && algorithm !== (secret as { algorithm?: unknown }).algorithm) {
-      throw new TypeError(`"tokens.algorithm" applies to an HMAC secret only; with a key pair or key set, set each key's "algorithm" (got ${String(algorithm)}).`);
+      throw new TypeError(
+        `"tokens.algorithm" applies to an HMAC secret only; with a key pair or key set, set each key's "algorithm" (got ${String(algorithm)}).`,
+      );
     }
     if (isKeySetOptions(secret)) return new KeySet(secret, internals);
     if (!isAsymmetricAlgorithm(secret.algorithm)) {
@@ -73,7 +84,10 @@ export function prepareKeys(secret: unknown, algorithm: unknown, context: Prepar
     const kid = checkKid(secret.kid, 'secret.kid');
     // Checked here so that errors name "secret.privateKey", not a position in a list the caller never wrote.
     const key = prepareKey(secret, 'secret', { mustSign: true });
-    return new KeySet({ keys: [{ algorithm: secret.algorithm, kid, privateKey: key.signingKey, publicKey: key.verificationKey }] }, { ...internals, fixed: true });
+    return new KeySet(
+      { keys: [{ algorithm: secret.algorithm, kid, privateKey: key.signingKey, publicKey: key.verificationKey }] },
+      { ...internals, fixed: true },
+    );
   }
   const hmacAlgorithm = (algorithm ?? 'HS256') as HmacAlgorithm;
   const list = Array.isArray(secret) ? (secret as unknown[]) : [secret];
@@ -83,13 +97,16 @@ export function prepareKeys(secret: unknown, algorithm: unknown, context: Prepar
     );
   }
   if (!isHmacAlgorithm(hmacAlgorithm)) {
-    throw new TypeError(`"tokens.algorithm" must be one of ${HMAC_ALGORITHMS.join(', ')} with an HMAC secret; got ${String(algorithm)}.`);
+    throw new TypeError(
+      `"tokens.algorithm" must be one of ${HMAC_ALGORITHMS.join(', ')} with an HMAC secret; got ${String(algorithm)}.`,
+    );
   }
   const seen: KeyObject[] = [];
   const keys: KeySpec[] = list.map((item, index) => {
     const key = prepareHmacSecret(item, hmacAlgorithm, Array.isArray(secret) ? `secret[${index}]` : 'secret');
     const duplicate = seen.findIndex((other) => other.equals(key));
-    if (duplicate >= 0) throw new TypeError(`"secret[${index}]" is the same secret as "secret[${duplicate}]": list each secret once.`);
+    if (duplicate >= 0)
+      throw new TypeError(`"secret[${index}]" is the same secret as "secret[${duplicate}]": list each secret once.`);
     seen.push(key);
     // Tokens issued before every token carried a kid were signed with these secrets: keep accepting them.
     return { algorithm: hmacAlgorithm, secret: item as string | Buffer, acceptsMissingKid: true };

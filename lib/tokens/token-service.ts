@@ -95,7 +95,14 @@ export class TokenService {
     const expiresAt = Math.min(issuedAt + lifetimeSeconds, expiresNoLaterThan ?? Number.POSITIVE_INFINITY);
     const has = (claim: AccessTokenClaim): boolean => use !== 'access' || this.accessTokenClaims.has(claim);
     const jti = has('jti') ? newTokenId() : undefined;
-    const payload: Record<string, unknown> = { ...claims, usefor: use, iat: issuedAt, exp: expiresAt, exi: expiresAt - issuedAt, jti };
+    const payload: Record<string, unknown> = {
+      ...claims,
+      usefor: use,
+      iat: issuedAt,
+      exp: expiresAt,
+      exi: expiresAt - issuedAt,
+      jti,
+    };
     if (!has('usefor')) delete payload.usefor;
     if (!has('exi')) delete payload.exi;
     // A token straight from a login: its iat is the login's time (a refreshed one keeps the older auth_time).
@@ -106,7 +113,12 @@ export class TokenService {
     if (use === 'access') {
       const key = this.config.keys.signingKeyFor(expiresAt);
       // Every token names its key, HMAC ones too, so that verification never has to guess and rotation is possible.
-      token = signJwt(key.algorithm, key.signingKey as NonNullable<PreparedKey['signingKey']>, { typ: TOKEN_TYPES.access, kid: key.kid }, payload);
+      token = signJwt(
+        key.algorithm,
+        key.signingKey as NonNullable<PreparedKey['signingKey']>,
+        { typ: TOKEN_TYPES.access, kid: key.kid },
+        payload,
+      );
     } else {
       // Only access tokens are signed with a published key: the others cannot verify anywhere but here.
       const internal = this.config.keys.internalSigningKeyFor(use as InternalTokenUse, expiresAt);
@@ -157,7 +169,8 @@ export class TokenService {
     if (verified === undefined) throw new AuthError('token_invalid');
     // The header the engine verified must be the one the key was chosen by (it decodes base64 and text more loosely).
     const typ = verified.header.typ;
-    if (verified.header.alg !== header.alg || verified.header.kid !== header.kid || typ !== header.typ) throw new AuthError('token_invalid');
+    if (verified.header.alg !== header.alg || verified.header.kid !== header.kid || typ !== header.typ)
+      throw new AuthError('token_invalid');
     return checkClaims(verified.payload, use, now, clockSkewSeconds, audience, typ === TOKEN_TYPES.access);
   }
 
@@ -167,7 +180,10 @@ export class TokenService {
    * token issued before explicit typing (under a published key; its `usefor` is still checked). Its kid names the
    * key, and its alg must be that key's own.
    */
-  private keysFor(token: string, use: TokenUse): { keys: readonly VerificationKey[]; header: Readonly<Record<string, unknown>> } {
+  private keysFor(
+    token: string,
+    use: TokenUse,
+  ): { keys: readonly VerificationKey[]; header: Readonly<Record<string, unknown>> } {
     const first = token.indexOf('.');
     const second = first < 0 ? -1 : token.indexOf('.', first + 1);
     if (
@@ -196,7 +212,10 @@ export class TokenService {
     const { keys } = this.config;
     if (fields.typ === TOKEN_TYPES[use]) {
       if (use !== 'access') {
-        const key = typeof fields.kid === 'string' && fields.alg === INTERNAL_ALGORITHM ? keys.internalVerificationKey(use as InternalTokenUse, fields.kid) : undefined;
+        const key =
+          typeof fields.kid === 'string' && fields.alg === INTERNAL_ALGORITHM
+            ? keys.internalVerificationKey(use as InternalTokenUse, fields.kid)
+            : undefined;
         if (key === undefined) throw new AuthError('token_invalid');
         return { keys: [{ algorithm: INTERNAL_ALGORITHM, verificationKey: key }], header: fields };
       }
@@ -231,7 +250,8 @@ function checkClaims<U extends TokenUse>(
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new AuthError('token_invalid');
   const claims = payload as Record<string, unknown>;
   // A token of before explicit typing says its kind only in its (now verified) claims.
-  if (claims.usefor !== use && Object.hasOwn(TOKEN_TYPES, String(claims.usefor))) throw wrongKind(use, claims.usefor as TokenUse);
+  if (claims.usefor !== use && Object.hasOwn(TOKEN_TYPES, String(claims.usefor)))
+    throw wrongKind(use, claims.usefor as TokenUse);
   // An access token typed at+jwt (RFC 9068) names its kind in its header, and only access tokens verify under the
   // published keys: it may leave out `usefor` and `jti`. A token of the older `JWT` type must still carry both.
   const lean = use === 'access' && (claims.usefor === undefined || claims.jti === undefined) && isTypedAccessToken;

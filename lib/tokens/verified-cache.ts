@@ -22,7 +22,9 @@ export function slotOf(token: string): number {
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, AccessClaims>();
   private readonly slotTokens: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
-  private readonly slotClaims: (AccessClaims | undefined)[] = new Array<AccessClaims | undefined>(SLOTS).fill(undefined);
+  private readonly slotClaims: (AccessClaims | undefined)[] = new Array<AccessClaims | undefined>(SLOTS).fill(
+    undefined,
+  );
 
   constructor(private readonly maxEntries: number) {}
 

@@ -10,7 +10,11 @@ export function readJwks(dir: string): JSONWebKeySet {
 /** A token signed with DIR/private.pem (or another private key file of DIR), its kid in the header. */
 export async function signWithKeyDir(dir: string, alg: string, kid: string, file = 'private.pem'): Promise<string> {
   const privateKey = await importPKCS8(readFileSync(path.join(dir, file), 'utf8'), alg);
-  return new SignJWT({ sub: 'user-1' }).setProtectedHeader({ alg, kid }).setIssuedAt().setExpirationTime('5m').sign(privateKey);
+  return new SignJWT({ sub: 'user-1' })
+    .setProtectedHeader({ alg, kid })
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(privateKey);
 }
 
 /** Verifies `token` against a JWKS (the key chosen by the token's kid and alg); rejects when none fits. */

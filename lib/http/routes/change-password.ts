@@ -13,7 +13,10 @@ const body = bodyReader(
   Type.Object({
     currentPassword: { ...passwordField, description: 'The current password.' },
     newPassword: newPasswordField,
-    username: Type.Optional({ ...usernameField, description: 'Only without a token, for an expired password: whose password this is.' }),
+    username: Type.Optional({
+      ...usernameField,
+      description: 'Only without a token, for an expired password: whose password this is.',
+    }),
   }),
 );
 
@@ -21,9 +24,9 @@ export const changePasswordRoute = defineRoute({
   path: 'changePassword',
   method: 'post',
   operationId: 'changePassword',
-  summary: "Change the password",
+  summary: 'Change the password',
   description:
-    "Changes the password and ends every session of the user. Without a token, only an expired password can be changed, naming the user with `username` (after a 403 `password_expired` at login).",
+    'Changes the password and ends every session of the user. Without a token, only an expired password can be changed, naming the user with `username` (after a 403 `password_expired` at login).',
   tag: 'account',
   body,
   credential: optionalAccessToken(),
@@ -37,7 +40,8 @@ export const changePasswordRoute = defineRoute({
     if (auth) {
       await changePassword(edge.core, await currentUser(edge.core, auth), change);
     } else {
-      if (username === undefined) throw new AuthError('invalid_request', { message: 'The field "username" is required.' });
+      if (username === undefined)
+        throw new AuthError('invalid_request', { message: 'The field "username" is required.' });
       await changeExpiredPassword(edge.core, username, change);
     }
     return answer(edge, req, 'passwordChanged', undefined);

@@ -11,20 +11,25 @@ import { loginReply } from './login-reply';
 import { answer } from '../reply';
 
 const body = bodyReader(
-  Type.Object({
-    username: usernameField,
-    password: passwordField,
-    rememberMe: Type.Optional(Type.Boolean({ description: 'A longer-lived session, where the preset offers one.', examples: [false] })),
-  }, { examples: [{ username: 'admin', password: 'admin-password' }] }),
+  Type.Object(
+    {
+      username: usernameField,
+      password: passwordField,
+      rememberMe: Type.Optional(
+        Type.Boolean({ description: 'A longer-lived session, where the preset offers one.', examples: [false] }),
+      ),
+    },
+    { examples: [{ username: 'admin', password: 'admin-password' }] },
+  ),
 );
 
 export const loginRoute = defineRoute({
   path: 'login',
   method: 'post',
   operationId: 'login',
-  summary: "Log in",
+  summary: 'Log in',
   description:
-    "Logs in with a login name or an email address and a password. Answers a session (tokens), or a second-factor challenge to finish at the second-factor route. Wrong credentials: 401 `invalid_credentials`; too many: 403 `login_blocked`; an expired password: 403 `password_expired`.",
+    'Logs in with a login name or an email address and a password. Answers a session (tokens), or a second-factor challenge to finish at the second-factor route. Wrong credentials: 401 `invalid_credentials`; too many: 403 `login_blocked`; an expired password: 403 `password_expired`.',
   tag: 'login',
   body,
   bodyOptional: (edge) => edge.core.externalIdentity !== undefined,
@@ -43,7 +48,14 @@ export const loginRoute = defineRoute({
     // No fields means no body was sent (allowed only for the identity provider's login): read it to say what is missing.
     const { username, password, rememberMe } = fields.username === undefined ? body.read(req) : fields;
     const outcome = await measureLogin(edge, () =>
-      loginWithPassword(core, { username, password, rememberMe: rememberMe === true, deviceToken, trustedDeviceToken: trustedDeviceCookie(edge, req), signal: clientGoneSignal(res) }),
+      loginWithPassword(core, {
+        username,
+        password,
+        rememberMe: rememberMe === true,
+        deviceToken,
+        trustedDeviceToken: trustedDeviceCookie(edge, req),
+        signal: clientGoneSignal(res),
+      }),
     );
     if (outcome.kind === 'challenge') return answer(edge, req, 'challenge', outcome);
     return loginReply(edge, req, res, outcome);

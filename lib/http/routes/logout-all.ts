@@ -8,9 +8,9 @@ export const logoutAllRoute = defineRoute({
   path: 'logoutAll',
   method: 'post',
   operationId: 'logoutEverywhere',
-  summary: "Log out everywhere",
+  summary: 'Log out everywhere',
   description:
-    "Ends every session of the caller, this one included, and revokes their API keys (unless `apiKeys.revokeOnReset` is false).",
+    'Ends every session of the caller, this one included, and revokes their API keys (unless `apiKeys.revokeOnReset` is false).',
   tag: 'sessions',
   credential: accessToken(),
   answers: ['loggedOut'],

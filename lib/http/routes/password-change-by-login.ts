@@ -20,9 +20,9 @@ export const passwordChangeByLoginRoute = defineRoute({
   path: 'passwordChangeByLogin',
   method: 'post',
   operationId: 'changePasswordByLogin',
-  summary: "Change a password by login",
+  summary: 'Change a password by login',
   description:
-    "Changes a password naming the user and proving the current one, like a login; ends every session of the user.",
+    'Changes a password naming the user and proving the current one, like a login; ends every session of the user.',
   tag: 'account',
   body,
   // A token is not needed; a user with a second factor sends theirs along (it must be their own).

@@ -18,20 +18,33 @@ const resetTokenField = Type.String({
 });
 
 const body = bodyReader(
-  Type.Object({
-    token: Type.Optional(resetTokenField),
-    key: Type.Optional({ ...resetTokenField, description: 'The same token under the name JHipster clients send (utmstack). Send "token" or "key".' }),
-    newPassword: newPasswordField,
-    code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app: required when the user has one (else 400 tfa_required).' }),
-    recoveryCode: Type.Optional({ ...recoveryCodeField, description: 'One of the recovery codes, in place of "code".' }),
-  }, { examples: [{ token: resetTokenField.examples[0], newPassword: newPasswordField.examples[0] }] }),
+  Type.Object(
+    {
+      token: Type.Optional(resetTokenField),
+      key: Type.Optional({
+        ...resetTokenField,
+        description: 'The same token under the name JHipster clients send (utmstack). Send "token" or "key".',
+      }),
+      newPassword: newPasswordField,
+      code: Type.Optional({
+        ...codeField,
+        description:
+          'A current code from the authenticator app: required when the user has one (else 400 tfa_required).',
+      }),
+      recoveryCode: Type.Optional({
+        ...recoveryCodeField,
+        description: 'One of the recovery codes, in place of "code".',
+      }),
+    },
+    { examples: [{ token: resetTokenField.examples[0], newPassword: newPasswordField.examples[0] }] },
+  ),
 );
 
 export const passwordResetRoute = defineRoute({
   path: 'passwordReset',
   method: 'post',
   operationId: 'resetPassword',
-  summary: "Reset the password with the mailed token",
+  summary: 'Reset the password with the mailed token',
   description:
     "Sets a new password with the mailed token and ends every session. A bad, used, replaced or expired token: 400 `reset_token_invalid`. A user with an authenticator app also sends `code` or `recoveryCode` (else 400 `tfa_required`; the token stays usable). Wrong codes have their own budget, not the login lockout: 5 per token (then the token is dead), 10 an hour per user or device (then 429 `rate_limited`). Revokes the user's API keys unless `apiKeys.revokeOnReset` is false. 503 `unavailable` when the mailer cannot send reset links.",
   tag: 'account',
@@ -47,7 +60,8 @@ export const passwordResetRoute = defineRoute({
     if (value === undefined || (token !== undefined && key !== undefined)) {
       throw new AuthError('invalid_request', { message: 'The field "token" is required (or "key").' });
     }
-    if (code !== undefined && recoveryCode !== undefined) throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
+    if (code !== undefined && recoveryCode !== undefined)
+      throw new AuthError('invalid_request', { message: 'Send "code" or "recoveryCode", not both.' });
     await resetPassword(edge.core, { token: value, newPassword, code, recoveryCode, deviceToken });
     return answer(edge, req, 'passwordReset', undefined);
   },

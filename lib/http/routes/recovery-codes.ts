@@ -11,7 +11,10 @@ import { accessToken } from '../credentials';
 const body = bodyReader(
   Type.Object({
     password: passwordField,
-    code: Type.Optional({ ...codeField, description: 'A current code from the authenticator app, for a user who has one.' }),
+    code: Type.Optional({
+      ...codeField,
+      description: 'A current code from the authenticator app, for a user who has one.',
+    }),
   }),
 );
 
@@ -19,9 +22,9 @@ export const recoveryCodesRoute = defineRoute({
   path: 'recoveryCodes',
   method: 'post',
   operationId: 'generateRecoveryCodes',
-  summary: "Generate new recovery codes",
+  summary: 'Generate new recovery codes',
   description:
-    "Ten new recovery codes, shown this once, replacing any earlier set. Needs the password, and a current app code (`code`) for a user with an authenticator app; a user whose factor is the emailed code proves it by the login behind the token. A user without a second factor gets 400 `invalid_request`.",
+    'Ten new recovery codes, shown this once, replacing any earlier set. Needs the password, and a current app code (`code`) for a user with an authenticator app; a user whose factor is the emailed code proves it by the login behind the token. A user without a second factor gets 400 `invalid_request`.',
   tag: 'second factor',
   body,
   credential: accessToken(),
@@ -33,6 +36,11 @@ export const recoveryCodesRoute = defineRoute({
   async handle(edge, { req, auth, deviceToken, fields }) {
     const { password, code } = fields;
     const user = await currentUser(edge.core, auth);
-    return answer(edge, req, 'recoveryCodes', await generateRecoveryCodes(edge.core, user, { password, code, deviceToken }));
+    return answer(
+      edge,
+      req,
+      'recoveryCodes',
+      await generateRecoveryCodes(edge.core, user, { password, code, deviceToken }),
+    );
   },
 });

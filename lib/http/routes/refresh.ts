@@ -21,9 +21,9 @@ export const refreshRoute = defineRoute({
   path: 'refresh',
   method: (edge) => edge.preset.routes.refreshMethod,
   operationId: 'refreshSession',
-  summary: "Refresh the access token",
+  summary: 'Refresh the access token',
   description:
-    "Exchanges a refresh token (body `refreshToken`, or bearer) for a new access token; a reused refresh token ends the session (401 `token_revoked`).",
+    'Exchanges a refresh token (body `refreshToken`, or bearer) for a new access token; a reused refresh token ends the session (401 `token_revoked`).',
   tag: 'sessions',
   body: refreshBody,
   bodyOptional: () => true,
@@ -34,6 +34,11 @@ export const refreshRoute = defineRoute({
   errors: [400, 401, 413, 429, 503],
   async handle(edge, { req, res, token }) {
     // Cookie transport: the rotated refresh token goes back in its cookie, never in the body.
-    return answer(edge, req, 'refreshed', deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, token))));
+    return answer(
+      edge,
+      req,
+      'refreshed',
+      deliverTokensInCookies(edge, req, res, await measureRefresh(edge, () => refreshSession(edge.core, token))),
+    );
   },
 });

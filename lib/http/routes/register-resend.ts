@@ -7,13 +7,15 @@ import { noCredential } from '../credentials';
 import { registrationEmailField } from './register';
 import { answer } from '../reply';
 
-const body = bodyReader(Type.Object({ email: { ...registrationEmailField, description: 'The address the account was registered with.' } }));
+const body = bodyReader(
+  Type.Object({ email: { ...registrationEmailField, description: 'The address the account was registered with.' } }),
+);
 
 export const registerResendRoute = defineRoute({
   path: 'registerResend',
   method: 'post',
   operationId: 'resendVerification',
-  summary: "Resend the verification mail",
+  summary: 'Resend the verification mail',
   description:
     "Mails a new verification link (replacing the earlier one) to an unverified account's address. The same 202 for any address; a few mails per address per hour (`registration.resendLimit`, shared with sign-up), past that nothing is sent.",
   tag: 'account',

@@ -8,7 +8,13 @@ import { noCredential } from '../credentials';
 
 const body = bodyReader(
   Type.Object({
-    token: Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\u0000]*$', description: 'The token from the mailed link (its "token" query parameter).', examples: ['kq3VbN8xW2rT5mYp0aZ7cE4dF6gH1jL9sU_-oIqRtw4'] }),
+    token: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      pattern: '^[^\\u0000]*$',
+      description: 'The token from the mailed link (its "token" query parameter).',
+      examples: ['kq3VbN8xW2rT5mYp0aZ7cE4dF6gH1jL9sU_-oIqRtw4'],
+    }),
   }),
 );
 
@@ -18,7 +24,7 @@ export const registerVerifyRoute = defineRoute({
   operationId: 'verifyRegistration',
   summary: "Verify a new account's address",
   description:
-    "Verifies the address with the mailed token; the user can then log in. A bad, used, replaced or expired token: 400 `verification_token_invalid`.",
+    'Verifies the address with the mailed token; the user can then log in. A bad, used, replaced or expired token: 400 `verification_token_invalid`.',
   tag: 'account',
   body,
   credential: noCredential(),

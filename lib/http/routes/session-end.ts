@@ -8,7 +8,7 @@ export const sessionEndRoute = defineRoute({
   path: 'sessionEnd',
   method: 'delete',
   operationId: 'endSession',
-  summary: "End a session",
+  summary: 'End a session',
   description:
     "Ends one of the caller's sessions: its tokens stop working. Another user's session id answers like a missing one (404 `not_found`).",
   tag: 'sessions',

@@ -8,7 +8,7 @@ export const tfaResendRoute = defineRoute({
   path: 'tfaResend',
   method: 'post',
   operationId: 'resendSecondFactorCode',
-  summary: "Resend the second-factor code",
+  summary: 'Resend the second-factor code',
   description:
     "Mails a new code for the challenge (the challenge token as bearer); the challenge's life and attempt budget are not renewed. Too soon: 429 `tfa_resend_too_soon`.",
   tag: 'second factor',

@@ -23,20 +23,29 @@ export const recoveryCodeField = Type.String({
 });
 
 const body = bodyReader(
-  Type.Object({
-    code: Type.Optional({ ...codeField, description: 'The six-digit code (emailed, or from the authenticator app). Send this or "recoveryCode".' }),
-    recoveryCode: Type.Optional({ ...recoveryCodeField, description: `${recoveryCodeField.description} In place of "code".` }),
-    rememberDevice: Type.Optional(rememberDeviceField),
-  }, { examples: [{ code: '123456' }] }),
+  Type.Object(
+    {
+      code: Type.Optional({
+        ...codeField,
+        description: 'The six-digit code (emailed, or from the authenticator app). Send this or "recoveryCode".',
+      }),
+      recoveryCode: Type.Optional({
+        ...recoveryCodeField,
+        description: `${recoveryCodeField.description} In place of "code".`,
+      }),
+      rememberDevice: Type.Optional(rememberDeviceField),
+    },
+    { examples: [{ code: '123456' }] },
+  ),
 );
 
 export const tfaVerifyRoute = defineRoute({
   path: 'tfaVerify',
   method: 'post',
   operationId: 'verifySecondFactor',
-  summary: "Verify the second factor",
+  summary: 'Verify the second factor',
   description:
-    "Completes a login with the code of its second factor, or a recovery code (the challenge token as bearer). A wrong code: 401 `tfa_invalid`; too many: 401 `tfa_attempts_exceeded`.",
+    'Completes a login with the code of its second factor, or a recovery code (the challenge token as bearer). A wrong code: 401 `tfa_invalid`; too many: 401 `tfa_attempts_exceeded`.',
   tag: 'second factor',
   body,
   credential: challengeToken(),
@@ -46,7 +55,12 @@ export const tfaVerifyRoute = defineRoute({
   async handle(edge, { req, res, token, deviceToken, fields }) {
     const { code, recoveryCode, rememberDevice } = fields;
     if ((code === undefined) === (recoveryCode === undefined)) {
-      throw new AuthError('invalid_request', { message: code === undefined ? 'The field "code" is required (or "recoveryCode").' : 'Send "code" or "recoveryCode", not both.' });
+      throw new AuthError('invalid_request', {
+        message:
+          code === undefined
+            ? 'The field "code" is required (or "recoveryCode").'
+            : 'Send "code" or "recoveryCode", not both.',
+      });
     }
     return completeSecondFactor(edge, { req, res, token, deviceToken }, code, recoveryCode, rememberDevice);
   },
@@ -60,7 +74,12 @@ async function completeSecondFactor(
   recoveryCode?: string,
   rememberDevice?: boolean,
 ): Promise<Reply> {
-  return loginReply(edge, req, res, await verifySecondFactor(edge.core, { challengeToken: token, code, recoveryCode, deviceToken, rememberDevice }));
+  return loginReply(
+    edge,
+    req,
+    res,
+    await verifySecondFactor(edge.core, { challengeToken: token, code, recoveryCode, deviceToken, rememberDevice }),
+  );
 }
 
 /** The code, trimmed, if it is one: 1 to 16 characters, no U+0000. */
@@ -85,26 +104,51 @@ export const tfaVerifyByQueryRoute = defineRoute({
   path: 'tfaVerifyByQuery',
   method: 'get',
   operationId: 'verifySecondFactorByQuery',
-  summary: "Verify the second factor (code in the query)",
+  summary: 'Verify the second factor (code in the query)',
   description:
-    "Completes a login with the code as the `code` query parameter (the challenge token as bearer); otherwise as the POST verify route.",
-  queryParameters: [{ name: 'code', in: 'query', required: true, schema: { type: 'string', minLength: 1, maxLength: 16 }, description: 'The six-digit code.', example: '123456' }],
+    'Completes a login with the code as the `code` query parameter (the challenge token as bearer); otherwise as the POST verify route.',
+  queryParameters: [
+    {
+      name: 'code',
+      in: 'query',
+      required: true,
+      schema: { type: 'string', minLength: 1, maxLength: 16 },
+      description: 'The six-digit code.',
+      example: '123456',
+    },
+  ],
   async handle(edge, input) {
     const code = codeOrNull(input.req.query.code);
-    if (code === null) throw new AuthError('invalid_request', { message: 'The query parameter "code" is required: the code, once.' });
+    if (code === null)
+      throw new AuthError('invalid_request', { message: 'The query parameter "code" is required: the code, once.' });
     return completeSecondFactor(edge, input, code);
   },
 });
 
-const codeBodySchema = { type: 'string', minLength: 1, maxLength: 16, description: 'The six-digit code.', examples: ['123456'] };
+const codeBodySchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 16,
+  description: 'The six-digit code.',
+  examples: ['123456'],
+};
 
 /** The request body as the OpenAPI document shows it: this route reads its own body (a bare string, not an object). */
 const rawCodeRequestBody = {
   required: true,
-  description: 'The code alone: as text/plain (what Angular\'s HttpClient sends for a string body), as a JSON string, or as a JSON number.',
+  description:
+    "The code alone: as text/plain (what Angular's HttpClient sends for a string body), as a JSON string, or as a JSON number.",
   content: {
     'text/plain': { schema: codeBodySchema, example: '123456' },
-    'application/json': { schema: { oneOf: [codeBodySchema, { type: 'integer', minimum: 0, description: 'The code as a number (its digits).', examples: [123456] }] }, example: '123456' },
+    'application/json': {
+      schema: {
+        oneOf: [
+          codeBodySchema,
+          { type: 'integer', minimum: 0, description: 'The code as a number (its digits).', examples: [123456] },
+        ],
+      },
+      example: '123456',
+    },
   },
 } as const;
 
@@ -122,13 +166,16 @@ function runParser(parser: RequestHandler, req: Request): Promise<void> {
 
 /** The code from a text/plain or JSON-string body, or a 400 naming what is wrong. */
 async function readRawCode(req: Request): Promise<string> {
-  if (hasNoBody(req)) throw new AuthError('invalid_request', { message: 'The body must be the code, as text/plain or a JSON string.' });
+  if (hasNoBody(req))
+    throw new AuthError('invalid_request', { message: 'The body must be the code, as text/plain or a JSON string.' });
   for (const parser of rawCodeParsers) await runParser(parser, req);
-  if (!req.is(['application/json', 'application/*+json', 'text/plain'])) throw new AuthError('unsupported_media_type', { message: 'The body must be text/plain or JSON.' });
+  if (!req.is(['application/json', 'application/*+json', 'text/plain']))
+    throw new AuthError('unsupported_media_type', { message: 'The body must be text/plain or JSON.' });
   // Angular sends a number body as JSON (a numeric input's value), which UTMStack's backend reads as its text.
   const body: unknown = req.body;
   const code = codeOrNull(typeof body === 'number' && Number.isSafeInteger(body) && body >= 0 ? String(body) : body);
-  if (code === null) throw new AuthError('invalid_request', { message: 'The body must be the code, as text/plain or a JSON string.' });
+  if (code === null)
+    throw new AuthError('invalid_request', { message: 'The body must be the code, as text/plain or a JSON string.' });
   return code;
 }
 
@@ -138,9 +185,9 @@ export const tfaVerifyRawBodyRoute = defineRoute({
   path: 'tfaVerifyRawBody',
   method: 'post',
   operationId: 'verifySecondFactorRawBody',
-  summary: "Verify the second factor (code as the body)",
+  summary: 'Verify the second factor (code as the body)',
   description:
-    "Completes a login with the code as the whole body, text/plain or a JSON string (the challenge token as bearer); otherwise as the POST verify route.",
+    'Completes a login with the code as the whole body, text/plain or a JSON string (the challenge token as bearer); otherwise as the POST verify route.',
   requestBody: rawCodeRequestBody,
   async handle(edge, input) {
     return completeSecondFactor(edge, input, await readRawCode(input.req));

@@ -11,7 +11,10 @@ import { accessToken } from '../credentials';
 const body = bodyReader(
   Type.Object({
     password: passwordField,
-    currentCode: Type.Optional({ ...codeField, description: 'A current code from the authenticator app already enrolled, if any.' }),
+    currentCode: Type.Optional({
+      ...codeField,
+      description: 'A current code from the authenticator app already enrolled, if any.',
+    }),
   }),
 );
 
@@ -19,7 +22,7 @@ export const totpEnrollRoute = defineRoute({
   path: 'totpEnroll',
   method: 'post',
   operationId: 'beginTotpEnrolment',
-  summary: "Start enrolling an authenticator app",
+  summary: 'Start enrolling an authenticator app',
   description:
     "Needs the password again and proof of the current second factor; answers the app's secret, not in use until confirmed.",
   tag: 'second factor',
@@ -33,6 +36,11 @@ export const totpEnrollRoute = defineRoute({
   async handle(edge, { req, auth, deviceToken, fields }) {
     const { password, currentCode } = fields;
     const user = await currentUser(edge.core, auth);
-    return answer(edge, req, 'totpEnrolment', await beginTotpEnrolment(edge.core, user, { password, currentCode, deviceToken }));
+    return answer(
+      edge,
+      req,
+      'totpEnrolment',
+      await beginTotpEnrolment(edge.core, user, { password, currentCode, deviceToken }),
+    );
   },
 });

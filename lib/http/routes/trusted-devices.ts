@@ -18,7 +18,12 @@ export const trustedDeviceListRoute = defineRoute({
   answers: ['trustedDeviceList'],
   errors: [401, 503],
   async handle(edge, { req, auth }) {
-    return answer(edge, req, 'trustedDeviceList', await listTrustedDevices(edge.core, auth.userId, trustedDeviceCookie(edge, req)));
+    return answer(
+      edge,
+      req,
+      'trustedDeviceList',
+      await listTrustedDevices(edge.core, auth.userId, trustedDeviceCookie(edge, req)),
+    );
   },
 });
 
@@ -26,9 +31,9 @@ export const trustedDevicesEndRoute = defineRoute({
   path: 'trustedDevices',
   method: 'delete',
   operationId: 'endTrustedDevices',
-  summary: "Forget every trusted device",
+  summary: 'Forget every trusted device',
   description:
-    "Ends every trusted device of the caller: the next login from any browser asks for the second factor again.",
+    'Ends every trusted device of the caller: the next login from any browser asks for the second factor again.',
   tag: 'sessions',
   credential: accessToken(),
   mountedWhen: (edge) => edge.settings.trustedDevices !== false,

@@ -81,7 +81,7 @@ async function backfillNameKeys(pool: PgQueryable, { users }: Tables): Promise<v
          AND attname IN ('login_key', 'email_key') AND NOT attisdropped AND NOT attnotnull`,
   );
   if (pending.length === 0) return;
-  for (let after: string | null = null; ; ) {
+  for (let after: string | null = null; ;) {
     const { rows } = await pool.query(
       `SELECT id, login, email, login_key, email_key FROM ${users} WHERE $1::text IS NULL OR id > $1
          ORDER BY id LIMIT $2`,

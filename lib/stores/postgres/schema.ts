@@ -30,7 +30,13 @@ export function resolveTables(options: PostgresSchemaOptions, owner: string): Ta
   if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) {
     throw new TypeError(`${owner}: "tablePrefix" option must match ${IDENTIFIER} (lower-case letters, digits, _).`);
   }
-  return { schema, prefix, users: `"${schema}"."${prefix}users"`, apiKeys: `"${schema}"."${prefix}api_keys"`, passkeys: `"${schema}"."${prefix}passkeys"` };
+  return {
+    schema,
+    prefix,
+    users: `"${schema}"."${prefix}users"`,
+    apiKeys: `"${schema}"."${prefix}api_keys"`,
+    passkeys: `"${schema}"."${prefix}passkeys"`,
+  };
 }
 
 // login_key and email_key hold foldName(login) and foldName(email), computed in JavaScript: matching by them makes the
