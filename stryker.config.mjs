@@ -9,7 +9,12 @@ const group = GROUPS[name];
 if (group === undefined)
   throw new Error(`MUTATE_GROUP must be one of ${Object.keys(GROUPS).join(', ')}; got "${name}"`);
 
-const named = ['__tests__/unit', '__tests__/core', '__tests__/http'].flatMap((dir) =>
+// The topic folders of __tests__ (login, tokens, sessions, …) but for those that need services, a browser or docs.
+const notMutationTests = new Set(['helpers', 'contracts', 'integration', 'browser', 'clients', 'docs', 'cli']);
+const topics = readdirSync('__tests__', { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !notMutationTests.has(entry.name))
+  .map((entry) => `__tests__/${entry.name}`);
+const named = topics.flatMap((dir) =>
   readdirSync(dir)
     .filter((file) => file.endsWith('.test.ts') && group.testsNamed.test(file))
     .map((file) => `${dir}/${file}`),

@@ -15,6 +15,7 @@ function methods(file, first, last = first) {
   if (!existsSync(file)) return file;
   const lines = readFileSync(file, 'utf8').split('\n');
   const from = lines.findIndex((line) => line.includes(first));
+  if (from < 0) throw new Error(`scripts/mutation-groups.mjs: no "${first}" in ${file}; update the markers`);
   const lastStart = lines.findIndex((line, index) => index >= from && line.includes(last));
   const to =
     last === first && !lines[from].trimEnd().endsWith('{')
@@ -22,6 +23,17 @@ function methods(file, first, last = first) {
       : lines.findIndex((line, index) => index > lastStart && line === '  }');
   if (from < 0 || lastStart < 0 || to < 0)
     throw new Error(`scripts/mutation-groups.mjs: no "${first}" … "${last}" in ${file}; update the markers`);
+  return `${file}:${from + 1}-${to + 1}`;
+}
+
+/** `file:from-to` from the line after the one containing `marker` to the next line containing `end`. */
+function lines(file, marker, end) {
+  if (!existsSync(file)) return file;
+  const source = readFileSync(file, 'utf8').split('\n');
+  const from = source.findIndex((line) => line.includes(marker)) + 1;
+  const to = source.findIndex((line, index) => index >= from && line.includes(end));
+  if (from < 1 || to < 0)
+    throw new Error(`scripts/mutation-groups.mjs: no "${marker}" … "${end}" in ${file}; update the markers`);
   return `${file}:${from + 1}-${to + 1}`;
 }
 
@@ -33,35 +45,35 @@ export const GROUPS = {
       'lib/tokens/jws.ts',
       'lib/tokens/token-service.ts',
       methods(KEY_SET, 'get generation(): number {', 'keysAcceptingMissingKid(): PreparedKey[] {'),
-      // The removal count at the end of install(): one line.
-      methods(KEY_SET, '!== true)) this.removals += 1;'),
+      // The removal count at the end of install(): its condition and the count.
+      lines(KEY_SET, '// A removed kid, or a kid whose key changed', 'this.removals += 1;'),
       methods(KEY_SET, 'private pending(now: number)', 'private prune(now: number)'),
     ],
     tests: [
-      '__tests__/unit/token-service.test.ts',
-      '__tests__/unit/key-set.test.ts',
-      '__tests__/http/guard.security.test.ts',
+      '__tests__/tokens/token-service.test.ts',
+      '__tests__/tokens/key-set.test.ts',
+      '__tests__/tokens/guard.security.test.ts',
     ],
     testsNamed: /^(token-|verified-token|jws|key-set|forged-signatures)/,
   },
   lockout: {
     mutate: ['lib/core/lockout.ts', 'lib/core/devices.ts'],
     tests: [
-      '__tests__/http/lockout.test.ts',
-      '__tests__/http/lockout.security.test.ts',
-      '__tests__/http/device-cookie.security.test.ts',
-      '__tests__/http/second-factor-lockout.security.test.ts',
+      '__tests__/login/lockout.test.ts',
+      '__tests__/login/lockout.security.test.ts',
+      '__tests__/login/device-cookie.security.test.ts',
+      '__tests__/second-factor/second-factor-lockout.security.test.ts',
     ],
     testsNamed: /^(lockout|device-lockout|second-factor-lockout)/,
   },
   csrf: {
     mutate: ['lib/http/csrf.ts', 'lib/http/cookies.ts'],
-    tests: ['__tests__/http/cookie-csrf.security.test.ts', '__tests__/http/cookie-transport.test.ts'],
+    tests: ['__tests__/cookies/cookie-csrf.security.test.ts', '__tests__/cookies/cookie-transport.test.ts'],
     testsNamed: /^(csrf|cookie)/,
   },
   reset: {
     mutate: ['lib/core/password-reset.ts', 'lib/core/recovery-codes.ts'],
-    tests: ['__tests__/http/password-reset.test.ts', '__tests__/http/recovery-codes.test.ts'],
+    tests: ['__tests__/passwords/password-reset.test.ts', '__tests__/second-factor/recovery-codes.test.ts'],
     testsNamed: /^(password-reset|reset-|recovery-code)/,
   },
   'step-up': {

@@ -1,4 +1,4 @@
-// Run in a child process by __tests__/http/metrics.test.ts: a login and a guarded call on an instance whose metrics()
+// Run in a child process by __tests__/edge/metrics.test.ts: a login and a guarded call on an instance whose metrics()
 // was never called, then whether prom-client got loaded, and what metrics() says when prom-client cannot be found.
 import request from 'supertest';
 import { createTestApp, PASSWORDS } from './create-app';

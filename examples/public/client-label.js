@@ -1,5 +1,5 @@
 // The demo page's label for a session's client, from its User-Agent header: "Safari on iOS", "Chrome on Android".
-// A plain script (the page loads it before app.js); __tests__/unit/client-label.test.ts runs it with real UA strings.
+// A plain script (the page loads it before app.js); __tests__/edge/client-label.test.ts runs it with real UA strings.
 (function (global) {
   'use strict';
 
