@@ -37,7 +37,6 @@ import {
 } from './key-set-options';
 
 // Where the rest of the code imports them from.
-export { DEFAULT_PUBLISH_AHEAD_SECONDS, DEFAULT_RETAIN_FOR_SECONDS } from './key-set-options';
 export type {
   Jwks,
   KeyRotation,
