@@ -20,7 +20,7 @@ export interface KeyEntry {
 }
 
 /** An entry for `key`, signing from `activation`, its retirement unknown until scheduleRetirements() runs. */
-export function newEntry(key: PreparedKey, activation: number | undefined, lastExpiryMs: number): KeyEntry {
+function newEntry(key: PreparedKey, activation: number | undefined, lastExpiryMs: number): KeyEntry {
   return { key, activation, retiredAt: undefined, dropBase: Number.POSITIVE_INFINITY, lastExpiryMs };
 }
 

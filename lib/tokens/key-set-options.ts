@@ -1,5 +1,6 @@
 // The options of a key set: what hosts give (KeySetOptions, with rotateKeys()' options and results, and what
-// listKeys() and jwks() return), what the library's own loaders add (KeySetInternals), and their start-up checks.
+// listKeys() and jwks() return), what the library's own loaders add (KeySetInternals), their defaults and their
+// start-up checks.
 import type { Clock } from '../primitives/clock';
 import { parseDuration, type Duration } from '../primitives/duration';
 import { isAsymmetricAlgorithm, isHmacAlgorithm, type SigningAlgorithm } from './jws';
@@ -141,7 +142,7 @@ export function rotationPublishAheadMs(publishAhead: Duration | 0 | undefined, s
 }
 
 /** A duration option in seconds, `fallback` when unset, or a TypeError naming `path`. */
-export function seconds(value: unknown, path: string, fallback: number, minimum = 1): number {
+function seconds(value: unknown, path: string, fallback: number, minimum = 1): number {
   if (value === undefined) return fallback;
   const parsed = parseDuration(value);
   if (parsed === undefined || parsed < minimum) {
@@ -161,6 +162,7 @@ export interface ResolvedRotation {
   maxKeys: number;
 }
 
+/** Checks `rotation` (naming `path` in every TypeError) and fills in its defaults; `retainForDefault` in seconds. */
 export function resolveRotation(
   input: unknown,
   path: string,
