@@ -1,49 +1,29 @@
 // Keys kept as files, so that every instance of a deployment reads the same set: PEM files, a manifest `keys.json`
-// saying when each key signs, and the `jwks.json` to publish. The CLI's generate-keys and rotate-keys call these.
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { createPrivateKey } from 'node:crypto';
-import type { Clock } from '../primitives/clock';
-import { systemClock } from '../primitives/clock';
+// saying when each key signs (key-manifest reads and writes them), and the `jwks.json` to publish. The CLI's
+// generate-keys and rotate-keys call these.
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../primitives/clock';
 import { parseDuration, type Duration } from '../primitives/duration';
 import { isAsymmetricAlgorithm, type AsymmetricAlgorithm } from './jws';
-import { generateKeyPair, prepareKey, type AsymmetricKeySpec, type GeneratedKeyPair } from './key-material';
+import { generateKeyPair, type GeneratedKeyPair } from './key-material';
+import { KeySet, type Jwks, type KeyRotation, type KeyStatus } from './key-set';
 import {
-  DEFAULT_PUBLISH_AHEAD_SECONDS,
-  DEFAULT_RETAIN_FOR_SECONDS,
-  KeySet,
-  type Jwks,
-  type KeyRotation,
-  type KeyStatus,
-} from './key-set';
+  fileIn,
+  JWKS_FILE,
+  MANIFEST_FILE,
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+  readKeyManifest,
+  specsOf,
+  writeAtomically,
+  type KeyManifest,
+  type KeyManifestEntry,
+} from './key-manifest';
 
-export const MANIFEST_FILE = 'keys.json';
-export const JWKS_FILE = 'jwks.json';
-/** What generate-keys writes (and what a directory without a manifest holds). */
-export const PRIVATE_KEY_FILE = 'private.pem';
-export const PUBLIC_KEY_FILE = 'public.pem';
-
-/** One key in `keys.json`. Times are ISO 8601; file names are relative to the directory. */
-export interface KeyManifestEntry {
-  kid: string;
-  alg: AsymmetricAlgorithm;
-  privateKey: string;
-  publicKey: string;
-  /** When it signs from; null for a key that was signing before the manifest existed. */
-  notBefore: string | null;
-  /** When it stops signing, if set by hand; otherwise when the next key starts. */
-  retireAt: string | null;
-  /** When this directory first held it (the start of its `every` period when notBefore is null). */
-  createdAt: string;
-}
-
-/** `keys.json`: every instance loading the directory applies the same schedule. */
-export interface KeyManifest {
-  version: 1;
-  publishAheadSeconds: number;
-  retainForSeconds: number;
-  keys: KeyManifestEntry[];
-}
+// Where the CLI and the tests import them from.
+export { JWKS_FILE, MANIFEST_FILE, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './key-manifest';
+export type { KeyManifest, KeyManifestEntry } from './key-manifest';
 
 export interface LoadKeyDirectoryOptions {
   /** Re-read the directory this often, so instances pick up a rotation made elsewhere. Keep it well under publishAhead. @default '5m' */
@@ -79,106 +59,7 @@ export interface KeyDirectoryRotation {
   jwks: Jwks;
 }
 
-function fail(dir: string, message: string, cause?: unknown): never {
-  throw new TypeError(`Key directory "${dir}": ${message}`, cause === undefined ? undefined : { cause });
-}
-
-/** A file name of the manifest, refused if it would leave the directory. */
-function fileIn(dir: string, name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || basename(name) !== name || name.startsWith('.'))
-    fail(dir, `${JSON.stringify(name)} is not a plain file name.`);
-  return join(dir, name);
-}
-
-function algorithmOf(privatePem: string, dir: string): AsymmetricAlgorithm {
-  const type = createPrivateKey(privatePem).asymmetricKeyType;
-  if (type === 'ed25519') return 'EdDSA';
-  if (type === 'ec') return 'ES256';
-  if (type === 'rsa') return 'RS256';
-  return fail(dir, `${PRIVATE_KEY_FILE} is a ${String(type)} key; use EdDSA (Ed25519), ES256 (P-256) or RS256.`);
-}
-
-/** Reads `keys.json`, or builds a manifest around a lone private.pem/public.pem as generate-keys writes them. */
-function readKeyManifest(dir: string, now: number = Date.now()): KeyManifest {
-  const manifestPath = join(dir, MANIFEST_FILE);
-  if (existsSync(manifestPath)) return parseManifest(readFileSync(manifestPath, 'utf8'), dir);
-  const privatePath = join(dir, PRIVATE_KEY_FILE);
-  if (!existsSync(privatePath))
-    fail(dir, `neither ${MANIFEST_FILE} nor ${PRIVATE_KEY_FILE} is there (create one with generate-keys).`);
-  const privatePem = readFileSync(privatePath, 'utf8');
-  const alg = algorithmOf(privatePem, dir);
-  const publicFile = existsSync(join(dir, PUBLIC_KEY_FILE)) ? PUBLIC_KEY_FILE : PRIVATE_KEY_FILE;
-  const key = prepareKey(
-    { algorithm: alg, privateKey: privatePem, publicKey: readFileSync(join(dir, publicFile), 'utf8') },
-    `${dir}/${PRIVATE_KEY_FILE}`,
-    { mustSign: true },
-  );
-  return {
-    version: 1,
-    publishAheadSeconds: DEFAULT_PUBLISH_AHEAD_SECONDS,
-    retainForSeconds: DEFAULT_RETAIN_FOR_SECONDS,
-    keys: [
-      {
-        kid: key.kid,
-        alg,
-        privateKey: PRIVATE_KEY_FILE,
-        publicKey: publicFile,
-        notBefore: null,
-        retireAt: null,
-        createdAt: new Date(now).toISOString(),
-      },
-    ],
-  };
-}
-
-function parseManifest(text: string, dir: string): KeyManifest {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    fail(dir, `${MANIFEST_FILE} is not JSON.`, cause);
-  }
-  const manifest = parsed as Partial<KeyManifest> | null;
-  if (manifest === null || typeof manifest !== 'object' || manifest.version !== 1 || !Array.isArray(manifest.keys)) {
-    fail(dir, `${MANIFEST_FILE} must be { "version": 1, "keys": [...] }.`);
-  }
-  for (const field of ['publishAheadSeconds', 'retainForSeconds'] as const) {
-    if (!Number.isSafeInteger(manifest[field]) || (manifest[field] as number) <= 0)
-      fail(dir, `${MANIFEST_FILE} "${field}" must be a positive integer.`);
-  }
-  for (const [index, entry] of manifest.keys.entries()) {
-    const valid =
-      typeof entry === 'object' &&
-      entry !== null &&
-      typeof entry.kid === 'string' &&
-      isAsymmetricAlgorithm(entry.alg) &&
-      [entry.notBefore, entry.retireAt].every(
-        (time) => time === null || (typeof time === 'string' && Number.isFinite(Date.parse(time))),
-      ) &&
-      typeof entry.createdAt === 'string' &&
-      Number.isFinite(Date.parse(entry.createdAt));
-    if (!valid)
-      fail(
-        dir,
-        `${MANIFEST_FILE} keys[${index}] must have kid, alg (EdDSA, ES256 or RS256), privateKey, publicKey, notBefore, retireAt and createdAt.`,
-      );
-    fileIn(dir, entry.privateKey);
-    fileIn(dir, entry.publicKey);
-  }
-  return manifest as KeyManifest;
-}
-
-function specsOf(manifest: KeyManifest, dir: string): AsymmetricKeySpec[] {
-  return manifest.keys.map((entry) => ({
-    kid: entry.kid,
-    algorithm: entry.alg,
-    privateKey: readFileSync(fileIn(dir, entry.privateKey)),
-    publicKey: readFileSync(fileIn(dir, entry.publicKey)),
-    notBefore: entry.notBefore === null ? undefined : Date.parse(entry.notBefore),
-    retireAt: entry.retireAt === null ? undefined : Date.parse(entry.retireAt),
-  }));
-}
-
+/** The directory's keys as a KeySet, to read their states and drop times the way every instance will. */
 function keySetOf(manifest: KeyManifest, dir: string, clock: Clock): KeySet {
   return new KeySet(
     {
@@ -188,13 +69,6 @@ function keySetOf(manifest: KeyManifest, dir: string, clock: Clock): KeySet {
     },
     { path: `keyDirectory("${dir}")` },
   );
-}
-
-/** Writes through a temporary file and a rename, so a reader never sees half a file. */
-function writeAtomically(path: string, text: string, mode = 0o644): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, text, { mode });
-  renameSync(temporary, path);
 }
 
 /**
@@ -272,16 +146,11 @@ export function generateKeyDirectory(dir: string, algorithm: AsymmetricAlgorithm
   return pair;
 }
 
-/**
- * One rotation step for a key directory (what rotate-keys runs, e.g. daily from cron):
- * drops keys whose tokens have all expired, then publishes the next key — due per `every`, and only if none is
- * waiting — which starts signing `publishAhead` later; rewrites `keys.json` and `jwks.json`. Safe to run repeatedly.
- * Run it in one place (a cron job, the CLI): instances only read the directory.
- */
-export function rotateKeyDirectory(dir: string, options: RotateKeyDirectoryOptions = {}): KeyDirectoryRotation {
-  const clock = options.clock ?? systemClock;
-  const now = clock();
-  const manifest = readKeyManifest(dir, now);
+/** The rotation's schedule: updates the manifest's stored durations from `options`, and returns this run's. */
+function resolveDirectorySchedule(
+  manifest: KeyManifest,
+  options: RotateKeyDirectoryOptions,
+): { publishAheadSeconds: number; everySeconds: number | undefined } {
   if (options.retainFor !== undefined) {
     const retainFor = parseDuration(options.retainFor);
     if (retainFor === undefined)
@@ -307,37 +176,67 @@ export function rotateKeyDirectory(dir: string, options: RotateKeyDirectoryOptio
   if (options.algorithm !== undefined && !isAsymmetricAlgorithm(options.algorithm)) {
     throw new TypeError(`"algorithm" must be EdDSA, ES256 or RS256; got ${String(options.algorithm)}.`);
   }
+  return { publishAheadSeconds, everySeconds };
+}
 
+/**
+ * Publishes the next key if none is waiting and `every` says one is due (or makes a waiting key sign now when
+ * publishAhead is 0): writes its PEM files and lists it first in `manifest`. Returns the kid created, if any.
+ */
+function publishNextKey(
+  dir: string,
+  manifest: KeyManifest,
+  schedule: {
+    publishAheadSeconds: number;
+    everySeconds: number | undefined;
+    algorithm: AsymmetricAlgorithm | undefined;
+  },
+  clock: Clock,
+  now: number,
+): string | undefined {
+  const { publishAheadSeconds, everySeconds } = schedule;
   const current = keySetOf(manifest, dir, clock).listKeys();
   const waiting = manifest.keys.find((entry) => current.find((status) => status.kid === entry.kid)?.state === 'next');
   const signing = manifest.keys.find(
     (entry) => entry.kid === current.find((status) => status.state === 'signing')?.kid,
   ) as KeyManifestEntry;
-  let created: string | undefined;
   if (waiting !== undefined) {
     // A key is already published and waiting: never stack another; "publish ahead 0" means "let it sign now".
     if (publishAheadSeconds === 0) waiting.notBefore = new Date(now).toISOString();
-  } else {
-    const since = Date.parse(signing.notBefore ?? signing.createdAt);
-    if (everySeconds === undefined || now >= since + (everySeconds - publishAheadSeconds) * 1000) {
-      const pair = generateKeyPair(options.algorithm ?? signing.alg);
-      const privateFile = `${pair.kid}.private.pem`;
-      const publicFile = `${pair.kid}.public.pem`;
-      writeFileSync(fileIn(dir, privateFile), pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
-      writeFileSync(fileIn(dir, publicFile), pair.publicKeyPem, { mode: 0o644 });
-      // Newest first, as a KeySet lists keys.
-      manifest.keys.unshift({
-        kid: pair.kid,
-        alg: pair.algorithm,
-        privateKey: privateFile,
-        publicKey: publicFile,
-        notBefore: new Date(now + publishAheadSeconds * 1000).toISOString(),
-        retireAt: null,
-        createdAt: new Date(now).toISOString(),
-      });
-      created = pair.kid;
-    }
+    return undefined;
   }
+  const since = Date.parse(signing.notBefore ?? signing.createdAt);
+  if (everySeconds !== undefined && now < since + (everySeconds - publishAheadSeconds) * 1000) return undefined;
+  const pair = generateKeyPair(schedule.algorithm ?? signing.alg);
+  const privateFile = `${pair.kid}.private.pem`;
+  const publicFile = `${pair.kid}.public.pem`;
+  writeFileSync(fileIn(dir, privateFile), pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
+  writeFileSync(fileIn(dir, publicFile), pair.publicKeyPem, { mode: 0o644 });
+  // Newest first, as a KeySet lists keys.
+  manifest.keys.unshift({
+    kid: pair.kid,
+    alg: pair.algorithm,
+    privateKey: privateFile,
+    publicKey: publicFile,
+    notBefore: new Date(now + publishAheadSeconds * 1000).toISOString(),
+    retireAt: null,
+    createdAt: new Date(now).toISOString(),
+  });
+  return pair.kid;
+}
+
+/**
+ * One rotation step for a key directory (what rotate-keys runs, e.g. daily from cron):
+ * drops keys whose tokens have all expired, then publishes the next key — due per `every`, and only if none is
+ * waiting — which starts signing `publishAhead` later; rewrites `keys.json` and `jwks.json`. Safe to run repeatedly.
+ * Run it in one place (a cron job, the CLI): instances only read the directory.
+ */
+export function rotateKeyDirectory(dir: string, options: RotateKeyDirectoryOptions = {}): KeyDirectoryRotation {
+  const clock = options.clock ?? systemClock;
+  const now = clock();
+  const manifest = readKeyManifest(dir, now);
+  const schedule = resolveDirectorySchedule(manifest, options);
+  const created = publishNextKey(dir, manifest, { ...schedule, algorithm: options.algorithm }, clock, now);
 
   // Whatever the schedule drops now (a KeySet prunes keys past retirement + retainFor) leaves the manifest.
   const after = keySetOf(manifest, dir, clock);

@@ -1,14 +1,5 @@
 // One key, checked and prepared once: its KeyObjects, its pinned algorithm, its kid and its public JWK.
-import {
-  createHash,
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  createSecretKey,
-  generateKeyPairSync,
-  KeyObject,
-  randomBytes,
-} from 'node:crypto';
+import { createPublicKey, createPrivateKey, createSecretKey, KeyObject } from 'node:crypto';
 import {
   ASYMMETRIC_ALGORITHMS,
   HMAC_ALGORITHMS,
@@ -17,87 +8,15 @@ import {
   keysArePair,
   type AsymmetricAlgorithm,
   type HmacAlgorithm,
-  type SigningAlgorithm,
 } from './jws';
+import { hmacKid, jwkThumbprint, legacyHmacKid, publicJwkOf } from './key-ids';
+import { HMAC_MIN_BYTES, RSA_MIN_BITS, type PreparedKey } from './key-spec';
 
-/** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
-export const HMAC_MIN_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384: 48, HS512: 64 };
-/** NIST SP 800-57: RSA below 2048 bits is no longer acceptable for signatures. */
-const RSA_MIN_BITS = 2048;
-
-/** What a key may be given as: PEM or DER text/bytes, or a KeyObject. */
-export type KeyInput = string | Buffer | KeyObject;
-/** An instant: a Date, or milliseconds since the epoch. */
-export type Instant = Date | number;
-
-interface KeySpecTimes {
-  /** The key signs no token before this instant; until then it is only published and verifies. @default already signing */
-  notBefore?: Instant;
-  /**
-   * The key stops signing at this instant; it keeps verifying (and stays in the JWKS) for the key set's `retainFor`
-   * more, then is dropped. @default when the next key starts signing
-   */
-  retireAt?: Instant;
-}
-
-/** An asymmetric key of a key set. A key that only verifies (another instance's, or a retired one) needs no private half. */
-export interface AsymmetricKeySpec extends KeySpecTimes {
-  algorithm: AsymmetricAlgorithm;
-  /** The key id written to token headers. @default the RFC 7638 JWK thumbprint of the public key, its first 8 characters */
-  kid?: string;
-  privateKey?: KeyInput;
-  /** @default derived from `privateKey` */
-  publicKey?: KeyInput;
-}
-
-/** An HMAC key of a key set: it signs and verifies, and is never published. */
-export interface HmacKeySpec extends KeySpecTimes {
-  algorithm: HmacAlgorithm;
-  /** @default derived from the secret (8 characters of a keyed hash: deterministic, so every instance agrees) */
-  kid?: string;
-  secret: string | Buffer;
-  /**
-   * Also accept tokens with no `kid` under this key: tokens issued before every token carried one. Set only for
-   * secrets that signed such tokens. @default false (true for the secrets of a plain `secret` option)
-   */
-  acceptsMissingKid?: boolean;
-}
-
-export type KeySpec = AsymmetricKeySpec | HmacKeySpec;
-
-/** The public half of a key as RFC 7517 JWK, as published in a JWKS. */
-export interface PublicJwk {
-  kty: 'RSA' | 'EC' | 'OKP';
-  kid: string;
-  alg: AsymmetricAlgorithm;
-  use: 'sig';
-  /** RSA */
-  n?: string;
-  e?: string;
-  /** EC and OKP */
-  crv?: 'P-256' | 'Ed25519';
-  x?: string;
-  y?: string;
-}
-
-/** A checked key. `signingKey` is absent for keys that only verify. */
-export interface PreparedKey {
-  readonly kid: string;
-  readonly algorithm: SigningAlgorithm;
-  readonly signingKey: KeyObject | undefined;
-  readonly verificationKey: KeyObject;
-  /** Undefined for HMAC keys: a secret is never published. */
-  readonly publicJwk: PublicJwk | undefined;
-  readonly acceptsMissingKid: boolean;
-  /**
-   * The kids an earlier version derived for this key (a 25-character HMAC kid, a whole RFC 7638 thumbprint): tokens
-   * it signed before the upgrade name the key so, and keep verifying under it until they expire. Empty for a kid given.
-   */
-  readonly legacyKids: readonly string[];
-  /** Milliseconds since the epoch; undefined when not given. */
-  readonly notBefore: number | undefined;
-  readonly retireAt: number | undefined;
-}
+// The types, kids and key generation live beside this module; re-exported here, where the rest of the code imports them.
+export { HMAC_MIN_BYTES } from './key-spec';
+export type { AsymmetricKeySpec, HmacKeySpec, Instant, KeyInput, KeySpec, PreparedKey, PublicJwk } from './key-spec';
+export { jwkThumbprint } from './key-ids';
+export { generateKeyPair, generateKeySpec, type GeneratedKeyPair } from './key-generation';
 
 const KID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
@@ -140,56 +59,6 @@ export function prepareHmacSecret(secret: unknown, algorithm: HmacAlgorithm, pat
   return createSecretKey(Buffer.from(bytes));
 }
 
-/** How many base64url characters of a hash a derived kid keeps: 48 bits, enough to tell a set's few keys apart. */
-const DERIVED_KID_LENGTH = 8;
-
-/**
- * The kid of an HMAC secret: the secret's own HMAC of a label, truncated. A keyed hash reveals nothing of the secret
- * (no guess can be tested against it without the secret), and is the same on every instance and restart.
- */
-function hmacKid(key: KeyObject): string {
-  return createHmac('sha256', key).update('express-auth-kit kid v2').digest('base64url').slice(0, DERIVED_KID_LENGTH);
-}
-
-/** The kid earlier versions derived for an HMAC secret (a labelled SHA-256): tokens they signed still name it. */
-function legacyHmacKid(key: KeyObject): string {
-  return `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(key.export()).digest('base64url').slice(0, 22)}`;
-}
-
-/** The kid of a public key: its RFC 7638 thumbprint, truncated (the whole thumbprint was the kid before). */
-function thumbprintKid(jwk: Pick<PublicJwk, 'kty' | 'n' | 'e' | 'crv' | 'x' | 'y'>): string {
-  return jwkThumbprint(jwk).slice(0, DERIVED_KID_LENGTH);
-}
-
-/** RFC 7638 thumbprint of a public JWK: its required members in lexicographic order, SHA-256, base64url. */
-export function jwkThumbprint(jwk: Pick<PublicJwk, 'kty' | 'n' | 'e' | 'crv' | 'x' | 'y'>): string {
-  const members =
-    jwk.kty === 'RSA'
-      ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
-      : jwk.kty === 'EC'
-        ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
-        : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
-}
-
-function publicJwkOf(publicKey: KeyObject, algorithm: AsymmetricAlgorithm, kid: string | undefined): PublicJwk {
-  // Only the public parameters: a KeyObject of type "public" cannot export d, p, q...
-  const exported = publicKey.export({ format: 'jwk' }) as Partial<PublicJwk>;
-  const base = {
-    kty: exported.kty as PublicJwk['kty'],
-    n: exported.n,
-    e: exported.e,
-    crv: exported.crv,
-    x: exported.x,
-    y: exported.y,
-  };
-  const params = Object.fromEntries(Object.entries(base).filter(([, value]) => value !== undefined)) as Omit<
-    PublicJwk,
-    'kid' | 'alg' | 'use'
-  >;
-  return { ...params, kid: kid ?? thumbprintKid(base), alg: algorithm, use: 'sig' };
-}
-
 function readKey(input: unknown, kind: 'private' | 'public', path: string): KeyObject {
   try {
     if (input instanceof KeyObject) return input;
@@ -227,6 +96,14 @@ export interface PrepareKeyOptions {
   acceptsMissingKid?: boolean;
 }
 
+/** What every key spec gives whatever its algorithm: checked, with `path` named in every TypeError. */
+interface CommonFields {
+  fields: Record<string, unknown>;
+  kid: string | undefined;
+  notBefore: number | undefined;
+  retireAt: number | undefined;
+}
+
 /** Checks one key spec, naming `path` in every TypeError. */
 export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptions): PreparedKey {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || Buffer.isBuffer(spec)) {
@@ -242,31 +119,48 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
   if (notBefore !== undefined && retireAt !== undefined && retireAt <= notBefore) {
     throw new TypeError(`${quote(`${path}.retireAt`)} must come after ${quote(`${path}.notBefore`)}.`);
   }
-  if (isHmacAlgorithm(algorithm)) {
-    if ('privateKey' in fields || 'publicKey' in fields) {
-      throw new TypeError(`${quote(path)} is an HMAC key (${algorithm}): give "secret", not privateKey/publicKey.`);
-    }
-    const key = prepareHmacSecret(fields.secret, algorithm, `${path}.secret`);
-    const accepts = fields.acceptsMissingKid ?? options.acceptsMissingKid ?? false;
-    if (typeof accepts !== 'boolean') throw new TypeError(`${quote(`${path}.acceptsMissingKid`)} must be a boolean.`);
-    const legacyKids = kid === undefined ? [legacyHmacKid(key)] : [];
-    return {
-      kid: kid ?? hmacKid(key),
-      algorithm,
-      signingKey: key,
-      verificationKey: key,
-      publicJwk: undefined,
-      acceptsMissingKid: accepts,
-      legacyKids,
-      notBefore,
-      retireAt,
-    };
-  }
+  const common: CommonFields = { fields, kid, notBefore, retireAt };
+  if (isHmacAlgorithm(algorithm)) return prepareHmacKey(common, algorithm, path, options);
   if (!isAsymmetricAlgorithm(algorithm)) {
     throw new TypeError(
       `${quote(`${path}.algorithm`)} must be one of ${[...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS].join(', ')}; got ${String(algorithm)}.`,
     );
   }
+  return prepareAsymmetricKey(common, algorithm, path, options);
+}
+
+function prepareHmacKey(
+  { fields, kid, notBefore, retireAt }: CommonFields,
+  algorithm: HmacAlgorithm,
+  path: string,
+  options: PrepareKeyOptions,
+): PreparedKey {
+  if ('privateKey' in fields || 'publicKey' in fields) {
+    throw new TypeError(`${quote(path)} is an HMAC key (${algorithm}): give "secret", not privateKey/publicKey.`);
+  }
+  const key = prepareHmacSecret(fields.secret, algorithm, `${path}.secret`);
+  const accepts = fields.acceptsMissingKid ?? options.acceptsMissingKid ?? false;
+  if (typeof accepts !== 'boolean') throw new TypeError(`${quote(`${path}.acceptsMissingKid`)} must be a boolean.`);
+  const legacyKids = kid === undefined ? [legacyHmacKid(key)] : [];
+  return {
+    kid: kid ?? hmacKid(key),
+    algorithm,
+    signingKey: key,
+    verificationKey: key,
+    publicJwk: undefined,
+    acceptsMissingKid: accepts,
+    legacyKids,
+    notBefore,
+    retireAt,
+  };
+}
+
+function prepareAsymmetricKey(
+  { fields, kid, notBefore, retireAt }: CommonFields,
+  algorithm: AsymmetricAlgorithm,
+  path: string,
+  options: PrepareKeyOptions,
+): PreparedKey {
   if ('secret' in fields)
     throw new TypeError(`${quote(path)} is an ${algorithm} key: give privateKey/publicKey, not "secret".`);
   if (fields.acceptsMissingKid !== undefined) {
@@ -274,7 +168,30 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
       `${quote(`${path}.acceptsMissingKid`)} applies to HMAC keys only: asymmetric tokens always carried a kid.`,
     );
   }
-  const hasPrivate = fields.privateKey !== undefined || options.mustSign;
+  const { signingKey, verificationKey } = readKeyHalves(fields, algorithm, path, options.mustSign);
+  const publicJwk = publicJwkOf(verificationKey, algorithm, kid);
+  const legacyKids = kid === undefined ? [jwkThumbprint(publicJwk)] : [];
+  return {
+    kid: publicJwk.kid,
+    algorithm,
+    signingKey,
+    verificationKey,
+    publicJwk,
+    acceptsMissingKid: false,
+    legacyKids,
+    notBefore,
+    retireAt,
+  };
+}
+
+/** The private half (when given, or required to sign) and the public half of an asymmetric key, checked as a pair. */
+function readKeyHalves(
+  fields: Record<string, unknown>,
+  algorithm: AsymmetricAlgorithm,
+  path: string,
+  mustSign: boolean,
+): { signingKey: KeyObject | undefined; verificationKey: KeyObject } {
+  const hasPrivate = fields.privateKey !== undefined || mustSign;
   const signingKey = hasPrivate ? readKey(fields.privateKey, 'private', `${path}.privateKey`) : undefined;
   if (signingKey !== undefined && signingKey.type !== 'private') {
     throw new TypeError(`${quote(`${path}.privateKey`)} must be a private key; a public key cannot sign.`);
@@ -298,60 +215,5 @@ export function prepareKey(spec: unknown, path: string, options: PrepareKeyOptio
       `${quote(`${path}.privateKey`)} and ${quote(`${path}.publicKey`)} are not the two halves of one key pair.`,
     );
   }
-  const publicJwk = publicJwkOf(verificationKey, algorithm, kid);
-  const legacyKids = kid === undefined ? [jwkThumbprint(publicJwk)] : [];
-  return {
-    kid: publicJwk.kid,
-    algorithm,
-    signingKey,
-    verificationKey,
-    publicJwk,
-    acceptsMissingKid: false,
-    legacyKids,
-    notBefore,
-    retireAt,
-  };
-}
-
-/** A freshly generated key pair, as PEM text (PKCS#8 and SPKI) and as the public JWK with its thumbprint kid. */
-export interface GeneratedKeyPair {
-  algorithm: AsymmetricAlgorithm;
-  kid: string;
-  privateKeyPem: string;
-  publicKeyPem: string;
-  publicJwk: PublicJwk;
-}
-
-/**
- * Generates a signing key pair: Ed25519 for EdDSA, P-256 for ES256, 2048-bit RSA for RS256. The kid is the public
- * key's RFC 7638 thumbprint truncated to 8 characters, so the same key has the same kid wherever it is loaded.
- *
- * @example
- * const { privateKeyPem, publicKeyPem, publicJwk } = generateKeyPair('EdDSA');
- */
-export function generateKeyPair(algorithm: AsymmetricAlgorithm): GeneratedKeyPair {
-  if (!isAsymmetricAlgorithm(algorithm)) {
-    throw new TypeError(`"algorithm" must be one of ${ASYMMETRIC_ALGORITHMS.join(', ')}; got ${String(algorithm)}.`);
-  }
-  const { privateKey, publicKey } =
-    algorithm === 'EdDSA'
-      ? generateKeyPairSync('ed25519')
-      : algorithm === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('rsa', { modulusLength: RSA_MIN_BITS });
-  const publicJwk = publicJwkOf(publicKey, algorithm, undefined);
-  return {
-    algorithm,
-    kid: publicJwk.kid,
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-    publicJwk,
-  };
-}
-
-/** A fresh key of `algorithm` for an in-process rotation: a key pair, or random HMAC bytes (twice the minimum). */
-export function generateKeySpec(algorithm: SigningAlgorithm, notBefore: number): KeySpec {
-  if (isHmacAlgorithm(algorithm)) return { algorithm, secret: randomBytes(HMAC_MIN_BYTES[algorithm] * 2), notBefore };
-  const pair = generateKeyPair(algorithm);
-  return { algorithm, kid: pair.kid, privateKey: pair.privateKeyPem, publicKey: pair.publicKeyPem, notBefore };
+  return { signingKey, verificationKey };
 }
