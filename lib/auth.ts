@@ -68,18 +68,9 @@ export interface Auth {
 // The internals of each instance, kept out of the published type: only this module and the router factories see them.
 const edges = new WeakMap<Auth, EdgeContext>();
 
-/**
- * The core of one instance: the resolved options and the services its flows share. Internal (not in lib/index.ts);
- * createAuth() builds its edge on it, and the core tests (__tests__/helpers/test-core.ts) call the core through it.
- */
-export function buildCore(options: AuthOptions): {
-  core: AuthContext;
-  config: ResolvedConfig;
-  ownedStore: MemoryStateStore | undefined;
-  keys: KeySet;
-} {
-  const config = resolveOptions(options);
-  const { logger, clock } = config;
+// Settings that work but weaken the defaults: each one logged once, at start, so it is not left on by mistake.
+function warnAboutRiskySettings(config: ResolvedConfig): void {
+  const { logger } = config;
   if (config.passwords.bcryptCost < 10) {
     warn(
       logger,
@@ -101,6 +92,21 @@ export function buildCore(options: AuthOptions): {
       'no "stateStore" is set: lockouts, challenges and sessions live in this process only.',
     );
   }
+}
+
+/**
+ * The core of one instance: the resolved options and the services its flows share. Internal (not in lib/index.ts);
+ * createAuth() builds its edge on it, and the core tests (__tests__/helpers/test-core.ts) call the core through it.
+ */
+export function buildCore(options: AuthOptions): {
+  core: AuthContext;
+  config: ResolvedConfig;
+  ownedStore: MemoryStateStore | undefined;
+  keys: KeySet;
+} {
+  const config = resolveOptions(options);
+  const { logger, clock } = config;
+  warnAboutRiskySettings(config);
   const ownedStore = config.stateStore ? undefined : new MemoryStateStore({ clock });
   const state = failClosed(config.stateStore ?? (ownedStore as MemoryStateStore), logger);
   const users = failClosedUsers(config.users, logger);

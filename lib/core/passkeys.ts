@@ -1,6 +1,7 @@
 // Passkeys (WebAuthn): add one with the password, list, rename, delete; sign in with a discoverable credential and user
 // verification, which completes a login with no second factor. Every check of an attestation or an assertion is
-// @simplewebauthn/server's (an optional peer, loaded on first use); here are the challenges, the store and the rules.
+// @simplewebauthn/server's (an optional peer, loaded on first use); here are the ceremonies and the rules
+// (the challenges in passkey-challenges.ts, the store's methods in passkey-store.ts).
 import { createHash } from 'node:crypto';
 import type {
   AuthenticationResponseJSON,
@@ -8,13 +9,13 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import { Type, type Static } from '@sinclair/typebox';
 import { AuthError } from '../errors';
-import { newId, sha256Hex } from '../primitives/random';
-import { storedRecord } from '../stores/stored-record';
+import { newId } from '../primitives/random';
 import type { PasskeyRecord, User } from '../stores/types';
 import type { AuthContext } from './context';
 import { attemptIdentity } from './devices';
+import { CHALLENGE_TTL_MS, saveChallenge, takeChallenge } from './passkey-challenges';
+import { passkeyStore } from './passkey-store';
 import type { LoginSuccess } from './results';
 import { openSession } from './session-tokens';
 import { completeAuthentication, reauthenticate, type StepUpProof } from './step-up';
@@ -37,21 +38,7 @@ export interface PasskeySettings {
   origins: readonly string[];
 }
 
-// Five minutes: long enough to find the authenticator and touch it (WebAuthn's own default timeout), short enough
-// that a challenge that leaked from a page is soon worthless.
-const CHALLENGE_TTL_MS = 5 * 60_000;
 const DEFAULT_PASSKEY_NAME = 'Passkey';
-
-const ChallengeSchema = Type.Object({
-  ceremony: Type.Union([Type.Literal('registration'), Type.Literal('authentication')]),
-  /** The user a registration challenge was given to. */
-  userId: Type.Optional(Type.String()),
-  /** When it expires, in ms (also the state's TTL; checked here too, against the configured clock). */
-  expiresAt: Type.Number(),
-});
-type ChallengeRecord = Static<typeof ChallengeSchema>;
-type Ceremony = ChallengeRecord['ceremony'];
-const challengeRecord = storedRecord('passkey challenge', ChallengeSchema);
 
 type WebAuthnServer = typeof import('@simplewebauthn/server');
 let library: Promise<WebAuthnServer> | undefined;
@@ -82,89 +69,8 @@ function userHandle(userId: string): Uint8Array<ArrayBuffer> {
   return createHash('sha256').update(`express-auth-kit passkey user\0${userId}`, 'utf8').digest();
 }
 
-const challengeKey = (challenge: string): string => `pk:challenge:${sha256Hex(challenge)}`;
-
-async function saveChallenge(
-  context: AuthContext,
-  challenge: string,
-  record: Omit<ChallengeRecord, 'expiresAt'>,
-): Promise<void> {
-  const value: ChallengeRecord = { ...record, expiresAt: context.config.clock() + CHALLENGE_TTL_MS };
-  await context.state.set(challengeKey(challenge), challengeRecord.encode(value), CHALLENGE_TTL_MS);
-}
-
-/**
- * Takes (atomically: single use across instances) the challenge a response was made for, checking that it was given
- * for this ceremony (and, for a registration, to this user) and has not expired. The challenge is read from the
- * response's client data, the only place it travels; the library checks it again with the signature.
- */
-async function takeChallenge(
-  context: AuthContext,
-  clientDataJSON: string,
-  ceremony: Ceremony,
-  userId?: string,
-): Promise<string> {
-  let clientData: unknown;
-  try {
-    clientData = JSON.parse(Buffer.from(clientDataJSON, 'base64url').toString('utf8'));
-  } catch {
-    clientData = undefined;
-  }
-  const challenge =
-    typeof clientData === 'object' && clientData !== null && 'challenge' in clientData
-      ? clientData.challenge
-      : undefined;
-  if (typeof challenge !== 'string' || challenge === '' || challenge.length > 512)
-    throw new AuthError('passkey_invalid');
-  const record = challengeRecord.decode(await context.state.take(challengeKey(challenge)));
-  if (
-    !record ||
-    record.ceremony !== ceremony ||
-    record.expiresAt <= context.config.clock() ||
-    (userId !== undefined && record.userId !== userId)
-  ) {
-    throw new AuthError('passkey_invalid');
-  }
-  return challenge;
-}
-
 function summary(record: PasskeyRecord): PasskeySummary {
   return { id: record.id, name: record.name, createdAt: record.createdAt, lastUsedAt: record.lastUsedAt };
-}
-
-function store(
-  context: AuthContext,
-): Required<
-  Pick<
-    import('../stores/types').UserStore,
-    | 'createPasskey'
-    | 'listPasskeys'
-    | 'findPasskeyByCredentialId'
-    | 'updatePasskeyUse'
-    | 'renamePasskey'
-    | 'deletePasskey'
-  >
-> {
-  const users = context.users;
-  const { createPasskey, listPasskeys, findPasskeyByCredentialId, updatePasskeyUse, renamePasskey, deletePasskey } =
-    users;
-  if (
-    !createPasskey ||
-    !listPasskeys ||
-    !findPasskeyByCredentialId ||
-    !updatePasskeyUse ||
-    !renamePasskey ||
-    !deletePasskey
-  )
-    throw new AuthError('not_found');
-  return {
-    createPasskey: createPasskey.bind(users),
-    listPasskeys: listPasskeys.bind(users),
-    findPasskeyByCredentialId: findPasskeyByCredentialId.bind(users),
-    updatePasskeyUse: updatePasskeyUse.bind(users),
-    renamePasskey: renamePasskey.bind(users),
-    deletePasskey: deletePasskey.bind(users),
-  };
 }
 
 /**
@@ -178,7 +84,7 @@ export async function passkeyRegistrationOptions(
   proof: StepUpProof,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const settings = settingsOf(context);
-  const passkeys = store(context);
+  const passkeys = passkeyStore(context);
   await reauthenticate(context, user, proof);
   const webauthn = await loadWebAuthn(context);
   const existing = await passkeys.listPasskeys(user.id);
@@ -208,7 +114,7 @@ export async function registerPasskey(
   name: string | undefined,
 ): Promise<PasskeySummary> {
   const settings = settingsOf(context);
-  const passkeys = store(context);
+  const passkeys = passkeyStore(context);
   const challenge = await takeChallenge(context, response.response.clientDataJSON, 'registration', user.id);
   const webauthn = await loadWebAuthn(context);
   let verification: Awaited<ReturnType<WebAuthnServer['verifyRegistrationResponse']>>;
@@ -244,7 +150,7 @@ export async function registerPasskey(
 }
 
 export async function listPasskeys(context: AuthContext, userId: string): Promise<PasskeySummary[]> {
-  return (await store(context).listPasskeys(userId)).map(summary);
+  return (await passkeyStore(context).listPasskeys(userId)).map(summary);
 }
 
 /** Renames one of the user's passkeys; another user's answers exactly like a missing one (404). */
@@ -254,7 +160,7 @@ export async function renamePasskey(
   id: string,
   name: string,
 ): Promise<PasskeySummary> {
-  const passkeys = store(context);
+  const passkeys = passkeyStore(context);
   if (!(await passkeys.renamePasskey(userId, id, name))) throw new AuthError('not_found');
   const renamed = (await passkeys.listPasskeys(userId)).find((passkey) => passkey.id === id);
   if (!renamed) throw new AuthError('not_found');
@@ -263,14 +169,14 @@ export async function renamePasskey(
 
 /** Deletes one of the user's passkeys: it never signs in again. Another user's answers like a missing one (404). */
 export async function deletePasskey(context: AuthContext, userId: string, id: string): Promise<void> {
-  if (!(await store(context).deletePasskey(userId, id))) throw new AuthError('not_found');
+  if (!(await passkeyStore(context).deletePasskey(userId, id))) throw new AuthError('not_found');
   context.events.emit('passkey.deleted', { userId, passkeyId: id });
 }
 
 /** Options for signing in with a discoverable passkey: no credentials listed (the authenticator offers its own). */
 export async function passkeyLoginOptions(context: AuthContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const settings = settingsOf(context);
-  store(context);
+  passkeyStore(context);
   const webauthn = await loadWebAuthn(context);
   const options = await webauthn.generateAuthenticationOptions({
     rpID: settings.rpId,
@@ -312,7 +218,7 @@ async function passkeyLogin(
   attempt: { userId?: string },
 ): Promise<LoginSuccess> {
   const settings = settingsOf(context);
-  const passkeys = store(context);
+  const passkeys = passkeyStore(context);
   const challenge = await takeChallenge(context, response.response.clientDataJSON, 'authentication');
   if (response.id !== response.rawId || !/^[A-Za-z0-9_-]{1,1366}$/.test(response.id))
     throw new AuthError('passkey_invalid');

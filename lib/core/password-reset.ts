@@ -157,28 +157,8 @@ export async function resetPassword(
   resetSettings(context);
   resetMailer(context);
   const { state } = context;
-  const { token, newPassword } = request;
-  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new AuthError('reset_token_invalid');
-  const tokenHash = sha256Hex(token);
-  const record = resetTokenRecord.decode(await state.get(tokenKey(tokenHash)));
-  if (record === undefined) throw new AuthError('reset_token_invalid');
-  const current = await state.get(currentTokenKey(record.userId));
-  const user = await context.users.findById(record.userId);
-  if (
-    current === null ||
-    !constantTimeEqual(current, tokenHash) ||
-    !isActive(user) ||
-    fingerprint(user) !== record.passwordFingerprint
-  ) {
-    throw new AuthError('reset_token_invalid');
-  }
-
-  const failure = await checkPasswordPolicy(newPassword, context.config.passwords.policy, user).catch(
-    (cause: unknown) => {
-      throw new AuthError('unavailable', { cause });
-    },
-  );
-  if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
+  const { tokenHash, user } = await findResetTokenOwner(context, request.token);
+  await refuseWeakPassword(context, request.newPassword, user);
 
   // The user's own authenticator app: whoever reads their mail must not also get past it. An emailed factor (the
   // user's own, or forced on everyone) is proven by the mailed link itself.
@@ -193,6 +173,52 @@ export async function resetPassword(
   // Single use: of concurrent resets with one token, only the one that takes it goes on.
   if ((await state.take(tokenKey(tokenHash))) === null) throw new AuthError('reset_token_invalid');
   await state.delete(currentTokenKey(user.id));
+  await storeNewPassword(context, user, request.newPassword);
+  // Whoever held a stolen token may have minted keys with it: they go with the sessions (unless configured to stay).
+  const revokedApiKeys = await endAllSessionsAndKeys(context, user.id);
+  // The owner proved the mailbox (and the app): earlier failed guesses, likely a stranger's, are forgiven.
+  await completeRecovery(context, user, budget);
+  await Promise.all([state.delete(userAttemptsKey(budget)), state.delete(tokenAttemptsKey(tokenHash))]);
+  context.events.emit('password.reset_completed', { userId: user.id, revokedApiKeys });
+  mailResetNotice(context, user, revokedApiKeys);
+  return { revokedApiKeys };
+}
+
+/**
+ * The hash of a mailed token and its user, when the token is the user's latest, unexpired and the password unchanged
+ * since it was mailed; else 400 `reset_token_invalid`. Reads only: the token is consumed later, once every proof holds.
+ */
+async function findResetTokenOwner(context: AuthContext, token: string): Promise<{ tokenHash: string; user: User }> {
+  const { state } = context;
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new AuthError('reset_token_invalid');
+  const tokenHash = sha256Hex(token);
+  const record = resetTokenRecord.decode(await state.get(tokenKey(tokenHash)));
+  if (record === undefined) throw new AuthError('reset_token_invalid');
+  const current = await state.get(currentTokenKey(record.userId));
+  const user = await context.users.findById(record.userId);
+  if (
+    current === null ||
+    !constantTimeEqual(current, tokenHash) ||
+    !isActive(user) ||
+    fingerprint(user) !== record.passwordFingerprint
+  ) {
+    throw new AuthError('reset_token_invalid');
+  }
+  return { tokenHash, user };
+}
+
+/** 400 `weak_password` for a password the policy refuses (503 when the policy's check itself fails). */
+async function refuseWeakPassword(context: AuthContext, newPassword: string, user: User): Promise<void> {
+  const failure = await checkPasswordPolicy(newPassword, context.config.passwords.policy, user).catch(
+    (cause: unknown) => {
+      throw new AuthError('unavailable', { cause });
+    },
+  );
+  if (failure) throw new AuthError('weak_password', { message: `${failure.message} (rule: ${failure.rule})` });
+}
+
+/** Hashes and stores the new password (with its expiry, if passwords age) and marks the mailed address verified. */
+async function storeNewPassword(context: AuthContext, user: User, newPassword: string): Promise<void> {
   const hash = await context.passwords.hash(newPassword);
   const { clock } = context.config;
   const passwordMaxAgeSeconds = context.config.passwords.maxAgeSeconds;
@@ -204,23 +230,19 @@ export async function resetPassword(
   // The mailed link proves the address: an unverified sign-up (perhaps someone else's, with this address) is now the
   // owner's, and can log in.
   if (user.emailVerified === false) await context.users.markEmailVerified?.(user.id);
-  // Whoever held a stolen token may have minted keys with it: they go with the sessions (unless configured to stay).
-  const revokedApiKeys = await endAllSessionsAndKeys(context, user.id);
-  // The owner proved the mailbox (and the app): earlier failed guesses, likely a stranger's, are forgiven.
-  await completeRecovery(context, user, budget);
-  await Promise.all([state.delete(userAttemptsKey(budget)), state.delete(tokenAttemptsKey(tokenHash))]);
-  context.events.emit('password.reset_completed', { userId: user.id, revokedApiKeys });
+}
+
+/** Tells the owner, off the request path, that the password was reset and which API keys went with it. */
+function mailResetNotice(context: AuthContext, user: User, revokedApiKeys: { id: string; name: string }[]): void {
   const notify = context.config.mailer?.sendPasswordResetCompleted?.bind(context.config.mailer);
-  if (notify) {
-    const mail = {
-      to: user.email,
-      displayName: displayNameOf(user),
-      login: user.login,
-      revokedApiKeys: revokedApiKeys.map((key) => key.name),
-    };
-    mailOffThePath(context, 'a password-reset notice', () => notify(mail));
-  }
-  return { revokedApiKeys };
+  if (!notify) return;
+  const mail = {
+    to: user.email,
+    displayName: displayNameOf(user),
+    login: user.login,
+    revokedApiKeys: revokedApiKeys.map((key) => key.name),
+  };
+  mailOffThePath(context, 'a password-reset notice', () => notify(mail));
 }
 
 /**

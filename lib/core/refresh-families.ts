@@ -1,74 +1,25 @@
 // The refresh keyspace: a session's family record, its one live refresh token, the user's list of open families, and
-// the rotation grace window's spent tokens and sealed successors. The only module that knows these keys and the
-// shape of their records, which are checked when read back. Every time here is in milliseconds since the epoch.
-import { Type, type Static } from '@sinclair/typebox';
-import { storedRecord } from '../stores/stored-record';
+// the rotation grace window's spent tokens and sealed successors. With refresh-family-records.ts (the keys and the
+// records' shapes), the only module that knows them. Every time here is in milliseconds since the epoch.
 import type { StateStore } from '../stores/types';
+import {
+  familyKey,
+  liveTokenKey,
+  userFamiliesKey,
+  spentKey,
+  successorKey,
+  familyRecord,
+  familyList,
+  sealedSuccessor,
+  ENDED,
+  decodeFamily,
+  type FamilyEntry,
+  type FamilyRecord,
+  type SealedSuccessor,
+} from './refresh-family-records';
 import { updateState } from './state-update';
 
-// The session (family) record: open while it exists.
-const familyKey = (family: string): string => `rt:family:${family}`;
-// The family's one live refresh token: its jti. Rotation takes it atomically and writes the successor's; revocation
-// deletes it with the family, so nothing a session held outlives its end.
-const liveTokenKey = (family: string): string => `rt:live:${family}`;
-// The open families of a user, oldest first: bounds one user's share of the store, and lets "log out everywhere"
-// remove what it ends.
-const userFamiliesKey = (userId: string): string => `rt:families:${userId}`;
-// A refresh token's jti is "spent" from its first use for the grace window; its successor is kept that long, sealed.
-const spentKey = (jti: string): string => `rt:spent:${jti}`;
-const successorKey = (jti: string): string => `rt:successor:${jti}`;
-
-const ClientSchema = Type.Object({
-  userAgent: Type.Union([Type.String(), Type.Null()]),
-  network: Type.Union([Type.String(), Type.Null()]),
-});
-
-const FamilySchema = Type.Object({
-  userId: Type.String(),
-  /** The family's absolute end: rotation never moves it (a renewal of bfore.ai's may move it out). */
-  endsAt: Type.Number(),
-  /** The identity provider's issuer, for a session opened with its token. */
-  idp: Type.Optional(Type.String()),
-  /**
-   * The authorities of an identity with no local user record (an identity provider's subject), kept here because
-   * refresh has nowhere else to read them: such a session is never looked up in the UserStore, where "not found"
-   * would mean "deleted", and where an id equal to the subject would be someone else's.
-   */
-  authorities: Type.Optional(Type.Array(Type.String())),
-  /** When the session was opened and last refreshed, and who opened it: shown in the sessions list. */
-  createdAt: Type.Number(),
-  lastUsedAt: Type.Number(),
-  client: ClientSchema,
-  /** Tokens spent within the grace window (jti, and until when): their records go when the family does. */
-  recentlySpent: Type.Array(Type.Object({ jti: Type.String(), until: Type.Number() })),
-});
-export type FamilyRecord = Static<typeof FamilySchema>;
-const familyRecord = storedRecord('refresh family', FamilySchema);
-
-const FamilyEntrySchema = Type.Object({ family: Type.String(), endsAt: Type.Number() });
-/** A user's open family as listed: its id and its end. */
-export type FamilyEntry = Static<typeof FamilyEntrySchema>;
-const familyList = storedRecord('session list', Type.Array(FamilyEntrySchema));
-
-const SealedSuccessorSchema = Type.Object({
-  /** The client that rotated: only the same client summary gets the successor. */
-  client: Type.Union([ClientSchema, Type.Null()]),
-  /** The successor pair, sealed under a key the store never sees (see refresh.ts). */
-  sealed: Type.String(),
-});
-export type SealedSuccessor = Static<typeof SealedSuccessorSchema>;
-const sealedSuccessor = storedRecord('sealed successor', SealedSuccessorSchema);
-
-/**
- * What the record key of a family ended through its user's list (an eviction past `sessions.maxPerUser`, "log out
- * everywhere") holds when the record was not there to delete: a login writes its record and its list entry together,
- * so on a Redis Cluster the record may land after a racing login ended the family through the list. A record is only
- * ever created where no value is, so this mark keeps such a late record out (and a record landing between the read
- * that found nothing and the mark is overwritten by it: ended all the same). It lasts as long as the family would
- * have; it is written only in that race (an ended family's record is otherwise there, and simply deleted), so ending
- * sessions does not fill the store.
- */
-const ENDED = '{"ended":true}';
+export type { FamilyEntry, FamilyRecord, SealedSuccessor };
 
 /** A family record as read, with its stored text: an update of it expects that text (compare-and-set). */
 export interface FamilyRead {
@@ -79,10 +30,6 @@ export interface FamilyRead {
 /** The user's list as read at some point: a compare-and-set that expects it saves reading it again. */
 export interface FamilyListRead {
   value: string | null;
-}
-
-function decodeFamily(stored: string | null): FamilyRecord | undefined {
-  return stored === ENDED ? undefined : familyRecord.decode(stored);
 }
 
 /** The open family `family`, or undefined once it has ended. */

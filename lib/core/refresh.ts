@@ -38,25 +38,8 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
   const family = read.record;
   if (family.userId !== userId) throw new AuthError('token_invalid');
 
-  let subject: Pick<User, 'id' | 'login' | 'authorities'>;
-  if (family.authorities !== undefined) {
-    // An identity provider's subject with no local record: its login is its subject.
-    subject = { id: userId, login: claims.sub, authorities: family.authorities };
-  } else {
-    try {
-      subject = await activeUser(context, userId, 'token_revoked');
-    } catch (error) {
-      if (error instanceof AuthError && error.code === 'token_revoked') await endFamily(context, userId, claims.fam);
-      throw error;
-    }
-  }
-  try {
-    await sessions.check(userId, claims.sv);
-  } catch (error) {
-    // Ended everywhere (or the user went away): this family is finished too, not just this token.
-    if (error instanceof AuthError && error.code === 'token_revoked') await endFamily(context, userId, claims.fam);
-    throw error;
-  }
+  const subject = await refreshSubject(context, userId, claims.sub, claims.fam, family.authorities);
+  await checkSessionVersion(context, userId, claims.fam, claims.sv);
 
   const { rotate } = config.sessions.refresh;
   const graceMs = rotate ? config.sessions.refresh.reuseGraceSeconds * 1000 : 0;
@@ -95,6 +78,45 @@ export async function refreshSession(context: AuthContext, refreshToken: string)
       : undefined,
   ]);
   return { access, refresh };
+}
+
+type RefreshSubject = Pick<User, 'id' | 'login' | 'authorities'>;
+
+/**
+ * Whom the refreshed tokens are for: an identity provider's subject as its family recorded it, else the local user,
+ * who must still be active (if not, 401 `token_revoked` and the family is ended).
+ */
+async function refreshSubject(
+  context: AuthContext,
+  userId: string,
+  login: string,
+  family: string,
+  providerAuthorities: string[] | undefined,
+): Promise<RefreshSubject> {
+  // An identity provider's subject with no local record: its login is its subject.
+  if (providerAuthorities !== undefined) return { id: userId, login, authorities: providerAuthorities };
+  try {
+    return await activeUser(context, userId, 'token_revoked');
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'token_revoked') await endFamily(context, userId, family);
+    throw error;
+  }
+}
+
+/** The token's session version must still be current; if the sessions were ended, its family ends too. */
+async function checkSessionVersion(
+  context: AuthContext,
+  userId: string,
+  family: string,
+  sessionVersion: string | undefined,
+): Promise<void> {
+  try {
+    await context.sessions.check(userId, sessionVersion);
+  } catch (error) {
+    // Ended everywhere (or the user went away): this family is finished too, not just this token.
+    if (error instanceof AuthError && error.code === 'token_revoked') await endFamily(context, userId, family);
+    throw error;
+  }
 }
 
 // ---- the rotation grace window ----

@@ -92,18 +92,12 @@ export async function verifySecondFactor(
     rememberDevice?: boolean | undefined;
   },
 ): Promise<LoginSuccess> {
-  const { config, state } = context;
   const { code, recoveryCode, deviceToken } = request;
   if ((code === undefined) === (recoveryCode === undefined)) {
     throw new AuthError('invalid_request', { message: 'Send either "code" or "recoveryCode".' });
   }
   const claims = context.tokens.verify(request.challengeToken, 'tfa');
-  const attempts = await state.increment(attemptsKey(claims.cid), config.secondFactor.codeTtlSeconds * 1000);
-  if (attempts.value > config.secondFactor.maxAttempts) {
-    await deleteChallenge(context, claims.cid);
-    context.events.emit('tfa.failed', { userId: claims.sub, reason: 'tfa_attempts_exceeded' });
-    throw new AuthError('tfa_attempts_exceeded');
-  }
+  await countChallengeAttempt(context, claims);
   const record = await readChallenge(context, claims);
   const user = await activeUser(context, record.userId, 'tfa_invalid');
   const identity = record.identity ?? lockoutIdentity(user, user.login);
@@ -120,10 +114,7 @@ export async function verifySecondFactor(
     },
   });
   const method = recoveryCode !== undefined ? 'recovery_code' : record.method;
-  // Single use: of two right answers racing, only the one that takes the challenge opens a session.
-  if ((await state.take(challengeKey(claims.cid))) === null) throw new AuthError('tfa_invalid');
-  await state.delete(attemptsKey(claims.cid));
-  await state.delete(resendKey(claims.cid));
+  await consumeChallenge(context, claims.cid);
   // The session's lifetime is the one asked for at the password step; verifying cannot upgrade it.
   const success = await openSession(context, user, {
     rememberMe: record.rememberMe,
@@ -144,6 +135,28 @@ export async function verifySecondFactor(
   // The login is complete only now: the same event as a login without a second factor.
   context.events.emit('login.succeeded', { userId: user.id });
   return success;
+}
+
+/**
+ * Counts an attempt at the challenge before any code is compared; past `maxAttempts` the challenge is ended and the
+ * answer is 429 `tfa_attempts_exceeded`.
+ */
+async function countChallengeAttempt(context: AuthContext, claims: ChallengeClaims): Promise<void> {
+  const { config, state } = context;
+  const attempts = await state.increment(attemptsKey(claims.cid), config.secondFactor.codeTtlSeconds * 1000);
+  if (attempts.value > config.secondFactor.maxAttempts) {
+    await deleteChallenge(context, claims.cid);
+    context.events.emit('tfa.failed', { userId: claims.sub, reason: 'tfa_attempts_exceeded' });
+    throw new AuthError('tfa_attempts_exceeded');
+  }
+}
+
+/** Spends a proven challenge, atomically: of two right answers racing, only the one that takes it goes on. */
+async function consumeChallenge(context: AuthContext, challengeId: string): Promise<void> {
+  const { state } = context;
+  if ((await state.take(challengeKey(challengeId))) === null) throw new AuthError('tfa_invalid');
+  await state.delete(attemptsKey(challengeId));
+  await state.delete(resendKey(challengeId));
 }
 
 /**

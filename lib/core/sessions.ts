@@ -3,14 +3,12 @@ import { AuthError } from '../errors';
 import { nowSeconds } from '../primitives/clock';
 import { newTokenId } from '../primitives/random';
 import type { User } from '../stores/types';
-import { loginTime, type AccessClaims } from '../tokens/claims';
 import type { IssuedToken } from '../tokens/token-service';
 import type { AuthContext } from './context';
 import { issueDeviceToken } from './devices';
 import { isExternalOnlyUser } from './external-identity';
 import {
   createFamily,
-  extendFamily,
   listFamilies,
   readFamily,
   readFamilyList,
@@ -24,7 +22,6 @@ import {
 import { currentRequest } from './request-scope';
 import type { LoginSuccess, SessionInfo } from './results';
 import { accessLifetime, sessionEnd, signAccess, signRefresh, type SessionTokens } from './session-signing';
-import { INITIAL_SESSION_VERSION } from './session-versions';
 import { untrustAllDevices } from './trusted-devices';
 
 export interface IssueSessionOptions {
@@ -142,7 +139,7 @@ export async function openSession(
 }
 
 /** Stores a new session (family) record and lists it among the user's; the oldest past `sessions.maxPerUser` end. */
-async function openFamily(
+export async function openFamily(
   context: AuthContext,
   family: string,
   record: Pick<FamilyRecord, 'userId' | 'endsAt' | 'idp' | 'authorities'>,
@@ -180,57 +177,6 @@ async function hasNoLocalRecord(context: AuthContext, user: User): Promise<boole
     throw new AuthError('invalid_credentials');
   }
   return true;
-}
-
-// ---- access tokens from an access token (bfore.ai's logout, renew and token with a lifetime) ----
-
-/**
- * A new access token for `user`, the owner of `claims` (an access token the guard admitted), lasting `lifetimeSeconds`
- * from now. With `sameSession`, it joins the session of `claims` (logging out either ends both), whose end moves out
- * to cover it; else it opens a session of its own (where sessions are kept), which logging out the other leaves
- * alone. The token presented keeps its own expiry either way.
- */
-export async function issueAccessTokenFrom(
-  context: AuthContext,
-  user: User,
-  claims: AccessClaims,
-  options: { lifetimeSeconds: number; sameSession: boolean },
-): Promise<IssuedToken> {
-  const { config } = context;
-  // No `sv`: a lean token of a user never logged out everywhere (or one older than `sv`, which the guard admitted only
-  // then). Not the version read now, which a "log out everywhere" since the guard's check may have changed.
-  const sv = claims.sv ?? INITIAL_SESSION_VERSION;
-  const endsAt = sessionEnd(context, options.lifetimeSeconds);
-  let family: string | undefined;
-  if (options.sameSession) {
-    family = claims.fam;
-    if (family !== undefined) {
-      const outcome = await extendFamily(context.state, user.id, family, endsAt, config.clock());
-      if (outcome === 'ended') throw new AuthError('token_revoked');
-      if (outcome === 'foreign') throw new AuthError('token_invalid');
-    }
-  } else if (config.sessions.refresh.issue || config.sessions.accessTokenSessions) {
-    family = newTokenId();
-    await openFamily(context, family, { userId: user.id, endsAt });
-  }
-  // A renewed token is no new authentication: it keeps the login's time (API-key step-up reads it).
-  return signAccess(context, user, user.authorities, {
-    sv,
-    family,
-    rememberMe: claims.rme === true,
-    lifetimeSeconds: options.lifetimeSeconds,
-    authTime: loginTime(claims),
-  });
-}
-
-/** Ends the session an admitted access token belongs to; a token of no session (none are kept) cannot be ended alone. */
-export async function endAccessTokenSession(context: AuthContext, claims: AccessClaims): Promise<void> {
-  const userId = claims.uid ?? claims.sub;
-  if (claims.fam === undefined) {
-    throw new AuthError('invalid_request', { message: 'This token belongs to no session that can be ended alone.' });
-  }
-  await endFamily(context, userId, claims.fam);
-  context.events.emit('session.ended', { userId, sessionId: claims.fam });
 }
 
 // ---- the sessions list ----

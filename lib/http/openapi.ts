@@ -4,8 +4,8 @@ import { AUTH_ERROR_CATALOGUE } from '../errors';
 import { ANSWER_KINDS, schemaNameOf } from '../presets/types';
 import type { AnswerSpec, Preset } from '../presets/types';
 import type { EdgeContext } from './context';
-import { COOKIE_TRANSPORT_HEADER, COOKIE_TRANSPORT_VALUE } from './csrf';
 import { isMounted, routeMethod } from './mount';
+import { cookieTransportParameter, errorStatuses, securitySchemes } from './openapi-security';
 import type { RouteDeclaration } from './route';
 
 /** An OpenAPI 3.1 document, as plain JSON. */
@@ -23,99 +23,6 @@ export interface OpenApiOptions {
   version?: string;
   /** `servers[0].url`, when given. */
   serverUrl?: string;
-}
-
-function securitySchemes(edge: EdgeContext): Record<string, unknown> {
-  const { apiKeys, deviceCookie } = edge.settings;
-  const schemes: Record<string, unknown> = {
-    accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from a login.' },
-    challengeToken: {
-      type: 'http',
-      scheme: 'bearer',
-      bearerFormat: 'JWT',
-      description: 'The challenge token a login answered with, good only for the second-factor routes.',
-    },
-    refreshToken: {
-      type: 'http',
-      scheme: 'bearer',
-      bearerFormat: 'JWT',
-      description: 'A refresh token (or send it in the body as `refreshToken`).',
-    },
-  };
-  if (apiKeys !== false) {
-    schemes.apiKey =
-      apiKeys.header === 'x-api-key'
-        ? { type: 'apiKey', in: 'header', name: 'X-API-Key', description: `An API key (\`${apiKeys.prefix}…\`).` }
-        : {
-            type: 'apiKey',
-            in: 'header',
-            name: 'Authorization',
-            description: `An API key (\`${apiKeys.prefix}…\`) as \`Bearer <key>\`${edge.preset.bareAuthorization ? ' or bare' : ''}.`,
-          };
-  }
-  if (deviceCookie !== false) {
-    schemes.deviceCookie = {
-      type: 'apiKey',
-      in: 'cookie',
-      name: deviceCookie.name,
-      description:
-        'The device cookie set by a completed login (OWASP device cookies): attempts that carry it are counted per device.',
-    };
-  }
-  const trusted = edge.settings.trustedDevices;
-  if (trusted !== false) {
-    schemes.trustedDeviceCookie = {
-      type: 'apiKey',
-      in: 'cookie',
-      name: trusted.cookieName,
-      description:
-        'The trusted-device cookie ("remember this browser"), set by a second-factor verify with `rememberDevice: true`. A login that carries it and the right password skips the second factor.',
-    };
-  }
-  const cookies = edge.settings.cookies;
-  if (cookies !== false) {
-    schemes.refreshCookie = {
-      type: 'apiKey',
-      in: 'cookie',
-      name: cookies.refreshCookieName,
-      description: `The refresh token in its HttpOnly cookie, set when a request sends \`${COOKIE_TRANSPORT_HEADER}: ${COOKIE_TRANSPORT_VALUE}\`. State-changing requests it authenticates must come from a trusted Origin and carry that header or a JSON body (else 403 \`csrf_rejected\`).`,
-    };
-    if (cookies.accessCookieName !== undefined) {
-      schemes.accessCookie = {
-        type: 'apiKey',
-        in: 'cookie',
-        name: cookies.accessCookieName,
-        description:
-          'The access token in its HttpOnly cookie, read when no Authorization header is sent; state-changing requests pass the same CSRF check.',
-      };
-    }
-  }
-  return schemes;
-}
-
-// ---- the cookie transport ----
-
-// The routes that answer tokens in cookies when the page opts in.
-const COOKIE_TRANSPORT_ROUTES = new Set(['login', 'tfaVerify', 'refresh', 'logout', 'passkeyLogin']);
-/** The route's error statuses, with 403 (`csrf_rejected`) where a cookie can authenticate it. */
-function errorStatuses(edge: EdgeContext, route: RouteDeclaration<never>): readonly number[] {
-  const cookies = edge.settings.cookies;
-  if (cookies === false || route.errors.includes(403)) return route.errors;
-  return route.credential.cookieCarried(edge) ? [...route.errors, 403].sort((a, b) => a - b) : route.errors;
-}
-
-function cookieTransportParameter(edge: EdgeContext, route: RouteDeclaration<never>): Record<string, unknown>[] {
-  if (edge.settings.cookies === false || !COOKIE_TRANSPORT_ROUTES.has(route.path)) return [];
-  return [
-    {
-      name: COOKIE_TRANSPORT_HEADER,
-      in: 'header',
-      required: false,
-      schema: { type: 'string', enum: [COOKIE_TRANSPORT_VALUE] },
-      description:
-        'Browsers: answer in cookies. The refresh token is set in an HttpOnly, Secure, SameSite cookie and left out of the body; refresh and logout then read it from that cookie.',
-    },
-  ];
 }
 
 // ---- named schemas and shared responses ----
