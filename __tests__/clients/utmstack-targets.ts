@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { NodemailerMailer, type AuthEvent } from '../../lib';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { createRecordingApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 import { extractCode, readBodies, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -47,12 +47,10 @@ export async function nextResetKey(target: Target, address: string): Promise<{ k
 export async function startTestAppTarget(options: CreateTestAppOptions = {}): Promise<Target> {
   const smtp = await startSmtpServer();
   const mailer = new NodemailerMailer({ transport: smtp.url, from: 'no-reply@utmstack.test' });
-  const events: AuthEvent[] = [];
-  const t = await createTestApp({
+  const { t, events } = await createRecordingApp({
     preset: 'utmstack',
     mailer,
     passwordReset: { urlTemplate: `http://app.example${RESET_LINK}` },
-    onEvent: (event) => void events.push(event),
     ...options,
   });
   const server: Server = createHttpServer(t.app);
@@ -156,3 +154,18 @@ export const TARGETS = [
   ['examples/utmstack.ts', startExampleTarget],
 ] as const;
 export { START_TIMEOUT_MS };
+
+/**
+ * One target for the enclosing describe block, started before its first test (with the time the example needs to
+ * start) and closed after its last; `started` hands it to the suite's `let`.
+ */
+export function targetPerSuite(start: () => Promise<Target>, started: (target: Target) => void): void {
+  let target: Target | undefined;
+  beforeAll(async () => {
+    target = await start();
+    started(target);
+  }, START_TIMEOUT_MS + 5000);
+  afterAll(async () => {
+    await target?.close();
+  });
+}

@@ -6,6 +6,7 @@ import {
   MemoryStateStore,
   MemoryUserStore,
   type Auth,
+  type AuthEvent,
   type AuthOptions,
   type User,
 } from '../../lib';
@@ -100,4 +101,24 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
         throw new Error(`responses that disagree with the OpenAPI document:\n${violations.join('\n')}`);
     },
   };
+}
+
+/** An app under test and the events its instance emitted, in order. */
+export interface RecordingTestApp {
+  t: TestApp;
+  events: AuthEvent[];
+}
+
+/** `createTestApp` with an `onEvent` that records every event; a test's own `onEvent` in `options` replaces it. */
+export async function createRecordingApp(options: CreateTestAppOptions = {}): Promise<RecordingTestApp> {
+  const events: AuthEvent[] = [];
+  const t = await createTestApp({ onEvent: (event) => void events.push(event), ...options });
+  return { t, events };
+}
+
+/** Closes, after each test, what `current` then returns (the app a suite keeps in a `let`; nothing before the first). */
+export function closeAfterEach(current: () => { close(): Promise<void> } | undefined): void {
+  afterEach(async () => {
+    await current()?.close();
+  });
 }

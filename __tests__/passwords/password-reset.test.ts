@@ -6,6 +6,8 @@ import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import {
   createFakeClock,
+  closeAfterEach,
+  createRecordingApp,
   createTestApp,
   PASSWORDS,
   type CreateTestAppOptions,
@@ -20,17 +22,13 @@ const NEW_PASSWORD = 'a-brand-new-password';
 let t: TestApp;
 let events: AuthEvent[];
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({
+  ({ t, events } = await createRecordingApp({
     passwordReset: { urlTemplate: URL_TEMPLATE },
-    onEvent: (event) => void events.push(event),
     ...options,
-  });
+  }));
 }
 
 function forgot(email: string) {
