@@ -4,6 +4,8 @@ import type { Logger } from '../../lib/logger';
 import { hashPassword } from '../../lib/passwords/hasher';
 import type { User } from '../../lib/stores/types';
 
+export { createFakeClock, type FakeClock } from './clock';
+
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs512-test-secret-0123456789';
 export const TEST_COST = 4;
 
@@ -14,25 +16,6 @@ export const PASSWORDS = {
   expired: 'expired-password',
   disabled: 'disabled-password',
 } as const;
-
-/** A clock tests move by hand. Starts at a fixed instant so results are reproducible. */
-export interface FakeClock {
-  (): number;
-  advance(ms: number): void;
-  set(ms: number): void;
-}
-
-export function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
-  let now = start;
-  const clock = (() => now) as FakeClock;
-  clock.advance = (ms) => {
-    now += ms;
-  };
-  clock.set = (ms) => {
-    now = ms;
-  };
-  return clock;
-}
 
 /** A logger that keeps what it is told, so tests can assert warnings and that no secret was logged. */
 export function createRecordingLogger(): Logger & { warnings: string[]; errors: string[] } {
