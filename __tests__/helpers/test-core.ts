@@ -101,3 +101,26 @@ export async function createTestCore(overrides: CreateTestCoreOptions = {}): Pro
     },
   };
 }
+
+/** What `promise` came to: 'resolved', or the code of the error it rejected with (the error's text when it has none). */
+export function errorCodeOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'resolved',
+    (error: { code?: string }) => error.code ?? String(error),
+  );
+}
+
+/**
+ * Registers a beforeEach that builds a core from `options` and hands it to `started` (the suite's `let`, and any
+ * seeding it awaits), and an afterEach that closes it. Call at the suite's top level.
+ */
+export function corePerTest(options: CreateTestCoreOptions, started: (core: TestCore) => unknown): void {
+  let core: TestCore | undefined;
+  beforeEach(async () => {
+    core = await createTestCore(options);
+    await started(core);
+  });
+  afterEach(async () => {
+    await core?.close();
+  });
+}

@@ -5,37 +5,30 @@
 import { changeExpiredPassword, changePassword, changePasswordByLogin } from '../../lib/core/account';
 import { loginWithPassword } from '../../lib/core/login';
 import { PASSWORDS } from '../helpers/fixtures';
-import { createTestCore, type TestCore } from '../helpers/test-core';
+import { corePerTest, errorCodeOf, type TestCore } from '../helpers/test-core';
 
 let t: TestCore;
 const NEW_PASSWORD = 'a brand new passphrase, long enough 7319';
 
-beforeEach(async () => {
-  t = await createTestCore({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
-});
+corePerTest({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } }, (core) => (t = core));
 
-afterEach(async () => {
-  await t.close();
-});
-
-const errorOf = (promise: Promise<unknown>): Promise<string> =>
-  promise.then(
-    () => 'resolved',
-    (error: { code?: string }) => error.code ?? 'no code',
-  );
 const loginOf = (username: string, password: string): Promise<string> =>
-  errorOf(loginWithPassword(t.context, { username, password, rememberMe: false }));
+  errorCodeOf(loginWithPassword(t.context, { username, password, rememberMe: false }));
 
 describe('changePassword (a logged-in user)', () => {
   test('a wrong current password counts toward the lockout shared with login; the stored password stays', async () => {
     const guest = await t.user('3');
     for (let i = 0; i < 3; i += 1) {
       expect(
-        await errorOf(changePassword(t.context, guest, { currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD })),
+        await errorCodeOf(
+          changePassword(t.context, guest, { currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD }),
+        ),
       ).toBe('invalid_credentials');
     }
     expect(
-      await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD })),
+      await errorCodeOf(
+        changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
+      ),
     ).toBe('login_blocked');
     expect(await loginOf('guest', PASSWORDS.guest)).toBe('login_blocked');
     expect((await t.user('3')).passwordHash).toBe(guest.passwordHash);
@@ -46,7 +39,9 @@ describe('changePassword (a logged-in user)', () => {
     expect(await loginOf('guest', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
     expect(
-      await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD })),
+      await errorCodeOf(
+        changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
+      ),
     ).toBe('resolved');
     expect(await loginOf('guest', 'wrong-3')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-4')).toBe('invalid_credentials');
@@ -58,7 +53,9 @@ describe('changePassword (a logged-in user)', () => {
     expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('user', 'wrong-2')).toBe('invalid_credentials');
     expect(
-      await errorOf(changePassword(t.context, user, { currentPassword: PASSWORDS.user, newPassword: NEW_PASSWORD })),
+      await errorCodeOf(
+        changePassword(t.context, user, { currentPassword: PASSWORDS.user, newPassword: NEW_PASSWORD }),
+      ),
     ).toBe('resolved');
     // Three attempts counted, none forgiven.
     expect(await loginOf('user', NEW_PASSWORD)).toBe('login_blocked');
@@ -70,7 +67,9 @@ describe('changePassword (a logged-in user)', () => {
     expect(await loginOf('guest', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
     expect(
-      await errorOf(changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD })),
+      await errorCodeOf(
+        changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
+      ),
     ).toBe('resolved');
     expect(await loginOf('guest', NEW_PASSWORD)).toBe('login_blocked');
   });
@@ -81,7 +80,7 @@ describe('changeExpiredPassword (no token: the expired password is the way out)'
     expect(await loginOf('expired', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('expired', 'wrong-2')).toBe('invalid_credentials');
     expect(
-      await errorOf(
+      await errorCodeOf(
         changeExpiredPassword(t.context, 'expired', { currentPassword: PASSWORDS.expired, newPassword: NEW_PASSWORD }),
       ),
     ).toBe('resolved');
@@ -91,11 +90,13 @@ describe('changeExpiredPassword (no token: the expired password is the way out)'
 
   test('an unexpired password: token_missing, checked only after the right password, and nothing forgiven', async () => {
     expect(
-      await errorOf(changeExpiredPassword(t.context, 'guest', { currentPassword: 'wrong', newPassword: NEW_PASSWORD })),
+      await errorCodeOf(
+        changeExpiredPassword(t.context, 'guest', { currentPassword: 'wrong', newPassword: NEW_PASSWORD }),
+      ),
     ).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
     expect(
-      await errorOf(
+      await errorCodeOf(
         changeExpiredPassword(t.context, 'guest', { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
       ),
     ).toBe('token_missing');
@@ -106,7 +107,9 @@ describe('changeExpiredPassword (no token: the expired password is the way out)'
   test('an unknown name answers like a wrong password, and is counted under the name', async () => {
     for (let i = 0; i < 3; i += 1) {
       expect(
-        await errorOf(changeExpiredPassword(t.context, 'nobody', { currentPassword: 'x', newPassword: NEW_PASSWORD })),
+        await errorCodeOf(
+          changeExpiredPassword(t.context, 'nobody', { currentPassword: 'x', newPassword: NEW_PASSWORD }),
+        ),
       ).toBe('invalid_credentials');
     }
     expect(await loginOf('nobody', 'x')).toBe('login_blocked');
@@ -122,10 +125,10 @@ describe('changePasswordByLogin', () => {
       confirmation: NEW_PASSWORD,
     };
     expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
-    expect(await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong-2' }))).toBe(
+    expect(await errorCodeOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong-2' }))).toBe(
       'invalid_credentials',
     );
-    expect(await errorOf(changePasswordByLogin(t.context, request))).toBe('token_missing');
+    expect(await errorCodeOf(changePasswordByLogin(t.context, request))).toBe('token_missing');
     expect(await loginOf('user', PASSWORDS.user)).toBe('login_blocked');
   });
 
@@ -138,14 +141,16 @@ describe('changePasswordByLogin', () => {
     };
     for (let i = 0; i < 5; i += 1) {
       expect(
-        await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', confirmation: 'typo' })),
+        await errorCodeOf(
+          changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', confirmation: 'typo' }),
+        ),
       ).toBe('invalid_request');
     }
     expect(
-      await errorOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', tokenUserId: '1' })),
+      await errorCodeOf(changePasswordByLogin(t.context, { ...request, currentPassword: 'wrong', tokenUserId: '1' })),
     ).toBe('invalid_credentials');
-    expect(await errorOf(changePasswordByLogin(t.context, { ...request, tokenUserId: '1' }))).toBe('forbidden');
-    expect(await errorOf(changePasswordByLogin(t.context, { ...request, tokenUserId: '3' }))).toBe('resolved');
+    expect(await errorCodeOf(changePasswordByLogin(t.context, { ...request, tokenUserId: '1' }))).toBe('forbidden');
+    expect(await errorCodeOf(changePasswordByLogin(t.context, { ...request, tokenUserId: '3' }))).toBe('resolved');
     expect(await loginOf('guest', NEW_PASSWORD)).toBe('resolved');
   });
 });
