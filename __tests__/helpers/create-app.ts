@@ -22,6 +22,7 @@ export {
   PASSWORDS,
   TEST_COST,
   TEST_SECRET,
+  testAuthOptions,
   type FakeClock,
 } from './fixtures';
 

@@ -1,8 +1,9 @@
 // Fixtures shared by the Express helper (create-app.ts) and the core helper (test-core.ts): the test secret, the demo
 // users and their passwords, a clock tests move by hand, a logger that records. Nothing here imports Express.
 import type { Logger } from '../../lib/logger';
+import type { AuthOptions } from '../../lib/options';
 import { hashPassword } from '../../lib/passwords/hasher';
-import type { User } from '../../lib/stores/types';
+import type { User, UserStore } from '../../lib/stores/types';
 
 export { createFakeClock, type FakeClock } from './clock';
 
@@ -89,4 +90,17 @@ export async function demoUsers(clock: () => number): Promise<User[]> {
       createdAt: new Date(clock()),
     },
   ];
+}
+
+/**
+ * What every instance a test builds by hand with createAuth (several instances on shared stores, a store of its own)
+ * starts from: the test secret, `users`, `clock`, a recording logger (a fresh one unless given) and the test's bcrypt
+ * cost. The test adds its state store, mailer and options after it.
+ */
+export function testAuthOptions(
+  users: UserStore,
+  clock: () => number,
+  logger: Logger = createRecordingLogger(),
+): Pick<AuthOptions, 'secret' | 'users' | 'clock' | 'logger' | 'passwords'> {
+  return { secret: TEST_SECRET, users, clock, logger, passwords: { bcryptCost: TEST_COST } };
 }

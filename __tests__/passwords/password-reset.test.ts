@@ -5,8 +5,8 @@ import { MemoryStateStore, type AuthOptions, type Mailer, type StateStore } from
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import {
-  createFakeClock,
   closeAfterEach,
+  createFakeClock,
   createRecordingApp,
   createTestApp,
   PASSWORDS,
