@@ -4,6 +4,7 @@
 // refusal after the password (an unexpired password without a token, a second factor without a token) forgives nothing.
 import { changeExpiredPassword, changePassword, changePasswordByLogin } from '../../lib/core/account';
 import { loginWithPassword } from '../../lib/core/login';
+import type { User } from '../../lib/stores/types';
 import { PASSWORDS } from '../helpers/fixtures';
 import { corePerTest, errorCodeOf, type TestCore } from '../helpers/test-core';
 
@@ -14,22 +15,19 @@ corePerTest({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } }, (co
 
 const loginOf = (username: string, password: string): Promise<string> =>
   errorCodeOf(loginWithPassword(t.context, { username, password, rememberMe: false }));
+/** changePassword / changeExpiredPassword to NEW_PASSWORD with `currentPassword`: 'resolved' or the error's code. */
+const changeOf = (user: User, currentPassword: string): Promise<string> =>
+  errorCodeOf(changePassword(t.context, user, { currentPassword, newPassword: NEW_PASSWORD }));
+const changeExpiredOf = (login: string, currentPassword: string): Promise<string> =>
+  errorCodeOf(changeExpiredPassword(t.context, login, { currentPassword, newPassword: NEW_PASSWORD }));
 
 describe('changePassword (a logged-in user)', () => {
   test('a wrong current password counts toward the lockout shared with login; the stored password stays', async () => {
     const guest = await t.user('3');
     for (let i = 0; i < 3; i += 1) {
-      expect(
-        await errorCodeOf(
-          changePassword(t.context, guest, { currentPassword: `wrong-${i}`, newPassword: NEW_PASSWORD }),
-        ),
-      ).toBe('invalid_credentials');
+      expect(await changeOf(guest, `wrong-${i}`)).toBe('invalid_credentials');
     }
-    expect(
-      await errorCodeOf(
-        changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
-      ),
-    ).toBe('login_blocked');
+    expect(await changeOf(guest, PASSWORDS.guest)).toBe('login_blocked');
     expect(await loginOf('guest', PASSWORDS.guest)).toBe('login_blocked');
     expect((await t.user('3')).passwordHash).toBe(guest.passwordHash);
   });
@@ -38,11 +36,7 @@ describe('changePassword (a logged-in user)', () => {
     const guest = await t.user('3');
     expect(await loginOf('guest', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
-    expect(
-      await errorCodeOf(
-        changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
-      ),
-    ).toBe('resolved');
+    expect(await changeOf(guest, PASSWORDS.guest)).toBe('resolved');
     expect(await loginOf('guest', 'wrong-3')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-4')).toBe('invalid_credentials');
     expect(await loginOf('guest', NEW_PASSWORD)).toBe('resolved');
@@ -52,11 +46,7 @@ describe('changePassword (a logged-in user)', () => {
     const user = await t.user('2');
     expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('user', 'wrong-2')).toBe('invalid_credentials');
-    expect(
-      await errorCodeOf(
-        changePassword(t.context, user, { currentPassword: PASSWORDS.user, newPassword: NEW_PASSWORD }),
-      ),
-    ).toBe('resolved');
+    expect(await changeOf(user, PASSWORDS.user)).toBe('resolved');
     // Three attempts counted, none forgiven.
     expect(await loginOf('user', NEW_PASSWORD)).toBe('login_blocked');
   });
@@ -66,11 +56,7 @@ describe('changePassword (a logged-in user)', () => {
     const guest = await t.user('3');
     expect(await loginOf('guest', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
-    expect(
-      await errorCodeOf(
-        changePassword(t.context, guest, { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
-      ),
-    ).toBe('resolved');
+    expect(await changeOf(guest, PASSWORDS.guest)).toBe('resolved');
     expect(await loginOf('guest', NEW_PASSWORD)).toBe('login_blocked');
   });
 });
@@ -79,38 +65,22 @@ describe('changeExpiredPassword (no token: the expired password is the way out)'
   test('an expired password changes with the password alone, which forgives (no factor)', async () => {
     expect(await loginOf('expired', 'wrong-1')).toBe('invalid_credentials');
     expect(await loginOf('expired', 'wrong-2')).toBe('invalid_credentials');
-    expect(
-      await errorCodeOf(
-        changeExpiredPassword(t.context, 'expired', { currentPassword: PASSWORDS.expired, newPassword: NEW_PASSWORD }),
-      ),
-    ).toBe('resolved');
+    expect(await changeExpiredOf('expired', PASSWORDS.expired)).toBe('resolved');
     expect(await loginOf('expired', 'wrong-3')).toBe('invalid_credentials');
     expect(await loginOf('expired', NEW_PASSWORD)).toBe('resolved');
   });
 
   test('an unexpired password: token_missing, checked only after the right password, and nothing forgiven', async () => {
-    expect(
-      await errorCodeOf(
-        changeExpiredPassword(t.context, 'guest', { currentPassword: 'wrong', newPassword: NEW_PASSWORD }),
-      ),
-    ).toBe('invalid_credentials');
+    expect(await changeExpiredOf('guest', 'wrong')).toBe('invalid_credentials');
     expect(await loginOf('guest', 'wrong-2')).toBe('invalid_credentials');
-    expect(
-      await errorCodeOf(
-        changeExpiredPassword(t.context, 'guest', { currentPassword: PASSWORDS.guest, newPassword: NEW_PASSWORD }),
-      ),
-    ).toBe('token_missing');
+    expect(await changeExpiredOf('guest', PASSWORDS.guest)).toBe('token_missing');
     // The refusal came before any forgiving: three attempts counted, the fourth is past the budget.
     expect(await loginOf('guest', PASSWORDS.guest)).toBe('login_blocked');
   });
 
   test('an unknown name answers like a wrong password, and is counted under the name', async () => {
     for (let i = 0; i < 3; i += 1) {
-      expect(
-        await errorCodeOf(
-          changeExpiredPassword(t.context, 'nobody', { currentPassword: 'x', newPassword: NEW_PASSWORD }),
-        ),
-      ).toBe('invalid_credentials');
+      expect(await changeExpiredOf('nobody', 'x')).toBe('invalid_credentials');
     }
     expect(await loginOf('nobody', 'x')).toBe('login_blocked');
   });

@@ -51,6 +51,9 @@ async function mailedToken(email: string): Promise<string | undefined> {
 }
 
 const reset = (request: PasswordResetRequest) => resetPassword(t.context, request);
+/** A reset to NEW_PASSWORD with `token` and the authenticator app's `code`: 'resolved' or the error's code. */
+const resetWithCode = (token: string, code: string): Promise<string> =>
+  errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code }));
 
 /** Whether `password` logs `login` in now. */
 async function logsIn(login: string, password: string): Promise<string> {
@@ -508,7 +511,7 @@ describe('resetPassword: a user with an authenticator app', () => {
     const token = (await mailedToken('guest@example.com'))!;
     for (let i = 0; i < 12; i += 1)
       expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('tfa_required');
-    expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
+    expect(await resetWithCode(token, app.code())).toBe('resolved');
   });
 
   test('a recovery code stands in for the app; a wrong one is tfa_invalid, with its method in the event', async () => {
@@ -536,15 +539,11 @@ describe('resetPassword: a user with an authenticator app', () => {
     const token = (await mailedToken('guest@example.com'))!;
     for (let i = 0; i < 5; i += 1) {
       t.clock.advance(1000);
-      expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+      expect(await resetWithCode(token, app.wrong())).toBe('tfa_invalid');
     }
     t.clock.advance(1000);
-    expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe(
-      'reset_token_invalid',
-    );
-    expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe(
-      'reset_token_invalid',
-    );
+    expect(await resetWithCode(token, app.code())).toBe('reset_token_invalid');
+    expect(await resetWithCode(token, app.code())).toBe('reset_token_invalid');
     await t.settle();
     expect(
       t.events
@@ -552,11 +551,7 @@ describe('resetPassword: a user with an authenticator app', () => {
         .map((event) => [event.userId, event.reason, event.method]),
     ).toEqual(Array.from({ length: 5 }, () => ['3', 'tfa_invalid', 'TOTP']));
     // A new link works.
-    expect(
-      await errorCodeOf(
-        reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }),
-      ),
-    ).toBe('resolved');
+    expect(await resetWithCode((await mailedToken('guest@example.com'))!, app.code())).toBe('resolved');
   });
 
   test('ten wrong codes per user in an hour, across links; the eleventh is rate_limited until the hour has passed', async () => {
@@ -566,7 +561,7 @@ describe('resetPassword: a user with an authenticator app', () => {
       const token = (await mailedToken('guest@example.com'))!;
       for (let i = 0; i < 5; i += 1) {
         t.clock.advance(5000);
-        expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+        expect(await resetWithCode(token, app.wrong())).toBe('tfa_invalid');
       }
     }
     t.clock.advance(10 * 60_000);
@@ -582,28 +577,18 @@ describe('resetPassword: a user with an authenticator app', () => {
       reason: 'rate_limited',
     });
     t.clock.advance(3600_000 - 645_000);
-    expect(
-      await errorCodeOf(
-        reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }),
-      ),
-    ).toBe('resolved');
+    expect(await resetWithCode((await mailedToken('guest@example.com'))!, app.code())).toBe('resolved');
   });
 
   test("a completed reset renews the user's proof budget", async () => {
     await setUp();
     const app = totpUser();
     const first = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 5; i += 1)
-      expect(await errorCodeOf(reset({ token: first, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe(
-        'tfa_invalid',
-      );
+    for (let i = 0; i < 5; i += 1) expect(await resetWithCode(first, app.wrong())).toBe('tfa_invalid');
     const second = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 4; i += 1)
-      expect(await errorCodeOf(reset({ token: second, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe(
-        'tfa_invalid',
-      );
+    for (let i = 0; i < 4; i += 1) expect(await resetWithCode(second, app.wrong())).toBe('tfa_invalid');
     // The tenth try of the hour, and the right code.
-    expect(await errorCodeOf(reset({ token: second, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
+    expect(await resetWithCode(second, app.code())).toBe('resolved');
     const third = (await mailedToken('guest@example.com'))!;
     for (let i = 0; i < 2; i += 1)
       expect(await errorCodeOf(reset({ token: third, newPassword: 'another-new-password', code: app.wrong() }))).toBe(
@@ -618,7 +603,7 @@ describe('resetPassword: a user with an authenticator app', () => {
       const token = (await mailedToken('guest@example.com'))!;
       for (let i = 0; i < 5; i += 1) {
         t.clock.advance(5000);
-        expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+        expect(await resetWithCode(token, app.wrong())).toBe('tfa_invalid');
       }
     }
     const device = t.context.tokens.sign('device', { sub: '3', did: 'laptop' }, 3600).token;
