@@ -3,11 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { NodemailerMailer, type AuthEvent } from '../../lib';
 import { createRecordingApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { freePort, waitForListening } from '../helpers/example-process';
 import { extractCode, readBodies, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -73,17 +73,6 @@ export async function startTestAppTarget(options: CreateTestAppOptions = {}): Pr
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** examples/utmstack.ts as `node --import tsx` with SMTP_URL; resolves once it prints `listening on http://…`. */
 export async function startExampleTarget(): Promise<Target> {
   const smtp = await startSmtpServer();
@@ -113,25 +102,7 @@ export async function startExampleTarget(): Promise<Target> {
   });
   const output: string[] = [];
   const events: AuthEvent[] = [];
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the example did not start within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)),
-      START_TIMEOUT_MS,
-    );
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const match = /listening on (http:\/\/\S+)/.exec(output.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the example exited with ${code} before listening:\n${output.join('')}`));
-    });
-  });
+  const baseUrl = await waitForListening(child, 'the example', START_TIMEOUT_MS, output);
   return {
     name: 'examples/utmstack.ts',
     baseUrl,
