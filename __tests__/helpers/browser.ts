@@ -9,6 +9,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { basicExample } from '../../examples/basic';
 import { buildExampleApp, type ExampleOptions } from '../../examples/shared/demo-server';
 import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth, type Mailer } from '../../lib';
+import { useExampleEnvironment } from './example-env';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -40,9 +41,7 @@ export function launchChromium(): Promise<Browser> {
 
 /** Sets the environment the demo example reads: memory stores, no mail server, HMAC with `secret`. */
 export function useDemoEnvironment(secret: string): void {
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE'])
-    delete process.env[name];
-  process.env.JWT_SECRET = secret;
+  useExampleEnvironment(secret);
 }
 
 /** Closes `server` at once, open keep-alive connections (the browser's) included. */
