@@ -8,11 +8,12 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Browser, Page } from 'playwright-core';
 import ts from 'typescript';
-import { hashPassword, MemoryUserStore, type Auth } from '../../lib';
+import { MemoryUserStore, type Auth } from '../../lib';
 import { readDocBlock } from '../helpers/doc-blocks';
 import { loadDocModule } from '../helpers/doc-module';
 import { closeServer, describeInBrowser, launchChromium } from '../helpers/browser';
-import { TEST_COST, TEST_SECRET } from '../helpers/create-app';
+import { TEST_SECRET } from '../helpers/create-app';
+import { soleAdmin } from '../helpers/fixtures';
 
 const GUIDE = 'docs/guides/spa-other-origin.md';
 
@@ -52,15 +53,7 @@ describeInBrowser("the SPA guide's browser test")('the SPA guide in headless Chr
     const pagePort = await listen(pageServer);
     pageOrigin = `http://localhost:${pagePort}`;
 
-    const users = new MemoryUserStore([
-      {
-        id: '1',
-        login: 'admin',
-        email: 'admin@example.com',
-        passwordHash: await hashPassword('admin-password', { cost: TEST_COST }),
-        authorities: ['ROLE_ADMIN'],
-      },
-    ]);
+    const users = new MemoryUserStore([await soleAdmin()]);
     const built = loadDocModule<{ createApi(users: MemoryUserStore): { app: Express; auth: Auth } }>(
       GUIDE,
       'spa-api',

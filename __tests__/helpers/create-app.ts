@@ -10,7 +10,14 @@ import {
   type AuthOptions,
   type User,
 } from '../../lib';
-import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  TEST_COST,
+  testAuthOptions,
+  type FakeClock,
+} from './fixtures';
 import { checkResponsesAgainstDocument } from './openapi-conformance';
 
 // The fixtures moved to fixtures.ts (no Express there, for the core helper); re-exported for the tests importing them here.
@@ -60,12 +67,9 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
   const mailer = new MemoryMailer();
   const logger = createRecordingLogger();
   const auth = createAuth({
-    secret: TEST_SECRET,
-    users,
+    ...testAuthOptions(users, clock, logger),
     stateStore: state,
     mailer,
-    logger,
-    clock,
     ...authOptions,
     // A test that sets other password options still hashes at the test cost, unless it names its own.
     passwords: { bcryptCost: TEST_COST, ...authOptions.passwords },

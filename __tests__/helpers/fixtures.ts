@@ -104,3 +104,9 @@ export function testAuthOptions(
 ): Pick<AuthOptions, 'secret' | 'users' | 'clock' | 'logger' | 'passwords'> {
   return { secret: TEST_SECRET, users, clock, logger, passwords: { bcryptCost: TEST_COST } };
 }
+
+/** The demo admin alone (id 1, admin-password, ROLE_ADMIN only): the user a guide's code under test seeds. */
+export async function soleAdmin(): Promise<User> {
+  const { admin } = await passwordHashes();
+  return { id: '1', login: 'admin', email: 'admin@example.com', passwordHash: admin, authorities: ['ROLE_ADMIN'] };
+}

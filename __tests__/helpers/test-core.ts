@@ -11,7 +11,14 @@ import { MemoryStateStore, type MemoryStateStoreOptions } from '../../lib/stores
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import type { User } from '../../lib/stores/types';
 import { KeySet } from '../../lib/tokens/key-set';
-import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  TEST_COST,
+  testAuthOptions,
+  type FakeClock,
+} from './fixtures';
 
 export interface CreateTestCoreOptions extends Partial<AuthOptions> {
   /** Replace the demo users (ids 1-5 of fixtures.ts). */
@@ -61,12 +68,9 @@ export async function createTestCore(overrides: CreateTestCoreOptions = {}): Pro
   const logger = createRecordingLogger();
   const events: AuthEvent[] = [];
   const options: AuthOptions = {
-    secret: TEST_SECRET,
-    users,
+    ...testAuthOptions(users, clock, logger),
     stateStore: state,
     mailer,
-    logger,
-    clock,
     ...authOptions,
     // Cost 4 unless the test sets one, whatever else of `passwords` it sets.
     passwords: { bcryptCost: TEST_COST, ...authOptions.passwords },
