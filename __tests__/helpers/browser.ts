@@ -1,6 +1,6 @@
 // What the browser suites (__tests__/browser) share: headless Chromium through playwright-core (Debian's
-// /usr/bin/chromium, CHROMIUM_PATH overrides), a describe that skips, saying why, where it is missing, the environment
-// the demo example reads, closing its server, and the demo example with Chromium set up once for a suite.
+// /usr/bin/chromium, CHROMIUM_PATH overrides), a describe that skips, saying why, where it is missing, closing a
+// server, and the demo example (in memory, see example-env.ts) with Chromium set up once for a suite.
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
@@ -39,11 +39,6 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Sets the environment the demo example reads: memory stores, no mail server, HMAC with `secret`. */
-export function useDemoEnvironment(secret: string): void {
-  useExampleEnvironment(secret);
-}
-
 /** Closes `server` at once, open keep-alive connections (the browser's) included. */
 export async function closeServer(server: Server | undefined): Promise<void> {
   if (!server?.listening) return;
@@ -62,9 +57,9 @@ export interface DemoExample {
 
 /**
  * Starts the demo example on a free loopback port with the services given (memory stores, a mailer the test reads).
- * `wrap` wraps its request handler, e.g. to record what it answered. Call `useDemoEnvironment` first.
+ * `wrap` wraps its request handler, e.g. to record what it answered. Call `useExampleEnvironment` first.
  */
-export async function startDemoExample(options: {
+async function startDemoExample(options: {
   services: ExampleOptions['services'];
   onEvent?: ExampleOptions['onEvent'];
   wrap?: (handler: RequestListener) => RequestListener;
@@ -92,7 +87,7 @@ export interface DemoInBrowser extends DemoExample {
 }
 
 export interface DemoInBrowserOptions {
-  /** The HMAC secret the example signs with (useDemoEnvironment). */
+  /** The HMAC secret the example signs with (useExampleEnvironment). */
   secret: string;
   /** The mailer the test reads; default a fresh MemoryMailer. */
   mailer?: Mailer;
@@ -113,7 +108,7 @@ export function demoInBrowserPerSuite(options: DemoInBrowserOptions, started: (d
   let demo: DemoExample | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    useDemoEnvironment(options.secret);
+    useExampleEnvironment(options.secret);
     demo = await startDemoExample({
       services: async (seeds) => {
         const users = new MemoryUserStore(seeds);
