@@ -4,7 +4,14 @@ import request from 'supertest';
 import type { AuthEvent } from '../../lib/core/events';
 import { recoveryCodeHash } from '../../lib/core/second-factor';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  closeAfterEach,
+  createRecordingApp,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { login, loginToken, settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
@@ -13,18 +20,14 @@ const NEW_PASSWORD = 'a-brand-new-password';
 let t: TestApp;
 let events: AuthEvent[];
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 async function start(options: CreateTestAppOptions = {}): Promise<TestApp> {
-  events = [];
-  t = await createTestApp({
+  ({ t, events } = await createRecordingApp({
     passwordReset: { urlTemplate: URL_TEMPLATE },
     rateLimit: false,
-    onEvent: (event) => void events.push(event),
     ...options,
-  });
+  }));
   return t;
 }
 

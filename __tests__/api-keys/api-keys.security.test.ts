@@ -1,11 +1,15 @@
 // Attacks on API keys: other users' keys, forged and stale keys, keys and challenges minting keys, key guessing.
 import request from 'supertest';
-import { createHash, randomBytes } from 'node:crypto';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
-import { loginToken } from '../helpers/session';
+import { randomBytes } from 'node:crypto';
+import { createApiKey, keyOwnerToken, sha256 } from '../helpers/api-keys';
+import {
+  closeAfterEach,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { observable } from '../helpers/responses';
-
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 let t: TestApp;
 
@@ -14,27 +18,16 @@ async function start(options: CreateTestAppOptions = {}): Promise<TestApp> {
   return t;
 }
 
-afterEach(async () => {
-  await t.close();
-});
+closeAfterEach(() => t);
 
-// Creating a key needs the password (step-up, api-keys-step-up.security.test.ts): each token's login remembers it.
-const passwordOf = new Map<string, string>();
-
-async function login(name: 'admin' | 'guest'): Promise<string> {
-  const token = await loginToken(t, name);
-  passwordOf.set(token, PASSWORDS[name]);
-  return token;
-}
+// Creating a key needs the password (step-up, api-keys-step-up.security.test.ts): each token remembers it.
+const login = (name: 'admin' | 'guest'): Promise<string> => keyOwnerToken(t, name);
 
 async function mintKey(
   token: string,
   body: Record<string, unknown> = { name: 'ci' },
 ): Promise<{ id: string; key: string }> {
-  const res = await request(t.app)
-    .post('/auth/api-keys')
-    .set('Authorization', `Bearer ${token}`)
-    .send({ password: passwordOf.get(token), ...body });
+  const res = await createApiKey(t, token, body);
   expect(res.status).toBe(201);
   return { id: res.body.id as string, key: res.body.key as string };
 }

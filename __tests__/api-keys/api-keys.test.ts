@@ -1,10 +1,7 @@
 // API keys on the default preset: create, list, delete, expiry, last use, roles, and where the guard reads keys.
 import request from 'supertest';
-import { createHash } from 'node:crypto';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
-import { loginToken } from '../helpers/session';
-
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+import { createApiKey, keyOwnerToken, sha256 } from '../helpers/api-keys';
+import { closeAfterEach, createTestApp, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 
 let t: TestApp;
 
@@ -13,25 +10,11 @@ async function start(options: CreateTestAppOptions = {}): Promise<TestApp> {
   return t;
 }
 
-afterEach(async () => {
-  await t.close();
-});
+closeAfterEach(() => t);
 
-// Creating a key needs the password (step-up, api-keys-step-up.security.test.ts): each token's login remembers it.
-const passwordOf = new Map<string, string>();
-
-async function accessToken(login: 'admin' | 'guest' = 'admin'): Promise<string> {
-  const token = await loginToken(t, login);
-  passwordOf.set(token, PASSWORDS[login]);
-  return token;
-}
-
-async function createKey(token: string, body: Record<string, unknown> = { name: 'ci' }) {
-  return request(t.app)
-    .post('/auth/api-keys')
-    .set('Authorization', `Bearer ${token}`)
-    .send({ password: passwordOf.get(token), ...body });
-}
+// Creating a key needs the password (step-up, api-keys-step-up.security.test.ts): each token remembers it.
+const accessToken = (login: 'admin' | 'guest' = 'admin'): Promise<string> => keyOwnerToken(t, login);
+const createKey = (token: string, body?: Record<string, unknown>) => createApiKey(t, token, body);
 
 async function mintKey(body: Record<string, unknown> = { name: 'ci' }, login: 'admin' | 'guest' = 'admin') {
   const res = await createKey(await accessToken(login), body);

@@ -9,14 +9,7 @@ import path from 'node:path';
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
-import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import {
-  closeServer,
-  describeInBrowser,
-  launchChromium,
-  startDemoExample,
-  useDemoEnvironment,
-} from '../helpers/browser';
+import { demoInBrowserPerSuite, describeInBrowser } from '../helpers/browser';
 
 /** Where reviewers find the screenshots (git-ignored). */
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
@@ -29,8 +22,6 @@ const PIXEL =
 jest.setTimeout(60_000);
 
 describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 1280 and 375 px', () => {
-  const saved = { ...process.env };
-  let auth: Auth;
   let server: Server;
   let origin: string;
   let browser: Browser;
@@ -40,26 +31,13 @@ describeInBrowser('the browser tests (__tests__/browser)')('the demo page at 128
   let consoleErrors: string[];
   let failedRequests: string[];
 
-  beforeAll(async () => {
-    useDemoEnvironment('a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123');
-    ({ server, origin, auth } = await startDemoExample({
-      services: async (seeds) => ({
-        users: new MemoryUserStore(seeds),
-        stateStore: new MemoryStateStore(),
-        mailer: new MemoryMailer(),
-      }),
-      onEvent: () => undefined,
-    }));
-    browser = await launchChromium();
-    mkdirSync(RESULTS, { recursive: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await closeServer(server);
-    await auth?.shutdown();
-    process.env = { ...saved };
-  });
+  demoInBrowserPerSuite(
+    { secret: 'a-demo-page-layout-test-secret-that-is-long-enough-for-any-hmac-0123', onEvent: () => undefined },
+    (demo) => {
+      ({ server, origin, browser } = demo);
+      mkdirSync(RESULTS, { recursive: true });
+    },
+  );
 
   async function open(width: number, userAgent?: string): Promise<void> {
     context = await browser.newContext({ viewport: { width, height: 900 }, ...(userAgent ? { userAgent } : {}) });

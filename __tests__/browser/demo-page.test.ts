@@ -9,14 +9,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
-import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import {
-  closeServer,
-  describeInBrowser,
-  launchChromium,
-  startDemoExample,
-  useDemoEnvironment,
-} from '../helpers/browser';
+import { MemoryMailer } from '../../lib';
+import { closeServer, demoInBrowserPerSuite, describeInBrowser } from '../helpers/browser';
 
 /** Where reviewers find the screenshots (git-ignored). */
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
@@ -43,22 +37,24 @@ async function listen(server: Server): Promise<string> {
 describeInBrowser('the browser tests (__tests__/browser)')(
   'the demo page (examples/basic.ts) in headless Chromium',
   () => {
-    const saved = { ...process.env };
     const mailer = new MemoryMailer();
     /** Every request the example answered, to see what a foreign page managed to do. */
     const answered: Answered[] = [];
-    let auth: Auth;
-    let server: Server;
     let foreign: Server | undefined;
     let origin: string;
     let browser: Browser;
     let context: BrowserContext;
     let page: Page;
 
-    beforeAll(async () => {
-      useDemoEnvironment('a-demo-page-test-secret-that-is-long-enough-for-any-hmac-0123456789');
-      ({ server, origin, auth } = await startDemoExample({
-        services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
+    // Declared first, so it runs before the demo's closings.
+    afterAll(async () => {
+      await closeServer(foreign);
+    });
+
+    demoInBrowserPerSuite(
+      {
+        secret: 'a-demo-page-test-secret-that-is-long-enough-for-any-hmac-0123456789',
+        mailer,
         // Every answer recorded, to see what a foreign page managed to do.
         wrap: (handler) => (req, res) => {
           const url = req.url ?? '';
@@ -75,18 +71,12 @@ describeInBrowser('the browser tests (__tests__/browser)')(
           });
           handler(req, res);
         },
-      }));
-      browser = await launchChromium();
-      mkdirSync(RESULTS, { recursive: true });
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await closeServer(foreign);
-      await closeServer(server);
-      await auth?.shutdown();
-      process.env = { ...saved };
-    });
+      },
+      (demo) => {
+        ({ origin, browser } = demo);
+        mkdirSync(RESULTS, { recursive: true });
+      },
+    );
 
     beforeEach(async () => {
       context = await browser.newContext({ viewport: { width: 900, height: 900 } });

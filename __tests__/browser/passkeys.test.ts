@@ -3,18 +3,11 @@
 // in, adds a passkey (the page asks for the password), signs out and signs in with it (no code asked); a replayed
 // assertion is refused; a deleted passkey no longer signs in. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides).
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
-import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth, type AuthEvent } from '../../lib';
-import {
-  closeServer,
-  describeInBrowser,
-  launchChromium,
-  startDemoExample,
-  useDemoEnvironment,
-} from '../helpers/browser';
+import { MemoryMailer, MemoryUserStore, type AuthEvent } from '../../lib';
+import { demoInBrowserPerSuite, describeInBrowser } from '../helpers/browser';
 
 const RESULTS = path.join(__dirname, '..', '..', 'test-results');
 
@@ -23,12 +16,9 @@ jest.setTimeout(90_000);
 describeInBrowser('the passkey browser tests')(
   'passkeys on the demo page in headless Chromium (CDP virtual authenticator)',
   () => {
-    const saved = { ...process.env };
     const mailer = new MemoryMailer();
     const users = { store: undefined as MemoryUserStore | undefined };
     const events: AuthEvent[] = [];
-    let auth: Auth;
-    let server: Server;
     let origin: string;
     let browser: Browser;
     let context: BrowserContext;
@@ -36,29 +26,20 @@ describeInBrowser('the passkey browser tests')(
     let cdp: CDPSession;
     let authenticatorId: string;
 
-    beforeAll(async () => {
-      useDemoEnvironment('a-passkey-page-test-secret-that-is-long-enough-for-any-hmac-0123456789');
-      const example = await startDemoExample({
-        services: async (seeds) => ({
-          users: (users.store = new MemoryUserStore(seeds)),
-          stateStore: new MemoryStateStore(),
-          mailer,
-        }),
+    demoInBrowserPerSuite(
+      {
+        secret: 'a-passkey-page-test-secret-that-is-long-enough-for-any-hmac-0123456789',
+        mailer,
+        users: (store) => (users.store = store),
         onEvent: (event) => void events.push(event),
-      });
-      ({ server, auth } = example);
-      // The page is loaded at localhost: an IP address cannot be a WebAuthn relying party.
-      origin = `http://localhost:${example.port}`;
-      browser = await launchChromium();
-      mkdirSync(RESULTS, { recursive: true });
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await closeServer(server);
-      await auth?.shutdown();
-      process.env = { ...saved };
-    });
+      },
+      (demo) => {
+        // The page is loaded at localhost: an IP address cannot be a WebAuthn relying party.
+        origin = `http://localhost:${demo.port}`;
+        browser = demo.browser;
+        mkdirSync(RESULTS, { recursive: true });
+      },
+    );
 
     beforeEach(async () => {
       context = await browser.newContext({ viewport: { width: 900, height: 1000 } });

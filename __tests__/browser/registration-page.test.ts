@@ -1,16 +1,9 @@
 // The demo page's "Create an account" (examples/basic.ts, GET /) in headless Chromium: sign up, a sign-in refused until
 // the address is confirmed, the mailed link pasted in, then a sign-in as the new user. Debian's /usr/bin/chromium
 // (CHROMIUM_PATH overrides); without it the suite is skipped, saying why.
-import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import {
-  closeServer,
-  describeInBrowser,
-  launchChromium,
-  startDemoExample,
-  useDemoEnvironment,
-} from '../helpers/browser';
+import { MemoryMailer } from '../../lib';
+import { demoInBrowserPerSuite, describeInBrowser } from '../helpers/browser';
 
 jest.setTimeout(60_000);
 
@@ -19,30 +12,20 @@ const PASSPHRASE = 'a-new-users-passphrase';
 describeInBrowser('the browser tests (__tests__/browser)')(
   'the demo page\'s "Create an account" in headless Chromium',
   () => {
-    const saved = { ...process.env };
     const mailer = new MemoryMailer();
-    let auth: Auth;
-    let server: Server;
     let origin: string;
     let browser: Browser;
     let context: BrowserContext;
     let page: Page;
 
-    beforeAll(async () => {
-      useDemoEnvironment('a-registration-page-test-secret-long-enough-for-any-hmac-0123456789');
-      ({ server, origin, auth } = await startDemoExample({
+    demoInBrowserPerSuite(
+      {
+        secret: 'a-registration-page-test-secret-long-enough-for-any-hmac-0123456789',
+        mailer,
         onEvent: () => undefined,
-        services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-      }));
-      browser = await launchChromium();
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-      await closeServer(server);
-      await auth?.shutdown();
-      process.env = { ...saved };
-    });
+      },
+      (demo) => ({ origin, browser } = demo),
+    );
 
     beforeEach(async () => {
       context = await browser.newContext({ viewport: { width: 900, height: 1200 } });

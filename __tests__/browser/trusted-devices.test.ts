@@ -1,17 +1,10 @@
 // "Remember this browser" on the demo page of examples/basic.ts, in headless Chromium (playwright-core): the checkbox
 // at the code step, the next sign-in from that browser without the code, another browser still asked, and "Forget
 // trusted browsers". Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); without it the suite is skipped.
-import type { Server } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORDS } from '../../examples/shared/demo-server';
-import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth } from '../../lib';
-import {
-  closeServer,
-  describeInBrowser,
-  launchChromium,
-  startDemoExample,
-  useDemoEnvironment,
-} from '../helpers/browser';
+import { MemoryMailer } from '../../lib';
+import { demoInBrowserPerSuite, describeInBrowser } from '../helpers/browser';
 
 const TRUSTED_COOKIE = '__Host-eak-trusted';
 
@@ -20,30 +13,24 @@ jest.setTimeout(60_000);
 describeInBrowser('the trusted-devices browser tests')(
   'trusted browsers on the demo page, in headless Chromium',
   () => {
-    const saved = { ...process.env };
     const mailer = new MemoryMailer();
-    let auth: Auth;
-    let server: Server;
     let origin: string;
     let browser: Browser;
     const contexts: BrowserContext[] = [];
 
-    beforeAll(async () => {
-      useDemoEnvironment('a-trusted-devices-browser-test-secret-long-enough-for-any-hmac-0123');
-      ({ server, origin, auth } = await startDemoExample({
-        onEvent: () => undefined,
-        services: async (seeds) => ({ users: new MemoryUserStore(seeds), stateStore: new MemoryStateStore(), mailer }),
-      }));
-      browser = await launchChromium();
-    });
-
+    // Declared first, so it runs before the demo's closings.
     afterAll(async () => {
       for (const context of contexts) await context.close();
-      await browser?.close();
-      await closeServer(server);
-      await auth?.shutdown();
-      process.env = { ...saved };
     });
+
+    demoInBrowserPerSuite(
+      {
+        secret: 'a-trusted-devices-browser-test-secret-long-enough-for-any-hmac-0123',
+        mailer,
+        onEvent: () => undefined,
+      },
+      (demo) => ({ origin, browser } = demo),
+    );
 
     async function newBrowser(): Promise<{ context: BrowserContext; page: Page }> {
       const context = await browser.newContext({ viewport: { width: 900, height: 900 } });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { bforeaiTestRoutes } from '../../examples/shared/products';
+import { quietExampleConsole, useExampleEnvironment } from '../helpers/example-env';
 
 const SAMPLES = process.env.BFOREAI_SAMPLES
   ? path.join(process.env.BFOREAI_SAMPLES, 'docs/source/pythonAPI')
@@ -76,18 +77,8 @@ describeIfRunnable("bfore.ai's Python samples, unmodified", () => {
   }
 
   beforeEach(async () => {
-    for (const name of [
-      'REDIS_URL',
-      'DATABASE_URL',
-      'SMTP_URL',
-      'JWT_ALGORITHM',
-      'JWT_PRIVATE_KEY_FILE',
-      'TRUST_PROXY',
-    ])
-      delete process.env[name];
-    process.env.JWT_SECRET = 'a-bforeai-example-secret-that-is-long-enough-0123456789abcdef';
-    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    useExampleEnvironment('a-bforeai-example-secret-that-is-long-enough-0123456789abcdef', ['TRUST_PROXY']);
+    quietExampleConsole();
     const { app } = await buildExampleApp({
       preset: 'bforeai',
       guardedRoute: '/api/protected',

@@ -8,6 +8,7 @@ import { decodeJwt } from 'jose';
 import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { bforeaiTestRoutes } from '../../examples/shared/products';
 import { listenRaw, type RawResponse, type RawServer } from '../helpers/raw-http';
+import { quietExampleConsole, useExampleEnvironment } from '../helpers/example-env';
 
 const saved = { ...process.env };
 
@@ -81,11 +82,8 @@ async function login(server: RawServer, username = 'admin', password = DEMO_PASS
 let server: RawServer;
 
 beforeEach(async () => {
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE', 'TRUST_PROXY'])
-    delete process.env[name];
-  process.env.JWT_SECRET = 'a-bforeai-example-secret-that-is-long-enough-0123456789abcdef';
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  useExampleEnvironment('a-bforeai-example-secret-that-is-long-enough-0123456789abcdef', ['TRUST_PROXY']);
+  quietExampleConsole();
   server = await startExample();
 });
 

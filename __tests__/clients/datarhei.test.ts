@@ -12,6 +12,7 @@ import { datarheiAboutRoute } from '../../examples/shared/products';
 import { createTestApp } from '../helpers/create-app';
 import { createIdpKey, signIdpToken, startJwksServer } from '../helpers/jwks-server';
 import { listenRaw, type RawResponse, type RawServer } from '../helpers/raw-http';
+import { quietExampleConsole, useExampleEnvironment } from '../helpers/example-env';
 
 const saved = { ...process.env };
 
@@ -63,23 +64,14 @@ function expectGoSupportedVersion(number: string): void {
 let server: RawServer;
 
 beforeEach(async () => {
-  for (const name of [
-    'REDIS_URL',
-    'DATABASE_URL',
-    'SMTP_URL',
-    'JWT_ALGORITHM',
-    'JWT_PRIVATE_KEY_FILE',
+  useExampleEnvironment('a-datarhei-example-secret-that-is-long-enough-0123456789abcdef', [
     'TRUST_PROXY',
     'AUTH0_ISSUER',
     'AUTH0_AUDIENCE',
     'AUTH0_JWKS_URI',
     'AUTH0_USERS',
-  ]) {
-    delete process.env[name];
-  }
-  process.env.JWT_SECRET = 'a-datarhei-example-secret-that-is-long-enough-0123456789abcdef';
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  ]);
+  quietExampleConsole();
   const { app } = await buildExampleApp({
     preset: 'datarhei',
     guardedRoute: /^\/api\/v3(?:\/.*)?$/i,

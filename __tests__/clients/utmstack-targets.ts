@@ -3,11 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { NodemailerMailer, type AuthEvent } from '../../lib';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { createRecordingApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { freePort, waitForListening } from '../helpers/example-process';
 import { extractCode, readBodies, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -47,12 +47,10 @@ export async function nextResetKey(target: Target, address: string): Promise<{ k
 export async function startTestAppTarget(options: CreateTestAppOptions = {}): Promise<Target> {
   const smtp = await startSmtpServer();
   const mailer = new NodemailerMailer({ transport: smtp.url, from: 'no-reply@utmstack.test' });
-  const events: AuthEvent[] = [];
-  const t = await createTestApp({
+  const { t, events } = await createRecordingApp({
     preset: 'utmstack',
     mailer,
     passwordReset: { urlTemplate: `http://app.example${RESET_LINK}` },
-    onEvent: (event) => void events.push(event),
     ...options,
   });
   const server: Server = createHttpServer(t.app);
@@ -73,17 +71,6 @@ export async function startTestAppTarget(options: CreateTestAppOptions = {}): Pr
       await smtp.close();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** examples/utmstack.ts as `node --import tsx` with SMTP_URL; resolves once it prints `listening on http://…`. */
@@ -115,25 +102,7 @@ export async function startExampleTarget(): Promise<Target> {
   });
   const output: string[] = [];
   const events: AuthEvent[] = [];
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the example did not start within ${START_TIMEOUT_MS} ms:\n${output.join('')}`)),
-      START_TIMEOUT_MS,
-    );
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output.push(chunk.toString('utf8'));
-      const match = /listening on (http:\/\/\S+)/.exec(output.join(''));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the example exited with ${code} before listening:\n${output.join('')}`));
-    });
-  });
+  const baseUrl = await waitForListening(child, 'the example', START_TIMEOUT_MS, output);
   return {
     name: 'examples/utmstack.ts',
     baseUrl,
@@ -156,3 +125,18 @@ export const TARGETS = [
   ['examples/utmstack.ts', startExampleTarget],
 ] as const;
 export { START_TIMEOUT_MS };
+
+/**
+ * One target for the enclosing describe block, started before its first test (with the time the example needs to
+ * start) and closed after its last; `started` hands it to the suite's `let`.
+ */
+export function targetPerSuite(start: () => Promise<Target>, started: (target: Target) => void): void {
+  let target: Target | undefined;
+  beforeAll(async () => {
+    target = await start();
+    started(target);
+  }, START_TIMEOUT_MS + 5000);
+  afterAll(async () => {
+    await target?.close();
+  });
+}

@@ -2,20 +2,13 @@
 // mailing through a real SMTP server. Source: utmstack/UTMStack tag v10.8.0-202504251110
 // (commit a355d740894ced8cfbace5913a44978f7bf89337); see ./utmstack-frontend.ts for what each step sends.
 import { ANGULAR_ACCEPT, UtmstackFrontend } from './utmstack-frontend';
-import { nextCode, nextResetKey, START_TIMEOUT_MS, TARGETS, type Target } from './utmstack-targets';
+import { nextCode, nextResetKey, targetPerSuite, TARGETS, type Target } from './utmstack-targets';
 
 jest.setTimeout(30_000);
 
 describe.each(TARGETS)('UTMStack v10 frontend against %s', (_name, start) => {
   let target: Target;
-
-  beforeAll(async () => {
-    target = await start();
-  }, START_TIMEOUT_MS + 5000);
-
-  afterAll(async () => {
-    await target?.close();
-  });
+  targetPerSuite(start, (started) => (target = started));
 
   test('login without a second factor: stores id_token, resolves authenticated, then GET api/account', async () => {
     const client = new UtmstackFrontend(target.baseUrl, 'v10');

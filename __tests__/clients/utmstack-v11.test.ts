@@ -7,20 +7,13 @@
 import request from 'supertest';
 import type { AuthEvent } from '../../lib';
 import { ANGULAR_ACCEPT, UtmstackFrontend } from './utmstack-frontend';
-import { nextCode, START_TIMEOUT_MS, startTestAppTarget, TARGETS, type Target } from './utmstack-targets';
+import { nextCode, targetPerSuite, startTestAppTarget, TARGETS, type Target } from './utmstack-targets';
 
 jest.setTimeout(30_000);
 
 describe.each(TARGETS)('UTMStack v11+ frontend against %s', (_name, start) => {
   let target: Target;
-
-  beforeAll(async () => {
-    target = await start();
-  }, START_TIMEOUT_MS + 5000);
-
-  afterAll(async () => {
-    await target?.close();
-  });
+  targetPerSuite(start, (started) => (target = started));
 
   test('login without a second factor: stores token, then GET api/account', async () => {
     const client = new UtmstackFrontend(target.baseUrl, 'v11');

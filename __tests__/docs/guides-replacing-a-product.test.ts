@@ -2,9 +2,10 @@
 // does (path, body, the fields it reads) and lets the token through to the product's own guarded route.
 import type { Express } from 'express';
 import request from 'supertest';
-import { hashPassword, MemoryMailer, MemoryUserStore, type Auth, type Mailer, type UserStore } from '../../lib';
+import { MemoryMailer, MemoryUserStore, type Auth, type Mailer, type UserStore } from '../../lib';
 import { loadDocModule } from '../helpers/doc-module';
-import { TEST_COST, TEST_SECRET } from '../helpers/create-app';
+import { TEST_SECRET } from '../helpers/create-app';
+import { soleAdmin } from '../helpers/fixtures';
 
 const GUIDE = 'docs/guides/replacing-a-product.md';
 type Server = { app: Express; auth: Auth };
@@ -18,15 +19,7 @@ afterEach(async () => {
 
 async function start(id: string, name: string): Promise<Express> {
   process.env.JWT_SECRET = TEST_SECRET; // 64 bytes and more: enough for utmstack's HS512
-  const users = new MemoryUserStore([
-    {
-      id: '1',
-      login: 'admin',
-      email: 'admin@example.com',
-      passwordHash: await hashPassword('admin-password', { cost: TEST_COST }),
-      authorities: ['ROLE_ADMIN'],
-    },
-  ]);
+  const users = new MemoryUserStore([await soleAdmin()]);
   const factory = loadDocModule<Record<string, Factory>>(GUIDE, id)[name]!;
   server = factory(users, new MemoryMailer());
   return server.app;

@@ -2,26 +2,20 @@
 // the guide's API on http://localhost:B (same site, another origin, as the guide's development example) in headless
 // Chromium: CORS preflights, the HttpOnly __Host- cookie over http://localhost, a reload brought back by the cookie,
 // nothing readable by page script, and logout. Debian's /usr/bin/chromium (CHROMIUM_PATH overrides); skipped without it.
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import ts from 'typescript';
-import { hashPassword, MemoryUserStore, type Auth } from '../../lib';
+import { MemoryUserStore, type Auth } from '../../lib';
 import { readDocBlock } from '../helpers/doc-blocks';
 import { loadDocModule } from '../helpers/doc-module';
-import { TEST_COST, TEST_SECRET } from '../helpers/create-app';
+import { closeServer, describeInBrowser, launchChromium } from '../helpers/browser';
+import { TEST_SECRET } from '../helpers/create-app';
+import { soleAdmin } from '../helpers/fixtures';
 
 const GUIDE = 'docs/guides/spa-other-origin.md';
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  process.stderr.write(
-    `Skipping the SPA guide's browser test: ${CHROMIUM} is missing (apt-get install chromium, or set CHROMIUM_PATH).\n`,
-  );
-const describeInBrowser = haveChromium ? describe : describe.skip;
 
 jest.setTimeout(60_000);
 
@@ -31,13 +25,7 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function close(server: Server | undefined): Promise<void> {
-  if (!server?.listening) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-}
-
-describeInBrowser('the SPA guide in headless Chromium', () => {
+describeInBrowser("the SPA guide's browser test")('the SPA guide in headless Chromium', () => {
   let apiServer: Server;
   let pageServer: Server;
   let auth: Auth;
@@ -65,15 +53,7 @@ describeInBrowser('the SPA guide in headless Chromium', () => {
     const pagePort = await listen(pageServer);
     pageOrigin = `http://localhost:${pagePort}`;
 
-    const users = new MemoryUserStore([
-      {
-        id: '1',
-        login: 'admin',
-        email: 'admin@example.com',
-        passwordHash: await hashPassword('admin-password', { cost: TEST_COST }),
-        authorities: ['ROLE_ADMIN'],
-      },
-    ]);
+    const users = new MemoryUserStore([await soleAdmin()]);
     const built = loadDocModule<{ createApi(users: MemoryUserStore): { app: Express; auth: Auth } }>(
       GUIDE,
       'spa-api',
@@ -89,24 +69,13 @@ describeInBrowser('the SPA guide in headless Chromium', () => {
         compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
       },
     ).outputText;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await close(pageServer);
-    await close(apiServer);
+    await closeServer(pageServer);
+    await closeServer(apiServer);
     await auth?.shutdown();
   });
 

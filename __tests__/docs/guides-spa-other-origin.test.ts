@@ -7,9 +7,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import request from 'supertest';
-import { hashPassword, MemoryUserStore, type Auth } from '../../lib';
+import { MemoryUserStore, type Auth } from '../../lib';
 import { loadDocModule } from '../helpers/doc-module';
-import { TEST_COST, TEST_SECRET } from '../helpers/create-app';
+import { TEST_SECRET } from '../helpers/create-app';
+import { soleAdmin } from '../helpers/fixtures';
 
 const GUIDE = 'docs/guides/spa-other-origin.md';
 const APP_ORIGIN = 'https://app.example.com';
@@ -26,15 +27,7 @@ let api: { app: Express; auth: Auth };
 
 beforeEach(async () => {
   process.env.JWT_SECRET = TEST_SECRET;
-  const users = new MemoryUserStore([
-    {
-      id: '1',
-      login: 'admin',
-      email: 'admin@example.com',
-      passwordHash: await hashPassword('admin-password', { cost: TEST_COST }),
-      authorities: ['ROLE_ADMIN'],
-    },
-  ]);
+  const users = new MemoryUserStore([await soleAdmin()]);
   api = loadDocModule<{ createApi(users: MemoryUserStore): { app: Express; auth: Auth } }>(GUIDE, 'spa-api').createApi(
     users,
   );

@@ -15,6 +15,7 @@ import { basicExample } from '../../examples/basic';
 import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import { checkResponsesAgainstDocument } from '../helpers/openapi-conformance';
 import { readDocBlock } from '../helpers/doc-blocks';
+import { quietExampleConsole, useExampleEnvironment } from '../helpers/example-env';
 
 const DOCUMENT = path.join(__dirname, '../../docs/openapi.md');
 const DOCUMENTED_ORIGIN = 'http://127.0.0.1:3000';
@@ -69,11 +70,8 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   // The basic example's configuration, with memory stores, console mail and a fixed secret.
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE'])
-    delete process.env[name];
-  process.env.JWT_SECRET = 'an-example-secret-that-is-long-enough-for-hs512-0123456789abcdef';
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  useExampleEnvironment('an-example-secret-that-is-long-enough-for-hs512-0123456789abcdef');
+  quietExampleConsole();
   server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -3,7 +3,7 @@
 import request from 'supertest';
 import { totpCode } from '../../lib/primitives/totp';
 import type { AuthEvent, AuthEventName } from '../../lib';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { createRecordingApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 import { login, settle } from '../helpers/session';
 
 const CATALOGUE: AuthEventName[] = [
@@ -36,14 +36,12 @@ let events: AuthEvent[];
 const secrets = new Set<string>(Object.values(PASSWORDS));
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({
+  ({ t, events } = await createRecordingApp({
     rateLimit: false,
     passwordReset: { urlTemplate: URL_TEMPLATE },
     registration: { urlTemplate: 'https://app.example/verify-email?token={token}' },
-    onEvent: (event) => void events.push(event),
     ...options,
-  });
+  }));
 }
 
 afterEach(async () => {

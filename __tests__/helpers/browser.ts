@@ -1,6 +1,6 @@
 // What the browser suites (__tests__/browser) share: headless Chromium through playwright-core (Debian's
-// /usr/bin/chromium, CHROMIUM_PATH overrides), a describe that skips, saying why, where it is missing, the environment
-// the demo example reads, and closing its server.
+// /usr/bin/chromium, CHROMIUM_PATH overrides), a describe that skips, saying why, where it is missing, closing a
+// server, and the demo example (in memory, see example-env.ts) with Chromium set up once for a suite.
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
 import { basicExample } from '../../examples/basic';
 import { buildExampleApp, type ExampleOptions } from '../../examples/shared/demo-server';
-import type { Auth } from '../../lib';
+import { MemoryMailer, MemoryStateStore, MemoryUserStore, type Auth, type Mailer } from '../../lib';
+import { useExampleEnvironment } from './example-env';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -38,13 +39,6 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Sets the environment the demo example reads: memory stores, no mail server, HMAC with `secret`. */
-export function useDemoEnvironment(secret: string): void {
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE'])
-    delete process.env[name];
-  process.env.JWT_SECRET = secret;
-}
-
 /** Closes `server` at once, open keep-alive connections (the browser's) included. */
 export async function closeServer(server: Server | undefined): Promise<void> {
   if (!server?.listening) return;
@@ -63,9 +57,9 @@ export interface DemoExample {
 
 /**
  * Starts the demo example on a free loopback port with the services given (memory stores, a mailer the test reads).
- * `wrap` wraps its request handler, e.g. to record what it answered. Call `useDemoEnvironment` first.
+ * `wrap` wraps its request handler, e.g. to record what it answered. Call `useExampleEnvironment` first.
  */
-export async function startDemoExample(options: {
+async function startDemoExample(options: {
   services: ExampleOptions['services'];
   onEvent?: ExampleOptions['onEvent'];
   wrap?: (handler: RequestListener) => RequestListener;
@@ -85,4 +79,52 @@ export async function startDemoExample(options: {
   });
   example.app = built.app;
   return { server, auth: built.auth, port, origin };
+}
+
+/** The demo example and the Chromium a browser suite drives against it. */
+export interface DemoInBrowser extends DemoExample {
+  browser: Browser;
+}
+
+export interface DemoInBrowserOptions {
+  /** The HMAC secret the example signs with (useExampleEnvironment). */
+  secret: string;
+  /** The mailer the test reads; default a fresh MemoryMailer. */
+  mailer?: Mailer;
+  onEvent?: ExampleOptions['onEvent'];
+  wrap?: (handler: RequestListener) => RequestListener;
+  /** Handed the example's user store (the demo users in memory), for tests that look into it. */
+  users?: (store: MemoryUserStore) => void;
+}
+
+/**
+ * Registers a browser suite's beforeAll and afterAll: before, the demo environment, the demo example with memory stores
+ * (a fresh user store of the demo users, a fresh state store, the mailer given) and Chromium, handed to `started`;
+ * after, Chromium, the server and the auth instance closed and process.env as it was. Call at the top of the describe;
+ * an afterAll the suite declares before this call runs before these closings.
+ */
+export function demoInBrowserPerSuite(options: DemoInBrowserOptions, started: (demo: DemoInBrowser) => void): void {
+  const saved = { ...process.env };
+  let demo: DemoExample | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    useExampleEnvironment(options.secret);
+    demo = await startDemoExample({
+      services: async (seeds) => {
+        const users = new MemoryUserStore(seeds);
+        options.users?.(users);
+        return { users, stateStore: new MemoryStateStore(), mailer: options.mailer ?? new MemoryMailer() };
+      },
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.wrap ? { wrap: options.wrap } : {}),
+    });
+    browser = await launchChromium();
+    started({ ...demo, browser });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await closeServer(demo?.server);
+    await demo?.auth.shutdown();
+    process.env = { ...saved };
+  });
 }

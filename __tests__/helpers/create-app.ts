@@ -6,10 +6,18 @@ import {
   MemoryStateStore,
   MemoryUserStore,
   type Auth,
+  type AuthEvent,
   type AuthOptions,
   type User,
 } from '../../lib';
-import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  TEST_COST,
+  testAuthOptions,
+  type FakeClock,
+} from './fixtures';
 import { checkResponsesAgainstDocument } from './openapi-conformance';
 
 // The fixtures moved to fixtures.ts (no Express there, for the core helper); re-exported for the tests importing them here.
@@ -21,6 +29,7 @@ export {
   PASSWORDS,
   TEST_COST,
   TEST_SECRET,
+  testAuthOptions,
   type FakeClock,
 } from './fixtures';
 
@@ -58,12 +67,9 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
   const mailer = new MemoryMailer();
   const logger = createRecordingLogger();
   const auth = createAuth({
-    secret: TEST_SECRET,
-    users,
+    ...testAuthOptions(users, clock, logger),
     stateStore: state,
     mailer,
-    logger,
-    clock,
     ...authOptions,
     // A test that sets other password options still hashes at the test cost, unless it names its own.
     passwords: { bcryptCost: TEST_COST, ...authOptions.passwords },
@@ -100,4 +106,24 @@ export async function createTestApp(options: CreateTestAppOptions = {}): Promise
         throw new Error(`responses that disagree with the OpenAPI document:\n${violations.join('\n')}`);
     },
   };
+}
+
+/** An app under test and the events its instance emitted, in order. */
+export interface RecordingTestApp {
+  t: TestApp;
+  events: AuthEvent[];
+}
+
+/** `createTestApp` with an `onEvent` that records every event; a test's own `onEvent` in `options` replaces it. */
+export async function createRecordingApp(options: CreateTestAppOptions = {}): Promise<RecordingTestApp> {
+  const events: AuthEvent[] = [];
+  const t = await createTestApp({ onEvent: (event) => void events.push(event), ...options });
+  return { t, events };
+}
+
+/** Closes, after each test, what `current` then returns (the app a suite keeps in a `let`; nothing before the first). */
+export function closeAfterEach(current: () => { close(): Promise<void> } | undefined): void {
+  afterEach(async () => {
+    await current()?.close();
+  });
 }

@@ -1,8 +1,11 @@
 // Fixtures shared by the Express helper (create-app.ts) and the core helper (test-core.ts): the test secret, the demo
 // users and their passwords, a clock tests move by hand, a logger that records. Nothing here imports Express.
 import type { Logger } from '../../lib/logger';
+import type { AuthOptions } from '../../lib/options';
 import { hashPassword } from '../../lib/passwords/hasher';
-import type { User } from '../../lib/stores/types';
+import type { User, UserStore } from '../../lib/stores/types';
+
+export { createFakeClock, type FakeClock } from './clock';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs512-test-secret-0123456789';
 export const TEST_COST = 4;
@@ -14,25 +17,6 @@ export const PASSWORDS = {
   expired: 'expired-password',
   disabled: 'disabled-password',
 } as const;
-
-/** A clock tests move by hand. Starts at a fixed instant so results are reproducible. */
-export interface FakeClock {
-  (): number;
-  advance(ms: number): void;
-  set(ms: number): void;
-}
-
-export function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
-  let now = start;
-  const clock = (() => now) as FakeClock;
-  clock.advance = (ms) => {
-    now += ms;
-  };
-  clock.set = (ms) => {
-    now = ms;
-  };
-  return clock;
-}
 
 /** A logger that keeps what it is told, so tests can assert warnings and that no secret was logged. */
 export function createRecordingLogger(): Logger & { warnings: string[]; errors: string[] } {
@@ -106,4 +90,23 @@ export async function demoUsers(clock: () => number): Promise<User[]> {
       createdAt: new Date(clock()),
     },
   ];
+}
+
+/**
+ * What every instance a test builds by hand with createAuth (several instances on shared stores, a store of its own)
+ * starts from: the test secret, `users`, `clock`, a recording logger (a fresh one unless given) and the test's bcrypt
+ * cost. The test adds its state store, mailer and options after it.
+ */
+export function testAuthOptions(
+  users: UserStore,
+  clock: () => number,
+  logger: Logger = createRecordingLogger(),
+): Pick<AuthOptions, 'secret' | 'users' | 'clock' | 'logger' | 'passwords'> {
+  return { secret: TEST_SECRET, users, clock, logger, passwords: { bcryptCost: TEST_COST } };
+}
+
+/** The demo admin alone (id 1, admin-password, ROLE_ADMIN only): the user a guide's code under test seeds. */
+export async function soleAdmin(): Promise<User> {
+  const { admin } = await passwordHashes();
+  return { id: '1', login: 'admin', email: 'admin@example.com', passwordHash: admin, authorities: ['ROLE_ADMIN'] };
 }

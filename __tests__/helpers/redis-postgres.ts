@@ -6,14 +6,7 @@ import express, { type Express } from 'express';
 import { Pool } from 'pg';
 import { createClient } from 'redis';
 import { createAuth, MemoryMailer, PostgresUserStore, RedisStateStore, type Auth, type AuthOptions } from '../../lib';
-import {
-  createFakeClock,
-  createRecordingLogger,
-  demoUsers,
-  TEST_COST,
-  TEST_SECRET,
-  type FakeClock,
-} from './create-app';
+import { createFakeClock, createRecordingLogger, demoUsers, testAuthOptions, type FakeClock } from './create-app';
 
 export const REDIS_URL = process.env.REDIS_URL;
 export const DATABASE_URL = process.env.DATABASE_URL;
@@ -136,13 +129,9 @@ export async function startDeployment(): Promise<Deployment> {
       const mailer = new MemoryMailer();
       const logger = createRecordingLogger();
       const auth = createAuth({
-        secret: TEST_SECRET,
-        users: new PostgresUserStore({ pool: instancePool, schema }),
+        ...testAuthOptions(new PostgresUserStore({ pool: instancePool, schema }), clock, logger),
         stateStore: new RedisStateStore({ sendCommand: (...args) => instanceRedis.sendCommand(args), prefix }),
         mailer,
-        logger,
-        clock,
-        passwords: { bcryptCost: TEST_COST },
         ...options,
       });
       closers.push(async () => {

@@ -2,7 +2,7 @@
 // app whose NodemailerMailer sends there, and everything closed after the test, the server last.
 import { NodemailerMailer, type NodemailerMailerOptions } from '../../lib';
 import type { AuthEvent } from '../../lib/core/events';
-import { createTestApp, type CreateTestAppOptions, type TestApp } from './create-app';
+import { createRecordingApp, type CreateTestAppOptions, type TestApp } from './create-app';
 import { startSmtpServer, type TestSmtpServer } from './smtp-server';
 
 /** What a suite closes after each test: its mailer and its app when the test made them, and its current server. */
@@ -37,7 +37,6 @@ export async function createMailingApp(
   mailerOptions: Partial<NodemailerMailerOptions> = {},
 ): Promise<{ t: TestApp; mailer: NodemailerMailer; events: AuthEvent[] }> {
   const mailer = new NodemailerMailer({ transport: smtp.url, from, ...mailerOptions });
-  const events: AuthEvent[] = [];
-  const t = await createTestApp({ mailer, onEvent: (event) => void events.push(event), ...options });
+  const { t, events } = await createRecordingApp({ mailer, ...options });
   return { t, mailer, events };
 }

@@ -11,7 +11,14 @@ import { MemoryStateStore, type MemoryStateStoreOptions } from '../../lib/stores
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import type { User } from '../../lib/stores/types';
 import { KeySet } from '../../lib/tokens/key-set';
-import { createFakeClock, createRecordingLogger, demoUsers, TEST_COST, TEST_SECRET, type FakeClock } from './fixtures';
+import {
+  createFakeClock,
+  createRecordingLogger,
+  demoUsers,
+  TEST_COST,
+  testAuthOptions,
+  type FakeClock,
+} from './fixtures';
 
 export interface CreateTestCoreOptions extends Partial<AuthOptions> {
   /** Replace the demo users (ids 1-5 of fixtures.ts). */
@@ -61,12 +68,9 @@ export async function createTestCore(overrides: CreateTestCoreOptions = {}): Pro
   const logger = createRecordingLogger();
   const events: AuthEvent[] = [];
   const options: AuthOptions = {
-    secret: TEST_SECRET,
-    users,
+    ...testAuthOptions(users, clock, logger),
     stateStore: state,
     mailer,
-    logger,
-    clock,
     ...authOptions,
     // Cost 4 unless the test sets one, whatever else of `passwords` it sets.
     passwords: { bcryptCost: TEST_COST, ...authOptions.passwords },
@@ -100,4 +104,27 @@ export async function createTestCore(overrides: CreateTestCoreOptions = {}): Pro
       if (!(options.secret instanceof KeySet)) keys.close();
     },
   };
+}
+
+/** What `promise` came to: 'resolved', or the code of the error it rejected with (the error's text when it has none). */
+export function errorCodeOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'resolved',
+    (error: { code?: string }) => error.code ?? String(error),
+  );
+}
+
+/**
+ * Registers a beforeEach that builds a core from `options` and hands it to `started` (the suite's `let`, and any
+ * seeding it awaits), and an afterEach that closes it. Call at the suite's top level.
+ */
+export function corePerTest(options: CreateTestCoreOptions, started: (core: TestCore) => unknown): void {
+  let core: TestCore | undefined;
+  beforeEach(async () => {
+    core = await createTestCore(options);
+    await started(core);
+  });
+  afterEach(async () => {
+    await core?.close();
+  });
 }

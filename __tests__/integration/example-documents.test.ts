@@ -8,17 +8,15 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
 import { buildExampleApp, DEMO_PASSWORDS } from '../../examples/shared/demo-server';
 import type { PresetName } from '../../lib';
+import { quietExampleConsole, useExampleEnvironment } from '../helpers/example-env';
 
 const saved = { ...process.env };
 let server: Server | undefined;
 
 beforeEach(() => {
   // Memory stores and console mail: the examples' defaults without a database, Redis or SMTP.
-  for (const name of ['REDIS_URL', 'DATABASE_URL', 'SMTP_URL', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY_FILE'])
-    delete process.env[name];
-  process.env.JWT_SECRET = 'an-example-secret-that-is-long-enough-for-hs512-0123456789abcdef';
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  useExampleEnvironment('an-example-secret-that-is-long-enough-for-hs512-0123456789abcdef');
+  quietExampleConsole();
 });
 
 afterEach(async () => {

@@ -5,14 +5,7 @@ import express, { type Express } from 'express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createAuth, MemoryUserStore, RedisStateStore, type Auth } from '../../lib';
-import {
-  createFakeClock,
-  createRecordingLogger,
-  demoUsers,
-  PASSWORDS,
-  TEST_COST,
-  TEST_SECRET,
-} from '../helpers/create-app';
+import { createFakeClock, demoUsers, PASSWORDS, testAuthOptions } from '../helpers/create-app';
 
 const REDIS_URL = process.env.REDIS_URL;
 const maybe = REDIS_URL !== undefined ? test : test.skip;
@@ -63,12 +56,8 @@ afterEach(async () => {
 async function appWith(counting: CountingClient, options: { rateLimit?: false } = {}): Promise<Express> {
   const clock = createFakeClock();
   auth = createAuth({
-    secret: TEST_SECRET,
-    users: new MemoryUserStore(await demoUsers(clock)),
+    ...testAuthOptions(new MemoryUserStore(await demoUsers(clock)), clock),
     stateStore: new RedisStateStore({ sendCommand: counting.send, prefix }),
-    logger: createRecordingLogger(),
-    clock,
-    passwords: { bcryptCost: TEST_COST },
     ...options,
   });
   const app = express();

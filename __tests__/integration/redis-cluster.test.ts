@@ -8,14 +8,7 @@ import request from 'supertest';
 import { createAuth, MemoryMailer, MemoryUserStore, RedisStateStore, type Auth, type AuthOptions } from '../../lib';
 import type { RedisStateStoreOptions } from '../../lib/stores/redis-state-store';
 import { describeStateStoreContract } from '../contracts/state-store-contract';
-import {
-  createFakeClock,
-  createRecordingLogger,
-  demoUsers,
-  PASSWORDS,
-  TEST_COST,
-  TEST_SECRET,
-} from '../helpers/create-app';
+import { createFakeClock, createRecordingLogger, demoUsers, PASSWORDS, testAuthOptions } from '../helpers/create-app';
 import {
   deleteClusterKeys,
   ownClusterSkipReason,
@@ -190,13 +183,9 @@ describeWithCluster('RedisStateStore on a Redis Cluster', () => {
       connections = await Promise.all(Object.values(connectors).map((connect) => connect(cluster.nodes)));
       const apps = connections.map((connection) => {
         const auth = createAuth({
-          secret: TEST_SECRET,
-          users,
+          ...testAuthOptions(users, clock),
           stateStore: new RedisStateStore({ ...connection.storeOptions, prefix }),
           mailer,
-          logger: createRecordingLogger(),
-          clock,
-          passwords: { bcryptCost: TEST_COST },
           ...options,
         });
         auths.push(auth);
@@ -297,13 +286,9 @@ describeWithOwnCluster('when the Redis Cluster node that holds the keys crashes 
     const instances = connections.map((connection) => {
       const logger = createRecordingLogger();
       const auth = createAuth({
-        secret: TEST_SECRET,
-        users,
+        ...testAuthOptions(users, clock, logger),
         stateStore: new RedisStateStore({ ...connection.storeOptions, prefix }),
         mailer: new MemoryMailer(),
-        logger,
-        clock,
-        passwords: { bcryptCost: TEST_COST },
       });
       return { auth, logger, app: mountApp(auth) };
     });

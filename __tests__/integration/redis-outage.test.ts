@@ -20,8 +20,7 @@ import {
   createRecordingLogger,
   demoUsers,
   PASSWORDS,
-  TEST_COST,
-  TEST_SECRET,
+  testAuthOptions,
   type FakeClock,
 } from '../helpers/create-app';
 import { freePort } from '../helpers/redis-postgres';
@@ -116,12 +115,8 @@ describeWithRedis('when Redis stops and comes back', () => {
     const logger = createRecordingLogger();
     const mailer = new MemoryMailer();
     const auth = createAuth({
-      secret: TEST_SECRET,
-      users,
+      ...testAuthOptions(users, clock, logger),
       mailer,
-      logger,
-      clock,
-      passwords: { bcryptCost: TEST_COST },
       ...options,
     });
     auths.push(auth);

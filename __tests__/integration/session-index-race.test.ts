@@ -12,6 +12,7 @@ import {
   PASSWORDS,
   TEST_COST,
   TEST_SECRET,
+  testAuthOptions,
   type FakeClock,
 } from '../helpers/create-app';
 import { deleteClusterKeys, REDIS_CLUSTER_NODES } from '../helpers/redis-cluster';
@@ -127,12 +128,8 @@ describe.each(backends)('%s', (name, available, start) => {
     const users = new MemoryUserStore(await demoUsers(clock));
     const apps: Express[] = backend.stores(clock).map((stateStore) => {
       const auth = createAuth({
-        secret: TEST_SECRET,
-        users,
+        ...testAuthOptions(users, clock),
         stateStore,
-        logger: createRecordingLogger(),
-        clock,
-        passwords: { bcryptCost: TEST_COST },
         rateLimit: false,
         lockout: false,
         sessions: { maxPerUser: CAP },

@@ -4,7 +4,7 @@
 import type { JWTPayload } from 'jose';
 import { loginWithExternalIdentity } from '../../lib/core/login';
 import { createIdpKey, signIdpToken, startJwksServer, type IdpKey, type JwksServer } from '../helpers/jwks-server';
-import { createTestCore, type CreateTestCoreOptions, type TestCore } from '../helpers/test-core';
+import { createTestCore, type CreateTestCoreOptions, errorCodeOf, type TestCore } from '../helpers/test-core';
 
 const ISSUER = 'https://idp.example.com/';
 const AUDIENCE = 'https://api.example.com';
@@ -47,12 +47,6 @@ function idpToken(claims: JWTPayload = {}, signer: IdpKey = key): Promise<string
   return signIdpToken(signer, { iss: ISSUER, aud: AUDIENCE, sub: ALICE, iat: now, exp: now + 3600, ...claims });
 }
 
-const errorOf = (promise: Promise<unknown>): Promise<string> =>
-  promise.then(
-    () => 'resolved',
-    (error: { code?: string }) => error.code ?? 'no code',
-  );
-
 async function loginEvents(): Promise<{ event: string; userId?: string; reason?: string }[]> {
   await t.settle();
   return t.events
@@ -74,8 +68,10 @@ test('an allowed subject gets a session whose access token verifies, and login.s
 
 test('a token signed by another key, or for a subject not allowed: invalid_credentials, and login.failed without a user id', async () => {
   await start();
-  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({}, impostor)))).toBe('invalid_credentials');
-  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|mallory' })))).toBe(
+  expect(await errorCodeOf(loginWithExternalIdentity(t.context, await idpToken({}, impostor)))).toBe(
+    'invalid_credentials',
+  );
+  expect(await errorCodeOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|mallory' })))).toBe(
     'invalid_credentials',
   );
   expect(await loginEvents()).toEqual([
@@ -91,7 +87,7 @@ test('a subject mapped to a local user logs in as that user; a disabled one is r
   });
   const success = await loginWithExternalIdentity(t.context, await idpToken());
   expect(success.user.id).toBe('3');
-  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|disabled' })))).toBe(
+  expect(await errorCodeOf(loginWithExternalIdentity(t.context, await idpToken({ sub: 'auth0|disabled' })))).toBe(
     'invalid_credentials',
   );
   expect(await loginEvents()).toEqual([
@@ -103,12 +99,12 @@ test('a subject mapped to a local user logs in as that user; a disabled one is r
 test("the provider's keys out of reach: 503 unavailable, and login.failed says so", async () => {
   await start();
   jwks.setMode('error');
-  expect(await errorOf(loginWithExternalIdentity(t.context, await idpToken()))).toBe('unavailable');
+  expect(await errorCodeOf(loginWithExternalIdentity(t.context, await idpToken()))).toBe('unavailable');
   expect(await loginEvents()).toEqual([{ event: 'login.failed', reason: 'unavailable' }]);
 });
 
 test('without a provider configured: invalid_credentials, and login.failed', async () => {
   t = await createTestCore();
-  expect(await errorOf(loginWithExternalIdentity(t.context, 'anything'))).toBe('invalid_credentials');
+  expect(await errorCodeOf(loginWithExternalIdentity(t.context, 'anything'))).toBe('invalid_credentials');
   expect(await loginEvents()).toEqual([{ event: 'login.failed', reason: 'invalid_credentials' }]);
 });

@@ -4,17 +4,11 @@
 import { loginWithPassword, type LoginOutcome } from '../../lib/core/login';
 import { verifySecondFactor } from '../../lib/core/second-factor';
 import { PASSWORDS } from '../helpers/fixtures';
-import { createTestCore, type TestCore } from '../helpers/test-core';
+import { corePerTest, type TestCore } from '../helpers/test-core';
 
 let t: TestCore;
 
-beforeEach(async () => {
-  t = await createTestCore({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
-});
-
-afterEach(async () => {
-  await t.close();
-});
+corePerTest({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } }, (core) => (t = core));
 
 const login = (username: string, password: string): Promise<LoginOutcome> =>
   loginWithPassword(t.context, { username, password, rememberMe: false });

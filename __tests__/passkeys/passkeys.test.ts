@@ -5,7 +5,15 @@ import request from 'supertest';
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { createAuth, MemoryUserStore, type UserStore } from '../../lib';
-import { createTestApp, PASSWORDS, TEST_SECRET, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  closeAfterEach,
+  createRecordingApp,
+  createTestApp,
+  PASSWORDS,
+  TEST_SECRET,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { FLAG_UP, SoftAuthenticator } from '../helpers/soft-authenticator';
 import { challenge, loginToken, settle, verifyChallenge } from '../helpers/session';
 
@@ -16,13 +24,10 @@ let t: TestApp;
 let events: AuthEvent[];
 let authenticator: SoftAuthenticator;
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({ passkeys: PASSKEYS, onEvent: (event) => void events.push(event), ...options });
+  ({ t, events } = await createRecordingApp({ passkeys: PASSKEYS, ...options }));
   authenticator = new SoftAuthenticator(ORIGIN, 'example.com');
 }
 

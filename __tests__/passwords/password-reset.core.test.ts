@@ -19,7 +19,7 @@ import { MemoryStateStore } from '../../lib/stores/memory-state-store';
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import type { StateStore } from '../../lib/stores/types';
 import { demoUsers, PASSWORDS } from '../helpers/fixtures';
-import { createTestCore, type CreateTestCoreOptions, type TestCore } from '../helpers/test-core';
+import { createTestCore, type CreateTestCoreOptions, errorCodeOf, type TestCore } from '../helpers/test-core';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 const NEW_PASSWORD = 'a-brand-new-password';
@@ -35,11 +35,6 @@ afterEach(async () => {
   await t.close();
 });
 
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: { code?: string }) => error.code ?? String(error),
-  );
 const messageOf = (promise: Promise<unknown>) =>
   promise.then(
     () => 'resolved',
@@ -56,6 +51,9 @@ async function mailedToken(email: string): Promise<string | undefined> {
 }
 
 const reset = (request: PasswordResetRequest) => resetPassword(t.context, request);
+/** A reset to NEW_PASSWORD with `token` and the authenticator app's `code`: 'resolved' or the error's code. */
+const resetWithCode = (token: string, code: string): Promise<string> =>
+  errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, code }));
 
 /** Whether `password` logs `login` in now. */
 async function logsIn(login: string, password: string): Promise<string> {
@@ -89,8 +87,8 @@ function totpUser(id = '3'): { secret: string; code(offsetSteps?: number): strin
 describe('configuration', () => {
   test('without passwordReset both calls answer not_found and nothing is mailed', async () => {
     await setUp({ passwordReset: undefined });
-    expect(await errorOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('not_found');
-    expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('not_found');
+    expect(await errorCodeOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('not_found');
+    expect(await errorCodeOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('not_found');
     expect(await messageOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe(
       'Password reset is not configured ("passwordReset").',
     );
@@ -100,8 +98,8 @@ describe('configuration', () => {
 
   test('without a mailer both calls answer unavailable, with one coded warning per instance', async () => {
     await setUp({ mailer: undefined });
-    expect(await errorOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('unavailable');
-    expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('unavailable');
+    expect(await errorCodeOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('unavailable');
+    expect(await errorCodeOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('unavailable');
     expect(await messageOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe(
       'Password reset by email is not available.',
     );
@@ -114,7 +112,7 @@ describe('configuration', () => {
   test('a mailer without sendPasswordResetLink: unavailable, and the warning says so', async () => {
     const codesOnly: Mailer = { sendSecondFactorCode: async () => undefined };
     await setUp({ mailer: codesOnly });
-    expect(await errorOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('unavailable');
+    expect(await errorCodeOf(requestPasswordReset(t.context, 'guest@example.com'))).toBe('unavailable');
     expect(t.logger.warnings.filter((line) => line.includes('NO_RESET_MAILER'))).toEqual([
       '[express-auth-kit] NO_RESET_MAILER: password reset was asked for, but the "mailer" has no sendPasswordResetLink method: the reset routes answer 503. (see docs/errors.md#no_reset_mailer)',
     ]);
@@ -181,8 +179,8 @@ describe('requestPasswordReset', () => {
     await setUp();
     const first = (await mailedToken('guest@example.com'))!;
     const second = (await mailedToken('guest@example.com'))!;
-    expect(await errorOf(reset({ token: first, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
-    expect(await errorOf(reset({ token: second, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorCodeOf(reset({ token: first, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: second, newPassword: NEW_PASSWORD }))).toBe('resolved');
   });
 
   test('a request past the limit leaves the link mailed before it usable', async () => {
@@ -190,7 +188,7 @@ describe('requestPasswordReset', () => {
     let last: string | undefined;
     for (let i = 0; i < 5; i += 1) last = await mailedToken('guest@example.com');
     expect(await mailedToken('guest@example.com')).toBeUndefined();
-    expect(await errorOf(reset({ token: last!, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorCodeOf(reset({ token: last!, newPassword: NEW_PASSWORD }))).toBe('resolved');
   });
 
   test('state stays bounded: a new link replaces the old one, and what an unknown address writes is gone within a second', async () => {
@@ -223,7 +221,7 @@ describe('resetPassword: the token', () => {
     expect(await reset({ token, newPassword: NEW_PASSWORD })).toEqual({ revokedApiKeys: [] });
     expect(await logsIn('guest', NEW_PASSWORD)).toBe('authenticated');
     expect(await logsIn('guest', PASSWORDS.guest)).toBe('invalid_credentials');
-    expect(await errorOf(reset({ token, newPassword: 'yet-another-password' }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token, newPassword: 'yet-another-password' }))).toBe('reset_token_invalid');
     expect(await logsIn('guest', NEW_PASSWORD)).toBe('authenticated');
   });
 
@@ -231,10 +229,10 @@ describe('resetPassword: the token', () => {
     await setUp({ passwordReset: { urlTemplate: URL_TEMPLATE, tokenTtl: '20m' } });
     const early = (await mailedToken('guest@example.com'))!;
     t.clock.advance(20 * 60_000 - 1000);
-    expect(await errorOf(reset({ token: early, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorCodeOf(reset({ token: early, newPassword: NEW_PASSWORD }))).toBe('resolved');
     const late = (await mailedToken('admin@example.com'))!;
     t.clock.advance(20 * 60_000);
-    expect(await errorOf(reset({ token: late, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: late, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
   });
 
   test('an empty, unknown or overlong token is refused; one longer than 128 characters before the store is asked', async () => {
@@ -246,11 +244,11 @@ describe('resetPassword: the token', () => {
       take: async () => Promise.reject(new Error('down')),
     };
     await setUp({ stateStore: down });
-    expect(await errorOf(reset({ token: '', newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
-    expect(await errorOf(reset({ token: 'x'.repeat(129), newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: '', newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: 'x'.repeat(129), newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
     // Within the bound, the store is asked (and, being down, answers unavailable).
-    expect(await errorOf(reset({ token: 'x'.repeat(128), newPassword: NEW_PASSWORD }))).toBe('unavailable');
-    expect(await errorOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('unavailable');
+    expect(await errorCodeOf(reset({ token: 'x'.repeat(128), newPassword: NEW_PASSWORD }))).toBe('unavailable');
+    expect(await errorCodeOf(reset({ token: 'x', newPassword: NEW_PASSWORD }))).toBe('unavailable');
   });
 
   test('a link asked for while a reset completes is void afterwards', async () => {
@@ -281,7 +279,9 @@ describe('resetPassword: the token', () => {
     hold = undefined;
     release();
     await completing;
-    expect(await errorOf(reset({ token: second, newPassword: 'another-new-password' }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: second, newPassword: 'another-new-password' }))).toBe(
+      'reset_token_invalid',
+    );
     expect(await logsIn('guest', NEW_PASSWORD)).toBe('authenticated');
     await inner.shutdown();
   });
@@ -294,16 +294,16 @@ describe('resetPassword: the token', () => {
     ]);
     await t.settle();
     const [earlier, later] = t.mailer.resetLinks.map((mail) => new URL(mail.url).searchParams.get('token')!);
-    expect(await errorOf(reset({ token: earlier!, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
-    expect(await errorOf(reset({ token: later!, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorCodeOf(reset({ token: earlier!, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: later!, newPassword: NEW_PASSWORD }))).toBe('resolved');
   });
 
   test('of two resets with one token at once, exactly one sets its password', async () => {
     await setUp();
     const token = (await mailedToken('guest@example.com'))!;
     const outcomes = await Promise.all([
-      errorOf(reset({ token, newPassword: 'first-new-password' })),
-      errorOf(reset({ token, newPassword: 'second-new-password' })),
+      errorCodeOf(reset({ token, newPassword: 'first-new-password' })),
+      errorCodeOf(reset({ token, newPassword: 'second-new-password' })),
     ]);
     expect(outcomes).toEqual(['resolved', 'reset_token_invalid']);
     expect(await logsIn('guest', 'first-new-password')).toBe('authenticated');
@@ -315,8 +315,8 @@ describe('resetPassword: the token', () => {
     const adminToken = (await mailedToken('admin@example.com'))!;
     t.users.update('3', { disabled: true });
     t.users.updatePassword('1', await t.context.passwords.hash('changed-meanwhile'), null);
-    expect(await errorOf(reset({ token: guestToken, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
-    expect(await errorOf(reset({ token: adminToken, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: guestToken, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
+    expect(await errorCodeOf(reset({ token: adminToken, newPassword: NEW_PASSWORD }))).toBe('reset_token_invalid');
     expect(await logsIn('admin', 'changed-meanwhile')).toBe('authenticated');
   });
 
@@ -330,7 +330,7 @@ describe('resetPassword: the token', () => {
       code: 'weak_password',
       message: 'The password must have at least 8 characters. (rule: min_length)',
     });
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('resolved');
   });
 
   test('a policy check that fails (a breach service down) answers unavailable and leaves the token usable', async () => {
@@ -349,7 +349,7 @@ describe('resetPassword: the token', () => {
     const failure = await reset({ token, newPassword: NEW_PASSWORD }).catch((error: Error) => error);
     expect(failure).toMatchObject({ code: 'unavailable', cause: new Error('breach service down') });
     down = false;
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('resolved');
+    expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('resolved');
   });
 });
 
@@ -386,9 +386,9 @@ describe('resetPassword: what a completed reset changes', () => {
     Object.defineProperty(users, 'markEmailVerified', { value: undefined });
     users.update('3', { emailVerified: false });
     await setUp({ users });
-    expect(await errorOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD }))).toBe(
-      'resolved',
-    );
+    expect(
+      await errorCodeOf(reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD })),
+    ).toBe('resolved');
     expect(await t.context.passwords.verify(NEW_PASSWORD, (await users.findById('3'))!.passwordHash)).toBe(true);
   });
 
@@ -416,9 +416,11 @@ describe('resetPassword: what a completed reset changes', () => {
     );
     const outcome = await reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD });
     expect(outcome).toEqual({ revokedApiKeys: [{ id: key.id, name: 'ci' }] });
-    expect(await errorOf(refreshSession(t.context, login.refresh!.token))).toMatch(/^token_/);
+    expect(await errorCodeOf(refreshSession(t.context, login.refresh!.token))).toMatch(/^token_/);
     expect(
-      await errorOf(Promise.resolve(checkAccessSession(t.context, verifyAccessToken(t.context, login.access.token)))),
+      await errorCodeOf(
+        Promise.resolve(checkAccessSession(t.context, verifyAccessToken(t.context, login.access.token))),
+      ),
     ).toMatch(/^token_/);
     await t.settle();
     expect(t.events.find((event) => event.event === 'password.reset_completed')).toMatchObject({
@@ -479,16 +481,16 @@ describe('resetPassword: what a completed reset changes', () => {
     const device = t.context.tokens.sign('device', { sub: '3', did: 'laptop' }, 3600).token;
     const guest = await t.user('3');
     for (let i = 0; i < 3; i += 1)
-      expect(await errorOf(reauthenticate(t.context, guest, { password: `wrong-${i}`, deviceToken: device }))).toBe(
+      expect(await errorCodeOf(reauthenticate(t.context, guest, { password: `wrong-${i}`, deviceToken: device }))).toBe(
         'invalid_credentials',
       );
     for (let i = 0; i < 3; i += 1) expect(await logsIn('guest', `wrong-${i}`)).toBe('invalid_credentials');
-    expect(await errorOf(reauthenticate(t.context, guest, { password: PASSWORDS.guest, deviceToken: device }))).toBe(
-      'login_blocked',
-    );
+    expect(
+      await errorCodeOf(reauthenticate(t.context, guest, { password: PASSWORDS.guest, deviceToken: device })),
+    ).toBe('login_blocked');
     await reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, deviceToken: device });
     const renewed = await t.user('3');
-    expect(await errorOf(reauthenticate(t.context, renewed, { password: NEW_PASSWORD, deviceToken: device }))).toBe(
+    expect(await errorCodeOf(reauthenticate(t.context, renewed, { password: NEW_PASSWORD, deviceToken: device }))).toBe(
       'resolved',
     );
     expect(await logsIn('guest', NEW_PASSWORD)).toBe('authenticated');
@@ -496,9 +498,9 @@ describe('resetPassword: what a completed reset changes', () => {
 
   test('an EMAIL-factor user: the mailed link is the proof, no code is asked', async () => {
     await setUp();
-    expect(await errorOf(reset({ token: (await mailedToken('user@example.com'))!, newPassword: NEW_PASSWORD }))).toBe(
-      'resolved',
-    );
+    expect(
+      await errorCodeOf(reset({ token: (await mailedToken('user@example.com'))!, newPassword: NEW_PASSWORD })),
+    ).toBe('resolved');
   });
 });
 
@@ -508,8 +510,8 @@ describe('resetPassword: a user with an authenticator app', () => {
     const app = totpUser();
     const token = (await mailedToken('guest@example.com'))!;
     for (let i = 0; i < 12; i += 1)
-      expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('tfa_required');
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
+      expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD }))).toBe('tfa_required');
+    expect(await resetWithCode(token, app.code())).toBe('resolved');
   });
 
   test('a recovery code stands in for the app; a wrong one is tfa_invalid, with its method in the event', async () => {
@@ -517,10 +519,12 @@ describe('resetPassword: a user with an authenticator app', () => {
     totpUser();
     await t.users.replaceRecoveryCodes('3', [recoveryCodeHash('3', 'AAAABBBBCCCC')]);
     const token = (await mailedToken('guest@example.com'))!;
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, recoveryCode: 'ZZZZ-ZZZZ-ZZZZ' }))).toBe(
+    expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, recoveryCode: 'ZZZZ-ZZZZ-ZZZZ' }))).toBe(
       'tfa_invalid',
     );
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, recoveryCode: 'aaaa-bbbb-cccc' }))).toBe('resolved');
+    expect(await errorCodeOf(reset({ token, newPassword: NEW_PASSWORD, recoveryCode: 'aaaa-bbbb-cccc' }))).toBe(
+      'resolved',
+    );
     await t.settle();
     expect(
       t.events
@@ -535,11 +539,11 @@ describe('resetPassword: a user with an authenticator app', () => {
     const token = (await mailedToken('guest@example.com'))!;
     for (let i = 0; i < 5; i += 1) {
       t.clock.advance(1000);
-      expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+      expect(await resetWithCode(token, app.wrong())).toBe('tfa_invalid');
     }
     t.clock.advance(1000);
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('reset_token_invalid');
-    expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('reset_token_invalid');
+    expect(await resetWithCode(token, app.code())).toBe('reset_token_invalid');
+    expect(await resetWithCode(token, app.code())).toBe('reset_token_invalid');
     await t.settle();
     expect(
       t.events
@@ -547,11 +551,7 @@ describe('resetPassword: a user with an authenticator app', () => {
         .map((event) => [event.userId, event.reason, event.method]),
     ).toEqual(Array.from({ length: 5 }, () => ['3', 'tfa_invalid', 'TOTP']));
     // A new link works.
-    expect(
-      await errorOf(
-        reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }),
-      ),
-    ).toBe('resolved');
+    expect(await resetWithCode((await mailedToken('guest@example.com'))!, app.code())).toBe('resolved');
   });
 
   test('ten wrong codes per user in an hour, across links; the eleventh is rate_limited until the hour has passed', async () => {
@@ -561,7 +561,7 @@ describe('resetPassword: a user with an authenticator app', () => {
       const token = (await mailedToken('guest@example.com'))!;
       for (let i = 0; i < 5; i += 1) {
         t.clock.advance(5000);
-        expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+        expect(await resetWithCode(token, app.wrong())).toBe('tfa_invalid');
       }
     }
     t.clock.advance(10 * 60_000);
@@ -577,27 +577,21 @@ describe('resetPassword: a user with an authenticator app', () => {
       reason: 'rate_limited',
     });
     t.clock.advance(3600_000 - 645_000);
-    expect(
-      await errorOf(
-        reset({ token: (await mailedToken('guest@example.com'))!, newPassword: NEW_PASSWORD, code: app.code() }),
-      ),
-    ).toBe('resolved');
+    expect(await resetWithCode((await mailedToken('guest@example.com'))!, app.code())).toBe('resolved');
   });
 
   test("a completed reset renews the user's proof budget", async () => {
     await setUp();
     const app = totpUser();
     const first = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 5; i += 1)
-      expect(await errorOf(reset({ token: first, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+    for (let i = 0; i < 5; i += 1) expect(await resetWithCode(first, app.wrong())).toBe('tfa_invalid');
     const second = (await mailedToken('guest@example.com'))!;
-    for (let i = 0; i < 4; i += 1)
-      expect(await errorOf(reset({ token: second, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+    for (let i = 0; i < 4; i += 1) expect(await resetWithCode(second, app.wrong())).toBe('tfa_invalid');
     // The tenth try of the hour, and the right code.
-    expect(await errorOf(reset({ token: second, newPassword: NEW_PASSWORD, code: app.code() }))).toBe('resolved');
+    expect(await resetWithCode(second, app.code())).toBe('resolved');
     const third = (await mailedToken('guest@example.com'))!;
     for (let i = 0; i < 2; i += 1)
-      expect(await errorOf(reset({ token: third, newPassword: 'another-new-password', code: app.wrong() }))).toBe(
+      expect(await errorCodeOf(reset({ token: third, newPassword: 'another-new-password', code: app.wrong() }))).toBe(
         'tfa_invalid',
       );
   });
@@ -609,13 +603,13 @@ describe('resetPassword: a user with an authenticator app', () => {
       const token = (await mailedToken('guest@example.com'))!;
       for (let i = 0; i < 5; i += 1) {
         t.clock.advance(5000);
-        expect(await errorOf(reset({ token, newPassword: NEW_PASSWORD, code: app.wrong() }))).toBe('tfa_invalid');
+        expect(await resetWithCode(token, app.wrong())).toBe('tfa_invalid');
       }
     }
     const device = t.context.tokens.sign('device', { sub: '3', did: 'laptop' }, 3600).token;
     t.clock.advance(31_000);
     expect(
-      await errorOf(
+      await errorCodeOf(
         reset({
           token: (await mailedToken('guest@example.com'))!,
           newPassword: NEW_PASSWORD,

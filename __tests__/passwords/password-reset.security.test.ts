@@ -3,7 +3,14 @@
 import request from 'supertest';
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  closeAfterEach,
+  createRecordingApp,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { settle } from '../helpers/session';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
@@ -14,18 +21,14 @@ let t: TestApp;
 let events: AuthEvent[];
 let secret: string;
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({
+  ({ t, events } = await createRecordingApp({
     passwordReset: { urlTemplate: URL_TEMPLATE },
     rateLimit: false,
-    onEvent: (event) => void events.push(event),
     ...options,
-  });
+  }));
   // guest (id 3) has an authenticator app; user (id 2) the emailed code.
   secret = generateTotpSecret();
   t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });

@@ -5,7 +5,9 @@ import { MemoryStateStore, type AuthOptions, type Mailer, type StateStore } from
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import {
+  closeAfterEach,
   createFakeClock,
+  createRecordingApp,
   createTestApp,
   PASSWORDS,
   type CreateTestAppOptions,
@@ -13,6 +15,7 @@ import {
 } from '../helpers/create-app';
 import { postLogin, settle } from '../helpers/session';
 import { observable } from '../helpers/responses';
+import { expectUtmstackFinishOnce } from '../helpers/password-reset';
 
 const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 const NEW_PASSWORD = 'a-brand-new-password';
@@ -20,17 +23,13 @@ const NEW_PASSWORD = 'a-brand-new-password';
 let t: TestApp;
 let events: AuthEvent[];
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({
+  ({ t, events } = await createRecordingApp({
     passwordReset: { urlTemplate: URL_TEMPLATE },
-    onEvent: (event) => void events.push(event),
     ...options,
-  });
+  }));
 }
 
 function forgot(email: string) {
@@ -340,15 +339,7 @@ describe('utmstack: JHipster reset-password/init and /finish', () => {
     await init().set('Content-Type', 'text/plain').send('guest@example.com').expect(200);
     await settle();
     const key = new URL(t.mailer.resetLinks[0]!.url).searchParams.get('token')!;
-    await request(t.app)
-      .post('/api/account/reset-password/finish')
-      .send({ key, newPassword: NEW_PASSWORD })
-      .expect(200);
-    const used = await request(t.app)
-      .post('/api/account/reset-password/finish')
-      .send({ key, newPassword: NEW_PASSWORD });
-    expect(used.status).toBe(400);
-    await request(t.app).post('/api/authenticate').send({ username: 'guest', password: NEW_PASSWORD }).expect(200);
+    await expectUtmstackFinishOnce(t, { key, username: 'guest', newPassword: NEW_PASSWORD });
   });
 
   test('the OpenAPI document shows init taking a string or text', () => {

@@ -3,15 +3,14 @@
 import request from 'supertest';
 import { decodeJwt } from 'jose';
 import type { AuthEvent } from '../../lib';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import { createRecordingApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
 import { loginToken } from '../helpers/session';
 
 let t: TestApp;
 let events: AuthEvent[];
 
 async function start(options: CreateTestAppOptions = {}): Promise<TestApp> {
-  events = [];
-  t = await createTestApp({ preset: 'bforeai', onEvent: (event) => void events.push(event), ...options });
+  ({ t, events } = await createRecordingApp({ preset: 'bforeai', ...options }));
   return t;
 }
 

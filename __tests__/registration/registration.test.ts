@@ -13,6 +13,8 @@ import {
 import type { AuthEvent } from '../../lib/core/events';
 import {
   createFakeClock,
+  closeAfterEach,
+  createRecordingApp,
   createTestApp,
   TEST_SECRET,
   type CreateTestAppOptions,
@@ -27,17 +29,13 @@ const PASSWORD = 'a-long-enough-password';
 let t: TestApp;
 let events: AuthEvent[];
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({
+  ({ t, events } = await createRecordingApp({
     registration: { urlTemplate: URL_TEMPLATE },
-    onEvent: (event) => void events.push(event),
     ...options,
-  });
+  }));
 }
 
 function register(body: Record<string, unknown>) {

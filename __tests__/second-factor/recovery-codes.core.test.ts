@@ -11,7 +11,7 @@ import type { User } from '../../lib/stores/types';
 import { MemoryUserStore } from '../../lib/stores/memory-user-store';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { demoUsers, PASSWORDS } from '../helpers/fixtures';
-import { createTestCore, type CreateTestCoreOptions, type TestCore } from '../helpers/test-core';
+import { createTestCore, type CreateTestCoreOptions, errorCodeOf, type TestCore } from '../helpers/test-core';
 
 let t: TestCore;
 
@@ -31,11 +31,6 @@ afterEach(async () => {
   await t?.close();
 });
 
-const errorOf = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'resolved',
-    (error: { code?: string }) => error.code ?? String(error),
-  );
 const messageOf = (promise: Promise<unknown>) =>
   promise.then(
     () => 'resolved',
@@ -77,12 +72,12 @@ describe('recoveryCodesAvailable', () => {
 describe('generateRecoveryCodes', () => {
   test('a store that cannot keep them: not_found, whichever method it lacks', async () => {
     await setUp({ users: await storeWithout('consumeRecoveryCode') });
-    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
       'not_found',
     );
     await t.close();
     await setUp({ users: await storeWithout('replaceRecoveryCodes') });
-    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
       'not_found',
     );
     expect(await messageOf(generateRecoveryCodes(t.context, await t.user('2'), { password: PASSWORDS.user }))).toBe(
@@ -92,7 +87,7 @@ describe('generateRecoveryCodes', () => {
 
   test('a user without a second factor: invalid_request, even with the right password; with the factor forced, a set', async () => {
     await setUp();
-    expect(await errorOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe(
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe(
       'invalid_request',
     );
     expect(await messageOf(generateRecoveryCodes(t.context, await t.user('3'), { password: PASSWORDS.guest }))).toBe(
@@ -126,7 +121,9 @@ describe('generateRecoveryCodes', () => {
     await setUp();
     const user = await t.user('2');
     const { codes } = await generateRecoveryCodes(t.context, user, { password: PASSWORDS.user });
-    expect(await errorOf(generateRecoveryCodes(t.context, user, { password: 'wrong' }))).toBe('invalid_credentials');
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, user, { password: 'wrong' }))).toBe(
+      'invalid_credentials',
+    );
     expect(await recoveryCodeWorks(user, codes[0]!)).toBe(true);
   });
 
@@ -136,12 +133,14 @@ describe('generateRecoveryCodes', () => {
     t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
     const guest = await t.user('3');
     const code = totpCode(secret, Math.floor(t.clock() / 30_000));
-    expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest }))).toBe('tfa_invalid');
-    expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: 'wrong', code }))).toBe(
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest }))).toBe(
+      'tfa_invalid',
+    );
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, guest, { password: 'wrong', code }))).toBe(
       'invalid_credentials',
     );
     expect((await generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest, code })).codes).toHaveLength(10);
-    expect(await errorOf(generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest, code }))).toBe(
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, guest, { password: PASSWORDS.guest, code }))).toBe(
       'tfa_invalid',
     );
   });
@@ -150,13 +149,15 @@ describe('generateRecoveryCodes', () => {
     await setUp({ lockout: { maxFailures: 3, window: '10m', duration: '10m' }, deviceCookie: {} });
     const user = await t.user('2');
     for (let i = 0; i < 3; i += 1)
-      expect(await errorOf(generateRecoveryCodes(t.context, user, { password: `wrong-${i}` }))).toBe(
+      expect(await errorCodeOf(generateRecoveryCodes(t.context, user, { password: `wrong-${i}` }))).toBe(
         'invalid_credentials',
       );
-    expect(await errorOf(generateRecoveryCodes(t.context, user, { password: PASSWORDS.user }))).toBe('login_blocked');
+    expect(await errorCodeOf(generateRecoveryCodes(t.context, user, { password: PASSWORDS.user }))).toBe(
+      'login_blocked',
+    );
     const device = t.context.tokens.sign('device', { sub: '2', did: 'laptop' }, 3600).token;
     expect(
-      await errorOf(generateRecoveryCodes(t.context, user, { password: PASSWORDS.user, deviceToken: device })),
+      await errorCodeOf(generateRecoveryCodes(t.context, user, { password: PASSWORDS.user, deviceToken: device })),
     ).toBe('resolved');
   });
 });

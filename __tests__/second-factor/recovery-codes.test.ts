@@ -4,23 +4,28 @@ import request from 'supertest';
 import type { AuthEvent } from '../../lib/core/events';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { MemoryUserStore } from '../../lib';
-import { createTestApp, demoUsers, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  closeAfterEach,
+  createRecordingApp,
+  createTestApp,
+  demoUsers,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { challengeToken, settle, verifyChallenge } from '../helpers/session';
 
 let t: TestApp;
 let events: AuthEvent[];
 let secret: string;
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 const code = () => totpCode(secret, Math.floor(t.clock() / 30_000));
 
 /** guest (id 3) with an authenticator app. */
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({ onEvent: (event) => void events.push(event), ...options });
+  ({ t, events } = await createRecordingApp(options));
   secret = generateTotpSecret();
   t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
 }

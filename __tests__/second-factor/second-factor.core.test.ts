@@ -6,29 +6,20 @@ import { recoveryCodeHash, verifySecondFactor } from '../../lib/core/second-fact
 import { proveFactor, type FactorBudget } from '../../lib/core/step-up';
 import { generateTotpSecret, totpCode } from '../../lib/primitives/totp';
 import { PASSWORDS } from '../helpers/fixtures';
-import { createTestCore, type TestCore } from '../helpers/test-core';
+import { corePerTest, errorCodeOf, type TestCore } from '../helpers/test-core';
 
 let t: TestCore;
 let secret: string;
 const RECOVERY = 'AAAA-BBBB-CCCC';
 
-beforeEach(async () => {
-  t = await createTestCore({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } });
+corePerTest({ lockout: { maxFailures: 3, window: '10m', duration: '10m' } }, async (core) => {
+  t = core;
   secret = generateTotpSecret();
   // guest (id 3) gets an authenticator app and one recovery code.
   t.users.update('3', { secondFactor: 'TOTP', totpSecret: secret });
   await t.users.replaceRecoveryCodes('3', [recoveryCodeHash('3', 'AAAABBBBCCCC')]);
 });
 
-afterEach(async () => {
-  await t.close();
-});
-
-const errorOf = (promise: Promise<unknown>): Promise<string> =>
-  promise.then(
-    () => 'resolved',
-    (error: { code?: string }) => error.code ?? 'no code',
-  );
 const appCode = (offset = 0): string => totpCode(secret, Math.floor(t.clock() / 30_000) + offset);
 /** A six-digit code the app does not accept now (±1 step). */
 const wrongCode = (): string =>
@@ -42,17 +33,17 @@ async function challenge(username = 'guest', password: string = PASSWORDS.guest)
 }
 
 const verify = (challengeToken: string, proof: { code?: string; recoveryCode?: string }): Promise<string> =>
-  errorOf(verifySecondFactor(t.context, { challengeToken, ...proof }));
+  errorCodeOf(verifySecondFactor(t.context, { challengeToken, ...proof }));
 
 describe('a locked identity is refused before any code is compared', () => {
   test('a right recovery code sent while locked is refused and NOT used up; it works once the lock ends', async () => {
     const token = await challenge();
     // The password step counted 1; two wrong passwords reach 3 and lock the account.
     expect(
-      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false })),
+      await errorCodeOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false })),
     ).toBe('invalid_credentials');
     expect(
-      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false })),
+      await errorCodeOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false })),
     ).toBe('invalid_credentials');
     expect(await verify(token, { recoveryCode: RECOVERY })).toBe('login_blocked');
     expect((await t.user('3')).recoveryCodesRemaining).toBe(1);
@@ -60,20 +51,20 @@ describe('a locked identity is refused before any code is compared', () => {
     expect(t.events.some((event) => event.event === 'recovery_code.used')).toBe(false);
     t.clock.advance(10 * 60 * 1000 + 1000);
     expect(
-      await errorOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'recovery-code', code: RECOVERY })),
+      await errorCodeOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'recovery-code', code: RECOVERY })),
     ).toBe('resolved');
     expect((await t.user('3')).recoveryCodesRemaining).toBe(0);
   });
 
   test('a right app code sent while locked is refused and its step is NOT spent (it still proves the factor elsewhere)', async () => {
     const token = await challenge();
-    await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false }));
-    await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false }));
+    await errorCodeOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false }));
+    await errorCodeOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false }));
     const code = appCode();
     expect(await verify(token, { code })).toBe('login_blocked');
     // Under an identity that is not locked (a device), the same code still works: it was never compared, so never spent.
     expect(
-      await errorOf(proveFactor(t.context, await t.user('3'), 'd:another-device', { kind: 'app-code', code })),
+      await errorCodeOf(proveFactor(t.context, await t.user('3'), 'd:another-device', { kind: 'app-code', code })),
     ).toBe('resolved');
   });
 
@@ -86,12 +77,16 @@ describe('a locked identity is refused before any code is compared', () => {
     const beforeCompare = async (): Promise<void> => void calls.push('beforeCompare');
     const guest = await t.user('3');
     expect(
-      await errorOf(proveFactor(t.context, guest, budget, { kind: 'app-code', code: wrongCode() }, { beforeCompare })),
+      await errorCodeOf(
+        proveFactor(t.context, guest, budget, { kind: 'app-code', code: wrongCode() }, { beforeCompare }),
+      ),
     ).toBe('tfa_invalid');
     expect(calls).toEqual(['open', 'beforeCompare', 'charge']);
     calls.length = 0;
     expect(
-      await errorOf(proveFactor(t.context, guest, budget, { kind: 'app-code', code: appCode() }, { beforeCompare })),
+      await errorCodeOf(
+        proveFactor(t.context, guest, budget, { kind: 'app-code', code: appCode() }, { beforeCompare }),
+      ),
     ).toBe('resolved');
     expect(calls).toEqual(['open', 'beforeCompare']);
     // A budget that refuses: nothing is compared, so a right recovery code stays unused.
@@ -99,7 +94,7 @@ describe('a locked identity is refused before any code is compared', () => {
       open: () => Promise.reject(Object.assign(new Error('spent'), { code: 'rate_limited' })),
       charge: async () => {},
     };
-    expect(await errorOf(proveFactor(t.context, guest, refusing, { kind: 'recovery-code', code: RECOVERY }))).toBe(
+    expect(await errorCodeOf(proveFactor(t.context, guest, refusing, { kind: 'recovery-code', code: RECOVERY }))).toBe(
       'rate_limited',
     );
     expect((await t.user('3')).recoveryCodesRemaining).toBe(1);
@@ -113,7 +108,9 @@ describe('a wrong code counts against the account', () => {
     expect(await verify(token, { code: wrongCode() })).toBe('tfa_invalid');
     expect(await verify(token, { code: appCode() })).toBe('login_blocked');
     expect(
-      await errorOf(loginWithPassword(t.context, { username: 'guest', password: PASSWORDS.guest, rememberMe: false })),
+      await errorCodeOf(
+        loginWithPassword(t.context, { username: 'guest', password: PASSWORDS.guest, rememberMe: false }),
+      ),
     ).toBe('login_blocked');
     await t.settle();
     expect(
@@ -128,7 +125,7 @@ describe('a wrong code counts against the account', () => {
     expect(await verify(await challenge(), { code: wrongCode() })).toBe('tfa_invalid');
     // 1 (password) + 1 (code) + 1 (password): the third attempt is in; its wrong code locks.
     expect(await verify(await challenge(), { code: wrongCode() })).toBe('tfa_invalid');
-    expect(await errorOf(challenge())).toBe('login_blocked');
+    expect(await errorCodeOf(challenge())).toBe('login_blocked');
   });
 
   test('a wrong emailed code counts as well', async () => {
@@ -147,7 +144,7 @@ describe('a TOTP step works once', () => {
     expect(await verify(await challenge(), { code })).toBe('resolved');
     const token = await challenge();
     expect(await verify(token, { code })).toBe('tfa_invalid');
-    expect(await errorOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'app-code', code }))).toBe(
+    expect(await errorCodeOf(proveFactor(t.context, await t.user('3'), 'u:3', { kind: 'app-code', code }))).toBe(
       'tfa_invalid',
     );
     // An older step inside the window is refused too, once a later one was used.
@@ -165,11 +162,11 @@ describe('forgiveness after the whole authentication', () => {
     expect(await verify(token, { code: appCode() })).toBe('resolved');
     // Forgiven: three more attempts fit in the budget.
     expect(
-      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false })),
+      await errorCodeOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-1', rememberMe: false })),
     ).toBe('invalid_credentials');
     expect(
-      await errorOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false })),
+      await errorCodeOf(loginWithPassword(t.context, { username: 'guest', password: 'wrong-2', rememberMe: false })),
     ).toBe('invalid_credentials');
-    expect(await errorOf(challenge())).toBe('resolved');
+    expect(await errorCodeOf(challenge())).toBe('resolved');
   });
 });

@@ -7,23 +7,12 @@ import { verifySecondFactor } from '../../lib/core/second-factor';
 import { beginTotpEnrolment, confirmTotpEnrolment } from '../../lib/core/totp-enrolment';
 import { totpCode } from '../../lib/primitives/totp';
 import { PASSWORDS } from '../helpers/fixtures';
-import { createTestCore, type TestCore } from '../helpers/test-core';
+import { corePerTest, errorCodeOf, type TestCore } from '../helpers/test-core';
 
 let t: TestCore;
 
-beforeEach(async () => {
-  t = await createTestCore({ lockout: { maxFailures: 3, window: '10m', duration: '1m' } });
-});
+corePerTest({ lockout: { maxFailures: 3, window: '10m', duration: '1m' } }, (core) => (t = core));
 
-afterEach(async () => {
-  await t.close();
-});
-
-const errorOf = (promise: Promise<unknown>): Promise<string> =>
-  promise.then(
-    () => 'resolved',
-    (error: { code?: string }) => error.code ?? 'no code',
-  );
 const codeFor = (secret: string, offset = 0): string => totpCode(secret, Math.floor(t.clock() / 30_000) + offset);
 const wrongFor = (secret: string): string =>
   ['000000', '111111', '222222'].find((code) => ![-1, 0, 1].some((d) => codeFor(secret, d) === code))!;
@@ -40,10 +29,10 @@ test('a user without a factor: the password begins; a wrong first code counts; t
     currentCode: undefined,
   });
   expect(emailCodeSent).toBe(false);
-  expect(await errorOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
-  expect(await errorOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
+  expect(await errorCodeOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
+  expect(await errorCodeOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
   expect((await t.user('3')).secondFactor ?? null).toBe(null);
-  expect(await errorOf(confirmTotpEnrolment(t.context, guest, codeFor(secret), undefined))).toBe('resolved');
+  expect(await errorCodeOf(confirmTotpEnrolment(t.context, guest, codeFor(secret), undefined))).toBe('resolved');
   expect((await t.user('3')).secondFactor).toBe('TOTP');
   // Forgiven: two wrong passwords fit in the budget again before a login that reaches the app's challenge.
   expect(await loginOf('guest', 'wrong-1')).toBe('invalid_credentials');
@@ -56,13 +45,13 @@ test('wrong confirmations lock the account like wrong logins; a right code sent 
   const { secret } = await beginTotpEnrolment(t.context, guest, { password: PASSWORDS.guest, currentCode: undefined });
   // The password at begin was forgiven (no factor yet): three wrong confirmations reach the budget.
   for (let i = 0; i < 3; i += 1)
-    expect(await errorOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
-  expect(await errorOf(confirmTotpEnrolment(t.context, guest, codeFor(secret), undefined))).toBe('login_blocked');
+    expect(await errorCodeOf(confirmTotpEnrolment(t.context, guest, wrongFor(secret), undefined))).toBe('tfa_invalid');
+  expect(await errorCodeOf(confirmTotpEnrolment(t.context, guest, codeFor(secret), undefined))).toBe('login_blocked');
   expect(await loginOf('guest', PASSWORDS.guest)).toBe('login_blocked');
   expect((await t.user('3')).secondFactor ?? null).toBe(null);
   // Refused before it was compared, so nothing of the enrolment was spent: once the lock ends, it confirms.
   t.clock.advance(61_000);
-  expect(await errorOf(confirmTotpEnrolment(t.context, guest, codeFor(secret), undefined))).toBe('resolved');
+  expect(await errorCodeOf(confirmTotpEnrolment(t.context, guest, codeFor(secret), undefined))).toBe('resolved');
   expect((await t.user('3')).secondFactor).toBe('TOTP');
 });
 
@@ -77,12 +66,14 @@ test("the confirming code is spent: it cannot complete the next login's challeng
     rememberMe: false,
   });
   if (outcome.kind !== 'challenge') throw new Error('expected a challenge');
-  expect(await errorOf(verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code }))).toBe(
+  expect(await errorCodeOf(verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code }))).toBe(
     'tfa_invalid',
   );
   t.clock.advance(30_000);
   expect(
-    await errorOf(verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code: codeFor(secret) })),
+    await errorCodeOf(
+      verifySecondFactor(t.context, { challengeToken: outcome.challenge.token, code: codeFor(secret) }),
+    ),
   ).toBe('resolved');
 });
 
@@ -96,9 +87,11 @@ test('an EMAIL user: the password alone begins and forgives nothing; the confirm
   expect(emailCodeSent).toBe(true);
   const mailed = t.mailer.sent.at(-1)!.code;
   // The app's code without the mailed one, or with a wrong one: a wrong pair, counted (1 + 1 + 1 = 3: locked).
-  expect(await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), undefined))).toBe('tfa_invalid');
+  expect(await errorCodeOf(confirmTotpEnrolment(t.context, user, codeFor(secret), undefined))).toBe('tfa_invalid');
   expect(
-    await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), mailed === '000000' ? '111111' : '000000')),
+    await errorCodeOf(
+      confirmTotpEnrolment(t.context, user, codeFor(secret), mailed === '000000' ? '111111' : '000000'),
+    ),
   ).toBe('login_blocked');
 });
 
@@ -106,7 +99,7 @@ test('an EMAIL user with both codes: the app replaces the emailed factor, and th
   const user = await t.user('2');
   expect(await loginOf('user', 'wrong-1')).toBe('invalid_credentials');
   const { secret } = await beginTotpEnrolment(t.context, user, { password: PASSWORDS.user, currentCode: undefined });
-  expect(await errorOf(confirmTotpEnrolment(t.context, user, codeFor(secret), t.mailer.sent.at(-1)!.code))).toBe(
+  expect(await errorCodeOf(confirmTotpEnrolment(t.context, user, codeFor(secret), t.mailer.sent.at(-1)!.code))).toBe(
     'resolved',
   );
   expect((await t.user('2')).secondFactor).toBe('TOTP');

@@ -3,7 +3,14 @@
 import request from 'supertest';
 import type { AuthEvent } from '../../lib';
 import { totpCode } from '../../lib/primitives/totp';
-import { createTestApp, PASSWORDS, type CreateTestAppOptions, type TestApp } from '../helpers/create-app';
+import {
+  closeAfterEach,
+  createRecordingApp,
+  createTestApp,
+  PASSWORDS,
+  type CreateTestAppOptions,
+  type TestApp,
+} from '../helpers/create-app';
 import { settle } from '../helpers/session';
 
 const COOKIE = '__Host-eak-trusted';
@@ -12,18 +19,14 @@ const URL_TEMPLATE = 'https://app.example/reset?token={token}';
 let t: TestApp;
 let events: AuthEvent[];
 
-afterEach(async () => {
-  await t?.close();
-});
+closeAfterEach(() => t);
 
 async function setup(options: CreateTestAppOptions = {}): Promise<void> {
-  events = [];
-  t = await createTestApp({
+  ({ t, events } = await createRecordingApp({
     trustedDevices: true,
     passwordReset: { urlTemplate: URL_TEMPLATE },
-    onEvent: (event) => void events.push(event),
     ...options,
-  });
+  }));
 }
 
 /** A browser: the cookies it keeps (name → value), updated from every answer's Set-Cookie. */

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
-import { AuthError, type AuthErrorCode } from '../../lib/errors';
 import { generateKeyDirectory, loadKeySetFromDirectory, rotateKeyDirectory } from '../../lib/tokens/key-directory';
 import { internalKeysOf } from '../../lib/tokens/internal-keys';
 import { generateKeyPair } from '../../lib/tokens/key-material';
@@ -14,12 +13,7 @@ import { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys, type PreparedKeys } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
 import type { TokenUse } from '../../lib/tokens/claims';
-
-type FakeClock = (() => number) & { advance(ms: number): void };
-function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
-  let now = start;
-  return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
-}
+import { authErrorCode, createFakeClock, type FakeClock, testTokenService } from '../helpers/keys';
 
 const SECRET = 'internal-keys-test-secret-0123456789-0123456789-abcdef';
 const OLD_SECRET = 'internal-keys-old-secret-0123456789-0123456789-abcdef';
@@ -35,13 +29,10 @@ afterEach(() => {
 });
 
 function service(keys: PreparedKeys): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
     clockSkewSeconds: 0,
     clock,
-    verifiedCacheSize: 100,
   });
 }
 
@@ -63,16 +54,6 @@ function hs256(
 ): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
-}
-
-function codeOf(fn: () => unknown): AuthErrorCode {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError);
-    return (error as AuthError).code;
-  }
-  throw new Error('expected an AuthError');
 }
 
 /** One token of each kind. */
@@ -140,7 +121,7 @@ describe('each verifier accepts only its own kind', () => {
     for (const kind of KINDS) {
       for (const as of KINDS) {
         if (as === kind) expect(tokens.verify(issued[kind], as).sub).toBe('1');
-        else expect(codeOf(() => tokens.verify(issued[kind], as))).toBe('token_invalid');
+        else expect(authErrorCode(() => tokens.verify(issued[kind], as))).toBe('token_invalid');
       }
     }
   });
@@ -156,12 +137,12 @@ describe('each verifier accepts only its own kind', () => {
         SECRET,
       );
       for (const kind of ['refresh', 'tfa', 'device'] as const)
-        expect(codeOf(() => tokens.verify(forged, kind))).toBe('token_invalid');
+        expect(authErrorCode(() => tokens.verify(forged, kind))).toBe('token_invalid');
     }
     // An internal typ under the published kid, or an access typ under the internal kid, is refused too.
     const publishedKid = decode(tokens.sign('access', { sub: '1', auth: '' }, 60).token).header.kid;
     expect(
-      codeOf(() =>
+      authErrorCode(() =>
         tokens.verify(
           hs256({ alg: 'HS256', typ: 'refresh+jwt', kid: publishedKid }, refresh.payload, SECRET),
           'refresh',
@@ -169,7 +150,7 @@ describe('each verifier accepts only its own kind', () => {
       ),
     ).toBe('token_invalid');
     expect(
-      codeOf(() =>
+      authErrorCode(() =>
         tokens.verifyAccess(
           hs256(
             { alg: 'HS256', typ: 'at+jwt', kid: refresh.header.kid },
@@ -194,19 +175,19 @@ describe('internal keys themselves', () => {
     // The control: the refresh kind's own internal key and header verify.
     expect(tokens.verify(hs256(refresh.header, refresh.payload, internal.keys.refresh), 'refresh').fam).toBe('f');
     for (const other of [internal.keys.tfa, internal.keys.device, SECRET]) {
-      expect(codeOf(() => tokens.verify(hs256(refresh.header, refresh.payload, other), 'refresh'))).toBe(
+      expect(authErrorCode(() => tokens.verify(hs256(refresh.header, refresh.payload, other), 'refresh'))).toBe(
         'token_invalid',
       );
     }
     for (const alg of ['HS512', 'none', 'EdDSA']) {
       expect(
-        codeOf(() =>
+        authErrorCode(() =>
           tokens.verify(hs256({ ...refresh.header, alg }, refresh.payload, internal.keys.refresh), 'refresh'),
         ),
       ).toBe('token_invalid');
     }
     expect(
-      codeOf(() =>
+      authErrorCode(() =>
         tokens.verify(hs256({ alg: 'HS256', typ: 'refresh+jwt' }, refresh.payload, internal.keys.refresh), 'refresh'),
       ),
     ).toBe('token_invalid');
@@ -251,13 +232,13 @@ describe('tokens issued before explicit typing', () => {
         const token = hs256(header, legacy[kind], SECRET);
         for (const as of KINDS) {
           if (as === kind) expect(tokens.verify(token, as).sub).toBe('1');
-          else expect(codeOf(() => tokens.verify(token, as))).toBe('token_invalid');
+          else expect(authErrorCode(() => tokens.verify(token, as))).toBe('token_invalid');
         }
       }
     }
     const old = hs256({ alg: 'HS256', typ: 'JWT', kid }, legacy.device, SECRET);
     clock.advance(600_000);
-    expect(codeOf(() => tokens.verify(old, 'device'))).toBe('token_expired');
+    expect(authErrorCode(() => tokens.verify(old, 'device'))).toBe('token_expired');
   });
 });
 
@@ -269,9 +250,9 @@ describe('internal keys follow the key set', () => {
     for (const kind of KINDS) expect(rotated.verify(old[kind], kind).sub).toBe('1');
     const fresh = issueAll(rotated);
     expect(decode(fresh.refresh).header.kid).not.toBe(decode(old.refresh).header.kid);
-    expect(codeOf(() => before.verify(fresh.refresh, 'refresh'))).toBe('token_invalid');
+    expect(authErrorCode(() => before.verify(fresh.refresh, 'refresh'))).toBe('token_invalid');
     const after = service(prepareKeys(SECRET, 'HS256'));
-    for (const kind of KINDS) expect(codeOf(() => after.verify(old[kind], kind))).toBe('token_invalid');
+    for (const kind of KINDS) expect(authErrorCode(() => after.verify(old[kind], kind))).toBe('token_invalid');
     for (const kind of KINDS) expect(after.verify(fresh[kind], kind).sub).toBe('1');
   });
 
@@ -295,7 +276,7 @@ describe('internal keys follow the key set', () => {
     clock.advance(3_600_000);
     set.runScheduledWork();
     expect(set.listKeys()).toHaveLength(1);
-    expect(codeOf(() => tokens.verify(device, 'device'))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verify(device, 'device'))).toBe('token_invalid');
   });
 
   test('a key directory (rotate-keys): every instance derives the same internal keys, and they survive a rotation', () => {

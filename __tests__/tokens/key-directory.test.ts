@@ -11,12 +11,7 @@ import {
 import { jwkThumbprint } from '../../lib/tokens/key-material';
 import type { KeySet } from '../../lib/tokens/key-set';
 import { TokenService } from '../../lib/tokens/token-service';
-
-type FakeClock = (() => number) & { advance(ms: number): void };
-function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
-  let now = start;
-  return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
-}
+import { createFakeClock, type FakeClock, testTokenService } from '../helpers/keys';
 
 const HOUR = 3_600_000;
 let dir: string;
@@ -40,13 +35,9 @@ function load(options: { reloadEvery?: '1m' } = {}): KeySet {
 }
 
 function service(keys: KeySet): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
-    clockSkewSeconds: 30,
     clock,
-    verifiedCacheSize: 100,
   });
 }
 

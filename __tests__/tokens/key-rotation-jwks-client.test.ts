@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { KeySet } from '../../lib/tokens/key-set';
-import { TokenService } from '../../lib/tokens/token-service';
+import { testTokenService } from '../helpers/keys';
 
 const HOUR = 3_600_000;
 let now = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -32,11 +32,8 @@ afterAll(async () => {
 });
 
 it('a client that fetched the JWKS during the overlap verifies tokens of both keys without refetching; a fresh client after the drop knows only the new key', async () => {
-  const tokens = new TokenService({
+  const tokens = testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
-    clockSkewSeconds: 30,
     clock,
     verifiedCacheSize: 10,
   });

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { AuthError } from '../../lib/errors';
 import { generateKeyDirectory, loadKeySetFromDirectory, rotateKeyDirectory } from '../../lib/tokens/key-directory';
 import { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
+import { keySetsClosedAfterEach, testTokenService, thrownCode } from '../helpers/keys';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -19,38 +19,19 @@ const NEW = 'key-set-boundaries-new-secret-0123456789-0123456789-0123456789-ab';
 
 let now: number;
 const clock = (): number => now;
-const sets: KeySet[] = [];
+const track = keySetsClosedAfterEach();
 
 beforeEach(() => {
   now = Date.UTC(2026, 0, 1, 12, 0, 0);
 });
-afterEach(() => {
-  for (const set of sets.splice(0)) set.close();
-});
-
-function track(keys: KeySet): KeySet {
-  sets.push(keys);
-  return keys;
-}
 
 function service(keys: KeySet, clockSkewSeconds = 0): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
     clockSkewSeconds,
     clock,
     verifiedCacheSize: 10,
   });
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof AuthError ? error.code : String(error);
-  }
 }
 
 describe('when a next key starts signing', () => {
@@ -130,8 +111,8 @@ describe("another instance's tokens of a retired key", () => {
     expect(verifier.verify(refresh, 'refresh').fam).toBe('f');
     expect(verifier.verify(access, 'access').sub).toBe('1');
     now += 1;
-    expect(codeOf(() => verifier.verify(refresh, 'refresh'))).toBe('token_invalid');
-    expect(codeOf(() => verifier.verify(access, 'access'))).toBe('token_invalid');
+    expect(thrownCode(() => verifier.verify(refresh, 'refresh'))).toBe('token_invalid');
+    expect(thrownCode(() => verifier.verify(access, 'access'))).toBe('token_invalid');
   });
 
   it('a remembered token of a dropped key is refused from the drop on, before anything lists the keys or runs the schedule', () => {
@@ -140,7 +121,7 @@ describe("another instance's tokens of a retired key", () => {
     now += HOUR - 1;
     expect(verifier.verifyAccess(access).sub).toBe('1');
     now += 1;
-    expect(codeOf(() => verifier.verifyAccess(access))).toBe('token_invalid');
+    expect(thrownCode(() => verifier.verifyAccess(access))).toBe('token_invalid');
   });
 
   it('a refresh token of a key known here only by its public half is refused (no internal key without the private half)', () => {
@@ -157,7 +138,7 @@ describe("another instance's tokens of a retired key", () => {
     const refresh = service(other).sign('refresh', { sub: '1', fam: 'f' }, 600).token;
     const access = service(other).sign('access', { sub: '1', auth: '' }, 600).token;
     expect(service(here).verify(access, 'access').sub).toBe('1');
-    expect(codeOf(() => service(here).verify(refresh, 'refresh'))).toBe('token_invalid');
+    expect(thrownCode(() => service(here).verify(refresh, 'refresh'))).toBe('token_invalid');
   });
 });
 
@@ -187,7 +168,7 @@ describe('a legacy secret accepting kid-less tokens', () => {
     now += HOUR - 1;
     expect(tokens.verify(token, 'access').sub).toBe('legacy');
     now += 1;
-    expect(codeOf(() => tokens.verify(token, 'access'))).toBe('token_invalid');
+    expect(thrownCode(() => tokens.verify(token, 'access'))).toBe('token_invalid');
   });
 });
 

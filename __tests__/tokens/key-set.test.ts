@@ -1,45 +1,35 @@
 // Key sets: every algorithm, kid pinning against algorithm confusion, rotation on a fake clock, the JWKS, start-up errors.
 import { createHmac, createPublicKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { importJWK, jwtVerify } from 'jose';
-import { AuthError, type AuthErrorCode } from '../../lib/errors';
 import { generateKeyPair } from '../../lib/tokens/key-material';
 import { KeySet, type KeySetOptions } from '../../lib/tokens/key-set';
 import { prepareKeys, type SigningAlgorithm } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
-
-type FakeClock = (() => number) & { advance(ms: number): void };
-function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
-  let now = start;
-  return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
-}
+import {
+  authErrorCode,
+  createFakeClock,
+  type FakeClock,
+  keySetsClosedAfterEach,
+  testTokenService,
+} from '../helpers/keys';
 
 const HOUR = 3_600_000;
 const HMAC_SECRET = 'key-set-test-secret-0123456789-0123456789-0123456789-0123456789';
 let clock: FakeClock;
-const sets: KeySet[] = [];
+const track = keySetsClosedAfterEach();
 
 beforeEach(() => {
   clock = createFakeClock();
 });
 
-afterEach(() => {
-  for (const set of sets.splice(0)) set.close();
-});
-
 function keySet(options: KeySetOptions): KeySet {
-  const set = new KeySet({ clock, ...options });
-  sets.push(set);
-  return set;
+  return track(new KeySet({ clock, ...options }));
 }
 
 function service(keys: KeySet): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
-    clockSkewSeconds: 30,
     clock,
-    verifiedCacheSize: 100,
   });
 }
 
@@ -57,16 +47,6 @@ const claims = (): Record<string, unknown> => ({
 
 function headerOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as Record<string, unknown>;
-}
-
-function codeOf(fn: () => unknown): AuthErrorCode {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError);
-    return (error as AuthError).code;
-  }
-  throw new Error('expected an AuthError');
 }
 
 function hmacForge(
@@ -113,7 +93,9 @@ describe('every algorithm', () => {
       const [h, p, s] = token.split('.') as [string, string, string];
       const bytes = Buffer.from(s, 'base64url');
       bytes[0] = (bytes[0] as number) ^ 1;
-      expect(codeOf(() => tokens.verifyAccess(`${h}.${p}.${bytes.toString('base64url')}`))).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verifyAccess(`${h}.${p}.${bytes.toString('base64url')}`))).toBe(
+        'token_invalid',
+      );
     },
   );
 
@@ -162,9 +144,9 @@ describe('algorithm confusion: the kid picks the key, the key fixes the algorith
           ['HS256', 'sha256'],
           ['HS512', 'sha512'],
         ] as const) {
-          expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg, typ: 'JWT', kid }, claims(), key, hash)))).toBe(
-            'token_invalid',
-          );
+          expect(
+            authErrorCode(() => tokens.verifyAccess(hmacForge({ alg, typ: 'JWT', kid }, claims(), key, hash))),
+          ).toBe('token_invalid');
         }
       }
     }
@@ -172,16 +154,16 @@ describe('algorithm confusion: the kid picks the key, the key fixes the algorith
 
   it('refuses alg "none" with any kid, and a missing alg', () => {
     for (const kid of ['ed', 'ec', 'rsa', 'hmac', undefined]) {
-      expect(codeOf(() => tokens.verifyAccess(`${b64({ alg: 'none', typ: 'JWT', kid })}.${b64(claims())}.`))).toBe(
-        'token_invalid',
-      );
-      expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg: 'none', kid }, claims(), HMAC_SECRET)))).toBe(
+      expect(
+        authErrorCode(() => tokens.verifyAccess(`${b64({ alg: 'none', typ: 'JWT', kid })}.${b64(claims())}.`)),
+      ).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verifyAccess(hmacForge({ alg: 'none', kid }, claims(), HMAC_SECRET)))).toBe(
         'token_invalid',
       );
     }
-    expect(codeOf(() => tokens.verifyAccess(hmacForge({ typ: 'JWT', kid: 'hmac' }, claims(), HMAC_SECRET)))).toBe(
-      'token_invalid',
-    );
+    expect(
+      authErrorCode(() => tokens.verifyAccess(hmacForge({ typ: 'JWT', kid: 'hmac' }, claims(), HMAC_SECRET))),
+    ).toBe('token_invalid');
   });
 
   it('refuses a valid signature relabelled with another alg, or under the kid of another key', () => {
@@ -194,17 +176,27 @@ describe('algorithm confusion: the kid picks the key, the key fixes the algorith
     expect(tokens.verifyAccess(ecSigned({ alg: 'ES256', typ: 'JWT', kid: 'ec' })).sub).toBe('1');
     expect(tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT', kid: 'ed' })).sub).toBe('1');
     // The alg switched, the kid kept.
-    expect(codeOf(() => tokens.verifyAccess(ecSigned({ alg: 'RS256', typ: 'JWT', kid: 'ec' })))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(edSigned({ alg: 'ES256', typ: 'JWT', kid: 'ed' })))).toBe('token_invalid');
-    // The kid of another key, with that key's alg, or with the signer's.
-    expect(codeOf(() => tokens.verifyAccess(ecSigned({ alg: 'EdDSA', typ: 'JWT', kid: 'ed' })))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(ecSigned({ alg: 'ES256', typ: 'JWT', kid: 'rsa' })))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT', kid: 'ec' })))).toBe('token_invalid');
-    // No kid: only HMAC secrets marked for old tokens accept that, and these are not.
-    expect(codeOf(() => tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT' })))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(hmacForge({ alg: 'HS256', typ: 'JWT' }, claims(), HMAC_SECRET)))).toBe(
+    expect(authErrorCode(() => tokens.verifyAccess(ecSigned({ alg: 'RS256', typ: 'JWT', kid: 'ec' })))).toBe(
       'token_invalid',
     );
+    expect(authErrorCode(() => tokens.verifyAccess(edSigned({ alg: 'ES256', typ: 'JWT', kid: 'ed' })))).toBe(
+      'token_invalid',
+    );
+    // The kid of another key, with that key's alg, or with the signer's.
+    expect(authErrorCode(() => tokens.verifyAccess(ecSigned({ alg: 'EdDSA', typ: 'JWT', kid: 'ed' })))).toBe(
+      'token_invalid',
+    );
+    expect(authErrorCode(() => tokens.verifyAccess(ecSigned({ alg: 'ES256', typ: 'JWT', kid: 'rsa' })))).toBe(
+      'token_invalid',
+    );
+    expect(authErrorCode(() => tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT', kid: 'ec' })))).toBe(
+      'token_invalid',
+    );
+    // No kid: only HMAC secrets marked for old tokens accept that, and these are not.
+    expect(authErrorCode(() => tokens.verifyAccess(edSigned({ alg: 'EdDSA', typ: 'JWT' })))).toBe('token_invalid');
+    expect(
+      authErrorCode(() => tokens.verifyAccess(hmacForge({ alg: 'HS256', typ: 'JWT' }, claims(), HMAC_SECRET))),
+    ).toBe('token_invalid');
     expect(tokens.verifyAccess(hmacForge({ alg: 'HS256', typ: 'JWT', kid: 'hmac' }, claims(), HMAC_SECRET)).sub).toBe(
       '1',
     );
@@ -240,7 +232,7 @@ describe('rotation', () => {
 
     // The old token expires at +2h; the retired key verifies until +1h + 3h.
     clock.advance(2 * HOUR + 31_000);
-    expect(codeOf(() => tokens.verifyAccess(before.token))).toBe('token_expired');
+    expect(authErrorCode(() => tokens.verifyAccess(before.token))).toBe('token_expired');
     expect(keys.jwks().keys.map((key) => key.kid)).toEqual([rotation.kid, oldKid]);
     clock.advance(HOUR);
     expect(keys.jwks().keys.map((key) => key.kid)).toEqual([rotation.kid]);
@@ -355,8 +347,8 @@ describe('HMAC rotation with a list [newest, ...older]', () => {
     expect(rotated.verifyAccess(legacyToken).sub).toBe('1');
     expect(rotated.verifyAccess(newToken).sub).toBe('2');
     // The old secret alone does not know the new one; dropping OLD from the list ends its tokens.
-    expect(codeOf(() => before.verifyAccess(newToken))).toBe('token_invalid');
-    expect(codeOf(() => service(prepareKeys([NEW], undefined)).verifyAccess(oldToken))).toBe('token_invalid');
+    expect(authErrorCode(() => before.verifyAccess(newToken))).toBe('token_invalid');
+    expect(authErrorCode(() => service(prepareKeys([NEW], undefined)).verifyAccess(oldToken))).toBe('token_invalid');
   });
 });
 

@@ -1,30 +1,22 @@
 // Lean access tokens: which claims they leave out, what verification still demands of them, short kids, and the old
 // kids of tokens issued before kids were shortened.
 import { createHash, createHmac, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
-import { AuthError, type AuthErrorCode } from '../../lib/errors';
 import { jwkThumbprint } from '../../lib/tokens/key-material';
 import { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService, type TokenServiceConfig } from '../../lib/tokens/token-service';
+import { authErrorCode, keySetsClosedAfterEach, testTokenService } from '../helpers/keys';
 
 const SECRET = 'lean-tokens-test-secret-0123456789-0123456789-0123456789-abcdefgh';
 const NOW_MS = Date.UTC(2026, 0, 1, 12, 0, 0);
 const clock = (): number => NOW_MS;
 const now = Math.floor(NOW_MS / 1000);
-const sets: KeySet[] = [];
-
-afterEach(() => {
-  for (const set of sets.splice(0)) set.close();
-});
+const track = keySetsClosedAfterEach();
 
 function service(overrides: Partial<TokenServiceConfig> = {}): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys: prepareKeys(SECRET, 'HS256', { clock }),
-    issuer: undefined,
-    audience: undefined,
-    clockSkewSeconds: 30,
     clock,
-    verifiedCacheSize: 100,
     ...overrides,
   });
 }
@@ -42,16 +34,6 @@ function decode(token: string): { header: Record<string, unknown>; payload: Reco
 function hs256(header: Record<string, unknown>, payload: Record<string, unknown>, key: string = SECRET): string {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
-}
-
-function codeOf(fn: () => unknown): AuthErrorCode {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError);
-    return (error as AuthError).code;
-  }
-  throw new Error('expected an AuthError');
 }
 
 describe('an access token without usefor, exi and jti', () => {
@@ -79,7 +61,7 @@ describe('an access token without usefor, exi and jti', () => {
     const tokens = lean();
     const access = tokens.sign('access', { sub: '1', auth: 'ROLE_USER' }, 600).token;
     for (const kind of ['refresh', 'tfa', 'device'] as const)
-      expect(codeOf(() => tokens.verify(access, kind))).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verify(access, kind))).toBe('token_invalid');
   });
 
   it('verifies only when typed at+jwt: the older JWT type (or none) still needs usefor and jti', () => {
@@ -88,9 +70,11 @@ describe('an access token without usefor, exi and jti', () => {
     expect(tokens.verifyAccess(hs256(header, payload)).sub).toBe('1');
     for (const typ of ['JWT', undefined]) {
       const retyped = { ...header, typ };
-      expect(codeOf(() => tokens.verifyAccess(hs256(retyped, payload)))).toBe('token_invalid');
-      expect(codeOf(() => tokens.verifyAccess(hs256(retyped, { ...payload, usefor: 'access' })))).toBe('token_invalid');
-      expect(codeOf(() => tokens.verifyAccess(hs256(retyped, { ...payload, jti: 'j' })))).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verifyAccess(hs256(retyped, payload)))).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verifyAccess(hs256(retyped, { ...payload, usefor: 'access' })))).toBe(
+        'token_invalid',
+      );
+      expect(authErrorCode(() => tokens.verifyAccess(hs256(retyped, { ...payload, jti: 'j' })))).toBe('token_invalid');
       expect(tokens.verifyAccess(hs256(retyped, { ...payload, usefor: 'access', jti: 'j' })).sub).toBe('1');
     }
   });
@@ -99,10 +83,10 @@ describe('an access token without usefor, exi and jti', () => {
     const tokens = lean();
     const { header, payload } = decode(tokens.sign('access', { sub: '1', auth: 'ROLE_USER' }, 600).token);
     for (const usefor of ['refresh', 'tfa', 'device', '', null, 1]) {
-      expect(codeOf(() => tokens.verifyAccess(hs256(header, { ...payload, usefor })))).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verifyAccess(hs256(header, { ...payload, usefor })))).toBe('token_invalid');
     }
     for (const jti of [null, 1, {}])
-      expect(codeOf(() => tokens.verifyAccess(hs256(header, { ...payload, jti })))).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verifyAccess(hs256(header, { ...payload, jti })))).toBe('token_invalid');
   });
 
   it('is accepted by a service that writes them too (one instance upgraded, one not: both read both)', () => {
@@ -122,7 +106,7 @@ describe('short kids', () => {
   it('names a public key with the first 8 characters of its RFC 7638 thumbprint', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const set = new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey }], clock });
-    sets.push(set);
+    track(set);
     const jwk = set.jwks().keys[0]!;
     expect(jwk.kid).toBe(jwkThumbprint(jwk).slice(0, 8));
     expect(set.kid).toBe(jwk.kid);
@@ -147,13 +131,13 @@ describe('tokens signed under the kids of before', () => {
       expect(tokens.verifyAccess(hs256({ alg: 'HS256', typ, kid: oldKid }, accessClaims)).sub).toBe('1');
     // Only for its own secret: another secret's old kid names nothing here.
     const otherKid = `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(`${SECRET}x`).digest('base64url').slice(0, 22)}`;
-    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: otherKid }, accessClaims)))).toBe(
-      'token_invalid',
-    );
+    expect(
+      authErrorCode(() => tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: otherKid }, accessClaims))),
+    ).toBe('token_invalid');
     // And with that secret's algorithm only.
-    expect(codeOf(() => tokens.verifyAccess(hs256({ alg: 'HS512', typ: 'at+jwt', kid: oldKid }, accessClaims)))).toBe(
-      'token_invalid',
-    );
+    expect(
+      authErrorCode(() => tokens.verifyAccess(hs256({ alg: 'HS512', typ: 'at+jwt', kid: oldKid }, accessClaims))),
+    ).toBe('token_invalid');
   });
 
   it("a key pair's whole thumbprint (its default kid before) still finds it; an explicit kid has no other name", () => {
@@ -164,11 +148,12 @@ describe('tokens signed under the kids of before', () => {
     };
     const derived = new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey }], clock });
     const named = new KeySet({ keys: [{ algorithm: 'EdDSA', privateKey, kid: 'ed-2026' }], clock });
-    sets.push(derived, named);
+    track(derived);
+    track(named);
     const thumbprint = jwkThumbprint(derived.jwks().keys[0]!);
     expect(thumbprint).toHaveLength(43);
     expect(service({ keys: derived }).verifyAccess(sign(thumbprint)).sub).toBe('1');
-    expect(codeOf(() => service({ keys: named }).verifyAccess(sign(thumbprint)))).toBe('token_invalid');
+    expect(authErrorCode(() => service({ keys: named }).verifyAccess(sign(thumbprint)))).toBe('token_invalid');
     // The JWKS lists the key once, under its kid of now.
     expect(derived.jwks().keys.map((key) => key.kid)).toEqual([derived.kid]);
   });
@@ -183,13 +168,13 @@ describe('tokens signed under the kids of before', () => {
       ],
       clock,
     });
-    sets.push(set);
+    track(set);
     const tokens = service({ keys: set });
     expect(
       tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: oldKidOfFirst }, accessClaims, SECRET)).sub,
     ).toBe('1');
     expect(
-      codeOf(() =>
+      authErrorCode(() =>
         tokens.verifyAccess(hs256({ alg: 'HS256', typ: 'at+jwt', kid: oldKidOfFirst }, accessClaims, first)),
       ),
     ).toBe('token_invalid');
@@ -203,7 +188,7 @@ describe('tokens signed under the kids of before', () => {
       rotation: { retainFor: '1h', publishAhead: '60s' },
       clock: moving,
     });
-    sets.push(set);
+    track(set);
     const tokens = service({ keys: set, clock: moving });
     const oldKid = `hs-${createHash('sha256').update('express-auth-kit hmac kid\0').update(SECRET).digest('base64url').slice(0, 22)}`;
     const token = (): string =>
@@ -215,6 +200,6 @@ describe('tokens signed under the kids of before', () => {
     set.rotateKeys({ publishAhead: 0 });
     at += 2 * 3_600_000;
     set.runScheduledWork();
-    expect(codeOf(() => tokens.verifyAccess(token()))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verifyAccess(token()))).toBe('token_invalid');
   });
 });

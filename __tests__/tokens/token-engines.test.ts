@@ -4,11 +4,11 @@
 // now decides for five of the six), and our pre-checks where jsonwebtoken alone is lax (RFC 8725: alg pinned to the
 // key, "none", crit, embedded keys, canonical base64url, whitespace, the length limit).
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { AuthError } from '../../lib/errors';
 import { KeySet } from '../../lib/tokens/key-set';
 import type { KeySpec } from '../../lib/tokens/key-material';
 import type { SigningAlgorithm } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
+import { keySetsClosedAfterEach, thrownCode } from '../helpers/keys';
 
 const SKEW = 30;
 const ISSUER = 'https://issuer.example';
@@ -17,15 +17,11 @@ let now: number;
 const clock = (): number => now;
 const seconds = (): number => Math.floor(now / 1000);
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-const sets: KeySet[] = [];
+const track = keySetsClosedAfterEach();
 
 beforeEach(() => {
   now = Date.UTC(2026, 0, 1, 12, 0, 0);
 });
-afterEach(() => {
-  for (const set of sets.splice(0)) set.close();
-});
-
 interface Engine {
   spec: KeySpec;
   /** Signs `input` as `algorithm` with the real key. */
@@ -75,22 +71,13 @@ function engine(algorithm: SigningAlgorithm): Engine {
   }
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof AuthError ? error.code : String(error);
-  }
-}
-
 describe.each(['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const)('%s', (algorithm) => {
   const { spec, sign: signInput } = engine(algorithm);
   let tokens: TokenService;
 
   beforeEach(() => {
     const keys = new KeySet({ keys: [spec], clock });
-    sets.push(keys);
+    track(keys);
     tokens = new TokenService({
       keys,
       issuer: ISSUER,
@@ -123,7 +110,7 @@ describe.each(['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const)('
     const input = `${b64(h)}.${b64(p)}`;
     return `${input}.${signInput(input)}`;
   };
-  const verify = (token: string): string | undefined => codeOf(() => tokens.verify(token, 'access'));
+  const verify = (token: string): string | undefined => thrownCode(() => tokens.verify(token, 'access'));
 
   it('a control: its own tokens and a forged token with the real key verify', () => {
     expect(tokens.verify(tokens.sign('access', { sub: 'u1', auth: 'ROLE_USER' }, 900).token, 'access').sub).toBe('u1');

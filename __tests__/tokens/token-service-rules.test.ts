@@ -7,28 +7,21 @@ import { internalKeysOf } from '../../lib/tokens/internal-keys';
 import { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService, type TokenServiceConfig } from '../../lib/tokens/token-service';
+import { keySetsClosedAfterEach, testTokenService, thrownCode } from '../helpers/keys';
 
 const SECRET = 'token-service-rules-secret-0123456789-0123456789-0123456789-abcdef';
 const HOUR = 3_600_000;
 let now: number;
 const clock = (): number => now;
-const sets: KeySet[] = [];
+const track = keySetsClosedAfterEach();
 
 beforeEach(() => {
   now = Date.UTC(2026, 0, 1, 12, 0, 0);
 });
-afterEach(() => {
-  for (const set of sets.splice(0)) set.close();
-});
-
 function service(overrides: Partial<TokenServiceConfig> = {}): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys: prepareKeys(SECRET, 'HS512'),
-    issuer: undefined,
-    audience: undefined,
-    clockSkewSeconds: 30,
     clock,
-    verifiedCacheSize: 100,
     ...overrides,
   });
 }
@@ -53,22 +46,15 @@ function claims(extra: Record<string, unknown> = {}): Record<string, unknown> {
 
 const LEGACY = { alg: 'HS512', typ: 'JWT' };
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof AuthError ? error.code : String(error);
-  }
-}
-
 describe('nbf', () => {
   it('accepts an nbf up to the clock skew ahead, and refuses one further ahead or not a number', () => {
     const tokens = service();
     expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 10 })), 'access').sub).toBe('1');
     expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 30 })), 'access').sub).toBe('1');
-    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 31 })), 'access'))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ nbf: String(seconds()) })), 'access'))).toBe(
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, claims({ nbf: seconds() + 31 })), 'access'))).toBe(
+      'token_invalid',
+    );
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, claims({ nbf: String(seconds()) })), 'access'))).toBe(
       'token_invalid',
     );
     expect(tokens.verify(forge(LEGACY, claims({ nbf: seconds() - 60 })), 'access').sub).toBe('1');
@@ -78,13 +64,13 @@ describe('nbf', () => {
 describe('exp and the header, of the wrong type', () => {
   it('an exp that is a string is token_invalid, even one that would read as long past', () => {
     for (const exp of ['0', '', '1'])
-      expect(codeOf(() => service().verify(forge(LEGACY, claims({ exp })), 'access'))).toBe('token_invalid');
+      expect(thrownCode(() => service().verify(forge(LEGACY, claims({ exp })), 'access'))).toBe('token_invalid');
   });
 
   it('a header that is JSON but not an object (null, a number, a string) is token_malformed', () => {
     for (const header of ['null', '7', '"HS512"']) {
       const token = `${Buffer.from(header).toString('base64url')}.${b64(claims())}.c2ln`;
-      expect(codeOf(() => service().verify(token, 'access'))).toBe('token_malformed');
+      expect(thrownCode(() => service().verify(token, 'access'))).toBe('token_malformed');
     }
   });
 });
@@ -94,11 +80,11 @@ describe('segments outside base64url', () => {
     const tokens = service();
     const padded = `${b64(LEGACY)}.${b64(claims())}=`;
     const signedPadded = `${padded}.${createHmac('sha512', SECRET).update(padded).digest('base64url')}`;
-    expect(codeOf(() => tokens.verify(signedPadded, 'access'))).toBe('token_malformed');
+    expect(thrownCode(() => tokens.verify(signedPadded, 'access'))).toBe('token_malformed');
     const good = forge(LEGACY, claims());
     expect(tokens.verify(good, 'access').sub).toBe('1');
-    expect(codeOf(() => tokens.verify(`${good}=`, 'access'))).toBe('token_malformed');
-    expect(codeOf(() => tokens.verify(`${good.slice(0, -1)}+`, 'access'))).toBe('token_malformed');
+    expect(thrownCode(() => tokens.verify(`${good}=`, 'access'))).toBe('token_malformed');
+    expect(thrownCode(() => tokens.verify(`${good.slice(0, -1)}+`, 'access'))).toBe('token_malformed');
   });
 });
 
@@ -125,10 +111,10 @@ describe('aud as a list', () => {
   it('accepts a list that contains the configured audience, and refuses one that does not', () => {
     const tokens = service({ audience: 'api' });
     expect(tokens.verify(forge(LEGACY, claims({ aud: ['other', 'api'] })), 'access').sub).toBe('1');
-    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ aud: ['other', 'apis'] })), 'access'))).toBe(
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, claims({ aud: ['other', 'apis'] })), 'access'))).toBe(
       'token_invalid',
     );
-    expect(codeOf(() => tokens.verify(forge(LEGACY, claims({ aud: [] })), 'access'))).toBe('token_invalid');
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, claims({ aud: [] })), 'access'))).toBe('token_invalid');
   });
 });
 
@@ -141,8 +127,8 @@ describe('the claims of each kind (tokens issued before explicit typing, under t
     const tokens = service();
     const base = claims({ usefor: use, auth: undefined });
     expect(tokens.verify(forge(LEGACY, { ...base, [claim]: 'x' }), use)).toMatchObject({ sub: '1', [claim]: 'x' });
-    expect(codeOf(() => tokens.verify(forge(LEGACY, base), use))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verify(forge(LEGACY, { ...base, [claim]: 7 }), use))).toBe('token_invalid');
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, base), use))).toBe('token_invalid');
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, { ...base, [claim]: 7 }), use))).toBe('token_invalid');
   });
 
   it('an access token needs no fam, cid or did', () => {
@@ -159,7 +145,9 @@ describe('the typ header', () => {
 
   it('a typ we never issue is refused', () => {
     for (const typ of ['jwt', 'at+JWT', 'JOSE', 'refresh+jwt', '']) {
-      expect(codeOf(() => service().verify(forge({ alg: 'HS512', typ }, claims()), 'access'))).toBe('token_invalid');
+      expect(thrownCode(() => service().verify(forge({ alg: 'HS512', typ }, claims()), 'access'))).toBe(
+        'token_invalid',
+      );
     }
   });
 });
@@ -178,15 +166,17 @@ describe("an internal token's algorithm", () => {
     ).toBe('f');
     for (const alg of ['HS512', 'none', 'EdDSA']) {
       expect(
-        codeOf(() => tokens.verify(forge({ ...header, alg }, payload, internal.keys.refresh, 'sha256'), 'refresh')),
+        thrownCode(() => tokens.verify(forge({ ...header, alg }, payload, internal.keys.refresh, 'sha256'), 'refresh')),
       ).toBe('token_invalid');
     }
     // Under another kind's internal key, or with a kid that is not a string: refused.
     expect(
-      codeOf(() => tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.tfa, 'sha256'), 'refresh')),
+      thrownCode(() =>
+        tokens.verify(forge({ ...header, alg: 'HS256' }, payload, internal.keys.tfa, 'sha256'), 'refresh'),
+      ),
     ).toBe('token_invalid');
     expect(
-      codeOf(() =>
+      thrownCode(() =>
         tokens.verify(forge({ ...header, alg: 'HS256', kid: 1 }, payload, internal.keys.refresh, 'sha256'), 'refresh'),
       ),
     ).toBe('token_invalid');
@@ -214,7 +204,7 @@ describe('the length limit', () => {
     }
     expect(token).toHaveLength(8192);
     expect(tokens.verify(token, 'access').usefor).toBe('access');
-    expect(codeOf(() => tokens.verify(`${token}A`, 'access'))).toBe('token_malformed');
+    expect(thrownCode(() => tokens.verify(`${token}A`, 'access'))).toBe('token_malformed');
   });
 });
 
@@ -246,7 +236,7 @@ describe('the verified-token cache', () => {
 
   it('works again after a key removal emptied it', () => {
     const keys = new KeySet({ rotation: { algorithm: 'EdDSA', publishAhead: '1h', retainFor: '1h' }, clock });
-    sets.push(keys);
+    track(keys);
     const tokens = service({ keys, clockSkewSeconds: 0 });
     tokens.verifyAccess(tokens.sign('access', { sub: 'old', auth: '' }, 60).token);
     keys.rotateKeys({ publishAhead: 0 });
@@ -267,7 +257,7 @@ describe('the verified-token cache', () => {
     expect(afresh(tokens, keys, live)).toBe(true);
     expect(afresh(tokens, keys, brief)).toBe(true);
     now += 60_000;
-    expect(codeOf(() => tokens.verifyAccess(brief))).toBe('token_expired');
+    expect(thrownCode(() => tokens.verifyAccess(brief))).toBe('token_expired');
     const other = tokens.sign('access', { sub: 'other', auth: '' }, 900).token;
     expect(afresh(tokens, keys, other)).toBe(true);
     // Two places: live and other fit.
@@ -278,13 +268,13 @@ describe('the verified-token cache', () => {
 
 describe('the last gaps mutation testing found', () => {
   it('refuses an iat that is not a number, even one that compares as a past time', () => {
-    expect(codeOf(() => service().verify(forge(LEGACY, claims({ iat: '0' })), 'access'))).toBe('token_invalid');
+    expect(thrownCode(() => service().verify(forge(LEGACY, claims({ iat: '0' })), 'access'))).toBe('token_invalid');
   });
 
   it('ignores an iss when no issuer is configured (iss is checked only against a configured issuer)', () => {
     expect(service().verify(forge(LEGACY, claims({ iss: 'https://someone.example' })), 'access').sub).toBe('1');
     expect(
-      codeOf(() =>
+      thrownCode(() =>
         service({ issuer: 'https://auth.example' }).verify(
           forge(LEGACY, claims({ iss: 'https://someone.example' })),
           'access',
@@ -296,7 +286,7 @@ describe('the last gaps mutation testing found', () => {
   it('refuses a token without any dot as malformed, even when its start decodes to a JSON header', () => {
     // `${header}x`: were the second dot searched for from the wrong place, the header would parse and the token
     // would reach the signature check instead of being refused as malformed.
-    expect(codeOf(() => service().verify(`${b64(LEGACY)}x`, 'access'))).toBe('token_malformed');
+    expect(thrownCode(() => service().verify(`${b64(LEGACY)}x`, 'access'))).toBe('token_malformed');
   });
 
   it('names the algorithm of its signing key', () => {
@@ -378,7 +368,7 @@ describe('kinds and lean access tokens', () => {
     expect(tokens.verify(forge(header, withoutUsefor), 'access').sub).toBe('1');
     expect(tokens.verify(forge(header, withoutJti), 'access').sub).toBe('1');
     // A token of before typing must still carry both.
-    expect(codeOf(() => tokens.verify(forge(LEGACY, withoutUsefor), 'access'))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verify(forge(LEGACY, withoutJti), 'access'))).toBe('token_invalid');
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, withoutUsefor), 'access'))).toBe('token_invalid');
+    expect(thrownCode(() => tokens.verify(forge(LEGACY, withoutJti), 'access'))).toBe('token_invalid');
   });
 });

@@ -1,15 +1,8 @@
 // TokenService: the claims we sign, and every header, claim and algorithm trick verification must refuse.
 import { createHmac, generateKeyPairSync, sign as rsaSign, type KeyObject } from 'node:crypto';
-import { AuthError, type AuthErrorCode } from '../../lib/errors';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService, type TokenServiceConfig } from '../../lib/tokens/token-service';
-
-// A local fake clock: the shared helper imports the whole library, which is being restructured around this file.
-type FakeClock = (() => number) & { advance(ms: number): void };
-function createFakeClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)): FakeClock {
-  let now = start;
-  return Object.assign(() => now, { advance: (ms: number) => void (now += ms) });
-}
+import { authErrorCode, createFakeClock, type FakeClock, testTokenService } from '../helpers/keys';
 
 const SECRET = 'token-service-test-secret-0123456789-0123456789-0123456789-abcdef'; // 64 bytes: HS512
 // Token ids are 128 random bits in base64url.
@@ -22,13 +15,9 @@ beforeEach(() => {
 });
 
 function service(overrides: Partial<TokenServiceConfig> = {}): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys: prepareKeys(SECRET, 'HS512'),
-    issuer: undefined,
-    audience: undefined,
-    clockSkewSeconds: 30,
     clock,
-    verifiedCacheSize: 100,
     ...overrides,
   });
 }
@@ -68,17 +57,6 @@ function decode(token: string): { header: Record<string, unknown>; payload: Reco
     header: JSON.parse(Buffer.from(header as string, 'base64url').toString()) as Record<string, unknown>,
     payload: JSON.parse(Buffer.from(payload as string, 'base64url').toString()) as Record<string, unknown>,
   };
-}
-
-/** The AuthError code `fn` throws; fails the test when it throws nothing or something else. */
-function codeOf(fn: () => unknown): AuthErrorCode {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthError);
-    return (error as AuthError).code;
-  }
-  throw new Error('expected an AuthError');
 }
 
 describe('signing', () => {
@@ -144,10 +122,10 @@ describe('verification: what passes', () => {
     expect(tokens.verify(access, 'access')).toMatchObject({ sub: '1', auth: 'ROLE_USER' });
     expect(tokens.verify(refresh, 'refresh')).toMatchObject({ fam: 'f' });
     expect(tokens.verify(challenge, 'tfa')).toMatchObject({ cid: 'c' });
-    expect(codeOf(() => tokens.verifyAccess(refresh))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(challenge))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verify(access, 'refresh'))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verify(access, 'tfa'))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verifyAccess(refresh))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verifyAccess(challenge))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verify(access, 'refresh'))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verify(access, 'tfa'))).toBe('token_invalid');
   });
 });
 
@@ -158,7 +136,7 @@ describe('expiry and clock skew', () => {
     clock.advance((900 + 29) * 1000);
     expect(tokens.verify(token, 'access').sub).toBe('1');
     clock.advance(1000);
-    expect(codeOf(() => tokens.verify(token, 'access'))).toBe('token_expired');
+    expect(authErrorCode(() => tokens.verify(token, 'access'))).toBe('token_expired');
   });
 
   it('does not answer an expired token from the verified-token cache', () => {
@@ -166,7 +144,7 @@ describe('expiry and clock skew', () => {
     const token = tokens.sign('access', { sub: '1', auth: '' }, 60).token;
     expect(tokens.verifyAccess(token).sub).toBe('1');
     clock.advance((60 + 30) * 1000);
-    expect(codeOf(() => tokens.verifyAccess(token))).toBe('token_expired');
+    expect(authErrorCode(() => tokens.verifyAccess(token))).toBe('token_expired');
   });
 
   it('with no skew configured, refuses a token the second it expires', () => {
@@ -175,14 +153,16 @@ describe('expiry and clock skew', () => {
     clock.advance(59_000);
     expect(tokens.verify(token, 'access').sub).toBe('1');
     clock.advance(1000);
-    expect(codeOf(() => tokens.verify(token, 'access'))).toBe('token_expired');
+    expect(authErrorCode(() => tokens.verify(token, 'access'))).toBe('token_expired');
   });
 
   it('refuses a token with no exp (every token must expire)', () => {
     const { exp: _exp, ...claims } = goodClaims();
-    expect(codeOf(() => service().verify(forge({ alg: 'HS512', typ: 'JWT' }, claims), 'access'))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verify(forge({ alg: 'HS512', typ: 'JWT' }, claims), 'access'))).toBe(
+      'token_invalid',
+    );
     expect(
-      codeOf(() =>
+      authErrorCode(() =>
         service().verify(forge({ alg: 'HS512', typ: 'JWT' }, goodClaims({ exp: String(now() + 60) })), 'access'),
       ),
     ).toBe('token_invalid');
@@ -191,16 +171,18 @@ describe('expiry and clock skew', () => {
   it('refuses an iat in the future beyond the skew, and accepts one within it', () => {
     const header = { alg: 'HS512', typ: 'JWT' };
     expect(service().verify(forge(header, goodClaims({ iat: now() + 30 })), 'access').sub).toBe('1');
-    expect(codeOf(() => service().verify(forge(header, goodClaims({ iat: now() + 31 })), 'access'))).toBe(
+    expect(authErrorCode(() => service().verify(forge(header, goodClaims({ iat: now() + 31 })), 'access'))).toBe(
       'token_invalid',
     );
     const { iat: _iat, ...noIat } = goodClaims();
-    expect(codeOf(() => service().verify(forge(header, noIat), 'access'))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verify(forge(header, noIat), 'access'))).toBe('token_invalid');
   });
 
   it('refuses a token whose nbf is still ahead', () => {
     expect(
-      codeOf(() => service().verify(forge({ alg: 'HS512', typ: 'JWT' }, goodClaims({ nbf: now() + 120 })), 'access')),
+      authErrorCode(() =>
+        service().verify(forge({ alg: 'HS512', typ: 'JWT' }, goodClaims({ nbf: now() + 120 })), 'access'),
+      ),
     ).toBe('token_invalid');
   });
 });
@@ -210,24 +192,26 @@ describe('algorithm pinning', () => {
 
   it('refuses alg "none", unsigned or with a signature', () => {
     const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`;
-    expect(codeOf(() => service().verifyAccess(unsigned))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'none', typ: 'JWT' }, claims())))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'None' }, claims())))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(forge({ typ: 'JWT' }, claims())))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(unsigned))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(forge({ alg: 'none', typ: 'JWT' }, claims())))).toBe(
+      'token_invalid',
+    );
+    expect(authErrorCode(() => service().verifyAccess(forge({ alg: 'None' }, claims())))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(forge({ typ: 'JWT' }, claims())))).toBe('token_invalid');
   });
 
   it('refuses our own key under another HMAC algorithm (an HS256 token to an HS512 verifier)', () => {
     const hs256 = forge({ alg: 'HS256', typ: 'JWT' }, claims(), SECRET, 'sha256');
-    expect(codeOf(() => service().verifyAccess(hs256))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(hs256))).toBe('token_invalid');
     const hs384 = forge({ alg: 'HS384', typ: 'JWT' }, claims(), SECRET, 'sha384');
-    expect(codeOf(() => service().verifyAccess(hs384))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(hs384))).toBe('token_invalid');
     // ...while the same claims under the pinned algorithm pass, so the refusal is about the algorithm alone.
     expect(service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT' }, claims())).sub).toBe('1');
   });
 
   it('refuses a token signed with another key', () => {
     const other = forge({ alg: 'HS512', typ: 'JWT' }, claims(), `${SECRET}-other`);
-    expect(codeOf(() => service().verifyAccess(other))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(other))).toBe('token_invalid');
   });
 
   describe('with an RS256 key pair', () => {
@@ -260,29 +244,31 @@ describe('algorithm pinning', () => {
         ['HS512', 'sha512'],
       ] as const) {
         const confused = forge({ alg, typ: 'JWT', kid: 'rsa-1' }, claims(), publicPem, hash);
-        expect(codeOf(() => tokens.verifyAccess(confused))).toBe('token_invalid');
+        expect(authErrorCode(() => tokens.verifyAccess(confused))).toBe('token_invalid');
       }
       // Claiming RS256 in the header but carrying an HMAC signature fails the RSA check too.
       const relabelled = forge({ alg: 'RS256', typ: 'JWT', kid: 'rsa-1' }, claims(), publicPem, 'sha256');
-      expect(codeOf(() => tokens.verifyAccess(relabelled))).toBe('token_invalid');
+      expect(authErrorCode(() => tokens.verifyAccess(relabelled))).toBe('token_invalid');
     });
 
     it('requires our kid: none, or another one, is refused', () => {
-      expect(codeOf(() => tokens.verifyAccess(rs256({ alg: 'RS256', typ: 'JWT' }, claims())))).toBe('token_invalid');
-      expect(codeOf(() => tokens.verifyAccess(rs256({ alg: 'RS256', typ: 'JWT', kid: 'rsa-0' }, claims())))).toBe(
+      expect(authErrorCode(() => tokens.verifyAccess(rs256({ alg: 'RS256', typ: 'JWT' }, claims())))).toBe(
         'token_invalid',
       );
+      expect(
+        authErrorCode(() => tokens.verifyAccess(rs256({ alg: 'RS256', typ: 'JWT', kid: 'rsa-0' }, claims()))),
+      ).toBe('token_invalid');
     });
   });
 
   it('refuses a kid that names none of our keys, or a kid that is not a string', () => {
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 'k1' }, claims())))).toBe(
+    expect(authErrorCode(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 'k1' }, claims())))).toBe(
       'token_invalid',
     );
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 7 }, claims())))).toBe(
+    expect(authErrorCode(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: 7 }, claims())))).toBe(
       'token_invalid',
     );
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: null }, claims())))).toBe(
+    expect(authErrorCode(() => service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid: null }, claims())))).toBe(
       'token_invalid',
     );
   });
@@ -291,11 +277,11 @@ describe('algorithm pinning', () => {
     const { kid } = decode(service().sign('access', { sub: '1', auth: '' }, 60).token).header;
     expect(service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT', kid }, claims())).sub).toBe('1');
     expect(service().verifyAccess(forge({ alg: 'HS512', typ: 'JWT' }, claims())).sub).toBe('1');
-    expect(codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT' }, claims(), SECRET, 'sha256')))).toBe(
-      'token_invalid',
-    );
     expect(
-      codeOf(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT', kid }, claims(), SECRET, 'sha256'))),
+      authErrorCode(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT' }, claims(), SECRET, 'sha256'))),
+    ).toBe('token_invalid');
+    expect(
+      authErrorCode(() => service().verifyAccess(forge({ alg: 'HS256', typ: 'JWT', kid }, claims(), SECRET, 'sha256'))),
     ).toBe('token_invalid');
   });
 
@@ -303,9 +289,9 @@ describe('algorithm pinning', () => {
     const pair = generateKeyPairSync('ed25519');
     const tokens = service({ keys: prepareKeys({ algorithm: 'EdDSA', ...pair, kid: 'ed-1' }, undefined) });
     const [, payload, signature] = tokens.sign('access', { sub: '1', auth: '' }, 60).token.split('.');
-    expect(codeOf(() => tokens.verifyAccess(`${b64({ alg: 'EdDSA', typ: 'JWT' })}.${payload}.${signature}`))).toBe(
-      'token_invalid',
-    );
+    expect(
+      authErrorCode(() => tokens.verifyAccess(`${b64({ alg: 'EdDSA', typ: 'JWT' })}.${payload}.${signature}`)),
+    ).toBe('token_invalid');
   });
 });
 
@@ -319,7 +305,7 @@ describe('headers RFC 8725 warns about (each otherwise validly signed)', () => {
     ['x5c', { x5c: ['MIIB'] }],
   ])('refuses %s', (_name, extra) => {
     const token = forge({ alg: 'HS512', typ: 'JWT', ...extra }, goodClaims());
-    expect(codeOf(() => service().verifyAccess(token))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(token))).toBe('token_invalid');
   });
 });
 
@@ -329,28 +315,32 @@ describe('issuer and audience', () => {
   it('refuses a wrong or missing iss when an issuer is configured', () => {
     const tokens = service({ issuer: 'https://auth.example' });
     expect(tokens.verifyAccess(forge(header, goodClaims({ iss: 'https://auth.example' }))).sub).toBe('1');
-    expect(codeOf(() => tokens.verifyAccess(forge(header, goodClaims({ iss: 'https://evil.example' }))))).toBe(
+    expect(authErrorCode(() => tokens.verifyAccess(forge(header, goodClaims({ iss: 'https://evil.example' }))))).toBe(
       'token_invalid',
     );
-    expect(codeOf(() => tokens.verifyAccess(forge(header, goodClaims())))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verifyAccess(forge(header, goodClaims())))).toBe('token_invalid');
   });
 
   it('refuses a wrong or missing aud when an audience is configured', () => {
     const tokens = service({ audience: 'api' });
     expect(tokens.verifyAccess(forge(header, goodClaims({ aud: 'api' }))).sub).toBe('1');
-    expect(codeOf(() => tokens.verifyAccess(forge(header, goodClaims({ aud: 'other-api' }))))).toBe('token_invalid');
-    expect(codeOf(() => tokens.verifyAccess(forge(header, goodClaims())))).toBe('token_invalid');
+    expect(authErrorCode(() => tokens.verifyAccess(forge(header, goodClaims({ aud: 'other-api' }))))).toBe(
+      'token_invalid',
+    );
+    expect(authErrorCode(() => tokens.verifyAccess(forge(header, goodClaims())))).toBe('token_invalid');
   });
 
   it('refuses any aud when none is configured (RFC 7519 §4.1.3)', () => {
-    expect(codeOf(() => service().verifyAccess(forge(header, goodClaims({ aud: 'api' }))))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(forge(header, goodClaims({ aud: [] }))))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(forge(header, goodClaims({ aud: 'api' }))))).toBe(
+      'token_invalid',
+    );
+    expect(authErrorCode(() => service().verifyAccess(forge(header, goodClaims({ aud: [] }))))).toBe('token_invalid');
   });
 
   it("refuses another issuer's token signed with a shared key", () => {
     const issuerA = service({ issuer: 'a' });
     const issuerB = service({ issuer: 'b' });
-    expect(codeOf(() => issuerB.verifyAccess(issuerA.sign('access', { sub: '1', auth: '' }, 60).token))).toBe(
+    expect(authErrorCode(() => issuerB.verifyAccess(issuerA.sign('access', { sub: '1', auth: '' }, 60).token))).toBe(
       'token_invalid',
     );
   });
@@ -366,7 +356,7 @@ describe('payload and claim shapes', () => {
     ['JSON null', 'null'],
     ['not JSON', 'hello'],
   ])('refuses a payload that is %s', (_name, raw) => {
-    expect(codeOf(() => service().verifyAccess(forge(header, raw)))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(forge(header, raw)))).toBe('token_invalid');
   });
 
   it.each([
@@ -378,7 +368,7 @@ describe('payload and claim shapes', () => {
     ['no auth on an access token', { auth: undefined }],
     ['auth as an array', { auth: ['ROLE_ADMIN'] }],
   ])('refuses %s', (_name, change) => {
-    expect(codeOf(() => service().verifyAccess(forge(header, goodClaims(change))))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(forge(header, goodClaims(change))))).toBe('token_invalid');
   });
 });
 
@@ -395,16 +385,16 @@ describe('malformed tokens', () => {
     ['a header that is a JSON array', () => `${b64(['HS512'])}.${b64(goodClaims())}.sig`],
     ['over 8 KiB', () => `${valid()}${'A'.repeat(9000)}`],
   ])('answers token_malformed for %s', (_name, make) => {
-    expect(codeOf(() => service().verifyAccess(make()))).toBe('token_malformed');
+    expect(authErrorCode(() => service().verifyAccess(make()))).toBe('token_malformed');
   });
 
   it('answers token_invalid for a tampered payload or signature', () => {
     const [header, payload, signature] = valid().split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const elevated = b64({ ...claims, auth: 'ROLE_ADMIN' });
-    expect(codeOf(() => service().verifyAccess(`${header}.${elevated}.${signature}`))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(`${header}.${elevated}.${signature}`))).toBe('token_invalid');
     const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
-    expect(codeOf(() => service().verifyAccess(`${header}.${payload}.${flipped}`))).toBe('token_invalid');
-    expect(codeOf(() => service().verifyAccess(`${header}.${payload}.`))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(`${header}.${payload}.${flipped}`))).toBe('token_invalid');
+    expect(authErrorCode(() => service().verifyAccess(`${header}.${payload}.`))).toBe('token_invalid');
   });
 });

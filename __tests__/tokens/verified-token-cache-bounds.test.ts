@@ -1,9 +1,9 @@
 // The verified-token cache at its edges: a token of exactly 2048 characters is remembered and one of 2049 is not, and a
 // remembered token is answered from memory through the clock skew after its exp, but refused from exp + skew on.
-import { AuthError } from '../../lib/errors';
 import type { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
+import { testTokenService, thrownCode } from '../helpers/keys';
 
 const SECRET = 'verified-token-cache-bounds-secret-0123456789-0123456789-abcdefgh';
 let now: number;
@@ -16,10 +16,8 @@ beforeEach(() => {
 });
 
 function service(clockSkewSeconds: number): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
     clockSkewSeconds,
     clock,
     verifiedCacheSize: 10,
@@ -34,15 +32,6 @@ function verifiedAfresh(tokens: TokenService, token: string): boolean {
     return lookups.mock.calls.length > 0;
   } finally {
     lookups.mockRestore();
-  }
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof AuthError ? error.code : String(error);
   }
 }
 
@@ -95,6 +84,6 @@ describe('expiry of a remembered token', () => {
     now = (issued.expiresAt + 29) * 1000 + 999;
     expect(verifiedAfresh(tokens, issued.token)).toBe(false);
     now += 1;
-    expect(codeOf(() => tokens.verifyAccess(issued.token))).toBe('token_expired');
+    expect(thrownCode(() => tokens.verifyAccess(issued.token))).toBe('token_expired');
   });
 });

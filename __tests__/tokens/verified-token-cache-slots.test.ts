@@ -6,6 +6,7 @@ import type { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
 import { slotOf } from '../../lib/tokens/verified-cache';
+import { testTokenService } from '../helpers/keys';
 
 const SECRET = 'verified-token-cache-slots-secret-0123456789-0123456789-abcdefgh';
 let now: number;
@@ -18,10 +19,8 @@ beforeEach(() => {
 });
 
 function service(verifiedCacheSize: number): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
     clockSkewSeconds: 0,
     clock,
     verifiedCacheSize,

@@ -4,7 +4,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthError } from '../../lib/errors';
 import {
   generateKeyDirectory,
   loadKeySetFromDirectory,
@@ -14,16 +13,15 @@ import {
 import type { KeySet } from '../../lib/tokens/key-set';
 import { prepareKeys } from '../../lib/tokens/keys';
 import { TokenService } from '../../lib/tokens/token-service';
+import { testTokenService, thrownCode } from '../helpers/keys';
 
 const SECRET = 'verified-token-cache-test-secret-0123456789-0123456789-abcdefghij';
 let now = Date.UTC(2026, 0, 1, 12, 0, 0);
 const clock = (): number => now;
 
 function service(keys: KeySet, verifiedCacheSize = 3): TokenService {
-  return new TokenService({
+  return testTokenService({
     keys,
-    issuer: undefined,
-    audience: undefined,
     clockSkewSeconds: 0,
     clock,
     verifiedCacheSize,
@@ -32,15 +30,6 @@ function service(keys: KeySet, verifiedCacheSize = 3): TokenService {
 
 const access = (tokens: TokenService, sub: string): string =>
   tokens.sign('access', { sub, auth: 'ROLE_USER' }, 900).token;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return error instanceof AuthError ? error.code : String(error);
-  }
-}
 
 describe('the bound', () => {
   let keys: KeySet;
@@ -91,7 +80,7 @@ describe('the bound', () => {
     const token = access(tokens, 'a');
     verifiedAfresh(token);
     now += 900_000;
-    expect(codeOf(() => tokens.verifyAccess(token))).toBe('token_expired');
+    expect(thrownCode(() => tokens.verifyAccess(token))).toBe('token_expired');
     now -= 900_000;
   });
 });
@@ -133,7 +122,7 @@ describe('removing a key', () => {
     writeFileSync(manifestPath, JSON.stringify(manifest));
     keys.runScheduledWork();
 
-    expect(codeOf(() => tokens.verifyAccess(stolen))).toBe('token_invalid');
+    expect(thrownCode(() => tokens.verifyAccess(stolen))).toBe('token_invalid');
     // Tokens of the keys that stay keep working.
     expect(tokens.verifyAccess(fresh).sub).toBe('owner');
   });
