@@ -1,6 +1,6 @@
 // The passkey routes' wire format (routes/passkeys.ts declares the routes): the bodies a browser sends and the
 // WebAuthn answers, one format under every preset.
-import { Type } from '@sinclair/typebox';
+import { Type, type TString } from '@sinclair/typebox';
 import type { PasskeySummary } from '../../core/passkeys';
 import { named } from '../../presets/types';
 import type { AnswerSpec } from '../../presets/types';
@@ -18,11 +18,15 @@ const b64 = (description: string, example: string) =>
   Type.String({ minLength: 1, maxLength: 16384, pattern: NO_NUL, description, examples: [example] });
 // What a browser sends, shortened: real values come from navigator.credentials and are far longer.
 const CREDENTIAL_ID = 'KEbWNCc7NgaYnUyrNeFGX9_3Y-8oJ3KwzjnaiD1d1OQ';
-const passkeyNameField = {
+// Typed as the string schemas they are: the declaration build cannot name the anonymous type of a spread schema.
+const passkeyNameField: TString = {
   ...keyNameField,
   description: 'A name for the passkey, to tell it apart in the list.',
   examples: ['MacBook Touch ID'],
 };
+
+/** `field` with its own description. */
+const described = (field: TString, description: string): TString => ({ ...field, description });
 
 const credentialFields = {
   id: b64('The credential id (base64url).', CREDENTIAL_ID),
@@ -37,14 +41,8 @@ const credentialFields = {
 export const registerOptionsBody = bodyReader(
   Type.Object({
     password: passwordField,
-    code: Type.Optional({
-      ...codeField,
-      description: 'A current code from the authenticator app, for a user who has one.',
-    }),
-    recoveryCode: Type.Optional({
-      ...recoveryCodeField,
-      description: 'One of the recovery codes, in place of "code".',
-    }),
+    code: Type.Optional(described(codeField, 'A current code from the authenticator app, for a user who has one.')),
+    recoveryCode: Type.Optional(described(recoveryCodeField, 'One of the recovery codes, in place of "code".')),
   }),
 );
 
