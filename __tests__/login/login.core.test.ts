@@ -100,3 +100,15 @@ describe('events', () => {
     ]);
   });
 });
+
+describe('a disabled user', () => {
+  // A user store written in plain JavaScript may hand back `disabled` as a database's 1 or "true" rather than a
+  // boolean: any truthy value is a disabled account, as it was before the checks moved into one isActive().
+  test.each([true, 1, 'true'])(
+    'with disabled %j is refused with the right password, like a wrong one',
+    async (disabled) => {
+      t.users.update('3', { disabled: disabled as boolean });
+      expect(await outcomeOf('guest', PASSWORDS.guest)).toBe('invalid_credentials');
+    },
+  );
+});

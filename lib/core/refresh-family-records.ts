@@ -1,8 +1,8 @@
 // The refresh keyspace's keys and record shapes (refresh-families.ts reads and writes them): a session's family record,
 // its one live refresh token, the user's list of open families, and the rotation grace window's spent tokens and
 // sealed successors. Every record is checked when read back.
-import { Type, type Static } from '@sinclair/typebox';
-import { storedRecord } from '../stores/stored-record';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { storedRecord, type StoredRecord } from '../stores/stored-record';
 
 // The session (family) record: open while it exists.
 export const familyKey = (family: string): string => `rt:family:${family}`;
@@ -41,12 +41,74 @@ const FamilySchema = Type.Object({
   recentlySpent: Type.Array(Type.Object({ jti: Type.String(), until: Type.Number() })),
 });
 export type FamilyRecord = Static<typeof FamilySchema>;
-export const familyRecord = storedRecord('refresh family', FamilySchema);
+
+// The shapes the releases before this record format wrote (the end as `expiresAt`, in seconds; the rest optional).
+// Sessions opened before an upgrade are read in them until they end, instead of answering 503 to their users.
+const LegacyFamilySchema = Type.Object({
+  userId: Type.String(),
+  expiresAt: Type.Number(),
+  idp: Type.Optional(Type.String()),
+  authorities: Type.Optional(Type.Array(Type.String())),
+  createdAt: Type.Optional(Type.Number()),
+  lastUsedAt: Type.Optional(Type.Number()),
+  client: Type.Optional(ClientSchema),
+  recentlySpent: Type.Optional(Type.Array(Type.Object({ jti: Type.String(), until: Type.Number() }))),
+});
+type LegacyFamilyRecord = Static<typeof LegacyFamilySchema>;
+
+function upgradeFamily(legacy: LegacyFamilyRecord): FamilyRecord {
+  const { expiresAt, createdAt, lastUsedAt, client, recentlySpent, ...kept } = legacy;
+  // No opening time recorded: 0 reads as "long ago", so a recent-login check refuses rather than admits.
+  const opened = createdAt ?? 0;
+  return {
+    ...kept,
+    endsAt: expiresAt * 1000,
+    createdAt: opened,
+    lastUsedAt: lastUsedAt ?? opened,
+    client: client ?? { userAgent: null, network: null },
+    recentlySpent: recentlySpent ?? [],
+  };
+}
+
+/** A record of `name` stored in `schema`'s shape or, by an earlier release, in `legacy`'s, read as the current one. */
+function withLegacy<S extends TSchema, L extends TSchema>(
+  name: string,
+  schema: S,
+  legacy: L,
+  upgrade: (old: Static<L>) => Static<S>,
+  isCurrent: (value: Static<S> | Static<L>) => value is Static<S>,
+): StoredRecord<Static<S>> {
+  const either = storedRecord(name, Type.Union([schema, legacy]));
+  return {
+    encode: (record) => JSON.stringify(record),
+    decode(text) {
+      const value = either.decode(text);
+      return value === undefined || isCurrent(value) ? value : upgrade(value);
+    },
+  };
+}
+
+export const familyRecord = withLegacy(
+  'refresh family',
+  FamilySchema,
+  LegacyFamilySchema,
+  upgradeFamily,
+  (value): value is FamilyRecord => 'endsAt' in value,
+);
 
 const FamilyEntrySchema = Type.Object({ family: Type.String(), endsAt: Type.Number() });
+const LegacyFamilyEntrySchema = Type.Object({ family: Type.String(), expiresAt: Type.Number() });
 /** A user's open family as listed: its id and its end. */
 export type FamilyEntry = Static<typeof FamilyEntrySchema>;
-export const familyList = storedRecord('session list', Type.Array(FamilyEntrySchema));
+type ListedEntry = FamilyEntry | Static<typeof LegacyFamilyEntrySchema>;
+export const familyList = withLegacy(
+  'session list',
+  Type.Array(FamilyEntrySchema),
+  Type.Array(Type.Union([FamilyEntrySchema, LegacyFamilyEntrySchema])),
+  (entries: ListedEntry[]) =>
+    entries.map((entry) => ('endsAt' in entry ? entry : { family: entry.family, endsAt: entry.expiresAt * 1000 })),
+  (value): value is FamilyEntry[] => value.every((entry: ListedEntry) => 'endsAt' in entry),
+);
 
 const SealedSuccessorSchema = Type.Object({
   /** The client that rotated: only the same client summary gets the successor. */

@@ -2,9 +2,12 @@
 import { AuthError, type AuthErrorCode } from '../errors';
 import type { User, UserStore } from '../stores/types';
 
-/** True for a user that exists and is not disabled. */
+/**
+ * True for a user that exists and is not disabled. Any truthy `disabled` counts (a store in plain JavaScript may hand
+ * back a database's 1 or "true"): an account is refused unless it is plainly enabled.
+ */
 export function isActive(user: User | null | undefined): user is User {
-  return user != null && user.disabled !== true;
+  return user != null && !user.disabled;
 }
 
 /** The user with `id` when it exists and is enabled; otherwise throws `refusal` (the caller's own answer for "gone"). */
