@@ -15,6 +15,7 @@ import {
   MemoryStateStore,
   MemoryUserStore,
   silentLogger,
+  type Auth,
   type AuthOptions,
 } from '../lib';
 import { contextOf } from '../lib/auth';
@@ -66,14 +67,18 @@ const BENCH_ED25519_PUBLIC =
 const BENCH_ED25519_KID = 'bench-ed25519';
 const ACCESS_COOKIE = '__Host-eak-access';
 
-async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
+/**
+ * Our auth instance as the guard subjects run it: the bench user, and the token's refresh family open, as right after
+ * a login (the guard checks that the user still exists and is enabled, and the family, through its short caches).
+ */
+async function benchAuth(options: Partial<AuthOptions> = {}): Promise<Auth> {
   const stateStore = new MemoryStateStore();
   await stateStore.set(
     'rt:family:bench-family',
     JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }),
     86_400_000,
   );
-  const auth = createAuth({
+  return createAuth({
     secret: BENCH_SECRET,
     tokens: { algorithm: 'HS256' },
     users: await benchUsers(4),
@@ -81,31 +86,25 @@ async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
     logger: silentLogger,
     ...options,
   });
+}
+
+/** GET /ping behind `auth`'s guard. */
+function guardedPing(auth: Auth): Express {
   const app = express();
   app.get('/ping', auth.requireAuth(), pong);
   return app;
 }
 
+async function guardApp(options: Partial<AuthOptions>): Promise<Express> {
+  return guardedPing(await benchAuth(options));
+}
+
 /** Our HS256 guard with `auth.metrics()` registered: every request also observes the guard-latency histogram. */
 export async function buildOursMetricsGuardApp(): Promise<Express> {
   const { Registry } = await import('prom-client');
-  const stateStore = new MemoryStateStore();
-  await stateStore.set(
-    'rt:family:bench-family',
-    JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }),
-    86_400_000,
-  );
-  const auth = createAuth({
-    secret: BENCH_SECRET,
-    tokens: { algorithm: 'HS256' },
-    users: await benchUsers(4),
-    stateStore,
-    logger: silentLogger,
-  });
+  const auth = await benchAuth();
   auth.metrics(new Registry());
-  const app = express();
-  app.get('/ping', auth.requireAuth(), pong);
-  return app;
+  return guardedPing(auth);
 }
 
 /** Our guard verifying EdDSA (Ed25519) tokens by kid. */
@@ -191,24 +190,7 @@ async function benchUsers(cost: number): Promise<MemoryUserStore> {
 }
 
 export async function buildOursGuardApp(): Promise<Express> {
-  // The guard checks that the token's user still exists and is enabled (through its short session cache).
-  const stateStore = new MemoryStateStore();
-  // The token's refresh family is open, as right after a login.
-  await stateStore.set(
-    'rt:family:bench-family',
-    JSON.stringify({ userId: BENCH_USER_ID, expiresAt: 4_000_000_000 }),
-    86_400_000,
-  );
-  const auth = createAuth({
-    secret: BENCH_SECRET,
-    tokens: { algorithm: 'HS256' },
-    users: await benchUsers(4),
-    stateStore,
-    logger: silentLogger,
-  });
-  const app = express();
-  app.get('/ping', auth.requireAuth(), pong);
-  return app;
+  return guardedPing(await benchAuth());
 }
 
 export async function buildOursLoginApp(): Promise<Express> {
